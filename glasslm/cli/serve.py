@@ -1,0 +1,64 @@
+"""`glasslm serve`: start the guide's web server and open it in a browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import webbrowser
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("serve", help="serve the guide (the default command)",
+                       description="Serve the guide on HOST:PORT and open it in the browser.")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"port (default {DEFAULT_PORT}; a free one is chosen if it is taken; 0 = any free port)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    p.set_defaults(func=run)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind the port asked for, or any free one if it is taken."""
+    for candidate in (port, 0):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, candidate))
+            return s
+        except OSError:
+            s.close()
+            if candidate == 0:
+                raise
+            print(f"Port {port} is taken; choosing a free one.", file=sys.stderr)
+    raise AssertionError("unreachable")
+
+
+def _has_display() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args) -> int:
+    import uvicorn
+
+    from glasslm.web.app import create_app
+
+    if not 0 <= args.port <= 65535:
+        print(f"--port must be between 0 and 65535, not {args.port}.", file=sys.stderr)
+        return 2
+    sock = _bind(args.host, args.port)
+    port = sock.getsockname()[1]
+    url = f"http://{args.host}:{port}/"
+    print(f"glasslm is serving the guide at {url}  (Ctrl+C to stop)", flush=True)
+    if not args.no_browser and _has_display():
+        threading.Timer(0.8, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(create_app(), log_level="warning", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0

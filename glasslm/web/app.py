@@ -1,0 +1,163 @@
+"""The ASGI app: pages, static files, every chapter's API, jobs and sources.
+
+`create_app()` assembles the guide. Each existing chapter (see
+glasslm/chapters/registry.py) contributes its prose (chapter.md), its demo
+module (demo.js) and, if it has one, its API router (api.py, mounted at
+/api/<slug>). Every page has a JSON twin under /api/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import inspect
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from glasslm import __version__
+from glasslm.chapters.registry import Registry
+from glasslm.web import errors, markdown
+from glasslm.web.errors import DemoError
+from glasslm.web.jobs import JobManager
+from glasslm.web.session import SessionMiddleware, session_id
+
+WEB_DIR = Path(__file__).resolve().parent
+REAP_EVERY_S = 2.0
+
+# The "Under the hood" panel may show the source of engine code only.
+SOURCE_PREFIX = "glasslm.engine."
+
+
+def create_app(registry: Registry | None = None, jobs: JobManager | None = None) -> FastAPI:
+    registry = registry or Registry()
+    jobs = jobs or JobManager()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async def reaper():
+            while True:
+                await asyncio.sleep(REAP_EVERY_S)
+                jobs.reap()
+
+        task = asyncio.create_task(reaper())
+        yield
+        task.cancel()
+        jobs.stop_all()
+
+    app = FastAPI(title="glasslm", version=__version__, lifespan=lifespan,
+                  description="Every number in the guide comes from these endpoints.")
+    app.state.registry, app.state.jobs = registry, jobs
+    app.add_middleware(SessionMiddleware)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+
+    for chapter in registry.chapters:
+        if (chapter.folder / "api.py").exists():
+            module = importlib.import_module(f"glasslm.chapters.{chapter.package}.api")
+            app.include_router(module.router, prefix=f"/api/{chapter.slug}", tags=[chapter.slug])
+
+    # ---------------------------------------------------------------- pages
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request):
+        return templates.TemplateResponse(request, "index.html", {"parts": registry.by_part(),
+                                                                  "version": __version__})
+
+    @app.get("/chapters/{slug}", response_class=HTMLResponse, include_in_schema=False)
+    def chapter_page(request: Request, slug: str):
+        chapter = _chapter(registry, slug)
+        prev, nxt = registry.neighbours(chapter)
+        body = markdown.render_file(chapter.folder / "chapter.md")
+        return templates.TemplateResponse(request, "chapter.html", {
+            "chapter": chapter, "body": body, "prev": prev, "next": nxt, "version": __version__,
+            "has_demos": (chapter.folder / "demo.js").exists()})
+
+    @app.get("/chapters/{slug}/{name}.js", include_in_schema=False)
+    def chapter_module(slug: str, name: str):
+        chapter = _chapter(registry, slug)
+        path = chapter.folder / f"{name}.js"
+        if not name.replace("_", "").replace("-", "").isalnum() or not path.exists():
+            raise DemoError(f"The chapter '{slug}' has no module {name}.js.", None, 404)
+        return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    # ------------------------------------------------------- JSON twins
+
+    @app.get("/api/chapters", tags=["guide"])
+    def list_chapters():
+        return {"parts": [{"number": n, "title": title, "chapters": [_meta(c) for c in chapters]}
+                          for n, title, chapters in registry.by_part()]}
+
+    @app.get("/api/chapters/{slug}", tags=["guide"])
+    def chapter_json(slug: str):
+        chapter = _chapter(registry, slug)
+        prev, nxt = registry.neighbours(chapter)
+        text = (chapter.folder / "chapter.md").read_text(encoding="utf-8")
+        return {**_meta(chapter), "markdown": text, "demos": markdown.demo_names(text),
+                "prev": prev.slug if prev else None, "next": nxt.slug if nxt else None}
+
+    @app.get("/api/source", tags=["guide"])
+    def source(name: str = Query(..., max_length=200, description="module:qualname in glasslm.engine")):
+        """The source of the engine function that computed a demo ("Under the hood")."""
+        return engine_source(name)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"ok": True, "version": __version__}
+
+    # ---------------------------------------------------------------- jobs
+
+    @app.get("/api/jobs/{job_id}", tags=["jobs"])
+    def job_summary(job_id: str, session: str = Depends(session_id)):
+        return jobs.get(session, job_id).summary()
+
+    @app.post("/api/jobs/{job_id}/stop", tags=["jobs"])
+    def job_stop(job_id: str, session: str = Depends(session_id)):
+        return jobs.stop(session, job_id).summary()
+
+    @app.get("/api/jobs/{job_id}/events", tags=["jobs"])
+    def job_events(request: Request, job_id: str, after: int = Query(0, ge=0),
+                   session: str = Depends(session_id)):
+        """Server-sent events of a run, from event number `after` to its end."""
+        job = jobs.get(session, job_id)
+        last = request.headers.get("last-event-id")
+        start = int(last) if last and last.isdigit() else after
+        return StreamingResponse(jobs.stream(job, request.is_disconnected, start),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    return app
+
+
+def _chapter(registry: Registry, slug: str):
+    chapter = registry.get(slug)
+    if chapter is None:
+        raise DemoError(f"There is no chapter called '{slug}'. The guide's contents are at /.", None, 404)
+    return chapter
+
+
+def _meta(c) -> dict:
+    return {"number": c.number, "slug": c.slug, "title": c.title, "part": c.part,
+            "promise": c.promise, "minutes": c.minutes, "url": f"/chapters/{c.slug}"}
+
+
+def engine_source(name: str) -> dict:
+    """Source code of `module:qualname` inside glasslm.engine, as installed."""
+    module_name, _, qualname = name.partition(":")
+    if not module_name.startswith(SOURCE_PREFIX) or not module_name.replace(".", "").replace("_", "").isalnum():
+        raise DemoError("Only the source of glasslm.engine code can be shown.", "name", 400)
+    try:
+        obj = importlib.import_module(module_name)
+        for part in filter(None, qualname.split(".")):
+            obj = getattr(obj, part)
+        lines, start = inspect.getsourcelines(obj)
+    except (ImportError, AttributeError, TypeError, OSError):
+        raise DemoError(f"There is no engine code called {name}.", "name", 404) from None
+    path = Path(inspect.getsourcefile(obj))
+    return {"name": name, "file": f"glasslm/{path.relative_to(WEB_DIR.parent).as_posix()}",
+            "line": start, "source": "".join(lines)}

@@ -1,0 +1,44 @@
+// Numbers as the guide shows them: always with a unit or label, tabular figures.
+
+export function pct(p, digits = null) {
+  if (p === null || p === undefined || !Number.isFinite(p)) return "–";
+  const v = 100 * p;
+  const d = digits ?? (v >= 10 ? 1 : v >= 1 ? 2 : v >= 0.01 ? 3 : 4);
+  if (v > 0 && v < 10 ** -d) return `<${(10 ** -d).toFixed(d)}%`;
+  return `${v.toFixed(d)}%`;
+}
+
+export function fixed(x, digits = 3) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  return x.toFixed(digits);
+}
+
+export function signed(x, digits = 3) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(digits);
+}
+
+export function count(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "–";
+  return Math.round(n).toLocaleString("en-US");
+}
+
+// 1234567 -> "1.23 M"; for big parameter counts and bytes.
+export function compact(n, unit = "") {
+  if (!Number.isFinite(n)) return "–";
+  const steps = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
+  for (const [v, s] of steps) if (Math.abs(n) >= v) return `${(n / v).toPrecision(3)} ${s}${unit}`;
+  return `${n.toPrecision(3)} ${unit}`.trim();
+}
+
+export function bytes(n) {
+  if (!Number.isFinite(n)) return "–";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toPrecision(3)} ${units[i]}`;
+}
+
+export function ms(seconds) {
+  return `${(1000 * seconds).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
+}
