@@ -68,9 +68,16 @@ class BytePairEncoding:
     or None where a vocabulary has no token for that byte: such bytes are
     dropped before merging (what Hugging Face ``tokenizers`` does when a BPE
     model has no unknown token; SmolLM2's vocabulary lacks 21 bytes).
+    ``whole``: tokens known to encode to themselves (see ``self_encoding``);
+    a chunk equal to one of them skips the merge loop, as tiktoken does.
     """
 
-    def __init__(self, merges: Mapping[Pair, int], byte_ids: Sequence[int | None] = range(256)):
+    def __init__(
+        self,
+        merges: Mapping[Pair, int],
+        byte_ids: Sequence[int | None] = range(256),
+        whole: Mapping[bytes, int] | None = None,
+    ):
         if len(byte_ids) != 256:
             raise ValueError(f"byte_ids must name a token for each of the 256 bytes, got {len(byte_ids)}")
         self.byte_ids: list[int | None] = list(byte_ids)
@@ -83,12 +90,16 @@ class BytePairEncoding:
                 raise ValueError(f"merge ({a}, {b}) -> {new} uses a token that no earlier merge made")
             vocab[new] = vocab[a] + vocab[b]
         self.vocab: dict[int, bytes] = vocab
+        self.whole: dict[bytes, int] = dict(whole or {})
 
     def __len__(self) -> int:
         return len(self.vocab)
 
     def encode_bytes(self, data: bytes) -> list[int]:
         """Ids for ``data``: start from byte tokens, apply merges lowest rank first."""
+        token = self.whole.get(data)
+        if token is not None:
+            return [token]
         byte_ids = self.byte_ids
         if self.missing_bytes:
             return self.merge_ids([byte_ids[b] for b in data if byte_ids[b] is not None])
@@ -105,6 +116,14 @@ class BytePairEncoding:
                 break
             ids = replace_pair(ids, pair, merges[pair])
         return ids
+
+    def self_encoding(self) -> dict[bytes, int]:
+        """Every token whose own bytes encode back to just that token.
+
+        In a vocabulary made by BPE training that is every token, but a
+        vocabulary built elsewhere need not promise it, so it is checked.
+        """
+        return {data: token for token, data in self.vocab.items() if self.encode_bytes(data) == [token]}
 
     def token_bytes(self, token: int) -> bytes:
         try:

@@ -8,7 +8,9 @@ tokens chapter also encodes text exactly as GPT-4 and SmolLM2 do.
   rank, not merges. The merges are recovered from the ranks (as minbpe's
   ``gpt4.py`` does): going through tokens in rank order, a token's bytes are
   encoded with the merges recovered so far; they come out as exactly two
-  earlier tokens, and that pair is the token's merge. Its special tokens and
+  earlier tokens, and that pair is the token's merge. (That also proves each
+  token's bytes encode to the token itself, which lets a chunk that is a whole
+  token skip the merge loop, as tiktoken does.) Its special tokens and
   ids are those of tiktoken's cl100k_base definition.
 - ``smollm2_tokenizer()``: the GGUF file holds ``tokenizer.ggml.tokens``,
   ``.merges`` (``"a b"`` strings, in priority order) and ``.token_type``
@@ -109,8 +111,10 @@ def cl100k_tokenizer() -> Tokenizer:
     """GPT-4's cl100k_base on glasslm's BPE (about 1 s the first time in a process)."""
     with _lock:
         if "cl100k" not in _built:
-            merges, byte_ids = recover_merges(load_cl100k_ranks())
-            bpe = BytePairEncoding(merges, byte_ids)
+            ranks = load_cl100k_ranks()
+            merges, byte_ids = recover_merges(ranks)
+            # recover_merges proved that each token's bytes encode to it: all are whole.
+            bpe = BytePairEncoding(merges, byte_ids, whole=ranks)
             _built["cl100k"] = Tokenizer(bpe, GPT4_SPLIT, CL100K_SPECIAL, "cl100k_base", CL100K_VOCAB_SIZE)
         return _built["cl100k"]
 
@@ -152,6 +156,7 @@ def tokenizer_from_gguf(reader, name: str) -> Tokenizer:
         left, right = line.split(" ")
         merges[(ids[left], ids[right])] = ids[left + right]
     bpe = BytePairEncoding(merges, byte_ids)
+    bpe.whole = bpe.self_encoding()  # about 0.7 s; then a chunk that is a token costs one lookup
     # Every ordinary token must be a byte or a merge product, with the bytes its name spells.
     for tok, i in ids.items():
         if bpe.vocab.get(i) != bytes(to_byte[ch] for ch in tok):

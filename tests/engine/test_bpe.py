@@ -138,3 +138,13 @@ def test_smollm_pre_tokenizer_isolates_digits_then_uses_gpt2_pattern():
     assert tok.chunks("In 2024,  we  ") == ["In", " ", "2", "0", "2", "4", ",", " ", " we", "  "]
     gpt4 = Tokenizer(BytePairEncoding({}), GPT4_SPLIT)
     assert gpt4.chunks("In 2024, we") == ["In", " ", "202", "4", ",", " we"]
+
+
+def test_whole_token_shortcut_is_used_only_for_tokens_that_encode_to_themselves():
+    # Hand-built: (b,c) is merged before (a,b), so "abc" never reaches token 258 = (257, c).
+    bpe = BytePairEncoding({(98, 99): 256, (97, 98): 257, (257, 99): 258})
+    assert bpe.encode_bytes(b"abc") == [97, 256]
+    whole = bpe.self_encoding()
+    assert b"abc" not in whole and whole[b"bc"] == 256 and whole[b"ab"] == 257
+    fast = BytePairEncoding(bpe.merges, whole=whole)
+    assert fast.encode_bytes(b"abc") == [97, 256] and fast.encode_bytes(b"ab") == [257]
