@@ -13,11 +13,12 @@ function oneWeight(el) {
     sources: ["glasslm.engine.linear:predict", "glasslm.engine.linear:mse"] });
   const plot = scatterPlot(f.picture, { xLabel: "petal length (cm)", yLabel: "petal width (cm)", yDomain: [0, 2.8] });
   let best = null;
-  const w = slider({ label: "weight w", field: "w", min: 0, max: 1, step: 0.005, value: 0.1, format: (v) => v.toFixed(3),
-    oninput: debounce(update, 30) });
-  f.add(w.el, buttonRow(button("Best weight", () => { if (best !== null) { w.value = best; update(); } })));
-  async function update() {
-    const d = await f.run(() => postJSON(`${API}/one-weight`, { w: w.value }));
+  const w = slider({ label: "weight w", field: "w", min: 0, max: 1, step: 0.001, value: 0.1, format: (v) => v.toFixed(3),
+    oninput: debounce(() => update(), 30) });
+  // "Best weight" sends the exact least-squares value (the slider shows it rounded to its step).
+  f.add(w.el, buttonRow(button("Best weight", () => { if (best !== null) { w.value = best; update(best); } })));
+  async function update(exact = null) {
+    const d = await f.run(() => postJSON(`${API}/one-weight`, { w: exact ?? w.value }));
     if (!d) return;
     best = d.best_w;
     plot.setPoints(d.points);
@@ -41,27 +42,29 @@ function fewInputs(el) {
   const fmt = (v) => signed(v, 2);
   const names = ["sepal length", "sepal width", "petal length"];
   const ws = names.map((n, i) => slider({ label: `w${i + 1} (${n})`, field: "weights", min: -2, max: 2, step: 0.01,
-    value: [0.0, 0.0, 0.3][i], format: fmt, oninput: debounce(update, 30) }));
-  const b = slider({ label: "bias b", field: "bias", min: -2, max: 2, step: 0.01, value: 0, format: fmt, oninput: debounce(update, 30) });
+    value: [0.0, 0.0, 0.3][i], format: fmt, oninput: debounce(() => update(), 30) }));
+  const b = slider({ label: "bias b", field: "bias", min: -2, max: 2, step: 0.01, value: 0, format: fmt, oninput: debounce(() => update(), 30) });
   const flower = slider({ label: "flower", field: "flower", min: 0, max: 149, step: 1, value: 0, format: (v) => `#${v + 1} of 150`,
-    oninput: debounce(update, 30) });
+    oninput: debounce(() => update(), 30) });
   let best = null;
   f.add(flower.el, ...ws.map((s) => s.el), b.el, buttonRow(button("Best fit", () => {
     if (!best) return;
     best.weights.forEach((v, i) => (ws[i].value = v));
     b.value = best.bias;
-    update();
+    update(best);  // exact values; the sliders show them rounded to their step
   })));
-  async function update() {
-    const d = await f.run(() => postJSON(`${API}/few-inputs`, { weights: ws.map((s) => s.value), bias: b.value, flower: flower.value }));
+  async function update(exact = null) {
+    const weights = exact ? exact.weights : ws.map((s) => s.value);
+    const bias = exact ? exact.bias : b.value;
+    const d = await f.run(() => postJSON(`${API}/few-inputs`, { weights, bias, flower: flower.value }));
     if (!d) return;
     best = d.best;
     const rows = d.inputs.map((name, i) => h("tr", {}, h("td", { text: name }), h("td", { text: `${fixed(d.x[i], 1)} cm` }),
-      h("td", { text: `× ${fixed(ws[i].value, 2)}` }), h("td", { text: `= ${signed(d.terms[i], 3)}` })));
+      h("td", { text: `× ${fixed(weights[i], 2)}` }), h("td", { text: `= ${signed(d.terms[i], 3)}` })));
     table.replaceChildren(
       h("tr", {}, h("th", { text: "input" }), h("th", { text: "value" }), h("th", { text: "weight" }), h("th", { text: "contribution" })),
       ...rows,
-      h("tr", {}, h("td", { text: "bias" }), h("td"), h("td"), h("td", { text: `${signed(b.value, 3)}` })),
+      h("tr", {}, h("td", { text: "bias" }), h("td"), h("td"), h("td", { text: `${signed(bias, 3)}` })),
       h("tr", {}, h("th", { text: "prediction" }), h("td"), h("td"), h("th", { text: `= ${fixed(d.prediction, 3)} cm` })));
     f.setReadout([
       { label: "predicted petal width", value: `${fixed(d.prediction, 2)} cm` },

@@ -1,0 +1,173 @@
+"""The app itself: pages, JSON twins, sources, errors, sessions and jobs."""
+
+import threading
+import time
+
+import pytest
+
+from glasslm.chapters.registry import PLAN, Registry
+from glasslm.web.errors import DemoError
+from glasslm.web.jobs import JobManager
+from glasslm.web.session import MAX_BODY_BYTES
+
+
+def test_index_lists_existing_chapters(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    for c in Registry().chapters:
+        assert f'href="/chapters/{c.slug}"' in r.text
+    # a chapter whose folder does not exist yet is not listed
+    missing = [c for c in PLAN if not c.exists]
+    for c in missing:
+        assert f'/chapters/{c.slug}"' not in r.text
+
+
+def test_every_chapter_page_renders_with_its_demos(client):
+    for c in Registry().chapters:
+        r = client.get(f"/chapters/{c.slug}")
+        assert r.status_code == 200, c.slug
+        assert c.title.split(":")[0] in r.text
+        twin = client.get(f"/api/chapters/{c.slug}").json()
+        for demo in twin["demos"]:
+            assert f'data-demo="{demo}"' in r.text
+        assert client.get(f"/chapters/{c.slug}/demo.js").status_code == 200
+
+
+def test_registry_plan_is_consistent():
+    assert [c.number for c in PLAN] == list(range(1, 30))
+    assert len({c.slug for c in PLAN}) == 29
+
+
+def test_unknown_chapter_is_a_readable_404(client):
+    r = client.get("/chapters/no-such-thing")
+    assert r.status_code == 404
+    assert "no chapter called 'no-such-thing'" in r.json()["error"]
+
+
+def test_source_shows_engine_code_only(client):
+    r = client.get("/api/source", params={"name": "glasslm.engine.linear:mse"})
+    assert r.status_code == 200
+    assert r.json()["source"].startswith("def mse(")
+    assert client.get("/api/source", params={"name": "os:system"}).status_code == 400
+    assert client.get("/api/source", params={"name": "glasslm.engine.linear:nope"}).status_code == 404
+
+
+def test_oversized_body_is_refused_and_server_keeps_serving(client):
+    r = client.post("/api/weights/one-weight", content=b"x" * (MAX_BODY_BYTES + 1),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert "too large" in r.json()["error"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_malformed_json_is_a_sentence(client):
+    r = client.post("/api/weights/one-weight", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert "JSON" in r.json()["error"]
+
+
+def test_session_cookie_is_set_once(client):
+    r = client.get("/healthz")
+    assert "glasslm_session" in r.cookies
+    assert "glasslm_session" not in client.get("/healthz").cookies  # kept, not renewed
+
+
+# ------------------------------------------------------------------ jobs
+
+
+def ticking(n, dt=0.01):
+    def source(job):
+        for i in range(n):
+            time.sleep(dt)
+            yield {"type": "tick", "i": i}
+        job.state["result"] = n
+    return source
+
+
+def wait_for(pred, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_job_runs_to_the_end_and_keeps_its_result():
+    jobs = JobManager()
+    job = jobs.start("s1", "tick", ticking(5))
+    assert wait_for(lambda: job.status == "done")
+    assert [e["i"] for e in job.events if e["type"] == "tick"] == [0, 1, 2, 3, 4]
+    assert job.events[-1] == {"type": "end", "status": "done", "error": None}
+    assert jobs.get("s1", job.id).state["result"] == 5
+
+
+def test_job_limits_per_session_and_global():
+    jobs = JobManager(per_session=2, global_limit=3)
+    for _ in range(2):
+        jobs.start("a", "tick", ticking(1000))
+    with pytest.raises(DemoError) as e:
+        jobs.start("a", "tick", ticking(1))
+    assert e.value.status == 429 and "Stop one" in e.value.message
+    jobs.start("b", "tick", ticking(1000))
+    with pytest.raises(DemoError) as e:
+        jobs.start("c", "tick", ticking(1))
+    assert e.value.status == 429 and "busy" in e.value.message
+    jobs.stop_all()
+
+
+def test_stop_and_other_sessions_cannot_touch_a_job():
+    jobs = JobManager()
+    job = jobs.start("a", "tick", ticking(10_000))
+    with pytest.raises(DemoError):
+        jobs.stop("b", job.id)
+    jobs.stop("a", job.id)
+    assert wait_for(lambda: job.status == "stopped")
+
+
+def test_orphaned_job_is_stopped():
+    jobs = JobManager(orphan_after=0.05)
+    job = jobs.start("a", "tick", ticking(10_000))
+    time.sleep(0.1)
+    jobs.reap()
+    assert wait_for(lambda: job.status == "stopped")
+
+
+def test_engine_failure_ends_the_job_with_a_message():
+    def broken(job):
+        yield {"type": "tick"}
+        raise ValueError("boom")
+    jobs = JobManager()
+    job = jobs.start("a", "broken", broken)
+    assert wait_for(lambda: job.status == "error")
+    assert "boom" in job.error
+
+
+def test_sse_stream_over_http(client):
+    app_jobs = client.app.state.jobs
+    client.get("/healthz")
+    session = client.cookies["glasslm_session"]
+    job = app_jobs.start(session, "tick", ticking(3))
+    with client.stream("GET", f"/api/jobs/{job.id}/events") as r:
+        body = "".join(r.iter_text())
+    assert body.count("data: ") == 4 and '"type": "end"' in body
+    # resuming after event 2 sends only the rest
+    with client.stream("GET", f"/api/jobs/{job.id}/events", params={"after": 2}) as r:
+        assert "".join(r.iter_text()).count("data: ") == 2
+    assert client.get(f"/api/jobs/{job.id}").json()["status"] == "done"
+    # someone else's job is not visible
+    other = app_jobs.start("someone-else", "tick", ticking(1))
+    assert client.get(f"/api/jobs/{other.id}/events").status_code == 404
+
+
+def test_concurrent_requests_are_served_while_a_job_runs(client):
+    client.get("/healthz")
+    job = client.app.state.jobs.start(client.cookies["glasslm_session"], "tick", ticking(10_000, 0.001))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        client.post("/api/weights/one-weight", json={"w": 0.3}).status_code)) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert results == [200] * 4
+    client.post(f"/api/jobs/{job.id}/stop")
+    assert wait_for(lambda: job.status == "stopped")

@@ -1,0 +1,76 @@
+"""The guide as a learner meets it: contents, chapters, theme, keyboard, phone size."""
+
+from playwright.sync_api import expect
+
+from glasslm.chapters.registry import Registry
+
+
+def test_index_shows_parts_and_chapter_cards(page):
+    page.goto(page.base + "/")
+    expect(page.locator("h1")).to_contain_text("How large language models work")
+    chapters = Registry().chapters
+    expect(page.locator(".card")).to_have_count(len(chapters))
+    expect(page.locator(".card").first).to_contain_text(chapters[0].title)
+
+
+def test_every_chapter_loads_without_console_errors(page):
+    for c in Registry().chapters:
+        page.open_chapter(c.slug)
+        expect(page.locator("h1")).to_have_text(c.title)
+        # every demo slot got built (a frame with its "Under the hood")
+        for demo in page.locator(".demo[data-demo]").all():
+            expect(demo.locator(".hood")).to_have_count(1)
+    # the fixture fails this test if any page logged an error
+
+
+def test_progress_is_remembered(page):
+    first = Registry().chapters[0]
+    page.open_chapter(first.slug)
+    page.goto(page.base + "/")
+    expect(page.locator(f'.card[data-slug="{first.slug}"]')).to_have_class("card visited")
+    expect(page.locator("#progress-line")).to_contain_text("visited 1 of")
+
+
+def test_theme_toggle_cycles_and_persists(page):
+    page.goto(page.base + "/")
+    html = page.locator("html")
+    bg_before = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.click("#theme-toggle")  # system -> light
+    expect(html).to_have_attribute("data-theme", "light")
+    page.click("#theme-toggle")  # light -> dark
+    expect(html).to_have_attribute("data-theme", "dark")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(251, 251, 249)"
+    page.reload()
+    expect(html).to_have_attribute("data-theme", "dark")
+    page.click("#theme-toggle")  # dark -> system
+    expect(html).not_to_have_attribute("data-theme", "dark")
+    assert bg_before
+
+
+def test_arrow_keys_move_between_chapters_but_not_inside_controls(page):
+    chapters = Registry().chapters
+    if len(chapters) < 2:
+        return
+    page.open_chapter(chapters[0].slug)
+    page.keyboard.press("ArrowRight")
+    expect(page).to_have_url(f"{page.base}/chapters/{chapters[1].slug}")
+    page.wait_for_selector("body[data-demos-ready]")
+    slider = page.locator("input[type=range]").first
+    if slider.count():
+        slider.focus()
+        page.keyboard.press("ArrowLeft")  # moves the slider, not the page
+        expect(page).to_have_url(f"{page.base}/chapters/{chapters[1].slug}")
+        page.locator("h1").click()
+    page.keyboard.press("ArrowLeft")
+    expect(page).to_have_url(f"{page.base}/chapters/{chapters[0].slug}")
+
+
+def test_phone_sized_screen_has_no_sideways_scroll(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    for c in Registry().chapters:
+        pg.goto(f"{server}/chapters/{c.slug}")
+        pg.wait_for_selector("body[data-demos-ready]")
+        overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{c.slug} scrolls sideways by {overflow}px on a phone"
+    context.close()

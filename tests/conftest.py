@@ -1,0 +1,125 @@
+"""Shared fixtures: the ASGI app in-process, and the real CLI in Chromium.
+
+- `client`: a TestClient of a fresh app (server errors become 500 answers,
+  as a learner would see them, rather than exceptions in the test).
+- `server`: the real `glasslm` CLI started on a free port, once per session;
+  its output is printed if it fails to start.
+- `page`: a fresh Chromium page (with `page.base`, the server's URL, and
+  `page.open_chapter(slug)`, which waits until the chapter's demos mounted) (Debian's /usr/bin/chromium, never a
+  downloaded browser) that fails the test if the page logs a console error
+  or throws. 4xx answers are expected in bad-input tests and are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("GLASSLM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_START_S = 60
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def client():
+    from fastapi.testclient import TestClient
+
+    from glasslm.web.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Base URL of the real CLI serving the guide on a free port."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "glasslm", "serve", "--port", "0", "--no-browser"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url, lines = None, []
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline and url is None:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        if m:
+            url = m.group(1)
+    ok = False
+    while url and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "healthz", timeout=2) as r:
+                ok = r.status == 200
+                break
+        except OSError:
+            time.sleep(0.2)
+    if not ok:
+        proc.kill()
+        rest = proc.stdout.read() if proc.stdout else ""
+        pytest.fail("glasslm did not start. Its output:\n" + "".join(lines) + rest)
+    # Drain the server's output in the background so it never blocks on a full pipe.
+    import threading
+
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    yield url.rstrip("/")
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not at {CHROMIUM}: run `make test`, which installs Debian's chromium.")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+_IGNORED = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}")
+          if m.type == "error" and not _IGNORED.search(m.text) else None)
+    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    pg.base = server
+    pg.console_errors = errors
+
+    def open_chapter(slug: str):
+        """Go to a chapter and wait until all its demos have mounted."""
+        pg.goto(f"{server}/chapters/{slug}")
+        pg.wait_for_selector("body[data-demos-ready]")
+        return pg
+
+    pg.open_chapter = open_chapter
+    yield pg
+    context.close()
+    assert not errors, "the page logged errors:\n" + "\n".join(errors)
+
