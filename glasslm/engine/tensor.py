@@ -1,0 +1,348 @@
+"""Automatic differentiation over numpy arrays: a few fused ops, each with its backward.
+
+The scalar engine (value.py) builds one graph node per number: a tiny GPT's
+loss is tens of thousands of nodes, and Python spends its time walking them.
+This file makes a node hold a whole array, so the same model is a graph of
+about fifteen nodes, each doing its work in a handful of numpy calls.
+
+At the tiny GPT's size (16 channels, 16 positions) almost all the time goes to
+per-op overhead, not arithmetic. So the ops here are deliberately *coarse*: a
+linear layer, RMSNorm, a whole causal self-attention, a whole cross-entropy -
+each one forward function with its hand-written backward right beside it,
+instead of dozens of elementwise nodes. Every backward is checked against
+finite differences (and against torch where installed) in
+tests/engine/test_tensor.py.
+
+What it adds over value.py: arrays, fused ops, and `Parameters`, which keeps
+every weight as a view into one flat buffer (and every gradient as a view into a
+second one), so an optimizer step is a few numpy calls whatever the model's size.
+What it leaves out: broadcasting rules in general, higher derivatives, ops no
+model here uses.
+
+Shapes: N rows (N = B*T: batch times time), C channels, H heads, D = C/H head
+dim, V vocabulary. Activations are kept as (N, C) matrices; only attention
+needs to see (B, T) and reshapes inside.
+
+Formulas:
+- linear y = x W^T:          dx = dy W,   dW = dy^T x
+- RMSNorm y = x / rms(x), rms = sqrt(mean(x^2) + eps) (Zhang & Sennrich 2019):
+                             dx = (dy - y * mean(dy * y)) / rms
+- softmax p (rows):          ds = p * (dp - sum(dp * p))
+- attention (Vaswani et al. 2017) A = softmax(q k^T / sqrt(D) + causal mask), y = A v
+- cross-entropy, mean over counted targets: dlogits = (softmax - onehot) / count
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+DTYPE = np.float64  # exact enough to compare with the scalar engine to 1e-12
+MAX_CACHED_MASKS = 256  # one causal mask per sequence length seen
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters (malloc.h)
+
+
+@functools.lru_cache(maxsize=1)
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse rather than return it to the OS.
+
+    A training step allocates and frees the same few hundred-kilobyte arrays
+    every time. By default glibc hands such blocks back to the operating system
+    and takes them again on the next step, and touching fresh pages costs more
+    than the arithmetic (measured here: a batch-32 step ran about 1.7x slower).
+    This keeps up to 64 MB of freed memory in the process. A no-op (False)
+    where the C library is not glibc.
+    """
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    ok_mmap = mallopt(_M_MMAP_THRESHOLD, 16 * 2**20)  # blocks below 16 MB come from the reusable heap
+    ok_trim = mallopt(_M_TRIM_THRESHOLD, 64 * 2**20)  # keep up to 64 MB of freed heap
+    return bool(ok_mmap and ok_trim)
+
+
+class Tensor:
+    """An array in a computation graph, with its gradient.
+
+    `grad` starts as None for intermediate results and is filled by `backward`.
+    A parameter's `grad` is a fixed view into its `Parameters` gradient buffer
+    and is accumulated in place.
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_backward", "is_param", "aux")
+
+    def __init__(self, data, prev: tuple = (), backward=None, grad=None, is_param: bool = False):
+        self.data = data
+        self.grad = grad
+        self._prev = prev  # input Tensors
+        self._backward = backward  # function(upstream grad) -> None, adds into inputs
+        self.is_param = is_param
+        self.aux = None  # anything an op keeps for inspection (attention weights)
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    def add_grad(self, g: np.ndarray) -> None:
+        """Accumulate g into this tensor's gradient."""
+        if self.is_param:
+            self.grad += g  # in place: the view into the flat gradient buffer
+        elif self.grad is None:
+            self.grad = g  # no copy: g is never modified in place afterwards
+        else:
+            self.grad = self.grad + g  # not in place: g may be shared with a sibling
+
+    def backward(self) -> None:
+        """Fill the gradients of everything this (scalar) tensor depends on."""
+        order: list[Tensor] = []
+        seen: set[int] = set()
+        stack: list[tuple[Tensor, bool]] = [(self, False)]
+        while stack:  # iterative post-order depth-first search
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((p, False) for p in node._prev if id(p) not in seen)
+        self.grad = np.ones_like(self.data)
+        for node in reversed(order):
+            if node._backward is not None and node.grad is not None:
+                node._backward(node.grad)
+
+    def __repr__(self) -> str:
+        kind = "param" if self.is_param else "tensor"
+        return f"Tensor({kind}, shape={self.data.shape})"
+
+
+class Parameters:
+    """Named weights living as views into one flat buffer, gradients into another.
+
+    `flat` and `flat_grad` are what an optimizer sees: one array each.
+    Consecutive entries can be viewed together (`joined`), which is how the
+    model runs its separate q, k and v weights as one matrix multiply.
+    """
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype=DTYPE):
+        self.shapes = dict(shapes)
+        self.offsets: dict[str, tuple[int, int]] = {}
+        total = 0
+        for name, shape in self.shapes.items():
+            n = math.prod(shape)
+            self.offsets[name] = (total, total + n)
+            total += n
+        self.flat = np.zeros(total, dtype=dtype)
+        self.flat_grad = np.zeros(total, dtype=dtype)
+        self.tensors = {name: self._view(name, name) for name in self.shapes}
+
+    def _view(self, first: str, last: str) -> Tensor:
+        start = self.offsets[first][0]
+        stop = self.offsets[last][1]
+        cols = self.shapes[first][-1]
+        shape = (-1, cols) if len(self.shapes[first]) == 2 else self.shapes[first]
+        return Tensor(self.flat[start:stop].reshape(shape), grad=self.flat_grad[start:stop].reshape(shape),
+                      is_param=True)
+
+    def joined(self, first: str, last: str) -> Tensor:
+        """One matrix spanning consecutive 2-D weights first..last (stacked by rows)."""
+        return self._view(first, last)
+
+    def __getitem__(self, name: str) -> Tensor:
+        return self.tensors[name]
+
+    def __iter__(self):
+        return iter(self.shapes)
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    @property
+    def size(self) -> int:
+        return self.flat.size
+
+    def zero_grad(self) -> None:
+        self.flat_grad.fill(0.0)
+
+
+# ------------------------------------------------------------------ ops
+# Each op computes its output, and defines beside it the backward that turns the
+# output's gradient into its inputs' gradients.
+
+
+def embed(wte: Tensor, wpe: Tensor, idx: np.ndarray) -> Tensor:
+    """Token plus position embedding. idx (B, T) int -> (N, C)."""
+    B, T = idx.shape
+    ids = idx.reshape(-1)  # (N,)
+    out = (wte.data[idx] + wpe.data[:T]).reshape(B * T, -1)  # (B, T, C) -> (N, C)
+
+    def backward(g):  # g (N, C)
+        gt = np.zeros_like(wte.data)
+        np.add.at(gt, ids, g)  # rows of repeated tokens add up
+        wte.add_grad(gt)
+        gp = np.zeros_like(wpe.data)
+        gp[:T] = g.reshape(B, T, -1).sum(axis=0)  # (T, C)
+        wpe.add_grad(gp)
+
+    return Tensor(out, (wte, wpe), backward)
+
+
+def linear(x: Tensor, w: Tensor) -> Tensor:
+    """y = x W^T, with W stored (out, in) as in the checkpoint. (N, in) -> (N, out)."""
+    out = x.data @ w.data.T  # (N, out)
+
+    def backward(g):  # g (N, out)
+        w.add_grad(g.T @ x.data)  # (out, in)
+        x.add_grad(g @ w.data)  # (N, in)
+
+    return Tensor(out, (x, w), backward)
+
+
+def rmsnorm(x: Tensor, eps: float = 1e-5) -> Tensor:
+    """Divide each row by its root mean square (no learned gain, as in microgpt)."""
+    xd = x.data
+    C = xd.shape[-1]
+    inv = 1.0 / np.sqrt(np.einsum("nc,nc->n", xd, xd)[:, None] / C + eps)  # (N, 1)
+    y = xd * inv  # (N, C)
+
+    def backward(g):
+        x.add_grad(inv * (g - y * (np.einsum("nc,nc->n", g, y)[:, None] / C)))
+
+    return Tensor(y, (x,), backward)
+
+
+def relu(x: Tensor) -> Tensor:
+    y = np.maximum(x.data, 0.0)
+
+    def backward(g):
+        x.add_grad(g * (x.data > 0))  # slope 0 at exactly 0, as in torch
+
+    return Tensor(y, (x,), backward)
+
+
+def add(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise sum of two same-shaped tensors (the residual connection)."""
+
+    def backward(g):
+        a.add_grad(g)
+        b.add_grad(g)
+
+    return Tensor(a.data + b.data, (a, b), backward)
+
+
+def _row_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over the last axis, keeping it. A matrix-vector product with ones is several
+    times faster than np.sum along a short last axis."""
+    return (a @ np.ones(a.shape[-1], dtype=a.dtype))[..., None]
+
+
+def _exp_shifted(s: np.ndarray, mask: np.ndarray | None = None):
+    """exp(s - shift) (masked), its row sums, and the shift: the pieces of a stable softmax.
+
+    Softmax does not change when a constant is subtracted, so we subtract the
+    largest score of the whole array (one fast reduction) rather than each row's
+    (a slow one along a short axis). Only if that leaves some row with nothing
+    but underflowed zeros - scores hundreds apart, a diverged model - do we redo
+    it exactly, row by row.
+    """
+    shift = s.max()
+    e = np.exp(s - shift)
+    if mask is not None:
+        e *= mask
+    total = _row_sum(e)
+    if total.min() < 1e-250:  # some row underflowed: use the exact per-row shift
+        live = s if mask is None else np.where(mask > 0, s, -np.inf)
+        shift = live.max(axis=-1, keepdims=True)
+        e = np.exp(s - shift)
+        if mask is not None:
+            e *= mask
+        total = _row_sum(e)
+    return e, total, shift
+
+
+def _softmax_rows(s: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Softmax over the last axis; `mask` (0/1, broadcastable) zeroes entries out."""
+    e, total, _ = _exp_shifted(s, mask)
+    return e / total
+
+
+@functools.lru_cache(maxsize=MAX_CACHED_MASKS)
+def causal_mask(T: int) -> np.ndarray:
+    """(T, T) lower-triangular ones: position t may look at positions 0..t."""
+    mask = np.tril(np.ones((T, T), dtype=DTYPE))
+    mask.flags.writeable = False
+    return mask
+
+
+def causal_attention(qkv: Tensor, B: int, T: int, n_head: int) -> Tensor:
+    """Multi-head causal self-attention. qkv (N, 3C) as [q | k | v] -> (N, C).
+
+    The attention weights (B, H, T, T) are kept in the output's `aux` so a
+    trace can show them.
+    """
+    C = qkv.data.shape[1] // 3
+    H, D = n_head, C // n_head
+    scale = 1.0 / math.sqrt(D)
+    parts = qkv.data.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
+    q, k, v = parts[0], parts[1], parts[2]
+    mask = causal_mask(T)  # (T, T): no peeking ahead
+    att = _softmax_rows((q @ k.transpose(0, 1, 3, 2)) * scale, mask)  # (B, H, T, T), rows sum to 1
+    y = att @ v  # (B, H, T, D)
+    out = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (N, C)
+
+    def backward(g):  # g (N, C)
+        gy = g.reshape(B, T, H, D).transpose(0, 2, 1, 3)  # (B, H, T, D)
+        gatt = gy @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
+        gv = att.transpose(0, 1, 3, 2) @ gy  # (B, H, T, D)
+        gs = att * (gatt - _row_sum(gatt * att))  # softmax backward; 0 where masked
+        gs *= scale
+        gq = gs @ k  # (B, H, T, D)
+        gk = gs.transpose(0, 1, 3, 2) @ q  # (B, H, T, D)
+        gqkv = np.empty((B, T, 3, H, D), dtype=g.dtype)
+        gqkv[:, :, 0] = gq.transpose(0, 2, 1, 3)
+        gqkv[:, :, 1] = gk.transpose(0, 2, 1, 3)
+        gqkv[:, :, 2] = gv.transpose(0, 2, 1, 3)
+        qkv.add_grad(gqkv.reshape(B * T, 3 * C))
+
+    result = Tensor(out, (qkv,), backward)
+    result.aux = att
+    return result
+
+
+def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
+    """Mean of -log softmax(logits)[target] over rows whose target is not -1.
+
+    logits (N, V), targets (N,) int; -1 marks padding that is not counted.
+    """
+    z = logits.data
+    t = targets.reshape(-1)
+    keep = t >= 0  # (N,)
+    count = int(keep.sum())
+    if count == 0:
+        raise ValueError("cross_entropy needs at least one target that is not -1 (padding)")
+    rows = np.nonzero(keep)[0]
+    e, total, shift = _exp_shifted(z)  # (N, V), (N, 1), scalar or (N, 1)
+    shift = np.broadcast_to(shift, total.shape)[rows, 0]  # (count,)
+    # -log p[target] = log(sum exp(z - shift)) - (z[target] - shift), never log(0)
+    loss = float((np.log(total[rows, 0]) - (z[rows, t[rows]] - shift)).sum() / count)
+    p = e / total  # (N, V) softmax, reused by the backward
+
+    def backward(g):  # g: scalar array
+        d = p  # reused in place: p is not needed after this
+        d[rows, t[rows]] -= 1.0
+        d[~keep] = 0.0
+        d *= float(g) / count
+        logits.add_grad(d)
+
+    return Tensor(np.array(loss, dtype=z.dtype), (logits,), backward)
