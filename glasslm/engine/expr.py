@@ -153,8 +153,12 @@ class _Parser:
         tree = self.sum()
         if self.tok.kind != "end":
             t = self.tok
-            hint = "is an operator such as * missing before it?" if t.kind in ("num", "name") or t.text == "(" \
-                else "there is nothing for it to belong to"
+            if t.kind in ("num", "name") or t.text == "(":
+                hint = "is an operator such as * missing before it?"
+            elif t.text == ")":
+                hint = "there is no '(' for it to close"
+            else:
+                hint = "an operator or the end of the expression was expected here"
             raise ParseError(f"unexpected {_describe(t)} at column {t.pos + 1}: {hint}", t.pos)
         return tree
 
@@ -433,3 +437,34 @@ def analyse(text: str, values: dict[str, float]) -> dict:
                        "finite_difference": fd, "agrees": agrees})
     return {"value": out.data, "nodes": nodes, "edges": edges, "steps": step_list,
             "inputs": inputs, "output": index[id(out)]}
+
+
+SWEEP_STEPS = tuple(10.0**-k for k in range(1, 15))  # h = 1e-1 ... 1e-14: from too coarse to lost in rounding
+
+
+def difference_sweep(text: str, values: dict[str, float], name: str) -> dict:
+    """Central differences of d(output)/d(name) for h from 1e-1 down to 1e-14, beside autograd's exact value.
+
+    Large h: the difference quotient misses the curvature (error about h^2);
+    tiny h: float rounding (about 1e-16 of each value) divided by h dominates.
+    A step that leaves an operation's domain gives None for that h.
+    """
+    tree = parse(text)
+    values = check_values(tree, values)
+    if name not in values:
+        raise ParseError(f"'{name}' is not a name in the expression: choose one of {', '.join(values) or 'none'}")
+    out, leaves = build(tree, values, text)
+    out.backward()
+    exact = leaves[name].grad
+    x = values[name]
+    rows = []
+    for h in SWEEP_STEPS:
+        try:
+            up = build(tree, {**values, name: x + h})[0].data
+            down = build(tree, {**values, name: x - h})[0].data
+        except ParseError:
+            rows.append({"h": h, "estimate": None, "error": None})
+            continue
+        estimate = (up - down) / (2 * h)
+        rows.append({"h": h, "estimate": estimate, "error": abs(estimate - exact)})
+    return {"name": name, "value": x, "grad": exact, "rows": rows}
