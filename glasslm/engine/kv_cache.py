@@ -1,0 +1,89 @@
+"""The KV cache: keys and values of every past token, kept so decoding is cheap.
+
+Without a cache, generating token t means running the whole model over all t
+tokens again. With one, each layer stores the keys and values it computed for
+earlier tokens; a new token only computes its own q, k, v and attends over the
+stored ones. (Keys and values of a token never change once computed, because
+attention is causal: a token never sees the future.)
+
+Memory, the formula chapter 16 checks against `nbytes`:
+
+    bytes = 2 (k and v) x layers x kv_heads x head_dim x context x bytes_per_value
+
+Grouped-query attention shrinks it: SmolLM2 has 9 query heads but stores only 3
+key/value heads, a third of what full multi-head attention would need.
+
+One cache belongs to one request (one sequence); it is preallocated for
+`capacity` tokens so the decode loop never allocates. Left out: paging, batching
+several sequences, quantized caches, sliding windows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def kv_cache_bytes(n_layers: int, n_kv_heads: int, head_dim: int, context: int, bytes_per_value: int = 4) -> int:
+    """The cache's size from its formula (float32 = 4 bytes, float16 = 2)."""
+    return 2 * n_layers * n_kv_heads * head_dim * context * bytes_per_value
+
+
+class KVCache:
+    """Preallocated keys and values for one sequence of at most `capacity` tokens.
+
+    k, v: (L, Hkv, capacity, D) float32. `length` tokens are filled; a forward
+    pass writes its new tokens at positions length .. length+T-1 in every layer
+    (`store`), reads positions 0 .. length+T-1 (`keys`, `values`), and then
+    calls `advance(T)` once.
+    """
+
+    def __init__(self, n_layers: int, n_kv_heads: int, head_dim: int, capacity: int):
+        if capacity < 1:
+            raise ValueError(f"a KV cache needs room for at least one token, got capacity={capacity}")
+        self.capacity = int(capacity)
+        shape = (n_layers, n_kv_heads, self.capacity, head_dim)
+        self.k = np.zeros(shape, dtype=np.float32)  # (L, Hkv, S, D)
+        self.v = np.zeros(shape, dtype=np.float32)  # (L, Hkv, S, D)
+        self.length = 0
+
+    @classmethod
+    def for_config(cls, config, capacity: int) -> "KVCache":
+        return cls(config.n_layers, config.n_kv_heads, config.head_dim, capacity)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the cache (both tensors, at full capacity)."""
+        return self.k.nbytes + self.v.nbytes
+
+    @property
+    def used_bytes(self) -> int:
+        """Bytes of the filled part: the formula with context = length."""
+        return self.nbytes * self.length // self.capacity
+
+    def check_room(self, n_new: int) -> None:
+        if self.length + n_new > self.capacity:
+            raise ValueError(
+                f"the KV cache holds {self.capacity} tokens and already has {self.length}: "
+                f"no room for {n_new} more (make a larger cache)"
+            )
+
+    def store(self, layer: int, k: np.ndarray, v: np.ndarray) -> None:
+        """Write the new tokens' keys and values, k and v: (Hkv, T, D)."""
+        T = k.shape[1]
+        self.k[layer, :, self.length : self.length + T] = k
+        self.v[layer, :, self.length : self.length + T] = v
+
+    def keys(self, layer: int, end: int) -> np.ndarray:
+        return self.k[layer, :, :end]  # (Hkv, S, D), a view
+
+    def values(self, layer: int, end: int) -> np.ndarray:
+        return self.v[layer, :, :end]  # (Hkv, S, D), a view
+
+    def advance(self, n: int) -> None:
+        self.length += n
+
+    def truncate(self, length: int) -> None:
+        """Forget everything after `length` tokens (e.g. to re-decode from there)."""
+        if not 0 <= length <= self.length:
+            raise ValueError(f"cannot truncate a cache of {self.length} tokens to {length}")
+        self.length = length

@@ -1,0 +1,200 @@
+"""The Llama architecture in numpy: SmolLM2's forward pass, every step visible.
+
+One block, as in Llama (Touvron et al. 2023) and SmolLM2 (Allal et al. 2025):
+
+    x = embed_tokens[ids]                                   (T, C)
+    repeat n_layers times:
+        h = RMSNorm(x) * input_layernorm                    (T, C)
+        q, k, v = h @ qkv_proj, split; RoPE on q and k      (T, H, D) (T, Hkv, D) x2
+        a = softmax(q k^T / sqrt(D) + causal mask) v        (T, H, D)  each query head h
+                                                            uses kv head h // (H/Hkv): GQA
+        x = x + a @ o_proj                                  (T, C)     residual add
+        h = RMSNorm(x) * post_attention_layernorm
+        g, u = h @ gate_up_proj, split                      (T, F) x2
+        x = x + (silu(g) * u) @ down_proj                   (T, C)     SwiGLU (Shazeer 2020)
+    logits = RMSNorm(x) * norm @ embed_tokens^T             (T, V)     tied unembedding
+
+RMSNorm(x) = x / sqrt(mean(x^2) + eps) (Zhang & Sennrich 2019).
+RoPE: rope.py. Shapes: T new tokens, S = past + T keys, C width, H query heads,
+Hkv key/value heads, G = H/Hkv, D head dim, F MLP width, V vocabulary.
+
+`forward(ids, cache)` runs T new tokens after the `cache.length` tokens already
+in the KV cache (kv_cache.py): a prompt's prefill is one call with all its
+tokens, each decode step one call with one token. Without a cache the whole
+sequence is recomputed. An optional `Trace` records what the chapters draw;
+with `trace=None` nothing extra is computed or kept.
+
+Left out: batching several sequences, training (no backward pass), dropout,
+anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glasslm.engine.gguf_weights import LlamaConfig, LlamaWeights
+from glasslm.engine.kv_cache import KVCache
+from glasslm.engine.rope import apply_rope, rope_angles
+
+
+def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
+    """x / sqrt(mean(x^2) + eps) * weight, over the last axis. x: (T, C)."""
+    ms = np.einsum("tc,tc->t", x, x)[:, None] / x.shape[-1]  # (T, 1) mean square
+    return x * (weight / np.sqrt(ms + eps))  # (T, C)
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """x * sigmoid(x), with sigmoid(x) = (1 + tanh(x/2)) / 2 (no overflow)."""
+    return x * (0.5 + 0.5 * np.tanh(0.5 * x))
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@dataclass
+class Trace:
+    """What to record during one forward pass (set the switches, read the lists).
+
+    Memory grows with T^2 for attention: keep traced sequences short (a few
+    hundred tokens).
+    """
+
+    residual: bool = True  # residual stream after the embedding and after each block
+    attention: bool = True  # attention weights of every head of every layer
+    mlp: bool = False  # SwiGLU activations silu(g) * u of every layer
+    head: tuple[int, int] | None = None  # (layer, query head) whose q, k, v to keep
+    # Filled by the forward pass:
+    residuals: list = field(default_factory=list)  # n_layers+1 arrays (T, C)
+    attentions: list = field(default_factory=list)  # n_layers arrays (H, T, S)
+    mlp_acts: list = field(default_factory=list)  # n_layers arrays (T, F)
+    q: np.ndarray | None = None  # (T, D) chosen head's queries, after RoPE
+    k: np.ndarray | None = None  # (S, D) its key/value head's keys, after RoPE
+    v: np.ndarray | None = None  # (S, D) its values
+    logits: np.ndarray | None = None  # (T, V)
+
+
+class Llama:
+    """A read-only model: weights plus the forward pass. Safe to share across threads
+    (all per-sequence state lives in the KVCache a caller passes in)."""
+
+    def __init__(self, weights: LlamaWeights):
+        self.w = weights
+        self.config: LlamaConfig = weights.config
+        cfg = self.config
+        # RoPE cos/sin for every position the model was trained for: (context, D/2) x2
+        self._cos, self._sin = rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta)
+
+    def new_cache(self, capacity: int | None = None) -> KVCache:
+        """An empty KV cache for one sequence of up to `capacity` tokens."""
+        capacity = capacity or self.config.context_length
+        if capacity > self.config.context_length:
+            raise ValueError(f"capacity {capacity} exceeds the model's context of {self.config.context_length}")
+        return KVCache.for_config(self.config, capacity)
+
+    def forward(
+        self,
+        ids,
+        cache: KVCache | None = None,
+        trace: Trace | None = None,
+        last_only: bool = False,
+    ) -> np.ndarray:
+        """Logits (T, V) float32 for the T new tokens `ids` (or (1, V) if last_only).
+
+        With a cache, the tokens continue the cache's sequence and are added to it.
+        """
+        cfg, w = self.config, self.w
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)  # (T,)
+        T = ids.shape[0]
+        if T == 0:
+            raise ValueError("forward needs at least one token")
+        if ids.min() < 0 or ids.max() >= cfg.vocab_size:
+            raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
+        past = cache.length if cache is not None else 0
+        S = past + T  # keys visible to the last new token
+        if S > cfg.context_length:
+            raise ValueError(f"{S} tokens exceed the model's context of {cfg.context_length}")
+        if cache is not None:
+            cache.check_room(T)
+        H, Hkv, D, G = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size
+        cos, sin = self._cos[past:S], self._sin[past:S]  # (T, D/2) each
+        scale = np.float32(1.0 / np.sqrt(D))
+        # causal mask: query at position past+t sees keys 0..past+t
+        mask = None
+        if T > 1:
+            mask = np.arange(S)[None, :] > (past + np.arange(T))[:, None]  # (T, S) True = hidden
+
+        x = w.embed_tokens[ids]  # (T, C), a copy (fancy indexing)
+        if trace is not None and trace.residual:
+            trace.residuals.append(x.copy())
+        for layer, lw in enumerate(w.layers):
+            # ---- attention
+            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
+            qkv = h @ lw.qkv_proj  # (T, (H + 2Hkv) D)
+            q = qkv[:, : H * D].reshape(T, H, D)
+            k = qkv[:, H * D : (H + Hkv) * D].reshape(T, Hkv, D)
+            v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D)
+            q = apply_rope(q, cos, sin)  # (T, H, D)
+            k = apply_rope(k, cos, sin).transpose(1, 0, 2)  # (Hkv, T, D)
+            v = v.transpose(1, 0, 2)  # (Hkv, T, D)
+            if cache is not None:
+                cache.store(layer, k, v)
+                k, v = cache.keys(layer, S), cache.values(layer, S)  # (Hkv, S, D)
+            # group the query heads by the kv head they share: (Hkv, G*T, D)
+            qg = q.reshape(T, Hkv, G, D).transpose(1, 2, 0, 3).reshape(Hkv, G * T, D)
+            scores = (qg @ k.transpose(0, 2, 1)) * scale  # (Hkv, G*T, S)
+            if mask is not None:
+                scores = scores.reshape(Hkv, G, T, S)
+                scores[:, :, mask] = -np.inf
+                scores = scores.reshape(Hkv, G * T, S)
+            att = softmax(scores)  # (Hkv, G*T, S)
+            out = att @ v  # (Hkv, G*T, D)
+            out = out.reshape(H, T, D).transpose(1, 0, 2).reshape(T, H * D)  # (T, H*D), head = kv*G + g
+            x = x + out @ lw.o_proj  # (T, C)
+            if trace is not None:
+                self._record_attention(trace, layer, q, k, v, att, T, S)
+            # ---- MLP (SwiGLU)
+            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (T, C)
+            gu = h @ lw.gate_up_proj  # (T, 2F)
+            act = silu(gu[:, : cfg.d_ff]) * gu[:, cfg.d_ff :]  # (T, F)
+            x = x + act @ lw.down_proj  # (T, C)
+            if trace is not None:
+                if trace.mlp:
+                    trace.mlp_acts.append(act)
+                if trace.residual:
+                    trace.residuals.append(x.copy())
+        if cache is not None:
+            cache.advance(T)
+        if last_only:
+            x = x[-1:]
+        x = rms_norm(x, w.norm, cfg.norm_eps)  # (T, C)
+        logits = x @ w.lm_head.T  # (T, V): the tied embedding, read as an unembedding
+        if trace is not None:
+            trace.logits = logits
+        return logits
+
+    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False) -> np.ndarray:
+        """forward() in chunks of `chunk` tokens, so attention's (T, S) scores stay
+        small for long prompts; the logits are the same as one big forward."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        parts = []
+        for start in range(0, len(ids), chunk):
+            end = min(start + chunk, len(ids))
+            parts.append(self.forward(ids[start:end], cache, last_only=last_only))
+        return parts[-1] if last_only else np.concatenate(parts)  # (T, V) or (1, V)
+
+    def _record_attention(self, trace, layer, q, k, v, att, T, S):
+        cfg = self.config
+        if trace.attention:
+            trace.attentions.append(att.reshape(cfg.n_heads, T, S).copy())  # (H, T, S)
+        if trace.head is not None and trace.head[0] == layer:
+            head = trace.head[1]
+            if not 0 <= head < cfg.n_heads:
+                raise ValueError(f"head must be in 0..{cfg.n_heads - 1}, got {head}")
+            kv = head // cfg.group_size
+            trace.q = q[:, head].copy()  # (T, D)
+            trace.k = np.array(k[kv])  # (S, D)
+            trace.v = np.array(v[kv])  # (S, D)

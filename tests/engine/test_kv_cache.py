@@ -1,0 +1,55 @@
+"""The KV cache: decoding with it gives the logits of recomputing everything,
+and its size is the formula 2 x layers x kv_heads x head_dim x context x bytes."""
+
+import numpy as np
+import pytest
+
+from glasslm.engine.kv_cache import KVCache, kv_cache_bytes
+from glasslm.engine.smollm2 import load_smollm2
+
+
+@pytest.fixture(scope="module")
+def m():
+    return load_smollm2()
+
+
+def test_cached_decode_equals_full_recompute(m):
+    prompt = m.encode("Once upon a time, a small robot")
+    rest = m.encode(" found a red umbrella in the rain and")
+    cache = m.model.new_cache(len(prompt) + len(rest))
+    steps = [m.model.forward(prompt, cache)[-1]]  # prefill
+    for tok in rest:
+        steps.append(m.model.forward([tok], cache)[-1])  # one token at a time
+    full = m.model.forward(prompt + rest)  # (T, V): no cache at all
+    np.testing.assert_allclose(np.stack(steps), full[len(prompt) - 1 :], atol=2e-4, rtol=0)
+    assert cache.length == len(prompt) + len(rest)
+
+
+def test_truncate_and_redecode_gives_the_same_logits(m):
+    ids = m.encode("The river bank was muddy")
+    cache = m.model.new_cache(len(ids) + 1)
+    first = m.model.forward(ids, cache)[-1]
+    cache.truncate(len(ids) - 1)
+    again = m.model.forward(ids[-1:], cache)[-1]
+    np.testing.assert_allclose(again, first, atol=2e-4, rtol=0)
+
+
+def test_size_matches_the_formula(m):
+    cfg = m.config
+    cache = m.model.new_cache(512)
+    assert cache.nbytes == kv_cache_bytes(cfg.n_layers, cfg.n_kv_heads, cfg.head_dim, 512, 4)
+    assert cache.nbytes == 2 * 30 * 3 * 64 * 512 * 4  # SmolLM2: 11.25 MiB for 512 tokens
+    assert cache.used_bytes == 0
+    m.model.forward([1, 2, 3], cache)
+    assert cache.used_bytes == kv_cache_bytes(30, 3, 64, 3)
+
+
+def test_full_cache_refuses_more_tokens():
+    cache = KVCache(2, 1, 4, capacity=3)
+    cache.advance(3)
+    with pytest.raises(ValueError, match="no room"):
+        cache.check_room(1)
+    with pytest.raises(ValueError):
+        cache.truncate(4)
+    with pytest.raises(ValueError):
+        KVCache(2, 1, 4, capacity=0)
