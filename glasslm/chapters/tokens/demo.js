@@ -1,0 +1,237 @@
+// Chapter 7 (tokens): the demos only draw what /api/tokens/* returns.
+
+import { postJSON } from "/static/js/api.js";
+import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
+import { slider, textInput, button, buttonRow } from "/static/js/components/controls.js";
+import { tokenStrip } from "/static/js/components/tokenstrip.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { barChart } from "/static/js/components/barchart.js";
+import { count, fixed } from "/static/js/components/format.js";
+
+const API = "/api/tokens";
+
+const DEFAULT_TEXT = "Tokenizers don't see letters: they see pieces. In 2024, “strawberry” cost GPT-4 3 tokens. 日本語も🎉!";
+
+// Original text for the training demo: short, repetitive enough to merge.
+const TRAINING_TEXT = `The tokenizer reads the text as bytes. It counts every pair of neighbouring tokens, \
+finds the pair that occurs most often, and gives that pair a new token of its own. Then it counts again. \
+The new token can pair with its neighbours too, so the tokens grow: first pairs of letters, then \
+syllables, then whole common words such as "the" and "and". The more often a piece of text occurs, \
+the sooner it becomes a single token. Rare words stay split into smaller pieces, and any text at all \
+can still be written with the 256 byte tokens it started with. Training stops when the vocabulary \
+reaches the size we asked for. Then the tokenizer is ready: to encode new text, it repeats the same \
+merges in the same order. Try your own text here, in any language, and watch which pieces appear first.`;
+
+// The learner's own BPE is trained on the text of the replay demo; the
+// comparison demo uses the same text and vocabulary size.
+const shared = { corpus: TRAINING_TEXT, vocab: 350, listeners: [] };
+function shareTraining(corpus, vocab) {
+  shared.corpus = corpus; shared.vocab = vocab;
+  shared.listeners.forEach((fn) => fn());
+}
+
+// Chapter-specific styles, kept beside the demos that use them.
+const STYLE = `
+.tok-row { margin: .45rem 0; }
+.tok-row .muted { color: var(--muted); font-size: .9em; }
+.lang-table td.lang-bars { width: 38%; text-align: left; }
+.lang-bars div { white-space: nowrap; line-height: 1.3; }
+.lang-bar { display: inline-block; height: .6rem; border-radius: 2px; vertical-align: middle; }
+.lang-bar.a { background: var(--s1); } .lang-bar.b { background: var(--s2); }
+.replay-charts { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; align-items: start; }
+.replay-strip { max-height: 16rem; overflow-y: auto; }
+@media (max-width: 700px) { .replay-charts { grid-template-columns: 1fr; } }
+`;
+if (!document.getElementById("tokens-style")) {
+  document.head.append(h("style", { id: "tokens-style", text: STYLE }));
+}
+
+function cssColor(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+function tokenView(t) {
+  return { text: t.text, id: t.id, title: `id ${t.id}${t.partial ? " (part of a character: raw bytes)" : ""}` };
+}
+
+function compare(el) {
+  const f = demoFrame(el, { title: "Your text, four tokenizers", stacked: true,
+    sources: ["glasslm.engine.bpe_regex:Tokenizer.encode", "glasslm.engine.bpe:BytePairEncoding.merge_ids"] });
+  const text = textInput({ label: "Text", field: "text", value: DEFAULT_TEXT, multiline: true, rows: 3, maxlength: 4000,
+    oninput: debounce(() => update(), 150) });
+  f.add(text.el);
+  const rows = [];
+  const signal = latest();
+  async function update() {
+    const d = await f.run(() => postJSON(`${API}/compare`, { text: text.value, corpus: shared.corpus, vocab_size: shared.vocab }, { signal: signal() }));
+    if (!d) return;
+    d.rows.forEach((r, i) => {
+      if (!rows[i]) {
+        const head = h("div", { class: "tok-row-head" });
+        const box = h("div", { class: "tok-row", "data-tokenizer": String(i) }, head);
+        f.picture.append(box);
+        rows[i] = { head, strip: tokenStrip(box, { label: r.name }) };
+      }
+      rows[i].head.replaceChildren(h("strong", { text: r.name }), h("span", { class: "tok-count num", text: ` ${count(r.count)} tokens` }),
+        h("span", { class: "muted", text: ` · ${r.how}` }));
+      rows[i].strip.update(r.tokens.map(tokenView));
+    });
+    f.setReadout(d.rows.map((r) => ({ label: r.name, value: `${count(r.count)} tokens, ${fixed(r.chars_per_token, 2)} chars/token` })));
+    f.hood(d);
+  }
+  shared.listeners.push(update);
+  return update();
+}
+
+function spelling(el) {
+  const f = demoFrame(el, { title: "How many r's in strawberry?", sources: ["glasslm.engine.bpe_regex:Tokenizer.encode_pieces"] });
+  const word = textInput({ label: "Word", field: "word", value: "strawberry", maxlength: 40, oninput: debounce(() => update(), 150) });
+  const letter = textInput({ label: "Letter", field: "letter", value: "r", maxlength: 1, oninput: debounce(() => update(), 150) });
+  f.add(word.el, letter.el);
+  const out = h("div", { class: "spelling" });
+  f.picture.append(out);
+  async function update() {
+    const d = await f.run(() => postJSON(`${API}/spelling`, { word: word.value, letter: letter.value }));
+    if (!d) return;
+    out.replaceChildren(...d.rows.map((r) => {
+      const box = h("div", { class: "tok-row" }, h("div", { class: "tok-row-head" }, h("strong", { text: r.name }),
+        h("span", { class: "num", text: ` ${r.tokens.length} tokens: ids ${r.tokens.map((t) => t.id).join(", ")}` })));
+      tokenStrip(box, { label: r.name }).update(r.tokens.map((t) => ({ ...tokenView(t), title: `id ${t.id}: contains ${t.letter_count} “${d.letter}”` })));
+      return box;
+    }));
+    f.setReadout([
+      { label: "letters", value: count(d.letters) },
+      { label: `“${d.letter}” in the word`, value: count(d.count) },
+      ...d.rows.map((r) => ({ label: `${r.name} sees`, value: `${r.tokens.length} ids` })),
+    ]);
+    f.hood(d);
+  }
+  return update();
+}
+
+function numbers(el) {
+  const f = demoFrame(el, { title: "How numbers split", stacked: true, sources: ["glasslm.engine.bpe_regex:Tokenizer.chunks"] });
+  const text = textInput({ label: "Numbers", field: "text", value: "7 42 123 1234 12345 1000000 3.14159 2024 99.99", maxlength: 400,
+    oninput: debounce(() => update(), 150) });
+  f.add(text.el);
+  const boxes = [0, 1].map(() => { const b = h("div", { class: "tok-row" }, h("div", { class: "tok-row-head" })); f.picture.append(b); return b; });
+  const strips = boxes.map((b) => tokenStrip(b));
+  async function update() {
+    const d = await f.run(() => postJSON(`${API}/compare`, { text: text.value }));
+    if (!d) return;
+    [1, 2].forEach((k, i) => {
+      const r = d.rows[k];
+      boxes[i].firstChild.replaceChildren(h("strong", { text: r.name }), h("span", { class: "num", text: ` ${count(r.count)} tokens` }));
+      strips[i].update(r.tokens.map(tokenView));
+    });
+    f.setReadout([{ label: "cl100k_base", value: `${d.rows[1].count} tokens` }, { label: "SmolLM2", value: `${d.rows[2].count} tokens` }]);
+    f.hood(d);
+  }
+  return update();
+}
+
+function languages(el) {
+  const f = demoFrame(el, { title: "Characters per token, by language", stacked: true,
+    sources: ["glasslm.engine.bpe_regex:Tokenizer.encode"] });
+  const extra = textInput({ label: "Add your own sentence", field: "extra", value: "", maxlength: 400, placeholder: "any language",
+    onenter: () => update() });
+  f.add(extra.el, buttonRow(button("Measure", () => update(), { primary: true })));
+  const table = h("table", { class: "terms num lang-table" });
+  f.picture.append(table);
+  async function update() {
+    const d = await f.run(() => postJSON(`${API}/languages`, { extra: extra.value }));
+    if (!d) return;
+    const max = Math.max(...d.rows.map((r) => r.cl100k_chars_per_token));
+    const bar = (v, cls) => h("span", { class: `lang-bar ${cls}`, style: `width:${(100 * v) / max}%` });
+    table.replaceChildren(
+      h("tr", {}, h("th", { text: "language" }), h("th", { text: "characters" }), h("th", { text: "cl100k tokens" }),
+        h("th", { text: "SmolLM2 tokens" }), h("th", { text: "× English (cl100k)" }),
+        h("th", { text: "characters per token (cl100k / SmolLM2)" })),
+      ...d.rows.map((r) => h("tr", { title: r.sentence }, h("td", { text: r.language }), h("td", { text: count(r.chars) }),
+        h("td", { text: count(r.cl100k) }), h("td", { text: count(r.smollm2) }), h("td", { text: `${fixed(r.cl100k / d.rows[0].cl100k, 1)}×` }),
+        h("td", { class: "lang-bars" }, h("div", {}, bar(r.cl100k_chars_per_token, "a"), h("span", { text: ` ${fixed(r.cl100k_chars_per_token, 2)}` })),
+          h("div", {}, bar(r.smollm2_chars_per_token, "b"), h("span", { text: ` ${fixed(r.smollm2_chars_per_token, 2)}` }))))));
+    const en = d.rows[0], worst = d.rows.reduce((a, b) => (b.cl100k > a.cl100k ? b : a));
+    f.setReadout([
+      { label: "English, cl100k", value: `${count(en.cl100k)} tokens, ${fixed(en.cl100k_chars_per_token, 2)} chars/token` },
+      { label: `most tokens (${worst.language})`, value: `${count(worst.cl100k)} tokens, ${fixed(worst.cl100k / en.cl100k, 1)}× English` },
+    ]);
+    f.hood(d);
+  }
+  return update();
+}
+
+function replay(el) {
+  const f = demoFrame(el, { title: "Train a BPE on your text, merge by merge", stacked: true,
+    sources: ["glasslm.engine.bpe:train", "glasslm.engine.bpe_regex:train_tokenizer"] });
+  const text = textInput({ label: "Training text", field: "text", value: TRAINING_TEXT, multiline: true, rows: 6, maxlength: 20000 });
+  const vocab = slider({ label: "Vocabulary size", field: "vocab_size", min: 256, max: 1024, step: 1, value: 350, format: (v) => `${v} tokens` });
+  const step = slider({ label: "Merges applied", field: "step", min: 0, max: 0, step: 1, value: 0, format: (v) => `${v}`,
+    oninput: debounce(() => show(), 40) });
+  const play = button("Play", () => toggle());
+  f.add(text.el, vocab.el, buttonRow(button("Train", () => train(), { primary: true }), play), step.el);
+  const info = h("div", { class: "replay-info", "aria-live": "polite" });
+  const stripBox = h("div", { class: "tok-row replay-strip" });
+  const strip = tokenStrip(stripBox, { label: "The training text as tokens" });
+  const charts = h("div", { class: "replay-charts" });
+  const pairsBox = h("div", { class: "replay-pairs" }, h("h4", { text: "Most frequent pairs now" }));
+  const curveBox = h("div", { class: "replay-curve" }, h("h4", { text: "Compression vs vocabulary size" }));
+  charts.append(pairsBox, curveBox);
+  f.picture.append(info, stripBox, charts);
+  const pairs = barChart(pairsBox, { format: (v) => `${count(v)}×`, label: "Pair counts" });
+  const curve = lineChart(curveBox, { xLabel: "vocabulary size (tokens)", yLabel: "bytes per token", series: [{ name: "compression" }], height: 260 });
+  let trace = null, timer = null, trainedText = "", trainedVocab = 0;
+
+  async function train() {
+    stop();
+    const d = await f.run(() => postJSON(`${API}/train`, { text: text.value, vocab_size: vocab.value }), { progress: "Training…" });
+    if (!d) return;
+    trace = d; trainedText = text.value; trainedVocab = vocab.value;
+    step.input.max = String(d.merges.length);
+    step.value = 0;
+    curve.set("compression", [[256, 1], ...d.merges.map((m) => [m.vocab_size, m.compression])]);
+    f.setStatus(d.stopped || `Learned ${d.merges.length} merges.`);
+    f.hood(d);
+    shareTraining(trainedText, trainedVocab);
+    await show();
+  }
+  async function show() {
+    if (!trace) return;
+    const k = step.value;
+    const d = await f.run(() => postJSON(`${API}/replay`, { text: trainedText, vocab_size: trainedVocab, step: k }));
+    if (!d) return;
+    const highlight = cssColor("--s2");
+    strip.update(d.tokens.map((t) => ({ ...tokenView(t), color: t.new ? highlight : undefined })));
+    const m = k ? trace.merges[k - 1] : null;
+    info.replaceChildren(m
+      ? h("p", {}, `Merge ${k}: `, h("code", { text: `“${m.left}” + “${m.right}”` }), ` → `, h("code", { class: "new-token", text: `“${m.token}”` }),
+        ` (id ${m.id}), seen ${count(m.count)} times; now ${count(d.new_count)} highlighted in the text.`)
+      : h("p", { text: "Before any merge: one token per byte." }));
+    pairs.update(d.top_pairs.map((p, i) => ({ label: `“${p.left}” + “${p.right}”`, value: p.count, highlight: i === 0 })));
+    f.setReadout([
+      { label: "merges", value: `${k} of ${trace.merges.length}` },
+      { label: "vocabulary", value: `${count(256 + k)} tokens` },
+      { label: "text", value: `${count(d.count)} tokens` },
+      { label: "compression", value: `${fixed(d.compression, 2)} bytes/token` },
+    ]);
+  }
+  function stop() { clearInterval(timer); timer = null; play.textContent = "Play"; }
+  function toggle() {
+    if (timer) return stop();
+    if (!trace) return;
+    if (step.value >= trace.merges.length) step.value = 0;
+    play.textContent = "Pause";
+    let busy = false;
+    timer = setInterval(async () => {
+      if (busy) return;
+      if (step.value >= trace.merges.length) return stop();
+      busy = true;
+      step.value = step.value + 1;
+      await show();
+      busy = false;
+    }, 250);
+  }
+  return train();
+}
+
+export const demos = { compare, spelling, numbers, languages, "bpe-replay": replay };
