@@ -16,6 +16,7 @@ empty lines (the pretraining-data chapter does cleaning).
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -46,9 +47,10 @@ class NameData:
     source: str  # where the documents came from, for display
 
 
-def _read_census(filename: str) -> list[str]:
+@functools.lru_cache(maxsize=3)
+def _read_census(filename: str) -> tuple[str, ...]:
     path = assets.names_dir() / filename
-    return [line.split()[0].lower() for line in path.read_text(encoding="ascii").splitlines() if line.strip()]
+    return tuple(line.split()[0].lower() for line in path.read_text(encoding="ascii").splitlines() if line.strip())
 
 
 def _split(docs: list[str], source: str, seed: int = SPLIT_SEED) -> NameData:
@@ -64,13 +66,13 @@ def _split(docs: list[str], source: str, seed: int = SPLIT_SEED) -> NameData:
 
 def first_names(seed: int = SPLIT_SEED) -> NameData:
     """US first names (male and female), lowercased, de-duplicated, split."""
-    docs = _read_census("dist.male.first") + _read_census("dist.female.first")
+    docs = [*_read_census("dist.male.first"), *_read_census("dist.female.first")]
     return _split(docs, "US census first names (names package)", seed)
 
 
 def last_names(seed: int = SPLIT_SEED) -> NameData:
     """US surnames, lowercased, split."""
-    return _split(_read_census("dist.all.last"), "US census last names (names package)", seed)
+    return _split(list(_read_census("dist.all.last")), "US census last names (names package)", seed)
 
 
 def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your text") -> NameData:

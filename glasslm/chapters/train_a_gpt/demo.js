@@ -1,0 +1,204 @@
+// Chapter 11 (train-a-gpt): the demos only draw what /api/train-a-gpt/* and the
+// run's event stream (/api/jobs/{id}/events) send.
+
+import { postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h } from "/static/js/components/demo.js";
+import { numberInput, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { heatmap } from "/static/js/components/heatmap.js";
+import { fixed, count } from "/static/js/components/format.js";
+
+const API = "/api/train-a-gpt";
+const EXAMPLE_TEXT = "apple\napricot\nbanana\nblackberry\nblueberry\ncherry\ncoconut\ndate\nfig\ngrape\nguava\nkiwi\nlemon\nlime\nmango\nmelon\nnectarine\norange\npapaya\npeach\npear\nplum\nquince\nraspberry\nstrawberry\ntangerine";
+
+function playground(el) {
+  const f = demoFrame(el, { title: "Train a tiny GPT",
+    sources: ["glasslm.engine.train:train_tiny_gpt", "glasslm.engine.gpt:TinyGPT.forward"] });
+
+  // ---- controls
+  const text = textInput({ label: "Your text (one document per line)", field: "text", multiline: true, rows: 5, value: EXAMPLE_TEXT });
+  text.el.style.display = "none";
+  const data = segmented({ label: "Data", field: "data", value: "first-names",
+    options: [["first-names", "first names"], ["last-names", "last names"], ["text", "my text"]],
+    onchange: (v) => { text.el.style.display = v === "text" ? "" : "none"; } });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 1000, min: 1, max: 20000, step: 1 });
+  const batch = select({ label: "Names per step (batch)", field: "batch_size", value: "1", options: ["1", "4", "8", "16", "32", "64"] });
+  const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.01, min: 0, max: 1, step: "any" });
+  const optimizer = segmented({ label: "Optimizer", field: "optimizer", value: "adam",
+    options: [["adam", "Adam"], ["sgd", "SGD"], ["momentum", "momentum"]] });
+  const sched = select({ label: "Schedule", field: "schedule", value: "linear", options: ["linear", "cosine", "constant"],
+    onchange: () => drawSchedule() });
+  const warmup = numberInput({ label: "Warm-up steps", field: "warmup", value: 0, min: 0, step: 1 });
+  const layers = numberInput({ label: "Layers", field: "n_layer", value: 1, min: 1, max: 4, step: 1 });
+  const embd = numberInput({ label: "Embedding width", field: "n_embd", value: 16, min: 4, max: 64, step: 4 });
+  const heads = numberInput({ label: "Heads", field: "n_head", value: 4, min: 1, max: 16, step: 1 });
+  const context = numberInput({ label: "Context (characters)", field: "block_size", value: 16, min: 2, max: 32, step: 1 });
+  for (const c of [steps, lr, warmup]) c.input.addEventListener("change", () => drawSchedule());
+  const size = h("details", { class: "gpt-size" }, h("summary", { text: "Model size" }), layers.el, embd.el, heads.el, context.el);
+
+  const trainBtn = button("Train", () => train(), { primary: true });
+  const stopBtn = button("Stop", () => stop());
+  const resumeBtn = button("Resume", () => resume());
+  const download = h("a", { class: "btn", download: "tiny-gpt.safetensors", "aria-disabled": "true", text: "Download model" });
+  stopBtn.disabled = true;
+  resumeBtn.disabled = true;
+  f.add(data.el, text.el, steps.el, batch.el, lr.el, optimizer.el, sched.el, warmup.el, size,
+    buttonRow(trainBtn, stopBtn, resumeBtn, download));
+
+  // ---- picture
+  const lossBox = h("div", { class: "gpt-loss" });
+  const lrBox = h("div", { class: "gpt-lr" });
+  const samples = h("ol", { class: "gpt-samples mono", "aria-live": "polite", "aria-label": "samples" });
+  const samplesHead = h("h4", { text: "Samples (temperature 0.5)" });
+  const attnHead = h("h4", { text: "Attention heads" });
+  const attn = h("div", { class: "gpt-heads" });
+  f.picture.append(lossBox, lrBox, h("div", { class: "gpt-side" }, h("div", {}, samplesHead, samples), h("div", {}, attnHead, attn)));
+  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per character)", title: "training and held-out loss",
+    series: [{ name: "train loss" }, { name: "held-out loss" }] });
+  const lrChart = lineChart(lrBox, { xLabel: "step", yLabel: "learning rate", height: 170, title: "learning-rate schedule",
+    series: [{ name: "schedule", dashed: true }, { name: "so far" }] });
+
+  let job = null, stream = null, running = false, maps = [], lastDone = null;
+  const numbers = { step: null, total: null, train: null, held: null, bigram: null, tps: null, params: null };
+
+  function showNumbers() {
+    f.setReadout([
+      { label: "step", value: numbers.step === null ? "–" : `${count(numbers.step)} / ${count(numbers.total)}` },
+      { label: "train loss", value: fixed(numbers.train, 3) },
+      { label: "held-out loss", value: fixed(numbers.held, 3) },
+      { label: "bigram baseline", value: fixed(numbers.bigram, 3) },
+      { label: "speed", value: numbers.tps === null ? "–" : `${count(numbers.tps)} characters/s` },
+      { label: "parameters", value: count(numbers.params) },
+    ]);
+  }
+  showNumbers();
+
+  function setRunning(on) {
+    running = on;
+    trainBtn.disabled = on;
+    stopBtn.disabled = !on;
+    resumeBtn.disabled = on || !job;
+    const ready = !on && job;
+    download.setAttribute("aria-disabled", String(!ready));
+    if (ready) download.setAttribute("href", `${API}/model?job=${job}`); else download.removeAttribute("href");
+  }
+
+  async function drawSchedule() {
+    const body = { lr: lr.value, steps: steps.value, schedule: sched.value, warmup: warmup.value };
+    if (![body.lr, body.steps, body.warmup].every(Number.isFinite)) return;
+    try {
+      const d = await postJSON(`${API}/schedule`, body);
+      lrChart.set("schedule", d.points);
+    } catch (e) { /* the Train button reports bad settings beside their control */ }
+  }
+
+  function drawHeads(ev) {
+    const flat = ev.layers.flatMap((layer, l) => layer.map((head, i) => ({ head, name: `layer ${l + 1}, head ${i + 1}` })));
+    if (maps.length !== flat.length) {
+      attn.replaceChildren();
+      maps = flat.map(({ name }) => {
+        const box = h("figure", { class: "gpt-head" }, h("figcaption", { text: name }));
+        attn.append(box);
+        return heatmap(box, { scale: "sequential", cell: 22, showValues: false, label: `attention of ${name}` });
+      });
+    }
+    const labels = ev.tokens.map((t) => (t === "<BOS>" ? "BOS" : t));
+    flat.forEach(({ head }, i) => maps[i].update(head, labels, labels));
+    attnHead.textContent = `Attention heads on “${ev.probe}” at step ${count(ev.step)} (row: position, column: where it looks)`;
+  }
+
+  function onEvent(ev) {
+    if (ev.type === "start") {
+      numbers.total = ev.steps; numbers.bigram = ev.bigram_heldout_loss; numbers.params = ev.n_params;
+      loss.hline("bigram", ev.bigram_heldout_loss, `bigram baseline ${fixed(ev.bigram_heldout_loss, 3)}`);
+      lrChart.set("schedule", ev.schedule);
+      f.hood(ev, null);
+    } else if (ev.type === "step") {
+      numbers.step = ev.step; numbers.train = ev.loss; numbers.tps = ev.tokens_per_s;
+      loss.append("train loss", [ev.step, ev.loss]);
+      lrChart.append("so far", [ev.step, ev.lr]);
+    } else if (ev.type === "eval") {
+      numbers.held = ev.heldout_loss;
+      loss.append("held-out loss", [ev.step, ev.heldout_loss]);
+    } else if (ev.type === "samples") {
+      samples.replaceChildren(...ev.names.map((n) => h("li", { text: n || "(empty)" })));
+      samplesHead.textContent = `Samples at step ${count(ev.step)} (temperature 0.5)`;
+    } else if (ev.type === "attention") {
+      drawHeads(ev);
+    } else if (ev.type === "done") {
+      lastDone = ev;
+      f.hood(ev, null);
+      if (ev.diverged) f.setError(ev.message, "lr");
+    }
+    showNumbers();
+  }
+
+  function follow(id) {
+    job = id;
+    setRunning(true);
+    f.setStatus("Training…");
+    stream = streamJob(id, {
+      onEvent,
+      onEnd: (end) => {
+        setRunning(false);
+        if (end.status === "error") f.setError(end.error);
+        const held = lastDone && lastDone.heldout_loss;
+        f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, or download the model.`
+          : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}.` : "");
+      },
+    });
+  }
+
+  async function train() {
+    const body = { data: data.value, text: data.value === "text" ? text.value : "", steps: steps.value,
+      batch_size: Number(batch.value), lr: lr.value, optimizer: optimizer.value, schedule: sched.value,
+      warmup: warmup.value, n_layer: layers.value, n_embd: embd.value, n_head: heads.value, block_size: context.value };
+    const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Preparing the data…" });
+    if (!d) return;
+    stream?.close();
+    loss.clear(); lrChart.clear(); samples.replaceChildren(); attn.replaceChildren(); maps = []; lastDone = null;
+    Object.keys(numbers).forEach((k) => (numbers[k] = null));
+    follow(d.job);
+  }
+
+  async function stop() {
+    stopBtn.disabled = true;
+    await f.run(() => stream.stop());
+  }
+
+  async function resume() {
+    const more = numbers.total !== null && numbers.step >= numbers.total ? { steps: steps.value } : {};
+    const d = await f.run(() => postJSON(`${API}/resume`, { job, ...more }));
+    if (d) follow(d.job);
+  }
+
+  drawSchedule();
+}
+
+async function speed(el) {
+  const f = demoFrame(el, { title: "Scalar engine vs arrays: the same training step, timed now",
+    sources: ["glasslm.engine.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.tensor:causal_attention"] });
+  const bars = h("div", { class: "gpt-speed" });
+  f.picture.append(bars);
+  f.add(buttonRow(button("Measure", () => measure(), { primary: true })));
+  f.setStatus("Press Measure: it takes a few seconds (the scalar engine is that slow).");
+  async function measure() {
+    const d = await f.run(() => postJSON(`${API}/speed`), { progress: "Timing both engines…" });
+    if (!d) return;
+    const rows = [["scalar Value engine", d.scalar_steps_per_s], ["vectorized (numpy arrays)", d.vectorized_steps_per_s]];
+    const top = Math.max(...rows.map((r) => r[1]));
+    bars.replaceChildren(...rows.map(([name, v]) => h("div", { class: "gpt-speed-row" },
+      h("span", { text: name }),
+      h("span", { class: "gpt-speed-track" }, h("span", { class: "gpt-speed-bar", style: `width:${Math.max(0.5, (100 * Math.log10(1 + v)) / Math.log10(1 + top))}%` })),
+      h("span", { class: "num", text: `${fixed(v, v < 10 ? 2 : 0)} steps/s` }))));
+    f.setReadout([
+      { label: "arrays are faster by", value: `${count(d.ratio)}×` },
+      { label: "graph nodes per scalar step", value: count(d.scalar_graph_nodes) },
+      { label: "steps timed", value: `${d.scalar_steps} scalar, ${d.vectorized_steps} vectorized` },
+    ]);
+    f.setStatus("Bars on a log scale.");
+    f.hood(d);
+  }
+}
+
+export const demos = { playground, speed };
