@@ -123,16 +123,20 @@ class Docs:
         return x, y
 
 
-def heldout_loss(model: TinyGPT, docs: Docs) -> float:
-    """Mean loss per predicted character over (up to MAX_EVAL_DOCS) held-out documents."""
+def heldout_loss(model: TinyGPT, docs: Docs) -> float | None:
+    """Mean loss per predicted character over (up to MAX_EVAL_DOCS) held-out documents.
+
+    None if the model has diverged (the loss is not a finite number).
+    """
     total, count = 0.0, 0
-    for lo in range(0, min(len(docs), MAX_EVAL_DOCS), EVAL_CHUNK):
-        rows = np.arange(lo, min(lo + EVAL_CHUNK, len(docs), MAX_EVAL_DOCS))
-        x, y = docs.batch(rows, model.config.block_size)
-        n = int((y >= 0).sum())
-        total += model.loss(x, y) * n
-        count += n
-    return total / count
+    with np.errstate(all="ignore"):
+        for lo in range(0, min(len(docs), MAX_EVAL_DOCS), EVAL_CHUNK):
+            rows = np.arange(lo, min(lo + EVAL_CHUNK, len(docs), MAX_EVAL_DOCS))
+            x, y = docs.batch(rows, model.config.block_size)
+            n = int((y >= 0).sum())
+            total += model.loss(x, y) * n
+            count += n
+    return total / count if math.isfinite(total) else None
 
 
 @dataclass
@@ -191,13 +195,17 @@ class TrainRun:
         return float(np.mean(self.recent)) if self.recent else None
 
 
-def attention_event(run: TrainRun) -> dict:
+def attention_event(run: TrainRun) -> dict | None:
+    """Attention maps of the probe name; None if the model has diverged (NaN weights)."""
     model, tok = run.model, run.model.tokenizer
     probe = run.config.probe
     if any(c not in tok.chars for c in probe) or not probe:
         probe = run.data.heldout[0]  # the learner's own text may not contain the default probe's letters
     probe = probe[: model.config.block_size - 1]
-    tr = model.trace(probe)
+    with np.errstate(all="ignore"):
+        tr = model.trace(probe)
+    if not all(np.all(np.isfinite(att)) for att in tr["attention"]):
+        return None
     layers = [[np.round(head, 4).tolist() for head in att[0]] for att in tr["attention"]]  # per layer, per head (T, T)
     return {"type": "attention", "step": run.step, "probe": probe, "tokens": tr["tokens"], "layers": layers}
 
@@ -227,10 +235,11 @@ def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None
            "schedule": schedule.curve(), "bigram_heldout_loss": run.bigram_heldout_loss}
     if run.step == 0:
         yield {"type": "eval", "step": 0, "heldout_loss": heldout_loss(model, run.heldout_docs), "train_loss": None}
-        yield attention_event(run)
+        if att := attention_event(run):
+            yield att
 
     first_step, tokens, busy, began = run.step, 0, 0.0, time.perf_counter()
-    message, diverged, last_eval = "", False, None
+    message, diverged, last_eval, evaluated_at = "", False, None, None
     while run.step < cfg.steps:
         x, y = run.train_docs.batch(run.next_rows(cfg.batch_size), block, run.rng)
         t0 = time.perf_counter()
@@ -251,18 +260,19 @@ def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None
         yield {"type": "step", "step": run.step, "loss": loss, "lr": lr, "tokens_per_s": tokens / max(busy, 1e-9)}
         last = run.step == cfg.steps
         if run.step % cfg.eval_interval == 0 or last:
-            last_eval = heldout_loss(model, run.heldout_docs)
+            last_eval, evaluated_at = heldout_loss(model, run.heldout_docs), run.step
             yield {"type": "eval", "step": run.step, "heldout_loss": last_eval, "train_loss": run.train_loss()}
         if cfg.n_samples and (run.step % cfg.sample_interval == 0 or last):
-            names = sample(model, n=cfg.n_samples, temperature=cfg.temperature, seed=run.step)
+            with np.errstate(all="ignore"):
+                names = sample(model, n=cfg.n_samples, temperature=cfg.temperature, seed=run.step)
             yield {"type": "samples", "step": run.step, "names": names}
-        if run.step % cfg.attention_interval == 0 or last:
-            yield attention_event(run)
+        if (run.step % cfg.attention_interval == 0 or last) and (att := attention_event(run)):
+            yield att
 
     elapsed = time.perf_counter() - began
     done_steps = run.step - first_step
     yield {"type": "done", "step": run.step, "steps": cfg.steps,
-           "heldout_loss": None if diverged else (last_eval if last_eval is not None and run.step == cfg.steps
+           "heldout_loss": None if diverged else (last_eval if evaluated_at == run.step
                                                   else heldout_loss(model, run.heldout_docs)),
            "train_loss": run.train_loss(), "bigram_heldout_loss": run.bigram_heldout_loss,
            "steps_per_s": done_steps / busy if busy else None, "elapsed_s": elapsed,

@@ -1,5 +1,6 @@
 """Training as a stream of events: order, stop/resume, limits, and the data behind it."""
 
+import json
 import math
 
 import numpy as np
@@ -145,8 +146,10 @@ def test_divergence_is_reported_not_raised():
     d = name_data.from_text(TEXT)
     m = TinyGPT(GPTConfig(vocab_size=d.tokenizer.vocab_size), tokenizer=d.tokenizer)
     m.params["lm_head"].data[:] = 1e308  # logits overflow to inf on the first step
-    done = events_of(train_tiny_gpt(m, d, steps=5, n_samples=0))[-1]
+    evs = events_of(train_tiny_gpt(m, d, steps=5, n_samples=0))
+    done = evs[-1]
     assert done["diverged"] and "learning rate" in done["message"]
+    json.dumps(evs, allow_nan=False)  # still valid JSON for the browser: no NaN anywhere
 
 
 @pytest.mark.slow
