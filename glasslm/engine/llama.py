@@ -36,7 +36,7 @@ import numpy as np
 
 from glasslm.engine.gguf_weights import LlamaConfig, LlamaWeights
 from glasslm.engine.kv_cache import KVCache
-from glasslm.engine.rope import apply_rope, rope_angles
+from glasslm.engine.rope import apply_rope_tables, rope_angles, rope_tables
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
@@ -50,9 +50,27 @@ def silu(x: np.ndarray) -> np.ndarray:
     return x * (0.5 + 0.5 * np.tanh(0.5 * x))
 
 
+def silu_(x: np.ndarray) -> np.ndarray:
+    """silu computed in place in x (the decode loop avoids new arrays)."""
+    t = x * 0.5
+    np.tanh(t, out=t)
+    t *= 0.5
+    t += 0.5
+    x *= t
+    return x
+
+
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_(x: np.ndarray) -> np.ndarray:
+    """softmax over the last axis, in place in x."""
+    x -= x.max(axis=-1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=-1, keepdims=True)
+    return x
 
 
 @dataclass
@@ -85,8 +103,9 @@ class Llama:
         self.w = weights
         self.config: LlamaConfig = weights.config
         cfg = self.config
-        # RoPE cos/sin for every position the model was trained for: (context, D/2) x2
-        self._cos, self._sin = rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta)
+        # RoPE's rotation for every position the model was trained for: (context, D) x2
+        cos, sin = rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta)
+        self._cos2, self._sin2 = rope_tables(cos, sin)
 
     def new_cache(self, capacity: int | None = None) -> KVCache:
         """An empty KV cache for one sequence of up to `capacity` tokens."""
@@ -119,51 +138,48 @@ class Llama:
             raise ValueError(f"{S} tokens exceed the model's context of {cfg.context_length}")
         if cache is not None:
             cache.check_room(T)
-        H, Hkv, D, G = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size
-        cos, sin = self._cos[past:S], self._sin[past:S]  # (T, D/2) each
+        H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
+        cos, sin = self._cos2[past:S, None], self._sin2[past:S, None]  # (T, 1, D) each
         scale = np.float32(1.0 / np.sqrt(D))
-        # causal mask: query at position past+t sees keys 0..past+t
-        mask = None
+        bias = None  # causal mask as an additive bias: query at position past+t sees keys 0..past+t
         if T > 1:
-            mask = np.arange(S)[None, :] > (past + np.arange(T))[:, None]  # (T, S) True = hidden
+            hidden = np.arange(S)[None, :] > (past + np.arange(T))[:, None]  # (T, S)
+            bias = np.where(hidden, -np.inf, 0.0).astype(np.float32)  # (T, S)
 
-        x = w.embed_tokens[ids]  # (T, C), a copy (fancy indexing)
+        x = w.embed_tokens[ids]  # (T, C), our own copy (fancy indexing): updated in place
         if trace is not None and trace.residual:
             trace.residuals.append(x.copy())
         for layer, lw in enumerate(w.layers):
             # ---- attention
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
             qkv = h @ lw.qkv_proj  # (T, (H + 2Hkv) D)
-            q = qkv[:, : H * D].reshape(T, H, D)
-            k = qkv[:, H * D : (H + Hkv) * D].reshape(T, Hkv, D)
-            v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D)
-            q = apply_rope(q, cos, sin)  # (T, H, D)
-            k = apply_rope(k, cos, sin).transpose(1, 0, 2)  # (Hkv, T, D)
-            v = v.transpose(1, 0, 2)  # (Hkv, T, D)
+            qk = apply_rope_tables(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), cos, sin)  # (T, H+Hkv, D)
+            q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
+            v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
             if cache is not None:
                 cache.store(layer, k, v)
                 k, v = cache.keys(layer, S), cache.values(layer, S)  # (Hkv, S, D)
-            # group the query heads by the kv head they share: (Hkv, G*T, D)
-            qg = q.reshape(T, Hkv, G, D).transpose(1, 2, 0, 3).reshape(Hkv, G * T, D)
-            scores = (qg @ k.transpose(0, 2, 1)) * scale  # (Hkv, G*T, S)
-            if mask is not None:
-                scores = scores.reshape(Hkv, G, T, S)
-                scores[:, :, mask] = -np.inf
-                scores = scores.reshape(Hkv, G * T, S)
-            att = softmax(scores)  # (Hkv, G*T, S)
+            # queries grouped by the kv head they share, as columns: (Hkv, D, G*T), column g*T + t
+            qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale
+            # (k @ qt) is BLAS-friendlier than (q @ k^T) for few queries; same numbers
+            scores = np.ascontiguousarray((k @ qt).transpose(0, 2, 1))  # (Hkv, G*T, S)
+            if bias is not None:
+                scores.reshape(Hkv, G, T, S)[...] += bias  # -inf on future keys
+            att = softmax_(scores)  # (Hkv, G*T, S), rows sum to 1
             out = att @ v  # (Hkv, G*T, D)
             out = out.reshape(H, T, D).transpose(1, 0, 2).reshape(T, H * D)  # (T, H*D), head = kv*G + g
-            x = x + out @ lw.o_proj  # (T, C)
+            x += out @ lw.o_proj  # (T, C) residual add
             if trace is not None:
                 self._record_attention(trace, layer, q, k, v, att, T, S)
             # ---- MLP (SwiGLU)
             h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (T, C)
             gu = h @ lw.gate_up_proj  # (T, 2F)
-            act = silu(gu[:, : cfg.d_ff]) * gu[:, cfg.d_ff :]  # (T, F)
-            x = x + act @ lw.down_proj  # (T, C)
+            act = silu_(gu[:, :F])  # (T, F) view into gu, computed in place
+            act *= gu[:, F:]  # silu(gate) * up
+            x += act @ lw.down_proj  # (T, C) residual add
             if trace is not None:
                 if trace.mlp:
-                    trace.mlp_acts.append(act)
+                    trace.mlp_acts.append(act.copy())
                 if trace.residual:
                     trace.residuals.append(x.copy())
         if cache is not None:
@@ -171,7 +187,8 @@ class Llama:
         if last_only:
             x = x[-1:]
         x = rms_norm(x, w.norm, cfg.norm_eps)  # (T, C)
-        logits = x @ w.lm_head.T  # (T, V): the tied embedding, read as an unembedding
+        # the tied embedding read as an unembedding: (T, V); one row as (V, C) @ (C,), the faster form
+        logits = (w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ w.lm_head.T
         if trace is not None:
             trace.logits = logits
         return logits
@@ -195,6 +212,6 @@ class Llama:
             if not 0 <= head < cfg.n_heads:
                 raise ValueError(f"head must be in 0..{cfg.n_heads - 1}, got {head}")
             kv = head // cfg.group_size
-            trace.q = q[:, head].copy()  # (T, D)
+            trace.q = np.array(q[:, head])  # (T, D)
             trace.k = np.array(k[kv])  # (S, D)
             trace.v = np.array(v[kv])  # (S, D)

@@ -57,3 +57,22 @@ def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     out[..., 0::2] = x0 * c - x1 * s
     out[..., 1::2] = x0 * s + x1 * c
     return out
+
+
+def rope_tables(cos: np.ndarray, sin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same rotation as full-width tables for `apply_rope_tables`: (T, D) each.
+
+    cos2 = [c0, c0, c1, c1, ...], sin2 = [-s0, +s0, -s1, +s1, ...], so that
+    rotated = x * cos2 + swap_pairs(x) * sin2 (four array operations, fast).
+    """
+    cos2 = np.repeat(cos, 2, axis=-1)  # (T, D)
+    sin2 = np.stack([-sin, sin], axis=-1).reshape(sin.shape[0], -1)  # (T, D)
+    return cos2, sin2
+
+
+def apply_rope_tables(x: np.ndarray, cos2: np.ndarray, sin2: np.ndarray) -> np.ndarray:
+    """apply_rope with precomputed tables; cos2, sin2 broadcast against x (..., D)."""
+    swapped = x.reshape(*x.shape[:-1], -1, 2)[..., ::-1].reshape(x.shape)  # (x1, x0, x3, x2, ...)
+    out = x * cos2
+    out += swapped * sin2
+    return out

@@ -195,3 +195,13 @@ def test_attention_weights_are_a_trace_only_cost(m):
     t = Trace(residual=False, attention=False, mlp=False, head=None)
     m.model.forward(ids, trace=t)
     assert t.residuals == [] and t.attentions == [] and t.mlp_acts == [] and t.q is None
+
+
+def test_fast_rope_tables_equal_the_readable_rope():
+    from glasslm.engine.rope import apply_rope_tables, rope_tables
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 4, 64)).astype(np.float32)  # (T, H, D)
+    cos, sin = rope_angles(np.arange(10, 16), 64, 100000.0)
+    cos2, sin2 = rope_tables(cos, sin)
+    np.testing.assert_allclose(apply_rope_tables(x, cos2[:, None], sin2[:, None]), apply_rope(x, cos, sin), atol=1e-6)

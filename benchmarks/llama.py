@@ -1,0 +1,172 @@
+"""Speed of glasslm's numpy SmolLM2 against Hugging Face transformers, in one run.
+
+    .venv/bin/python benchmarks/llama.py            # about 2-3 minutes on 2 cores
+
+Measured (medians of a few repetitions, tokens per second unless noted):
+  prefill_tok_s_128           a 128-token prompt through the model (last logits only)
+  decode_tok_s_ctx128/512     one new token with the KV cache, at context 128 / 512
+  decode_nocache_tok_s_ctx512 one new token by recomputing all 512 tokens (no cache)
+  load_s_first                weights: open the GGUF, dequantize, fuse, write the cache
+                              (into a fresh temporary cache folder)
+  load_s_cached               weights: memory-map the cache again (checksum included)
+  load_s_tokenizer            building the tokenizer from the GGUF (helper module, for context)
+  hf_*                        the same for transformers + torch (null if not installed)
+
+Each speed is measured with 1 and with 2 BLAS threads (threadpoolctl for numpy's
+OpenBLAS, torch.set_num_threads for torch): keys suffixed `_1t` and `_2t`. The
+unsuffixed keys are the better of the two for each library (on a shared 2-core
+machine two threads can lose to one when another process is busy). Ratios
+glasslm / transformers come from the same run, so machine load affects both.
+The last printed line is one JSON object with every number.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+from glasslm.assets import smollm2_gguf_path  # noqa: E402
+from glasslm.engine.gguf_weights import load_weights  # noqa: E402
+from glasslm.engine.llama import Llama  # noqa: E402
+
+TEXT = (
+    "The history of computing is a story of people building machines that follow instructions. "
+    "Early calculators added numbers with gears; later, relays and vacuum tubes made logic fast. "
+)
+DECODE_STEPS = 16
+REPEATS = 3
+
+
+def median_rate(fn, tokens: int, repeats: int = REPEATS) -> float:
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        rates.append(tokens / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def prompt_ids(n: int) -> list[int]:
+    from glasslm.engine.pretrained_tokenizers import smollm2_tokenizer
+
+    ids = smollm2_tokenizer().encode(TEXT * 20)
+    return ids[:n]
+
+
+# ------------------------------------------------------------------ glasslm
+def ours(model: Llama, ids512: list[int]) -> dict:
+    out = {}
+    p128 = ids512[:128]
+    model.forward(p128[:8])  # warm up
+    out["prefill_tok_s_128"] = median_rate(lambda: model.forward(p128, last_only=True), 128)
+    for ctx in (128, 512):
+        cache = model.new_cache(ctx + DECODE_STEPS * (REPEATS + 1))
+        model.prefill(ids512[:ctx], cache, last_only=True)
+
+        def decode():
+            for t in range(DECODE_STEPS):
+                model.forward([ids512[t]], cache, last_only=True)
+
+        decode()  # warm up
+        out[f"decode_tok_s_ctx{ctx}"] = median_rate(decode, DECODE_STEPS)
+    out["decode_nocache_tok_s_ctx512"] = median_rate(lambda: model.forward(ids512, last_only=True), 1, 2)
+    return out
+
+
+# ------------------------------------------------------------------ transformers
+def load_hf():
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM
+    except ImportError:
+        return None, None
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    path = smollm2_gguf_path()
+    start = time.perf_counter()
+    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
+    model.eval()
+    return model, time.perf_counter() - start
+
+
+def theirs(model, ids512: list[int]) -> dict:
+    import torch
+
+    out = {}
+    with torch.no_grad():
+        p128 = torch.tensor([ids512[:128]])
+        model(p128[:, :8])
+        out["prefill_tok_s_128"] = median_rate(lambda: model(p128, logits_to_keep=1), 128)
+        for ctx in (128, 512):
+            base = model(torch.tensor([ids512[:ctx]]), use_cache=True, logits_to_keep=1).past_key_values
+            import copy
+
+            def decode():
+                past = copy.deepcopy(base)
+                for t in range(DECODE_STEPS):
+                    past = model(torch.tensor([[ids512[t]]]), past_key_values=past, use_cache=True).past_key_values
+
+            decode()
+            out[f"decode_tok_s_ctx{ctx}"] = median_rate(decode, DECODE_STEPS)
+    return out
+
+
+def main() -> None:
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        load_weights(cache_root=Path(tmp))
+        results["load_s_first"] = time.perf_counter() - start
+        start = time.perf_counter()
+        weights = load_weights(cache_root=Path(tmp))
+        results["load_s_cached"] = time.perf_counter() - start
+        start = time.perf_counter()
+        ids512 = prompt_ids(512)
+        results["load_s_tokenizer"] = time.perf_counter() - start
+        assert len(ids512) == 512
+        model = Llama(weights)
+        hf, hf_load = load_hf()
+        results["hf_load_s"] = hf_load
+        for threads in (1, 2):
+            with threadpool_limits(threads):
+                for key, value in ours(model, ids512).items():
+                    results[f"{key}_{threads}t"] = value
+            if hf is not None:
+                import torch
+
+                torch.set_num_threads(threads)
+                for key, value in theirs(hf, ids512).items():
+                    results[f"hf_{key}_{threads}t"] = value
+        del model, weights
+    keys = ["prefill_tok_s_128", "decode_tok_s_ctx128", "decode_tok_s_ctx512", "decode_nocache_tok_s_ctx512"]
+    for key in keys:
+        results[key] = max(results[f"{key}_1t"], results[f"{key}_2t"])
+        hf_vals = [results.get(f"hf_{key}_{t}t") for t in (1, 2)]
+        results[f"hf_{key}"] = max(hf_vals) if hf is not None and None not in hf_vals else None
+    # transformers' no-cache decode is not measured (minutes); keep the key documented as null
+    results["hf_decode_nocache_tok_s_ctx512"] = None
+
+    print(f"{'measure':32s} {'glasslm 1t':>11s} {'glasslm 2t':>11s} {'hf 1t':>9s} {'hf 2t':>9s} {'ratio':>7s}")
+    for key in keys:
+        row = [results[f"{key}_1t"], results[f"{key}_2t"], results.get(f"hf_{key}_1t"), results.get(f"hf_{key}_2t")]
+        ratio = results[key] / results[f"hf_{key}"] if results.get(f"hf_{key}") else None
+        cells = [f"{v:11.1f}" if v is not None else f"{'-':>11s}" for v in row[:2]]
+        cells += [f"{v:9.1f}" if v is not None else f"{'-':>9s}" for v in row[2:]]
+        print(f"{key:32s} {' '.join(cells)} {f'{ratio:6.2f}x' if ratio else '      -'}")
+    print(f"load (s): first {results['load_s_first']:.2f}, cached {results['load_s_cached']:.3f}, "
+          f"tokenizer {results['load_s_tokenizer']:.2f}, transformers {hf_load if hf_load else float('nan'):.2f}")
+    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in results.items()}))
+
+
+if __name__ == "__main__":
+    main()
