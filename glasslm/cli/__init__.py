@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # Sub-command modules, in the order `--help` lists them.
-COMMANDS = ("serve", "train", "generate")
+COMMANDS = ("serve", "train", "generate", "chat")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,9 @@
 With `--model FILE.safetensors` (saved by `glasslm train --out`), the tiny GPT
 invents documents - names, by default - each started from BOS and ended when
 the model predicts BOS, one per line.
+
+With `--prompt TEXT`, SmolLM2-135M-Instruct continues the text (no chat
+template: raw next-token prediction), streaming token by token.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import math
 import sys
 
+from glasslm.cli.chat import MAX_PROMPT_TOKENS, add_sampling_flags, check_sampling_args, load_model, stream_reply
 from glasslm.engine.gpt import MAX_SAMPLES
 
 
@@ -22,6 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--temperature", type=float, default=0.5,
                    help="below 1: safer, more typical; above 1: wilder; 0: always the likeliest (default 0.5)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable samples")
+    p.add_argument("--prompt", metavar="TEXT", default=None,
+                   help="SmolLM2-135M-Instruct continues TEXT (the sampling flags below apply)")
+    add_sampling_flags(p, temperature=None, include_temperature=False)
     p.set_defaults(func=run)
 
 
@@ -31,9 +38,33 @@ def _fail(message: str) -> int:
 
 
 def run(args) -> int:
+    if args.model and args.prompt is not None:
+        return _fail("give either --model FILE (a tiny GPT) or --prompt TEXT (SmolLM2), not both")
+    if args.prompt is not None:
+        return run_smollm2(args)
     if args.model:
         return run_tiny_gpt(args)
-    return _fail("say which model: --model FILE.safetensors (a tiny GPT saved by `glasslm train --out`)")
+    return _fail("say which model: --model FILE.safetensors (a tiny GPT saved by `glasslm train --out`) "
+                 "or --prompt TEXT (SmolLM2 continues it)")
+
+
+def run_smollm2(args) -> int:
+    """SmolLM2 continues the prompt, streamed to stdout."""
+    problem = check_sampling_args(args)
+    if problem:
+        return _fail(problem)
+    if not args.prompt.strip():
+        return _fail("--prompt is empty: give some text for SmolLM2 to continue")
+    model, code = load_model("generate")
+    if model is None:
+        return code
+    ids = model.encode(args.prompt)
+    if len(ids) > MAX_PROMPT_TOKENS:
+        return _fail(f"--prompt is {len(ids)} tokens long; the limit is {MAX_PROMPT_TOKENS}")
+    sys.stdout.write(args.prompt)
+    stream_reply(model, ids, args)
+    print()
+    return 0
 
 
 def run_tiny_gpt(args) -> int:

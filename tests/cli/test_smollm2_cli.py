@@ -1,0 +1,50 @@
+"""`glasslm chat` and `glasslm generate --prompt`: streamed answers and clear refusals (exit 2)."""
+
+import io
+
+import pytest
+
+from glasslm.assets import MissingAsset
+from glasslm.cli import main
+
+
+def test_chat_answers_two_turns(monkeypatch, capsys):
+    # the second question only makes sense with the first turn in the context
+    monkeypatch.setattr("sys.stdin", io.StringIO("What is the capital of France?\nAnd of Italy?\n/reset\n/exit\n"))
+    assert main(["chat", "--temperature", "0", "--max-tokens", "16"]) == 0
+    cap = capsys.readouterr()
+    out = cap.out.splitlines()
+    assert "Paris" in out[0] and "Rome" in out[1]
+    assert "conversation cleared" in cap.err
+
+
+def test_generate_continues_the_prompt(capsys):
+    assert main(["generate", "--prompt", "The capital of France is", "--temperature", "0", "--max-tokens", "3"]) == 0
+    assert capsys.readouterr().out.startswith("The capital of France is Paris")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["chat", "--temperature", "nan"], "--temperature must be"),
+    (["chat", "--top-p", "0"], "--top-p must be"),
+    (["chat", "--min-p", "1"], "--min-p must be"),
+    (["chat", "--top-k", "-1"], "--top-k must be"),
+    (["chat", "--max-tokens", "100000"], "--max-tokens must be"),
+    (["generate", "--prompt", "  "], "--prompt is empty"),
+    (["generate", "--prompt", "hi", "--temperature", "-1"], "--temperature must be"),
+    (["generate", "--prompt", "hi", "--model", "x.safetensors"], "not both"),
+])
+def test_bad_flags_are_refused(argv, words, capsys):
+    assert main(argv) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_missing_model_says_how_to_install(monkeypatch, capsys):
+    def missing():
+        raise MissingAsset("The SmolLM2-135M-Instruct model file is not installed. Install it with `make setup`.")
+
+    monkeypatch.setattr("glasslm.engine.smollm2.load_smollm2", missing)
+    monkeypatch.setattr("sys.stdin", io.StringIO("hi\n"))
+    assert main(["chat"]) == 2
+    assert "make setup" in capsys.readouterr().err
+    assert main(["generate", "--prompt", "hi"]) == 2
+    assert "make setup" in capsys.readouterr().err
