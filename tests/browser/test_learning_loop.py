@@ -1,0 +1,64 @@
+"""Chapter 3 in Chromium: presets change what the descent does, the ball can be dropped
+anywhere on the surface, and the race redraws for another surface."""
+
+from playwright.sync_api import expect
+
+
+def readout(demo, label):
+    return demo.locator(".readout-item").filter(has=demo.page.get_by_text(label, exact=True)).locator(".value")
+
+
+def error_of(text):
+    return float(text.split()[0])
+
+
+def test_descent_converges_then_diverges(page):
+    page.open_chapter("learning-loop")
+    demo = page.locator('.demo[data-demo="descent"]')
+    expect(readout(demo, "step")).to_have_text("0 of 30")
+    start = error_of(readout(demo, "error").inner_text())
+    demo.get_by_role("button", name="Step").click()
+    expect(readout(demo, "step")).to_have_text("1 of 30")
+    demo.get_by_role("button", name="Run all").click()
+    expect(readout(demo, "step")).to_have_text("30 of 30")
+    assert error_of(readout(demo, "error").inner_text()) < 0.1 * start
+    demo.get_by_role("button", name="diverge").click()
+    expect(readout(demo, "each step × (1 − η a)")).to_have_text("−1.10")
+    demo.get_by_role("button", name="Run all").click()
+    expect(readout(demo, "step")).to_have_text("30 of 30")
+    assert error_of(readout(demo, "error").inner_text()) > start
+
+
+def test_own_learning_rate_and_its_error(page):
+    page.open_chapter("learning-loop")
+    demo = page.locator('.demo[data-demo="descent"]')
+    box = demo.get_by_label("or your own learning rate η")
+    box.fill("5")
+    box.press("Enter")
+    box.blur()
+    expect(demo.locator('[data-field="lr"] .field-error')).to_contain_text("at most 1")
+    box.fill("0.001")
+    box.blur()
+    expect(readout(demo, "learning rate η")).to_have_text("0.00100")
+
+
+def test_clicking_the_surface_moves_the_start(page):
+    page.open_chapter("learning-loop")
+    demo = page.locator('.demo[data-demo="surface"]')
+    position = readout(demo, "position")
+    expect(position).to_have_text("(-4.500, 1.500)")
+    box = demo.locator("svg.ll-surface").bounding_box()
+    demo.locator("svg.ll-surface").click(position={"x": box["width"] * 0.9, "y": box["height"] * 0.9})
+    expect(position).not_to_have_text("(-4.500, 1.500)")
+    demo.get_by_role("button", name="momentum").click()
+    expect(demo.get_by_label("learning rate")).to_have_value("0.03")
+
+
+def test_race_on_another_surface(page):
+    page.open_chapter("learning-loop")
+    demo = page.locator('.demo[data-demo="race"]')
+    momentum = demo.locator(".readout-item", has_text="momentum").locator(".value")
+    expect(momentum).to_contain_text("loss -0.515")  # rolled into the deeper valley
+    demo.get_by_label("surface", exact=True).select_option("rosenbrock")
+    expect(momentum).not_to_contain_text("loss -0.515")
+    expect(demo.locator(".readout-item", has_text="Adam").locator(".value")).to_contain_text("(1.00, 1.00)")
