@@ -47,6 +47,26 @@ class GenerationEvent:
     elapsed: float  # since generate() started: for the first token, time to first token
 
 
+@dataclass(frozen=True)
+class TokenScores:
+    """Per-token scores of a text: entry t is about token t+1 given tokens 0..t."""
+
+    ids: list[int]  # (T,) the text's tokens
+    logprobs: np.ndarray  # (T-1,) log p(token t+1 | tokens 0..t), natural log
+    ranks: np.ndarray  # (T-1,) 1 = the model's top guess was the actual token
+    top_ids: np.ndarray  # (T-1, k) the model's k likeliest guesses at each step
+    top_probs: np.ndarray  # (T-1, k) their probabilities
+
+    @property
+    def mean_loss(self) -> float:
+        """Cross-entropy in nats per token: the mean of -log p."""
+        return float(-self.logprobs.mean())
+
+    @property
+    def perplexity(self) -> float:
+        return float(np.exp(self.mean_loss))
+
+
 class SmolLM2:
     """The loaded model. Read-only after construction, safe to share across threads."""
 
@@ -100,6 +120,38 @@ class SmolLM2:
         """Next-token logits after every prefix: (T, V) float32, row t predicts token t+1."""
         ids = self.check_ids(ids)
         return self.model.prefill(ids, self.model.new_cache(len(ids)))
+
+    def next_logits(self, ids) -> np.ndarray:
+        """Logits (V,) float32 for the token after ids (only the last row is computed)."""
+        ids = self.check_ids(ids)
+        return self.model.prefill(ids, self.model.new_cache(len(ids)), last_only=True)[-1]
+
+    def score(self, ids, top: int = 1) -> "TokenScores":
+        """How likely the model found each token of ids, given the ones before it.
+
+        Token 0 has no context (SmolLM2 adds no BOS token), so T-1 tokens are scored.
+        """
+        ids = self.check_ids(ids)
+        if len(ids) < 2:
+            raise ValueError("scoring needs at least two tokens: the first one has nothing before it")
+        logits = self.logits(ids)[:-1]  # (T-1, V): row t predicts token t+1
+        target_ids = np.asarray(ids[1:])
+        rows = np.arange(len(target_ids))
+        m = logits.max(axis=-1)  # (T-1,)
+        lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=-1, dtype=np.float64))  # (T-1,) log sum exp
+        target = logits[rows, target_ids].astype(np.float64)  # (T-1,)
+        k = max(1, min(int(top), 50))
+        top_ids = np.argpartition(-logits, k - 1, axis=-1)[:, :k]  # (T-1, k), unordered
+        order = np.argsort(-np.take_along_axis(logits, top_ids, -1), axis=-1, kind="stable")
+        top_ids = np.take_along_axis(top_ids, order, -1)  # (T-1, k), most likely first
+        top_logits = np.take_along_axis(logits, top_ids, -1).astype(np.float64)
+        return TokenScores(
+            ids=ids,
+            logprobs=target - lse,
+            ranks=(logits > logits[rows, target_ids][:, None]).sum(axis=-1) + 1,
+            top_ids=top_ids,
+            top_probs=np.exp(top_logits - lse[:, None]),
+        )
 
     def trace(self, ids, attention: bool = True, mlp: bool = False, residual: bool = True,
               head: tuple[int, int] | None = None) -> Trace:

@@ -205,3 +205,21 @@ def test_fast_rope_tables_equal_the_readable_rope():
     cos, sin = rope_angles(np.arange(10, 16), 64, 100000.0)
     cos2, sin2 = rope_tables(cos, sin)
     np.testing.assert_allclose(apply_rope_tables(x, cos2[:, None], sin2[:, None]), apply_rope(x, cos, sin), atol=1e-6)
+
+
+def test_score_equals_log_softmax_of_the_logits(m):
+    from glasslm.engine.sampling import log_softmax, token_logprobs
+
+    ids = m.encode("The cat sat on the mat because it was warm.")
+    s = m.score(ids, top=3)
+    logits = m.logits(ids)
+    np.testing.assert_allclose(s.logprobs, token_logprobs(logits, ids), atol=1e-6)
+    logp = log_softmax(logits[:-1])
+    np.testing.assert_array_equal(s.top_ids[:, 0], logits[:-1].argmax(-1))
+    np.testing.assert_allclose(s.top_probs, np.exp(np.take_along_axis(logp, s.top_ids, -1)), atol=1e-9)
+    for t, tok in enumerate(ids[1:]):
+        assert s.ranks[t] == 1 + int((logp[t] > logp[t, tok]).sum())
+    assert s.perplexity == pytest.approx(np.exp(-s.logprobs.mean()))
+    np.testing.assert_allclose(m.next_logits(ids), logits[-1], atol=1e-4)
+    with pytest.raises(ValueError, match="two tokens"):
+        m.score(ids[:1])
