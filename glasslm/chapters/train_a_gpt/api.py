@@ -5,16 +5,19 @@ POST /resume     continue a stopped or finished run, optionally for more steps
 GET  /model      download a run's model as safetensors
 POST /sample     names from a run's model at a chosen temperature
 POST /schedule   the learning-rate curve a run would follow (drawn before it starts)
-POST /speed      the scalar and the vectorized engine timed on the same steps, live
+POST /speed      the scalar and the vectorized engine timed on the same steps, live (one at a time)
 
 Every number comes from glasslm.engine.train.train_tiny_gpt: this router only
 validates, thins the event stream (a step event every few steps, with the
-mean loss since the last one) and keeps each run's state in its job.
+mean loss since the last one; a final "stopped" event when the learner stops
+the run) and keeps each run's TrainRun in its job's state, which is what
+resume, sample and download use.
 """
 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +48,7 @@ SNAPSHOTS_PER_RUN = 20  # held-out evaluations, samples and attention maps per r
 SPEED_SCALAR_STEPS = 3  # the scalar engine manages a few steps a second
 SPEED_VECTOR_STEPS = 200
 JOB_KIND = "train-a-gpt"
+SPEED_LOCK = threading.Lock()  # one speed measurement at a time: it would only measure the others
 
 
 class TrainRequest(BaseModel):
@@ -201,6 +205,15 @@ def schedule(req: ScheduleRequest):
 @router.post("/speed")
 def speed():
     """The same default model, the same names, one step at a time: scalar Value engine vs arrays."""
+    if not SPEED_LOCK.acquire(blocking=False):
+        raise DemoError("A speed measurement is running already; try again in a few seconds.", None, 429)
+    try:
+        return _measure_speed()
+    finally:
+        SPEED_LOCK.release()
+
+
+def _measure_speed() -> dict:
     data = name_data.first_names()
     tok = data.tokenizer
     model = TinyGPT(GPTConfig(vocab_size=tok.vocab_size), tokenizer=tok)
