@@ -142,7 +142,7 @@ function languages(el) {
     const d = await f.run(() => postJSON(`${API}/languages`, { extra: extra.value }));
     if (!d) return;
     const max = Math.max(...d.rows.map((r) => r.cl100k_chars_per_token));
-    const bar = (v, cls) => h("span", { class: `lang-bar ${cls}`, style: `width:${(100 * v) / max}%` });
+    const bar = (v, cls) => h("span", { class: `lang-bar ${cls}`, style: `width:${(80 * v) / max}%` });
     table.replaceChildren(
       h("tr", {}, h("th", { text: "language" }), h("th", { text: "characters" }), h("th", { text: "cl100k tokens" }),
         h("th", { text: "SmolLM2 tokens" }), h("th", { text: "× English (cl100k)" }),

@@ -1,0 +1,266 @@
+"""Chapter 8 (embeddings): real word vectors, contextual vectors and position encodings.
+
+Endpoints:
+- POST /space: a 3-D PCA view of word groups plus the learner's words (GloVe);
+- POST /analogy, /similarity, /neighbours, /vector: GloVe geometry;
+- POST /contextual: one word's hidden state in two or three sentences, compared
+  by cosine at every layer of SmolLM2;
+- POST /sinusoidal and GET /rope: position encodings, RoPE with SmolLM2's theta.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+
+import numpy as np
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from glasslm.engine import positions
+from glasslm.engine.glove import UnknownWord, glove
+from glasslm.web.errors import DemoError
+
+router = APIRouter()
+
+MAX_WORD_CHARS = 40  # GloVe's words are short; longer input is not a word
+MAX_EXTRA_WORDS = 20  # the learner's own words in the 3-D view
+MAX_WORDS_3D = 60  # points with readable labels in one 3-D view
+MAX_NEIGHBOURS = 50
+MAX_SENTENCE_CHARS = 300  # contextual embeddings: a sentence, not a document
+MAX_POSITIONS = 512  # sinusoidal heat map rows
+MAX_CHANNELS = 256
+
+# Default clusters for the 3-D view: all in GloVe's vocabulary.
+GROUPS = {
+    "animals": ["cat", "dog", "horse", "cow", "lion", "tiger", "elephant", "mouse", "rabbit", "eagle"],
+    "places": ["paris", "london", "tokyo", "berlin", "rome", "france", "japan", "germany", "italy", "china"],
+    "verbs": ["run", "walk", "swim", "jump", "eat", "drink", "sleep", "write", "read", "sing"],
+    "emotions": ["happy", "sad", "angry", "afraid", "joy", "fear", "love", "hate", "calm", "proud"],
+}
+
+
+def _word(word: str, field: str) -> str:
+    w = word.strip().lower()
+    if not w:
+        raise DemoError("Type a word.", field)
+    try:
+        glove().index(w)
+    except UnknownWord as e:
+        raise DemoError(str(e), field, 404) from None
+    return w
+
+
+Word = Field(min_length=1, max_length=MAX_WORD_CHARS)
+
+
+class SpaceRequest(BaseModel):
+    words: list[str] = Field([], max_length=MAX_WORDS_3D, description="the learner's own words, shown as their own group")
+    groups: list[str] = Field(list(GROUPS), max_length=len(GROUPS))
+
+
+@router.post("/space")
+def space(req: SpaceRequest):
+    unknown_groups = [g for g in req.groups if g not in GROUPS]
+    if unknown_groups:
+        raise DemoError(f"Unknown group {unknown_groups[0]!r}; choose from {', '.join(GROUPS)}.", "groups")
+    extra = [w.strip().lower() for w in req.words if w.strip()]
+    if len(extra) > MAX_EXTRA_WORDS:
+        raise DemoError(f"At most {MAX_EXTRA_WORDS} words of your own, please (you gave {len(extra)}).", "words")
+    for w in extra:
+        if len(w) > MAX_WORD_CHARS:
+            raise DemoError(f"“{w[:20]}…” is too long to be a word (at most {MAX_WORD_CHARS} characters).", "words")
+        _word(w, "words")
+    labelled = [(w, g) for g in req.groups for w in GROUPS[g]]
+    seen = {w for w, _ in labelled}
+    labelled += [(w, "yours") for w in dict.fromkeys(extra) if w not in seen]
+    if len(labelled) > MAX_WORDS_3D:
+        raise DemoError(f"The 3-D view shows at most {MAX_WORDS_3D} words; you asked for {len(labelled)}. "
+                        "Turn off a group or remove some words.", "words")
+    if len(labelled) < 3:
+        raise DemoError("Choose at least one group or three words of your own to see them in 3-D.", "groups")
+    coords, explained = glove().project_3d([w for w, _ in labelled], max_words=MAX_WORDS_3D)
+    return {"points": [{"word": w, "group": g, "xyz": c.round(4).tolist()} for (w, g), c in zip(labelled, coords)],
+            "explained": explained.round(4).tolist(), "groups": list(req.groups) + (["yours"] if extra else [])}
+
+
+class AnalogyRequest(BaseModel):
+    a: str = Word
+    b: str = Word
+    c: str = Word
+
+
+@router.post("/analogy")
+def analogy(req: AnalogyRequest):
+    a, b, c = _word(req.a, "a"), _word(req.b, "b"), _word(req.c, "c")
+    if len({a, b, c}) < 3:
+        raise DemoError("Use three different words: with a repeated word the arithmetic cancels out.", "c")
+    start = time.perf_counter()
+    result = glove().analogy(a, b, c, k=8)
+    return {"a": a, "b": b, "c": c, "answers": [{"word": w, "cosine": s} for w, s in result.answers],
+            "answer": result.answers[0][0], "cosine": result.answers[0][1], "rank_with_inputs": result.rank_with_inputs,
+            "nearest_overall": [{"word": w, "cosine": s} for w, s in result.nearest_overall],
+            "ms": 1000 * (time.perf_counter() - start)}
+
+
+def reading(cos: float) -> str:
+    """A plain-words reading of a GloVe cosine (thresholds chosen by looking at many word pairs)."""
+    if cos >= 0.999:
+        return "the same direction: the same word"
+    if cos >= 0.75:
+        return "very similar: words used in almost the same contexts (often the same kind of thing)"
+    if cos >= 0.5:
+        return "clearly related: they often appear around the same words"
+    if cos >= 0.25:
+        return "loosely related"
+    if cos > -0.1:
+        return "unrelated: the directions have little in common"
+    return "pointing apart: unusual in GloVe, where most words share some direction"
+
+
+class PairRequest(BaseModel):
+    a: str = Word
+    b: str = Word
+
+
+@router.post("/similarity")
+def similarity(req: PairRequest):
+    a, b = _word(req.a, "a"), _word(req.b, "b")
+    g = glove()
+    cos = g.cosine(a, b)
+    va, vb = g.vector(a), g.vector(b)
+    return {"a": a, "b": b, "cosine": cos, "reading": reading(cos), "angle_degrees": float(np.degrees(np.arccos(np.clip(cos, -1, 1)))),
+            "dot": float(va @ vb), "norm_a": float(np.linalg.norm(va)), "norm_b": float(np.linalg.norm(vb))}
+
+
+class NeighboursRequest(BaseModel):
+    word: str = Word
+    k: int = Field(10, ge=1, le=MAX_NEIGHBOURS)
+
+
+@router.post("/neighbours")
+def neighbours(req: NeighboursRequest):
+    w = _word(req.word, "word")
+    start = time.perf_counter()
+    found = glove().neighbours(w, req.k)
+    ms = 1000 * (time.perf_counter() - start)
+    return {"word": w, "neighbours": [{"word": n, "cosine": s} for n, s in found], "ms": ms, "searched": len(glove())}
+
+
+class VectorRequest(BaseModel):
+    words: list[str] = Field(min_length=1, max_length=4)
+
+
+@router.post("/vector")
+def vector(req: VectorRequest):
+    words = [_word(w, "words") for w in req.words]
+    g = glove()
+    return {"words": words, "vectors": [g.vector(w).round(4).tolist() for w in words],
+            "rank": [g.index(w) + 1 for w in words], "dims": 50}
+
+
+# ---------------------------------------------------------------- SmolLM2
+class ContextualRequest(BaseModel):
+    word: str = Field(min_length=1, max_length=MAX_WORD_CHARS)
+    sentences: list[str] = Field(min_length=2, max_length=3)
+
+
+def _word_tokens(tok, sentence: str, word: str, field: str) -> tuple[int, list[str]]:
+    """Index of the last token of the first whole-word match of ``word``, and the word's token pieces."""
+    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)
+    if not m:
+        raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in every sentence.", field)
+    start, end = len(sentence[: m.start()].encode()), len(sentence[: m.end()].encode())
+    pos, last, pieces = 0, None, []
+    for i, (_, data) in enumerate(tok.encode_pieces(sentence)):
+        if pos < end and pos + len(data) > start:
+            last = i
+            pieces.append(data.decode("utf-8", errors="replace"))
+        pos += len(data)
+    return last, pieces
+
+
+@router.post("/contextual")
+def contextual(req: ContextualRequest):
+    from glasslm.engine.smollm2 import load_smollm2
+
+    word = req.word.strip()
+    sentences = [s.strip() for s in req.sentences]
+    for i, s in enumerate(sentences):
+        if not s:
+            raise DemoError(f"Sentence {i + 1} is empty.", "sentences")
+        if len(s) > MAX_SENTENCE_CHARS:
+            raise DemoError(f"Sentence {i + 1} is too long: at most {MAX_SENTENCE_CHARS} characters.", "sentences")
+    for s in sentences:  # before loading the model: a missing word is the learner's typo
+        if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, flags=re.IGNORECASE):
+            raise DemoError(f"“{word}” does not appear as a word in “{s[:60]}”. Use it in every sentence.", "sentences")
+    model = load_smollm2()
+    states, others, used = [], [], []
+    for s in sentences:
+        ids = model.encode(s)
+        at, pieces = _word_tokens(model.tokenizer, s, word, "sentences")
+        residuals = np.stack(model.trace(ids, attention=False, residual=True).residuals)  # (L+1, T, C)
+        states.append(residuals[:, at])  # (L+1, C): the word's last token at every depth
+        others.append(residuals[:, 1:])  # every token but the first, for the centre
+        used.append({"sentence": s, "tokens": pieces, "position": at})
+    centre = np.concatenate(others, axis=1).mean(axis=1)  # (L+1, C) average hidden state per layer
+    pairs = [(0, 1), (0, 2), (1, 2)] if len(states) == 3 else [(0, 1)]
+    return {"word": word, "layers": model.config.n_layers, "sentences": used,
+            "raw": [{"pair": list(p), "cosine": layer_cosines(states[p[0]], states[p[1]]).tolist()} for p in pairs],
+            "centred": [{"pair": list(p), "cosine": layer_cosines(states[p[0]] - centre, states[p[1]] - centre).tolist()}
+                        for p in pairs]}
+
+
+def layer_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(L+1,) cosine of a[l] and b[l] at every layer; a, b: (L+1, C)."""
+    num = (a * b).sum(axis=1)
+    return num / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+
+
+# ---------------------------------------------------------------- positions
+class SinusoidalRequest(BaseModel):
+    positions: int = Field(64, ge=2, le=MAX_POSITIONS)
+    channels: int = Field(64, ge=2, le=MAX_CHANNELS, multiple_of=2)
+
+
+@router.post("/sinusoidal")
+def sinusoidal(req: SinusoidalRequest):
+    pe = positions.sinusoidal(req.positions, req.channels)  # (T, C)
+    sim = positions.similarity_by_offset(pe)  # (T, T)
+    return {"pe": pe.round(4).tolist(), "similarity_from_0": sim[0].round(4).tolist(),
+            "similarity_from_mid": sim[req.positions // 2].round(4).tolist(),
+            "wavelengths": positions.sinusoidal_wavelengths(req.channels).round(2).tolist()}
+
+
+@functools.lru_cache(maxsize=1)
+def smollm2_rope() -> tuple[float, int]:
+    """(theta, head dim) read from SmolLM2's GGUF metadata (no weights loaded)."""
+    import gguf
+
+    from glasslm import assets
+    from glasslm.engine.gguf_weights import read_config
+
+    cfg = read_config(gguf.GGUFReader(assets.smollm2_gguf_path()))
+    return cfg.rope_theta, cfg.head_dim
+
+
+@router.get("/rope")
+def rope(pair: int = 0, seed: int = 0):
+    theta, head_dim = smollm2_rope()
+    if not 0 <= pair < head_dim // 2:
+        raise DemoError(f"“pair” must be between 0 and {head_dim // 2 - 1}.", "pair")
+    if not 0 <= seed < 2**31:
+        raise DemoError("“seed” must be a non-negative whole number.", "seed")
+    steps = list(range(0, 33))
+    angles = positions.rope_pair_angles(steps, head_dim, theta)  # (T, D/2)
+    rng = np.random.default_rng(seed)
+    q, k = rng.standard_normal(head_dim), rng.standard_normal(head_dim)
+    distances = list(range(0, 65))
+    offsets = [0, 100, 1000]
+    scores = positions.rope_scores_by_offset(q, k, theta, distances, offsets)  # (O, R)
+    return {"theta": theta, "head_dim": head_dim, "pair": pair, "positions": steps,
+            "angles": angles[:, pair].round(5).tolist(),
+            "wavelengths": positions.rope_wavelengths(head_dim, theta).round(2).tolist(),
+            "distances": distances, "offsets": offsets, "scores": scores.round(4).tolist(),
+            "max_row_difference": float(np.abs(scores - scores[0]).max())}

@@ -1,0 +1,88 @@
+"""Chapter 8 in Chromium: the 3-D view turns and zooms; analogies and similarities answer."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+
+def readout(demo, label):
+    return demo.locator(".readout-item", has_text=label).locator(".value")
+
+
+@pytest.mark.slow
+def test_dragging_rotates_and_scrolling_zooms_the_3d_view(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="space-3d"]')
+    expect(readout(demo, "words shown")).to_have_text("43")
+    canvas = demo.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    yaw, pitch, zoom = (canvas.get_attribute(f"data-{k}") for k in ("yaw", "pitch", "zoom"))
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 320, box["y"] + 250, steps=6)
+    page.mouse.up()
+    expect(canvas).not_to_have_attribute("data-yaw", yaw)
+    expect(canvas).not_to_have_attribute("data-pitch", pitch)
+    page.mouse.wheel(0, -300)
+    expect(canvas).not_to_have_attribute("data-zoom", zoom)
+    # Keyboard works too.
+    before = canvas.get_attribute("data-yaw")
+    canvas.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(canvas).not_to_have_attribute("data-yaw", before)
+
+
+def test_own_words_and_too_many_words(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="space-3d"]')
+    expect(readout(demo, "words shown")).to_have_text("43")
+    box = demo.locator('[data-field="words"] input')
+    box.fill("banana mango")
+    box.press("Enter")
+    expect(readout(demo, "words shown")).to_have_text("42")
+    box.fill(" ".join(["cat"] * 21))
+    box.press("Enter")
+    expect(demo.locator(".field-error")).to_contain_text("At most 20")
+
+
+@pytest.mark.slow
+def test_an_analogy_answer_appears(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="analogy"]')
+    expect(demo.locator(".answer-big")).to_have_text("king − man + woman ≈ queen")
+    expect(readout(demo, "its rank if the inputs counted")).to_contain_text("#2")
+    demo.get_by_role("button", name="paris − france + italy").click()
+    expect(demo.locator(".answer-big")).to_have_text("paris − france + italy ≈ rome")
+    demo.locator('[data-field="a"] input').fill("kingg")
+    demo.locator('[data-field="a"] input').press("Enter")
+    expect(demo.locator('[data-field="a"] .field-error')).to_contain_text("Did you mean")
+
+
+def test_similarity_reading_and_neighbours(page):
+    page.open_chapter("embeddings")
+    sim = page.locator('.demo[data-demo="similarity"]')
+    expect(sim.locator(".cos-reading")).to_contain_text("very similar")
+    sim.locator('[data-field="b"] input').fill("democracy")
+    expect(sim.locator(".cos-reading")).to_contain_text("unrelated")
+    near = page.locator('.demo[data-demo="neighbours"]')
+    expect(readout(near, "nearest")).to_have_text("snake")
+    expect(readout(near, "search time")).to_contain_text("400,000 words")
+
+
+def test_rope_demo_uses_smollm2_theta(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="rope"]')
+    expect(readout(demo, "theta")).to_have_text("100,000")
+
+
+@pytest.mark.slow
+def test_contextual_embeddings_appear(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="contextual"]')
+    last = readout(demo, "sentences 1 and 2, last layer")
+    expect(last).to_have_text(re.compile(r"^0\.\d{3}$"), timeout=60_000)
+    centred = last.inner_text()
+    demo.get_by_role("button", name="raw hidden states").click()
+    expect(last).not_to_have_text(centred)
