@@ -66,3 +66,31 @@ def test_network_shows_values_then_gradients_for_a_clicked_point(page):
     # click the map's top-left corner: the nearest data point is traced instead
     demo.locator(".nn-map svg").click(position={"x": 20, "y": 20})
     expect(point).not_to_have_text(before_point)
+
+
+def test_changing_a_control_while_training_stops_the_run(page):
+    # Each abandoned run must be stopped on the server, or the third start would
+    # exceed the per-learner limit of running jobs.
+    page.open_chapter("neurons")
+    demo = page.locator('.demo[data-demo="mlp"]')
+    demo.get_by_label("training steps").select_option("5000")
+    for dataset in ("moons", "spiral", "circles"):
+        demo.get_by_role("button", name="Train").click()
+        expect(readout(demo, "step")).not_to_have_text("0 of 5,000")
+        demo.get_by_label("data set").select_option(dataset)
+        expect(demo.locator(".demo-status")).to_have_text("Press Train.")
+    demo.get_by_role("button", name="Train").click()
+    expect(readout(demo, "step")).not_to_have_text("0 of 5,000")
+    expect(demo.locator(".demo-error")).to_be_hidden()
+
+
+def test_network_point_can_be_chosen_by_keyboard(page):
+    page.open_chapter("neurons")
+    demo = page.locator('.demo[data-demo="network"]')
+    point = readout(demo, "point")
+    expect(point).not_to_have_text("")
+    before = point.inner_text()
+    pick = demo.get_by_label("data point", exact=True)
+    pick.focus()
+    page.keyboard.press("ArrowRight")
+    expect(point).not_to_have_text(before)

@@ -102,9 +102,7 @@ def mlp_train(req: TrainRequest, request: Request, session: str = Depends(sessio
         yield {"type": "progress", "step": 0, "loss": model.loss(X, y), "accuracy": accuracy(model, X, y),
                "diverged": False, "grid": _grid(model)}
         last = time.monotonic()
-        for report in training(model, X, y, config):
-            if job.stop_event.is_set():
-                return
+        for report in training(model, X, y, config):  # the job manager stops it after a Stop
             wait = MIN_REPORT_S - (time.monotonic() - last)
             if wait > 0:
                 time.sleep(wait)  # pace the redraws; the maths is done already

@@ -139,6 +139,7 @@ function perceptronDemo(el) {
     shown.input.max = d.epochs.length;
     shown.value = d.epochs.length;
     chart.set("errors after each epoch", d.epochs.map((e) => [e.epoch, e.errors]));
+    chart.hline("zero", 0, "no errors: learned");
     draw();
     f.hood(d);
   }
@@ -177,7 +178,7 @@ function mlpDemo(el) {
   const map = boundaryMap(left);
   const chart = lineChart(right, { xLabel: "training step", yLabel: "loss (cross-entropy)", height: 300,
     series: [{ name: "loss" }, { name: "accuracy", dashed: true }] });
-  let run = null, startLoss = null;
+  let run = null, running = false, startLoss = null;
 
   function readout(step, total, loss, accuracy) {
     f.setReadout([
@@ -189,9 +190,16 @@ function mlpDemo(el) {
   }
 
   // The untrained network's boundary, so the picture is never empty.
-  async function reset() {
+  // Stop a run that is still going (it counts against the learner's job limit), then stop listening.
+  function abandon() {
+    if (run && running) run.stop().catch(() => {});
     run?.close();
     run = null;
+    running = false;
+  }
+
+  async function reset() {
+    abandon();
     train.disabled = false; stop.disabled = true;
     chart.clear();
     const d = await f.run(() => postJSON(`${API}/network`, { ...shapeOf(c), steps: 0, index: 0 }));
@@ -204,12 +212,13 @@ function mlpDemo(el) {
   }
 
   async function start() {
-    run?.close();
+    abandon();
     chart.clear();
     const body = { ...shapeOf(c), lr: Number(lr.value), optimizer: optimizer.value, steps: Number(steps.value) };
     const d = await f.run(() => postJSON(`${API}/mlp/train`, body));
     if (!d) return;
     train.disabled = true; stop.disabled = false;
+    running = true;
     f.setStatus("Training…");
     f.hood(body);
     run = streamJob(d.job, {
@@ -225,6 +234,7 @@ function mlpDemo(el) {
         f.hood({ request: body, last_event: { ...e, grid: `${e.grid.length}×${e.grid.length} probabilities` } });
       },
       onEnd(end) {
+        running = false;
         train.disabled = false; stop.disabled = true;
         if (end.status === "error") f.setError(end.error);
         f.setStatus(end.status === "done" ? "Done." : end.status === "stopped" ? "Stopped." : "");
@@ -242,12 +252,14 @@ function networkDemo(el) {
   const c = shapeControls(() => update(), { layers: 2, width: 3 });
   const steps = slider({ label: "training steps first", field: "steps", min: 0, max: 1000, step: 50, value: 300, format: (v) => `${v}`, onchange: () => update() });
   const mode = segmented({ label: "show", field: "mode", options: [["forward", "forward: values"], ["backward", "backward: gradients"]], value: "forward", onchange: () => draw() });
-  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, steps.el, mode.el);
+  const pick = slider({ label: "data point", field: "index", min: 0, max: 199, step: 1, value: 0, format: (v) => `#${v + 1}`,
+    onchange: (v) => { index = v; update(); } });
+  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, steps.el, pick.el, mode.el);
   rowControls(f);
   const left = h("div", { style: "max-width:280px" }), right = h("div");
   const box = h("div", { style: "display:grid;grid-template-columns:minmax(160px,280px) 1fr;gap:1rem;align-items:center" }, left, right);
-  f.picture.append(box, h("p", { style: "font-size:.85rem;color:var(--muted);margin:.3rem 0 0", text: "Click a point on the map to trace it." }));
-  const map = boundaryMap(left, { onPick: (i) => { index = i; update(); } });
+  f.picture.append(box, h("p", { style: "font-size:.85rem;color:var(--muted);margin:.3rem 0 0", text: "Click a point on the map (or use the data-point slider) to trace it." }));
+  const map = boundaryMap(left, { onPick: (i) => { index = i; pick.value = i; update(); } });
   const net = networkDiagram(right);
   let index = 0, data = null;
 
