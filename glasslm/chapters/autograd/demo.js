@@ -19,7 +19,9 @@ const PRESETS = [
 ];
 
 const STYLE = `
-.ag-graph svg { width: 100%; height: auto; max-height: 520px; }
+.ag-graph { overflow-x: auto; }
+.ag-graph svg { width: 100%; min-width: 520px; height: auto; max-height: 520px; }
+.ag-table-wrap { overflow-x: auto; }
 .ag-graph .node rect { stroke: var(--border); stroke-width: 1.2; }
 .ag-graph .node.current rect { stroke: var(--accent); stroke-width: 3; }
 .ag-graph .node text { font: 12px var(--mono); }
@@ -186,7 +188,7 @@ function graphDemo(el) {
     button("Step ▶", () => go(state.step + 1), { primary: true, label: "Step" }),
     button("Run all", () => go(state.steps.length), { label: "Run all" }));
   f.add(exprIn.el, presets, valuesBox);
-  f.picture.append(stepRow, stepLine, graphBox, table);
+  f.picture.append(stepRow, stepLine, graphBox, h("div", { class: "ag-table-wrap" }, table));
   let data = null;
   const state = { step: 0, steps: [], grads: [] };
 

@@ -256,8 +256,9 @@ function networkDemo(el) {
     onchange: (v) => { index = v; update(); } });
   f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, steps.el, pick.el, mode.el);
   rowControls(f);
-  const left = h("div", { style: "max-width:280px" }), right = h("div");
-  const box = h("div", { style: "display:grid;grid-template-columns:minmax(160px,280px) 1fr;gap:1rem;align-items:center" }, left, right);
+  // Small map and wide network side by side; stacked on a narrow screen.
+  const left = h("div", { style: "flex:0 1 280px;min-width:200px" }), right = h("div", { style: "flex:1 1 360px" });
+  const box = h("div", { style: "display:flex;flex-wrap:wrap;gap:1rem;align-items:center" }, left, right);
   f.picture.append(box, h("p", { style: "font-size:.85rem;color:var(--muted);margin:.3rem 0 0", text: "Click a point on the map (or use the data-point slider) to trace it." }));
   const map = boundaryMap(left, { onPick: (i) => { index = i; pick.value = i; update(); } });
   const net = networkDiagram(right);

@@ -18,7 +18,7 @@ export function networkDiagram(container) {
     const sizes = trace.layers.map((l) => l.a.length);
     const cols = sizes.length;
     const xAt = (c) => 50 + (c * (W - 100)) / (cols - 1);
-    const yAt = (c, i) => H / 2 + (i - (sizes[c] - 1) / 2) * Math.min(34, (H - 40) / Math.max(...sizes));
+    const yAt = (c, i) => H / 2 + (i - (sizes[c] - 1) / 2) * Math.min(64, (H - 40) / Math.max(...sizes));
     const forward = mode === "forward";
     const edges = [];
     trace.weights.forEach((w, l) => w.W.forEach((row, i) => row.forEach((v, j) =>
