@@ -17,8 +17,11 @@ def test_descent_converges_then_diverges(page):
     demo = page.locator('.demo[data-demo="descent"]')
     expect(readout(demo, "step")).to_have_text("0 of 30")
     start = error_of(readout(demo, "error").inner_text())
+    # the update rule is spelled out with this step's numbers, and its result is the next weight
+    w1 = demo.locator(".ll-explain").inner_text().strip().splitlines()[-1].split("=")[-1].strip()
     demo.get_by_role("button", name="Step").click()
     expect(readout(demo, "step")).to_have_text("1 of 30")
+    expect(readout(demo, "weight w")).to_have_text(w1)
     demo.get_by_role("button", name="Run all").click()
     expect(readout(demo, "step")).to_have_text("30 of 30")
     assert error_of(readout(demo, "error").inner_text()) < 0.1 * start

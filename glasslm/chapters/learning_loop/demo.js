@@ -6,6 +6,7 @@ import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { slider, numberInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
+import { scatterPlot } from "/static/js/components/scatter.js";
 import { series as seriesColor } from "/static/js/components/color.js";
 import { fixed, signed } from "/static/js/components/format.js";
 import { surfacePlot } from "/chapters/learning-loop/surface_plot.js";
@@ -82,6 +83,10 @@ function descentDemo(el) {
   const dots = plot.append("g"), ball = plot.append("circle").attr("r", 8).attr("fill", "var(--s2)").attr("stroke", "var(--surface)").attr("stroke-width", 2);
   const chart = lineChart(right, { xLabel: "step", yLabel: "error (log scale)", logY: true, height: 320,
     series: [{ name: "error" }, { name: "you are here", dashed: true, color: "var(--muted)" }] });
+  const fit = h("div"), explain = h("div", { class: "ll-explain mono", "aria-live": "polite", style: "white-space:pre-wrap;font-size:.9rem" });
+  sideBySide(f.picture, fit, explain);
+  const scatter = scatterPlot(fit, { xLabel: "petal length (cm)", yLabel: "petal width (cm)", yDomain: [0, 3],
+    label: "The flowers and the model's line at this step" });
   let data = null, xs = null, ys = null;
 
   function show(k) {
@@ -94,6 +99,12 @@ function descentDemo(el) {
       .attr("cx", (q) => vis(q)[0]).attr("cy", (q) => vis(q)[1]);
     if (p.loss !== null) ball.attr("cx", vis(p)[0]).attr("cy", vis(p)[1]).attr("opacity", 1);
     else ball.attr("opacity", 0);
+    scatter.setLine(Number.isFinite(p.w) ? [[0, 0], [8, 8 * p.w]] : []);
+    const next = data.path[k + 1];
+    explain.textContent = !next
+      ? (p.loss === null ? "The numbers overflowed: the weight has run off to infinity."
+        : `After ${k} steps: predicted width = length × ${fixed(p.w, 4)}.`)
+      : `The update rule, with this step's numbers:\n\n  w ← w − η × dL/dw\n    = ${fixed(p.w, 4)} − ${data.lr.toPrecision(3)} × (${signed(p.grad, 3)})\n    = ${fixed(next.w, 4)}`;
     const losses = data.path.filter((q) => q.loss !== null).map((q) => q.loss);
     chart.set("you are here", [[k, Math.max(1e-12, d3.min(losses))], [k, d3.max(losses)]]);
     f.setReadout([
@@ -118,6 +129,7 @@ function descentDemo(el) {
     gx.call(d3.axisBottom(xs).ticks(6));
     gy.call(d3.axisLeft(ys).ticks(5));
     curve.attr("d", d3.line().x((c) => xs(c[0])).y((c) => ys(c[1]))(d.curve));
+    scatter.setPoints(d.points);
     chart.set("error", d.path.filter((q) => q.loss !== null).map((q) => [q.step, Math.max(q.loss, 1e-12)]));
     chart.hline("best", d.best_loss, "best possible error");
     if (lr.input.value === "") lr.input.placeholder = d.lr.toPrecision(3);
