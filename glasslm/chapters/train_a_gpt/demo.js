@@ -54,7 +54,7 @@ function playground(el) {
   const attn = h("div", { class: "gpt-heads" });
   f.picture.append(lossBox, lrBox, h("div", { class: "gpt-side" }, h("div", {}, samplesHead, samples), h("div", {}, attnHead, attn)));
   const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per character)", title: "training and held-out loss",
-    series: [{ name: "train loss" }, { name: "held-out loss" }] });
+    series: [{ name: "train loss" }, { name: "held-out loss" }, { name: "previous run (held-out)", dashed: true }] });
   const lrChart = lineChart(lrBox, { xLabel: "step", yLabel: "learning rate", height: 170, title: "learning-rate schedule",
     series: [{ name: "schedule", dashed: true }, { name: "so far" }] });
 
@@ -156,7 +156,9 @@ function playground(el) {
     const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Preparing the data…" });
     if (!d) return;
     stream?.close();
-    loss.clear(); lrChart.clear(); samples.replaceChildren(); attn.replaceChildren(); maps = []; lastDone = null;
+    const previous = loss.points("held-out loss").slice();  // kept as a dashed line to compare against
+    loss.clear();
+    if (previous.length) loss.set("previous run (held-out)", previous); lrChart.clear(); samples.replaceChildren(); attn.replaceChildren(); maps = []; lastDone = null;
     Object.keys(numbers).forEach((k) => (numbers[k] = null));
     follow(d.job);
   }
