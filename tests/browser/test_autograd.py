@@ -67,3 +67,14 @@ def test_finite_difference_sweep_redraws_for_a_new_expression(page):
     expect(grad).not_to_have_text(before)
     # y defaults to 2: d/dy y^3 = 3 y^2 = 12
     expect(grad).to_have_text("12.0000000000")
+
+
+def test_graph_recolours_with_the_theme(page):
+    demo = graph_demo(page)
+    rect = demo.locator('.node[data-node="a"] rect')
+    expect(rect).to_have_count(1)
+    page.click("#theme-toggle")  # system -> light
+    light = rect.get_attribute("fill")
+    page.click("#theme-toggle")  # light -> dark
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert rect.get_attribute("fill") != light

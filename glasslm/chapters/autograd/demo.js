@@ -7,7 +7,7 @@ import { ApiError } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
-import { diverging, textOn } from "/static/js/components/color.js";
+import { diverging, textOn, onThemeChange } from "/static/js/components/color.js";
 import { fixed, signed } from "/static/js/components/format.js";
 
 const API = "/api/autograd";
@@ -191,6 +191,7 @@ function graphDemo(el) {
   f.picture.append(stepRow, stepLine, graphBox, h("div", { class: "ag-table-wrap" }, table));
   let data = null;
   const state = { step: 0, steps: [], grads: [] };
+  onThemeChange(() => { if (data) drawGraph(graphBox, data, state); });  // node colours come from the theme
 
   function go(k) {
     if (!data) return;

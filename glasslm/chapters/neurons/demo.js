@@ -4,6 +4,7 @@ import { postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, debounce, h } from "/static/js/components/demo.js";
 import { slider, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
+import { onThemeChange } from "/static/js/components/color.js";
 import { fixed, pct, count } from "/static/js/components/format.js";
 import { boundaryMap } from "/chapters/neurons/boundary.js";
 import { networkDiagram } from "/chapters/neurons/network.js";
@@ -263,6 +264,7 @@ function networkDemo(el) {
   const map = boundaryMap(left, { onPick: (i) => { index = i; pick.value = i; update(); } });
   const net = networkDiagram(right);
   let index = 0, data = null;
+  onThemeChange(() => draw());  // neuron and connection colours come from the theme
 
   function draw() {
     if (!data) return;
