@@ -181,3 +181,30 @@ def test_unknown_jobs(client):
     assert client.post(f"{API}/resume", json={"job": "nope"}).status_code == 404
     assert client.get(f"{API}/model", params={"job": "nope"}).status_code == 404
     assert client.post(f"{API}/sample", json={"job": "nope"}).status_code == 404
+
+
+def test_inspect_a_saved_checkpoint(client, tmp_path):
+    from glasslm.engine.chars import CharTokenizer
+    from glasslm.engine.gpt import GPTConfig
+
+    tok = CharTokenizer("abcxyz")
+    m = TinyGPT(GPTConfig(vocab_size=7, n_embd=8, n_head=2), seed=4, tokenizer=tok)
+    body = m.save(tmp_path / "m.safetensors").read_bytes()
+    r = client.post(f"{API}/inspect", params={"n": 4, "seed": 2}, content=body,
+                    headers={"content-type": "application/octet-stream"})
+    assert r.status_code == 200
+    d = r.json()
+    assert d["n_params"] == m.n_params and d["chars"] == "abcxyz" and d["config"]["n_embd"] == 8
+    assert d["names"] == sample(m, n=4, seed=2)
+
+
+@pytest.mark.parametrize("body, status, words", [
+    (b"", 400, "empty"),
+    (b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}", 400, "not a readable safetensors file"),
+    (bytes(range(256)) * 8, 400, "not a readable safetensors file"),
+    (b"x" * 1_600_000, 413, "at most"),
+])
+def test_a_corrupted_or_oversized_upload_is_refused(client, body, status, words):
+    r = client.post(f"{API}/inspect", content=body, headers={"content-type": "application/octet-stream"})
+    assert r.status_code == status, r.text
+    assert r.json()["field"] == "file" and words in r.json()["error"]

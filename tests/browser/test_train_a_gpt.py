@@ -50,3 +50,20 @@ def test_speed_comparison_runs_live(page):
     demo.get_by_role("button", name="Measure").click()
     expect(demo.locator(".gpt-speed-row")).to_have_count(2, timeout=60_000)
     expect(readout(demo, "arrays are faster by")).to_contain_text("×")
+
+
+def test_open_a_saved_model_and_a_broken_one(page, tmp_path):
+    from glasslm.engine.chars import CharTokenizer
+
+    good = TinyGPT(tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz")).save(tmp_path / "good.safetensors")
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"this is not a model")
+    page.open_chapter("train-a-gpt")
+    demo = page.locator('.demo[data-demo="open-model"]')
+    demo.get_by_label("Model file (.safetensors)").set_input_files(str(bad))
+    demo.get_by_role("button", name="Sample").click()
+    expect(demo.locator('[data-field="file"] .field-error')).to_contain_text("not a readable safetensors file")
+    demo.get_by_label("Model file (.safetensors)").set_input_files(str(good))
+    demo.get_by_role("button", name="Sample").click()
+    expect(demo.locator(".gpt-samples li")).to_have_count(10)
+    expect(readout(demo, "parameters")).to_have_text("4,192")

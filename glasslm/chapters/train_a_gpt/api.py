@@ -5,6 +5,7 @@ POST /resume     continue a stopped or finished run, optionally for more steps
 GET  /model      download a run's model as safetensors
 POST /sample     names from a run's model at a chosen temperature
 POST /schedule   the learning-rate curve a run would follow (drawn before it starts)
+POST /inspect    a checkpoint file the learner uploads: its size, config and names sampled from it
 POST /speed      the scalar and the vectorized engine timed on the same steps, live (one at a time)
 
 Every number comes from glasslm.engine.train.train_tiny_gpt: this router only
@@ -24,12 +25,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from glasslm.engine import name_data
-from glasslm.engine.gpt import GPTConfig, TinyGPT, sample
+from glasslm.engine.gpt import CheckpointError, GPTConfig, TinyGPT, sample
 from glasslm.engine.optim import Adam, Schedule
 from glasslm.engine.scalar_gpt import ScalarGPT, train_steps
 from glasslm.engine.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
@@ -45,6 +46,7 @@ MAX_WEB_LAYERS = 4
 MAX_WEB_CONTEXT = 32
 STEP_EVENTS_PER_RUN = 200  # step events sent per run (the loss is averaged between them)
 SNAPSHOTS_PER_RUN = 20  # held-out evaluations, samples and attention maps per run
+MAX_CHECKPOINT_BYTES = 1_500_000  # the largest model the web form can train is about 0.6 MB
 SPEED_SCALAR_STEPS = 3  # the scalar engine manages a few steps a second
 SPEED_VECTOR_STEPS = 200
 JOB_KIND = "train-a-gpt"
@@ -192,6 +194,33 @@ def more_samples(req: SampleRequest, request: Request, session: str = Depends(se
         raise DemoError("That job is not a training run of this chapter.", "job", 404)
     names = sample(run.model, n=req.n, temperature=req.temperature, seed=req.seed)
     return {"names": names, "step": run.step, "temperature": req.temperature}
+
+
+@router.post("/inspect")
+def inspect_checkpoint(file: bytes = Body(b"", media_type="application/octet-stream"),
+                       n: int = Query(10, ge=1, le=50),
+                       temperature: float = Query(0.5, ge=0, le=3, allow_inf_nan=False),
+                       seed: int = Query(0, ge=0, le=2**31 - 1)):
+    """Open a tiny GPT saved earlier (here or with `glasslm train --out`): nothing is kept."""
+    if not file:
+        raise DemoError("The file is empty: choose a .safetensors file saved from this page or "
+                        "`glasslm train --out`.", "file")
+    if len(file) > MAX_CHECKPOINT_BYTES:
+        raise DemoError(f"The file is {len(file):,} bytes; a tiny GPT checkpoint here is at most "
+                        f"{MAX_CHECKPOINT_BYTES:,}.", "file", 413)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.safetensors"
+        path.write_bytes(file)
+        try:
+            model = TinyGPT.from_checkpoint(path)
+        except CheckpointError as err:
+            raise DemoError(str(err).replace("upload.safetensors", "This file"), "file") from None
+    if model.tokenizer is None:
+        raise DemoError("This checkpoint has no characters stored beside its weights, so its ids "
+                        "cannot be turned into text.", "file")
+    return {"config": model.config.__dict__, "n_params": model.n_params, "param_counts": model.param_counts(),
+            "chars": model.tokenizer.chars,
+            "names": sample(model, n=n, temperature=temperature, seed=seed), "temperature": temperature}
 
 
 @router.post("/schedule")

@@ -1,9 +1,9 @@
 // Chapter 11 (train-a-gpt): the demos only draw what /api/train-a-gpt/* and the
 // run's event stream (/api/jobs/{id}/events) send.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { ApiError, postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
-import { numberInput, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { numberInput, textInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { fixed, count } from "/static/js/components/format.js";
@@ -203,4 +203,38 @@ async function speed(el) {
   }
 }
 
-export const demos = { playground, speed };
+// Open a model saved earlier (from this page or `glasslm train --out`) and sample from it.
+function openModel(el) {
+  const f = demoFrame(el, { title: "Open a saved model", sources: ["glasslm.engine.gpt:TinyGPT.from_checkpoint", "glasslm.engine.gpt:sample"] });
+  const input = h("input", { type: "file", id: "gpt-file", accept: ".safetensors" });
+  const fileControl = h("div", { class: "control", "data-field": "file" }, h("label", { for: "gpt-file", text: "Model file (.safetensors)" }), input);
+  const temp = slider({ label: "Temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 0.5, format: (v) => v.toFixed(2) });
+  const names = h("ol", { class: "gpt-samples mono", "aria-label": "names from the saved model" });
+  f.picture.append(names);
+  f.add(fileControl, temp.el, buttonRow(button("Sample", () => open(), { primary: true })));
+  async function open() {
+    const file = input.files[0];
+    if (!file) { f.setError("Choose a .safetensors file first (Download model above saves one).", "file"); return; }
+    const d = await f.run(async () => {
+      const qs = new URLSearchParams({ n: 10, temperature: temp.value, seed: Math.floor(Math.random() * 1e6) });
+      let r;
+      try {
+        r = await fetch(`${API}/inspect?${qs}`, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: file });
+      } catch (e) { throw new ApiError("Could not reach the glasslm server. Is it still running?"); }
+      const body = await r.json().catch(() => null);
+      if (!r.ok) throw new ApiError((body && body.error) || `The server answered ${r.status}.`, body && body.field, r.status);
+      return body;
+    });
+    if (!d) return;
+    names.replaceChildren(...d.names.map((n) => h("li", { text: n || "(empty)" })));
+    const c = d.config;
+    f.setReadout([
+      { label: "parameters", value: count(d.n_params) },
+      { label: "size", value: `${c.n_layer} layer(s), width ${c.n_embd}, ${c.n_head} heads, context ${c.block_size}` },
+      { label: "characters", value: String(d.chars.length) },
+    ]);
+    f.hood(d);
+  }
+}
+
+export const demos = { playground, speed, "open-model": openModel };
