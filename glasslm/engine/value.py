@@ -143,19 +143,20 @@ class Value:
         """Every node this value depends on, each after all of its inputs (leaves first)."""
         order: list[Value] = []
         seen: set[int] = set()
-        stack: list[tuple[Value, bool]] = [(self, False)]
+        stack: list = [self]
         while stack:  # iterative post-order depth-first search
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
+            node = stack.pop()
+            if node is _EMIT:  # every input of the node under the marker is in `order`: emit it
+                order.append(stack.pop())
                 continue
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            stack.append((node, True))
-            for child in reversed(node._prev):
+            stack.append(node)
+            stack.append(_EMIT)
+            for child in node._prev[::-1]:  # first input explored first
                 if id(child) not in seen:
-                    stack.append((child, False))
+                    stack.append(child)
         return order
 
     def backward(self) -> None:
@@ -209,6 +210,9 @@ class BackwardStep:
     node: Value
     grad: float  # the node's final gradient when it is processed
     contributions: tuple[Contribution, ...]
+
+
+_EMIT = object()  # topo()'s stack marker: "the node under me is finished"
 
 
 def _as_value(x) -> Value:
