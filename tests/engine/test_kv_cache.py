@@ -53,3 +53,18 @@ def test_full_cache_refuses_more_tokens():
         cache.truncate(4)
     with pytest.raises(ValueError):
         KVCache(2, 1, 4, capacity=0)
+
+
+def test_concurrent_requests_share_the_model_safely(m):
+    """Each call has its own cache: threads decoding at once get the serial answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    prompts = [m.encode(t) for t in ("The capital of France is", "Once upon a time", "def add(a, b):", "Water boils at")]
+
+    def run(ids):
+        return [e.token_id for e in m.generate(ids, max_tokens=4, temperature=0.8, seed=len(ids))]
+
+    serial = [run(p) for p in prompts]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(run, prompts))
+    assert parallel == serial
