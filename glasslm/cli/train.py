@@ -95,7 +95,7 @@ def run(args) -> int:
 
     print(f"training a {model.n_params:,}-parameter GPT on {len(data.train):,} documents ({data.source}); "
           f"held-out: {len(data.heldout):,}; bigram baseline {run_.bigram_heldout_loss:.3f} nats", file=sys.stderr)
-    heldout, last_draw, t0, final = None, 0.0, time.perf_counter(), None
+    heldout, last_draw, first, final = None, 0.0, None, None  # first: (step, time) of the first step seen
     interactive = sys.stderr.isatty()
     for ev in train_tiny_gpt(run=run_):
         kind = ev["type"]
@@ -105,8 +105,9 @@ def run(args) -> int:
                 print(f"step {ev['step']:,}: held-out loss {heldout:.3f}", file=sys.stderr)
         elif kind == "step":
             now = time.perf_counter()
+            first = first or (ev["step"], now)
             if interactive and (now - last_draw > REDRAW_EVERY_S or ev["step"] == config.steps):
-                rate = ev["step"] / max(now - t0, 1e-9)
+                rate = (ev["step"] - first[0]) / max(now - first[1], 1e-9)
                 print(_bar(ev["step"], config.steps, ev["loss"], heldout, rate), end="", file=sys.stderr, flush=True)
                 last_draw = now
         elif kind == "done":
