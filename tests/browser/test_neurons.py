@@ -1,6 +1,7 @@
 """Chapter 4 in Chromium: the MLP's loss drops while it trains, and each other demo
 changes what the learner sees when a control moves."""
 
+import pytest
 from playwright.sync_api import expect
 
 
@@ -8,6 +9,7 @@ def readout(demo, label):
     return demo.locator(".readout-item").filter(has=demo.page.get_by_text(label, exact=True)).locator(".value")
 
 
+@pytest.mark.slow  # 500 paced training steps stream for about 5 s
 def test_mlp_loss_drops_while_training(page):
     page.open_chapter("neurons")
     demo = page.locator('.demo[data-demo="mlp"]')
