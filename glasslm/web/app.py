@@ -76,15 +76,18 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
         body = markdown.render_file(chapter.folder / "chapter.md")
         return templates.TemplateResponse(request, "chapter.html", {
             "chapter": chapter, "body": body, "prev": prev, "next": nxt, "version": __version__,
-            "has_demos": (chapter.folder / "demo.js").exists()})
+            "has_demos": (chapter.folder / "demo.js").exists(),
+            "has_style": (chapter.folder / "style.css").exists()})
 
-    @app.get("/chapters/{slug}/{name}.js", include_in_schema=False)
-    def chapter_module(slug: str, name: str):
+    @app.get("/chapters/{slug}/{name}.{ext}", include_in_schema=False)
+    def chapter_file(slug: str, name: str, ext: str):
+        """A chapter's own front-end files: its .js modules and its style.css."""
         chapter = _chapter(registry, slug)
-        path = chapter.folder / f"{name}.js"
-        if not name.replace("_", "").replace("-", "").isalnum() or not path.exists():
-            raise DemoError(f"The chapter '{slug}' has no module {name}.js.", None, 404)
-        return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+        media = {"js": "text/javascript", "css": "text/css"}.get(ext)
+        path = chapter.folder / f"{name}.{ext}"
+        if media is None or not name.replace("_", "").replace("-", "").isalnum() or not path.exists():
+            raise DemoError(f"The chapter '{slug}' has no file {name}.{ext}.", None, 404)
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
 
     # ------------------------------------------------------- JSON twins
 
