@@ -93,14 +93,18 @@ class TrainConfig:
 
 
 class Docs:
-    """Documents as a padded id matrix: row i is [BOS] + doc i + [BOS], padded with BOS."""
+    """Documents as one flat id array: document i is [BOS] + doc i + [BOS] at starts[i].
+
+    Flat rather than a padded matrix, so one long line among many short ones
+    does not multiply the memory by its length.
+    """
 
     def __init__(self, docs: list[str], tokenizer):
         encoded = [tokenizer.encode_doc(d) for d in docs]
+        self.bos = tokenizer.bos
         self.lengths = np.array([len(e) for e in encoded], dtype=np.int64)  # (n_docs,)
-        self.ids = np.full((len(encoded), int(self.lengths.max())), tokenizer.bos, dtype=np.int64)
-        for i, e in enumerate(encoded):
-            self.ids[i, : len(e)] = e
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)  # (n_docs,)
+        self.flat = np.fromiter((i for e in encoded for i in e), dtype=np.int32, count=int(self.lengths.sum()))
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -110,13 +114,15 @@ class Docs:
 
         A document longer than the context is cut to one window of block_size+1
         ids: at a random place when training (rng given), its start otherwise.
+        Inputs past a document's end are BOS (never predicted from: causal).
         """
         lens = self.lengths[rows]  # (B,)
         n = np.minimum(lens - 1, block_size)  # predictions per document
         T = int(n.max())
-        start = rng.integers(0, lens - n) if rng is not None else np.zeros_like(lens)  # (B,)
-        cols = np.minimum(start[:, None] + np.arange(T + 1), self.ids.shape[1] - 1)  # (B, T+1)
-        window = self.ids[rows[:, None], cols]  # (B, T+1)
+        crop = rng.integers(0, lens - n) if rng is not None else np.zeros_like(lens)  # (B,)
+        pos = (self.starts[rows] + crop)[:, None] + np.arange(T + 1)  # (B, T+1) positions in flat
+        inside = pos < (self.starts[rows] + lens)[:, None]
+        window = np.where(inside, self.flat[np.minimum(pos, len(self.flat) - 1)], self.bos).astype(np.int64)
         x = window[:, :T]
         y = window[:, 1:].copy()
         y[np.arange(T)[None, :] >= n[:, None]] = -1  # padding: not predicted

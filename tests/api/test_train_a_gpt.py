@@ -208,3 +208,18 @@ def test_a_corrupted_or_oversized_upload_is_refused(client, body, status, words)
     r = client.post(f"{API}/inspect", content=body, headers={"content-type": "application/octet-stream"})
     assert r.status_code == status, r.text
     assert r.json()["field"] == "file" and words in r.json()["error"]
+
+
+def test_the_server_wide_limit_counts_every_learner():
+    jobs = JobManager(per_session=2, global_limit=3)
+    app = create_app(jobs=jobs)
+    with TestClient(app, raise_server_exceptions=False) as a, TestClient(app, raise_server_exceptions=False) as b:
+        started = [a.post(f"{API}/train", json=LONG).json()["job"] for _ in range(2)]
+        started.append(b.post(f"{API}/train", json=LONG).json()["job"])
+        r = b.post(f"{API}/train", json=LONG)  # b has only one run, but the server is full
+        assert r.status_code == 429 and "server is busy" in r.json()["error"]
+        for j in started[:2]:
+            a.post(f"/api/jobs/{j}/stop")
+        b.post(f"/api/jobs/{started[2]}/stop")
+        for c, j in ((a, started[0]), (a, started[1]), (b, started[2])):
+            assert wait_end(c, j)["status"] == "stopped"
