@@ -142,3 +142,36 @@ def test_gradients_accumulate_when_a_tensor_is_used_twice():
     y = tt.add(x, x)  # dy/dx = 2
     weighted_sum(y, np.array([[1.0, 1.0]])).backward()
     np.testing.assert_array_equal(x.grad, [[2.0, 2.0]])
+
+
+def test_ops_match_torch():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    rng = np.random.default_rng(9)
+    B, T, H, C, V = 2, 5, 2, 8, 7
+    x = rng.normal(size=(B * T, C))
+    w = rng.normal(size=(3 * C, C))
+    targets = rng.integers(0, V, B * T)
+    targets[3] = -1
+    head = rng.normal(size=(V, C))
+    r = rng.normal(size=(B * T, V))  # a random upstream gradient for the logits
+
+    # ours: logits = linear(attention(linear(rmsnorm(x), w)), head[:, :C]) and a cross-entropy
+    tx, tw, th = tt.Tensor(x.copy()), tt.Tensor(w.copy()), tt.Tensor(head.copy())
+    a = tt.causal_attention(tt.linear(tt.rmsnorm(tx), tw), B, T, H)
+    logits = tt.linear(a, th)
+    loss = tt.cross_entropy(logits, targets)
+    total = tt.add(weighted_sum(logits, r), loss)  # exercise both paths from the logits
+    total.backward()
+
+    px, pw, ph = (torch.tensor(v, requires_grad=True) for v in (x, w, head))
+    q, k, v = F.linear(F.rms_norm(px, (C,), eps=1e-5), pw).view(B, T, 3, H, C // H).permute(2, 0, 3, 1, 4)
+    att = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B * T, C)
+    plogits = F.linear(att, ph)
+    ploss = F.cross_entropy(plogits, torch.tensor(targets), ignore_index=-1)
+    ((plogits * torch.tensor(r)).sum() + ploss).backward()
+
+    assert float(loss.data) == pytest.approx(ploss.item(), rel=1e-12)
+    np.testing.assert_allclose(logits.data, plogits.detach().numpy(), rtol=1e-12, atol=1e-12)
+    for ours, ref in ((tx, px), (tw, pw), (th, ph)):
+        np.testing.assert_allclose(ours.grad, ref.grad.numpy(), rtol=1e-9, atol=1e-12)
