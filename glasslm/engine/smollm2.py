@@ -236,16 +236,14 @@ def load_smollm2() -> SmolLM2:
     """The process's one SmolLM2 (loaded on first call; MissingAsset if not installed)."""
     with _lock:
         if "model" not in _loaded:
-            import gguf  # the GGUF format library, needed only while loading
-
             from glasslm import assets
             from glasslm.engine.pretrained_tokenizers import smollm2_tokenizer
 
             start = time.perf_counter()
             path = assets.smollm2_gguf_path()  # raises MissingAsset with the install command
-            reader = gguf.GGUFReader(path)  # opened once for both the tokenizer and the weights
-            tokenizer = smollm2_tokenizer(reader)
-            weights = load_weights(path, reader=reader)
+            weights = load_weights(path)  # opens the GGUF only if the cache must be built
+            # The tokenizer reads the same metadata, saved with the cache: no second parse of the file.
+            tokenizer = smollm2_tokenizer(weights.gguf_fields)
             info = dict(weights.load_info, total_seconds=time.perf_counter() - start)
             _loaded["model"] = SmolLM2(Llama(weights), tokenizer, weights.metadata, info)
         return _loaded["model"]

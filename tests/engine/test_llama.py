@@ -223,3 +223,16 @@ def test_score_equals_log_softmax_of_the_logits(m):
     np.testing.assert_allclose(m.next_logits(ids), logits[-1], atol=1e-4)
     with pytest.raises(ValueError, match="two tokens"):
         m.score(ids[:1])
+
+
+def test_tokenizer_from_the_saved_metadata_equals_the_files(m, reader):
+    """The cached start builds the tokenizer from metadata saved beside the weights."""
+    from glasslm.engine.pretrained_tokenizers import tokenizer_from_gguf
+
+    from_file = tokenizer_from_gguf(reader, "SmolLM2")
+    saved = m.model.w.gguf_fields
+    assert saved.fields["tokenizer.ggml.merges"].contents() == reader.fields["tokenizer.ggml.merges"].contents()
+    assert saved.fields["tokenizer.ggml.tokens"].contents() == reader.fields["tokenizer.ggml.tokens"].contents()
+    assert m.tokenizer.bpe.merges == from_file.bpe.merges and m.tokenizer.special_tokens == from_file.special_tokens
+    text = "Hello 2024! naïve café 日本語 🎉 <|im_start|>  spaces\n\tdef f(x): return x**2"
+    assert m.encode(text) == from_file.encode(text)

@@ -37,8 +37,13 @@ def test_cache_is_reused_and_rebuilt_when_corrupt_or_stale(tmp_path):
     np.testing.assert_array_equal(third.layers[5].qkv_proj, expected)
     del third
 
+    # a damaged tokenizer metadata file
+    fields = folder / "tokenizer_fields.json"
+    fields.write_text(fields.read_text().replace("Paris", "Lyon", 1))
+    assert load_weights(gguf_copy, cache_root=root).load_info["source"] == "gguf"
+
     # a half-written manifest
-    (folder / "manifest.json").write_text('{"format_version": 2, "tot')
+    (folder / "manifest.json").write_text('{"format_version": 3, "tot')
     assert load_weights(gguf_copy, cache_root=root).load_info["source"] == "gguf"
 
     # the model file changed: a new cache, the stale one removed
