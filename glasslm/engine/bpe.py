@@ -108,7 +108,7 @@ class BytePairEncoding:
         return self.merge_ids([byte_ids[b] for b in data])
 
     def merge_ids(self, ids: list[int]) -> list[int]:
-        """Apply the merges to a list of token ids (modified and returned)."""
+        """The ids after applying every merge that applies, lowest rank first."""
         ranks, merges, no_rank = self.ranks, self.merges, _NO_RANK
         while len(ids) > 1:
             pair = min(zip(ids, ids[1:]), key=lambda p: ranks.get(p, no_rank))
@@ -120,8 +120,9 @@ class BytePairEncoding:
     def self_encoding(self) -> dict[bytes, int]:
         """Every token whose own bytes encode back to just that token.
 
-        In a vocabulary made by BPE training that is every token, but a
-        vocabulary built elsewhere need not promise it, so it is checked.
+        For a vocabulary made by BPE training that is usually every token,
+        but nothing promises it, so each token is checked (call this before
+        setting ``whole``, or the check would use its own answer).
         """
         return {data: token for token, data in self.vocab.items() if self.encode_bytes(data) == [token]}
 

@@ -28,6 +28,7 @@ def test_spelling_strawberry(client):
     assert d["count"] == 3 and d["letters"] == 10
     cl = d["rows"][0]["tokens"]
     assert [t["text"] for t in cl] == ["str", "aw", "berry"] and [t["letter_count"] for t in cl] == [1, 0, 2]
+    assert d["rows"][0]["with_space"] == [" strawberry"]  # inside a sentence: one token, no letters at all
 
 
 def test_languages_are_measured(client):

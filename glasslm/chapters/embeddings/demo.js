@@ -18,7 +18,7 @@ const STYLE = `
 .legend-row .swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 50%; margin-right: .3rem; vertical-align: -.1rem; }
 .answer-big { font-size: 1.6rem; font-weight: 600; margin: .3rem 0; }
 .cos-reading { font-size: 1.05rem; margin: .4rem 0; }
-.angle-svg { max-width: 220px; display: block; }
+.demo svg.angle-svg { max-width: 240px; width: 100%; display: block; margin: 0 auto; }
 .used-tokens { font-size: .9rem; margin: .2rem 0; }
 .rope-grid { display: grid; grid-template-columns: minmax(180px, 1fr) 2fr; gap: 1rem; align-items: center; }
 @media (max-width: 700px) { .rope-grid { grid-template-columns: 1fr; } }
@@ -201,7 +201,9 @@ function sinusoidal(el) {
   const n = slider({ label: "Positions", field: "positions", min: 8, max: 128, step: 8, value: 48, oninput: debounce(() => update(), 150) });
   const c = slider({ label: "Channels", field: "channels", min: 8, max: 128, step: 8, value: 64, oninput: debounce(() => update(), 150) });
   f.add(n.el, c.el);
-  const map = heatmap(f.picture, { scale: "diverging", cell: 7, showValues: false, label: "Encoding: rows are positions, columns channels" });
+  const mapBox = h("div", { style: "max-width: 560px" });
+  f.picture.append(mapBox);
+  const map = heatmap(mapBox, { scale: "diverging", cell: 7, showValues: false, label: "Encoding: rows are positions, columns channels" });
   const chart = lineChart(f.picture, { xLabel: "position q", yLabel: "PE[p] · PE[q]", series: [{ name: "p = 0" }, { name: "p = middle" }], height: 240 });
   async function update() {
     const d = await f.run(() => postJSON(`${API}/sinusoidal`, { positions: n.value, channels: c.value }));

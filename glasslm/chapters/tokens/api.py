@@ -112,7 +112,9 @@ def spelling(req: SpellingRequest):
         toks = pieces(tok, word)
         for t in toks:
             t["letter_count"] = t["text"].lower().count(letter.lower())
-        rows.append({"name": name, "tokens": toks})
+        # Inside a sentence the word comes with a leading space, and often splits differently.
+        spaced = pieces(tok, " " + word)
+        rows.append({"name": name, "tokens": toks, "with_space": [t["text"] for t in spaced]})
     return {"word": word, "letter": letter, "count": word.lower().count(letter.lower()), "letters": len(word), "rows": rows}
 
 

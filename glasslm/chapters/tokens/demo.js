@@ -97,6 +97,8 @@ function spelling(el) {
       const box = h("div", { class: "tok-row" }, h("div", { class: "tok-row-head" }, h("strong", { text: r.name }),
         h("span", { class: "num", text: ` ${r.tokens.length} tokens: ids ${r.tokens.map((t) => t.id).join(", ")}` })));
       tokenStrip(box, { label: r.name }).update(r.tokens.map((t) => ({ ...tokenView(t), title: `id ${t.id}: contains ${t.letter_count} “${d.letter}”` })));
+      box.append(h("p", { class: "muted num", text: `“${d.letter}” per token: ${r.tokens.map((t) => t.letter_count).join(" + ")} = ${d.count}` +
+        ` · after a space, as inside a sentence: ${r.with_space.map((t) => JSON.stringify(t)).join(" + ")}` }));
       return box;
     }));
     f.setReadout([
