@@ -36,7 +36,7 @@ import numpy as np
 
 from glasslm.engine.gguf_weights import LlamaConfig, LlamaWeights
 from glasslm.engine.kv_cache import KVCache
-from glasslm.engine.rope import apply_rope_tables, rope_angles, rope_tables
+from glasslm.engine.rope import apply_rope_complex, rope_angles, rope_rotations
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
@@ -103,9 +103,8 @@ class Llama:
         self.w = weights
         self.config: LlamaConfig = weights.config
         cfg = self.config
-        # RoPE's rotation for every position the model was trained for: (context, D) x2
-        cos, sin = rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta)
-        self._cos2, self._sin2 = rope_tables(cos, sin)
+        # RoPE's rotation for every position the model was trained for: (context, D/2) complex
+        self._rot = rope_rotations(*rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta))
 
     def new_cache(self, capacity: int | None = None) -> KVCache:
         """An empty KV cache for one sequence of up to `capacity` tokens."""
@@ -139,7 +138,7 @@ class Llama:
         if cache is not None:
             cache.check_room(T)
         H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
-        cos, sin = self._cos2[past:S, None], self._sin2[past:S, None]  # (T, 1, D) each
+        rot = self._rot[past:S, None]  # (T, 1, D/2): e^{i angle} for each new position
         scale = np.float32(1.0 / np.sqrt(D))
         bias = None  # causal mask as an additive bias: query at position past+t sees keys 0..past+t
         if T > 1:
@@ -153,16 +152,19 @@ class Llama:
             # ---- attention
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
             qkv = h @ lw.qkv_proj  # (T, (H + 2Hkv) D)
-            qk = apply_rope_tables(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), cos, sin)  # (T, H+Hkv, D)
+            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
             q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
             v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
             if cache is not None:
                 cache.store(layer, k, v)
                 k, v = cache.keys(layer, S), cache.values(layer, S)  # (Hkv, S, D)
-            # queries grouped by the kv head they share, as columns: (Hkv, D, G*T), column g*T + t
-            qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale
-            # (k @ qt) is BLAS-friendlier than (q @ k^T) for few queries; same numbers
-            scores = np.ascontiguousarray((k @ qt).transpose(0, 2, 1))  # (Hkv, G*T, S)
+            # queries grouped by the kv head they share; head h = kv*G + g
+            if T == 1:  # one query per head: (k @ q^T) is the BLAS-friendlier order, same numbers
+                qt = q.reshape(Hkv, G, D).transpose(0, 2, 1) * scale  # (Hkv, D, G)
+                scores = np.ascontiguousarray((k @ qt).transpose(0, 2, 1))  # (Hkv, G, S)
+            else:
+                qg = q.reshape(T, Hkv, G, D).transpose(1, 2, 0, 3).reshape(Hkv, G * T, D) * scale
+                scores = qg @ k.transpose(0, 2, 1)  # (Hkv, G*T, S), row g*T + t
             if bias is not None:
                 scores.reshape(Hkv, G, T, S)[...] += bias  # -inf on future keys
             att = softmax_(scores)  # (Hkv, G*T, S), rows sum to 1

@@ -197,14 +197,15 @@ def test_attention_weights_are_a_trace_only_cost(m):
     assert t.residuals == [] and t.attentions == [] and t.mlp_acts == [] and t.q is None
 
 
-def test_fast_rope_tables_equal_the_readable_rope():
-    from glasslm.engine.rope import apply_rope_tables, rope_tables
+def test_complex_rope_equals_the_readable_rope():
+    from glasslm.engine.rope import apply_rope_complex, rope_rotations
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal((6, 4, 64)).astype(np.float32)  # (T, H, D)
     cos, sin = rope_angles(np.arange(10, 16), 64, 100000.0)
-    cos2, sin2 = rope_tables(cos, sin)
-    np.testing.assert_allclose(apply_rope_tables(x, cos2[:, None], sin2[:, None]), apply_rope(x, cos, sin), atol=1e-6)
+    got = apply_rope_complex(x, rope_rotations(cos, sin)[:, None])
+    np.testing.assert_allclose(got, apply_rope(x, cos, sin), atol=1e-6)
+    assert got.dtype == np.float32 and got.shape == x.shape
 
 
 def test_score_equals_log_softmax_of_the_logits(m):
