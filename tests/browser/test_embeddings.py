@@ -71,16 +71,19 @@ def test_similarity_reading_and_neighbours(page):
     expect(readout(near, "search time")).to_contain_text("400,000 words")
 
 
+@pytest.mark.slow
 def test_rope_demo_uses_smollm2_theta(page):
     page.open_chapter("embeddings")
     demo = page.locator('.demo[data-demo="rope"]')
-    expect(readout(demo, "theta")).to_have_text("100,000")
+    demo.scroll_into_view_if_needed()  # it reads SmolLM2's file when it comes into view
+    expect(readout(demo, "theta")).to_have_text("100,000", timeout=30_000)
 
 
 @pytest.mark.slow
 def test_contextual_embeddings_appear(page):
     page.open_chapter("embeddings")
     demo = page.locator('.demo[data-demo="contextual"]')
+    demo.scroll_into_view_if_needed()  # the demo runs SmolLM2 when it comes into view
     last = readout(demo, "sentences 1 and 2, last layer")
     expect(last).to_have_text(re.compile(r"^0\.\d{3}$"), timeout=60_000)
     centred = last.inner_text()

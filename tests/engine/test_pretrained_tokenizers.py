@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from glasslm.engine.pretrained_tokenizers import bytes_to_unicode, cl100k_tokenizer, smollm2_tokenizer
+from glasslm.engine.pretrained_tokenizers import (
+    bytes_to_unicode,
+    cl100k_tokenizer,
+    smollm2_tokenizer,
+    tokenizer_from_gguf,
+)
 
 CORPUS = [
     "Hello world! It's a test.",
@@ -104,7 +109,8 @@ def smollm2_pair():
     plain.decoder = tokenizers.decoders.ByteLevel()
     with_special = tokenizers.Tokenizer.from_str(plain.to_str())
     with_special.add_special_tokens([tokenizers.AddedToken(t, special=True) for t, k in zip(tokens, types) if k == 3])
-    return smollm2_tokenizer(reader), plain, with_special
+    # Built fresh from the file (smollm2_tokenizer() may come from the disk cache).
+    return tokenizer_from_gguf(reader, "SmolLM2"), plain, with_special
 
 
 @pytest.mark.slow
@@ -141,5 +147,42 @@ def test_smollm2_splits_digits_one_by_one_and_drops_bytes_it_has_no_token_for(sm
     assert ours.decode(ours.encode(text)) == plain.decode(plain.encode(text).ids) == text
 
 
-def test_tokenizers_are_built_once_per_process():
+def test_tokenizers_are_built_once_per_process(tiktoken_cl100k):
     assert cl100k_tokenizer() is cl100k_tokenizer()
+    # The shared one (perhaps from the disk cache) encodes like tiktoken too.
+    text = " ".join(CORPUS)
+    assert cl100k_tokenizer().encode(text) == tiktoken_cl100k.encode(text, disallowed_special=())
+
+
+def test_disk_cache_round_trips_a_tokenizer(tmp_path, tiktoken_cl100k):
+    from glasslm.engine.pretrained_tokenizers import build_cl100k, load_tokenizer, save_tokenizer
+
+    fresh = build_cl100k()
+    save_tokenizer(fresh, tmp_path / "cl100k.npz")
+    loaded = load_tokenizer(tmp_path / "cl100k.npz")
+    assert loaded.bpe.merges == fresh.bpe.merges and list(loaded.bpe.merges) == list(fresh.bpe.merges)
+    assert loaded.bpe.byte_ids == fresh.bpe.byte_ids and loaded.bpe.whole == fresh.bpe.whole
+    assert loaded.special_tokens == fresh.special_tokens and loaded.vocab_size == fresh.vocab_size
+    text = CORPUS[5] + CORPUS[9] + "<|endoftext|>"
+    assert loaded.encode(text, "all") == tiktoken_cl100k.encode(text, allowed_special="all")
+
+
+@pytest.mark.slow
+def test_disk_cache_keeps_smollm2s_missing_bytes(tmp_path, smollm2_pair):
+    from glasslm.engine.pretrained_tokenizers import load_tokenizer, save_tokenizer
+
+    ours, plain, _ = smollm2_pair
+    save_tokenizer(ours, tmp_path / "s.npz")
+    loaded = load_tokenizer(tmp_path / "s.npz")
+    assert loaded.bpe.missing_bytes == ours.bpe.missing_bytes and loaded.pretokenizer is ours.pretokenizer
+    for text in CORPUS + ["!\x04! 12"]:
+        assert loaded.encode(text) == plain.encode(text, add_special_tokens=False).ids
+
+
+@pytest.mark.slow
+def test_shared_smollm2_tokenizer_equals_a_fresh_build(smollm2_pair):
+    fresh, _, _ = smollm2_pair
+    shared = smollm2_tokenizer()
+    assert list(shared.bpe.merges.items()) == list(fresh.bpe.merges.items())
+    assert shared.bpe.byte_ids == fresh.bpe.byte_ids and shared.bpe.whole == fresh.bpe.whole
+    assert shared.special_tokens == fresh.special_tokens and shared.vocab_size == fresh.vocab_size

@@ -25,6 +25,15 @@ const STYLE = `
 `;
 if (!document.getElementById("embeddings-style")) document.head.append(h("style", { id: "embeddings-style", text: STYLE }));
 
+// Run fn once el is (nearly) on screen: for demos whose first answer needs a
+// model file opened, so that readers who never scroll there do not pay for it.
+function whenVisible(el, fn) {
+  const io = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { io.disconnect(); fn(); }
+  }, { rootMargin: "300px" });
+  io.observe(el);
+}
+
 const words = (s) => s.split(/[\s,]+/).map((w) => w.trim()).filter(Boolean);
 const fmtCos = (v) => fixed(v, 3);
 
@@ -193,7 +202,8 @@ function contextual(el) {
     draw();
     f.hood(d);
   }
-  update(); // not awaited: the first run loads SmolLM2, and the rest of the page need not wait for it
+  // The first run loads SmolLM2: only when the demo comes into view.
+  whenVisible(el, update);
 }
 
 function sinusoidal(el) {
@@ -254,7 +264,7 @@ function rope(el) {
     ]);
     f.hood(d);
   }
-  return update();
+  whenVisible(el, update); // reads theta from SmolLM2's file: a couple of seconds the first time
 }
 
 export const demos = { "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };
