@@ -1,0 +1,109 @@
+"""One step of generation: choices, the tiny GPT's logits against a numpy forward pass written
+here, shared-prefill continuations against SmolLM2.generate, and the context cache against
+a full forward pass."""
+
+import numpy as np
+import pytest
+
+from glasslm.engine import sampling
+from glasslm.engine.autoregression import (ContextCache, SharedTinyGPT, choose, continuations, step_rng,
+                                           tiny_gpt_next_logits)
+from glasslm.engine.gpt import GPTConfig, TinyGPT
+
+
+def test_choose_is_greedy_at_zero_and_repeatable():
+    z = np.log(np.array([0.1, 0.6, 0.3]))
+    c = choose(z, position=4, temperature=0)
+    assert c.token == 1 and c.prob == 1.0 and not c.end
+    a = [choose(z, position=p, seed=9).token for p in range(40)]
+    assert a == [choose(z, position=p, seed=9).token for p in range(40)]  # a step gives the same token alone or in a run
+    assert len(set(a)) > 1
+    assert choose(z, position=0, temperature=0, end_ids=[1]).end
+    # the step's random numbers are the generator seeded by (seed, position)
+    tok, probs = sampling.sample(z, step_rng(9, 5))
+    assert choose(z, position=5, seed=9).token == tok
+    assert choose(z, position=5, seed=9, top_k=2).probs[0] == 0
+
+
+def numpy_forward(model: TinyGPT, ids) -> np.ndarray:
+    """The tiny GPT written out again in plain numpy: logits (T, V) for one sequence."""
+    w, cfg = model.state_dict(), model.config
+    H, C = cfg.n_head, cfg.n_embd
+    D = C // H
+    T = len(ids)
+
+    def norm(x):
+        return x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-5)
+
+    x = norm(w["wte"][ids] + w["wpe"][:T])  # (T, C)
+    mask = np.triu(np.ones((T, T), dtype=bool), 1)
+    for i in range(cfg.n_layer):
+        h = norm(x)
+        q, k, v = (h @ w[f"layer{i}.attn_w{n}"].T for n in "qkv")  # (T, C) each
+        out = np.zeros_like(x)
+        for hd in range(H):
+            s = slice(hd * D, (hd + 1) * D)
+            att = q[:, s] @ k[:, s].T / np.sqrt(D)  # (T, T)
+            att[mask] = -np.inf
+            att = np.exp(att - att.max(-1, keepdims=True))
+            att /= att.sum(-1, keepdims=True)
+            out[:, s] = att @ v[:, s]
+        x = x + out @ w[f"layer{i}.attn_wo"].T
+        x = x + np.maximum(norm(x) @ w[f"layer{i}.mlp_fc1"].T, 0) @ w[f"layer{i}.mlp_fc2"].T
+    return x @ w["lm_head"].T  # (T, V)
+
+
+def test_tiny_gpt_logits_match_a_numpy_forward_pass():
+    model = TinyGPT(GPTConfig(n_layer=2, block_size=6), seed=3)
+    ids = [26, 4, 12, 12, 0]
+    np.testing.assert_allclose(tiny_gpt_next_logits(model, ids), numpy_forward(model, ids)[-1], atol=1e-10)
+    long = [26, 4, 12, 12, 0, 1, 2, 3, 4]  # longer than the context: only the last 6 are seen
+    np.testing.assert_allclose(tiny_gpt_next_logits(model, long), numpy_forward(model, long[-6:])[-1], atol=1e-10)
+    with pytest.raises(ValueError, match="empty"):
+        tiny_gpt_next_logits(model, [])
+    with pytest.raises(ValueError, match="0..26"):
+        tiny_gpt_next_logits(model, [27])
+
+
+def test_shared_tiny_gpt_trains_once_and_reports_progress():
+    shared = SharedTinyGPT(steps=30)
+    assert shared.progress()["ready"] is False and not shared.training
+    model = shared.wait(timeout=120)
+    assert model is not None and shared.model is model and not shared.training
+    p = shared.progress()
+    assert p["ready"] and p["step"] == 30 and p["error"] is None and np.isfinite(p["heldout_loss"])
+    shared.start()  # a second start does not train again
+    assert shared.model is model
+
+
+@pytest.fixture(scope="module")
+def smol():
+    from glasslm.engine.smollm2 import load_smollm2
+
+    return load_smollm2()
+
+
+def test_continuations_equal_generate(smol):
+    ids = smol.encode("The capital of France is")
+    runs = continuations(smol, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
+    want = [[e.token_id for e in smol.generate(ids, max_tokens=4, temperature=0)]]
+    want += [[e.token_id for e in smol.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)]
+    assert runs == want
+    assert smol.decode(runs[0]).startswith(" Paris")
+
+
+def test_context_cache_reads_one_new_token_and_matches_a_full_pass(smol):
+    cache = ContextCache(room=4, entries=2)
+    ids = smol.encode("Water boils at")
+    first, how = cache.next_logits(smol, ids)
+    assert how == "whole context"
+    again, how = cache.next_logits(smol, ids)
+    assert how == "cached" and again is first
+    longer = ids + [int(np.argmax(first))]
+    step, how = cache.next_logits(smol, longer)
+    assert how == "one new token"
+    full = smol.logits(longer)[-1]  # an independent full pass over the whole context
+    np.testing.assert_allclose(step, full, atol=2e-4)
+    branch, how = cache.next_logits(smol, ids + [11])  # the prefix was extended already: read it all again
+    assert how == "whole context"
+    np.testing.assert_allclose(branch, smol.logits(ids + [11])[-1], atol=2e-4)
