@@ -1,0 +1,58 @@
+"""serving_trace: the traced reply is exactly SmolLM2.generate's reply, its phases add
+up, and a stop request ends it (structure only: no wall-clock asserts)."""
+
+import pytest
+
+from glasslm.engine.serving_trace import traced_reply
+
+CHAT = [{"role": "user", "content": "Name a colour."}]
+
+
+@pytest.fixture(scope="module")
+def m():
+    from glasslm.engine.smollm2 import load_smollm2
+    return load_smollm2()
+
+
+def test_same_tokens_as_generate(m):
+    events = list(traced_reply(m, CHAT, max_tokens=6, temperature=0.8, seed=5))
+    expected = [e.token_id for e in m.generate(m.chat_ids(CHAT), max_tokens=6, temperature=0.8, seed=5)]
+    tokens = [e for e in events if e["type"] == "token"]
+    assert [t["id"] for t in tokens] == expected
+    assert [e["type"] for e in events[:2]] == ["tokenized", "prefill"] and events[-1]["type"] == "done"
+    s = events[-1]["summary"]
+    assert events[0]["ids"] == m.chat_ids(CHAT) and s["prompt_tokens"] == len(events[0]["ids"])
+    assert s["reply_ids"] == expected and s["reply_text"] == m.decode(expected)
+    assert "".join(t["text"] for t in tokens) == s["reply_text"]
+    assert s["decode_s"] == pytest.approx(sum(t["decode_s"] or 0 for t in tokens))
+    assert s["decode_passes"] == sum(t["decode_s"] is not None for t in tokens)
+    assert s["time_to_first_token_s"] == tokens[0]["elapsed_s"]
+    assert s["tokenize_s"] + s["prefill_s"] <= s["time_to_first_token_s"] <= s["total_s"]
+    assert s["cache_bytes"] == 2 * 30 * 3 * 64 * (s["prompt_tokens"] + s["decode_passes"]) * 4
+
+
+def test_greedy_reply_ends_at_the_stop_token(m):
+    events = list(traced_reply(m, [{"role": "user", "content": "Say just: OK"}], max_tokens=12, temperature=0))
+    done = events[-1]
+    assert done["reason"] in ("stop-token", "max-tokens")
+    greedy = [e.token_id for e in m.generate(m.chat_ids([{"role": "user", "content": "Say just: OK"}]),
+                                               max_tokens=12, temperature=0)]
+    assert done["summary"]["reply_ids"] == greedy
+    assert (done["reason"] == "stop-token") == (len(greedy) < 12)
+
+
+def test_should_stop_ends_the_reply(m):
+    seen = []
+    events = list(traced_reply(m, CHAT, max_tokens=20, temperature=0.8, seed=1,
+                               should_stop=lambda: len(seen) >= 2 or seen.append(1)))
+    assert events[-1]["reason"] == "stopped"
+    assert events[-1]["summary"]["reply_tokens"] == 2
+
+
+def test_limits_are_sentences(m):
+    with pytest.raises(ValueError, match="limit here is 5"):
+        list(traced_reply(m, CHAT, max_tokens=4, max_prompt_tokens=5))
+    with pytest.raises(ValueError, match="max_tokens"):
+        list(traced_reply(m, CHAT, max_tokens=0))
+    with pytest.raises(ValueError):
+        list(traced_reply(m, [{"role": "robot", "content": "x"}], max_tokens=2))
