@@ -11,7 +11,6 @@ Endpoints:
 from __future__ import annotations
 
 import functools
-import re
 import time
 
 import numpy as np
@@ -19,6 +18,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from glasslm.engine import positions
+from glasslm.engine.contextual import compare_in_context, find_word
 from glasslm.engine.glove import UnknownWord, glove
 from glasslm.web.errors import DemoError
 
@@ -166,25 +166,8 @@ class ContextualRequest(BaseModel):
     sentences: list[str] = Field(min_length=2, max_length=3)
 
 
-def _word_tokens(tok, sentence: str, word: str, field: str) -> tuple[int, list[str]]:
-    """Index of the last token of the first whole-word match of ``word``, and the word's token pieces."""
-    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)
-    if not m:
-        raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in every sentence.", field)
-    start, end = len(sentence[: m.start()].encode()), len(sentence[: m.end()].encode())
-    pos, last, pieces = 0, None, []
-    for i, (_, data) in enumerate(tok.encode_pieces(sentence)):
-        if pos < end and pos + len(data) > start:
-            last = i
-            pieces.append(data.decode("utf-8", errors="replace"))
-        pos += len(data)
-    return last, pieces
-
-
 @router.post("/contextual")
 def contextual(req: ContextualRequest):
-    from glasslm.engine.smollm2 import load_smollm2
-
     word = req.word.strip()
     sentences = [s.strip() for s in req.sentences]
     for i, s in enumerate(sentences):
@@ -192,30 +175,17 @@ def contextual(req: ContextualRequest):
             raise DemoError(f"Sentence {i + 1} is empty.", "sentences")
         if len(s) > MAX_SENTENCE_CHARS:
             raise DemoError(f"Sentence {i + 1} is too long: at most {MAX_SENTENCE_CHARS} characters.", "sentences")
-    for s in sentences:  # before loading the model: a missing word is the learner's typo
-        if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, flags=re.IGNORECASE):
+        if not find_word(s, word):  # checked before loading the model: a missing word is a typo
             raise DemoError(f"“{word}” does not appear as a word in “{s[:60]}”. Use it in every sentence.", "sentences")
+    from glasslm.engine.smollm2 import load_smollm2
+
     model = load_smollm2()
-    states, others, used = [], [], []
-    for s in sentences:
-        ids = model.encode(s)
-        at, pieces = _word_tokens(model.tokenizer, s, word, "sentences")
-        residuals = np.stack(model.trace(ids, attention=False, residual=True).residuals)  # (L+1, T, C)
-        states.append(residuals[:, at])  # (L+1, C): the word's last token at every depth
-        others.append(residuals[:, 1:])  # every token but the first, for the centre
-        used.append({"sentence": s, "tokens": pieces, "position": at})
-    centre = np.concatenate(others, axis=1).mean(axis=1)  # (L+1, C) average hidden state per layer
-    pairs = [(0, 1), (0, 2), (1, 2)] if len(states) == 3 else [(0, 1)]
+    result = compare_in_context(model, word, sentences)
+    used = [{"sentence": s, "tokens": [p.decode("utf-8", errors="replace") for p in pieces], "position": at}
+            for s, pieces, at in zip(sentences, result.pieces, result.positions)]
     return {"word": word, "layers": model.config.n_layers, "sentences": used,
-            "raw": [{"pair": list(p), "cosine": layer_cosines(states[p[0]], states[p[1]]).tolist()} for p in pairs],
-            "centred": [{"pair": list(p), "cosine": layer_cosines(states[p[0]] - centre, states[p[1]] - centre).tolist()}
-                        for p in pairs]}
-
-
-def layer_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(L+1,) cosine of a[l] and b[l] at every layer; a, b: (L+1, C)."""
-    num = (a * b).sum(axis=1)
-    return num / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+            "raw": [{"pair": list(p), "cosine": c.tolist()} for p, c in zip(result.pairs, result.raw)],
+            "centred": [{"pair": list(p), "cosine": c.tolist()} for p, c in zip(result.pairs, result.centred)]}
 
 
 # ---------------------------------------------------------------- positions

@@ -173,7 +173,7 @@ const CONTEXT_DEFAULT = {
 
 function contextual(el) {
   const f = demoFrame(el, { title: "The same word in different sentences (SmolLM2)", stacked: true,
-    sources: ["glasslm.engine.smollm2:SmolLM2.trace", "glasslm.chapters.embeddings.api:layer_cosines"] });
+    sources: ["glasslm.engine.smollm2:SmolLM2.trace", "glasslm.engine.contextual:compare_in_context"] });
   const word = textInput({ label: "Word", field: "word", value: CONTEXT_DEFAULT.word, maxlength: 40 });
   const boxes = CONTEXT_DEFAULT.sentences.map((s, i) => textInput({ label: `Sentence ${i + 1}${i === 2 ? " (optional)" : ""}`, field: "sentences", value: s, maxlength: 300 }));
   const mode = segmented({ label: "Compare", options: [["centred", "centred (shared part removed)"], ["raw", "raw hidden states"]], value: "centred",
