@@ -1,0 +1,209 @@
+"""Chapter 15 (generation): the autoregressive loop, one step at a time.
+
+Endpoints:
+- POST /smollm2/start: the learner's text as SmolLM2 tokens, either as raw
+  text to continue or wrapped in the chat template (so the model answers and
+  ends its turn with <|im_end|>), and the end tokens that stop the loop;
+- POST /smollm2/step: one turn of the loop on a context of token ids: the
+  model's distribution for the next token (after temperature/top-k/top-p),
+  the token chosen, and whether it ends the text. The browser's Step button
+  sends one; its Run button sends them one after another until an end token
+  or MAX_STEPS;
+- POST /tiny/train: make sure the default tiny GPT exists (trained once per
+  server process in the background); while it trains, a job streams progress;
+- POST /tiny/step: one step of the tiny GPT inventing a name from BOS,
+  character by character, until it predicts BOS again (the end of a name).
+
+The server keeps the KV cache of recent contexts (engine.autoregression.
+ContextCache), so a step that extends the previous one reads only the new
+token (chapter 16 explains the cache); the logits are the same either way.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from glasslm.engine.autoregression import ContextCache, SharedTinyGPT, choose, tiny_gpt_next_logits
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
+
+router = APIRouter()
+
+MAX_TEXT_CHARS = 2000  # a paragraph
+MAX_PROMPT_TOKENS = 256  # the prompt, chat template included
+MAX_STEPS = 48  # tokens generated per run: a few sentences, a few seconds of re-reading the context
+MAX_CONTEXT_TOKENS = MAX_PROMPT_TOKENS + MAX_STEPS
+MAX_SHOW = 20  # bars of candidates per step
+MAX_TEMPERATURE = 5.0
+MAX_TOP_K = 1000
+MAX_NAME_STEPS = 16  # the default tiny GPT's context: past it, the model no longer sees the BOS that began the name
+POLL_S = 0.1  # how often the training job reports progress
+JOB_KIND = "generation-tiny-gpt"
+
+CONTEXTS = ContextCache(room=MAX_STEPS)  # KV caches of recent contexts: a step reads one new token
+TINY = SharedTinyGPT()  # the default tiny GPT, trained once per server process
+
+
+def piece(m, token_id: int) -> dict:
+    """A SmolLM2 token as text; special tokens by name; partial UTF-8 bytes as hex."""
+    token_id = int(token_id)
+    specials = {v: k for k, v in m.tokenizer.special_tokens.items()}
+    if token_id in specials:
+        return {"id": token_id, "text": specials[token_id], "special": True}
+    data = m.token_bytes(token_id)
+    try:
+        return {"id": token_id, "text": data.decode("utf-8"), "special": False}
+    except UnicodeDecodeError:
+        return {"id": token_id, "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩", "special": False}
+
+
+# ------------------------------------------------------------------ SmolLM2
+
+
+class StartRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    mode: Literal["continue", "chat"] = "continue"
+
+
+@router.post("/smollm2/start")
+def smollm2_start(req: StartRequest):
+    m = load_smollm2()
+    if not req.text.strip():
+        raise DemoError("The text is only spaces: type a few words.", "text")
+    ids = m.encode(req.text) if req.mode == "continue" else m.chat_ids([{"role": "user", "content": req.text}])
+    if len(ids) > MAX_PROMPT_TOKENS:
+        raise DemoError(f"The prompt is {len(ids):,} tokens long; the limit here is {MAX_PROMPT_TOKENS}. "
+                        "Shorten it.", "text", status=413)
+    return {"ids": ids, "tokens": [piece(m, i) for i in ids], "prompt_length": len(ids), "mode": req.mode,
+            "end_tokens": [piece(m, i) for i in sorted(m.stop_ids)], "max_steps": MAX_STEPS}
+
+
+class StepRequest(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=MAX_CONTEXT_TOKENS, description="the context so far")
+    prompt_length: int = Field(ge=1, le=MAX_PROMPT_TOKENS, description="how many of ids are the prompt")
+    temperature: float = Field(0.7, ge=0, le=MAX_TEMPERATURE, allow_inf_nan=False, description="0 = greedy")
+    top_k: int = Field(0, ge=0, le=MAX_TOP_K)
+    top_p: float = Field(1.0, gt=0, le=1, allow_inf_nan=False)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    show: int = Field(8, ge=1, le=MAX_SHOW)
+
+
+def bars(probs: np.ndarray, chosen: int, show: int, label) -> list[dict]:
+    """The `show` likeliest tokens (most likely first), plus the chosen one if it is not among them."""
+    top = [int(i) for i in np.argsort(-probs, kind="stable")[:show]]
+    if chosen not in top:
+        top.append(chosen)
+    return [{**label(i), "prob": float(probs[i]), "chosen": i == chosen} for i in top]
+
+
+@router.post("/smollm2/step")
+def smollm2_step(req: StepRequest):
+    m = load_smollm2()
+    if req.prompt_length > len(req.ids):
+        raise DemoError("prompt_length is longer than the context: start again from your text.", "prompt_length")
+    generated = len(req.ids) - req.prompt_length
+    if generated >= MAX_STEPS:
+        raise DemoError(f"This run has generated {generated} tokens, the limit here ({MAX_STEPS}). "
+                        "Start again to generate more.", "ids", status=409)
+    V = m.config.vocab_size
+    if any(not 0 <= i < V for i in req.ids):
+        raise DemoError(f"Token ids must be from 0 to {V - 1}.", "ids")
+    start = time.perf_counter()
+    logits, how = CONTEXTS.next_logits(m, req.ids)
+    seconds = time.perf_counter() - start
+    c = choose(logits, position=len(req.ids), seed=req.seed, temperature=req.temperature, top_k=req.top_k,
+               top_p=req.top_p, end_ids=m.stop_ids)
+    ids = [*req.ids, c.token]
+    return {
+        "position": len(req.ids), "step": generated + 1, "max_steps": MAX_STEPS,
+        "candidates": bars(c.probs, c.token, req.show, lambda i: piece(m, i)),
+        "chosen": {**piece(m, c.token), "prob": c.prob},
+        "end": c.end, "limit_reached": not c.end and generated + 1 >= MAX_STEPS,
+        "survivors": int((c.probs > 0).sum()),
+        "ids": ids,
+        "generated_text": m.decode([i for i in ids[req.prompt_length:] if i not in m.stop_ids]),
+        "model_seconds": seconds, "model_read": how, "context_tokens": len(req.ids),
+    }
+
+
+# ------------------------------------------------------------------ tiny GPT
+
+
+@router.post("/tiny/train")
+def tiny_train(request: Request, session: str = Depends(session_id)):
+    """The default tiny GPT: ready at once if trained, else a job streaming its training progress."""
+    TINY.start()
+    if TINY.error:
+        raise DemoError(TINY.error, None, 500)
+    if TINY.model is not None:
+        return {"ready": True, "job": None, **tiny_info()}
+
+    def events(job):
+        last = -1
+        while not job.stop_event.is_set():
+            p = TINY.progress()
+            if p["error"]:
+                raise DemoError(p["error"], None, 500)
+            if p["ready"]:
+                yield {"type": "ready", **tiny_info()}
+                return
+            if p["step"] != last:
+                last = p["step"]
+                yield {"type": "progress", "step": p["step"], "steps": p["steps"]}
+            time.sleep(POLL_S)
+
+    job = request.app.state.jobs.start(session, JOB_KIND, events)
+    return {"ready": False, "job": job.id, "steps": TINY.steps}
+
+
+def tiny_info() -> dict:
+    model = TINY.model
+    tok = model.tokenizer
+    return {"n_params": model.n_params, "vocab": [tok.token_text(i) for i in range(tok.vocab_size)],
+            "bos": tok.bos, "block_size": model.config.block_size, "steps": TINY.steps,
+            "heldout_loss": TINY.heldout_loss, "bigram_heldout_loss": TINY.bigram_heldout_loss,
+            "train_seconds": TINY.seconds, "max_steps": MAX_NAME_STEPS}
+
+
+class TinyStepRequest(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=MAX_NAME_STEPS + 1, description="BOS and the characters so far")
+    temperature: float = Field(1.0, ge=0, le=MAX_TEMPERATURE, allow_inf_nan=False, description="0 = greedy")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    show: int = Field(10, ge=1, le=27)
+
+
+@router.post("/tiny/step")
+def tiny_step(req: TinyStepRequest):
+    model = TINY.model
+    if model is None:
+        TINY.start()
+        raise DemoError("The tiny GPT is still training (a few seconds, once per server). Try again when it is "
+                        "ready.", None, 409)
+    tok = model.tokenizer
+    if req.ids[0] != tok.bos:
+        raise DemoError(f"A name starts from BOS (id {tok.bos}): start again.", "ids")
+    if any(not 0 <= i < tok.vocab_size for i in req.ids):
+        raise DemoError(f"Character ids must be from 0 to {tok.vocab_size - 1}.", "ids")
+    if len(req.ids) > MAX_NAME_STEPS:
+        raise DemoError(f"This name has reached the limit of {MAX_NAME_STEPS} steps: start a new one.", "ids",
+                        status=409)
+    if tok.bos in req.ids[1:]:
+        raise DemoError("This name has already ended (BOS came out): start a new one.", "ids", status=409)
+    logits = tiny_gpt_next_logits(model, req.ids)  # (V,)
+    c = choose(logits, position=len(req.ids), seed=req.seed, temperature=req.temperature, end_ids=[tok.bos])
+    ids = [*req.ids, c.token]
+    label = lambda i: {"id": i, "text": "BOS (end)" if i == tok.bos else tok.token_text(i)}  # noqa: E731
+    return {
+        "position": len(req.ids), "step": len(req.ids), "max_steps": MAX_NAME_STEPS,
+        "candidates": bars(c.probs, c.token, min(req.show, tok.vocab_size), label),
+        "chosen": {**label(c.token), "prob": c.prob},
+        "end": c.end, "limit_reached": not c.end and len(ids) > MAX_NAME_STEPS,
+        "ids": ids, "name": tok.decode(ids),
+        "logits": [float(x) for x in logits],
+    }

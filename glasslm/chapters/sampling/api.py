@@ -1,0 +1,164 @@
+"""Chapter 14 (sampling): temperature, top-k, top-p and min-p on SmolLM2's real logits.
+
+Endpoints:
+- POST /distribution: the learner's prompt as tokens; SmolLM2's next-token
+  distribution, and the distribution after each filter (temperature, top-k,
+  top-p, min-p) with the tokens that survive, the mass they held and the
+  entropy in bits; the top candidates before and after, as bars;
+- POST /draws: many seeded draws from the filtered distribution, counted per
+  token beside the expected counts, with a chi-square statistic;
+- POST /continuations: a few tokens of greedy continuation beside a few
+  sampled ones, with the same settings.
+
+The model runs once per prompt: its logits are kept in an LRU cache
+(engine.sampling_lab.LogitCache), so moving a slider only re-filters.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from glasslm.engine.autoregression import continuations
+from glasslm.engine.sampling_lab import LogitCache, draw_many, filter_stages, histogram
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.errors import DemoError
+
+router = APIRouter()
+
+MAX_TEXT_CHARS = 2000  # a paragraph
+MAX_PROMPT_TOKENS = 256  # one forward pass over 256 tokens is about half a second on 2 cores
+MAX_SHOW = 30  # bars of candidates
+MAX_TEMPERATURE = 5.0  # far past the point where the distribution is nearly flat
+MAX_TOP_K = 1000  # larger k keeps practically the whole distribution anyway
+MAX_DRAWS = 10_000  # a histogram this size is drawn in milliseconds
+MAX_NEW_TOKENS = 16  # continuations are a few words: each token is one more forward pass
+MAX_SAMPLED = 4  # sampled continuations shown beside the greedy one
+
+LOGITS = LogitCache()  # SmolLM2's next-token logits per prompt, shared by every learner
+
+
+def piece(m, token_id: int) -> dict:
+    """A token as text; bytes that are only part of a character are shown as hex."""
+    data = m.token_bytes(token_id)
+    try:
+        return {"id": int(token_id), "text": data.decode("utf-8"), "partial": False}
+    except UnicodeDecodeError:
+        return {"id": int(token_id), "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩", "partial": True}
+
+
+class Settings(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    temperature: float = Field(1.0, ge=0, le=MAX_TEMPERATURE, allow_inf_nan=False, description="0 = greedy")
+    top_k: int = Field(0, ge=0, le=MAX_TOP_K, description="0 = off")
+    top_p: float = Field(1.0, gt=0, le=1, allow_inf_nan=False, description="1 = off")
+    min_p: float = Field(0.0, ge=0, lt=1, allow_inf_nan=False, description="0 = off")
+
+
+def prompt_ids(m, text: str) -> list[int]:
+    ids = m.encode(text)  # special-token look-alikes stay plain text
+    if not ids:
+        raise DemoError("The prompt has no tokens: type a few words.", "text")
+    if len(ids) > MAX_PROMPT_TOKENS:
+        raise DemoError(f"The prompt is {len(ids):,} tokens long; the limit here is {MAX_PROMPT_TOKENS}. "
+                        "Shorten it.", "text", status=413)
+    return ids
+
+
+def cached_logits(m, ids: list[int]) -> tuple[np.ndarray, bool, float]:
+    """(logits (V,), whether they were cached, seconds spent getting them)."""
+    start = time.perf_counter()
+    logits, hit = LOGITS.get(ids, m.next_logits)
+    return logits, hit, time.perf_counter() - start
+
+
+def sampling_args(s: Settings) -> dict:
+    return dict(temperature=s.temperature, top_k=s.top_k, top_p=s.top_p, min_p=s.min_p)
+
+
+class DistributionRequest(Settings):
+    show: int = Field(12, ge=1, le=MAX_SHOW, description="candidates shown as bars")
+
+
+@router.post("/distribution")
+def distribution(req: DistributionRequest):
+    m = load_smollm2()
+    ids = prompt_ids(m, req.text)
+    logits, hit, seconds = cached_logits(m, ids)
+    start = time.perf_counter()
+    stages = filter_stages(logits, **sampling_args(req))
+    model, final = stages[0].probs, stages[-1].probs  # (V,) each
+    top = np.argsort(-model, kind="stable")[: req.show]  # the model's favourites; filters keep this order
+    filter_seconds = time.perf_counter() - start
+    return {
+        "tokens": [piece(m, i) for i in ids],
+        "candidates": [{**piece(m, i), "logit": float(logits[i]), "before": float(model[i]), "after": float(final[i])}
+                       for i in top],
+        "stages": [{"name": s.name, "survivors": s.survivors, "kept_mass": s.kept_mass,
+                    "entropy_bits": s.entropy_bits} for s in stages],
+        "survivors": stages[-1].survivors,
+        "entropy_bits_before": stages[0].entropy_bits,
+        "entropy_bits_after": stages[-1].entropy_bits,
+        "vocab_size": int(model.size),
+        "cached": hit,
+        "model_seconds": seconds,
+        "filter_seconds": filter_seconds,
+    }
+
+
+class DrawsRequest(Settings):
+    n: int = Field(1000, ge=1, le=MAX_DRAWS, description="how many tokens to draw")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    show: int = Field(10, ge=1, le=MAX_SHOW)
+
+
+@router.post("/draws")
+def draws(req: DrawsRequest):
+    m = load_smollm2()
+    ids = prompt_ids(m, req.text)
+    logits, hit, _ = cached_logits(m, ids)
+    probs = filter_stages(logits, **sampling_args(req))[-1].probs  # (V,) what sampling draws from
+    drawn = draw_many(probs, req.n, req.seed)  # (n,)
+    top = np.argsort(-probs, kind="stable")[: req.show]
+    top = top[probs[top] > 0]  # only tokens that can be drawn
+    hist = histogram(drawn, probs, top)
+    distinct = int(np.unique(drawn).size)
+    return {
+        "n": req.n, "seed": req.seed,
+        "rows": [{**piece(m, i), "prob": float(probs[i]), "count": c, "expected": e}
+                 for i, c, e in zip(hist.ids, hist.counts, hist.expected)],
+        "other": {"count": hist.other_count, "expected": hist.other_expected},
+        "chi_square": hist.chi_square, "dof": hist.dof, "total_variation": hist.total_variation,
+        "distinct_drawn": distinct, "survivors": int((probs > 0).sum()),
+        "first": [piece(m, int(i)) for i in drawn[:20]],
+        "cached": hit,
+    }
+
+
+class ContinuationsRequest(Settings):
+    max_tokens: int = Field(8, ge=1, le=MAX_NEW_TOKENS)
+    samples: int = Field(3, ge=1, le=MAX_SAMPLED)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+def _tokens(m, ids: list[int], max_tokens: int) -> dict:
+    tokens = [piece(m, i) for i in ids]
+    return {"text": m.decode(ids), "tokens": tokens, "ended": len(ids) < max_tokens}
+
+
+@router.post("/continuations")
+def compare_continuations(req: ContinuationsRequest):
+    m = load_smollm2()
+    ids = prompt_ids(m, req.text)
+    seeds = [None] + [req.seed + i for i in range(req.samples)]
+    start = time.perf_counter()
+    runs = continuations(m, ids, req.max_tokens, seeds, **sampling_args(req))
+    seconds = time.perf_counter() - start
+    sampled = [_tokens(m, r, req.max_tokens) for r in runs[1:]]
+    return {"prompt": req.text, "greedy": _tokens(m, runs[0], req.max_tokens), "sampled": sampled,
+            "seeds": seeds[1:], "settings": sampling_args(req), "max_tokens": req.max_tokens,
+            "distinct_sampled": len({s["text"] for s in sampled}), "seconds": seconds,
+            "tokens_generated": sum(len(r) for r in runs)}
