@@ -111,7 +111,7 @@ function where(el) {
     ]);
     f.hood(data);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 function bank(el) {
@@ -159,7 +159,7 @@ function bank(el) {
     f.setReadout(items);
     f.hood(data);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 function vectorRow(container, label) {
@@ -222,7 +222,7 @@ function qkvSteps(el) {
     ]);
     f.hood(d);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 function gqa(el) {
@@ -262,7 +262,7 @@ function gqa(el) {
     ]);
     f.hood(d);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 export const demos = { where, bank, "qkv-steps": qkvSteps, gqa };

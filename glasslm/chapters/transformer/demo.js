@@ -48,7 +48,7 @@ function anatomy(el) {
     ]);
     f.hood(d);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 function residual(el) {
@@ -87,7 +87,7 @@ function residual(el) {
     ]);
     f.hood(d);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 function lens(el) {
@@ -140,7 +140,7 @@ function lens(el) {
     f.hood(d);
   }
   onThemeChange(() => data && draw());
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 function compare(el) {
@@ -175,7 +175,7 @@ function compare(el) {
     ]);
     f.hood(d);
   }
-  return load();
+  load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
 export const demos = { anatomy, residual, lens, compare };

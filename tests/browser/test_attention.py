@@ -1,0 +1,67 @@
+"""Chapter 9 in Chromium: click a token and its attention shows; bank in two sentences; one head step by step; GQA."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+FIRST = 90_000  # the first SmolLM2 answer on a fresh server includes loading the model
+
+
+def readout(demo, label):
+    """The value beside the readout label that is exactly `label`."""
+    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
+    return demo.locator(".readout-item", has=label_el).locator(".value")
+
+
+@pytest.mark.slow  # several SmolLM2 forward passes on a fresh server
+def test_click_a_token_and_switch_heads(page):
+    page.open_chapter("attention")
+    demo = page.locator('.demo[data-demo="where"]')
+    # opens on layer 13, head 8 with "it" chosen: that head links "it" to "cat"
+    expect(readout(demo, "token")).to_have_text("“·it” (position 7)", timeout=FIRST)
+    expect(readout(demo, "looks most at")).to_contain_text("“·cat”")
+    demo.locator('.att-token[data-index="0"]').click()
+    expect(readout(demo, "token")).to_have_text("“The” (position 0)")
+    expect(readout(demo, "looks most at")).to_have_text("“The” (100.0%)")  # the first token can only see itself
+    expect(demo.locator(".att-token.future")).to_have_count(10)
+    demo.get_by_role("button", name="all 9 heads").click()
+    expect(demo.locator(".att-small")).to_have_count(9)
+    demo.locator('.att-small[data-head="3"]').click()
+    expect(demo.locator('[data-field="head"] select')).to_have_value("3")
+    expect(readout(demo, "layer, head")).to_have_text("13, 3 (key/value head 1)")
+    demo.locator("textarea").fill("word " * 60)
+    expect(demo.locator('[data-field="text"] .field-error')).to_contain_text("at most 40")
+
+
+@pytest.mark.slow  # several SmolLM2 forward passes on a fresh server
+def test_bank_and_the_steps_of_one_head(page):
+    page.open_chapter("attention")
+    bank = page.locator('.demo[data-demo="bank"]')
+    expect(bank.locator(".att-caption").first).to_contain_text("“·river”", timeout=FIRST)
+    first = readout(bank, "sentence 1, layer 16 head 0")
+    expect(first).to_contain_text("·river")
+    bank.locator('[data-sentence="1"]').get_by_role("button", name="Show that head").click()
+    expect(readout(bank, "sentence 1, layer 16 head 0")).to_have_count(0)  # moved to another head
+    steps = page.locator('.demo[data-demo="qkv-steps"]')
+    expect(readout(steps, "sum of weights")).to_have_text("100.0%", timeout=FIRST)
+    expect(steps.locator(".att-table tr.future")).to_have_count(0)  # the last token sees everything
+    steps.locator('.att-token[data-index="2"]').click()
+    expect(readout(steps, "query token")).to_contain_text("(position 2)")
+    expect(steps.locator(".att-table tr.future").first).to_contain_text("−∞ (future)")
+    expect(readout(steps, "sum of weights")).to_have_text("100.0%")
+
+
+def test_gqa_memory_follows_the_context(page):
+    page.open_chapter("attention")
+    demo = page.locator('.demo[data-demo="gqa"]')
+    expect(readout(demo, "cache saved")).to_have_text("67%", timeout=FIRST)
+    expect(readout(demo, "cache at this length")).to_have_text("360 MiB instead of 1.05 GiB")
+    box = demo.locator('[data-field="context"] input')
+    box.fill("100")
+    box.press("Enter")
+    box.blur()
+    expect(readout(demo, "cache at this length")).to_have_text("4.39 MiB instead of 13.2 MiB")
+    box.fill("9000")
+    box.blur()
+    expect(demo.locator('[data-field="context"] .field-error')).to_contain_text("from 1 to 8,192")
