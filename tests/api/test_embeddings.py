@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.chapters.embeddings.api import GROUPS, MAX_EXTRA_WORDS
+from glasslm.chapters.embeddings.api import GROUPS, MAX_EXTRA_WORDS, MAX_NEIGHBOURS
 from glasslm.engine.glove import glove
 
 
@@ -72,8 +72,9 @@ def test_neighbours_and_vector(client):
     d = client.post("/api/embeddings/neighbours", json={"word": "frog", "k": 5}).json()
     assert [n["word"] for n in d["neighbours"]] == [w for w, _ in glove().neighbours("frog", 5)]
     assert d["searched"] == 400_000
-    r = client.post("/api/embeddings/neighbours", json={"word": "frog", "k": 0})
-    assert r.status_code == 422 and r.json()["field"] == "k"
+    for k in (0, MAX_NEIGHBOURS + 1):
+        r = client.post("/api/embeddings/neighbours", json={"word": "frog", "k": k})
+        assert r.status_code == 422 and r.json()["field"] == "k"
     v = client.post("/api/embeddings/vector", json={"words": ["the", "king"]}).json()
     assert v["rank"][0] == 1 and np.allclose(v["vectors"][1], glove().vector("king"), atol=1e-4)
     r = client.post("/api/embeddings/vector", json={"words": ["a", "b", "c", "d", "e"]})
