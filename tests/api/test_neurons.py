@@ -130,3 +130,14 @@ def test_network_bad_input(client, body, field, words):
     r = client.post("/api/neurons/network", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
     assert r.json()["field"] == field and words in r.json()["error"]
+
+
+def test_softmax_output_has_two_neurons_and_the_same_meaning(client):
+    d = client.post("/api/neurons/network", json={"output": "softmax", "steps": 200, "index": 3}).json()
+    t = d["trace"]
+    assert len(t["layers"][-1]["a"]) == 2
+    assert sum(t["layers"][-1]["a"]) == pytest.approx(1.0)
+    assert t["p"] == pytest.approx(t["layers"][-1]["a"][1])  # p(orange) is the second output
+    assert d["accuracy"] > 0.9
+    r = client.post("/api/neurons/network", json={"output": "linear"})
+    assert r.status_code == 422 and r.json()["field"] == "output"

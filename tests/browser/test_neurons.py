@@ -96,3 +96,14 @@ def test_network_point_can_be_chosen_by_keyboard(page):
     pick.focus()
     page.keyboard.press("ArrowRight")
     expect(point).not_to_have_text(before)
+
+
+def test_softmax_output_draws_two_output_neurons(page):
+    page.open_chapter("neurons")
+    demo = page.locator('.demo[data-demo="network"]')
+    expect(demo.locator(".nn-net")).to_contain_text("output p(orange)")
+    neurons = demo.locator(".nn-net g.neuron")
+    count = neurons.count()
+    demo.get_by_label("output", exact=True).select_option("softmax")
+    expect(demo.locator(".nn-net")).to_contain_text("outputs p(blue), p(orange)")
+    expect(neurons).to_have_count(count + 1)

@@ -74,6 +74,7 @@ class NetworkShape(BaseModel):
     layers: int = Field(2, ge=1, le=MAX_LAYERS, description="hidden layers")
     width: int = Field(4, ge=1, le=MAX_WIDTH, description="neurons per hidden layer")
     activation: Hidden = "tanh"
+    output: Literal["sigmoid", "softmax"] = "sigmoid"
     seed: int = Field(0, ge=0, le=10_000, description="initial weights and data")
 
 
@@ -91,7 +92,8 @@ def _grid(model: MLP) -> list[list[float]]:
 def mlp_train(req: TrainRequest, request: Request, session: str = Depends(session_id)):
     """Start a training run; follow it at /api/jobs/{job}/events."""
     X, y = toy_data.make(req.dataset, POINTS, seed=req.seed)
-    model = MLP(MLPConfig(layers=req.layers, width=req.width, activation=req.activation, seed=req.seed))
+    model = MLP(MLPConfig(layers=req.layers, width=req.width, activation=req.activation, output=req.output,
+                          seed=req.seed))
     config = TrainConfig(optimizer=req.optimizer, lr=req.lr, steps=req.steps,
                          report_every=max(1, req.steps // REPORTS_PER_RUN))
 
@@ -123,7 +125,8 @@ class NetworkRequest(NetworkShape):
 def network(req: NetworkRequest):
     """Train briefly (Adam, lr 0.03, seeded), then trace one point forward and backward."""
     X, y = toy_data.make(req.dataset, POINTS, seed=req.seed)
-    model = MLP(MLPConfig(layers=req.layers, width=req.width, activation=req.activation, seed=req.seed))
+    model = MLP(MLPConfig(layers=req.layers, width=req.width, activation=req.activation, output=req.output,
+                          seed=req.seed))
     if req.steps:
         for _ in training(model, X, y, TrainConfig(steps=req.steps, report_every=req.steps)):
             pass

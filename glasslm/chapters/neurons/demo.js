@@ -155,11 +155,14 @@ function shapeControls(onchange, { layers = 2, width = 4 } = {}) {
     layers: slider({ label: "hidden layers", field: "layers", min: 1, max: 4, step: 1, value: layers, format: (v) => `${v}`, onchange }),
     width: slider({ label: "neurons per layer", field: "width", min: 1, max: 8, step: 1, value: width, format: (v) => `${v}`, onchange }),
     activation: select({ label: "activation", field: "activation", options: HIDDEN, value: "tanh", onchange }),
+    output: select({ label: "output", field: "output", value: "sigmoid", onchange,
+      options: [["sigmoid", "1 neuron, sigmoid"], ["softmax", "2 neurons, softmax"]] }),
   };
 }
 
 function shapeOf(c) {
-  return { dataset: c.dataset.value, layers: c.layers.value, width: c.width.value, activation: c.activation.value };
+  return { dataset: c.dataset.value, layers: c.layers.value, width: c.width.value, activation: c.activation.value,
+    output: c.output.value };
 }
 
 function mlpDemo(el) {
@@ -172,7 +175,7 @@ function mlpDemo(el) {
   const train = button("Train", () => start(), { primary: true });
   const stop = button("Stop", () => run?.stop());
   stop.disabled = true;
-  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, lr.el, optimizer.el, steps.el, buttonRow(train, stop));
+  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, c.output.el, lr.el, optimizer.el, steps.el, buttonRow(train, stop));
   rowControls(f);
   const left = h("div"), right = h("div");
   twoUp(f.picture, "380px", left, right);
@@ -255,7 +258,7 @@ function networkDemo(el) {
   const mode = segmented({ label: "show", field: "mode", options: [["forward", "forward: values"], ["backward", "backward: gradients"]], value: "forward", onchange: () => draw() });
   const pick = slider({ label: "data point", field: "index", min: 0, max: 199, step: 1, value: 0, format: (v) => `#${v + 1}`,
     onchange: (v) => { index = v; update(); } });
-  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, steps.el, pick.el, mode.el);
+  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, c.output.el, steps.el, pick.el, mode.el);
   rowControls(f);
   // Small map and wide network side by side; stacked on a narrow screen.
   const left = h("div", { style: "flex:0 1 280px;min-width:200px" }), right = h("div", { style: "flex:1 1 360px" });

@@ -50,7 +50,8 @@ export function networkDiagram(container) {
     g.select("text").text((n) => (n.v === null ? "–" : fixed(n.v, 2))).style("fill", (n) => (n.v === null ? "var(--muted)" : textOn(fill(n))));
     g.select("title").text((n) => (n.c === 0 ? `input x${n.i + 1} = ${fixed(n.a, 4)}`
       : `z = ${fixed(n.z, 4)}, value = ${fixed(n.a, 4)}, dL/dz = ${fixed(n.dz, 4)}`));
-    const names = sizes.map((s, c) => (c === 0 ? "input" : c === cols - 1 ? "output p(orange)" : `hidden ${c}`));
+    const out = sizes[cols - 1] === 1 ? "output p(orange)" : "outputs p(blue), p(orange)";
+    const names = sizes.map((s, c) => (c === 0 ? "input" : c === cols - 1 ? out : `hidden ${c}`));
     gL.selectAll("text").data(names).join("text").attr("x", (d, c) => xAt(c)).attr("y", 14).attr("text-anchor", "middle").text((d) => d);
   }
   return { svg: svg.node(), update };
