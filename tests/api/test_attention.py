@@ -56,10 +56,11 @@ def test_steps_recomputed_from_the_weights(client, m):
 
 
 def test_compare_follows_the_word_in_both_sentences(client, m):
-    body = {"word": "bank", "sentences": ["The fisherman sat on the river bank", "I need to deposit money at the bank"]}
+    body = {"word": "bank", "sentences": ["The fisherman sat on the river bank", "I need to deposit money at the bank"],
+            "context": ["river", "money"]}
     d = client.post(f"{API}/compare", json=body).json()
     assert d["layers"] == 30 and d["heads"] == 9
-    for s, sentence in zip(d["sentences"], body["sentences"]):
+    for s, sentence, ctx in zip(d["sentences"], body["sentences"], body["context"]):
         ids = m.encode(sentence)
         assert s["tokens"][s["position"]]["text"] == " bank" and s["position"] == len(ids) - 1
         att = np.stack(m.trace(ids).attentions)[:, :, -1, :]  # (L, H, T): the last token's rows
@@ -68,7 +69,15 @@ def test_compare_follows_the_word_in_both_sentences(client, m):
         others = att.copy()
         others[:, :, [0, len(ids) - 1]] = 0
         assert st["weight"] == pytest.approx(others.max(), abs=1e-6) and st["token"] not in (0, len(ids) - 1)
+        link = s["link"]
+        c = [m.decode([i]) for i in ids].index(" " + ctx)
+        assert link["token"] == c and link["word"] == ctx
+        np.testing.assert_allclose(link["grid"], att[:, :, c], atol=1e-4)
+        assert link["weight"] == pytest.approx(att[:, :, c].max(), abs=1e-6)
+        assert (link["layer"], link["head"]) == tuple(np.unravel_index(att[:, :, c].argmax(), (30, 9)))
     assert d["sentences"][0]["strongest"]["text"] == " river"  # measured: layer 16, head 0, about 95%
+    plain = client.post(f"{API}/compare", json={"word": "bank", "sentences": body["sentences"]}).json()
+    assert [s["link"] for s in plain["sentences"]] == [None, None]
 
 
 def test_gqa_from_the_config(client, m):
@@ -100,6 +109,12 @@ def test_gqa_from_the_config(client, m):
     ("compare", {"word": " ", "sentences": ["a", "b"]}, 400, "word", "Type the word"),
     ("compare", {"word": "bank", "sentences": ["the bank"]}, 422, "sentences", "at least 2"),
     ("compare", {"word": "bank", "sentences": ["the bank", "x" * 401]}, 400, "sentences", "too long"),
+    ("compare", {"word": "bank", "sentences": ["the bank by the river", "the money bank"], "context": ["river", "money"]},
+     400, "context", "must appear before"),
+    ("compare", {"word": "bank", "sentences": ["the river bank", "the money bank"], "context": ["river"]},
+     422, "context", "at least 2"),
+    ("compare", {"word": "bank", "sentences": ["the river bank", "the money bank"], "context": ["river", "y" * 41]},
+     400, "context", "too long"),
 ])
 def test_bad_input_is_a_sentence(client, path, body, status, field, words):
     r = client.post(f"{API}/{path}", json=body)

@@ -38,11 +38,18 @@ def test_click_a_token_and_switch_heads(page):
 def test_bank_and_the_steps_of_one_head(page):
     page.open_chapter("attention")
     bank = page.locator('.demo[data-demo="bank"]')
-    expect(bank.locator(".att-caption").first).to_contain_text("“·river”", timeout=FIRST)
-    first = readout(bank, "sentence 1, layer 16 head 0")
-    expect(first).to_contain_text("·river")
+    expect(bank.locator(".att-caption").first).to_contain_text("“bank” looks at “river” most in layer 16, head 0", timeout=FIRST)
+    expect(bank.locator('[data-sentence="1"] .att-caption').first).to_contain_text("“bank” looks at “money” most")
+    here = readout(bank, "sentence 1: “bank” → “river” here")
+    expect(here).to_have_text("95.0%")
+    bank.locator('[data-sentence="0"] .att-link-grid g.cell').nth(0).click()  # layer 0, head 0
+    expect(readout(bank, "layer, head")).to_have_text("0, 0")
+    expect(here).not_to_have_text("95.0%")
     bank.locator('[data-sentence="1"]').get_by_role("button", name="Show that head").click()
-    expect(readout(bank, "sentence 1, layer 16 head 0")).to_have_count(0)  # moved to another head
+    expect(readout(bank, "layer, head")).not_to_have_text("0, 0")
+    bank.locator('[data-field="context"] input').fill("ocean")
+    bank.locator('[data-field="context"] input').press("Enter")
+    expect(bank.locator('[data-field="context"] .field-error')).to_contain_text("“ocean” must appear before “bank”")
     steps = page.locator('.demo[data-demo="qkv-steps"]')
     expect(readout(steps, "sum of weights")).to_have_text("100.0%", timeout=FIRST)
     expect(steps.locator(".att-table tr.future")).to_have_count(0)  # the last token sees everything

@@ -126,14 +126,18 @@ def steps(req: StepsRequest):
 class CompareRequest(BaseModel):
     word: str = Field(min_length=1, max_length=MAX_WORD_CHARS)
     sentences: list[str] = Field(min_length=2, max_length=2)
+    context: list[str] = Field(["", ""], min_length=2, max_length=2,
+                               description="a word before `word` in each sentence whose link to it is measured ('' = none)")
 
 
-def _word_position(m, ids: list[int], word: str, field: str, sentence: str) -> int:
-    """Index of the last token of the last whole-word occurrence of `word`."""
-    matches = list(re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE))
-    if not matches:
-        raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in both sentences.", field)
-    end = len(sentence[: matches[-1].end()].encode())
+def _word_matches(word: str, sentence: str) -> list[int]:
+    """Byte offsets where each whole-word occurrence of `word` ends."""
+    return [len(sentence[: mt.end()].encode())
+            for mt in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)]
+
+
+def _token_ending_at(m, ids: list[int], end: int) -> int:
+    """Index of the token that contains byte offset end-1 (the last token of a word ending there)."""
     pos = 0
     for i, tok in enumerate(ids):
         pos += len(m.token_bytes(tok))
@@ -149,20 +153,37 @@ def compare(req: CompareRequest):
     if not word:
         raise DemoError("Type the word to follow, such as “bank”.", "word")
     out = []
-    for n, sentence in enumerate(req.sentences):
+    for n, (sentence, ctx) in enumerate(zip(req.sentences, req.context)):
         if len(sentence) > MAX_TEXT_CHARS:
             raise DemoError(f"Sentence {n + 1} is too long: at most {MAX_TEXT_CHARS} characters.", "sentences")
+        if len(ctx) > MAX_WORD_CHARS:
+            raise DemoError(f"Context word {n + 1} is too long: at most {MAX_WORD_CHARS} characters.", "context")
+        ends = _word_matches(word, sentence)
+        if not ends:
+            raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in both sentences.",
+                            "sentences")
         ids = _encode(m, sentence, "sentences")
-        at = _word_position(m, ids, word, "sentences", sentence)
+        at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
         att = np.stack(_trace(tuple(ids)).attentions)[:, :, at, : at + 1]  # (L, H, at+1): the word's rows
         others = att.copy()
         others[:, :, 0] = 0  # the first token soaks up attention in most heads (an "attention sink")
         others[:, :, at] = 0  # and itself
         layer, head, j = (int(x) for x in np.unravel_index(others.argmax(), others.shape))
-        out.append({"sentence": sentence, "tokens": _tokens(m, ids), "position": at,
-                    "rows": att.round(4).tolist(),
-                    "strongest": {"layer": layer, "head": head, "token": j, "text": piece(m, ids[j]),
-                                  "weight": float(att[layer, head, j])}})
+        item = {"sentence": sentence, "tokens": _tokens(m, ids), "position": at, "rows": att.round(4).tolist(),
+                "strongest": {"layer": layer, "head": head, "token": j, "text": piece(m, ids[j]),
+                              "weight": float(att[layer, head, j])}, "link": None}
+        ctx = ctx.strip()
+        if ctx:
+            before = [t for t in (_token_ending_at(m, ids, e) for e in _word_matches(ctx, sentence)) if t < at]
+            if not before:
+                raise DemoError(f"“{ctx}” must appear before “{word}” in sentence {n + 1}: attention only looks back.",
+                                "context")
+            c = before[-1]
+            grid = att[:, :, c]  # (L, H) how much the word looks at the context word, in every head
+            cl, ch = (int(x) for x in np.unravel_index(grid.argmax(), grid.shape))
+            item["link"] = {"word": ctx, "token": c, "grid": grid.round(4).tolist(),
+                            "layer": cl, "head": ch, "weight": float(grid[cl, ch])}
+        out.append(item)
     return {"word": word, "layers": m.config.n_layers, "heads": m.config.n_heads, "sentences": out}
 
 

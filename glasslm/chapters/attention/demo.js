@@ -116,46 +116,72 @@ function where(el) {
 
 function bank(el) {
   const f = demoFrame(el, { title: "“bank” beside a river, and beside money", stacked: true,
-    sources: ["glasslm.engine.smollm2:SmolLM2.trace"] });
+    sources: ["glasslm.engine.smollm2:SmolLM2.trace", "glasslm.engine.llama:Llama.forward"] });
   const word = textInput({ label: "Word to follow", field: "word", value: "bank", maxlength: 40, onenter: () => load() });
   const s1 = textInput({ label: "Sentence 1", field: "sentences", value: "The fisherman sat on the river bank", maxlength: 400, onenter: () => load() });
+  const c1 = textInput({ label: "its context word", field: "context", value: "river", maxlength: 40, onenter: () => load() });
   const s2 = textInput({ label: "Sentence 2", value: "I need to deposit money at the bank", maxlength: 400, onenter: () => load() });
+  const c2 = textInput({ label: "its context word", value: "money", maxlength: 40, onenter: () => load() });
   const layer = layerSlider(16, () => draw());
   const head = headSelect(0, () => draw());
-  f.add(word.el, s1.el, s2.el, buttonRow(button("Compare", () => load(), { primary: true })), layer.el, head.el);
+  f.add(word.el, s1.el, c1.el, s2.el, c2.el, buttonRow(button("Compare", () => load(), { primary: true })), layer.el, head.el);
+  const pick = (l, hd) => { layer.value = l; head.value = String(hd); draw(); };
+  const row = h("div", { class: "att-compare-row" });
+  f.picture.append(row);
   const panels = [0, 1].map((n) => {
     const box = h("div", { class: "att-compare", "data-sentence": n });
     const caption = h("p", { class: "att-caption" });
-    const jump = button("Show that head", () => { const s = data.sentences[n].strongest; layer.value = s.layer; head.value = String(s.head); draw(); });
+    const gridTitle = h("p", { class: "att-caption" });
+    const jump = button("Show that head", () => {
+      const s = data.sentences[n], best = s.link ?? s.strongest;
+      pick(best.layer, best.head);
+    });
     box.append(h("h4", { text: `Sentence ${n + 1}` }));
-    const strip = attentionStrip(box, { label: `Sentence ${n + 1}: where the word looks` });
-    box.append(caption, buttonRow(jump));
-    f.picture.append(box);
-    return { strip, caption };
+    const strip = attentionStrip(box, { label: `Sentence ${n + 1}: where the word looks in the chosen head` });
+    box.append(caption, buttonRow(jump), gridTitle);
+    const gridBox = h("div", { class: "att-link-grid" });
+    box.append(gridBox);
+    const grid = heatmap(gridBox, { cell: 12, showValues: false, format: (v) => pct(v, 1),
+      label: `Sentence ${n + 1}: how much the word looks at its context word, in every layer (rows) and head (columns)`,
+      onCell: (d) => pick(d.i, d.j) });
+    row.append(box);
+    return { strip, caption, gridTitle, gridBox, grid };
   });
   let data = null;
   async function load() {
-    const d = await f.run(() => postJSON(`${API}/compare`, { word: word.value, sentences: [s1.value, s2.value] }),
+    const d = await f.run(() => postJSON(`${API}/compare`, { word: word.value, sentences: [s1.value, s2.value], context: [c1.value, c2.value] }),
       { progress: "Running SmolLM2 on both sentences…" });
     if (!d) return;
     data = d;
-    const s = d.sentences[0].strongest;
-    layer.value = s.layer; head.value = String(s.head);
-    draw();
+    const s = d.sentences[0].link ?? d.sentences[0].strongest;
+    pick(s.layer, s.head);
   }
   function draw() {
     if (!data) return;
-    const l = layer.value, hd = Number(head.value);
+    const l = layer.value, hd = Number(head.value), w = visible(data.word);
     const items = [];
     data.sentences.forEach((s, n) => {
-      const row = s.rows[l][hd];
-      panels[n].strip.update(s.tokens, s.position, row);
-      const st = s.strongest;
-      panels[n].caption.textContent = `Strongest link anywhere: layer ${st.layer}, head ${st.head}: “${visible(data.word)}” looks at “${visible(st.text)}” with ${pct(st.weight)}.`;
-      const others = row.map((w, j) => (j === 0 || j === s.position ? -1 : w));
-      const top = argmax(others);
-      items.push({ label: `sentence ${n + 1}, layer ${l} head ${hd}`, value: top > 0 && others[top] >= 0 ? `“${visible(s.tokens[top].text)}” ${pct(row[top])}` : "only itself / first token" });
+      const row = s.rows[l][hd], p = panels[n];
+      p.strip.update(s.tokens, s.position, row);
+      if (s.link) {
+        const c = visible(s.link.word);
+        p.caption.textContent = `“${w}” looks at “${c}” most in layer ${s.link.layer}, head ${s.link.head}: ${pct(s.link.weight)}.`;
+        p.gridTitle.textContent = `“${w}” → “${c}” in every layer (rows, 0 at the top) and head (columns); click a cell to see that head:`;
+        p.gridBox.hidden = false;
+        p.grid.update(s.link.grid, s.link.grid.map((_, i) => (i % 5 === 0 ? `layer ${i}` : "")),
+          Array.from({ length: data.heads }, (_, i) => `h${i}`));
+        items.push({ label: `sentence ${n + 1}: “${w}” → “${c}” here`, value: pct(row[s.link.token]) });
+      } else {
+        const st = s.strongest;
+        p.caption.textContent = `Strongest link to another word: layer ${st.layer}, head ${st.head}: “${w}” looks at “${visible(st.text)}” with ${pct(st.weight)}.`;
+        p.gridTitle.textContent = "";
+        p.gridBox.hidden = true;
+        const others = row.map((v, j) => (j === 0 || j === s.position ? -1 : v));
+        const top = argmax(others);
+        items.push({ label: `sentence ${n + 1}: most-watched word here`, value: others[top] >= 0 ? `“${visible(s.tokens[top].text)}” ${pct(row[top])}` : "–" });
+      }
     });
+    items.push({ label: "layer, head", value: `${l}, ${hd}` });
     f.setReadout(items);
     f.hood(data);
   }
