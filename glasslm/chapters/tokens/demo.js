@@ -40,6 +40,7 @@ const STYLE = `
 .lang-bar.a { background: var(--s1); } .lang-bar.b { background: var(--s2); }
 .replay-charts { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; align-items: start; }
 .replay-strip { max-height: 16rem; overflow-y: auto; }
+.table-scroll { overflow-x: auto; }
 @media (max-width: 700px) { .replay-charts { grid-template-columns: 1fr; } }
 `;
 if (!document.getElementById("tokens-style")) {
@@ -139,7 +140,7 @@ function languages(el) {
     onenter: () => update() });
   f.add(extra.el, buttonRow(button("Measure", () => update(), { primary: true })));
   const table = h("table", { class: "terms num lang-table" });
-  f.picture.append(table);
+  f.picture.append(h("div", { class: "table-scroll" }, table));
   async function update() {
     const d = await f.run(() => postJSON(`${API}/languages`, { extra: extra.value }));
     if (!d) return;
