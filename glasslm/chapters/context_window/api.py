@@ -1,0 +1,148 @@
+"""Chapter 18 (context-window): a bounded memory.
+
+Endpoints:
+- GET /config: SmolLM2's context length and shapes, read from the loaded model;
+- POST /fit: which tokens and turns of a conversation a model with a (small,
+  learner-chosen) window would still see, under two policies
+  (context_window.fit_conversation);
+- POST /answer: the model's greedy reply when it sees only what fits;
+- POST /attention-cost: a job measuring a forward pass and attention's
+  arithmetic alone at growing lengths (context_window.time_attention);
+- POST /needle: a job running the needle-in-a-haystack probe over lengths x
+  depths (context_window.needle_probe), one grid cell per event.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from glasslm.engine import context_window as cw
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
+
+router = APIRouter()
+
+MIN_WINDOW = 16
+MAX_WINDOW = 2048  # for showing what fits (tokenizing only)
+MAX_ANSWER_WINDOW = 512  # answering means a prefill of up to this many tokens
+MAX_ANSWER_TOKENS = 24  # a short greedy reply
+MAX_MESSAGES = 30
+MAX_MESSAGE_CHARS = 1000
+MAX_COST_LENGTH = 1024  # a forward pass over 1,024 tokens: a couple of seconds on 2 cores
+MAX_NEEDLE_LENGTH = 1024
+MIN_NEEDLE_LENGTH = 64
+MAX_DEPTHS = 5
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class FitRequest(BaseModel):
+    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
+    window: int = Field(96, ge=MIN_WINDOW, le=MAX_WINDOW)
+    policy: Literal["turns", "tokens"] = "turns"
+
+
+def piece(m, token_id: int) -> str:
+    return m.token_bytes(token_id).decode("utf-8", errors="replace")
+
+
+def fit(m, req: FitRequest) -> dict:
+    messages = [{"role": x.role, "content": x.content} for x in req.messages]
+    if any(x["role"] == "system" for x in messages[1:]):
+        raise DemoError("Only the first message may be a system prompt.", "messages")
+    try:
+        return cw.fit_conversation(m, messages, req.window, req.policy)
+    except ValueError as e:
+        raise DemoError(f"A window of {req.window} tokens is too small for this policy: the system prompt alone "
+                        "does not fit. Make the window larger or choose “last tokens”.", "window") from e
+
+
+@router.get("/config")
+def config():
+    m = load_smollm2()
+    c = m.config
+    return {"context_length": c.context_length, "n_layers": c.n_layers, "n_heads": c.n_heads,
+            "n_kv_heads": c.n_kv_heads, "head_dim": c.head_dim, "d_model": c.d_model,
+            "source": "context_length from the GGUF metadata (llama.context_length), read by gguf_weights.py"}
+
+
+@router.post("/fit")
+def fit_endpoint(req: FitRequest):
+    m = load_smollm2()
+    f = fit(m, req)
+    return {
+        "window": f["window"], "policy": f["policy"], "total_tokens": f["total_tokens"],
+        "kept_tokens": f["kept_tokens"], "dropped_tokens": f["total_tokens"] - f["kept_tokens"],
+        "messages": [{k: s[k] for k in ("role", "content", "start", "end", "kept_tokens", "status")}
+                     for s in f["spans"]],
+        "tokens": [{"id": int(t), "text": piece(m, t), "kept": k} for t, k in zip(f["ids"], f["keep"])],
+    }
+
+
+@router.post("/answer")
+def answer(req: FitRequest):
+    if req.window > MAX_ANSWER_WINDOW:
+        raise DemoError(f"To answer, the window can be at most {MAX_ANSWER_WINDOW} tokens here "
+                        f"(you chose {req.window}).", "window", status=413)
+    m = load_smollm2()
+    f = fit(m, req)
+    ids = f["kept_ids"]
+    reply = [e.token_id for e in m.generate(ids, max_tokens=MAX_ANSWER_TOKENS, temperature=0)]
+    return {"seen_tokens": len(ids), "reply": m.decode(reply), "reply_tokens": len(reply),
+            "max_tokens": MAX_ANSWER_TOKENS}
+
+
+class CostRequest(BaseModel):
+    max_length: int = Field(512, ge=MIN_NEEDLE_LENGTH, le=MAX_COST_LENGTH)
+
+
+def doubling(lo: int, hi: int) -> list[int]:
+    out, n = [], lo
+    while n < hi:
+        out.append(n)
+        n *= 2
+    return out + [hi]
+
+
+@router.post("/attention-cost")
+def attention_cost(req: CostRequest, request: Request, session: str = Depends(session_id)):
+    m = load_smollm2()
+    lengths = doubling(64, req.max_length)
+    text, _ = cw.haystack(m.encode, req.max_length, 0.5, needle=None)
+    ids = m.encode(text)[: req.max_length]
+
+    def events(job):
+        yield {"type": "start", "lengths": lengths}
+        yield from cw.time_attention(m.model, ids, lengths, should_stop=job.stop_event.is_set)
+
+    job = request.app.state.jobs.start(session, "attention-cost", events)
+    return {"job": job.id, "lengths": lengths}
+
+
+class NeedleRequest(BaseModel):
+    max_length: int = Field(256, ge=MIN_NEEDLE_LENGTH, le=MAX_NEEDLE_LENGTH)
+    depths: int = Field(3, ge=2, le=MAX_DEPTHS, description="needle positions from start to end")
+    seed: int = Field(0, ge=0, le=1000)
+
+
+@router.post("/needle")
+def needle(req: NeedleRequest, request: Request, session: str = Depends(session_id)):
+    m = load_smollm2()
+    lengths = doubling(MIN_NEEDLE_LENGTH, req.max_length)
+    depths = [float(d) for d in np.linspace(0.0, 1.0, req.depths)]
+
+    def events(job):
+        yield {"type": "start", "lengths": lengths, "depths": depths, "needle": cw.NEEDLE,
+               "question": cw.QUESTION.strip(), "answer": cw.ANSWER.strip()}
+        yield from cw.needle_probe(m, lengths, depths, req.seed, should_stop=job.stop_event.is_set)
+
+    job = request.app.state.jobs.start(session, "needle", events)
+    return {"job": job.id, "lengths": lengths, "depths": depths}

@@ -1,0 +1,90 @@
+"""Chapter 16 (kv-cache): what the KV cache saves in time and costs in memory.
+
+Endpoints:
+- POST /timing: a job that measures, at growing sequence lengths, SmolLM2's
+  time per generated token with the cache (one token over the cached keys and
+  values) and without it (the whole sequence recomputed), and the prefill of
+  the prompt; points stream over server-sent events (engine:
+  kv_cache_timing.time_decoding);
+- GET /memory: the cache's size from its formula for SmolLM2 (from the loaded
+  config, and the byte size of a real KVCache allocated for the same context)
+  and for the published configurations in model_facts.py, with and without
+  grouped-query attention.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from glasslm.engine.kv_cache_timing import BYTES_PER_VALUE, filler_ids, memory_row, memory_rows, time_decoding
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.session import session_id
+
+router = APIRouter()
+
+MAX_LENGTH = 512  # without a cache one step at 512 tokens recomputes all of them: about a second on 2 cores
+MIN_LENGTH = 16
+MAX_REPEATS = 3  # each point is the median of this many measurements at most
+MAX_CONTEXT = 1_048_576  # the memory calculator's largest context (a million tokens)
+FILLER = ("Once upon a time a small robot learned to read. Every night it read one more page, "
+          "and every morning it told the garden what it had learned. ")
+
+
+def lengths_up_to(max_length: int) -> list[int]:
+    """16, 32, 64, ... doubling, then max_length itself (the points of the curve)."""
+    out, n = [], MIN_LENGTH
+    while n < max_length:
+        out.append(n)
+        n *= 2
+    return out + [max_length]
+
+
+class TimingRequest(BaseModel):
+    max_length: int = Field(256, ge=MIN_LENGTH, le=MAX_LENGTH, description="longest sequence measured")
+    repeats: int = Field(1, ge=1, le=MAX_REPEATS)
+
+
+@router.post("/timing")
+def timing(req: TimingRequest, request: Request, session: str = Depends(session_id)):
+    m = load_smollm2()
+    lengths = lengths_up_to(req.max_length)
+    ids = filler_ids(m.encode, req.max_length + 1, FILLER)
+    cfg = m.config
+
+    def events(job):
+        yield {"type": "start", "lengths": lengths, "layers": cfg.n_layers, "kv_heads": cfg.n_kv_heads,
+               "head_dim": cfg.head_dim, "bytes_per_value": 4}
+        yield from time_decoding(m.model, ids, lengths, req.repeats, should_stop=job.stop_event.is_set)
+
+    job = request.app.state.jobs.start(session, "kv-cache-timing", events)
+    return {"job": job.id, "lengths": lengths}
+
+
+@router.get("/memory")
+def memory(context: int | None = Query(None, ge=1, le=MAX_CONTEXT),
+           dtype: Literal["float32", "float16", "int8"] = Query("float16")):
+    m = load_smollm2()
+    cfg = m.config
+    params = float(m.parameter_counts()["total"])
+    rows = memory_rows(cfg, BYTES_PER_VALUE[dtype], context, params)
+    smol = rows[0]
+    # A real float32 cache for SmolLM2 at that context: np.zeros reserves it lazily, nothing is filled.
+    real = m.model.new_cache(smol["context"]).nbytes
+    # SmolLM2's shapes with every possible number of key/value heads (divisors of its query heads):
+    # 1 = multi-query attention, heads = ordinary multi-head attention.
+    variants = [
+        {**memory_row("SmolLM2 shapes", cfg.n_layers, cfg.n_heads, kv, cfg.head_dim, smol["context"],
+                      BYTES_PER_VALUE[dtype]), "actual": kv == cfg.n_kv_heads,
+         "kind": "multi-query" if kv == 1 else "multi-head" if kv == cfg.n_heads else "grouped-query"}
+        for kv in range(1, cfg.n_heads + 1) if cfg.n_heads % kv == 0
+    ]
+    return {
+        "dtype": dtype, "variants": variants, "bytes_per_value": BYTES_PER_VALUE[dtype], "context": context,
+        "formula": "2 × layers × kv_heads × head_dim × context × bytes_per_value",
+        "rows": rows,
+        "check": {"context": smol["context"], "real_cache_bytes_float32": real,
+                  "formula_bytes_float32": memory_rows(cfg, 4, smol["context"])[0]["cache_bytes"]},
+    }

@@ -1,0 +1,141 @@
+// Chapter 16 (kv-cache): the demos only draw what /api/kv-cache/* and the timing
+// job's event stream send.
+
+import { postJSON, getJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h } from "/static/js/components/demo.js";
+import { segmented, select, button, buttonRow } from "/static/js/components/controls.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { barChart } from "/static/js/components/barchart.js";
+import { fixed, count, bytes, pct, compact } from "/static/js/components/format.js";
+
+const API = "/api/kv-cache";
+const msText = (s) => (s === null || s === undefined ? "–" : `${fixed(1000 * s, s < 0.01 ? 2 : 1)} ms`);
+
+function timing(el) {
+  const f = demoFrame(el, { title: "Time per generated token, with and without the cache (measured now)",
+    sources: ["glasslm.engine.kv_cache_timing:measure_length", "glasslm.engine.llama:Llama.forward"] });
+  const maxLen = segmented({ label: "Longest sequence (tokens)", field: "max_length", value: "256",
+    options: ["64", "128", "256", "512"] });
+  const repeats = select({ label: "Repeats per point (median)", field: "repeats", value: "1", options: ["1", "2", "3"] });
+  const run = button("Measure", () => start(), { primary: true });
+  const stopBtn = button("Stop", () => stream?.stop());
+  stopBtn.disabled = true;
+  f.add(maxLen.el, repeats.el, buttonRow(run, stopBtn));
+  const chartBox = h("div");
+  const table = h("table", { class: "kv-table num" });
+  f.picture.append(chartBox, h("div", { class: "kv-scroll" }, table));
+  const chart = lineChart(chartBox, { xLabel: "tokens already in the sequence", yLabel: "ms per token", series: [
+    { name: "without cache" }, { name: "with cache" }, { name: "prefill (per token)", dashed: true }] });
+  let stream = null, points = [];
+  const header = h("tr", {}, ...["tokens", "with cache", "without", "speed-up", "prefill", "decode", "max |Δ logit|", "cache size"]
+    .map((t) => h("th", { text: t })));
+  table.append(header);
+
+  function setRunning(on) { run.disabled = on; stopBtn.disabled = !on; }
+  function show(p) {
+    points.push(p);
+    chart.append("without cache", [p.length, 1000 * p.without_cache_s]);
+    chart.append("with cache", [p.length, 1000 * p.with_cache_s]);
+    chart.append("prefill (per token)", [p.length, 1000 * p.prefill_s / p.length]);
+    table.append(h("tr", {}, h("td", { text: count(p.length) }), h("td", { text: msText(p.with_cache_s) }),
+      h("td", { text: msText(p.without_cache_s) }), h("td", { text: `${fixed(p.speedup, 1)}×` }),
+      h("td", { text: `${count(p.prefill_tokens_per_s)} tok/s` }), h("td", { text: `${fixed(p.decode_tokens_per_s, 1)} tok/s` }),
+      h("td", { text: p.max_logit_diff.toExponential(1) }), h("td", { text: bytes(p.cache_bytes) })));
+    f.setReadout([
+      { label: "at tokens", value: count(p.length) },
+      { label: "speed-up from the cache", value: `${fixed(p.speedup, 1)}×` },
+      { label: "decode with cache", value: `${fixed(p.decode_tokens_per_s, 1)} tokens/s` },
+      { label: "prefill", value: `${count(p.prefill_tokens_per_s)} tokens/s` },
+      { label: "same prediction? max |Δ logit|", value: p.max_logit_diff.toExponential(1) },
+    ]);
+    f.hood(points);
+  }
+
+  async function start() {
+    const d = await f.run(() => postJSON(`${API}/timing`, { max_length: Number(maxLen.value), repeats: Number(repeats.value) }));
+    if (!d) return;
+    stream?.close();
+    points = [];
+    chart.clear();
+    table.replaceChildren(header);
+    setRunning(true);
+    f.setStatus(`Measuring ${d.lengths.length} lengths…`);
+    stream = streamJob(d.job, {
+      onEvent: (e) => {
+        if (e.type === "point") { show(e); f.setStatus(`Measured ${points.length} of ${d.lengths.length} lengths…`); }
+      },
+      onEnd: (end) => {
+        setRunning(false);
+        if (end.status === "error") f.setError(end.error);
+        f.setStatus(end.status === "stopped" ? `Stopped after ${points.length} lengths.` : end.status === "done" ? "Done." : "");
+      },
+    });
+  }
+}
+
+function memory(el) {
+  const f = demoFrame(el, { title: "KV-cache memory from its formula", stacked: true,
+    sources: ["glasslm.engine.kv_cache:kv_cache_bytes", "glasslm.engine.kv_cache_timing:memory_rows",
+      "glasslm.engine.kv_cache:KVCache.nbytes"] });
+  const dtype = segmented({ label: "Numbers stored as", field: "dtype", value: "float16",
+    options: [["float32", "float32 (4 B)"], ["float16", "float16 (2 B)"], ["int8", "int8 (1 B)"]], onchange: () => update() });
+  const context = select({ label: "Context (tokens)", field: "context", value: "", onchange: () => update(),
+    options: [["", "each model's own"], ["1024", "1,024"], ["8192", "8,192"], ["32768", "32,768"], ["131072", "131,072"]] });
+  f.add(dtype.el, context.el);
+  const check = h("p", { class: "kv-check" });
+  const table = h("table", { class: "kv-table num" });
+  f.picture.append(check, h("div", { class: "kv-scroll" }, table));
+  async function update() {
+    const params = { dtype: dtype.value };
+    if (context.value) params.context = context.value;
+    const d = await f.run(() => getJSON(`${API}/memory`, params));
+    if (!d) return;
+    const c = d.check;
+    const ok = c.real_cache_bytes_float32 === c.formula_bytes_float32;
+    check.className = `kv-check ${ok ? "ok" : "bad"}`;
+    check.textContent = `A real float32 KVCache for SmolLM2 at ${count(c.context)} tokens holds ${count(c.real_cache_bytes_float32)} bytes; `
+      + `the formula gives ${count(c.formula_bytes_float32)}.`;
+    table.replaceChildren(
+      h("tr", {}, ...["model", "layers", "kv heads / heads", "head dim", "context", "per token", "cache", "without GQA", "GQA saves", "weights", "source"]
+        .map((t) => h("th", { text: t }))),
+      ...d.rows.map((r) => h("tr", {}, h("td", { text: r.name }), h("td", { text: count(r.layers) }),
+        h("td", { text: `${r.kv_heads} / ${r.heads}` }), h("td", { text: count(r.head_dim) }), h("td", { text: count(r.context) }),
+        h("td", { text: bytes(r.per_token_bytes) }), h("td", { class: "kv-cache", text: bytes(r.cache_bytes) }),
+        h("td", { text: bytes(r.cache_bytes_without_gqa) }), h("td", { text: pct(r.gqa_saving, 0) }),
+        h("td", { text: bytes(r.weights_bytes) }), h("td", { class: "kv-source", text: r.source }))));
+    const big = d.rows[d.rows.length - 1];
+    f.setReadout([
+      { label: "SmolLM2 per token", value: bytes(d.rows[0].per_token_bytes) },
+      { label: "SmolLM2 full context", value: bytes(d.rows[0].cache_bytes) },
+      { label: `${big.name} at ${compact(big.context)} tokens`, value: bytes(big.cache_bytes) },
+    ]);
+    f.hood(d);
+    document.dispatchEvent(new CustomEvent("kv-memory", { detail: d }));
+  }
+  return update();
+}
+
+function gqa(el) {
+  const f = demoFrame(el, { title: "SmolLM2's cache with 1, 3 or 9 key/value heads", stacked: true,
+    sources: ["glasslm.engine.kv_cache_timing:memory_row"] });
+  f.add(h("p", { class: "kv-note", text: "Same layers, head size and context as the table above (change them there)." }));
+  const box = h("div");
+  f.picture.append(box);
+  const bars = barChart(box, { format: (v) => bytes(v), label: "cache size by number of key/value heads" });
+  const draw = (d) => {
+    bars.update(d.variants.map((v) => ({ label: `${v.kv_heads} kv head${v.kv_heads > 1 ? "s" : ""} (${v.kind})`,
+      value: v.cache_bytes, highlight: v.actual, note: v.actual ? "← SmolLM2" : "" })));
+    const actual = d.variants.find((v) => v.actual), full = d.variants[d.variants.length - 1];
+    f.setReadout([
+      { label: "context", value: `${count(actual.context)} tokens` },
+      { label: "SmolLM2 (GQA)", value: bytes(actual.cache_bytes) },
+      { label: "every head its own (MHA)", value: bytes(full.cache_bytes) },
+      { label: "saved by GQA", value: pct(actual.gqa_saving, 0) },
+    ]);
+    f.hood(d.variants);
+  };
+  document.addEventListener("kv-memory", (e) => draw(e.detail));
+  return f.run(() => getJSON(`${API}/memory`)).then((d) => { if (d) draw(d); });
+}
+
+export const demos = { timing, memory, gqa };

@@ -1,0 +1,92 @@
+"""Chapter 17 (serving): one chat request's journey through this server, timed.
+
+Endpoints:
+- GET /limits: the named limits below (the page builds its controls from them);
+- POST /chat: validates the conversation (the whole multi-turn history is kept
+  in the page and sent each time: the server keeps nothing between turns),
+  checks its length in tokens, and starts a job that serves the reply with
+  serving_trace.traced_reply: tokenize, prefill, decode loop, detokenize.
+  Every event goes out over server-sent events (GET /api/jobs/{id}/events)
+  with `t`, seconds since this endpoint received the request. The stop button
+  stops the job (POST /api/jobs/{id}/stop); a closed tab stops it too: when
+  nobody has listened for CLOSED_TAB_GRACE_S the next decode step does not run.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from glasslm.engine.serving_trace import traced_reply
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
+
+router = APIRouter()
+
+MAX_REPLY_TOKENS = 200  # about 10 s of decoding at 20 tokens/s
+DEFAULT_REPLY_TOKENS = 80
+MAX_PROMPT_TOKENS = 1024  # the prefill of 1,024 tokens takes a few seconds on 2 cores
+MAX_MESSAGES = 40  # turns kept in the page
+MAX_MESSAGE_CHARS = 2000
+CLOSED_TAB_GRACE_S = 5.0  # nobody listening this long (the tab closed): stop generating
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatRequest(BaseModel):
+    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
+    max_tokens: int = Field(DEFAULT_REPLY_TOKENS, ge=1, le=MAX_REPLY_TOKENS)
+    temperature: float = Field(0.7, ge=0.0, le=2.0, allow_inf_nan=False)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+
+@router.get("/limits")
+def limits():
+    return {"max_reply_tokens": MAX_REPLY_TOKENS, "default_reply_tokens": DEFAULT_REPLY_TOKENS,
+            "max_prompt_tokens": MAX_PROMPT_TOKENS, "max_messages": MAX_MESSAGES,
+            "max_message_chars": MAX_MESSAGE_CHARS, "closed_tab_grace_s": CLOSED_TAB_GRACE_S}
+
+
+@router.post("/chat")
+def chat(req: ChatRequest, request: Request, session: str = Depends(session_id)):
+    received = time.perf_counter()
+    messages = [{"role": x.role, "content": x.content} for x in req.messages]
+    if messages[-1]["role"] != "user":
+        raise DemoError("The last message must be yours (role “user”): the model answers a user turn.", "messages")
+    if not messages[-1]["content"].strip():
+        raise DemoError("Your message is empty: type something to send.", "messages")
+    m = load_smollm2()
+    n = len(m.chat_ids(messages))
+    if n > MAX_PROMPT_TOKENS:
+        raise DemoError(f"The conversation is {n:,} tokens long; the limit here is {MAX_PROMPT_TOKENS:,}. "
+                        "Start a new chat or shorten your message.", "messages", status=413)
+    jobs = request.app.state.jobs
+    grace = min(CLOSED_TAB_GRACE_S, jobs.orphan_after)
+
+    def events(job):
+        def should_stop():
+            if job.stop_event.is_set():
+                job.state["ended_by"] = "stop button"
+                return True
+            if job.listeners == 0 and time.monotonic() - job.last_seen > grace:
+                job.state["ended_by"] = "closed tab"
+                return True
+            return False
+
+        yield {"type": "received", "t": 0.0, "messages": len(messages)}
+        for event in traced_reply(m, messages, req.max_tokens, req.temperature, seed=req.seed,
+                                  should_stop=should_stop, max_prompt_tokens=MAX_PROMPT_TOKENS):
+            event["t"] = time.perf_counter() - received
+            if event["type"] == "done":
+                event["ended_by"] = job.state.get("ended_by")
+            yield event
+
+    job = jobs.start(session, "serving-chat", events)
+    return {"job": job.id, "prompt_tokens": n}

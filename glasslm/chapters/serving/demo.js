@@ -1,0 +1,135 @@
+// Chapter 17 (serving): a streaming chat whose every stage is timed. The
+// conversation lives here in the page; the server keeps nothing between turns.
+// Numbers come from /api/serving/* and the reply job's event stream; the
+// browser's own clock adds only what it alone can see (when text arrived).
+
+import { postJSON, getJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h } from "/static/js/components/demo.js";
+import { numberInput, slider, textInput, button, buttonRow } from "/static/js/components/controls.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { fixed, count, bytes } from "/static/js/components/format.js";
+
+const API = "/api/serving";
+const msText = (s) => (s === null || s === undefined || !Number.isFinite(s) ? "–" : `${fixed(1000 * s, s < 0.01 ? 2 : 1)} ms`);
+
+async function chat(el) {
+  const f = demoFrame(el, { title: "Chat with SmolLM2, every step timed",
+    sources: ["glasslm.engine.serving_trace:traced_reply", "glasslm.engine.smollm2:SmolLM2.chat_ids"] });
+  const limits = await f.run(() => getJSON(`${API}/limits`));
+  if (!limits) return;
+  const maxTokens = numberInput({ label: `Max new tokens (limit ${limits.max_reply_tokens})`, field: "max_tokens",
+    value: limits.default_reply_tokens, min: 1, max: limits.max_reply_tokens, step: 1 });
+  const temperature = slider({ label: "Temperature", field: "temperature", min: 0, max: 1.5, step: 0.05, value: 0.7,
+    format: (v) => fixed(v, 2) });
+  const reset = button("New chat", () => { if (!busy) { messages = []; drawLog(); } });
+  f.add(maxTokens.el, temperature.el, buttonRow(reset));
+
+  const log = h("div", { class: "sv-log", "aria-live": "polite", "aria-label": "conversation" });
+  const input = textInput({ label: "Your message (Enter sends)", field: "messages", value: "What is a KV cache, in one sentence?",
+    maxlength: limits.max_message_chars, onenter: () => send() });
+  const sendBtn = button("Send", () => send(), { primary: true });
+  const stopBtn = button("Stop", () => stream?.stop());
+  stopBtn.disabled = true;
+  const stages = h("table", { class: "sv-stages num" });
+  const chartBox = h("div");
+  f.picture.append(log, h("div", { class: "sv-compose" }, input.el, buttonRow(sendBtn, stopBtn)),
+    h("div", { class: "sv-scroll" }, stages), chartBox);
+  const chart = lineChart(chartBox, { xLabel: "reply token", yLabel: "ms per decode step", height: 220,
+    series: [{ name: "decode step" }] });
+
+  let messages = [], busy = false, stream = null;
+  function drawLog(pending = null) {
+    const items = messages.map((m) => h("div", { class: `sv-msg ${m.role}`, text: m.content }));
+    if (pending) items.push(pending);
+    log.replaceChildren(...(items.length ? items : [h("p", { class: "sv-empty", text: "No messages yet: say something." })]));
+    log.scrollTop = log.scrollHeight;
+  }
+  drawLog();
+
+  function drawStages(trace) {
+    const s = trace.summary || {};
+    const tokens = trace.tokens;
+    const transit = trace.transit.length ? trace.transit.reduce((a, b) => a + b, 0) / trace.transit.length : null;
+    const rows = [
+      ["Tokenize", trace.tokenized?.seconds, `chat template + BPE → ${count(trace.tokenized?.prompt_tokens)} tokens`],
+      ["Prefill", trace.prefill?.seconds, trace.prefill ? `${count(trace.prefill.tokens)} tokens in one pass, cache ${bytes(trace.prefill.cache_bytes)}` : ""],
+      ["Decode loop", s.decode_s ?? tokens.reduce((a, t) => a + (t.decode_s || 0), 0), `${count(tokens.length)} tokens, one pass each`],
+      ["Sample", s.sample_s ?? tokens.reduce((a, t) => a + t.sample_s, 0), "choose each token from its distribution"],
+      ["Detokenize", s.detokenize_s ?? tokens.reduce((a, t) => a + t.detokenize_s, 0), "token bytes → text"],
+      ["Stream (per event)", transit, "server-sent event to this page: browser clock − server clock"],
+    ];
+    const longest = Math.max(1e-9, ...rows.map((r) => r[1] || 0));
+    stages.replaceChildren(h("tr", {}, ...["stage", "time", "", "what happened"].map((t) => h("th", { text: t }))),
+      ...rows.map(([name, sec, what]) => h("tr", { "data-stage": name }, h("td", { text: name }), h("td", { text: msText(sec) }),
+        h("td", { class: "sv-bar-cell" }, h("div", { class: "sv-bar", style: `width:${(100 * (sec || 0)) / longest}%` })),
+        h("td", { class: "sv-what", text: what }))));
+  }
+
+  function setBusy(on) { busy = on; sendBtn.disabled = on; stopBtn.disabled = !on; reset.disabled = on; }
+
+  async function send() {
+    if (busy) return;
+    const text = input.value;
+    const body = { messages: [...messages, { role: "user", content: text }], max_tokens: maxTokens.value,
+      temperature: temperature.value };
+    const t0 = performance.now();
+    const d = await f.run(() => postJSON(`${API}/chat`, body));
+    if (!d) return;
+    messages = body.messages;
+    input.value = "";
+    const bubble = h("div", { class: "sv-msg assistant streaming" });
+    drawLog(bubble);
+    setBusy(true);
+    chart.clear();
+    const trace = { tokens: [], transit: [], tokenized: null, prefill: null, summary: null, browserTTFT: null };
+    let reply = "";
+    f.setStatus("Prefilling the prompt…");
+    stream = streamJob(d.job, {
+      onEvent: (e) => {
+        const arrived = (performance.now() - t0) / 1000;
+        if (e.type === "tokenized") trace.tokenized = e;
+        else if (e.type === "prefill") { trace.prefill = e; f.setStatus("Decoding…"); }
+        else if (e.type === "token") {
+          if (trace.browserTTFT === null) trace.browserTTFT = arrived;
+          trace.transit.push(Math.max(0, arrived - e.t));
+          trace.tokens.push(e);
+          reply += e.text;
+          bubble.textContent = reply;
+          log.scrollTop = log.scrollHeight;
+          if (e.decode_s !== null) chart.append("decode step", [e.index + 1, 1000 * e.decode_s]);
+        } else if (e.type === "done") trace.summary = { ...e.summary, reason: e.reason, ended_by: e.ended_by };
+        drawStages(trace);
+        show(trace);
+      },
+      onEnd: (end) => {
+        setBusy(false);
+        bubble.classList.remove("streaming");
+        if (end.status === "error") { f.setError(end.error, "messages"); messages.pop(); drawLog(); return; }
+        messages = [...messages, { role: "assistant", content: reply }];
+        drawLog();
+        const s = trace.summary, n = trace.tokens.length;
+        // The stop button ends the job between two events, before any summary: count what arrived.
+        f.setStatus(end.status === "stopped" ? `Stopped by the stop button after ${count(n)} tokens.`
+          : !s ? "" : s.reason === "stopped" ? `Stopped (${s.ended_by}) after ${count(n)} tokens.`
+          : s.reason === "max-tokens" ? `Reached the limit of ${count(n)} new tokens.` : "The model ended its turn.");
+        f.hood({ request: body, trace });
+      },
+    });
+  }
+
+  function show(trace) {
+    const s = trace.summary;
+    const firstServer = trace.tokens.length ? trace.tokens[0].elapsed_s : null;
+    const decoded = trace.tokens.filter((t) => t.decode_s !== null);
+    const tps = s ? s.decode_tokens_per_s : decoded.length ? decoded.length / decoded.reduce((a, t) => a + t.decode_s, 0) : null;
+    f.setReadout([
+      { label: "prompt", value: `${count(trace.tokenized?.prompt_tokens)} tokens` },
+      { label: "time to first token (server)", value: msText(firstServer) },
+      { label: "time to first token (your browser)", value: msText(trace.browserTTFT) },
+      { label: "decode speed", value: tps ? `${fixed(tps, 1)} tokens/s` : "–" },
+      { label: "reply", value: `${count(trace.tokens.length)} tokens` },
+    ]);
+  }
+}
+
+export const demos = { chat };

@@ -1,0 +1,90 @@
+"""Chapter 16's endpoints: the timing job streams consistent points; the memory
+table's numbers equal the formula by hand, the real KVCache's size, and
+model_facts' published figures; bad input answered with a sentence."""
+
+import json
+import time
+
+import pytest
+
+from glasslm.engine.kv_cache import KVCache
+from glasslm.engine.model_facts import PUBLISHED
+
+API = "/api/kv-cache"
+
+
+def events(client, job):
+    out = []
+    with client.stream("GET", f"/api/jobs/{job}/events") as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                out.append(json.loads(line[5:]))
+                if out[-1]["type"] == "end":
+                    break
+    return out
+
+
+def test_timing_job_streams_points(client):
+    r = client.post(f"{API}/timing", json={"max_length": 20, "repeats": 1})
+    assert r.status_code == 200 and r.json()["lengths"] == [16, 20]
+    evs = events(client, r.json()["job"])
+    assert evs[0]["type"] == "start" and evs[-1] == {"type": "end", "status": "done", "error": None}
+    points = [e for e in evs if e["type"] == "point"]
+    assert [p["length"] for p in points] == [16, 20]
+    for p in points:
+        assert p["max_logit_diff"] < 2e-3  # cached and recomputed steps predict the same token
+        assert p["cache_bytes"] == KVCache(30, 3, 64, p["length"] + 1).nbytes
+        assert p["speedup"] == pytest.approx(p["without_cache_s"] / p["with_cache_s"])
+        assert p["prefill_tokens_per_s"] == pytest.approx(p["length"] / p["prefill_s"])
+
+
+def test_memory_table(client):
+    d = client.get(f"{API}/memory", params={"dtype": "float16"}).json()
+    smol = d["rows"][0]
+    assert smol["cache_bytes"] == 2 * 30 * 3 * 64 * 8192 * 2
+    assert smol["cache_bytes_without_gqa"] == 2 * 30 * 9 * 64 * 8192 * 2
+    assert d["check"]["real_cache_bytes_float32"] == d["check"]["formula_bytes_float32"] == 2 * 30 * 3 * 64 * 8192 * 4
+    for row, p in zip(d["rows"][1:], PUBLISHED):
+        assert row["name"] == p.name and row["source"] == p.source
+        assert row["cache_bytes"] == 2 * p.layers * p.kv_heads * (p.d_model // p.heads) * p.context * 2
+        assert row["weights_bytes"] == p.params * 2
+    assert [v["kv_heads"] for v in d["variants"]] == [1, 3, 9]
+    assert [v["actual"] for v in d["variants"]] == [False, True, False]
+    assert d["variants"][1]["cache_bytes"] == smol["cache_bytes"]
+    small = client.get(f"{API}/memory", params={"dtype": "int8", "context": 100}).json()
+    assert small["rows"][0]["cache_bytes"] == 2 * 30 * 3 * 64 * 100
+    assert small["check"]["real_cache_bytes_float32"] == KVCache(30, 3, 64, 100).nbytes
+
+
+@pytest.mark.parametrize("params, field, words", [
+    ({"dtype": "float64"}, "dtype", "one of"),
+    ({"context": 0}, "context", "at least 1"),
+    ({"context": 10**9}, "context", "at most"),
+    ({"context": "lots"}, "context", "whole number"),
+])
+def test_memory_bad_input(client, params, field, words):
+    r = client.get(f"{API}/memory", params=params)
+    assert r.status_code == 422 and r.json()["field"] == field and words in r.json()["error"]
+
+
+@pytest.mark.parametrize("body, field, words", [
+    ('{"max_length": 5000}', "max_length", "at most 512"),
+    ('{"max_length": 2}', "max_length", "at least 16"),
+    ('{"max_length": NaN}', "max_length", "finite"),
+    ('{"repeats": 9}', "repeats", "at most 3"),
+])
+def test_timing_bad_input(client, body, field, words):
+    r = client.post(f"{API}/timing", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == field and words in r.json()["error"], r.json()
+
+
+def test_timing_can_be_stopped(client):
+    job = client.post(f"{API}/timing", json={"max_length": 512, "repeats": 1}).json()["job"]
+    client.post(f"/api/jobs/{job}/stop")
+    t0 = time.monotonic()
+    while client.get(f"/api/jobs/{job}").json()["status"] == "running":
+        assert time.monotonic() - t0 < 120
+        time.sleep(0.05)
+    assert client.get(f"/api/jobs/{job}").json()["status"] in ("stopped", "done")
+    points = [e for e in events(client, job) if e["type"] == "point"]
+    assert len(points) <= 1

@@ -1,0 +1,66 @@
+"""Chapter 18 in Chromium: the window slider greys out dropped turns and tokens, the
+policy switch cuts mid-turn, the model answers from what it sees, and the
+attention-cost and needle jobs fill their table and grid."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+
+def readout(demo, label):
+    return demo.locator(".readout-item", has_text=label).locator(".value")
+
+
+def set_slider(demo, value):
+    demo.locator('input[type="range"]').evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+
+
+def test_window_drops_turns_then_tokens(page):
+    page.open_chapter("context-window")
+    demo = page.locator('.demo[data-demo="window"]')
+    expect(demo.locator(".cw-note").first).to_contain_text("8,192 tokens")
+    expect(demo.locator(".cw-msg").first).to_be_visible()
+    set_slider(demo, 512)
+    expect(demo.locator('.cw-msg[data-status="dropped"]')).to_have_count(0)
+    expect(readout(demo, "dropped")).to_have_text("0 tokens, 0 messages")
+    set_slider(demo, 64)
+    expect(demo.locator('.cw-msg[data-status="dropped"]').first).to_be_visible()
+    expect(demo.locator('.cw-msg[data-status="cut"]')).to_have_count(0)
+    expect(demo.locator(".cw-msg").first).to_have_attribute("data-status", "kept")  # the system prompt stays
+    demo.get_by_role("button", name="all but the last tokens").click()
+    expect(demo.locator(".cw-msg").first).to_have_attribute("data-status", "dropped")
+    expect(readout(demo, "kept")).to_have_text("64 tokens")
+    expect(demo.locator(".token.cw-dropped").first).to_be_visible()
+    set_slider(demo, 16)
+    demo.get_by_role("button", name="oldest whole turns").click()
+    expect(demo.locator(".field-error")).to_contain_text("too small")
+
+
+def test_answer_from_the_window(page):
+    page.open_chapter("context-window")
+    demo = page.locator('.demo[data-demo="window"]')
+    set_slider(demo, 48)
+    expect(readout(demo, "window")).to_have_text("48 tokens")
+    demo.get_by_role("button", name=re.compile("Ask the model")).click()
+    expect(demo.locator(".demo-status")).to_contain_text("The model saw", timeout=60_000)
+    expect(demo.locator(".cw-reply")).not_to_have_text("…")
+
+
+@pytest.mark.slow
+def test_cost_and_needle_jobs(page):
+    page.open_chapter("context-window")
+    cost = page.locator('.demo[data-demo="cost"]')
+    cost.get_by_role("button", name="256").click()
+    cost.get_by_role("button", name="Measure").click()
+    expect(cost.locator(".demo-status")).to_have_text("Done.", timeout=90_000)
+    expect(cost.locator("table.cw-table tr")).to_have_count(4)  # header + 64, 128, 256
+    expect(readout(cost, "attention's share of FLOPs")).to_have_text(re.compile(r"%$"))
+    needle = page.locator('.demo[data-demo="needle"]')
+    needle.get_by_role("button", name="128").click()
+    needle.get_by_role("button", name="2", exact=True).click()
+    needle.get_by_role("button", name="Run the probe").click()
+    expect(needle.locator(".demo-status")).to_have_text("Done.", timeout=90_000)
+    expect(readout(needle, "cells done")).to_have_text("4 of 4")
+    expect(needle.locator(".cw-note")).to_contain_text("Tangerine")

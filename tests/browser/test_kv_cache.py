@@ -1,0 +1,48 @@
+"""Chapter 16 in Chromium: measuring with and without the cache streams rows and a
+speed-up; the memory table answers the dtype control and checks the real cache;
+GQA bars follow the table; phone width."""
+
+import re
+
+from playwright.sync_api import expect
+
+
+def readout(demo, label):
+    return demo.locator(".readout-item", has_text=label).locator(".value")
+
+
+def test_memory_table_and_gqa_follow_the_controls(page):
+    page.open_chapter("kv-cache")
+    demo = page.locator('.demo[data-demo="memory"]')
+    expect(demo.locator(".kv-check.ok")).to_contain_text("377,487,360")
+    smol = demo.locator("tr", has_text="SmolLM2")
+    expect(smol.locator("td.kv-cache")).to_have_text("180 MiB")  # float16 at 8,192 tokens
+    expect(demo.locator("tr", has_text="Llama 2 70B")).to_contain_text("Touvron et al. 2023")
+    demo.get_by_role("button", name="float32 (4 B)").click()
+    expect(smol.locator("td.kv-cache")).to_have_text("360 MiB")
+    gqa = page.locator('.demo[data-demo="gqa"]')
+    expect(gqa.locator(".bar-row")).to_have_count(3)
+    expect(readout(gqa, "SmolLM2 (GQA)")).to_have_text("360 MiB")
+    expect(readout(gqa, "every head its own")).to_have_text("1.05 GiB")
+    expect(readout(gqa, "saved by GQA")).to_have_text("67%")
+
+
+def test_measuring_streams_rows_with_a_speedup(page):
+    page.open_chapter("kv-cache")
+    demo = page.locator('.demo[data-demo="timing"]')
+    demo.get_by_role("button", name="64").click()
+    demo.get_by_role("button", name="Measure").click()
+    expect(demo.locator(".demo-status")).to_have_text("Done.", timeout=90_000)
+    expect(demo.locator("table.kv-table tr")).to_have_count(4)  # header + 16, 32, 64
+    expect(readout(demo, "speed-up from the cache")).to_have_text(re.compile(r"^\d+(\.\d)?×$"))
+    expect(readout(demo, "at tokens")).to_have_text("64")
+    expect(demo.get_by_role("button", name="Measure")).to_be_enabled()
+
+
+def test_phone_width_fits(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    pg.goto(f"{server}/chapters/kv-cache")
+    pg.wait_for_selector("body[data-demos-ready]")
+    assert pg.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    context.close()

@@ -1,0 +1,46 @@
+"""Chapter 17 in Chromium: a streamed chat reply with its stages timed, a second turn
+kept in the page, the max-tokens limit and the stop button."""
+
+import re
+
+from playwright.sync_api import expect
+
+
+def readout(demo, label):
+    return demo.locator(".readout-item", has_text=label).locator(".value")
+
+
+def test_chat_streams_a_timed_reply_and_keeps_turns(page):
+    page.open_chapter("serving")
+    demo = page.locator('.demo[data-demo="chat"]')
+    demo.get_by_label(re.compile("Max new tokens")).fill("6")
+    demo.get_by_label("Your message (Enter sends)").fill("Hello!")
+    demo.get_by_label("Your message (Enter sends)").press("Enter")
+    expect(demo.locator(".sv-msg.user")).to_have_text("Hello!")
+    expect(demo.get_by_role("button", name="Send")).to_be_enabled(timeout=60_000)
+    expect(demo.locator(".sv-msg.assistant")).to_have_count(1)
+    expect(readout(demo, "time to first token (server)")).to_have_text(re.compile(r"^\d+(\.\d+)? ms$"))
+    expect(readout(demo, "time to first token (your browser)")).to_have_text(re.compile(r"^\d+(\.\d+)? ms$"))
+    expect(readout(demo, "reply")).to_have_text(re.compile(r"^[1-6] tokens$"))
+    expect(demo.locator('tr[data-stage="Prefill"]')).to_contain_text("tokens in one pass")
+    first_prompt = int(readout(demo, "prompt").inner_text().split()[0])
+    demo.get_by_label("Your message (Enter sends)").fill("And again?")
+    demo.get_by_role("button", name="Send").click()
+    expect(demo.locator(".sv-msg.user")).to_have_count(2)
+    expect(demo.get_by_role("button", name="Send")).to_be_enabled(timeout=60_000)
+    expect(demo.locator(".sv-msg.assistant")).to_have_count(2)
+    assert int(readout(demo, "prompt").inner_text().split()[0]) > first_prompt  # the whole chat was sent again
+
+
+def test_stop_and_bad_limit(page):
+    page.open_chapter("serving")
+    demo = page.locator('.demo[data-demo="chat"]')
+    demo.get_by_label(re.compile("Max new tokens")).fill("999")
+    demo.get_by_role("button", name="Send").click()
+    expect(demo.locator(".field-error")).to_contain_text("at most 200")
+    demo.get_by_label(re.compile("Max new tokens")).fill("200")
+    demo.get_by_label("Your message (Enter sends)").fill("Tell me a very long story about a dragon.")
+    demo.get_by_role("button", name="Send").click()
+    expect(demo.locator(".sv-msg.assistant.streaming")).not_to_have_text("", timeout=60_000)
+    demo.get_by_role("button", name="Stop").click()
+    expect(demo.locator(".demo-status")).to_contain_text("Stopped by the stop button", timeout=60_000)
