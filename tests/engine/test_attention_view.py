@@ -80,3 +80,27 @@ def test_gqa_layout_and_memory_from_the_config(m):
     H, Hkv, D = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
     kv_cols = sum(lw.qkv_proj[:, H * D:].size for lw in m.model.w.layers)
     assert mem["kv_params"] == kv_cols
+
+
+@pytest.mark.slow
+def test_attention_maps_and_residuals_equal_transformers(m):
+    """A second oracle: Hugging Face transformers (its own GGUF reader, dequantizer and Llama
+    code, eager attention) gives the same attention weights and hidden states."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers import AutoModelForCausalLM
+
+    from glasslm.assets import smollm2_gguf_path
+
+    path = smollm2_gguf_path()
+    hf = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32,
+                                              attn_implementation="eager")
+    hf.eval()
+    ids = m.encode("The fisherman sat on the river bank")
+    with torch.no_grad():
+        out = hf(torch.tensor([ids]), output_attentions=True, output_hidden_states=True)
+    trace = m.trace(ids)
+    for layer in (0, 7, 16, 29):
+        np.testing.assert_allclose(trace.attentions[layer], out.attentions[layer][0].numpy(), atol=2e-4)
+    for layer in (0, 1, 15):  # hidden_states[l] = the residual entering layer l (the last one is normed by HF)
+        np.testing.assert_allclose(trace.residuals[layer], out.hidden_states[layer][0].numpy(), atol=2e-3, rtol=1e-3)
