@@ -104,8 +104,9 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 class Schedule:
     """Learning rate as a function of the step (0-based) out of `total` steps.
 
-    kind: "constant", "linear" (decay to 0 at the last step, as microgpt does)
-    or "cosine" (half a cosine down to 0). `warmup` steps ramp up linearly first.
+    kind: "constant", "linear" (lr * (1 - step/total): falls by lr/total each
+    step and would reach 0 at step `total`, one past the last; as microgpt does)
+    or "cosine" (half a cosine towards 0). `warmup` steps ramp up linearly first.
     """
 
     lr: float

@@ -93,10 +93,9 @@ class JobManager:
             for event in source(job):
                 job.events.append(event)
                 if job.stop_event.is_set():
-                    job.status = "stopped"
                     break
-            else:
-                job.status = "done"
+            # Stopped whether we broke out or the source itself returned on seeing the stop.
+            job.status = "stopped" if job.stop_event.is_set() else "done"
         except DemoError as e:
             job.status, job.error = "error", e.message
         except Exception as e:  # a bug in the engine: report it in the stream, keep serving

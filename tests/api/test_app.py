@@ -171,3 +171,18 @@ def test_concurrent_requests_are_served_while_a_job_runs(client):
     assert results == [200] * 4
     client.post(f"/api/jobs/{job.id}/stop")
     assert wait_for(lambda: job.status == "stopped")
+
+
+def test_a_source_that_returns_on_stop_is_reported_stopped():
+    def polite(job):
+        for i in range(10_000):
+            if job.stop_event.is_set():
+                return
+            time.sleep(0.001)
+            if i % 10 == 0:
+                yield {"type": "tick", "i": i}
+    jobs = JobManager()
+    job = jobs.start("a", "polite", polite)
+    time.sleep(0.05)
+    jobs.stop("a", job.id)
+    assert wait_for(lambda: job.status == "stopped")
