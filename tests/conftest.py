@@ -27,6 +27,7 @@ CHROMIUM = os.environ.get("GLASSLM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SERVER_START_S = 60
+WARM_UP_S = 300
 
 
 def pytest_collection_modifyitems(config, items):
@@ -73,6 +74,13 @@ def server():
         proc.kill()
         rest = proc.stdout.read() if proc.stdout else ""
         pytest.fail("glasslm did not start. Its output:\n" + "".join(lines) + rest)
+    # Load SmolLM2 once before any page needs it (a first load converts and
+    # caches its weights), so no browser test spends its timeout on that.
+    try:
+        urllib.request.urlopen(url + "api/weights/parameter-counts", timeout=WARM_UP_S).read()
+    except OSError as e:
+        proc.kill()
+        pytest.fail(f"glasslm started but could not load its models: {e}\n" + "".join(lines))
     # Drain the server's output in the background so it never blocks on a full pipe.
     import threading
 
