@@ -42,9 +42,18 @@ def test_theme_toggle_cycles_and_persists(page):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(251, 251, 249)"
     page.reload()
     expect(html).to_have_attribute("data-theme", "dark")
-    page.click("#theme-toggle")  # dark -> system
-    expect(html).not_to_have_attribute("data-theme", "dark")
-    assert bg_before
+    page.click("#theme-toggle")  # dark -> system (headless Chromium's system setting is light)
+    expect(html).to_have_attribute("data-theme", "light")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == bg_before
+
+
+def test_system_dark_setting_is_followed_until_the_learner_chooses(browser, server):
+    context = browser.new_context(color_scheme="dark")
+    pg = context.new_page()
+    pg.goto(server + "/")
+    expect(pg.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(pg.locator(".theme-label")).to_have_text("System")
+    context.close()
 
 
 def test_arrow_keys_move_between_chapters_but_not_inside_controls(page):

@@ -9,9 +9,10 @@ const store = {
   set(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode: keep going */ } },
 };
 
+const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
+
 function applyTheme(theme) {
-  if (theme === "system") delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  document.documentElement.dataset.theme = theme === "system" ? (systemDark.matches ? "dark" : "light") : theme;
   const button = document.getElementById("theme-toggle");
   if (button) {
     const name = theme[0].toUpperCase() + theme.slice(1);
@@ -23,6 +24,7 @@ function applyTheme(theme) {
 
 function setupTheme() {
   applyTheme(store.get("glasslm.theme", "system"));
+  systemDark.addEventListener("change", () => applyTheme(store.get("glasslm.theme", "system")));
   document.getElementById("theme-toggle")?.addEventListener("click", () => {
     const next = THEMES[(THEMES.indexOf(store.get("glasslm.theme", "system")) + 1) % THEMES.length];
     store.set("glasslm.theme", next);

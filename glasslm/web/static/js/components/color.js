@@ -41,4 +41,3 @@ export function textOn(background) {
 const listeners = new Set();
 export function onThemeChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 export function themeChanged() { listeners.forEach((fn) => fn()); }
-window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", themeChanged);
