@@ -40,6 +40,9 @@ def test_lens_and_residual_stream(page):
     res = page.locator('.demo[data-demo="residual"]')
     expect(readout(res, "width")).to_have_text("576 numbers per token", timeout=FIRST)
     expect(res.locator("svg g.cell")).to_have_count(31 * 13)
+    expect(res.locator(".tf-note").last).to_contain_text("“·is”: norm")  # the last token's path, to start
+    res.locator("svg g.cell").nth(0).click()  # top row (after the last layer), first token
+    expect(res.locator(".tf-note").last).to_contain_text("“The”: norm")
     res.locator("input").fill("word " * 60)
     expect(res.locator('[data-field="text"] .field-error')).to_contain_text("at most 48")
 

@@ -90,7 +90,10 @@ function where(el) {
     strip.update(data.tokens, query, row);
     const all = view.value === "all";
     single.hidden = all; grid.hidden = !all;
-    if (!all) big.update(square(data.maps[hd]), labels, labels);
+    if (!all) {
+      big.update(square(data.maps[hd]), labels, labels);
+      single.querySelectorAll("text.row-label").forEach((t, i) => t.classList.toggle("att-row-on", i === query));
+    }
     else {
       grid.replaceChildren(...data.maps.map((m, i) => {
         const cellBox = h("button", { type: "button", class: `att-small${i === hd ? " chosen" : ""}`, "data-head": i,

@@ -61,12 +61,24 @@ function residual(el) {
   const note = h("p", { class: "tf-note", text: "Colour: the norm of the stream, on a log scale (darker = longer vector). Hover a cell for its value." });
   f.picture.append(note, box);
   let lmax = 1;
-  const map = heatmap(box, { cell: 16, showValues: false, format: (v) => fixed(10 ** (v * lmax), 1), label: "Residual stream norm per layer (rows) and token (columns)" });
+  const pathNote = h("p", { class: "tf-note", "aria-live": "polite" });
+  f.picture.append(pathNote);
+  let data = null;
+  const map = heatmap(box, { cell: 16, showValues: false, format: (v) => fixed(10 ** (v * lmax), 1), label: "Residual stream norm per layer (rows) and token (columns)",
+    onCell: (c) => showPath(c.j) });
+  function showPath(t) {
+    const d = data, tok = visible(d.tokens[t].text), col = d.norms.map((r) => r[t]);
+    const adds = d.added.map((r) => r[t]);
+    const most = adds.indexOf(Math.max(...adds));
+    pathNote.textContent = `“${tok}”: norm ${fixed(col[0], 1)} as an embedding, ${fixed(col[Math.floor(d.layers / 2)], 1)} after layer ${Math.floor(d.layers / 2) - 1}, ` +
+      `${fixed(col[d.layers], 1)} after layer ${d.layers - 1}; the biggest addition (${fixed(adds[most], 1)}) comes from layer ${most}.`;
+  }
   const nextSignal = latest();
   async function load() {
     const signal = nextSignal();
     const d = await f.run(() => postJSON(`${API}/residual`, { text: text.value }, { signal }), { progress: "Running SmolLM2…" });
     if (!d) return;
+    data = d;
     const all = d.norms.flat();
     lmax = Math.log10(Math.max(...all));
     const rows = d.norms.map((r) => r.map((v) => Math.log10(Math.max(v, 1)) / lmax)).reverse();
@@ -79,6 +91,7 @@ function residual(el) {
     d.norms.forEach((r, l) => r.forEach((v, t) => { if (v > big[0]) big = [v, l, t]; }));
     const addedMean = d.added.map((r) => r.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, r.length - 1));
     const most = addedMean.indexOf(Math.max(...addedMean));
+    showPath(d.tokens.length - 1);
     f.setReadout([
       { label: "width", value: `${d.width} numbers per token` },
       { label: "largest", value: `${fixed(big[0], 0)} (“${visible(d.tokens[big[2]].text)}”, ${big[1] === 0 ? "embedding" : `after layer ${big[1] - 1}`})` },
