@@ -189,7 +189,7 @@ function names(el) {
   }
   function ready(d) {
     info = d;
-    f.setStatus(`A tiny GPT trained on ${count(d.steps)} names${d.train_seconds ? ` in ${fixed(d.train_seconds, 1)} s` : ""}, ready.`);
+    f.setStatus(`Ready: a tiny GPT trained for ${count(d.steps)} steps of one name each${d.train_seconds ? `, in ${fixed(d.train_seconds, 1)} s on this machine` : ""}.`);
     buttons.set(false);
     reset();
   }

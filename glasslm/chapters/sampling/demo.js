@@ -5,7 +5,6 @@
 import { postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
-import { barChart } from "/static/js/components/barchart.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
@@ -25,6 +24,10 @@ function describe(s) {
 }
 const STAGE_NAMES = { model: "the model (T = 1)", temperature: "after temperature", "top-k": "after top-k",
   "top-p": "after top-p", "min-p": "after min-p" };
+
+function bar(cls, share, label) {
+  return h("span", { class: "sp-track" }, h("span", { class: `sp-bar ${cls}`, style: `width:${(100 * Math.min(1, share)).toFixed(2)}%`, title: label }));
+}
 
 function filters(el) {
   const f = demoFrame(el, { title: "Reshape SmolLM2's next-token distribution",
@@ -48,12 +51,9 @@ function filters(el) {
 
   const stripBox = h("div", { class: "sp-strip" });
   const strip = tokenStrip(stripBox, { label: "Your prompt as tokens" });
-  const beforeBox = h("div", {}, h("h4", { text: "The model's own distribution" }));
-  const afterBox = h("div", {}, h("h4", { text: "What sampling draws from" }));
+  const rowsBox = h("div", { class: "sp-hist", role: "table", "aria-label": "the model's probabilities and those after your settings" });
   const table = h("table", { class: "terms num sp-stages" });
-  f.picture.append(stripBox, h("div", { class: "sp-pair" }, beforeBox, afterBox), table);
-  const before = barChart(beforeBox, { label: "the model's probabilities", max: 1 });
-  const after = barChart(afterBox, { label: "probabilities after your settings", max: 1 });
+  f.picture.append(stripBox, rowsBox, table);
   const signal = latest();
 
   async function update() {
@@ -62,10 +62,17 @@ function filters(el) {
     if (!d) return;
     setSettings({ text: body.text, temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, min_p: body.min_p });
     strip.update(d.tokens.map((t) => ({ text: t.text, id: t.id })));
-    before.update(d.candidates.map((c) => ({ label: visible(c.text), value: c.before })));
-    after.update(d.candidates.map((c) => ({ label: visible(c.text), value: c.after, note: c.after === 0 ? "cut" : "" })));
+    const top = Math.max(...d.candidates.map((c) => Math.max(c.before, c.after)), 1e-12);
+    rowsBox.replaceChildren(
+      h("div", { class: "sp-legend" }, h("span", { class: "sp-key expected" }), " the model's own  ",
+        h("span", { class: "sp-key drawn" }), " what sampling draws from"),
+      ...d.candidates.map((c) => h("div", { class: `sp-row${c.after === 0 ? " sp-cut" : ""}`, role: "row" },
+        h("span", { class: "mono sp-name", role: "cell", text: visible(c.text), title: `id ${c.id}, logit ${fixed(c.logit, 2)}` }),
+        h("span", { class: "sp-bars", role: "cell" }, bar("expected", c.before / top, `model ${pct(c.before)}`),
+          bar("drawn", c.after / top, `after ${pct(c.after)}`)),
+        h("span", { class: "num sp-count", role: "cell", text: `${pct(c.before)} → ${c.after === 0 ? "cut" : pct(c.after)}` }))));
     table.replaceChildren(
-      h("tr", {}, h("th", { text: "stage" }), h("th", { text: "tokens left" }), h("th", { text: "their share of the model's mass" }),
+      h("tr", {}, h("th", { text: "stage" }), h("th", { text: "tokens left" }), h("th", { text: "model mass kept" }),
         h("th", { text: "entropy" })),
       ...d.stages.map((s) => h("tr", { "data-stage": s.name }, h("td", { text: STAGE_NAMES[s.name] }), h("td", { text: count(s.survivors) }),
         h("td", { text: pct(s.kept_mass) }), h("td", { text: `${fixed(s.entropy_bits, 2)} bits` }))));
@@ -96,9 +103,6 @@ function draws(el) {
   showUsing();
   bus.addEventListener("change", showUsing);
 
-  function bar(cls, share, label) {
-    return h("span", { class: "sp-track" }, h("span", { class: `sp-bar ${cls}`, style: `width:${(100 * Math.min(1, share)).toFixed(2)}%`, title: label }));
-  }
   async function run() {
     const body = { ...settings, n: Number(n.value), seed: seed.value, show: 10 };
     const d = await f.run(() => postJSON(`${API}/draws`, body), { progress: "Drawing…" });
