@@ -17,7 +17,8 @@ stream, a CLI or a test can consume it:
     {"type": "tokenized", "prompt_tokens", "seconds"}
     {"type": "prefill", "tokens", "seconds"}
     {"type": "token", "index", "id", "text", "logprob", "decode_s", "sample_s",
-                      "detokenize_s", "elapsed_s"}
+                      "detokenize_s", "elapsed_s"}   decode_s: the pass that produced this
+                      token's distribution (None for the first: the prefill did)
     {"type": "done", "reason": "stop-token" | "max-tokens" | "stopped", "summary": {...}}
 
 Time to first token (TTFT) = tokenize + prefill + the first sample; tokens
@@ -76,7 +77,7 @@ def traced_reply(
     yield {"type": "prefill", "tokens": len(ids), "seconds": prefill_s, "cache_bytes": int(cache.used_bytes)}
 
     decode_total = sample_total = detok_total = 0.0
-    passes = 0  # decode passes (each turns one new token into the next token's logits)
+    passes = 0  # decode passes (each turns the newest token into the next token's logits)
     first_token_at = None
     reply: list[int] = []
     reason = "max-tokens"
@@ -84,6 +85,13 @@ def traced_reply(
         if should_stop():
             reason = "stopped"
             break
+        decode_s = None  # the first token's distribution came from the prefill
+        if reply:
+            t0 = time.perf_counter()
+            logits = model.forward([reply[-1]], cache, last_only=True)[-1]  # (V,) one step over the cache
+            decode_s = time.perf_counter() - t0
+            decode_total += decode_s
+            passes += 1
         t0 = time.perf_counter()
         token, probs = sampling.sample(logits, rng, temperature, 0, top_p, 0.0)
         sample_s = time.perf_counter() - t0
@@ -99,16 +107,10 @@ def traced_reply(
         now = time.perf_counter()
         if first_token_at is None:
             first_token_at = now - start
-        event = {"type": "token", "index": index, "id": int(token), "text": piece,
-                 "logprob": float(np.log(probs[token])), "sample_s": sample_s, "detokenize_s": detok_s,
-                 "decode_s": None, "elapsed_s": now - start}
-        if index + 1 < max_tokens:
-            t0 = time.perf_counter()
-            logits = model.forward([token], cache, last_only=True)[-1]  # (V,) one step over the cache
-            event["decode_s"] = time.perf_counter() - t0
-            decode_total += event["decode_s"]
-            passes += 1
-        yield event
+        # Sent at once: the next token's pass runs only after this one is on its way.
+        yield {"type": "token", "index": index, "id": int(token), "text": piece,
+               "logprob": float(np.log(probs[token])), "decode_s": decode_s, "sample_s": sample_s,
+               "detokenize_s": detok_s, "elapsed_s": now - start}
     total = time.perf_counter() - start
     n = len(reply)
     yield {"type": "done", "reason": reason, "summary": {

@@ -23,6 +23,11 @@ def test_chat_streams_a_timed_reply_and_keeps_turns(page):
     expect(readout(demo, "time to first token (your browser)")).to_have_text(re.compile(r"^\d+(\.\d+)? ms$"))
     expect(readout(demo, "reply")).to_have_text(re.compile(r"^[1-6] tokens$"))
     expect(demo.locator('tr[data-stage="Prefill"]')).to_contain_text("tokens in one pass")
+    journey = page.locator('.demo[data-demo="journey"]')
+    replied = readout(demo, "reply").inner_text().split()[0]
+    expect(readout(journey, "tokens arrived")).to_have_text(replied)
+    expect(journey.locator("line.arrive")).to_have_count(int(replied))
+    expect(readout(journey, "request status")).to_have_text("done")
     first_prompt = int(readout(demo, "prompt").inner_text().split()[0])
     demo.get_by_label("Your message (Enter sends)").fill("And again?")
     demo.get_by_role("button", name="Send").click()

@@ -24,8 +24,11 @@ def test_same_tokens_as_generate(m):
     assert events[0]["ids"] == m.chat_ids(CHAT) and s["prompt_tokens"] == len(events[0]["ids"])
     assert s["reply_ids"] == expected and s["reply_text"] == m.decode(expected)
     assert "".join(t["text"] for t in tokens) == s["reply_text"]
-    assert s["decode_s"] == pytest.approx(sum(t["decode_s"] or 0 for t in tokens))
-    assert s["decode_passes"] == sum(t["decode_s"] is not None for t in tokens)
+    assert tokens[0]["decode_s"] is None and all(t["decode_s"] > 0 for t in tokens[1:])
+    extra = 1 if events[-1]["reason"] == "stop-token" else 0  # the pass whose logits chose the stop token
+    assert s["decode_passes"] == len(tokens) - 1 + extra
+    shown = sum(t["decode_s"] or 0 for t in tokens)
+    assert s["decode_s"] == pytest.approx(shown) if not extra else s["decode_s"] > shown
     assert s["time_to_first_token_s"] == tokens[0]["elapsed_s"]
     assert s["tokenize_s"] + s["prefill_s"] <= s["time_to_first_token_s"] <= s["total_s"]
     assert s["cache_bytes"] == 2 * 30 * 3 * 64 * (s["prompt_tokens"] + s["decode_passes"]) * 4

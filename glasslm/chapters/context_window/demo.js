@@ -149,7 +149,7 @@ function needle(el) {
   stopBtn.disabled = true;
   f.add(maxLen.el, depths.el, buttonRow(run, stopBtn));
   const about = h("p", { class: "cw-note" });
-  const gridBox = h("div", { class: "cw-scroll" });
+  const gridBox = h("div", { class: "cw-scroll cw-grid" });
   f.picture.append(about, gridBox);
   const grid = heatmap(gridBox, { format: (v) => pct(v, 0), cell: 44, label: "probability of the right answer" });
   let stream = null, cells = [], base = {}, plan = null;

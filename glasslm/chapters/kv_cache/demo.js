@@ -6,9 +6,17 @@ import { demoFrame, h } from "/static/js/components/demo.js";
 import { segmented, select, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
-import { fixed, count, bytes, pct, compact } from "/static/js/components/format.js";
+import { fixed, count, pct, compact } from "/static/js/components/format.js";
 
 const API = "/api/kv-cache";
+// Bytes in binary units; from 100 of a unit upward without decimals (no "1.01e+3 GiB").
+function bytes(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "–";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n >= 100 ? n.toFixed(0) : n.toPrecision(3)} ${units[i]}`;
+}
 const msText = (s) => (s === null || s === undefined ? "–" : `${fixed(1000 * s, s < 0.01 ? 2 : 1)} ms`);
 
 function timing(el) {
@@ -76,7 +84,7 @@ function timing(el) {
 function memory(el) {
   const f = demoFrame(el, { title: "KV-cache memory from its formula", stacked: true,
     sources: ["glasslm.engine.kv_cache:kv_cache_bytes", "glasslm.engine.kv_cache_timing:memory_rows",
-      "glasslm.engine.kv_cache:KVCache.nbytes"] });
+      "glasslm.engine.kv_cache:KVCache"] });
   const dtype = segmented({ label: "Numbers stored as", field: "dtype", value: "float16",
     options: [["float32", "float32 (4 B)"], ["float16", "float16 (2 B)"], ["int8", "int8 (1 B)"]], onchange: () => update() });
   const context = select({ label: "Context (tokens)", field: "context", value: "", onchange: () => update(),

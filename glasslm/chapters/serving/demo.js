@@ -82,11 +82,16 @@ async function chat(el) {
     setBusy(true);
     chart.clear();
     const trace = { tokens: [], transit: [], tokenized: null, prefill: null, summary: null, browserTTFT: null };
+    const journey = { events: [], arrivals: [], status: "running" };
+    const publish = () => document.dispatchEvent(new CustomEvent("sv-journey", { detail: journey }));
     let reply = "";
     f.setStatus("Prefilling the prompt…");
     stream = streamJob(d.job, {
       onEvent: (e) => {
         const arrived = (performance.now() - t0) / 1000;
+        journey.events.push(e);
+        journey.arrivals.push(arrived);
+        publish();
         if (e.type === "tokenized") trace.tokenized = e;
         else if (e.type === "prefill") { trace.prefill = e; f.setStatus("Decoding…"); }
         else if (e.type === "token") {
@@ -103,6 +108,8 @@ async function chat(el) {
       },
       onEnd: (end) => {
         setBusy(false);
+        journey.status = end.status;
+        publish();
         bubble.classList.remove("streaming");
         if (end.status === "error") { f.setError(end.error, "messages"); messages.pop(); drawLog(); return; }
         messages = [...messages, { role: "assistant", content: reply }];
@@ -132,4 +139,61 @@ async function chat(el) {
   }
 }
 
-export const demos = { chat };
+// The last request drawn on one time axis: what the server did (top lane) and
+// when each piece of text reached this page (bottom lane, the browser's clock,
+// counted from the moment it sent the request).
+function journey(el) {
+  const f = demoFrame(el, { title: "The last request's journey, on one time axis", stacked: true,
+    sources: ["glasslm.engine.serving_trace:traced_reply", "glasslm.engine.llama:Llama.prefill", "glasslm.engine.llama:Llama.forward"] });
+  const box = h("div", { class: "sv-journey" });
+  const legend = h("p", { class: "sv-what", text: "Send a message in the chat above: its journey appears here." });
+  f.picture.append(legend, box);
+  const d3 = window.d3;
+  const W = 640, H = 150, M = { left: 92, right: 12, top: 10, bottom: 34 };
+  const svg = d3.select(box).append("svg").attr("class", "chart").attr("viewBox", `0 0 ${W} ${H}`)
+    .attr("role", "img").attr("aria-label", "timeline of the last request");
+  const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
+  const iw = W - M.left - M.right, lane = 40;
+  const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${2 * lane + 14})`);
+  g.append("text").attr("x", iw / 2).attr("y", 2 * lane + 44).attr("text-anchor", "middle").text("milliseconds since the request was sent");
+  [["server", 0], ["your browser", lane]].forEach(([name, y]) =>
+    g.append("text").attr("x", -8).attr("y", y + 22).attr("text-anchor", "end").text(name));
+  const marks = g.append("g");
+
+  function draw(j) {
+    const ev = j.events;
+    const at = (type) => ev.find((e) => e.type === type);
+    const tok = at("tokenized"), pre = at("prefill"), done = at("done");
+    const tokens = ev.filter((e) => e.type === "token");
+    const arrivals = ev.map((e, i) => [e, j.arrivals[i]]).filter(([e]) => e.type === "token").map(([, a]) => a);
+    const end = Math.max(0.001, ...ev.map((e) => e.t || 0), ...arrivals);
+    const x = d3.scaleLinear().domain([0, 1000 * end]).range([0, iw]);
+    gx.call(d3.axisBottom(x).ticks(6));
+    const bars = [];
+    if (tok) bars.push({ name: "tokenize", a: tok.t - tok.seconds, b: tok.t, cls: "s3" });
+    if (pre) bars.push({ name: "prefill", a: pre.t - pre.seconds, b: pre.t, cls: "s1" });
+    tokens.forEach((e) => { if (e.decode_s !== null) bars.push({ name: `decode step for token ${e.index + 1}`, a: e.t - e.decode_s, b: e.t, cls: e.index % 2 ? "s2" : "s5" }); });
+    const rects = marks.selectAll("rect").data(bars).join("rect")
+      .attr("x", (d) => x(1000 * Math.max(0, d.a))).attr("width", (d) => Math.max(1, x(1000 * d.b) - x(1000 * Math.max(0, d.a))))
+      .attr("y", 8).attr("height", 24).attr("fill", (d) => `var(--${d.cls})`);
+    rects.selectAll("title").data((d) => [d]).join("title").text((d) => `${d.name}: ${msText(d.b - d.a)}`);
+    marks.selectAll("line.arrive").data(arrivals).join("line").attr("class", "arrive")
+      .attr("x1", (a) => x(1000 * a)).attr("x2", (a) => x(1000 * a)).attr("y1", lane + 8).attr("y2", lane + 32)
+      .attr("stroke", "var(--accent)").attr("stroke-width", 1.5);
+    legend.textContent = "Top: tokenize (green), prefill (blue), then one decode step per token (alternating colours). "
+      + "Bottom: each token's text arriving in this page.";
+    const firstArrival = arrivals.length ? arrivals[0] : null;
+    f.setReadout([
+      { label: "request status", value: j.status },
+      { label: "prefill", value: pre ? msText(pre.seconds) : "–" },
+      { label: "first text on screen", value: msText(firstArrival) },
+      { label: "tokens arrived", value: count(arrivals.length) },
+      { label: "last text on screen", value: arrivals.length ? msText(arrivals[arrivals.length - 1]) : "–" },
+    ]);
+    f.hood({ events: ev.map((e) => (e.type === "tokenized" ? { ...e, ids: `(${e.ids.length} ids)` } : e)), browser_arrivals_s: j.arrivals,
+      summary: done ? done.summary : null });
+  }
+  document.addEventListener("sv-journey", (e) => draw(e.detail));
+}
+
+export const demos = { chat, journey };
