@@ -29,7 +29,7 @@ def stages(config: LlamaConfig, T: int) -> list[dict]:
     block = [
         ("input_layernorm", "RMSNorm: divide each token's vector by its root mean square, times a learned gain",
          [T, C], C),
-        ("q_proj", "queries: one 64-number question per head", [T, H, D], C * H * D),
+        ("q_proj", f"queries: one {D}-number question per head, rotated by RoPE", [T, H, D], C * H * D),
         ("k_proj", "keys (shared by groups of query heads), rotated by RoPE", [T, Hkv, D], C * Hkv * D),
         ("v_proj", "values (shared like the keys)", [T, Hkv, D], C * Hkv * D),
         ("attention", "softmax(q·k/√d + causal mask) per head", [H, T, T], 0),

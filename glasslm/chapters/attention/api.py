@@ -16,7 +16,6 @@ texts, so moving a slider does not run the model again).
 
 from __future__ import annotations
 
-import functools
 import re
 
 import numpy as np
@@ -27,6 +26,7 @@ from glasslm.engine import attention_view as av
 from glasslm.engine.kv_cache import kv_cache_bytes
 from glasslm.engine.model_facts import PUBLISHED
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.trace_cache import TraceCache
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -41,10 +41,8 @@ def piece(m, token_id: int) -> str:
     return m.token_bytes(token_id).decode("utf-8", errors="replace")
 
 
-@functools.lru_cache(maxsize=TRACES_KEPT)
-def _trace(ids: tuple[int, ...]):
-    """SmolLM2's trace (attention of every head, residual stream) for these tokens."""
-    return load_smollm2().trace(list(ids), attention=True, residual=True)
+# SmolLM2's traces (attention of every head, residual stream) of the last few texts
+TRACES = TraceCache(load_smollm2, size=TRACES_KEPT, attention=True, residual=True)
 
 
 def _encode(m, text: str, field: str = "text") -> list[int]:
@@ -86,7 +84,7 @@ def maps(req: MapsRequest):
     m = load_smollm2()
     _check_layer_head(m, req.layer)
     ids = _encode(m, req.text)
-    att = _trace(tuple(ids)).attentions[req.layer]  # (H, T, T)
+    att = TRACES.get(ids).attentions[req.layer]  # (H, T, T)
     cfg = m.config
     return {"tokens": _tokens(m, ids), "layer": req.layer, "layers": cfg.n_layers, "heads": cfg.n_heads,
             "kv_head_of": [h // cfg.group_size for h in range(cfg.n_heads)],
@@ -108,7 +106,7 @@ def steps(req: StepsRequest):
     query = len(ids) - 1 if req.token == -1 else req.token
     if query >= len(ids):
         raise DemoError(f"“token” must be a token of the text, from 0 to {len(ids) - 1}; you gave {query}.", "token")
-    trace = _trace(tuple(ids))
+    trace = TRACES.get(ids)
     s = av.head_steps(m, trace.residuals[req.layer], req.layer, req.head, query)
     forward_row = trace.attentions[req.layer][req.head, query, : query + 1]  # what the model itself computed
     fin = lambda a: [None if not np.isfinite(x) else round(float(x), 5) for x in a]  # noqa: E731
@@ -164,7 +162,7 @@ def compare(req: CompareRequest):
                             "sentences")
         ids = _encode(m, sentence, "sentences")
         at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
-        att = np.stack(_trace(tuple(ids)).attentions)[:, :, at, : at + 1]  # (L, H, at+1): the word's rows
+        att = np.stack(TRACES.get(ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): the word's rows
         others = att.copy()
         others[:, :, 0] = 0  # the first token soaks up attention in most heads (an "attention sink")
         others[:, :, at] = 0  # and itself

@@ -229,6 +229,7 @@ function qkvSteps(el) {
       { progress: "Running SmolLM2…" });
     if (!d) return;
     query = d.query;
+    s1.querySelector("h4").textContent = `1. the query of the chosen token and every token's key (${d.head_dim} numbers each, after RoPE)`;
     const labels = d.tokens.map((t) => visible(t.text));
     strip.update(d.tokens, d.query, d.weights);
     drawQ([d.q], [`q  “${labels[d.query]}”`]);

@@ -12,8 +12,6 @@ Endpoints:
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -22,6 +20,7 @@ from glasslm.engine import anatomy
 from glasslm.engine.logit_lens import logit_lens, residual_norms
 from glasslm.engine.model_facts import PUBLISHED
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.trace_cache import TraceCache
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -37,9 +36,8 @@ def piece(m, token_id: int) -> str:
     return m.token_bytes(token_id).decode("utf-8", errors="replace")
 
 
-@functools.lru_cache(maxsize=TRACES_KEPT)
-def _residuals(ids: tuple[int, ...]) -> list[np.ndarray]:
-    return load_smollm2().trace(list(ids), attention=False, residual=True).residuals
+# SmolLM2's traces (residual stream after every layer, final logits) of the last few texts
+TRACES = TraceCache(load_smollm2, size=TRACES_KEPT, attention=False, residual=True)
 
 
 def _encode(m, text: str, limit: int) -> list[int]:
@@ -76,7 +74,7 @@ class TextRequest(BaseModel):
 def residual(req: TextRequest):
     m = load_smollm2()
     ids = _encode(m, req.text, MAX_TOKENS)
-    res = _residuals(tuple(ids))
+    res = TRACES.get(ids).residuals
     norms = residual_norms(res)  # (L+1, T)
     x = np.stack(res).astype(np.float64)
     added = np.sqrt(((x[1:] - x[:-1]) ** 2).sum(axis=-1))  # (L, T) size of what each block added
@@ -93,9 +91,10 @@ class LensRequest(BaseModel):
 def lens(req: LensRequest):
     m = load_smollm2()
     ids = _encode(m, req.text, MAX_LENS_TOKENS)
-    res = _residuals(tuple(ids))
+    trace = TRACES.get(ids)
+    res = trace.residuals
     ln = logit_lens(m, res, k=req.k)
-    final = m.next_logits(ids)  # the model's real prediction after the whole text, computed separately
+    final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)
     rows = [[{"ids": ln.top_ids[l, t].tolist(), "tokens": [piece(m, i) for i in ln.top_ids[l, t]],
               "probs": ln.top_probs[l, t].round(5).tolist(), "entropy": round(float(ln.entropy[l, t]), 4)}
              for t in range(len(ids))] for l in range(len(res))]
