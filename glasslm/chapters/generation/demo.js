@@ -118,7 +118,7 @@ function smollm2(el) {
       buttons.set(false);
     }
   }
-  return restart();
+  restart(); // not awaited: loading SmolLM2 must not hold up the page
 }
 
 function names(el) {
@@ -206,7 +206,7 @@ function names(el) {
       onEnd: (end) => { if (end.status === "error") f.setError(end.error); },
     });
   }
-  return prepare();
+  prepare(); // not awaited: training streams its progress into the status line
 }
 
 export const demos = { smollm2, names };

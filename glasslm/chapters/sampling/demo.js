@@ -85,7 +85,7 @@ function filters(el) {
     ]);
     f.hood(d);
   }
-  return update();
+  update(); // not awaited: the page is ready at once, the model answers when it can
 }
 
 function draws(el) {
