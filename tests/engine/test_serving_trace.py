@@ -34,14 +34,19 @@ def test_same_tokens_as_generate(m):
     assert s["cache_bytes"] == 2 * 30 * 3 * 64 * (s["prompt_tokens"] + s["decode_passes"]) * 4
 
 
-def test_greedy_reply_ends_at_the_stop_token(m):
-    events = list(traced_reply(m, [{"role": "user", "content": "Say just: OK"}], max_tokens=12, temperature=0))
-    done = events[-1]
-    assert done["reason"] in ("stop-token", "max-tokens")
-    greedy = [e.token_id for e in m.generate(m.chat_ids([{"role": "user", "content": "Say just: OK"}]),
-                                               max_tokens=12, temperature=0)]
-    assert done["summary"]["reply_ids"] == greedy
-    assert (done["reason"] == "stop-token") == (len(greedy) < 12)
+def test_greedy_reply_is_the_argmax_at_every_step(m):
+    chat = [{"role": "user", "content": "Say just: OK"}]
+    done = list(traced_reply(m, chat, max_tokens=8, temperature=0))[-1]
+    reply = done["summary"]["reply_ids"]
+    assert done["reason"] in ("stop-token", "max-tokens") and (done["reason"] == "max-tokens") == (len(reply) == 8)
+    # One pass over prompt + reply (no cache, no decode loop): each reply token is the argmax
+    # of the position before it, and after a stop-token ending the next argmax is a stop token.
+    prompt = m.chat_ids(chat)
+    logits = m.logits(prompt + reply)  # (T, V)
+    picks = logits[len(prompt) - 1 :].argmax(axis=-1)
+    assert list(picks[: len(reply)]) == reply
+    if done["reason"] == "stop-token":
+        assert int(picks[len(reply)]) in m.stop_ids
 
 
 def test_should_stop_ends_the_reply(m):

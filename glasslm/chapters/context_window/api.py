@@ -96,7 +96,7 @@ def answer(req: FitRequest):
     f = fit(m, req)
     ids = f["kept_ids"]
     reply = [e.token_id for e in m.generate(ids, max_tokens=MAX_ANSWER_TOKENS, temperature=0)]
-    return {"seen_tokens": len(ids), "reply": m.decode(reply), "reply_tokens": len(reply),
+    return {"seen_tokens": len(ids), "reply": m.decode(reply), "reply_tokens": len(reply), "reply_ids": reply,
             "max_tokens": MAX_ANSWER_TOKENS}
 
 
