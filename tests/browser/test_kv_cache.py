@@ -4,6 +4,7 @@ GQA bars follow the table; phone width."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 
@@ -27,6 +28,7 @@ def test_memory_table_and_gqa_follow_the_controls(page):
     expect(readout(gqa, "saved by GQA")).to_have_text("67%")
 
 
+@pytest.mark.slow
 def test_measuring_streams_rows_with_a_speedup(page):
     page.open_chapter("kv-cache")
     demo = page.locator('.demo[data-demo="timing"]')
