@@ -31,11 +31,9 @@ function parse(text) {
   return out;
 }
 
-async function windowDemo(el) {
+function windowDemo(el) {
   const f = demoFrame(el, { title: "What a small window keeps", stacked: true,
     sources: ["glasslm.engine.context_window:fit_conversation", "glasslm.engine.context_window:message_spans"] });
-  const cfg = await f.run(() => getJSON(`${API}/config`));
-  if (!cfg) return;
   const conv = textInput({ label: "Conversation (one “role: text” per line)", field: "messages", multiline: true, rows: 7,
     value: CONVERSATION, oninput: debounce(() => update(), 300) });
   const win = slider({ label: "Window (tokens)", field: "window", min: 16, max: 512, step: 8, value: 120,
@@ -43,8 +41,8 @@ async function windowDemo(el) {
   const policy = segmented({ label: "When it does not fit, drop", field: "policy", value: "turns",
     options: [["turns", "oldest whole turns"], ["tokens", "all but the last tokens"]], onchange: () => update() });
   const ask = button("Ask the model (it sees only the window)", () => answer(), { primary: true });
-  f.add(h("p", { class: "cw-note", text: `SmolLM2's own context: ${count(cfg.context_length)} tokens (${cfg.source}).` }),
-    conv.el, win.el, policy.el, buttonRow(ask));
+  const own = h("p", { class: "cw-note", text: "SmolLM2's own context: (loading the model…)" });
+  f.add(own, conv.el, win.el, policy.el, buttonRow(ask));
   const msgs = h("div", { class: "cw-msgs" });
   const stripBox = h("div", { class: "cw-strip" });
   const reply = h("div", { class: "cw-reply", "aria-live": "polite", text: "(ask the model to see its reply)" });
@@ -79,7 +77,10 @@ async function windowDemo(el) {
     f.setStatus(`The model saw ${count(d.seen_tokens)} tokens and wrote ${count(d.reply_tokens)} (greedy, at most ${d.max_tokens}).`);
     f.hood(d, ["glasslm.engine.context_window:fit_conversation", "glasslm.engine.smollm2:SmolLM2.generate"]);
   }
-  return update();
+  // Not awaited: loading SmolLM2 must not hold up the page.
+  f.run(() => getJSON(`${API}/config`)).then((cfg) => {
+    if (cfg) own.textContent = `SmolLM2's own context: ${count(cfg.context_length)} tokens (${cfg.source}).`;
+  }).then(() => update());
 }
 
 function cost(el) {

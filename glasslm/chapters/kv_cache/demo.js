@@ -120,7 +120,7 @@ function memory(el) {
     f.hood(d);
     document.dispatchEvent(new CustomEvent("kv-memory", { detail: d }));
   }
-  return update();
+  update(); // not awaited: loading SmolLM2 must not hold up the page
 }
 
 function gqa(el) {
@@ -143,7 +143,7 @@ function gqa(el) {
     f.hood(d.variants);
   };
   document.addEventListener("kv-memory", (e) => draw(e.detail));
-  return f.run(() => getJSON(`${API}/memory`)).then((d) => { if (d) draw(d); });
+  f.run(() => getJSON(`${API}/memory`)).then((d) => { if (d) draw(d); }); // not awaited, as above
 }
 
 export const demos = { timing, memory, gqa };
