@@ -10,8 +10,8 @@ chapter wants each turn of the loop on its own, so that a learner can press
   it is taken alone or inside a run, and whether it is an end token;
 - `tiny_gpt_next_logits`: the tiny GPT's logits for the character after a
   context (cropped to its last block_size characters, as gpt.sample does);
-- `continuations`: several continuations of one prompt (greedy and seeded
-  samples) that share one prefill: the KV cache is cut back to the prompt
+- `continuation_steps` / `continuations`: several continuations of one prompt
+  (greedy and seeded samples), streamed token by token, that share one prefill: the KV cache is cut back to the prompt
   (KVCache.truncate) before each, so the prompt is read once, not once per
   continuation. Each equals SmolLM2.generate with the same seed;
 - `ContextCache`: next-token logits for a growing context, reusing the KV
@@ -73,8 +73,10 @@ def tiny_gpt_next_logits(model: TinyGPT, ids) -> np.ndarray:
     return logits.data[-1].astype(np.float64)  # (V,)
 
 
-def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> list[list[int]]:
-    """Token ids continuing `ids` with SmolLM2 `m`, one list per seed (None = greedy, temperature 0).
+def continuation_steps(m, ids, max_tokens: int, seeds, stop_ids=None, **settings):
+    """Yield (run, token id) as each token of each continuation is chosen, and (run, None) when
+    a continuation is over. One run per seed (None = greedy, temperature 0); the prompt is
+    read once and every run starts from its KV cache.
 
     settings are sampling.sample's (temperature, top_k, top_p, min_p) and apply to
     every seed that is not None. A continuation stops before a stop token.
@@ -86,20 +88,27 @@ def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> 
     model = m.model
     cache = model.new_cache(len(ids) + max_tokens)
     first = model.prefill(ids, cache, last_only=True)[-1]  # (V,) read the prompt once
-    out = []
-    for seed in seeds:
+    for run, seed in enumerate(seeds):
         cache.truncate(len(ids))  # forget the previous continuation, keep the prompt
         rng = np.random.default_rng(seed)
         kw = dict(temperature=0.0) if seed is None else settings
-        logits, tokens = first, []
-        for _ in range(max_tokens):
+        logits = first
+        for n in range(max_tokens):
             token, _ = sampling.sample(logits, rng, **kw)
             if token in stop:
                 break
-            tokens.append(token)
-            if len(tokens) < max_tokens:
+            yield run, token
+            if n + 1 < max_tokens:
                 logits = model.forward([token], cache, last_only=True)[-1]  # (V,)
-        out.append(tokens)
+        yield run, None
+
+
+def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> list[list[int]]:
+    """Token ids continuing `ids`, one list per seed: continuation_steps collected."""
+    out: list[list[int]] = [[] for _ in seeds]
+    for run, token in continuation_steps(m, ids, max_tokens, seeds, stop_ids, **settings):
+        if token is not None:
+            out[run].append(token)
     return out
 
 

@@ -1,6 +1,7 @@
 """Chapter 14's endpoints: each sampling rule re-implemented here in numpy, draws against
 their probabilities (chi-square, fixed seed), continuations against SmolLM2.generate."""
 
+import json
 import math
 
 import numpy as np
@@ -117,10 +118,28 @@ def test_draws_follow_the_filtered_distribution(client, truth):
     assert greedy["rows"][0]["count"] == 50 and greedy["distinct_drawn"] == 1
 
 
-def test_continuations_equal_smollm2_generate(client):
+def job_events(client, job):
+    out = []
+    with client.stream("GET", f"/api/jobs/{job}/events") as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                out.append(json.loads(line[5:]))
+                if out[-1]["type"] == "end":
+                    break
+    return out
+
+
+def test_continuations_stream_and_equal_smollm2_generate(client):
     m = load_smollm2()
     body = {"text": "The capital of France is", "temperature": 1.0, "top_p": 0.95, "max_tokens": 4, "samples": 2, "seed": 3}
-    d = client.post(f"{API}/continuations", json=body).json()
+    r = client.post(f"{API}/continuations", json=body).json()
+    assert r["runs"] == 3
+    evs = job_events(client, r["job"])
+    assert evs[0]["type"] == "start" and evs[-2]["type"] == "done" and evs[-1] == {"type": "end", "status": "done", "error": None}
+    d = evs[-2]
+    streamed = [[e["token"]["id"] for e in evs if e["type"] == "token" and e["run"] == i] for i in range(3)]
+    assert streamed == [[t["id"] for t in c["tokens"]] for c in [d["greedy"], *d["sampled"]]]  # the stream is the result
+    assert [e["run"] for e in evs if e["type"] == "run_end"] == [0, 1, 2]
     ids = m.encode(body["text"])
     greedy = [e.token_id for e in m.generate(ids, max_tokens=4, temperature=0)]
     assert [t["id"] for t in d["greedy"]["tokens"]] == greedy and d["greedy"]["text"].startswith(" Paris")

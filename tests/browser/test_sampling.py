@@ -65,6 +65,8 @@ def test_greedy_and_sampled_continuations(page):
     demo.locator('[data-field="max_tokens"] input[type=range]').fill("3")
     demo.locator('[data-field="samples"] input[type=range]').fill("2")
     demo.get_by_role("button", name="Generate").click()
-    expect(demo.locator(".sp-cont")).to_have_count(3, timeout=120_000)
+    expect(demo.locator(".sp-cont")).to_have_count(3, timeout=SMOL)  # greedy + 2 samples, filled as tokens stream in
     expect(demo.locator(".sp-cont").first).to_contain_text("Greedy")
-    expect(readout(demo, "tokens written")).to_have_text(re.compile(r"^\d"))
+    expect(demo.locator(".sp-cont").first.locator(".token").first).to_be_visible(timeout=SMOL)
+    expect(readout(demo, "tokens written")).to_have_text(re.compile(r"^\d"), timeout=2 * SMOL)
+    expect(demo.get_by_role("button", name="Generate")).to_be_enabled()

@@ -8,7 +8,8 @@ Endpoints:
 - POST /draws: many seeded draws from the filtered distribution, counted per
   token beside the expected counts, with a chi-square statistic;
 - POST /continuations: a few tokens of greedy continuation beside a few
-  sampled ones, with the same settings.
+  sampled ones, with the same settings, streamed token by token as a job
+  (GET /api/jobs/{id}/events).
 
 The model runs once per prompt: its logits are kept in an LRU cache
 (engine.sampling_lab.LogitCache), so moving a slider only re-filters.
@@ -19,13 +20,14 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.autoregression import continuations
+from glasslm.engine.autoregression import continuation_steps
 from glasslm.engine.sampling_lab import LogitCache, draw_many, filter_stages, histogram
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
 
 router = APIRouter()
 
@@ -37,6 +39,7 @@ MAX_TOP_K = 1000  # larger k keeps practically the whole distribution anyway
 MAX_DRAWS = 10_000  # a histogram this size is drawn in milliseconds
 MAX_NEW_TOKENS = 16  # continuations are a few words: each token is one more forward pass
 MAX_SAMPLED = 4  # sampled continuations shown beside the greedy one
+JOB_KIND = "sampling-continuations"
 
 LOGITS = LogitCache()  # SmolLM2's next-token logits per prompt, shared by every learner
 
@@ -150,15 +153,32 @@ def _tokens(m, ids: list[int], max_tokens: int) -> dict:
 
 
 @router.post("/continuations")
-def compare_continuations(req: ContinuationsRequest):
+def compare_continuations(req: ContinuationsRequest, request: Request, session: str = Depends(session_id)):
+    """Start a job that streams greedy and sampled continuations token by token (events:
+    start, token {run, token}, run_end {run, ended}, done {greedy, sampled, seconds, ...})."""
     m = load_smollm2()
     ids = prompt_ids(m, req.text)
     seeds = [None] + [req.seed + i for i in range(req.samples)]
-    start = time.perf_counter()
-    runs = continuations(m, ids, req.max_tokens, seeds, **sampling_args(req))
-    seconds = time.perf_counter() - start
-    sampled = [_tokens(m, r, req.max_tokens) for r in runs[1:]]
-    return {"prompt": req.text, "greedy": _tokens(m, runs[0], req.max_tokens), "sampled": sampled,
-            "seeds": seeds[1:], "settings": sampling_args(req), "max_tokens": req.max_tokens,
-            "distinct_sampled": len({s["text"] for s in sampled}), "seconds": seconds,
-            "tokens_generated": sum(len(r) for r in runs)}
+    settings = sampling_args(req)
+
+    def events(job):
+        start = time.perf_counter()
+        runs: list[list[int]] = [[] for _ in seeds]
+        yield {"type": "start", "seeds": seeds[1:], "max_tokens": req.max_tokens, "prompt_tokens": len(ids)}
+        for run, token in continuation_steps(m, ids, req.max_tokens, seeds, **settings):
+            if job.stop_event.is_set():
+                return
+            if token is None:
+                yield {"type": "run_end", "run": run, "ended": len(runs[run]) < req.max_tokens}
+            else:
+                runs[run].append(token)
+                yield {"type": "token", "run": run, "token": piece(m, token)}
+        seconds = time.perf_counter() - start
+        sampled = [_tokens(m, r, req.max_tokens) for r in runs[1:]]
+        yield {"type": "done", "prompt": req.text, "greedy": _tokens(m, runs[0], req.max_tokens), "sampled": sampled,
+               "seeds": seeds[1:], "settings": settings, "max_tokens": req.max_tokens,
+               "distinct_sampled": len({s["text"] for s in sampled}), "seconds": seconds,
+               "tokens_generated": sum(len(r) for r in runs)}
+
+    job = request.app.state.jobs.start(session, JOB_KIND, events)
+    return {"job": job.id, "runs": len(seeds)}

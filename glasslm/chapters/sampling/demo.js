@@ -2,7 +2,7 @@
 // The settings chosen in the first demo (prompt, temperature, top-k, top-p,
 // min-p) are shared with the draws and continuations demos below it.
 
-import { postJSON } from "/static/js/api.js";
+import { postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
@@ -132,12 +132,15 @@ function draws(el) {
 
 function continuations(el) {
   const f = demoFrame(el, { title: "Greedy vs sampled continuations",
-    sources: ["glasslm.engine.autoregression:continuations", "glasslm.engine.sampling:sample"] });
+    sources: ["glasslm.engine.autoregression:continuation_steps", "glasslm.engine.sampling:sample"] });
   const tokens = slider({ label: "Tokens to write", field: "max_tokens", min: 1, max: 16, step: 1, value: 8, format: (v) => String(v) });
   const samples = slider({ label: "Sampled continuations", field: "samples", min: 1, max: 4, step: 1, value: 3, format: (v) => String(v) });
   const seed = numberInput({ label: "First seed", field: "seed", value: 0, min: 0, step: 1 });
   const using = h("p", { class: "sp-using" });
-  f.add(tokens.el, samples.el, seed.el, buttonRow(button("Generate", () => run(), { primary: true })), using);
+  const go = button("Generate", () => run(), { primary: true });
+  const stop = button("Stop", () => stream?.stop().catch(() => {}));
+  stop.disabled = true;
+  f.add(tokens.el, samples.el, seed.el, buttonRow(go, stop), using);
   const out = h("div", { class: "sp-conts" });
   f.picture.append(out);
   const showUsing = () => { using.textContent = `Prompt and settings from the first demo: ${describe(settings)}.`; };
@@ -145,26 +148,56 @@ function continuations(el) {
   bus.addEventListener("change", showUsing);
   f.setStatus("Press Generate: SmolLM2 writes each continuation token by token.");
 
-  function card(title, c) {
+  let stream = null, cards = [], written = 0, started = 0;
+  function card(title) {
     const box = h("div", { class: "sp-cont" }, h("h4", { text: title }));
     const strip = tokenStrip(box, { label: title });
-    strip.update(c.tokens.map((t) => ({ text: t.text, id: t.id })));
-    if (c.ended) box.append(h("p", { class: "sp-note", text: "(the model ended its text here)" }));
-    return box;
+    const note = h("p", { class: "sp-note" });
+    box.append(note);
+    return { box, strip, note, tokens: [] };
+  }
+  function onEvent(ev) {
+    if (ev.type === "start") {
+      cards = [card("Greedy (always the top token)"), ...ev.seeds.map((s) => card(`Sampled, seed ${s}`))];
+      out.replaceChildren(...cards.map((c) => c.box));
+      cards[0].note.textContent = "writing…";
+    } else if (ev.type === "token") {
+      const c = cards[ev.run];
+      c.tokens.push({ text: ev.token.text, id: ev.token.id });
+      c.strip.update(c.tokens);
+      written += 1;
+      f.setStatus(`${written} tokens written, ${fixed(written / ((performance.now() - started) / 1000), 1)} tokens/s…`);
+    } else if (ev.type === "run_end") {
+      cards[ev.run].note.textContent = ev.ended ? "(the model ended its text here)" : "";
+      if (cards[ev.run + 1]) cards[ev.run + 1].note.textContent = "writing…";
+    } else if (ev.type === "done") {
+      f.setReadout([
+        { label: "different sampled texts", value: `${ev.distinct_sampled} of ${ev.sampled.length}` },
+        { label: "tokens written", value: count(ev.tokens_generated) },
+        { label: "time", value: `${ms(ev.seconds)} (${fixed(ev.tokens_generated / ev.seconds, 1)} tokens/s)` },
+      ]);
+      f.hood(ev);
+    }
   }
   async function run() {
+    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
     const body = { ...settings, max_tokens: tokens.value, samples: samples.value, seed: seed.value };
-    const d = await f.run(() => postJSON(`${API}/continuations`, body), { progress: "SmolLM2 is writing…" });
+    const d = await f.run(() => postJSON(`${API}/continuations`, body), { progress: "Starting…" });
     if (!d) return;
-    f.setStatus("");
-    out.replaceChildren(card("Greedy (always the top token)", d.greedy),
-      ...d.sampled.map((c, i) => card(`Sampled, seed ${d.seeds[i]}`, c)));
-    f.setReadout([
-      { label: "different sampled texts", value: `${d.distinct_sampled} of ${d.sampled.length}` },
-      { label: "tokens written", value: count(d.tokens_generated) },
-      { label: "time", value: `${ms(d.seconds)} (${fixed(d.tokens_generated / d.seconds, 1)} tokens/s)` },
-    ]);
-    f.hood(d);
+    written = 0;
+    started = performance.now();
+    go.disabled = true;
+    stop.disabled = false;
+    f.setStatus("SmolLM2 is reading the prompt…");
+    const mine = streamJob(d.job, {
+      onEvent,
+      onEnd: (end) => {
+        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
+        if (end.status === "error") f.setError(end.error);
+        f.setStatus(end.status === "stopped" ? "Stopped." : "");
+      },
+    });
+    stream = mine;
   }
 }
 
