@@ -192,3 +192,10 @@ def test_under_the_hood_sources_are_served(client):
         r = client.get("/api/source", params={"name": name})
         assert r.status_code == 200, (name, r.json())
         assert re.search(rf"(def|class) {name.split('.')[-1].split(':')[-1]}\b", r.json()["source"])
+
+
+def test_continuations_can_be_stopped(client):
+    r = client.post(f"{API}/continuations", json={"text": "Once upon a time", "max_tokens": 16, "samples": 4}).json()
+    assert client.post(f"/api/jobs/{r['job']}/stop").status_code == 200
+    evs = job_events(client, r["job"])
+    assert evs[-1]["status"] == "stopped" and not any(e["type"] == "done" for e in evs)
