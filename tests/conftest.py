@@ -21,6 +21,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
+
+# One BLAS thread for the tests, as the server uses on 2 cores: two threads
+# can stall badly when another process (Chromium, the test server) is busy.
+threadpool_limits(1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GLASSLM_CHROMIUM", "/usr/bin/chromium")

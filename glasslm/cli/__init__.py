@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # Sub-command modules, in the order `--help` lists them.
-COMMANDS = ("serve", "train", "generate", "chat")
+COMMANDS = ("serve", "train", "generate", "chat", "tokenize")
 
 
 def build_parser() -> argparse.ArgumentParser:

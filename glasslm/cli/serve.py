@@ -19,7 +19,14 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT}; a free one is chosen if it is taken; 0 = any free port)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    p.add_argument("--blas-threads", type=int, default=default_blas_threads(),
+                   help="threads for numpy's matrix products (default: half the cores, at least 1; "
+                        "on 2 cores one thread stays steady while two can stall under load)")
     p.set_defaults(func=run)
+
+
+def default_blas_threads() -> int:
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -52,6 +59,12 @@ def run(args) -> int:
     if not 0 <= args.port <= 65535:
         print(f"--port must be between 0 and 65535, not {args.port}.", file=sys.stderr)
         return 2
+    if not 1 <= args.blas_threads <= 256:
+        print(f"--blas-threads must be between 1 and 256, not {args.blas_threads}.", file=sys.stderr)
+        return 2
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.blas_threads, user_api="blas")  # for the whole process
     sock = _bind(args.host, args.port)
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}/"

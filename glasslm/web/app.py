@@ -109,6 +109,10 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
         """The source of the engine function that computed a demo ("Under the hood")."""
         return engine_source(name)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return FileResponse(WEB_DIR / "static" / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/healthz", include_in_schema=False)
     def healthz():
         return {"ok": True, "version": __version__}

@@ -36,9 +36,18 @@ def _shown(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _field_path(err: dict) -> list[str]:
+    """The field's path without where it came from ("body", "query", ...),
+    so a field that happens to be called "query" keeps its name."""
+    loc = [str(p) for p in err.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    return loc
+
+
 def validation_sentence(err: dict) -> str:
     """One readable sentence from one pydantic error."""
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+    loc = _field_path(err)
     name = ".".join(loc) or "the request"
     kind, ctx, given = err.get("type", ""), err.get("ctx") or {}, err.get("input")
     you_gave = f" (you gave {_shown(given)})" if given is not None and kind != "missing" else ""
@@ -75,7 +84,7 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         first = errors[0] if errors else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [p for p in _field_path(first) if not p.isdigit()]  # weights.2 -> the "weights" control
         return error_response(validation_sentence(first), loc[-1] if loc else None, 422)
 
     @app.exception_handler(DemoError)

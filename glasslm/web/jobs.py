@@ -68,8 +68,13 @@ class JobManager:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, session: str, kind: str, source: EventSource) -> Job:
-        """Run `source(job)` in a thread. Raises DemoError(429) past a limit."""
+    def start(self, session: str, kind: str, source: EventSource, cooperative: bool = False) -> Job:
+        """Run `source(job)` in a thread. Raises DemoError(429) past a limit.
+
+        A stopped job normally ends at its next event. A `cooperative` source
+        promises to watch `job.stop_event` itself and return soon after it is
+        set; its last events (a summary, say) then still reach the browser.
+        """
         self.reap()
         with self._lock:
             running = [j for j in self._jobs.values() if j.running]
@@ -84,15 +89,15 @@ class JobManager:
                     "Please try again in a moment.", None, 429)
             job = Job(id=uuid.uuid4().hex[:12], session=session, kind=kind)
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, source), name=f"job-{kind}-{job.id}",
+        threading.Thread(target=self._run, args=(job, source, cooperative), name=f"job-{kind}-{job.id}",
                          daemon=True).start()
         return job
 
-    def _run(self, job: Job, source: EventSource) -> None:
+    def _run(self, job: Job, source: EventSource, cooperative: bool) -> None:
         try:
             for event in source(job):
                 job.events.append(event)
-                if job.stop_event.is_set():
+                if job.stop_event.is_set() and not cooperative:
                     break
             # Stopped whether we broke out or the source itself returned on seeing the stop.
             job.status = "stopped" if job.stop_event.is_set() else "done"

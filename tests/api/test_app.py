@@ -186,3 +186,40 @@ def test_a_source_that_returns_on_stop_is_reported_stopped():
     time.sleep(0.05)
     jobs.stop("a", job.id)
     assert wait_for(lambda: job.status == "stopped")
+
+
+def test_validation_sentence_keeps_a_field_called_query():
+    from glasslm.web.errors import validation_sentence
+
+    err = {"type": "string_too_short", "loc": ("body", "query"), "msg": "", "input": "", "ctx": {"min_length": 1}}
+    assert validation_sentence(err) == "“query” is empty: please type something."
+    err = {"type": "missing", "loc": ("query", "name"), "msg": "", "input": None}
+    assert validation_sentence(err) == "“name” is missing: please give a value."
+
+
+def test_an_error_inside_a_list_points_at_the_list_control(client):
+    r = client.post("/api/weights/few-inputs", content='{"weights": [1, "x", 3], "bias": 0}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "weights"
+    assert "weights.1" in r.json()["error"]
+
+
+def test_a_cooperative_source_gets_its_last_word_after_a_stop():
+    def summarising(job):
+        i = 0
+        while not job.stop_event.is_set():
+            time.sleep(0.001)
+            i += 1
+            yield {"type": "tick", "i": i}
+        yield {"type": "summary", "ticks": i}
+    jobs = JobManager()
+    job = jobs.start("a", "sum", summarising, cooperative=True)
+    time.sleep(0.05)
+    jobs.stop("a", job.id)
+    assert wait_for(lambda: job.status == "stopped")
+    assert job.events[-2]["type"] == "summary" and job.events[-1]["type"] == "end"
+
+
+def test_favicon_is_served(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg")

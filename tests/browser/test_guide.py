@@ -83,3 +83,13 @@ def test_phone_sized_screen_has_no_sideways_scroll(browser, server):
         overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{c.slug} scrolls sideways by {overflow}px on a phone"
     context.close()
+
+
+def test_shared_number_formats_never_use_exponents(page):
+    page.goto(page.base + "/")
+    got = page.evaluate("""async () => {
+        const f = await import('/static/js/components/format.js');
+        return [f.bytes(1010 * 1024 ** 3), f.bytes(512), f.compact(1.5e15, ''), f.compact(134515008),
+                f.pct(0.5), f.pct(0.00001234), f.count(1234567)];
+    }""")
+    assert got == ["1010 GiB", "512 B", "1500 T", "135 M", "50.0%", "0.0012%", "1,234,567"]

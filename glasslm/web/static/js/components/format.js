@@ -27,8 +27,13 @@ export function count(n) {
 export function compact(n, unit = "") {
   if (!Number.isFinite(n)) return "–";
   const steps = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
-  for (const [v, s] of steps) if (Math.abs(n) >= v) return `${(n / v).toPrecision(3)} ${s}${unit}`;
-  return `${n.toPrecision(3)} ${unit}`.trim();
+  for (const [v, s] of steps) if (Math.abs(n) >= v) return `${three(n / v)} ${s}${unit}`;
+  return `${three(n)} ${unit}`.trim();
+}
+
+// Three significant figures, never in exponent notation (1010 -> "1010", 1.234 -> "1.23").
+function three(x) {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);
 }
 
 export function bytes(n) {
@@ -36,7 +41,7 @@ export function bytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
   while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return `${n.toPrecision(3)} ${units[i]}`;
+  return `${three(n)} ${units[i]}`;
 }
 
 export function ms(seconds) {
