@@ -38,7 +38,7 @@ def test_start_tokenizes_as_text_or_as_a_chat(client, m):
     assert {t["id"] for t in d["end_tokens"]} == set(m.stop_ids) and d["max_steps"] == MAX_STEPS
     c = client.post(f"{API}/smollm2/start", json={"text": "Hi", "mode": "chat"}).json()
     assert c["ids"] == m.chat_ids([{"role": "user", "content": "Hi"}])
-    assert c["tokens"][0] == {"id": 1, "text": "<|im_start|>", "special": True}
+    assert c["tokens"][0] == {"id": 1, "text": "<|im_start|>", "special": True, "partial": False}
 
 
 def test_greedy_steps_reproduce_generate(client, m):

@@ -27,6 +27,7 @@ from glasslm.engine.kv_cache import kv_cache_bytes
 from glasslm.engine.model_facts import PUBLISHED
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.trace_cache import TraceCache
+from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -35,10 +36,6 @@ MAX_TEXT_CHARS = 400  # a sentence or two: attention pictures of longer texts ar
 MAX_TOKENS = 40  # 9 heads x 40 x 40 cells is the most a page can draw legibly
 MAX_WORD_CHARS = 40
 TRACES_KEPT = 6  # recent traced texts kept in memory (a 40-token trace is about 6 MB)
-
-
-def piece(m, token_id: int) -> str:
-    return m.token_bytes(token_id).decode("utf-8", errors="replace")
 
 
 # SmolLM2's traces (attention of every head, residual stream) of the last few texts
@@ -66,7 +63,7 @@ def _check_layer_head(m, layer: int, head: int | None = None) -> None:
 
 
 def _tokens(m, ids) -> list[dict]:
-    return [{"id": int(i), "text": piece(m, i)} for i in ids]
+    return [{"id": int(i), "text": token_text(m.tokenizer, i)} for i in ids]
 
 
 def _rows(att: np.ndarray) -> list[list[float]]:
@@ -168,7 +165,7 @@ def compare(req: CompareRequest):
         others[:, :, at] = 0  # and itself
         layer, head, j = (int(x) for x in np.unravel_index(others.argmax(), others.shape))
         item = {"sentence": sentence, "tokens": _tokens(m, ids), "position": at, "rows": att.round(4).tolist(),
-                "strongest": {"layer": layer, "head": head, "token": j, "text": piece(m, ids[j]),
+                "strongest": {"layer": layer, "head": head, "token": j, "text": token_text(m.tokenizer, ids[j]),
                               "weight": float(att[layer, head, j])}, "link": None}
         ctx = ctx.strip()
         if ctx:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine import context_window as cw
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 
@@ -48,10 +49,6 @@ class FitRequest(BaseModel):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     window: int = Field(96, ge=MIN_WINDOW, le=MAX_WINDOW)
     policy: Literal["turns", "tokens"] = "turns"
-
-
-def piece(m, token_id: int) -> str:
-    return m.token_bytes(token_id).decode("utf-8", errors="replace")
 
 
 def fit(m, req: FitRequest) -> dict:
@@ -83,7 +80,7 @@ def fit_endpoint(req: FitRequest):
         "kept_tokens": f["kept_tokens"], "dropped_tokens": f["total_tokens"] - f["kept_tokens"],
         "messages": [{k: s[k] for k in ("role", "content", "start", "end", "kept_tokens", "status")}
                      for s in f["spans"]],
-        "tokens": [{"id": int(t), "text": piece(m, t), "kept": k} for t, k in zip(f["ids"], f["keep"])],
+        "tokens": [{"id": int(t), "text": token_text(m.tokenizer, t), "kept": k} for t, k in zip(f["ids"], f["keep"])],
     }
 
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.autoregression import ContextCache, SharedTinyGPT, choose, tiny_gpt_next_logits
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 
@@ -50,19 +51,6 @@ CONTEXTS = ContextCache(room=MAX_STEPS)  # KV caches of recent contexts: a step 
 TINY = SharedTinyGPT()  # the default tiny GPT, trained once per server process
 
 
-def piece(m, token_id: int) -> dict:
-    """A SmolLM2 token as text; special tokens by name; partial UTF-8 bytes as hex."""
-    token_id = int(token_id)
-    specials = {v: k for k, v in m.tokenizer.special_tokens.items()}
-    if token_id in specials:
-        return {"id": token_id, "text": specials[token_id], "special": True}
-    data = m.token_bytes(token_id)
-    try:
-        return {"id": token_id, "text": data.decode("utf-8"), "special": False}
-    except UnicodeDecodeError:
-        return {"id": token_id, "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩", "special": False}
-
-
 # ------------------------------------------------------------------ SmolLM2
 
 
@@ -80,8 +68,8 @@ def smollm2_start(req: StartRequest):
     if len(ids) > MAX_PROMPT_TOKENS:
         raise DemoError(f"The prompt is {len(ids):,} tokens long; the limit here is {MAX_PROMPT_TOKENS}. "
                         "Shorten it.", "text", status=413)
-    return {"ids": ids, "tokens": [piece(m, i) for i in ids], "prompt_length": len(ids), "mode": req.mode,
-            "end_tokens": [piece(m, i) for i in sorted(m.stop_ids)], "max_steps": MAX_STEPS}
+    return {"ids": ids, "tokens": [token_piece(m.tokenizer, i) for i in ids], "prompt_length": len(ids), "mode": req.mode,
+            "end_tokens": [token_piece(m.tokenizer, i) for i in sorted(m.stop_ids)], "max_steps": MAX_STEPS}
 
 
 class StepRequest(BaseModel):
@@ -122,8 +110,8 @@ def smollm2_step(req: StepRequest):
     ids = [*req.ids, c.token]
     return {
         "position": len(req.ids), "step": generated + 1, "max_steps": MAX_STEPS,
-        "candidates": bars(c.probs, c.token, req.show, lambda i: piece(m, i)),
-        "chosen": {**piece(m, c.token), "prob": c.prob},
+        "candidates": bars(c.probs, c.token, req.show, lambda i: token_piece(m.tokenizer, i)),
+        "chosen": {**token_piece(m.tokenizer, c.token), "prob": c.prob},
         "end": c.end, "limit_reached": not c.end and generated + 1 >= MAX_STEPS,
         "survivors": int((c.probs > 0).sum()),
         "ids": ids,

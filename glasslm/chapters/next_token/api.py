@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.sampling import entropy, softmax
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.token_display import token_piece
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -29,15 +30,6 @@ router = APIRouter()
 MAX_TEXT_CHARS = 2000  # a paragraph or two
 MAX_TOKENS = 512  # one forward pass over 512 tokens takes about a second on 2 cores
 MAX_K = 30  # candidates shown
-
-
-def piece(m, token_id: int) -> dict:
-    """A token as text; bytes that are only part of a character are shown as hex."""
-    data = m.token_bytes(token_id)
-    try:
-        return {"id": int(token_id), "text": data.decode("utf-8"), "partial": False}
-    except UnicodeDecodeError:
-        return {"id": int(token_id), "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩", "partial": True}
 
 
 def encode_checked(m, text: str, field: str = "text") -> list[int]:
@@ -63,8 +55,8 @@ def predict(req: PredictRequest):
     probs = softmax(logits)  # (V,) float64
     top = np.argsort(-probs, kind="stable")[: req.k]
     return {
-        "tokens": [piece(m, i) for i in ids],
-        "candidates": [{**piece(m, i), "prob": float(probs[i]), "logit": float(logits[i])} for i in top],
+        "tokens": [token_piece(m.tokenizer, i) for i in ids],
+        "candidates": [{**token_piece(m.tokenizer, i), "prob": float(probs[i]), "logit": float(logits[i])} for i in top],
         "top_mass": float(probs[top].sum()),
         "entropy_bits": float(entropy(probs) / math.log(2)),
         "vocab_size": m.config.vocab_size,
@@ -82,14 +74,14 @@ def score(req: ScoreRequest):
     if len(ids) < 2:
         raise DemoError("Type at least two tokens: the first token has nothing before it to be predicted from.", "text")
     s = m.score(ids, top=1)
-    tokens = [{**piece(m, ids[0]), "prob": None, "logprob": None, "rank": None, "guess": None}]
+    tokens = [{**token_piece(m.tokenizer, ids[0]), "prob": None, "logprob": None, "rank": None, "guess": None}]
     for t, tok in enumerate(ids[1:]):
         tokens.append({
-            **piece(m, tok),
+            **token_piece(m.tokenizer, tok),
             "prob": float(np.exp(s.logprobs[t])),
             "logprob": float(s.logprobs[t]),
             "rank": int(s.ranks[t]),
-            "guess": {**piece(m, int(s.top_ids[t, 0])), "prob": float(s.top_probs[t, 0])},
+            "guess": {**token_piece(m.tokenizer, int(s.top_ids[t, 0])), "prob": float(s.top_probs[t, 0])},
         })
     total = float(s.logprobs.sum())
     return {

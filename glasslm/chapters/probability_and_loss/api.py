@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.sampling import entropy, softmax
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -32,10 +33,6 @@ MAX_TOKENS = 512  # one forward pass over 512 tokens takes about a second on 2 c
 MAX_LOGIT = 50.0  # larger logits only saturate the softmax; the sliders stay well inside
 MAX_ITEMS = 12  # bars in the hand-made distributions
 CURVE_POINTS = 200  # points on the -log p curve
-
-
-def piece(m, token_id: int) -> str:
-    return m.token_bytes(token_id).decode("utf-8", errors="replace")
 
 
 def encode_checked(m, text: str, field: str = "text") -> list[int]:
@@ -85,7 +82,7 @@ def top_logits(req: TopLogitsRequest):
     logits = m.next_logits(ids)  # (V,)
     top = np.argsort(-logits, kind="stable")[: req.k]
     probs = softmax(logits)
-    return {"tokens": [piece(m, i) for i in top], "ids": top.tolist(), "logits": logits[top].astype(float).tolist(),
+    return {"tokens": [token_text(m.tokenizer, i) for i in top], "ids": top.tolist(), "logits": logits[top].astype(float).tolist(),
             "probs_full_vocab": probs[top].tolist(), "vocab_size": m.config.vocab_size}
 
 
@@ -129,10 +126,10 @@ def text_loss(req: TextLossRequest):
     ids = encode_checked(m, req.text)
     s = m.score(ids, top=1)
     losses = -s.logprobs  # (T-1,) nats
-    tokens = [{"id": ids[0], "text": piece(m, ids[0]), "loss": None, "prob": None, "guess": None}]
+    tokens = [{"id": ids[0], "text": token_text(m.tokenizer, ids[0]), "loss": None, "prob": None, "guess": None}]
     for t, tok in enumerate(ids[1:]):
-        tokens.append({"id": tok, "text": piece(m, tok), "loss": float(losses[t]), "prob": float(np.exp(-losses[t])),
-                       "guess": piece(m, int(s.top_ids[t, 0]))})
+        tokens.append({"id": tok, "text": token_text(m.tokenizer, tok), "loss": float(losses[t]), "prob": float(np.exp(-losses[t])),
+                       "guess": token_text(m.tokenizer, int(s.top_ids[t, 0]))})
     worst = int(np.argmax(losses)) + 1
     V = m.config.vocab_size
     return {

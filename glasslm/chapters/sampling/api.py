@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from glasslm.engine.autoregression import continuation_steps
 from glasslm.engine.sampling_lab import LogitCache, draw_many, filter_stages, histogram
 from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 
@@ -42,15 +43,6 @@ MAX_SAMPLED = 4  # sampled continuations shown beside the greedy one
 JOB_KIND = "sampling-continuations"
 
 LOGITS = LogitCache()  # SmolLM2's next-token logits per prompt, shared by every learner
-
-
-def piece(m, token_id: int) -> dict:
-    """A token as text; bytes that are only part of a character are shown as hex."""
-    data = m.token_bytes(token_id)
-    try:
-        return {"id": int(token_id), "text": data.decode("utf-8"), "partial": False}
-    except UnicodeDecodeError:
-        return {"id": int(token_id), "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩", "partial": True}
 
 
 class Settings(BaseModel):
@@ -97,8 +89,8 @@ def distribution(req: DistributionRequest):
     top = np.argsort(-model, kind="stable")[: req.show]  # the model's favourites; filters keep this order
     filter_seconds = time.perf_counter() - start
     return {
-        "tokens": [piece(m, i) for i in ids],
-        "candidates": [{**piece(m, i), "logit": float(logits[i]), "before": float(model[i]), "after": float(final[i])}
+        "tokens": [token_piece(m.tokenizer, i) for i in ids],
+        "candidates": [{**token_piece(m.tokenizer, i), "logit": float(logits[i]), "before": float(model[i]), "after": float(final[i])}
                        for i in top],
         "stages": [{"name": s.name, "survivors": s.survivors, "kept_mass": s.kept_mass,
                     "entropy_bits": s.entropy_bits} for s in stages],
@@ -131,12 +123,12 @@ def draws(req: DrawsRequest):
     distinct = int(np.unique(drawn).size)
     return {
         "n": req.n, "seed": req.seed,
-        "rows": [{**piece(m, i), "prob": float(probs[i]), "count": c, "expected": e}
+        "rows": [{**token_piece(m.tokenizer, i), "prob": float(probs[i]), "count": c, "expected": e}
                  for i, c, e in zip(hist.ids, hist.counts, hist.expected)],
         "other": {"count": hist.other_count, "expected": hist.other_expected},
         "chi_square": hist.chi_square, "dof": hist.dof, "total_variation": hist.total_variation,
         "distinct_drawn": distinct, "survivors": int((probs > 0).sum()),
-        "first": [piece(m, int(i)) for i in drawn[:20]],
+        "first": [token_piece(m.tokenizer, int(i)) for i in drawn[:20]],
         "cached": hit,
     }
 
@@ -148,7 +140,7 @@ class ContinuationsRequest(Settings):
 
 
 def _tokens(m, ids: list[int], max_tokens: int) -> dict:
-    tokens = [piece(m, i) for i in ids]
+    tokens = [token_piece(m.tokenizer, i) for i in ids]
     return {"text": m.decode(ids), "tokens": tokens, "ended": len(ids) < max_tokens}
 
 
@@ -172,7 +164,7 @@ def compare_continuations(req: ContinuationsRequest, request: Request, session: 
                 yield {"type": "run_end", "run": run, "ended": len(runs[run]) < req.max_tokens}
             else:
                 runs[run].append(token)
-                yield {"type": "token", "run": run, "token": piece(m, token)}
+                yield {"type": "token", "run": run, "token": token_piece(m.tokenizer, token)}
         seconds = time.perf_counter() - start
         sampled = [_tokens(m, r, req.max_tokens) for r in runs[1:]]
         yield {"type": "done", "prompt": req.text, "greedy": _tokens(m, runs[0], req.max_tokens), "sampled": sampled,

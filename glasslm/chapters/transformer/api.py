@@ -21,6 +21,7 @@ from glasslm.engine.logit_lens import logit_lens, residual_norms
 from glasslm.engine.model_facts import PUBLISHED
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.trace_cache import TraceCache
+from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -30,10 +31,6 @@ MAX_TOKENS = 48  # residual-stream map: 31 rows x 48 columns stays readable
 MAX_LENS_TOKENS = 16  # the lens multiplies 31 x T residuals by the 49,152-row unembedding: about a second at 16
 MAX_SHAPE_TOKENS = 8192  # the anatomy's T: any length up to SmolLM2's context
 TRACES_KEPT = 6
-
-
-def piece(m, token_id: int) -> str:
-    return m.token_bytes(token_id).decode("utf-8", errors="replace")
 
 
 # SmolLM2's traces (residual stream after every layer, final logits) of the last few texts
@@ -78,7 +75,7 @@ def residual(req: TextRequest):
     norms = residual_norms(res)  # (L+1, T)
     x = np.stack(res).astype(np.float64)
     added = np.sqrt(((x[1:] - x[:-1]) ** 2).sum(axis=-1))  # (L, T) size of what each block added
-    return {"tokens": [{"id": i, "text": piece(m, i)} for i in ids], "layers": m.config.n_layers,
+    return {"tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids], "layers": m.config.n_layers,
             "width": m.config.d_model, "norms": norms.round(3).tolist(), "added": added.round(3).tolist()}
 
 
@@ -95,12 +92,12 @@ def lens(req: LensRequest):
     res = trace.residuals
     ln = logit_lens(m, res, k=req.k)
     final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)
-    rows = [[{"ids": ln.top_ids[l, t].tolist(), "tokens": [piece(m, i) for i in ln.top_ids[l, t]],
+    rows = [[{"ids": ln.top_ids[l, t].tolist(), "tokens": [token_text(m.tokenizer, i) for i in ln.top_ids[l, t]],
               "probs": ln.top_probs[l, t].round(5).tolist(), "entropy": round(float(ln.entropy[l, t]), 4)}
              for t in range(len(ids))] for l in range(len(res))]
     top = int(np.argmax(final))
-    return {"tokens": [{"id": i, "text": piece(m, i)} for i in ids], "layers": m.config.n_layers, "lens": rows,
-            "model_next": {"id": top, "text": piece(m, top)},
+    return {"tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids], "layers": m.config.n_layers, "lens": rows,
+            "model_next": {"id": top, "text": token_text(m.tokenizer, top)},
             "first_layer_with_final_answer": next(l for l in range(len(res)) if all(
                 ln.top_ids[j, -1, 0] == top for j in range(l, len(res))))}
 
