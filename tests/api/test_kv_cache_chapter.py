@@ -88,16 +88,3 @@ def test_timing_can_be_stopped(client):
     assert client.get(f"/api/jobs/{job}").json()["status"] in ("stopped", "done")
     points = [e for e in events(client, job) if e["type"] == "point"]
     assert len(points) <= 1
-
-
-def test_under_the_hood_sources_are_served(client):
-    import re
-    from pathlib import Path
-
-    demo = Path(__file__).resolve().parents[2] / "glasslm" / "chapters" / "kv_cache" / "demo.js"
-    names = set(re.findall(r'"(glasslm\.engine\.[a-z_0-9.]+:[A-Za-z_0-9.]+)"', demo.read_text()))
-    assert len(names) >= 2
-    for name in sorted(names):
-        r = client.get("/api/source", params={"name": name})
-        assert r.status_code == 200, (name, r.json())
-        assert re.search(rf"(def|class) {name.split('.')[-1].split(':')[-1]}\b", r.json()["source"])

@@ -110,16 +110,3 @@ def test_nan_temperature_and_a_too_long_conversation(client):
             {"role": "user", "content": "🙂 " * 600}]
     r = client.post(f"{API}/chat", json={"messages": long})
     assert r.status_code == 413 and f"{MAX_PROMPT_TOKENS:,}" in r.json()["error"] and r.json()["field"] == "messages"
-
-
-def test_under_the_hood_sources_are_served(client):
-    import re
-    from pathlib import Path
-
-    demo = Path(__file__).resolve().parents[2] / "glasslm" / "chapters" / "serving" / "demo.js"
-    names = set(re.findall(r'"(glasslm\.engine\.[a-z_0-9.]+:[A-Za-z_0-9.]+)"', demo.read_text()))
-    assert len(names) >= 2
-    for name in sorted(names):
-        r = client.get("/api/source", params={"name": name})
-        assert r.status_code == 200, (name, r.json())
-        assert re.search(rf"(def|class) {name.split('.')[-1].split(':')[-1]}\b", r.json()["source"])

@@ -4,7 +4,6 @@ their limits, and bad input answered with a sentence naming the field."""
 import json
 import time
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
