@@ -68,8 +68,12 @@ class JobManager:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, session: str, kind: str, source: EventSource, cooperative: bool = False) -> Job:
+    def start(self, session: str, kind: str, source: EventSource, cooperative: bool = False,
+              state: dict | None = None) -> Job:
         """Run `source(job)` in a thread. Raises DemoError(429) past a limit.
+
+        `state` is put in job.state before the thread starts, so a request
+        arriving a moment later already finds it.
 
         A stopped job normally ends at its next event. A `cooperative` source
         promises to watch `job.stop_event` itself and return soon after it is
@@ -87,7 +91,7 @@ class JobManager:
                 raise DemoError(
                     f"The server is busy with {len(running)} runs (its limit is {self.global_limit}). "
                     "Please try again in a moment.", None, 429)
-            job = Job(id=uuid.uuid4().hex[:12], session=session, kind=kind)
+            job = Job(id=uuid.uuid4().hex[:12], session=session, kind=kind, state=dict(state or {}))
             self._jobs[job.id] = job
         threading.Thread(target=self._run, args=(job, source, cooperative), name=f"job-{kind}-{job.id}",
                          daemon=True).start()

@@ -152,8 +152,7 @@ def start(req: TrainRequest, request: Request, session: str = Depends(session_id
         run = TrainRun.create(data=data, config=config, model_config=model_config)
     except ValueError as err:
         raise DemoError(str(err)) from None
-    job = request.app.state.jobs.start(session, JOB_KIND, _run_events(run))
-    job.state["run"] = run
+    job = request.app.state.jobs.start(session, JOB_KIND, _run_events(run), state={"run": run})
     return {"job": job.id, "n_params": run.model.n_params, "bigram_heldout_loss": run.bigram_heldout_loss}
 
 
@@ -168,9 +167,9 @@ def resume(req: ResumeRequest, request: Request, session: str = Depends(session_
         run.config = replace(run.config, steps=req.steps)
     if run.step >= run.config.steps:
         raise DemoError("That run has finished: give a larger number of steps to train it further.", "steps", 409)
-    job = request.app.state.jobs.start(session, JOB_KIND, _run_events(run))
-    job.state["run"] = run
-    return {"job": job.id, "step": run.step, "steps": run.config.steps}
+    step = run.step  # read before the job starts: its thread trains on at once
+    job = request.app.state.jobs.start(session, JOB_KIND, _run_events(run), state={"run": run})
+    return {"job": job.id, "step": step, "steps": run.config.steps}
 
 
 @router.get("/model")
