@@ -160,6 +160,10 @@ class Llama:
         x = w.embed_tokens[ids]  # (T, C), our own copy (fancy indexing): updated in place
         if trace is not None and trace.residual:
             trace.residuals.append(x.copy())
+        # With last_only, the last block's output is read only at the last position:
+        # there, only that query is attended with and only its row goes through
+        # o_proj and the MLP (keys and values of every position are still made and cached).
+        trim_last_block = last_only and trace is None and T > 1
         for layer, lw in enumerate(w.layers):
             # ---- attention
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
@@ -170,18 +174,21 @@ class Llama:
             if cache is not None:
                 cache.store(layer, k, v)
                 k, v = cache.keys(layer, S), cache.values(layer, S)  # (Hkv, S, D)
+            Tq = T  # query rows computed in this block
+            if trim_last_block and layer == cfg.n_layers - 1:
+                q, x, Tq = q[-1:], x[-1:], 1  # (1, H, D), (1, C): the last position sees all S keys
             # queries grouped by the kv head they share; head h = kv*G + g
-            if T == 1:  # one query per head: (k @ q^T) is the BLAS-friendlier order, same numbers
+            if Tq == 1:  # one query per head: (k @ q^T) is the BLAS-friendlier order, same numbers
                 qt = q.reshape(Hkv, G, D).transpose(0, 2, 1) * scale  # (Hkv, D, G)
                 scores = np.ascontiguousarray((k @ qt).transpose(0, 2, 1))  # (Hkv, G, S)
             else:
                 qg = q.reshape(T, Hkv, G, D).transpose(1, 2, 0, 3).reshape(Hkv, G * T, D) * scale
                 scores = qg @ k.transpose(0, 2, 1)  # (Hkv, G*T, S), row g*T + t
-            if bias is not None:
-                scores.reshape(Hkv, G, T, S)[...] += bias  # -inf on future keys
-            att = softmax_(scores)  # (Hkv, G*T, S), rows sum to 1
-            out = att @ v  # (Hkv, G*T, D)
-            out = out.reshape(H, T, D).transpose(1, 0, 2).reshape(T, H * D)  # (T, H*D), head = kv*G + g
+                if bias is not None:
+                    scores.reshape(Hkv, G, T, S)[...] += bias  # -inf on future keys
+            att = softmax_(scores)  # (Hkv, G*Tq, S), rows sum to 1
+            out = att @ v  # (Hkv, G*Tq, D)
+            out = out.reshape(H, Tq, D).transpose(1, 0, 2).reshape(Tq, H * D)  # (Tq, H*D), head = kv*G + g
             x += out @ lw.o_proj  # (T, C) residual add
             if trace is not None:
                 self._record_attention(trace, layer, q, k, v, att, T, S)
