@@ -142,9 +142,9 @@ def smollm2_tokenizer(reader=None) -> Tokenizer:
             def build() -> Tokenizer:
                 if reader is not None:
                     return tokenizer_from_gguf(reader, "SmolLM2")
-                import gguf  # only needed here; the GGUF format library
+                from glasslm.engine.gguf_weights import open_gguf  # the fast reader
 
-                return tokenizer_from_gguf(gguf.GGUFReader(assets.smollm2_gguf_path()), "SmolLM2")
+                return tokenizer_from_gguf(open_gguf(assets.smollm2_gguf_path()), "SmolLM2")
 
             _built["smollm2"] = _cached("smollm2", assets.smollm2_gguf_path(), build)
         return _built["smollm2"]

@@ -206,12 +206,10 @@ def sinusoidal(req: SinusoidalRequest):
 @functools.lru_cache(maxsize=1)
 def smollm2_rope() -> tuple[float, int]:
     """(theta, head dim) read from SmolLM2's GGUF metadata (no weights loaded)."""
-    import gguf
-
     from glasslm import assets
-    from glasslm.engine.gguf_weights import read_config
+    from glasslm.engine.gguf_weights import open_gguf, read_config
 
-    cfg = read_config(gguf.GGUFReader(assets.smollm2_gguf_path()))
+    cfg = read_config(open_gguf(assets.smollm2_gguf_path()))
     return cfg.rope_theta, cfg.head_dim
 
 
