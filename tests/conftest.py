@@ -1,5 +1,6 @@
 """Shared fixtures: the ASGI app in-process, and the real CLI in Chromium.
 
+- `sse`: reads a background job's server-sent events through `client`.
 - `client`: a TestClient of a fresh app (server errors become 500 answers,
   as a learner would see them, rather than exceptions in the test).
 - `server`: the real `glasslm` CLI started on a free port, once per session;
@@ -49,6 +50,27 @@ def client():
 
     with TestClient(create_app(), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def sse(client):
+    """sse(job_id, until=None, via=None): the job's server-sent events, read
+    through `client` (or another TestClient `via`) until `until(event)` is
+    true or the job's "end" event (included)."""
+    import json
+
+    def read(job: str, until=None, via=None) -> list[dict]:
+        out = []
+        with (via or client).stream("GET", f"/api/jobs/{job}/events") as s:
+            for line in s.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                out.append(json.loads(line[5:]))
+                if out[-1]["type"] == "end" or (until and until(out[-1])):
+                    break
+        return out
+
+    return read
 
 
 @pytest.fixture(scope="session")

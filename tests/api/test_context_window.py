@@ -2,7 +2,6 @@
 window keeps (rebuilt independently from the chat template), the greedy answer
 from the kept tokens, the attention-cost and needle jobs, and bad input."""
 
-import json
 
 import pytest
 
@@ -18,17 +17,6 @@ CHAT = [
     {"role": "assistant", "content": "Green is nice."},
     {"role": "user", "content": "What is my name?"},
 ]
-
-
-def events(client, job):
-    out = []
-    with client.stream("GET", f"/api/jobs/{job}/events") as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                out.append(json.loads(line[5:]))
-                if out[-1]["type"] == "end":
-                    break
-    return out
 
 
 def test_config_is_the_models(client):
@@ -94,10 +82,10 @@ def test_odd_unicode_is_just_text(client):
     assert sum(t["id"] == 1 for t in d["tokens"]) == 3  # system, user and the reply's start: the typed marker is text
 
 
-def test_attention_cost_job(client):
+def test_attention_cost_job(client, sse):
     r = client.post(f"{API}/attention-cost", json={"max_length": 64})
     assert r.json()["lengths"] == [64]
-    evs = events(client, r.json()["job"])
+    evs = sse(r.json()["job"])
     p = [e for e in evs if e["type"] == "point"][0]
     assert p["attention_flops"] == 30 * 9 * 4 * 64 * 64 * 64 and p["score_bytes_per_layer"] == 9 * 64 * 64 * 4
     assert p["attention_share"] == pytest.approx(min(1, p["attention_s"] / p["forward_s"]))
@@ -105,10 +93,10 @@ def test_attention_cost_job(client):
 
 
 @pytest.mark.slow
-def test_needle_job_grid(client):
+def test_needle_job_grid(client, sse):
     r = client.post(f"{API}/needle", json={"max_length": 64, "depths": 2})
     assert r.json()["lengths"] == [64] and r.json()["depths"] == [0.0, 1.0]
-    evs = events(client, r.json()["job"])
+    evs = sse(r.json()["job"])
     assert [e["type"] for e in evs] == ["start", "baseline", "cell", "cell", "end"]
     m = load_smollm2()
     text, at = cw.haystack(m.encode, 64, 1.0)

@@ -2,7 +2,6 @@
 table's numbers equal the formula by hand, the real KVCache's size, and
 model_facts' published figures; bad input answered with a sentence."""
 
-import json
 import time
 
 import pytest
@@ -13,21 +12,10 @@ from glasslm.engine.model_facts import PUBLISHED
 API = "/api/kv-cache"
 
 
-def events(client, job):
-    out = []
-    with client.stream("GET", f"/api/jobs/{job}/events") as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                out.append(json.loads(line[5:]))
-                if out[-1]["type"] == "end":
-                    break
-    return out
-
-
-def test_timing_job_streams_points(client):
+def test_timing_job_streams_points(client, sse):
     r = client.post(f"{API}/timing", json={"max_length": 20, "repeats": 1})
     assert r.status_code == 200 and r.json()["lengths"] == [16, 20]
-    evs = events(client, r.json()["job"])
+    evs = sse(r.json()["job"])
     assert evs[0]["type"] == "start" and evs[-1] == {"type": "end", "status": "done", "error": None}
     points = [e for e in evs if e["type"] == "point"]
     assert [p["length"] for p in points] == [16, 20]
@@ -78,7 +66,7 @@ def test_timing_bad_input(client, body, field, words):
     assert r.status_code == 422 and r.json()["field"] == field and words in r.json()["error"], r.json()
 
 
-def test_timing_can_be_stopped(client):
+def test_timing_can_be_stopped(client, sse):
     job = client.post(f"{API}/timing", json={"max_length": 512, "repeats": 1}).json()["job"]
     client.post(f"/api/jobs/{job}/stop")
     t0 = time.monotonic()
@@ -86,5 +74,5 @@ def test_timing_can_be_stopped(client):
         assert time.monotonic() - t0 < 120
         time.sleep(0.05)
     assert client.get(f"/api/jobs/{job}").json()["status"] in ("stopped", "done")
-    points = [e for e in events(client, job) if e["type"] == "point"]
+    points = [e for e in sse(job) if e["type"] == "point"]
     assert len(points) <= 1

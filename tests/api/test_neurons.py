@@ -1,7 +1,6 @@
 """Chapter 4's endpoints: numbers against the engine and known facts, training streamed
 as a job that never blocks the server, and bad input answered with a sentence."""
 
-import json
 import math
 
 import numpy as np
@@ -9,15 +8,6 @@ import pytest
 
 from glasslm.chapters.neurons import api
 from glasslm.engine import activations, toy_data
-
-
-def events(client, job_id):
-    out = []
-    with client.stream("GET", f"/api/jobs/{job_id}/events") as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                out.append(json.loads(line[5:]))
-    return out
 
 
 def test_activation_value_and_slope(client):
@@ -63,10 +53,10 @@ def test_perceptron_bad_input(client, body, field, words):
     assert r.json()["field"] == field and words in r.json()["error"]
 
 
-def test_training_streams_a_falling_loss(client):
+def test_training_streams_a_falling_loss(client, sse):
     r = client.post("/api/neurons/mlp/train", json={"dataset": "circles", "steps": 40, "lr": 0.05})
     assert r.status_code == 200
-    ev = events(client, r.json()["job"])
+    ev = sse(r.json()["job"])
     assert ev[0]["type"] == "setup" and len(ev[0]["points"]) == api.POINTS
     progress = [e for e in ev if e["type"] == "progress"]
     assert progress[0]["step"] == 0 and progress[-1]["step"] == 40
@@ -76,14 +66,14 @@ def test_training_streams_a_falling_loss(client):
     assert ev[-1] == {"type": "end", "status": "done", "error": None}
 
 
-def test_training_does_not_block_the_server(client):
+def test_training_does_not_block_the_server(client, sse):
     r = client.post("/api/neurons/mlp/train", json={"dataset": "spiral", "steps": api.MAX_TRAIN_STEPS})
     job = r.json()["job"]
     # While it runs, other requests are answered.
     assert client.post("/api/neurons/activations", json={"name": "tanh"}).status_code == 200
     assert client.get(f"/api/jobs/{job}").json()["status"] == "running"
     client.post(f"/api/jobs/{job}/stop")
-    assert events(client, job)[-1]["status"] == "stopped"
+    assert sse(job)[-1]["status"] == "stopped"
 
 
 @pytest.mark.parametrize("body, field, words", [

@@ -1,7 +1,6 @@
 """Chapter 14's endpoints: each sampling rule re-implemented here in numpy, draws against
 their probabilities (chi-square, fixed seed), continuations against SmolLM2.generate."""
 
-import json
 import math
 
 import numpy as np
@@ -118,23 +117,12 @@ def test_draws_follow_the_filtered_distribution(client, truth):
     assert greedy["rows"][0]["count"] == 50 and greedy["distinct_drawn"] == 1
 
 
-def job_events(client, job):
-    out = []
-    with client.stream("GET", f"/api/jobs/{job}/events") as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                out.append(json.loads(line[5:]))
-                if out[-1]["type"] == "end":
-                    break
-    return out
-
-
-def test_continuations_stream_and_equal_smollm2_generate(client):
+def test_continuations_stream_and_equal_smollm2_generate(client, sse):
     m = load_smollm2()
     body = {"text": "The capital of France is", "temperature": 1.0, "top_p": 0.95, "max_tokens": 4, "samples": 2, "seed": 3}
     r = client.post(f"{API}/continuations", json=body).json()
     assert r["runs"] == 3
-    evs = job_events(client, r["job"])
+    evs = sse(r["job"])
     assert evs[0]["type"] == "start" and evs[-2]["type"] == "done" and evs[-1] == {"type": "end", "status": "done", "error": None}
     d = evs[-2]
     streamed = [[e["token"]["id"] for e in evs if e["type"] == "token" and e["run"] == i] for i in range(3)]
@@ -180,8 +168,8 @@ def test_odd_unicode(client):
     assert r.status_code == 200 and "".join(t["text"] for t in r.json()["tokens"]).startswith("café")
 
 
-def test_continuations_can_be_stopped(client):
+def test_continuations_can_be_stopped(client, sse):
     r = client.post(f"{API}/continuations", json={"text": "Once upon a time", "max_tokens": 16, "samples": 4}).json()
     assert client.post(f"/api/jobs/{r['job']}/stop").status_code == 200
-    evs = job_events(client, r["job"])
+    evs = sse(r["job"])
     assert evs[-1]["status"] == "stopped" and not any(e["type"] == "done" for e in evs)

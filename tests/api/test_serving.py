@@ -2,7 +2,6 @@
 SmolLM2.generate's, multi-turn prompts built by the chat template, the stop
 button and a closed tab ending generation, and bad input answered with a sentence."""
 
-import json
 import time
 
 import pytest
@@ -16,17 +15,6 @@ from glasslm.web.jobs import JobManager
 API = "/api/serving"
 
 
-def events(client, job, until=None):
-    out = []
-    with client.stream("GET", f"/api/jobs/{job}/events") as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                out.append(json.loads(line[5:]))
-                if out[-1]["type"] == "end" or (until and until(out[-1])):
-                    break
-    return out
-
-
 def wait_end(client, job, timeout=120):
     t0 = time.monotonic()
     while client.get(f"/api/jobs/{job}").json()["status"] == "running":
@@ -34,7 +22,7 @@ def wait_end(client, job, timeout=120):
         time.sleep(0.05)
 
 
-def test_a_multi_turn_reply_is_traced(client):
+def test_a_multi_turn_reply_is_traced(client, sse):
     messages = [{"role": "user", "content": "Hi, I am Ada."}, {"role": "assistant", "content": "Hello Ada!"},
                 {"role": "user", "content": "What is my name?"}]
     r = client.post(f"{API}/chat", json={"messages": messages, "max_tokens": 5, "temperature": 0.9, "seed": 7})
@@ -42,7 +30,7 @@ def test_a_multi_turn_reply_is_traced(client):
     m = load_smollm2()
     ids = m.chat_ids(messages)
     assert r.json()["prompt_tokens"] == len(ids)
-    evs = events(client, r.json()["job"])
+    evs = sse(r.json()["job"])
     kinds = [e["type"] for e in evs]
     assert kinds[:3] == ["received", "tokenized", "prefill"] and kinds[-2:] == ["done", "end"]
     assert evs[1]["ids"] == ids and evs[2]["tokens"] == len(ids)
@@ -61,26 +49,26 @@ def test_limits_are_served(client):
     assert d["max_reply_tokens"] == MAX_REPLY_TOKENS and d["max_prompt_tokens"] == MAX_PROMPT_TOKENS
 
 
-def test_stop_button_ends_the_reply(client):
+def test_stop_button_ends_the_reply(client, sse):
     r = client.post(f"{API}/chat", json={"messages": [{"role": "user", "content": "Tell me a long story."}],
                                          "max_tokens": MAX_REPLY_TOKENS, "temperature": 1.0, "seed": 1})
     job = r.json()["job"]
-    events(client, job, until=lambda e: e["type"] == "token")
+    sse(job, until=lambda e: e["type"] == "token")
     client.post(f"/api/jobs/{job}/stop")
     wait_end(client, job)
-    evs = events(client, job)
+    evs = sse(job)
     n = len([e for e in evs if e["type"] == "token"])
     assert n < MAX_REPLY_TOKENS
     assert client.get(f"/api/jobs/{job}").json()["status"] in ("stopped", "done")
 
 
-def test_a_closed_tab_stops_generation():
+def test_a_closed_tab_stops_generation(sse):
     jobs = JobManager(orphan_after=0.3)
     with TestClient(create_app(jobs=jobs), raise_server_exceptions=False) as c:
         r = c.post(f"{API}/chat", json={"messages": [{"role": "user", "content": "Tell me a long story."}],
                                         "max_tokens": MAX_REPLY_TOKENS, "temperature": 1.0, "seed": 2})
         job = r.json()["job"]
-        events(c, job, until=lambda e: e["type"] == "token")  # the tab reads one token, then closes
+        sse(job, via=c, until=lambda e: e["type"] == "token")  # the tab reads one token, then closes
         wait_end(c, job)
         done = [e for e in jobs.get(jobs._jobs[job].session, job).events if e["type"] == "done"][0]
         assert done["reason"] == "stopped" and done["ended_by"] == "closed tab"

@@ -1,7 +1,6 @@
 """Chapter 11's endpoints: training runs as jobs (stream, stop, resume, download),
 their limits, and bad input answered with a sentence naming the field."""
 
-import json
 import time
 
 import pytest
@@ -17,20 +16,6 @@ API = "/api/train-a-gpt"
 LONG = {"steps": 20000, "batch_size": 64}  # minutes of work: always stopped by the test
 
 
-def events(client, job, until=None):
-    """Read the job's server-sent events until `until(event)` is true, or the end."""
-    out = []
-    with client.stream("GET", f"/api/jobs/{job}/events") as s:
-        for line in s.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            ev = json.loads(line[5:])
-            out.append(ev)
-            if ev["type"] == "end" or (until and until(ev)):
-                break
-    return out
-
-
 def wait_end(client, job, timeout=60):
     t0 = time.monotonic()
     while client.get(f"/api/jobs/{job}").json()["status"] == "running":
@@ -39,12 +24,12 @@ def wait_end(client, job, timeout=60):
     return client.get(f"/api/jobs/{job}").json()
 
 
-def test_a_run_streams_losses_samples_and_attention(client):
+def test_a_run_streams_losses_samples_and_attention(client, sse):
     r = client.post(f"{API}/train", json={"steps": 120, "batch_size": 4})
     assert r.status_code == 200
     d = r.json()
     assert d["n_params"] == 4192
-    evs = events(client, d["job"])
+    evs = sse(d["job"])
     kinds = [e["type"] for e in evs]
     assert kinds[0] == "start" and kinds[-2:] == ["done", "end"] and evs[-1]["status"] == "done"
     start = evs[0]
@@ -58,21 +43,21 @@ def test_a_run_streams_losses_samples_and_attention(client):
     assert att["tokens"] == ["<BOS>", "e", "m", "m", "a"] and len(att["layers"][0]) == 4
 
 
-def test_stop_resume_and_download(client, tmp_path):
+def test_stop_resume_and_download(client, tmp_path, sse):
     job = client.post(f"{API}/train", json=LONG).json()["job"]
-    evs = events(client, job, until=lambda e: e["type"] == "step")
+    evs = sse(job, until=lambda e: e["type"] == "step")
     assert client.get(f"{API}/model", params={"job": job}).status_code == 409  # still training
     assert client.post(f"{API}/resume", json={"job": job}).status_code == 409
     client.post(f"/api/jobs/{job}/stop")
     assert wait_end(client, job)["status"] == "stopped"
-    stopped_at = [e for e in events(client, job) if e["type"] == "step"][-1]["step"]
+    stopped_at = [e for e in sse(job) if e["type"] == "step"][-1]["step"]
     assert stopped_at >= evs[-1]["step"]
 
     r = client.post(f"{API}/resume", json={"job": job})
     assert r.status_code == 200
     job2 = r.json()["job"]
     assert r.json()["step"] >= stopped_at
-    evs2 = events(client, job2, until=lambda e: e["type"] == "step")
+    evs2 = sse(job2, until=lambda e: e["type"] == "step")
     assert evs2[0]["type"] == "start" and evs2[0]["step"] == r.json()["step"]
     assert "eval" not in [e["type"] for e in evs2[:2]]  # no second step-0 evaluation
     assert evs2[-1]["step"] > r.json()["step"]
@@ -88,7 +73,7 @@ def test_stop_resume_and_download(client, tmp_path):
     assert sample(model, n=5, seed=3) == names  # the file holds exactly the run's model
 
 
-def test_resume_a_finished_run_needs_more_steps(client):
+def test_resume_a_finished_run_needs_more_steps(client, sse):
     job = client.post(f"{API}/train", json={"steps": 20}).json()["job"]
     wait_end(client, job)
     r = client.post(f"{API}/resume", json={"job": job})
@@ -97,7 +82,7 @@ def test_resume_a_finished_run_needs_more_steps(client):
     assert r.status_code == 400 and r.json()["field"] == "steps"
     r = client.post(f"{API}/resume", json={"job": job, "steps": 30})
     assert r.status_code == 200
-    steps = [e["step"] for e in events(client, r.json()["job"]) if e["type"] == "step"]
+    steps = [e["step"] for e in sse(r.json()["job"]) if e["type"] == "step"]
     assert steps[0] == 21 and steps[-1] == 30
 
 
@@ -112,21 +97,21 @@ def test_a_third_concurrent_run_is_refused(client):
     assert client.post(f"{API}/train", json={"steps": 5}).status_code == 200
 
 
-def test_a_closed_tab_leaves_no_running_job():
+def test_a_closed_tab_leaves_no_running_job(sse):
     jobs = JobManager(orphan_after=0.2)
     with TestClient(create_app(jobs=jobs), raise_server_exceptions=False) as c:
         job = c.post(f"{API}/train", json=LONG).json()["job"]
-        events(c, job, until=lambda e: e["type"] == "step")  # the tab reads a little, then is closed
+        sse(job, via=c, until=lambda e: e["type"] == "step")  # the tab reads a little, then is closed
         time.sleep(0.4)
         jobs.reap()
         assert wait_end(c, job)["status"] == "stopped"
         assert jobs.running() == []
 
 
-def test_own_text_trains_with_its_own_characters(client):
+def test_own_text_trains_with_its_own_characters(client, sse):
     text = "\n".join(["kaffee", "tee", "kakao", "milch", "wasser", "saft", "limonade", "bier"])
     job = client.post(f"{API}/train", json={"data": "text", "text": text, "steps": 10}).json()["job"]
-    evs = events(client, job)
+    evs = sse(job)
     assert evs[0]["vocab"] == len(set(text.replace("\n", ""))) + 1
     assert all(set(n) <= set(text) for n in [e for e in evs if e["type"] == "samples"][-1]["names"])
 
