@@ -29,6 +29,7 @@ from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.trace_cache import TraceCache
 from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
+from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
@@ -40,17 +41,6 @@ TRACES_KEPT = 6  # recent traced texts kept in memory (a 40-token trace is about
 
 # SmolLM2's traces (attention of every head, residual stream) of the last few texts
 TRACES = TraceCache(load_smollm2, size=TRACES_KEPT, attention=True, residual=True)
-
-
-def _encode(m, text: str, field: str = "text") -> list[int]:
-    if not text.strip():
-        raise DemoError("Type some text: a sentence works best.", field)
-    ids = m.encode(text)
-    if len(ids) > MAX_TOKENS:
-        raise DemoError(f"The text is {len(ids)} tokens long; attention is drawn for at most {MAX_TOKENS}. "
-                        "Shorten it.", field, status=413)
-    return ids
-
 
 def _check_layer_head(m, layer: int, head: int | None = None) -> None:
     cfg = m.config
@@ -80,7 +70,7 @@ class MapsRequest(BaseModel):
 def maps(req: MapsRequest):
     m = load_smollm2()
     _check_layer_head(m, req.layer)
-    ids = _encode(m, req.text)
+    ids = encode_text(m, req.text, MAX_TOKENS, purpose="attention is drawn for")
     att = TRACES.get(ids).attentions[req.layer]  # (H, T, T)
     cfg = m.config
     return {"tokens": _tokens(m, ids), "layer": req.layer, "layers": cfg.n_layers, "heads": cfg.n_heads,
@@ -99,7 +89,7 @@ class StepsRequest(BaseModel):
 def steps(req: StepsRequest):
     m = load_smollm2()
     _check_layer_head(m, req.layer, req.head)
-    ids = _encode(m, req.text)
+    ids = encode_text(m, req.text, MAX_TOKENS, purpose="attention is drawn for")
     query = len(ids) - 1 if req.token == -1 else req.token
     if query >= len(ids):
         raise DemoError(f"“token” must be a token of the text, from 0 to {len(ids) - 1}; you gave {query}.", "token")
@@ -157,7 +147,7 @@ def compare(req: CompareRequest):
         if not ends:
             raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in both sentences.",
                             "sentences")
-        ids = _encode(m, sentence, "sentences")
+        ids = encode_text(m, sentence, MAX_TOKENS, "sentences", purpose="attention is drawn for")
         at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
         att = np.stack(TRACES.get(ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): the word's rows
         others = att.copy()

@@ -24,23 +24,13 @@ from glasslm.engine.sampling import entropy, softmax
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.token_display import token_piece
 from glasslm.web.errors import DemoError
+from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
 MAX_TEXT_CHARS = 2000  # a paragraph or two
 MAX_TOKENS = 512  # one forward pass over 512 tokens takes about a second on 2 cores
 MAX_K = 30  # candidates shown
-
-
-def encode_checked(m, text: str, field: str = "text") -> list[int]:
-    ids = m.encode(text)  # special-token look-alikes stay plain text
-    if not ids:
-        raise DemoError("The text has no tokens: type a few words.", field)
-    if len(ids) > MAX_TOKENS:
-        raise DemoError(f"The text is {len(ids):,} tokens long; the limit here is {MAX_TOKENS}. Shorten it.",
-                        field, status=413)
-    return ids
-
 
 class PredictRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
@@ -50,7 +40,7 @@ class PredictRequest(BaseModel):
 @router.post("/predict")
 def predict(req: PredictRequest):
     m = load_smollm2()
-    ids = encode_checked(m, req.text)
+    ids = encode_text(m, req.text, MAX_TOKENS)
     logits = m.next_logits(ids)  # (V,)
     probs = softmax(logits)  # (V,) float64
     top = np.argsort(-probs, kind="stable")[: req.k]
@@ -70,7 +60,7 @@ class ScoreRequest(BaseModel):
 @router.post("/score")
 def score(req: ScoreRequest):
     m = load_smollm2()
-    ids = encode_checked(m, req.text)
+    ids = encode_text(m, req.text, MAX_TOKENS)
     if len(ids) < 2:
         raise DemoError("Type at least two tokens: the first token has nothing before it to be predicted from.", "text")
     s = m.score(ids, top=1)

@@ -25,6 +25,7 @@ from glasslm.engine.sampling import entropy, softmax
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
+from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
@@ -33,17 +34,6 @@ MAX_TOKENS = 512  # one forward pass over 512 tokens takes about a second on 2 c
 MAX_LOGIT = 50.0  # larger logits only saturate the softmax; the sliders stay well inside
 MAX_ITEMS = 12  # bars in the hand-made distributions
 CURVE_POINTS = 200  # points on the -log p curve
-
-
-def encode_checked(m, text: str, field: str = "text") -> list[int]:
-    ids = m.encode(text)  # special-token look-alikes stay plain text
-    if len(ids) < 2:
-        raise DemoError("Type at least two tokens: the first token has nothing before it to be predicted from.", field)
-    if len(ids) > MAX_TOKENS:
-        raise DemoError(f"The text is {len(ids):,} tokens long; the limit here is {MAX_TOKENS}. Shorten it.",
-                        field, status=413)
-    return ids
-
 
 class SoftmaxRequest(BaseModel):
     logits: list[float] = Field(min_length=2, max_length=MAX_ITEMS)
@@ -123,7 +113,7 @@ class TextLossRequest(BaseModel):
 @router.post("/text-loss")
 def text_loss(req: TextLossRequest):
     m = load_smollm2()
-    ids = encode_checked(m, req.text)
+    ids = encode_text(m, req.text, MAX_TOKENS, at_least=2, why="the first token has nothing before it to be predicted from")
     s = m.score(ids, top=1)
     losses = -s.logprobs  # (T-1,) nats
     tokens = [{"id": ids[0], "text": token_text(m.tokenizer, ids[0]), "loss": None, "prob": None, "guess": None}]

@@ -23,6 +23,7 @@ from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.trace_cache import TraceCache
 from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
+from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
@@ -35,17 +36,6 @@ TRACES_KEPT = 6
 
 # SmolLM2's traces (residual stream after every layer, final logits) of the last few texts
 TRACES = TraceCache(load_smollm2, size=TRACES_KEPT, attention=False, residual=True)
-
-
-def _encode(m, text: str, limit: int) -> list[int]:
-    if not text.strip():
-        raise DemoError("Type some text: a sentence works best.", "text")
-    ids = m.encode(text)
-    if len(ids) > limit:
-        raise DemoError(f"The text is {len(ids)} tokens long; this picture takes at most {limit}. Shorten it.",
-                        "text", status=413)
-    return ids
-
 
 @router.get("/anatomy")
 def anatomy_view(tokens: int = 8):
@@ -70,7 +60,7 @@ class TextRequest(BaseModel):
 @router.post("/residual")
 def residual(req: TextRequest):
     m = load_smollm2()
-    ids = _encode(m, req.text, MAX_TOKENS)
+    ids = encode_text(m, req.text, MAX_TOKENS, purpose="this picture takes")
     res = TRACES.get(ids).residuals
     norms = residual_norms(res)  # (L+1, T)
     x = np.stack(res).astype(np.float64)
@@ -87,7 +77,7 @@ class LensRequest(BaseModel):
 @router.post("/lens")
 def lens(req: LensRequest):
     m = load_smollm2()
-    ids = _encode(m, req.text, MAX_LENS_TOKENS)
+    ids = encode_text(m, req.text, MAX_LENS_TOKENS, purpose="this picture takes")
     trace = TRACES.get(ids)
     res = trace.residuals
     ln = logit_lens(m, res, k=req.k)
