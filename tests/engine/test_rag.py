@@ -1,0 +1,65 @@
+"""RAG prompts: the passages and question land in the chat exactly as shown, the limits hold,
+and SmolLM2's streamed greedy answer is checked by one teacher-forced pass."""
+
+import numpy as np
+import pytest
+
+from glasslm.engine.chunking import chunk_documents, default_documents
+from glasslm.engine.rag import MAX_NEW_TOKENS, MAX_PROMPT_TOKENS, RAG_SYSTEM, answer, context_block, plain_messages, \
+    rag_messages
+from glasslm.engine.retrieval import build_index
+
+
+def retrieved(question, k=2):
+    chunks = chunk_documents(default_documents(), size=40, overlap=10)
+    return [chunks[h.chunk] for h in build_index(chunks, "tfidf").search(question, k)]
+
+
+def test_context_block_numbers_passages_with_titles():
+    chunks = retrieved("last ferry")
+    block = context_block(chunks)
+    assert block == f"[1] {chunks[0].title}: {chunks[0].text}\n\n[2] {chunks[1].title}: {chunks[1].text}"
+
+
+def test_messages_with_and_without_retrieval():
+    chunks = retrieved("last ferry")
+    msgs = rag_messages("  When is the last ferry? ", chunks)
+    assert msgs[0] == {"role": "system", "content": RAG_SYSTEM}
+    assert msgs[1]["content"] == f"Context:\n{context_block(chunks)}\n\nQuestion: When is the last ferry?"
+    assert plain_messages(" When? ") == [{"role": "user", "content": "When?"}]
+
+
+class FakeModel:
+    """Records what it was asked to generate."""
+
+    def generate(self, ids, max_tokens, temperature):
+        self.args = (ids, max_tokens, temperature)
+        from glasslm.engine.smollm2 import GenerationEvent
+        yield GenerationEvent(7, "ok", 0.0, 0, 0.0, 0.0)
+
+
+def test_answer_is_greedy_and_limited():
+    m = FakeModel()
+    events = list(answer(m, [1, 2, 3], 5, mode="without"))
+    assert m.args == ([1, 2, 3], 5, 0.0) and [(e.mode, e.token_id, e.text) for e in events] == [("without", 7, "ok")]
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        list(answer(m, [1], MAX_NEW_TOKENS + 1))
+    with pytest.raises(ValueError, match="prompt is"):
+        list(answer(m, [1] * (MAX_PROMPT_TOKENS + 1)))
+
+
+@pytest.mark.slow
+def test_smollm2_answer_is_its_greedy_choice_and_reads_the_context():
+    from glasslm.engine.smollm2 import load_smollm2
+
+    m = load_smollm2()
+    question = "When does the last ferry return?"
+    ids = m.chat_ids(rag_messages(question, retrieved(question, 1)))
+    text = m.decode(ids)
+    assert "<|im_start|>system\n" + RAG_SYSTEM in text and "Question: " + question in text
+    out = list(answer(m, ids, 6))
+    got = [e.token_id for e in out]
+    assert 1 <= len(got) <= 6
+    logits = m.logits(ids + got)[len(ids) - 1:-1]  # (n, V): the prediction for each answer token
+    assert got == [int(i) for i in np.argmax(logits, axis=-1)]
+    assert "".join(e.text for e in out) == m.decode(got)
