@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,9 +43,9 @@ from glasslm.engine.training_compute import training_flops
 
 CHINCHILLA_TOKENS_PER_PARAM = 20.0  # Hoffmann et al. 2022: D_opt ≈ 20 N_opt (e.g. 70B params, 1.4T tokens)
 MAX_RUNS = 25  # a sweep is a grid; more runs do not fit in a learner's minute
-MAX_SWEEP_TOKENS = 3_000_000  # characters over all runs: about 1-2 minutes on two busy cores
+MAX_SWEEP_FLOPS = 6e10  # 6ND over all runs: about a minute here (the "standard" preset is 5.5e10)
 E_GRID = 400  # candidate irreducible losses tried by the fit before refining the best
-PROGRESS_EVENTS_PER_RUN = 10  # progress ticks per run (each run takes about 0.5-10 s)
+PROGRESS_EVENTS_PER_RUN = 20  # progress ticks per run (each run takes about 0.5-10 s): a Stop waits at most one
 
 
 # -- the power law ----------------------------------------------------------------
@@ -138,6 +138,10 @@ def heads_for(width: int) -> int:
     return 1
 
 
+def _n_params(config: GPTConfig) -> int:
+    return int(sum(np.prod(s) for s in param_shapes(config).values()))
+
+
 @dataclass(frozen=True)
 class SweepConfig:
     widths: tuple[int, ...] = (8, 16, 32)  # embedding widths: 1.3k, 4.2k, 14.5k parameters with one layer
@@ -154,13 +158,16 @@ class SweepConfig:
         if len(self.widths) * len(self.token_budgets) > MAX_RUNS:
             raise ValueError(f"{len(self.widths)} widths x {len(self.token_budgets)} budgets is "
                              f"{len(self.widths) * len(self.token_budgets)} runs; at most {MAX_RUNS}")
-        total = len(self.widths) * sum(self.token_budgets)
-        if total > MAX_SWEEP_TOKENS:
-            raise ValueError(f"the sweep would train on {total:,} characters in all; at most {MAX_SWEEP_TOKENS:,}")
         for w in self.widths:
             GPTConfig(n_embd=w, n_head=heads_for(w), n_layer=self.n_layer, block_size=self.block_size).validate()
         if any(b < 1 for b in self.token_budgets):
             raise ValueError("token budgets must be positive")
+        # 6ND over the grid, with the default vocabulary (27): the cost of the sweep
+        total = sum(training_flops(_n_params(GPTConfig(n_embd=w, n_head=heads_for(w), n_layer=self.n_layer,
+                                                          block_size=self.block_size)), d)
+                    for w in self.widths for d in self.token_budgets)
+        if total > MAX_SWEEP_FLOPS:
+            raise ValueError(f"the sweep would cost {total:.2g} FLOPs (6ND over all runs); at most {MAX_SWEEP_FLOPS:.2g}")
         return self
 
 
@@ -213,7 +220,7 @@ def plan_sweep(config: SweepConfig | None = None, data: name_data.NameData | Non
     for w in cfg.widths:
         n = GPTConfig(vocab_size=data.tokenizer.vocab_size, n_embd=w, n_head=heads_for(w),
                       n_layer=cfg.n_layer, block_size=cfg.block_size)
-        n_params = int(sum(np.prod(s) for s in param_shapes(n).values()))
+        n_params = _n_params(n)
         for d in cfg.token_budgets:
             steps = max(1, round(d / per_step))
             tokens = round(steps * per_step)
@@ -252,14 +259,14 @@ def sweep(config: SweepConfig | None = None, data: name_data.NameData | None = N
         r.seconds = time.perf_counter() - t0
         done_flops += r.flops
         finished.append(r)
-        front, fit = _fit_finished(finished)
+        front, fit = fit_frontier(finished)
         yield {"type": "run", "run": r.as_dict(), "frontier": front, "fit": fit}
-    front, fit = _fit_finished(finished)
+    front, fit = fit_frontier(finished)
     yield {"type": "done", "runs": [r.as_dict() for r in plan.runs], "frontier": front, "fit": fit,
            "elapsed_s": time.perf_counter() - began}
 
 
-def _fit_finished(finished: list[RunResult]) -> tuple[list[int], dict | None]:
+def fit_frontier(finished: list[RunResult]) -> tuple[list[int], dict | None]:
     """The frontier of the finished runs (their run indices) and a plain power law through it, if possible."""
     ok = [r for r in finished if r.heldout_loss is not None]
     front = [ok[i].index for i in frontier([(r.flops, r.heldout_loss) for r in ok])]
@@ -268,8 +275,3 @@ def _fit_finished(finished: list[RunResult]) -> tuple[list[int], dict | None]:
         return front, None
     law = fit_power_law([c for c, _ in pts], [l for _, l in pts])
     return front, law.__dict__
-
-
-def with_budgets(config: SweepConfig, scale: float) -> SweepConfig:
-    """The same sweep with every token budget multiplied by scale (at least 1 character)."""
-    return replace(config, token_budgets=tuple(max(1, round(b * scale)) for b in config.token_budgets))

@@ -1,0 +1,144 @@
+"""Chapter 13 (scaling-laws): a sweep of tiny GPTs, a power law fitted to it, the 20-tokens rule.
+
+GET  /presets   the sweeps on offer, each with its plan (runs, parameters, tokens, 6ND)
+POST /sweep     start a sweep (a background job; events over /api/jobs/{id}/events)
+POST /fit       fit L(C) = [E +] a C^-b to a sweep's finished runs (its frontier or all of them)
+POST /optimal   compute-optimal N and D for a compute budget, and the published models by that rule
+
+Every number comes from glasslm.engine.scaling (which trains with train.py's loop)
+and glasslm.engine.training_compute; the finished runs stay in the job's state,
+which is what /fit reads, so the fitted law is always the sweep's own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, replace
+from typing import Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from glasslm.engine import scaling
+from glasslm.engine.model_facts import PUBLISHED
+from glasslm.engine.training_compute import training_flops
+from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
+
+router = APIRouter()
+
+JOB_KIND = "scaling-sweep"
+ALLOWED_WIDTHS = (4, 8, 16, 24, 32, 48)  # embedding widths on offer: 0.5k to 30k parameters with one layer
+MAX_FLOPS = 1e30  # far beyond any model trained so far (Llama 3.1 405B: about 4e25)
+CURVE_POINTS = 60  # points drawn along a fitted law
+EXTRAPOLATE = 10.0  # the fitted curve is drawn to ten times the sweep's largest compute
+
+
+class SweepRequest(BaseModel):
+    preset: Literal["quick", "standard", "wide"] = "quick"
+    widths: list[int] | None = Field(None, min_length=1, max_length=len(ALLOWED_WIDTHS),
+                                     description="embedding widths to train (default: the preset's)")
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+
+
+class FitRequest(BaseModel):
+    job: str = Field(min_length=1, max_length=64)
+    points: Literal["frontier", "all"] = "frontier"
+    irreducible: bool = False
+
+
+class OptimalRequest(BaseModel):
+    flops: float = Field(gt=0, le=MAX_FLOPS, allow_inf_nan=False, description="compute budget C in FLOPs")
+    tokens_per_param: float = Field(scaling.CHINCHILLA_TOKENS_PER_PARAM, gt=0, le=10_000, allow_inf_nan=False)
+
+
+def _config(req: SweepRequest) -> scaling.SweepConfig:
+    cfg = replace(scaling.PRESETS[req.preset], seed=req.seed)
+    if req.widths is not None:
+        bad = [w for w in req.widths if w not in ALLOWED_WIDTHS]
+        if bad:
+            raise DemoError(f"Width {bad[0]} is not on offer; choose from {', '.join(map(str, ALLOWED_WIDTHS))}.",
+                            "widths")
+        cfg = replace(cfg, widths=tuple(sorted(set(req.widths))))
+    try:
+        return cfg.validate()
+    except ValueError as err:
+        raise DemoError(f"{err}. Pick fewer widths or a smaller preset.", "widths", 413) from None
+
+
+def _plan_json(plan: scaling.Plan) -> dict:
+    return {"runs": [r.as_dict() for r in plan.runs], "total_flops": plan.total_flops,
+            "widths": list(plan.config.widths), "token_budgets": list(plan.config.token_budgets)}
+
+
+@router.get("/presets")
+def presets():
+    return {"presets": {name: _plan_json(scaling.plan_sweep(cfg)) for name, cfg in scaling.PRESETS.items()},
+            "allowed_widths": list(ALLOWED_WIDTHS)}
+
+
+@router.post("/sweep")
+def start(req: SweepRequest, request: Request, session: str = Depends(session_id)):
+    """Start a sweep; every finished run is kept in the job's state for /fit."""
+    cfg = _config(req)
+    plan = scaling.plan_sweep(cfg)
+    finished: list[dict] = []
+
+    def source(job):
+        stream = scaling.sweep(cfg, plan.data)
+        for event in stream:
+            if event["type"] == "run":
+                finished.append(event["run"])
+            yield event
+            if job.stop_event.is_set():
+                stream.close()
+                front, fit = scaling.fit_frontier([scaling.RunResult(**r) for r in finished])
+                yield {"type": "stopped", "runs": list(finished), "frontier": front, "fit": fit}
+                return
+
+    job = request.app.state.jobs.start(session, JOB_KIND, source, cooperative=True, state={"runs": finished})
+    return {"job": job.id, **_plan_json(plan)}
+
+
+@router.post("/fit")
+def fit(req: FitRequest, request: Request, session: str = Depends(session_id)):
+    job = request.app.state.jobs.get(session, req.job)
+    if "runs" not in job.state:
+        raise DemoError("That job is not a sweep of this chapter.", "job", 404)
+    runs = [r for r in job.state["runs"] if r.get("heldout_loss") is not None]
+    use = runs
+    if req.points == "frontier":
+        keep = scaling.frontier([(r["flops"], r["heldout_loss"]) for r in runs])
+        use = [runs[i] for i in keep]
+    need = 3 if req.irreducible else 2
+    if len(use) < need:
+        raise DemoError(f"The fit needs at least {need} finished runs{' on the frontier' if req.points == 'frontier' else ''}; "
+                        f"{len(use)} so far. Wait for more runs, or fit all runs.", "points", 409)
+    try:
+        law = scaling.fit_power_law([r["flops"] for r in use], [r["heldout_loss"] for r in use], req.irreducible)
+    except ValueError as err:
+        raise DemoError(str(err), "points", 409) from None
+    lo = min(r["flops"] for r in runs)
+    hi = max(r["flops"] for r in runs) * EXTRAPOLATE
+    grid = np.geomspace(lo, hi, CURVE_POINTS)
+    return {"law": asdict(law), "used": [r["index"] for r in use], "curve": [[float(c), float(law(c))] for c in grid],
+            "predicted_at_10x": float(law(hi)), "max_flops": hi / EXTRAPOLATE,
+            "tokens_per_param": [[r["index"], r["tokens"] / r["n_params"]] for r in use]}
+
+
+@router.post("/optimal")
+def optimal(req: OptimalRequest):
+    n, d = scaling.compute_optimal(req.flops, req.tokens_per_param)
+    models = []
+    for m in PUBLISHED:
+        if not m.train_tokens:
+            continue
+        c = training_flops(m.params, m.train_tokens)
+        n_opt, d_opt = scaling.compute_optimal(c, req.tokens_per_param)
+        models.append({"name": m.name, "year": m.year, "params": m.params, "tokens": m.train_tokens, "flops": c,
+                       "tokens_per_param": m.train_tokens / m.params, "optimal_params": n_opt,
+                       "optimal_tokens": d_opt, "params_vs_optimal": m.params / n_opt, "source": m.source})
+    return {"flops": req.flops, "tokens_per_param": req.tokens_per_param, "params": n, "tokens": d,
+            "check_flops": training_flops(n, d), "models": models,
+            "log10_flops": math.log10(req.flops)}

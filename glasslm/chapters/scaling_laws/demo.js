@@ -1,0 +1,236 @@
+// Chapter 13 (scaling-laws): the demos only draw what /api/scaling-laws/* and the
+// sweep's event stream (/api/jobs/{id}/events) send.
+
+import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h } from "/static/js/components/demo.js";
+import { numberInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { barChart } from "/static/js/components/barchart.js";
+import { series as seriesColor } from "/static/js/components/color.js";
+import { fixed, count, compact } from "/static/js/components/format.js";
+
+const API = "/api/scaling-laws";
+const SUPERSCRIPT = { "-": "⁻", ".": "·", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const sup = (s) => String(s).split("").map((c) => SUPERSCRIPT[c] ?? c).join("");
+
+function sci(x, digits = 3) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  if (x === 0 || (Math.abs(x) < 1e5 && Math.abs(x) >= 1e-2)) return x.toPrecision(digits);
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  return `${(x / 10 ** e).toPrecision(digits)} × 10${sup(e)}`;
+}
+
+// Held-out loss against compute, both axes logarithmic: points per run (a colour per
+// width, joined in order of tokens), the frontier ringed, the fitted law dashed.
+function logLogChart(container, { label }) {
+  const d3 = window.d3;
+  const W = 640, H = 340, M = { top: 14, right: 18, bottom: 44, left: 58 };
+  const iw = W - M.left - M.right, ih = H - M.top - M.bottom;
+  const svg = d3.select(container).append("svg").attr("class", "chart sl-chart").attr("viewBox", `0 0 ${W} ${H}`)
+    .attr("role", "img").attr("aria-label", label);
+  const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
+  const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`);
+  const gy = g.append("g").attr("class", "axis");
+  g.append("text").attr("x", iw / 2).attr("y", ih + 38).attr("text-anchor", "middle").text("training compute C = 6ND (FLOPs, log scale)");
+  g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -46).attr("text-anchor", "middle").text("held-out loss (nats/char, log scale)");
+  const curve = g.append("path").attr("class", "sl-fit");
+  const lines = g.append("g"), dots = g.append("g"), legend = svg.append("g").attr("class", "legend");
+  let runs = [], widths = [], front = new Set(), fit = [];
+  function draw() {
+    const pts = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined);
+    const xs = pts.map((r) => r.flops).concat(fit.map((p) => p[0]));
+    const ys = pts.map((r) => r.heldout_loss).concat(fit.map((p) => p[1]));
+    const xd = xs.length ? d3.extent(xs) : [1e7, 1e10], yd = ys.length ? d3.extent(ys) : [2, 3];
+    const x = d3.scaleLog().domain([xd[0] / 1.3, xd[1] * 1.3]).range([0, iw]);
+    const y = d3.scaleLog().domain([yd[0] / 1.02, yd[1] * 1.02]).range([ih, 0]);
+    gx.call(d3.axisBottom(x).ticks(5, "~e"));
+    gy.call(d3.axisLeft(y).ticks(6, "~g"));
+    const color = (w) => seriesColor(widths.indexOf(w));
+    const byWidth = widths.map((w) => ({ w, pts: pts.filter((r) => r.width === w).sort((a, b) => a.tokens - b.tokens) }));
+    lines.selectAll("path").data(byWidth, (s) => s.w).join("path").attr("class", "series")
+      .attr("stroke", (s) => color(s.w)).attr("d", (s) => d3.line().x((r) => x(r.flops)).y((r) => y(r.heldout_loss))(s.pts));
+    dots.selectAll("circle").data(pts, (r) => r.index).join("circle")
+      .attr("class", (r) => (front.has(r.index) ? "sl-dot sl-front" : "sl-dot"))
+      .attr("cx", (r) => x(r.flops)).attr("cy", (r) => y(r.heldout_loss)).attr("r", (r) => (front.has(r.index) ? 6 : 4))
+      .attr("fill", (r) => color(r.width))
+      .selectAll("title").data((r) => [r]).join("title")
+      .text((r) => `width ${r.width}, ${count(r.n_params)} params, ${count(r.tokens)} chars: loss ${fixed(r.heldout_loss, 3)}`);
+    curve.attr("d", fit.length ? d3.line().x((p) => x(p[0])).y((p) => y(p[1]))(fit.filter((p) => p[1] > 0)) : null);
+    legend.attr("transform", `translate(${M.left + 10},${M.top + 4})`).selectAll("g").data(widths, (w) => w).join((enter) => {
+      const e = enter.append("g");
+      e.append("rect").attr("width", 14).attr("height", 3).attr("y", 6);
+      e.append("text").attr("x", 20).attr("y", 11);
+      return e;
+    }).attr("transform", (w, i) => `translate(${(i % 3) * 190},${Math.floor(i / 3) * 16})`).each(function (w) {
+      const n = runs.find((r) => r.width === w);
+      d3.select(this).select("rect").attr("fill", color(w));
+      d3.select(this).select("text").text(`width ${w}${n ? ` (${count(n.n_params)} params)` : ""}`);
+    });
+  }
+  draw();
+  return {
+    svg: svg.node(),
+    plan(allRuns, ws) { runs = allRuns.map((r) => ({ ...r })); widths = ws; front = new Set(); fit = []; draw(); },
+    finish(run, frontier) { const i = runs.findIndex((r) => r.index === run.index); if (i >= 0) runs[i] = run; front = new Set(frontier); draw(); },
+    setFit(points) { fit = points || []; draw(); },
+  };
+}
+
+const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law.a, 3)} · C${sup("-" + law.b.toFixed(3))}`;
+
+function sweep(el) {
+  const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,
+    sources: ["glasslm.engine.scaling:sweep", "glasslm.engine.scaling:fit_power_law", "glasslm.engine.scaling:frontier"] });
+  let presets = null, job = null, stream = null, runs = [], frontier = [];
+  const preset = segmented({ label: "Sweep", field: "preset", value: "quick",
+    options: [["quick", "quick (3 × 3 runs)"], ["standard", "standard (4 × 4)"], ["wide", "wide (5 × 3)"]],
+    onchange: (v) => showPlan(v) });
+  const widthBox = h("fieldset", { class: "sl-widths", "data-field": "widths" }, h("legend", { text: "Model widths (embedding size)" }));
+  const fitTo = segmented({ label: "Fit to", field: "points", value: "frontier",
+    options: [["frontier", "frontier runs"], ["all", "all runs"]], onchange: () => refit() });
+  const floor = segmented({ label: "Irreducible loss E", field: "irreducible", value: "no",
+    options: [["no", "L = a·C^−b"], ["yes", "L = E + a·C^−b"]], onchange: () => refit() });
+  const startBtn = button("Train the sweep", () => start(), { primary: true });
+  const stopBtn = button("Stop", () => stop());
+  stopBtn.disabled = true;
+  const bar = h("progress", { class: "sl-progress", max: 1, value: 0, "aria-label": "sweep progress" });
+  f.add(preset.el, widthBox, buttonRow(startBtn, stopBtn), bar, fitTo.el, floor.el);
+  const chartBox = h("div", { class: "sl-chart-box" });
+  const table = h("table", { class: "sl-table" });
+  f.picture.append(chartBox, h("div", { class: "sl-table-wrap" }, table));
+  const chart = logLogChart(chartBox, { label: "held-out loss against training compute, log-log" });
+  let fitInfo = null;
+
+  function checkedWidths() {
+    return [...widthBox.querySelectorAll("input:checked")].map((i) => Number(i.value));
+  }
+
+  function showPlan(name) {
+    const p = presets.presets[name];
+    widthBox.querySelectorAll("input").forEach((i) => { i.checked = p.widths.includes(Number(i.value)); });
+    drawTable(p.runs);
+    f.setStatus(`${p.runs.length} runs, ${sci(p.total_flops)} FLOPs in all. Budgets: ${p.token_budgets.map((b) => count(b)).join(", ")} characters per model.`);
+  }
+
+  function drawTable(rows) {
+    const head = h("tr", {}, ...["width", "parameters N", "characters D", "D / N", "6ND (FLOPs)", "held-out loss", "time"].map((t) => h("th", { text: t })));
+    table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows.map((r) => h("tr", { class: frontier.includes(r.index) ? "sl-front-row" : null, "data-run": r.index },
+      h("td", { class: "num", text: String(r.width) }), h("td", { class: "num", text: count(r.n_params) }),
+      h("td", { class: "num", text: count(r.tokens) }), h("td", { class: "num", text: fixed(r.tokens / r.n_params, 1) }),
+      h("td", { class: "num", text: sci(r.flops) }), h("td", { class: "num sl-loss", text: fixed(r.heldout_loss, 3) }),
+      h("td", { class: "num", text: r.seconds ? `${r.seconds.toFixed(1)} s` : "–" })))));
+  }
+
+  function showReadout(done) {
+    const fin = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined);
+    f.setReadout([
+      { label: "runs finished", value: `${fin.length} of ${runs.length}` },
+      { label: "fitted law", value: fitInfo ? lawText(fitInfo.law) : "– (needs 2+ frontier runs)" },
+      { label: "fit error (RMS of log L)", value: fitInfo ? fixed(fitInfo.law.rmse_log, 4) : "–" },
+      { label: "predicted loss at 10× the largest compute", value: fitInfo ? fixed(fitInfo.predicted_at_10x, 3) : "–" },
+    ]);
+  }
+
+  async function refit() {
+    if (!job) return;
+    const fin = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined);
+    if (fin.length < 2) return;
+    const d = await f.run(() => postJSON(`${API}/fit`, { job, points: fitTo.value, irreducible: floor.value === "yes" }));
+    fitInfo = d;
+    chart.setFit(d ? d.curve : []);
+    showReadout();
+    if (d) f.hood(d, null);
+  }
+
+  function onEvent(ev) {
+    if (ev.type === "plan") {
+      runs = ev.runs; frontier = [];
+      chart.plan(runs, ev.config.widths);
+      drawTable(runs);
+    } else if (ev.type === "progress") {
+      bar.value = ev.done_flops / ev.total_flops;
+      const r = runs[ev.index];
+      f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}…`);
+    } else if (ev.type === "run") {
+      runs[ev.run.index] = ev.run; frontier = ev.frontier;
+      chart.finish(ev.run, ev.frontier);
+      drawTable(runs);
+      refit();
+    } else if (ev.type === "done" || ev.type === "stopped") {
+      frontier = ev.frontier;
+      drawTable(runs);
+      f.hood(ev, null);
+    }
+    showReadout();
+  }
+
+  async function start() {
+    const d = await f.run(() => postJSON(`${API}/sweep`, { preset: preset.value, widths: checkedWidths() }), { progress: "Preparing the sweep…" });
+    if (!d) return;
+    stream?.close();
+    job = d.job; fitInfo = null; runs = d.runs; frontier = [];
+    chart.plan(runs, d.widths); chart.setFit([]);
+    bar.value = 0;
+    startBtn.disabled = true; stopBtn.disabled = false;
+    stream = streamJob(job, {
+      onEvent,
+      onEnd: (end) => {
+        startBtn.disabled = false; stopBtn.disabled = true;
+        if (end.status === "error") f.setError(end.error);
+        const fin = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined).length;
+        f.setStatus(end.status === "stopped" ? `Stopped after ${fin} runs: the points and the fit are what finished.`
+          : end.status === "done" ? `Done: ${fin} runs.` : "");
+        if (end.status === "done") bar.value = 1;
+        refit();
+      },
+    });
+  }
+
+  async function stop() {
+    stopBtn.disabled = true;
+    await f.run(() => stream.stop());
+  }
+
+  (async () => {
+    presets = await f.run(() => getJSON(`${API}/presets`));
+    if (!presets) return;
+    widthBox.append(...presets.allowed_widths.map((w) => h("label", { class: "sl-width" },
+      h("input", { type: "checkbox", value: w, name: "width" }), ` ${w}`)));
+    showPlan("quick");
+    showReadout();
+  })();
+}
+
+function optimal(el) {
+  const f = demoFrame(el, { title: "Compute-optimal: how to split a budget between N and D", stacked: true,
+    sources: ["glasslm.engine.scaling:compute_optimal", "glasslm.engine.training_compute:training_flops"] });
+  const flops = numberInput({ label: "Compute budget C (FLOPs)", field: "flops", value: 3.15e23, min: 1, step: "any", onchange: () => go() });
+  const ratio = numberInput({ label: "Tokens per parameter (Chinchilla: about 20)", field: "tokens_per_param", value: 20, min: 0.1, step: "any", onchange: () => go() });
+  f.add(flops.el, ratio.el, h("p", { class: "sl-hint", text: "The default budget is GPT-3's: 6 × 175 billion parameters × 300 billion tokens." }),
+    buttonRow(button("Compute", () => go(), { primary: true })));
+  const barsBox = h("div", { class: "sl-bars" });
+  const table = h("table", { class: "sl-table" });
+  f.picture.append(h("h4", { text: "Tokens per parameter of the published models" }), barsBox, h("div", { class: "sl-table-wrap" }, table));
+  const bars = barChart(barsBox, { format: (v) => fixed(v, 1), label: "tokens per parameter" });
+  async function go() {
+    const d = await f.run(() => postJSON(`${API}/optimal`, { flops: flops.value, tokens_per_param: ratio.value }));
+    if (!d) return;
+    bars.update(d.models.map((m) => ({ label: m.name, value: m.tokens_per_param, highlight: m.tokens_per_param >= d.tokens_per_param,
+      note: m.tokens_per_param < d.tokens_per_param ? `(below ${fixed(d.tokens_per_param, 0)})` : "" })));
+    const head = h("tr", {}, ...["model", "N", "D", "6ND", `N for ${fixed(d.tokens_per_param, 0)} tokens/param`, `D for ${fixed(d.tokens_per_param, 0)} tokens/param`, "N / optimal N"].map((t) => h("th", { text: t })));
+    table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...d.models.map((m) => h("tr", {},
+      h("td", { text: m.name, title: m.source }), h("td", { class: "num", text: compact(m.params) }), h("td", { class: "num", text: compact(m.tokens) }),
+      h("td", { class: "num", text: sci(m.flops) }), h("td", { class: "num", text: compact(m.optimal_params) }),
+      h("td", { class: "num", text: compact(m.optimal_tokens) }), h("td", { class: "num", text: `${fixed(m.params_vs_optimal, 2)}×` })))));
+    f.setReadout([
+      { label: "compute-optimal parameters N", value: compact(d.params) },
+      { label: "compute-optimal tokens D", value: compact(d.tokens) },
+      { label: "check: 6ND", value: `${sci(d.check_flops)} FLOPs` },
+      ...d.models.filter((m) => m.name === "GPT-3").map((m) => ({ label: "GPT-3 by this rule",
+        value: `${fixed(m.tokens_per_param, 1)} tokens/param; its compute would train ${compact(m.optimal_params)} params on ${compact(m.optimal_tokens)} tokens` })),
+    ]);
+    f.hood(d);
+  }
+  go();
+}
+
+export const demos = { sweep, optimal };
