@@ -44,7 +44,7 @@ EMBEDDINGS = ("tfidf", "glove")
 MAX_K = 10  # chunks retrieved at most: more would not fit a small model's prompt anyway
 INDEX_CACHE_SIZE = 16  # indexes kept (documents x chunking x embedding): each is at most 400 x a few thousand floats
 
-_TERM = re.compile(r"[a-z0-9]+")
+_TERM = re.compile(r"[^\W_]+")  # letters and digits of any script
 
 
 def terms(text: str) -> list[str]:

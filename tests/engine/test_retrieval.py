@@ -20,11 +20,12 @@ def chunks_of(texts):
 
 def test_terms_are_lower_case_words_and_numbers():
     assert terms("The 6:40 Ferry, isn't it?") == ["the", "6", "40", "ferry", "isn", "t", "it"]
+    assert terms("Café_Über 3½ 東京") == ["café", "über", "3½", "東京"]
 
 
 def test_tfidf_matches_scikit_learn():
     sk = pytest.importorskip("sklearn.feature_extraction.text")
-    ref = sk.TfidfVectorizer(token_pattern=r"[a-z0-9]+", lowercase=True)  # smooth idf, l2 norm: the defaults
+    ref = sk.TfidfVectorizer(token_pattern=r"[^\W_]+", lowercase=True)  # smooth idf, l2 norm: the defaults
     want = ref.fit_transform(TEXTS).toarray()
     ours = Tfidf(TEXTS)
     assert ours.vocab == list(ref.get_feature_names_out())
