@@ -1,0 +1,288 @@
+// Chapter 24 (hallucination): the demos only draw what /api/hallucination/* returns.
+// The fact-set run started in the "reliability" demo is shared with the
+// abstention demo below it; the retrieval demo starts its own run (closed-book
+// answers already given come back from the server's memory at once).
+
+import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h } from "/static/js/components/demo.js";
+import { slider, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { barChart } from "/static/js/components/barchart.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { visible } from "/static/js/components/tokenstrip.js";
+import { pct, fixed, count, ms } from "/static/js/components/format.js";
+
+const API = "/api/hallucination";
+const MEASURES = [["first", "first-token probability"], ["likelihood", "answer likelihood"]];
+const SIZES = [["8", "8 questions (about 10-30 s)"], ["16", "16 questions"], ["32", "all 32 (a minute or more)"]];
+
+let factsPromise = null;
+const facts = () => (factsPromise ??= getJSON(`${API}/facts`));
+
+// A mix of easy and obscure questions: alternate the two levels.
+function mixedIds(questions, n) {
+  const easy = questions.filter((q) => q.level === "easy"), hard = questions.filter((q) => q.level !== "easy");
+  const out = [];
+  for (let i = 0; out.length < n && (i < easy.length || i < hard.length); i++) {
+    if (easy[i]) out.push(easy[i].id);
+    if (hard[i] && out.length < n) out.push(hard[i].id);
+  }
+  return out;
+}
+
+// The shared run of the reliability demo: {job, ids, measure}.
+const shared = { job: null, measure: "first" };
+const bus = new EventTarget();
+
+// A reliability diagram: accuracy per bin as bars, the diagonal, and the gap to it.
+function reliabilityDiagram(container, label) {
+  const d3 = window.d3;
+  const W = 360, H = 300, M = { top: 12, right: 12, bottom: 44, left: 50 };
+  const iw = W - M.left - M.right, ih = H - M.top - M.bottom;
+  const svg = d3.select(container).append("svg").attr("class", "chart hl-rel").attr("viewBox", `0 0 ${W} ${H}`)
+    .attr("role", "img").attr("aria-label", label);
+  const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
+  const x = d3.scaleLinear().domain([0, 1]).range([0, iw]), y = d3.scaleLinear().domain([0, 1]).range([ih, 0]);
+  g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`).call(d3.axisBottom(x).ticks(5, "%"));
+  g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "%"));
+  g.append("text").attr("x", iw / 2).attr("y", ih + 36).attr("text-anchor", "middle").text("confidence");
+  g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -38).attr("text-anchor", "middle").text("accuracy");
+  const bars = g.append("g");
+  g.append("line").attr("class", "hl-diag").attr("x1", 0).attr("y1", ih).attr("x2", iw).attr("y2", 0);
+  function update(bins) {
+    const shown = bins.filter((b) => b.count > 0);
+    bars.selectAll("g.hl-bin").data(shown, (b) => b.lo).join((enter) => {
+      const e = enter.append("g").attr("class", "hl-bin");
+      e.append("rect").attr("class", "hl-acc");
+      e.append("rect").attr("class", "hl-gap");
+      e.append("text").attr("class", "hl-count").attr("text-anchor", "middle");
+      e.append("title");
+      return e;
+    }).each(function (b) {
+      const s = d3.select(this), x0 = x(b.lo) + 1, w = Math.max(1, x(b.hi) - x(b.lo) - 2);
+      s.select(".hl-acc").attr("x", x0).attr("width", w).attr("y", y(b.accuracy)).attr("height", ih - y(b.accuracy));
+      const top = Math.max(b.accuracy, b.confidence), bottom = Math.min(b.accuracy, b.confidence);
+      s.select(".hl-gap").attr("x", x0).attr("width", w).attr("y", y(top)).attr("height", y(bottom) - y(top));
+      s.select(".hl-count").attr("x", x0 + w / 2).attr("y", y(b.accuracy) - 4).text(`n=${b.count}`);
+      s.select("title").text(`confidence ${pct(b.lo)}-${pct(b.hi)}: ${b.count} answers, mean confidence ${pct(b.confidence)}, accuracy ${pct(b.accuracy)}`);
+    });
+  }
+  return { update };
+}
+
+function answerCell(r) {
+  return h("td", { class: r.correct ? "hl-right" : "hl-wrong" },
+    h("span", { class: "hl-mark", text: r.correct ? "✓ " : "✗ ", "aria-label": r.correct ? "right" : "wrong" }),
+    h("span", { class: "mono", text: r.answer || "(nothing)" }));
+}
+
+function ask(el) {
+  const f = demoFrame(el, { title: "Ask SmolLM2 a question",
+    sources: ["glasslm.engine.fact_qa:answer", "glasslm.engine.fact_qa:prompt_text", "glasslm.engine.fact_qa:is_correct"] });
+  const pick = select({ label: "Question", field: "id", options: [["", "loading…"]] });
+  const own = textInput({ label: "…or your own question", field: "question", maxlength: 300, placeholder: "What is the capital of Peru?",
+    onenter: () => run() });
+  const book = segmented({ label: "Prompt", field: "book", value: "closed", options: [["closed", "closed book"], ["fact", "with the fact"]] });
+  const fact = textInput({ label: "Fact placed before the question", field: "fact", maxlength: 400 });
+  f.add(pick.el, own.el, book.el, fact.el, buttonRow(button("Ask", () => run(), { primary: true })));
+  const out = h("div", { class: "hl-answer" });
+  const alts = h("div");
+  const chart = barChart(alts, { label: "The likeliest first tokens of the answer" });
+  f.picture.append(out, h("p", { class: "hl-caption", text: "The first answer token: SmolLM2's five likeliest choices (T = 1)" }), alts);
+  let questions = [];
+  facts().then((d) => {
+    questions = d.questions;
+    pick.input.replaceChildren(...questions.map((q) => h("option", { value: q.id, text: `${q.question} (${q.level})` })));
+    pick.value = "canberra";
+    fact.value = questions.find((q) => q.id === pick.value).fact;
+    run();
+  });
+  pick.input.addEventListener("change", () => { own.value = ""; fact.value = questions.find((q) => q.id === pick.value)?.fact ?? ""; });
+  own.input.addEventListener("input", () => { if (own.value.trim()) fact.value = ""; });
+
+  async function run() {
+    const mine = own.value.trim() !== "";
+    const body = mine ? { id: null, question: own.value } : { id: pick.value };
+    body.fact = book.value === "fact" ? fact.value : "";
+    const d = await f.run(() => postJSON(`${API}/ask`, body), { progress: "SmolLM2 is answering (a second or two)…" });
+    if (!d) return;
+    out.replaceChildren(h("p", {}, h("strong", { text: "Q: " }), d.question),
+      h("p", { class: "hl-said" }, h("strong", { text: "A: " }), h("span", { class: "mono", text: d.answer || "(nothing)" }),
+        d.correct === null ? "" : h("span", { class: d.correct ? "hl-right" : "hl-wrong",
+          text: d.correct ? "  ✓ right" : `  ✗ wrong (accepted: ${d.answers.join(" / ")})` })));
+    chart.update(d.alternatives.map((a, i) => ({ label: visible(a.text), value: a.prob, highlight: i === 0 })));
+    f.setReadout([
+      { label: "first-token probability", value: pct(d.first) },
+      { label: "answer likelihood", value: pct(d.likelihood) },
+      { label: "marked", value: d.correct === null ? "no answer key (your question)" : d.correct ? "right" : "wrong" },
+      { label: "prompt", value: `${count(d.prompt_tokens)} tokens, answered in ${ms(d.seconds)}` },
+    ]);
+    f.hood(d);
+  }
+}
+
+// Stream one run, calling onRow for each answer; returns a controller.
+function runner(f, { go, stop, bar, onStart, onRow, onDone }) {
+  let stream = null;
+  stop.disabled = true;
+  async function start(body) {
+    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
+    const d = await f.run(() => postJSON(`${API}/run`, body), { progress: "Starting…" });
+    if (!d) return;
+    const started = performance.now();
+    go.disabled = true; stop.disabled = false;
+    bar.max = d.total; bar.value = 0; bar.hidden = false;
+    onStart(d);
+    const mine = streamJob(d.job, {
+      onEvent: (ev) => {
+        if (ev.type !== "answer") return;
+        bar.value = ev.index;
+        const left = (performance.now() - started) / 1000 / ev.index * (ev.total - ev.index);
+        f.setStatus(`${ev.index} of ${ev.total} answered${ev.cached ? " (remembered)" : ""}; about ${ms(left)} left…`);
+        onRow(ev.row, d.job);
+      },
+      onEnd: (end) => {
+        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
+        bar.hidden = true;
+        if (end.status === "error") f.setError(end.error);
+        f.setStatus(end.status === "stopped" ? "Stopped: the answers so far are measured." : "");
+        onDone(d.job, end.status);
+      },
+    });
+    stream = mine;
+  }
+  return { start, stop: () => stream?.stop().catch(() => {}) };
+}
+
+function reliabilityDemo(el) {
+  const f = demoFrame(el, { title: "Confidence against accuracy on the fact set",
+    sources: ["glasslm.engine.calibration:reliability", "glasslm.engine.fact_qa:answer", "glasslm.engine.fact_qa:is_correct"] });
+  const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
+  const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => measured() });
+  const bins = select({ label: "Bins", field: "bins", value: "5", options: [["3", "3"], ["5", "5"], ["10", "10"]], onchange: () => measured() });
+  const go = button("Run the questions", () => start(), { primary: true });
+  const stop = button("Stop", () => ctl.stop());
+  const bar = h("progress", { class: "hl-progress", hidden: true, "aria-label": "questions answered" });
+  f.add(size.el, measure.el, bins.el, buttonRow(go, stop), bar);
+  const diagramBox = h("div", { class: "hl-diagram" });
+  const diagram = reliabilityDiagram(diagramBox, "Reliability diagram: accuracy per confidence bin against the diagonal");
+  const table = h("table", { class: "terms hl-table" });
+  const wrongBox = h("div", { class: "hl-wrong-list" });
+  f.picture.append(h("div", { class: "hl-pair" }, diagramBox, wrongBox), table);
+  f.setStatus("Press Run: SmolLM2 answers each question greedily (at most a few tokens each).");
+  let job = null;
+
+  const ctl = runner(f, {
+    go, stop, bar,
+    onStart: () => { table.replaceChildren(h("tr", {}, ...["question", "level", "SmolLM2's answer", "confidence"].map((t) => h("th", { text: t })))); },
+    onRow: (r, id) => {
+      job = id;
+      table.append(h("tr", { "data-id": r.id }, h("td", { text: r.question }), h("td", { text: r.level }), answerCell(r),
+        h("td", { class: "num", text: `${pct(r.first)} / ${pct(r.likelihood)}` })));
+    },
+    onDone: (id) => { job = id; measured(); },
+  });
+  function start() {
+    facts().then((d) => ctl.start({ ids: mixedIds(d.questions, Number(size.value)), modes: ["closed"] }));
+  }
+
+  async function measured() {
+    if (!job) return;
+    const d = await f.run(() => postJSON(`${API}/calibration`, { job, mode: "closed", measure: measure.value, bins: Number(bins.value) }));
+    if (!d) return;
+    diagram.update(d.bins);
+    wrongBox.replaceChildren(h("h4", { text: `Confidently wrong (confidence at least 50%)` }),
+      d.confident_wrong.length
+        ? h("ul", {}, ...d.confident_wrong.map((w) => h("li", {}, `${w.question} `, h("span", { class: "mono hl-wrong", text: w.answer }),
+          ` at ${pct(w.confidence)} (right: ${w.answers[0]})`)))
+        : h("p", { text: "None in this run." }));
+    f.setReadout([
+      { label: "accuracy", value: `${pct(d.accuracy)} of ${d.n}` },
+      { label: "mean confidence", value: pct(d.mean_confidence) },
+      { label: "expected calibration error", value: pct(d.ece) },
+      { label: "confidently wrong", value: count(d.confident_wrong.length) },
+    ]);
+    f.hood(d);
+    Object.assign(shared, { job, measure: measure.value });
+    bus.dispatchEvent(new Event("run"));
+  }
+}
+
+function abstainDemo(el) {
+  const f = demoFrame(el, { title: "Abstain below a threshold",
+    sources: ["glasslm.engine.calibration:abstain", "glasslm.engine.calibration:coverage_curve"] });
+  const threshold = slider({ label: "Answer only when confidence is at least", field: "threshold", min: 0, max: 1, step: 0.01, value: 0.5,
+    format: (v) => pct(v), oninput: () => update() });
+  const using = h("p", { class: "hl-using", text: "Run the questions in the demo above first; this one re-reads that run." });
+  f.add(threshold.el, using);
+  const box = h("div");
+  const chart = lineChart(box, { xLabel: "coverage (share of questions answered)", yLabel: "accuracy on the answered",
+    series: [{ name: "every threshold" }, { name: "your threshold", color: "var(--s2)" }], xDomain: [0, 1], yDomain: [0, 1] });
+  f.picture.append(box);
+  let busy = false, again = false;
+  async function update() {
+    if (!shared.job) return;
+    if (busy) { again = true; return; }
+    busy = true;
+    const d = await f.run(() => postJSON(`${API}/calibration`, { job: shared.job, mode: "closed", measure: shared.measure, bins: 5, threshold: threshold.value }));
+    busy = false;
+    if (again) { again = false; update(); }
+    if (!d) return;
+    using.textContent = `Using the ${d.n} answers of the run above, confidence = ${MEASURES.find((m) => m[0] === d.measure)[1]}.`;
+    chart.set("every threshold", d.curve.filter((p) => p.answered > 0).map((p) => [p.coverage, p.accuracy]));
+    const a = d.abstain;
+    chart.set("your threshold", a.answered ? [[a.coverage, a.accuracy]] : []);
+    chart.hline("all", d.accuracy, `answer everything: ${pct(d.accuracy)}`);
+    f.setReadout([
+      { label: "answered", value: `${a.answered} of ${a.total} (${pct(a.coverage)})` },
+      { label: "accuracy when answering", value: a.accuracy === null ? "nothing answered" : pct(a.accuracy) },
+      { label: "wrong answers given", value: `${a.wrong} (of ${d.n - Math.round(d.accuracy * d.n)} without abstaining)` },
+      { label: "said \"I don't know\"", value: count(a.abstained) },
+    ]);
+    f.hood(d);
+  }
+  bus.addEventListener("run", () => update());
+}
+
+function retrievalDemo(el) {
+  const f = demoFrame(el, { title: "Give the model the fact: retrieval",
+    sources: ["glasslm.engine.fact_qa:prompt_text", "glasslm.engine.calibration:reliability"] });
+  const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
+  const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => compare() });
+  const go = button("Run closed-book and with facts", () => start(), { primary: true });
+  const stop = button("Stop", () => ctl.stop());
+  const bar = h("progress", { class: "hl-progress", hidden: true, "aria-label": "answers given" });
+  f.add(size.el, measure.el, buttonRow(go, stop), bar);
+  const left = h("div", { class: "hl-diagram" }, h("h4", { text: "Closed book" }));
+  const right = h("div", { class: "hl-diagram" }, h("h4", { text: "With the fact in the prompt" }));
+  const dl = reliabilityDiagram(left, "Reliability diagram without the facts");
+  const dr = reliabilityDiagram(right, "Reliability diagram with the facts");
+  const changed = h("div", { class: "hl-changed" });
+  f.picture.append(h("div", { class: "hl-pair" }, left, right), changed);
+  f.setStatus("Press Run: each question is asked twice, once with its fact placed before it.");
+  let job = null;
+  const ctl = runner(f, { go, stop, bar, onStart: () => {}, onRow: (r, id) => { job = id; }, onDone: (id) => { job = id; compare(); } });
+  function start() {
+    facts().then((d) => ctl.start({ ids: mixedIds(d.questions, Number(size.value)), modes: ["closed", "retrieval"] }));
+  }
+  async function compare() {
+    if (!job) return;
+    const ask = (mode) => postJSON(`${API}/calibration`, { job, mode, measure: measure.value, bins: 5 });
+    const both = await f.run(() => Promise.all([ask("closed"), ask("retrieval")]));
+    if (!both) return;
+    const [c, r] = both;
+    dl.update(c.bins); dr.update(r.bins);
+    const closed = new Map(c.points.map((p) => [p.id, p.correct]));
+    const fixedIds = r.points.filter((p) => p.correct && closed.get(p.id) === false).length;
+    const broken = r.points.filter((p) => !p.correct && closed.get(p.id) === true).length;
+    changed.textContent = `With the fact, ${fixedIds} wrong answers became right and ${broken} right ones became wrong.`;
+    f.setReadout([
+      { label: "accuracy", value: `${pct(c.accuracy)} → ${pct(r.accuracy)}` },
+      { label: "mean confidence", value: `${pct(c.mean_confidence)} → ${pct(r.mean_confidence)}` },
+      { label: "expected calibration error", value: `${pct(c.ece)} → ${pct(r.ece)}` },
+      { label: "confidently wrong", value: `${c.confident_wrong.length} → ${r.confident_wrong.length}` },
+    ]);
+    f.hood({ closed: c, retrieval: r });
+  }
+}
+
+export const demos = { ask, reliability: reliabilityDemo, abstain: abstainDemo, retrieval: retrievalDemo };
