@@ -6,6 +6,7 @@ import pytest
 
 from glasslm.chapters.pretraining_data import api as ch
 from glasslm.engine.dedup import jaccard, shingles
+from tests.engine.test_pretrained_tokenizers import smollm2_pair  # noqa: F401  (the Hugging Face reference)
 
 API = "/api/pretraining-data"
 
@@ -43,6 +44,14 @@ def test_token_counts_match_tiktoken(client, default_corpus):
     count = lambda texts: sum(len(enc.encode(t, disallowed_special=())) for t in texts)
     assert d["tokens"]["cl100k_base"] == {"before": count(every), "after": count(kept)}
     assert 0 < d["tokens"]["SmolLM2"]["after"] < d["tokens"]["SmolLM2"]["before"]
+
+
+@pytest.mark.slow
+def test_smollm2_counts_match_hugging_face_tokenizers(client, default_corpus, smollm2_pair):  # noqa: F811
+    _, hf, _ = smollm2_pair
+    d = client.post(f"{API}/clean", json={"text": default_corpus}).json()
+    for doc in d["docs"]:
+        assert doc["tokens"]["SmolLM2"] == len(hf.encode(doc["text"]).ids), doc["text"]
 
 
 def test_thresholds_change_what_is_removed(client, default_corpus):
