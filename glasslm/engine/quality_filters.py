@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")  # Gopher's list
 BULLETS = ("•", "-", "*", "·", "‣", "◦")  # a line starting with one of these is a bullet
@@ -148,7 +148,3 @@ def judge(text: str, config: QualityConfig | None = None) -> tuple[Measures, lis
 
 RULES = ("too_short", "too_long", "word_length", "symbols", "alphabetic", "stop_words",
          "repeated_lines", "bullets", "repeated_phrase")
-
-
-def config_dict(config: QualityConfig) -> dict:
-    return asdict(config)

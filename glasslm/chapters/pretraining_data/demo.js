@@ -118,7 +118,7 @@ function pipeline(el) {
       } else if (doc.status === "quality") why = doc.reasons.join("; ");
       const tokens = Object.entries(doc.tokens).map(([n, c]) => `${c} ${n}`).join(", ");
       return h("li", { class: `pd-doc pd-${doc.status}`, "data-status": doc.status },
-        h("div", { class: "pd-doc-head" }, h("span", { class: "pd-badge", text: STATUS[doc.status] }),
+        h("div", { class: "pd-doc-head" }, h("span", { class: "pd-badge", text: `#${doc.index + 1} ${STATUS[doc.status]}` }),
           h("span", { class: "pd-meta num", text: `${count(doc.words)} words; ${tokens} tokens` })),
         h("div", { class: "pd-text", text: doc.text.length > 220 ? doc.text.slice(0, 220) + "…" : doc.text }),
         why ? h("div", { class: "pd-why", text: why }) : null);
