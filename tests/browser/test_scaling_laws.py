@@ -29,6 +29,7 @@ def test_a_small_sweep_plots_points_and_a_fit(page):
     law = readout(demo, "fitted law")
     expect(law).to_contain_text(re.compile(r"^L = \d+\.\d{3} · C"))
     expect(demo.locator("path.sl-fit")).to_have_attribute("d", re.compile(r"^M"))
+    expect(readout(demo, "characters per parameter of the fitted runs")).to_contain_text(re.compile(r"^\d+\.\d to \d+\.\d$"))
     demo.get_by_role("button", name="L = E + a·C^−b").click()
     expect(law).to_contain_text(re.compile(r"^L = \d+\.\d{3} \+ "))
     expect(demo.locator(".sl-table tbody td.sl-loss").first).to_have_text(re.compile(r"^\d\.\d{3}$"))

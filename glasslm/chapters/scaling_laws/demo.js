@@ -75,6 +75,7 @@ function logLogChart(container, { label }) {
   };
 }
 
+const ratioRange = (xs) => `${fixed(Math.min(...xs), 1)} to ${fixed(Math.max(...xs), 1)}`;
 const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law.a, 3)} · C${sup("-" + law.b.toFixed(3))}`;
 
 function sweep(el) {
@@ -120,13 +121,14 @@ function sweep(el) {
       h("td", { class: "num", text: r.seconds ? `${r.seconds.toFixed(1)} s` : "–" })))));
   }
 
-  function showReadout(done) {
+  function showReadout() {
     const fin = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined);
     f.setReadout([
       { label: "runs finished", value: `${fin.length} of ${runs.length}` },
       { label: "fitted law", value: fitInfo ? lawText(fitInfo.law) : "– (needs 2+ frontier runs)" },
       { label: "fit error (RMS of log L)", value: fitInfo ? fixed(fitInfo.law.rmse_log, 4) : "–" },
       { label: "predicted loss at 10× the largest compute", value: fitInfo ? fixed(fitInfo.predicted_at_10x, 3) : "–" },
+      { label: "characters per parameter of the fitted runs", value: fitInfo ? ratioRange(fitInfo.tokens_per_param.map((p) => p[1])) : "–" },
     ]);
   }
 
