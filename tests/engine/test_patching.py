@@ -1,0 +1,69 @@
+"""The hookable forward against Llama.forward, and activation patching's two ends:
+patching nothing gives the corrupted logits, patching everything the clean ones."""
+
+import numpy as np
+import pytest
+
+from glasslm.engine import hooked_llama as hl
+from glasslm.engine.patching import both_runs, check_pair, logit_diff, patch, patch_sweep
+
+CLEAN, CORRUPT = "The capital of France is", "The capital of Italy is"
+
+
+@pytest.fixture(scope="module")
+def m():
+    from glasslm.engine.smollm2 import load_smollm2
+    return load_smollm2()
+
+
+@pytest.fixture(scope="module")
+def runs(m):
+    return both_runs(m, m.encode(CLEAN), m.encode(CORRUPT))
+
+
+def test_hooked_forward_equals_llama_forward(m, runs):
+    want = m.model.forward(m.encode(CLEAN))  # (T, V) llama.py's own pass, no cache
+    assert np.abs(runs.clean_logits - want[-1]).max() < 1e-3 * np.abs(want[-1]).max()
+    acts = []
+    xs = hl.residuals(m, m.encode(CLEAN), upto=3, mlp_acts=acts)
+    tr = m.trace(m.encode(CLEAN), attention=False, mlp=True)
+    for a, b in zip(xs, tr.residuals[:4]):
+        np.testing.assert_allclose(a, b, atol=2e-3 * np.abs(b).max())
+    assert len(acts) == 3
+    np.testing.assert_allclose(acts[2], tr.mlp_acts[2], atol=2e-3 * np.abs(tr.mlp_acts[2]).max())
+
+
+@pytest.mark.slow
+def test_patching_nothing_and_everything(m, runs):
+    T = runs.clean[0].shape[0]
+    none = patch(m, runs, 10, [[]])[0]  # a copy with no position patched
+    np.testing.assert_allclose(none, runs.corrupted_logits, atol=1e-4)
+    L = m.config.n_layers
+    for layer in (L, 0, 17):  # every position patched: the clean run, from any layer on
+        every = patch(m, runs, layer, [list(range(T))])[0]
+        np.testing.assert_allclose(every, runs.clean_logits, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_sweep_rows_match_single_patches(m, runs):
+    paris, rome = m.encode(" Paris")[0], m.encode(" Rome")[0]
+    assert int(runs.clean_logits.argmax()) == paris and int(runs.corrupted_logits.argmax()) == rome
+    L, T = m.config.n_layers, runs.clean[0].shape[0]
+    rows = dict(patch_sweep(m, runs, paris, rome, [0, 20, L]))
+    clean_ld, corrupt_ld = logit_diff(runs.clean_logits, paris, rome), logit_diff(runs.corrupted_logits, paris, rome)
+    # the batch of T copies against one copy at a time, and the metric by hand
+    one = logit_diff(patch(m, runs, 20, [3])[0], paris, rome)
+    assert rows[20][3] == pytest.approx((one - corrupt_ld) / (clean_ld - corrupt_ld), abs=1e-4)
+    # after the last block only the last position reaches the logits
+    assert rows[L][-1] == pytest.approx(1.0, abs=1e-4) and np.abs(rows[L][:-1]).max() < 1e-4
+    # the embedding row: only the changed word (position 3, France/Italy) matters, and it restores it
+    assert rows[0][3] == pytest.approx(1.0, abs=1e-3) and np.abs(np.delete(rows[0], 3)).max() < 1e-4
+
+
+def test_prompts_must_line_up():
+    with pytest.raises(ValueError, match="same number of tokens"):
+        check_pair([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="same"):
+        check_pair([1, 2], [1, 2])
+    with pytest.raises(ValueError, match="at most"):
+        check_pair(list(range(40)), list(range(1, 41)))
