@@ -1,0 +1,187 @@
+// Chapter 22 (rag): the demos only draw what /api/rag/* returns.
+// One state object: the documents and chunking set in the first demo are
+// searched in the second and read by SmolLM2 in the third.
+
+import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
+import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { tokenStrip } from "/static/js/components/tokenstrip.js";
+import { fixed, count, ms } from "/static/js/components/format.js";
+
+const API = "/api/rag";
+const EMBEDDING_NAMES = { tfidf: "TF-IDF", glove: "GloVe mean (50-d)" };
+
+const state = { documents: null, size: 40, overlap: 10, question: "When does the last ferry return?", k: 3 };
+const bus = new EventTarget();
+function changed(what) { bus.dispatchEvent(new CustomEvent("change", { detail: what })); }
+let defaultsPromise = null;
+function defaults() {
+  defaultsPromise ??= getJSON(`${API}/defaults`).then((d) => { state.documents ??= d.documents; return d; });
+  return defaultsPromise;
+}
+const docBody = () => ({ documents: state.documents, size: state.size, overlap: state.overlap });
+
+// A chunk's text with the words it shares with the previous chunk marked.
+function chunkText(c, prev) {
+  const shared = prev && prev.doc === c.doc && prev.end > c.start ? prev.end - c.start : 0;
+  if (!shared) return h("p", { class: "rag-text", text: c.text });
+  return h("p", { class: "rag-text" }, h("mark", { class: "rag-overlap", title: "shared with the chunk before", text: c.text.slice(0, shared) }),
+    c.text.slice(shared));
+}
+
+function chunks(el) {
+  const f = demoFrame(el, { title: "Cut your documents into chunks",
+    sources: ["glasslm.engine.chunking:chunk_document", "glasslm.engine.chunking:parse_documents"] });
+  const docs = textInput({ label: "Your documents (a line “# Title” starts each one)", field: "documents", multiline: true, rows: 9,
+    maxlength: 22000, oninput: debounce(() => { state.documents = docs.value; update(); }, 400) });
+  const size = slider({ label: "Chunk size", field: "size", min: 5, max: 200, step: 1, value: state.size, format: (v) => `${v} words`,
+    oninput: debounce(() => { state.size = size.value; update(); }, 120) });
+  const overlap = slider({ label: "Overlap", field: "overlap", min: 0, max: 100, step: 1, value: state.overlap, format: (v) => `${v} words`,
+    oninput: debounce(() => { state.overlap = overlap.value; update(); }, 120) });
+  const reset = button("Back to the Quillmere handbook", async () => {
+    state.documents = docs.value = (await defaults()).documents; update();
+  });
+  f.add(docs.el, size.el, overlap.el, buttonRow(reset));
+  const list = h("ol", { class: "rag-chunks", "aria-label": "the chunks" });
+  f.picture.append(list);
+  const signal = latest();
+
+  async function update() {
+    const d = await f.run(() => postJSON(`${API}/chunks`, docBody(), { signal: signal() }));
+    if (!d) return;
+    list.replaceChildren(...d.chunks.map((c, i) => h("li", { class: "rag-chunk" },
+      h("div", { class: "rag-meta mono", text: `chunk ${c.n} · ${c.title} · ${c.words} words` }), chunkText(c, d.chunks[i - 1]))));
+    f.setReadout([
+      { label: "documents", value: count(d.documents.length) },
+      { label: "chunks", value: count(d.chunks.length) },
+      { label: "words per chunk", value: fixed(d.mean_words, 1) },
+      { label: "a new chunk every", value: `${d.step} words` },
+    ]);
+    f.hood(d);
+    changed("chunks");
+  }
+  defaults().then(() => { docs.value = state.documents; update(); });
+}
+
+function hitList(r, embedding) {
+  const col = h("div", { class: "rag-col", "data-embedding": embedding },
+    h("h4", { text: `${EMBEDDING_NAMES[embedding]} · ${r.dimensions.toLocaleString()} dimensions` }));
+  col.append(h("ol", { class: "rag-hits" }, ...r.hits.map((x) => h("li", { class: "rag-hit" },
+    h("div", { class: "rag-meta" }, h("span", { class: "mono rag-score", text: `cos ${fixed(x.score, 3)}` }),
+      h("span", { class: "rag-bar" }, h("span", { style: `width:${(100 * Math.max(0, x.score)).toFixed(1)}%`, title: "cosine on a scale from 0 to 1" })),
+      h("span", { class: "mono", text: `#${x.rank} · chunk ${x.n} · ${x.title}` })),
+    h("p", { class: "rag-text", text: x.text })))));
+  const known = r.query.known.map((w) => w.weight ? `${w.word} (idf ${fixed(w.weight, 2)})` : w.word).join(", ");
+  col.append(h("p", { class: "rag-words" }, h("strong", { text: "Question words it can read: " }), known || "none",
+    h("br"), h("strong", { text: "Words it cannot: " }), r.query.unknown.join(", ") || "none"));
+  return col;
+}
+
+function search(el) {
+  const f = demoFrame(el, { title: "Search the chunks by cosine similarity", stacked: true,
+    sources: ["glasslm.engine.retrieval:Index.search", "glasslm.engine.retrieval:Tfidf", "glasslm.engine.retrieval:MeanGlove"] });
+  const q = textInput({ label: "Question", field: "question", value: state.question, maxlength: 300,
+    oninput: debounce(() => { state.question = q.value; update(); changed("question"); }, 300) });
+  const examples = select({ label: "Example questions", field: null, options: [["", "choose one…"]], value: "",
+    onchange: (v) => { if (v) { q.value = state.question = v; update(); changed("question"); } } });
+  const k = slider({ label: "Chunks to retrieve (k)", field: "k", min: 1, max: 10, step: 1, value: state.k, format: String,
+    oninput: debounce(() => { state.k = k.value; update(); }, 120) });
+  f.add(q.el, examples.el, k.el);
+  const cols = h("div", { class: "rag-cols" });
+  f.picture.append(cols);
+  const signal = latest();
+  defaults().then((d) => examples.input.append(...d.questions.map((x) => h("option", { value: x, text: x }))));
+
+  async function update() {
+    if (state.documents === null) return;
+    const body = { ...docBody(), question: q.value, k: k.value, embeddings: ["tfidf", "glove"] };
+    const d = await f.run(() => postJSON(`${API}/search`, body, { signal: signal() }), { progress: "Embedding the chunks…" });
+    if (!d) return;
+    cols.replaceChildren(...Object.entries(d.results).map(([e, r]) => hitList(r, e)));
+    const t = d.results.tfidf, g = d.results.glove;
+    const same = t.hits[0].n === g.hits[0].n;
+    f.setReadout([
+      { label: "chunks searched", value: count(d.chunks_total) },
+      { label: "best chunk", value: same ? `both chose chunk ${t.hits[0].n}` : `TF-IDF ${t.hits[0].n}, GloVe ${g.hits[0].n}` },
+      { label: "search time", value: `${ms(t.search_seconds)} + ${ms(g.search_seconds)}` },
+      { label: "index", value: t.index_cached && g.index_cached ? "cached" : `built in ${ms(t.index_seconds + g.index_seconds)}` },
+    ]);
+    f.hood(d);
+  }
+  bus.addEventListener("change", (e) => { if (e.detail === "chunks") update(); });
+}
+
+function answer(el) {
+  const f = demoFrame(el, { title: "Answer with and without the retrieved chunks", stacked: true,
+    sources: ["glasslm.engine.rag:rag_messages", "glasslm.engine.rag:answer", "glasslm.engine.retrieval:Index.search"] });
+  const using = h("p", { class: "rag-using" });
+  const embedding = select({ label: "Embedding for retrieval", field: "embedding", value: "tfidf",
+    options: [["tfidf", "TF-IDF"], ["glove", "GloVe mean"]] });
+  const k = slider({ label: "Chunks in the prompt", field: "k", min: 1, max: 5, step: 1, value: 2, format: String });
+  const maxNew = slider({ label: "Longest answer", field: "max_new_tokens", min: 8, max: 64, step: 1, value: 40, format: (v) => `${v} tokens` });
+  const go = button("Ask SmolLM2", () => run(), { primary: true });
+  const stop = button("Stop", () => stream?.stop().catch(() => {}));
+  stop.disabled = true;
+  f.add(using, embedding.el, k.el, maxNew.el, buttonRow(go, stop));
+  const showUsing = () => { using.textContent = `Question (from the search above): “${state.question}”`; };
+  showUsing();
+  bus.addEventListener("change", showUsing);
+
+  const promptBox = h("details", { class: "rag-prompt" }, h("summary", { text: "The exact prompt SmolLM2 reads, as tokens" }));
+  const promptStrip = tokenStrip(promptBox, { label: "the prompt with retrieval" });
+  const cards = {};
+  for (const [mode, title] of [["with", "With retrieval"], ["without", "Without retrieval (the model alone)"]]) {
+    const text = h("p", { class: "rag-answer" });
+    const note = h("p", { class: "rag-note" });
+    cards[mode] = { text, note, box: h("div", { class: "rag-card", "data-mode": mode }, h("h4", { text: title }), text, note) };
+  }
+  f.picture.append(promptBox, h("div", { class: "rag-cols" }, cards.with.box, cards.without.box));
+  f.setStatus("Press Ask: SmolLM2 answers twice, about 5–30 seconds on a busy machine.");
+
+  let stream = null, prompts = { with: 0, without: 0 };
+  const texts = { with: "", without: "" };
+  function onEvent(ev) {
+    if (ev.type === "prompts") {
+      promptStrip.update(ev.with.tokens.map((t) => ({ text: t.text, id: t.id })));
+      promptBox.querySelector("summary").textContent =
+        `The exact prompt SmolLM2 reads, as tokens (${count(ev.with.length)} with retrieval, ${count(ev.without.length)} without)`;
+      cards.with.note.textContent = "reading the prompt…";
+    } else if (ev.type === "token") {
+      texts[ev.mode] += ev.token.text;
+      cards[ev.mode].text.textContent = texts[ev.mode];
+    } else if (ev.type === "answer_end") {
+      cards[ev.mode].note.textContent = `${ev.tokens} tokens in ${ms(ev.seconds)}${ev.ended ? " (the model ended its answer)" : " (cut at the limit)"}`;
+      if (ev.mode === "with") cards.without.note.textContent = "reading the prompt…";
+    } else if (ev.type === "done") {
+      f.setReadout([
+        { label: "prompt", value: `${count(prompts.with)} tokens with retrieval, ${count(prompts.without)} without` },
+        { label: "answers", value: `${count(ev.with.tokens)} + ${count(ev.without.tokens)} tokens` },
+        { label: "time", value: ms(ev.seconds) },
+      ]);
+      f.hood(ev);
+    }
+  }
+  async function run() {
+    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
+    const body = { ...docBody(), question: state.question, k: k.value, embedding: embedding.value, max_new_tokens: maxNew.value };
+    const d = await f.run(() => postJSON(`${API}/answer`, body), { progress: "Retrieving…" });
+    if (!d) return;
+    prompts = d.prompt_tokens;
+    texts.with = texts.without = "";
+    for (const c of Object.values(cards)) { c.text.textContent = ""; c.note.textContent = ""; }
+    go.disabled = true;
+    stop.disabled = false;
+    f.setStatus("SmolLM2 is answering…");
+    const mine = streamJob(d.job, {
+      onEvent,
+      onEnd: (end) => {
+        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
+        if (end.status === "error") f.setError(end.error);
+        f.setStatus(end.status === "stopped" ? "Stopped." : "");
+      },
+    });
+    stream = mine;
+  }
+}
+
+export const demos = { chunks, search, answer };
