@@ -36,7 +36,7 @@ from glasslm.engine.train import Docs, TrainConfig, heldout_loss, train_tiny_gpt
 
 MAX_FT_STEPS = 5_000  # a comparison runs both models: a few seconds to a minute
 MAX_FT_BATCH = 64
-EVAL_NAMES = 500  # held-out names per evaluation: both models are measured ~20 times a run, keep it quick
+EVAL_NAMES = 300  # held-out names per evaluation: both models are measured ~16 times a run, keep it quick
 SAMPLE_TEMPERATURE = 0.5  # as train.py: typical, readable names
 
 

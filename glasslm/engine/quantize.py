@@ -196,14 +196,19 @@ def quantized_weights(weights, selection, bits: int, block: int):
     return replace(weights, layers=layers)
 
 
-@functools.lru_cache(maxsize=1)
-def gguf_tensor_types(path: str) -> dict[str, dict]:
+def read_tensor_types(path: str) -> dict[str, dict]:
     """GGUF tensor name -> {type, bytes, n}, read from the file itself (about 1 s to open)."""
     from glasslm.engine.gguf_weights import open_gguf
 
     reader = open_gguf(path)
     return {t.name: {"type": t.tensor_type.name, "bytes": int(t.n_bytes), "n": int(t.n_elements)}
             for t in reader.tensors}
+
+
+@functools.lru_cache(maxsize=1)
+def gguf_tensor_types(path: str) -> dict[str, dict]:
+    """`read_tensor_types`, once per process (the file does not change while we run)."""
+    return read_tensor_types(path)
 
 
 # ---------------------------------------------------------------- memory of fine-tuning
