@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glasslm.engine import name_data
+from glasslm.engine.autoregression import SharedTinyGPT
 from glasslm.engine.chars import CharTokenizer
 from glasslm.engine.gpt import GPTConfig, TinyGPT
 from glasslm.engine.optim import Adam, Schedule
@@ -313,10 +314,8 @@ def base_data() -> name_data.NameData:
 
 
 def pretrain_base(steps: int = BASE_STEPS, seed: int = 0):
-    """Train a base model on unlabelled names: train.py's events; the model is in the "done" event's run.
-
-    Yields train_tiny_gpt's events; the last is {"type": "model", "model": TinyGPT}.
-    """
+    """Train a base model on unlabelled names, yielding train_tiny_gpt's events (not the
+    attention maps), then a last {"type": "model", "model": TinyGPT}."""
     from glasslm.engine.train import TrainConfig, train_tiny_gpt
 
     model = TinyGPT(BASE_CONFIG, seed=seed, tokenizer=tokenizer())
@@ -329,3 +328,28 @@ def pretrain_base(steps: int = BASE_STEPS, seed: int = 0):
             raise ValueError(event["message"])
         yield event
     yield {"type": "model", "model": model}
+
+
+class SharedBase(SharedTinyGPT):
+    """The chapter's base model, pretrained once per process in the background and shared read-only.
+
+    SharedTinyGPT's start/wait/progress, with pretrain_base as the training:
+    mixed first names and surnames, the '>' character in the vocabulary.
+    """
+
+    def _train(self) -> None:
+        model = None
+        try:
+            for event in pretrain_base(self.steps):
+                if event["type"] == "start":
+                    self.bigram_heldout_loss = event["bigram_heldout_loss"]
+                elif event["type"] == "step":
+                    self.step = event["step"]
+                elif event["type"] == "done":
+                    self.heldout_loss, self.seconds = event["heldout_loss"], event["elapsed_s"]
+                elif event["type"] == "model":
+                    model = event["model"]
+        except Exception as err:  # reported to whoever waits for the model
+            self.error = f"pretraining the base model failed: {err}"
+            return
+        self.model = model

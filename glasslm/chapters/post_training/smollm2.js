@@ -1,0 +1,172 @@
+// Chapter 19, the SmolLM2 demos: the chat template as tokens, one question with and without
+// it, and a critique-and-revise loop. They only draw what /api/post-training/* returns.
+
+import { postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h, debounce } from "/static/js/components/demo.js";
+import { textInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
+import { count, ms } from "/static/js/components/format.js";
+
+export const API = "/api/post-training";
+const MAX_MESSAGES = 6;
+
+// Colour each token by the message it belongs to; special tokens get an outline (style.css).
+function paint(strip, tokens) {
+  strip.update(tokens.map((t) => ({ text: t.text, id: t.id, title: `id ${t.id}${t.special ? " · special token" : ""}${t.role ? ` · ${t.role}` : ""}` })));
+  [...strip.el.children].forEach((span, i) => {
+    const t = tokens[i];
+    span.className = `token pt-msg-${(t.message ?? 0) % 6}${t.special ? " pt-special" : ""}`;
+  });
+}
+
+// A small start/stop pair for a streamed job.
+function jobButtons(label, onStart) {
+  let handle = null;
+  const start = button(label, () => onStart(), { primary: true });
+  const stop = button("Stop", () => { handle?.stop(); });
+  stop.disabled = true;
+  return {
+    start, stop,
+    running(h2) { handle = h2; start.disabled = true; stop.disabled = false; },
+    idle() { handle = null; start.disabled = false; stop.disabled = true; },
+  };
+}
+
+function template(el) {
+  const f = demoFrame(el, { title: "A conversation, as the model reads it",
+    sources: ["glasslm.engine.chat_template:ChatTemplate.segments", "glasslm.engine.chat_template:ChatTemplate.ids"] });
+  const list = h("div", { class: "pt-messages", "data-field": "messages" });
+  const rows = [];
+  const update = debounce(() => draw(), 200);
+  function addRow(role, content) {
+    if (rows.length >= MAX_MESSAGES) return;
+    const roleSel = select({ label: `Message ${rows.length + 1}: role`, field: "role", value: role,
+      options: ["system", "user", "assistant"], onchange: update });
+    const text = textInput({ label: "content", field: "content", value: content, multiline: true, rows: 2, maxlength: 1000, oninput: update });
+    const remove = button("Remove", () => { if (rows.length > 1) { rows.splice(rows.indexOf(row), 1); row.el.remove(); update(); } },
+      { label: "Remove this message" });
+    const row = { el: h("div", { class: "pt-message" }, roleSel.el, text.el, remove), role: roleSel, text };
+    rows.push(row);
+    list.append(row.el);
+  }
+  addRow("user", "What is the capital of France?");
+  addRow("assistant", "The capital of France is Paris.");
+  addRow("user", "And of Italy?");
+  const genPrompt = h("input", { type: "checkbox", id: "pt-genprompt", checked: true });
+  genPrompt.addEventListener("change", update);
+  const add = button("Add a message", () => { addRow(rows.length % 2 ? "assistant" : "user", ""); update(); });
+  f.add(list, buttonRow(add), h("div", { class: "control" },
+    h("label", { for: "pt-genprompt" }, genPrompt, h("span", { text: " end with the assistant's turn opened (add_generation_prompt)" }))));
+
+  const stripBox = h("div", { class: "pt-strip" });
+  const strip = tokenStrip(stripBox, { label: "the conversation's tokens, coloured by message" });
+  const rendered = h("pre", { class: "pt-rendered" });
+  f.picture.append(h("h4", { text: "The tokens (special tokens outlined; hover for ids)" }), stripBox,
+    h("details", {}, h("summary", { text: "The same as text (the rendered template)" }), rendered));
+
+  async function draw() {
+    const body = { messages: rows.map((r) => ({ role: r.role.value, content: r.text.value })), add_generation_prompt: genPrompt.checked };
+    const d = await f.run(() => postJSON(`${API}/template`, body), { progress: "Tokenizing…" });
+    if (!d) return;
+    paint(strip, d.tokens);
+    rendered.textContent = d.text;
+    f.setReadout([
+      { label: "tokens", value: count(d.n_tokens) },
+      { label: "special tokens", value: count(d.n_special) },
+      { label: "tokens of your text alone", value: count(d.content_tokens) },
+      { label: "added by the template", value: count(d.n_tokens - d.content_tokens) },
+    ]);
+    f.setStatus(d.added_default_system ? "No system message given: the template put in its default one (message 0)." : "");
+    f.hood(d);
+  }
+  draw();
+}
+
+function compare(el) {
+  const f = demoFrame(el, { title: "One question, with and without the template",
+    sources: ["glasslm.engine.smollm2:SmolLM2.generate", "glasslm.engine.chat_template:ChatTemplate.ids"] });
+  const q = textInput({ label: "Your question", field: "question", value: "What is the capital of France?", maxlength: 300 });
+  const jb = jobButtons("Ask both ways", () => run());
+  f.add(q.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Greedy decoding, at most 40 tokens per answer: about 5 to 20 seconds in all." }));
+  const panels = {};
+  for (const [mode, title] of [["raw", "Raw text: the question alone"], ["chat", "Chat template: the question as a user turn"]]) {
+    const box = h("div", { class: "pt-answer-strip" });
+    const head = h("h4", { text: title });
+    const meta = h("p", { class: "pt-note" });
+    const panel = h("div", { class: "pt-panel", "data-mode": mode }, head, meta, box);
+    panels[mode] = { strip: tokenStrip(box, { label: `${title}: generated tokens` }), tokens: [], meta, panel };
+  }
+  f.picture.append(h("div", { class: "pt-two" }, panels.raw.panel, panels.chat.panel));
+
+  function run() {
+    f.run(() => postJSON(`${API}/compare`, { question: q.value }), { progress: "Loading SmolLM2…" }).then((d) => {
+      if (!d) return;
+      for (const p of Object.values(panels)) { p.tokens = []; paint(p.strip, []); p.meta.textContent = ""; }
+      const results = {};
+      jb.running(streamJob(d.job, {
+        onEvent: (ev) => {
+          const p = panels[ev.mode];
+          if (ev.type === "start") {
+            p.meta.textContent = `prompt: ${count(ev.prompt_tokens)} tokens · stops at ${ev.stops.map((s) => s.text).join(" or ")} · writing…`;
+            f.setStatus(`SmolLM2 is answering (${ev.mode === "raw" ? "raw text" : "chat template"})…`);
+          } else if (ev.type === "token") {
+            p.tokens.push({ ...ev, message: ev.special ? 1 : 2 });
+            paint(p.strip, p.tokens);
+          } else if (ev.type === "answer") {
+            results[ev.mode] = ev;
+            p.meta.textContent = `${count(ev.tokens)} tokens in ${ms(ev.seconds)}, ${ev.specials} of them special · ${ev.ended ? "it ended its turn itself" : "stopped at the limit"}`;
+            f.setReadout(Object.entries(results).map(([m, r]) => ({ label: m === "raw" ? "raw: tokens (special)" : "chat: tokens (special)", value: `${r.tokens} (${r.specials})` })));
+            f.hood(results);
+          }
+        },
+        onEnd: (end) => { jb.idle(); f.setStatus(end.status === "stopped" ? "Stopped." : ""); if (end.status === "error") f.setError(end.error); },
+      }));
+    });
+  }
+}
+
+const PRINCIPLE = "Be honest: do not state things as facts unless you are sure, and say when you are unsure.";
+
+function critique(el) {
+  const f = demoFrame(el, { title: "Draft, critique against a principle, revise",
+    sources: ["glasslm.engine.critique:critique_loop", "glasslm.engine.critique:stage_messages"] });
+  const q = textInput({ label: "Question", field: "question", value: "Who was the first person to walk on Mars?", maxlength: 500 });
+  const p = textInput({ label: "Principle (edit it)", field: "principle", value: PRINCIPLE, multiline: true, rows: 2, maxlength: 300 });
+  const jb = jobButtons("Run the loop", () => run());
+  f.add(q.el, p.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Three generations of at most 60 tokens each: up to a minute on a busy machine." }));
+  const stages = {};
+  const grid = h("div", { class: "pt-stages" });
+  for (const [stage, title] of [["draft", "1. Draft"], ["critique", "2. Critique"], ["revision", "3. Revision"]]) {
+    const text = h("p", { class: "pt-stage-text" });
+    const meta = h("p", { class: "pt-note" });
+    grid.append(h("div", { class: "pt-stage", "data-stage": stage }, h("h4", { text: title }), meta, text));
+    stages[stage] = { text, meta };
+  }
+  f.picture.append(grid);
+
+  function run() {
+    f.run(() => postJSON(`${API}/critique`, { question: q.value, principle: p.value }), { progress: "Loading SmolLM2…" }).then((d) => {
+      if (!d) return;
+      for (const s of Object.values(stages)) { s.text.textContent = ""; s.meta.textContent = ""; }
+      const done = [];
+      jb.running(streamJob(d.job, {
+        onEvent: (ev) => {
+          const s = stages[ev.stage];
+          if (ev.type === "stage") { s.meta.textContent = `prompt: ${count(ev.prompt_tokens)} tokens · writing…`; f.setStatus(`SmolLM2: ${ev.stage}…`); }
+          else if (ev.type === "token") s.text.textContent += ev.text;
+          else if (ev.type === "stage_done") {
+            s.text.textContent = ev.text;
+            s.meta.textContent = `${count(ev.tokens)} tokens · ${ev.ended ? "ended by the model" : "cut at the limit"}`;
+            done.push(ev);
+            f.setReadout(done.map((e) => ({ label: e.stage, value: `${e.tokens} tokens` })));
+            f.hood(done);
+          }
+        },
+        onEnd: (end) => { jb.idle(); f.setStatus(end.status === "stopped" ? "Stopped." : ""); if (end.status === "error") f.setError(end.error); },
+      }));
+    });
+  }
+}
+
+export { jobButtons, visible };
+export const smollm2Demos = { template, compare, critique };
