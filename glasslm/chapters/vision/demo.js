@@ -1,0 +1,235 @@
+// Chapter 27 (vision): the demos only draw what /api/vision/* and the runs'
+// event streams (/api/jobs/{id}/events) send.
+
+import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h, debounce } from "/static/js/components/demo.js";
+import { numberInput, select, segmented, textInput, button, buttonRow } from "/static/js/components/controls.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { heatmap } from "/static/js/components/heatmap.js";
+import { barChart } from "/static/js/components/barchart.js";
+import { fixed, count, pct } from "/static/js/components/format.js";
+import { drawGrid, inkStyle } from "/chapters/vision/drawgrid.js";
+
+const API = "/api/vision";
+const NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+
+// A digit (64 pixels 0-16) drawn as tiles of patch x patch pixels with gaps between them,
+// each tile tinted by the attention it received (att: g x g, or null).
+function drawPatches(box, pixels, patch, att) {
+  const g = 8 / patch;
+  const top = att ? Math.max(...att.flat()) || 1 : 1;
+  const tiles = [];
+  for (let r = 0; r < g; r++) for (let c = 0; c < g; c++) {
+    const cells = [];
+    for (let y = 0; y < patch; y++) for (let x = 0; x < patch; x++) {
+      cells.push(h("div", { class: "vi-px", style: `background:${inkStyle(pixels[(r * patch + y) * 8 + c * patch + x])}` }));
+    }
+    const a = att ? att[r][c] : null;
+    tiles.push(h("div", { class: "vi-tile", style: `grid-template-columns:repeat(${patch},1fr)`,
+      title: a === null ? `patch ${r * g + c + 1}` : `patch ${r * g + c + 1}: attention ${pct(a)}` },
+      ...cells, a === null ? null : h("div", { class: "vi-att", style: `opacity:${(0.75 * a) / top}` })));
+  }
+  box.style.gridTemplateColumns = `repeat(${g}, 1fr)`;
+  box.replaceChildren(...tiles);
+}
+
+function vit(el) {
+  const f = demoFrame(el, { title: "A vision transformer, trained now",
+    sources: ["glasslm.engine.vit:TinyViT.forward", "glasslm.engine.digits:patchify", "glasslm.engine.encoder_ops:full_attention"] });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 1500, min: 1, max: 5000, step: 1 });
+  const batch = select({ label: "Images per step", field: "batch_size", value: "64", options: ["16", "32", "64", "128"] });
+  const patch = segmented({ label: "Patch size (pixels)", field: "patch", value: "2",
+    options: [["1", "1×1 (64 tokens)"], ["2", "2×2 (16)"], ["4", "4×4 (4)"]] });
+  const pool = segmented({ label: "Read the class from", field: "pool", value: "cls", options: [["cls", "[CLS] token"], ["mean", "mean of patches"]] });
+  const width = numberInput({ label: "Width (channels)", field: "width", value: 32, min: 4, max: 64, step: 4 });
+  const heads = numberInput({ label: "Heads", field: "n_head", value: 4, min: 1, max: 8, step: 1 });
+  const layers = numberInput({ label: "Blocks", field: "n_layer", value: 1, min: 1, max: 3, step: 1 });
+  const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.003, min: 0, max: 0.1, step: "any" });
+  const size = h("details", { class: "vi-size" }, h("summary", { text: "Model size" }), width.el, heads.el, layers.el, lr.el);
+  const trainBtn = button("Train", () => train(), { primary: true });
+  const stopBtn = button("Stop", () => stream && f.run(() => stream.stop()));
+  stopBtn.disabled = true;
+  f.add(steps.el, batch.el, patch.el, pool.el, size, buttonRow(trainBtn, stopBtn));
+
+  const curveBox = h("div", { class: "vi-curve" });
+  const thumbs = h("div", { class: "vi-thumbs", role: "group", "aria-label": "held-out digits to pick" });
+  const gridBox = h("div", { class: "vi-draw" });
+  const patchBox = h("div", { class: "vi-patches", "aria-label": "the image cut into patches, tinted by attention" });
+  const probBox = h("div", { class: "vi-probs" });
+  const headBox = h("div", { class: "vi-heads" });
+  const clear = button("Clear", () => grid.clear());
+  f.picture.append(curveBox,
+    h("h4", { text: "Pick a held-out digit, or draw one (mouse, finger, or arrows and Space)" }), thumbs,
+    h("div", { class: "vi-look" },
+      h("figure", {}, gridBox, buttonRow(clear), h("figcaption", { text: "the image (8×8)" })),
+      h("figure", {}, patchBox, h("figcaption", { class: "vi-patch-cap", text: "its patches: the tokens" })),
+      h("figure", { class: "vi-prob-fig" }, probBox, h("figcaption", { text: "class probabilities" }))),
+    h("h4", { text: "Attention from the pooled token to each patch, per head (last block)" }), headBox);
+  const curve = lineChart(curveBox, { xLabel: "step", yLabel: "loss / accuracy", title: "training loss and held-out accuracy",
+    series: [{ name: "train loss" }, { name: "held-out accuracy" }] });
+  const probs = barChart(probBox, { max: 1, label: "class probabilities" });
+  const grid = drawGrid(gridBox, { label: "Digit", onchange: debounce(() => look(), 60) });
+
+  let job = null, stream = null, numbers = {}, maps = [];
+  function readout() {
+    f.setReadout([
+      { label: "step", value: numbers.step == null ? "–" : `${count(numbers.step)} / ${count(numbers.steps)}` },
+      { label: "train loss", value: fixed(numbers.loss, 3) },
+      { label: "held-out accuracy", value: numbers.acc == null ? "–" : pct(numbers.acc) },
+      { label: "parameters", value: count(numbers.params) },
+      { label: "prediction", value: numbers.pred == null ? "–" : `${numbers.pred} (${pct(numbers.predP)})` },
+    ]);
+  }
+  readout();
+  drawPatches(patchBox, grid.pixels, Number(patch.value), null);
+
+  async function look() {
+    if (!job) { drawPatches(patchBox, grid.pixels, Number(patch.value), null); return; }
+    const d = await f.run(() => postJSON(`${API}/predict`, { job, pixels: grid.pixels }));
+    if (!d) return;
+    drawPatches(patchBox, grid.pixels, d.patch, d.attention);
+    el.querySelector(".vi-patch-cap").textContent = `${d.grid * d.grid} patches of ${d.patch}×${d.patch} pixels, tinted by attention` +
+      (d.pool === "cls" ? ` ([CLS] keeps ${pct(d.attention_on_cls)} on itself)` : "");
+    probs.update(d.probs.map((p, i) => ({ label: `${i}`, value: p, highlight: i === d.prediction })));
+    const flat = d.attention_heads[d.attention_heads.length - 1];
+    if (maps.length !== flat.length) {
+      headBox.replaceChildren();
+      maps = flat.map((_, i) => {
+        const fig = h("figure", { class: "vi-head" }, h("figcaption", { text: `head ${i + 1}` }));
+        headBox.append(fig);
+        return heatmap(fig, { cell: d.grid > 4 ? 14 : 26, showValues: d.grid <= 4, format: (v) => pct(v, 0), label: `attention of head ${i + 1}` });
+      });
+    }
+    flat.forEach((m, i) => maps[i].update(m));
+    numbers.pred = d.prediction; numbers.predP = d.probs[d.prediction];
+    readout();
+    f.hood(d);
+  }
+
+  async function loadExamples() {
+    const d = await f.run(() => getJSON(`${API}/examples`));
+    if (!d) return;
+    thumbs.replaceChildren(...d.examples.map((ex) => {
+      const b = h("button", { type: "button", class: "vi-thumb", "aria-label": `held-out digit ${ex.label}`, title: `a held-out ${ex.label}` },
+        ...ex.pixels.map((v) => h("span", { style: `background:${inkStyle(v)}` })));
+      b.addEventListener("click", () => { grid.set(ex.pixels); look(); });
+      return b;
+    }));
+    grid.set(d.examples[d.examples.length - 1 - 3 * 2].pixels);  // a held-out seven to start with
+    drawPatches(patchBox, grid.pixels, Number(patch.value), null);
+  }
+
+  async function train() {
+    const body = { steps: steps.value, batch_size: Number(batch.value), patch: Number(patch.value), pool: pool.value,
+      width: width.value, n_head: heads.value, n_layer: layers.value, lr: lr.value };
+    const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Starting…" });
+    if (!d) return;
+    stream?.close();
+    curve.clear(); maps = []; headBox.replaceChildren();
+    job = d.job;
+    numbers = { params: d.n_params, steps: body.steps };
+    trainBtn.disabled = true; stopBtn.disabled = false;
+    f.setStatus("Training…");
+    stream = streamJob(job, {
+      onEvent: (ev) => {
+        if (ev.type === "step") {
+          numbers.step = ev.step; numbers.loss = ev.loss;
+          curve.append("train loss", [ev.step, ev.loss]);
+        } else if (ev.type === "eval") {
+          numbers.acc = ev.test_accuracy;
+          curve.append("held-out accuracy", [ev.step, ev.test_accuracy]);
+          look();
+        } else if (ev.type === "done") {
+          f.hood(ev, null);
+        }
+        readout();
+      },
+      onEnd: async (end) => {
+        trainBtn.disabled = false; stopBtn.disabled = true;
+        await look();  // first: its progress message would replace the status below
+        if (end.status === "error") f.setError(end.error);
+        f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: the model keeps what it learned.`
+          : end.status === "done" ? `Done: ${pct(numbers.acc)} of the held-out digits right.` : "");
+      },
+    });
+  }
+  loadExamples();
+}
+
+function clip(el) {
+  const f = demoFrame(el, { title: "Images and names in one space (CLIP), then zero-shot",
+    sources: ["glasslm.engine.clip_digits:clip_loss", "glasslm.engine.clip_digits:ClipDigits.encode_names", "glasslm.engine.clip_digits:zero_shot"] });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 600, min: 1, max: 3000, step: 1 });
+  const groups = select({ label: "Groups of ten per step", field: "groups", value: "8", options: ["1", "4", "8", "16", "32"] });
+  const trainBtn = button("Train", () => train(), { primary: true });
+  const stopBtn = button("Stop", () => stream && f.run(() => stream.stop()));
+  stopBtn.disabled = true;
+  const nameInputs = NAMES.map((n, i) => {
+    const t = textInput({ label: `${i}`, field: `names.${i}`, value: n, maxlength: 12, oninput: debounce(() => similarity(), 150) });
+    t.el.classList.add("vi-name");
+    return t;
+  });
+  f.add(steps.el, groups.el, buttonRow(trainBtn, stopBtn),
+    h("fieldset", { class: "vi-names" }, h("legend", { text: "Candidate names (edit one: misspell it, try another word)" }), ...nameInputs.map((t) => t.el)));
+  const curveBox = h("div", { class: "vi-curve" });
+  const simBox = h("div", { class: "vi-sim" });
+  const imgs = h("div", { class: "vi-sim-images", "aria-hidden": "true" });
+  f.picture.append(curveBox, h("h4", { text: "Cosine similarity: these ten held-out images (rows, in this order) × the candidate names (columns)" }),
+    h("div", { class: "vi-sim-wrap" }, imgs, simBox));
+  const curve = lineChart(curveBox, { xLabel: "step", yLabel: "loss / accuracy", title: "contrastive loss and zero-shot accuracy",
+    series: [{ name: "contrastive loss" }, { name: "zero-shot accuracy" }] });
+  const sim = heatmap(simBox, { scale: "diverging", cell: 34, format: (v) => fixed(v, 2), label: "cosine similarity of images and names" });
+  let job = null, stream = null, numbers = {};
+  function readout() {
+    f.setReadout([
+      { label: "step", value: numbers.step == null ? "–" : `${count(numbers.step)} / ${count(numbers.steps)}` },
+      { label: "contrastive loss", value: fixed(numbers.loss, 3) },
+      { label: "temperature", value: fixed(numbers.temp, 3) },
+      { label: "zero-shot accuracy (these names)", value: numbers.acc == null ? "–" : pct(numbers.acc) },
+    ]);
+  }
+  readout();
+
+  async function similarity() {
+    if (!job) return;
+    const d = await f.run(() => postJSON(`${API}/clip/similarity`, { job, names: nameInputs.map((t) => t.value) }));
+    if (!d) return;
+    imgs.replaceChildren(...d.images.map((px) => h("span", { class: "vi-mini" }, ...px.map((v) => h("span", { style: `background:${inkStyle(v)}` })))));
+    sim.update(d.cosine, d.images.map((_, i) => `image of ${i}`), d.names);
+    numbers.acc = d.zero_shot_accuracy;
+    readout();
+    f.hood(d);
+  }
+
+  async function train() {
+    const d = await f.run(() => postJSON(`${API}/clip/train`, { steps: steps.value, groups: Number(groups.value) }), { progress: "Starting…" });
+    if (!d) return;
+    stream?.close();
+    curve.clear();
+    job = d.job;
+    numbers = { steps: steps.value };
+    trainBtn.disabled = true; stopBtn.disabled = false;
+    f.setStatus("Training…");
+    stream = streamJob(job, {
+      onEvent: (ev) => {
+        if (ev.type === "step") {
+          numbers.step = ev.step; numbers.loss = ev.loss; numbers.temp = ev.temperature;
+          curve.append("contrastive loss", [ev.step, ev.loss]);
+        } else if (ev.type === "eval") {
+          curve.append("zero-shot accuracy", [ev.step, ev.zero_shot_accuracy]);
+          similarity();
+        }
+        readout();
+      },
+      onEnd: async (end) => {
+        trainBtn.disabled = false; stopBtn.disabled = true;
+        await similarity();  // first: its progress message would replace the status below
+        if (end.status === "error") f.setError(end.error);
+        f.setStatus(end.status === "done" ? "Done: edit a name and watch the similarities and the accuracy move." :
+          end.status === "stopped" ? "Stopped: the encoders keep what they learned." : "");
+      },
+    });
+  }
+}
+
+export const demos = { vit, clip };
