@@ -10,9 +10,9 @@ Models") interleaves free-text reasoning with tool calls in one transcript:
     Action: finish[21:15]
 
 The model only ever writes text. This loop (1) starts each step with
-"Thought:", (2) lets the model write until it begins an "Observation" line of
-its own (a model would happily invent one), ends its turn, or spends its
-token budget, (3) parses the action line, (4) runs the tool and appends its
+"Thought:", (2) lets the model write until it finishes an "Action:" line,
+begins an "Observation" line of its own (a model would happily invent one),
+ends its turn, or spends its token budget, (3) parses the action line, (4) runs the tool and appends its
 real result as "Observation: ...", and repeats, until `finish[...]` or a
 limit (steps, or tokens in total).
 
@@ -63,7 +63,14 @@ calculate[expression]: works out arithmetic, such as 3*(4+5).
 finish[answer]: gives your final answer.
 Reply with one Thought line and one Action line. You will then see an Observation."""
 
-DEFAULT_EXAMPLE = """Question: How much do 4 bus tickets cost?
+DEFAULT_EXAMPLE = """Question: What is 12 * 5?
+Thought: I will use the calculator.
+Action: calculate[12*5]
+Observation: 60
+Thought: I know the answer.
+Action: finish[60]
+
+Question: How much do 4 bus tickets cost?
 Thought: I need the price of one bus ticket.
 Action: search[bus ticket price]
 Observation: A bus ticket costs 2 coins.
@@ -78,6 +85,7 @@ _FINAL = re.compile(r"^\s*final answer\s*:\s*(?P<rest>.*)$", re.I)
 _THOUGHT = re.compile(r"^\s*thought\s*\d*\s*:\s*", re.I)
 _CALL = re.compile(r"^(?P<tool>[A-Za-z_][\w]*)\s*(?:\[(?P<sq>.*)\]|\((?P<paren>.*)\))\s*\.?$")
 _OBSERVATION = re.compile(r"(?:^|\n)\s*observation\s*\d*\s*:", re.I)
+_ACTION_LINE = re.compile(r"(?:^|\n)[ \t]*action[ \t]*\d*[ \t]*:[^\n]*\n", re.I)  # a finished action line
 
 
 @dataclass(frozen=True)
@@ -159,14 +167,17 @@ def run_react(write: Writer, tools: dict[str, Tool], limits: AgentLimits = Agent
         budget = min(limits.max_step_tokens, limits.max_total_tokens - used)
         transcript += "Thought:"
         yield {"type": "step_start", "step": step, "budget": budget}
-        text, n, ended = "", 0, "model"  # "model": it ended its turn by itself
+        text, n, ended = "", 0, "model"  # "model": it ended its turn by itself; else action/observation/budget
         pieces = write(transcript)
         try:
             for piece in pieces:
                 n += 1
                 text += piece
                 yield {"type": "token", "step": step, "text": piece}
-                cut = _OBSERVATION.search(text)
+                action, cut = _ACTION_LINE.search(text), _OBSERVATION.search(text)
+                if action and (cut is None or action.end() - 1 <= cut.start()):
+                    text, ended = text[:action.end() - 1], "action"  # the action line is complete: act now
+                    break
                 if cut:
                     text, ended = text[:cut.start()], "observation"  # its own observation is not trusted
                     break

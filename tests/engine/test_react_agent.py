@@ -74,7 +74,7 @@ def test_scripted_run_searches_calculates_and_finishes():
     assert [(s["tool"], s["input"], s["observation"]) for s in steps] == [
         ("search", "permit price", "result for permit price"), ("calculate", "3*12", "36"),
         ("finish", "36 vells", None)]
-    assert steps[0]["ended"] == "observation"  # the model's own observation was cut off
+    assert [s["ended"] for s in steps] == ["action", "model", "model"]  # step 1: cut after its action line
     final = events[-1]
     assert final == {"type": "final", "reason": "finished", "answer": "36 vells", "steps": 3,
                      "tokens": final["tokens"], "transcript": final["transcript"]}
@@ -86,8 +86,7 @@ def test_scripted_run_searches_calculates_and_finishes():
     # tokens streamed = pieces written; their texts add up to each step's text
     for s in steps:
         pieces = [e["text"] for e in events if e["type"] == "token" and e["step"] == s["step"]]
-        assert s["tokens"] == len(pieces) and "Thought:" + "".join(pieces) == s["text"] + (
-            "\nObservation:" if s["ended"] == "observation" else "")
+        assert s["tokens"] == len(pieces) and ("Thought:" + "".join(pieces)).startswith(s["text"])
     assert final["tokens"] == sum(s["tokens"] for s in steps)
 
 
@@ -110,6 +109,17 @@ def test_step_and_total_token_budgets_cut_the_model_off():
     assert [s["tokens"] for s in steps] == [20, 10] and [s["ended"] for s in steps] == ["budget", "budget"]
     assert events[-1]["reason"] == "token limit" and events[-1]["tokens"] == 30
     assert sum(e["type"] == "token" for e in events) == 30
+
+
+def test_a_step_ends_at_a_finished_action_line_or_an_invented_observation():
+    write = scripted(" a\nAction: search[x]\nQuestion: more junk", " b\nObservation: 5\nAction: finish[5]",
+                     " c\nAction: finish[7]")
+    events = list(run_react(write, fake_tools()))
+    steps = [e for e in events if e["type"] == "step"]
+    assert [(s["ended"], s["text"]) for s in steps] == [
+        ("action", "Thought: a\nAction: search[x]"), ("observation", "Thought: b"), ("model", "Thought: c\nAction: finish[7]")]
+    assert [s["tokens"] for s in steps] == [3, 2, 3]  # "", " a\nAction:", " search[x]\nQuestion:" | "", " b\nObservation:" | ...
+    assert "junk" not in events[-1]["transcript"]
 
 
 def test_the_model_is_stopped_when_the_loop_stops_reading():

@@ -77,7 +77,7 @@ function agent(el) {
   const examples = select({ label: "Example questions", field: null, options: [["", "choose one…"]], value: "",
     onchange: (v) => { if (v) question.value = v; } });
   const system = textInput({ label: "System prompt (edit it to help the model)", field: "system", multiline: true, rows: 7, maxlength: 2000 });
-  const example = textInput({ label: "Worked example shown to the model", field: "example", multiline: true, rows: 9, maxlength: 1500 });
+  const example = textInput({ label: "Worked examples shown to the model", field: "example", multiline: true, rows: 12, maxlength: 1500 });
   const steps = slider({ label: "Step limit", field: "max_steps", min: 1, max: 8, step: 1, value: 4, format: String });
   const stepTokens = slider({ label: "Tokens per step", field: "max_step_tokens", min: 10, max: 80, step: 5, value: 50, format: String });
   const total = slider({ label: "Tokens in all", field: "max_total_tokens", min: 20, max: 480, step: 10, value: 200, format: String });
@@ -116,6 +116,7 @@ function agent(el) {
         ? h("span", { class: "ag-bad", text: `Parse error: ${ev.parse_error}` })
         : h("span", { class: "ag-good mono", text: `→ ${ev.tool}[${ev.input}]` }));
       if (ev.ended === "observation") c.parsed.append(h("span", { class: "ag-note", text: " (the model began writing its own observation: cut off)" }));
+      if (ev.ended === "model") c.parsed.append(h("span", { class: "ag-note", text: " (the model ended its turn)" }));
       if (ev.ended === "budget") c.parsed.append(h("span", { class: "ag-note", text: " (cut at the token limit)" }));
       if (ev.observation !== null) c.obs.replaceChildren(h("span", { class: "ag-label", text: "Observation: " }),
         h("span", { class: ev.tool_ok ? "mono" : "mono ag-bad", text: ev.observation }));
