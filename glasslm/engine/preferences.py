@@ -42,14 +42,14 @@ RARE = set("jkqvwxz")  # the seven least frequent letters in the census names
 MAX_NAME_CHARS = 19  # the chapter model's context (20) minus the BOS before the name
 MAX_PAIRS = 500  # a learner clicks dozens; 500 keeps cross-validation instant
 
-# (key, what a value of 1 means): the features phi(x), each scaled to about 0..1 so weights compare
+# (key, short name, what a value of 1 means): the features phi(x), each scaled to about 0..1 so weights compare
 FEATURES = (
-    ("length", "10 letters (the name's length / 10)"),
-    ("vowels", "all letters vowels (share of a, e, i, o, u)"),
-    ("ends_in_vowel", "the name ends in a vowel"),
-    ("double_letter", "two equal letters in a row (as in 'anna')"),
-    ("rare_letter", "a rare letter (j, k, q, v, w, x, z)"),
-    ("real_name", "a real name (on a US census list)"),
+    ("length", "length / 10", "10 letters (the name's length / 10)"),
+    ("vowels", "share of vowels", "all letters vowels (share of a, e, i, o, u)"),
+    ("ends_in_vowel", "ends in a vowel", "the name ends in a vowel"),
+    ("double_letter", "a doubled letter", "two equal letters in a row (as in 'anna')"),
+    ("rare_letter", "a rare letter", "a rare letter (j, k, q, v, w, x, z)"),
+    ("real_name", "a real name", "a real name (on a US census list)"),
 )
 
 

@@ -90,7 +90,7 @@ def test_dpo_runs_on_the_learners_pairs(page):
     d.locator('[data-field="steps"] input[type=range]').fill("10")
     d.get_by_role("button", name="Run DPO").click()
     expect(readout(d, "KL from the reference")).to_contain_text("nats per name", timeout=BASE)
-    expect(d.locator(".pt-table tr")).to_have_count(9)  # header, mean reward, 6 features, empty names
+    expect(d.locator(".pt-measure tr")).to_have_count(9)  # header, mean reward, 6 features, empty names
     expect(d.locator(".pt-samples tr")).to_have_count(2)
 
 

@@ -61,7 +61,7 @@ def test_loss_at_zero_weights_is_log_2():
 @pytest.mark.parametrize("kind,feature", [("shorter", "length"), ("ends_in_vowel", "ends_in_vowel")])
 def test_the_model_recovers_a_scripted_preference(kind, feature):
     rm = pf.fit(judged_pairs(kind, 40, 2))
-    keys = [k for k, _ in pf.FEATURES]
+    keys = [k for k, _, _ in pf.FEATURES]
     i = keys.index(feature)
     assert np.argmax(np.abs(rm.w)) == i
     assert (rm.w[i] < 0) == (kind == "shorter")

@@ -341,7 +341,8 @@ def reward(req: RewardRequest):
     fresh = sorted({n for n in (tok.decode(r) for r in sft_engine.sample_after(base_model(), [tok.bos], 40, 1.0,
                                                                                    req.seed)) if n})
     ranked = sorted(({"name": n, "reward": rm.reward(n)} for n in fresh), key=lambda r: -r["reward"])
-    return {"features": [{"key": k, "label": label, "weight": float(w)} for (k, label), w in zip(pf.FEATURES, rm.w)],
+    return {"features": [{"key": k, "name": name, "label": label, "weight": float(w)}
+                         for (k, name, label), w in zip(pf.FEATURES, rm.w)],
             "curve": rm.curve[:: max(1, len(rm.curve) // 100)], "train_accuracy": pf.accuracy(rm, pairs),
             "heldout_accuracy": pf.cross_validated_accuracy(pairs), "folds": pf.RewardConfig().folds,
             "n_pairs": len(pairs), "ranked": ranked}
@@ -365,7 +366,7 @@ def measure(model, rm, seed: int) -> dict:
     real = [n for n in names if n]  # an empty name (BOS at once) has no letters to measure
     feats = np.array([pf.features(n) for n in real]) if real else np.zeros((0, len(pf.FEATURES)))
     return {"names": names[:12], "empty": len(names) - len(real), "n": len(names),
-            "rates": {k: (float(feats[:, i].mean()) if real else None) for i, (k, _) in enumerate(pf.FEATURES)},
+            "rates": {k: (float(feats[:, i].mean()) if real else None) for i, (k, _, _) in enumerate(pf.FEATURES)},
             "mean_reward": float(np.mean([rm.reward(n) for n in real])) if real else None,
             "all_names": names}
 
@@ -383,7 +384,8 @@ def dpo(req: DPORequest, request: Request, session: str = Depends(session_id)):
     def events(job):
         before = measure(reference, rm, req.seed)
         before.pop("all_names")
-        yield {"type": "before", **before, "labels": dict(pf.FEATURES), "steps": req.steps, "n_pairs": len(pairs)}
+        labels = {k: name for k, name, _ in pf.FEATURES}
+        yield {"type": "before", **before, "labels": labels, "steps": req.steps, "n_pairs": len(pairs)}
         for e in dpo_engine.dpo(policy, reference, pairs, config):
             yield e
         after = measure(policy, rm, req.seed)

@@ -33,7 +33,7 @@ function jobButtons(label, onStart) {
 }
 
 function template(el) {
-  const f = demoFrame(el, { title: "A conversation, as the model reads it",
+  const f = demoFrame(el, { title: "A conversation, as the model reads it", stacked: true,
     sources: ["glasslm.engine.chat_template:ChatTemplate.segments", "glasslm.engine.chat_template:ChatTemplate.ids"] });
   const list = h("div", { class: "pt-messages", "data-field": "messages" });
   const rows = [];
@@ -55,7 +55,7 @@ function template(el) {
   const genPrompt = h("input", { type: "checkbox", id: "pt-genprompt", checked: true });
   genPrompt.addEventListener("change", update);
   const add = button("Add a message", () => { addRow(rows.length % 2 ? "assistant" : "user", ""); update(); });
-  f.add(list, buttonRow(add), h("div", { class: "control" },
+  f.add(list, buttonRow(add), h("div", { class: "control pt-check" },
     h("label", { for: "pt-genprompt" }, genPrompt, h("span", { text: " end with the assistant's turn opened (add_generation_prompt)" }))));
 
   const stripBox = h("div", { class: "pt-strip" });
@@ -83,7 +83,7 @@ function template(el) {
 }
 
 function compare(el) {
-  const f = demoFrame(el, { title: "One question, with and without the template",
+  const f = demoFrame(el, { title: "One question, with and without the template", stacked: true,
     sources: ["glasslm.engine.smollm2:SmolLM2.generate", "glasslm.engine.chat_template:ChatTemplate.ids"] });
   const q = textInput({ label: "Your question", field: "question", value: "What is the capital of France?", maxlength: 300 });
   const jb = jobButtons("Ask both ways", () => run());
@@ -128,7 +128,7 @@ function compare(el) {
 const PRINCIPLE = "Be honest: do not state things as facts unless you are sure, and say when you are unsure.";
 
 function critique(el) {
-  const f = demoFrame(el, { title: "Draft, critique against a principle, revise",
+  const f = demoFrame(el, { title: "Draft, critique against a principle, revise", stacked: true,
     sources: ["glasslm.engine.critique:critique_loop", "glasslm.engine.critique:stage_messages"] });
   const q = textInput({ label: "Question", field: "question", value: "Who was the first person to walk on Mars?", maxlength: 500 });
   const p = textInput({ label: "Principle (edit it)", field: "principle", value: PRINCIPLE, multiline: true, rows: 2, maxlength: 300 });

@@ -93,18 +93,25 @@ function sft(el) {
   const chartBox = h("div");
   const chart = lineChart(chartBox, { xLabel: "step", yLabel: "loss (nats per response character)",
     series: [{ name: "training batch" }, { name: "held-out responses" }] });
-  const before = h("div", { class: "pt-matrix" }), after = h("div", { class: "pt-matrix" });
-  const mBefore = heatmap(before, { label: "held-out loss before SFT: rows prompt, columns kind of name", cell: 54, format: (v) => fixed(v, 2) });
-  const mAfter = heatmap(after, { label: "held-out loss after SFT: rows prompt, columns kind of name", cell: 54, format: (v) => fixed(v, 2) });
+  const gridBox = h("div", { class: "pt-matrix" });
+  const grid = heatmap(gridBox, { scale: "diverging", cell: 50, format: (v) => signed(v, 2),
+    label: "held-out loss minus its column's mean, before and after SFT: rows prompt, columns kind of name" });
   const samples = h("table", { class: "pt-table pt-samples" });
-  const grids = h("div", { hidden: true }, h("p", { class: "pt-note", text: "Held-out loss in nats per character: rows are the prompt, columns the kind of name. Lowest in each column is best." }),
-    h("div", { class: "pt-two" }, h("div", {}, h("h4", { text: "Before SFT" }), before), h("div", {}, h("h4", { text: "After SFT" }), after)),
+  const grids = h("div", { hidden: true }, h("h4", { text: "Does the prompt matter? Held-out loss by prompt (rows) and kind of name (columns)" }),
+    h("p", { class: "pt-note", text: "Columns: held-out female (f), male (m) and surnames (l), before and after SFT. Each cell is the loss (nats per character) minus the mean of its column: blue means this prompt makes that kind of name likelier than the other prompts do. The raw losses are under the hood." }),
+    gridBox,
     h("h4", { text: "Answers sampled from each prompt (same seed)" }), samples);
   f.picture.append(chartBox, grids);
 
   const kinds = PROMPTS.map(([p]) => p);
   const labels = ["female", "male", "surname"];
-  const matrix = (m) => kinds.map((p) => kinds.map((k) => m[p][k]));
+  // rows: prompts; columns: kinds of name before SFT, then after; each value minus its column's mean
+  const centred = (m) => kinds.map((p) => kinds.map((k) => m[p][k] - kinds.reduce((a, q) => a + m[q][k], 0) / kinds.length));
+  const cols = [...kinds.map((k) => `${k[0]} before`), ...kinds.map((k) => `${k[0]} after`)];
+  function drawGrid() {
+    const b = centred(got.before.matrix), a = got.after ? centred(got.after.matrix) : kinds.map(() => kinds.map(() => NaN));
+    grid.update(kinds.map((_, i) => [...b[i], ...a[i]]), kinds, cols);
+  }
   let got = {};
   function drawSamples() {
     samples.replaceChildren(h("tr", {}, h("th", { text: "prompt" }), h("th", { text: "base model" }), h("th", { text: "after SFT" })),
@@ -124,23 +131,23 @@ function sft(el) {
     f.run(() => postJSON(`${API}/sft/train`, body), { progress: "Starting…" }).then((d) => {
       if (!d) return;
       chart.clear(); got = {}; drawSamples();
-      mAfter.update(kinds.map(() => kinds.map(() => NaN)), kinds, labels);
       jb.running(streamJob(d.job, {
         onEvent: (ev) => {
           if (ev.type === "before") {
             got.before = ev;
             grids.hidden = false;
-            mBefore.update(matrix(ev.matrix), kinds, labels);
+            drawGrid();
             drawSamples();
             f.setStatus(`Fine-tuning a copy of the base model for ${count(ev.steps)} steps…`);
           } else if (ev.type === "step") chart.append("training batch", [ev.step, ev.loss]);
           else if (ev.type === "eval") {
             chart.append("held-out responses", [ev.step, ev.heldout_loss]);
             if (ev.step === 0) got.start = ev.heldout_loss;
+            got.lastEval = ev.heldout_loss;
             f.setReadout([{ label: "held-out response loss", value: `${fixed(got.start, 3)} → ${fixed(ev.heldout_loss, 3)} nats/char` }]);
           } else if (ev.type === "after") {
             got.after = ev;
-            mAfter.update(matrix(ev.matrix), kinds, labels);
+            drawGrid();
             drawSamples();
             shared.sftJob = d.job;
             shared.redrawMasking?.();
@@ -176,7 +183,7 @@ function prefs(el) {
   const scripted = button("Add 20 scripted choices", () => script());
   const clear = button("Forget my choices", () => { shared.pairs = []; pairsChanged(); fitNow(); });
   const guess = h("p", { class: "pt-guess", "aria-live": "polite" });
-  f.add(h("p", { class: "pt-note", text: "Which name do you like better? Click, or press 1 or 2." }),
+  f.add(h("p", { class: "pt-note", text: "Which name do you like better? Click it, or press 1 or 2 while a name button has focus." }),
     h("div", { class: "pt-pair" }, pick1, pick2), guess, buttonRow(skip), judgeSel.el, buttonRow(scripted, clear));
   [pick1, pick2, skip, scripted, clear].forEach((b) => { b.disabled = true; });
 
@@ -226,7 +233,7 @@ function prefs(el) {
     const d = await f.run(() => postJSON(`${API}/reward`, { pairs: asPairs(), seed: 1 }), { progress: "Fitting the reward model…" });
     if (!d) return;
     fitted.hidden = false;
-    weights.update([d.features.map((x) => x.weight)], ["weight"], d.features.map((x) => x.key.replaceAll("_", " ")));
+    weights.update([d.features.map((x) => x.weight)], ["weight"], d.features.map((x) => x.name));
     curve.set("loss on your pairs", d.curve.map((y, i) => [i * Math.max(1, Math.floor(300 / d.curve.length)), y]));
     ranked.replaceChildren(...d.ranked.slice(0, 10).map((r) => h("li", { text: `${r.name}  (${signed(r.reward, 2)})` })));
     f.setReadout([
@@ -267,7 +274,7 @@ function dpo(el) {
 
   const chartBox = h("div");
   const chart = lineChart(chartBox, { xLabel: "step", yLabel: "value", series: [{ name: "DPO loss" }, { name: "implicit reward margin" }], height: 240 });
-  const table = h("table", { class: "pt-table num" });
+  const table = h("table", { class: "pt-table pt-measure num" });
   const names = h("table", { class: "pt-table pt-samples" });
   f.picture.append(chartBox, h("h4", { text: "200 names sampled before and after (same seed)" }), table, names);
 
@@ -286,7 +293,7 @@ function dpo(el) {
             f.setReadout([{ label: "step", value: `${ev.step} of ${d.steps}` }, { label: "DPO loss", value: fixed(ev.loss, 3) },
               { label: "pairs ranked right by the implicit reward", value: pct(ev.accuracy) }]);
           } else if (ev.type === "after") {
-            const rate = (k, r) => (r.rates[k] === null ? "–" : k === "length" ? `${fixed(r.rates[k] * 10, 2)} letters` : pct(r.rates[k]));
+            const rate = (k, r) => (r.rates[k] === null ? "–" : k === "length" ? `${fixed(r.rates[k] * 10, 2)} letters (mean)` : pct(r.rates[k]));
             table.replaceChildren(h("tr", {}, h("th", { text: "in the samples" }), h("th", { text: "before (reference)" }), h("th", { text: "after DPO" })),
               h("tr", {}, h("td", { text: "mean reward (your reward model)" }), h("td", { text: signed(before.mean_reward, 2) }), h("td", { text: signed(ev.mean_reward, 2) })),
               ...Object.keys(before.rates).map((k) => h("tr", {}, h("td", { text: before.labels[k] }), h("td", { text: rate(k, before) }), h("td", { text: rate(k, ev) }))),
@@ -315,7 +322,7 @@ function pipeline(el) {
     ["Reward model", "Bradley–Terry loss on human preference pairs", "a score for any answer"],
     ["RL (PPO)", "maximise reward − β·KL from the SFT model", "answers people prefer, still fluent"],
   ];
-  const W = 770, bw = 170, gap = 30, H = 270;
+  const W = 790, bw = 170, gap = 30, H = 270;
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -336,7 +343,7 @@ function pipeline(el) {
   });
   function wrap(text, x, y, cls) {
     const words = text.split(" "), lines = [""];
-    for (const w of words) { if ((lines.at(-1) + " " + w).trim().length > 24) lines.push(w); else lines[lines.length - 1] = (lines.at(-1) + " " + w).trim(); }
+    for (const w of words) { if ((lines.at(-1) + " " + w).trim().length > 22) lines.push(w); else lines[lines.length - 1] = (lines.at(-1) + " " + w).trim(); }
     lines.forEach((line, k) => el2("text", { x, y: y + k * 15, "text-anchor": "middle", class: cls }, line));
   }
   const x3 = 10 + 3 * (bw + gap) + bw;
