@@ -192,3 +192,16 @@ def test_memory_by_formula(client):
     assert big["bytes"] == {"full": 16 * P, "lora": 2 * P + 16 * A, "qlora": pytest.approx(P * 4.127 / 8 + 16 * A, rel=1e-3)}
     assert client.post(f"{API}/memory", json={"rank": 0}).status_code == 422
     assert client.post(f"{API}/memory", json={"rank": 257}).json()["field"] == "rank"
+
+
+def test_odd_text_and_numbers(client):
+    post = lambda url, raw: client.post(url, content=raw, headers={"content-type": "application/json"})  # noqa: E731
+    r = post(f"{API}/lora", '{"alpha": NaN}')
+    assert r.status_code == 422 and r.json()["field"] == "alpha" and "finite" in r.json()["error"]
+    assert post(f"{API}/count", '{"rank": 4.5}').json()["field"] == "rank"
+    r = post(f"{API}/effect", '{"text": "\\ud800 lone surrogate"}')
+    assert r.status_code == 422 and r.json()["field"] == "text"
+    r = client.post(f"{API}/effect", json={"text": "🙂\u200b é", "scope": "matrix"})
+    assert r.status_code == 200
+    client.post(f"/api/jobs/{r.json()['job']}/stop")
+    assert wait_end(client, r.json()["job"])["status"] in ("stopped", "done")
