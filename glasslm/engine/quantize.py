@@ -157,10 +157,10 @@ def _columns(cfg, name: str) -> tuple[str, int, int]:
             "up_proj": ("gate_up_proj", F, 2 * F), "down_proj": ("down_proj", 0, cfg.d_model)}[name]
 
 
-def matrix_size(cfg, name: str) -> int:
-    """Number of weights in one per-layer matrix."""
+def matrix_shape(cfg, name: str) -> tuple[int, int]:
+    """(out, in) of one per-layer matrix, without copying it."""
     _, c0, c1 = _columns(cfg, name)
-    return (c1 - c0) * (cfg.d_ff if name == "down_proj" else cfg.d_model)
+    return c1 - c0, (cfg.d_ff if name == "down_proj" else cfg.d_model)
 
 
 def matrix(weights, layer: int, name: str) -> np.ndarray:

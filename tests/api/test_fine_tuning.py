@@ -172,6 +172,7 @@ def test_effect_of_everything_can_be_stopped(client, sse):
     ({"text": "   "}, "text", 400, "Type some text"),
     ({"text": "word " * 200}, "text", 413, "limit"),
     ({"text": "Hi", "block": 100}, "block", 400, "divides"),
+    ({"text": "Hi", "block": 576, "scope": "layer"}, "block", 400, "divides 1536"),  # down_proj's rows
     ({"text": "Hi", "bits": 3}, "bits", 422, ""),
     ({"text": "Hi", "scope": "everything"}, "scope", 422, ""),
 ])

@@ -121,7 +121,7 @@ def test_matrices_are_the_files_own_tensors(smol):
         want = gguf.quants.dequantize(t.data, t.tensor_type)  # (out, in) from the file
         got = qz.matrix(smol.model.w, layer, name)
         np.testing.assert_array_equal(got, want)
-        assert got.size == qz.matrix_size(smol.config, name)
+        assert got.shape == qz.matrix_shape(smol.config, name)
 
 
 def test_the_files_types_and_sizes_follow_their_format_definitions():

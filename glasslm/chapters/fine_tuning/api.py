@@ -14,6 +14,7 @@ validates, thins the step events and keeps a run's models in its job's state.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -252,9 +253,9 @@ def start_effect(req: EffectRequest, request: Request, session: str = Depends(se
         raise DemoError(f"SmolLM2 has layers 0 to {m.config.n_layers - 1}.", "layer")
     ids = encode_text(m, req.text, MAX_EFFECT_TOKENS, purpose="the quantized copy reads")
     selection = _selection(req, m.config.n_layers)
-    for layer, name in selection[:2]:
+    for name in dict.fromkeys(name for _, name in selection):  # each kind of matrix once: rows of 576 or 1,536
         try:
-            qz.check(req.bits, req.block, qz.matrix(m.model.w, layer, name).shape[1])
+            qz.check(req.bits, req.block, qz.matrix_shape(m.config, name)[1])
         except ValueError as err:
             raise DemoError(str(err).capitalize() + ".", "block") from None
 
@@ -274,7 +275,7 @@ def start_effect(req: EffectRequest, request: Request, session: str = Depends(se
         except StopIteration as end:
             logits = end.value
         changed = qz.compare_next_token(reference, logits, lambda i: token_text(m.tokenizer, i))
-        n_weights = sum(qz.matrix_size(m.config, name) for _, name in selection)
+        n_weights = sum(math.prod(qz.matrix_shape(m.config, name)) for _, name in selection)
         yield {"type": "result", **changed, "matrices": len(selection), "weights_quantized": int(n_weights),
                "bits": req.bits, "block": req.block, "scope": req.scope,
                "prompt_tokens": [token_text(m.tokenizer, i) for i in ids]}
