@@ -34,7 +34,7 @@ function progressBar(label) {
 // A histogram as an SVG of vertical bars (edges and counts from the API).
 function histogram(container, { title, color = "var(--s1)" }) {
   const d3 = window.d3;
-  const W = 320, H = 170, M = { top: 20, right: 8, bottom: 28, left: 8 };
+  const W = 210, H = 140, M = { top: 20, right: 10, bottom: 24, left: 10 };
   const svg = d3.select(container).append("svg").attr("class", "chart ft-hist").attr("viewBox", `0 0 ${W} ${H}`)
     .attr("role", "img").attr("aria-label", title);
   svg.append("text").attr("x", W / 2).attr("y", 13).attr("text-anchor", "middle").attr("class", "ft-hist-title").text(title);
@@ -46,7 +46,7 @@ function histogram(container, { title, color = "var(--s1)" }) {
       g.selectAll("rect").data(counts).join("rect")
         .attr("x", (c, i) => x(edges[i])).attr("width", (c, i) => Math.max(0.5, x(edges[i + 1]) - x(edges[i]) - 0.5))
         .attr("y", (c) => y(c)).attr("height", (c) => y(0) - y(c)).style("fill", color);
-      axis.call(d3.axisBottom(x).ticks(4, "~g"));
+      axis.call(d3.axisBottom(x).ticks(3, "~g"));
     },
   };
 }
@@ -199,7 +199,7 @@ function quantizeDemo(el) {
     const f8 = d.formats["8"], f4 = d.formats["4"];
     hw.update(d.weights); h8.update(f8.errors); h4.update(f4.errors);
     const row = (name, formula, actual, bpw, rmse, max) => h("tr", {},
-      h("th", { scope: "row", text: name }), h("td", { class: "num", text: formula }), h("td", { class: "num", text: actual }),
+      h("th", { scope: "row", text: name }), h("td", { class: "num formula", text: formula }), h("td", { class: "num", text: actual }),
       h("td", { class: "num", text: bpw }), h("td", { class: "num", text: rmse }), h("td", { class: "num", text: max }));
     const n = d.n;
     table.replaceChildren(h("table", { class: "ft-sizes" },
