@@ -1,0 +1,235 @@
+"""Chapter 29 (interpretability): neurons, a sparse autoencoder and activation patching on SmolLM2.
+
+Endpoints:
+- GET /texts: the text set the neurons and features are read on (texts.json);
+- POST /neurons: one MLP neuron of a layer, its top-activating tokens over the
+  text set and how many topics they span, with the layer's most and least
+  mixed neurons as suggestions;
+- POST /sae/train: a job that reads the residual stream at a layer over the
+  text set and trains a sparse autoencoder on it, streaming its loss;
+- POST /sae/features: a trained autoencoder's features with their
+  top-activating tokens;
+- POST /patch: a job sweeping activation patching over (layer, position),
+  streaming one row of the heat map per layer.
+
+A layer's activations over the text set are computed once and kept (ACTS, the
+last MAX_CACHED_LAYERS layers), so the neuron picker and the autoencoder share
+one pass. The first token of each text is left out of them: its residual is
+hundreds of times larger than the rest (the model parks attention there) and
+would dominate any average.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from glasslm.engine.hooked_llama import batch_residuals
+from glasslm.engine.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
+from glasslm.engine.sae import SAEConfig, top_examples, train_sae
+from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.token_display import token_text
+from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
+from glasslm.web.text_input import encode_text
+
+router = APIRouter()
+
+TEXTS = json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json").read_text("utf-8"))["texts"]
+N_LAYERS = 30  # SmolLM2-135M's blocks (checked against the model when it loads)
+MAX_CACHED_LAYERS = 3  # a layer's activations over the set: ~500 x (576 + 1536) floats, 4 MB
+MAX_EXAMPLES = 12  # top-activating tokens shown per neuron or feature
+MAX_FEATURES_SHOWN = 48
+MAX_PROMPT_CHARS = 200  # a short sentence
+MAX_SAE_STEPS = 600  # a step is ~20-60 ms here: at most half a minute of training
+CONTEXT_BEFORE, CONTEXT_AFTER = 6, 2  # tokens shown around a top-activating token
+SAE_JOB, PATCH_JOB = "interp-sae", "interp-patch"
+
+_acts: OrderedDict[int, dict] = OrderedDict()
+_acts_lock = threading.Lock()
+
+
+def layer_acts(m, layer: int) -> dict:
+    """{"rows": [(text, position)], "residual": (N, C), "mlp": (N, F), "seconds"} at `layer`."""
+    with _acts_lock:  # one pass per layer even when demos ask at once
+        if layer in _acts:
+            _acts.move_to_end(layer)
+            return _acts[layer]
+        start = time.perf_counter()
+        seqs = [m.encode(t["text"]) for t in TEXTS]
+        xs, acts = batch_residuals(m, seqs, layer)
+        rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
+        entry = {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
+                 "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
+        _acts[layer] = entry
+        while len(_acts) > MAX_CACHED_LAYERS:
+            _acts.popitem(last=False)
+        return entry
+
+
+def example(m, entry: dict, row: int, value: float) -> dict:
+    text, pos = entry["rows"][row]
+    ids = entry["seqs"][text]
+    piece = lambda a, b: "".join(token_text(m.tokenizer, i) for i in ids[max(a, 0):b])
+    return {"text": text, "topic": TEXTS[text]["topic"], "position": pos, "value": value,
+            "before": piece(pos - CONTEXT_BEFORE, pos), "token": piece(pos, pos + 1),
+            "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER)}
+
+
+def examples(m, entry: dict, acts: np.ndarray, column: int, k: int) -> dict:
+    ex = [example(m, entry, r, v) for r, v in top_examples(acts, column, k)]
+    return {"examples": ex, "topics": len({e["topic"] for e in ex}), "active": int((acts[:, column] > 0).sum())}
+
+
+def check_layer(m, layer: int) -> None:
+    if layer > m.config.n_layers:
+        raise DemoError(f"SmolLM2 has {m.config.n_layers} layers: pick 1 to {m.config.n_layers}.", "layer")
+
+
+@router.get("/texts")
+def texts():
+    return {"texts": TEXTS, "topics": sorted({t["topic"] for t in TEXTS})}
+
+
+class NeuronRequest(BaseModel):
+    layer: int = Field(12, ge=1, le=N_LAYERS, description="the block whose MLP is read")
+    neuron: int = Field(0, ge=0, le=100_000)
+    k: int = Field(8, ge=1, le=MAX_EXAMPLES)
+
+
+@router.post("/neurons")
+def neurons(req: NeuronRequest):
+    m = load_smollm2()
+    check_layer(m, req.layer)
+    F = m.config.d_ff
+    if req.neuron >= F:
+        raise DemoError(f"Block {req.layer}'s MLP has {F:,} neurons: pick 0 to {F - 1}.", "neuron")
+    entry = layer_acts(m, req.layer)
+    acts = entry["mlp"]  # (N, F)
+    order = np.argsort(-acts, axis=0, kind="stable")[: req.k]  # (k, F) top rows of every neuron
+    topics = np.array([[TEXTS[entry["rows"][r][0]]["topic"] for r in col] for col in order.T])  # (F, k)
+    spans = np.array([len(set(t)) for t in topics])  # (F,) topics among each neuron's top k
+    mixed = np.argsort(-spans, kind="stable")[:6]
+    pure = np.argsort(spans, kind="stable")[:6]
+    return {"layer": req.layer, "neuron": req.neuron, "n_neurons": F, "k": req.k, "tokens": len(entry["rows"]),
+            **examples(m, entry, acts, req.neuron, req.k),
+            "mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
+            "pure": [{"neuron": int(j), "topics": int(spans[j])} for j in pure],
+            "span_counts": np.bincount(spans, minlength=req.k + 1).tolist(),
+            "seconds": entry["seconds"]}
+
+
+class SAERequest(BaseModel):
+    layer: int = Field(12, ge=1, le=N_LAYERS)
+    n_features: Literal[64, 128, 256, 512] = 128
+    l1: float = Field(1.0, ge=0, le=10, allow_inf_nan=False)
+    steps: int = Field(300, ge=10, le=MAX_SAE_STEPS)
+
+
+@router.post("/sae/train")
+def sae_train(req: SAERequest, request: Request, session: str = Depends(session_id)):
+    """Start a job (events: collect, step {step, loss, mse, l1, l0, dead, explained}, trained)."""
+    m = load_smollm2()
+    check_layer(m, req.layer)
+    cfg = SAEConfig(n_features=req.n_features, l1=req.l1, lr=1e-2, steps=req.steps)
+
+    def events(job):
+        yield {"type": "collect", "layer": req.layer, "texts": len(TEXTS)}
+        entry = layer_acts(m, req.layer)
+        x = entry["residual"]  # (N, C)
+        yield {"type": "data", "tokens": int(x.shape[0]), "width": int(x.shape[1]), "seconds": entry["seconds"],
+               "steps": req.steps}
+        start = time.perf_counter()
+        for ev in train_sae(x, cfg, every=10):
+            if job.stop_event.is_set():
+                return
+            if ev["type"] == "trained":
+                f = ev["sae"].encode(x.astype(np.float32) * np.float32(ev["scale"]))  # (N, F)
+                job.state.update(sae=ev["sae"], scale=ev["scale"], layer=req.layer, features=f)
+                yield {"type": "trained", "seconds": time.perf_counter() - start, "alive": int((f > 0).any(axis=0).sum()),
+                       "n_features": req.n_features}
+            else:
+                yield ev
+
+    job = request.app.state.jobs.start(session, SAE_JOB, events)
+    return {"job": job.id}
+
+
+class FeaturesRequest(BaseModel):
+    job: str = Field(min_length=1, max_length=40)
+    sort: Literal["max", "frequency"] = "max"
+    show: int = Field(24, ge=1, le=MAX_FEATURES_SHOWN)
+    k: int = Field(6, ge=1, le=MAX_EXAMPLES)
+
+
+@router.post("/sae/features")
+def sae_features(req: FeaturesRequest, request: Request, session: str = Depends(session_id)):
+    job = request.app.state.jobs.get(session, req.job)
+    if job.kind != SAE_JOB:
+        raise DemoError("That run did not train an autoencoder: press Train first.", "job", 409)
+    if "features" not in job.state:
+        raise DemoError("The autoencoder is still training (or was stopped before the end): "
+                        "wait for it to finish, or train again.", "job", 409)
+    m = load_smollm2()
+    f = job.state["features"]  # (N, F)
+    entry = layer_acts(m, job.state["layer"])
+    key = f.max(axis=0) if req.sort == "max" else (f > 0).mean(axis=0)  # (F,)
+    alive = np.flatnonzero(f.max(axis=0) > 0)
+    chosen = alive[np.argsort(-key[alive], kind="stable")][: req.show]
+    feats = [{"feature": int(j), "max": float(f[:, j].max()), "frequency": float((f[:, j] > 0).mean()),
+              **examples(m, entry, f, int(j), req.k)} for j in chosen]
+    return {"layer": job.state["layer"], "n_features": int(f.shape[1]), "alive": int(alive.size),
+            "tokens": int(f.shape[0]), "l0": float((f > 0).sum(axis=1).mean()), "features": feats,
+            "mean_topics": float(np.mean([x["topics"] for x in feats])) if feats else 0.0}
+
+
+class PatchRequest(BaseModel):
+    clean: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    corrupted: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    stride: Literal[1, 2, 3, 5] = Field(3, description="patch every n-th layer")
+
+
+@router.post("/patch")
+def patch(req: PatchRequest, request: Request, session: str = Depends(session_id)):
+    """Start a sweep (events: start {tokens, answers, logit differences}, row {layer, recovered}, done)."""
+    m = load_smollm2()
+    clean = encode_text(m, req.clean, MAX_PATCH_TOKENS, field="clean", at_least=2,
+                        why="a prompt and a word to change", purpose="a sweep patches")
+    corrupted = encode_text(m, req.corrupted, MAX_PATCH_TOKENS, field="corrupted", at_least=2,
+                            why="a prompt and a word to change", purpose="a sweep patches")
+    if len(clean) != len(corrupted):
+        raise DemoError(f"The corrupted prompt has {len(corrupted)} tokens and the clean one {len(clean)}: they must "
+                        "line up token by token. Change a word for one of the same token length.", "corrupted")
+    if clean == corrupted:
+        raise DemoError("The two prompts are the same: change a word in the corrupted one.", "corrupted")
+    L = m.config.n_layers
+    layers = sorted(set(range(0, L + 1, req.stride)) | {L})
+
+    def events(job):
+        start = time.perf_counter()
+        runs = both_runs(m, clean, corrupted)
+        good, bad = int(runs.clean_logits.argmax()), int(runs.corrupted_logits.argmax())
+        if good == bad:
+            raise DemoError(f"Both prompts predict “{token_text(m.tokenizer, good)}” next: choose a change that "
+                            "changes the answer (France → Italy, say).")
+        yield {"type": "start", "clean": [token_text(m.tokenizer, i) for i in clean],
+               "corrupted": [token_text(m.tokenizer, i) for i in corrupted], "layers": layers,
+               "good": token_text(m.tokenizer, good), "bad": token_text(m.tokenizer, bad),
+               "clean_ld": float(logit_diff(runs.clean_logits, good, bad)),
+               "corrupted_ld": float(logit_diff(runs.corrupted_logits, good, bad))}
+        for i, (layer, rec) in enumerate(patch_sweep(m, runs, good, bad, layers)):
+            if job.stop_event.is_set():
+                return
+            yield {"type": "row", "layer": layer, "index": i + 1, "of": len(layers), "recovered": rec.tolist()}
+        yield {"type": "done", "seconds": time.perf_counter() - start}
+
+    job = request.app.state.jobs.start(session, PATCH_JOB, events)
+    return {"job": job.id, "layers": layers, "tokens": len(clean)}

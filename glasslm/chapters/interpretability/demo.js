@@ -1,0 +1,219 @@
+// Chapter 29 (interpretability): the demos only draw what /api/interpretability/* returns.
+// Neurons and the sparse autoencoder read the same forty sentences (texts.json);
+// the server computes a layer's activations once and both demos share them.
+
+import { postJSON, streamJob } from "/static/js/api.js";
+import { demoFrame, h } from "/static/js/components/demo.js";
+import { slider, numberInput, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { heatmap } from "/static/js/components/heatmap.js";
+import { visible } from "/static/js/components/tokenstrip.js";
+import { pct, fixed, count, ms } from "/static/js/components/format.js";
+
+const API = "/api/interpretability";
+
+// One top-activating token in its context, the token highlighted by its strength.
+function exampleRow(e, top) {
+  const share = top > 0 ? Math.max(0.15, e.value / top) : 0;
+  return h("li", { class: "ip-ex" },
+    h("span", { class: `ip-topic ip-t-${e.topic}`, text: e.topic }),
+    h("span", { class: "mono ip-ctx" }, visible(e.before),
+      h("mark", { class: "ip-hit", style: `--ip-share:${(share * 100).toFixed(0)}%`, title: `activation ${fixed(e.value, 3)}`, text: visible(e.token) }),
+      visible(e.after)),
+    h("span", { class: "num ip-val", text: fixed(e.value, 2) }));
+}
+
+function exampleList(exs) {
+  const top = Math.max(...exs.map((e) => e.value), 1e-9);
+  return h("ol", { class: "ip-exs" }, ...exs.map((e) => exampleRow(e, top)));
+}
+
+function neurons(el) {
+  const f = demoFrame(el, { title: "What makes one MLP neuron fire?",
+    sources: ["glasslm.engine.hooked_llama:batch_residuals", "glasslm.engine.sae:top_examples"] });
+  const layer = slider({ label: "Block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v), onchange: () => run() });
+  const neuron = numberInput({ label: "Neuron (0-1535)", field: "neuron", value: 495, min: 0, max: 1535, step: 1, onchange: () => run() });
+  const k = select({ label: "Top examples", field: "k", value: "8", options: ["5", "8", "12"], onchange: () => run() });
+  const mixed = h("div", { class: "ip-suggest" });
+  const pure = h("div", { class: "ip-suggest" });
+  f.add(layer.el, neuron.el, k.el, mixed, pure);
+  const list = h("div");
+  const spread = h("p", { class: "ip-note" });
+  f.picture.append(list, spread);
+
+  function suggestions(box, title, items) {
+    box.replaceChildren(h("span", { class: "control-label", text: title }),
+      h("div", { class: "button-row" }, ...items.map((s) => button(`${s.neuron} (${s.topics})`, () => { neuron.value = s.neuron; run(); },
+        { label: `neuron ${s.neuron}, ${s.topics} topics` }))));
+  }
+  async function run() {
+    const body = { layer: layer.value, neuron: neuron.value, k: Number(k.value) };
+    const d = await f.run(() => postJSON(`${API}/neurons`, body), { progress: "SmolLM2 is reading the forty sentences (a few seconds the first time per block)…" });
+    if (!d) return;
+    list.replaceChildren(d.examples.length ? exampleList(d.examples) : h("p", { text: "This neuron is never positive on these sentences." }));
+    suggestions(mixed, "Most mixed neurons here (topics)", d.mixed);
+    suggestions(pure, "Least mixed (topics)", d.pure);
+    const c = d.span_counts;
+    spread.textContent = `Across all ${count(d.n_neurons)} neurons of block ${d.layer}, the top ${d.k} examples span: ` +
+      c.map((n, t) => (n && t ? `${t} topic${t > 1 ? "s" : ""}: ${count(n)}` : null)).filter(Boolean).join(" · ") + ".";
+    f.setReadout([
+      { label: "topics in the top examples", value: `${d.topics} of 10` },
+      { label: "tokens where it is positive", value: `${count(d.active)} of ${count(d.tokens)}` },
+      { label: "strongest activation", value: d.examples.length ? fixed(d.examples[0].value, 3) : "none" },
+    ]);
+    f.hood(d);
+  }
+  run();
+}
+
+let saeJob = null;
+
+function sae(el) {
+  const f = demoFrame(el, { title: "Train a sparse autoencoder on the residual stream",
+    sources: ["glasslm.engine.sae:SparseAutoencoder.loss_and_grads", "glasslm.engine.sae:train_sae"] });
+  const layer = slider({ label: "Residual stream after block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v) });
+  const width = select({ label: "Features", field: "n_features", value: "128", options: ["64", "128", "256", "512"] });
+  const l1 = slider({ label: "Sparsity λ (L1 weight)", field: "l1", min: 0, max: 3, step: 0.05, value: 1, format: (v) => fixed(v, 2) });
+  const steps = select({ label: "Steps", field: "steps", value: "200", options: [["100", "100"], ["200", "200"], ["400", "400"], ["600", "600"]] });
+  const sort = segmented({ label: "Show features by", field: "sort", value: "max", options: [["max", "strongest"], ["frequency", "most frequent"]], onchange: () => features() });
+  const go = button("Train", () => start(), { primary: true });
+  const stop = button("Stop", () => stream?.stop().catch(() => {}));
+  stop.disabled = true;
+  const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "training steps done" });
+  f.add(layer.el, width.el, l1.el, steps.el, buttonRow(go, stop), bar, sort.el);
+  const box = h("div");
+  const chart = lineChart(box, { xLabel: "step", yLabel: "per token", series: [{ name: "reconstruction error" }, { name: "λ × L1" }, { name: "active features (L0)", dashed: true }] });
+  const grid = h("div", { class: "ip-features" });
+  f.picture.append(box, grid);
+  f.setStatus("Press Train: SmolLM2 reads the sentences, then the autoencoder trains (10-30 s).");
+  let stream = null, last = null;
+
+  async function start() {
+    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
+    const body = { layer: layer.value, n_features: Number(width.value), l1: l1.value, steps: Number(steps.value) };
+    const d = await f.run(() => postJSON(`${API}/sae/train`, body), { progress: "Starting…" });
+    if (!d) return;
+    saeJob = null;
+    chart.clear();
+    grid.replaceChildren();
+    go.disabled = true; stop.disabled = false;
+    bar.max = body.steps; bar.value = 0; bar.hidden = false;
+    f.setStatus(`SmolLM2 is reading the sentences up to block ${body.layer}…`);
+    const mine = streamJob(d.job, {
+      onEvent: (ev) => {
+        if (ev.type === "data") f.setStatus(`${count(ev.tokens)} vectors of ${ev.width} numbers read in ${ms(ev.seconds)}; training…`);
+        if (ev.type === "step") {
+          last = ev;
+          bar.value = ev.step;
+          chart.append("reconstruction error", [ev.step, ev.mse]);
+          chart.append("λ × L1", [ev.step, body.l1 * ev.l1]);
+          chart.append("active features (L0)", [ev.step, ev.l0]);
+          f.setReadout([
+            { label: "step", value: `${ev.step} of ${body.steps}` },
+            { label: "variance explained", value: pct(ev.explained) },
+            { label: "active features per token (L0)", value: fixed(ev.l0, 1) },
+            { label: "dead features", value: `${ev.dead} of ${body.n_features}` },
+          ]);
+        }
+        if (ev.type === "trained") { saeJob = d.job; f.setStatus(`Trained in ${ms(ev.seconds)}.`); }
+      },
+      onEnd: (end) => {
+        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
+        bar.hidden = true;
+        if (end.status === "error") f.setError(end.error);
+        if (end.status === "stopped") f.setStatus("Stopped before the end: train again to see its features.");
+        if (end.status === "done") features();
+      },
+    });
+    stream = mine;
+  }
+  async function features() {
+    if (!saeJob) return;
+    const d = await f.run(() => postJSON(`${API}/sae/features`, { job: saeJob, sort: sort.value, show: 24, k: 6 }));
+    if (!d) return;
+    grid.replaceChildren(...d.features.map((ft) => h("div", { class: "ip-feature", "data-feature": ft.feature },
+      h("h4", { text: `Feature ${ft.feature}` }),
+      h("p", { class: "ip-note", text: `${ft.topics} topic${ft.topics > 1 ? "s" : ""} · fires on ${pct(ft.frequency)} of tokens · max ${fixed(ft.max, 2)}` }),
+      exampleList(ft.examples))));
+    f.setReadout([
+      { label: "features that ever fire", value: `${d.alive} of ${d.n_features}` },
+      { label: "active features per token (L0)", value: fixed(d.l0, 1) },
+      { label: "variance explained", value: last ? pct(last.explained) : "–" },
+      { label: "topics in a feature's top 6 (mean)", value: fixed(d.mean_topics, 1) },
+    ]);
+    f.hood(d);
+  }
+}
+
+function patching(el) {
+  const f = demoFrame(el, { title: "Patch the clean run into the corrupted one",
+    sources: ["glasslm.engine.patching:patch_sweep", "glasslm.engine.patching:patch", "glasslm.engine.hooked_llama:block"] });
+  const clean = textInput({ label: "Clean prompt", field: "clean", value: "The capital of France is", maxlength: 200 });
+  const corrupted = textInput({ label: "Corrupted prompt (same number of tokens)", field: "corrupted", value: "The capital of Italy is", maxlength: 200 });
+  const stride = select({ label: "Layers", field: "stride", value: "3", options: [["1", "every layer (slow)"], ["2", "every 2nd"], ["3", "every 3rd"], ["5", "every 5th (fast)"]] });
+  const go = button("Run the sweep", () => start(), { primary: true });
+  const stop = button("Stop", () => stream?.stop().catch(() => {}));
+  stop.disabled = true;
+  const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "layers patched" });
+  f.add(clean.el, corrupted.el, stride.el, buttonRow(go, stop), bar);
+  const box = h("div", { class: "ip-heat" });
+  const map = heatmap(box, { scale: "diverging", format: (v) => fixed(v, 2), cell: 40, label: "Share of the logit difference recovered, per layer and position" });
+  const note = h("p", { class: "ip-note" });
+  f.picture.append(box, note);
+  f.setStatus("Press Run: each row is one batch of patched runs (a few seconds each here).");
+  let stream = null;
+
+  async function start() {
+    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
+    const d = await f.run(() => postJSON(`${API}/patch`, { clean: clean.value, corrupted: corrupted.value, stride: Number(stride.value) }),
+      { progress: "Starting…" });
+    if (!d) return;
+    const rows = [], labels = [];
+    let cols = [], info = null;
+    go.disabled = true; stop.disabled = false;
+    bar.max = d.layers.length; bar.value = 0; bar.hidden = false;
+    f.setStatus("Running both prompts…");
+    const mine = streamJob(d.job, {
+      onEvent: (ev) => {
+        if (ev.type === "start") {
+          info = ev;
+          cols = ev.clean.map((t, i) => (t === ev.corrupted[i] ? visible(t) : `${visible(t)} / ${visible(ev.corrupted[i])}`));
+          note.textContent = `Clean answer “${ev.good}”, corrupted answer “${ev.bad}”. Logit difference: clean ${fixed(ev.clean_ld, 2)}, corrupted ${fixed(ev.corrupted_ld, 2)}.`;
+          f.setReadout([
+            { label: "clean LD", value: fixed(ev.clean_ld, 2) },
+            { label: "corrupted LD", value: fixed(ev.corrupted_ld, 2) },
+          ]);
+        } else if (ev.type === "row") {
+          rows.push(ev.recovered);
+          labels.push(ev.layer === 0 ? "embedding" : `after block ${ev.layer}`);
+          map.update(rows, labels, cols);
+          bar.value = ev.index;
+          f.setStatus(`Layer ${ev.index} of ${ev.of} patched…`);
+          f.setReadout([
+            { label: "clean LD", value: fixed(info.clean_ld, 2) },
+            { label: "corrupted LD", value: fixed(info.corrupted_ld, 2) },
+            { label: "rows done", value: `${ev.index} of ${ev.of}` },
+            { label: "deepest row where the changed word still matters", value: deepest(rows, labels) },
+          ]);
+        } else if (ev.type === "done") {
+          f.hood({ ...info, rows: rows.map((r, i) => ({ layer: labels[i], recovered: r })), seconds: ev.seconds });
+        }
+      },
+      onEnd: (end) => {
+        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
+        bar.hidden = true;
+        if (end.status === "error") f.setError(end.error, "corrupted");
+        f.setStatus(end.status === "stopped" ? "Stopped." : "");
+      },
+    });
+    stream = mine;
+  }
+  // The last row in which patching some position other than the last recovers at least half.
+  function deepest(rows, labels) {
+    let at = "none";
+    rows.forEach((r, i) => { if (r.slice(0, -1).some((v) => v >= 0.5)) at = labels[i]; });
+    return at;
+  }
+}
+
+export const demos = { neurons, sae, patching };

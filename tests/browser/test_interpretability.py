@@ -1,0 +1,67 @@
+"""Chapter 29 in Chromium: a neuron's top examples, a sparse autoencoder trained and its
+features shown, an activation-patching sweep drawn row by row, bad input refused."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+SMOL = 120_000  # ms: SmolLM2 over forty sentences, or a sweep, takes seconds on a busy 2-core machine
+
+
+def readout(demo, label):
+    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
+    return demo.locator(".readout-item", has=label_el).locator(".value")
+
+
+def test_neuron_examples_and_suggestions(page):
+    page.open_chapter("interpretability")
+    demo = page.locator('.demo[data-demo="neurons"]')
+    topics = readout(demo, "topics in the top examples")
+    expect(topics).to_have_text(re.compile(r"^\d+ of 10$"), timeout=SMOL)
+    expect(demo.locator(".ip-ex")).to_have_count(8)
+    expect(demo.locator(".ip-ex mark").first).not_to_be_empty()
+    first = demo.locator(".ip-ex").first.inner_text()
+    demo.locator(".ip-suggest").first.get_by_role("button").first.click()
+    expect(demo.locator(".ip-ex").first).not_to_have_text(first)
+    demo.get_by_label("Top examples").select_option("5")
+    expect(demo.locator(".ip-ex")).to_have_count(5)
+    demo.get_by_label("Neuron (0-1535)").fill("5000")
+    demo.get_by_label("Neuron (0-1535)").press("Enter")
+    demo.get_by_label("Neuron (0-1535)").blur()
+    expect(demo.locator('[data-field="neuron"] .field-error')).to_contain_text("1,536 neurons")
+
+
+@pytest.mark.slow
+def test_sae_trains_and_shows_features(page):
+    page.open_chapter("interpretability")
+    demo = page.locator('.demo[data-demo="sae"]')
+    demo.get_by_label("Steps", exact=True).select_option("100")
+    demo.get_by_role("button", name="Train").click()
+    expect(readout(demo, "features that ever fire")).to_have_text(re.compile(r"^\d+ of 128$"), timeout=SMOL)
+    expect(demo.locator(".ip-feature")).to_have_count(24)
+    expect(demo.locator(".ip-feature mark").first).not_to_be_empty()
+    expect(demo.locator("path.series").first).to_have_attribute("d", re.compile("L"))
+    first = demo.locator(".ip-feature h4").first.inner_text()
+    demo.get_by_role("button", name="most frequent").click()
+    expect(demo.locator(".ip-feature h4").first).not_to_have_text(first)
+
+
+@pytest.mark.slow
+def test_patching_sweep_draws_the_heatmap(page):
+    page.open_chapter("interpretability")
+    demo = page.locator('.demo[data-demo="patching"]')
+    demo.get_by_label("Layers", exact=True).select_option("5")
+    demo.get_by_role("button", name="Run the sweep").click()
+    expect(readout(demo, "rows done")).to_have_text("7 of 7", timeout=SMOL)
+    expect(demo.locator("svg.heatmap g.cell")).to_have_count(35)  # 7 layers x 5 tokens
+    expect(demo.locator(".ip-note")).to_contain_text("Paris")
+    expect(readout(demo, "deepest row where the changed word still matters")).to_have_text(re.compile("after block"))
+
+
+def test_patching_prompts_must_line_up(page):
+    page.open_chapter("interpretability")
+    demo = page.locator('.demo[data-demo="patching"]')
+    demo.get_by_label("Corrupted prompt (same number of tokens)").fill("The capital of the United Kingdom is")
+    demo.get_by_role("button", name="Run the sweep").click()
+    expect(demo.locator('[data-field="corrupted"] .field-error')).to_contain_text("line up", timeout=SMOL)
