@@ -67,3 +67,16 @@ def test_prompts_must_line_up():
         check_pair([1, 2], [1, 2])
     with pytest.raises(ValueError, match="at most"):
         check_pair(list(range(40)), list(range(1, 41)))
+
+
+def test_batched_sentences_equal_one_at_a_time(m):
+    seqs = [m.encode("A cat."), m.encode("The capital of France is Paris."), m.encode("Hi")]
+    xs, acts = hl.batch_residuals(m, seqs, 4)
+    for s, x, a in zip(seqs, xs, acts):
+        one = []
+        want = hl.residuals(m, s, upto=4, mlp_acts=one)
+        assert x.shape == (len(s), m.config.d_model) and a.shape == (len(s), m.config.d_ff)
+        np.testing.assert_allclose(x, want[4], atol=1e-3)
+        np.testing.assert_allclose(a, one[3], atol=1e-4)
+    with pytest.raises(ValueError, match="layer"):
+        hl.batch_residuals(m, seqs, 0)
