@@ -66,3 +66,17 @@ def test_agent_streams_steps_within_its_limits(page):
     expect(demo.locator(".ag-step .ag-parsed")).not_to_have_text("")
     expect(readout(demo, "steps")).to_have_text("1")
     expect(demo.get_by_role("button", name="Run the agent")).to_be_enabled()
+
+
+@pytest.mark.slow
+def test_stop_ends_a_run(page):
+    page.open_chapter("agents")
+    demo = page.locator('.demo[data-demo="agent"]')
+    expect(demo.get_by_label("System prompt (edit it to help the model)")).not_to_have_value("")
+    demo.locator('[data-field="max_steps"] input[type=range]').fill("8")
+    demo.get_by_role("button", name="Run the agent").click()
+    expect(demo.locator(".ag-step")).to_have_count(1, timeout=SMOL)
+    demo.get_by_role("button", name="Stop").click()
+    expect(demo.locator(".demo-status")).to_contain_text("Stopped after", timeout=SMOL)
+    expect(demo.get_by_role("button", name="Run the agent")).to_be_enabled()
+    expect(demo.locator(".ag-final")).to_have_text("")  # no answer was made up

@@ -8,6 +8,9 @@ import { slider, textInput, select, button, buttonRow } from "/static/js/compone
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { fixed, count, ms } from "/static/js/components/format.js";
 
+// Durations: milliseconds below a second, else seconds.
+const took = (s) => (s < 1 ? ms(s) : `${fixed(s, 1)} s`);
+
 const API = "/api/rag";
 const EMBEDDING_NAMES = { tfidf: "TF-IDF", glove: "GloVe mean (50-d)" };
 
@@ -104,7 +107,7 @@ function search(el) {
       { label: "chunks searched", value: count(d.chunks_total) },
       { label: "best chunk", value: same ? `both chose chunk ${t.hits[0].n}` : `TF-IDF ${t.hits[0].n}, GloVe ${g.hits[0].n}` },
       { label: "search time", value: `${ms(t.search_seconds)} + ${ms(g.search_seconds)}` },
-      { label: "index", value: t.index_cached && g.index_cached ? "cached" : `built in ${ms(t.index_seconds + g.index_seconds)}` },
+      { label: "index", value: t.index_cached && g.index_cached ? "cached" : `built in ${took(t.index_seconds + g.index_seconds)}` },
     ]);
     f.hood(d);
   }
@@ -135,7 +138,8 @@ function answer(el) {
     const note = h("p", { class: "rag-note" });
     cards[mode] = { text, note, box: h("div", { class: "rag-card", "data-mode": mode }, h("h4", { text: title }), text, note) };
   }
-  f.picture.append(promptBox, h("div", { class: "rag-cols" }, cards.with.box, cards.without.box));
+  const used = h("p", { class: "rag-note rag-used" });
+  f.picture.append(used, promptBox, h("div", { class: "rag-cols" }, cards.with.box, cards.without.box));
   f.setStatus("Press Ask: SmolLM2 answers twice, about 5–30 seconds on a busy machine.");
 
   let stream = null, prompts = { with: 0, without: 0 };
@@ -143,6 +147,8 @@ function answer(el) {
   function onEvent(ev) {
     if (ev.type === "prompts") {
       promptStrip.update(ev.with.tokens.map((t) => ({ text: t.text, id: t.id })));
+      used.textContent = `Retrieved by ${EMBEDDING_NAMES[ev.embedding]}: ` +
+        ev.hits.map((x) => `chunk ${x.n} (${x.title}, cos ${fixed(x.score, 3)})`).join("; ");
       promptBox.querySelector("summary").textContent =
         `The exact prompt SmolLM2 reads, as tokens (${count(ev.with.length)} with retrieval, ${count(ev.without.length)} without)`;
       cards.with.note.textContent = "reading the prompt…";
@@ -150,13 +156,13 @@ function answer(el) {
       texts[ev.mode] += ev.token.text;
       cards[ev.mode].text.textContent = texts[ev.mode];
     } else if (ev.type === "answer_end") {
-      cards[ev.mode].note.textContent = `${ev.tokens} tokens in ${ms(ev.seconds)}${ev.ended ? " (the model ended its answer)" : " (cut at the limit)"}`;
+      cards[ev.mode].note.textContent = `${ev.tokens} tokens in ${took(ev.seconds)}${ev.ended ? " (the model ended its answer)" : " (cut at the limit)"}`;
       if (ev.mode === "with") cards.without.note.textContent = "reading the prompt…";
     } else if (ev.type === "done") {
       f.setReadout([
         { label: "prompt", value: `${count(prompts.with)} tokens with retrieval, ${count(prompts.without)} without` },
         { label: "answers", value: `${count(ev.with.tokens)} + ${count(ev.without.tokens)} tokens` },
-        { label: "time", value: ms(ev.seconds) },
+        { label: "time", value: took(ev.seconds) },
       ]);
       f.hood(ev);
     }
