@@ -39,7 +39,7 @@ def test_sae_trains_and_shows_features(page):
     demo.get_by_label("Steps", exact=True).select_option("100")
     demo.get_by_role("button", name="Train").click()
     expect(readout(demo, "features that ever fire")).to_have_text(re.compile(r"^\d+ of 128$"), timeout=SMOL)
-    expect(demo.locator(".ip-feature")).to_have_count(24)
+    expect(demo.locator(".ip-feature")).to_have_count(12)
     expect(demo.locator(".ip-feature mark").first).not_to_be_empty()
     expect(demo.locator("path.series").first).to_have_attribute("d", re.compile("L"))
     first = demo.locator(".ip-feature h4").first.inner_text()

@@ -69,7 +69,7 @@ function neurons(el) {
 let saeJob = null;
 
 function sae(el) {
-  const f = demoFrame(el, { title: "Train a sparse autoencoder on the residual stream",
+  const f = demoFrame(el, { title: "Train a sparse autoencoder on the residual stream", stacked: true,
     sources: ["glasslm.engine.sae:SparseAutoencoder.loss_and_grads", "glasslm.engine.sae:train_sae"] });
   const layer = slider({ label: "Residual stream after block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v) });
   const width = select({ label: "Features", field: "n_features", value: "128", options: ["64", "128", "256", "512"] });
@@ -129,7 +129,7 @@ function sae(el) {
   }
   async function features() {
     if (!saeJob) return;
-    const d = await f.run(() => postJSON(`${API}/sae/features`, { job: saeJob, sort: sort.value, show: 24, k: 6 }));
+    const d = await f.run(() => postJSON(`${API}/sae/features`, { job: saeJob, sort: sort.value, show: 12, k: 6 }));
     if (!d) return;
     grid.replaceChildren(...d.features.map((ft) => h("div", { class: "ip-feature", "data-feature": ft.feature },
       h("h4", { text: `Feature ${ft.feature}` }),
@@ -157,7 +157,7 @@ function patching(el) {
   const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "layers patched" });
   f.add(clean.el, corrupted.el, stride.el, buttonRow(go, stop), bar);
   const box = h("div", { class: "ip-heat" });
-  const map = heatmap(box, { scale: "diverging", format: (v) => fixed(v, 2), cell: 40, label: "Share of the logit difference recovered, per layer and position" });
+  const map = heatmap(box, { scale: "diverging", format: (v) => fixed(Math.abs(v) < 0.005 ? 0 : v, 2), cell: 40, label: "Share of the logit difference recovered, per layer and position" });
   const note = h("p", { class: "ip-note" });
   f.picture.append(box, note);
   f.setStatus("Press Run: each row is one batch of patched runs (a few seconds each here).");
