@@ -65,6 +65,7 @@ def test_agent_streams_steps_within_its_limits(page):
     expect(demo.locator(".ag-step .ag-text")).to_contain_text("Thought:")
     expect(demo.locator(".ag-step .ag-parsed")).not_to_have_text("")
     expect(readout(demo, "steps")).to_have_text("1")
+    expect(demo.locator(".ag-prompt pre")).to_contain_text("<|im_start|>user\nQuestion: What is 17 * 23?")
     expect(demo.get_by_role("button", name="Run the agent")).to_be_enabled()
 
 

@@ -65,4 +65,7 @@ def test_ask_with_and_without_retrieval(page):
     expect(demo.locator('.rag-card[data-mode="with"] .rag-answer')).not_to_have_text("")
     expect(demo.locator('.rag-card[data-mode="without"] .rag-answer')).not_to_have_text("")
     expect(readout(demo, "prompt")).to_contain_text("with retrieval")
+    expect(demo.locator(".rag-prompt-text")).to_contain_text("<|im_start|>system\nYou answer questions using only")
+    expect(demo.locator(".rag-prompt-text")).to_contain_text("Question: When does the last ferry return?")
+    expect(demo.locator(".rag-used")).to_contain_text("Retrieved by TF-IDF: chunk")
     expect(demo.get_by_role("button", name="Ask SmolLM2")).to_be_enabled()

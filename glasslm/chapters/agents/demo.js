@@ -91,9 +91,11 @@ function agent(el) {
     const d = await defaults(); system.value = d.system; example.value = d.example;
   });
   f.add(question.el, examples.el, system.el, example.el, steps.el, stepTokens.el, total.el, buttonRow(go, stop, reset));
+  const promptText = h("pre", { class: "ag-text" });
+  const promptBox = h("details", { class: "ag-prompt" }, h("summary", { text: "The exact prompt SmolLM2 reads before step 1" }), promptText);
   const list = h("ol", { class: "ag-steps", "aria-label": "the agent's steps" });
   const final = h("div", { class: "ag-final", role: "status" });
-  f.picture.append(list, final);
+  f.picture.append(promptBox, list, final);
   f.setStatus("Press Run: each step re-reads the prompt and writes a thought and an action (a few seconds per step here).");
   defaults().then((d) => {
     system.value = d.system; example.value = d.example;
@@ -104,6 +106,8 @@ function agent(el) {
   function onEvent(ev) {
     if (ev.type === "prompt") {
       f.setStatus(`SmolLM2 reads a ${count(ev.tokens)}-token prompt…`);
+      promptText.textContent = ev.text;
+      promptBox.querySelector("summary").textContent = `The exact prompt SmolLM2 reads before step 1 (${count(ev.tokens)} tokens; each step adds the transcript)`;
     } else if (ev.type === "step_start") {
       cards[ev.step] = stepCard(ev.step);
       cards[ev.step].text.textContent = "Thought:";

@@ -132,6 +132,8 @@ function answer(el) {
 
   const promptBox = h("details", { class: "rag-prompt" }, h("summary", { text: "The exact prompt SmolLM2 reads, as tokens" }));
   const promptStrip = tokenStrip(promptBox, { label: "the prompt with retrieval" });
+  const promptText = h("pre", { class: "rag-prompt-text", "aria-label": "the prompt with retrieval as text" });
+  promptBox.append(h("p", { class: "rag-note", text: "The same prompt as text:" }), promptText);
   const cards = {};
   for (const [mode, title] of [["with", "With retrieval"], ["without", "Without retrieval (the model alone)"]]) {
     const text = h("p", { class: "rag-answer" });
@@ -147,6 +149,7 @@ function answer(el) {
   function onEvent(ev) {
     if (ev.type === "prompts") {
       promptStrip.update(ev.with.tokens.map((t) => ({ text: t.text, id: t.id })));
+      promptText.textContent = ev.with.text;
       used.textContent = `Retrieved by ${EMBEDDING_NAMES[ev.embedding]}: ` +
         ev.hits.map((x) => `chunk ${x.n} (${x.title}, cos ${fixed(x.score, 3)})`).join("; ");
       promptBox.querySelector("summary").textContent =
