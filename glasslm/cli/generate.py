@@ -16,6 +16,12 @@ import sys
 from glasslm.cli.chat import MAX_PROMPT_TOKENS, add_sampling_flags, check_sampling_args, load_model, stream_reply
 from glasslm.engine.gpt import MAX_SAMPLES
 
+# Each model's default temperature, chosen for what it makes: the tiny GPT's names
+# read best a little cooler than its learned distribution; SmolLM2 continues text
+# at the same warmth `glasslm chat` uses.
+TINY_GPT_TEMPERATURE = 0.5
+SMOLLM2_TEMPERATURE = 0.7
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("generate", help="sample text from a model",
@@ -23,8 +29,9 @@ def add_parser(sub) -> None:
                                    "with `glasslm train --out FILE`.")
     p.add_argument("--model", metavar="FILE.safetensors", help="a tiny GPT checkpoint from `glasslm train --out`")
     p.add_argument("-n", type=int, default=10, help=f"how many samples (1 to {MAX_SAMPLES}; default 10)")
-    p.add_argument("--temperature", type=float, default=0.5,
-                   help="below 1: safer, more typical; above 1: wilder; 0: always the likeliest (default 0.5)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="below 1: safer, more typical; above 1: wilder; 0: always the likeliest "
+                        f"(default {TINY_GPT_TEMPERATURE} for --model, {SMOLLM2_TEMPERATURE} for --prompt)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable samples")
     p.add_argument("--prompt", metavar="TEXT", default=None,
                    help="SmolLM2-135M-Instruct continues TEXT (the sampling flags below apply)")
@@ -41,8 +48,12 @@ def run(args) -> int:
     if args.model and args.prompt is not None:
         return _fail("give either --model FILE (a tiny GPT) or --prompt TEXT (SmolLM2), not both")
     if args.prompt is not None:
+        if args.temperature is None:
+            args.temperature = SMOLLM2_TEMPERATURE
         return run_smollm2(args)
     if args.model:
+        if args.temperature is None:
+            args.temperature = TINY_GPT_TEMPERATURE
         return run_tiny_gpt(args)
     return _fail("say which model: --model FILE.safetensors (a tiny GPT saved by `glasslm train --out`) "
                  "or --prompt TEXT (SmolLM2 continues it)")

@@ -48,3 +48,19 @@ def test_missing_model_says_how_to_install(monkeypatch, capsys):
     assert "make setup" in capsys.readouterr().err
     assert main(["generate", "--prompt", "hi"]) == 2
     assert "make setup" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, runner, expected", [
+    (["generate", "--prompt", "hi"], "run_smollm2", "SMOLLM2_TEMPERATURE"),
+    (["generate", "--model", "x.safetensors"], "run_tiny_gpt", "TINY_GPT_TEMPERATURE"),
+    (["generate", "--prompt", "hi", "--temperature", "1.3"], "run_smollm2", 1.3),
+])
+def test_generate_picks_each_models_own_default_temperature(argv, runner, expected, monkeypatch):
+    from glasslm.cli import generate
+
+    seen = []
+    monkeypatch.setattr(generate, runner, lambda args: seen.append(args.temperature) or 0)
+    assert main(argv) == 0
+    want = getattr(generate, expected) if isinstance(expected, str) else expected
+    assert seen == [want]
+    assert generate.SMOLLM2_TEMPERATURE != generate.TINY_GPT_TEMPERATURE
