@@ -17,7 +17,7 @@ function announce() { shared.listeners.forEach((fn) => fn()); }
 
 function noising(el) {
   const f = demoFrame(el, { title: "Adding noise: the forward process in one jump",
-    sources: ["glasslm.engine.diffusion:NoiseSchedule.noise", "glasslm.engine.diffusion:NoiseSchedule.betas"] });
+    sources: ["glasslm.engine.diffusion:NoiseSchedule"] });
   const shape = segmented({ label: "Data", field: "shape", value: "rings", options: SHAPES, onchange: () => run() });
   const sched = segmented({ label: "Schedule", field: "schedule", value: "linear",
     options: [["linear", "linear (Ho et al.)"], ["cosine", "cosine (Nichol & Dhariwal)"]], onchange: () => run() });
@@ -120,7 +120,7 @@ function denoise(el) {
     sources: ["glasslm.engine.diffusion:sample", "glasslm.engine.diffusion:shape_fit"] });
   const label = segmented({ label: "Guide towards", field: "label", value: "none", options: [["none", "no class"], ["0", "class 0"], ["1", "class 1"]] });
   const guidance = slider({ label: "Guidance scale w", field: "guidance", min: 0, max: 6, step: 0.5, value: 0, format: (v) => v.toFixed(1) });
-  const n = select({ label: "Points", field: "n", value: "500", options: ["100", "300", "500", "1000"] });
+  const n = select({ label: "Points", field: "n", value: "300", options: ["100", "300", "500", "1000"] });
   const goBtn = button("Generate", () => generate(), { primary: true });
   const playBtn = button("Replay", () => play());
   goBtn.disabled = true; playBtn.disabled = true;
@@ -138,7 +138,7 @@ function denoise(el) {
         if (b.dataset.value !== "none") b.textContent = shared.classes[Number(b.dataset.value)];
       });
     }
-    if (shared.job && !data) f.setStatus("Press Generate: 500 points of pure noise, denoised by the model.");
+    if (shared.job && !data) f.setStatus("Press Generate: points of pure noise, denoised by the model.");
   }
   shared.listeners.add(relabel);
   function show(i) {
