@@ -27,7 +27,7 @@ from collections import Counter
 
 import numpy as np
 
-from glasslm.engine.arithmetic_data import SEPARATOR, STEP_CHARS, ArithmeticTask, check_format, parse_answer
+from glasslm.engine.arithmetic_data import SEPARATOR, STEP_CHARS, ArithmeticTask, check_format, parse_answer, prompt
 from glasslm.engine.gpt import TinyGPT
 from glasslm.engine.sampling import softmax
 
@@ -126,7 +126,7 @@ def vote_study(models: dict[str, TinyGPT], task: ArithmeticTask, pairs: list[tup
             answers[fmt].extend(got[i : i + n_votes] for i in range(0, len(got), n_votes))
             if lo == 0:
                 winner, votes = majority_vote(got[:n_votes])
-                example[fmt] = {"question": f"{part[0][0]}+{part[0][1]}", "truth": part[0][0] + part[0][1],
+                example[fmt] = {"question": prompt(*part[0], task.digits), "truth": part[0][0] + part[0][1],
                                 "samples": texts[:n_votes], "answers": got[:n_votes],
                                 "vote": winner, "votes": votes}
         done = min(lo + chunk, len(pairs))
@@ -151,5 +151,5 @@ def budget_study(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, in
         yield {"type": "budget", "think_steps": k, "think_tokens": k * STEP_CHARS,
                "accuracy": sum(g == t for g, t in zip(got, truths)) / len(truths),
                "mean_written": float(np.mean([len(w) for w in work])),
-               "example": {"question": f"{pairs[0][0]}+{pairs[0][1]}", "text": texts[0],
+               "example": {"question": prompt(*pairs[0], task.digits), "text": texts[0],
                            "answer": got[0], "truth": truths[0]}}

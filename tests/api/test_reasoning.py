@@ -2,8 +2,6 @@
 a training job whose streamed accuracies are recomputed from the trained models;
 votes, budget and ask recomputed from the engine; bad input named."""
 
-import time
-
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -22,14 +20,6 @@ def one_blas_thread():
     """conftest's limit comes before numpy is loaded and so does nothing; two threads crawl here."""
     with threadpool_limits(1, user_api="blas"):
         yield
-
-
-def wait_end(client, job, timeout=120):
-    t0 = time.monotonic()
-    while client.get(f"/api/jobs/{job}").json()["status"] == "running":
-        assert time.monotonic() - t0 < timeout, "the job did not end"
-        time.sleep(0.05)
-    return client.get(f"/api/jobs/{job}").json()
 
 
 def the_run(client, job):
@@ -90,7 +80,7 @@ def test_train_streams_accuracies_that_the_models_reproduce(client, sse):
 
 def test_votes_budget_and_ask_recomputed_from_the_engine(client, sse):
     job = client.post(f"{API}/train", json=TINY).json()["job"]
-    wait_end(client, job)
+    assert sse(job)[-1]["status"] == "done"
     run = the_run(client, job)
 
     r = client.post(f"{API}/votes", json={"job": job, "n_votes": 3, "temperature": 1.0, "n_problems": 12, "seed": 5})
@@ -132,7 +122,7 @@ def test_a_run_still_training_cannot_be_asked(client, sse):
         r = client.post(f"{API}/{url}", json={"job": job, **body})
         assert r.status_code == 409 and "still training" in r.json()["error"]
     client.post(f"/api/jobs/{job}/stop")
-    assert wait_end(client, job)["status"] == "stopped"
+    assert sse(job)[-1]["status"] == "stopped"
     assert client.post(f"{API}/ask", json={"job": job, "a": 1, "b": 2}).status_code == 200  # stopped: usable
 
 
@@ -163,6 +153,6 @@ def test_bad_input_is_named(client, url, body, status, field, words):
 
 def test_a_job_of_another_kind_is_not_a_run(client, sse):
     job = client.post("/api/train-a-gpt/train", json={"steps": 3}).json()["job"]
-    wait_end(client, job)
+    sse(job)
     r = client.post(f"{API}/votes", json={"job": job})
     assert r.status_code == 404 and "not a training run of this chapter" in r.json()["error"]

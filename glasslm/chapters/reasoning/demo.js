@@ -7,7 +7,10 @@ import { debounce, demoFrame, h } from "/static/js/components/demo.js";
 import { button, buttonRow, numberInput, select, slider } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
-import { count, pct } from "/static/js/components/format.js";
+import { count, pct as percent } from "/static/js/components/format.js";
+
+// Accuracies are fractions of at most a few hundred problems: whole percents say it all.
+const pct = (p) => percent(p, 0);
 
 const API = "/api/reasoning";
 const NAMES = { direct: "direct (answer only)", scratchpad: "scratchpad (work, then answer)" };
@@ -210,7 +213,7 @@ function votes(el) {
     example.replaceChildren(...["direct", "scratchpad"].map((fmt) => {
       const e = ev.example[fmt];
       return h("div", { class: "rs-sample mono" },
-        h("div", { class: "rs-q", text: `${NAMES[fmt]}: ${e.question} = ${e.truth}; vote ${e.vote ?? "none"} (${e.votes} of ${e.samples.length})` }),
+        h("div", { class: "rs-q", text: `${NAMES[fmt]}: ${e.question} ?  (right: ${e.truth}); the vote: ${e.vote ?? "no answer"} (${e.votes} of ${e.samples.length} votes)` }),
         ...e.samples.map((t, i) => h("div", { class: "rs-line" }, mark(e.answers[i] === e.truth), h("span", { class: "rs-text", text: t || "(nothing)" }))));
     }));
   }
@@ -243,7 +246,7 @@ function budget(el) {
     chart.append("scratchpad model, work capped", [ev.think_tokens, ev.accuracy]);
     const e = ev.example;
     example.append(h("li", { class: "rs-line" }, mark(e.answer === e.truth),
-      h("span", { class: "rs-text", text: `${e.question}=${e.text}` }), h("span", { class: "rs-who", text: `(${ev.think_tokens} characters allowed)` })));
+      h("span", { class: "rs-text", text: `${e.question}${e.text}` }), h("span", { class: "rs-who", text: `(${ev.think_tokens} characters allowed)` })));
     f.setReadout(points.map((p) => ({ label: `${p.think_steps} of ${started.digits} steps`, value: pct(p.accuracy) })));
   }
   s.runBtn.addEventListener("click", () => {
