@@ -112,3 +112,39 @@ def test_bad_temperatures_are_refused(t):
     task = ad.ArithmeticTask(digits=2, n_heldout=10)
     with pytest.raises(ValueError, match="temperature must be a number from 0"):
         complete(Oracle(task, "direct"), task, task.heldout[:1], "direct", temperature=t)
+
+
+def plurality_right(p_by_char: dict, n: int) -> float:
+    """P(the vote over n independent draws is the right answer "0"), by listing every sequence:
+    most votes wins, a tie goes to whichever of the tied answers was drawn first."""
+    from itertools import product
+
+    total = 0.0
+    for seq in product(p_by_char, repeat=n):
+        prob = np.prod([p_by_char[c] for c in seq])
+        counts = {c: seq.count(c) for c in seq}
+        top = max(counts.values())
+        winner = next(c for c in seq if counts[c] == top)
+        total += prob * (winner == "0")
+    return total
+
+
+def test_vote_curves_match_the_probability_of_a_plurality():
+    """Each sample's answer is right with probability 0.5 and wrong in one of two ways
+    (0.3, 0.2): the vote's accuracy at N has a closed form the sampled curve must match."""
+    task = ad.ArithmeticTask(digits=2, n_heldout=1000, seed=5)
+    pairs = [(a, b) for a, b in task.heldout if a + b < 100]  # the right answer starts with "0"
+    tok = task.tokenizer
+    probs = {"0": 0.5, "1": 0.3, "7": 0.2}  # the answer's first digit; the oracle writes the rest right
+    first = np.full(tok.vocab_size, 1e-12)
+    for ch, p in probs.items():
+        first[tok.encode(ch)[0]] = p
+    first /= first.sum()
+    events = list(vote_study({"direct": Oracle(task, "direct", first)}, task, pairs, n_votes=5,
+                             temperature=1.0, seed=3, chunk=100))
+    curve = events[-1]["curves"]["direct"]
+    expected = [plurality_right(probs, n) for n in range(1, 6)]
+    assert expected[0] == pytest.approx(0.5) and expected[2] == pytest.approx(0.5 ** 3 + 3 * 0.5 ** 2 * 0.5 + 0.5 * 0.3 * 0.2 * 2)
+    sd = np.sqrt(0.25 / len(pairs))
+    assert np.abs(np.array(curve) - expected).max() < 4 * sd  # four standard errors
+    assert events[-1]["single"]["direct"] == pytest.approx(0.5, abs=4 * np.sqrt(0.25 / (5 * len(pairs))))

@@ -21,6 +21,7 @@ const shared = { run: null, listeners: [] };
 function setTrained(run) { shared.run = run; shared.listeners.forEach((fn) => fn(run)); }
 function onTrained(fn) { shared.listeners.push(fn); }
 const NEED_RUN = "Train the two models in the first demo above first (about half a minute), then come back here.";
+const TRAINING = "The models above are training: this demo uses them once the run finishes or is stopped.";
 
 function progressBar(label) {
   return h("progress", { class: "rs-progress", max: 1, value: 0, "aria-label": label });
@@ -137,6 +138,7 @@ function race(el) {
     acc.clear(); loss.clear(); samples.replaceChildren(); bar.value = 0;
     Object.assign(n, { step: null, total: null, acc: {}, params: null, answer: null });
     job = d.job; digitsUsed = body.digits;
+    setTrained(null);  // the demos below wait for this run
     trainBtn.disabled = true; stopBtn.disabled = false;
     f.setStatus(`Training both models on ${digitsUsed}-digit sums…`);
     stream = streamJob(job, {
@@ -164,7 +166,10 @@ function studyFrame(el, title, sources) {
   runBtn.disabled = true; stopBtn.disabled = true;
   const bar = progressBar(`${title}: progress`);
   f.setStatus(NEED_RUN);
-  onTrained((run) => { runBtn.disabled = false; f.setStatus(`Ready: the models trained on ${run.digits}-digit sums (step ${count(run.step)}).`); });
+  onTrained((run) => {
+    runBtn.disabled = !run || !stopBtn.disabled;
+    f.setStatus(run ? `Ready: the models trained on ${run.digits}-digit sums (step ${count(run.step)}).` : TRAINING);
+  });
   let stream = null;
   async function start(url, body, onEvent, onDone) {
     const d = await f.run(() => postJSON(url, { job: shared.run.job, ...body }), { progress: "Starting…" });
@@ -174,7 +179,7 @@ function studyFrame(el, title, sources) {
     stream = streamJob(d.job, {
       onEvent: (ev) => onEvent(ev, d),
       onEnd: (end) => {
-        runBtn.disabled = false; stopBtn.disabled = true;
+        runBtn.disabled = !shared.run; stopBtn.disabled = true;
         if (end.status === "error") f.setError(end.error);
         onDone(end);
       },
@@ -270,7 +275,7 @@ function ask(el) {
   const out = h("div", { class: "rs-samples", "aria-live": "polite" });
   f.picture.append(out);
   f.setStatus(NEED_RUN);
-  onTrained((run) => { askBtn.disabled = false; f.setStatus(`Numbers of up to ${run.digits} digits.`); });
+  onTrained((run) => { askBtn.disabled = !run; f.setStatus(run ? `Numbers of up to ${run.digits} digits.` : TRAINING); });
   async function go() {
     const d = await f.run(() => postJSON(`${API}/ask`, { job: shared.run.job, a: a.value, b: b.value }));
     if (!d) return;
