@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from glasslm.engine import expr
+from glasslm.engine import expr, expr_graph
 
 
 def post(client, path, body):
@@ -33,7 +33,7 @@ def test_check_sweeps_step_sizes(client):
     d = post(client, "check", {"expression": "exp(x)", "values": {"x": 0.0}}).json()
     assert d["name"] == "x" and d["names"] == ["x"]
     assert d["grad"] == 1.0
-    assert len(d["rows"]) == len(expr.SWEEP_STEPS)
+    assert len(d["rows"]) == len(expr_graph.SWEEP_STEPS)
     best = min(r["error"] for r in d["rows"])
     assert best < 1e-8
 

@@ -13,8 +13,9 @@ import random
 
 import pytest
 
-from glasslm.engine import expr
-from glasslm.engine.expr import ParseError, analyse, parse
+from glasslm.engine import expr, expr_graph
+from glasslm.engine.expr import ParseError, parse
+from glasslm.engine.expr_graph import analyse
 
 NAMES = ["a", "b", "c", "x"]
 FUNCS = {"relu": lambda v: max(v, 0.0), "tanh": math.tanh, "exp": math.exp, "log": math.log}
@@ -237,7 +238,7 @@ def test_one_sided_difference_next_to_a_domain_edge():
 def test_difference_sweep_error_is_v_shaped():
     # d/dx exp(x) at x = 1 is e. Truncation error ~ e h^2 / 6 shrinks as h falls,
     # rounding error ~ 1e-16 e / h grows: the best h is in the middle.
-    s = expr.difference_sweep("exp(x)", {"x": 1.0}, "x")
+    s = expr_graph.difference_sweep("exp(x)", {"x": 1.0}, "x")
     assert s["grad"] == pytest.approx(math.e, rel=1e-15)
     errors = {row["h"]: row["error"] for row in s["rows"]}
     assert errors[1e-1] == pytest.approx(math.e * 1e-2 / 6, rel=0.01)  # the h^2 term of the Taylor series
@@ -245,10 +246,10 @@ def test_difference_sweep_error_is_v_shaped():
     assert 1e-9 <= best <= 1e-4
     assert errors[1e-14] > 100 * errors[best]
     with pytest.raises(ParseError, match="not a name"):
-        expr.difference_sweep("exp(x)", {"x": 1.0}, "y")
+        expr_graph.difference_sweep("exp(x)", {"x": 1.0}, "y")
 
 
 def test_difference_sweep_marks_steps_outside_the_domain():
-    s = expr.difference_sweep("log(x)", {"x": 0.05}, "x")
+    s = expr_graph.difference_sweep("log(x)", {"x": 0.05}, "x")
     h_of_none = [row["h"] for row in s["rows"] if row["estimate"] is None]
     assert h_of_none == [0.1]  # 0.05 - 0.1 < 0

@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from glasslm.engine import expr
+from glasslm.engine import expr, expr_graph
 
 router = APIRouter()
 
@@ -40,7 +40,7 @@ def graph(req: GraphRequest):
     try:
         names = expr.names(expr.parse(req.expression))
         values = _values(names, req.values)
-        result = expr.analyse(req.expression, values)
+        result = expr_graph.analyse(req.expression, values)
     except expr.ParseError as e:
         return _error(_sentence(e.message), "expression", e.position)
     return {"expression": req.expression, **result}
@@ -63,7 +63,7 @@ def check(req: CheckRequest):
         name = req.name if req.name is not None else names[0]
         if name not in names:
             return _error(f"'{name}' is not a name in the expression: choose one of {', '.join(names)}.", "name")
-        result = expr.difference_sweep(req.expression, values, name)
+        result = expr_graph.difference_sweep(req.expression, values, name)
     except expr.ParseError as e:
         return _error(_sentence(e.message), "expression", e.position)
     return {"expression": req.expression, "names": names, "values": values, **result}
