@@ -66,6 +66,8 @@ function reliabilityDiagram(container, label) {
       s.select("title").text(`confidence ${pct(b.lo)}-${pct(b.hi)}: ${b.count} answers, mean confidence ${pct(b.confidence)}, accuracy ${pct(b.accuracy)}`);
     });
   }
+  d3.select(container).append("p").attr("class", "hl-legend")
+    .html('<span class="hl-key acc"></span> accuracy of the bin &nbsp; <span class="hl-key gap"></span> gap to its mean confidence &nbsp; dashed: perfect calibration');
   return { update };
 }
 
@@ -167,7 +169,7 @@ function reliabilityDemo(el) {
   const diagram = reliabilityDiagram(diagramBox, "Reliability diagram: accuracy per confidence bin against the diagonal");
   const table = h("table", { class: "terms hl-table" });
   const wrongBox = h("div", { class: "hl-wrong-list" });
-  f.picture.append(h("div", { class: "hl-pair" }, diagramBox, wrongBox), table);
+  f.picture.append(h("div", { class: "hl-pair" }, diagramBox, wrongBox), h("div", { class: "hl-table-wrap" }, table));
   f.setStatus("Press Run: SmolLM2 answers each question greedily (at most a few tokens each).");
   let job = null;
 
@@ -230,7 +232,7 @@ function abstainDemo(el) {
     using.textContent = `Using the ${d.n} answers of the run above, confidence = ${MEASURES.find((m) => m[0] === d.measure)[1]}.`;
     chart.set("every threshold", d.curve.filter((p) => p.answered > 0).map((p) => [p.coverage, p.accuracy]));
     const a = d.abstain;
-    chart.set("your threshold", a.answered ? [[a.coverage, a.accuracy]] : []);
+    chart.set("your threshold", a.answered ? [[a.coverage, 0], [a.coverage, a.accuracy]] : []);  // a marker line at your coverage
     chart.hline("all", d.accuracy, `answer everything: ${pct(d.accuracy)}`);
     f.setReadout([
       { label: "answered", value: `${a.answered} of ${a.total} (${pct(a.coverage)})` },
@@ -274,7 +276,8 @@ function retrievalDemo(el) {
     const closed = new Map(c.points.map((p) => [p.id, p.correct]));
     const fixedIds = r.points.filter((p) => p.correct && closed.get(p.id) === false).length;
     const broken = r.points.filter((p) => !p.correct && closed.get(p.id) === true).length;
-    changed.textContent = `With the fact, ${fixedIds} wrong answers became right and ${broken} right ones became wrong.`;
+    const answers = (n) => `${n} ${n === 1 ? "answer" : "answers"}`;
+    changed.textContent = `With the fact, ${answers(fixedIds)} went from wrong to right and ${answers(broken)} from right to wrong.`;
     f.setReadout([
       { label: "accuracy", value: `${pct(c.accuracy)} → ${pct(r.accuracy)}` },
       { label: "mean confidence", value: `${pct(c.mean_confidence)} → ${pct(r.mean_confidence)}` },
