@@ -58,6 +58,26 @@ def test_sae_features_match_the_encoder_applied_by_hand(client, sse):
     assert e["value"] == pytest.approx(f[d["features"][0]["feature"]], rel=2e-3, abs=1e-3)
     r = client.post(f"{API}/sae/features", json={"job": "0123456789ab"})
     assert r.status_code == 404
+    # the gradient check: its finite differences recomputed here from the loss's formula
+    g = client.post(f"{API}/sae/gradcheck", json={"job": job, "checks": 4, "seed": 1}).json()
+    from glasslm.chapters.interpretability.api import layer_acts
+    xs = layer_acts(m, 2)["residual"][g["vectors"]].astype(np.float64) * scale  # (16, C)
+    W = {n: p.astype(np.float64) for n, p in zip(("W_enc", "b_enc", "W_dec", "b_dec"), sae.params)}
+    def loss():
+        f = np.maximum((xs - W["b_dec"]) @ W["W_enc"] + W["b_enc"], 0)
+        return np.mean(np.sum((f @ W["W_dec"] + W["b_dec"] - xs) ** 2, 1)) + 0.5 * np.mean(np.sum(f, 1))
+    for c in g["checks"]:
+        p, i = W[c["param"]], tuple(c["index"])
+        old = p[i]
+        p[i] = old + g["eps"]
+        up = loss()
+        p[i] = old - g["eps"]
+        down = loss()
+        p[i] = old
+        assert c["numeric"] == pytest.approx((up - down) / (2 * g["eps"]), rel=1e-5, abs=1e-8)
+        assert c["analytic"] == pytest.approx(c["numeric"], rel=1e-3, abs=1e-6)
+    r = client.post(f"{API}/sae/gradcheck", json={"job": job, "checks": 0})
+    assert r.status_code == 422 and r.json()["field"] == "checks"
 
 
 @pytest.mark.parametrize("body, field", [

@@ -45,6 +45,9 @@ def test_sae_trains_and_shows_features(page):
     first = demo.locator(".ip-feature h4").first.inner_text()
     demo.get_by_role("button", name="most frequent").click()
     expect(demo.locator(".ip-feature h4").first).not_to_have_text(first)
+    demo.get_by_role("button", name="Check the gradients").click()
+    expect(demo.locator(".ip-gc tr")).to_have_count(13)  # a header and 12 checked weights
+    expect(demo.locator(".ip-gradcheck .ip-note")).to_contain_text("Largest relative difference")
 
 
 @pytest.mark.slow

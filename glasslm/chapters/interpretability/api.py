@@ -9,6 +9,8 @@ Endpoints:
   text set and trains a sparse autoencoder on it, streaming its loss;
 - POST /sae/features: a trained autoencoder's features with their
   top-activating tokens;
+- POST /sae/gradcheck: the trained autoencoder's hand-written gradients
+  against finite differences, at random entries, on a few of its vectors;
 - POST /patch: a job sweeping activation patching over (layer, position),
   streaming one row of the heat map per layer.
 
@@ -34,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.hooked_llama import batch_residuals
 from glasslm.engine.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
-from glasslm.engine.sae import SAEConfig, top_examples, train_sae
+from glasslm.engine.sae import SAEConfig, gradient_check, top_examples, train_sae
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.engine.token_display import token_text
 from glasslm.web.errors import DemoError
@@ -52,6 +54,8 @@ MAX_PROMPT_CHARS = 200  # a short sentence
 MAX_SAE_STEPS = 600  # a step is ~20-60 ms here: at most half a minute of training
 CONTEXT_BEFORE, CONTEXT_AFTER = 6, 2  # tokens shown around a top-activating token
 SAE_JOB, PATCH_JOB = "interp-sae", "interp-patch"
+GRADCHECK_VECTORS = 16  # the loss is recomputed twice per checked entry: a few vectors keep it instant
+MAX_GRADCHECKS = 24
 
 _acts: OrderedDict[int, dict] = OrderedDict()
 _acts_lock = threading.Lock()
@@ -170,25 +174,47 @@ class FeaturesRequest(BaseModel):
     k: int = Field(6, ge=1, le=MAX_EXAMPLES)
 
 
-@router.post("/sae/features")
-def sae_features(req: FeaturesRequest, request: Request, session: str = Depends(session_id)):
-    job = request.app.state.jobs.get(session, req.job)
+def trained_state(request: Request, session: str, job_id: str) -> dict:
+    job = request.app.state.jobs.get(session, job_id)
     if job.kind != SAE_JOB:
         raise DemoError("That run did not train an autoencoder: press Train first.", "job", 409)
     if "features" not in job.state:
         raise DemoError("The autoencoder is still training (or was stopped before the end): "
                         "wait for it to finish, or train again.", "job", 409)
+    return job.state
+
+
+@router.post("/sae/features")
+def sae_features(req: FeaturesRequest, request: Request, session: str = Depends(session_id)):
+    state = trained_state(request, session, req.job)
     m = load_smollm2()
-    f = job.state["features"]  # (N, F)
-    entry = layer_acts(m, job.state["layer"])
+    f = state["features"]  # (N, F)
+    entry = layer_acts(m, state["layer"])
     key = f.max(axis=0) if req.sort == "max" else (f > 0).mean(axis=0)  # (F,)
     alive = np.flatnonzero(f.max(axis=0) > 0)
     chosen = alive[np.argsort(-key[alive], kind="stable")][: req.show]
     feats = [{"feature": int(j), "max": float(f[:, j].max()), "frequency": float((f[:, j] > 0).mean()),
               **examples(m, entry, f, int(j), req.k)} for j in chosen]
-    return {"layer": job.state["layer"], "n_features": int(f.shape[1]), "alive": int(alive.size),
+    return {"layer": state["layer"], "n_features": int(f.shape[1]), "alive": int(alive.size),
             "tokens": int(f.shape[0]), "l0": float((f > 0).sum(axis=1).mean()), "features": feats,
             "mean_topics": float(np.mean([x["topics"] for x in feats])) if feats else 0.0}
+
+
+class GradcheckRequest(BaseModel):
+    job: str = Field(min_length=1, max_length=40)
+    checks: int = Field(12, ge=1, le=MAX_GRADCHECKS)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+@router.post("/sae/gradcheck")
+def sae_gradcheck(req: GradcheckRequest, request: Request, session: str = Depends(session_id)):
+    state = trained_state(request, session, req.job)
+    entry = layer_acts(load_smollm2(), state["layer"])
+    rows = np.random.default_rng(req.seed).choice(len(entry["rows"]), GRADCHECK_VECTORS, replace=False)
+    x = entry["residual"][rows].astype(np.float64) * state["scale"]  # (n, C) scaled as in training
+    checks = gradient_check(state["sae"], x, req.checks, eps=1e-5, seed=req.seed)
+    return {"vectors": rows.tolist(), "eps": 1e-5, "checks": checks,
+            "max_rel_error": max(c["rel_error"] for c in checks)}
 
 
 class PatchRequest(BaseModel):

@@ -84,7 +84,10 @@ function sae(el) {
   const box = h("div");
   const chart = lineChart(box, { xLabel: "step", yLabel: "per token", series: [{ name: "reconstruction error" }, { name: "λ × L1" }, { name: "active features (L0)", dashed: true }] });
   const grid = h("div", { class: "ip-features" });
-  f.picture.append(box, grid);
+  const check = button("Check the gradients", () => gradcheck());
+  check.disabled = true;
+  const checks = h("div", { class: "ip-gradcheck" });
+  f.picture.append(box, grid, buttonRow(check), checks);
   f.setStatus("Press Train: SmolLM2 reads the sentences, then the autoencoder trains (10-30 s).");
   let stream = null, last = null;
 
@@ -94,6 +97,8 @@ function sae(el) {
     const d = await f.run(() => postJSON(`${API}/sae/train`, body), { progress: "Starting…" });
     if (!d) return;
     saeJob = null;
+    check.disabled = true;
+    checks.replaceChildren();
     chart.clear();
     grid.replaceChildren();
     go.disabled = true; stop.disabled = false;
@@ -122,10 +127,24 @@ function sae(el) {
         bar.hidden = true;
         if (end.status === "error") f.setError(end.error);
         if (end.status === "stopped") f.setStatus("Stopped before the end: train again to see its features.");
-        if (end.status === "done") features();
+        if (end.status === "done") { check.disabled = false; features(); }
       },
     });
     stream = mine;
+  }
+  async function gradcheck() {
+    if (!saeJob) return;
+    const d = await f.run(() => postJSON(`${API}/sae/gradcheck`, { job: saeJob, checks: 12, seed: Math.floor(Math.random() * 1e6) }),
+      { progress: "Nudging weights…" });
+    if (!d) return;
+    checks.replaceChildren(
+      h("p", { class: "ip-note", text: `Each row nudges one weight of the trained autoencoder by ±${d.eps} and re-measures the loss on ${d.vectors.length} of the vectors: (L(w+ε) − L(w−ε)) / 2ε, beside the gradient the backward pass computed. Largest relative difference: ${d.max_rel_error.toExponential(1)}.` }),
+      h("table", { class: "terms num ip-gc" },
+        h("tr", {}, ...["weight", "backward pass", "finite difference", "relative difference"].map((t) => h("th", { text: t }))),
+        ...d.checks.map((c) => h("tr", {}, h("td", { class: "mono", text: `${c.param}[${c.index.join(", ")}]` }),
+          h("td", { text: c.analytic.toExponential(4) }), h("td", { text: c.numeric.toExponential(4) }),
+          h("td", { text: c.rel_error.toExponential(1) })))));
+    f.hood(d, ["glasslm.engine.sae:gradient_check", "glasslm.engine.sae:SparseAutoencoder.loss_and_grads"]);
   }
   async function features() {
     if (!saeJob) return;
