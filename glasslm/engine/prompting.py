@@ -125,8 +125,12 @@ def extract(reply: str, rule: str, labels=(), question: str = "") -> str:
     """The answer in a reply by the rule above, lower-cased; "" if there is none."""
     text = answer_part(reply).lower()
     if rule == "label":
-        found = [(m.start(), lab) for lab in labels for m in [re.search(rf"\b{re.escape(lab.lower())}\b", text)] if m]
-        return min(found)[1].lower() if found else ""
+        found = []  # (position, label) of each label's first whole-word occurrence
+        for label in labels:
+            hit = re.search(rf"\b{re.escape(label.lower())}\b", text)
+            if hit:
+                found.append((hit.start(), label.lower()))
+        return min(found)[1] if found else ""
     if rule == "number":
         numbers = _NUMBER.findall(text)
         return numbers[-1].replace(",", "").rstrip(".") if numbers else ""

@@ -14,6 +14,7 @@ import { pct, fixed, count, ms, signed } from "/static/js/components/format.js";
 const secs = (s) => (s >= 1 ? `${fixed(s, 1)} s` : ms(s));
 const API = "/api/evaluation";
 const LETTERS = "ABCD";
+const DEFAULT_QUESTION = 3; // the plants question: the right option, " carbon dioxide", is the only two-token one
 const FORMAT_NAMES = { cloze: "Cloze (score the option's words)", letters: "Letters A-D (score the letter)",
   chat: "Chat template + letter" };
 let questionsP = null;
@@ -88,14 +89,14 @@ function choice(el) {
     f.setReadout([
       { label: "pick by sum", value: verdict(d.pick_sum) },
       { label: "pick by mean", value: verdict(d.pick_mean) },
-      { label: "time", value: ms(d.seconds) },
+      { label: "time", value: secs(d.seconds) },
     ]);
     f.hood(d);
   }
   loadQuestions().then((d) => {
     qs = d.questions;
     pick.input.replaceChildren(...qs.map((q, i) => h("option", { value: String(i), text: `${i + 1}. ${q.question}` })));
-    pick.value = "0";
+    pick.value = String(DEFAULT_QUESTION); // options of different lengths: sum and mean can disagree
     fill();
   }).catch((e) => f.setError(e.message));
 }
@@ -271,6 +272,7 @@ function arena(el) {
       ...order.map((p) => h("tr", { "data-player": p }, h("td", { text: p }), h("td", { text: fixed(d.elo[p], 0) }),
         h("td", { text: fixed(d.elo_reversed[p], 0) }), h("td", { text: fixed(d.bradley_terry[p], 0) }),
         h("td", { text: `${fixed(d.wins[p].wins, 1)} of ${d.wins[p].games}` }))));
+    chartBox.hidden = d.votes === 0;
     d.players.forEach((p) => chart.set(p, d.history.map((r, n) => [n, r[p]])));
     f.setReadout([{ label: "votes", value: count(d.votes) }, { label: "K", value: `${d.k} points` },
       { label: "leader", value: d.votes ? `${order[0]} (${signed(d.elo[order[0]] - 1000, 0)})` : "none yet" }]);

@@ -77,6 +77,7 @@ function techniques(el) {
     eta.textContent = `At most ${count(Math.round(tokens))} tokens to write: up to about ${Math.ceil(tokens / s.tokens_per_second / 10) * 10} s at ${s.tokens_per_second} tokens/s (replies that end early are faster).`;
   }
   function drawSummary() {
+    summary.hidden = !Object.keys(scores).length;
     summary.replaceChildren(h("tr", {}, h("th", { text: "technique" }), h("th", { text: "items" }), h("th", { text: "right" }),
       h("th", { text: "accuracy" })),
       ...Object.keys(NAMES).filter((t) => scores[t]).map((t) => {
