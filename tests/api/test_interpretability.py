@@ -129,3 +129,28 @@ def test_patch_refuses_bad_input(client, sse):
     job = post(corrupted="The capital of France was").json()["job"]  # both answers " Paris"
     end = sse(job)[-1]
     assert end["status"] == "error" and "Both prompts predict" in end["error"]
+
+
+@pytest.mark.slow
+def test_lens_against_a_traced_forward_pass(client):
+    d = client.post(f"{API}/lens", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}).json()
+    assert d["good"] == " Paris" and d["bad"] == " Rome" and len(d["layers"]) == 31
+    m = load_smollm2()
+    from glasslm.engine.logit_lens import logit_lens
+    tr = m.trace(m.encode("The capital of France is"), attention=False)  # llama.py's own residuals
+    paris = m.encode(" Paris")[0]
+    full = m.logits(m.encode("The capital of France is"))[-1].astype(np.float64)
+    p = np.exp(full - full.max())
+    assert d["clean_good"][-1] == pytest.approx(p[paris] / p.sum(), abs=1e-4)  # the last layer is the model
+    lens = logit_lens(m, tr.residuals, k=1)  # the existing lens: top token per layer
+    for layer in (5, 20, 25):
+        top_prob = float(lens.top_probs[layer, -1, 0])
+        mine = max(d["clean_good"][layer], d["clean_bad"][layer])
+        if lens.top_ids[layer, -1, 0] == paris:
+            assert d["clean_good"][layer] == pytest.approx(top_prob, abs=1e-3)
+        else:
+            assert mine <= top_prob + 1e-3
+    first = next(i for i in range(31) if lens.top_ids[i, -1, 0] == paris)
+    assert d["first_top_layer"]["clean"] == first
+    r = client.post(f"{API}/lens", json={"clean": "  ", "corrupted": "x"})
+    assert r.status_code == 400 and r.json()["field"] == "clean"

@@ -68,3 +68,16 @@ def test_patching_prompts_must_line_up(page):
     demo.get_by_label("Corrupted prompt (same number of tokens)").fill("The capital of the United Kingdom is")
     demo.get_by_role("button", name="Run the sweep").click()
     expect(demo.locator('[data-field="corrupted"] .field-error')).to_contain_text("line up", timeout=SMOL)
+
+
+def test_lens_follows_both_answers_through_the_layers(page):
+    page.open_chapter("interpretability")
+    demo = page.locator('.demo[data-demo="lens"]')
+    expect(readout(demo, "A's answer")).to_contain_text("Paris", timeout=SMOL)
+    expect(demo.locator("path.series")).to_have_count(4)
+    demo.get_by_label("Prompt B").fill("The capital of Spain is")
+    demo.get_by_role("button", name="Read the lens").click()
+    expect(readout(demo, "B's answer")).to_contain_text("Madrid", timeout=SMOL)
+    demo.get_by_label("Prompt A").fill("")
+    demo.get_by_role("button", name="Read the lens").click()
+    expect(demo.locator('[data-field="clean"] .field-error')).to_contain_text("empty")

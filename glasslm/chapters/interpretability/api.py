@@ -2,6 +2,8 @@
 
 Endpoints:
 - GET /texts: the text set the neurons and features are read on (texts.json);
+- POST /lens: the logit lens at the last position of two prompts, layer by
+  layer: the probability of each prompt's final answer;
 - POST /neurons: one MLP neuron of a layer, its top-activating tokens over the
   text set and how many topics they span, with the layer's most and least
   mixed neurons as suggestions;
@@ -34,7 +36,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.hooked_llama import batch_residuals
+from glasslm.engine.hooked_llama import batch_residuals, residuals
+from glasslm.engine.logit_lens import lens_logits
 from glasslm.engine.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
 from glasslm.engine.sae import SAEConfig, gradient_check, top_examples, train_sae
 from glasslm.engine.smollm2 import load_smollm2
@@ -101,6 +104,36 @@ def check_layer(m, layer: int) -> None:
 @router.get("/texts")
 def texts():
     return {"texts": TEXTS, "topics": sorted({t["topic"] for t in TEXTS})}
+
+
+class LensRequest(BaseModel):
+    clean: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    corrupted: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+
+
+def _softmax_rows(z: np.ndarray) -> np.ndarray:
+    z = z.astype(np.float64) - z.max(axis=-1, keepdims=True)  # (L+1, V)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@router.post("/lens")
+def lens(req: LensRequest):
+    """p(clean answer) and p(corrupted answer) read by the logit lens after every layer, last position."""
+    m = load_smollm2()
+    out, answers = {}, []
+    for field in ("clean", "corrupted"):
+        ids = encode_text(m, getattr(req, field), MAX_PATCH_TOKENS, field=field, purpose="the lens reads")
+        xs = residuals(m, ids)  # L+1 arrays (T, C)
+        probs = _softmax_rows(lens_logits(m, np.stack([x[-1] for x in xs])))  # (L+1, V) last position
+        out[field] = probs
+        answers.append(int(probs[-1].argmax()))
+    good, bad = answers
+    return {"good": token_text(m.tokenizer, good), "bad": token_text(m.tokenizer, bad),
+            "layers": list(range(m.config.n_layers + 1)),
+            **{f"{field}_good": out[field][:, good].tolist() for field in out},
+            **{f"{field}_bad": out[field][:, bad].tolist() for field in out},
+            "first_top_layer": {field: int(np.argmax(out[field].argmax(axis=1) == a)) for field, a in zip(out, answers)}}
 
 
 class NeuronRequest(BaseModel):

@@ -28,6 +28,36 @@ function exampleList(exs) {
   return h("ol", { class: "ip-exs" }, ...exs.map((e) => exampleRow(e, top)));
 }
 
+function lens(el) {
+  const f = demoFrame(el, { title: "When does the answer appear? The lens at the last position",
+    sources: ["glasslm.engine.logit_lens:lens_logits", "glasslm.engine.hooked_llama:residuals"] });
+  const clean = textInput({ label: "Prompt A", field: "clean", value: "The capital of France is", maxlength: 200, onenter: () => run() });
+  const corrupted = textInput({ label: "Prompt B", field: "corrupted", value: "The capital of Italy is", maxlength: 200, onenter: () => run() });
+  f.add(clean.el, corrupted.el, buttonRow(button("Read the lens", () => run(), { primary: true })));
+  const box = h("div");
+  let chart = null;
+  f.picture.append(box);
+  async function run() {
+    const d = await f.run(() => postJSON(`${API}/lens`, { clean: clean.value, corrupted: corrupted.value }), { progress: "Running both prompts…" });
+    if (!d) return;
+    box.replaceChildren();
+    const A = `p(“${visible(d.good)}”)`, B = `p(“${visible(d.bad)}”)`;
+    chart = lineChart(box, { xLabel: "layer (0 = the embedding)", yLabel: "probability at the last position", yDomain: [0, 1],
+      series: [{ name: `A: ${A}` }, { name: `A: ${B}`, dashed: true }, { name: `B: ${B}`, color: "var(--s2)" }, { name: `B: ${A}`, color: "var(--s2)", dashed: true }] });
+    chart.set(`A: ${A}`, d.layers.map((l, i) => [l, d.clean_good[i]]));
+    chart.set(`A: ${B}`, d.layers.map((l, i) => [l, d.clean_bad[i]]));
+    chart.set(`B: ${B}`, d.layers.map((l, i) => [l, d.corrupted_bad[i]]));
+    chart.set(`B: ${A}`, d.layers.map((l, i) => [l, d.corrupted_good[i]]));
+    const last = d.layers.length - 1;
+    f.setReadout([
+      { label: "A's answer", value: `${visible(d.good)} (${pct(d.clean_good[last])}), top from layer ${d.first_top_layer.clean}` },
+      { label: "B's answer", value: `${visible(d.bad)} (${pct(d.corrupted_bad[last])}), top from layer ${d.first_top_layer.corrupted}` },
+    ]);
+    f.hood(d);
+  }
+  run();
+}
+
 function neurons(el) {
   const f = demoFrame(el, { title: "What makes one MLP neuron fire?",
     sources: ["glasslm.engine.hooked_llama:batch_residuals", "glasslm.engine.sae:top_examples"] });
@@ -235,4 +265,4 @@ function patching(el) {
   }
 }
 
-export const demos = { neurons, sae, patching };
+export const demos = { lens, neurons, sae, patching };
