@@ -11,6 +11,7 @@ import { visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
 const API = "/api/interpretability";
+const FLOOR = 1e-8;  // the lens chart's log axis starts here: one in a hundred million
 
 // One top-activating token in its context, the token highlighted by its strength.
 function exampleRow(e, top) {
@@ -42,12 +43,14 @@ function lens(el) {
     if (!d) return;
     box.replaceChildren();
     const A = `p(“${visible(d.good)}”)`, B = `p(“${visible(d.bad)}”)`;
-    chart = lineChart(box, { xLabel: "layer (0 = the embedding)", yLabel: "probability at the last position", yDomain: [0, 1],
-      series: [{ name: `A: ${A}` }, { name: `A: ${B}`, dashed: true }, { name: `B: ${B}`, color: "var(--s2)" }, { name: `B: ${A}`, color: "var(--s2)", dashed: true }] });
-    chart.set(`A: ${A}`, d.layers.map((l, i) => [l, d.clean_good[i]]));
-    chart.set(`A: ${B}`, d.layers.map((l, i) => [l, d.clean_bad[i]]));
-    chart.set(`B: ${B}`, d.layers.map((l, i) => [l, d.corrupted_bad[i]]));
-    chart.set(`B: ${A}`, d.layers.map((l, i) => [l, d.corrupted_good[i]]));
+    chart = lineChart(box, { xLabel: "layer (0 = the embedding)", yLabel: "log10 probability, last position",
+      yDomain: [Math.log10(FLOOR), 0], series: [{ name: `A: ${A}`, color: "var(--s1)" }, { name: `A: ${B}`, color: "var(--s1)", dashed: true },
+        { name: `B: ${B}`, color: "var(--s2)" }, { name: `B: ${A}`, color: "var(--s2)", dashed: true }] });
+    const line = (ps) => d.layers.map((l, i) => [l, Math.log10(Math.max(FLOOR, ps[i]))]);  // below FLOOR drawn on the floor
+    chart.set(`A: ${A}`, line(d.clean_good));
+    chart.set(`A: ${B}`, line(d.clean_bad));
+    chart.set(`B: ${B}`, line(d.corrupted_bad));
+    chart.set(`B: ${A}`, line(d.corrupted_good));
     const last = d.layers.length - 1;
     f.setReadout([
       { label: "A's answer", value: `${visible(d.good)} (${pct(d.clean_good[last])}), top from layer ${d.first_top_layer.clean}` },
