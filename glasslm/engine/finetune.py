@@ -11,7 +11,7 @@ two curves can be drawn on one chart and compared fairly.
     start   {steps, base_params, full_trainable, lora_trainable, lora_share, ...}
     eval    {step, full, lora}              held-out loss (nats per character) of each
     samples {step, full, lora}              names from each model, the same seed
-    done    {step, full, lora, diverged, message}
+    done    {step, full, lora, diverged, message, first_names, samples, spectrum}
 The runs are kept in `FineTuneRun`s, which the caller may read afterwards
 (merge the adapters, sample more).
 
@@ -65,6 +65,20 @@ class FineTuneRun:
         if math.isfinite(loss):
             self.optimizer.step([self.model.params.flat_grad], self.lr)
         return loss
+
+
+def update_spectra(base: TinyGPT, tuned: TinyGPT, adapted: LoRAGPT, target: str, layer: int = 0) -> dict:
+    """Singular values of the change each run made to one matrix (largest first).
+
+    LoRA's change (alpha/r) B A has rank at most r, so all but r of its values are
+    zero; full fine-tuning's change may use every direction, and how fast its values
+    fall says how low-rank the change it chose really is (Hu et al. 2021, Section 7).
+    """
+    name = f"layer{layer}.{target}"
+    full_delta = tuned.params[name].data - base.params[name].data  # (out, in)
+    return {"target": target, "layer": layer,
+            "full": np.linalg.svd(full_delta, compute_uv=False).tolist(),
+            "lora": np.linalg.svd(adapted.delta(layer, target), compute_uv=False).tolist()}
 
 
 def pretrain_base(steps: int = 600, batch_size: int = 16, lr: float = 0.01, model_config: GPTConfig | None = None,
@@ -151,6 +165,7 @@ def compare_finetuning(base: TinyGPT, lora: LoRAConfig, steps: int = 500, batch_
               "full": full.curve[-1][1], "lora": adapted.curve[-1][1]}
     if not diverged:
         result["first_names"] = {r.name: heldout_loss(r.model, first_held) for r in pair}
+        result["spectrum"] = update_spectra(base, full.model, adapted.model, lora.targets[0])
         if n_samples:
             result["samples"] = {r.name: sample(r.model, n=n_samples, temperature=SAMPLE_TEMPERATURE, seed=seed)
                                  for r in pair}

@@ -34,6 +34,8 @@ def test_rank_changes_the_count_and_a_run_merges_identically(page):
     expect(demo.locator(".ft-full li")).to_have_count(8)
     expect(readout(demo, "held-out loss, LoRA")).to_have_text(re.compile(r"^\d\.\d{3}$"))
     expect(demo.locator(".ft-loss path.series")).to_have_count(2)
+    expect(demo.locator(".ft-spec-head")).to_contain_text("at most r = 8 above zero")
+    expect(demo.locator(".ft-spectrum path.series")).to_have_count(2)
     merge = demo.get_by_role("button", name="Merge the adapter")
     expect(merge).to_be_enabled()
     merge.click()

@@ -149,3 +149,10 @@ def test_a_short_comparison_learns_last_names_and_keeps_the_base():
     assert evals[-1]["full"] < evals[0]["full"] - 0.2 and evals[-1]["lora"] < evals[0]["lora"] - 0.2
     assert done["full"] == evals[-1]["full"] and len(done["samples"]["lora"]) == 3
     np.testing.assert_array_equal(base.params.flat, before)
+    # the spectra of the two changes to W_q: Frobenius norms by another route, LoRA's rank at most r
+    spec = done["spectrum"]
+    assert spec["target"] == "attn_wq" and len(spec["full"]) == len(spec["lora"]) == 16
+    full_delta = runs["full"].model.params["layer0.attn_wq"].data - base.params["layer0.attn_wq"].data
+    assert np.sum(np.square(spec["full"])) == pytest.approx(np.sum(full_delta**2), rel=1e-10)
+    assert np.sum(np.square(spec["lora"])) == pytest.approx(np.sum(runs["lora"].model.delta(0, "attn_wq") ** 2), rel=1e-10)
+    assert all(v < 1e-10 * spec["lora"][0] for v in spec["lora"][4:]) and spec["lora"][3] > 1e-6

@@ -74,11 +74,16 @@ function lora(el) {
 
   const bar = progressBar("training progress");
   const chartBox = h("div", { class: "ft-loss" });
+  const specBox = h("div", { class: "ft-spectrum" });
   const lists = h("div", { class: "ft-samples" });
   const mergeBox = h("div", { class: "ft-merge", "aria-live": "polite" });
-  f.picture.append(bar.el, chartBox, lists, mergeBox);
+  f.picture.append(bar.el, chartBox, specBox, lists, mergeBox);
   const chart = lineChart(chartBox, { xLabel: "fine-tuning step", yLabel: "held-out loss on last names (nats/char)",
     title: "held-out loss: LoRA and full fine-tuning", series: [{ name: "full fine-tuning" }, { name: "LoRA" }] });
+  const spec = lineChart(specBox, { xLabel: "singular value number (largest first)", yLabel: "size", height: 200,
+    title: "singular values of each run's change to one matrix", series: [{ name: "full fine-tuning" }, { name: "LoRA" }] });
+  const specHead = h("h4", { class: "ft-spec-head", text: "" });
+  specBox.prepend(specHead);
 
   let job = null, stream = null;
   const n = { share: null, lora: null, full: null, heldFull: null, heldLora: null, base: null, firstFull: null, firstLora: null, step: null };
@@ -130,6 +135,10 @@ function lora(el) {
         lists.append(samplesList("After full fine-tuning", ev.samples.full, "ft-full"),
           samplesList(`After LoRA (r = ${rank.value})`, ev.samples.lora, "ft-lora"));
         n.firstFull = ev.first_names.full; n.firstLora = ev.first_names.lora;
+        const sp = ev.spectrum, label = TARGETS.find(([v]) => v === sp.target)[1];
+        spec.set("full fine-tuning", sp.full.map((v, i) => [i + 1, v]));
+        spec.set("LoRA", sp.lora.map((v, i) => [i + 1, v]));
+        specHead.textContent = `Singular values of the change to ${label} (layer ${sp.layer + 1}): LoRA's has at most r = ${rank.value} above zero`;
       }
       f.hood(ev);
     }
@@ -143,7 +152,7 @@ function lora(el) {
     if (!d) return;
     stream?.close();
     job = d.job; n.pretrain = PRETRAIN_STEPS;
-    chart.clear(); lists.replaceChildren(); mergeBox.replaceChildren(); bar.reset();
+    chart.clear(); spec.clear(); specHead.textContent = ""; lists.replaceChildren(); mergeBox.replaceChildren(); bar.reset();
     Object.assign(n, { heldFull: null, heldLora: null, firstFull: null, firstLora: null });
     trainBtn.disabled = true; stopBtn.disabled = false; mergeBtn.disabled = true;
     stream = streamJob(job, {
