@@ -80,7 +80,7 @@ function lora(el) {
   f.picture.append(bar.el, chartBox, specBox, lists, mergeBox);
   const chart = lineChart(chartBox, { xLabel: "fine-tuning step", yLabel: "held-out loss on last names (nats/char)",
     title: "held-out loss: LoRA and full fine-tuning", series: [{ name: "full fine-tuning" }, { name: "LoRA" }] });
-  const spec = lineChart(specBox, { xLabel: "singular value number (largest first)", yLabel: "size", height: 200,
+  const spec = lineChart(specBox, { xLabel: "singular value number (largest first)", yLabel: "relative to the largest", height: 200,
     title: "singular values of each run's change to one matrix", series: [{ name: "full fine-tuning" }, { name: "LoRA" }] });
   const specHead = h("h4", { class: "ft-spec-head", text: "" });
   specBox.prepend(specHead);
@@ -136,9 +136,10 @@ function lora(el) {
           samplesList(`After LoRA (r = ${rank.value})`, ev.samples.lora, "ft-lora"));
         n.firstFull = ev.first_names.full; n.firstLora = ev.first_names.lora;
         const sp = ev.spectrum, label = TARGETS.find(([v]) => v === sp.target)[1];
-        spec.set("full fine-tuning", sp.full.map((v, i) => [i + 1, v]));
-        spec.set("LoRA", sp.lora.map((v, i) => [i + 1, v]));
-        specHead.textContent = `Singular values of the change to ${label} (layer ${sp.layer + 1}): LoRA's has at most r = ${rank.value} above zero`;
+        spec.set("full fine-tuning", sp.full.map((v, i) => [i + 1, v / sp.full[0]]));
+        spec.set("LoRA", sp.lora.map((v, i) => [i + 1, v / sp.lora[0]]));
+        specHead.textContent = `Singular values of the change to ${label} (layer ${sp.layer + 1}), each run's divided by its largest ` +
+          `(${fixed(sp.full[0], 2)} full, ${fixed(sp.lora[0], 2)} LoRA): LoRA's has at most r = ${rank.value} above zero`;
       }
       f.hood(ev);
     }
