@@ -35,7 +35,9 @@ draw a thin ring sharply: measured here, the median distance of samples to
 the rings fell from about 0.13 to 0.05 after the same 2,000 steps. Its ops come
 from tensor.py and encoder_ops.py (each with a backward checked by finite
 differences). Left out: the U-Net of the paper (a point in 2-D needs an MLP),
-learned variances, images (the digits are left to chapter 27).
+learned variances. The 8x8 digits (digits.py) are data too: each image is a
+point in 64 dimensions, pixels scaled to -1..1, and the same MLP (without the
+Fourier features, which only pay off in 2-D) learns to denoise them.
 """
 
 from __future__ import annotations
@@ -46,12 +48,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glasslm.engine import digits as digit_data
 from glasslm.engine import encoder_ops as E
 from glasslm.engine import tensor as T_
 from glasslm.engine.optim import Adam, Schedule
 
 SHAPES = {"rings": ("inner ring", "outer ring"), "moons": ("upper moon", "lower moon"),
-          "spiral": ("first arm", "second arm")}  # the classes of each shape, for guidance
+          "spiral": ("first arm", "second arm"),
+          "digits": tuple(str(d) for d in range(10))}  # the classes of each data set, for guidance
+DIGITS = "digits"  # the one data set that is not 2-D: 64 pixels per point
 RING_RADII = (0.5, 1.0)  # inner and outer ring
 SHAPE_NOISE = 0.03  # how far points scatter off the ideal curve
 SCHEDULES = ("linear", "cosine")
@@ -65,10 +70,20 @@ MAX_STEPS = 20_000
 # ------------------------------------------------------------------ data
 
 
+def dims(kind: str) -> int:
+    """Numbers per point: 2 for the shapes, 64 for the digits."""
+    return digit_data.SIDE**2 if kind == DIGITS else 2
+
+
 def make_shape(kind: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """n points (n, 2) of a 2-D shape and their class (n,) in 0..1, roughly within [-1.2, 1.2]."""
+    """n points (n, 2) of a 2-D shape and their class (n,) in 0..1, roughly within [-1.2, 1.2];
+    for "digits", n training digits (n, 64) with pixels in -1..1 and their digit."""
     if kind not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {kind!r}")
+    if kind == DIGITS:
+        d = digit_data.load()
+        rows = rng.integers(0, len(d.train_y), n)
+        return d.train_x[rows].reshape(n, -1) * 2.0 - 1.0, d.train_y[rows]
     c = rng.integers(0, 2, n)
     u = rng.random(n)
     if kind == "rings":
@@ -132,7 +147,10 @@ def time_features(t: np.ndarray, steps: int) -> np.ndarray:
 
 
 def point_features(x: np.ndarray) -> np.ndarray:
-    """(n, 2) -> (n, 34): the point, then sin and cos of each coordinate at each frequency."""
+    """(n, 2) -> (n, 34): the point, then sin and cos of each coordinate at each frequency.
+    Points of more than 2 numbers (digits) are passed on as they are."""
+    if x.shape[1] != 2:
+        return x
     angle = (x[:, :, None] * POINT_FREQUENCIES).reshape(len(x), -1)  # (n, 2 * 8)
     return np.concatenate([x, np.sin(angle), np.cos(angle)], axis=1)
 
@@ -143,8 +161,13 @@ def point_features(x: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class DiffusionConfig:
     hidden: int = 128  # units in each hidden layer: enough for a thin ring or spiral
-    n_classes: int = 2  # every shape here has two classes
+    n_classes: int = 2  # every shape here has two classes (the digits ten)
+    dim: int = 2  # numbers per point (64 for the digits)
     seed: int = 0
+
+    @classmethod
+    def for_data(cls, kind: str, hidden: int = 128, seed: int = 0) -> "DiffusionConfig":
+        return cls(hidden=hidden, n_classes=len(SHAPES[kind]), dim=dims(kind), seed=seed)
 
 
 class NoisePredictor:
@@ -153,8 +176,9 @@ class NoisePredictor:
     def __init__(self, config: DiffusionConfig | None = None):
         self.config = cfg = config or DiffusionConfig()
         H = cfg.hidden
-        shapes = {"w_in": (H, POINT_FEATURES + TIME_FEATURES), "b_in": (H,), "class_emb": (cfg.n_classes + 1, H),
-                  "w_mid": (H, H), "b_mid": (H,), "w_out": (2, H), "b_out": (2,)}
+        n_in = (POINT_FEATURES if cfg.dim == 2 else cfg.dim) + TIME_FEATURES
+        shapes = {"w_in": (H, n_in), "b_in": (H,), "class_emb": (cfg.n_classes + 1, H),
+                  "w_mid": (H, H), "b_mid": (H,), "w_out": (cfg.dim, H), "b_out": (cfg.dim,)}
         self.params = T_.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
@@ -169,13 +193,13 @@ class NoisePredictor:
         return self.params.size
 
     def forward(self, xt: np.ndarray, t: np.ndarray, c: np.ndarray, steps: int) -> T_.Tensor:
-        """xt (n, 2), t (n,) in 1..T, c (n,) class or n_classes -> predicted noise (n, 2)."""
+        """xt (n, dim), t (n,) in 1..T, c (n,) class or n_classes -> predicted noise (n, dim)."""
         p = self.params
         inp = E.constant(np.concatenate([point_features(xt), time_features(t, steps)], axis=1))  # (n, 50)
         h = E.add_bias(T_.linear(inp, p["w_in"]), p["b_in"])  # (n, H)
         h = T_.relu(T_.add(h, E.embed_rows(p["class_emb"], c)))  # (n, H)
         h = T_.relu(E.add_bias(T_.linear(h, p["w_mid"]), p["b_mid"]))  # (n, H)
-        return E.add_bias(T_.linear(h, p["w_out"]), p["b_out"])  # (n, 2)
+        return E.add_bias(T_.linear(h, p["w_out"]), p["b_out"])  # (n, dim)
 
     def loss_and_grad(self, xt, t, c, eps, steps: int) -> float:
         self.params.zero_grad()
@@ -186,7 +210,7 @@ class NoisePredictor:
 
 def sample(model: NoisePredictor, schedule: NoiseSchedule, n: int, rng: np.random.Generator,
            label: int | None = None, guidance: float = 0.0, frames: int = 0) -> dict:
-    """Algorithm 2, with classifier-free guidance when `label` is given.
+    """Algorithm 2, with classifier-free guidance when `label` is given (one class, or one per point).
 
     Returns x (n, 2) and, if frames > 0, about that many snapshots
     [(t, (n, 2)), ...] from pure noise (t = T) to the end (t = 0).
@@ -194,8 +218,8 @@ def sample(model: NoisePredictor, schedule: NoiseSchedule, n: int, rng: np.rando
     T = schedule.steps
     betas, abar = schedule.betas, schedule.alpha_bar
     null = np.full(n, model.config.n_classes)
-    cond_labels = None if label is None else np.full(n, label)
-    x = rng.normal(size=(n, 2))  # x_T
+    cond_labels = None if label is None else np.broadcast_to(label, (n,)).astype(int)
+    x = rng.normal(size=(n, model.config.dim))  # x_T
     keep = set(np.linspace(T, 0, frames).round().astype(int).tolist()) if frames else set()
     shots = [(T, x.copy())] if T in keep else []
     for t in range(T, 0, -1):
@@ -251,7 +275,9 @@ class DiffusionRun:
     def create(cls, config: DiffusionTrainConfig | None = None, schedule: NoiseSchedule | None = None,
                model_config: DiffusionConfig | None = None) -> "DiffusionRun":
         config = (config or DiffusionTrainConfig()).validate()
-        model = NoisePredictor(model_config)
+        model = NoisePredictor(model_config or DiffusionConfig.for_data(config.shape))
+        if (model.config.dim, model.config.n_classes) != (dims(config.shape), len(SHAPES[config.shape])):
+            raise ValueError(f"the model's dim/n_classes do not fit {config.shape!r}: use DiffusionConfig.for_data")
         return cls(model, schedule or NoiseSchedule(), config, Adam([model.params.flat], config.lr),
                    np.random.default_rng(config.seed))
 
@@ -261,7 +287,8 @@ def train_diffusion(run: DiffusionRun):
 
     start   {step, steps, n_params, shape, classes, schedule: {kind, steps, alpha_bar}}
     step    {step, loss, lr}                    every step
-    preview {step, points: [[x, y], ...]}       samples (no class) every eval_interval, and last
+    preview {step, points: [[x, y], ...]}       samples (no class) every eval_interval, and last;
+            {step, images: [64 pixels 0-16] x 10, labels}   for the digits: one of each, by class
     done    {step, steps, loss, elapsed_s}
     """
     cfg, model, sched = run.config, run.model, run.schedule
@@ -284,10 +311,25 @@ def train_diffusion(run: DiffusionRun):
         recent = (recent + [loss])[-50:]
         yield {"type": "step", "step": run.step, "loss": loss, "lr": lr}
         if run.step % cfg.eval_interval == 0 or run.step == cfg.steps:
-            pts = sample(model, sched, cfg.preview, np.random.default_rng(0))["x"]
-            yield {"type": "preview", "step": run.step, "points": pts.round(3).tolist()}
+            yield preview_event(run)
     yield {"type": "done", "step": run.step, "steps": cfg.steps,
            "loss": float(np.mean(recent)) if recent else None, "elapsed_s": time.perf_counter() - t0}
+
+
+def to_pixels(x: np.ndarray) -> np.ndarray:
+    """Digits from the model's -1..1 scale back to 0..16 ink, clipped. (n, 64) -> (n, 64)."""
+    return np.clip((x + 1.0) / 2.0 * digit_data.MAX_PIXEL, 0.0, digit_data.MAX_PIXEL)
+
+
+def preview_event(run: DiffusionRun) -> dict:
+    """A few samples from the model as it is now, always from the same noise (seed 0)."""
+    rng = np.random.default_rng(0)
+    if run.config.shape == DIGITS:
+        labels = np.arange(10)
+        x = sample(run.model, run.schedule, 10, rng, label=labels)["x"]
+        return {"type": "preview", "step": run.step, "images": to_pixels(x).round(1).tolist(), "labels": labels.tolist()}
+    x = sample(run.model, run.schedule, run.config.preview, rng)["x"]
+    return {"type": "preview", "step": run.step, "points": x.round(3).tolist()}
 
 
 # ------------------------------------------------------------------ how good are the samples?
@@ -301,9 +343,15 @@ def shape_fit(points: np.ndarray, kind: str) -> dict:
 
     Returns the median distance from each point to its nearest point of a
     dense reference sample of the shape, and the share of points whose nearest
-    reference point belongs to each class.
+    reference point belongs to each class. For digits (n, 64) the reference is
+    every training digit: the class share is then what a nearest-neighbour
+    classifier calls the generated digits.
     """
-    ref, cls = make_shape(kind, REFERENCE_POINTS, np.random.default_rng(REFERENCE_SEED))
+    if kind == DIGITS:  # every training digit, on the model's -1..1 scale
+        d = digit_data.load()
+        ref, cls = d.train_x.reshape(len(d.train_y), -1) * 2.0 - 1.0, d.train_y
+    else:
+        ref, cls = make_shape(kind, REFERENCE_POINTS, np.random.default_rng(REFERENCE_SEED))
     # |p - r|^2 = |p|^2 - 2 p.r + |r|^2: one matrix product instead of an (n, R, 2) array
     d2 = (points**2).sum(1)[:, None] - 2 * points @ ref.T + (ref**2).sum(1)[None, :]  # (n, REFERENCE_POINTS)
     nearest = d2.argmin(axis=1)

@@ -88,7 +88,31 @@ def test_bad_sampling_settings(client, sse):
     job = client.post(f"{API}/train", json={**TINY, "steps": 1}).json()["job"]
     sse(job)
     for body, status, field in [({"guidance": 2.0}, 400, "guidance"), ({"guidance": 11}, 422, "guidance"),
-                                ({"label": "2"}, 422, "label"), ({"n": 5000}, 422, "n"), ({"frames": 1}, 422, "frames")]:
+                                ({"label": "2"}, 400, "label"), ({"label": "ten"}, 422, "label"), ({"n": 5000}, 422, "n"), ({"frames": 1}, 422, "frames")]:
         r = client.post(f"{API}/sample", json={"job": job, **body})
         assert r.status_code == status and r.json()["field"] == field, body
     assert "class to guide" in client.post(f"{API}/sample", json={"job": job, "guidance": 2.0}).json()["error"]
+
+
+def test_digits_noise_train_and_sample(client, sse):
+    d = client.post(f"{API}/noise", json={"shape": "digits", "t": 0, "n": 4, "seed": 1}).json()
+    rng = np.random.default_rng(1)
+    x0, c = D.make_shape("digits", 4, rng)
+    np.testing.assert_allclose(d["x0"], (x0 + 1) / 2 * 16, atol=0.05)  # back on the 0-16 ink scale
+    assert d["labels"] == c.tolist() and len(d["xt"][0]) == 64
+    r = client.post(f"{API}/noise", json={"shape": "digits", "n": 33})
+    assert r.status_code == 400 and r.json()["field"] == "n" and "32" in r.json()["error"]
+
+    job = client.post(f"{API}/train", json={"shape": "digits", "steps": 3, "hidden": 16, "noise_steps": 10}).json()["job"]
+    evs = sse(job)
+    prev = [e for e in evs if e["type"] == "preview"][-1]
+    assert prev["labels"] == list(range(10)) and len(prev["images"]) == 10 and len(prev["images"][0]) == 64
+    assert min(min(i) for i in prev["images"]) >= 0 and max(max(i) for i in prev["images"]) <= 16
+    s = client.post(f"{API}/sample", json={"job": job, "n": 6, "label": "7", "guidance": 1, "frames": 3, "seed": 2}).json()
+    assert s["classes"][7] == "7" and len(s["frames"]) == 3 and len(s["frames"][-1]["points"]) == 6
+    run = client.app.state.jobs.get(_session(client, job), job).state["diffusion"]
+    again = D.sample(run.model, run.schedule, 6, np.random.default_rng(2), label=7, guidance=1.0, frames=3)["x"]
+    np.testing.assert_allclose(s["frames"][-1]["points"], D.to_pixels(again), atol=0.05)
+    assert sum(s["class_share"]) == pytest.approx(1) and len(s["class_share"]) == 10
+    r = client.post(f"{API}/sample", json={"job": job, "n": 100})
+    assert r.status_code == 400 and r.json()["field"] == "n"

@@ -84,7 +84,7 @@ def test_shapes_sit_where_they_should():
     r = np.hypot(*x.T)
     np.testing.assert_allclose(r[c == 0].mean(), 0.5, atol=0.01)
     np.testing.assert_allclose(r[c == 1].mean(), 1.0, atol=0.01)
-    for kind in D.SHAPES:
+    for kind in ("rings", "moons", "spiral"):
         x, c = D.make_shape(kind, 500, rng)
         assert x.shape == (500, 2) and set(c.tolist()) == {0, 1} and np.abs(x).max() < 1.4
 
@@ -120,3 +120,38 @@ def test_sampling_frames_run_from_noise_to_the_end():
     ts = [t for t, _ in out["frames"]]
     assert ts[0] == 20 and ts[-1] == 0 and len(ts) == 6
     np.testing.assert_array_equal(out["frames"][-1][1], out["x"])
+
+
+def test_digits_are_points_in_64_dimensions():
+    x, c = D.make_shape("digits", 5, np.random.default_rng(0))
+    assert x.shape == (5, 64) and x.min() >= -1 and x.max() <= 1 and c.max() <= 9
+    np.testing.assert_allclose(D.to_pixels(x), (x + 1) * 8)
+    cfg = D.DiffusionConfig.for_data("digits", hidden=8)
+    assert (cfg.dim, cfg.n_classes) == (64, 10)
+    m = D.NoisePredictor(cfg)
+    assert m.forward(x, np.array([1, 2, 3, 4, 5]), c, 10).data.shape == (5, 64)
+    # a training digit is its own nearest neighbour: distance 0, its own class
+    from glasslm.engine import digits
+    d = digits.load()
+    fit = D.shape_fit(d.train_x[:3].reshape(3, -1) * 2 - 1, "digits")
+    assert fit["median_distance"] == pytest.approx(0, abs=1e-6)
+    assert fit["class_share"] == pytest.approx(np.bincount(d.train_y[:3], minlength=10) / 3)
+    with pytest.raises(ValueError, match="for_data"):
+        D.DiffusionRun.create(D.DiffusionTrainConfig(shape="digits"), model_config=D.DiffusionConfig())
+
+
+@pytest.mark.slow
+def test_guided_digits_look_like_the_asked_digit():
+    with threadpool_limits(1, user_api="blas"):
+        run = D.DiffusionRun.create(D.DiffusionTrainConfig(shape="digits", steps=600, batch_size=128, lr=0.003,
+                                                           eval_interval=10**6), D.NoiseSchedule(50),
+                                    D.DiffusionConfig.for_data("digits", hidden=128))
+        for _ in D.train_diffusion(run):
+            pass
+        labels = np.repeat(np.arange(10), 4)
+        x = D.sample(run.model, run.schedule, 40, np.random.default_rng(1), label=labels, guidance=2.0)["x"]
+    from glasslm.engine import digits
+    d = digits.load()
+    ref = d.train_x.reshape(len(d.train_y), -1) * 2 - 1
+    nearest = d.train_y[((x[:, None, :] - ref[None]) ** 2).sum(-1).argmin(1)]  # a nearest-neighbour classifier
+    assert (nearest == labels).mean() > 0.6  # chance is 0.1

@@ -9,7 +9,17 @@ import { fixed, count, pct } from "/static/js/components/format.js";
 import { pointCloud } from "/chapters/diffusion/pointcloud.js";
 
 const API = "/api/diffusion";
-const SHAPES = [["rings", "two rings"], ["moons", "two moons"], ["spiral", "spiral"]];
+const SHAPES = [["rings", "two rings"], ["moons", "two moons"], ["spiral", "spiral"], ["digits", "digits (8×8)"]];
+const DIGITS_SHOWN = 8;  // digits in the noising picture
+
+// 64 pixels of ink 0-16 as a small 8x8 picture.
+function digitImage(pixels, caption = null) {
+  const grid = h("span", { class: "df-digit", "aria-hidden": "true" }, ...pixels.map((v) => {
+    const p = Math.round((100 * Math.max(0, Math.min(16, v))) / 16);
+    return h("span", { style: `background:color-mix(in srgb, var(--text) ${p}%, var(--surface))` });
+  }));
+  return caption === null ? grid : h("figure", { class: "df-digit-fig" }, grid, h("figcaption", { text: caption }));
+}
 
 // The run the "train" demo started, shared with the "denoise" demo.
 const shared = { job: null, classes: null, listeners: new Set() };
@@ -25,16 +35,22 @@ function noising(el) {
     oninput: debounce(() => run(), 30) });
   f.add(shape.el, sched.el, t.el);
   const cloudBox = h("div", { class: "df-cloud" });
+  const digitBox = h("div", { class: "df-digits", hidden: true, "aria-label": "digits noised to step t" });
   const curveBox = h("div", { class: "df-curve" });
-  f.picture.append(h("div", { class: "df-pair" }, cloudBox, curveBox));
+  f.picture.append(h("div", { class: "df-pair" }, cloudBox, digitBox, curveBox));
   const cloud = pointCloud(cloudBox, { label: "the data noised to step t" });
   const curve = lineChart(curveBox, { xLabel: "step t", yLabel: "scale", height: 260, yDomain: [0, 1],
     title: "how much signal and noise x_t holds", series: [{ name: "signal √ᾱ_t" }, { name: "noise √(1−ᾱ_t)" }, { name: "t now", dashed: true }] });
   let scheduleKey = null;
   async function run() {
-    const d = await f.run(() => postJSON(`${API}/noise`, { shape: shape.value, schedule: sched.value, t: t.value }));
+    const digits = shape.value === "digits";
+    const body = { shape: shape.value, schedule: sched.value, t: t.value, ...(digits ? { n: DIGITS_SHOWN } : {}) };
+    const d = await f.run(() => postJSON(`${API}/noise`, body));
     if (!d) return;
-    cloud.update(d.xt, d.labels);
+    cloudBox.hidden = digits; digitBox.hidden = !digits;
+    if (digits) digitBox.replaceChildren(...d.x0.map((x0, i) => h("div", { class: "df-digit-pair" },
+      digitImage(x0, `a ${d.labels[i]}`), digitImage(d.xt[i], `t = ${d.t}`))));
+    else cloud.update(d.xt, d.labels);
     const key = `${sched.value}`;
     if (key !== scheduleKey) {
       scheduleKey = key;
@@ -57,7 +73,10 @@ function noising(el) {
 function training(el) {
   const f = demoFrame(el, { title: "Train a noise predictor",
     sources: ["glasslm.engine.diffusion:train_diffusion", "glasslm.engine.diffusion:NoisePredictor.forward"] });
-  const shape = segmented({ label: "Data", field: "shape", value: "rings", options: SHAPES });
+  const shape = segmented({ label: "Data", field: "shape", value: "rings", options: SHAPES, onchange: (v) => {
+    // the digits want a wider network and fewer, smaller steps than the shapes
+    steps.value = v === "digits" ? 2000 : 3000; hidden.value = v === "digits" ? 256 : 128;
+  } });
   const steps = numberInput({ label: "Steps", field: "steps", value: 3000, min: 1, max: 10000, step: 1 });
   const sched = select({ label: "Schedule", field: "schedule", value: "linear", options: ["linear", "cosine"] });
   const hidden = numberInput({ label: "Hidden units", field: "hidden", value: 128, min: 8, max: 256, step: 8 });
@@ -74,6 +93,8 @@ function training(el) {
   const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (mean squared error of the noise)", height: 300,
     title: "training loss", series: [{ name: "loss" }] });
   const cloud = pointCloud(cloudBox, { label: "samples from the model so far" });
+  const digitBox = h("div", { class: "df-digits", hidden: true, "aria-label": "one digit of each class from the model so far" });
+  cloudBox.after(digitBox);
   let stream = null, numbers = {};
   function readout() {
     f.setReadout([
@@ -84,13 +105,15 @@ function training(el) {
   }
   readout();
   async function train() {
-    const body = { shape: shape.value, steps: steps.value, schedule: sched.value, hidden: hidden.value, lr: lr.value };
+    const body = { shape: shape.value, steps: steps.value, schedule: sched.value, hidden: hidden.value, lr: lr.value,
+      batch_size: shape.value === "digits" ? 128 : 256 };
     const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Starting…" });
     if (!d) return;
     stream?.close();
     loss.clear();
     numbers = { steps: body.steps, params: d.n_params };
-    shared.job = d.job; shared.classes = d.classes; announce();
+    shared.job = d.job; shared.classes = d.classes; shared.shape = body.shape; announce();
+    cloudBox.hidden = body.shape === "digits"; digitBox.hidden = body.shape !== "digits"; digitBox.replaceChildren();
     trainBtn.disabled = true; stopBtn.disabled = false;
     f.setStatus("Training…");
     stream = streamJob(d.job, {
@@ -98,6 +121,9 @@ function training(el) {
         if (ev.type === "step") {
           numbers.step = ev.step; numbers.loss = ev.loss;
           loss.append("loss", [ev.step, ev.loss]);
+        } else if (ev.type === "preview" && ev.images) {
+          digitBox.replaceChildren(...ev.images.map((px, i) => digitImage(px, `${ev.labels[i]}`)));
+          caption.textContent = `one digit of each class at step ${count(ev.step)}, from pure noise`;
         } else if (ev.type === "preview") {
           cloud.update(ev.points, null);
           caption.textContent = `${ev.points.length} samples at step ${count(ev.step)}, from pure noise`;
@@ -118,9 +144,9 @@ function training(el) {
 function denoise(el) {
   const f = demoFrame(el, { title: "From noise to shape, step by step",
     sources: ["glasslm.engine.diffusion:sample", "glasslm.engine.diffusion:shape_fit"] });
-  const label = segmented({ label: "Guide towards", field: "label", value: "none", options: [["none", "no class"], ["0", "class 0"], ["1", "class 1"]] });
+  const label = select({ label: "Guide towards", field: "label", value: "none", options: [["none", "no class"], ["0", "class 0"], ["1", "class 1"]] });
   const guidance = slider({ label: "Guidance scale w", field: "guidance", min: 0, max: 6, step: 0.5, value: 0, format: (v) => v.toFixed(1) });
-  const n = select({ label: "Points", field: "n", value: "300", options: ["100", "300", "500", "1000"] });
+  const n = select({ label: "Points (digits: at most 32)", field: "n", value: "300", options: ["16", "32", "100", "300", "500", "1000"] });
   const goBtn = button("Generate", () => generate(), { primary: true });
   const playBtn = button("Replay", () => play());
   goBtn.disabled = true; playBtn.disabled = true;
@@ -129,14 +155,19 @@ function denoise(el) {
   const cloudBox = h("div", { class: "df-cloud df-big" });
   f.picture.append(cloudBox);
   const cloud = pointCloud(cloudBox, { label: "the reverse process" });
+  const digitBox = h("div", { class: "df-digits df-digits-big", hidden: true, "aria-label": "digits being denoised" });
+  f.picture.append(digitBox);
   f.setStatus("Train a model above first; this demo uses it (even while it trains).");
   let data = null, timer = null;
   function relabel() {
     goBtn.disabled = !shared.job;
     if (shared.classes) {
-      el.querySelectorAll('[data-field="label"] button').forEach((b) => {
-        if (b.dataset.value !== "none") b.textContent = shared.classes[Number(b.dataset.value)];
-      });
+      const keep = label.value;
+      label.input.replaceChildren(h("option", { value: "none", text: "no class" }),
+        ...shared.classes.map((c, i) => h("option", { value: String(i), text: shared.shape === "digits" ? `the digit ${c}` : c })));
+      label.value = Number(keep) < shared.classes.length ? keep : "none";
+      if (shared.shape === "digits" && Number(n.value) > 32) n.value = "32";
+      n.input.querySelectorAll("option").forEach((o) => { o.disabled = shared.shape === "digits" && Number(o.value) > 32; });
     }
     if (shared.job && !data) f.setStatus("Press Generate: points of pure noise, denoised by the model.");
   }
@@ -144,13 +175,20 @@ function denoise(el) {
   function show(i) {
     if (!data) return;
     const fr = data.frames[i];
-    cloud.update(fr.points, null, { animate: true });
+    const digits = data.shape === "digits";
+    cloudBox.hidden = digits; digitBox.hidden = !digits;
+    if (digits) digitBox.replaceChildren(...fr.points.map((px) => digitImage(px)));
+    else cloud.update(fr.points, null, { animate: true });
     frame.value = i;
     el.querySelector('[data-field="frame"] output').textContent = `t = ${fr.t}`;
     f.setReadout([
       { label: "step t", value: `${fr.t} of ${data.noise_steps}` },
-      { label: "median distance to the shape (end)", value: fixed(data.median_distance, 3) },
-      ...data.classes.map((c, k) => ({ label: `on the ${c}`, value: pct(data.class_share[k]) })),
+      ...(data.shape === "digits"
+        ? [{ label: "median distance to the nearest training digit (end)", value: fixed(data.median_distance, 2) },
+          { label: "looks like (nearest training digit)", value: data.class_share.map((s, k) => [k, s]).filter(([, s]) => s > 0)
+            .sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, s]) => `${k}: ${pct(s, 0)}`).join(", ") }]
+        : [{ label: "median distance to the shape (end)", value: fixed(data.median_distance, 3) },
+          ...data.classes.map((c, k) => ({ label: `on the ${c}`, value: pct(data.class_share[k]) }))]),
     ]);
   }
   function play() {
