@@ -53,7 +53,7 @@ N_SURNAMES = 5_000  # the most common surnames: as many as there are first names
 HELDOUT_FRACTION = 0.1  # one name in ten is never trained on, by the base model or by SFT
 SPLIT_SEED = 7  # fixed: every run is measured on the same held-out names
 MAX_SAMPLE = 200  # responses per sample_after call
-MAX_EXAMPLES = 1_000  # held-out examples measured per instruction (response_loss)
+MAX_EXAMPLES = 3_000  # examples per response_loss call: one forward pass of a few MB
 
 BASE_CONFIG = GPTConfig(
     vocab_size=len(CHARS) + 1,
@@ -175,7 +175,9 @@ def token_losses(model: TinyGPT, ex: Example) -> dict:
 
 def response_loss(model: TinyGPT, examples: list[Example]) -> float:
     """Mean loss per response id (name characters and the end BOS), nats; prompts not counted."""
-    x, y = masked_batch(model.tokenizer, examples[:MAX_EXAMPLES * len(INSTRUCTIONS)], model.config.block_size)
+    if not 1 <= len(examples) <= MAX_EXAMPLES:
+        raise ValueError(f"response_loss takes 1 to {MAX_EXAMPLES:,} examples, got {len(examples):,}")
+    x, y = masked_batch(model.tokenizer, examples, model.config.block_size)
     return model.loss(x, y)
 
 

@@ -31,6 +31,16 @@ def test_features_by_hand():
     assert pf.features("zxq").tolist() == [0.3, 0.0, 0.0, 0.0, 1.0, 0.0]
 
 
+def test_rare_letters_are_the_least_frequent_in_the_training_names():
+    from collections import Counter
+
+    from glasslm.engine import sft
+
+    train, _ = sft.name_split().base_docs()
+    counts = Counter("".join(train))
+    assert pf.RARE == set(sorted(counts, key=counts.get)[:7])
+
+
 def test_bad_names_are_refused():
     for bad, msg in [("", "at least"), ("a" * 20, "at most"), ("Anna", "only the letters"), ("an-na", "only")]:
         with pytest.raises(ValueError, match=msg):
