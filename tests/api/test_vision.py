@@ -82,6 +82,9 @@ def test_bad_predictions(client, sse):
         r = client.post(f"{API}/predict", json=body)
         assert r.status_code == status, body
         assert r.json()["field"] == field and r.json()["error"]
+    nan = '{"job": "%s", "pixels": [NaN%s]}' % (job, ", 0" * 63)
+    r = client.post(f"{API}/predict", content=nan, headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422) and r.json()["field"] == "pixels"
     clip_job = client.post(f"{API}/clip/train", json={"steps": 1}).json()["job"]
     sse(clip_job)
     r = client.post(f"{API}/predict", json={"job": clip_job, "pixels": ok})
@@ -118,6 +121,7 @@ def test_clip_run_similarity_and_zero_shot(client, sse):
     (["zero"] * 9 + [""], 400, "names.9"),
     (["zero"] * 9 + ["a" * 13], 400, "names.9"),
     (["zero"] * 9 + ["neuf\u0301"], 400, "names.9"),
+    (["zero"] * 9 + ["x" * 101], 422, "names"),
 ])
 def test_bad_candidate_names(client, sse, names, status, field):
     job = client.post(f"{API}/clip/train", json={"steps": 1}).json()["job"]

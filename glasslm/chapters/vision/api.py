@@ -15,7 +15,7 @@ the weights as they are at that moment.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
@@ -40,6 +40,7 @@ EVALS_PER_RUN = 15  # held-out measurements per run
 EXAMPLES_PER_DIGIT = 3  # held-out digits offered to pick from
 N_PIXELS = digits.SIDE * digits.SIDE
 N_CANDIDATES = len(digits.NAMES)  # one candidate name per digit, in order
+MAX_NAME_FIELD = 100  # characters per name box; the encoder itself reads at most clip_digits.MAX_NAME_CHARS
 VIT_JOB, CLIP_JOB = "vision-vit", "vision-clip"
 
 
@@ -70,8 +71,8 @@ class ClipTrainRequest(BaseModel):
 
 class SimilarityRequest(BaseModel):
     job: str = Field(min_length=1, max_length=64)
-    names: list[str] = Field(min_length=N_CANDIDATES, max_length=N_CANDIDATES,
-                             description="one candidate name per digit 0..9")
+    names: list[Annotated[str, Field(max_length=MAX_NAME_FIELD)]] = Field(
+        min_length=N_CANDIDATES, max_length=N_CANDIDATES, description="one candidate name per digit 0..9")
 
 
 def _thinned(source, steps: int):
