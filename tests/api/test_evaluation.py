@@ -6,7 +6,7 @@ every limit refused with a sentence."""
 import numpy as np
 import pytest
 
-from glasslm.chapters.evaluation.api import (ARENA_TOKENS, MAX_K, MAX_OPTION_CHARS, MAX_PASSAGE_CHARS,
+from glasslm.chapters.evaluation.api import (ARENA_TOKENS, MAX_ARENA_PROMPT_CHARS, MAX_ARENA_PROMPT_TOKENS, MAX_K, MAX_OPTION_CHARS, MAX_PASSAGE_CHARS,
                                              MAX_PASSAGE_TOKENS, MAX_QUESTION_CHARS, MAX_VOTES, MIN_PASSAGE_TOKENS,
                                              PLAYERS)
 from glasslm.engine.smollm2 import load_smollm2
@@ -141,6 +141,11 @@ def test_ratings_by_hand(client):
     ("arena/answers", {"prompt": "", "a": "greedy", "b": "hot"}, 422, "empty", "prompt"),
     ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "greedy"}, 400, "two different", "b"),
     ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "gpt-5"}, 422, "must be one of", "b"),
+    ("arena/answers", {"prompt": "x" * (MAX_ARENA_PROMPT_CHARS + 1), "a": "greedy", "b": "hot"}, 422,
+     f"at most {MAX_ARENA_PROMPT_CHARS}", "prompt"),
+    ("arena/answers", {"prompt": " a" * (MAX_ARENA_PROMPT_TOKENS + 1), "a": "greedy", "b": "hot"}, 413,
+     f"limit here is {MAX_ARENA_PROMPT_TOKENS}", "prompt"),
+    ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "hot", "seed": -1}, 422, "at least 0", "seed"),
     ("arena/ratings", {"votes": [{"a": "greedy", "b": "hot", "outcome": "draw"}]}, 422, "must be one of", "outcome"),
     ("arena/ratings", {"votes": [{"a": "hot", "b": "hot", "outcome": "a"}]}, 400, "two different", "votes"),
     ("arena/ratings", {"votes": [], "k": "NaN"}, 422, "finite", "k"),

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from glasslm.chapters.prompting.api import MAX_EXPECTED_CHARS, MAX_PATHS, MAX_PROMPT_TOKENS, MAX_TEXT_CHARS
+from glasslm.chapters.prompting.api import (MAX_EXPECTED_CHARS, MAX_PATHS, MAX_PROMPT_TOKENS, MAX_TEMPERATURE,
+                                            MAX_TEXT_CHARS)
 from glasslm.engine.smollm2 import load_smollm2
 
 API = "/api/prompting"
@@ -85,6 +86,8 @@ def test_own_prompt_streams_the_template_and_greedy_tokens(client, sse):
     ("run", {"techniques": ["zero-shot"], "paths": MAX_PATHS + 1}, 422, f"at most {MAX_PATHS}", "paths"),
     ("run", {"techniques": ["zero-shot"], "temperature": "NaN"}, 422, "finite", "temperature"),
     ("run", {"techniques": ["zero-shot"], "temperature": 0}, 422, "at least 0.1", "temperature"),
+    ("run", {"techniques": ["zero-shot"], "temperature": MAX_TEMPERATURE + 1}, 422, f"at most {MAX_TEMPERATURE}",
+     "temperature"),
     ("own", {"text": ""}, 422, "empty", "text"),
     ("own", {"text": "   "}, 400, "Type some text", "text"),
     ("own", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, f"at most {MAX_TEXT_CHARS}", "text"),
