@@ -115,6 +115,7 @@ function formats(el) {
   let acc = {}, chance = 0.25;
 
   function drawSummary() {
+    summary.hidden = !Object.keys(acc).length;
     summary.replaceChildren(h("tr", {}, h("th", { text: "format" }), h("th", { text: "questions" }),
       h("th", { text: "accuracy by sum" }), h("th", { text: "accuracy by mean" })),
       ...Object.entries(acc).map(([fm, a]) => h("tr", { "data-format": fm }, h("td", { text: FORMAT_NAMES[fm] }),
