@@ -63,9 +63,8 @@ def test_format_prompts(m):
 
 
 def test_sum_prefers_short_options_and_mean_does_not_by_construction():
-    class S:
-        pass
     from glasslm.engine.choice_scoring import ChoiceScores
+
     s = ChoiceScores("cloze", [0], [[1], [2, 3, 4]], ["a", "b"], [np.array([-2.0]), np.array([-1.0, -0.9, -0.8])], 1)
     assert s.pick("sum") == 0 and s.pick("mean") == 1  # -2 > -2.7, but -2 < -0.9 per token
     assert accuracy([s], "sum") == 0.0 and accuracy([s], "mean") == 1.0
