@@ -8,10 +8,10 @@ light of the critique; the revisions become fine-tuning data. This file runs
 one round of that loop with SmolLM2, three ordinary chat turns:
 
     draft     the user's question, answered as usual
-    critique  "here is a question, an answer and a principle: how does the
-              answer fall short of the principle?"
-    revision  "rewrite the answer so that it follows the principle, using
-              the critique"
+    critique  "you are a reviewer; here are a principle, a question and an
+              answer: point out one way the answer breaks the principle"
+    revision  "you rewrite answers; here are the principle, the answer and
+              the critique: write a better answer"
 
 Each stage is a separate conversation built with the model's chat template
 (chat_template.py) and generated with SmolLM2.generate, streamed token by
@@ -44,26 +44,33 @@ def check_text(text: str, what: str, limit: int) -> str:
 
 
 def stage_messages(stage: str, question: str, principle: str, draft: str = "", critique: str = "") -> list[dict]:
-    """The one-turn conversation that asks SmolLM2 for `stage` (user message only)."""
+    """The conversation that asks SmolLM2 for `stage`.
+
+    The critique and the revision get a system message naming the model's job
+    and the principle first: measured with SmolLM2-135M, a bare user message
+    asking for a critique mostly made it repeat the draft.
+    """
     if stage == "draft":
-        content = question
-    elif stage == "critique":
-        content = (f"Question: {question}\nAnswer: {draft}\n\nPrinciple: {principle}\n\n"
-                   "In one or two sentences, say how the answer falls short of the principle.")
+        return [{"role": "user", "content": question}]
+    if stage == "critique":
+        system = "You are a careful reviewer. You check answers against a principle."
+        content = (f"Principle: {principle}\n\nQuestion: {question}\nAnswer: {draft}\n\n"
+                   "Does the answer follow the principle? Point out one problem in one sentence.")
     elif stage == "revision":
-        content = (f"Question: {question}\nAnswer: {draft}\nCritique: {critique}\n\n"
-                   f"Rewrite the answer so that it follows this principle: {principle}\n"
-                   "Reply with the new answer only.")
+        system = "You rewrite answers so that they follow a principle."
+        content = (f"Principle: {principle}\n\nQuestion: {question}\nAnswer: {draft}\nCritique: {critique}\n\n"
+                   "Write a better answer that follows the principle. Reply with the new answer only.")
     else:
         raise ValueError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")
-    return [{"role": "user", "content": content}]
+    return [{"role": "system", "content": system}, {"role": "user", "content": content}]
 
 
 @dataclass(frozen=True)
 class LoopConfig:
     max_new_tokens: int = MAX_NEW_TOKENS  # per stage
-    temperature: float = 0.0  # greedy by default: the same question gives the same loop
-    seed: int = 0  # used when temperature > 0
+    temperature: float = 0.7  # sampled: greedy decoding of a 135M model often loops on one word
+    top_p: float = 0.9  # cut the unlikely tail, which is where sampling goes off the rails
+    seed: int = 0  # the same seed and text give the same loop
 
 
 def critique_loop(m, question: str, principle: str = DEFAULT_PRINCIPLE, config: LoopConfig | None = None):
@@ -83,7 +90,8 @@ def critique_loop(m, question: str, principle: str = DEFAULT_PRINCIPLE, config: 
         ids = m.chat_ids(stage_messages(stage, question, principle, texts["draft"], texts["critique"]))
         yield {"type": "stage", "stage": stage, "prompt_tokens": len(ids)}
         pieces = []
-        for event in m.generate(ids, max_tokens=cfg.max_new_tokens, temperature=cfg.temperature, seed=cfg.seed):
+        for event in m.generate(ids, max_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=cfg.top_p,
+                                seed=cfg.seed):
             pieces.append(event.text)
             yield {"type": "token", "stage": stage, "text": event.text}
         text = "".join(pieces).strip()

@@ -25,8 +25,9 @@ once to training or held out, so the held-out response loss measures names
 neither the base model nor SFT has seen.
 
 What this file adds over train.py: the instruction format, masked batches,
-the base model's data (the same names without prompts), response-only loss,
-and sampling after a prompt. Left out: multi-turn formats, packing several
+the base model's data (the same names without prompts) and its pretraining
+(shared per process by SharedBase), response-only loss, and sampling after a
+prompt. Left out: multi-turn formats, packing several
 examples into one sequence, mixing pretraining data into SFT.
 
 Shapes: B batch (examples), T time (block_size at most), V vocabulary.

@@ -251,20 +251,21 @@ def test_dpo_bad_input(client, body, field, status):
 @pytest.mark.slow
 def test_critique_job_streams_three_stages(client, sse, m):
     d = client.post(f"{API}/critique", json={"question": "Is the sun a star?", "principle": "Be brief.",
-                                             "max_tokens": 3}).json()
+                                             "max_tokens": 3, "seed": 5}).json()
     events = sse(d["job"])
     assert events[-1]["status"] == "done"
     done = [e for e in events if e["type"] == "stage_done"]
     assert [e["stage"] for e in done] == ["draft", "critique", "revision"]
     ids = m.chat_ids([{"role": "user", "content": "Is the sun a star?"}])
-    want = "".join(e.text for e in m.generate(ids, max_tokens=3, temperature=0)).strip()
+    want = "".join(e.text for e in m.generate(ids, max_tokens=3, temperature=0.7, top_p=0.9, seed=5)).strip()
     assert done[0]["text"] == want
 
 
 @pytest.mark.parametrize("body,field,status", [
     ({"question": "", "principle": "p"}, "question", 422), ({"question": "q", "principle": "  "}, "principle", 400),
     ({"question": "q", "principle": "p" * 301}, "principle", 422),
-    ({"question": "q", "principle": "p", "max_tokens": 0}, "max_tokens", 422)])
+    ({"question": "q", "principle": "p", "max_tokens": 0}, "max_tokens", 422),
+    ({"question": "q", "principle": "p", "seed": -1}, "seed", 422)])
 def test_critique_bad_input(client, body, field, status):
     r = client.post(f"{API}/critique", json=body)
     assert r.status_code == status and r.json()["field"] == field

@@ -123,7 +123,8 @@ def test_critique_loop_streams_three_stages(page):
     d = demo(page, "critique")
     d.get_by_label("Principle (edit it)").fill("Answer in one short sentence.")
     d.get_by_role("button", name="Run the loop").click()
-    expect(d.locator('.pt-stage[data-stage="revision"] .pt-note')).to_contain_text("tokens ·", timeout=SMOL * 5)
+    expect(d.locator('.pt-stage[data-stage="revision"] .pt-note')).to_contain_text(
+        re.compile("ended by the model|cut at the limit"), timeout=SMOL * 5)
     expect(d.locator('.pt-stage[data-stage="draft"] .pt-stage-text')).not_to_have_text("")
 
 

@@ -18,9 +18,9 @@ class Scripted:
 
     def chat_ids(self, messages):
         self.prompts.append(messages)
-        return list(range(len(messages[0]["content"])))
+        return list(range(len(messages[-1]["content"])))
 
-    def generate(self, ids, max_tokens, temperature, seed):
+    def generate(self, ids, max_tokens, temperature, top_p, seed):
         for word in next(self.replies)[:max_tokens]:
             yield SimpleNamespace(text=word)
 
@@ -32,12 +32,14 @@ def test_each_stage_sees_the_text_of_the_ones_before():
     assert [e["stage"] for e in done] == list(cr.STAGES)
     assert [e["text"] for e in done] == ["Paris is big", "Too sure", "Paris, I think"]
     assert m.prompts[0] == [{"role": "user", "content": "Capital of France?"}]
-    assert "Answer: Paris is big" in m.prompts[1][0]["content"] and "Principle: Be humble." in m.prompts[1][0]["content"]
-    assert "Critique: Too sure" in m.prompts[2][0]["content"] and "principle: Be humble." in m.prompts[2][0]["content"]
+    critique, revision = m.prompts[1][-1]["content"], m.prompts[2][-1]["content"]
+    assert "Answer: Paris is big" in critique and critique.startswith("Principle: Be humble.")
+    assert "Critique: Too sure" in revision and "Answer: Paris is big" in revision and "Be humble." in revision
+    assert [x["role"] for x in m.prompts[1]] == ["system", "user"]
     tokens = [e["text"] for e in events if e["type"] == "token" and e["stage"] == "critique"]
     assert tokens == ["Too", " sure"]
     starts = [e for e in events if e["type"] == "stage"]
-    assert [e["prompt_tokens"] for e in starts] == [len(p[0]["content"]) for p in m.prompts]
+    assert [e["prompt_tokens"] for e in starts] == [len(p[-1]["content"]) for p in m.prompts]
 
 
 def test_the_limit_cuts_a_stage_and_says_so():
@@ -67,7 +69,7 @@ def test_with_smollm2_each_stage_is_generate_on_its_own_prompt():
 
     m = load_smollm2()
     q, p = "What is the capital of France?", "Answer in one short sentence."
-    events = list(cr.critique_loop(m, q, p, cr.LoopConfig(max_new_tokens=4)))
+    events = list(cr.critique_loop(m, q, p, cr.LoopConfig(max_new_tokens=4, temperature=0.0)))
     done = {e["stage"]: e["text"] for e in events if e["type"] == "stage_done"}
     draft_ids = m.chat_ids(cr.stage_messages("draft", q, p))
     want = "".join(e.text for e in m.generate(draft_ids, max_tokens=4, temperature=0)).strip()

@@ -403,6 +403,7 @@ class CritiqueRequest(BaseModel):
     question: str = Field(min_length=1, max_length=cr.MAX_QUESTION_CHARS)
     principle: str = Field(min_length=1, max_length=cr.MAX_PRINCIPLE_CHARS)
     max_tokens: int = Field(cr.MAX_NEW_TOKENS, ge=1, le=cr.MAX_NEW_TOKENS)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
 @router.post("/critique")
@@ -411,7 +412,7 @@ def critique(req: CritiqueRequest, request: Request, session: str = Depends(sess
         if not text.strip():
             raise DemoError(f"The {field} is only spaces: type a few words.", field)
     m = load_smollm2()
-    loop = cr.critique_loop(m, req.question, req.principle, cr.LoopConfig(max_new_tokens=req.max_tokens))
+    loop = cr.critique_loop(m, req.question, req.principle, cr.LoopConfig(max_new_tokens=req.max_tokens, seed=req.seed))
     job = request.app.state.jobs.start(session, "post-training-critique", lambda job: loop)
     return {"job": job.id, "stages": list(cr.STAGES), "max_tokens": req.max_tokens}
 

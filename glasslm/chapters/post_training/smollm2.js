@@ -3,9 +3,9 @@
 
 import { postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";
-import { textInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
-import { count, ms } from "/static/js/components/format.js";
+import { count, fixed } from "/static/js/components/format.js";
 
 export const API = "/api/post-training";
 const MAX_MESSAGES = 6;
@@ -114,7 +114,7 @@ function compare(el) {
             paint(p.strip, p.tokens);
           } else if (ev.type === "answer") {
             results[ev.mode] = ev;
-            p.meta.textContent = `${count(ev.tokens)} tokens in ${ms(ev.seconds)}, ${ev.specials} of them special · ${ev.ended ? "it ended its turn itself" : "stopped at the limit"}`;
+            p.meta.textContent = `${count(ev.tokens)} tokens in ${fixed(ev.seconds, 1)} s, ${ev.specials} of them special · ${ev.ended ? "it ended its turn itself" : "stopped at the limit"}`;
             f.setReadout(Object.entries(results).map(([m, r]) => ({ label: m === "raw" ? "raw: tokens (special)" : "chat: tokens (special)", value: `${r.tokens} (${r.specials})` })));
             f.hood(results);
           }
@@ -132,8 +132,9 @@ function critique(el) {
     sources: ["glasslm.engine.critique:critique_loop", "glasslm.engine.critique:stage_messages"] });
   const q = textInput({ label: "Question", field: "question", value: "Who was the first person to walk on Mars?", maxlength: 500 });
   const p = textInput({ label: "Principle (edit it)", field: "principle", value: PRINCIPLE, multiline: true, rows: 2, maxlength: 300 });
+  const seed = numberInput({ label: "Seed (sampling at temperature 0.7)", field: "seed", value: 0, min: 0, step: 1 });
   const jb = jobButtons("Run the loop", () => run());
-  f.add(q.el, p.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Three generations of at most 60 tokens each: up to a minute on a busy machine." }));
+  f.add(q.el, p.el, seed.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Three generations of at most 60 tokens each: up to a minute on a busy machine." }));
   const stages = {};
   const grid = h("div", { class: "pt-stages" });
   for (const [stage, title] of [["draft", "1. Draft"], ["critique", "2. Critique"], ["revision", "3. Revision"]]) {
@@ -145,7 +146,7 @@ function critique(el) {
   f.picture.append(grid);
 
   function run() {
-    f.run(() => postJSON(`${API}/critique`, { question: q.value, principle: p.value }), { progress: "Loading SmolLM2…" }).then((d) => {
+    f.run(() => postJSON(`${API}/critique`, { question: q.value, principle: p.value, seed: seed.value }), { progress: "Loading SmolLM2…" }).then((d) => {
       if (!d) return;
       for (const s of Object.values(stages)) { s.text.textContent = ""; s.meta.textContent = ""; }
       const done = [];
