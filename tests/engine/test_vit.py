@@ -106,6 +106,7 @@ def test_patches_cut_in_reading_order():
         digits.patchify(img, 3)
 
 
+@pytest.mark.slow  # importing scikit-learn takes seconds
 def test_digits_are_scikit_learns():
     sk = pytest.importorskip("sklearn.datasets").load_digits()
     d = digits.load()
