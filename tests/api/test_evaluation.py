@@ -22,6 +22,7 @@ def logp_by_hand(m, context, option):
     return rows[np.arange(len(option)), option] - lse
 
 
+@pytest.mark.slow
 def test_own_question_scores_equal_a_recomputation(client):
     m = load_smollm2()
     body = {"question": "What colour is the sky on a clear day?", "options": ["blue", "green", "bright purple"],
