@@ -21,6 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy  # noqa: F401  (loads OpenBLAS, so the limit below has a library to limit)
 import pytest
 from threadpoolctl import threadpool_limits
 

@@ -10,17 +10,6 @@ import pytest
 from glasslm.engine import quantize as qz
 from glasslm.engine.lora import TARGETS, count_lora_params
 
-@pytest.fixture(autouse=True)
-def blas_threads_as_the_server():
-    """The server limits numpy's BLAS threads (serve --blas-threads); so do these tests:
-    unlimited threads stall each other on the shared 2 cores."""
-    from threadpoolctl import threadpool_limits
-
-    from glasslm.cli.serve import default_blas_threads
-
-    with threadpool_limits(default_blas_threads(), user_api="blas"):
-        yield
-
 
 API = "/api/fine-tuning"
 SMALL_RUN = {"pretrain_steps": 40, "steps": 20, "batch_size": 4, "n_embd": 16, "rank": 2}

@@ -21,8 +21,10 @@ def test_predict_gives_paris_with_the_softmax_of_the_real_logits(client, m):
     assert d["candidates"][0]["text"] == " Paris" and d["candidates"][0]["id"] == m.encode(" Paris")[0]
     z = m.logits(m.encode("The capital of France is"))[-1].astype(np.float64)
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()  # softmax written out here
+    # the endpoint's last-row pass and this all-rows pass sum in different orders:
+    # float32 logits agree to about 6e-5, probabilities to about 1e-5
     for c in d["candidates"]:
-        assert c["prob"] == pytest.approx(p[c["id"]], abs=1e-6)
+        assert c["prob"] == pytest.approx(p[c["id"]], abs=1e-5)
     probs = [c["prob"] for c in d["candidates"]]
     assert probs == sorted(probs, reverse=True) and len(probs) == 5
     assert d["top_mass"] == pytest.approx(sum(probs))

@@ -4,7 +4,6 @@ votes, budget and ask recomputed from the engine; bad input named."""
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from glasslm.chapters.reasoning.api import MAX_BUDGET_PROBLEMS, MAX_TEMPERATURE, MAX_VOTE_PROBLEMS, MAX_WEB_STEPS
 from glasslm.engine import arithmetic_data as ad
@@ -14,12 +13,6 @@ from glasslm.engine.test_time_compute import MAX_VOTES, complete, majority_vote
 API = "/api/reasoning"
 TINY = {"digits": 2, "steps": 30, "n_embd": 16, "seed": 1}
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """conftest's limit comes before numpy is loaded and so does nothing; two threads crawl here."""
-    with threadpool_limits(1, user_api="blas"):
-        yield
 
 
 def the_run(client, job):

@@ -11,17 +11,6 @@ from glasslm.engine.finetune import compare_finetuning
 from glasslm.engine.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, lora_linear, merge
 
-@pytest.fixture(autouse=True)
-def blas_threads_as_the_server():
-    """The server limits numpy's BLAS threads (serve --blas-threads); so do these tests:
-    unlimited threads stall each other on the shared 2 cores."""
-    from threadpoolctl import threadpool_limits
-
-    from glasslm.cli.serve import default_blas_threads
-
-    with threadpool_limits(default_blas_threads(), user_api="blas"):
-        yield
-
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")
 EPS = 1e-6

@@ -12,16 +12,6 @@ from glasslm import assets
 from glasslm.engine import quantize as qz
 
 
-@pytest.fixture(autouse=True)
-def blas_threads_as_the_server():
-    """The server limits numpy's BLAS threads (serve --blas-threads); so do these tests."""
-    from threadpoolctl import threadpool_limits
-
-    from glasslm.cli.serve import default_blas_threads
-
-    with threadpool_limits(default_blas_threads(), user_api="blas"):
-        yield
-
 
 def test_8_bit_block_32_is_byte_for_byte_ggufs_q8_0():
     gguf = pytest.importorskip("gguf")

@@ -4,7 +4,6 @@ decoding; a stopped run resumes to exactly the weights of an unbroken one."""
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from glasslm.engine import arithmetic_data as ad
 from glasslm.engine.scratchpad_training import (ReasoningConfig, ReasoningRun, answer_accuracy, exact_match,
@@ -13,13 +12,6 @@ from glasslm.engine.test_time_compute import complete
 
 SMALL = dict(digits=2, steps=150, batch_size=32, lr=0.02, n_heldout=50, eval_interval=50, seed=0)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """conftest asks for one BLAS thread before numpy is loaded, when it has no effect
-    (threadpoolctl limits only loaded libraries); two threads crawl on a busy 2-core machine."""
-    with threadpool_limits(1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(scope="module")
