@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from glasslm.web.errors import DemoError
 
@@ -166,3 +166,26 @@ class JobManager:
         finally:
             job.listeners -= 1
             job.last_seen = time.monotonic()
+
+
+def thinned_steps(events: Iterable[dict], steps: int, per_run: int) -> Callable[["Job"], Iterator[dict]]:
+    """A job source that passes a training run's events on with its "step" events cut
+    to about `per_run` (each carrying the mean loss of the steps since the last one
+    sent, and the last step always sent), so a chart gets a readable curve instead
+    of thousands of points. Other events pass unchanged; a stopped job ends it."""
+    every = max(1, steps // per_run)
+
+    def source(job: "Job") -> Iterator[dict]:
+        losses: list[float] = []
+        for event in events:
+            if job.stop_event.is_set():
+                return
+            if event["type"] == "step":
+                losses.append(event["loss"])
+                if event["step"] % every and event["step"] != steps:
+                    continue
+                event = {**event, "loss": sum(losses) / len(losses)}
+                losses = []
+            yield event
+
+    return source

@@ -223,3 +223,18 @@ def test_a_cooperative_source_gets_its_last_word_after_a_stop():
 def test_favicon_is_served(client):
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg")
+
+
+def test_thinned_steps_sends_mean_losses_every_few_steps_and_the_last():
+    import threading
+    from types import SimpleNamespace
+
+    from glasslm.web.jobs import thinned_steps
+
+    run = [{"type": "start"}] + [{"type": "step", "step": s, "loss": float(s)} for s in range(1, 11)] + [{"type": "done"}]
+    job = SimpleNamespace(stop_event=threading.Event())
+    out = list(thinned_steps(iter(run), steps=10, per_run=3)(job))  # every 3 steps, and step 10
+    assert [e["type"] for e in out] == ["start", "step", "step", "step", "step", "done"]
+    assert [(e["step"], e["loss"]) for e in out[1:-1]] == [(3, 2.0), (6, 5.0), (9, 8.0), (10, 10.0)]
+    job.stop_event.set()
+    assert list(thinned_steps(iter(run), steps=10, per_run=3)(job)) == []

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine import diffusion as D
 from glasslm.web.errors import DemoError
+from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
 
 router = APIRouter()
@@ -109,22 +110,8 @@ def noise(req: NoiseRequest):
 
 
 def _events(run: D.DiffusionRun):
-    steps = run.config.steps
-    every = max(1, steps // STEP_EVENTS_PER_RUN)
-
-    def source(job):
-        losses = []
-        for event in D.train_diffusion(run):
-            if job.stop_event.is_set():
-                return
-            if event["type"] == "step":
-                losses.append(event["loss"])
-                if event["step"] % every and event["step"] != steps:
-                    continue
-                event = {**event, "loss": float(np.mean(losses))}
-                losses = []
-            yield event
-    return source
+    """The run's events with the step events cut to about STEP_EVENTS_PER_RUN (mean loss between)."""
+    return thinned_steps(D.train_diffusion(run), run.config.steps, STEP_EVENTS_PER_RUN)
 
 
 @router.post("/train")

@@ -25,6 +25,7 @@ from glasslm.engine import clip_digits as C
 from glasslm.engine import digits
 from glasslm.engine.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
+from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
 
 router = APIRouter()
@@ -77,21 +78,7 @@ class SimilarityRequest(BaseModel):
 
 def _thinned(source, steps: int):
     """A run's events with the step events cut to about STEP_EVENTS_PER_RUN (mean loss between)."""
-    every = max(1, steps // STEP_EVENTS_PER_RUN)
-
-    def events(job):
-        losses = []
-        for event in source:
-            if job.stop_event.is_set():
-                return
-            if event["type"] == "step":
-                losses.append(event["loss"])
-                if event["step"] % every and event["step"] != steps:
-                    continue
-                event = {**event, "loss": float(np.mean(losses))}
-                losses = []
-            yield event
-    return events
+    return thinned_steps(source, steps, STEP_EVENTS_PER_RUN)
 
 
 def _job_state(request: Request, session: str, job_id: str, key: str, what: str):
