@@ -2,25 +2,19 @@
 its effect on the next token, QLoRA memory; every limit answered with a sentence."""
 
 import math
-import time
 
 import numpy as np
 import pytest
 
 from glasslm.engine import quantize as qz
 from glasslm.engine.lora import TARGETS, count_lora_params
+from tests.api.jobs import wait_end
 
 
 API = "/api/fine-tuning"
 SMALL_RUN = {"pretrain_steps": 40, "steps": 20, "batch_size": 4, "n_embd": 16, "rank": 2}
 
 
-def wait_end(client, job, timeout=120):
-    t0 = time.monotonic()
-    while client.get(f"/api/jobs/{job}").json()["status"] == "running":
-        assert time.monotonic() - t0 < timeout, "the job did not end"
-        time.sleep(0.05)
-    return client.get(f"/api/jobs/{job}").json()
 
 
 @pytest.mark.parametrize("body,expected", [

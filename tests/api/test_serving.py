@@ -2,7 +2,6 @@
 SmolLM2.generate's, multi-turn prompts built by the chat template, the stop
 button and a closed tab ending generation, and bad input answered with a sentence."""
 
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,15 +10,11 @@ from glasslm.chapters.serving.api import MAX_PROMPT_TOKENS, MAX_REPLY_TOKENS
 from glasslm.engine.smollm2 import load_smollm2
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
+from tests.api.jobs import wait_end
 
 API = "/api/serving"
 
 
-def wait_end(client, job, timeout=120):
-    t0 = time.monotonic()
-    while client.get(f"/api/jobs/{job}").json()["status"] == "running":
-        assert time.monotonic() - t0 < timeout, "the job did not end"
-        time.sleep(0.05)
 
 
 def test_a_multi_turn_reply_is_traced(client, sse):

@@ -11,17 +11,12 @@ from glasslm.engine.gpt import TinyGPT, sample
 from glasslm.engine.optim import Schedule
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
+from tests.api.jobs import wait_end
 
 API = "/api/train-a-gpt"
 LONG = {"steps": 20000, "batch_size": 64}  # minutes of work: always stopped by the test
 
 
-def wait_end(client, job, timeout=60):
-    t0 = time.monotonic()
-    while client.get(f"/api/jobs/{job}").json()["status"] == "running":
-        assert time.monotonic() - t0 < timeout, "the job did not end"
-        time.sleep(0.05)
-    return client.get(f"/api/jobs/{job}").json()
 
 
 def test_a_run_streams_losses_samples_and_attention(client, sse):

@@ -1,23 +1,18 @@
 """Chapter 27's endpoints: ViT and CLIP runs as jobs, predictions and similarities
 recomputed from the run's own model, and bad input answered with a sentence."""
 
-import time
 
 import numpy as np
 import pytest
 
 from glasslm.engine import clip_digits as C
 from glasslm.engine import digits
+from tests.api.jobs import wait_end
 
 API = "/api/vision"
 TINY_VIT = {"steps": 30, "batch_size": 16, "patch": 4, "width": 8, "n_head": 2}
 
 
-def wait_end(client, job, timeout=60):
-    t0 = time.monotonic()
-    while client.get(f"/api/jobs/{job}").json()["status"] == "running":
-        assert time.monotonic() - t0 < timeout, "the job did not end"
-        time.sleep(0.05)
 
 
 def test_examples_are_held_out_digits(client):
