@@ -3,9 +3,10 @@
 // several prompt formats as a job; "contamination" reads a passage twice;
 // "arena" turns the learner's votes into Elo and Bradley-Terry ratings.
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { sequential } from "/static/js/components/color.js";
@@ -19,30 +20,6 @@ const FORMAT_NAMES = { cloze: "Cloze (score the option's words)", letters: "Lett
   chat: "Chat template + letter" };
 let questionsP = null;
 const loadQuestions = () => (questionsP ??= getJSON(`${API}/questions`));
-
-function jobButtons(f, label, start) {
-  let stream = null;
-  const go = button(label, () => start(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
-  async function follow(url, body, onEvent) {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); stream = null; }
-    const d = await f.run(() => postJSON(url, body), { progress: "Starting…" });
-    if (!d) return null;
-    go.disabled = true; stop.disabled = false;
-    const mine = streamJob(d.job, {
-      onEvent,
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        if (end.status === "error") f.setError(end.error);
-        if (end.status === "stopped") f.setStatus("Stopped.");
-      },
-    });
-    stream = mine;
-    return d;
-  }
-  return { go, row: buttonRow(go, stop), follow };
-}
 
 // ---------------------------------------------------------------- one question
 function choice(el) {
@@ -148,7 +125,7 @@ function formats(el) {
   }
   async function run() {
     const body = { formats: which.value === "all" ? ["cloze", "letters", "chat"] : [which.value] };
-    await jobs.follow(`${API}/benchmark`, body, onEvent);
+    await jobs.follow(`${API}/benchmark`, body, { onEvent, keepStatus: true });
   }
   drawSummary();
   f.setStatus("Press “Run the benchmark”: each question's pick appears as it is scored.");
@@ -250,7 +227,7 @@ function arena(el) {
     current = { a: names[i], b: names[j] };
     [voteA, voteB, tie].forEach((b) => { b.disabled = true; });
     seed += 1;
-    await jobs.follow(`${API}/arena/answers`, { prompt: prompt.value, a: current.a, b: current.b, seed }, onEvent);
+    await jobs.follow(`${API}/arena/answers`, { prompt: prompt.value, a: current.a, b: current.b, seed }, { onEvent, keepStatus: true });
   }
   async function loadPlayersSafe() {
     return f.run(() => getJSON(`${API}/arena/players`));

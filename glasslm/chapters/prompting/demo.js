@@ -2,9 +2,10 @@
 // "techniques" runs the task set as a job, item by item; "own" runs the
 // learner's prompt with every template, token by token.
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
-import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { slider, textInput, select } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
@@ -14,32 +15,6 @@ const NAMES = { "zero-shot": "Zero-shot", "few-shot": "Few-shot", "chain-of-thou
   "self-consistency": "Self-consistency" };
 let setup = null; // GET /tasks, fetched once
 const loadSetup = () => (setup ??= getJSON(`${API}/tasks`));
-
-// Start/stop a job with a pair of buttons; returns run(body, handlers).
-function jobButtons(f, label, start) {
-  let stream = null;
-  const go = button(label, () => start(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
-  async function follow(url, body, onEvent, onDone) {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); stream = null; }
-    const d = await f.run(() => postJSON(url, body), { progress: "Starting…" });
-    if (!d) return null;
-    go.disabled = true; stop.disabled = false;
-    const mine = streamJob(d.job, {
-      onEvent,
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? "Stopped." : "");
-        onDone?.(end);
-      },
-    });
-    stream = mine;
-    return d;
-  }
-  return { row: buttonRow(go, stop), follow };
-}
 
 function mark(right) {
   if (right === null || right === undefined) return h("span", { class: "pr-mark", text: "–" });
@@ -128,7 +103,7 @@ function techniques(el) {
   }
   async function run() {
     const body = { techniques: chosen(), kind: kind.value, paths: paths.value, temperature: temp.value };
-    const d = await jobs.follow(`${API}/run`, body, onEvent);
+    const d = await jobs.follow(`${API}/run`, body, { onEvent });
     if (d) f.setStatus(`SmolLM2 is starting on ${d.items} items…`);
   }
   estimate();
@@ -191,7 +166,7 @@ function own(el) {
     }
   }
   async function run() {
-    await jobs.follow(`${API}/own`, { text: text.value, expected: expected.value, shots_kind: shots.value }, onEvent);
+    await jobs.follow(`${API}/own`, { text: text.value, expected: expected.value, shots_kind: shots.value }, { onEvent });
   }
   f.setStatus("Press “Run all four”: you see each prompt exactly as the model reads it, then its reply.");
 }

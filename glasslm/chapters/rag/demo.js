@@ -2,9 +2,10 @@
 // One state object: the documents and chunking set in the first demo are
 // searched in the second and read by SmolLM2 in the third.
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { fixed, count, ms } from "/static/js/components/format.js";
 
@@ -122,10 +123,8 @@ function answer(el) {
     options: [["tfidf", "TF-IDF"], ["glove", "GloVe mean"]] });
   const k = slider({ label: "Chunks in the prompt", field: "k", min: 1, max: 5, step: 1, value: 2, format: String });
   const maxNew = slider({ label: "Longest answer", field: "max_new_tokens", min: 8, max: 64, step: 1, value: 40, format: (v) => `${v} tokens` });
-  const go = button("Ask SmolLM2", () => run(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
-  f.add(using, embedding.el, k.el, maxNew.el, buttonRow(go, stop));
+  const jobs = jobButtons(f, "Ask SmolLM2", () => run());
+  f.add(using, embedding.el, k.el, maxNew.el, jobs.row);
   const showUsing = () => { using.textContent = `Question (from the search above): “${state.question}”`; };
   showUsing();
   bus.addEventListener("change", showUsing);
@@ -144,7 +143,7 @@ function answer(el) {
   f.picture.append(used, promptBox, h("div", { class: "rag-cols" }, cards.with.box, cards.without.box));
   f.setStatus("Press Ask: SmolLM2 answers twice, about 5–30 seconds on a busy machine.");
 
-  let stream = null, prompts = { with: 0, without: 0 };
+  let prompts = { with: 0, without: 0 };
   const texts = { with: "", without: "" };
   function onEvent(ev) {
     if (ev.type === "prompts") {
@@ -171,25 +170,17 @@ function answer(el) {
     }
   }
   async function run() {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
     const body = { ...docBody(), question: state.question, k: k.value, embedding: embedding.value, max_new_tokens: maxNew.value };
-    const d = await f.run(() => postJSON(`${API}/answer`, body), { progress: "Retrieving…" });
-    if (!d) return;
-    prompts = d.prompt_tokens;
-    texts.with = texts.without = "";
-    for (const c of Object.values(cards)) { c.text.textContent = ""; c.note.textContent = ""; }
-    go.disabled = true;
-    stop.disabled = false;
-    f.setStatus("SmolLM2 is answering…");
-    const mine = streamJob(d.job, {
+    await jobs.follow(`${API}/answer`, body, {
       onEvent,
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? "Stopped." : "");
+      progress: "Retrieving…",
+      onStarted: (d) => {
+        prompts = d.prompt_tokens;
+        texts.with = texts.without = "";
+        for (const c of Object.values(cards)) { c.text.textContent = ""; c.note.textContent = ""; }
+        f.setStatus("SmolLM2 is answering…");
       },
     });
-    stream = mine;
   }
 }
 

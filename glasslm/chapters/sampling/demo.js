@@ -2,9 +2,10 @@
 // The settings chosen in the first demo (prompt, temperature, top-k, top-p,
 // min-p) are shared with the draws and continuations demos below it.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
@@ -137,10 +138,8 @@ function continuations(el) {
   const samples = slider({ label: "Sampled continuations", field: "samples", min: 1, max: 4, step: 1, value: 3, format: (v) => String(v) });
   const seed = numberInput({ label: "First seed", field: "seed", value: 0, min: 0, step: 1 });
   const using = h("p", { class: "sp-using" });
-  const go = button("Generate", () => run(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
-  f.add(tokens.el, samples.el, seed.el, buttonRow(go, stop), using);
+  const jobs = jobButtons(f, "Generate", () => run());
+  f.add(tokens.el, samples.el, seed.el, jobs.row, using);
   const out = h("div", { class: "sp-conts" });
   f.picture.append(out);
   const showUsing = () => { using.textContent = `Prompt and settings from the first demo: ${describe(settings)}.`; };
@@ -148,7 +147,7 @@ function continuations(el) {
   bus.addEventListener("change", showUsing);
   f.setStatus("Press Generate: SmolLM2 writes each continuation token by token.");
 
-  let stream = null, cards = [], written = 0, started = 0;
+  let cards = [], written = 0, started = 0;
   function card(title) {
     const box = h("div", { class: "sp-cont" }, h("h4", { text: title }));
     const strip = tokenStrip(box, { label: title });
@@ -180,24 +179,15 @@ function continuations(el) {
     }
   }
   async function run() {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
     const body = { ...settings, max_tokens: tokens.value, samples: samples.value, seed: seed.value };
-    const d = await f.run(() => postJSON(`${API}/continuations`, body), { progress: "Starting…" });
-    if (!d) return;
-    written = 0;
-    started = performance.now();
-    go.disabled = true;
-    stop.disabled = false;
-    f.setStatus("SmolLM2 is reading the prompt…");
-    const mine = streamJob(d.job, {
+    await jobs.follow(`${API}/continuations`, body, {
       onEvent,
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? "Stopped." : "");
+      onStarted: () => {
+        written = 0;
+        started = performance.now();
+        f.setStatus("SmolLM2 is reading the prompt…");
       },
     });
-    stream = mine;
   }
 }
 
