@@ -5,10 +5,9 @@
 import { getJSON, postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
-import { count, fixed, ms } from "/static/js/components/format.js";
+import { count, fixed, ms, seconds } from "/static/js/components/format.js";
 
 // Durations: milliseconds below a second, else seconds.
-const took = (s) => (s < 1 ? ms(s) : `${fixed(s, 1)} s`);
 
 const API = "/api/agents";
 let defaultsPromise = null;
@@ -135,7 +134,7 @@ function agent(el) {
         { label: "outcome", value: ev.reason },
         { label: "steps", value: count(ev.steps) },
         { label: "tokens written", value: count(ev.tokens) },
-        { label: "time", value: took(ev.seconds) },
+        { label: "time", value: seconds(ev.seconds) },
       ]);
       f.hood(ev);
     }
@@ -158,7 +157,7 @@ function agent(el) {
       onEnd: (end) => {
         if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
         if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? `Stopped after ${took((performance.now() - started) / 1000)}.` : "");
+        f.setStatus(end.status === "stopped" ? `Stopped after ${seconds((performance.now() - started) / 1000)}.` : "");
       },
     });
     stream = mine;

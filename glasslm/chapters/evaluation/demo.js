@@ -10,9 +10,8 @@ import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { sequential } from "/static/js/components/color.js";
-import { pct, fixed, count, ms, signed } from "/static/js/components/format.js";
+import { pct, fixed, count, seconds, signed } from "/static/js/components/format.js";
 
-const secs = (s) => (s >= 1 ? `${fixed(s, 1)} s` : ms(s));
 const API = "/api/evaluation";
 const LETTERS = "ABCD";
 const DEFAULT_QUESTION = 3; // the plants question: the right option, " carbon dioxide", is the only two-token one
@@ -66,7 +65,7 @@ function choice(el) {
     f.setReadout([
       { label: "pick by sum", value: verdict(d.pick_sum) },
       { label: "pick by mean", value: verdict(d.pick_mean) },
-      { label: "time", value: secs(d.seconds) },
+      { label: "time", value: seconds(d.seconds) },
     ]);
     f.hood(d);
   }
@@ -119,7 +118,7 @@ function formats(el) {
       chance = ev.chance;
       f.setStatus("");
       f.setReadout([...Object.entries(ev.summary).map(([fm, s]) => ({ label: fm, value: `${pct(s.accuracy_sum, 0)} by sum, ${pct(s.accuracy_mean, 0)} by mean` })),
-        { label: "chance", value: pct(chance, 0) }, { label: "time", value: secs(ev.seconds) }]);
+        { label: "chance", value: pct(chance, 0) }, { label: "time", value: seconds(ev.seconds) }]);
       f.hood(ev);
     }
   }

@@ -4,22 +4,9 @@ import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";
 import { numberInput, textInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
-import { fixed, count, compact, pct } from "/static/js/components/format.js";
+import { fixed, count, compact, pct, sci } from "/static/js/components/format.js";
 
 const API = "/api/pretraining-data";
-const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-
-// 3.15e23 -> "3.15 × 10²³": FLOP counts span twenty orders of magnitude.
-export function sci(x, digits = 3) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
-  if (x !== 0 && (Math.abs(x) >= 1e6 || Math.abs(x) < 1e-3)) {
-    const e = Math.floor(Math.log10(Math.abs(x)));
-    const m = x / 10 ** e;
-    return `${m.toPrecision(digits)} × 10${String(e).split("").map((c) => SUPERSCRIPT[c]).join("")}`;
-  }
-  return x.toPrecision(digits);
-}
-
 const STATUS = {
   kept: "kept",
   exact: "exact duplicate",

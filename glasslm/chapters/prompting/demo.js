@@ -7,9 +7,8 @@ import { demoFrame, h } from "/static/js/components/demo.js";
 import { slider, textInput, select } from "/static/js/components/controls.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
-import { pct, fixed, count, ms } from "/static/js/components/format.js";
+import { pct, fixed, count, seconds } from "/static/js/components/format.js";
 
-const secs = (s) => (s >= 1 ? `${fixed(s, 1)} s` : ms(s));
 const API = "/api/prompting";
 const NAMES = { "zero-shot": "Zero-shot", "few-shot": "Few-shot", "chain-of-thought": "Chain-of-thought",
   "self-consistency": "Self-consistency" };
@@ -96,7 +95,7 @@ function techniques(el) {
       f.setReadout([
         ...Object.entries(ev.summary).map(([t, s]) => ({ label: NAMES[t], value: `${s.right} of ${s.items} (${pct(s.accuracy, 0)})` })),
         { label: "tokens written", value: count(ev.tokens) },
-        { label: "time", value: `${secs(ev.seconds)} (${fixed(ev.tokens / Math.max(ev.seconds, 1e-9), 1)} tokens/s)` },
+        { label: "time", value: `${seconds(ev.seconds)} (${fixed(ev.tokens / Math.max(ev.seconds, 1e-9), 1)} tokens/s)` },
       ]);
       f.hood(ev);
     }
@@ -160,7 +159,7 @@ function own(el) {
         ev.answers.length > 1 ? h("span", { text: ` (${ev.votes} of ${ev.answers.length} paths: ${ev.answers.map((a) => a || "none").join(", ")}) ` }) : h("span", { text: " " }),
         mark(ev.right));
     } else if (ev.type === "done") {
-      f.setReadout([{ label: "time", value: secs(ev.seconds) },
+      f.setReadout([{ label: "time", value: seconds(ev.seconds) },
         { label: "right", value: Object.values(cards).filter((c) => c.verdict.querySelector(".pr-right")).length + " of " + Object.keys(cards).length }]);
       f.hood(ev);
     }

@@ -7,10 +7,9 @@ import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
-import { fixed, count, ms } from "/static/js/components/format.js";
+import { fixed, count, ms, seconds } from "/static/js/components/format.js";
 
 // Durations: milliseconds below a second, else seconds.
-const took = (s) => (s < 1 ? ms(s) : `${fixed(s, 1)} s`);
 
 const API = "/api/rag";
 const EMBEDDING_NAMES = { tfidf: "TF-IDF", glove: "GloVe mean (50-d)" };
@@ -108,7 +107,7 @@ function search(el) {
       { label: "chunks searched", value: count(d.chunks_total) },
       { label: "best chunk", value: same ? `both chose chunk ${t.hits[0].n}` : `TF-IDF ${t.hits[0].n}, GloVe ${g.hits[0].n}` },
       { label: "search time", value: `${ms(t.search_seconds)} + ${ms(g.search_seconds)}` },
-      { label: "index", value: t.index_cached && g.index_cached ? "cached" : `built in ${took(t.index_seconds + g.index_seconds)}` },
+      { label: "index", value: t.index_cached && g.index_cached ? "cached" : `built in ${seconds(t.index_seconds + g.index_seconds)}` },
     ]);
     f.hood(d);
   }
@@ -158,13 +157,13 @@ function answer(el) {
       texts[ev.mode] += ev.token.text;
       cards[ev.mode].text.textContent = texts[ev.mode];
     } else if (ev.type === "answer_end") {
-      cards[ev.mode].note.textContent = `${ev.tokens} tokens in ${took(ev.seconds)}${ev.ended ? " (the model ended its answer)" : " (cut at the limit)"}`;
+      cards[ev.mode].note.textContent = `${ev.tokens} tokens in ${seconds(ev.seconds)}${ev.ended ? " (the model ended its answer)" : " (cut at the limit)"}`;
       if (ev.mode === "with") cards.without.note.textContent = "reading the prompt…";
     } else if (ev.type === "done") {
       f.setReadout([
         { label: "prompt", value: `${count(prompts.with)} tokens with retrieval, ${count(prompts.without)} without` },
         { label: "answers", value: `${count(ev.with.tokens)} + ${count(ev.without.tokens)} tokens` },
-        { label: "time", value: took(ev.seconds) },
+        { label: "time", value: seconds(ev.seconds) },
       ]);
       f.hood(ev);
     }

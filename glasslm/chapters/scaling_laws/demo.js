@@ -6,18 +6,11 @@ import { demoFrame, h } from "/static/js/components/demo.js";
 import { numberInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { series as seriesColor } from "/static/js/components/color.js";
-import { fixed, count, compact } from "/static/js/components/format.js";
+import { fixed, count, compact, sci as sciFormat, superscript } from "/static/js/components/format.js";
 
 const API = "/api/scaling-laws";
-const SUPERSCRIPT = { "-": "⁻", ".": "·", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-const sup = (s) => String(s).split("").map((c) => SUPERSCRIPT[c] ?? c).join("");
-
-function sci(x, digits = 3) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
-  if (x === 0 || (Math.abs(x) < 1e5 && Math.abs(x) >= 1e-2)) return x.toPrecision(digits);
-  const e = Math.floor(Math.log10(Math.abs(x)));
-  return `${(x / 10 ** e).toPrecision(digits)} × 10${sup(e)}`;
-}
+// Compute values between 0.01 and 1e5 stay plain here (the sweep's own range reads better so).
+const sci = (x, digits = 3) => sciFormat(x, digits, { plainFrom: 1e-2, plainTo: 1e5 });
 
 // Held-out loss against compute, both axes logarithmic: points per run (a colour per
 // width, joined in order of tokens), the frontier ringed, the fitted law dashed.
@@ -76,7 +69,7 @@ function logLogChart(container, { label }) {
 }
 
 const ratioRange = (xs) => `${fixed(Math.min(...xs), 1)} to ${fixed(Math.max(...xs), 1)}`;
-const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law.a, 3)} · C${sup("-" + law.b.toFixed(3))}`;
+const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law.a, 3)} · C${superscript("-" + law.b.toFixed(3))}`;
 
 function sweep(el) {
   const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,

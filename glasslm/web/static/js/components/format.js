@@ -47,3 +47,22 @@ export function bytes(n) {
 export function ms(seconds) {
   return `${(1000 * seconds).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
 }
+
+// Durations that may run to seconds: "840.0 ms" below a second, "26.4 s" above.
+export function seconds(s) {
+  return s >= 1 ? `${fixed(s, 1)} s` : ms(s);
+}
+
+const SUPERSCRIPT = { "-": "⁻", ".": "·", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+// "−0.076" as superscript characters, for exponents in plain text.
+export const superscript = (text) => String(text).split("").map((c) => SUPERSCRIPT[c] ?? c).join("");
+
+// 3.15e23 -> "3.15 × 10²³" (FLOP counts span twenty orders of magnitude); numbers
+// in [plainFrom, plainTo) keep their plain form.
+export function sci(x, digits = 3, { plainFrom = 1e-3, plainTo = 1e6 } = {}) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  if (x === 0 || (Math.abs(x) < plainTo && Math.abs(x) >= plainFrom)) return x.toPrecision(digits);
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  return `${(x / 10 ** e).toPrecision(digits)} × 10${superscript(e)}`;
+}
