@@ -3,7 +3,7 @@
 // the server computes a layer's activations once and both demos share them.
 
 import { postJSON, streamJob } from "/static/js/api.js";
-import { demoFrame, h } from "/static/js/components/demo.js";
+import { demoFrame, h, latest } from "/static/js/components/demo.js";
 import { slider, numberInput, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
@@ -79,9 +79,10 @@ function neurons(el) {
       h("div", { class: "button-row" }, ...items.map((s) => button(`${s.neuron} (${s.topics})`, () => { neuron.value = s.neuron; run(); },
         { label: `neuron ${s.neuron}, ${s.topics} topics` }))));
   }
+  const signal = latest(); // a newer choice aborts the request still in flight, so its answer cannot land last
   async function run() {
     const body = { layer: layer.value, neuron: neuron.value, k: Number(k.value) };
-    const d = await f.run(() => postJSON(`${API}/neurons`, body), { progress: "SmolLM2 is reading the forty sentences (a few seconds the first time per block)…" });
+    const d = await f.run(() => postJSON(`${API}/neurons`, body, { signal: signal() }), { progress: "SmolLM2 is reading the forty sentences (a few seconds the first time per block)…" });
     if (!d) return;
     list.replaceChildren(d.examples.length ? exampleList(d.examples) : h("p", { text: "This neuron is never positive on these sentences." }));
     suggestions(mixed, "Most mixed neurons here (topics)", d.mixed);
