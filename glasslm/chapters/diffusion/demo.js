@@ -2,7 +2,7 @@
 // run's event stream (/api/jobs/{id}/events) send.
 
 import { postJSON, streamJob } from "/static/js/api.js";
-import { demoFrame, h, debounce } from "/static/js/components/demo.js";
+import { demoFrame, h, debounce, latest } from "/static/js/components/demo.js";
 import { numberInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fixed, count, pct } from "/static/js/components/format.js";
@@ -42,10 +42,11 @@ function noising(el) {
   const curve = lineChart(curveBox, { xLabel: "step t", yLabel: "scale", height: 260, yDomain: [0, 1],
     title: "how much signal and noise x_t holds", series: [{ name: "signal √ᾱ_t" }, { name: "noise √(1−ᾱ_t)" }, { name: "t now", dashed: true }] });
   let scheduleKey = null;
+  const signal = latest(); // while the slider moves, only the newest answer is drawn
   async function run() {
     const digits = shape.value === "digits";
     const body = { shape: shape.value, schedule: sched.value, t: t.value, ...(digits ? { n: DIGITS_SHOWN } : {}) };
-    const d = await f.run(() => postJSON(`${API}/noise`, body));
+    const d = await f.run(() => postJSON(`${API}/noise`, body, { signal: signal() }));
     if (!d) return;
     cloudBox.hidden = digits; digitBox.hidden = !digits;
     if (digits) digitBox.replaceChildren(...d.x0.map((x0, i) => h("div", { class: "df-digit-pair" },
