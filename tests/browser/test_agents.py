@@ -76,7 +76,7 @@ def test_stop_ends_a_run(page):
     expect(demo.get_by_label("System prompt (edit it to help the model)")).not_to_have_value("")
     demo.locator('[data-field="max_steps"] input[type=range]').fill("8")
     demo.get_by_role("button", name="Run the agent").click()
-    expect(demo.locator(".ag-step")).to_have_count(1, timeout=SMOL)
+    expect(demo.locator(".ag-step").first).to_be_attached(timeout=SMOL)
     demo.get_by_role("button", name="Stop").click()
     expect(demo.locator(".demo-status")).to_contain_text("Stopped after", timeout=SMOL)
     expect(demo.get_by_role("button", name="Run the agent")).to_be_enabled()
