@@ -42,6 +42,8 @@ from glasslm.engine.rope import apply_rope_complex, rope_angles, rope_rotations
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
     """x / sqrt(mean(x^2) + eps) * weight, over the last axis. x: (T, C)."""
+    if x.shape[0] == 1:  # decoding: one row, the same sum as a scalar (a third of the numpy calls)
+        return x * (weight * np.float32(1.0 / np.sqrt(np.dot(x[0], x[0]) / x.shape[-1] + eps)))
     ms = np.einsum("tc,tc->t", x, x)[:, None] / x.shape[-1]  # (T, 1) mean square
     return x * (weight / np.sqrt(ms + eps))  # (T, C)
 
@@ -195,16 +197,18 @@ class Llama:
             qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
             q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
             v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
+            kt = None  # (Hkv, D, S): the keys as the cache stores them, transposed
             if cache is not None:
                 cache.store(layer, k, v)
-                k, v = cache.keys(layer, S), cache.values(layer, S)  # (Hkv, S, D)
+                kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), (Hkv, S, D)
+                k = kt.transpose(0, 2, 1)  # (Hkv, S, D) view
             Tq = T  # query rows computed in this block
             if trim_last_block and layer == cfg.n_layers - 1:
                 q, x, Tq = q[-1:], x[-1:], 1  # (1, H, D), (1, C): the last position sees all S keys
             # queries grouped by the kv head they share; head h = kv*G + g
-            if Tq == 1:  # one query per head: (k @ q^T) is the BLAS-friendlier order, same numbers
-                qt = q.reshape(Hkv, G, D).transpose(0, 2, 1) * scale  # (Hkv, D, G)
-                scores = np.ascontiguousarray((k @ qt).transpose(0, 2, 1))  # (Hkv, G, S)
+            if Tq == 1:  # one query per head
+                qs = q.reshape(Hkv, G, D) * scale  # (Hkv, G, D)
+                scores = qs @ (kt if kt is not None else k.transpose(0, 2, 1))  # (Hkv, G, S)
                 att = softmax_(scores)  # (Hkv, G, S), rows sum to 1
             else:
                 # Keys as rows and queries as columns: the softmax then reduces down
@@ -226,7 +230,7 @@ class Llama:
                 gu = h @ lw.gate_up_proj  # (1, 2F)
                 act = silu_(gu[:, :F])  # (1, F) view into gu, computed in place
                 act *= gu[:, F:]  # silu(gate) * up
-                x += act @ lw.down_proj  # (1, C) residual add
+                x += lw.down_proj.T @ act[0]  # (C,) residual add: rows of the stored (C, F) array
             else:  # the same sums with tokens as columns (see mlp_columns)
                 act = mlp_columns(h, lw.gate_up_proj, F)  # (F, T)
                 x += (lw.down_proj.T @ act).T  # (T, C) residual add

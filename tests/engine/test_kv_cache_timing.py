@@ -20,7 +20,7 @@ def test_formula_matches_a_real_cache(m, context):
     cfg = m.config
     row = memory_rows(cfg, bytes_per_value=4, context=context)[0]
     assert row["cache_bytes"] == m.model.new_cache(context).nbytes
-    assert row["cache_bytes"] == KVCache(cfg.n_layers, cfg.n_kv_heads, cfg.head_dim, context).k.nbytes * 2
+    assert row["cache_bytes"] == KVCache(cfg.n_layers, cfg.n_kv_heads, cfg.head_dim, context).nbytes
 
 
 def test_smollm2_figures_by_hand(m):
