@@ -12,6 +12,12 @@ Measured (medians of a few repetitions, tokens per second unless noted):
   load_s_tokenizer            building the tokenizer from the GGUF (helper module, for context)
   hf_*                        the same for transformers + torch (null if not installed)
 
+And what bounds each, measured the same way:
+  decode_weights_only_tok_s   only the weight products of a decode step: every float32
+                              weight read once, the memory-bandwidth ceiling for decode
+  sgemm_gflops                one prefill-shaped matrix product (128 x 576 @ 576 x 3072)
+                              in numpy's OpenBLAS; hf_sgemm_gflops: the same in torch
+
 Each speed is measured with 1 and with 2 BLAS threads (threadpoolctl for numpy's
 OpenBLAS, torch.set_num_threads for torch): keys suffixed `_1t` and `_2t`. The
 unsuffixed keys are the better of the two for each library (on a shared 2-core
@@ -48,8 +54,8 @@ TEXT = (
     "The history of computing is a story of people building machines that follow instructions. "
     "Early calculators added numbers with gears; later, relays and vacuum tubes made logic fast. "
 )
-DECODE_STEPS = 8
-REPEATS = 3
+DECODE_STEPS = 16
+REPEATS = 5
 
 
 def median_rate(fn, tokens: int, repeats: int = REPEATS) -> tuple[float, float]:
@@ -90,6 +96,42 @@ def ours(model: Llama, ids512: list[int]) -> dict:
     return out
 
 
+# ------------------------------------------------------------------ what bounds the two
+def weights_only(weights) -> tuple[float, float]:
+    """Decode's floor: every weight product of one decode step and nothing else.
+
+    Each step reads all ~540 MB of float32 weights once, so this rate is the most
+    a float32 decode can reach at this machine's memory bandwidth."""
+    x, act = np.ones(weights.config.d_model, np.float32), np.ones(weights.config.d_ff, np.float32)
+
+    def products():
+        for lw in weights.layers:
+            x @ lw.qkv_proj, x @ lw.o_proj, x @ lw.gate_up_proj, lw.down_proj.T @ act
+        weights.lm_head @ x
+
+    products()
+    return median_rate(products, 1)
+
+
+def sgemm_gflops(torch_too: bool) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """GFLOP/s of one prefill-shaped product, (128 x 576) @ (576 x 3072) (gate and up for
+    128 tokens), in numpy's OpenBLAS and in torch's BLAS: prefill is mostly such products."""
+    rng = np.random.default_rng(0)
+    h, w = rng.standard_normal((128, 576), dtype=np.float32), rng.standard_normal((576, 3072), dtype=np.float32)
+    flops = 2 * h.shape[0] * h.shape[1] * w.shape[1] * 20
+
+    def rate(fn):  # (wall, CPU) GFLOP/s
+        fn()
+        return tuple(r / 1e9 for r in median_rate(lambda: [fn() for _ in range(20)], flops))
+
+    if not torch_too:
+        return rate(lambda: h @ w), None
+    import torch
+
+    th, tw = torch.from_numpy(h), torch.from_numpy(w)
+    return rate(lambda: h @ w), rate(lambda: th @ tw)
+
+
 # ------------------------------------------------------------------ transformers
 def load_hf():
     try:
@@ -116,12 +158,12 @@ def theirs(model, ids512: list[int]) -> dict:
         model(p128[:, :8])
         out["prefill_tok_s_128"] = median_rate(lambda: model(p128, logits_to_keep=1), 128)
         for ctx in (128, 512):
-            base = model(torch.tensor([ids512[:ctx]]), use_cache=True, logits_to_keep=1).past_key_values
+            base = model(torch.tensor([ids512[:ctx]]), use_cache=True, logits_to_keep=1).cache
 
             def decode():
                 past = copy.deepcopy(base)  # the same context every repetition
                 for t in range(DECODE_STEPS):
-                    past = model(torch.tensor([[ids512[t]]]), cache=past, use_cache=True).past_key_values
+                    past = model(torch.tensor([[ids512[t]]]), cache=past, use_cache=True).cache
 
             decode()
             out[f"decode_tok_s_ctx{ctx}"] = median_rate(decode, DECODE_STEPS)
@@ -157,9 +199,12 @@ def main() -> None:
 
                 torch.set_num_threads(threads)
                 theirs_ = theirs(hf, ids512)
+            with threadpool_limits(threads):  # after torch.set_num_threads: both at `threads`
+                mine["decode_weights_only_tok_s"] = weights_only(weights)
+                mine["sgemm_gflops"], theirs_["sgemm_gflops"] = sgemm_gflops(hf is not None)
             for key, (wall, cpu) in mine.items():
                 results[f"{key}_{threads}t"] = wall
-                other = theirs_.get(key, (None, None))
+                other = theirs_.get(key) or (None, None)
                 results[f"hf_{key}_{threads}t"] = other[0]
                 rows = [(f"{key}_{threads}t", wall, other[0])]
                 if threads == 1:
