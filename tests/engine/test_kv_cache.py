@@ -25,6 +25,24 @@ def test_cached_decode_equals_full_recompute(m):
     assert cache.length == len(prompt) + len(rest)
 
 
+def test_last_position_only_equals_the_full_passs_last_row(m):
+    """last_only takes other paths (one query in the last block, the one-row RMSNorm,
+    scores from the cache's transposed keys or from fresh keys): the same numbers."""
+    ids = m.encode("A quiet lake at dawn reflects the mountains")
+    full = m.model.forward(ids)  # (T, V)
+    no_cache = m.model.forward(ids, last_only=True)  # (1, V)
+    cache = m.model.new_cache(len(ids))
+    with_cache = m.model.prefill(ids[:-1], cache, last_only=True)
+    step = m.model.forward(ids[-1:], cache, last_only=True)  # a decode step
+    np.testing.assert_allclose(no_cache[0], full[-1], atol=2e-4, rtol=0)
+    np.testing.assert_allclose(with_cache[0], full[-2], atol=2e-4, rtol=0)
+    np.testing.assert_allclose(step[0], full[-1], atol=2e-4, rtol=0)
+    np.testing.assert_allclose(m.model.forward(ids[:1])[0], full[0], atol=2e-4, rtol=0)  # one token, no cache
+    keys = cache.keys(3, len(ids))  # (Hkv, S, D) read back from the transposed store
+    assert keys.shape == (m.config.n_kv_heads, len(ids), m.config.head_dim)
+    np.testing.assert_array_equal(keys.transpose(0, 2, 1), cache.keys_t(3, len(ids)))
+
+
 def test_truncate_and_redecode_gives_the_same_logits(m):
     ids = m.encode("The river bank was muddy")
     cache = m.model.new_cache(len(ids) + 1)
