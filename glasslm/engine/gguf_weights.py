@@ -11,9 +11,10 @@ What this file does, once per machine:
   4. dequantizes (Q4_1, Q8_0 -> float32) with the `gguf` package's own
      dequantizers, a few hundred rows at a time, straight into the cache file
      (no whole-model float32 copy is built first; first load ~2.5 s in all),
-  5. lays the matrices out for `x @ W` (transposed, contiguous) and fuses the
-     projections that read the same input: q|k|v -> `qkv_proj`, gate|up ->
-     `gate_up_proj` (one matrix product instead of three or two),
+  5. lays the matrices out for `x @ W` (transposed, contiguous; down_proj keeps
+     the file's (out, in) rows, see LayerWeights) and fuses the projections that
+     read the same input: q|k|v -> `qkv_proj`, gate|up -> `gate_up_proj` (one
+     matrix product instead of three or two),
   6. writes everything into one flat float32 `.npy` in the user's cache folder
      with a JSON manifest (offsets, shapes, the config, a checksum).
 
