@@ -159,3 +159,27 @@ def page(browser, server):
     context.close()
     assert not errors, "the page logged errors:\n" + "\n".join(errors)
 
+
+@pytest.fixture(scope="session")
+def smollm2_pair():
+    """Our SmolLM2 tokenizer and the Hugging Face reference built from the same GGUF
+    (engine and API tests both check against it)."""
+    gguf = pytest.importorskip("gguf")
+    tokenizers = pytest.importorskip("tokenizers")
+    from glasslm import assets
+    from glasslm.engine.pretrained_tokenizers import tokenizer_from_gguf
+
+    reader = gguf.GGUFReader(assets.smollm2_gguf_path())
+    fields = reader.fields
+    tokens = fields["tokenizer.ggml.tokens"].contents()
+    types = fields["tokenizer.ggml.token_type"].contents()
+    merges = [tuple(m.split(" ")) for m in fields["tokenizer.ggml.merges"].contents()]
+    model = tokenizers.models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges)
+    plain = tokenizers.Tokenizer(model)
+    pre = tokenizers.pre_tokenizers
+    plain.pre_tokenizer = pre.Sequence([pre.Digits(individual_digits=True), pre.ByteLevel(add_prefix_space=False, use_regex=True)])
+    plain.decoder = tokenizers.decoders.ByteLevel()
+    with_special = tokenizers.Tokenizer.from_str(plain.to_str())
+    with_special.add_special_tokens([tokenizers.AddedToken(t, special=True) for t, k in zip(tokens, types) if k == 3])
+    # Built fresh from the file (smollm2_tokenizer() may come from the disk cache).
+    return tokenizer_from_gguf(reader, "SmolLM2"), plain, with_special

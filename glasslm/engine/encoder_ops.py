@@ -26,11 +26,9 @@ model here does not use.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from glasslm.engine.tensor import Tensor
+from glasslm.engine.tensor import Tensor, attention
 
 NORM_EPS = 1e-8  # keeps l2_normalize finite on an all-zero row
 
@@ -50,39 +48,13 @@ def add_bias(x: Tensor, b: Tensor) -> Tensor:
     return Tensor(x.data + b.data, (x, b), backward)
 
 
-def _softmax(s: np.ndarray) -> np.ndarray:
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def full_attention(qkv: Tensor, B: int, T: int, n_head: int) -> Tensor:
     """Multi-head self-attention with no mask. qkv (N, 3C) as [q | k | v] -> (N, C).
 
     The weights (B, H, T, T) are kept in the output's `aux`: row i is where
-    token i looks, and it sums to 1.
+    token i looks, and it sums to 1. (tensor.attention without its causal mask.)
     """
-    C = qkv.data.shape[1] // 3
-    H, D = n_head, C // n_head
-    scale = 1.0 / math.sqrt(D)
-    parts = qkv.data.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
-    q, k, v = parts[0], parts[1], parts[2]
-    att = _softmax((q @ k.transpose(0, 1, 3, 2)) * scale)  # (B, H, T, T)
-    y = att @ v  # (B, H, T, D)
-    out = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (N, C)
-
-    def backward(g):  # g (N, C)
-        gy = g.reshape(B, T, H, D).transpose(0, 2, 1, 3)  # (B, H, T, D)
-        gatt = gy @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
-        gv = att.transpose(0, 1, 3, 2) @ gy  # (B, H, T, D)
-        gs = att * (gatt - (gatt * att).sum(axis=-1, keepdims=True)) * scale  # softmax backward
-        gq = gs @ k  # (B, H, T, D)
-        gk = gs.transpose(0, 1, 3, 2) @ q  # (B, H, T, D)
-        gqkv = np.stack([gq, gk, gv], axis=0).transpose(1, 3, 0, 2, 4)  # (B, T, 3, H, D)
-        qkv.add_grad(gqkv.reshape(B * T, 3 * C))
-
-    result = Tensor(out, (qkv,), backward)
-    result.aux = att
-    return result
+    return attention(qkv, B, T, n_head, causal=False)
 
 
 def prepend_cls(x: Tensor, cls: Tensor, pos: Tensor, B: int) -> Tensor:

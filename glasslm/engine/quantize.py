@@ -36,7 +36,6 @@ the matrix products in integers (here weights are dequantized to float32).
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np

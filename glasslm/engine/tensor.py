@@ -296,12 +296,19 @@ def causal_attention(qkv: Tensor, B: int, T: int, n_head: int) -> Tensor:
     The attention weights (B, H, T, T) are kept in the output's `aux` so a
     trace can show them.
     """
+    return attention(qkv, B, T, n_head, causal=True)
+
+
+def attention(qkv: Tensor, B: int, T: int, n_head: int, causal: bool) -> Tensor:
+    """Multi-head self-attention, with the causal mask (a GPT) or without (an encoder,
+    where every token sees every other). qkv (N, 3C) as [q | k | v] -> (N, C);
+    the weights (B, H, T, T) in the output's `aux`."""
     C = qkv.data.shape[1] // 3
     H, D = n_head, C // n_head
     scale = 1.0 / math.sqrt(D)
     parts = qkv.data.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
     q, k, v = parts[0], parts[1], parts[2]
-    mask = causal_mask(T)  # (T, T): no peeking ahead
+    mask = causal_mask(T) if causal else None  # (T, T): no peeking ahead
     att = _softmax_rows((q @ k.transpose(0, 1, 3, 2)) * scale, mask)  # (B, H, T, T), rows sum to 1
     y = att @ v  # (B, H, T, D)
     out = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (N, C)

@@ -6,7 +6,6 @@ import pytest
 
 from glasslm.chapters.pretraining_data import api as ch
 from glasslm.engine.dedup import jaccard, shingles
-from tests.engine.test_pretrained_tokenizers import smollm2_pair  # noqa: F401  (the Hugging Face reference)
 
 API = "/api/pretraining-data"
 

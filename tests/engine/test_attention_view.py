@@ -77,7 +77,7 @@ def test_gqa_layout_and_memory_from_the_config(m):
     assert mem["per_token_bytes"] == 2 * 30 * 3 * 64 * 4 == 46_080
     assert mem["context_bytes_mha"] == 3 * mem["context_bytes"] and mem["saving"] == pytest.approx(2 / 3)
     # k and v projection weights counted from the fused tensor's columns
-    H, Hkv, D = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
+    H, D = cfg.n_heads, cfg.head_dim
     kv_cols = sum(lw.qkv_proj[:, H * D:].size for lw in m.model.w.layers)
     assert mem["kv_params"] == kv_cols
 

@@ -48,7 +48,7 @@ def test_patching_nothing_and_everything(m, runs):
 def test_sweep_rows_match_single_patches(m, runs):
     paris, rome = m.encode(" Paris")[0], m.encode(" Rome")[0]
     assert int(runs.clean_logits.argmax()) == paris and int(runs.corrupted_logits.argmax()) == rome
-    L, T = m.config.n_layers, runs.clean[0].shape[0]
+    L = m.config.n_layers
     rows = dict(patch_sweep(m, runs, paris, rome, [0, 20, L]))
     clean_ld, corrupt_ld = logit_diff(runs.clean_logits, paris, rome), logit_diff(runs.corrupted_logits, paris, rome)
     # the batch of T copies against one copy at a time, and the metric by hand
