@@ -1,48 +1,146 @@
-// A line chart that can grow while data streams in (loss curves, paths).
-// lineChart(container, {xLabel, yLabel, series: [{name, color?, dashed?}], logY?, xDomain?, yDomain?})
-// returns {set(name, points), append(name, point), hline(key, y, label), clear()}; points are [x, y].
+// A line chart that can grow while data streams in (loss curves, paths, sweeps).
+//
+// lineChart(container, {xLabel, yLabel, series, xScale?, yScale?, xDomain?, yDomain?, height?, title?})
+//   series: [{name, label?, color?, dashed?, dots?, line?, class?}]: `label` is what the
+//     legend shows (default the name); `dots: true` draws a circle per point; `line: false`
+//     draws only those circles; `class` is added to the series' path (chapter CSS hooks).
+//   xScale / yScale: "linear" (default) or "log". `logY: true` is the older spelling of
+//     yScale: "log" and still works.
+// returns {svg, set(name, points), append(name, point), points(name), setSeries(series),
+//          hline(key, y, label, color), clear(), redraw}.
+// A point is [x, y] or [x, y, {title?, class?, r?}]: the third part is the dot's tooltip,
+// an extra class on its circle and its radius.
+//
+// Log axes: a point with x <= 0 on a log x axis or y <= 0 on a log y axis cannot be
+// placed, so it is dropped (left out of the line, the dots and the domain) rather than
+// drawn as a NaN path. A y that is not a finite number (null, NaN) leaves a gap on any
+// axis. Tick labels on a log axis spanning three or more powers of ten are those powers
+// (10⁻³, 10⁰, 10⁷; only every k-th power on long axes, the rest unlabelled); shorter spans
+// label 1-2-5 steps, in plain figures between 0.001 and 10⁶ and as "2 × 10⁸" outside.
+//
+// The legend is an HTML row above the plot (it wraps on narrow screens and keeps its
+// font size when the picture is scaled down), so it never covers the data. The plot
+// area is marked by rect.plot-area.
 
 import { series as seriesColor } from "./color.js";
+import { sci, superscript } from "./format.js";
 
 const W = 640, H = 300, M = { top: 16, right: 16, bottom: 40, left: 56 };
+const PLAIN = { plainFrom: 1e-3, plainTo: 1e6 };  // log-axis labels in plain figures inside this range
+const DOT_PAD = 0.04;  // share of the span added at each end when dots are drawn, so no dot is cut in half
 
-export function lineChart(container, { xLabel = "", yLabel = "", series = [], logY = false, xDomain = null, yDomain = null, height = H, title = "" } = {}) {
+// Fewest significant digits that give back v (tick values are round numbers).
+function digitsOf(v) {
+  for (let d = 1; d < 6; d++) if (Math.abs(Number(v.toPrecision(d)) - v) <= 1e-9 * Math.abs(v)) return d;
+  return 6;
+}
+
+const powerOfTen = (e) => `10${superscript(e)}`;
+
+// The label of one tick on a log axis that spans fewer than three powers of ten.
+function logTickText(v) {
+  const d = digitsOf(v);
+  if (Math.abs(v) >= PLAIN.plainFrom && Math.abs(v) < PLAIN.plainTo) return String(Number(v.toPrecision(d)));
+  const e = Math.round(Math.log10(v));
+  if (Math.abs(v / 10 ** e - 1) < 1e-9) return powerOfTen(e);
+  return sci(v, d, PLAIN);
+}
+
+// Tick values and their labels ("" = an unlabelled minor tick) for a log scale.
+function logTicks(scale, count) {
+  const [lo, hi] = scale.domain().slice().sort((a, b) => a - b);
+  const e0 = Math.ceil(Math.log10(lo) - 1e-9), e1 = Math.floor(Math.log10(hi) + 1e-9);
+  const powers = e1 - e0 + 1;
+  if (powers >= 3) {
+    const step = Math.ceil(powers / (count + 2));  // "10⁹" is short: a few more labels than a linear axis
+    const values = [], labels = new Map();
+    for (let e = e0; e <= e1; e++) {
+      values.push(10 ** e);
+      if (e % step === 0) labels.set(10 ** e, powerOfTen(e));
+      if (step === 1 && powers <= 6) for (let k = 2; k < 10; k++) if (k * 10 ** e <= hi) values.push(k * 10 ** e);
+    }
+    for (let k = 2; k < 10; k++) if (step === 1 && powers <= 6 && k * 10 ** (e0 - 1) >= lo) values.push(k * 10 ** (e0 - 1));
+    return { values, text: (v) => labels.get(v) ?? "" };
+  }
+  const values = scale.ticks(count);
+  const lead = (v) => Number(v.toExponential(0)[0]);
+  let keep = () => true;
+  if (values.length > count + 2) keep = (v) => [1, 2, 5].includes(lead(v)) && Math.abs(v / (lead(v) * 10 ** Math.floor(Math.log10(v))) - 1) < 1e-9;
+  if (values.filter(keep).length > count + 2) keep = (v) => lead(v) === 1 && Math.abs(v / 10 ** Math.round(Math.log10(v)) - 1) < 1e-9;
+  return { values, text: (v) => (keep(v) ? logTickText(v) : "") };
+}
+
+export function lineChart(container, { xLabel = "", yLabel = "", series = [], xScale = "linear", yScale = null, logY = false,
+  xDomain = null, yDomain = null, height = H, title = "" } = {}) {
   const d3 = window.d3;
+  const logX = xScale === "log", isLogY = (yScale ?? (logY ? "log" : "linear")) === "log";
+  const legend = d3.select(container).append("div").attr("class", "chart-legend");
   const svg = d3.select(container).append("svg").attr("class", "chart").attr("viewBox", `0 0 ${W} ${height}`)
     .attr("role", "img").attr("aria-label", title || `${yLabel} against ${xLabel}`);
   const iw = W - M.left - M.right, ih = height - M.top - M.bottom;
   const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
+  g.append("rect").attr("class", "plot-area").attr("width", iw).attr("height", ih).attr("fill", "none").attr("pointer-events", "none");
   const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`);
   const gy = g.append("g").attr("class", "axis");
   g.append("text").attr("x", iw / 2).attr("y", ih + 34).attr("text-anchor", "middle").text(xLabel);
   g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -44).attr("text-anchor", "middle").text(yLabel);
-  const lines = g.append("g"), hlines = g.append("g"), legend = svg.append("g").attr("class", "legend");
-  const data = new Map(series.map((s, i) => [s.name, { ...s, color: s.color || seriesColor(i), points: [] }]));
+  const lines = g.append("g"), hlines = g.append("g"), dots = g.append("g");
+  let data = new Map();
   const refs = new Map();
   let frame = null;
 
-  function domain(values, fixed, log) {
+  function define(list) {
+    data = new Map(list.map((s, i) => [s.name, { ...s, color: s.color || seriesColor(i), points: [] }]));
+    legend.attr("hidden", list.length ? null : "");
+  }
+  define(series);
+
+  // Points that can be placed: finite x, and positive coordinates on log axes.
+  const placeable = (p) => Number.isFinite(p[0]) && !(logX && p[0] <= 0) && !(isLogY && Number.isFinite(p[1]) && p[1] <= 0);
+  const hasY = (p) => Number.isFinite(p[1]);
+
+  function domain(values, fixed, log, pad) {
     if (fixed) return fixed;
     let [lo, hi] = d3.extent(values);
     if (lo === undefined) return log ? [0.1, 1] : [0, 1];
     if (lo === hi) { lo = log ? lo / 2 : lo - 1; hi = log ? hi * 2 : hi + 1; }
+    if (pad) {
+      if (log) { const f = (hi / lo) ** DOT_PAD; lo /= f; hi *= f; } else { const s = (hi - lo) * DOT_PAD; lo -= s; hi += s; }
+    }
     return [lo, hi];
+  }
+
+  function axis(gAxis, make, scale, log, count, format) {
+    if (!log) return gAxis.call(make(scale).ticks(count, format));
+    const t = logTicks(scale, count);
+    gAxis.call(make(scale).tickValues(t.values).tickFormat(t.text));
+    gAxis.selectAll(".tick").classed("minor", (v) => t.text(v) === "");
   }
 
   function draw() {
     frame = null;
-    const all = [...data.values()].flatMap((s) => s.points);
-    const ys = all.map((p) => p[1]).concat([...refs.values()].map((r) => r.y)).filter((y) => Number.isFinite(y) && (!logY || y > 0));
-    const x = d3.scaleLinear().domain(domain(all.map((p) => p[0]), xDomain, false)).range([0, iw]);
-    const y = (logY ? d3.scaleLog() : d3.scaleLinear()).domain(domain(ys, yDomain, logY)).range([ih, 0]);
-    if (!yDomain && !logY) y.nice();
-    gx.call(d3.axisBottom(x).ticks(6));
-    gy.call(d3.axisLeft(y).ticks(5, logY ? "~g" : undefined));
-    const line = d3.line().defined((p) => Number.isFinite(p[1]) && (!logY || p[1] > 0)).x((p) => x(p[0])).y((p) => y(p[1]));
-    lines.selectAll("path").data([...data.values()], (s) => s.name).join("path")
-      .attr("class", "series").attr("stroke", (s) => s.color).attr("stroke-dasharray", (s) => (s.dashed ? "5 4" : null))
-      .attr("d", (s) => line(s.points.filter((p) => !(p[1] > y.domain()[1] * 1e6))));
-    hlines.selectAll("g").data([...refs.entries()], (d) => d[0]).join((enter) => {
+    const all = [...data.values()].map((s) => ({ ...s, points: s.points.filter(placeable) }));
+    const placed = all.flatMap((s) => s.points), pts = placed.filter(hasY);
+    const pad = all.some((s) => s.dots && s.points.length);
+    const ys = pts.map((p) => p[1]).concat([...refs.values()].map((r) => r.y).filter((y) => Number.isFinite(y) && (!isLogY || y > 0)));
+    const x = (logX ? d3.scaleLog() : d3.scaleLinear()).domain(domain(placed.map((p) => p[0]), xDomain, logX, pad)).range([0, iw]);
+    const y = (isLogY ? d3.scaleLog() : d3.scaleLinear()).domain(domain(ys, yDomain, isLogY, pad)).range([ih, 0]);
+    if (!yDomain && !isLogY) y.nice();
+    axis(gx, d3.axisBottom, x, logX, 6);
+    axis(gy, d3.axisLeft, y, isLogY, 5);
+    const line = d3.line().defined(hasY).x((p) => x(p[0])).y((p) => y(p[1]));
+    const tooBig = (p) => p[1] > y.domain()[1] * 1e6;  // a diverged run: leave the point off, keep the axis readable
+    lines.selectAll("path").data(all.filter((s) => s.line !== false), (s) => s.name).join("path")
+      .attr("class", (s) => (s.class ? `series ${s.class}` : "series")).attr("data-series", (s) => s.name)
+      .attr("stroke", (s) => s.color).attr("stroke-dasharray", (s) => (s.dashed ? "5 4" : null))
+      .attr("d", (s) => line(s.points.filter((p) => !tooBig(p))));
+    dots.selectAll("g").data(all.filter((s) => s.dots), (s) => s.name).join("g").attr("data-series", (s) => s.name).each(function (s) {
+      d3.select(this).selectAll("circle").data(s.points.filter((p) => hasY(p) && !tooBig(p))).join("circle")
+        .attr("class", (p) => (p[2]?.class ? `dot ${p[2].class}` : "dot"))
+        .attr("cx", (p) => x(p[0])).attr("cy", (p) => y(p[1])).attr("r", (p) => p[2]?.r ?? 4).attr("fill", s.color)
+        .selectAll("title").data((p) => (p[2]?.title ? [p[2].title] : [])).join("title").text((t) => t);
+    });
+    hlines.selectAll("g").data([...refs.entries()].filter(([, r]) => !isLogY || r.y > 0), (d) => d[0]).join((enter) => {
       const e = enter.append("g");
       e.append("line").attr("stroke-dasharray", "3 3");
       e.append("text").attr("text-anchor", "end");
@@ -53,16 +151,18 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], lo
       s.select("line").attr("x1", 0).attr("x2", iw).attr("y1", yy).attr("y2", yy).attr("stroke", r.color || "currentColor");
       s.select("text").attr("x", iw - 4).attr("y", yy - 4).text(r.label);
     });
-    const shown = [...data.values()].filter((s) => s.points.length);
-    legend.attr("transform", `translate(${M.left + 8},${M.top + 4})`).selectAll("g").data(shown, (s) => s.name).join((enter) => {
-      const e = enter.append("g");
-      e.append("rect").attr("width", 14).attr("height", 3).attr("y", 6);
-      e.append("text").attr("x", 20).attr("y", 11);
+    const shown = all.filter((s) => s.points.length);
+    legend.selectAll("span.chart-legend-item").data(shown, (s) => s.name).join((enter) => {
+      const e = enter.append("span").attr("class", "chart-legend-item");
+      e.append("span").attr("class", "chart-swatch").attr("aria-hidden", "true");
+      e.append("span").attr("class", "chart-legend-label");
       return e;
-    }).attr("transform", (s, i) => `translate(${i * 130},0)`).each(function (s) {
-      d3.select(this).select("rect").attr("fill", s.color);
-      d3.select(this).select("text").text(s.name);
-    });
+    }).attr("data-series", (s) => s.name).each(function (s) {
+      const item = d3.select(this);
+      item.select(".chart-swatch").classed("dashed", !!s.dashed).classed("dot", s.line === false)
+        .style("color", s.color);
+      item.select(".chart-legend-label").text(s.label ?? s.name);
+    }).order();
   }
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
   draw();
@@ -71,6 +171,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], lo
     set(name, points) { data.get(name).points = points.slice(); schedule(); },
     append(name, point) { data.get(name).points.push(point); schedule(); },
     points(name) { return data.get(name).points; },
+    setSeries(list) { define(list); schedule(); },
     hline(key, yValue, label = "", color = null) { refs.set(key, { y: yValue, label, color }); schedule(); },
     clear() { data.forEach((s) => (s.points = [])); refs.clear(); schedule(); },
     redraw: draw,
