@@ -6,6 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+POWER_TICK = re.compile(r"10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # 10⁸
+SCI_TICK = re.compile(r"([25] × )?10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # 10⁸, 2 × 10⁸, 5 × 10⁷
+
 
 def readout(demo, label):
     return demo.locator(".readout-item", has_text=label).locator(".value")
@@ -24,11 +27,24 @@ def test_a_small_sweep_plots_points_and_a_fit(page):
     pick_widths(demo, {4, 8})
     demo.get_by_role("button", name="Train the sweep").click()
     expect(demo.locator(".demo-status")).to_contain_text("Done: 6 runs", timeout=120_000)
-    expect(demo.locator("circle.sl-dot")).to_have_count(6)
+    expect(demo.locator("circle.dot")).to_have_count(6)
     expect(demo.locator("circle.sl-front").first).to_be_visible()
     law = readout(demo, "fitted law")
     expect(law).to_contain_text(re.compile(r"^L = \d+\.\d{3} · C"))
     expect(demo.locator("path.sl-fit")).to_have_attribute("d", re.compile(r"^M"))
+    # the compute axis is logarithmic: its labels are powers of ten or 1-2-5 steps of them
+    ticks = [t for t in demo.locator("g.axis").first.locator(".tick text").all_text_contents() if t]
+    assert ticks and all(SCI_TICK.fullmatch(t) for t in ticks), ticks
+    assert any(POWER_TICK.fullmatch(t) for t in ticks), ticks
+    for path in demo.locator("path.series").all():
+        assert "NaN" not in (path.get_attribute("d") or "")
+    # the legend (two widths and the law) sits off the plotted area
+    items = demo.locator(".chart-legend-item")
+    expect(items).to_have_count(3)
+    expect(items.last).to_have_text("fitted law")
+    plot = demo.locator("rect.plot-area").bounding_box()
+    for box in (i.bounding_box() for i in items.all()):
+        assert box["y"] + box["height"] <= plot["y"] or box["x"] >= plot["x"] + plot["width"], (box, plot)
     expect(readout(demo, "characters per parameter of the fitted runs")).to_contain_text(re.compile(r"^\d+\.\d to \d+\.\d$"))
     demo.get_by_role("button", name="L = E + a·C^−b").click()
     expect(law).to_contain_text(re.compile(r"^L = \d+\.\d{3} \+ "))

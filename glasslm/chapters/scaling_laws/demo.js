@@ -5,66 +5,37 @@ import { getJSON, postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { numberInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
-import { series as seriesColor } from "/static/js/components/color.js";
+import { lineChart } from "/static/js/components/linechart.js";
 import { fixed, count, compact, sci as sciFormat, superscript } from "/static/js/components/format.js";
 
 const API = "/api/scaling-laws";
 // Compute values between 0.01 and 1e5 stay plain here (the sweep's own range reads better so).
 const sci = (x, digits = 3) => sciFormat(x, digits, { plainFrom: 1e-2, plainTo: 1e5 });
 
-// Held-out loss against compute, both axes logarithmic: points per run (a colour per
-// width, joined in order of tokens), the frontier ringed, the fitted law dashed.
+// Held-out loss against compute, both axes logarithmic (the shared line chart): points
+// per run (a colour per width, joined in order of tokens), the frontier ringed, the
+// fitted law dashed.
 function logLogChart(container, { label }) {
-  const d3 = window.d3;
-  const W = 640, H = 340, M = { top: 14, right: 18, bottom: 44, left: 58 };
-  const iw = W - M.left - M.right, ih = H - M.top - M.bottom;
-  const svg = d3.select(container).append("svg").attr("class", "chart sl-chart").attr("viewBox", `0 0 ${W} ${H}`)
-    .attr("role", "img").attr("aria-label", label);
-  const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
-  const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`);
-  const gy = g.append("g").attr("class", "axis");
-  g.append("text").attr("x", iw / 2).attr("y", ih + 38).attr("text-anchor", "middle").text("training compute C = 6ND (FLOPs, log scale)");
-  g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -46).attr("text-anchor", "middle").text("held-out loss (nats/char, log scale)");
-  const curve = g.append("path").attr("class", "sl-fit");
-  const lines = g.append("g"), dots = g.append("g"), legend = svg.append("g").attr("class", "legend");
-  let runs = [], widths = [], front = new Set(), fit = [];
+  const chart = lineChart(container, { xScale: "log", yScale: "log", height: 340, title: label,
+    xLabel: "training compute C = 6ND (FLOPs, log scale)", yLabel: "held-out loss (nats/char, log scale)" });
+  let runs = [], widths = [], front = new Set();
+  const point = (r) => [r.flops, r.heldout_loss, { class: front.has(r.index) ? "sl-front" : null, r: front.has(r.index) ? 6 : 4,
+    title: `width ${r.width}, ${count(r.n_params)} params, ${count(r.tokens)} chars: loss ${fixed(r.heldout_loss, 3)}` }];
   function draw() {
-    const pts = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined);
-    const xs = pts.map((r) => r.flops).concat(fit.map((p) => p[0]));
-    const ys = pts.map((r) => r.heldout_loss).concat(fit.map((p) => p[1]));
-    const xd = xs.length ? d3.extent(xs) : [1e7, 1e10], yd = ys.length ? d3.extent(ys) : [2, 3];
-    const x = d3.scaleLog().domain([xd[0] / 1.3, xd[1] * 1.3]).range([0, iw]);
-    const y = d3.scaleLog().domain([yd[0] / 1.02, yd[1] * 1.02]).range([ih, 0]);
-    gx.call(d3.axisBottom(x).ticks(5, "~e"));
-    gy.call(d3.axisLeft(y).ticks(6, "~g"));
-    const color = (w) => seriesColor(widths.indexOf(w));
-    const byWidth = widths.map((w) => ({ w, pts: pts.filter((r) => r.width === w).sort((a, b) => a.tokens - b.tokens) }));
-    lines.selectAll("path").data(byWidth, (s) => s.w).join("path").attr("class", "series")
-      .attr("stroke", (s) => color(s.w)).attr("d", (s) => d3.line().x((r) => x(r.flops)).y((r) => y(r.heldout_loss))(s.pts));
-    dots.selectAll("circle").data(pts, (r) => r.index).join("circle")
-      .attr("class", (r) => (front.has(r.index) ? "sl-dot sl-front" : "sl-dot"))
-      .attr("cx", (r) => x(r.flops)).attr("cy", (r) => y(r.heldout_loss)).attr("r", (r) => (front.has(r.index) ? 6 : 4))
-      .attr("fill", (r) => color(r.width))
-      .selectAll("title").data((r) => [r]).join("title")
-      .text((r) => `width ${r.width}, ${count(r.n_params)} params, ${count(r.tokens)} chars: loss ${fixed(r.heldout_loss, 3)}`);
-    curve.attr("d", fit.length ? d3.line().x((p) => x(p[0])).y((p) => y(p[1]))(fit.filter((p) => p[1] > 0)) : null);
-    legend.attr("transform", `translate(${M.left + 10},${M.top + 4})`).selectAll("g").data(widths, (w) => w).join((enter) => {
-      const e = enter.append("g");
-      e.append("rect").attr("width", 14).attr("height", 3).attr("y", 6);
-      e.append("text").attr("x", 20).attr("y", 11);
-      return e;
-    }).attr("transform", (w, i) => `translate(${(i % 3) * 190},${Math.floor(i / 3) * 16})`).each(function (w) {
-      const n = runs.find((r) => r.width === w);
-      d3.select(this).select("rect").attr("fill", color(w));
-      d3.select(this).select("text").text(`width ${w}${n ? ` (${count(n.n_params)} params)` : ""}`);
-    });
+    const done = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined);
+    for (const w of widths) chart.set(`w${w}`, done.filter((r) => r.width === w).sort((a, b) => a.tokens - b.tokens).map(point));
   }
-  draw();
   return {
-    svg: svg.node(),
-    plan(allRuns, ws) { runs = allRuns.map((r) => ({ ...r })); widths = ws; front = new Set(); fit = []; draw(); },
+    svg: chart.svg,
+    plan(allRuns, ws) {
+      runs = allRuns.map((r) => ({ ...r })); widths = ws; front = new Set();
+      chart.setSeries([...ws.map((w) => {
+        const n = runs.find((r) => r.width === w);
+        return { name: `w${w}`, label: `width ${w}${n ? ` (${count(n.n_params)} params)` : ""}`, dots: true };
+      }), { name: "fit", label: "fitted law", dashed: true, class: "sl-fit", color: "var(--text)" }]);
+    },
     finish(run, frontier) { const i = runs.findIndex((r) => r.index === run.index); if (i >= 0) runs[i] = run; front = new Set(frontier); draw(); },
-    setFit(points) { fit = points || []; draw(); },
+    setFit(points) { chart.set("fit", points || []); },
   };
 }
 
