@@ -1,6 +1,8 @@
 """Chapter 5 in Chromium: a typed expression gets a graph with gradients, a bad one a
 readable message beside the box, and the backward pass can be stepped."""
 
+import re
+
 from playwright.sync_api import expect
 
 
@@ -67,6 +69,10 @@ def test_finite_difference_sweep_redraws_for_a_new_expression(page):
     expect(grad).not_to_have_text(before)
     # y defaults to 2: d/dy y^3 = 3 y^2 = 12
     expect(grad).to_have_text("12.0000000000")
+    # h runs over powers of ten on a log axis, labelled as such (10⁻¹⁴ ... 10⁻²)
+    ticks = [t for t in demo.locator("g.axis").first.locator(".tick text").all_text_contents() if t]
+    assert len(ticks) >= 4 and all(re.fullmatch(r"10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+", t) for t in ticks), ticks
+    assert "NaN" not in demo.locator("path.series").get_attribute("d")
 
 
 def test_graph_recolours_with_the_theme(page):

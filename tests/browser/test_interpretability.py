@@ -75,6 +75,9 @@ def test_lens_follows_both_answers_through_the_layers(page):
     demo = page.locator('.demo[data-demo="lens"]')
     expect(readout(demo, "A's answer")).to_contain_text("Paris", timeout=SMOL)
     expect(demo.locator("path.series")).to_have_count(4)
+    # probabilities on a log axis from the floor (10⁻⁸) to 1
+    ticks = [t for t in demo.locator("g.axis").nth(1).locator(".tick text").all_text_contents() if t]
+    assert ticks == ["10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "10⁰"], ticks
     demo.get_by_label("Prompt B").fill("The capital of Spain is")
     demo.get_by_role("button", name="Read the lens").click()
     expect(readout(demo, "B's answer")).to_contain_text("Madrid", timeout=SMOL)

@@ -255,7 +255,7 @@ function checkDemo(el) {
   const nameSel = select({ label: "nudge this input", field: "name", options: ["x"], value: "x", onchange: update });
   const at = numberInput({ label: "at the value", field: "value", value: 1, step: 0.1, onchange: update });
   f.add(exprIn.el, nameSel.el, at.el);
-  const chart = lineChart(f.picture, { xLabel: "step size h (log10 h)", yLabel: "|finite difference − autograd|", logY: true,
+  const chart = lineChart(f.picture, { xLabel: "step size h (log scale)", yLabel: "|finite difference − autograd|", xScale: "log", yScale: "log",
     series: [{ name: "error of the finite difference" }] });
   async function update() {
     if (!Number.isFinite(at.value)) { f.setError("Give the input a number.", "value"); return; }
@@ -279,7 +279,7 @@ function checkDemo(el) {
     }
     nameSel.value = d.name;
     at.value = d.value;
-    const pts = d.rows.filter((r) => r.error !== null).map((r) => [Math.log10(r.h), Math.max(r.error, 1e-17)]);
+    const pts = d.rows.filter((r) => r.error !== null).map((r) => [r.h, Math.max(r.error, 1e-17)]);
     chart.set("error of the finite difference", pts);
     const ok = d.rows.filter((r) => r.error !== null);
     const best = ok.reduce((a, b) => (b.error < a.error ? b : a), ok[0] || { h: NaN, error: NaN, estimate: NaN });

@@ -43,10 +43,10 @@ function lens(el) {
     if (!d) return;
     box.replaceChildren();
     const A = `p(“${visible(d.good)}”)`, B = `p(“${visible(d.bad)}”)`;
-    chart = lineChart(box, { xLabel: "layer (0 = the embedding)", yLabel: "log10 probability, last position",
-      yDomain: [Math.log10(FLOOR), 0], series: [{ name: `A: ${A}`, color: "var(--s1)" }, { name: `A: ${B}`, color: "var(--s1)", dashed: true },
+    chart = lineChart(box, { xLabel: "layer (0 = the embedding)", yLabel: "probability, last position (log scale)",
+      yScale: "log", yDomain: [FLOOR, 1], series: [{ name: `A: ${A}`, color: "var(--s1)" }, { name: `A: ${B}`, color: "var(--s1)", dashed: true },
         { name: `B: ${B}`, color: "var(--s2)" }, { name: `B: ${A}`, color: "var(--s2)", dashed: true }] });
-    const line = (ps) => d.layers.map((l, i) => [l, Math.log10(Math.max(FLOOR, ps[i]))]);  // below FLOOR drawn on the floor
+    const line = (ps) => d.layers.map((l, i) => [l, Math.max(FLOOR, ps[i])]);  // below FLOOR drawn on the floor
     chart.set(`A: ${A}`, line(d.clean_good));
     chart.set(`A: ${B}`, line(d.clean_bad));
     chart.set(`B: ${B}`, line(d.corrupted_bad));
