@@ -81,7 +81,7 @@ function descentDemo(el) {
   const curve = plot.append("path").attr("fill", "none").attr("stroke", "var(--s1)").attr("stroke-width", 2.5);
   const trail = plot.append("path").attr("fill", "none").attr("stroke", "var(--s2)").attr("stroke-width", 1.5).attr("stroke-dasharray", "4 3");
   const dots = plot.append("g"), ball = plot.append("circle").attr("r", 8).attr("fill", "var(--s2)").attr("stroke", "var(--surface)").attr("stroke-width", 2);
-  const chart = lineChart(right, { xLabel: "step", yLabel: "error (log scale)", logY: true, height: 320,
+  const chart = lineChart(right, { xLabel: "step", yLabel: "error (log scale)", yScale: "log", height: 320,
     series: [{ name: "error" }, { name: "you are here", dashed: true, color: "var(--muted)" }] });
   const fit = h("div"), explain = h("div", { class: "ll-explain mono", "aria-live": "polite", style: "white-space:pre-wrap;font-size:.9rem" });
   sideBySide(f.picture, fit, explain);
@@ -156,7 +156,7 @@ function surfaceDemo(el) {
   const left = h("div"), right = h("div");
   sideBySide(f.picture, left, right);
   const plot = surfacePlot(left, { onPick: (p) => { start = p; update(); } });
-  const chart = lineChart(right, { xLabel: "step", yLabel: "loss above the lowest point (log)", logY: true, height: 320,
+  const chart = lineChart(right, { xLabel: "step", yLabel: "loss above the lowest point (log)", yScale: "log", height: 320,
     series: [{ name: "loss" }] });
   left.append(h("p", { style: "font-size:.85rem;color:var(--muted);margin:.3rem 0 0", text: "Click the map to start the ball somewhere else. The star is the lowest point." }));
   let surf = null, data = null, start = null;
@@ -216,7 +216,7 @@ function raceDemo(el) {
   sideBySide(f.picture, left, right);
   const plot = surfacePlot(left, { onPick: (p) => { start = p; update(); } });
   const names = OPTIMIZERS.map(([, label]) => label);
-  const chart = lineChart(right, { xLabel: "step", yLabel: "loss above the lowest point (log)", logY: true, height: 320,
+  const chart = lineChart(right, { xLabel: "step", yLabel: "loss above the lowest point (log)", yScale: "log", height: 320,
     series: names.map((name, i) => ({ name, color: seriesColor(i) })) });
   left.append(h("p", { style: "font-size:.85rem;color:var(--muted);margin:.3rem 0 0", text: "Click the map to start all three somewhere else." }));
   let surf = null, data = null, start = null;

@@ -86,7 +86,7 @@ function race(el) {
   f.picture.append(bar, accBox, lossBox, h("h4", { text: "What each model writes for held-out problems" }), samples);
   const acc = lineChart(accBox, { xLabel: "step", yLabel: "held-out exact match", yDomain: [0, 1], title: "held-out accuracy while training",
     series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
-  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per written character)", height: 200, logY: true,
+  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per written character)", height: 200, yScale: "log",
     title: "training loss", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
 
   let stream = null, job = null, digitsUsed = 4;

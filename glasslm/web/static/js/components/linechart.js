@@ -4,8 +4,7 @@
 //   series: [{name, label?, color?, dashed?, dots?, line?, class?}]: `label` is what the
 //     legend shows (default the name); `dots: true` draws a circle per point; `line: false`
 //     draws only those circles; `class` is added to the series' path (chapter CSS hooks).
-//   xScale / yScale: "linear" (default) or "log". `logY: true` is the older spelling of
-//     yScale: "log" and still works.
+//   xScale / yScale: "linear" (default) or "log".
 // returns {svg, set(name, points), append(name, point), points(name), setSeries(series),
 //          hline(key, y, label, color), clear(), redraw}.
 // A point is [x, y] or [x, y, {title?, class?, r?}]: the third part is the dot's tooltip,
@@ -70,10 +69,10 @@ function logTicks(scale, count) {
   return { values, text: (v) => (keep(v) ? logTickText(v) : "") };
 }
 
-export function lineChart(container, { xLabel = "", yLabel = "", series = [], xScale = "linear", yScale = null, logY = false,
+export function lineChart(container, { xLabel = "", yLabel = "", series = [], xScale = "linear", yScale = "linear",
   xDomain = null, yDomain = null, height = H, title = "" } = {}) {
   const d3 = window.d3;
-  const logX = xScale === "log", isLogY = (yScale ?? (logY ? "log" : "linear")) === "log";
+  const logX = xScale === "log", isLogY = yScale === "log";
   const legend = d3.select(container).append("div").attr("class", "chart-legend");
   const svg = d3.select(container).append("svg").attr("class", "chart").attr("viewBox", `0 0 ${W} ${height}`)
     .attr("role", "img").attr("aria-label", title || `${yLabel} against ${xLabel}`);
