@@ -20,11 +20,53 @@
 // The legend is an HTML row above the plot (it wraps on narrow screens and keeps its
 // font size when the picture is scaled down), so it never covers the data. The plot
 // area is marked by rect.plot-area.
+//
+// Size: the viewBox is as wide as the SVG is on screen (one unit per CSS pixel), measured
+// when the chart is made and again, debounced, whenever its box changes width
+// (fitWidth below, shared with barChart and scatterPlot). So text keeps its CSS size
+// (11 px) on a 360 px phone instead of shrinking with the picture, and a wide box gets
+// more ticks rather than bigger letters. `height` is the height at 640 px wide; the chart
+// keeps that shape when wider and shrinks its height by at most a quarter when narrower.
 
 import { series as seriesColor } from "./color.js";
 import { sci, superscript } from "./format.js";
 
 const W = 640, H = 300, M = { top: 16, right: 16, bottom: 40, left: 56 };
+const MIN_SHAPE = 0.75;   // a narrow chart keeps at least this share of its height, so the plot stays tall enough to read
+const MIN_WIDTH = 200;   // narrower boxes scale a 200-wide drawing down (the plot would vanish behind the margins)
+const RESIZE_MS = 120;    // wait this long after the last size change before redrawing (dragging a window edge)
+const X_TICK_PX = 80;     // about one x tick per this many pixels of plot (6 at the usual 584), at least 3
+const Y_TICK_PX = 22;     // about one y tick per this many pixels of plot, at most 5
+
+// Calls redraw(width) with the SVG's width in CSS pixels now and whenever it changes
+// (debounced), so a chart can draw one viewBox unit per CSS pixel. A box that is not
+// laid out yet (hidden, not attached) counts as `fallback` wide until it is.
+// Returns the current width.
+export function fitWidth(svgNode, redraw, fallback = W) {
+  const measure = () => Math.round(svgNode.getBoundingClientRect().width);
+  let width = measure() || fallback;
+  let timer = null;
+  if (typeof ResizeObserver === "function") {
+    const observer = new ResizeObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (!svgNode.isConnected) return;
+        const now = measure();
+        if (now > 0 && now !== width) { width = now; redraw(width); }
+      }, RESIZE_MS);
+    });
+    observer.observe(svgNode);
+  }
+  redraw(width);
+  return width;
+}
+
+// The height a chart drawn `width` wide gets, for a chart designed `height` tall at 640 wide.
+export const heightFor = (width, height) => Math.round(height * Math.max(width / W, MIN_SHAPE));
+
+// How many ticks to ask d3 for on an axis `length` pixels long.
+export const xTickCount = (length) => Math.max(3, Math.min(6, Math.floor(length / X_TICK_PX)));
+export const yTickCount = (length) => Math.max(2, Math.min(5, Math.floor(length / Y_TICK_PX)));
 const PLAIN = { plainFrom: 1e-3, plainTo: 1e6 };  // log-axis labels in plain figures inside this range
 const DOT_PAD = 0.04;  // share of the span added at each end when dots are drawn, so no dot is cut in half
 
@@ -76,13 +118,13 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
   const legend = d3.select(container).append("div").attr("class", "chart-legend");
   const svg = d3.select(container).append("svg").attr("class", "chart").attr("viewBox", `0 0 ${W} ${height}`)
     .attr("role", "img").attr("aria-label", title || `${yLabel} against ${xLabel}`);
-  const iw = W - M.left - M.right, ih = height - M.top - M.bottom;
+  let iw = 0, ih = 0;  // the plot area, set by layout(width)
   const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
-  g.append("rect").attr("class", "plot-area").attr("width", iw).attr("height", ih).attr("fill", "none").attr("pointer-events", "none");
-  const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`);
+  const area = g.append("rect").attr("class", "plot-area").attr("fill", "none").attr("pointer-events", "none");
+  const gx = g.append("g").attr("class", "axis");
   const gy = g.append("g").attr("class", "axis");
-  g.append("text").attr("x", iw / 2).attr("y", ih + 34).attr("text-anchor", "middle").text(xLabel);
-  g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -44).attr("text-anchor", "middle").text(yLabel);
+  const xTitle = g.append("text").attr("class", "axis-label").attr("text-anchor", "middle").text(xLabel);
+  const yTitle = g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("y", -44).attr("text-anchor", "middle").text(yLabel);
   const lines = g.append("g"), hlines = g.append("g"), dots = g.append("g");
   let data = new Map();
   const refs = new Map();
@@ -125,8 +167,8 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     const x = (logX ? d3.scaleLog() : d3.scaleLinear()).domain(domain(placed.map((p) => p[0]), xDomain, logX, pad)).range([0, iw]);
     const y = (isLogY ? d3.scaleLog() : d3.scaleLinear()).domain(domain(ys, yDomain, isLogY, pad)).range([ih, 0]);
     if (!yDomain && !isLogY) y.nice();
-    axis(gx, d3.axisBottom, x, logX, 6);
-    axis(gy, d3.axisLeft, y, isLogY, 5);
+    axis(gx, d3.axisBottom, x, logX, xTickCount(iw));
+    axis(gy, d3.axisLeft, y, isLogY, yTickCount(ih));
     const line = d3.line().defined(hasY).x((p) => x(p[0])).y((p) => y(p[1]));
     const tooBig = (p) => p[1] > y.domain()[1] * 1e6;  // a diverged run: leave the point off, keep the axis readable
     lines.selectAll("path").data(all.filter((s) => s.line !== false), (s) => s.name).join("path")
@@ -164,7 +206,19 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     }).order();
   }
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
-  draw();
+  // Geometry for an SVG `width` CSS pixels wide, then a redraw at that size.
+  function layout(shown) {
+    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height);
+    iw = width - M.left - M.right;
+    ih = h - M.top - M.bottom;
+    svg.attr("viewBox", `0 0 ${width} ${h}`);
+    area.attr("width", iw).attr("height", ih);
+    gx.attr("transform", `translate(0,${ih})`);
+    xTitle.attr("x", iw / 2).attr("y", ih + 34);
+    yTitle.attr("x", -ih / 2);
+    draw();
+  }
+  fitWidth(svg.node(), layout);
   return {
     svg: svg.node(),
     set(name, points) { data.get(name).points = points.slice(); schedule(); },

@@ -1,0 +1,125 @@
+"""The shared charts (lineChart, barChart, scatterPlot) keep readable text on a phone.
+
+They draw one viewBox unit per CSS pixel of their box, so on a 360 px wide screen their
+tick labels and axis titles keep the 11 px the stylesheet gives them instead of shrinking
+with the picture (they were about 6 px tall), while still filling their box without
+sideways overflow; on a laptop a wide box does not blow the letters up either. Sizes are
+the rendered boxes (getBoundingClientRect) of real chapters' charts in Chromium.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+PHONE = {"width": 360, "height": 800}
+LAPTOP = {"width": 1200, "height": 900}
+READABLE_PX = 10  # a tick label at least this tall (11 px text is about 12-13 px tall)
+NOT_BLOWN_UP_PX = 16  # and at most this tall on a laptop (the old 963 px wide bars: 19 px)
+
+# The shared components, told apart from a chapter's private SVG pictures.
+SELECTORS = {"lineChart": ".chart-legend + svg.chart", "barChart": "svg.chart.bars", "scatterPlot": "svg.chart.scatter"}
+TEXT = ".tick text, .axis-label, .bar-label, .bar-value"
+
+# For every shown chart of one component: its box against its parent's, and the heights of its
+# labels. It waits until the chart has redrawn at its shown width (viewBox width = CSS width).
+MEASURE = """(sel) => [...document.querySelectorAll(sel)].filter((s) => s.getBoundingClientRect().width > 0).map((s) => {
+    const r = s.getBoundingClientRect(), p = s.parentElement.getBoundingClientRect();
+    const texts = [...s.querySelectorAll(%r)].filter((t) => t.textContent.trim());
+    return {left: r.left, right: r.right, width: r.width, parentLeft: p.left, parentRight: p.right,
+            viewBoxWidth: s.viewBox.baseVal.width,
+            // how tall the letters are: a rotated (y axis) title's box is as wide as its letters are tall
+            heights: texts.map((t) => { const b = t.getBoundingClientRect();
+                                        return /rotate/.test(t.getAttribute('transform') || '') ? b.width : b.height; }),
+            textLeft: Math.min(...texts.map((t) => t.getBoundingClientRect().left)),
+            textRight: Math.max(...texts.map((t) => t.getBoundingClientRect().right))};
+})""" % TEXT
+
+SETTLED = """(sel) => [...document.querySelectorAll(sel)].every((s) => {
+    const w = s.getBoundingClientRect().width;
+    return w === 0 || Math.abs(s.viewBox.baseVal.width - w) <= 1;
+})"""
+
+
+def charts(page, component):
+    sel = SELECTORS[component]
+    page.wait_for_function(SETTLED, arg=sel)
+    found = page.evaluate(MEASURE, sel)
+    assert found, f"no {component} shown on {page.url}"
+    return found
+
+
+def open_at(browser, server, viewport, slug):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/chapters/{slug}")
+    page.wait_for_selector("body[data-demos-ready]")
+    return context, page, errors
+
+
+# chapter, component; the tokens' bars in next-token are filled by the demo on load
+CASES = [("train-a-gpt", "lineChart"), ("learning-loop", "lineChart"), ("learning-loop", "scatterPlot"),
+         ("next-token", "barChart"), ("embeddings", "barChart")]
+
+
+@pytest.mark.parametrize("slug,component", CASES)
+def test_chart_text_is_readable_on_a_phone_and_the_chart_fits(browser, server, slug, component):
+    context, page, errors = open_at(browser, server, PHONE, slug)
+    if component == "barChart":
+        expect(page.locator(".bar-row").first).to_be_visible()
+    for c in charts(page, component):
+        assert min(c["heights"]) >= READABLE_PX, f"{slug} {component}: labels {min(c['heights']):.1f} px tall on a phone"
+        assert c["right"] <= c["parentRight"] + 1 and c["left"] >= c["parentLeft"] - 1, c
+        assert c["width"] >= c["parentRight"] - c["parentLeft"] - 1, f"{slug} {component} does not fill its box: {c}"
+        assert c["left"] - 1 <= c["textLeft"] and c["textRight"] <= c["right"] + 1, f"{slug} {component}: text outside the chart {c}"
+        assert c["right"] <= PHONE["width"], c
+    context.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("slug,component", [("next-token", "barChart"), ("embeddings", "lineChart"), ("weights", "scatterPlot")])
+def test_chart_text_is_not_blown_up_on_a_laptop(browser, server, slug, component):
+    # next-token's bars and embeddings' layer chart span the whole 963 px wide demo
+    context, page, errors = open_at(browser, server, LAPTOP, slug)
+    if component == "barChart":
+        expect(page.locator(".bar-row").first).to_be_visible()
+    for c in charts(page, component):
+        assert READABLE_PX <= max(c["heights"]) <= NOT_BLOWN_UP_PX, f"{slug} {component}: labels {max(c['heights']):.1f} px on a laptop"
+        assert c["width"] >= c["parentRight"] - c["parentLeft"] - 1, c
+    context.close()
+    assert not errors, errors
+
+
+def test_a_chart_redraws_at_its_new_width_when_the_window_narrows(page):
+    page.open_chapter("train-a-gpt")
+    before = charts(page, "lineChart")
+    page.set_viewport_size(PHONE)
+    page.wait_for_function("""(sel) => [...document.querySelectorAll(sel)].every((s) => s.viewBox.baseVal.width < 400)""",
+                           arg=SELECTORS["lineChart"])
+    after = charts(page, "lineChart")
+    assert [c["viewBoxWidth"] for c in before] != [c["viewBoxWidth"] for c in after]
+    assert min(min(c["heights"]) for c in after) >= READABLE_PX
+
+
+def test_long_bar_labels_end_in_an_ellipsis_inside_a_narrow_chart(browser, server):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(server + "/")
+    got = page.evaluate("""async () => {
+        const { barChart } = await import('/static/js/components/barchart.js');
+        const box = document.createElement('div');
+        box.className = 'demo-picture';
+        document.querySelector('main').prepend(box);
+        const long = 'documents removed because they repeat another one';
+        barChart(box, { label: 'test' }).update([{ label: long, value: 0.9 }, { label: 'short', value: 0.1 }]);
+        const svg = box.querySelector('svg').getBoundingClientRect();
+        const labels = [...box.querySelectorAll('.bar-label')];
+        return { texts: labels.map((t) => t.textContent), svgLeft: svg.left,
+                 left: Math.min(...labels.map((t) => t.getBoundingClientRect().left)),
+                 title: box.querySelector('.bar-row title').textContent };
+    }""")
+    assert got["texts"][0].endswith("…") and "documents".startswith(got["texts"][0][:3]), got
+    assert got["texts"][1] == "short"
+    assert got["left"] >= got["svgLeft"] - 1, got
+    assert got["title"].startswith("documents removed because they repeat another one")
+    context.close()
