@@ -1,4 +1,4 @@
-"""The shared charts (lineChart, barChart, scatterPlot) keep readable text on a phone.
+"""The shared charts (lineChart, barChart, scatterPlot, heatmap) keep readable text on a phone.
 
 They draw one viewBox unit per CSS pixel of their box, so on a 360 px wide screen their
 tick labels and axis titles keep the 11 px the stylesheet gives them instead of shrinking
@@ -16,8 +16,9 @@ READABLE_PX = 10  # a tick label at least this tall (11 px text is about 12-13 p
 NOT_BLOWN_UP_PX = 16  # and at most this tall on a laptop (the old 963 px wide bars: 19 px)
 
 # The shared components, told apart from a chapter's private SVG pictures.
-SELECTORS = {"lineChart": ".chart-legend + svg.chart", "barChart": "svg.chart.bars", "scatterPlot": "svg.chart.scatter"}
-TEXT = ".tick text, .axis-label, .bar-label, .bar-value"
+SELECTORS = {"lineChart": ".chart-legend + svg.chart", "barChart": "svg.chart.bars", "scatterPlot": "svg.chart.scatter",
+             "heatmap": "svg.chart.heatmap"}
+TEXT = ".tick text, .axis-label, .bar-label, .bar-value, .row-label"  # (a turned column label has no simple height)
 
 # For every shown chart of one component: its box against its parent's, and the heights of its
 # labels. It waits until the chart has redrawn at its shown width (viewBox width = CSS width).
@@ -33,15 +34,16 @@ MEASURE = """(sel) => [...document.querySelectorAll(sel)].filter((s) => s.getBou
             textRight: Math.max(...texts.map((t) => t.getBoundingClientRect().right))};
 })""" % TEXT
 
+# (a heatmap narrower than its box is scaled up, so its viewBox may be narrower than it is shown)
 SETTLED = """(sel) => [...document.querySelectorAll(sel)].every((s) => {
     const w = s.getBoundingClientRect().width;
-    return w === 0 || Math.abs(s.viewBox.baseVal.width - w) <= 1;
+    return w === 0 || Math.abs(s.viewBox.baseVal.width - w) <= 1 || (s.classList.contains('heatmap') && s.viewBox.baseVal.width < w);
 })"""
 
 
 def charts(page, component):
     sel = SELECTORS[component]
-    page.wait_for_function(SETTLED, arg=sel)
+    page.wait_for_function(SETTLED, arg=sel, timeout=5_000)
     found = page.evaluate(MEASURE, sel)
     assert found, f"no {component} shown on {page.url}"
     return found
@@ -59,7 +61,7 @@ def open_at(browser, server, viewport, slug):
 
 # chapter, component; the tokens' bars in next-token are filled by the demo on load
 CASES = [("train-a-gpt", "lineChart"), ("learning-loop", "lineChart"), ("learning-loop", "scatterPlot"),
-         ("next-token", "barChart"), ("embeddings", "barChart")]
+         ("next-token", "barChart"), ("embeddings", "barChart"), ("embeddings", "heatmap")]
 
 
 @pytest.mark.parametrize("slug,component", CASES)
@@ -67,7 +69,11 @@ def test_chart_text_is_readable_on_a_phone_and_the_chart_fits(browser, server, s
     context, page, errors = open_at(browser, server, PHONE, slug)
     if component == "barChart":
         expect(page.locator(".bar-row").first).to_be_visible()
+    if component == "heatmap":
+        expect(page.locator(".row-label").first).to_be_visible()
     for c in charts(page, component):
+        if not c["heights"]:
+            continue  # a heatmap a demo has not filled yet
         assert min(c["heights"]) >= READABLE_PX, f"{slug} {component}: labels {min(c['heights']):.1f} px tall on a phone"
         assert c["right"] <= c["parentRight"] + 1 and c["left"] >= c["parentLeft"] - 1, c
         assert c["width"] >= c["parentRight"] - c["parentLeft"] - 1, f"{slug} {component} does not fill its box: {c}"
@@ -123,3 +129,25 @@ def test_long_bar_labels_end_in_an_ellipsis_inside_a_narrow_chart(browser, serve
     assert got["left"] >= got["svgLeft"] - 1, got
     assert got["title"].startswith("documents removed because they repeat another one")
     context.close()
+
+
+def test_a_small_heatmap_in_a_wide_box_grows_its_cells_but_not_its_labels(page):
+    # 3 x 3 cells of 16 px with labels: a 142 px drawing in a 963 px box (the old heatmap scaled
+    # everything by 6.8, labels to 87 px tall); a heatmap too wide for a phone is test_chart_text_is_readable...
+    page.goto(page.base + "/")
+    build = """async (width) => {
+        const { heatmap } = await import('/static/js/components/heatmap.js');
+        const box = document.createElement('div');
+        box.className = 'demo-picture';
+        box.style.width = width + 'px';
+        document.querySelector('main').prepend(box);
+        heatmap(box, { cell: 16, showValues: false }).update([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]],
+                                                             ['one', 'two', 'three'], ['a', 'b', 'c']);
+        const svg = box.querySelector('svg').getBoundingClientRect();
+        const cell = box.querySelector('g.cell rect').getBoundingClientRect();
+        return { width: svg.width, cell: cell.width,
+                 label: Math.max(...[...box.querySelectorAll('.row-label')].map((t) => t.getBoundingClientRect().height)) };
+    }"""
+    got = page.evaluate(build, 963)
+    assert abs(got["width"] - 963) <= 1 and got["cell"] > 100, got  # the picture still fills its box
+    assert READABLE_PX <= got["label"] <= NOT_BLOWN_UP_PX + 2, got  # labels held at about 14 px
