@@ -1,6 +1,8 @@
 """The shared line chart (static/js/components/linechart.js) in Chromium: log axes
 labelled in powers of ten, points a log axis cannot place dropped instead of drawn as
-NaN, and the legend kept off the plotted area, also on a phone-width screen."""
+NaN, and the legend kept off the plotted area, also on a phone-width screen; on a phone
+the chart draws at its real width (fewer x ticks, none running off the picture), also when
+it was made in a hidden box."""
 
 import re
 
@@ -89,4 +91,47 @@ def test_legend_stays_off_the_plot_on_a_phone(browser, server):
     legend = chart.locator(".chart-legend").bounding_box()
     assert legend["width"] <= 360 and legend["height"] > 2 * items.first.bounding_box()["height"]  # it wrapped
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    context.close()
+
+
+def test_narrow_chart_keeps_its_tick_labels_apart_and_inside(browser, server):
+    # big round numbers on a phone: one viewBox unit per CSS pixel, so the x axis gets fewer
+    # ticks instead of smaller letters, and no label runs into the next or off the picture
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.base = server
+    chart = build(page, {"series": [{"name": "tokens"}], "xLabel": "tokens", "yLabel": "ms"},
+                  {"tokens": [[0, 1.0], [1_000_000, 2.0]]})
+    svg = chart.locator("svg").bounding_box()
+    assert abs(float(chart.locator("svg").get_attribute("viewBox").split()[2]) - svg["width"]) <= 1
+    ticks = [t.bounding_box() for t in chart.locator("g.axis").nth(0).locator(".tick text").all()]
+    assert 3 <= len(ticks) <= 5, len(ticks)  # 6 or more "1,000,000"-wide labels would not fit in 250 px
+    for a, b in zip(ticks, ticks[1:]):
+        assert a["x"] + a["width"] < b["x"], (a, b)
+    assert ticks[0]["x"] >= svg["x"] - 1 and ticks[-1]["x"] + ticks[-1]["width"] <= svg["x"] + svg["width"] + 1
+    assert min(t["height"] for t in ticks) >= 10
+    context.close()
+
+
+def test_chart_made_in_a_hidden_box_fits_once_shown(browser, server):
+    # a demo that builds a chart before showing it (a tab, a collapsed panel): drawn 640 wide
+    # at first, it redraws at its real width when the box appears
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.evaluate("""async () => {
+        const { lineChart } = await import('/static/js/components/linechart.js');
+        const box = document.createElement('div');
+        box.id = 'chart-under-test';
+        box.className = 'demo-picture';
+        box.hidden = true;
+        document.querySelector('main').prepend(box);
+        lineChart(box, { series: [{ name: 'loss' }], xLabel: 'step', yLabel: 'loss' }).set('loss', [[0, 3], [10, 1]]);
+    }""")
+    svg = page.locator("#chart-under-test svg")
+    assert svg.get_attribute("viewBox").startswith("0 0 640 ")
+    page.evaluate("document.getElementById('chart-under-test').hidden = false")
+    page.wait_for_function("document.querySelector('#chart-under-test svg').viewBox.baseVal.width < 400")
+    width = svg.bounding_box()["width"]
+    assert abs(svg.evaluate("s => s.viewBox.baseVal.width") - width) <= 1
     context.close()

@@ -64,6 +64,19 @@ export function fitWidth(svgNode, redraw, fallback = W) {
 // The height a chart drawn `width` wide gets, for a chart designed `height` tall at 640 wide.
 export const heightFor = (width, height) => Math.round(height * Math.max(width / W, MIN_SHAPE));
 
+// Keeps an x axis' outermost labels inside the picture: a label that would run past the
+// plot by more than the margin on that side (a wide "1,000,000" under the last tick) is
+// moved in and anchored at the edge. `scale` is the axis' scale; left/right the margins.
+export function keepTicksInside(gAxis, scale, left, right) {
+  const d3 = window.d3, [, end] = scale.range();
+  gAxis.selectAll(".tick text").attr("text-anchor", null).attr("x", null).each(function (v) {
+    const at = scale(v), half = this.getComputedTextLength() / 2;
+    const text = d3.select(this);
+    if (at + half > end + right) text.attr("text-anchor", "end").attr("x", end + right - 1 - at);
+    else if (at - half < -left) text.attr("text-anchor", "start").attr("x", 1 - left - at);
+  });
+}
+
 // How many ticks to ask d3 for on an axis `length` pixels long.
 export const xTickCount = (length) => Math.max(3, Math.min(6, Math.floor(length / X_TICK_PX)));
 export const yTickCount = (length) => Math.max(2, Math.min(5, Math.floor(length / Y_TICK_PX)));
@@ -169,6 +182,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     if (!yDomain && !isLogY) y.nice();
     axis(gx, d3.axisBottom, x, logX, xTickCount(iw));
     axis(gy, d3.axisLeft, y, isLogY, yTickCount(ih));
+    keepTicksInside(gx, x, M.left, M.right);
     const line = d3.line().defined(hasY).x((p) => x(p[0])).y((p) => y(p[1]));
     const tooBig = (p) => p[1] > y.domain()[1] * 1e6;  // a diverged run: leave the point off, keep the axis readable
     lines.selectAll("path").data(all.filter((s) => s.line !== false), (s) => s.name).join("path")

@@ -3,7 +3,7 @@
 // Drawn one viewBox unit per CSS pixel of its box and redrawn when the box changes width
 // (fitWidth in linechart.js), so its text stays 11 px on a phone; 320 tall at 640 wide.
 
-import { fitWidth, heightFor, xTickCount, yTickCount } from "./linechart.js";
+import { fitWidth, heightFor, keepTicksInside, xTickCount, yTickCount } from "./linechart.js";
 
 const H = 320, M = { top: 12, right: 16, bottom: 40, left: 56 };
 const MIN_WIDTH = 200;  // narrower boxes scale a 200-wide drawing down
@@ -30,6 +30,7 @@ export function scatterPlot(container, { xLabel = "", yLabel = "", xDomain = nul
     y.domain(yDomain || d3.extent(points, (p) => p[1])).nice();
     gx.call(d3.axisBottom(x).ticks(xTickCount(iw)));
     gy.call(d3.axisLeft(y).ticks(yTickCount(ih)));
+    keepTicksInside(gx, x, M.left, M.right);
     dots.selectAll("circle").data(points).join("circle").attr("cx", (p) => x(p[0])).attr("cy", (p) => y(p[1]))
       .attr("r", (p, i) => (i === highlight ? 6 : 3.2)).attr("fill", (p, i) => (i === highlight ? "var(--s2)" : "var(--s1)"))
       .attr("fill-opacity", (p, i) => (i === highlight ? 1 : 0.55));
