@@ -30,6 +30,9 @@ MEASURE = """(sel) => [...document.querySelectorAll(sel)].filter((s) => s.getBou
             // how tall the letters are: a rotated (y axis) title's box is as wide as its letters are tall
             heights: texts.map((t) => { const b = t.getBoundingClientRect();
                                         return /rotate/.test(t.getAttribute('transform') || '') ? b.width : b.height; }),
+            top: r.top, bottom: r.bottom,
+            textTop: Math.min(...texts.map((t) => t.getBoundingClientRect().top)),
+            textBottom: Math.max(...texts.map((t) => t.getBoundingClientRect().bottom)),
             textLeft: Math.min(...texts.map((t) => t.getBoundingClientRect().left)),
             textRight: Math.max(...texts.map((t) => t.getBoundingClientRect().right))};
 })""" % TEXT
@@ -59,8 +62,9 @@ def open_at(browser, server, viewport, slug):
     return context, page, errors
 
 
-# chapter, component; the tokens' bars in next-token are filled by the demo on load
-CASES = [("train-a-gpt", "lineChart"), ("learning-loop", "lineChart"), ("learning-loop", "scatterPlot"),
+# chapter, component; the tokens' bars in next-token are filled by the demo on load; reasoning
+# has a 200 px tall chart whose y title ("loss (nats per written character)") is longer than that
+CASES = [("train-a-gpt", "lineChart"), ("learning-loop", "lineChart"), ("learning-loop", "scatterPlot"), ("reasoning", "lineChart"),
          ("next-token", "barChart"), ("embeddings", "barChart"), ("embeddings", "heatmap")]
 
 
@@ -78,6 +82,7 @@ def test_chart_text_is_readable_on_a_phone_and_the_chart_fits(browser, server, s
         assert c["right"] <= c["parentRight"] + 1 and c["left"] >= c["parentLeft"] - 1, c
         assert c["width"] >= c["parentRight"] - c["parentLeft"] - 1, f"{slug} {component} does not fill its box: {c}"
         assert c["left"] - 1 <= c["textLeft"] and c["textRight"] <= c["right"] + 1, f"{slug} {component}: text outside the chart {c}"
+        assert c["top"] - 1 <= c["textTop"] and c["textBottom"] <= c["bottom"] + 1, f"{slug} {component}: text cut off {c}"
         assert c["right"] <= PHONE["width"], c
     context.close()
     assert not errors, errors

@@ -26,7 +26,8 @@
 // (fitWidth below, shared with barChart and scatterPlot). So text keeps its CSS size
 // (11 px) on a 360 px phone instead of shrinking with the picture, and a wide box gets
 // more ticks rather than bigger letters. `height` is the height at 640 px wide; the chart
-// keeps that shape when wider and shrinks its height by at most a quarter when narrower.
+// keeps that shape when wider and shrinks its height by at most a quarter when narrower,
+// but stays tall enough for the whole y axis title.
 
 import { series as seriesColor } from "./color.js";
 import { sci, superscript } from "./format.js";
@@ -61,8 +62,13 @@ export function fitWidth(svgNode, redraw, fallback = W) {
   return width;
 }
 
-// The height a chart drawn `width` wide gets, for a chart designed `height` tall at 640 wide.
-export const heightFor = (width, height) => Math.round(height * Math.max(width / W, MIN_SHAPE));
+// The height a chart drawn `width` wide gets, for a chart designed `height` tall at 640 wide:
+// also tall enough for its turned y axis title (`title`, an SVG text centred on a plot
+// with margins m) to fit whole, which a short chart on a phone may not be.
+export function heightFor(width, height, title = null, m = M) {
+  const long = title ? title.getComputedTextLength() - m.top + m.bottom + 4 : 0;
+  return Math.round(Math.max(height * Math.max(width / W, MIN_SHAPE), long));
+}
 
 // Keeps an x axis' outermost labels inside the picture: a label that would run past the
 // plot by more than the margin on that side (a wide "1,000,000" under the last tick) is
@@ -222,7 +228,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
   // Geometry for an SVG `width` CSS pixels wide, then a redraw at that size.
   function layout(shown) {
-    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height);
+    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height, yTitle.node());
     iw = width - M.left - M.right;
     ih = h - M.top - M.bottom;
     svg.attr("viewBox", `0 0 ${width} ${h}`);

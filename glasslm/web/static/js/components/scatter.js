@@ -38,7 +38,7 @@ export function scatterPlot(container, { xLabel = "", yLabel = "", xDomain = nul
   }
   // Geometry for an SVG `shown` CSS pixels wide, then a redraw at that size.
   function layout(shown) {
-    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, H);
+    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, H, yTitle.node(), M);
     iw = width - M.left - M.right;
     ih = h - M.top - M.bottom;
     svg.attr("viewBox", `0 0 ${width} ${h}`);
