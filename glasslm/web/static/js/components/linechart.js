@@ -34,10 +34,12 @@ import { sci, superscript } from "./format.js";
 
 const W = 640, H = 300, M = { top: 16, right: 16, bottom: 40, left: 56 };
 const MIN_SHAPE = 0.75;   // a narrow chart keeps at least this share of its height, so the plot stays tall enough to read
-const MIN_WIDTH = 200;   // narrower boxes scale a 200-wide drawing down (the plot would vanish behind the margins)
+const MIN_WIDTH = 200;    // narrower boxes scale a 200-wide drawing down (the plot would vanish behind the margins)
 const RESIZE_MS = 120;    // wait this long after the last size change before redrawing (dragging a window edge)
 const X_TICK_PX = 80;     // about one x tick per this many pixels of plot (6 at the usual 584), at least 3
 const Y_TICK_PX = 22;     // about one y tick per this many pixels of plot, at most 5
+const PLAIN = { plainFrom: 1e-3, plainTo: 1e6 };  // log-axis labels in plain figures inside this range
+const DOT_PAD = 0.04;  // share of the span added at each end when dots are drawn, so no dot is cut in half
 
 // Calls redraw(width) with the SVG's width in CSS pixels now and whenever it changes
 // (debounced), so a chart can draw one viewBox unit per CSS pixel. A box that is not
@@ -86,8 +88,6 @@ export function keepTicksInside(gAxis, scale, left, right) {
 // How many ticks to ask d3 for on an axis `length` pixels long.
 export const xTickCount = (length) => Math.max(3, Math.min(6, Math.floor(length / X_TICK_PX)));
 export const yTickCount = (length) => Math.max(2, Math.min(5, Math.floor(length / Y_TICK_PX)));
-const PLAIN = { plainFrom: 1e-3, plainTo: 1e6 };  // log-axis labels in plain figures inside this range
-const DOT_PAD = 0.04;  // share of the span added at each end when dots are drawn, so no dot is cut in half
 
 // Fewest significant digits that give back v (tick values are round numbers).
 function digitsOf(v) {
