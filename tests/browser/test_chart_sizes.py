@@ -112,7 +112,7 @@ def test_a_chart_redraws_at_its_new_width_when_the_window_narrows(page):
     assert min(min(c["heights"]) for c in after) >= READABLE_PX
 
 
-def test_long_bar_labels_end_in_an_ellipsis_inside_a_narrow_chart(browser, server):
+def test_long_bar_labels_and_notes_stay_inside_a_narrow_chart(browser, server):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(server + "/")
@@ -122,16 +122,19 @@ def test_long_bar_labels_end_in_an_ellipsis_inside_a_narrow_chart(browser, serve
         box.className = 'demo-picture';
         document.querySelector('main').prepend(box);
         const long = 'documents removed because they repeat another one';
-        barChart(box, { label: 'test' }).update([{ label: long, value: 0.9 }, { label: 'short', value: 0.1 }]);
+        barChart(box, { label: 'test' }).update([{ label: long, value: 0.9, note: '← chosen by the sampler' },
+                                                 { label: 'short', value: 0.1 }]);
         const svg = box.querySelector('svg').getBoundingClientRect();
         const labels = [...box.querySelectorAll('.bar-label')];
         return { texts: labels.map((t) => t.textContent), svgLeft: svg.left,
-                 left: Math.min(...labels.map((t) => t.getBoundingClientRect().left)),
+                 left: Math.min(...labels.map((t) => t.getBoundingClientRect().left)), svgRight: svg.right,
+                 right: Math.max(...[...box.querySelectorAll('.bar-value')].map((t) => t.getBoundingClientRect().right)),
                  title: box.querySelector('.bar-row title').textContent };
     }""")
     assert got["texts"][0].endswith("…") and "documents".startswith(got["texts"][0][:3]), got
     assert got["texts"][1] == "short"
     assert got["left"] >= got["svgLeft"] - 1, got
+    assert got["right"] <= got["svgRight"] + 1, got  # the top bar shortened to leave room for its note
     assert got["title"].startswith("documents removed because they repeat another one")
     context.close()
 

@@ -4,7 +4,7 @@
 // Drawn one viewBox unit per CSS pixel of its box and redrawn when the box changes width
 // (fitWidth in linechart.js), so labels stay 11 px on a phone; on a narrow box the label
 // column narrows and a label too long for it ends in "…" (the row's aria-label and
-// tooltip keep the whole label).
+// tooltip keep the whole label), and bars shorten so that every value and note fits.
 
 import { pct } from "./format.js";
 import { fitWidth } from "./linechart.js";
@@ -35,7 +35,6 @@ export function barChart(container, { format = pct, onPick = null, max = null, l
     svg.attr("viewBox", `0 0 ${W} ${height}`);
     const labelW = Math.round(Math.min(LABEL_W, Math.max(LABEL_MIN, W * LABEL_SHARE)));
     const top = max ?? Math.max(1e-12, d3.max(items, (d) => d.value) || 0);
-    const x = d3.scaleLinear().domain([0, top]).range([0, W - labelW - VALUE_W - 12]);
     const rows = svg.selectAll("g.bar-row").data(items, (d, i) => `${i}:${d.label}`).join((enter) => {
       const g = enter.append("g").attr("class", "bar-row");
       g.append("title");
@@ -52,10 +51,17 @@ export function barChart(container, { format = pct, onPick = null, max = null, l
       .on("keydown", onPick ? (e, d) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onPick(d); } } : null);
     rows.select("title").text((d) => `${d.label}: ${format(d.value)}`);
     rows.select(".bar-label").attr("x", labelW - 8).each(function (d) { fitText(this, String(d.label), labelW - 12); });
-    rows.select("rect.bar").attr("x", labelW).attr("width", (d) => Math.max(1, x(Math.max(0, d.value))))
-      .style("fill", (d) => (d.highlight ? "var(--s2)" : null));
-    rows.select(".bar-value").attr("x", (d) => labelW + Math.max(1, x(Math.max(0, d.value))) + 6)
-      .text((d) => format(d.value) + (d.note ? `  ${d.note}` : ""));
+    const values = rows.select(".bar-value").text((d) => format(d.value) + (d.note ? `  ${d.note}` : ""));
+    // the longest bar leaves VALUE_W px for its value, and less room if a value (with a note) needs more
+    let room = W - labelW - VALUE_W - 12;
+    values.each(function (d) {
+      const v = Math.min(Math.max(0, d.value), top), need = this.getComputedTextLength() + 10;
+      if (v > 0) room = Math.min(room, ((W - labelW - need) * top) / v);
+    });
+    const x = d3.scaleLinear().domain([0, top]).range([0, Math.max(room, 20)]);
+    const barW = (d) => Math.max(1, x(Math.max(0, d.value)));
+    rows.select("rect.bar").attr("x", labelW).attr("width", barW).style("fill", (d) => (d.highlight ? "var(--s2)" : null));
+    values.attr("x", (d) => labelW + barW(d) + 6);
   }
   fitWidth(svg.node(), (shown) => { W = Math.max(shown, MIN_WIDTH); update(items); });
   return { svg: svg.node(), update };
