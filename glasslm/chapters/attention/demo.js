@@ -263,7 +263,7 @@ function gqa(el) {
   const diagram = h("div", { class: "att-gqa" });
   const table = h("table", { class: "terms num att-table" });
   const pub = h("table", { class: "terms num att-table" });
-  f.picture.append(diagram, table, h("h4", { text: "Published models (16-bit cache, from their papers)" }), h("div", { class: "att-scroll" }, pub));
+  f.picture.append(diagram, h("div", { class: "scroll-x" }, table), h("h4", { text: "Published models (16-bit cache, from their papers)" }), h("div", { class: "att-scroll" }, pub));
   async function load() {
     const d = await f.run(() => getJSON(`${API}/gqa`, { context: Number.isFinite(ctx.value) ? ctx.value : "" }));
     if (!d) return;

@@ -35,7 +35,7 @@ function choice(el) {
   const ctxBox = h("div", { class: "ev-context" });
   const ctx = tokenStrip(ctxBox, { label: "The context the model reads" });
   const table = h("table", { class: "terms num ev-options", "aria-label": "each option's log-probability" });
-  f.picture.append(h("p", { class: "ev-caption", text: "The context (the model reads this, then each option in turn):" }), ctxBox, table);
+  f.picture.append(h("p", { class: "ev-caption", text: "The context (the model reads this, then each option in turn):" }), ctxBox, h("div", { class: "scroll-x" }, table));
 
   let qs = [];
   function fill() {

@@ -75,7 +75,7 @@ function sentence(el) {
   const stripBox = h("div", { class: "nt-strip" });
   const strip = tokenStrip(stripBox, { label: "Tokens shaded by their probability" });
   const table = h("table", { class: "terms num nt-table" });
-  f.picture.append(stripBox, table);
+  f.picture.append(stripBox, h("div", { class: "scroll-x" }, table));
   const signal = latest();
   // Shade on a log scale: p = 1 is full colour, p = 1e-6 is the background.
   const shade = (p) => (p === null ? null : sequential(Math.max(0, 1 + Math.log10(p) / 6)));

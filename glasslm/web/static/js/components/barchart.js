@@ -7,7 +7,7 @@
 // tooltip keep the whole label), and bars shorten so that every value and note fits.
 
 import { pct } from "./format.js";
-import { fitWidth } from "./linechart.js";
+import { fitWidth } from "./chartsize.js";
 
 const ROW = 26;             // px per bar
 const LABEL_W = 170;        // px for the labels at 640 wide and more

@@ -13,7 +13,7 @@
 
 import { diverging, sequential, textOn } from "./color.js";
 import { fixed } from "./format.js";
-import { fitWidth } from "./linechart.js";
+import { fitWidth } from "./chartsize.js";
 
 const LABEL_PX = 11;        // the labels' CSS size (glasslm.css: .chart text)
 const LABEL_GROW = 1.3;     // on a box wider than the drawing, labels grow at most this much

@@ -23,71 +23,20 @@
 //
 // Size: the viewBox is as wide as the SVG is on screen (one unit per CSS pixel), measured
 // when the chart is made and again, debounced, whenever its box changes width
-// (fitWidth below, shared with barChart and scatterPlot). So text keeps its CSS size
+// (chartsize.js, shared with barChart, scatterPlot and heatmap). So text keeps its CSS size
 // (11 px) on a 360 px phone instead of shrinking with the picture, and a wide box gets
 // more ticks rather than bigger letters. `height` is the height at 640 px wide; the chart
 // keeps that shape when wider and shrinks its height by at most a quarter when narrower,
 // but stays tall enough for the whole y axis title.
 
 import { series as seriesColor } from "./color.js";
+import { fitWidth, heightFor, keepTicksInside, xTickCount, yTickCount } from "./chartsize.js";
 import { sci, superscript } from "./format.js";
 
 const W = 640, H = 300, M = { top: 16, right: 16, bottom: 40, left: 56 };
-const MIN_SHAPE = 0.75;   // a narrow chart keeps at least this share of its height, so the plot stays tall enough to read
 const MIN_WIDTH = 200;    // narrower boxes scale a 200-wide drawing down (the plot would vanish behind the margins)
-const RESIZE_MS = 120;    // wait this long after the last size change before redrawing (dragging a window edge)
-const X_TICK_PX = 80;     // about one x tick per this many pixels of plot (6 at the usual 584), at least 3
-const Y_TICK_PX = 22;     // about one y tick per this many pixels of plot, at most 5
 const PLAIN = { plainFrom: 1e-3, plainTo: 1e6 };  // log-axis labels in plain figures inside this range
 const DOT_PAD = 0.04;  // share of the span added at each end when dots are drawn, so no dot is cut in half
-
-// Calls redraw(width) with the SVG's width in CSS pixels now and whenever it changes
-// (debounced), so a chart can draw one viewBox unit per CSS pixel. A box that is not
-// laid out yet (hidden, not attached) counts as `fallback` wide until it is.
-// Returns the current width.
-export function fitWidth(svgNode, redraw, fallback = W) {
-  const measure = () => Math.round(svgNode.getBoundingClientRect().width);
-  let width = measure() || fallback;
-  let timer = null;
-  if (typeof ResizeObserver === "function") {
-    const observer = new ResizeObserver(() => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (!svgNode.isConnected) return;
-        const now = measure();
-        if (now > 0 && now !== width) { width = now; redraw(width); }
-      }, RESIZE_MS);
-    });
-    observer.observe(svgNode);
-  }
-  redraw(width);
-  return width;
-}
-
-// The height a chart drawn `width` wide gets, for a chart designed `height` tall at 640 wide:
-// also tall enough for its turned y axis title (`title`, an SVG text centred on a plot
-// with margins m) to fit whole, which a short chart on a phone may not be.
-export function heightFor(width, height, title = null, m = M) {
-  const long = title ? title.getComputedTextLength() - m.top + m.bottom + 4 : 0;
-  return Math.round(Math.max(height * Math.max(width / W, MIN_SHAPE), long));
-}
-
-// Keeps an x axis' outermost labels inside the picture: a label that would run past the
-// plot by more than the margin on that side (a wide "1,000,000" under the last tick) is
-// moved in and anchored at the edge. `scale` is the axis' scale; left/right the margins.
-export function keepTicksInside(gAxis, scale, left, right) {
-  const d3 = window.d3, [, end] = scale.range();
-  gAxis.selectAll(".tick text").attr("text-anchor", null).attr("x", null).each(function (v) {
-    const at = scale(v), half = this.getComputedTextLength() / 2;
-    const text = d3.select(this);
-    if (at + half > end + right) text.attr("text-anchor", "end").attr("x", end + right - 1 - at);
-    else if (at - half < -left) text.attr("text-anchor", "start").attr("x", 1 - left - at);
-  });
-}
-
-// How many ticks to ask d3 for on an axis `length` pixels long.
-export const xTickCount = (length) => Math.max(3, Math.min(6, Math.floor(length / X_TICK_PX)));
-export const yTickCount = (length) => Math.max(2, Math.min(5, Math.floor(length / Y_TICK_PX)));
 
 // Fewest significant digits that give back v (tick values are round numbers).
 function digitsOf(v) {
@@ -228,7 +177,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
   // Geometry for an SVG `width` CSS pixels wide, then a redraw at that size.
   function layout(shown) {
-    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height, yTitle.node());
+    const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height, yTitle.node(), M);
     iw = width - M.left - M.right;
     ih = h - M.top - M.bottom;
     svg.attr("viewBox", `0 0 ${width} ${h}`);

@@ -3,7 +3,7 @@
 // Drawn one viewBox unit per CSS pixel of its box and redrawn when the box changes width
 // (fitWidth in linechart.js), so its text stays 11 px on a phone; 320 tall at 640 wide.
 
-import { fitWidth, heightFor, keepTicksInside, xTickCount, yTickCount } from "./linechart.js";
+import { fitWidth, heightFor, keepTicksInside, xTickCount, yTickCount } from "./chartsize.js";
 
 const H = 320, M = { top: 12, right: 16, bottom: 40, left: 56 };
 const MIN_WIDTH = 200;  // narrower boxes scale a 200-wide drawing down
