@@ -7,6 +7,7 @@ import { demoFrame, h } from "/static/js/components/demo.js";
 import { slider, numberInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { scatterPlot } from "/static/js/components/scatter.js";
+import { fitWidth, xTickCount } from "/static/js/components/chartsize.js";
 import { series as seriesColor } from "/static/js/components/color.js";
 import { fixed, signed } from "/static/js/components/format.js";
 import { surfacePlot } from "/chapters/learning-loop/surface_plot.js";
@@ -67,16 +68,18 @@ function descentDemo(el) {
   rowControls(f);
   const left = h("div"), right = h("div");
   sideBySide(f.picture, left, right);
+  // Drawn one viewBox unit per CSS pixel of its box (like the shared charts), so its text keeps
+  // its 11 px on a phone: PW x PH is its shape at 560 wide, and a narrow one keeps 3/4 of the height.
   const PW = 560, PH = 320, M = { l: 56, r: 12, t: 12, b: 40 };
-  const svg = d3.select(left).append("svg").attr("class", "chart ll-valley").attr("viewBox", `0 0 ${PW} ${PH}`)
+  const svg = d3.select(left).append("svg").attr("class", "chart ll-valley")
     .attr("role", "img").attr("aria-label", "The error against the weight, and the steps taken");
   const g = svg.append("g").attr("transform", `translate(${M.l},${M.t})`);
-  const iw = PW - M.l - M.r, ih = PH - M.t - M.b;
-  const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`), gy = g.append("g").attr("class", "axis");
-  g.append("text").attr("x", iw / 2).attr("y", ih + 34).attr("text-anchor", "middle").text("weight w");
-  g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -44).attr("text-anchor", "middle").text("mean squared error (cm²)");
+  let iw = PW - M.l - M.r, ih = PH - M.t - M.b;
+  const gx = g.append("g").attr("class", "axis"), gy = g.append("g").attr("class", "axis");
+  const xTitle = g.append("text").attr("text-anchor", "middle").text("weight w");
+  const yTitle = g.append("text").attr("transform", "rotate(-90)").attr("y", -44).attr("text-anchor", "middle").text("mean squared error (cm²)");
   const clip = `clip-${Math.random().toString(36).slice(2)}`;
-  svg.append("clipPath").attr("id", clip).append("rect").attr("width", iw).attr("height", ih);
+  const clipRect = svg.append("clipPath").attr("id", clip).append("rect");
   const plot = g.append("g").attr("clip-path", `url(#${clip})`);
   const curve = plot.append("path").attr("fill", "none").attr("stroke", "var(--s1)").attr("stroke-width", 2.5);
   const trail = plot.append("path").attr("fill", "none").attr("stroke", "var(--s2)").attr("stroke-width", 1.5).attr("stroke-dasharray", "4 3");
@@ -88,6 +91,25 @@ function descentDemo(el) {
   const scatter = scatterPlot(fit, { xLabel: "petal length (cm)", yLabel: "petal width (cm)", yDomain: [0, 3],
     label: "The flowers and the model's line at this step" });
   let data = null, xs = null, ys = null;
+  fitWidth(svg.node(), (width) => {
+    const height = Math.round(PH * Math.max(width / PW, 0.75));
+    svg.attr("viewBox", `0 0 ${width} ${height}`);
+    iw = width - M.l - M.r; ih = height - M.t - M.b;
+    gx.attr("transform", `translate(0,${ih})`);
+    xTitle.attr("x", iw / 2).attr("y", ih + 34);
+    yTitle.attr("x", -ih / 2);
+    clipRect.attr("width", iw).attr("height", ih);
+    if (data) { drawValley(); show(play.k); }
+  }, PW);
+
+  // The axes and the error curve at the current size (the steps are drawn by show).
+  function drawValley() {
+    xs.range([0, iw]);
+    ys.range([ih, 0]);
+    gx.call(d3.axisBottom(xs).ticks(xTickCount(iw)));
+    gy.call(d3.axisLeft(ys).ticks(5));
+    curve.attr("d", d3.line().x((c) => xs(c[0])).y((c) => ys(c[1]))(data.curve));
+  }
 
   function show(k) {
     if (!data) return;
@@ -124,11 +146,9 @@ function descentDemo(el) {
     const d = await f.run(() => postJSON(`${API}/descent`, body));
     if (!d) return;
     data = d;
-    xs = d3.scaleLinear().domain(d3.extent(d.curve, (c) => c[0])).range([0, iw]);
-    ys = d3.scaleLinear().domain([0, d3.max(d.curve, (c) => c[1])]).nice().range([ih, 0]);
-    gx.call(d3.axisBottom(xs).ticks(6));
-    gy.call(d3.axisLeft(ys).ticks(5));
-    curve.attr("d", d3.line().x((c) => xs(c[0])).y((c) => ys(c[1]))(d.curve));
+    xs = d3.scaleLinear().domain(d3.extent(d.curve, (c) => c[0]));
+    ys = d3.scaleLinear().domain([0, d3.max(d.curve, (c) => c[1])]).nice();
+    drawValley();
     scatter.setPoints(d.points);
     chart.set("error", d.path.filter((q) => q.loss !== null).map((q) => [q.step, Math.max(q.loss, 1e-12)]));
     chart.hline("best", d.best_loss, "best possible error");
