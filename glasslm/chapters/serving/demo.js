@@ -7,6 +7,7 @@ import { postJSON, getJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { numberInput, slider, textInput, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
+import { fitWidth, xTickCount } from "/static/js/components/chartsize.js";
 import { fixed, count, bytes } from "/static/js/components/format.js";
 
 const API = "/api/serving";
@@ -149,18 +150,28 @@ function journey(el) {
   const legend = h("p", { class: "sv-what", text: "Send a message in the chat above: its journey appears here." });
   f.picture.append(legend, box);
   const d3 = window.d3;
-  const W = 640, H = 150, M = { left: 92, right: 12, top: 10, bottom: 34 };
-  const svg = d3.select(box).append("svg").attr("class", "chart").attr("viewBox", `0 0 ${W} ${H}`)
+  // Drawn one viewBox unit per CSS pixel of its box (fitWidth), the time axis spanning the
+  // width, so its labels keep their 11 px on a phone (and are not blown up on a laptop).
+  const H = 150, M = { left: 92, right: 12, top: 10, bottom: 34 };
+  const svg = d3.select(box).append("svg").attr("class", "chart sv-timeline")
     .attr("role", "img").attr("aria-label", "timeline of the last request");
   const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
-  const iw = W - M.left - M.right, lane = 40;
+  let iw = 640 - M.left - M.right, shown = null;
+  const lane = 40;
   const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${2 * lane + 14})`);
-  g.append("text").attr("x", iw / 2).attr("y", 2 * lane + 44).attr("text-anchor", "middle").text("milliseconds since the request was sent");
+  const xTitle = g.append("text").attr("y", 2 * lane + 44).attr("text-anchor", "middle").text("milliseconds since the request was sent");
   [["server", 0], ["your browser", lane]].forEach(([name, y]) =>
     g.append("text").attr("x", -8).attr("y", y + 22).attr("text-anchor", "end").text(name));
   const marks = g.append("g");
+  fitWidth(svg.node(), (width) => {
+    svg.attr("viewBox", `0 0 ${width} ${H}`);
+    iw = width - M.left - M.right;
+    xTitle.attr("x", width / 2 - M.left);  // centred on the whole picture: on a phone it is wider than the plot
+    if (shown) draw(shown);
+  });
 
   function draw(j) {
+    shown = j;
     const ev = j.events;
     const at = (type) => ev.find((e) => e.type === type);
     const tok = at("tokenized"), pre = at("prefill"), done = at("done");
@@ -168,7 +179,7 @@ function journey(el) {
     const arrivals = ev.map((e, i) => [e, j.arrivals[i]]).filter(([e]) => e.type === "token").map(([, a]) => a);
     const end = Math.max(0.001, ...ev.map((e) => e.t || 0), ...arrivals);
     const x = d3.scaleLinear().domain([0, 1000 * end]).range([0, iw]);
-    gx.call(d3.axisBottom(x).ticks(6));
+    gx.call(d3.axisBottom(x).ticks(xTickCount(iw)));
     const bars = [];
     if (tok) bars.push({ name: "tokenize", a: tok.t - tok.seconds, b: tok.t, cls: "s3" });
     if (pre) bars.push({ name: "prefill", a: pre.t - pre.seconds, b: pre.t, cls: "s1" });
