@@ -4,6 +4,7 @@ import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, segmented, button, buttonRow, numberInput } from "/static/js/components/controls.js";
 import { heatmap } from "/static/js/components/heatmap.js";
+import { fitWidth } from "/static/js/components/chartsize.js";
 import { visible } from "/static/js/components/tokenstrip.js";
 import { sequential, textOn, onThemeChange } from "/static/js/components/color.js";
 import { pct, fixed, signed, count, bytes } from "/static/js/components/format.js";
@@ -260,21 +261,40 @@ function gqa(el) {
     sources: ["glasslm.engine.attention_view:gqa_groups", "glasslm.engine.attention_view:gqa_memory", "glasslm.engine.kv_cache:kv_cache_bytes"] });
   const ctx = numberInput({ label: "tokens in the cache", field: "context", value: 8192, min: 1, max: 8192, step: 1, onchange: () => load() });
   f.add(ctx.el);
+  // The heads picture draws one viewBox unit per CSS pixel of its box (fitWidth), the heads
+  // spread over the width and their boxes narrowed to fit, so its labels keep their size on a phone.
   const diagram = h("div", { class: "att-gqa" });
+  const svgNode = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svgNode.setAttribute("class", "chart");
+  svgNode.setAttribute("role", "img");
+  diagram.append(svgNode);
+  let shown = null, W = 540;
+  fitWidth(svgNode, (width) => { W = width; if (shown) drawHeads(shown); }, W);
   const table = h("table", { class: "terms num att-table" });
   const pub = h("table", { class: "terms num att-table" });
   f.picture.append(diagram, h("div", { class: "scroll-x" }, table), h("h4", { text: "Published models (16-bit cache, from their papers)" }), h("div", { class: "att-scroll" }, pub));
+  function drawHeads(d) {
+    shown = d;
+    const qy = 24, ky = 130, step = (W - 60) / (d.heads - 1), qx = (i) => 30 + i * step;
+    const qw = Math.min(44, step - 6);  // a query head's box, narrower when the heads are close
+    const kx = (k) => d.groups[k].reduce((a, q) => a + qx(q), 0) / d.groups[k].length;  // under its group
+    const rule = `query head h reads key/value head h ÷ ${d.group_size} (rounded down)`;
+    const lines = W < 420 ? [rule.slice(0, rule.indexOf(" h ÷")), rule.slice(rule.indexOf(" h ÷") + 1)] : [rule];  // two lines on a phone
+    const H = 150 + 16 * lines.length;
+    svgNode.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svgNode.setAttribute("aria-label", `${d.heads} query heads joined to the ${d.kv_heads} key/value heads they share`);
+    const svg = [];
+    d.groups.forEach((qs, k) => qs.forEach((q) => svg.push(`<line x1="${qx(q)}" y1="${qy + 14}" x2="${kx(k)}" y2="${ky - 14}" stroke="var(--s${k + 1})" stroke-width="2"/>`)));
+    for (let i = 0; i < d.heads; i++) svg.push(`<rect x="${qx(i) - qw / 2}" y="${qy - 14}" width="${qw}" height="28" rx="5" fill="var(--surface-2)" stroke="var(--border)"/><text x="${qx(i)}" y="${qy + 5}" text-anchor="middle" font-size="12" fill="currentColor">q${i}</text>`);
+    d.groups.forEach((_, k) => svg.push(`<rect x="${kx(k) - 34}" y="${ky - 14}" width="68" height="28" rx="5" fill="var(--surface-2)" stroke="var(--s${k + 1})" stroke-width="3"/><text x="${kx(k)}" y="${ky + 5}" text-anchor="middle" font-size="12" fill="currentColor">k${k}, v${k}</text>`));
+    lines.forEach((line, i) => svg.push(`<text x="${W / 2}" y="${164 + 16 * i}" text-anchor="middle" font-size="11" fill="currentColor">${line}</text>`));
+    svgNode.innerHTML = svg.join("");
+  }
+
   async function load() {
     const d = await f.run(() => getJSON(`${API}/gqa`, { context: Number.isFinite(ctx.value) ? ctx.value : "" }));
     if (!d) return;
-    const W = 540, qy = 24, ky = 130, qx = (i) => 30 + i * ((W - 60) / (d.heads - 1));
-    const kx = (k) => d.groups[k].reduce((a, q) => a + qx(q), 0) / d.groups[k].length;  // under its group
-    const svg = [`<svg viewBox="0 0 ${W} 170" class="chart" role="img" aria-label="${d.heads} query heads joined to the ${d.kv_heads} key/value heads they share">`];
-    d.groups.forEach((qs, k) => qs.forEach((q) => svg.push(`<line x1="${qx(q)}" y1="${qy + 14}" x2="${kx(k)}" y2="${ky - 14}" stroke="var(--s${k + 1})" stroke-width="2"/>`)));
-    for (let i = 0; i < d.heads; i++) svg.push(`<rect x="${qx(i) - 22}" y="${qy - 14}" width="44" height="28" rx="5" fill="var(--surface-2)" stroke="var(--border)"/><text x="${qx(i)}" y="${qy + 5}" text-anchor="middle" font-size="12" fill="currentColor">q${i}</text>`);
-    d.groups.forEach((_, k) => svg.push(`<rect x="${kx(k) - 34}" y="${ky - 14}" width="68" height="28" rx="5" fill="var(--surface-2)" stroke="var(--s${k + 1})" stroke-width="3"/><text x="${kx(k)}" y="${ky + 5}" text-anchor="middle" font-size="12" fill="currentColor">k${k}, v${k}</text>`));
-    svg.push(`<text x="${W / 2}" y="164" text-anchor="middle" font-size="11" fill="currentColor">query head h reads key/value head h ÷ ${d.group_size} (rounded down)</text></svg>`);
-    diagram.innerHTML = svg.join("");
+    drawHeads(d);
     const m = d.memory;
     const tr = (a, b, c) => h("tr", {}, h("td", { text: a }), h("td", { text: b }), h("td", { text: c }));
     table.replaceChildren(
