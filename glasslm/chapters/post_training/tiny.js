@@ -349,7 +349,9 @@ function pipeline(el) {
   const x3 = 10 + 3 * (bw + gap) + bw;
   el2("path", { d: `M ${10 + bw + gap + bw / 2} 170 C ${10 + bw + gap + bw / 2} 240, ${x3 - 40} 240, ${x3 - 40} 172`, class: "pt-arrow pt-dpo", "marker-end": "url(#pt-arrow)" });
   el2("text", { x: (10 + bw + gap + bw / 2 + x3 - 40) / 2, y: 258, "text-anchor": "middle", class: "pt-box-gives" }, "DPO: one loss on the preference pairs, no separate reward model, no RL");
-  f.picture.append(svg);
+  // Four boxes of wrapped text side by side cannot reflow: on a narrow screen the picture keeps
+  // a minimum width (style.css) and scrolls sideways inside this box instead of shrinking its text.
+  f.picture.append(h("div", { class: "scroll-x pt-pipeline-box", tabindex: "0", role: "group", "aria-label": "the pipeline picture (scrolls sideways on a narrow screen)" }, svg));
   f.setReadout([{ label: "this chapter ran", value: "SFT, a reward model, DPO (not PPO)" }]);
 }
 

@@ -1,0 +1,70 @@
+"""Chapters' own SVG pictures (not the shared charts) keep readable text on a phone.
+
+Each picture either draws one viewBox unit per CSS pixel of its box (fitWidth, re-laid out
+from the width), or keeps a minimum drawing width inside a box that scrolls sideways, so on
+a 360 px wide screen its text is not scaled down to 5-7 px as it was; on a laptop it is not
+blown up either, and the page itself never scrolls sideways. Sizes are the rendered boxes
+(getBoundingClientRect) of the real chapters' pictures in Chromium.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+PHONE = {"width": 360, "height": 800}
+LAPTOP = {"width": 1200, "height": 900}
+READABLE_PX = 9  # a text box at least this tall (10-12 px text is about 12-15 px tall; the old ones were 5-8)
+NOT_BLOWN_UP_PX = 16  # and at most this tall on a laptop
+
+# slug -> (the picture's text elements, an element to wait for before measuring)
+PICTURES = {
+    "learning-loop": ("svg.ll-valley text", "svg.ll-valley .axis .tick text"),
+    "neurons": ("svg.nn-net text", "svg.nn-net g.neuron text"),
+    "attention": (".att-gqa svg text", ".att-gqa svg text"),
+    "serving": (".sv-journey svg text", ".sv-journey svg text"),
+    "post-training": ("svg.pt-pipeline text", "svg.pt-pipeline text"),
+}
+
+# The letters' heights of the shown text (a rotated title's box is as wide as its letters are
+# tall) once the picture has redrawn at its shown width, and whether the page overflows sideways.
+MEASURE = """(sel) => {
+    const texts = [...document.querySelectorAll(sel)].filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+    return {heights: texts.map((t) => { const b = t.getBoundingClientRect();
+                                        return /rotate/.test(t.getAttribute('transform') || '') ? b.width : b.height; }),
+            pageWidth: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth};
+}"""
+
+
+def measure(browser, server, viewport, slug, only=None):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/chapters/{slug}")
+    page.wait_for_selector("body[data-demos-ready]")
+    texts, ready = PICTURES[slug]
+    expect(page.locator(ready).first).to_be_attached(timeout=30_000)
+    page.locator(texts).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # let a debounced redraw at the shown width happen
+    got = page.evaluate(MEASURE, only or texts)
+    context.close()
+    assert not errors, errors
+    assert got["heights"], f"no text shown in {slug}'s picture"
+    return got
+
+
+@pytest.mark.parametrize("slug", list(PICTURES))
+def test_picture_text_is_readable_on_a_phone(browser, server, slug):
+    got = measure(browser, server, PHONE, slug)
+    assert min(got["heights"]) >= READABLE_PX, f"{slug}: text {min(got['heights']):.1f} px tall on a phone"
+    assert got["pageWidth"] <= got["viewport"], f"{slug}: the page scrolls sideways on a phone {got}"
+
+
+# on a laptop post-training's body text (its 15 px bold box titles are meant to be bigger)
+LAPTOP_TEXT = {"post-training": "svg.pt-pipeline .pt-box-text, svg.pt-pipeline .pt-box-gives"}
+
+
+@pytest.mark.parametrize("slug", list(PICTURES))
+def test_picture_text_is_not_blown_up_on_a_laptop(browser, server, slug):
+    got = measure(browser, server, LAPTOP, slug, LAPTOP_TEXT.get(slug))
+    assert READABLE_PX <= max(got["heights"]) <= NOT_BLOWN_UP_PX, \
+        f"{slug}: text {max(got['heights']):.1f} px tall on a laptop"
