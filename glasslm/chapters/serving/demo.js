@@ -7,7 +7,7 @@ import { postJSON, getJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { numberInput, slider, textInput, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
-import { fitWidth, xTickCount } from "/static/js/components/chartsize.js";
+import { fitWidth, keepTicksInside, xTickCount } from "/static/js/components/chartsize.js";
 import { fixed, count, bytes } from "/static/js/components/format.js";
 
 const API = "/api/serving";
@@ -180,6 +180,7 @@ function journey(el) {
     const end = Math.max(0.001, ...ev.map((e) => e.t || 0), ...arrivals);
     const x = d3.scaleLinear().domain([0, 1000 * end]).range([0, iw]);
     gx.call(d3.axisBottom(x).ticks(xTickCount(iw)));
+    keepTicksInside(gx, x, M.left, M.right);  // a long last label ("1,000") stays inside a narrow picture
     const bars = [];
     if (tok) bars.push({ name: "tokenize", a: tok.t - tok.seconds, b: tok.t, cls: "s3" });
     if (pre) bars.push({ name: "prefill", a: pre.t - pre.seconds, b: pre.t, cls: "s1" });
