@@ -10,6 +10,8 @@ the rendered boxes (getBoundingClientRect) of real chapters' charts in Chromium.
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.viewports import open_at
+
 PHONE = {"width": 360, "height": 800}
 LAPTOP = {"width": 1200, "height": 900}
 READABLE_PX = 10  # a tick label at least this tall (11 px text is about 12-13 px tall)
@@ -50,16 +52,6 @@ def charts(page, component):
     found = page.evaluate(MEASURE, sel)
     assert found, f"no {component} shown on {page.url}"
     return found
-
-
-def open_at(browser, server, viewport, slug):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/chapters/{slug}")
-    page.wait_for_selector("body[data-demos-ready]")
-    return context, page, errors
 
 
 # chapter, component; the tokens' bars in next-token are filled by the demo on load; reasoning

@@ -10,6 +10,8 @@ blown up either, and the page itself never scrolls sideways. Sizes are the rende
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.viewports import open_at
+
 PHONE = {"width": 360, "height": 800}
 LAPTOP = {"width": 1200, "height": 900}
 READABLE_PX = 9  # a text box at least this tall (10-12 px text is about 12-15 px tall; the old ones were 5-8)
@@ -35,12 +37,7 @@ MEASURE = """(sel) => {
 
 
 def measure(browser, server, viewport, slug, only=None):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/chapters/{slug}")
-    page.wait_for_selector("body[data-demos-ready]")
+    context, page, errors = open_at(browser, server, viewport, slug)
     texts, ready = PICTURES[slug]
     expect(page.locator(ready).first).to_be_attached(timeout=30_000)
     page.locator(texts).first.scroll_into_view_if_needed()
