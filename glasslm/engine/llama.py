@@ -197,18 +197,19 @@ class Llama:
             qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
             q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
             v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
-            kt = None  # (Hkv, D, S): the keys as the cache stores them, transposed
             if cache is not None:
                 cache.store(layer, k, v)
-                kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), (Hkv, S, D)
+                kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), as the cache stores them
                 k = kt.transpose(0, 2, 1)  # (Hkv, S, D) view
+            else:
+                kt = k.transpose(0, 2, 1)  # (Hkv, D, S) view
             Tq = T  # query rows computed in this block
             if trim_last_block and layer == cfg.n_layers - 1:
                 q, x, Tq = q[-1:], x[-1:], 1  # (1, H, D), (1, C): the last position sees all S keys
             # queries grouped by the kv head they share; head h = kv*G + g
             if Tq == 1:  # one query per head
                 qs = q.reshape(Hkv, G, D) * scale  # (Hkv, G, D)
-                scores = qs @ (kt if kt is not None else k.transpose(0, 2, 1))  # (Hkv, G, S)
+                scores = qs @ kt  # (Hkv, G, S)
                 att = softmax_(scores)  # (Hkv, G, S), rows sum to 1
             else:
                 # Keys as rows and queries as columns: the softmax then reduces down
