@@ -216,7 +216,7 @@ function qkvSteps(el) {
   const drawK = vectorRow(s1, "key vectors");
   const s2 = step(2, "scores q·k / √d, the causal mask, softmax");
   const table = h("table", { class: "terms num att-table" });
-  s2.append(h("div", { class: "att-scroll" }, table));
+  s2.append(h("div", { class: "scroll-x" }, table));
   const s3 = step(3, "the weighted sum of the values");
   const drawV = vectorRow(s3, "value vectors");
   const outLabel = h("p", { class: "att-caption" });
@@ -272,7 +272,7 @@ function gqa(el) {
   fitWidth(svgNode, (width) => { W = width; if (shown) drawHeads(shown); }, W);
   const table = h("table", { class: "terms num att-table" });
   const pub = h("table", { class: "terms num att-table" });
-  f.picture.append(diagram, h("div", { class: "scroll-x" }, table), h("h4", { text: "Published models (16-bit cache, from their papers)" }), h("div", { class: "att-scroll" }, pub));
+  f.picture.append(diagram, h("div", { class: "scroll-x" }, table), h("h4", { text: "Published models (16-bit cache, from their papers)" }), h("div", { class: "scroll-x" }, pub));
   function drawHeads(d) {
     shown = d;
     const qy = 24, ky = 130, step = (W - 60) / (d.heads - 1), qx = (i) => 30 + i * step;

@@ -93,7 +93,7 @@ function cost(el) {
   f.add(maxLen.el, buttonRow(run, stopBtn));
   const chartBox = h("div");
   const table = h("table", { class: "cw-table num" });
-  f.picture.append(chartBox, h("div", { class: "cw-scroll" }, table));
+  f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
   const chart = lineChart(chartBox, { xLabel: "tokens T", yLabel: "ms per token", series: [
     { name: "whole forward pass" }, { name: "attention arithmetic" }] });
   const header = h("tr", {}, ...["T", "forward", "attention", "measured share", "attention FLOPs", "weight FLOPs", "scores per layer"]
@@ -150,7 +150,7 @@ function needle(el) {
   stopBtn.disabled = true;
   f.add(maxLen.el, depths.el, buttonRow(run, stopBtn));
   const about = h("p", { class: "cw-note" });
-  const gridBox = h("div", { class: "cw-scroll cw-grid" });
+  const gridBox = h("div", { class: "scroll-x cw-grid" });
   f.picture.append(about, gridBox);
   const grid = heatmap(gridBox, { format: (v) => pct(v, 0), cell: 44, label: "probability of the right answer" });
   let stream = null, cells = [], base = {}, plan = null;

@@ -195,7 +195,7 @@ function quantizeDemo(el) {
   const block = select({ label: "Block size", field: "block", value: "32", options: ["16", "32", "64", "192"], onchange: () => go() });
   f.add(layer.el, matrix.el, block.el);
   const hists = h("div", { class: "ft-hists" });
-  const table = h("div", { class: "ft-table" });
+  const table = h("div", { class: "scroll-x" });
   const fileBox = h("div", { class: "ft-file" });
   f.picture.append(hists, table, fileBox);
   const hw = histogram(hists, { title: "the weights" });

@@ -169,7 +169,7 @@ function reliabilityDemo(el) {
   const diagram = reliabilityDiagram(diagramBox, "Reliability diagram: accuracy per confidence bin against the diagonal");
   const table = h("table", { class: "terms hl-table" });
   const wrongBox = h("div", { class: "hl-wrong-list" });
-  f.picture.append(h("div", { class: "hl-pair" }, diagramBox, wrongBox), h("div", { class: "hl-table-wrap" }, table));
+  f.picture.append(h("div", { class: "hl-pair" }, diagramBox, wrongBox), h("div", { class: "scroll-x" }, table));
   f.setStatus("Press Run: SmolLM2 answers each question greedily (at most a few tokens each).");
   let job = null;
 

@@ -31,7 +31,7 @@ function timing(el) {
   f.add(maxLen.el, repeats.el, buttonRow(run, stopBtn));
   const chartBox = h("div");
   const table = h("table", { class: "kv-table num" });
-  f.picture.append(chartBox, h("div", { class: "kv-scroll" }, table));
+  f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
   const chart = lineChart(chartBox, { xLabel: "tokens already in the sequence", yLabel: "ms per token", series: [
     { name: "without cache" }, { name: "with cache" }, { name: "prefill (per token)", dashed: true }] });
   let stream = null, points = [];
@@ -92,7 +92,7 @@ function memory(el) {
   f.add(dtype.el, context.el);
   const check = h("p", { class: "kv-check" });
   const table = h("table", { class: "kv-table num" });
-  f.picture.append(check, h("div", { class: "kv-scroll" }, table));
+  f.picture.append(check, h("div", { class: "scroll-x" }, table));
   async function update() {
     const params = { dtype: dtype.value };
     if (context.value) params.context = context.value;

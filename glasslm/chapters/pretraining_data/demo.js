@@ -133,7 +133,7 @@ function compute(el) {
   f.add(params.el, tokens.el, h("p", { class: "pd-hint", text: "Type numbers like 7e9 (seven billion). The default: a model of SmolLM2-135M's size on 20 tokens per parameter." }), buttonRow(button("Compute", () => go(), { primary: true }), measure));
   const table = h("table", { class: "pd-table" });
   const notes = h("ol", { class: "pd-sources" });
-  f.picture.append(h("div", { class: "pd-table-wrap" }, table), h("h4", { text: "Sources" }), notes);
+  f.picture.append(h("div", { class: "scroll-x" }, table), h("h4", { text: "Sources" }), notes);
   let rate = null;
 
   async function measureRate() {

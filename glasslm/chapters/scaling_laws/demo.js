@@ -61,7 +61,7 @@ function sweep(el) {
   f.add(preset.el, widthBox, buttonRow(startBtn, stopBtn), bar, fitTo.el, floor.el);
   const chartBox = h("div", { class: "sl-chart-box" });
   const table = h("table", { class: "sl-table" });
-  f.picture.append(chartBox, h("div", { class: "sl-table-wrap" }, table));
+  f.picture.append(chartBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
   const chart = logLogChart(chartBox, { label: "held-out loss against training compute, log-log" });
   let fitInfo = null;
 
@@ -175,7 +175,7 @@ function optimal(el) {
     buttonRow(button("Compute", () => go(), { primary: true })));
   const barsBox = h("div", { class: "sl-bars" });
   const table = h("table", { class: "sl-table" });
-  f.picture.append(h("h4", { text: "Tokens per parameter of the published models" }), barsBox, h("div", { class: "sl-table-wrap" }, table));
+  f.picture.append(h("h4", { text: "Tokens per parameter of the published models" }), barsBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
   const bars = barChart(barsBox, { format: (v) => fixed(v, 1), label: "tokens per parameter" });
   async function go() {
     const d = await f.run(() => postJSON(`${API}/optimal`, { flops: flops.value, tokens_per_param: ratio.value }));
