@@ -9,9 +9,9 @@ classes and functions of every ``.py`` file under the stdlib folder, tests and
 IDLE excluded, sorted by path), joined and cut to 1,000,000 characters.
 
 Compared, all on that corpus cut by cl100k_base's split pattern:
-- ``glasslm.engine.bpe_regex.train_tokenizer`` (incremental pair counts) to
+- ``glasslm.engine.tokenizers.bpe_regex.train_tokenizer`` (incremental pair counts) to
   vocabularies of 512, 1,024 and 4,096, pre-tokenization included;
-- ``glasslm.engine.bpe_naive.train_naive``, the textbook trainer that recounts
+- ``glasslm.engine.tokenizers.bpe_naive.train_naive``, the textbook trainer that recounts
   every pair of every chunk after every merge, to 512 (pre-tokenization
   included), and its merges checked identical to the fast trainer's;
 - Hugging Face ``tokenizers`` (Rust, multi-threaded) to 1,024 with the same
@@ -31,10 +31,10 @@ import sysconfig
 import time
 from pathlib import Path
 
-from glasslm.engine.bpe_naive import train_naive
-from glasslm.engine.bpe_regex import GPT4_PATTERN, GPT4_SPLIT, Tokenizer, train_tokenizer
-from glasslm.engine.bpe import BytePairEncoding
-from glasslm.engine.pretrained_tokenizers import cl100k_tokenizer
+from glasslm.engine.tokenizers.bpe_naive import train_naive
+from glasslm.engine.tokenizers.bpe_regex import GPT4_PATTERN, GPT4_SPLIT, Tokenizer, train_tokenizer
+from glasslm.engine.tokenizers.bpe import BytePairEncoding
+from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer
 
 CORPUS_CHARS = 1_000_000
 

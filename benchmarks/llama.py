@@ -47,8 +47,8 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from glasslm.assets import smollm2_gguf_path  # noqa: E402
-from glasslm.engine.gguf_weights import load_weights  # noqa: E402
-from glasslm.engine.llama import Llama  # noqa: E402
+from glasslm.engine.models.llama.gguf_weights import load_weights  # noqa: E402
+from glasslm.engine.models.llama.llama import Llama  # noqa: E402
 
 TEXT = (
     "The history of computing is a story of people building machines that follow instructions. "
@@ -70,7 +70,7 @@ def median_rate(fn, tokens: int, repeats: int = REPEATS) -> tuple[float, float]:
 
 
 def prompt_ids(n: int) -> list[int]:
-    from glasslm.engine.pretrained_tokenizers import smollm2_tokenizer
+    from glasslm.engine.tokenizers.pretrained_tokenizers import smollm2_tokenizer
 
     ids = smollm2_tokenizer().encode(TEXT * 20)
     return ids[:n]

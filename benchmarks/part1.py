@@ -28,10 +28,11 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from glasslm.engine import expr, surfaces, toy_data  # noqa: E402
-from glasslm.engine.mlp import MLP, MLPConfig  # noqa: E402
-from glasslm.engine.optim import Adam  # noqa: E402
-from glasslm.engine.value import Value  # noqa: E402
+from glasslm.engine.autograd import expr  # noqa: E402
+from glasslm.engine.basics import surfaces, toy_data
+from glasslm.engine.basics.mlp import MLP, MLPConfig  # noqa: E402
+from glasslm.engine.autograd.optim import Adam  # noqa: E402
+from glasslm.engine.autograd.value import Value  # noqa: E402
 
 EXPRESSION = "(w1*x1 + w2*x2 + b).tanh() * 2 - log(exp(a) + exp(c))"
 

@@ -2,8 +2,8 @@
 
 Measures training steps per second for microgpt's configuration (1 layer,
 16 channels, 4 heads, context 16, Adam) with:
-- glasslm's vectorized engine (glasslm/engine/tensor.py), batch 1 and batch 32;
-- the scalar Value engine (glasslm/engine/scalar_gpt.py), batch 1;
+- glasslm's vectorized engine (glasslm/engine/autograd/tensor.py), batch 1 and batch 32;
+- the scalar Value engine (glasslm/engine/models/tiny/scalar_gpt.py), batch 1;
 - torch eager on the same configuration (a straightforward model written
   below), when torch is installed.
 All on the same batches of real names, in one process, with one BLAS thread
@@ -31,11 +31,11 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from glasslm.engine import name_data  # noqa: E402
-from glasslm.engine.gpt import GPTConfig, TinyGPT, sample  # noqa: E402
-from glasslm.engine.optim import Adam, Schedule  # noqa: E402
-from glasslm.engine.scalar_gpt import ScalarGPT, train_steps  # noqa: E402
-from glasslm.engine.train import Docs, TrainConfig, train_tiny_gpt  # noqa: E402
+from glasslm.engine.data import name_data  # noqa: E402
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample  # noqa: E402
+from glasslm.engine.autograd.optim import Adam, Schedule  # noqa: E402
+from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps  # noqa: E402
+from glasslm.engine.training.train import Docs, TrainConfig, train_tiny_gpt  # noqa: E402
 
 
 def batches(docs: Docs, batch_size: int, n: int, block: int, seed: int = 0):

@@ -18,12 +18,12 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
-    "load_smollm2": "glasslm.engine.smollm2",
-    "TinyGPT": "glasslm.engine.gpt",
-    "GPTConfig": "glasslm.engine.gpt",
-    "sample": "glasslm.engine.gpt",
-    "train_tiny_gpt": "glasslm.engine.train",
-    "TrainConfig": "glasslm.engine.train",
+    "load_smollm2": "glasslm.engine.models.llama.smollm2",
+    "TinyGPT": "glasslm.engine.models.tiny.gpt",
+    "GPTConfig": "glasslm.engine.models.tiny.gpt",
+    "sample": "glasslm.engine.models.tiny.gpt",
+    "train_tiny_gpt": "glasslm.engine.training.train",
+    "TrainConfig": "glasslm.engine.training.train",
 }
 
 __all__ = sorted(_LAZY)

@@ -14,6 +14,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+import numpy as np
+
 # The one command that installs every asset into the project's environment.
 SETUP_COMMAND = "make setup"
 
@@ -89,3 +91,26 @@ def cache_dir() -> Path:
         path = Path(base) / "glasslm"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def open_gguf(path):
+    """A `gguf.GGUFReader` of `path` that opens about 3x faster (same fields, same tensors).
+
+    GGUFReader keeps the file as an `np.memmap` and slices it ~250,000 times while
+    reading the tokenizer's 49,152 tokens and merges; every slice of a memmap
+    subclass runs Python-level bookkeeping (`__array_finalize__`), which is most
+    of the ~2 s an open takes. Here the reader's `data` is a plain ndarray view
+    of the same mapping (its `.base` keeps the file mapped), so slices are cheap.
+    """
+    import gguf  # a format library, imported only when the GGUF must be read
+
+    class _PlainArrayReader(gguf.GGUFReader):
+        @property
+        def data(self):
+            return self._plain_data
+
+        @data.setter
+        def data(self, value):
+            self._plain_data = value.view(np.ndarray)
+
+    return _PlainArrayReader(path)

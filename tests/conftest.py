@@ -167,7 +167,7 @@ def smollm2_pair():
     gguf = pytest.importorskip("gguf")
     tokenizers = pytest.importorskip("tokenizers")
     from glasslm import assets
-    from glasslm.engine.pretrained_tokenizers import tokenizer_from_gguf
+    from glasslm.engine.tokenizers.pretrained_tokenizers import tokenizer_from_gguf
 
     reader = gguf.GGUFReader(assets.smollm2_gguf_path())
     fields = reader.fields

@@ -67,7 +67,7 @@ def check_sampling_args(args) -> str | None:
 def load_model(prog: str):
     """(model, None) or (None, exit code) after saying what is missing."""
     from glasslm.assets import MissingAsset
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     try:
         return load_smollm2(), None

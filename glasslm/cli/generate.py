@@ -14,7 +14,7 @@ import math
 import sys
 
 from glasslm.cli.chat import MAX_PROMPT_TOKENS, add_sampling_flags, check_sampling_args, load_model, stream_reply
-from glasslm.engine.gpt import MAX_SAMPLES
+from glasslm.engine.models.tiny.gpt import MAX_SAMPLES
 
 # Each model's default temperature, chosen for what it makes: the tiny GPT's names
 # read best a little cooler than its learned distribution; SmolLM2 continues text
@@ -80,7 +80,7 @@ def run_smollm2(args) -> int:
 
 def run_tiny_gpt(args) -> int:
     """Names from a tiny GPT checkpoint."""
-    from glasslm.engine.gpt import CheckpointError, TinyGPT, sample
+    from glasslm.engine.models.tiny.gpt import CheckpointError, TinyGPT, sample
 
     if not 1 <= args.n <= MAX_SAMPLES:
         return _fail(f"-n must be from 1 to {MAX_SAMPLES}, got {args.n}")

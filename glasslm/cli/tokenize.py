@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
 
 
 def load(name: str):
-    from glasslm.engine import pretrained_tokenizers
+    from glasslm.engine.tokenizers import pretrained_tokenizers
 
     return pretrained_tokenizers.cl100k_tokenizer() if name == "cl100k" else pretrained_tokenizers.smollm2_tokenizer()
 

@@ -19,8 +19,8 @@ REDRAW_EVERY_S = 0.1  # progress redraws at most ten times a second
 
 
 def add_parser(sub) -> None:
-    from glasslm.engine.gpt import GPTConfig
-    from glasslm.engine.train import TrainConfig
+    from glasslm.engine.models.tiny.gpt import GPTConfig
+    from glasslm.engine.training.train import TrainConfig
 
     g, t = GPTConfig(), TrainConfig()
     p = sub.add_parser("train", help="train the tiny GPT from scratch",
@@ -60,9 +60,9 @@ def _bar(step: int, total: int, loss: float, heldout: float | None, steps_per_s:
 
 def run(args) -> int:
 
-    from glasslm.engine import name_data
-    from glasslm.engine.gpt import GPTConfig, TinyGPT, sample
-    from glasslm.engine.train import TrainConfig, TrainRun, train_tiny_gpt
+    from glasslm.engine.data import name_data
+    from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
+    from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
 
     if args.out and not args.out.endswith(".safetensors"):
         return _fail(f"--out must name a .safetensors file, got {args.out!r}")

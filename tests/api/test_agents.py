@@ -7,8 +7,8 @@ import pytest
 
 from glasslm.chapters.agents.api import (MAX_EXAMPLE_CHARS, MAX_PARSE_CHARS, MAX_PROMPT_TOKENS, MAX_QUESTION_CHARS,
                                          MAX_QUESTION_TOKENS, MAX_SYSTEM_CHARS)
-from glasslm.engine.calculator import MAX_EXPRESSION_CHARS
-from glasslm.engine.react_agent import DEFAULT_EXAMPLE, DEFAULT_SYSTEM, MAX_STEP_TOKENS, MAX_STEPS, MAX_TOTAL_TOKENS
+from glasslm.engine.applications.calculator import MAX_EXPRESSION_CHARS
+from glasslm.engine.applications.react_agent import DEFAULT_EXAMPLE, DEFAULT_SYSTEM, MAX_STEP_TOKENS, MAX_STEPS, MAX_TOTAL_TOKENS
 
 API = "/api/agents"
 
@@ -37,7 +37,7 @@ def test_parse(client):
 
 @pytest.mark.slow
 def test_run_streams_the_loop_with_smollm2(client, sse):
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     m = load_smollm2()
     body = {"question": "What is 17 * 23?", "system": DEFAULT_SYSTEM, "example": DEFAULT_EXAMPLE,

@@ -45,11 +45,11 @@ def test_unknown_chapter_is_a_readable_404(client):
 
 
 def test_source_shows_engine_code_only(client):
-    r = client.get("/api/source", params={"name": "glasslm.engine.linear:mse"})
+    r = client.get("/api/source", params={"name": "glasslm.engine.basics.linear:mse"})
     assert r.status_code == 200
     assert r.json()["source"].startswith("def mse(")
     assert client.get("/api/source", params={"name": "os:system"}).status_code == 400
-    assert client.get("/api/source", params={"name": "glasslm.engine.linear:nope"}).status_code == 404
+    assert client.get("/api/source", params={"name": "glasslm.engine.basics.linear:nope"}).status_code == 404
 
 
 def test_oversized_body_is_refused_and_server_keeps_serving(client):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.attention.api import MAX_TEXT_CHARS, MAX_TOKENS
-from glasslm.engine.kv_cache import kv_cache_bytes
-from glasslm.engine.model_facts import PUBLISHED
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
+from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
 API = "/api/attention"

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from glasslm.engine import expr, expr_graph
+from glasslm.engine.autograd import expr, expr_graph
 
 
 def post(client, path, body):

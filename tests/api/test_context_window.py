@@ -6,8 +6,8 @@ from the kept tokens, the attention-cost and needle jobs, and bad input."""
 import pytest
 
 from glasslm.chapters.context_window.api import MAX_ANSWER_TOKENS, MAX_ANSWER_WINDOW
-from glasslm.engine import context_window as cw
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.inference import context_window as cw
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/context-window"
 CHAT = [

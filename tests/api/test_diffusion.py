@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import diffusion as D
+from glasslm.engine.models.vision import diffusion as D
 
 API = "/api/diffusion"
 TINY = {"steps": 40, "batch_size": 64, "hidden": 16, "noise_steps": 20}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.embeddings.api import GROUPS, MAX_EXTRA_WORDS, MAX_NEIGHBOURS
-from glasslm.engine.glove import glove
+from glasslm.engine.embeddings.glove import glove
 
 
 def test_space_projects_groups_and_own_words(client):

@@ -9,7 +9,7 @@ import pytest
 from glasslm.chapters.evaluation.api import (ARENA_TOKENS, MAX_ARENA_PROMPT_CHARS, MAX_ARENA_PROMPT_TOKENS, MAX_K, MAX_OPTION_CHARS, MAX_PASSAGE_CHARS,
                                              MAX_PASSAGE_TOKENS, MAX_QUESTION_CHARS, MAX_VOTES, MIN_PASSAGE_TOKENS,
                                              PLAYERS)
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/evaluation"
 TOL = 2e-4

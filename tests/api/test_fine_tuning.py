@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import quantize as qz
-from glasslm.engine.lora import TARGETS, count_lora_params
+from glasslm.engine.models.llama import quantize as qz
+from glasslm.engine.training.lora import TARGETS, count_lora_params
 from tests.api.jobs import wait_end
 
 
@@ -90,7 +90,7 @@ def test_lora_bad_input(client, body, field):
 
 def test_quantize_sizes_errors_and_the_files_format(client):
     gguf = pytest.importorskip("gguf")
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     d = client.post(f"{API}/quantize", json={"layer": 2, "matrix": "v_proj", "block": 32}).json()
     n = 192 * 576
@@ -121,7 +121,7 @@ def test_quantize_bad_input(client, body, field, status, words):
 
 
 def test_effect_of_one_matrix_at_8_bits(client, sse):
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     r = client.post(f"{API}/effect", json={"text": "The capital of France is", "bits": 8, "scope": "matrix",
                                             "layer": 0, "matrix": "o_proj"})
@@ -165,7 +165,7 @@ def test_effect_bad_input(client, body, field, status, words):
 
 
 def test_memory_by_formula(client):
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     d = client.post(f"{API}/memory", json={"rank": 8}).json()
     smol, big = d["rows"]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.generation.api import MAX_NAME_STEPS, MAX_PROMPT_TOKENS, MAX_STEPS, TINY
-from glasslm.engine.gpt import sample
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.tiny.gpt import sample
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/generation"
 

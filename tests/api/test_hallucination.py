@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.hallucination.api import MAX_FACT_CHARS, MAX_FACT_TOKENS, MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/hallucination"
 
@@ -109,7 +109,7 @@ def test_retrieval_puts_each_fact_in_the_prompt(client, sse):
     assert [r["mode"] for r in rows] == ["closed", "retrieval"]
     assert rows[1]["prompt_tokens"] > rows[0]["prompt_tokens"]
     m = load_smollm2()
-    from glasslm.engine.fact_qa import load_facts, prompt_text
+    from glasslm.engine.evaluation.fact_qa import load_facts, prompt_text
     facts, examples = load_facts()
     fact = next(f for f in facts if f.id == "burkina")
     ids = m.encode(prompt_text(fact.question, examples, fact.fact))

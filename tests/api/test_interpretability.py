@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.interpretability.api import MAX_EXAMPLES, MAX_PROMPT_CHARS, MAX_SAE_STEPS, N_LAYERS, TEXTS
-from glasslm.engine.patching import MAX_PATCH_TOKENS
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.session import COOKIE
 
 API = "/api/interpretability"
@@ -136,7 +136,7 @@ def test_lens_against_a_traced_forward_pass(client):
     d = client.post(f"{API}/lens", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}).json()
     assert d["good"] == " Paris" and d["bad"] == " Rome" and len(d["layers"]) == 31
     m = load_smollm2()
-    from glasslm.engine.logit_lens import logit_lens
+    from glasslm.engine.interpretability.logit_lens import logit_lens
     tr = m.trace(m.encode("The capital of France is"), attention=False)  # llama.py's own residuals
     paris = m.encode(" Paris")[0]
     full = m.logits(m.encode("The capital of France is"))[-1].astype(np.float64)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from glasslm.engine.kv_cache import KVCache
-from glasslm.engine.model_facts import PUBLISHED
+from glasslm.engine.models.llama.kv_cache import KVCache
+from glasslm.engine.data.model_facts import PUBLISHED
 
 API = "/api/kv-cache"
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.learning_loop import api
-from glasslm.engine import linear, surfaces
+from glasslm.engine.basics import linear, surfaces
 
 
 def descent(client, **body):

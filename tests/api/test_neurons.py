@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.neurons import api
-from glasslm.engine import activations, toy_data
+from glasslm.engine.basics import activations, toy_data
 
 
 def test_activation_value_and_slope(client):

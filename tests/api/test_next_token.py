@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.next_token.api import MAX_TEXT_CHARS, MAX_TOKENS
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.post_training import api
-from glasslm.engine import preferences as pf
-from glasslm.engine import sft
-from glasslm.engine.gpt import sample
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.post_training import preferences as pf
+from glasslm.engine.post_training import sft
+from glasslm.engine.models.tiny.gpt import sample
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/post-training"
 

@@ -5,7 +5,7 @@ against the engine and tiktoken, the MinHash estimates against exact Jaccard,
 import pytest
 
 from glasslm.chapters.pretraining_data import api as ch
-from glasslm.engine.dedup import jaccard, shingles
+from glasslm.engine.pretraining.dedup import jaccard, shingles
 
 API = "/api/pretraining-data"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.probability_and_loss.api import MAX_ITEMS, MAX_TOKENS
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/probability-and-loss"
 

@@ -8,7 +8,7 @@ import pytest
 
 from glasslm.chapters.prompting.api import (MAX_EXPECTED_CHARS, MAX_PATHS, MAX_PROMPT_TOKENS, MAX_TEMPERATURE,
                                             MAX_TEXT_CHARS)
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/prompting"
 QUESTION_WORDS = re.compile(r"\w+")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.rag.api import MAX_DOCUMENTS_CHARS, MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
-from glasslm.engine.chunking import MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENTS
-from glasslm.engine.rag import MAX_NEW_TOKENS, MAX_PROMPT_TOKENS
-from glasslm.engine.retrieval import MAX_K
+from glasslm.engine.applications.chunking import MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENTS
+from glasslm.engine.applications.rag import MAX_NEW_TOKENS, MAX_PROMPT_TOKENS
+from glasslm.engine.applications.retrieval import MAX_K
 
 API = "/api/rag"
 DOCS = "# Boats\nThe ferry leaves at dawn and the last ferry returns at nine.\n# Books\nThe library lends seven books."
@@ -18,7 +18,7 @@ DOCS = "# Boats\nThe ferry leaves at dawn and the last ferry returns at nine.\n#
 
 @pytest.fixture(scope="module")
 def handbook():
-    from glasslm.engine.chunking import HANDBOOK
+    from glasslm.engine.applications.chunking import HANDBOOK
     return HANDBOOK.read_text(encoding="utf-8")
 
 
@@ -68,7 +68,7 @@ def test_search_scores_match_a_hand_computation(client, handbook):
     np.testing.assert_allclose([h["score"] for h in hits], [want[i] for i in order], atol=1e-5)
     assert "21:15" in hits[0]["text"] or "21:15" in hits[1]["text"]
     # GloVe: mean of the known words' vectors, cosine by hand
-    from glasslm.engine.glove import glove
+    from glasslm.engine.embeddings.glove import glove
     g = glove()
 
     def mean(text):
@@ -90,8 +90,8 @@ def test_search_reuses_its_index(client):
 
 @pytest.mark.slow
 def test_answer_job_streams_smollm2s_greedy_answers(client, sse):
-    from glasslm.engine import rag
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.applications import rag
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     m = load_smollm2()
     q = "When does the last ferry return?"

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.reasoning.api import MAX_BUDGET_PROBLEMS, MAX_TEMPERATURE, MAX_VOTE_PROBLEMS, MAX_WEB_STEPS
-from glasslm.engine import arithmetic_data as ad
-from glasslm.engine.scratchpad_training import exact_match
-from glasslm.engine.test_time_compute import MAX_VOTES, complete, majority_vote
+from glasslm.engine.data import arithmetic_data as ad
+from glasslm.engine.training.scratchpad_training import exact_match
+from glasslm.engine.inference.thinking_budget import MAX_VOTES, complete, majority_vote
 
 API = "/api/reasoning"
 TINY = {"digits": 2, "steps": 30, "n_embd": 16, "seed": 1}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.sampling.api import MAX_DRAWS, MAX_NEW_TOKENS, MAX_PROMPT_TOKENS, MAX_SAMPLED, MAX_TEXT_CHARS
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/sampling"
 PROMPT = "My favourite food is"

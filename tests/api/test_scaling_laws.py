@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from glasslm.engine.model_facts import published
-from glasslm.engine.scaling import fit_power_law, frontier
+from glasslm.engine.data.model_facts import published
+from glasslm.engine.pretraining.scaling import fit_power_law, frontier
 
 API = "/api/scaling-laws"
 

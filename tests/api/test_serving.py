@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from glasslm.chapters.serving.api import MAX_PROMPT_TOKENS, MAX_REPLY_TOKENS
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
 from tests.api.jobs import wait_end

@@ -3,7 +3,7 @@
 import pytest
 
 from glasslm.chapters.tokens.api import MAX_TEXT_CHARS, MAX_TRAIN_CHARS, MAX_VOCAB, SENTENCES
-from glasslm.engine.bpe_regex import train_tokenizer
+from glasslm.engine.tokenizers.bpe_regex import train_tokenizer
 
 TRAIN = "the cat sat on the mat. the cat ate the rat. " * 10
 

@@ -6,9 +6,9 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from glasslm.engine import name_data
-from glasslm.engine.gpt import TinyGPT, sample
-from glasslm.engine.optim import Schedule
+from glasslm.engine.data import name_data
+from glasslm.engine.models.tiny.gpt import TinyGPT, sample
+from glasslm.engine.autograd.optim import Schedule
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
 from tests.api.jobs import wait_end
@@ -163,8 +163,8 @@ def test_unknown_jobs(client):
 
 
 def test_inspect_a_saved_checkpoint(client, tmp_path):
-    from glasslm.engine.chars import CharTokenizer
-    from glasslm.engine.gpt import GPTConfig
+    from glasslm.engine.tokenizers.chars import CharTokenizer
+    from glasslm.engine.models.tiny.gpt import GPTConfig
 
     tok = CharTokenizer("abcxyz")
     m = TinyGPT(GPTConfig(vocab_size=7, n_embd=8, n_head=2), seed=4, tokenizer=tok)

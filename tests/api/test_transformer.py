@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.transformer.api import MAX_LENS_TOKENS, MAX_TOKENS
-from glasslm.engine.gpt import GPTConfig, param_shapes
-from glasslm.engine.model_facts import PUBLISHED
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
+from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
 API = "/api/transformer"

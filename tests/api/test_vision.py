@@ -5,8 +5,8 @@ recomputed from the run's own model, and bad input answered with a sentence."""
 import numpy as np
 import pytest
 
-from glasslm.engine import clip_digits as C
-from glasslm.engine import digits
+from glasslm.engine.models.vision import clip_digits as C
+from glasslm.engine.data import digits
 from tests.api.jobs import wait_end
 
 API = "/api/vision"

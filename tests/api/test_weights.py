@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from glasslm.engine import linear
+from glasslm.engine.basics import linear
 
 
 def test_one_weight_matches_the_engine(client):

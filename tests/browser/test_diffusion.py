@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from glasslm.engine.diffusion import NoiseSchedule
+from glasslm.engine.models.vision.diffusion import NoiseSchedule
 
 
 def readout(demo, label):

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from glasslm.engine.gpt import TinyGPT
+from glasslm.engine.models.tiny.gpt import TinyGPT
 
 
 def readout(demo, label):
@@ -53,7 +53,7 @@ def test_speed_comparison_runs_live(page):
 
 
 def test_open_a_saved_model_and_a_broken_one(page, tmp_path):
-    from glasslm.engine.chars import CharTokenizer
+    from glasslm.engine.tokenizers.chars import CharTokenizer
 
     good = TinyGPT(tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz")).save(tmp_path / "good.safetensors")
     bad = tmp_path / "bad.safetensors"

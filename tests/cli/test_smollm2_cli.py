@@ -42,7 +42,7 @@ def test_missing_model_says_how_to_install(monkeypatch, capsys):
     def missing():
         raise MissingAsset("The SmolLM2-135M-Instruct model file is not installed. Install it with `make setup`.")
 
-    monkeypatch.setattr("glasslm.engine.smollm2.load_smollm2", missing)
+    monkeypatch.setattr("glasslm.engine.models.llama.smollm2.load_smollm2", missing)
     monkeypatch.setattr("sys.stdin", io.StringIO("hi\n"))
     assert main(["chat"]) == 2
     assert "make setup" in capsys.readouterr().err

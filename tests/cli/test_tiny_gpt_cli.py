@@ -3,7 +3,7 @@
 import pytest
 
 from glasslm.cli import main
-from glasslm.engine.gpt import TinyGPT
+from glasslm.engine.models.tiny.gpt import TinyGPT
 
 
 def test_train_saves_a_model_that_generate_reads(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """A second, deliberately plain SmolLM2 forward pass for tests (float64, one head at a time).
 
-It shares nothing with glasslm.engine.llama but the weight arrays: RMSNorm,
+It shares nothing with glasslm.engine.models.llama.llama but the weight arrays: RMSNorm,
 softmax and SwiGLU are written out again here, RoPE is done with complex
 numbers (pair (x[2i], x[2i+1]) as x[2i] + i x[2i+1] multiplied by
 e^{i p theta^(-2i/D)}), and every head is its own loop iteration with its own

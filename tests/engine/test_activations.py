@@ -1,4 +1,4 @@
-"""Activation functions (glasslm/engine/activations.py) against independent truths:
+"""Activation functions (glasslm/engine/basics/activations.py) against independent truths:
 derivatives vs central finite differences, values vs torch.nn.functional where installed,
 and a few values known by hand."""
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import activations as A
+from glasslm.engine.basics import activations as A
 
 # Points away from 0, where step and ReLU have their kink.
 X = np.concatenate([np.linspace(-6, -0.01, 60), np.linspace(0.01, 6, 60)])

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from glasslm.engine import arithmetic_data as ad
+from glasslm.engine.data import arithmetic_data as ad
 
 STEP = re.compile(r"(\d)\+(\d)\+(\d)=(\d)(\d);")
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from glasslm.engine.attention_view import check_head, gqa_groups, gqa_memory, head_steps
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.interpretability.attention_view import check_head, gqa_groups, gqa_memory, head_steps
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
 

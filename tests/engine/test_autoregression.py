@@ -5,10 +5,10 @@ a full forward pass."""
 import numpy as np
 import pytest
 
-from glasslm.engine import sampling
-from glasslm.engine.autoregression import (ContextCache, SharedTinyGPT, choose, continuations, step_rng,
+from glasslm.engine.basics import sampling
+from glasslm.engine.inference.autoregression import (ContextCache, SharedTinyGPT, choose, continuations, step_rng,
                                            tiny_gpt_next_logits)
-from glasslm.engine.gpt import GPTConfig, TinyGPT
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 
 
 def test_choose_is_greedy_at_zero_and_repeatable():
@@ -78,7 +78,7 @@ def test_shared_tiny_gpt_trains_once_and_reports_progress():
 
 @pytest.fixture(scope="module")
 def smol():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     return load_smollm2()
 

@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
-from glasslm.engine.bpe import BytePairEncoding, train
-from glasslm.engine.bpe_naive import train_naive
-from glasslm.engine.bpe_regex import GPT4_SPLIT, SMOLLM_SPLIT, Tokenizer, train_tokenizer
+from glasslm.engine.tokenizers.bpe import BytePairEncoding, train
+from glasslm.engine.tokenizers.bpe_naive import train_naive
+from glasslm.engine.tokenizers.bpe_regex import GPT4_SPLIT, SMOLLM_SPLIT, Tokenizer, train_tokenizer
 
 # A throwaway corpus: a few paragraphs with repeated words, digits, punctuation.
 CORPUS = (

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from glasslm.engine.calculator import (MAX_DEPTH, MAX_EXPONENT, MAX_EXPRESSION_CHARS, CalculatorError, calculate,
+from glasslm.engine.applications.calculator import (MAX_DEPTH, MAX_EXPONENT, MAX_EXPRESSION_CHARS, CalculatorError, calculate,
                                        normalise, show)
 
 OPS = [("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv),

@@ -4,8 +4,8 @@ confidences (fact_qa) against a separate teacher-forced pass over prompt + answe
 import numpy as np
 import pytest
 
-from glasslm.engine.calibration import abstain, coverage_curve, expected_calibration_error, reliability
-from glasslm.engine.fact_qa import answer, is_correct, load_facts, normalize, prompt_text
+from glasslm.engine.evaluation.calibration import abstain, coverage_curve, expected_calibration_error, reliability
+from glasslm.engine.evaluation.fact_qa import answer, is_correct, load_facts, normalize, prompt_text
 
 # Worked by hand with 2 bins, (0, 0.5] and (0.5, 1]:
 #   bin 0: 0.1, 0.3, 0.35 -> mean confidence 0.25, accuracy 1/3, gap 1/12, weight 3/6
@@ -92,7 +92,7 @@ def test_fact_set_is_well_formed():
 
 
 def test_answer_and_confidence_match_a_teacher_forced_pass():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
     m = load_smollm2()
     facts, examples = load_facts()
     fact = next(f for f in facts if f.id == "romeo")  # a two-token answer: William Shakespeare

@@ -4,7 +4,7 @@ rendered by jinja2, and text that looks like a role marker stays text."""
 import jinja2.sandbox
 import pytest
 
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 
 @pytest.fixture(scope="module")

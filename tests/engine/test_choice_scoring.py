@@ -5,9 +5,9 @@ contamination measurement against m.score."""
 import numpy as np
 import pytest
 
-from glasslm.engine.choice_scoring import (FORMATS, HEADER, SEPARATOR, Question, accuracy, continuation_logprobs,
+from glasslm.engine.evaluation.choice_scoring import (FORMATS, HEADER, SEPARATOR, Question, accuracy, continuation_logprobs,
                                            load_questions, prompt_for, score_question, seen_twice)
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 TOL = 2e-4  # float32 logits; the cached and the full pass add in a different order
 
@@ -63,7 +63,7 @@ def test_format_prompts(m):
 
 
 def test_sum_prefers_short_options_and_mean_does_not_by_construction():
-    from glasslm.engine.choice_scoring import ChoiceScores
+    from glasslm.engine.evaluation.choice_scoring import ChoiceScores
 
     s = ChoiceScores("cloze", [0], [[1], [2, 3, 4]], ["a", "b"], [np.array([-2.0]), np.array([-1.0, -0.9, -0.8])], 1)
     assert s.pick("sum") == 0 and s.pick("mean") == 1  # -2 > -2.7, but -2 < -0.9 per token

@@ -2,7 +2,7 @@
 
 import pytest
 
-from glasslm.engine.chunking import (MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS, Document,
+from glasslm.engine.applications.chunking import (MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS, Document,
                                      chunk_document, chunk_documents, default_documents, parse_documents)
 
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import clip_digits as C
-from glasslm.engine import digits
-from glasslm.engine import tensor as T_
+from glasslm.engine.models.vision import clip_digits as C
+from glasslm.engine.data import digits
+from glasslm.engine.autograd import tensor as T_
 
 FD_STEP = 1e-6
 

@@ -5,12 +5,12 @@ deterministic with the needle where asked; p(answer) equals SmolLM2.score's."""
 import numpy as np
 import pytest
 
-from glasslm.engine import context_window as cw
+from glasslm.engine.inference import context_window as cw
 
 
 @pytest.fixture(scope="module")
 def m():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
     return load_smollm2()
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from glasslm.engine import critique as cr
+from glasslm.engine.post_training import critique as cr
 
 
 class Scripted:
@@ -65,7 +65,7 @@ def test_unknown_stage_and_token_limit():
 
 @pytest.mark.slow
 def test_with_smollm2_each_stage_is_generate_on_its_own_prompt():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     m = load_smollm2()
     q, p = "What is the capital of France?", "Answer in one short sentence."

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
-from glasslm.engine.dedup import (MinHasher, candidate_probability, estimate_jaccard, exact_duplicates, jaccard,
+from glasslm.engine.pretraining.dedup import (MinHasher, candidate_probability, estimate_jaccard, exact_duplicates, jaccard,
                                   lsh_candidates, near_duplicates, normalize, shingles, text_hash)
 
 

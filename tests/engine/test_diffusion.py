@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import diffusion as D
+from glasslm.engine.models.vision import diffusion as D
 
 
 def test_linear_schedule_by_hand():
@@ -65,7 +65,7 @@ def test_noise_predictor_gradient_matches_finite_differences():
     xt, t, c, eps = rng.normal(size=(6, 2)), np.array([1, 5, 9, 20, 3, 7]), np.array([0, 1, 2, 0, 2, 1]), rng.normal(size=(6, 2))
     m.loss_and_grad(xt, t, c, eps, 20)
     analytic = m.params.flat_grad.copy()
-    from glasslm.engine import encoder_ops as E
+    from glasslm.engine.autograd import encoder_ops as E
     for i in rng.choice(m.params.size, 40, replace=False):
         flat = m.params.flat
         old = flat[i]
@@ -125,7 +125,7 @@ def test_digits_are_points_in_64_dimensions():
     m = D.NoisePredictor(cfg)
     assert m.forward(x, np.array([1, 2, 3, 4, 5]), c, 10).data.shape == (5, 64)
     # a training digit is its own nearest neighbour: distance 0, its own class
-    from glasslm.engine import digits
+    from glasslm.engine.data import digits
     d = digits.load()
     fit = D.shape_fit(d.train_x[:3].reshape(3, -1) * 2 - 1, "digits")
     assert fit["median_distance"] == pytest.approx(0, abs=1e-6)
@@ -143,7 +143,7 @@ def test_guided_digits_look_like_the_asked_digit():
         pass
     labels = np.repeat(np.arange(10), 4)
     x = D.sample(run.model, run.schedule, 40, np.random.default_rng(1), label=labels, guidance=2.0)["x"]
-    from glasslm.engine import digits
+    from glasslm.engine.data import digits
     d = digits.load()
     ref = d.train_x.reshape(len(d.train_y), -1) * 2 - 1
     nearest = d.train_y[((x[:, None, :] - ref[None]) ** 2).sum(-1).argmin(1)]  # a nearest-neighbour classifier

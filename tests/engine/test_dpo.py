@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import dpo, sft
-from glasslm.engine.gpt import GPTConfig, TinyGPT
+from glasslm.engine.post_training import dpo, sft
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 
 PAIRS = [("ann", "maximilian"), ("bo", "christopher"), ("eve", "alexandra"), ("al", "bartholomew")]
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.elo import ELO_SCALE, EloConfig, Vote, bradley_terry, elo_history, expected, update, win_counts
+from glasslm.engine.evaluation.elo import ELO_SCALE, EloConfig, Vote, bradley_terry, elo_history, expected, update, win_counts
 
 
 def test_expected_score_by_hand():

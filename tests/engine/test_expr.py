@@ -1,4 +1,4 @@
-"""The expression parser (glasslm/engine/expr.py) against independent truths.
+"""The expression parser (glasslm/engine/autograd/expr.py) against independent truths.
 
 - Python's own parser (the `ast` module, parsing only: nothing is executed) read
   by a tiny tree-walker in this file is the reference for precedence and
@@ -13,9 +13,9 @@ import random
 
 import pytest
 
-from glasslm.engine import expr, expr_graph
-from glasslm.engine.expr import ParseError, parse
-from glasslm.engine.expr_graph import analyse
+from glasslm.engine.autograd import expr, expr_graph
+from glasslm.engine.autograd.expr import ParseError, parse
+from glasslm.engine.autograd.expr_graph import analyse
 
 NAMES = ["a", "b", "c", "x"]
 FUNCS = {"relu": lambda v: max(v, 0.0), "tanh": math.tanh, "exp": math.exp, "log": math.log}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from glasslm.engine.glove import UnknownWord, glove
+from glasslm.engine.embeddings.glove import UnknownWord, glove
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from glasslm.engine.chars import CharTokenizer
-from glasslm.engine.gpt import GPTConfig, TinyGPT, sample
+from glasslm.engine.tokenizers.chars import CharTokenizer
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")
 

@@ -4,8 +4,8 @@ and its size is the formula 2 x layers x kv_heads x head_dim x context x bytes."
 import numpy as np
 import pytest
 
-from glasslm.engine.kv_cache import KVCache, kv_cache_bytes
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.kv_cache import KVCache, kv_cache_bytes
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 
 @pytest.fixture(scope="module")

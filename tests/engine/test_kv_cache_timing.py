@@ -4,14 +4,14 @@ numbers; the cached and recomputed next-token logits agree (no wall-clock assert
 import numpy as np
 import pytest
 
-from glasslm.engine.kv_cache import KVCache
-from glasslm.engine.kv_cache_timing import filler_ids, measure_length, memory_row, memory_rows, time_decoding
-from glasslm.engine.model_facts import PUBLISHED
+from glasslm.engine.models.llama.kv_cache import KVCache
+from glasslm.engine.inference.kv_cache_timing import filler_ids, measure_length, memory_row, memory_rows, time_decoding
+from glasslm.engine.data.model_facts import PUBLISHED
 
 
 @pytest.fixture(scope="module")
 def m():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
     return load_smollm2()
 
 

@@ -3,7 +3,7 @@ the normal equations, and gradient descent's known regimes."""
 
 import numpy as np
 
-from glasslm.engine import linear
+from glasslm.engine.basics import linear
 
 
 def test_mse_grad_matches_finite_differences():

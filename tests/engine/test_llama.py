@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glasslm.engine.llama import Trace, softmax
-from glasslm.engine.rope import apply_rope, rope_angles
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.llama import Trace, softmax
+from glasslm.engine.models.llama.rope import apply_rope, rope_angles
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "smollm2_logits.npz"
 TOL = 1e-3
@@ -198,7 +198,7 @@ def test_attention_weights_are_a_trace_only_cost(m):
 
 
 def test_complex_rope_equals_the_readable_rope():
-    from glasslm.engine.rope import apply_rope_complex, rope_rotations
+    from glasslm.engine.models.llama.rope import apply_rope_complex, rope_rotations
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal((6, 4, 64)).astype(np.float32)  # (T, H, D)
@@ -209,7 +209,7 @@ def test_complex_rope_equals_the_readable_rope():
 
 
 def test_score_equals_log_softmax_of_the_logits(m):
-    from glasslm.engine.sampling import log_softmax, token_logprobs
+    from glasslm.engine.basics.sampling import log_softmax, token_logprobs
 
     ids = m.encode("The cat sat on the mat because it was warm.")
     s = m.score(ids, top=3)
@@ -228,7 +228,7 @@ def test_score_equals_log_softmax_of_the_logits(m):
 
 def test_tokenizer_from_the_saved_metadata_equals_the_files(m, reader):
     """The cached start builds the tokenizer from metadata saved beside the weights."""
-    from glasslm.engine.pretrained_tokenizers import tokenizer_from_gguf
+    from glasslm.engine.tokenizers.pretrained_tokenizers import tokenizer_from_gguf
 
     from_file = tokenizer_from_gguf(reader, "SmolLM2")
     saved = m.model.w.gguf_fields

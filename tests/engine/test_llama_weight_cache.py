@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glasslm.assets import smollm2_gguf_path
-from glasslm.engine.gguf_weights import load_weights
+from glasslm.engine.models.llama.gguf_weights import load_weights
 
 pytestmark = pytest.mark.slow  # each build dequantizes the whole model (~5 s)
 

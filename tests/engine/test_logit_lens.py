@@ -4,9 +4,9 @@ float64 recomputation (reference_llama.py), the GGUF file's tensor sizes and a r
 import numpy as np
 import pytest
 
-from glasslm.engine import anatomy
-from glasslm.engine.logit_lens import MAX_LENS_ROWS, logit_lens, residual_norms
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.interpretability import anatomy
+from glasslm.engine.interpretability.logit_lens import MAX_LENS_ROWS, logit_lens, residual_norms
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
 TEXT = "The capital of France is"

@@ -5,11 +5,11 @@ formula, and a short fine-tuning run that learns while leaving the base untouche
 import numpy as np
 import pytest
 
-from glasslm.engine import tensor as tt
-from glasslm.engine.chars import CharTokenizer
-from glasslm.engine.finetune import compare_finetuning
-from glasslm.engine.gpt import GPTConfig, TinyGPT, sample
-from glasslm.engine.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, lora_linear, merge
+from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.tokenizers.chars import CharTokenizer
+from glasslm.engine.training.finetune import compare_finetuning
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
+from glasslm.engine.training.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, lora_linear, merge
 
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")

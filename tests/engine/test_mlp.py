@@ -1,4 +1,4 @@
-"""The numpy MLP (glasslm/engine/mlp.py) and the toy data sets (glasslm/engine/toy_data.py).
+"""The numpy MLP (glasslm/engine/basics/mlp.py) and the toy data sets (glasslm/engine/basics/toy_data.py).
 
 Independent truths: central finite differences of the loss for every weight;
 PyTorch autograd on the same network where torch is installed; and behaviour
@@ -10,8 +10,8 @@ import itertools
 import numpy as np
 import pytest
 
-from glasslm.engine import toy_data
-from glasslm.engine.mlp import MAX_LAYERS, MAX_WIDTH, MLP, MLPConfig, TrainConfig, accuracy, training
+from glasslm.engine.basics import toy_data
+from glasslm.engine.basics.mlp import MAX_LAYERS, MAX_WIDTH, MLP, MLPConfig, TrainConfig, accuracy, training
 
 
 def finite_difference_grads(model, X, y, h=1e-6):

@@ -2,7 +2,7 @@
 consistent with the published parameter counts (about 12 x layers x d_model^2
 for a GPT-style decoder, Kaplan et al. 2020)."""
 
-from glasslm.engine.model_facts import PUBLISHED, published
+from glasslm.engine.data.model_facts import PUBLISHED, published
 
 
 def test_every_figure_names_its_source():

@@ -1,4 +1,4 @@
-"""Optimizers (glasslm/engine/optim.py) against their published update rules.
+"""Optimizers (glasslm/engine/autograd/optim.py) against their published update rules.
 
 Adam: Kingma & Ba (2015), Algorithm 1, written out below in plain scalar
 arithmetic (the engine folds the bias corrections into one step size, so this
@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.optim import OPTIMIZERS, SGD, Adam, Momentum, Schedule
+from glasslm.engine.autograd.optim import OPTIMIZERS, SGD, Adam, Momentum, Schedule
 
 
 def adam_reference(p, grads, lr, b1=0.9, b2=0.999, eps=1e-8):

@@ -4,15 +4,15 @@ patching nothing gives the corrupted logits, patching everything the clean ones.
 import numpy as np
 import pytest
 
-from glasslm.engine import hooked_llama as hl
-from glasslm.engine.patching import both_runs, check_pair, logit_diff, patch, patch_sweep
+from glasslm.engine.models.llama import hooked_llama as hl
+from glasslm.engine.interpretability.patching import both_runs, check_pair, logit_diff, patch, patch_sweep
 
 CLEAN, CORRUPT = "The capital of France is", "The capital of Italy is"
 
 
 @pytest.fixture(scope="module")
 def m():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
     return load_smollm2()
 
 

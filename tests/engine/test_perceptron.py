@@ -1,11 +1,11 @@
-"""The perceptron rule (glasslm/engine/perceptron.py) against a hand-worked run and
+"""The perceptron rule (glasslm/engine/basics/perceptron.py) against a hand-worked run and
 the known facts: it learns AND and OR, and never learns XOR."""
 
 import numpy as np
 import pytest
 
-from glasslm.engine import toy_data
-from glasslm.engine.perceptron import MAX_EPOCHS, PerceptronConfig, predict, train
+from glasslm.engine.basics import toy_data
+from glasslm.engine.basics.perceptron import MAX_EPOCHS, PerceptronConfig, predict, train
 
 
 def test_and_by_hand():

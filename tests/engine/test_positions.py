@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.positions import (
+from glasslm.engine.embeddings.positions import (
     rope_pair_angles,
     rope_scores_by_offset,
     rope_wavelengths,

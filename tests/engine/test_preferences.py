@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import preferences as pf
+from glasslm.engine.post_training import preferences as pf
 
 
 def random_names(n, seed):
@@ -34,7 +34,7 @@ def test_features_by_hand():
 def test_rare_letters_are_the_least_frequent_in_the_training_names():
     from collections import Counter
 
-    from glasslm.engine import sft
+    from glasslm.engine.post_training import sft
 
     train, _ = sft.name_split().base_docs()
     counts = Counter("".join(train))

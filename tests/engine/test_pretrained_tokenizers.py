@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from glasslm.engine.pretrained_tokenizers import (
+from glasslm.engine.tokenizers.pretrained_tokenizers import (
     bytes_to_unicode,
     cl100k_tokenizer,
     smollm2_tokenizer,
@@ -131,7 +131,7 @@ def test_tokenizers_are_built_once_per_process(tiktoken_cl100k):
 
 
 def test_disk_cache_round_trips_a_tokenizer(tmp_path, tiktoken_cl100k):
-    from glasslm.engine.pretrained_tokenizers import build_cl100k, load_tokenizer, save_tokenizer
+    from glasslm.engine.tokenizers.pretrained_tokenizers import build_cl100k, load_tokenizer, save_tokenizer
 
     fresh = build_cl100k()
     save_tokenizer(fresh, tmp_path / "cl100k.npz")
@@ -145,7 +145,7 @@ def test_disk_cache_round_trips_a_tokenizer(tmp_path, tiktoken_cl100k):
 
 @pytest.mark.slow
 def test_disk_cache_keeps_smollm2s_missing_bytes(tmp_path, smollm2_pair):
-    from glasslm.engine.pretrained_tokenizers import load_tokenizer, save_tokenizer
+    from glasslm.engine.tokenizers.pretrained_tokenizers import load_tokenizer, save_tokenizer
 
     ours, plain, _ = smollm2_pair
     save_tokenizer(ours, tmp_path / "s.npz")

@@ -4,9 +4,9 @@ runs against SmolLM2.generate called directly."""
 
 import pytest
 
-from glasslm.engine.prompting import (COT_INSTRUCTION, TECHNIQUES, Item, PromptConfig, accuracy, extract, is_right,
+from glasslm.engine.applications.prompting import (COT_INSTRUCTION, TECHNIQUES, Item, PromptConfig, accuracy, extract, is_right,
                                       load_task_set, majority, messages_for, prompt_steps, run_item, run_prompt, worst_case_tokens)
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 
 @pytest.fixture(scope="module")

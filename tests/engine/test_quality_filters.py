@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from glasslm.engine.quality_filters import RULES, QualityConfig, judge, measure
+from glasslm.engine.pretraining.quality_filters import RULES, QualityConfig, judge, measure
 
 
 def failed(text, config=None):

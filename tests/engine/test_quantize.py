@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from glasslm import assets
-from glasslm.engine import quantize as qz
+from glasslm.engine.models.llama import quantize as qz
 
 
 
@@ -95,16 +95,15 @@ def test_memory_formulas_by_hand():
 
 @pytest.fixture(scope="module")
 def smol():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     return load_smollm2()
 
 
 def test_matrices_are_the_files_own_tensors(smol):
     gguf = pytest.importorskip("gguf")
-    from glasslm.engine.gguf_weights import open_gguf
 
-    reader = open_gguf(assets.smollm2_gguf_path())
+    reader = assets.open_gguf(assets.smollm2_gguf_path())
     tensors = {t.name: t for t in reader.tensors}
     for layer, name in [(0, "q_proj"), (4, "k_proj"), (7, "v_proj"), (29, "o_proj"), (1, "up_proj"), (2, "down_proj")]:
         t = tensors[f"blk.{layer}.{qz.GGUF_NAMES[name]}.weight"]
@@ -127,7 +126,7 @@ def test_the_files_types_and_sizes_follow_their_format_definitions():
 @pytest.mark.slow
 def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(smol):
     gguf = pytest.importorskip("gguf")
-    from glasslm.engine.llama import Llama
+    from glasslm.engine.models.llama.llama import Llama
 
     w = smol.model.w
     before = np.array(w.layers[5].gate_up_proj[:4, :4])

@@ -3,10 +3,10 @@ and the limits hold. (SmolLM2's real answer is checked by a teacher-forced pass 
 
 import pytest
 
-from glasslm.engine.chunking import chunk_documents, default_documents
-from glasslm.engine.rag import MAX_NEW_TOKENS, MAX_PROMPT_TOKENS, RAG_SYSTEM, answer, context_block, plain_messages, \
+from glasslm.engine.applications.chunking import chunk_documents, default_documents
+from glasslm.engine.applications.rag import MAX_NEW_TOKENS, MAX_PROMPT_TOKENS, RAG_SYSTEM, answer, context_block, plain_messages, \
     rag_messages
-from glasslm.engine.retrieval import build_index
+from glasslm.engine.applications.retrieval import build_index
 
 
 def retrieved(question, k=2):
@@ -33,7 +33,7 @@ class FakeModel:
 
     def generate(self, ids, max_tokens, temperature):
         self.args = (ids, max_tokens, temperature)
-        from glasslm.engine.smollm2 import GenerationEvent
+        from glasslm.engine.models.llama.smollm2 import GenerationEvent
         yield GenerationEvent(7, "ok", 0.0, 0, 0.0, 0.0)
 
 

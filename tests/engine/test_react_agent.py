@@ -3,12 +3,12 @@ scripted fake model (so every step is known in advance), and one short real Smol
 
 import pytest
 
-from glasslm.engine.calculator import calculate
-from glasslm.engine.chunking import chunk_documents, default_documents
-from glasslm.engine.react_agent import (DEFAULT_EXAMPLE, DEFAULT_SYSTEM, MAX_OBSERVATION_CHARS, MAX_STEPS,
+from glasslm.engine.applications.calculator import calculate
+from glasslm.engine.applications.chunking import chunk_documents, default_documents
+from glasslm.engine.applications.react_agent import (DEFAULT_EXAMPLE, DEFAULT_SYSTEM, MAX_OBSERVATION_CHARS, MAX_STEPS,
                                         AgentLimits, agent_messages, calculator_tool, parse_step, run_react,
                                         run_tool, search_tool, smollm2_writer)
-from glasslm.engine.retrieval import build_index
+from glasslm.engine.applications.retrieval import build_index
 
 TOOLS = ("search", "calculate")
 
@@ -166,7 +166,7 @@ def test_prompt_holds_instructions_example_and_question():
 
 @pytest.mark.slow
 def test_one_real_smollm2_step_has_the_loops_structure():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     m = load_smollm2()
     write = smollm2_writer(m, agent_messages(DEFAULT_SYSTEM, DEFAULT_EXAMPLE, "What is 17*23?"), 6)

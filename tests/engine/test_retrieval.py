@@ -6,8 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from glasslm.engine.chunking import Chunk, chunk_documents, default_documents
-from glasslm.engine.retrieval import MAX_K, IndexCache, MeanGlove, Tfidf, build_index, cosine, terms
+from glasslm.engine.applications.chunking import Chunk, chunk_documents, default_documents
+from glasslm.engine.applications.retrieval import MAX_K, IndexCache, MeanGlove, Tfidf, build_index, cosine, terms
 
 TEXTS = ["The ferry leaves the north pier at dawn.", "The library opens at nine; the library closes at seven.",
          "Ferry tickets cost three vells.", "Dogs on a lead in the square."]
@@ -73,7 +73,7 @@ def test_scores_are_cosines_and_ranking_matches_brute_force(embedding):
 
 
 def test_glove_mean_by_hand():
-    from glasslm.engine.glove import glove
+    from glasslm.engine.embeddings.glove import glove
 
     g = glove()
     emb = MeanGlove(["the lake ferry"])

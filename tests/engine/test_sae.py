@@ -4,7 +4,7 @@ the loss by its formula, and training that finds a planted sparse dictionary."""
 import numpy as np
 import pytest
 
-from glasslm.engine.sae import SAEConfig, SparseAutoencoder, input_scale, top_examples, train_sae
+from glasslm.engine.interpretability.sae import SAEConfig, SparseAutoencoder, input_scale, top_examples, train_sae
 
 
 def loss_by_formula(sae, x):
@@ -68,7 +68,7 @@ def test_bad_configs_are_refused(cfg):
 
 
 def test_gradient_check_reports_agreement_and_catches_a_wrong_gradient():
-    from glasslm.engine.sae import gradient_check
+    from glasslm.engine.interpretability.sae import gradient_check
     rng = np.random.default_rng(3)
     sae = SparseAutoencoder(5, SAEConfig(n_features=7, l1=0.2, seed=1))
     x = rng.normal(size=(6, 5))

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import sampling as S
+from glasslm.engine.basics import sampling as S
 
 
 def test_softmax_and_log_softmax_by_hand():

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import sampling
-from glasslm.engine.sampling_lab import LogitCache, draw_many, filter_stages, histogram
+from glasslm.engine.basics import sampling
+from glasslm.engine.inference.sampling_lab import LogitCache, draw_many, filter_stages, histogram
 
 
 def test_stages_by_hand():

@@ -6,11 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.gpt import GPTConfig, TinyGPT
-from glasslm.engine.model_facts import published
-from glasslm.engine.scaling import (SweepConfig, compute_optimal, fit_power_law, frontier, heads_for,
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.data.model_facts import published
+from glasslm.engine.pretraining.scaling import (SweepConfig, compute_optimal, fit_power_law, frontier, heads_for,
                                     plan_sweep, sweep)
-from glasslm.engine.train import TrainConfig, TrainRun, train_tiny_gpt
+from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
 
 
 def test_fit_recovers_a_pure_power_law():

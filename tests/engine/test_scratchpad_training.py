@@ -5,10 +5,10 @@ decoding; a stopped run resumes to exactly the weights of an unbroken one."""
 import numpy as np
 import pytest
 
-from glasslm.engine import arithmetic_data as ad
-from glasslm.engine.scratchpad_training import (ReasoningConfig, ReasoningRun, answer_accuracy, exact_match,
+from glasslm.engine.data import arithmetic_data as ad
+from glasslm.engine.training.scratchpad_training import (ReasoningConfig, ReasoningRun, answer_accuracy, exact_match,
                                                 train_reasoning)
-from glasslm.engine.test_time_compute import complete
+from glasslm.engine.inference.thinking_budget import complete
 
 SMALL = dict(digits=2, steps=150, batch_size=32, lr=0.02, n_heldout=50, eval_interval=50, seed=0)
 

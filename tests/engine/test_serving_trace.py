@@ -3,14 +3,14 @@ up, and a stop request ends it (structure only: no wall-clock asserts)."""
 
 import pytest
 
-from glasslm.engine.serving_trace import traced_reply
+from glasslm.engine.inference.serving_trace import traced_reply
 
 CHAT = [{"role": "user", "content": "Name a colour."}]
 
 
 @pytest.fixture(scope="module")
 def m():
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
     return load_smollm2()
 
 

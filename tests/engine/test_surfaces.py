@@ -1,4 +1,4 @@
-"""Loss surfaces and optimizer paths (glasslm/engine/surfaces.py).
+"""Loss surfaces and optimizer paths (glasslm/engine/basics/surfaces.py).
 
 Independent truths: finite differences for every hand-written gradient; the
 closed form of gradient descent on a quadratic bowl; the known minima.
@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import surfaces
-from glasslm.engine.surfaces import SURFACES, grid, path, race
+from glasslm.engine.basics import surfaces
+from glasslm.engine.basics.surfaces import SURFACES, grid, path, race
 
 
 @pytest.mark.parametrize("name", list(SURFACES))

@@ -8,7 +8,7 @@ also checked against torch in test_gpt.py.
 import numpy as np
 import pytest
 
-from glasslm.engine import tensor as tt
+from glasslm.engine.autograd import tensor as tt
 
 H_STEP = 1e-6
 

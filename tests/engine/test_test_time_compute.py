@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from glasslm.engine import arithmetic_data as ad
-from glasslm.engine.test_time_compute import budget_study, complete, majority_vote, vote_accuracy, vote_study
+from glasslm.engine.data import arithmetic_data as ad
+from glasslm.engine.inference.thinking_budget import budget_study, complete, majority_vote, vote_accuracy, vote_study
 
 
 def test_majority_vote_hand_examples():

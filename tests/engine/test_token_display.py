@@ -1,8 +1,8 @@
 """Tokens shown to learners: whole characters as text, split characters as
 hex bytes, special tokens by name (checked on SmolLM2's real tokenizer)."""
 
-from glasslm.engine.pretrained_tokenizers import smollm2_tokenizer
-from glasslm.engine.token_display import token_piece, token_text
+from glasslm.engine.tokenizers.pretrained_tokenizers import smollm2_tokenizer
+from glasslm.engine.tokenizers.token_display import token_piece, token_text
 
 
 def test_whole_partial_and_special_tokens():

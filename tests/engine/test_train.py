@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine import name_data
-from glasslm.engine.chars import CharTokenizer
-from glasslm.engine.gpt import GPTConfig, TinyGPT
-from glasslm.engine.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
+from glasslm.engine.data import name_data
+from glasslm.engine.tokenizers.chars import CharTokenizer
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 
 SMALL = GPTConfig(n_embd=8, n_head=2)
 TEXT = "\n".join(["anna", "bob", "clara", "dave", "emma", "fred", "gina", "hans", "ida", "jon"] * 3)

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from glasslm.engine.model_facts import published
-from glasslm.engine.training_compute import (REPORTED_FLOPS, matmul_flops, measure_flop_rate, published_rows,
+from glasslm.engine.data.model_facts import published
+from glasslm.engine.pretraining.training_compute import (REPORTED_FLOPS, matmul_flops, measure_flop_rate, published_rows,
                                              readable_duration, training_flops)
 
 

@@ -1,4 +1,4 @@
-"""Scalar autograd (glasslm/engine/value.py) against independent truths.
+"""Scalar autograd (glasslm/engine/autograd/value.py) against independent truths.
 
 - finite differences: central differences (f(x+h) - f(x-h)) / 2h on many random
   expressions built from every operation, seeded so failures reproduce;
@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from glasslm.engine.value import Value
+from glasslm.engine.autograd.value import Value
 
 N_LEAVES = 4
 H = 1e-6  # finite-difference step; float64 central differences are good to ~1e-8 here

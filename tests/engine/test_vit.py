@@ -5,10 +5,10 @@ run that learns."""
 import numpy as np
 import pytest
 
-from glasslm.engine import digits
-from glasslm.engine import encoder_ops as E
-from glasslm.engine import tensor as T_
-from glasslm.engine.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, evaluate, train_vit
+from glasslm.engine.data import digits
+from glasslm.engine.autograd import encoder_ops as E
+from glasslm.engine.autograd import tensor as T_
+from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, evaluate, train_vit
 
 FD_STEP = 1e-6
 TOL = 1e-6  # relative: float64 central differences agree to ~1e-8 on these sizes

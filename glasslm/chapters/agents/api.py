@@ -22,11 +22,11 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import react_agent as ra
-from glasslm.engine.calculator import MAX_EXPRESSION_CHARS, CalculatorError, calculate, normalise, show
-from glasslm.engine.chunking import chunk_documents, default_documents
-from glasslm.engine.retrieval import IndexCache
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.applications import react_agent as ra
+from glasslm.engine.applications.calculator import MAX_EXPRESSION_CHARS, CalculatorError, calculate, normalise, show
+from glasslm.engine.applications.chunking import chunk_documents, default_documents
+from glasslm.engine.applications.retrieval import IndexCache
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text

@@ -15,7 +15,7 @@ const defaults = () => (defaultsPromise ??= getJSON(`${API}/defaults`));
 
 function calculator(el) {
   const f = demoFrame(el, { title: "The calculator tool",
-    sources: ["glasslm.engine.calculator:calculate", "glasslm.engine.calculator:_walk"] });
+    sources: ["glasslm.engine.applications.calculator:calculate", "glasslm.engine.applications.calculator:_walk"] });
   const expr = textInput({ label: "Arithmetic", field: "expression", value: "17 * (3 + 4) ** 2", maxlength: 200,
     onenter: () => run() });
   const tries = ["2^10 / 3", "-7 // 2", "1/0", "__import__('os')", "9**9**9"];
@@ -38,7 +38,7 @@ function calculator(el) {
 
 function parser(el) {
   const f = demoFrame(el, { title: "Read a step the way the loop does",
-    sources: ["glasslm.engine.react_agent:parse_step"] });
+    sources: ["glasslm.engine.applications.react_agent:parse_step"] });
   const text = textInput({ label: "What the model wrote", field: "text", multiline: true, rows: 4, maxlength: 1000,
     value: "Thought: I need the ferry times.\nAction: search[last ferry]", oninput: debounce(() => run(), 200) });
   const samples = [["Well-formed", "Thought: I need the ferry times.\nAction: search[last ferry]"],
@@ -73,8 +73,8 @@ function stepCard(n) {
 
 function agent(el) {
   const f = demoFrame(el, { title: "A ReAct agent: SmolLM2 with a calculator and a document search", stacked: true,
-    sources: ["glasslm.engine.react_agent:run_react", "glasslm.engine.react_agent:parse_step",
-      "glasslm.engine.react_agent:smollm2_writer", "glasslm.engine.react_agent:search_tool"] });
+    sources: ["glasslm.engine.applications.react_agent:run_react", "glasslm.engine.applications.react_agent:parse_step",
+      "glasslm.engine.applications.react_agent:smollm2_writer", "glasslm.engine.applications.react_agent:search_tool"] });
   const question = textInput({ label: "Question", field: "question", value: "What is 17 * 23?", maxlength: 300, onenter: () => run() });
   const examples = select({ label: "Example questions", field: null, options: [["", "choose one…"]], value: "",
     onchange: (v) => { if (v) question.value = v; } });

@@ -22,12 +22,12 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine import attention_view as av
-from glasslm.engine.kv_cache import kv_cache_bytes
-from glasslm.engine.model_facts import PUBLISHED
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.interpretability import attention_view as av
+from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
+from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.trace_cache import TraceCache
-from glasslm.engine.token_display import token_text
+from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.text_input import encode_text
 

@@ -59,7 +59,7 @@ const argmax = (a) => a.reduce((best, v, i) => (v > a[best] ? i : best), 0);
 
 function where(el) {
   const f = demoFrame(el, { title: "Click a token: where does it look?", stacked: true,
-    sources: ["glasslm.engine.llama:Llama.forward", "glasslm.engine.smollm2:SmolLM2.trace"] });
+    sources: ["glasslm.engine.models.llama.llama:Llama.forward", "glasslm.engine.models.llama.smollm2:SmolLM2.trace"] });
   const text = textInput({ label: "Your text", field: "text", value: "The cat sat on the mat because it was tired.", multiline: true,
     rows: 2, maxlength: 400, oninput: debounce(() => { query = null; load(); }, 500) });
   const layer = layerSlider(13, debounce(() => load(), 150));
@@ -120,7 +120,7 @@ function where(el) {
 
 function bank(el) {
   const f = demoFrame(el, { title: "“bank” beside a river, and beside money", stacked: true,
-    sources: ["glasslm.engine.smollm2:SmolLM2.trace", "glasslm.engine.llama:Llama.forward"] });
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.trace", "glasslm.engine.models.llama.llama:Llama.forward"] });
   const word = textInput({ label: "Word to follow", field: "word", value: "bank", maxlength: 40, onenter: () => load() });
   const s1 = textInput({ label: "Sentence 1", field: "sentences", value: "The fisherman sat on the river bank", maxlength: 400, onenter: () => load() });
   const c1 = textInput({ label: "its context word", field: "context", value: "river", maxlength: 40, onenter: () => load() });
@@ -201,7 +201,7 @@ function vectorRow(container, label) {
 
 function qkvSteps(el) {
   const f = demoFrame(el, { title: "One head, step by step", stacked: true,
-    sources: ["glasslm.engine.attention_view:head_steps", "glasslm.engine.attention_view:head_qkv"] });
+    sources: ["glasslm.engine.interpretability.attention_view:head_steps", "glasslm.engine.interpretability.attention_view:head_qkv"] });
   const text = textInput({ label: "Your text", field: "text", value: "The cat sat on the mat because it was tired.", maxlength: 400,
     oninput: debounce(() => { query = -1; load(); }, 500) });
   const layer = layerSlider(12, debounce(() => load(), 150));
@@ -258,7 +258,7 @@ function qkvSteps(el) {
 
 function gqa(el) {
   const f = demoFrame(el, { title: "9 query heads, 3 key/value heads", stacked: true,
-    sources: ["glasslm.engine.attention_view:gqa_groups", "glasslm.engine.attention_view:gqa_memory", "glasslm.engine.kv_cache:kv_cache_bytes"] });
+    sources: ["glasslm.engine.interpretability.attention_view:gqa_groups", "glasslm.engine.interpretability.attention_view:gqa_memory", "glasslm.engine.models.llama.kv_cache:kv_cache_bytes"] });
   const ctx = numberInput({ label: "tokens in the cache", field: "context", value: 8192, min: 1, max: 8192, step: 1, onchange: () => load() });
   f.add(ctx.el);
   // The heads picture draws one viewBox unit per CSS pixel of its box (fitWidth), the heads

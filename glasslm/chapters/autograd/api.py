@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from glasslm.engine import expr, expr_graph
+from glasslm.engine.autograd import expr, expr_graph
 
 router = APIRouter()
 

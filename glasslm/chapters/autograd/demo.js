@@ -172,7 +172,7 @@ function gradsAfter(data, steps, k) {
 function graphDemo(el) {
   addStyle();
   const f = demoFrame(el, { title: "Type an expression: its graph, values and gradients", stacked: true,
-    sources: ["glasslm.engine.value:Value.backward", "glasslm.engine.value:Value.__mul__", "glasslm.engine.expr_graph:analyse"] });
+    sources: ["glasslm.engine.autograd.value:Value.backward", "glasslm.engine.autograd.value:Value.__mul__", "glasslm.engine.autograd.expr_graph:analyse"] });
   const signal = latest();
   const exprIn = textInput({ label: "expression", field: "expression", value: PRESETS[0][0], maxlength: 200,
     oninput: debounce(update, 350), onenter: update });
@@ -248,7 +248,7 @@ function graphDemo(el) {
 function checkDemo(el) {
   addStyle();
   const f = demoFrame(el, { title: "Finite differences: how small should h be?",
-    sources: ["glasslm.engine.expr_graph:difference_sweep"] });
+    sources: ["glasslm.engine.autograd.expr_graph:difference_sweep"] });
   const signal = latest();
   const exprIn = textInput({ label: "expression", field: "expression", value: "exp(x) * x", maxlength: 200,
     oninput: debounce(update, 350), onenter: update });

@@ -20,9 +20,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import context_window as cw
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_text
+from glasslm.engine.inference import context_window as cw
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

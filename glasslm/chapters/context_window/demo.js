@@ -33,7 +33,7 @@ function parse(text) {
 
 function windowDemo(el) {
   const f = demoFrame(el, { title: "What a small window keeps", stacked: true,
-    sources: ["glasslm.engine.context_window:fit_conversation", "glasslm.engine.context_window:message_spans"] });
+    sources: ["glasslm.engine.inference.context_window:fit_conversation", "glasslm.engine.inference.context_window:message_spans"] });
   const conv = textInput({ label: "Conversation (one “role: text” per line)", field: "messages", multiline: true, rows: 7,
     value: CONVERSATION, oninput: debounce(() => update(), 300) });
   const win = slider({ label: "Window (tokens)", field: "window", min: 16, max: 512, step: 8, value: 120,
@@ -75,7 +75,7 @@ function windowDemo(el) {
     if (!d) { reply.textContent = "(no reply)"; return; }
     reply.textContent = d.reply || "(an empty reply)";
     f.setStatus(`The model saw ${count(d.seen_tokens)} tokens and wrote ${count(d.reply_tokens)} (greedy, at most ${d.max_tokens}).`);
-    f.hood(d, ["glasslm.engine.context_window:fit_conversation", "glasslm.engine.smollm2:SmolLM2.generate"]);
+    f.hood(d, ["glasslm.engine.inference.context_window:fit_conversation", "glasslm.engine.models.llama.smollm2:SmolLM2.generate"]);
   }
   // Not awaited: loading SmolLM2 must not hold up the page.
   f.run(() => getJSON(`${API}/config`)).then((cfg) => {
@@ -85,7 +85,7 @@ function windowDemo(el) {
 
 function cost(el) {
   const f = demoFrame(el, { title: "A forward pass vs attention alone, as the text grows (measured now)",
-    sources: ["glasslm.engine.context_window:time_attention", "glasslm.engine.context_window:attention_arithmetic"] });
+    sources: ["glasslm.engine.inference.context_window:time_attention", "glasslm.engine.inference.context_window:attention_arithmetic"] });
   const maxLen = segmented({ label: "Longest text (tokens)", field: "max_length", value: "512", options: ["256", "512", "1024"] });
   const run = button("Measure", () => start(), { primary: true });
   const stopBtn = button("Stop", () => stream?.stop());
@@ -140,8 +140,8 @@ function cost(el) {
 
 function needle(el) {
   const f = demoFrame(el, { title: "Needle in a haystack: p(right answer) by length and depth", stacked: true,
-    sources: ["glasslm.engine.context_window:needle_probe", "glasslm.engine.context_window:haystack",
-      "glasslm.engine.context_window:answer_probability"] });
+    sources: ["glasslm.engine.inference.context_window:needle_probe", "glasslm.engine.inference.context_window:haystack",
+      "glasslm.engine.inference.context_window:answer_probability"] });
   const maxLen = segmented({ label: "Longest haystack (tokens)", field: "max_length", value: "256",
     options: ["128", "256", "512", "1024"] });
   const depths = segmented({ label: "Needle positions", field: "depths", value: "3", options: ["2", "3", "4", "5"] });

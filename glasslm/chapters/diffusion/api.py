@@ -9,7 +9,7 @@ POST /train     train a noise predictor (a job; events over /api/jobs/{id}/event
 POST /sample    a run's model turns pure noise into points, step by step (frames to animate),
                 unguided or guided towards a class with a guidance scale
 
-Every number comes from glasslm.engine.diffusion; this router validates, thins
+Every number comes from glasslm.engine.models.vision.diffusion; this router validates, thins
 the step events and keeps each run in its job's state. /sample works while a
 run is still training: it copies the weights as they are at that moment.
 """
@@ -22,7 +22,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import diffusion as D
+from glasslm.engine.models.vision import diffusion as D
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id

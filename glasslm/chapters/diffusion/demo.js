@@ -27,7 +27,7 @@ function announce() { shared.listeners.forEach((fn) => fn()); }
 
 function noising(el) {
   const f = demoFrame(el, { title: "Adding noise: the forward process in one jump",
-    sources: ["glasslm.engine.diffusion:NoiseSchedule"] });
+    sources: ["glasslm.engine.models.vision.diffusion:NoiseSchedule"] });
   const shape = segmented({ label: "Data", field: "shape", value: "rings", options: SHAPES, onchange: () => run() });
   const sched = segmented({ label: "Schedule", field: "schedule", value: "linear",
     options: [["linear", "linear (Ho et al.)"], ["cosine", "cosine (Nichol & Dhariwal)"]], onchange: () => run() });
@@ -73,7 +73,7 @@ function noising(el) {
 
 function training(el) {
   const f = demoFrame(el, { title: "Train a noise predictor",
-    sources: ["glasslm.engine.diffusion:train_diffusion", "glasslm.engine.diffusion:NoisePredictor.forward"] });
+    sources: ["glasslm.engine.models.vision.diffusion:train_diffusion", "glasslm.engine.models.vision.diffusion:NoisePredictor.forward"] });
   const shape = segmented({ label: "Data", field: "shape", value: "rings", options: SHAPES, onchange: (v) => {
     // the digits want a wider network and fewer, smaller steps than the shapes
     steps.value = v === "digits" ? 2000 : 3000; hidden.value = v === "digits" ? 256 : 128;
@@ -144,7 +144,7 @@ function training(el) {
 
 function denoise(el) {
   const f = demoFrame(el, { title: "From noise to shape, step by step",
-    sources: ["glasslm.engine.diffusion:sample", "glasslm.engine.diffusion:shape_fit"] });
+    sources: ["glasslm.engine.models.vision.diffusion:sample", "glasslm.engine.models.vision.diffusion:shape_fit"] });
   const label = select({ label: "Guide towards", field: "label", value: "none", options: [["none", "no class"], ["0", "class 0"], ["1", "class 1"]] });
   const guidance = slider({ label: "Guidance scale w", field: "guidance", min: 0, max: 6, step: 0.5, value: 0, format: (v) => v.toFixed(1) });
   const n = select({ label: "Points (digits: at most 32)", field: "n", value: "300", options: ["16", "32", "100", "300", "500", "1000"] });

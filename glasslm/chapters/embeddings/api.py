@@ -17,9 +17,9 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine import positions
-from glasslm.engine.contextual import compare_in_context, find_word
-from glasslm.engine.glove import UnknownWord, glove
+from glasslm.engine.embeddings import positions
+from glasslm.engine.embeddings.contextual import compare_in_context, find_word
+from glasslm.engine.embeddings.glove import UnknownWord, glove
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -177,7 +177,7 @@ def contextual(req: ContextualRequest):
             raise DemoError(f"Sentence {i + 1} is too long: at most {MAX_SENTENCE_CHARS} characters.", "sentences")
         if not find_word(s, word):  # checked before loading the model: a missing word is a typo
             raise DemoError(f"“{word}” does not appear as a word in “{s[:60]}”. Use it in every sentence.", "sentences")
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     model = load_smollm2()
     result = compare_in_context(model, word, sentences)
@@ -207,9 +207,9 @@ def sinusoidal(req: SinusoidalRequest):
 def smollm2_rope() -> tuple[float, int]:
     """(theta, head dim) read from SmolLM2's GGUF metadata (no weights loaded)."""
     from glasslm import assets
-    from glasslm.engine.gguf_weights import open_gguf, read_config
+    from glasslm.engine.models.llama.gguf_weights import read_config
 
-    cfg = read_config(open_gguf(assets.smollm2_gguf_path()))
+    cfg = read_config(assets.open_gguf(assets.smollm2_gguf_path()))
     return cfg.rope_theta, cfg.head_dim
 
 

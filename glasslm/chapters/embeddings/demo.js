@@ -39,7 +39,7 @@ const fmtCos = (v) => fixed(v, 3);
 
 function space(el) {
   const f = demoFrame(el, { title: "Words in 3-D", stacked: true,
-    sources: ["glasslm.engine.glove:WordVectors.project_3d"] });
+    sources: ["glasslm.engine.embeddings.glove:WordVectors.project_3d"] });
   const mine = textInput({ label: "Your words (comma or space separated)", field: "words", value: "pizza, guitar, doctor", maxlength: 600,
     onenter: () => update() });
   let chosen = [...GROUPS];
@@ -75,7 +75,7 @@ function space(el) {
 }
 
 function analogy(el) {
-  const f = demoFrame(el, { title: "Arithmetic with meaning: a − b + c", sources: ["glasslm.engine.glove:WordVectors.analogy"] });
+  const f = demoFrame(el, { title: "Arithmetic with meaning: a − b + c", sources: ["glasslm.engine.embeddings.glove:WordVectors.analogy"] });
   const a = textInput({ label: "a", field: "a", value: "king", maxlength: 40, onenter: () => update() });
   const b = textInput({ label: "− b", field: "b", value: "man", maxlength: 40, onenter: () => update() });
   const c = textInput({ label: "+ c", field: "c", value: "woman", maxlength: 40, onenter: () => update() });
@@ -102,7 +102,7 @@ function analogy(el) {
 }
 
 function similarity(el) {
-  const f = demoFrame(el, { title: "Cosine similarity of two words", sources: ["glasslm.engine.glove:WordVectors.cosine"] });
+  const f = demoFrame(el, { title: "Cosine similarity of two words", sources: ["glasslm.engine.embeddings.glove:WordVectors.cosine"] });
   const a = textInput({ label: "First word", field: "a", value: "cat", maxlength: 40, oninput: debounce(() => update(), 250) });
   const b = textInput({ label: "Second word", field: "b", value: "dog", maxlength: 40, oninput: debounce(() => update(), 250) });
   f.add(a.el, b.el);
@@ -135,7 +135,7 @@ function similarity(el) {
 }
 
 function neighbours(el) {
-  const f = demoFrame(el, { title: "Nearest neighbours among 400,000 words", sources: ["glasslm.engine.glove:WordVectors.nearest_to_vector"] });
+  const f = demoFrame(el, { title: "Nearest neighbours among 400,000 words", sources: ["glasslm.engine.embeddings.glove:WordVectors.nearest_to_vector"] });
   const word = textInput({ label: "Word", field: "word", value: "frog", maxlength: 40, oninput: debounce(() => update(), 250) });
   const k = slider({ label: "How many", field: "k", min: 3, max: 30, step: 1, value: 10, oninput: debounce(() => update(), 100) });
   f.add(word.el, k.el);
@@ -151,7 +151,7 @@ function neighbours(el) {
 }
 
 function vectorStrip(el) {
-  const f = demoFrame(el, { title: "A word is 50 numbers", stacked: true, sources: ["glasslm.engine.glove:WordVectors.vector"] });
+  const f = demoFrame(el, { title: "A word is 50 numbers", stacked: true, sources: ["glasslm.engine.embeddings.glove:WordVectors.vector"] });
   const input = textInput({ label: "Words (up to 4)", field: "words", value: "king queen man apple", maxlength: 200, oninput: debounce(() => update(), 300) });
   f.add(input.el);
   const map = heatmap(f.picture, { scale: "diverging", cell: 16, showValues: false, label: "Word vectors, one row per word" });
@@ -173,7 +173,7 @@ const CONTEXT_DEFAULT = {
 
 function contextual(el) {
   const f = demoFrame(el, { title: "The same word in different sentences (SmolLM2)", stacked: true,
-    sources: ["glasslm.engine.smollm2:SmolLM2.trace", "glasslm.engine.contextual:compare_in_context"] });
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.trace", "glasslm.engine.embeddings.contextual:compare_in_context"] });
   const word = textInput({ label: "Word", field: "word", value: CONTEXT_DEFAULT.word, maxlength: 40 });
   const boxes = CONTEXT_DEFAULT.sentences.map((s, i) => textInput({ label: `Sentence ${i + 1}${i === 2 ? " (optional)" : ""}`, field: "sentences", value: s, maxlength: 300 }));
   const mode = segmented({ label: "Compare", options: [["centred", "centred (shared part removed)"], ["raw", "raw hidden states"]], value: "centred",
@@ -207,7 +207,7 @@ function contextual(el) {
 }
 
 function sinusoidal(el) {
-  const f = demoFrame(el, { title: "Sinusoidal position encodings", stacked: true, sources: ["glasslm.engine.positions:sinusoidal"] });
+  const f = demoFrame(el, { title: "Sinusoidal position encodings", stacked: true, sources: ["glasslm.engine.embeddings.positions:sinusoidal"] });
   const n = slider({ label: "Positions", field: "positions", min: 8, max: 128, step: 8, value: 48, oninput: debounce(() => update(), 150) });
   const c = slider({ label: "Channels", field: "channels", min: 8, max: 128, step: 8, value: 64, oninput: debounce(() => update(), 150) });
   f.add(n.el, c.el);
@@ -232,7 +232,7 @@ function sinusoidal(el) {
 
 function rope(el) {
   const f = demoFrame(el, { title: "RoPE: position as rotation, with SmolLM2's theta", stacked: true,
-    sources: ["glasslm.engine.rope:rope_angles", "glasslm.engine.positions:rope_scores_by_offset"] });
+    sources: ["glasslm.engine.models.llama.rope:rope_angles", "glasslm.engine.embeddings.positions:rope_scores_by_offset"] });
   const pair = slider({ label: "Dimension pair i", field: "pair", min: 0, max: 31, step: 1, value: 0, oninput: debounce(() => update(), 80) });
   f.add(pair.el);
   const wrap = h("div", { class: "rope-grid" });

@@ -25,11 +25,11 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
-from glasslm.engine.choice_scoring import (FORMATS, LETTERS, Question, accuracy, load_questions, score_question,
+from glasslm.engine.evaluation.choice_scoring import (FORMATS, LETTERS, Question, accuracy, load_questions, score_question,
                                            seen_twice)
-from glasslm.engine.elo import EloConfig, Vote, bradley_terry, elo_history, win_counts
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_piece
+from glasslm.engine.evaluation.elo import EloConfig, Vote, bradley_terry, elo_history, win_counts
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text

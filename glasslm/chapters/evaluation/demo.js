@@ -23,8 +23,8 @@ const loadQuestions = () => (questionsP ??= getJSON(`${API}/questions`));
 // ---------------------------------------------------------------- one question
 function choice(el) {
   const f = demoFrame(el, { title: "Score the options by their likelihood",
-    sources: ["glasslm.engine.choice_scoring:continuation_logprobs", "glasslm.engine.choice_scoring:prompt_for",
-      "glasslm.engine.choice_scoring:ChoiceScores.pick"] });
+    sources: ["glasslm.engine.evaluation.choice_scoring:continuation_logprobs", "glasslm.engine.evaluation.choice_scoring:prompt_for",
+      "glasslm.engine.evaluation.choice_scoring:ChoiceScores.pick"] });
   const pick = select({ label: "Question", field: "pick", value: "0", options: [["0", "…"]], onchange: () => fill() });
   const question = textInput({ label: "Question text", field: "question", value: "", maxlength: 300 });
   const opts = [0, 1, 2, 3].map((k) => textInput({ label: `Option ${LETTERS[k]}`, field: k === 0 ? "options" : null, value: "", maxlength: 60 }));
@@ -80,7 +80,7 @@ function choice(el) {
 // ---------------------------------------------------------------- formats
 function formats(el) {
   const f = demoFrame(el, { title: "The same questions in three formats",
-    sources: ["glasslm.engine.choice_scoring:score_question", "glasslm.engine.choice_scoring:accuracy"] });
+    sources: ["glasslm.engine.evaluation.choice_scoring:score_question", "glasslm.engine.evaluation.choice_scoring:accuracy"] });
   const which = select({ label: "Formats", field: "formats", value: "all", options: [["all", "All three"],
     ["cloze", "Cloze only"], ["letters", "Letters only"], ["chat", "Chat only"]] });
   const jobs = jobButtons(f, "Run the benchmark", () => run());
@@ -138,7 +138,7 @@ const PASSAGES = {
 
 function contamination(el) {
   const f = demoFrame(el, { title: "A text the model has seen is easy to predict",
-    sources: ["glasslm.engine.choice_scoring:seen_twice", "glasslm.engine.choice_scoring:continuation_logprobs"] });
+    sources: ["glasslm.engine.evaluation.choice_scoring:seen_twice", "glasslm.engine.evaluation.choice_scoring:continuation_logprobs"] });
   const text = textInput({ label: "Passage", field: "text", value: PASSAGES.fresh, multiline: true, rows: 4, maxlength: 1200 });
   f.add(text.el, buttonRow(button("Measure", () => measure(), { primary: true }),
     button("A famous text", () => { text.value = PASSAGES.famous; measure(); }),
@@ -173,7 +173,7 @@ function contamination(el) {
 // ---------------------------------------------------------------- arena
 function arena(el) {
   const f = demoFrame(el, { title: "Vote, and watch the ratings move",
-    sources: ["glasslm.engine.elo:update", "glasslm.engine.elo:elo_history", "glasslm.engine.elo:bradley_terry"] });
+    sources: ["glasslm.engine.evaluation.elo:update", "glasslm.engine.evaluation.elo:elo_history", "glasslm.engine.evaluation.elo:bradley_terry"] });
   const prompt = textInput({ label: "Prompt for both", field: "prompt", value: "Why is the sky blue?", multiline: true, rows: 2, maxlength: 300 });
   const k = slider({ label: "Elo K", field: "k", min: 4, max: 64, step: 4, value: 32, format: (v) => `${v} points`, onchange: () => rate() });
   const jobs = jobButtons(f, "New match", () => match());

@@ -8,7 +8,7 @@ POST /quantize   one SmolLM2 matrix at 8 and 4 bits: sizes, errors, histograms, 
 POST /effect     a job: SmolLM2's next-token distribution for the learner's text with matrices quantized
 POST /memory     memory of full fine-tuning, LoRA and QLoRA from formulas (SmolLM2 and Llama 2 70B)
 
-Every number comes from glasslm.engine.lora / finetune / quantize; this router
+Every number comes from glasslm.engine.training.lora / finetune / quantize; this router
 validates, thins the step events and keeps a run's models in its job's state.
 """
 
@@ -22,13 +22,14 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm import assets
-from glasslm.engine import finetune, quantize as qz
-from glasslm.engine.gpt import GPTConfig, TinyGPT, sample
-from glasslm.engine.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, merge
-from glasslm.engine.model_facts import published
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_text
-from glasslm.engine.train import Docs
+from glasslm.engine.training import finetune
+from glasslm.engine.models.llama import quantize as qz
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
+from glasslm.engine.training.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, merge
+from glasslm.engine.data.model_facts import published
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_text
+from glasslm.engine.training.train import Docs
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
@@ -115,7 +116,7 @@ def _counts(base: TinyGPT, lora: LoRAConfig) -> dict:
 @router.post("/count")
 def count(req: CountRequest):
     """LoRA's trainable numbers for this rank and these targets, counted from a real (untrained) model."""
-    from glasslm.engine.chars import CharTokenizer
+    from glasslm.engine.tokenizers.chars import CharTokenizer
 
     lora = _lora_config(req)
     cfg = _model_config(req)

@@ -55,8 +55,8 @@ function histogram(container, { title, color = "var(--s1)" }) {
 
 function lora(el) {
   const f = demoFrame(el, { title: "LoRA vs full fine-tuning: first names → last names",
-    sources: ["glasslm.engine.lora:lora_linear", "glasslm.engine.lora:LoRAGPT.forward",
-      "glasslm.engine.finetune:compare_finetuning", "glasslm.engine.lora:merge"] });
+    sources: ["glasslm.engine.training.lora:lora_linear", "glasslm.engine.training.lora:LoRAGPT.forward",
+      "glasslm.engine.training.finetune:compare_finetuning", "glasslm.engine.training.lora:merge"] });
   const rank = slider({ label: "Rank r", field: "rank", min: 1, max: 16, step: 1, value: 4, oninput: () => recount() });
   const alpha = numberInput({ label: "alpha (scale = alpha / r)", field: "alpha", value: 8, min: 0.1, max: 256, step: "any" });
   const targets = checkboxes({ label: "Matrices with an adapter", field: "targets", options: TARGETS,
@@ -188,8 +188,8 @@ function lora(el) {
 
 function quantizeDemo(el) {
   const f = demoFrame(el, { title: "One of SmolLM2's matrices at 8 and 4 bits",
-    sources: ["glasslm.engine.quantize:quantize", "glasslm.engine.quantize:Quantized.dequantize",
-      "glasslm.engine.quantize:error_stats", "glasslm.engine.quantize:read_tensor_types"] });
+    sources: ["glasslm.engine.models.llama.quantize:quantize", "glasslm.engine.models.llama.quantize:Quantized.dequantize",
+      "glasslm.engine.models.llama.quantize:error_stats", "glasslm.engine.models.llama.quantize:read_tensor_types"] });
   const layer = numberInput({ label: "Layer (0–29)", field: "layer", value: 3, min: 0, max: 29, step: 1, onchange: () => go() });
   const matrix = select({ label: "Matrix", field: "matrix", value: "q_proj", options: MATRICES, onchange: () => go() });
   const block = select({ label: "Block size", field: "block", value: "32", options: ["16", "32", "64", "192"], onchange: () => go() });
@@ -237,8 +237,8 @@ function quantizeDemo(el) {
 
 function effect(el) {
   const f = demoFrame(el, { title: "What quantization does to SmolLM2's next-token prediction",
-    sources: ["glasslm.engine.quantize:quantized_next_logits", "glasslm.engine.quantize:quantized_weights",
-      "glasslm.engine.quantize:compare_next_token", "glasslm.engine.quantize:kl_divergence"] });
+    sources: ["glasslm.engine.models.llama.quantize:quantized_next_logits", "glasslm.engine.models.llama.quantize:quantized_weights",
+      "glasslm.engine.models.llama.quantize:compare_next_token", "glasslm.engine.models.llama.quantize:kl_divergence"] });
   const text = textInput({ label: "Your prompt", field: "text", value: "The capital of France is" });
   const bits = segmented({ label: "Bits", field: "bits", value: "4", options: [["8", "8 bits"], ["4", "4 bits"]] });
   const scope = segmented({ label: "Quantize", field: "scope", value: "layer",
@@ -297,7 +297,7 @@ function effect(el) {
 
 function qloraMemory(el) {
   const f = demoFrame(el, { title: "Memory to fine-tune: full, LoRA, QLoRA",
-    sources: ["glasslm.engine.quantize:finetune_memory", "glasslm.engine.quantize:adapter_params"] });
+    sources: ["glasslm.engine.models.llama.quantize:finetune_memory", "glasslm.engine.models.llama.quantize:adapter_params"] });
   const rank = slider({ label: "LoRA rank r (on W_q, W_k, W_v, W_o)", field: "rank", min: 1, max: 256, step: 1, value: 16,
     oninput: debounce(() => go(), 80) });
   f.add(rank.el);

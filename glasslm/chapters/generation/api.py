@@ -28,9 +28,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.autoregression import ContextCache, SharedTinyGPT, choose, tiny_gpt_next_logits
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_piece
+from glasslm.engine.inference.autoregression import ContextCache, SharedTinyGPT, choose, tiny_gpt_next_logits
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

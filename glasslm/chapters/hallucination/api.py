@@ -24,10 +24,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.calibration import MAX_BINS, abstain, coverage_curve, reliability
-from glasslm.engine.fact_qa import MAX_ANSWER_TOKENS, answer, is_correct, load_facts, prompt_text
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_piece
+from glasslm.engine.evaluation.calibration import MAX_BINS, abstain, coverage_curve, reliability
+from glasslm.engine.evaluation.fact_qa import MAX_ANSWER_TOKENS, answer, is_correct, load_facts, prompt_text
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text

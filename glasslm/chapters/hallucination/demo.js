@@ -79,7 +79,7 @@ function answerCell(r) {
 
 function ask(el) {
   const f = demoFrame(el, { title: "Ask SmolLM2 a question",
-    sources: ["glasslm.engine.fact_qa:answer", "glasslm.engine.fact_qa:prompt_text", "glasslm.engine.fact_qa:is_correct"] });
+    sources: ["glasslm.engine.evaluation.fact_qa:answer", "glasslm.engine.evaluation.fact_qa:prompt_text", "glasslm.engine.evaluation.fact_qa:is_correct"] });
   const pick = select({ label: "Question", field: "id", options: [["", "loading…"]] });
   const own = textInput({ label: "…or your own question", field: "question", maxlength: 300, placeholder: "What is the capital of Peru?",
     onenter: () => run() });
@@ -157,7 +157,7 @@ function runner(f, { go, stop, bar, onStart, onRow, onDone }) {
 
 function reliabilityDemo(el) {
   const f = demoFrame(el, { title: "Confidence against accuracy on the fact set",
-    sources: ["glasslm.engine.calibration:reliability", "glasslm.engine.fact_qa:answer", "glasslm.engine.fact_qa:is_correct"] });
+    sources: ["glasslm.engine.evaluation.calibration:reliability", "glasslm.engine.evaluation.fact_qa:answer", "glasslm.engine.evaluation.fact_qa:is_correct"] });
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => measured() });
   const bins = select({ label: "Bins", field: "bins", value: "5", options: [["3", "3"], ["5", "5"], ["10", "10"]], onchange: () => measured() });
@@ -211,7 +211,7 @@ function reliabilityDemo(el) {
 
 function abstainDemo(el) {
   const f = demoFrame(el, { title: "Abstain below a threshold",
-    sources: ["glasslm.engine.calibration:abstain", "glasslm.engine.calibration:coverage_curve"] });
+    sources: ["glasslm.engine.evaluation.calibration:abstain", "glasslm.engine.evaluation.calibration:coverage_curve"] });
   const threshold = slider({ label: "Answer only when confidence is at least", field: "threshold", min: 0, max: 1, step: 0.01, value: 0.5,
     format: (v) => pct(v), oninput: () => update() });
   const using = h("p", { class: "hl-using", text: "Run the questions in the demo above first; this one re-reads that run." });
@@ -247,7 +247,7 @@ function abstainDemo(el) {
 
 function retrievalDemo(el) {
   const f = demoFrame(el, { title: "Give the model the fact: retrieval",
-    sources: ["glasslm.engine.fact_qa:prompt_text", "glasslm.engine.calibration:reliability"] });
+    sources: ["glasslm.engine.evaluation.fact_qa:prompt_text", "glasslm.engine.evaluation.calibration:reliability"] });
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => compare() });
   const go = button("Run closed-book and with facts", () => start(), { primary: true });

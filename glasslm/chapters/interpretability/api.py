@@ -36,12 +36,12 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.hooked_llama import batch_residuals, residuals
-from glasslm.engine.logit_lens import lens_logits
-from glasslm.engine.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
-from glasslm.engine.sae import SAEConfig, gradient_check, top_examples, train_sae
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_text
+from glasslm.engine.models.llama.hooked_llama import batch_residuals, residuals
+from glasslm.engine.interpretability.logit_lens import lens_logits
+from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
+from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, train_sae
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text

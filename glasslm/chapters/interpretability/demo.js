@@ -31,7 +31,7 @@ function exampleList(exs) {
 
 function lens(el) {
   const f = demoFrame(el, { title: "When does the answer appear? The lens at the last position",
-    sources: ["glasslm.engine.logit_lens:lens_logits", "glasslm.engine.hooked_llama:residuals"] });
+    sources: ["glasslm.engine.interpretability.logit_lens:lens_logits", "glasslm.engine.models.llama.hooked_llama:residuals"] });
   const clean = textInput({ label: "Prompt A", field: "clean", value: "The capital of France is", maxlength: 200, onenter: () => run() });
   const corrupted = textInput({ label: "Prompt B", field: "corrupted", value: "The capital of Italy is", maxlength: 200, onenter: () => run() });
   f.add(clean.el, corrupted.el, buttonRow(button("Read the lens", () => run(), { primary: true })));
@@ -63,7 +63,7 @@ function lens(el) {
 
 function neurons(el) {
   const f = demoFrame(el, { title: "What makes one MLP neuron fire?",
-    sources: ["glasslm.engine.hooked_llama:batch_residuals", "glasslm.engine.sae:top_examples"] });
+    sources: ["glasslm.engine.models.llama.hooked_llama:batch_residuals", "glasslm.engine.interpretability.sae:top_examples"] });
   const layer = slider({ label: "Block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v), onchange: () => run() });
   const neuron = numberInput({ label: "Neuron (0-1535)", field: "neuron", value: 495, min: 0, max: 1535, step: 1, onchange: () => run() });
   const k = select({ label: "Top examples", field: "k", value: "8", options: ["5", "8", "12"], onchange: () => run() });
@@ -104,7 +104,7 @@ let saeJob = null;
 
 function sae(el) {
   const f = demoFrame(el, { title: "Train a sparse autoencoder on the residual stream", stacked: true,
-    sources: ["glasslm.engine.sae:SparseAutoencoder.loss_and_grads", "glasslm.engine.sae:train_sae"] });
+    sources: ["glasslm.engine.interpretability.sae:SparseAutoencoder.loss_and_grads", "glasslm.engine.interpretability.sae:train_sae"] });
   const layer = slider({ label: "Residual stream after block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v) });
   const width = select({ label: "Features", field: "n_features", value: "128", options: ["64", "128", "256", "512"] });
   const l1 = slider({ label: "Sparsity λ (L1 weight)", field: "l1", min: 0, max: 3, step: 0.05, value: 1, format: (v) => fixed(v, 2) });
@@ -178,7 +178,7 @@ function sae(el) {
         ...d.checks.map((c) => h("tr", {}, h("td", { class: "mono", text: `${c.param}[${c.index.join(", ")}]` }),
           h("td", { text: c.analytic.toExponential(4) }), h("td", { text: c.numeric.toExponential(4) }),
           h("td", { text: c.rel_error.toExponential(1) })))));
-    f.hood(d, ["glasslm.engine.sae:gradient_check", "glasslm.engine.sae:SparseAutoencoder.loss_and_grads"]);
+    f.hood(d, ["glasslm.engine.interpretability.sae:gradient_check", "glasslm.engine.interpretability.sae:SparseAutoencoder.loss_and_grads"]);
   }
   async function features() {
     if (!saeJob) return;
@@ -200,7 +200,7 @@ function sae(el) {
 
 function patching(el) {
   const f = demoFrame(el, { title: "Patch the clean run into the corrupted one",
-    sources: ["glasslm.engine.patching:patch_sweep", "glasslm.engine.patching:patch", "glasslm.engine.hooked_llama:block"] });
+    sources: ["glasslm.engine.interpretability.patching:patch_sweep", "glasslm.engine.interpretability.patching:patch", "glasslm.engine.models.llama.hooked_llama:block"] });
   const clean = textInput({ label: "Clean prompt", field: "clean", value: "The capital of France is", maxlength: 200 });
   const corrupted = textInput({ label: "Corrupted prompt (same number of tokens)", field: "corrupted", value: "The capital of Italy is", maxlength: 200 });
   const stride = select({ label: "Layers", field: "stride", value: "3", options: [["1", "every layer (slow)"], ["2", "every 2nd"], ["3", "every 3rd"], ["5", "every 5th (fast)"]] });

@@ -19,8 +19,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.kv_cache_timing import BYTES_PER_VALUE, filler_ids, memory_row, memory_rows, time_decoding
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.inference.kv_cache_timing import BYTES_PER_VALUE, filler_ids, memory_row, memory_rows, time_decoding
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.session import session_id
 
 router = APIRouter()

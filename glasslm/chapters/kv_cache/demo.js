@@ -21,7 +21,7 @@ const msText = (s) => (s === null || s === undefined ? "–" : `${fixed(1000 * s
 
 function timing(el) {
   const f = demoFrame(el, { title: "Time per generated token, with and without the cache (measured now)",
-    sources: ["glasslm.engine.kv_cache_timing:measure_length", "glasslm.engine.llama:Llama.forward"] });
+    sources: ["glasslm.engine.inference.kv_cache_timing:measure_length", "glasslm.engine.models.llama.llama:Llama.forward"] });
   const maxLen = segmented({ label: "Longest sequence (tokens)", field: "max_length", value: "256",
     options: ["64", "128", "256", "512"] });
   const repeats = select({ label: "Repeats per point (median)", field: "repeats", value: "1", options: ["1", "2", "3"] });
@@ -83,8 +83,8 @@ function timing(el) {
 
 function memory(el) {
   const f = demoFrame(el, { title: "KV-cache memory from its formula", stacked: true,
-    sources: ["glasslm.engine.kv_cache:kv_cache_bytes", "glasslm.engine.kv_cache_timing:memory_rows",
-      "glasslm.engine.kv_cache:KVCache"] });
+    sources: ["glasslm.engine.models.llama.kv_cache:kv_cache_bytes", "glasslm.engine.inference.kv_cache_timing:memory_rows",
+      "glasslm.engine.models.llama.kv_cache:KVCache"] });
   const dtype = segmented({ label: "Numbers stored as", field: "dtype", value: "float16",
     options: [["float32", "float32 (4 B)"], ["float16", "float16 (2 B)"], ["int8", "int8 (1 B)"]], onchange: () => update() });
   const context = select({ label: "Context (tokens)", field: "context", value: "", onchange: () => update(),
@@ -125,7 +125,7 @@ function memory(el) {
 
 function gqa(el) {
   const f = demoFrame(el, { title: "SmolLM2's cache with 1, 3 or 9 key/value heads", stacked: true,
-    sources: ["glasslm.engine.kv_cache_timing:memory_row"] });
+    sources: ["glasslm.engine.inference.kv_cache_timing:memory_row"] });
   f.add(h("p", { class: "kv-note", text: "Same layers, head size and context as the table above (change them there)." }));
   const box = h("div");
   f.picture.append(box);

@@ -23,7 +23,7 @@ import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from glasslm.engine import linear, surfaces
+from glasslm.engine.basics import linear, surfaces
 from glasslm.web.errors import DemoError
 
 router = APIRouter()

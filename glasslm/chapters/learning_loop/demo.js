@@ -54,7 +54,7 @@ function player(show, frameMs) {
 
 function descentDemo(el) {
   const f = demoFrame(el, { title: "Gradient descent on one weight (petal width = length × w)", stacked: true,
-    sources: ["glasslm.engine.linear:descend_one_weight", "glasslm.engine.linear:mse_grad"] });
+    sources: ["glasslm.engine.basics.linear:descend_one_weight", "glasslm.engine.basics.linear:mse_grad"] });
   const d3 = window.d3;
   const preset = segmented({ label: "learning rate preset", field: "preset",
     options: [["crawl", "crawl"], ["converge", "converge"], ["oscillate", "oscillate"], ["diverge", "diverge"]],
@@ -165,7 +165,7 @@ function descentDemo(el) {
 
 function surfaceDemo(el) {
   const f = demoFrame(el, { title: "A ball rolling on a loss surface", stacked: true,
-    sources: ["glasslm.engine.surfaces:path", "glasslm.engine.optim:SGD", "glasslm.engine.optim:Momentum", "glasslm.engine.optim:Adam"] });
+    sources: ["glasslm.engine.basics.surfaces:path", "glasslm.engine.autograd.optim:SGD", "glasslm.engine.autograd.optim:Momentum", "glasslm.engine.autograd.optim:Adam"] });
   const surfaceSel = select({ label: "surface", field: "surface", options: SURFACES, value: "bowl", onchange: () => loadSurface() });
   const opt = segmented({ label: "optimizer", field: "optimizer", options: OPTIMIZERS, value: "sgd", onchange: () => { useDefaultLr(); update(); } });
   const lr = numberInput({ label: "learning rate", field: "lr", value: 0.18, min: 0, max: 10, step: "any", onchange: () => update() });
@@ -226,7 +226,7 @@ function surfaceDemo(el) {
 
 function raceDemo(el) {
   const f = demoFrame(el, { title: "SGD, momentum and Adam from the same start", stacked: true,
-    sources: ["glasslm.engine.surfaces:race", "glasslm.engine.optim:Adam"] });
+    sources: ["glasslm.engine.basics.surfaces:race", "glasslm.engine.autograd.optim:Adam"] });
   const surfaceSel = select({ label: "surface", field: "surface", options: SURFACES, value: "two_valleys", onchange: () => loadSurface() });
   const steps = slider({ label: "steps", field: "steps", min: 20, max: 500, step: 10, value: 200, format: (v) => `${v}`, onchange: () => update() });
   const play = player(show, FRAME_MS.surface);

@@ -18,10 +18,10 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import activations, toy_data
-from glasslm.engine.mlp import MAX_LAYERS, MAX_LR, MAX_WIDTH, MLP, MLPConfig, TrainConfig, accuracy, training
-from glasslm.engine.perceptron import MAX_EPOCHS, PerceptronConfig
-from glasslm.engine.perceptron import train as train_perceptron
+from glasslm.engine.basics import activations, toy_data
+from glasslm.engine.basics.mlp import MAX_LAYERS, MAX_LR, MAX_WIDTH, MLP, MLPConfig, TrainConfig, accuracy, training
+from glasslm.engine.basics.perceptron import MAX_EPOCHS, PerceptronConfig
+from glasslm.engine.basics.perceptron import train as train_perceptron
 from glasslm.web.session import session_id
 
 router = APIRouter()

@@ -33,7 +33,7 @@ function rowControls(f) {
 
 function activationsDemo(el) {
   const f = demoFrame(el, { title: "Activation functions and their slopes",
-    sources: ["glasslm.engine.activations:gelu", "glasslm.engine.activations:d_gelu"] });
+    sources: ["glasslm.engine.basics.activations:gelu", "glasslm.engine.basics.activations:d_gelu"] });
   const name = select({ label: "function", field: "name", options: ACTIVATIONS, value: "relu", onchange: update });
   const x = slider({ label: "x", field: "x", min: -6, max: 6, step: 0.1, value: 1, format: (v) => v.toFixed(1), oninput: debounce(update, 40) });
   const note = h("p", { class: "nn-note", style: "font-size:.9rem;color:var(--muted);margin:.3rem 0 0" });
@@ -62,7 +62,7 @@ function activationsDemo(el) {
 
 function perceptronDemo(el) {
   const f = demoFrame(el, { title: "Rosenblatt's perceptron on AND, OR and XOR", stacked: true,
-    sources: ["glasslm.engine.perceptron:train"] });
+    sources: ["glasslm.engine.basics.perceptron:train"] });
   const d3 = window.d3;
   const gate = segmented({ label: "logic gate", field: "gate", options: [["and", "AND"], ["or", "OR"], ["xor", "XOR"]], value: "and", onchange: update });
   const epochs = slider({ label: "epochs", field: "epochs", min: 5, max: 100, step: 5, value: 20, format: (v) => `${v}`, onchange: update });
@@ -167,7 +167,7 @@ function shapeOf(c) {
 
 function mlpDemo(el) {
   const f = demoFrame(el, { title: "A small network trained live", stacked: true,
-    sources: ["glasslm.engine.mlp:MLP.backward", "glasslm.engine.mlp:training", "glasslm.engine.toy_data:make"] });
+    sources: ["glasslm.engine.basics.mlp:MLP.backward", "glasslm.engine.basics.mlp:training", "glasslm.engine.basics.toy_data:make"] });
   const c = shapeControls(() => reset());
   const lr = select({ label: "learning rate", field: "lr", options: RATES.map((r) => [String(r), String(r)]), value: "0.03", onchange: () => reset() });
   const optimizer = select({ label: "optimizer", field: "optimizer", options: [["adam", "Adam"], ["momentum", "momentum"], ["sgd", "SGD"]], value: "adam", onchange: () => reset() });
@@ -252,7 +252,7 @@ function mlpDemo(el) {
 
 function networkDemo(el) {
   const f = demoFrame(el, { title: "Values forward, gradients backward, for one point", stacked: true,
-    sources: ["glasslm.engine.mlp:MLP.trace", "glasslm.engine.mlp:MLP.forward", "glasslm.engine.mlp:MLP.backward"] });
+    sources: ["glasslm.engine.basics.mlp:MLP.trace", "glasslm.engine.basics.mlp:MLP.forward", "glasslm.engine.basics.mlp:MLP.backward"] });
   const c = shapeControls(() => update(), { layers: 2, width: 3 });
   const steps = slider({ label: "training steps first", field: "steps", min: 0, max: 1000, step: 50, value: 300, format: (v) => `${v}`, onchange: () => update() });
   const mode = segmented({ label: "show", field: "mode", options: [["forward", "forward: values"], ["backward", "backward: gradients"]], value: "forward", onchange: () => draw() });

@@ -29,12 +29,12 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import critique as cr
-from glasslm.engine import dpo as dpo_engine
-from glasslm.engine import preferences as pf
-from glasslm.engine import sft as sft_engine
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_piece
+from glasslm.engine.post_training import critique as cr
+from glasslm.engine.post_training import dpo as dpo_engine
+from glasslm.engine.post_training import preferences as pf
+from glasslm.engine.post_training import sft as sft_engine
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

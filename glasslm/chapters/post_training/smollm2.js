@@ -34,7 +34,7 @@ function jobButtons(label, onStart) {
 
 function template(el) {
   const f = demoFrame(el, { title: "A conversation, as the model reads it", stacked: true,
-    sources: ["glasslm.engine.chat_template:ChatTemplate.segments", "glasslm.engine.chat_template:ChatTemplate.ids"] });
+    sources: ["glasslm.engine.tokenizers.chat_template:ChatTemplate.segments", "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
   const list = h("div", { class: "pt-messages", "data-field": "messages" });
   const rows = [];
   const update = debounce(() => draw(), 200);
@@ -84,7 +84,7 @@ function template(el) {
 
 function compare(el) {
   const f = demoFrame(el, { title: "One question, with and without the template", stacked: true,
-    sources: ["glasslm.engine.smollm2:SmolLM2.generate", "glasslm.engine.chat_template:ChatTemplate.ids"] });
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.generate", "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
   const q = textInput({ label: "Your question", field: "question", value: "What is the capital of France?", maxlength: 300 });
   const jb = jobButtons("Ask both ways", () => run());
   f.add(q.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Greedy decoding, at most 40 tokens per answer: about 5 to 20 seconds in all." }));
@@ -129,7 +129,7 @@ const PRINCIPLE = "Be honest: do not state things as facts unless you are sure, 
 
 function critique(el) {
   const f = demoFrame(el, { title: "Draft, critique against a principle, revise", stacked: true,
-    sources: ["glasslm.engine.critique:critique_loop", "glasslm.engine.critique:stage_messages"] });
+    sources: ["glasslm.engine.post_training.critique:critique_loop", "glasslm.engine.post_training.critique:stage_messages"] });
   const q = textInput({ label: "Question", field: "question", value: "Who was the first person to walk on Mars?", maxlength: 500 });
   const p = textInput({ label: "Principle (edit it)", field: "principle", value: PRINCIPLE, multiline: true, rows: 2, maxlength: 300 });
   const seed = numberInput({ label: "Seed (sampling at temperature 0.7)", field: "seed", value: 0, min: 0, step: 1 });

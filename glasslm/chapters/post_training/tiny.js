@@ -52,7 +52,7 @@ function pairsChanged() { shared.listeners.forEach((fn) => fn()); }
 
 function masking(el) {
   const f = demoFrame(el, { title: "Which tokens the SFT loss counts",
-    sources: ["glasslm.engine.sft:token_losses", "glasslm.engine.sft:masked_batch"] });
+    sources: ["glasslm.engine.post_training.sft:token_losses", "glasslm.engine.post_training.sft:masked_batch"] });
   const prompt = segmented({ label: "Prompt", field: "prompt", value: "f>", options: PROMPTS.map(([v]) => [v, v]), onchange: () => draw() });
   const name = textInput({ label: "Response (a name, letters a-z)", field: "response", value: "emma", maxlength: 19, oninput: debounce(() => draw(), 200) });
   f.add(prompt.el, name.el);
@@ -82,7 +82,7 @@ function masking(el) {
 
 function sft(el) {
   const f = demoFrame(el, { title: "Supervised fine-tuning, measured",
-    sources: ["glasslm.engine.sft:sft", "glasslm.engine.sft:instruction_matrix", "glasslm.engine.sft:answers"] });
+    sources: ["glasslm.engine.post_training.sft:sft", "glasslm.engine.post_training.sft:instruction_matrix", "glasslm.engine.post_training.sft:answers"] });
   const steps = slider({ label: "Steps", field: "steps", min: 10, max: 600, step: 10, value: 200, format: (v) => count(v) });
   const lr = slider({ label: "Learning rate", field: "lr", min: 0.0005, max: 0.02, step: 0.0005, value: 0.003, format: (v) => fixed(v, 4) });
   const mask = segmented({ label: "Loss counted on", field: "mask_prompt", value: "yes", options: [["yes", "the response only"], ["no", "every token"]] });
@@ -172,8 +172,8 @@ function sft(el) {
 
 function prefs(el) {
   const f = demoFrame(el, { title: "Your preferences, and a reward model fitted to them",
-    sources: ["glasslm.engine.preferences:fit", "glasslm.engine.preferences:bt_loss",
-      "glasslm.engine.preferences:cross_validated_accuracy", "glasslm.engine.preferences:features"] });
+    sources: ["glasslm.engine.post_training.preferences:fit", "glasslm.engine.post_training.preferences:bt_loss",
+      "glasslm.engine.post_training.preferences:cross_validated_accuracy", "glasslm.engine.post_training.preferences:features"] });
   const pick1 = button("1", () => choose(1), { label: "Pick name 1" });
   const pick2 = button("2", () => choose(2), { label: "Pick name 2" });
   pick1.classList.add("pt-pick"); pick2.classList.add("pt-pick");
@@ -259,7 +259,7 @@ function prefs(el) {
 
 function dpo(el) {
   const f = demoFrame(el, { title: "DPO: the tiny GPT moved toward your choices",
-    sources: ["glasslm.engine.dpo:dpo", "glasslm.engine.dpo:dpo_loss", "glasslm.engine.dpo:sequence_logprob", "glasslm.engine.dpo:kl_estimate"] });
+    sources: ["glasslm.engine.post_training.dpo:dpo", "glasslm.engine.post_training.dpo:dpo_loss", "glasslm.engine.post_training.dpo:sequence_logprob", "glasslm.engine.post_training.dpo:kl_estimate"] });
   const beta = slider({ label: "β (how far from the reference)", field: "beta", min: 0.02, max: 1, step: 0.02, value: 0.1, format: (v) => fixed(v, 2) });
   const steps = slider({ label: "Steps", field: "steps", min: 5, max: 100, step: 5, value: 25, format: (v) => count(v) });
   const jb = jobButtons("Run DPO", () => run());
@@ -315,7 +315,7 @@ function dpo(el) {
 
 function pipeline(el) {
   const f = demoFrame(el, { title: "From pretraining to an assistant: the stages and what each one does", stacked: true,
-    sources: ["glasslm.engine.sft:sft", "glasslm.engine.preferences:fit", "glasslm.engine.dpo:dpo"] });
+    sources: ["glasslm.engine.post_training.sft:sft", "glasslm.engine.post_training.preferences:fit", "glasslm.engine.post_training.dpo:dpo"] });
   const stages = [
     ["Pretraining", "next-token loss on a large text corpus", "a base model: continues any text"],
     ["SFT", "next-token loss on demonstrations, prompt masked", "follows the format: answers instructions"],

@@ -20,12 +20,12 @@ from pathlib import Path
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine import training_compute as tc
-from glasslm.engine.corpus_cleaning import (MAX_DOC_CHARS, CorpusError, DedupSettings, clean_corpus,
+from glasslm.engine.pretraining import training_compute as tc
+from glasslm.engine.pretraining.corpus_cleaning import (MAX_DOC_CHARS, CorpusError, DedupSettings, clean_corpus,
                                             split_documents)
-from glasslm.engine.dedup import MinHasher, estimate_jaccard, jaccard, shingles
-from glasslm.engine.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
-from glasslm.engine.quality_filters import QualityConfig
+from glasslm.engine.pretraining.dedup import MinHasher, estimate_jaccard, jaccard, shingles
+from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
+from glasslm.engine.pretraining.quality_filters import QualityConfig
 from glasslm.web.errors import DemoError
 
 router = APIRouter()

@@ -17,7 +17,7 @@ const STATUS = {
 // ---- two documents, their shingles, Jaccard exactly and by MinHash
 function minhash(el) {
   const f = demoFrame(el, { title: "How similar are two documents? Exactly, and by MinHash",
-    sources: ["glasslm.engine.dedup:MinHasher.signature", "glasslm.engine.dedup:estimate_jaccard", "glasslm.engine.dedup:jaccard"] });
+    sources: ["glasslm.engine.pretraining.dedup:MinHasher.signature", "glasslm.engine.pretraining.dedup:estimate_jaccard", "glasslm.engine.pretraining.dedup:jaccard"] });
   const a = textInput({ label: "Document A", field: "a", multiline: true, rows: 4,
     value: "Bread is made from flour, water, salt and yeast. The yeast eats sugars in the dough and gives off carbon dioxide, which is trapped by the gluten and makes the loaf rise while it rests in a warm place." });
   const b = textInput({ label: "Document B", field: "b", multiline: true, rows: 4,
@@ -50,8 +50,8 @@ function minhash(el) {
 // ---- the whole pipeline on an editable corpus
 function pipeline(el) {
   const f = demoFrame(el, { title: "Clean a corpus", stacked: true,
-    sources: ["glasslm.engine.corpus_cleaning:clean_corpus", "glasslm.engine.dedup:near_duplicates",
-      "glasslm.engine.quality_filters:judge", "glasslm.engine.quality_filters:measure"] });
+    sources: ["glasslm.engine.pretraining.corpus_cleaning:clean_corpus", "glasslm.engine.pretraining.dedup:near_duplicates",
+      "glasslm.engine.pretraining.quality_filters:judge", "glasslm.engine.pretraining.quality_filters:measure"] });
   const text = textInput({ label: "Corpus (documents separated by a line holding only ---)", field: "text", multiline: true, rows: 10 });
   const num = (label, field, value, min, max, step) => numberInput({ label, field, value, min, max, step, onchange: () => go() });
   const settings = [
@@ -126,7 +126,7 @@ function pipeline(el) {
 // ---- C = 6ND, and what it would take on this machine
 function compute(el) {
   const f = demoFrame(el, { title: "Training compute: C ≈ 6 × N × D", stacked: true,
-    sources: ["glasslm.engine.training_compute:training_flops", "glasslm.engine.training_compute:measure_flop_rate"] });
+    sources: ["glasslm.engine.pretraining.training_compute:training_flops", "glasslm.engine.pretraining.training_compute:measure_flop_rate"] });
   const params = numberInput({ label: "Parameters N", field: "params", value: 135e6, min: 1, step: "any", onchange: () => go() });
   const tokens = numberInput({ label: "Training tokens D", field: "tokens", value: 2.7e9, min: 1, step: "any", onchange: () => go() });
   const measure = button("Measure this machine again", () => measureRate());

@@ -21,9 +21,9 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine.sampling import entropy, softmax
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_text
+from glasslm.engine.basics.sampling import entropy, softmax
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.text_input import encode_text
 

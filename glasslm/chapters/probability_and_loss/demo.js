@@ -23,7 +23,7 @@ if (!document.getElementById("probability-and-loss-style")) {
 
 function softmaxDemo(el) {
   const f = demoFrame(el, { title: "Softmax: logits in, probabilities out", stacked: true,
-    sources: ["glasslm.engine.sampling:softmax", "glasslm.engine.sampling:log_softmax"] });
+    sources: ["glasslm.engine.basics.sampling:softmax", "glasslm.engine.basics.sampling:log_softmax"] });
   let labels = ["·Paris", "·the", "·a", "·Lyon", "·France"];
   const start = [16.0, 13.5, 12.5, 11.5, 11.0];
   const sliders = start.map((v, i) => slider({ label: `logit of “${labels[i]}”`, field: "logits", min: -10, max: 25, step: 0.1, value: v,
@@ -92,7 +92,7 @@ function crossEntropy(el) {
 
 function entropyDemo(el) {
   const f = demoFrame(el, { title: "Entropy and perplexity of a distribution", stacked: true,
-    sources: ["glasslm.engine.sampling:entropy"] });
+    sources: ["glasslm.engine.basics.sampling:entropy"] });
   const names = ["A", "B", "C", "D", "E", "F"];
   const start = [8, 4, 2, 1, 1, 0.5];
   const sliders = start.map((v, i) => slider({ label: `weight of ${names[i]}`, field: "weights", min: 0, max: 10, step: 0.1, value: v,
@@ -118,7 +118,7 @@ function entropyDemo(el) {
 
 function textLoss(el) {
   const f = demoFrame(el, { title: "SmolLM2's loss on your text, token by token", stacked: true,
-    sources: ["glasslm.engine.smollm2:SmolLM2.score", "glasslm.engine.sampling:perplexity"] });
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.score", "glasslm.engine.basics.sampling:perplexity"] });
   const text = textInput({ label: "Your text", field: "text", multiline: true, rows: 3, maxlength: 2000,
     value: "Water boils at one hundred degrees Celsius at sea level. My cat Zorblax prefers quantum lasagna.",
     oninput: debounce(() => update(), 300) });

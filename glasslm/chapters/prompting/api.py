@@ -24,10 +24,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from glasslm.engine.prompting import (COT_INSTRUCTION, FILLER, TECHNIQUES, Item, ItemResult, PromptConfig, accuracy,
+from glasslm.engine.applications.prompting import (COT_INSTRUCTION, FILLER, TECHNIQUES, Item, ItemResult, PromptConfig, accuracy,
                                       load_task_set, messages_for, prompt_steps, run_item, worst_case_tokens)
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_piece
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text

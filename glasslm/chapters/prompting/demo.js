@@ -22,8 +22,8 @@ function mark(right) {
 
 function techniques(el) {
   const f = demoFrame(el, { title: "Four techniques, one task set, measured",
-    sources: ["glasslm.engine.prompting:run_item", "glasslm.engine.prompting:messages_for",
-      "glasslm.engine.prompting:extract", "glasslm.engine.prompting:majority"] });
+    sources: ["glasslm.engine.applications.prompting:run_item", "glasslm.engine.applications.prompting:messages_for",
+      "glasslm.engine.applications.prompting:extract", "glasslm.engine.applications.prompting:majority"] });
   const which = select({ label: "Technique", field: "techniques", value: "zero-shot", options: [
     ["zero-shot", "Zero-shot"], ["few-shot", "Few-shot (3 examples)"], ["chain-of-thought", "Chain-of-thought"],
     ["self-consistency", "Self-consistency"], ["all", "All four, one after another"]], onchange: () => estimate() });
@@ -112,8 +112,8 @@ function techniques(el) {
 
 function own(el) {
   const f = demoFrame(el, { title: "Your prompt with every template",
-    sources: ["glasslm.engine.prompting:messages_for", "glasslm.engine.prompting:prompt_steps",
-      "glasslm.engine.chat_template:ChatTemplate.ids"] });
+    sources: ["glasslm.engine.applications.prompting:messages_for", "glasslm.engine.applications.prompting:prompt_steps",
+      "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
   const text = textInput({ label: "Your question", field: "text", value: "What is the capital city of France?",
     multiline: true, rows: 2, maxlength: 600 });
   const expected = textInput({ label: "The right answer (optional: one word or number)", field: "expected", value: "Paris", maxlength: 40 });

@@ -24,12 +24,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import rag
-from glasslm.engine.chunking import (HANDBOOK, MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS,
+from glasslm.engine.applications import rag
+from glasslm.engine.applications.chunking import (HANDBOOK, MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS,
                                      Chunk, chunk_documents, parse_documents)
-from glasslm.engine.retrieval import MAX_K, IndexCache, terms
-from glasslm.engine.smollm2 import load_smollm2
-from glasslm.engine.token_display import token_piece
+from glasslm.engine.applications.retrieval import MAX_K, IndexCache, terms
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text

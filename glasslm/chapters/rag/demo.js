@@ -34,7 +34,7 @@ function chunkText(c, prev) {
 
 function chunks(el) {
   const f = demoFrame(el, { title: "Cut your documents into chunks",
-    sources: ["glasslm.engine.chunking:chunk_document", "glasslm.engine.chunking:parse_documents"] });
+    sources: ["glasslm.engine.applications.chunking:chunk_document", "glasslm.engine.applications.chunking:parse_documents"] });
   const docs = textInput({ label: "Your documents (a line “# Title” starts each one)", field: "documents", multiline: true, rows: 9,
     maxlength: 22000, oninput: debounce(() => { state.documents = docs.value; update(); }, 400) });
   const size = slider({ label: "Chunk size", field: "size", min: 5, max: 200, step: 1, value: state.size, format: (v) => `${v} words`,
@@ -82,7 +82,7 @@ function hitList(r, embedding) {
 
 function search(el) {
   const f = demoFrame(el, { title: "Search the chunks by cosine similarity", stacked: true,
-    sources: ["glasslm.engine.retrieval:Index.search", "glasslm.engine.retrieval:Tfidf", "glasslm.engine.retrieval:MeanGlove"] });
+    sources: ["glasslm.engine.applications.retrieval:Index.search", "glasslm.engine.applications.retrieval:Tfidf", "glasslm.engine.applications.retrieval:MeanGlove"] });
   const q = textInput({ label: "Question", field: "question", value: state.question, maxlength: 300,
     oninput: debounce(() => { state.question = q.value; update(); changed("question"); }, 300) });
   const examples = select({ label: "Example questions", field: null, options: [["", "choose one…"]], value: "",
@@ -116,7 +116,7 @@ function search(el) {
 
 function answer(el) {
   const f = demoFrame(el, { title: "Answer with and without the retrieved chunks", stacked: true,
-    sources: ["glasslm.engine.rag:rag_messages", "glasslm.engine.rag:answer", "glasslm.engine.retrieval:Index.search"] });
+    sources: ["glasslm.engine.applications.rag:rag_messages", "glasslm.engine.applications.rag:answer", "glasslm.engine.applications.retrieval:Index.search"] });
   const using = h("p", { class: "rag-using" });
   const embedding = select({ label: "Embedding for retrieval", field: "embedding", value: "tfidf",
     options: [["tfidf", "TF-IDF"], ["glove", "GloVe mean"]] });

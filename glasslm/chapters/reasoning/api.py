@@ -6,8 +6,8 @@ POST /votes    N samples per held-out problem from both models, majority vote (a
 POST /budget   the scratchpad model with its work capped at 0 .. digits steps (a job)
 POST /ask      both trained models answer the learner's own problem (instant)
 
-The numbers come from glasslm.engine.scratchpad_training and
-glasslm.engine.test_time_compute; this router validates, thins the step events
+The numbers come from glasslm.engine.training.scratchpad_training and
+glasslm.engine.inference.thinking_budget; this router validates, thins the step events
 and keeps each run (both models and their task) in its training job's state.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import arithmetic_data as ad
-from glasslm.engine.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
-from glasslm.engine.test_time_compute import MAX_VOTES, budget_study, complete, vote_study
+from glasslm.engine.data import arithmetic_data as ad
+from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
+from glasslm.engine.inference.thinking_budget import MAX_VOTES, budget_study, complete, vote_study
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

@@ -32,7 +32,7 @@ function mark(ok) { return h("span", { class: ok ? "rs-ok" : "rs-bad", text: ok 
 // One problem, both formats, as the characters (and ids) the models read.
 function formats(el) {
   const f = demoFrame(el, { title: "One addition, two ways to write it",
-    sources: ["glasslm.engine.arithmetic_data:scratchpad_steps", "glasslm.engine.arithmetic_data:completion"] });
+    sources: ["glasslm.engine.data.arithmetic_data:scratchpad_steps", "glasslm.engine.data.arithmetic_data:completion"] });
   const a = numberInput({ label: "First number", field: "a", value: 37, min: 0, step: 1 });
   const b = numberInput({ label: "Second number", field: "b", value: 48, min: 0, step: 1 });
   const digits = select({ label: "Digits", field: "digits", value: "2", options: DIGIT_OPTIONS });
@@ -70,7 +70,7 @@ function formats(el) {
 // Train both models side by side; held-out accuracy streams in.
 function race(el) {
   const f = demoFrame(el, { title: "Train both models on the same additions",
-    sources: ["glasslm.engine.scratchpad_training:train_reasoning", "glasslm.engine.scratchpad_training:exact_match"] });
+    sources: ["glasslm.engine.training.scratchpad_training:train_reasoning", "glasslm.engine.training.scratchpad_training:exact_match"] });
   const digits = select({ label: "Digits", field: "digits", value: "4", options: DIGIT_OPTIONS });
   const steps = numberInput({ label: "Steps", field: "steps", value: 400, min: 1, max: 3000, step: 1 });
   const width = select({ label: "Width (channels)", field: "n_embd", value: "32", options: ["16", "32", "48", "64"] });
@@ -192,7 +192,7 @@ function studyFrame(el, title, sources) {
 // Self-consistency: sample N answers per problem, keep the most common one.
 function votes(el) {
   const s = studyFrame(el, "Majority vote over N samples",
-    ["glasslm.engine.test_time_compute:vote_study", "glasslm.engine.test_time_compute:majority_vote"]);
+    ["glasslm.engine.inference.thinking_budget:vote_study", "glasslm.engine.inference.thinking_budget:majority_vote"]);
   const { f } = s;
   const temp = slider({ label: "Temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 1, format: (v) => v.toFixed(2) });
   const nVotes = numberInput({ label: "Samples per problem (N)", field: "n_votes", value: 9, min: 1, max: 25, step: 1 });
@@ -234,7 +234,7 @@ function votes(el) {
 // A thinking budget: stop the scratchpad after k steps and make the model answer.
 function budget(el) {
   const s = studyFrame(el, "A thinking budget",
-    ["glasslm.engine.test_time_compute:budget_study", "glasslm.engine.test_time_compute:complete"]);
+    ["glasslm.engine.inference.thinking_budget:budget_study", "glasslm.engine.inference.thinking_budget:complete"]);
   const { f } = s;
   const problems = select({ label: "Held-out problems", field: "n_problems", value: "100", options: ["20", "50", "100"] });
   f.add(problems.el, buttonRow(s.runBtn, s.stopBtn));
@@ -266,7 +266,7 @@ function budget(el) {
 
 // The learner's own problem, put to both trained models.
 function ask(el) {
-  const f = demoFrame(el, { title: "Ask the trained models", sources: ["glasslm.engine.test_time_compute:complete"] });
+  const f = demoFrame(el, { title: "Ask the trained models", sources: ["glasslm.engine.inference.thinking_budget:complete"] });
   const a = numberInput({ label: "First number", field: "a", value: 1234, min: 0, step: 1 });
   const b = numberInput({ label: "Second number", field: "b", value: 5678, min: 0, step: 1 });
   const askBtn = button("Ask", () => go(), { primary: true });

@@ -32,8 +32,8 @@ function bar(cls, share, label) {
 
 function filters(el) {
   const f = demoFrame(el, { title: "Reshape SmolLM2's next-token distribution",
-    sources: ["glasslm.engine.sampling_lab:filter_stages", "glasslm.engine.sampling:filter_distribution",
-      "glasslm.engine.sampling:entropy"] });
+    sources: ["glasslm.engine.inference.sampling_lab:filter_stages", "glasslm.engine.basics.sampling:filter_distribution",
+      "glasslm.engine.basics.sampling:entropy"] });
   const later = debounce(() => update(), 60);
   const text = textInput({ label: "Prompt", field: "text", value: settings.text, multiline: true, rows: 2, maxlength: 2000,
     oninput: debounce(() => update(), 300) });
@@ -91,7 +91,7 @@ function filters(el) {
 
 function draws(el) {
   const f = demoFrame(el, { title: "Draw many tokens and count them",
-    sources: ["glasslm.engine.sampling_lab:draw_many", "glasslm.engine.sampling_lab:histogram"] });
+    sources: ["glasslm.engine.inference.sampling_lab:draw_many", "glasslm.engine.inference.sampling_lab:histogram"] });
   const n = select({ label: "Draws", field: "n", value: "1000", options: [["100", "100"], ["1000", "1,000"], ["10000", "10,000"]] });
   const seed = numberInput({ label: "Seed", field: "seed", value: 0, min: 0, step: 1 });
   const using = h("p", { class: "sp-using" });
@@ -133,7 +133,7 @@ function draws(el) {
 
 function continuations(el) {
   const f = demoFrame(el, { title: "Greedy vs sampled continuations",
-    sources: ["glasslm.engine.autoregression:continuation_steps", "glasslm.engine.sampling:sample"] });
+    sources: ["glasslm.engine.inference.autoregression:continuation_steps", "glasslm.engine.basics.sampling:sample"] });
   const tokens = slider({ label: "Tokens to write", field: "max_tokens", min: 1, max: 16, step: 1, value: 8, format: (v) => String(v) });
   const samples = slider({ label: "Sampled continuations", field: "samples", min: 1, max: 4, step: 1, value: 3, format: (v) => String(v) });
   const seed = numberInput({ label: "First seed", field: "seed", value: 0, min: 0, step: 1 });

@@ -5,8 +5,8 @@ POST /sweep     start a sweep (a background job; events over /api/jobs/{id}/even
 POST /fit       fit L(C) = [E +] a C^-b to a sweep's finished runs (its frontier or all of them)
 POST /optimal   compute-optimal N and D for a compute budget, and the published models by that rule
 
-Every number comes from glasslm.engine.scaling (which trains with train.py's loop)
-and glasslm.engine.training_compute; the finished runs stay in the job's state,
+Every number comes from glasslm.engine.pretraining.scaling (which trains with train.py's loop)
+and glasslm.engine.pretraining.training_compute; the finished runs stay in the job's state,
 which is what /fit reads, so the fitted law is always the sweep's own.
 """
 
@@ -20,9 +20,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import scaling
-from glasslm.engine.model_facts import PUBLISHED
-from glasslm.engine.training_compute import training_flops
+from glasslm.engine.pretraining import scaling
+from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.pretraining.training_compute import training_flops
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

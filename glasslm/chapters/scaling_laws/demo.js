@@ -44,7 +44,7 @@ const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law
 
 function sweep(el) {
   const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,
-    sources: ["glasslm.engine.scaling:sweep", "glasslm.engine.scaling:fit_power_law", "glasslm.engine.scaling:frontier"] });
+    sources: ["glasslm.engine.pretraining.scaling:sweep", "glasslm.engine.pretraining.scaling:fit_power_law", "glasslm.engine.pretraining.scaling:frontier"] });
   let presets = null, job = null, stream = null, runs = [], frontier = [];
   const preset = segmented({ label: "Sweep", field: "preset", value: "quick",
     options: [["quick", "quick (3 × 3 runs)"], ["standard", "standard (4 × 4)"], ["wide", "wide (5 × 3)"]],
@@ -168,7 +168,7 @@ function sweep(el) {
 
 function optimal(el) {
   const f = demoFrame(el, { title: "Compute-optimal: how to split a budget between N and D", stacked: true,
-    sources: ["glasslm.engine.scaling:compute_optimal", "glasslm.engine.training_compute:training_flops"] });
+    sources: ["glasslm.engine.pretraining.scaling:compute_optimal", "glasslm.engine.pretraining.training_compute:training_flops"] });
   const flops = numberInput({ label: "Compute budget C (FLOPs)", field: "flops", value: 3.15e23, min: 1, step: "any", onchange: () => go() });
   const ratio = numberInput({ label: "Tokens per parameter (Chinchilla: about 20)", field: "tokens_per_param", value: 20, min: 0.1, step: "any", onchange: () => go() });
   f.add(flops.el, ratio.el, h("p", { class: "sl-hint", text: "The default budget is GPT-3's: 6 × 175 billion parameters × 300 billion tokens." }),

@@ -20,8 +20,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.serving_trace import traced_reply
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.inference.serving_trace import traced_reply
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

@@ -20,9 +20,9 @@ from collections import Counter
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine.bpe import BytePairEncoding
-from glasslm.engine.bpe_regex import Tokenizer, train_tokenizer
-from glasslm.engine.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
+from glasslm.engine.tokenizers.bpe import BytePairEncoding
+from glasslm.engine.tokenizers.bpe_regex import Tokenizer, train_tokenizer
+from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
 from glasslm.web.errors import DemoError
 
 router = APIRouter()

@@ -57,7 +57,7 @@ function tokenView(t) {
 
 function compare(el) {
   const f = demoFrame(el, { title: "Your text, four tokenizers", stacked: true,
-    sources: ["glasslm.engine.bpe_regex:Tokenizer.encode", "glasslm.engine.bpe:BytePairEncoding.merge_ids"] });
+    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode", "glasslm.engine.tokenizers.bpe:BytePairEncoding.merge_ids"] });
   const text = textInput({ label: "Text", field: "text", value: DEFAULT_TEXT, multiline: true, rows: 3, maxlength: 4000,
     oninput: debounce(() => update(), 150) });
   f.add(text.el);
@@ -85,7 +85,7 @@ function compare(el) {
 }
 
 function spelling(el) {
-  const f = demoFrame(el, { title: "How many r's in strawberry?", sources: ["glasslm.engine.bpe_regex:Tokenizer.encode_pieces"] });
+  const f = demoFrame(el, { title: "How many r's in strawberry?", sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode_pieces"] });
   const word = textInput({ label: "Word", field: "word", value: "strawberry", maxlength: 40, oninput: debounce(() => update(), 150) });
   const letter = textInput({ label: "Letter", field: "letter", value: "r", maxlength: 1, oninput: debounce(() => update(), 150) });
   f.add(word.el, letter.el);
@@ -113,7 +113,7 @@ function spelling(el) {
 }
 
 function numbers(el) {
-  const f = demoFrame(el, { title: "How numbers split", stacked: true, sources: ["glasslm.engine.bpe_regex:Tokenizer.chunks"] });
+  const f = demoFrame(el, { title: "How numbers split", stacked: true, sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.chunks"] });
   const text = textInput({ label: "Numbers", field: "text", value: "7 42 123 1234 12345 1000000 3.14159 2024 99.99", maxlength: 400,
     oninput: debounce(() => update(), 150) });
   f.add(text.el);
@@ -135,7 +135,7 @@ function numbers(el) {
 
 function languages(el) {
   const f = demoFrame(el, { title: "Characters per token, by language", stacked: true,
-    sources: ["glasslm.engine.bpe_regex:Tokenizer.encode"] });
+    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode"] });
   const extra = textInput({ label: "Add your own sentence", field: "extra", value: "", maxlength: 400, placeholder: "any language",
     onenter: () => update() });
   f.add(extra.el, buttonRow(button("Measure", () => update(), { primary: true })));
@@ -166,7 +166,7 @@ function languages(el) {
 
 function replay(el) {
   const f = demoFrame(el, { title: "Train a BPE on your text, merge by merge", stacked: true,
-    sources: ["glasslm.engine.bpe:train", "glasslm.engine.bpe_regex:train_tokenizer"] });
+    sources: ["glasslm.engine.tokenizers.bpe:train", "glasslm.engine.tokenizers.bpe_regex:train_tokenizer"] });
   const text = textInput({ label: "Training text", field: "text", value: TRAINING_TEXT, multiline: true, rows: 6, maxlength: 20000 });
   const vocab = slider({ label: "Vocabulary size", field: "vocab_size", min: 256, max: 1024, step: 1, value: 350, format: (v) => `${v} tokens` });
   const step = slider({ label: "Merges applied", field: "step", min: 0, max: 0, step: 1, value: 0, format: (v) => `${v}`,

@@ -8,7 +8,7 @@ POST /schedule   the learning-rate curve a run would follow (drawn before it sta
 POST /inspect    a checkpoint file the learner uploads: its size, config and names sampled from it
 POST /speed      the scalar and the vectorized engine timed on the same steps, live (one at a time)
 
-Every number comes from glasslm.engine.train.train_tiny_gpt: this router only
+Every number comes from glasslm.engine.training.train.train_tiny_gpt: this router only
 validates, thins the event stream (a step event every few steps, with the
 mean loss since the last one; a final "stopped" event when the learner stops
 the run) and keeps each run's TrainRun in its job's state, which is what
@@ -29,11 +29,11 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from glasslm.engine import name_data
-from glasslm.engine.gpt import CheckpointError, GPTConfig, TinyGPT, sample
-from glasslm.engine.optim import Adam, Schedule
-from glasslm.engine.scalar_gpt import ScalarGPT, train_steps
-from glasslm.engine.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
+from glasslm.engine.data import name_data
+from glasslm.engine.models.tiny.gpt import CheckpointError, GPTConfig, TinyGPT, sample
+from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
+from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 

@@ -13,7 +13,7 @@ const EXAMPLE_TEXT = "apple\napricot\nbanana\nblackberry\nblueberry\ncherry\ncoc
 
 function playground(el) {
   const f = demoFrame(el, { title: "Train a tiny GPT",
-    sources: ["glasslm.engine.train:train_tiny_gpt", "glasslm.engine.gpt:TinyGPT.forward"] });
+    sources: ["glasslm.engine.training.train:train_tiny_gpt", "glasslm.engine.models.tiny.gpt:TinyGPT.forward"] });
 
   // ---- controls
   const text = textInput({ label: "Your text (one document per line)", field: "text", multiline: true, rows: 5, value: EXAMPLE_TEXT });
@@ -179,7 +179,7 @@ function playground(el) {
 
 async function speed(el) {
   const f = demoFrame(el, { title: "Scalar engine vs arrays: the same training step, timed now",
-    sources: ["glasslm.engine.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.tensor:causal_attention"] });
+    sources: ["glasslm.engine.models.tiny.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.autograd.tensor:causal_attention"] });
   const bars = h("div", { class: "gpt-speed" });
   f.picture.append(bars);
   f.add(buttonRow(button("Measure", () => measure(), { primary: true })));
@@ -205,7 +205,7 @@ async function speed(el) {
 
 // Open a model saved earlier (from this page or `glasslm train --out`) and sample from it.
 function openModel(el) {
-  const f = demoFrame(el, { title: "Open a saved model", sources: ["glasslm.engine.gpt:TinyGPT.from_checkpoint", "glasslm.engine.gpt:sample"] });
+  const f = demoFrame(el, { title: "Open a saved model", sources: ["glasslm.engine.models.tiny.gpt:TinyGPT.from_checkpoint", "glasslm.engine.models.tiny.gpt:sample"] });
   const input = h("input", { type: "file", id: "gpt-file", accept: ".safetensors" });
   const fileControl = h("div", { class: "control", "data-field": "file" }, h("label", { for: "gpt-file", text: "Model file (.safetensors)" }), input);
   const temp = slider({ label: "Temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 0.5, format: (v) => v.toFixed(2) });

@@ -16,12 +16,12 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine import anatomy
-from glasslm.engine.logit_lens import logit_lens, residual_norms
-from glasslm.engine.model_facts import PUBLISHED
-from glasslm.engine.smollm2 import load_smollm2
+from glasslm.engine.interpretability import anatomy
+from glasslm.engine.interpretability.logit_lens import logit_lens, residual_norms
+from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.trace_cache import TraceCache
-from glasslm.engine.token_display import token_text
+from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.text_input import encode_text
 
@@ -94,7 +94,7 @@ def lens(req: LensRequest):
 
 @router.get("/compare")
 def compare():
-    from glasslm.engine.gpt import GPTConfig, TinyGPT
+    from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 
     m = load_smollm2()
     cfg = m.config
@@ -107,7 +107,7 @@ def compare():
     rows = [
         {"name": "tiny GPT (default)", "year": None, "layers": tiny_cfg.n_layer, "d_model": tiny_cfg.n_embd,
          "heads": tiny_cfg.n_head, "kv_heads": tiny_cfg.n_head, "context": tiny_cfg.block_size, "params": tiny.n_params,
-         "how": "counted from its tensors (GPTConfig defaults)", "source": "glasslm/engine/gpt.py",
+         "how": "counted from its tensors (GPTConfig defaults)", "source": "glasslm/engine/models/tiny/gpt.py",
          **feats(anatomy.TINY_GPT_FEATURES)},
         {"name": "SmolLM2-135M-Instruct", "year": None, "layers": cfg.n_layers, "d_model": cfg.d_model,
          "heads": cfg.n_heads, "kv_heads": cfg.n_kv_heads, "context": cfg.context_length,

@@ -14,7 +14,7 @@ const shape = (s) => `(${s.map((n) => count(n)).join(", ")})`;
 
 function anatomy(el) {
   const f = demoFrame(el, { title: "SmolLM2 from token ids to probabilities", stacked: true,
-    sources: ["glasslm.engine.anatomy:stages", "glasslm.engine.anatomy:parameter_parts", "glasslm.engine.llama:Llama.forward"] });
+    sources: ["glasslm.engine.interpretability.anatomy:stages", "glasslm.engine.interpretability.anatomy:parameter_parts", "glasslm.engine.models.llama.llama:Llama.forward"] });
   const T = numberInput({ label: "tokens T", field: "tokens", value: 8, min: 1, max: 8192, step: 1, onchange: () => load() });
   f.add(T.el);
   const flow = h("ol", { class: "tf-flow", "aria-label": "The stages of the forward pass" });
@@ -53,7 +53,7 @@ function anatomy(el) {
 
 function residual(el) {
   const f = demoFrame(el, { title: "The residual stream, layer by layer", stacked: true,
-    sources: ["glasslm.engine.logit_lens:residual_norms", "glasslm.engine.smollm2:SmolLM2.trace"] });
+    sources: ["glasslm.engine.interpretability.logit_lens:residual_norms", "glasslm.engine.models.llama.smollm2:SmolLM2.trace"] });
   const text = textInput({ label: "Your text", field: "text", value: "The capital of France is Paris, and the capital of Italy is",
     maxlength: 400, oninput: debounce(() => load(), 500) });
   f.add(text.el);
@@ -105,7 +105,7 @@ function residual(el) {
 
 function lens(el) {
   const f = demoFrame(el, { title: "The logit lens: what each layer would predict", stacked: true,
-    sources: ["glasslm.engine.logit_lens:logit_lens", "glasslm.engine.logit_lens:lens_logits"] });
+    sources: ["glasslm.engine.interpretability.logit_lens:logit_lens", "glasslm.engine.interpretability.logit_lens:lens_logits"] });
   const text = textInput({ label: "Your text (up to 16 tokens)", field: "text", value: "The capital of France is", maxlength: 400,
     oninput: debounce(() => load(), 600) });
   f.add(text.el);
@@ -158,7 +158,7 @@ function lens(el) {
 
 function compare(el) {
   const f = demoFrame(el, { title: "The tiny GPT, SmolLM2 and published models", stacked: true,
-    sources: ["glasslm.engine.anatomy:Features", "glasslm.engine.model_facts:PublishedModel", "glasslm.engine.gpt:GPTConfig"] });
+    sources: ["glasslm.engine.interpretability.anatomy:Features", "glasslm.engine.data.model_facts:PublishedModel", "glasslm.engine.models.tiny.gpt:GPTConfig"] });
   const table = h("table", { class: "terms num tf-compare" });
   const sources = h("ol", { class: "tf-sources" });
   f.picture.append(h("div", { class: "tf-scroll" }, table), h("h4", { text: "Sources" }), sources);

@@ -7,7 +7,7 @@ POST /clip/train      train the image and name encoders together (a job)
 POST /clip/similarity a run's similarities between showcase images and the learner's candidate names,
                       and the zero-shot accuracy those names give on every held-out digit
 
-Every number comes from glasslm.engine.vit and glasslm.engine.clip_digits; this
+Every number comes from glasslm.engine.models.vision.vit and glasslm.engine.models.vision.clip_digits; this
 router validates, thins the step events and keeps each run in its job's state.
 /predict and /clip/similarity work while a run is still training: they copy
 the weights as they are at that moment.
@@ -21,9 +21,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine import clip_digits as C
-from glasslm.engine import digits
-from glasslm.engine.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
+from glasslm.engine.models.vision import clip_digits as C
+from glasslm.engine.data import digits
+from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id

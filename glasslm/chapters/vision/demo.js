@@ -35,7 +35,7 @@ function drawPatches(box, pixels, patch, att) {
 
 function vit(el) {
   const f = demoFrame(el, { title: "A vision transformer, trained now",
-    sources: ["glasslm.engine.vit:TinyViT.forward", "glasslm.engine.digits:patchify", "glasslm.engine.encoder_ops:full_attention"] });
+    sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.encoder_ops:full_attention"] });
   const steps = numberInput({ label: "Steps", field: "steps", value: 1500, min: 1, max: 5000, step: 1 });
   const batch = select({ label: "Images per step", field: "batch_size", value: "64", options: ["16", "32", "64", "128"] });
   const patch = segmented({ label: "Patch size (pixels)", field: "patch", value: "2",
@@ -158,7 +158,7 @@ function vit(el) {
 
 function clip(el) {
   const f = demoFrame(el, { title: "Images and names in one space (CLIP), then zero-shot",
-    sources: ["glasslm.engine.clip_digits:clip_loss", "glasslm.engine.clip_digits:ClipDigits.encode_names", "glasslm.engine.clip_digits:zero_shot"] });
+    sources: ["glasslm.engine.models.vision.clip_digits:clip_loss", "glasslm.engine.models.vision.clip_digits:ClipDigits.encode_names", "glasslm.engine.models.vision.clip_digits:zero_shot"] });
   const steps = numberInput({ label: "Steps", field: "steps", value: 600, min: 1, max: 3000, step: 1 });
   const groups = select({ label: "Groups of ten per step", field: "groups", value: "8", options: ["1", "4", "8", "16", "32"] });
   const trainBtn = button("Train", () => train(), { primary: true });

@@ -11,8 +11,8 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine import linear
-from glasslm.engine.model_facts import PUBLISHED
+from glasslm.engine.basics import linear
+from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -86,14 +86,14 @@ def _counted(build, module: str, chapter: str) -> dict:
 
 
 def tiny_gpt_counts() -> dict:
-    from glasslm.engine.gpt import GPTConfig, TinyGPT
+    from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 
     model = TinyGPT(GPTConfig())
     return {**model.param_counts(), "total": model.n_params}
 
 
 def smollm2_counts() -> dict:
-    from glasslm.engine.smollm2 import load_smollm2
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
 
     return load_smollm2().parameter_counts()
 
@@ -102,9 +102,9 @@ def smollm2_counts() -> dict:
 def parameter_counts():
     here = [
         {"name": "tiny GPT (default)", "how": "counted from its tensors",
-         **_counted(tiny_gpt_counts, "glasslm.engine.gpt", "11")},
+         **_counted(tiny_gpt_counts, "glasslm.engine.models.tiny.gpt", "11")},
         {"name": "SmolLM2-135M-Instruct", "how": "counted from its tensors",
-         **_counted(smollm2_counts, "glasslm.engine.smollm2", "1")},
+         **_counted(smollm2_counts, "glasslm.engine.models.llama.smollm2", "1")},
     ]
     published = [{"name": m.name, "params": m.params, "year": m.year, "how": "published", "source": m.source}
                  for m in PUBLISHED]

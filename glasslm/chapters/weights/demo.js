@@ -10,7 +10,7 @@ const API = "/api/weights";
 
 function oneWeight(el) {
   const f = demoFrame(el, { title: "One weight: predicted width = length × w",
-    sources: ["glasslm.engine.linear:predict", "glasslm.engine.linear:mse"] });
+    sources: ["glasslm.engine.basics.linear:predict", "glasslm.engine.basics.linear:mse"] });
   const plot = scatterPlot(f.picture, { xLabel: "petal length (cm)", yLabel: "petal width (cm)", yDomain: [0, 2.8] });
   let best = null;
   const w = slider({ label: "weight w", field: "w", min: 0, max: 1, step: 0.001, value: 0.1, format: (v) => v.toFixed(3),
@@ -36,7 +36,7 @@ function oneWeight(el) {
 
 function fewInputs(el) {
   const f = demoFrame(el, { title: "Three inputs, three weights and a bias",
-    sources: ["glasslm.engine.linear:predict", "glasslm.engine.linear:least_squares"] });
+    sources: ["glasslm.engine.basics.linear:predict", "glasslm.engine.basics.linear:least_squares"] });
   const table = h("table", { class: "terms num" });
   f.picture.append(table);
   const fmt = (v) => signed(v, 2);
@@ -79,7 +79,7 @@ function fewInputs(el) {
 
 function paramCounts(el) {
   const f = demoFrame(el, { title: "Parameters: counted here, and published", stacked: true,
-    sources: ["glasslm.engine.model_facts:PublishedModel"] });
+    sources: ["glasslm.engine.data.model_facts:PublishedModel"] });
   const list = h("div", { class: "param-bars" });
   f.picture.append(list);
   async function load() {

@@ -1,0 +1,276 @@
+"""The Llama architecture in numpy: SmolLM2's forward pass, every step visible.
+
+One block, as in Llama (Touvron et al. 2023) and SmolLM2 (Allal et al. 2025):
+
+    x = embed_tokens[ids]                                   (T, C)
+    repeat n_layers times:
+        h = RMSNorm(x) * input_layernorm                    (T, C)
+        q, k, v = h @ qkv_proj, split; RoPE on q and k      (T, H, D) (T, Hkv, D) x2
+        a = softmax(q k^T / sqrt(D) + causal mask) v        (T, H, D)  each query head h
+                                                            uses kv head h // (H/Hkv): GQA
+        x = x + a @ o_proj                                  (T, C)     residual add
+        h = RMSNorm(x) * post_attention_layernorm
+        g, u = h @ gate_up_proj, split                      (T, F) x2
+        x = x + (silu(g) * u) @ down_proj                   (T, C)     SwiGLU (Shazeer 2020)
+    logits = RMSNorm(x) * norm @ embed_tokens^T             (T, V)     tied unembedding
+
+RMSNorm(x) = x / sqrt(mean(x^2) + eps) (Zhang & Sennrich 2019).
+RoPE: rope.py. Shapes: T new tokens, S = past + T keys, C width, H query heads,
+Hkv key/value heads, G = H/Hkv, D head dim, F MLP width, V vocabulary.
+
+`forward(ids, cache)` runs T new tokens after the `cache.length` tokens already
+in the KV cache (kv_cache.py): a prompt's prefill is one call with all its
+tokens, each decode step one call with one token. Without a cache the whole
+sequence is recomputed. An optional `Trace` records what the chapters draw;
+with `trace=None` nothing extra is computed or kept.
+
+Left out: batching several sequences, training (no backward pass), dropout,
+anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glasslm.engine.models.llama.gguf_weights import LlamaConfig, LlamaWeights
+from glasslm.engine.models.llama.kv_cache import KVCache
+from glasslm.engine.models.llama.rope import apply_rope_complex, rope_angles, rope_rotations
+
+
+def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
+    """x / sqrt(mean(x^2) + eps) * weight, over the last axis. x: (T, C)."""
+    if x.shape[0] == 1:  # decoding: one row, the same sum as a scalar (a third of the numpy calls)
+        return x * (weight * np.float32(1.0 / np.sqrt(np.dot(x[0], x[0]) / x.shape[-1] + eps)))
+    ms = np.einsum("tc,tc->t", x, x)[:, None] / x.shape[-1]  # (T, 1) mean square
+    return x * (weight / np.sqrt(ms + eps))  # (T, C)
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """x * sigmoid(x), with sigmoid(x) = (1 + tanh(x/2)) / 2 (no overflow)."""
+    return x * (0.5 + 0.5 * np.tanh(0.5 * x))
+
+
+def silu_(x: np.ndarray) -> np.ndarray:
+    """silu computed in place in x (the decode loop avoids new arrays)."""
+    t = x * 0.5
+    np.tanh(t, out=t)
+    t *= 0.5
+    t += 0.5
+    x *= t
+    return x
+
+
+def mlp_columns(h: np.ndarray, gate_up: np.ndarray, F: int) -> np.ndarray:
+    """SwiGLU's activations silu(gate) * up for several tokens, as (F, T) columns.
+
+    The same numbers as silu(h @ gate) * (h @ up), computed transposed:
+    (gate_up^T h^T) puts each of gate and up in a contiguous block of rows, so
+    silu and the product run over contiguous memory instead of every other half
+    row, and the products with the weights' transposed views are a few percent
+    faster in OpenBLAS for T of about a hundred (measured in benchmarks/llama.py).
+    h: (T, C); gate_up: (C, 2F) with gate | up columns.
+    """
+    gu = gate_up.T @ h.T  # (2F, T): gate rows then up rows
+    act = silu_(gu[:F])  # (F, T), computed in place
+    act *= gu[F:]  # silu(gate) * up
+    return act
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_columns_(x: np.ndarray) -> np.ndarray:
+    """softmax down axis 1 (each column of each matrix sums to 1), in place in x."""
+    x -= x.max(axis=1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=1, keepdims=True)
+    return x
+
+
+def softmax_(x: np.ndarray) -> np.ndarray:
+    """softmax over the last axis, in place in x."""
+    x -= x.max(axis=-1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=-1, keepdims=True)
+    return x
+
+
+@dataclass
+class Trace:
+    """What to record during one forward pass (set the switches, read the lists).
+
+    Memory grows with T^2 for attention: keep traced sequences short (a few
+    hundred tokens).
+    """
+
+    residual: bool = True  # residual stream after the embedding and after each block
+    attention: bool = True  # attention weights of every head of every layer
+    mlp: bool = False  # SwiGLU activations silu(g) * u of every layer
+    head: tuple[int, int] | None = None  # (layer, query head) whose q, k, v to keep
+    # Filled by the forward pass:
+    residuals: list = field(default_factory=list)  # n_layers+1 arrays (T, C)
+    attentions: list = field(default_factory=list)  # n_layers arrays (H, T, S)
+    mlp_acts: list = field(default_factory=list)  # n_layers arrays (T, F)
+    q: np.ndarray | None = None  # (T, D) chosen head's queries, after RoPE
+    k: np.ndarray | None = None  # (S, D) its key/value head's keys, after RoPE
+    v: np.ndarray | None = None  # (S, D) its values
+    logits: np.ndarray | None = None  # (T, V)
+
+
+class Llama:
+    """A read-only model: weights plus the forward pass. Safe to share across threads
+    (all per-sequence state lives in the KVCache a caller passes in).
+
+    One forward pass runs at a time (a lock): on a 2-core machine, passes run at
+    once only fight over the cores and BLAS threads (four concurrent generations
+    took 2.5-3x longer without the lock). Requests interleave pass by pass, so a
+    long prefill (chunked by `prefill`) does not hold the others for long.
+    """
+
+    def __init__(self, weights: LlamaWeights):
+        self._lock = threading.Lock()
+        self.w = weights
+        self.config: LlamaConfig = weights.config
+        cfg = self.config
+        # RoPE's rotation for every position the model was trained for: (context, D/2) complex
+        self._rot = rope_rotations(*rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta))
+
+    def new_cache(self, capacity: int | None = None) -> KVCache:
+        """An empty KV cache for one sequence of up to `capacity` tokens."""
+        capacity = capacity or self.config.context_length
+        if capacity > self.config.context_length:
+            raise ValueError(f"capacity {capacity} exceeds the model's context of {self.config.context_length}")
+        return KVCache.for_config(self.config, capacity)
+
+    def forward(
+        self,
+        ids,
+        cache: KVCache | None = None,
+        trace: Trace | None = None,
+        last_only: bool = False,
+    ) -> np.ndarray:
+        """Logits (T, V) float32 for the T new tokens `ids` (or (1, V) if last_only).
+
+        With a cache, the tokens continue the cache's sequence and are added to it.
+        """
+        with self._lock:
+            return self._forward(ids, cache, trace, last_only)
+
+    def _forward(self, ids, cache, trace, last_only) -> np.ndarray:
+        cfg, w = self.config, self.w
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)  # (T,)
+        T = ids.shape[0]
+        if T == 0:
+            raise ValueError("forward needs at least one token")
+        if ids.min() < 0 or ids.max() >= cfg.vocab_size:
+            raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
+        past = cache.length if cache is not None else 0
+        S = past + T  # keys visible to the last new token
+        if S > cfg.context_length:
+            raise ValueError(f"{S} tokens exceed the model's context of {cfg.context_length}")
+        if cache is not None:
+            cache.check_room(T)
+        H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
+        rot = self._rot[past:S, None]  # (T, 1, D/2): e^{i angle} for each new position
+        scale = np.float32(1.0 / np.sqrt(D))
+        bias = None  # causal mask as an additive bias: query at position past+t sees keys 0..past+t
+        if T > 1:
+            hidden = np.arange(S)[None, :] > (past + np.arange(T))[:, None]  # (T, S)
+            bias = np.where(hidden, -np.inf, 0.0).astype(np.float32)  # (T, S)
+
+        x = w.embed_tokens[ids]  # (T, C), our own copy (fancy indexing): updated in place
+        if trace is not None and trace.residual:
+            trace.residuals.append(x.copy())
+        # With last_only, the last block's output is read only at the last position:
+        # there, only that query is attended with and only its row goes through
+        # o_proj and the MLP (keys and values of every position are still made and cached).
+        trim_last_block = last_only and trace is None and T > 1
+        for layer, lw in enumerate(w.layers):
+            # ---- attention
+            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
+            qkv = h @ lw.qkv_proj  # (T, (H + 2Hkv) D)
+            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
+            q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
+            v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
+            if cache is not None:
+                cache.store(layer, k, v)
+                kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), as the cache stores them
+                k = kt.transpose(0, 2, 1)  # (Hkv, S, D) view
+            else:
+                kt = k.transpose(0, 2, 1)  # (Hkv, D, S) view
+            Tq = T  # query rows computed in this block
+            if trim_last_block and layer == cfg.n_layers - 1:
+                q, x, Tq = q[-1:], x[-1:], 1  # (1, H, D), (1, C): the last position sees all S keys
+            # queries grouped by the kv head they share; head h = kv*G + g
+            if Tq == 1:  # one query per head
+                qs = q.reshape(Hkv, G, D) * scale  # (Hkv, G, D)
+                scores = qs @ kt  # (Hkv, G, S)
+                att = softmax_(scores)  # (Hkv, G, S), rows sum to 1
+            else:
+                # Keys as rows and queries as columns: the softmax then reduces down
+                # columns, which numpy vectorizes along rows, about twice as fast as
+                # reducing many short rows. Column g*T + t is query head kv*G + g at token t.
+                qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale  # (Hkv, D, G*T)
+                scores = k @ qt  # (Hkv, S, G*T)
+                if bias is not None:
+                    scores.reshape(Hkv, S, G, T)[...] += bias.T[:, None, :]  # -inf on future keys
+                att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S) view, rows sum to 1
+            out = att @ v  # (Hkv, G*Tq, D)
+            out = out.reshape(H, Tq, D).transpose(1, 0, 2).reshape(Tq, H * D)  # (Tq, H*D), head = kv*G + g
+            x += out @ lw.o_proj  # (T, C) residual add
+            if trace is not None:
+                self._record_attention(trace, layer, q, k, v, att, T, S)
+            # ---- MLP (SwiGLU)
+            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (T, C)
+            if Tq == 1:
+                gu = h @ lw.gate_up_proj  # (1, 2F)
+                act = silu_(gu[:, :F])  # (1, F) view into gu, computed in place
+                act *= gu[:, F:]  # silu(gate) * up
+                x += lw.down_proj.T @ act[0]  # (C,) residual add: rows of the stored (C, F) array
+            else:  # the same sums with tokens as columns (see mlp_columns)
+                act = mlp_columns(h, lw.gate_up_proj, F)  # (F, T)
+                x += (lw.down_proj.T @ act).T  # (T, C) residual add
+                act = act.T  # (T, F), a view: silu(gate) * up per token
+            if trace is not None:
+                if trace.mlp:
+                    trace.mlp_acts.append(np.ascontiguousarray(act))
+                if trace.residual:
+                    trace.residuals.append(x.copy())
+        if cache is not None:
+            cache.advance(T)
+        if last_only:
+            x = x[-1:]
+        x = rms_norm(x, w.norm, cfg.norm_eps)  # (T, C)
+        # the tied embedding read as an unembedding: (T, V); one row as (V, C) @ (C,), the faster form
+        logits = (w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ w.lm_head.T
+        if trace is not None:
+            trace.logits = logits
+        return logits
+
+    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False) -> np.ndarray:
+        """forward() in chunks of `chunk` tokens, so attention's (T, S) scores stay
+        small for long prompts; the logits are the same as one big forward."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        parts = []
+        for start in range(0, len(ids), chunk):
+            end = min(start + chunk, len(ids))
+            parts.append(self.forward(ids[start:end], cache, last_only=last_only))
+        return parts[-1] if last_only else np.concatenate(parts)  # (T, V) or (1, V)
+
+    def _record_attention(self, trace, layer, q, k, v, att, T, S):
+        cfg = self.config
+        if trace.attention:
+            trace.attentions.append(att.reshape(cfg.n_heads, T, S).copy())  # (H, T, S)
+        if trace.head is not None and trace.head[0] == layer:
+            head = trace.head[1]
+            if not 0 <= head < cfg.n_heads:
+                raise ValueError(f"head must be in 0..{cfg.n_heads - 1}, got {head}")
+            kv = head // cfg.group_size
+            trace.q = np.array(q[:, head])  # (T, D)
+            trace.k = np.array(k[kv])  # (S, D)
+            trace.v = np.array(v[kv])  # (S, D)

@@ -1,0 +1,249 @@
+"""SmolLM2-135M-Instruct, ready to use: tokenizer + weights + forward pass + sampling.
+
+    import glasslm
+    m = glasslm.load_smollm2()              # about 3 s the first time in a process
+    ids = m.encode("The capital of France is")
+    m.logits(ids)                           # (T, V) float32, one row per position
+    for event in m.generate(ids, max_tokens=5, temperature=0):
+        print(event.text, end="")           # " Paris. ..."
+    m.chat_ids([{"role": "user", "content": "Hi!"}])   # the chat template applied
+
+This file only wires the engine's parts together (gguf_weights.py, llama.py,
+kv_cache.py, sampling.py, chat_template.py, and the tokenizer of
+pretrained_tokenizers.py) and checks inputs. The model is loaded once per
+process (lazily, under a lock) and shared read-only between threads: every
+call that needs per-sequence state (a KV cache) makes its own.
+
+Left out: batching requests together, speculative decoding.
+"""
+
+from __future__ import annotations
+
+import codecs
+import threading
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from glasslm.engine.basics import sampling
+from glasslm.engine.tokenizers.chat_template import ChatTemplate
+from glasslm.engine.models.llama.gguf_weights import LlamaConfig, load_weights
+from glasslm.engine.models.llama.llama import Llama, Trace
+
+TRACE_MAX_TOKENS = 512  # attention maps grow as T^2 per head and layer: keep traces short
+
+
+@dataclass(frozen=True)
+class GenerationEvent:
+    """One generated token, streamed as soon as it is chosen."""
+
+    token_id: int
+    text: str  # the new text it completes (may be "" mid-way through a UTF-8 character)
+    logprob: float  # log p of the token under the (filtered) distribution it was drawn from
+    index: int  # 0 for the first generated token
+    seconds: float  # time for this token (the first includes the prompt's prefill)
+    elapsed: float  # since generate() started: for the first token, time to first token
+
+
+@dataclass(frozen=True)
+class TokenScores:
+    """Per-token scores of a text: entry t is about token t+1 given tokens 0..t."""
+
+    ids: list[int]  # (T,) the text's tokens
+    logprobs: np.ndarray  # (T-1,) log p(token t+1 | tokens 0..t), natural log
+    ranks: np.ndarray  # (T-1,) 1 = the model's top guess was the actual token
+    top_ids: np.ndarray  # (T-1, k) the model's k likeliest guesses at each step
+    top_probs: np.ndarray  # (T-1, k) their probabilities
+
+    @property
+    def mean_loss(self) -> float:
+        """Cross-entropy in nats per token: the mean of -log p."""
+        return float(-self.logprobs.mean())
+
+    @property
+    def perplexity(self) -> float:
+        return float(np.exp(self.mean_loss))
+
+
+class SmolLM2:
+    """The loaded model. Read-only after construction, safe to share across threads."""
+
+    def __init__(self, model: Llama, tokenizer, metadata: dict, load_info: dict):
+        self.model = model
+        self.config: LlamaConfig = model.config
+        self.tokenizer = tokenizer
+        self.metadata = metadata
+        self.load_info = load_info
+        self.chat_template = ChatTemplate(metadata["chat_template"], tokenizer)
+        self.eos_id = int(metadata.get("eos_token_id", tokenizer.special_tokens["<|im_end|>"]))
+        specials = tokenizer.special_tokens
+        # A reply ends at <|im_end|> (end of turn); raw text may end at <|endoftext|>.
+        self.stop_ids = frozenset({self.eos_id} | {specials[s] for s in ("<|endoftext|>",) if s in specials})
+
+    # ---------------------------------------------------------------- text
+    def encode(self, text: str) -> list[int]:
+        """Token ids of text; special-token look-alikes are plain text here."""
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a string, got {type(text).__name__}")
+        return self.tokenizer.encode(text)
+
+    def decode(self, ids) -> str:
+        return self.tokenizer.decode(self.check_ids(ids, allow_empty=True))
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return self.tokenizer.token_bytes(int(token_id))
+
+    def chat_ids(self, messages, add_generation_prompt: bool = True) -> list[int]:
+        """The chat template applied: role markers as special tokens, text as text."""
+        return self.chat_template.ids(messages, add_generation_prompt)
+
+    def check_ids(self, ids, allow_empty: bool = False, limit: int | None = None) -> list[int]:
+        """ids as a list of ints, or ValueError saying what is wrong with them."""
+        try:
+            ids = [int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)]
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("token ids must be a list of whole numbers") from None
+        if not ids and not allow_empty:
+            raise ValueError("the prompt is empty: give at least one token")
+        bad = [i for i in ids if not 0 <= i < self.config.vocab_size]
+        if bad:
+            raise ValueError(f"token ids must be in 0..{self.config.vocab_size - 1}, got {bad[:5]}")
+        limit = limit or self.config.context_length
+        if len(ids) > limit:
+            raise ValueError(f"{len(ids)} tokens is longer than the limit of {limit}")
+        return ids
+
+    # ---------------------------------------------------------------- model
+    def logits(self, ids) -> np.ndarray:
+        """Next-token logits after every prefix: (T, V) float32, row t predicts token t+1."""
+        ids = self.check_ids(ids)
+        return self.model.prefill(ids, self.model.new_cache(len(ids)))
+
+    def next_logits(self, ids) -> np.ndarray:
+        """Logits (V,) float32 for the token after ids (only the last row is computed)."""
+        ids = self.check_ids(ids)
+        return self.model.prefill(ids, self.model.new_cache(len(ids)), last_only=True)[-1]
+
+    def score(self, ids, top: int = 1) -> "TokenScores":
+        """How likely the model found each token of ids, given the ones before it.
+
+        Token 0 has no context (SmolLM2 adds no BOS token), so T-1 tokens are scored.
+        """
+        ids = self.check_ids(ids)
+        if len(ids) < 2:
+            raise ValueError("scoring needs at least two tokens: the first one has nothing before it")
+        logits = self.logits(ids)[:-1]  # (T-1, V): row t predicts token t+1
+        target_ids = np.asarray(ids[1:])
+        rows = np.arange(len(target_ids))
+        m = logits.max(axis=-1)  # (T-1,)
+        lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=-1, dtype=np.float64))  # (T-1,) log sum exp
+        target = logits[rows, target_ids].astype(np.float64)  # (T-1,)
+        k = max(1, min(int(top), 50))
+        top_ids = np.argpartition(-logits, k - 1, axis=-1)[:, :k]  # (T-1, k), unordered
+        order = np.argsort(-np.take_along_axis(logits, top_ids, -1), axis=-1, kind="stable")
+        top_ids = np.take_along_axis(top_ids, order, -1)  # (T-1, k), most likely first
+        top_logits = np.take_along_axis(logits, top_ids, -1).astype(np.float64)
+        return TokenScores(
+            ids=ids,
+            logprobs=target - lse,
+            ranks=(logits > logits[rows, target_ids][:, None]).sum(axis=-1) + 1,
+            top_ids=top_ids,
+            top_probs=np.exp(top_logits - lse[:, None]),
+        )
+
+    def trace(self, ids, attention: bool = True, mlp: bool = False, residual: bool = True,
+              head: tuple[int, int] | None = None) -> Trace:
+        """One forward pass with its insides recorded (see llama.Trace)."""
+        ids = self.check_ids(ids, limit=TRACE_MAX_TOKENS)
+        if head is not None:
+            layer, h = head
+            if not (0 <= layer < self.config.n_layers and 0 <= h < self.config.n_heads):
+                raise ValueError(f"head must be (layer 0..{self.config.n_layers - 1}, head 0..{self.config.n_heads - 1})")
+        trace = Trace(residual=residual, attention=attention, mlp=mlp, head=head)
+        self.model.forward(ids, trace=trace)
+        return trace
+
+    def generate(
+        self,
+        ids,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        min_p: float = 0.0,
+        seed: int | None = None,
+        stop_ids=None,
+    ) -> Iterator[GenerationEvent]:
+        """Stream new tokens after `ids` until a stop token or max_tokens.
+
+        Stop tokens (default: <|im_end|> and <|endoftext|>) end the stream and
+        are not yielded. The same seed gives the same tokens.
+        """
+        ids = self.check_ids(ids)
+        room = self.config.context_length - len(ids)
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or not 1 <= max_tokens <= room:
+            raise ValueError(f"max_tokens must be a whole number from 1 to {room} (the context left), got {max_tokens!r}")
+        sampling.check_sampling(temperature, top_k, top_p, min_p)
+        stop = self.stop_ids if stop_ids is None else frozenset(int(s) for s in stop_ids)
+        return self._generate(ids, int(max_tokens), temperature, top_k, top_p, min_p, seed, stop)
+
+    def _generate(self, ids, max_tokens, temperature, top_k, top_p, min_p, seed, stop):
+        rng = np.random.default_rng(seed)
+        text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        start = last = time.perf_counter()
+        cache = self.model.new_cache(len(ids) + max_tokens)
+        logits = self.model.prefill(ids, cache, last_only=True)[-1]  # (V,)
+        for index in range(max_tokens):
+            token, probs = sampling.sample(logits, rng, temperature, top_k, top_p, min_p)
+            if token in stop:
+                return
+            now = time.perf_counter()
+            yield GenerationEvent(
+                token_id=token,
+                text=text.decode(self.tokenizer.token_bytes(token)),
+                logprob=float(np.log(probs[token])),
+                index=index,
+                seconds=now - last,
+                elapsed=now - start,
+            )
+            if index + 1 < max_tokens:
+                last = time.perf_counter()
+                logits = self.model.forward([token], cache, last_only=True)[-1]  # (V,)
+
+    # ---------------------------------------------------------------- facts
+    def parameter_counts(self) -> dict[str, int]:
+        """Parameters per part, counted from the loaded tensors."""
+        w = self.model.w
+        counts = {
+            "embedding": int(w.embed_tokens.size),
+            "attention": sum(int(lw.qkv_proj.size + lw.o_proj.size) for lw in w.layers),
+            "mlp": sum(int(lw.gate_up_proj.size + lw.down_proj.size) for lw in w.layers),
+            "norms": int(w.norm.size) + sum(
+                int(lw.input_layernorm.size + lw.post_attention_layernorm.size) for lw in w.layers),
+            "unembedding": 0 if self.config.tied_embeddings else int(w.lm_head.size),
+        }
+        counts["total"] = sum(counts.values())
+        return counts
+
+
+_lock = threading.Lock()
+_loaded: dict[str, SmolLM2] = {}
+
+
+def load_smollm2() -> SmolLM2:
+    """The process's one SmolLM2 (loaded on first call; MissingAsset if not installed)."""
+    with _lock:
+        if "model" not in _loaded:
+            from glasslm import assets
+            from glasslm.engine.tokenizers.pretrained_tokenizers import smollm2_tokenizer
+
+            start = time.perf_counter()
+            path = assets.smollm2_gguf_path()  # raises MissingAsset with the install command
+            weights = load_weights(path)  # opens the GGUF only if the cache must be built
+            # The tokenizer reads the same metadata, saved with the cache: no second parse of the file.
+            tokenizer = smollm2_tokenizer(weights.gguf_fields)
+            info = dict(weights.load_info, total_seconds=time.perf_counter() - start)
+            _loaded["model"] = SmolLM2(Llama(weights), tokenizer, weights.metadata, info)
+        return _loaded["model"]

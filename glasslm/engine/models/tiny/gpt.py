@@ -1,0 +1,282 @@
+"""The tiny GPT: a character-level transformer trained from scratch in seconds.
+
+Its default configuration is that of Karpathy's ~200-line pure-Python
+"microgpt": token and learned position embeddings, an RMSNorm, then per layer
+a pre-norm causal self-attention block and a pre-norm ReLU MLP block, each added
+back to the residual stream, and an untied output layer. No biases, and RMSNorm
+without a learned gain. With the defaults that is 4,192 parameters.
+
+    x = rmsnorm(wte[tokens] + wpe[positions])                    # (N, C)
+    per layer:  x = x + wo @ attention(wq, wk, wv @ rmsnorm(x))  # (N, C)
+                x = x + fc2 @ relu(fc1 @ rmsnorm(x))             # (N, C)
+    logits = lm_head @ x                                         # (N, V)
+
+(GPT: Radford et al. 2018/2019; RMSNorm: Zhang & Sennrich 2019; the layer
+layout and weight names follow microgpt.)
+
+What this file adds over tensor.py: the model, its config, a trace of the
+attention weights and activations, checkpoints in safetensors with the config
+and the characters beside the weights, and sampling names from BOS.
+What it leaves out: dropout, weight decay, KV cache (sampling recomputes the
+short context), tied embeddings, biases.
+
+Shapes: B batch, T time, N = B*T rows, C channels (n_embd), H heads, D head
+dim, V vocabulary.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.tokenizers.chars import CharTokenizer
+
+# Limits that keep a model trainable on a laptop in a learner's session.
+MAX_LAYERS = 8
+MAX_EMBD = 256
+MAX_HEADS = 16
+MAX_CONTEXT = 128
+MAX_VOCAB = 512
+MAX_SAMPLES = 200  # names per sample() call
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be loaded; the message says why."""
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    vocab_size: int = 27  # 26 lowercase letters + BOS, as in microgpt
+    block_size: int = 16  # context length: nearly every first name fits in 15 letters + BOS
+    n_layer: int = 1  # one block is enough to learn name-shaped strings, and trains in seconds
+    n_embd: int = 16  # width of the residual stream: microgpt's size
+    n_head: int = 4  # four heads of 4 dimensions each: enough to see distinct patterns
+    mlp_ratio: int = 4  # MLP width 4 x n_embd = 64, the usual transformer ratio
+    init_std: float = 0.08  # microgpt's Gaussian init: small enough that early losses are ~log(V)
+
+    def validate(self) -> "GPTConfig":
+        """Raise ValueError saying which size is wrong and what is allowed."""
+        checks = [
+            ("vocab_size", self.vocab_size, 2, MAX_VOCAB),
+            ("block_size (context)", self.block_size, 1, MAX_CONTEXT),
+            ("n_layer (layers)", self.n_layer, 1, MAX_LAYERS),
+            ("n_embd (embedding width)", self.n_embd, 1, MAX_EMBD),
+            ("n_head (heads)", self.n_head, 1, MAX_HEADS),
+            ("mlp_ratio", self.mlp_ratio, 1, 8),
+        ]
+        for name, value, low, high in checks:
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}): "
+                             "each head gets an equal share of the channels")
+        if not (isinstance(self.init_std, (int, float)) and 0 < self.init_std <= 1):
+            raise ValueError(f"init_std must be a number in (0, 1], got {self.init_std!r}")
+        return self
+
+
+def param_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
+    """Every weight's name (as in the checkpoint) and shape, (out, in) for matrices."""
+    C, V, T = config.n_embd, config.vocab_size, config.block_size
+    shapes = {"wte": (V, C), "wpe": (T, C), "lm_head": (V, C)}
+    for i in range(config.n_layer):
+        # wq, wk, wv must stay consecutive: the forward pass runs them as one (3C, C) matrix.
+        shapes[f"layer{i}.attn_wq"] = (C, C)
+        shapes[f"layer{i}.attn_wk"] = (C, C)
+        shapes[f"layer{i}.attn_wv"] = (C, C)
+        shapes[f"layer{i}.attn_wo"] = (C, C)
+        shapes[f"layer{i}.mlp_fc1"] = (config.mlp_ratio * C, C)
+        shapes[f"layer{i}.mlp_fc2"] = (C, config.mlp_ratio * C)
+    return shapes
+
+
+class TinyGPT:
+    """The model: parameters in one flat buffer, a forward pass of fused ops."""
+
+    def __init__(self, config: GPTConfig | None = None, seed: int = 0, tokenizer: CharTokenizer | None = None):
+        self.config = (config or GPTConfig()).validate()
+        tt.keep_freed_memory()  # once per process: see its docstring
+        if tokenizer is not None and tokenizer.vocab_size != self.config.vocab_size:
+            raise ValueError(f"the tokenizer has {tokenizer.vocab_size} ids but the config says "
+                             f"vocab_size={self.config.vocab_size}")
+        self.tokenizer = tokenizer
+        self.params = tt.Parameters(param_shapes(self.config))
+        rng = np.random.default_rng(seed)
+        self.params.flat[:] = rng.normal(0.0, self.config.init_std, self.params.size)
+        p = self.params
+        self._layers = [
+            (p.joined(f"layer{i}.attn_wq", f"layer{i}.attn_wv"), p[f"layer{i}.attn_wo"],
+             p[f"layer{i}.mlp_fc1"], p[f"layer{i}.mlp_fc2"])
+            for i in range(self.config.n_layer)
+        ]
+
+    # ------------------------------------------------------------ forward
+
+    def forward(self, idx: np.ndarray, targets: np.ndarray | None = None, trace: dict | None = None):
+        """Logits (N, V) as a Tensor, and the mean loss Tensor if targets are given.
+
+        idx (B, T) ints; targets (B, T) ints with -1 for positions not counted.
+        Pass a dict as `trace` to have it filled with the attention weights
+        (per layer (B, H, T, T)) and the activations (per stage (B, T, C)).
+        """
+        idx = np.asarray(idx)
+        if idx.ndim == 1:
+            idx = idx[None, :]
+        B, T = idx.shape
+        cfg = self.config
+        if T > cfg.block_size:
+            raise ValueError(f"sequence of {T} tokens is longer than the context ({cfg.block_size})")
+        p = self.params
+        x = tt.embed(p["wte"], p["wpe"], idx)  # (N, C)
+        if trace is not None:
+            trace["embedding"] = x.data.reshape(B, T, -1)
+        x = tt.rmsnorm(x)  # (N, C)
+        for i, (wqkv, wo, fc1, fc2) in enumerate(self._layers):
+            qkv = tt.linear(tt.rmsnorm(x), wqkv)  # (N, 3C)
+            a = tt.causal_attention(qkv, B, T, cfg.n_head)  # (N, C)
+            x = tt.add(x, tt.linear(a, wo))  # (N, C)
+            h = tt.relu(tt.linear(tt.rmsnorm(x), fc1))  # (N, 4C)
+            x = tt.add(x, tt.linear(h, fc2))  # (N, C)
+            if trace is not None:
+                trace.setdefault("attention", []).append(a.aux)  # (B, H, T, T)
+                trace.setdefault("mlp_hidden", []).append(h.data.reshape(B, T, -1))
+                trace.setdefault("residual", []).append(x.data.reshape(B, T, -1))
+        logits = tt.linear(x, p["lm_head"])  # (N, V)
+        if trace is not None:
+            trace["logits"] = logits.data.reshape(B, T, -1)
+        if targets is None:
+            return logits, None
+        return logits, tt.cross_entropy(logits, np.asarray(targets))
+
+    def loss(self, idx: np.ndarray, targets: np.ndarray) -> float:
+        """Mean cross-entropy (nats per token), no gradients kept."""
+        return float(self.forward(idx, targets)[1].data)
+
+    def loss_and_grad(self, idx: np.ndarray, targets: np.ndarray) -> float:
+        """One forward and backward pass: the gradient lands in params.flat_grad."""
+        self.params.zero_grad()
+        _, loss = self.forward(idx, targets)
+        loss.backward()
+        return float(loss.data)
+
+    def trace(self, text: str) -> dict:
+        """Attention weights and activations for one document ([BOS] + text)."""
+        if self.tokenizer is None:
+            raise ValueError("this model has no tokenizer attached: pass one to TinyGPT(...)")
+        ids = [self.tokenizer.bos, *self.tokenizer.encode(text)][: self.config.block_size]
+        out: dict = {"tokens": [self.tokenizer.token_text(i) for i in ids]}
+        self.forward(np.array([ids]), trace=out)
+        return out
+
+    # ------------------------------------------------------------ inspection
+
+    def param_counts(self) -> dict[str, int]:
+        """Number of weights in each tensor, by checkpoint name."""
+        return {name: int(np.prod(shape)) for name, shape in self.params.shapes.items()}
+
+    @property
+    def n_params(self) -> int:
+        return self.params.size
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Name -> weights (views into the flat buffer)."""
+        return {name: self.params[name].data for name in self.params}
+
+    # ------------------------------------------------------------ checkpoints
+
+    def save(self, path: str | Path) -> Path:
+        """Write the weights as safetensors, with the config and characters as metadata."""
+        from safetensors.numpy import save_file
+
+        path = Path(path)
+        meta = {"glasslm": "tiny-gpt", "config": json.dumps(asdict(self.config))}
+        if self.tokenizer is not None:
+            meta["chars"] = self.tokenizer.chars
+        save_file({k: np.ascontiguousarray(v) for k, v in self.state_dict().items()}, str(path), metadata=meta)
+        return path
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path) -> "TinyGPT":
+        """Load a model saved by `save`; a damaged or foreign file raises CheckpointError."""
+        from safetensors import safe_open
+
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(f"no checkpoint file at {path}")
+        try:
+            with safe_open(str(path), framework="np") as f:
+                meta = f.metadata() or {}
+                tensors = {k: f.get_tensor(k) for k in f.keys()}
+        except Exception as err:  # safetensors raises several types for damaged headers and data
+            raise CheckpointError(f"{path.name} is not a readable safetensors file ({err}); "
+                                  "save a model with `glasslm train --out FILE.safetensors`") from None
+        if meta.get("glasslm") != "tiny-gpt" or "config" not in meta:
+            raise CheckpointError(f"{path.name} is a safetensors file but not a glasslm tiny GPT (no config inside)")
+        try:
+            raw = json.loads(meta["config"])
+            known = {f.name for f in fields(GPTConfig)}
+            config = GPTConfig(**{k: v for k, v in raw.items() if k in known}).validate()
+            tokenizer = CharTokenizer(meta["chars"]) if "chars" in meta else None
+            model = cls(config, tokenizer=tokenizer)
+        except (ValueError, TypeError) as err:
+            raise CheckpointError(f"{path.name} has an invalid config: {err}") from None
+        expected = param_shapes(config)
+        if set(tensors) != set(expected):
+            missing = sorted(set(expected) - set(tensors))
+            extra = sorted(set(tensors) - set(expected))
+            raise CheckpointError(f"{path.name} does not match its config: missing {missing}, unexpected {extra}")
+        for name, shape in expected.items():
+            w = tensors[name]
+            if w.shape != shape:
+                raise CheckpointError(f"{path.name}: {name} has shape {w.shape}, the config says {shape}")
+            if not np.all(np.isfinite(w)):
+                raise CheckpointError(f"{path.name}: {name} contains NaN or infinite values")
+            model.params[name].data[...] = w
+        return model
+
+
+def sample(model: TinyGPT, tokenizer: CharTokenizer | None = None, n: int = 10, temperature: float = 0.5,
+           seed: int | None = 0, max_len: int | None = None) -> list[str]:
+    """Invent n documents, each started from BOS and ended when the model emits BOS.
+
+    The n samples run side by side as one batch. temperature divides the
+    logits (below 1: safer, more typical names; 0: always the most likely
+    character). max_len defaults to the context length.
+    """
+    tokenizer = tokenizer or model.tokenizer
+    if tokenizer is None:
+        raise ValueError("sample needs the tokenizer the model was trained with")
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ValueError(f"n must be from 1 to {MAX_SAMPLES}, got {n}")
+    if not (np.isfinite(temperature) and 0 <= temperature <= 10):
+        raise ValueError(f"temperature must be a number from 0 to 10, got {temperature!r}")
+    block = model.config.block_size
+    max_len = block if max_len is None else min(int(max_len), block)
+    rng = np.random.default_rng(seed)
+    idx = np.full((n, 1), tokenizer.bos, dtype=np.int64)  # (n, 1): every sample starts at BOS
+    done = np.zeros(n, dtype=bool)
+    out: list[list[int]] = [[] for _ in range(n)]
+    for _ in range(max_len):
+        logits, _ = model.forward(idx[:, -block:])
+        z = logits.data.reshape(n, idx.shape[1], -1)[:, -1]  # (n, V): the next-token scores
+        if temperature == 0:
+            nxt = z.argmax(axis=-1)
+        else:
+            z = z / temperature
+            p = np.exp(z - z.max(axis=-1, keepdims=True))
+            p /= p.sum(axis=-1, keepdims=True)
+            u = rng.random((n, 1))
+            nxt = np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[1] - 1)  # inverse-CDF draw
+        for i in np.nonzero(~done)[0]:
+            if nxt[i] == tokenizer.bos:
+                done[i] = True
+            else:
+                out[i].append(int(nxt[i]))
+        if done.all():
+            break
+        idx = np.concatenate([idx, nxt[:, None]], axis=1)  # (n, t+1)
+    return [tokenizer.decode(ids) for ids in out]
