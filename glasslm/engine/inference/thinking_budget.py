@@ -13,10 +13,10 @@ Two ways a trained model can be made more accurate without new weights:
   whole column steps here, STEP_CHARS characters each: the scratchpad model
   was trained on scratchpads cut at step boundaries, never mid-step.
 
-What this file adds over gpt.sample: decoding after a given question (not
-from BOS), many questions side by side, the forced ">" and answer parsing.
+What this file adds over gpt.generate (the tiny GPT's decode loop): the
+forced ">" and answer parsing, many questions side by side.
 Left out: a KV cache (each new character recomputes the short context, as
-gpt.sample does), weighted votes, top-k/top-p.
+gpt.generate does), weighted votes, top-k/top-p.
 
 Shapes: B questions (or question x sample rows) decoded together, T time, V vocabulary.
 """
@@ -28,8 +28,7 @@ from collections import Counter
 import numpy as np
 
 from glasslm.engine.data.arithmetic_data import SEPARATOR, STEP_CHARS, ArithmeticTask, check_format, parse_answer, prompt
-from glasslm.engine.models.tiny.gpt import TinyGPT
-from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.models.tiny.gpt import TinyGPT, generate
 
 MAX_TEMPERATURE = 3.0
 MAX_VOTES = 25  # samples per question: beyond this the curve is flat and the wait long
@@ -55,33 +54,14 @@ def complete(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, int]],
     tok = task.tokenizer
     sep = tok.encode(SEPARATOR)[0]
     cap = None if think_steps is None or fmt == "direct" else max(0, int(think_steps)) * STEP_CHARS
-    ids = task.encode_prompts(pairs)  # (B, 1 + prompt_len)
-    B, block = len(pairs), model.config.block_size
-    working = np.full(B, fmt == "scratchpad")  # has not yet written ">"
-    written = np.zeros(B, dtype=np.int64)  # characters written so far
-    done = np.zeros(B, dtype=bool)
-    out: list[list[int]] = [[] for _ in range(B)]
-    with np.errstate(all="ignore"):
-        while ids.shape[1] <= block and not done.all():
-            logits, _ = model.forward(ids)
-            z = logits.data.reshape(B, ids.shape[1], -1)[:, -1]  # (B, V): next-character scores
-            if temperature == 0:
-                nxt = z.argmax(axis=-1)  # (B,)
-            else:
-                p = softmax(z, temperature)  # (B, V)
-                u = rng.random((B, 1))
-                nxt = np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[1] - 1)  # inverse-CDF draw
-            if cap is not None:
-                nxt[working & (written >= cap)] = sep  # the budget is spent: stop the work here
-            nxt[done] = tok.bos
-            for i in np.nonzero(~done)[0]:
-                if nxt[i] == tok.bos:
-                    done[i] = True
-                else:
-                    out[i].append(int(nxt[i]))
-            working &= nxt != sep
-            written += ~done
-            ids = np.concatenate([ids, nxt[:, None]], axis=1)  # (B, t+1)
+    working = np.full(len(pairs), fmt == "scratchpad")  # has not yet written ">"
+
+    def spend_budget(step: int, nxt: np.ndarray) -> None:  # step = characters each live row has written
+        if cap is not None and step >= cap:
+            nxt[working] = sep  # the budget is spent: stop the work here
+        working[:] &= nxt != sep
+
+    out = generate(model, task.encode_prompts(pairs), tok.bos, temperature, rng, force=spend_budget)
     return [tok.decode(o) for o in out]
 
 

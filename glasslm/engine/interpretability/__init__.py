@@ -1,1 +1,8 @@
-"""TODO story."""
+"""Opening SmolLM2 up: what is inside, and which parts carry an answer.
+
+anatomy.py        the stages with real shapes and parameters per part.
+attention_view.py one head's Q, K, V step by step, and grouped-query sharing.
+logit_lens.py     the residual stream layer by layer: what each layer would predict.
+patching.py       activation patching: which layer and position carry the answer.
+sae.py            a sparse autoencoder: activations rewritten as a few active features.
+"""

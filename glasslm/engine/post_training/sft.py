@@ -45,7 +45,7 @@ import numpy as np
 from glasslm.engine.data import name_data
 from glasslm.engine.inference.autoregression import SharedTinyGPT
 from glasslm.engine.tokenizers.chars import CharTokenizer
-from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, generate
 from glasslm.engine.autograd.optim import Adam, Schedule
 
 CHARS = "abcdefghijklmnopqrstuvwxyz>"  # 26 letters and the prompt's separator (sorted first: id 0); BOS is id 27
@@ -203,8 +203,8 @@ def sample_after(model: TinyGPT, prompt_ids: list[int], n: int = 10, temperature
                  seed: int | None = 0) -> list[list[int]]:
     """n responses to one prompt (ids, usually starting with BOS), each ending before BOS.
 
-    Like gpt.sample, but the context starts from a prompt rather than BOS alone;
-    a response stops at BOS or when the context is full.
+    gpt.generate from a prompt rather than BOS alone; a response stops at
+    BOS or when it could no longer end inside the context (so it can be trained on).
     """
     tok = model.tokenizer
     if not 1 <= n <= MAX_SAMPLE:
@@ -214,23 +214,9 @@ def sample_after(model: TinyGPT, prompt_ids: list[int], n: int = 10, temperature
     block = model.config.block_size
     if not 1 <= len(prompt_ids) < block:
         raise ValueError(f"the prompt must be 1 to {block - 1} ids long, got {len(prompt_ids)}")
-    rng = np.random.default_rng(seed)
     idx = np.tile(np.asarray(prompt_ids, dtype=np.int64), (n, 1))  # (n, P)
-    done = np.zeros(n, dtype=bool)
-    out: list[list[int]] = [[] for _ in range(n)]
-    while idx.shape[1] < block and not done.all():
-        logits, _ = model.forward(idx)
-        z = logits.data.reshape(n, idx.shape[1], -1)[:, -1] / temperature  # (n, V)
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        nxt = np.minimum((p.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1), p.shape[1] - 1)  # (n,) inverse CDF
-        for i in np.nonzero(~done)[0]:
-            if nxt[i] == tok.bos:
-                done[i] = True
-            else:
-                out[i].append(int(nxt[i]))
-        idx = np.concatenate([idx, nxt[:, None]], axis=1)  # (n, t+1)
-    return out
+    room = block - len(prompt_ids)  # prompt + response + the end BOS must fit a training example
+    return generate(model, idx, tok.bos, temperature, np.random.default_rng(seed), max_new=room)
 
 
 def answers(model: TinyGPT, prompt: str, n: int = 10, temperature: float = 1.0, seed: int = 0) -> list[str]:

@@ -9,7 +9,7 @@ question's own characters).
 
 Some scratchpad examples (cut_fraction of them) are cut after a random number
 of steps, so that the model learns to answer from unfinished work: that is
-what lets test_time_compute.budget_study cap its thinking.
+what lets inference/thinking_budget.budget_study cap its thinking.
 
 Accuracy while training is the greedy *exact match* on held-out problems:
 the model's greedy output is entirely right, work and answer. It is computed
@@ -38,9 +38,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from glasslm.engine.data.arithmetic_data import FORMATS, ArithmeticTask, check_digits, completion, parse_answer, prompt
-from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, generate
 from glasslm.engine.autograd.optim import Adam, Schedule
-from glasslm.engine.inference.thinking_budget import complete
 
 MAX_STEPS = 5_000
 MAX_BATCH = 128
@@ -117,16 +116,22 @@ def exact_match(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, int
     return float(right.all(axis=1).mean())
 
 
+def greedy_text(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, int]]) -> list[str]:
+    """What the model writes (greedy) after each question, up to (not including) its BOS."""
+    tok = task.tokenizer
+    return [tok.decode(ids) for ids in generate(model, task.encode_prompts(pairs), tok.bos)]
+
+
 def answer_accuracy(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, int]], fmt: str) -> float:
     """Fraction of problems whose greedily decoded answer equals a + b."""
-    texts = complete(model, task, pairs, fmt)
+    texts = greedy_text(model, task, pairs)
     return sum(parse_answer(t, fmt) == a + b for t, (a, b) in zip(texts, pairs)) / len(pairs)
 
 
 def worked_examples(run: ReasoningRun, n: int = N_SHOWN) -> list[dict]:
     """What each model writes (greedy) for the first n held-out problems."""
     pairs = run.task.heldout[:n]
-    outs = {fmt: complete(m, run.task, pairs, fmt) for fmt, m in run.models.items()}
+    outs = {fmt: greedy_text(m, run.task, pairs) for fmt, m in run.models.items()}
     return [{"question": prompt(a, b, run.task.digits), "truth": a + b,
              **{fmt: {"text": outs[fmt][i], "answer": parse_answer(outs[fmt][i], fmt)} for fmt in outs}}
             for i, (a, b) in enumerate(pairs)]

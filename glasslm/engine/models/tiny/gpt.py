@@ -16,7 +16,8 @@ layout and weight names follow microgpt.)
 
 What this file adds over tensor.py: the model, its config, a trace of the
 attention weights and activations, checkpoints in safetensors with the config
-and the characters beside the weights, and sampling names from BOS.
+and the characters beside the weights, and the one decode loop (`generate`)
+that samples names from BOS or continues a prompt.
 What it leaves out: dropout, weight decay, KV cache (sampling recomputes the
 short context), tied embeddings, biases.
 
@@ -29,10 +30,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.tokenizers.chars import CharTokenizer
 
 # Limits that keep a model trainable on a laptop in a learner's session.
@@ -239,6 +242,49 @@ class TinyGPT:
         return model
 
 
+def generate(model: TinyGPT, idx: np.ndarray, stop: int, temperature: float = 0.0,
+             rng: np.random.Generator | None = None, max_new: int | None = None,
+             force: Callable[[int, np.ndarray], None] | None = None) -> list[list[int]]:
+    """Continue each row of idx (B, P) one character at a time; each row's new ids, up to `stop`.
+
+    The one tiny-GPT decode loop (gpt.sample, sft.sample_after and the
+    thinking budget all run it). Every step recomputes the whole short
+    context (no KV cache), takes the last position's logits and picks the
+    next id: the argmax at temperature 0 (ties: the lowest id), otherwise an
+    inverse-CDF draw from softmax(logits / temperature). A row ends when it
+    writes `stop` (not included in its output); all end when the context is
+    full or after max_new characters. force(step, nxt), if given, may change
+    the picked ids (B,) in place before they are written: the thinking budget
+    writes its end-of-work mark that way.
+    """
+    B, P = idx.shape
+    limit = model.config.block_size - P + 1  # a forward pass takes up to block_size ids
+    limit = limit if max_new is None else min(limit, int(max_new))
+    rng = rng if rng is not None else np.random.default_rng(0)
+    done = np.zeros(B, dtype=bool)
+    out: list[list[int]] = [[] for _ in range(B)]
+    with np.errstate(all="ignore"):  # a diverged model's inf logits still give an id, not a warning
+        for step in range(limit):
+            logits, _ = model.forward(idx)
+            z = logits.data.reshape(B, idx.shape[1], -1)[:, -1]  # (B, V): the next-character scores
+            if temperature == 0:
+                nxt = z.argmax(axis=-1)  # (B,)
+            else:
+                p = softmax(z, temperature)  # (B, V)
+                nxt = np.minimum((p.cumsum(axis=-1) < rng.random((B, 1))).sum(axis=-1), p.shape[1] - 1)  # inverse CDF
+            if force is not None:
+                force(step, nxt)
+            for i in np.nonzero(~done)[0]:
+                if nxt[i] == stop:
+                    done[i] = True
+                else:
+                    out[i].append(int(nxt[i]))
+            if done.all():
+                break
+            idx = np.concatenate([idx, nxt[:, None]], axis=1)  # (B, t+1)
+    return out
+
+
 def sample(model: TinyGPT, tokenizer: CharTokenizer | None = None, n: int = 10, temperature: float = 0.5,
            seed: int | None = 0, max_len: int | None = None) -> list[str]:
     """Invent n documents, each started from BOS and ended when the model emits BOS.
@@ -254,29 +300,6 @@ def sample(model: TinyGPT, tokenizer: CharTokenizer | None = None, n: int = 10, 
         raise ValueError(f"n must be from 1 to {MAX_SAMPLES}, got {n}")
     if not (np.isfinite(temperature) and 0 <= temperature <= 10):
         raise ValueError(f"temperature must be a number from 0 to 10, got {temperature!r}")
-    block = model.config.block_size
-    max_len = block if max_len is None else min(int(max_len), block)
-    rng = np.random.default_rng(seed)
     idx = np.full((n, 1), tokenizer.bos, dtype=np.int64)  # (n, 1): every sample starts at BOS
-    done = np.zeros(n, dtype=bool)
-    out: list[list[int]] = [[] for _ in range(n)]
-    for _ in range(max_len):
-        logits, _ = model.forward(idx[:, -block:])
-        z = logits.data.reshape(n, idx.shape[1], -1)[:, -1]  # (n, V): the next-token scores
-        if temperature == 0:
-            nxt = z.argmax(axis=-1)
-        else:
-            z = z / temperature
-            p = np.exp(z - z.max(axis=-1, keepdims=True))
-            p /= p.sum(axis=-1, keepdims=True)
-            u = rng.random((n, 1))
-            nxt = np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[1] - 1)  # inverse-CDF draw
-        for i in np.nonzero(~done)[0]:
-            if nxt[i] == tokenizer.bos:
-                done[i] = True
-            else:
-                out[i].append(int(nxt[i]))
-        if done.all():
-            break
-        idx = np.concatenate([idx, nxt[:, None]], axis=1)  # (n, t+1)
+    out = generate(model, idx, tokenizer.bos, temperature, np.random.default_rng(seed), max_len)
     return [tokenizer.decode(ids) for ids in out]
