@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.models.vision import clip_digits as C
+from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.data import digits
-from glasslm.engine.autograd import tensor as T_
+from glasslm.engine.autograd import tensor as tt
 
 FD_STEP = 1e-6
 
@@ -32,21 +32,21 @@ def test_loss_matches_the_papers_pseudo_code():
     img /= np.linalg.norm(img, axis=1, keepdims=True)
     txt = rng.normal(size=(10, 5))
     txt /= np.linalg.norm(txt, axis=1, keepdims=True)
-    s = T_.Tensor(np.array([math.log(7.0)]))
-    loss = C.clip_loss(T_.Tensor(img), T_.Tensor(txt), s, 2)
+    s = tt.Tensor(np.array([math.log(7.0)]))
+    loss = clip_digits.clip_loss(tt.Tensor(img), tt.Tensor(txt), s, 2)
     assert float(loss.data) == pytest.approx(plain_infonce(img, txt, 7.0, 2), rel=1e-12)
 
 
 def test_perfectly_matched_pairs_give_a_small_loss():
     e = np.eye(10)  # image i and name i identical, all others orthogonal
-    loss = C.clip_loss(T_.Tensor(e), T_.Tensor(e), T_.Tensor(np.array([math.log(100)])), 1)
+    loss = clip_digits.clip_loss(tt.Tensor(e), tt.Tensor(e), tt.Tensor(np.array([math.log(100)])), 1)
     # each row: -log(e^100 / (e^100 + 9 e^0)) ~ 9 e^-100
     assert float(loss.data) == pytest.approx(9 * math.exp(-100), rel=1e-6)
 
 
 def test_whole_model_gradient_matches_finite_differences():
     d = digits.load()
-    model = C.ClipDigits(C.ClipConfig(embed=4, hidden=6, char_dim=4))
+    model = clip_digits.ClipDigits(clip_digits.ClipConfig(embed=4, hidden=6, char_dim=4))
     x = d.train_x[np.array([np.nonzero(d.train_y == k)[0][j] for j in range(2) for k in range(10)])]  # 2 groups of 0..9
     model.loss_and_grad(x, 2)
     analytic = model.params.flat_grad.copy()
@@ -64,15 +64,15 @@ def test_whole_model_gradient_matches_finite_differences():
 
 
 def test_names_the_text_encoder_reads():
-    assert C.encode_name("seven").tolist() == [18, 4, 21, 4, 13]
+    assert clip_digits.encode_name("seven").tolist() == [18, 4, 21, 4, 13]
     for bad, msg in [("", "1 to 12"), ("x" * 13, "1 to 12"), ("Seven", "a-z"), ("sév", "a-z"), ("two 2", "a-z")]:
-        with pytest.raises(C.NameError_, match=msg):
-            C.encode_name(bad)
+        with pytest.raises(clip_digits.NameError_, match=msg):
+            clip_digits.encode_name(bad)
 
 
 def test_a_short_run_learns_zero_shot():
-    run = C.ClipRun.create(config=C.ClipTrainConfig(steps=60, groups=4, lr=0.01, eval_interval=30))
-    events = list(C.train_clip(run))
+    run = clip_digits.ClipRun.create(config=clip_digits.ClipTrainConfig(steps=60, groups=4, lr=0.01, eval_interval=30))
+    events = list(clip_digits.train_clip(run))
     evals = [e for e in events if e["type"] == "eval"]
     assert [e["step"] for e in evals] == [0, 30, 60]
     assert evals[0]["zero_shot_accuracy"] < 0.3 and evals[-1]["zero_shot_accuracy"] > 0.7

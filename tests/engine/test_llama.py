@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glasslm.engine.models.llama.llama import Trace, softmax
+from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.models.llama.llama import Trace
 from glasslm.engine.models.llama.rope import apply_rope, rope_angles
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 

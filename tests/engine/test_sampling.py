@@ -5,43 +5,43 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.basics import sampling as S
+from glasslm.engine.basics import sampling
 
 
 def test_softmax_and_log_softmax_by_hand():
     z = np.array([0.0, np.log(3.0)])  # p = [1/4, 3/4]
-    np.testing.assert_allclose(S.softmax(z), [0.25, 0.75])
-    np.testing.assert_allclose(S.log_softmax(z), np.log([0.25, 0.75]))
-    np.testing.assert_allclose(S.softmax(np.array([1000.0, 1000.0])), [0.5, 0.5])  # no overflow
-    np.testing.assert_allclose(S.softmax(z, temperature=0.5), [1 / 10, 9 / 10])  # p^2 renormalised
-    np.testing.assert_array_equal(S.softmax(z, temperature=0), [0, 1])
+    np.testing.assert_allclose(sampling.softmax(z), [0.25, 0.75])
+    np.testing.assert_allclose(sampling.log_softmax(z), np.log([0.25, 0.75]))
+    np.testing.assert_allclose(sampling.softmax(np.array([1000.0, 1000.0])), [0.5, 0.5])  # no overflow
+    np.testing.assert_allclose(sampling.softmax(z, temperature=0.5), [1 / 10, 9 / 10])  # p^2 renormalised
+    np.testing.assert_array_equal(sampling.softmax(z, temperature=0), [0, 1])
 
 
 def test_entropy_and_perplexity_by_hand():
-    assert S.entropy(np.full(8, 1 / 8)) == pytest.approx(math.log(8))
-    assert S.entropy(np.array([1.0, 0, 0])) == 0
-    assert S.entropy(np.array([0.5, 0.5])) / math.log(2) == pytest.approx(1.0)  # one bit
-    assert S.perplexity(np.log([0.25, 0.25, 0.25])) == pytest.approx(4.0)
+    assert sampling.entropy(np.full(8, 1 / 8)) == pytest.approx(math.log(8))
+    assert sampling.entropy(np.array([1.0, 0, 0])) == 0
+    assert sampling.entropy(np.array([0.5, 0.5])) / math.log(2) == pytest.approx(1.0)  # one bit
+    assert sampling.perplexity(np.log([0.25, 0.25, 0.25])) == pytest.approx(4.0)
     with pytest.raises(ValueError):
-        S.perplexity([])
+        sampling.perplexity([])
 
 
 def test_token_logprobs_pick_the_next_token():
     logits = np.log(np.array([[0.1, 0.9], [0.7, 0.3], [0.5, 0.5]]))
-    np.testing.assert_allclose(S.token_logprobs(logits, [0, 1, 0]), np.log([0.9, 0.7]))
+    np.testing.assert_allclose(sampling.token_logprobs(logits, [0, 1, 0]), np.log([0.9, 0.7]))
 
 
 def test_filters_by_hand():
     p = np.array([0.5, 0.2, 0.15, 0.1, 0.05])
     z = np.log(p)
-    np.testing.assert_allclose(S.filter_distribution(z, top_k=2), [5 / 7, 2 / 7, 0, 0, 0])
+    np.testing.assert_allclose(sampling.filter_distribution(z, top_k=2), [5 / 7, 2 / 7, 0, 0, 0])
     # nucleus 0.8: 0.5 + 0.2 = 0.7 < 0.8, so 0.15 is needed too; 0.1 is not
-    np.testing.assert_allclose(S.filter_distribution(z, top_p=0.8), [0.5 / 0.85, 0.2 / 0.85, 0.15 / 0.85, 0, 0])
-    np.testing.assert_allclose(S.filter_distribution(z, top_p=0.7), [5 / 7, 2 / 7, 0, 0, 0])
+    np.testing.assert_allclose(sampling.filter_distribution(z, top_p=0.8), [0.5 / 0.85, 0.2 / 0.85, 0.15 / 0.85, 0, 0])
+    np.testing.assert_allclose(sampling.filter_distribution(z, top_p=0.7), [5 / 7, 2 / 7, 0, 0, 0])
     # min-p 0.3: keep p >= 0.15
-    np.testing.assert_allclose(S.filter_distribution(z, min_p=0.3), [0.5 / 0.85, 0.2 / 0.85, 0.15 / 0.85, 0, 0])
-    np.testing.assert_allclose(S.filter_distribution(z, top_p=0.01), [1, 0, 0, 0, 0])  # always keeps one
-    assert S.filter_distribution(z, top_k=2, top_p=0.5)[0] == 1.0
+    np.testing.assert_allclose(sampling.filter_distribution(z, min_p=0.3), [0.5 / 0.85, 0.2 / 0.85, 0.15 / 0.85, 0, 0])
+    np.testing.assert_allclose(sampling.filter_distribution(z, top_p=0.01), [1, 0, 0, 0, 0])  # always keeps one
+    assert sampling.filter_distribution(z, top_k=2, top_p=0.5)[0] == 1.0
 
 
 def test_filters_match_transformers_warpers():
@@ -61,21 +61,21 @@ def test_filters_match_transformers_warpers():
         for w in warpers:
             x = w(None, x)
         want = torch.softmax(x, -1)[0].double().numpy()
-        np.testing.assert_allclose(S.filter_distribution(z, t, k, p, mp), want, atol=1e-6)
+        np.testing.assert_allclose(sampling.filter_distribution(z, t, k, p, mp), want, atol=1e-6)
 
 
 def test_seeded_draws_repeat_and_follow_the_distribution():
     z = np.log(np.array([0.6, 0.3, 0.1]))
-    a = [S.sample(z, np.random.default_rng(7))[0] for _ in range(5)]
-    b = [S.sample(z, np.random.default_rng(7))[0] for _ in range(5)]
+    a = [sampling.sample(z, np.random.default_rng(7))[0] for _ in range(5)]
+    b = [sampling.sample(z, np.random.default_rng(7))[0] for _ in range(5)]
     assert a == b
     rng = np.random.default_rng(0)
-    draws = np.array([S.sample(z, rng)[0] for _ in range(20000)])
+    draws = np.array([sampling.sample(z, rng)[0] for _ in range(20000)])
     freq = np.bincount(draws, minlength=3) / draws.size
     np.testing.assert_allclose(freq, [0.6, 0.3, 0.1], atol=0.015)  # ~4 standard errors
     rng = np.random.default_rng(0)
-    assert {S.sample(z, rng, top_k=1)[0] for _ in range(50)} == {0}
-    assert S.sample(z, None, temperature=0)[0] == S.greedy(z) == 0
+    assert {sampling.sample(z, rng, top_k=1)[0] for _ in range(50)} == {0}
+    assert sampling.sample(z, None, temperature=0)[0] == sampling.greedy(z) == 0
 
 
 @pytest.mark.parametrize(
@@ -88,6 +88,6 @@ def test_seeded_draws_repeat_and_follow_the_distribution():
 )
 def test_out_of_range_parameters_are_refused(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
-        S.filter_distribution(np.zeros(4), **kwargs)
+        sampling.filter_distribution(np.zeros(4), **kwargs)
     with pytest.raises(ValueError):
-        S.SamplingConfig(**kwargs)
+        sampling.SamplingConfig(**kwargs)

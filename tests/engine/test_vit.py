@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from glasslm.engine.data import digits
-from glasslm.engine.autograd import encoder_ops as E
-from glasslm.engine.autograd import tensor as T_
+from glasslm.engine.autograd import encoder_ops
+from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, evaluate, train_vit
 
 FD_STEP = 1e-6
@@ -40,11 +40,11 @@ def check(build, tensors, n_checks=12, seed=0):
 
 def weighted_sum(y, w):
     """A scalar that weights every output differently, so a wrong backward cannot hide."""
-    return T_.Tensor(np.array(float((y.data * w).sum())), (y,), lambda g: y.add_grad(w * float(g)))
+    return tt.Tensor(np.array(float((y.data * w).sum())), (y,), lambda g: y.add_grad(w * float(g)))
 
 
 def rand(rng, *shape):
-    return T_.Tensor(rng.normal(size=shape))
+    return tt.Tensor(rng.normal(size=shape))
 
 
 def test_bias_attention_cls_pooling_gradients():
@@ -55,16 +55,16 @@ def test_bias_attention_cls_pooling_gradients():
     w_out = rng.normal(size=(B, C))
 
     def build():
-        h = E.prepend_cls(E.add_bias(x, b), cls, pos, B)  # (B*(P+1), C)
-        a = E.full_attention(T_.linear(h, wq), B, P + 1, H)
-        return weighted_sum(E.first_rows(a, B), w_out)
+        h = encoder_ops.prepend_cls(encoder_ops.add_bias(x, b), cls, pos, B)  # (B*(P+1), C)
+        a = encoder_ops.full_attention(tt.linear(h, wq), B, P + 1, H)
+        return weighted_sum(encoder_ops.first_rows(a, B), w_out)
 
     check(build, [x, b, cls, pos, wq])
 
     def build_mean():
-        h = E.add_positions(x, rand(np.random.default_rng(5), P, C), B)
-        a = E.full_attention(T_.linear(h, wq), B, P, H)
-        return weighted_sum(E.mean_rows(a, B), w_out)
+        h = encoder_ops.add_positions(x, rand(np.random.default_rng(5), P, C), B)
+        a = encoder_ops.full_attention(tt.linear(h, wq), B, P, H)
+        return weighted_sum(encoder_ops.mean_rows(a, B), w_out)
 
     check(build_mean, [x, wq])
 
@@ -72,7 +72,7 @@ def test_bias_attention_cls_pooling_gradients():
 def test_attention_is_unmasked_and_rows_sum_to_one():
     rng = np.random.default_rng(2)
     qkv = rand(rng, 2 * 5, 3 * 4)
-    a = E.full_attention(qkv, 2, 5, 2)
+    a = encoder_ops.full_attention(qkv, 2, 5, 2)
     assert a.aux.shape == (2, 2, 5, 5)
     np.testing.assert_allclose(a.aux.sum(-1), 1.0, atol=1e-12)
     assert (a.aux[..., 0, 4] > 0).all()  # the first token sees the last: no causal mask
@@ -88,8 +88,9 @@ def test_embed_normalize_mse_gradients():
     table, x = rand(rng, 5, 4), rand(rng, 6, 4)
     ids = np.array([0, 3, 3, 1, 4, 0])
     target = rng.normal(size=(6, 4))
-    check(lambda: E.mse(E.l2_normalize(T_.add(E.embed_rows(table, ids), x)), target), [table, x])
-    y = E.l2_normalize(x).data
+    check(lambda: encoder_ops.mse(encoder_ops.l2_normalize(tt.add(encoder_ops.embed_rows(table, ids), x)), target),
+          [table, x])
+    y = encoder_ops.l2_normalize(x).data
     np.testing.assert_allclose(np.linalg.norm(y, axis=1), 1.0, atol=1e-9)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.models.vision import diffusion as D
+from glasslm.engine.models.vision import diffusion
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
@@ -80,11 +80,11 @@ def _points(a: np.ndarray) -> list:
 
 def _shown(kind: str, a: np.ndarray) -> list:
     """Points as [x, y] pairs; digits as 64 pixels of ink 0-16 (the -1..1 scale mapped back, clipped)."""
-    return D.to_pixels(a).round(1).tolist() if kind == D.DIGITS else _points(a)
+    return diffusion.to_pixels(a).round(1).tolist() if kind == diffusion.DIGITS else _points(a)
 
 
 def _check_digit_count(kind: str, n: int) -> None:
-    if kind == D.DIGITS and n > MAX_DIGIT_IMAGES:
+    if kind == diffusion.DIGITS and n > MAX_DIGIT_IMAGES:
         raise DemoError(f"At most {MAX_DIGIT_IMAGES} digits at a time (you asked for {n}).", "n")
 
 
@@ -94,9 +94,9 @@ def noise(req: NoiseRequest):
     if req.t > req.noise_steps:
         raise DemoError(f"t must be at most the number of noise steps ({req.noise_steps}); you gave {req.t}.", "t")
     _check_digit_count(req.shape, req.n)
-    sched = D.NoiseSchedule(req.noise_steps, req.schedule)
+    sched = diffusion.NoiseSchedule(req.noise_steps, req.schedule)
     rng = np.random.default_rng(req.seed)
-    x0, c = D.make_shape(req.shape, req.n, rng)
+    x0, c = diffusion.make_shape(req.shape, req.n, rng)
     eps = rng.normal(size=x0.shape)
     abar = float(sched.alpha_bar[req.t - 1]) if req.t else 1.0
     xt = sched.noise(x0, np.full(req.n, req.t), eps) if req.t else x0.copy()
@@ -106,22 +106,22 @@ def noise(req: NoiseRequest):
             "alpha_bar": sched.alpha_bar.tolist(), "betas": sched.betas.tolist(), "alpha_bar_t": abar,
             "signal_scale": float(np.sqrt(abar)), "noise_std": float(np.sqrt(1 - abar)),
             "measured_noise_std": float(residual.std()) if req.n > 1 else None,
-            "measured_noise_mean": float(residual.mean()), "classes": list(D.SHAPES[req.shape])}
+            "measured_noise_mean": float(residual.mean()), "classes": list(diffusion.SHAPES[req.shape])}
 
 
-def _events(run: D.DiffusionRun):
+def _events(run: diffusion.DiffusionRun):
     """The run's events with the step events cut to about STEP_EVENTS_PER_RUN (mean loss between)."""
-    return thinned_steps(D.train_diffusion(run), run.config.steps, STEP_EVENTS_PER_RUN)
+    return thinned_steps(diffusion.train_diffusion(run), run.config.steps, STEP_EVENTS_PER_RUN)
 
 
 @router.post("/train")
 def train(req: TrainRequest, request: Request, session: str = Depends(session_id)):
-    config = D.DiffusionTrainConfig(shape=req.shape, steps=req.steps, batch_size=req.batch_size, lr=req.lr,
+    config = diffusion.DiffusionTrainConfig(shape=req.shape, steps=req.steps, batch_size=req.batch_size, lr=req.lr,
                                     seed=req.seed, eval_interval=max(1, req.steps // PREVIEWS_PER_RUN))
-    run = D.DiffusionRun.create(config, D.NoiseSchedule(req.noise_steps, req.schedule),
-                                D.DiffusionConfig.for_data(req.shape, hidden=req.hidden, seed=req.seed))
+    run = diffusion.DiffusionRun.create(config, diffusion.NoiseSchedule(req.noise_steps, req.schedule),
+                                diffusion.DiffusionConfig.for_data(req.shape, hidden=req.hidden, seed=req.seed))
     job = request.app.state.jobs.start(session, JOB_KIND, _events(run), state={"diffusion": run})
-    return {"job": job.id, "n_params": run.model.n_params, "classes": list(D.SHAPES[req.shape])}
+    return {"job": job.id, "n_params": run.model.n_params, "classes": list(diffusion.SHAPES[req.shape])}
 
 
 @router.post("/sample")
@@ -139,12 +139,12 @@ def sample(req: SampleRequest, request: Request, session: str = Depends(session_
     if label is not None and label >= run.model.config.n_classes:
         raise DemoError(f"The {kind} have classes 0 to {run.model.config.n_classes - 1}; there is no class {label}.",
                         "label")
-    model = D.NoisePredictor(run.model.config)
+    model = diffusion.NoisePredictor(run.model.config)
     model.params.flat[:] = run.model.params.flat  # the weights as they are now, even mid-run
-    out = D.sample(model, run.schedule, req.n, np.random.default_rng(req.seed), label=label,
+    out = diffusion.sample(model, run.schedule, req.n, np.random.default_rng(req.seed), label=label,
                    guidance=req.guidance, frames=req.frames)
-    fit = D.shape_fit(out["x"], kind)
-    return {"step": run.step, "shape": kind, "classes": list(D.SHAPES[kind]),
+    fit = diffusion.shape_fit(out["x"], kind)
+    return {"step": run.step, "shape": kind, "classes": list(diffusion.SHAPES[kind]),
             "label": label, "guidance": req.guidance, "noise_steps": run.schedule.steps,
             "frames": [{"t": t, "points": _shown(kind, x)} for t, x in out["frames"]],
             "median_distance": fit["median_distance"], "class_share": fit["class_share"]}

@@ -21,7 +21,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.models.vision import clip_digits as C
+from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.data import digits
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
@@ -146,10 +146,11 @@ def predict(req: PredictRequest, request: Request, session: str = Depends(sessio
 
 @router.post("/clip/train")
 def clip_train(req: ClipTrainRequest, request: Request, session: str = Depends(session_id)):
-    config = C.ClipTrainConfig(steps=req.steps, groups=req.groups, lr=req.lr, seed=req.seed,
+    config = clip_digits.ClipTrainConfig(steps=req.steps, groups=req.groups, lr=req.lr, seed=req.seed,
                                eval_interval=max(1, req.steps // EVALS_PER_RUN))
-    run = C.ClipRun.create(C.ClipConfig(seed=req.seed), config)
-    job = request.app.state.jobs.start(session, CLIP_JOB, _thinned(C.train_clip(run), req.steps), state={"clip": run})
+    run = clip_digits.ClipRun.create(clip_digits.ClipConfig(seed=req.seed), config)
+    events = _thinned(clip_digits.train_clip(run), req.steps)
+    job = request.app.state.jobs.start(session, CLIP_JOB, events, state={"clip": run})
     return {"job": job.id, "n_params": run.model.n_params}
 
 
@@ -160,16 +161,16 @@ def clip_similarity(req: SimilarityRequest, request: Request, session: str = Dep
     names = [n.strip().lower() for n in req.names]
     for k, name in enumerate(names):
         try:
-            C.encode_name(name)
-        except C.NameError_ as err:
+            clip_digits.encode_name(name)
+        except clip_digits.NameError_ as err:
             raise DemoError(f"The name for {k}: {err}.", f"names.{k}") from None
-    model = C.ClipDigits(run.model.config)
+    model = clip_digits.ClipDigits(run.model.config)
     model.params.flat[:] = run.model.params.flat
     d = digits.load()
-    shown = C.showcase(d)
-    every = C.zero_shot(model, d.test_x, names)
+    shown = clip_digits.showcase(d)
+    every = clip_digits.zero_shot(model, d.test_x, names)
     per_digit = [float((every["pick"][d.test_y == k] == k).mean()) for k in range(10)]
-    few = C.zero_shot(model, d.test_x[shown], names)
+    few = clip_digits.zero_shot(model, d.test_x[shown], names)
     return {"step": run.step, "names": names, "cosine": few["cosine"].round(4).tolist(),
             "probs": few["probs"].round(4).tolist(),
             "images": (d.test_x[shown] * digits.MAX_PIXEL).round().astype(int).reshape(10, -1).tolist(),

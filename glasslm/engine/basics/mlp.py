@@ -34,6 +34,7 @@ import numpy as np
 
 from glasslm.engine.basics import activations
 from glasslm.engine.autograd.optim import OPTIMIZERS
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.basics.toy_data import BOX
 
 MAX_LAYERS = 4  # hidden layers: enough to show depth helping on the spiral, small enough to draw
@@ -98,8 +99,7 @@ class MLP:
         """Class probabilities from the output layer: (N, 1) p(class 1), or (N, 2) softmax."""
         if self.config.output == "sigmoid":
             return activations.sigmoid(z)
-        e = np.exp(z - z.max(axis=1, keepdims=True))  # (N, 2), shifted so exp cannot overflow
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(z)  # (N, 2)
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """p(class 1) for every point: (N,)."""

@@ -34,6 +34,8 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data.files import read_json
 
 MAX_ANSWER_TOKENS = 6  # answers are a name or a number; SmolLM2 decodes ~20 tokens/s here
@@ -86,12 +88,6 @@ def prompt_text(question: str, examples: list[dict], fact: str | None = None) ->
     return "\n\n".join(parts)
 
 
-def _probs(logits: np.ndarray) -> np.ndarray:
-    z = logits.astype(np.float64) - logits.max()  # (V,)
-    e = np.exp(z)
-    return e / e.sum()  # (V,) softmax at T=1
-
-
 def answer(m, prompt_ids: list[int], max_tokens: int = MAX_ANSWER_TOKENS, k: int = TOP_ALTERNATIVES) -> Answer:
     """SmolLM2's greedy answer after prompt_ids, up to a newline or max_tokens, with p of each token."""
     if not 1 <= max_tokens <= 64:
@@ -103,7 +99,7 @@ def answer(m, prompt_ids: list[int], max_tokens: int = MAX_ANSWER_TOKENS, k: int
     probs: list[float] = []
     first_top: list[tuple[int, float]] = []
     for step in range(max_tokens):
-        p = _probs(logits)  # (V,)
+        p = softmax(logits)  # (V,) float64
         token = int(np.argmax(logits))
         if step == 0:
             top = np.argsort(-p, kind="stable")[:k]  # (k,)

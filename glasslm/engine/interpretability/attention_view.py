@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.models.llama.llama import rms_norm
@@ -99,8 +100,7 @@ def head_steps(model, residual: np.ndarray, layer: int, head: int, query: int) -
     scores = dots / np.sqrt(q.shape[0])  # (T,)
     visible = np.arange(T) <= query  # (T,)
     masked = np.where(visible, scores, -np.inf)  # (T,)
-    e = np.exp(masked - masked[visible].max())  # (T,) exp(-inf) = 0 for the future
-    weights = e / e.sum()  # (T,)
+    weights = softmax(masked)  # (T,) exp(-inf) = 0 for the future
     return HeadSteps(layer=layer, head=head, kv_head=head // model.config.group_size, query=query,
                      q=q, k=k, v=v, dots=dots, scores=scores, visible=visible, masked=masked,
                      weights=weights, output=weights @ v.astype(np.float64))

@@ -36,6 +36,7 @@ from glasslm.engine.models.tiny.gpt import TinyGPT
 from glasslm.engine.autograd.optim import Adam
 from glasslm.engine.post_training.sft import Example, masked_batch
 from glasslm.engine.autograd.tensor import Tensor
+from glasslm.engine.basics.sampling import log_softmax
 
 MAX_PAIRS = 500  # preference pairs per DPO run: full-batch steps stay well under a second
 
@@ -50,8 +51,7 @@ def sequence_logprob(logits: Tensor, targets: np.ndarray) -> Tensor:
     z = logits.data  # (N, V)
     t = targets.reshape(-1)  # (N,)
     keep = t >= 0
-    zs = z - z.max(axis=1, keepdims=True)
-    logp = zs - np.log(np.exp(zs).sum(axis=1, keepdims=True))  # (N, V)
+    logp = log_softmax(z)  # (N, V)
     row_lp = np.where(keep, logp[np.arange(len(t)), np.where(keep, t, 0)], 0.0)  # (N,)
     out = row_lp.reshape(S, T).sum(axis=1)  # (S,)
 

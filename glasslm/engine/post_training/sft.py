@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glasslm.engine.basics.sampling import log_softmax
 from glasslm.engine.data import name_data
 from glasslm.engine.inference.autoregression import SharedTinyGPT
 from glasslm.engine.tokenizers.chars import CharTokenizer
@@ -161,9 +162,7 @@ def token_losses(model: TinyGPT, ex: Example) -> dict:
     x, y_all = masked_batch(tok, [ex], model.config.block_size, mask_prompt=False)
     _, y = masked_batch(tok, [ex], model.config.block_size)
     logits, _ = model.forward(x)
-    z = logits.data  # (T, V)
-    logp = z - z.max(axis=1, keepdims=True)
-    logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))  # (T, V) log-softmax
+    logp = log_softmax(logits.data)  # (T, V)
     ids, _ = encode_example(tok, ex)
     rows = []
     for t, target in enumerate(y_all[0]):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glasslm.engine.models.llama.llama import rms_norm, silu, softmax
+from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.models.llama.llama import rms_norm, silu
 from glasslm.engine.models.llama.rope import apply_rope_complex, rope_angles, rope_rotations
 
 MAX_TOKENS = 512  # sequences here are sentences: a (B, H, T, T) score array stays small
@@ -53,7 +54,7 @@ def block(m, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndar
     k, v = np.repeat(k, G, axis=2), np.repeat(v, G, axis=2)  # (B, T, H, D): query head h uses kv head h // G
     scores = np.einsum("bthd,bshd->bhts", q, k) / np.float32(np.sqrt(D))  # (B, H, T, T)
     scores = scores + np.triu(np.full((T, T), -np.inf, dtype=np.float32), k=1)  # causal: no future keys
-    att = softmax(scores, axis=-1)  # (B, H, T, T)
+    att = softmax(scores).astype(x.dtype)  # (B, H, T, T): summed in float64, used in the model's float32
     out = np.einsum("bhts,bshd->bthd", att, v).reshape(B * T, H * D)  # (B*T, H*D)
     x = x + (out @ lw.o_proj).reshape(B, T, C)  # (B, T, C) residual add
     h = rms_norm(x.reshape(B * T, C), lw.post_attention_layernorm, cfg.norm_eps)  # (B*T, C)

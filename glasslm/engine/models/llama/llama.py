@@ -79,11 +79,6 @@ def mlp_columns(h: np.ndarray, gate_up: np.ndarray, F: int) -> np.ndarray:
     return act
 
 
-def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 def softmax_columns_(x: np.ndarray) -> np.ndarray:
     """softmax down axis 1 (each column of each matrix sums to 1), in place in x."""
     x -= x.max(axis=1, keepdims=True)
@@ -93,7 +88,11 @@ def softmax_columns_(x: np.ndarray) -> np.ndarray:
 
 
 def softmax_(x: np.ndarray) -> np.ndarray:
-    """softmax over the last axis, in place in x."""
+    """softmax over the last axis, in place in x.
+
+    basics.sampling.softmax is the readable one (float64, a new array); this
+    one reuses the float32 scores buffer because the decode step runs it on
+    every layer of every token, where a new array each time is measurable."""
     x -= x.max(axis=-1, keepdims=True)
     np.exp(x, out=x)
     x /= x.sum(axis=-1, keepdims=True)

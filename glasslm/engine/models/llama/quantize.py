@@ -40,6 +40,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from glasslm.engine.basics.sampling import log_softmax
+
 BITS = (8, 4)
 MAX_BLOCK = 1536  # the widest row of SmolLM2's matrices (down_proj's input)
 FP16_BYTES = 2  # one scale per block, stored as float16
@@ -125,12 +127,6 @@ def histogram(values: np.ndarray, bins: int = 60) -> dict:
 
 
 # ---------------------------------------------------------------- next-token distributions
-
-
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z, np.float64)
-    m = z.max()
-    return z - (m + np.log(np.exp(z - m).sum()))
 
 
 def kl_divergence(logits_p: np.ndarray, logits_q: np.ndarray) -> float:

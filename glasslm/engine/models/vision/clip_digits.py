@@ -36,9 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data import digits as digit_data
-from glasslm.engine.autograd import encoder_ops as E
-from glasslm.engine.autograd import tensor as T_
+from glasslm.engine.autograd import encoder_ops
+from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.autograd.optim import Adam, Schedule
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
@@ -77,7 +78,7 @@ class ClipDigits:
         shapes = {"img.w1": (Hd, digit_data.SIDE**2), "img.b1": (Hd,), "img.w2": (Em, Hd),
                   "txt.chars": (len(ALPHABET), Cd), "txt.pos": (MAX_NAME_CHARS, Cd),
                   "txt.w1": (Hd, Cd), "txt.b1": (Hd,), "txt.w2": (Em, Hd), "log_scale": (1,)}
-        self.params = T_.Parameters(shapes)
+        self.params = tt.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
             if name.endswith("b1"):
@@ -90,35 +91,35 @@ class ClipDigits:
     def n_params(self) -> int:
         return self.params.size
 
-    def encode_images(self, images: np.ndarray) -> T_.Tensor:
+    def encode_images(self, images: np.ndarray) -> tt.Tensor:
         """(B, 8, 8) -> (B, E) unit vectors."""
         p = self.params
-        x = E.constant(images.reshape(len(images), -1))  # (B, 64)
-        h = T_.relu(E.add_bias(T_.linear(x, p["img.w1"]), p["img.b1"]))  # (B, hidden)
-        return E.l2_normalize(T_.linear(h, p["img.w2"]))  # (B, E)
+        x = encoder_ops.constant(images.reshape(len(images), -1))  # (B, 64)
+        h = tt.relu(encoder_ops.add_bias(tt.linear(x, p["img.w1"]), p["img.b1"]))  # (B, hidden)
+        return encoder_ops.l2_normalize(tt.linear(h, p["img.w2"]))  # (B, E)
 
-    def encode_names(self, names: list[str]) -> T_.Tensor:
+    def encode_names(self, names: list[str]) -> tt.Tensor:
         """K names -> (K, E) unit vectors. Each name: mean over its letters of (char + position)."""
         p = self.params
         ids = [encode_name(n) for n in names]
-        chars = E.embed_rows(p["txt.chars"], np.concatenate(ids))  # (sum of lengths, Cd)
-        pos = E.embed_rows(p["txt.pos"], np.concatenate([np.arange(len(i)) for i in ids]))
+        chars = encoder_ops.embed_rows(p["txt.chars"], np.concatenate(ids))  # (sum of lengths, Cd)
+        pos = encoder_ops.embed_rows(p["txt.pos"], np.concatenate([np.arange(len(i)) for i in ids]))
         # averaging matrix: row k has 1/len_k over name k's letters
         avg = np.zeros((len(ids), sum(len(i) for i in ids)))
         start = 0
         for k, i in enumerate(ids):
             avg[k, start:start + len(i)] = 1.0 / len(i)
             start += len(i)
-        summed = T_.add(chars, pos)  # (L, Cd)
+        summed = tt.add(chars, pos)  # (L, Cd)
         pooled = _matmul_const(avg, summed)  # (K, Cd)
-        h = T_.relu(E.add_bias(T_.linear(pooled, p["txt.w1"]), p["txt.b1"]))  # (K, hidden)
-        return E.l2_normalize(T_.linear(h, p["txt.w2"]))  # (K, E)
+        h = tt.relu(encoder_ops.add_bias(tt.linear(pooled, p["txt.w1"]), p["txt.b1"]))  # (K, hidden)
+        return encoder_ops.l2_normalize(tt.linear(h, p["txt.w2"]))  # (K, E)
 
-    def logits(self, img: T_.Tensor, txt: T_.Tensor) -> np.ndarray:
+    def logits(self, img: tt.Tensor, txt: tt.Tensor) -> np.ndarray:
         """Scaled cosine similarities (B, K), as numbers."""
         return math.exp(min(float(self.params["log_scale"].data[0]), MAX_LOG_SCALE)) * (img.data @ txt.data.T)
 
-    def loss(self, images: np.ndarray, groups: int) -> T_.Tensor:
+    def loss(self, images: np.ndarray, groups: int) -> tt.Tensor:
         """images (groups*10, 8, 8): group g holds one image of each digit 0..9 in order."""
         img = self.encode_images(images)
         txt = self.encode_names(list(digit_data.NAMES))
@@ -131,16 +132,16 @@ class ClipDigits:
         return float(loss.data)
 
 
-def _matmul_const(a: np.ndarray, x: T_.Tensor) -> T_.Tensor:
+def _matmul_const(a: np.ndarray, x: tt.Tensor) -> tt.Tensor:
     """a (K, L) constant @ x (L, C) -> (K, C)."""
 
     def backward(g):
         x.add_grad(a.T @ g)
 
-    return T_.Tensor(a @ x.data, (x,), backward)
+    return tt.Tensor(a @ x.data, (x,), backward)
 
 
-def clip_loss(img: T_.Tensor, txt: T_.Tensor, log_scale: T_.Tensor, groups: int) -> T_.Tensor:
+def clip_loss(img: tt.Tensor, txt: tt.Tensor, log_scale: tt.Tensor, groups: int) -> tt.Tensor:
     """CLIP's symmetric InfoNCE. img (G*K, E), txt (K, E) unit rows, log_scale (1,).
 
     For each group g: S = exp(s) img_g txt^T (K, K), the right pairs on the diagonal;
@@ -154,10 +155,8 @@ def clip_loss(img: T_.Tensor, txt: T_.Tensor, log_scale: T_.Tensor, groups: int)
     I3 = img.data.reshape(G, K, Em)
     cos = I3 @ txt.data.T  # (G, K, K)
     S = scale * cos
-    pr = np.exp(S - S.max(axis=2, keepdims=True))
-    pr /= pr.sum(axis=2, keepdims=True)  # softmax over names, per image
-    pc = np.exp(S - S.max(axis=1, keepdims=True))
-    pc /= pc.sum(axis=1, keepdims=True)  # softmax over images, per name
+    pr = softmax(S, axis=2)  # (G, K, K) over names, per image
+    pc = softmax(S, axis=1)  # (G, K, K) over images, per name
     diag = np.arange(K)
     loss = -(np.log(pr[:, diag, diag]).sum() + np.log(pc[:, diag, diag]).sum()) / (2 * G * K)
 
@@ -170,7 +169,7 @@ def clip_loss(img: T_.Tensor, txt: T_.Tensor, log_scale: T_.Tensor, groups: int)
         if float(log_scale.data[0]) < MAX_LOG_SCALE:  # clipped: no gradient past the cap
             log_scale.add_grad(np.array([(dS * S).sum()]))
 
-    return T_.Tensor(np.array(loss), (img, txt, log_scale), backward)
+    return tt.Tensor(np.array(loss), (img, txt, log_scale), backward)
 
 
 def zero_shot(model: ClipDigits, images: np.ndarray, names: list[str] | tuple[str, ...] = digit_data.NAMES) -> dict:
@@ -178,9 +177,7 @@ def zero_shot(model: ClipDigits, images: np.ndarray, names: list[str] | tuple[st
     img = model.encode_images(images)
     txt = model.encode_names(list(names))
     cos = img.data @ txt.data.T  # (B, K)
-    z = model.logits(img, txt)
-    z = z - z.max(axis=1, keepdims=True)
-    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    probs = softmax(model.logits(img, txt))  # (B, K)
     return {"cosine": cos, "probs": probs, "pick": cos.argmax(axis=1)}
 
 

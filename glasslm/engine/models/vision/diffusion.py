@@ -49,8 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from glasslm.engine.data import digits as digit_data
-from glasslm.engine.autograd import encoder_ops as E
-from glasslm.engine.autograd import tensor as T_
+from glasslm.engine.autograd import encoder_ops
+from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.autograd.optim import Adam, Schedule
 
 SHAPES = {"rings": ("inner ring", "outer ring"), "moons": ("upper moon", "lower moon"),
@@ -179,7 +179,7 @@ class NoisePredictor:
         n_in = (POINT_FEATURES if cfg.dim == 2 else cfg.dim) + TIME_FEATURES
         shapes = {"w_in": (H, n_in), "b_in": (H,), "class_emb": (cfg.n_classes + 1, H),
                   "w_mid": (H, H), "b_mid": (H,), "w_out": (cfg.dim, H), "b_out": (cfg.dim,)}
-        self.params = T_.Parameters(shapes)
+        self.params = tt.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
             if name.startswith("b_"):
@@ -192,18 +192,18 @@ class NoisePredictor:
     def n_params(self) -> int:
         return self.params.size
 
-    def forward(self, xt: np.ndarray, t: np.ndarray, c: np.ndarray, steps: int) -> T_.Tensor:
+    def forward(self, xt: np.ndarray, t: np.ndarray, c: np.ndarray, steps: int) -> tt.Tensor:
         """xt (n, dim), t (n,) in 1..T, c (n,) class or n_classes -> predicted noise (n, dim)."""
         p = self.params
-        inp = E.constant(np.concatenate([point_features(xt), time_features(t, steps)], axis=1))  # (n, 50)
-        h = E.add_bias(T_.linear(inp, p["w_in"]), p["b_in"])  # (n, H)
-        h = T_.relu(T_.add(h, E.embed_rows(p["class_emb"], c)))  # (n, H)
-        h = T_.relu(E.add_bias(T_.linear(h, p["w_mid"]), p["b_mid"]))  # (n, H)
-        return E.add_bias(T_.linear(h, p["w_out"]), p["b_out"])  # (n, dim)
+        inp = encoder_ops.constant(np.concatenate([point_features(xt), time_features(t, steps)], axis=1))  # (n, 50)
+        h = encoder_ops.add_bias(tt.linear(inp, p["w_in"]), p["b_in"])  # (n, H)
+        h = tt.relu(tt.add(h, encoder_ops.embed_rows(p["class_emb"], c)))  # (n, H)
+        h = tt.relu(encoder_ops.add_bias(tt.linear(h, p["w_mid"]), p["b_mid"]))  # (n, H)
+        return encoder_ops.add_bias(tt.linear(h, p["w_out"]), p["b_out"])  # (n, dim)
 
     def loss_and_grad(self, xt, t, c, eps, steps: int) -> float:
         self.params.zero_grad()
-        loss = E.mse(self.forward(xt, t, c, steps), eps)
+        loss = encoder_ops.mse(self.forward(xt, t, c, steps), eps)
         loss.backward()
         return float(loss.data)
 

@@ -34,9 +34,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data import digits as digit_data
-from glasslm.engine.autograd import encoder_ops as E
-from glasslm.engine.autograd import tensor as T_
+from glasslm.engine.autograd import encoder_ops
+from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.autograd.optim import Adam, Schedule
 
 N_CLASSES = 10
@@ -80,7 +81,7 @@ class TinyViT:
             shapes |= {f"h{i}.qkv_w": (3 * C, C), f"h{i}.proj_w": (C, C),
                        f"h{i}.fc1_w": (M, C), f"h{i}.fc1_b": (M,), f"h{i}.fc2_w": (C, M)}
         shapes |= {"head_w": (N_CLASSES, C), "head_b": (N_CLASSES,)}
-        self.params = T_.Parameters(shapes)
+        self.params = tt.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
             p = self.params[name].data
@@ -103,21 +104,21 @@ class TinyViT:
         cfg, p = self.config, self.params
         B = images.shape[0]
         patches = digit_data.patchify(images, cfg.patch).reshape(B * cfg.n_patches, -1)  # (B*P, p*p)
-        x = E.add_bias(T_.linear(E.constant(patches), p["patch_w"]), p["patch_b"])  # (B*P, C)
+        x = encoder_ops.add_bias(tt.linear(encoder_ops.constant(patches), p["patch_w"]), p["patch_b"])  # (B*P, C)
         if cfg.pool == "cls":
-            h = E.prepend_cls(x, p["cls"], p["pos"], B)  # (B*T, C)
+            h = encoder_ops.prepend_cls(x, p["cls"], p["pos"], B)  # (B*T, C)
         else:
-            h = E.add_positions(x, p["pos"], B)  # (B*T, C)
+            h = encoder_ops.add_positions(x, p["pos"], B)  # (B*T, C)
         attention = []
         for i in range(cfg.n_layer):
-            a = E.full_attention(T_.linear(T_.rmsnorm(h), p[f"h{i}.qkv_w"]), B, cfg.n_tokens, cfg.n_head)
+            a = encoder_ops.full_attention(tt.linear(tt.rmsnorm(h), p[f"h{i}.qkv_w"]), B, cfg.n_tokens, cfg.n_head)
             attention.append(a.aux)  # (B, H, T, T)
-            h = T_.add(h, T_.linear(a, p[f"h{i}.proj_w"]))
-            m = T_.relu(E.add_bias(T_.linear(T_.rmsnorm(h), p[f"h{i}.fc1_w"]), p[f"h{i}.fc1_b"]))  # (B*T, M)
-            h = T_.add(h, T_.linear(m, p[f"h{i}.fc2_w"]))
-        pooled = E.first_rows(h, B) if cfg.pool == "cls" else E.mean_rows(h, B)  # (B, C)
-        logits = E.add_bias(T_.linear(T_.rmsnorm(pooled), p["head_w"]), p["head_b"])  # (B, 10)
-        loss = None if labels is None else T_.cross_entropy(logits, labels)
+            h = tt.add(h, tt.linear(a, p[f"h{i}.proj_w"]))
+            m = tt.relu(encoder_ops.add_bias(tt.linear(tt.rmsnorm(h), p[f"h{i}.fc1_w"]), p[f"h{i}.fc1_b"]))  # (B*T, M)
+            h = tt.add(h, tt.linear(m, p[f"h{i}.fc2_w"]))
+        pooled = encoder_ops.first_rows(h, B) if cfg.pool == "cls" else encoder_ops.mean_rows(h, B)  # (B, C)
+        logits = encoder_ops.add_bias(tt.linear(tt.rmsnorm(pooled), p["head_w"]), p["head_b"])  # (B, 10)
+        loss = None if labels is None else tt.cross_entropy(logits, labels)
         return logits, loss, attention
 
     def loss_and_grad(self, images: np.ndarray, labels: np.ndarray) -> float:
@@ -135,8 +136,7 @@ class TinyViT:
         attention each patch receives, averaged over the querying patches.
         """
         logits, _, attention = self.forward(images)
-        z = logits.data - logits.data.max(axis=1, keepdims=True)
-        probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)  # (B, 10)
+        probs = softmax(logits.data)  # (B, 10)
         if self.config.pool == "cls":
             att = np.stack([a[:, :, 0, 1:] for a in attention], axis=1)  # (B, L, H, P)
         else:
