@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import inspect
+import threading
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -52,6 +53,8 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
     app = FastAPI(title="glasslm", version=__version__, lifespan=lifespan,
                   description="Every number in the guide comes from these endpoints.")
     app.state.registry, app.state.jobs = registry, jobs
+    app.state.caches, app.state.caches_lock = {}, threading.Lock()  # web/cache.py: app_cache
+    app.state.shared_models, app.state.shared_models_lock = {}, threading.Lock()  # web/shared_models.py
     app.add_middleware(SessionMiddleware)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -7,9 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from glasslm.chapters.generation.api import MAX_NAME_STEPS, MAX_PROMPT_TOKENS, MAX_STEPS, TINY
+from glasslm.chapters.generation.api import MAX_NAME_STEPS, MAX_PROMPT_TOKENS, MAX_STEPS, TINY_GPT
 from glasslm.engine.models.tiny.gpt import sample
 from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
+from glasslm.web.shared_models import SharedModel
 
 API = "/api/generation"
 
@@ -17,6 +19,18 @@ API = "/api/generation"
 @pytest.fixture(scope="module")
 def m():
     return load_smollm2()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """The default tiny GPT, trained (by the first test that asks the server) once for this file."""
+    return SharedModel(train_default_tiny_gpt, DEFAULT_STEPS, TINY_GPT)
+
+
+@pytest.fixture(autouse=True)
+def lend_tiny(client, tiny):
+    """Each test's fresh app borrows it (an app would otherwise train its own)."""
+    client.app.state.shared_models[TINY_GPT] = tiny
 
 
 def softmax(z, t=1.0):
@@ -95,7 +109,7 @@ def trained(client):
                     ev = json.loads(line[5:])
                     kinds.append(ev["type"])
                     if ev["type"] == "progress":
-                        assert 0 <= ev["step"] <= ev["steps"] == TINY.steps
+                        assert 0 <= ev["step"] <= ev["steps"] == DEFAULT_STEPS
                     if ev["type"] == "end":
                         break
         assert kinds[-2:] == ["ready", "end"] and "progress" in kinds
@@ -105,7 +119,7 @@ def trained(client):
     return r
 
 
-def test_tiny_gpt_greedy_steps_reproduce_sample(client):
+def test_tiny_gpt_greedy_steps_reproduce_sample(client, tiny):
     info = trained(client)
     ids, name = [info["bos"]], None
     for _ in range(MAX_NAME_STEPS):
@@ -116,14 +130,14 @@ def test_tiny_gpt_greedy_steps_reproduce_sample(client):
         if d["end"] or d["limit_reached"]:
             name = d["name"]
             break
-    assert name == sample(TINY.model, n=1, temperature=0)[0]
+    assert name == sample(tiny.model, n=1, temperature=0)[0]
 
 
-def test_tiny_gpt_step_distribution_and_seed(client):
+def test_tiny_gpt_step_distribution_and_seed(client, tiny):
     info = trained(client)
     body = {"ids": [info["bos"], 4], "temperature": 0.7, "seed": 11, "show": 27}
     d = client.post(f"{API}/tiny/step", json=body).json()
-    logits = TINY.model.forward(np.array([body["ids"]]))[0].data[-1]  # the model's own forward pass
+    logits = tiny.model.forward(np.array([body["ids"]]))[0].data[-1]  # the model's own forward pass
     np.testing.assert_allclose(d["logits"], logits, atol=1e-9)
     want = softmax(logits, 0.7)
     assert [c["prob"] for c in d["candidates"]] == pytest.approx(want[[c["id"] for c in d["candidates"]]].tolist(), abs=1e-9)

@@ -61,7 +61,7 @@ def test_sae_features_match_the_encoder_applied_by_hand(client, sse):
     # the gradient check: its finite differences recomputed here from the loss's formula
     g = client.post(f"{API}/sae/gradcheck", json={"job": job, "checks": 4, "seed": 1}).json()
     from glasslm.chapters.interpretability.api import layer_acts
-    xs = layer_acts(m, 2)["residual"][g["vectors"]].astype(np.float64) * scale  # (16, C)
+    xs = layer_acts(client.app, m, 2)["residual"][g["vectors"]].astype(np.float64) * scale  # (16, C)
     W = {n: p.astype(np.float64) for n, p in zip(("W_enc", "b_enc", "W_dec", "b_dec"), sae.params)}
     def loss():
         f = np.maximum((xs - W["b_dec"]) @ W["W_enc"] + W["b_enc"], 0)

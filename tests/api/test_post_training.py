@@ -12,18 +12,28 @@ from glasslm.engine.post_training import preferences as pf
 from glasslm.engine.post_training import sft
 from glasslm.engine.models.tiny.gpt import sample
 from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.web.shared_models import SharedModel
 
 API = "/api/post-training"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def quick_base():
-    """A base model pretrained for a few hundred steps instead of the server's thousand."""
-    saved = api.BASE
-    api.BASE = sft.SharedBase(200)
-    api.BASE.wait()
-    yield api.BASE.model
-    api.BASE = saved
+@pytest.fixture(scope="module")
+def shared_base():
+    """A base model pretrained for a few hundred steps instead of the server's thousand, once for this file."""
+    shared = SharedModel(lambda: sft.pretrain_base(200), 200, api.BASE_MODEL)
+    shared.wait()
+    return shared
+
+
+@pytest.fixture(autouse=True)
+def lend_base(client, shared_base):
+    """Each test's fresh app borrows it (an app would otherwise pretrain its own)."""
+    client.app.state.shared_models[api.BASE_MODEL] = shared_base
+
+
+@pytest.fixture(scope="module")
+def quick_base(shared_base):
+    return shared_base.model
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +114,12 @@ def test_base_is_ready_and_reports_its_training(client, quick_base):
     assert d["vocab"][0] == ">" and d["vocab"][-1] == "<BOS>" and set(d["instructions"]) == {"f>", "m>", "l>"}
 
 
-def test_base_still_training_is_a_409(client, monkeypatch):
-    waiting = sft.SharedBase(10)
+def test_base_still_training_is_a_409(client):
+    waiting = SharedModel(lambda: sft.pretrain_base(10), 10, api.BASE_MODEL)
     waiting.start = lambda: None  # never starts: stays "training"
-    monkeypatch.setattr(api, "BASE", waiting)
+    client.app.state.shared_models[api.BASE_MODEL] = waiting
     r = client.post(f"{API}/sft/example", json={"prompt": "f>", "response": "emma"})
-    assert r.status_code == 409 and "pretraining" in r.json()["error"]
+    assert r.status_code == 409 and "still training (0 of 10 steps)" in r.json()["error"]
 
 
 def test_example_counts_only_the_response(client, quick_base):

@@ -140,6 +140,7 @@ def test_continuations_stream_and_equal_smollm2_generate(client, sse):
 @pytest.mark.parametrize("path, body, status, words, field", [
     ("distribution", {"text": ""}, 422, "empty", "text"),
     ("distribution", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, f"at most {MAX_TEXT_CHARS}", "text"),
+    ("distribution", {"text": "   "}, 400, "Type some text", "text"),  # the guide's shared text check
     ("distribution", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
     ("distribution", {"text": "hi", "temperature": "NaN"}, 422, "finite", "temperature"),
     ("distribution", {"text": "hi", "temperature": -1}, 422, "at least 0", "temperature"),

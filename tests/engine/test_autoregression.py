@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from glasslm.engine.basics import sampling
-from glasslm.engine.inference.autoregression import (ContextCache, SharedTinyGPT, choose, continuations, step_rng,
-                                           tiny_gpt_next_logits)
+from glasslm.engine.inference.autoregression import (choose, continuations, extend_context, step_rng,
+                                                     tiny_gpt_next_logits)
+from glasslm.engine.training.train import train_default_tiny_gpt
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 
 
@@ -65,15 +66,14 @@ def test_tiny_gpt_logits_match_a_numpy_forward_pass():
         tiny_gpt_next_logits(model, [27])
 
 
-def test_shared_tiny_gpt_trains_once_and_reports_progress():
-    shared = SharedTinyGPT(steps=30)
-    assert shared.progress()["ready"] is False and not shared.training
-    model = shared.wait(timeout=120)
-    assert model is not None and shared.model is model and not shared.training
-    p = shared.progress()
-    assert p["ready"] and p["step"] == 30 and p["error"] is None and np.isfinite(p["heldout_loss"])
-    shared.start()  # a second start does not train again
-    assert shared.model is model
+def test_the_default_tiny_gpt_ends_its_events_with_the_model():
+    events = list(train_default_tiny_gpt(steps=30))
+    assert events[0]["type"] == "start" and [e["type"] for e in events[-2:]] == ["done", "model"]
+    assert [e["step"] for e in events if e["type"] == "step"] == list(range(1, 31))
+    done = next(e for e in events if e["type"] == "done")
+    model = events[-1]["model"]
+    assert isinstance(model, TinyGPT) and np.isfinite(done["heldout_loss"])
+    assert [e["step"] for e in events if e["type"] == "eval"] == [0, 30]  # thinned to the first and last step
 
 
 @pytest.fixture(scope="module")
@@ -92,18 +92,17 @@ def test_continuations_equal_generate(smol):
     assert smol.decode(runs[0]).startswith(" Paris")
 
 
-def test_context_cache_reads_one_new_token_and_matches_a_full_pass(smol):
-    cache = ContextCache(room=4, entries=2)
-    ids = smol.encode("Water boils at")
-    first, how = cache.next_logits(smol, ids)
-    assert how == "whole context"
-    again, how = cache.next_logits(smol, ids)
-    assert how == "cached" and again is first
-    longer = ids + [int(np.argmax(first))]
-    step, how = cache.next_logits(smol, longer)
-    assert how == "one new token"
-    full = smol.logits(longer)[-1]  # an independent full pass over the whole context
+def test_extending_a_kept_context_reads_one_new_token_and_matches_a_full_pass(smol):
+    ids = tuple(smol.encode("Water boils at"))
+    cache, first, how = extend_context(smol, ids, None, room=4)
+    assert how == "whole context" and cache.length == len(ids)
+    np.testing.assert_allclose(first, smol.logits(list(ids))[-1], atol=2e-4)
+    longer = (*ids, int(np.argmax(first)))
+    same, step, how = extend_context(smol, longer, cache, room=4)
+    assert how == "one new token" and same is cache and cache.length == len(longer)
+    full = smol.logits(list(longer))[-1]  # an independent full pass over the whole context
     np.testing.assert_allclose(step, full, atol=2e-4)
-    branch, how = cache.next_logits(smol, ids + [11])  # the prefix was extended already: read it all again
+    # the kept cache already holds `longer`: it cannot be the prefix of another branch, so all is read again
+    _, branch, how = extend_context(smol, (*ids, 11), cache, room=4)
     assert how == "whole context"
-    np.testing.assert_allclose(branch, smol.logits(ids + [11])[-1], atol=2e-4)
+    np.testing.assert_allclose(branch, smol.logits([*ids, 11])[-1], atol=2e-4)

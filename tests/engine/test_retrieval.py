@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glasslm.engine.applications.chunking import Chunk, chunk_documents, default_documents
-from glasslm.engine.applications.retrieval import MAX_K, IndexCache, MeanGlove, Tfidf, build_index, cosine, terms
+from glasslm.engine.applications.retrieval import MAX_K, MeanGlove, Tfidf, build_index, cosine, terms
 
 TEXTS = ["The ferry leaves the north pier at dawn.", "The library opens at nine; the library closes at seven.",
          "Ferry tickets cost three vells.", "Dogs on a lead in the square."]
@@ -99,14 +99,3 @@ def test_k_limits_and_unknown_embedding():
     assert len(index.search("ferry", MAX_K)) == len(TEXTS)  # fewer chunks than k: all of them
     with pytest.raises(ValueError, match="embedding must be"):
         build_index(chunks_of(TEXTS), "bm25")
-
-
-def test_index_cache_reuses_and_forgets():
-    cache = IndexCache(size=2)
-    a, cached = cache.get(chunks_of(TEXTS), "tfidf")
-    assert not cached
-    b, cached = cache.get(chunks_of(TEXTS), "tfidf")
-    assert cached and a is b
-    cache.get(chunks_of(TEXTS[:2]), "tfidf")
-    cache.get(chunks_of(TEXTS[:3]), "tfidf")
-    assert not cache.get(chunks_of(TEXTS), "tfidf")[1]  # the oldest was dropped

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glasslm.engine.basics import sampling
-from glasslm.engine.inference.sampling_lab import LogitCache, draw_many, filter_stages, histogram
+from glasslm.engine.inference.sampling_lab import draw_many, filter_stages, histogram
 
 
 def test_stages_by_hand():
@@ -74,25 +74,3 @@ def test_draws_follow_the_distribution_chi_square():
     q[top[[0, 5]]] = q[top[[5, 0]]]
     assert p[top[0]] - p[top[5]] > 0.05
     assert histogram(draw_many(q, 20_000, seed=2024), p, top).chi_square > h.dof + 5 * math.sqrt(2 * h.dof)
-
-
-def test_logit_cache_computes_once_and_forgets_the_oldest():
-    calls = []
-
-    def compute(ids):
-        calls.append(tuple(ids))
-        return np.array(ids, dtype=np.float32) * 2
-
-    cache = LogitCache(entries=2)
-    a, hit = cache.get([1, 2], compute)
-    assert not hit and a.tolist() == [2, 4]
-    b, hit = cache.get([1, 2], compute)
-    assert hit and b is a and calls == [(1, 2)]
-    with pytest.raises(ValueError):
-        a[0] = 7  # shared rows are read-only
-    cache.get([3], compute)
-    cache.get([1, 2], compute)  # now the most recent
-    cache.get([4], compute)  # evicts [3]
-    assert len(cache) == 2
-    cache.get([3], compute)
-    assert calls == [(1, 2), (3,), (4,), (3,)]

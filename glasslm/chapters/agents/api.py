@@ -25,8 +25,9 @@ from pydantic import BaseModel, Field
 from glasslm.engine.applications import react_agent as ra
 from glasslm.engine.applications.calculator import MAX_EXPRESSION_CHARS, CalculatorError, calculate, normalise, show
 from glasslm.engine.applications.chunking import chunk_documents, default_documents
-from glasslm.engine.applications.retrieval import IndexCache
+from glasslm.engine.applications.retrieval import build_index
 from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
@@ -44,11 +45,12 @@ JOB_KIND = "agents-react"
 EXAMPLE_QUESTIONS = ["What is 17 * 23?", "When does the last ferry return to Quillmere?",
                      "How much do 3 fishing permits cost in total?", "Who is the head librarian of Quillmere?"]
 
-INDEXES = IndexCache(size=1)
+def tools(request: Request) -> dict:
+    """The agent's tools; its search index of the handbook is built once per app."""
+    def build():
+        return build_index(chunk_documents(default_documents(), CHUNK_WORDS, CHUNK_OVERLAP), "tfidf")
 
-
-def tools() -> dict:
-    index, _ = INDEXES.get(chunk_documents(default_documents(), CHUNK_WORDS, CHUNK_OVERLAP), "tfidf")
+    index, _ = app_cache(request, "agents-index", 1).get("handbook", build)
     return {"search": ra.search_tool(index), "calculate": ra.calculator_tool}
 
 
@@ -113,7 +115,7 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
                         status=413)
     limits = ra.AgentLimits(req.max_steps, req.max_step_tokens, req.max_total_tokens)
     write = ra.smollm2_writer(m, messages, req.max_step_tokens)
-    toolset = tools()
+    toolset = tools(request)
 
     def events(job):
         start = time.perf_counter()

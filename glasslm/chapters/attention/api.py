@@ -19,15 +19,16 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.interpretability import attention_view as av
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.data.model_facts import PUBLISHED
-from glasslm.engine.models.llama.smollm2 import load_smollm2
-from glasslm.engine.trace_cache import TraceCache
+from glasslm.engine.models.llama.llama import Trace
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.text_input import encode_text
 
@@ -40,7 +41,14 @@ TRACES_KEPT = 6  # recent traced texts kept in memory (a 40-token trace is about
 
 
 # SmolLM2's traces (attention of every head, residual stream) of the last few texts
-TRACES = TraceCache(load_smollm2, size=TRACES_KEPT, attention=True, residual=True)
+
+
+def traced(request: Request, m: SmolLM2, ids: list[int]) -> Trace:
+    """SmolLM2's traced pass over ids, run once per text and kept in this app's cache."""
+    cache = app_cache(request, "attention-traces", TRACES_KEPT)
+    key = tuple(int(i) for i in ids)
+    return cache.get(key, lambda: m.trace(list(key), attention=True, residual=True))[0]
+
 
 def _check_layer_head(m, layer: int, head: int | None = None) -> None:
     cfg = m.config
@@ -67,11 +75,11 @@ class MapsRequest(BaseModel):
 
 
 @router.post("/maps")
-def maps(req: MapsRequest):
+def maps(req: MapsRequest, request: Request):
     m = load_smollm2()
     _check_layer_head(m, req.layer)
     ids = encode_text(m, req.text, MAX_TOKENS, purpose="attention is drawn for")
-    att = TRACES.get(ids).attentions[req.layer]  # (H, T, T)
+    att = traced(request, m, ids).attentions[req.layer]  # (H, T, T)
     cfg = m.config
     return {"tokens": _tokens(m, ids), "layer": req.layer, "layers": cfg.n_layers, "heads": cfg.n_heads,
             "kv_head_of": [h // cfg.group_size for h in range(cfg.n_heads)],
@@ -86,14 +94,14 @@ class StepsRequest(BaseModel):
 
 
 @router.post("/steps")
-def steps(req: StepsRequest):
+def steps(req: StepsRequest, request: Request):
     m = load_smollm2()
     _check_layer_head(m, req.layer, req.head)
     ids = encode_text(m, req.text, MAX_TOKENS, purpose="attention is drawn for")
     query = len(ids) - 1 if req.token == -1 else req.token
     if query >= len(ids):
         raise DemoError(f"“token” must be a token of the text, from 0 to {len(ids) - 1}; you gave {query}.", "token")
-    trace = TRACES.get(ids)
+    trace = traced(request, m, ids)
     s = av.head_steps(m, trace.residuals[req.layer], req.layer, req.head, query)
     forward_row = trace.attentions[req.layer][req.head, query, : query + 1]  # what the model itself computed
     fin = lambda a: [None if not np.isfinite(x) else round(float(x), 5) for x in a]  # noqa: E731
@@ -132,7 +140,7 @@ def _token_ending_at(m, ids: list[int], end: int) -> int:
 
 
 @router.post("/compare")
-def compare(req: CompareRequest):
+def compare(req: CompareRequest, request: Request):
     m = load_smollm2()
     word = req.word.strip()
     if not word:
@@ -149,7 +157,7 @@ def compare(req: CompareRequest):
                             "sentences")
         ids = encode_text(m, sentence, MAX_TOKENS, "sentences", purpose="attention is drawn for")
         at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
-        att = np.stack(TRACES.get(ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): the word's rows
+        att = np.stack(traced(request, m, ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): its rows
         others = att.copy()
         others[:, :, 0] = 0  # the first token soaks up attention in most heads (an "attention sink")
         others[:, :, at] = 0  # and itself

@@ -14,9 +14,10 @@ Endpoints:
 - POST /tiny/step: one step of the tiny GPT inventing a name from BOS,
   character by character, until it predicts BOS again (the end of a name).
 
-The server keeps the KV cache of recent contexts (engine.autoregression.
-ContextCache), so a step that extends the previous one reads only the new
-token (chapter 16 explains the cache); the logits are the same either way.
+The app keeps the KV caches of recent contexts (web/cache.py), so a step that
+extends the previous one reads only the new token (engine.inference.
+autoregression.extend_context; chapter 16 explains the cache); the logits are
+the same either way.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.inference.autoregression import ContextCache, SharedTinyGPT, choose, tiny_gpt_next_logits
-from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.inference.autoregression import choose, extend_context, tiny_gpt_next_logits
+from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
+from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
 
 router = APIRouter()
 
@@ -44,11 +48,31 @@ MAX_SHOW = 20  # bars of candidates per step
 MAX_TEMPERATURE = 5.0
 MAX_TOP_K = 1000
 MAX_NAME_STEPS = 16  # the default tiny GPT's context: past it, the model no longer sees the BOS that began the name
-POLL_S = 0.1  # how often the training job reports progress
+CONTEXTS_KEPT = 8  # KV caches of recent contexts: about 14 MB each for SmolLM2 at 300 tokens
 JOB_KIND = "generation-tiny-gpt"
+TINY_GPT = "default tiny GPT"  # the app's shared model: trained once per server, lent to every learner
 
-CONTEXTS = ContextCache(room=MAX_STEPS)  # KV caches of recent contexts: a step reads one new token
-TINY = SharedTinyGPT()  # the default tiny GPT, trained once per server process
+
+def next_logits(request: Request, m: SmolLM2, ids: list[int]) -> tuple[np.ndarray, str]:
+    """(logits after ids, how they were read): from the KV cache of ids[:-1] when this app kept it."""
+    contexts = app_cache(request, "generation-contexts", CONTEXTS_KEPT)
+    key = tuple(m.check_ids(ids))
+    how = "cached"
+
+    def compute():
+        nonlocal how
+        prefix = contexts.pop(key[:-1])  # taken out: no one else extends the same KV cache
+        cache, logits, how = extend_context(m, key, prefix[0] if prefix else None, room=MAX_STEPS)
+        logits.setflags(write=False)  # shared between requests
+        return cache, logits
+
+    (_, logits), _ = contexts.get(key, compute)
+    return logits, how
+
+
+def tiny_gpt(request: Request) -> SharedModel:
+    """The app's default tiny GPT (its training started on first use)."""
+    return shared_model(request, TINY_GPT, lambda: SharedModel(train_default_tiny_gpt, DEFAULT_STEPS, TINY_GPT))
 
 
 # ------------------------------------------------------------------ SmolLM2
@@ -91,7 +115,7 @@ def bars(probs: np.ndarray, chosen: int, show: int, label) -> list[dict]:
 
 
 @router.post("/smollm2/step")
-def smollm2_step(req: StepRequest):
+def smollm2_step(req: StepRequest, request: Request):
     m = load_smollm2()
     if req.prompt_length > len(req.ids):
         raise DemoError("prompt_length is longer than the context: start again from your text.", "prompt_length")
@@ -103,7 +127,7 @@ def smollm2_step(req: StepRequest):
     if any(not 0 <= i < V for i in req.ids):
         raise DemoError(f"Token ids must be from 0 to {V - 1}.", "ids")
     start = time.perf_counter()
-    logits, how = CONTEXTS.next_logits(m, req.ids)
+    logits, how = next_logits(request, m, req.ids)
     seconds = time.perf_counter() - start
     c = choose(logits, position=len(req.ids), seed=req.seed, temperature=req.temperature, top_k=req.top_k,
                top_p=req.top_p, end_ids=m.stop_ids)
@@ -126,37 +150,17 @@ def smollm2_step(req: StepRequest):
 @router.post("/tiny/train")
 def tiny_train(request: Request, session: str = Depends(session_id)):
     """The default tiny GPT: ready at once if trained, else a job streaming its training progress."""
-    TINY.start()
-    if TINY.error:
-        raise DemoError(TINY.error, None, 500)
-    if TINY.model is not None:
-        return {"ready": True, "job": None, **tiny_info()}
-
-    def events(job):
-        last = -1
-        while not job.stop_event.is_set():
-            p = TINY.progress()
-            if p["error"]:
-                raise DemoError(p["error"], None, 500)
-            if p["ready"]:
-                yield {"type": "ready", **tiny_info()}
-                return
-            if p["step"] != last:
-                last = p["step"]
-                yield {"type": "progress", "step": p["step"], "steps": p["steps"]}
-            time.sleep(POLL_S)
-
-    job = request.app.state.jobs.start(session, JOB_KIND, events)
-    return {"ready": False, "job": job.id, "steps": TINY.steps}
+    shared = tiny_gpt(request)
+    return wait_job(request, session, shared, JOB_KIND, lambda: tiny_info(shared))
 
 
-def tiny_info() -> dict:
-    model = TINY.model
+def tiny_info(shared: SharedModel) -> dict:
+    model = shared.model
     tok = model.tokenizer
     return {"n_params": model.n_params, "vocab": [tok.token_text(i) for i in range(tok.vocab_size)],
-            "bos": tok.bos, "block_size": model.config.block_size, "steps": TINY.steps,
-            "heldout_loss": TINY.heldout_loss, "bigram_heldout_loss": TINY.bigram_heldout_loss,
-            "train_seconds": TINY.seconds, "max_steps": MAX_NAME_STEPS}
+            "bos": tok.bos, "block_size": model.config.block_size, "steps": shared.steps,
+            "heldout_loss": shared.heldout_loss, "bigram_heldout_loss": shared.bigram_heldout_loss,
+            "train_seconds": shared.seconds, "max_steps": MAX_NAME_STEPS}
 
 
 class TinyStepRequest(BaseModel):
@@ -167,12 +171,8 @@ class TinyStepRequest(BaseModel):
 
 
 @router.post("/tiny/step")
-def tiny_step(req: TinyStepRequest):
-    model = TINY.model
-    if model is None:
-        TINY.start()
-        raise DemoError("The tiny GPT is still training (a few seconds, once per server). Try again when it is "
-                        "ready.", None, 409)
+def tiny_step(req: TinyStepRequest, request: Request):
+    model = ready_model(tiny_gpt(request))
     tok = model.tokenizer
     if req.ids[0] != tok.bos:
         raise DemoError(f"A name starts from BOS (id {tok.bos}): start again.", "ids")

@@ -34,7 +34,7 @@ function mark(strip, classOf) {
 
 function smollm2(el) {
   const f = demoFrame(el, { title: "SmolLM2 writes, one token per step",
-    sources: ["glasslm.engine.inference.autoregression:ContextCache.next_logits", "glasslm.engine.inference.autoregression:choose",
+    sources: ["glasslm.engine.inference.autoregression:extend_context", "glasslm.engine.inference.autoregression:choose",
       "glasslm.engine.basics.sampling:filter_distribution"] });
   const text = textInput({ label: "Your text", field: "text", value: "Once upon a time, a little robot", multiline: true, rows: 2,
     maxlength: 2000, oninput: () => { ctx = null; } });
@@ -124,7 +124,7 @@ function smollm2(el) {
 function names(el) {
   const f = demoFrame(el, { title: "The tiny GPT invents a name, one character per step",
     sources: ["glasslm.engine.inference.autoregression:tiny_gpt_next_logits", "glasslm.engine.inference.autoregression:choose",
-      "glasslm.engine.inference.autoregression:SharedTinyGPT"] });
+      "glasslm.engine.training.train:train_default_tiny_gpt"] });
   const temp = slider({ label: "Temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 1,
     format: (v) => (v === 0 ? "0 (greedy)" : fixed(v, 2)) });
   const seed = numberInput({ label: "Seed", field: "seed", value: 0, min: 0, step: 1 });

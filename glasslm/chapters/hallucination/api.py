@@ -17,17 +17,17 @@ closed-book half, reads them back at once.
 
 from __future__ import annotations
 
-import threading
 import time
-from typing import Literal
+from typing import Literal, get_args
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.evaluation.calibration import MAX_BINS, abstain, coverage_curve, reliability
 from glasslm.engine.evaluation.fact_qa import MAX_ANSWER_TOKENS, answer, is_correct, load_facts, prompt_text
-from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
@@ -45,16 +45,14 @@ JOB_KIND = "hallucination-run"
 Mode = Literal["closed", "retrieval"]
 Measure = Literal["first", "likelihood"]
 
-_answers: dict[tuple[str, str], dict] = {}  # (question id, mode) -> marked answer, shared by everyone
-_answers_lock = threading.Lock()
+
+def _marked(request: Request, m: SmolLM2, fact, mode: str) -> tuple[dict, bool]:
+    """The marked answer to a set question in a mode, and whether this app already had it (all are kept)."""
+    cache = app_cache(request, "hallucination-answers", len(FACTS) * len(get_args(Mode)))
+    return cache.get((fact.id, mode), lambda: _answer_row(m, fact, mode))
 
 
-def _marked(m, fact, mode: str) -> tuple[dict, bool]:
-    """The marked answer to a set question in a mode, and whether it was already known."""
-    key = (fact.id, mode)
-    with _answers_lock:
-        if key in _answers:
-            return _answers[key], True
+def _answer_row(m: SmolLM2, fact, mode: str) -> dict:
     ids = m.encode(prompt_text(fact.question, EXAMPLES, fact.fact if mode == "retrieval" else None))
     start = time.perf_counter()
     a = answer(m, ids)
@@ -63,9 +61,7 @@ def _marked(m, fact, mode: str) -> tuple[dict, bool]:
            "first": a.first_token_prob, "likelihood": a.likelihood, "token_probs": a.probs,
            "correct": is_correct(a.text, fact.answers), "prompt_tokens": len(ids),
            "seconds": time.perf_counter() - start}
-    with _answers_lock:
-        _answers[key] = row
-    return row, False
+    return row
 
 
 @router.get("/facts")
@@ -135,7 +131,7 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
             for fact in chosen:
                 if job.stop_event.is_set():
                     return
-                row, cached = _marked(m, fact, mode)
+                row, cached = _marked(request, m, fact, mode)
                 rows.append(row)
                 yield {"type": "answer", "index": len(rows), "total": total, "cached": cached, "row": row}
         yield {"type": "done", "answered": len(rows), "seconds": time.perf_counter() - start}

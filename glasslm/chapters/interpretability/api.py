@@ -26,22 +26,22 @@ would dominate any average.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import OrderedDict
 from importlib import resources
 from typing import Literal
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.hooked_llama import batch_residuals, residuals
 from glasslm.engine.interpretability.logit_lens import lens_logits
 from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
-from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, train_sae
-from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, topic_spans, train_sae
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
@@ -60,26 +60,21 @@ SAE_JOB, PATCH_JOB = "interp-sae", "interp-patch"
 GRADCHECK_VECTORS = 16  # the loss is recomputed twice per checked entry: a few vectors keep it instant
 MAX_GRADCHECKS = 24
 
-_acts: OrderedDict[int, dict] = OrderedDict()
-_acts_lock = threading.Lock()
+
+def layer_acts(request: Request | FastAPI, m: SmolLM2, layer: int) -> dict:
+    """{"rows": [(text, position)], "residual": (N, C), "mlp": (N, F), "seconds"} at `layer`.
+
+    One pass per layer, even when demos ask at once; this app keeps the last few layers."""
+    return app_cache(request, "interpretability-acts", MAX_CACHED_LAYERS).get(layer, lambda: _collect(m, layer))[0]
 
 
-def layer_acts(m, layer: int) -> dict:
-    """{"rows": [(text, position)], "residual": (N, C), "mlp": (N, F), "seconds"} at `layer`."""
-    with _acts_lock:  # one pass per layer even when demos ask at once
-        if layer in _acts:
-            _acts.move_to_end(layer)
-            return _acts[layer]
-        start = time.perf_counter()
-        seqs = [m.encode(t["text"]) for t in TEXTS]
-        xs, acts = batch_residuals(m, seqs, layer)
-        rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
-        entry = {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
-                 "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
-        _acts[layer] = entry
-        while len(_acts) > MAX_CACHED_LAYERS:
-            _acts.popitem(last=False)
-        return entry
+def _collect(m: SmolLM2, layer: int) -> dict:
+    start = time.perf_counter()
+    seqs = [m.encode(t["text"]) for t in TEXTS]
+    xs, acts = batch_residuals(m, seqs, layer)
+    rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
+    return {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
+            "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
 
 
 def example(m, entry: dict, row: int, value: float) -> dict:
@@ -111,12 +106,6 @@ class LensRequest(BaseModel):
     corrupted: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
 
 
-def _softmax_rows(z: np.ndarray) -> np.ndarray:
-    z = z.astype(np.float64) - z.max(axis=-1, keepdims=True)  # (L+1, V)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 @router.post("/lens")
 def lens(req: LensRequest):
     """p(clean answer) and p(corrupted answer) read by the logit lens after every layer, last position."""
@@ -125,7 +114,7 @@ def lens(req: LensRequest):
     for field in ("clean", "corrupted"):
         ids = encode_text(m, getattr(req, field), MAX_PATCH_TOKENS, field=field, purpose="the lens reads")
         xs = residuals(m, ids)  # L+1 arrays (T, C)
-        probs = _softmax_rows(lens_logits(m, np.stack([x[-1] for x in xs])))  # (L+1, V) last position
+        probs = softmax(lens_logits(m, np.stack([x[-1] for x in xs])))  # (L+1, V) last position
         out[field] = probs
         answers.append(int(probs[-1].argmax()))
     good, bad = answers
@@ -143,17 +132,15 @@ class NeuronRequest(BaseModel):
 
 
 @router.post("/neurons")
-def neurons(req: NeuronRequest):
+def neurons(req: NeuronRequest, request: Request):
     m = load_smollm2()
     check_layer(m, req.layer)
     F = m.config.d_ff
     if req.neuron >= F:
         raise DemoError(f"Block {req.layer}'s MLP has {F:,} neurons: pick 0 to {F - 1}.", "neuron")
-    entry = layer_acts(m, req.layer)
+    entry = layer_acts(request, m, req.layer)
     acts = entry["mlp"]  # (N, F)
-    order = np.argsort(-acts, axis=0, kind="stable")[: req.k]  # (k, F) top rows of every neuron
-    topics = np.array([[TEXTS[entry["rows"][r][0]]["topic"] for r in col] for col in order.T])  # (F, k)
-    spans = np.array([len(set(t)) for t in topics])  # (F,) topics among each neuron's top k
+    spans = topic_spans(acts, [TEXTS[text]["topic"] for text, _ in entry["rows"]], req.k)  # (F,)
     mixed = np.argsort(-spans, kind="stable")[:6]
     pure = np.argsort(spans, kind="stable")[:6]
     return {"layer": req.layer, "neuron": req.neuron, "n_neurons": F, "k": req.k, "tokens": len(entry["rows"]),
@@ -180,7 +167,7 @@ def sae_train(req: SAERequest, request: Request, session: str = Depends(session_
 
     def events(job):
         yield {"type": "collect", "layer": req.layer, "texts": len(TEXTS)}
-        entry = layer_acts(m, req.layer)
+        entry = layer_acts(request, m, req.layer)
         x = entry["residual"]  # (N, C)
         yield {"type": "data", "tokens": int(x.shape[0]), "width": int(x.shape[1]), "seconds": entry["seconds"],
                "steps": req.steps}
@@ -222,7 +209,7 @@ def sae_features(req: FeaturesRequest, request: Request, session: str = Depends(
     state = trained_state(request, session, req.job)
     m = load_smollm2()
     f = state["features"]  # (N, F)
-    entry = layer_acts(m, state["layer"])
+    entry = layer_acts(request, m, state["layer"])
     key = f.max(axis=0) if req.sort == "max" else (f > 0).mean(axis=0)  # (F,)
     alive = np.flatnonzero(f.max(axis=0) > 0)
     chosen = alive[np.argsort(-key[alive], kind="stable")][: req.show]
@@ -242,7 +229,7 @@ class GradcheckRequest(BaseModel):
 @router.post("/sae/gradcheck")
 def sae_gradcheck(req: GradcheckRequest, request: Request, session: str = Depends(session_id)):
     state = trained_state(request, session, req.job)
-    entry = layer_acts(load_smollm2(), state["layer"])
+    entry = layer_acts(request, load_smollm2(), state["layer"])
     rows = np.random.default_rng(req.seed).choice(len(entry["rows"]), GRADCHECK_VECTORS, replace=False)
     x = entry["residual"][rows].astype(np.float64) * state["scale"]  # (n, C) scaled as in training
     checks = gradient_check(state["sae"], x, req.checks, eps=1e-5, seed=req.seed)

@@ -37,6 +37,7 @@ from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
+from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
 
 router = APIRouter()
 
@@ -57,10 +58,9 @@ MIN_REWARD_PAIRS = 2  # fewer than this and there is nothing to fit
 MEASURE_SAMPLES = 200  # names sampled before and after DPO to measure its effect
 MAX_DPO_STEPS = 200
 MAX_BETA = 5.0
-POLL_S = 0.1  # how often the base-model job reports pretraining progress
 PAIR_TEMPERATURE = 1.0  # the base model's own distribution: varied names to judge
 
-BASE = sft_engine.SharedBase(sft_engine.BASE_STEPS)  # pretrained once per server process
+BASE_MODEL = "base model"  # the app's shared model: pretrained once per server, lent to every learner
 
 
 # ------------------------------------------------------------------ 1. the chat template
@@ -141,49 +141,29 @@ def compare(req: CompareRequest, request: Request, session: str = Depends(sessio
 # ------------------------------------------------------------------ the base model
 
 
-def base_info() -> dict:
-    model = BASE.model
-    return {"ready": True, "n_params": model.n_params, "steps": BASE.steps, "heldout_loss": BASE.heldout_loss,
-            "bigram_heldout_loss": BASE.bigram_heldout_loss, "train_seconds": BASE.seconds,
+def shared_base(request: Request) -> SharedModel:
+    """The app's base model (its pretraining started on first use)."""
+    return shared_model(request, BASE_MODEL, lambda: SharedModel(sft_engine.pretrain_base, sft_engine.BASE_STEPS,
+                                                                 BASE_MODEL))
+
+
+def base_info(shared: SharedModel) -> dict:
+    model = shared.model
+    return {"ready": True, "n_params": model.n_params, "steps": shared.steps, "heldout_loss": shared.heldout_loss,
+            "bigram_heldout_loss": shared.bigram_heldout_loss, "train_seconds": shared.seconds,
             "vocab": [model.tokenizer.token_text(i) for i in range(model.tokenizer.vocab_size)],
             "instructions": sft_engine.INSTRUCTIONS}
 
 
-def base_model():
+def base_model(request: Request):
     """The pretrained base model, or a 409 saying it is still training."""
-    BASE.start()
-    if BASE.error:
-        raise DemoError(BASE.error, None, 500)
-    if BASE.model is None:
-        raise DemoError("The base model is still pretraining (once per server, under a minute). "
-                        "Try again when it is ready.", None, 409)
-    return BASE.model
+    return ready_model(shared_base(request))
 
 
 @router.post("/base")
 def base(request: Request, session: str = Depends(session_id)):
-    BASE.start()
-    if BASE.error:
-        raise DemoError(BASE.error, None, 500)
-    if BASE.model is not None:
-        return {"job": None, **base_info()}
-
-    def events(job):
-        last = -1
-        while not job.stop_event.is_set():
-            p = BASE.progress()
-            if p["error"]:
-                raise DemoError(p["error"], None, 500)
-            if p["ready"]:
-                yield {"type": "ready", **base_info()}
-                return
-            if p["step"] != last:
-                last = p["step"]
-                yield {"type": "progress", "step": p["step"], "steps": p["steps"]}
-            time.sleep(POLL_S)
-
-    job = request.app.state.jobs.start(session, "post-training-base", events)
-    return {"ready": False, "job": job.id, "steps": BASE.steps}
+    shared = shared_base(request)
+    return wait_job(request, session, shared, "post-training-base", lambda: base_info(shared))
 
 
 # ------------------------------------------------------------------ 2. SFT
@@ -216,7 +196,7 @@ def sft_example(req: ExampleRequest, request: Request, session: str = Depends(se
         raise DemoError(f"The answer must be a name: {err}.", "response") from None
     tuned = sft_model(request, session, req.job)
     ex = sft_engine.Example(req.prompt, name)
-    out = {"prompt": req.prompt, "response": name, "base": sft_engine.token_losses(base_model(), ex)}
+    out = {"prompt": req.prompt, "response": name, "base": sft_engine.token_losses(base_model(request), ex)}
     if tuned is not None:
         out["sft"] = sft_engine.token_losses(tuned, ex)
     return out
@@ -235,7 +215,7 @@ def answers_by_prompt(model, seed: int) -> dict[str, list[str]]:
 
 @router.post("/sft/train")
 def sft_train(req: SFTRequest, request: Request, session: str = Depends(session_id)):
-    base = base_model()
+    base = base_model(request)
     config = sft_engine.SFTConfig(steps=req.steps, lr=req.lr, mask_prompt=req.mask_prompt, seed=req.seed,
                                   eval_interval=max(1, req.steps // 10))
     model = sft_engine.clone(base)
@@ -296,8 +276,8 @@ class PairRequest(BaseModel):
 
 
 @router.post("/pair")
-def pair(req: PairRequest):
-    a, b, next_seed = draw_pair(base_model(), req.seed)
+def pair(req: PairRequest, request: Request):
+    a, b, next_seed = draw_pair(base_model(request), req.seed)
     history = checked_pairs(req.pairs)
     guess = None
     if len(history) >= MIN_REWARD_PAIRS:
@@ -312,8 +292,8 @@ class JudgeRequest(BaseModel):
 
 
 @router.post("/judge")
-def judge(req: JudgeRequest):
-    model = base_model()
+def judge(req: JudgeRequest, request: Request):
+    model = base_model(request)
     pairs, seed, indifferent = [], req.seed, 0
     while len(pairs) < req.n and indifferent < 10 * req.n:
         a, b, seed = draw_pair(model, seed)
@@ -331,14 +311,14 @@ class RewardRequest(BaseModel):
 
 
 @router.post("/reward")
-def reward(req: RewardRequest):
+def reward(req: RewardRequest, request: Request):
     pairs = checked_pairs(req.pairs)
     if len(pairs) < MIN_REWARD_PAIRS:
         raise DemoError(f"Pick at least {MIN_REWARD_PAIRS} pairs first: one choice says nothing a model can fit.",
                         "pairs")
     rm = pf.fit(pairs)
-    tok = base_model().tokenizer
-    fresh = sorted({n for n in (tok.decode(r) for r in sft_engine.sample_after(base_model(), [tok.bos], 40, 1.0,
+    tok = base_model(request).tokenizer
+    fresh = sorted({n for n in (tok.decode(r) for r in sft_engine.sample_after(base_model(request), [tok.bos], 40, 1.0,
                                                                                    req.seed)) if n})
     ranked = sorted(({"name": n, "reward": rm.reward(n)} for n in fresh), key=lambda r: -r["reward"])
     return {"features": [{"key": k, "name": name, "label": label, "weight": float(w)}
@@ -374,7 +354,7 @@ def measure(model, rm, seed: int) -> dict:
 @router.post("/dpo")
 def dpo(req: DPORequest, request: Request, session: str = Depends(session_id)):
     pairs = checked_pairs(req.pairs)
-    reference = base_model()
+    reference = base_model(request)
     rm = pf.fit(pairs) if len(pairs) >= MIN_REWARD_PAIRS else None
     if rm is None:
         raise DemoError(f"Pick at least {MIN_REWARD_PAIRS} pairs first.", "pairs")

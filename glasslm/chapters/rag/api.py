@@ -12,7 +12,7 @@ Endpoints:
   (shown as tokens), streams SmolLM2's greedy answer with retrieval, then
   without, token by token (GET /api/jobs/{id}/events).
 
-Indexes are kept in an LRU (engine.retrieval.IndexCache), so a new question
+Indexes are kept in the app's cache (web/cache.py), so a new question
 over the same documents only embeds the question.
 """
 
@@ -27,9 +27,10 @@ from pydantic import BaseModel, Field
 from glasslm.engine.applications import rag
 from glasslm.engine.applications.chunking import (HANDBOOK, MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS,
                                      Chunk, chunk_documents, parse_documents)
-from glasslm.engine.applications.retrieval import MAX_K, IndexCache, terms
+from glasslm.engine.applications.retrieval import MAX_K, Index, build_index, terms
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
@@ -44,7 +45,13 @@ EXAMPLE_QUESTIONS = ["When does the last ferry return?", "Who is the mayor of Qu
                      "How many books can I borrow from the library?", "What is vellcake made of?",
                      "How much does a fishing permit cost?"]
 
-INDEXES = IndexCache()
+INDEXES_KEPT = 16  # indexes kept (documents x chunking x embedding): each is at most 400 x a few thousand floats
+
+
+def cached_index(request: Request, chunks: list[Chunk], embedding: str) -> tuple[Index, bool]:
+    """(the index of these chunks, whether this app had built it already)."""
+    cache = app_cache(request, "rag-indexes", INDEXES_KEPT)
+    return cache.get((tuple(chunks), embedding), lambda: build_index(chunks, embedding))
 Embedding = Literal["tfidf", "glove"]
 
 
@@ -113,13 +120,13 @@ def chunks(req: DocumentsRequest):
 
 
 @router.post("/search")
-def search(req: SearchRequest):
+def search(req: SearchRequest, request: Request):
     question = check_question(req.question)
     cs = chunks_of(req)
     results = {}
     for embedding in dict.fromkeys(req.embeddings):
         start = time.perf_counter()
-        index, cached = INDEXES.get(cs, embedding)
+        index, cached = cached_index(request, cs, embedding)
         built = time.perf_counter() - start
         hits = index.search(question, req.k)
         results[embedding] = {
@@ -142,7 +149,7 @@ def answer(req: AnswerRequest, request: Request, session: str = Depends(session_
     question = check_question(req.question)
     encode_text(m, question, MAX_QUESTION_TOKENS, field="question", purpose="the question holds")
     cs = chunks_of(req)
-    index, _ = INDEXES.get(cs, req.embedding)
+    index, _ = cached_index(request, cs, req.embedding)
     hits = index.search(question, req.k)
     with_ids = m.chat_ids(rag.rag_messages(question, [cs[h.chunk] for h in hits]))
     without_ids = m.chat_ids(rag.plain_messages(question))

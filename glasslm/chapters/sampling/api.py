@@ -24,11 +24,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.inference.autoregression import continuation_steps
-from glasslm.engine.inference.sampling_lab import LogitCache, draw_many, filter_stages, histogram
-from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.inference.sampling_lab import draw_many, filter_stages, histogram
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
-from glasslm.web.errors import DemoError
+from glasslm.web.cache import app_cache
 from glasslm.web.session import session_id
+from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
@@ -42,7 +43,7 @@ MAX_NEW_TOKENS = 16  # continuations are a few words: each token is one more for
 MAX_SAMPLED = 4  # sampled continuations shown beside the greedy one
 JOB_KIND = "sampling-continuations"
 
-LOGITS = LogitCache()  # SmolLM2's next-token logits per prompt, shared by every learner
+LOGITS_KEPT = 32  # prompts whose next-token logits are kept: a (V,) float32 row of SmolLM2 is 192 KiB
 
 
 class Settings(BaseModel):
@@ -53,20 +54,20 @@ class Settings(BaseModel):
     min_p: float = Field(0.0, ge=0, lt=1, allow_inf_nan=False, description="0 = off")
 
 
-def prompt_ids(m, text: str) -> list[int]:
-    ids = m.encode(text)  # special-token look-alikes stay plain text
-    if not ids:
-        raise DemoError("The prompt has no tokens: type a few words.", "text")
-    if len(ids) > MAX_PROMPT_TOKENS:
-        raise DemoError(f"The prompt is {len(ids):,} tokens long; the limit here is {MAX_PROMPT_TOKENS}. "
-                        "Shorten it.", "text", status=413)
-    return ids
+def prompt_ids(m: SmolLM2, text: str) -> list[int]:
+    return encode_text(m, text, MAX_PROMPT_TOKENS, field="text", at_least=1, purpose="the prompt holds")
 
 
-def cached_logits(m, ids: list[int]) -> tuple[np.ndarray, bool, float]:
-    """(logits (V,), whether they were cached, seconds spent getting them)."""
+def cached_logits(request: Request, m: SmolLM2, ids: list[int]) -> tuple[np.ndarray, bool, float]:
+    """(logits (V,), whether this app had them already, seconds spent getting them)."""
     start = time.perf_counter()
-    logits, hit = LOGITS.get(ids, m.next_logits)
+
+    def compute():
+        logits = np.asarray(m.next_logits(ids))
+        logits.setflags(write=False)  # shared between requests: nobody may change it
+        return logits
+
+    logits, hit = app_cache(request, "sampling-logits", LOGITS_KEPT).get(tuple(ids), compute)
     return logits, hit, time.perf_counter() - start
 
 
@@ -79,10 +80,10 @@ class DistributionRequest(Settings):
 
 
 @router.post("/distribution")
-def distribution(req: DistributionRequest):
+def distribution(req: DistributionRequest, request: Request):
     m = load_smollm2()
     ids = prompt_ids(m, req.text)
-    logits, hit, seconds = cached_logits(m, ids)
+    logits, hit, seconds = cached_logits(request, m, ids)
     start = time.perf_counter()
     stages = filter_stages(logits, **sampling_args(req))
     model, final = stages[0].probs, stages[-1].probs  # (V,) each
@@ -111,10 +112,10 @@ class DrawsRequest(Settings):
 
 
 @router.post("/draws")
-def draws(req: DrawsRequest):
+def draws(req: DrawsRequest, request: Request):
     m = load_smollm2()
     ids = prompt_ids(m, req.text)
-    logits, hit, _ = cached_logits(m, ids)
+    logits, hit, _ = cached_logits(request, m, ids)
     probs = filter_stages(logits, **sampling_args(req))[-1].probs  # (V,) what sampling draws from
     drawn = draw_many(probs, req.n, req.seed)  # (n,)
     top = np.argsort(-probs, kind="stable")[: req.show]

@@ -13,16 +13,16 @@ Endpoints (all computed by glasslm's one byte-level BPE in the engine):
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections import Counter
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.tokenizers.bpe import BytePairEncoding
 from glasslm.engine.tokenizers.bpe_regex import Tokenizer, train_tokenizer
 from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -65,10 +65,13 @@ def pieces(tok: Tokenizer, text: str) -> list[dict]:
     return out
 
 
-@functools.lru_cache(maxsize=8)
-def trained(text: str, vocab_size: int):
-    """The learner's BPE on ``text`` (cached: the replay asks for the same training many times)."""
-    return train_tokenizer(text, vocab_size)
+TRAINED_KEPT = 8  # learners' BPE trainings kept: the replay asks for the same training many times
+
+
+def trained(request: Request, text: str, vocab_size: int):
+    """The learner's BPE on ``text``, trained once and kept in this app's cache."""
+    cache = app_cache(request, "tokens-bpe", TRAINED_KEPT)
+    return cache.get((text, vocab_size), lambda: train_tokenizer(text, vocab_size))[0]
 
 
 def _row(name: str, how: str, tokens: list[dict], text: str) -> dict:
@@ -83,10 +86,10 @@ class CompareRequest(BaseModel):
 
 
 @router.post("/compare")
-def compare(req: CompareRequest):
+def compare(req: CompareRequest, request: Request):
     text = check_text(req.text, "text")
     corpus = check_text(req.corpus, "corpus") if req.corpus.strip() else text
-    own, trace = trained(corpus, req.vocab_size)
+    own, trace = trained(request, corpus, req.vocab_size)
     chars = [{"id": ord(c), "text": c, "partial": False} for c in text]
     rows = [
         _row("characters", "one token per Unicode character (id = code point)", chars, text),
@@ -163,9 +166,9 @@ def _token_text(tok: Tokenizer, i: int) -> str:
 
 
 @router.post("/train")
-def train(req: TrainRequest):
+def train(req: TrainRequest, request: Request):
     text = check_text(req.text, "text")
-    tok, trace = trained(text, req.vocab_size)
+    tok, trace = trained(request, text, req.vocab_size)
     n_bytes = len(text.encode("utf-8"))
     merges = [{"step": k + 1, "pair": list(s.pair), "left": _token_text(tok, s.pair[0]), "right": _token_text(tok, s.pair[1]),
                "token": shown(s.token)[0], "id": s.new_id, "count": s.count, "vocab_size": s.vocab_size,
@@ -182,11 +185,11 @@ class ReplayRequest(TrainRequest):
 
 
 @router.post("/replay")
-def replay(req: ReplayRequest):
+def replay(req: ReplayRequest, request: Request):
     text = check_text(req.text, "text")
     if len(text) > MAX_TEXT_CHARS:
         raise DemoError(f"The replay shows at most {MAX_TEXT_CHARS:,} characters as tokens; shorten the text.", "text", 413)
-    tok, trace = trained(text, req.vocab_size)
+    tok, trace = trained(request, text, req.vocab_size)
     if req.step > len(trace):
         raise DemoError(f"This training made only {len(trace)} merges; choose a step from 0 to {len(trace)}.", "step")
     merges = dict(list(tok.bpe.merges.items())[: req.step])

@@ -13,15 +13,16 @@ Endpoints:
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.interpretability import anatomy
 from glasslm.engine.interpretability.logit_lens import logit_lens, residual_norms
 from glasslm.engine.data.model_facts import PUBLISHED
-from glasslm.engine.models.llama.smollm2 import load_smollm2
-from glasslm.engine.trace_cache import TraceCache
+from glasslm.engine.models.llama.llama import Trace
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
+from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.text_input import encode_text
 
@@ -35,7 +36,14 @@ TRACES_KEPT = 6
 
 
 # SmolLM2's traces (residual stream after every layer, final logits) of the last few texts
-TRACES = TraceCache(load_smollm2, size=TRACES_KEPT, attention=False, residual=True)
+
+
+def traced(request: Request, m: SmolLM2, ids: list[int]) -> Trace:
+    """SmolLM2's traced pass over ids, run once per text and kept in this app's cache."""
+    cache = app_cache(request, "transformer-traces", TRACES_KEPT)
+    key = tuple(int(i) for i in ids)
+    return cache.get(key, lambda: m.trace(list(key), attention=False, residual=True))[0]
+
 
 @router.get("/anatomy")
 def anatomy_view(tokens: int = 8):
@@ -58,10 +66,10 @@ class TextRequest(BaseModel):
 
 
 @router.post("/residual")
-def residual(req: TextRequest):
+def residual(req: TextRequest, request: Request):
     m = load_smollm2()
     ids = encode_text(m, req.text, MAX_TOKENS, purpose="this picture takes")
-    res = TRACES.get(ids).residuals
+    res = traced(request, m, ids).residuals
     norms = residual_norms(res)  # (L+1, T)
     x = np.stack(res).astype(np.float64)
     added = np.sqrt(((x[1:] - x[:-1]) ** 2).sum(axis=-1))  # (L, T) size of what each block added
@@ -75,10 +83,10 @@ class LensRequest(BaseModel):
 
 
 @router.post("/lens")
-def lens(req: LensRequest):
+def lens(req: LensRequest, request: Request):
     m = load_smollm2()
     ids = encode_text(m, req.text, MAX_LENS_TOKENS, purpose="this picture takes")
-    trace = TRACES.get(ids)
+    trace = traced(request, m, ids)
     res = trace.residuals
     ln = logit_lens(m, res, k=req.k)
     final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)

@@ -32,8 +32,7 @@ Left out: trained sentence encoders, approximate nearest-neighbour indexes
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +41,6 @@ from glasslm.engine.applications.chunking import Chunk
 
 EMBEDDINGS = ("tfidf", "glove")
 MAX_K = 10  # chunks retrieved at most: more would not fit a small model's prompt anyway
-INDEX_CACHE_SIZE = 16  # indexes kept (documents x chunking x embedding): each is at most 400 x a few thousand floats
 
 _TERM = re.compile(r"[^\W_]+")  # letters and digits of any script
 
@@ -162,26 +160,3 @@ def build_index(chunks: list[Chunk], embedding: str = "tfidf") -> Index:
         raise ValueError(f"embedding must be one of {', '.join(EMBEDDINGS)}, got {embedding!r}")
     texts = [c.text for c in chunks]
     return Index(chunks, Tfidf(texts) if embedding == "tfidf" else MeanGlove(texts))
-
-
-class IndexCache:
-    """The last few indexes built, keyed by (chunks, embedding): a new question reuses them."""
-
-    def __init__(self, size: int = INDEX_CACHE_SIZE):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, chunks: list[Chunk], embedding: str) -> tuple[Index, bool]:
-        """(index, cached) for these chunks and embedding, built if new."""
-        key = (tuple(chunks), embedding)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key], True
-        index = build_index(chunks, embedding)
-        with self._lock:
-            self._items[key] = index
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return index, False

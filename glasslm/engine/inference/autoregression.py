@@ -14,27 +14,28 @@ chapter wants each turn of the loop on its own, so that a learner can press
   (greedy and seeded samples), streamed token by token, that share one prefill: the KV cache is cut back to the prompt
   (KVCache.truncate) before each, so the prompt is read once, not once per
   continuation. Each equals SmolLM2.generate with the same seed;
-- `ContextCache`: next-token logits for a growing context, reusing the KV
-  cache of the context one token shorter when it has it (a step then reads one
-  new token instead of the whole context: chapter 16's subject), else reading
-  the whole context; the logits are the same either way (tested);
-- `SharedTinyGPT`: the default tiny GPT (gpt.py's microgpt-sized config,
-  train.py's default recipe on the first names), trained once per process in a
-  background thread, with its progress readable while it trains.
+- `extend_context`: next-token logits for a growing context, from the KV
+  cache of the context one token shorter when the caller kept it (a step then
+  reads one new token instead of the whole context: chapter 16's subject), else
+  reading the whole context; the logits are the same either way (tested).
+  The server keeps those KV caches (glasslm/web/cache.py), not this file.
 
 Left out: beam search; batching several learners' steps together.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glasslm.engine.basics import sampling
 from glasslm.engine.models.tiny.gpt import TinyGPT
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.kv_cache import KVCache
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 
 @dataclass(frozen=True)
@@ -112,104 +113,17 @@ def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> 
     return out
 
 
-CONTEXT_ENTRIES = 8  # KV caches kept: about 14 MB each for SmolLM2 at 300 tokens
+def extend_context(m: SmolLM2, ids: tuple[int, ...], prefix: KVCache | None,
+                   room: int) -> tuple[KVCache, np.ndarray, str]:
+    """(a KV cache holding ids, the logits (V,) after them, how they were computed).
 
-
-class ContextCache:
-    """Logits after a context, from the KV cache of its one-token-shorter prefix when kept.
-
-    next_logits(m, ids) -> (logits (V,), how: "cached" | "one new token" | "whole context").
-    An entry is taken out of the cache while it is extended, so two threads
-    never write into the same KV cache; `room` is the headroom each new cache
-    gets for tokens still to come.
+    With the KV cache of ids[:-1] (`prefix`, filled exactly that far and with
+    room for one more), only the new last token is read: "one new token".
+    Otherwise the whole context is read into a new cache with `room` places
+    for tokens still to come: "whole context". The logits are the same either
+    way (tested). The prefix cache is written into: the caller must not share it.
     """
-
-    def __init__(self, room: int, entries: int = CONTEXT_ENTRIES):
-        self.room, self.entries = room, entries
-        self._items: OrderedDict[tuple[int, ...], tuple[object, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def next_logits(self, m, ids) -> tuple[np.ndarray, str]:
-        key = tuple(m.check_ids(ids))
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key][1], "cached"
-            prefix = self._items.pop(key[:-1], None)
-        if prefix is not None and prefix[0].length == len(key) - 1 and prefix[0].capacity > len(key) - 1:
-            cache = prefix[0]
-            logits = m.model.forward([key[-1]], cache, last_only=True)[-1]  # (V,) one new token
-            how = "one new token"
-        else:
-            cache = m.model.new_cache(min(len(key) + self.room, m.config.context_length))
-            logits = m.model.prefill(list(key), cache, last_only=True)[-1]  # (V,) the whole context
-            how = "whole context"
-        logits.setflags(write=False)
-        with self._lock:
-            self._items[key] = (cache, logits)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
-        return logits, how
-
-
-class SharedTinyGPT:
-    """A default tiny GPT trained once, in the background, and shared read-only.
-
-    start() begins training (at most once); progress() says how far it got;
-    model is None until training has finished. Training follows train.py's
-    defaults (1,000 steps of one name each, Adam, seed 42) with the held-out
-    measurements thinned out, since nothing here draws the loss curve.
-    """
-
-    def __init__(self, steps: int = 1000):
-        self.steps = steps
-        self.model: TinyGPT | None = None
-        self.step = 0
-        self.heldout_loss: float | None = None
-        self.bigram_heldout_loss: float | None = None
-        self.seconds: float | None = None
-        self.error: str | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._train, name="shared-tiny-gpt", daemon=True)
-                self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> TinyGPT | None:
-        """Start training if needed and wait for it (for scripts and tests)."""
-        self.start()
-        self._thread.join(timeout)
-        return self.model
-
-    @property
-    def training(self) -> bool:
-        return self._thread is not None and self.model is None and self.error is None
-
-    def _train(self) -> None:
-        from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
-
-        config = replace(TrainConfig(), steps=self.steps, eval_interval=self.steps, sample_interval=self.steps,
-                         attention_interval=self.steps, n_samples=0)
-        try:
-            run = TrainRun.create(config=config)
-            for event in train_tiny_gpt(run=run):  # trains run.model in place
-                if event["type"] == "start":
-                    self.bigram_heldout_loss = event["bigram_heldout_loss"]
-                elif event["type"] == "step":
-                    self.step = event["step"]
-                elif event["type"] == "done":
-                    if event["diverged"]:
-                        raise RuntimeError(event["message"])
-                    self.heldout_loss, self.seconds = event["heldout_loss"], event["elapsed_s"]
-        except Exception as err:  # reported to whoever waits for the model
-            self.error = f"training the default tiny GPT failed: {err}"
-            return
-        self.model = run.model
-
-    def progress(self) -> dict:
-        return {"step": self.step, "steps": self.steps, "ready": self.model is not None,
-                "heldout_loss": self.heldout_loss, "bigram_heldout_loss": self.bigram_heldout_loss,
-                "seconds": self.seconds, "error": self.error}
+    if prefix is not None and prefix.length == len(ids) - 1 and prefix.capacity > len(ids) - 1:
+        return prefix, m.model.forward([ids[-1]], prefix, last_only=True)[-1], "one new token"
+    cache = m.model.new_cache(min(len(ids) + room, m.config.context_length))
+    return cache, m.model.prefill(list(ids), cache, last_only=True)[-1], "whole context"

@@ -14,27 +14,23 @@ file adds the views the sampling chapter shows on top of it:
   bucket, with Pearson's chi-square statistic sum (O - E)^2 / E against the
   expected counts n * p, and the total variation distance between the
   observed frequencies and p (half the sum of |f - p|);
-- `LogitCache`: a small thread-safe LRU of next-token logits per prompt, so
-  moving a slider re-filters cached logits instead of re-running the model.
+The server keeps the model's logits per prompt (glasslm/web/cache.py), so
+moving a slider re-filters them instead of re-running the model.
 
 Left out: p-values (the chapter compares the statistic with its degrees of
-freedom, whose mean it is under the null), and caching anything but logits.
+freedom, whose mean it is under the null).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from glasslm.engine.basics import sampling
 
 LOG2 = math.log(2)
-CACHE_ENTRIES = 32  # prompts remembered: a (V,) float32 row of SmolLM2 logits is 192 KiB
 
 
 @dataclass(frozen=True)
@@ -129,39 +125,3 @@ def histogram(draws: np.ndarray, probs: np.ndarray, ids) -> Histogram:
     return Histogram(ids=ids, counts=counts.tolist(), expected=exp[:-1].tolist(), other_count=other,
                      other_expected=float(exp[-1]), n=n, chi_square=chi, dof=max(0, int(live.sum()) - 1),
                      total_variation=float(0.5 * np.abs(obs / n - exp / n).sum()))
-
-
-class LogitCache:
-    """Least-recently-used next-token logits, keyed by the prompt's token ids.
-
-    get(ids, compute) returns (logits, was_cached); compute(ids) runs only on a
-    miss. Safe to share between threads; two simultaneous misses on the same
-    prompt may both compute (the answer is the same, and the model is shared
-    read-only), which is cheaper than holding a lock through a forward pass.
-    """
-
-    def __init__(self, entries: int = CACHE_ENTRIES):
-        if entries < 1:
-            raise ValueError("a cache needs room for at least one entry")
-        self.entries = entries
-        self._rows: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, ids, compute: Callable[[list[int]], np.ndarray]) -> tuple[np.ndarray, bool]:
-        key = tuple(int(i) for i in ids)
-        with self._lock:
-            row = self._rows.get(key)
-            if row is not None:
-                self._rows.move_to_end(key)
-                return row, True
-        row = np.asarray(compute(list(key)))
-        row.setflags(write=False)  # shared between requests: nobody may change it
-        with self._lock:
-            self._rows[key] = row
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.entries:
-                self._rows.popitem(last=False)
-        return row, False
-
-    def __len__(self) -> int:
-        return len(self._rows)

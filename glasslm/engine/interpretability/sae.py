@@ -138,6 +138,18 @@ def top_examples(acts: np.ndarray, column: int, k: int) -> list[tuple[int, float
     return [(int(i), float(a[i])) for i in order if a[i] > 0]
 
 
+def topic_spans(acts: np.ndarray, row_topics: list[str], k: int) -> np.ndarray:
+    """(F,) how many different topics the k top-activating rows of each column of acts (N, F) come from.
+
+    A neuron (or feature) whose top rows all share one topic is easy to name;
+    one spread over many topics is polysemantic, the problem sparse
+    autoencoders were built for. Ties in activation keep the earlier row.
+    """
+    order = np.argsort(-acts, axis=0, kind="stable")[:k]  # (k, F) top rows of every column
+    topics = np.asarray(row_topics)[order]  # (k, F)
+    return np.array([len(set(col)) for col in topics.T])  # (F,)
+
+
 PARAM_NAMES = ("W_enc", "b_enc", "W_dec", "b_dec")
 
 

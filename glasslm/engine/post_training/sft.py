@@ -26,7 +26,7 @@ neither the base model nor SFT has seen.
 
 What this file adds over train.py: the instruction format, masked batches,
 the base model's data (the same names without prompts) and its pretraining
-(shared per process by SharedBase), response-only loss, and sampling after a
+(`pretrain_base`, which a server runs once and lends), response-only loss, and sampling after a
 prompt. Left out: multi-turn formats, packing several
 examples into one sequence, mixing pretraining data into SFT.
 
@@ -44,7 +44,6 @@ import numpy as np
 
 from glasslm.engine.basics.sampling import log_softmax
 from glasslm.engine.data import name_data
-from glasslm.engine.inference.autoregression import SharedTinyGPT
 from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, generate
 from glasslm.engine.autograd.optim import Adam, Schedule
@@ -316,28 +315,3 @@ def pretrain_base(steps: int = BASE_STEPS, seed: int = 0):
             raise ValueError(event["message"])
         yield event
     yield {"type": "model", "model": model}
-
-
-class SharedBase(SharedTinyGPT):
-    """The chapter's base model, pretrained once per process in the background and shared read-only.
-
-    SharedTinyGPT's start/wait/progress, with pretrain_base as the training:
-    mixed first names and surnames, the '>' character in the vocabulary.
-    """
-
-    def _train(self) -> None:
-        model = None
-        try:
-            for event in pretrain_base(self.steps):
-                if event["type"] == "start":
-                    self.bigram_heldout_loss = event["bigram_heldout_loss"]
-                elif event["type"] == "step":
-                    self.step = event["step"]
-                elif event["type"] == "done":
-                    self.heldout_loss, self.seconds = event["heldout_loss"], event["elapsed_s"]
-                elif event["type"] == "model":
-                    model = event["model"]
-        except Exception as err:  # reported to whoever waits for the model
-            self.error = f"pretraining the base model failed: {err}"
-            return
-        self.model = model

@@ -15,6 +15,9 @@ Events, in order:
     attention  {step, probe, tokens, layers: [[T x T per head]]}  every attention_interval, first and last
     done       {step, heldout_loss, train_loss, steps_per_s, elapsed_s, diverged, message}
 
+`train_default_tiny_gpt()` is the same loop with the default settings and a
+last {"type": "model"} event: the model a server trains once and lends.
+
 The recipe is microgpt's: one document per step, Adam (beta1 0.85, beta2
 0.99), learning rate 0.01 decaying linearly to 0. Batches of several documents
 are padded to the longest and the padding is not counted in the loss.
@@ -283,3 +286,24 @@ def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None
            "train_loss": run.train_loss(), "bigram_heldout_loss": run.bigram_heldout_loss,
            "steps_per_s": done_steps / busy if busy else None, "elapsed_s": elapsed,
            "diverged": diverged, "message": message}
+
+
+DEFAULT_STEPS = 1_000  # the default recipe's length: a few seconds here, names already name-like
+
+
+def train_default_tiny_gpt(steps: int = DEFAULT_STEPS):
+    """The default tiny GPT (microgpt's config and this file's recipe on first names, seed 42).
+
+    Yields train_tiny_gpt's events with the held-out measurements, samples and
+    attention maps thinned to the last step (a server trains it in the
+    background, where nothing draws them), then {"type": "model", "model"}.
+    Raises RuntimeError if training diverged.
+    """
+    config = replace(TrainConfig(), steps=steps, eval_interval=steps, sample_interval=steps,
+                     attention_interval=steps, n_samples=0)
+    run = TrainRun.create(config=config)
+    for event in train_tiny_gpt(run=run):  # trains run.model in place
+        if event["type"] == "done" and event["diverged"]:
+            raise RuntimeError(event["message"])
+        yield event
+    yield {"type": "model", "model": run.model}
