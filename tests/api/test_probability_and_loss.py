@@ -78,6 +78,8 @@ def test_text_loss_is_the_mean_negative_log_probability(client):
     ("text-loss", {"text": "Hi"}, 400, "at least two tokens", "text"),
     ("text-loss", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
     ("top-logits", {"text": "hi", "k": 1}, 422, "at least 2", "k"),
+    ("top-logits", {"text": "  "}, 400, "Type some text", "text"),  # the guide's shared text check
+    ("top-logits", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
 ])
 def test_bad_input_is_answered_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"{API}/{path}", json=body)

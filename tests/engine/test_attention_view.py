@@ -104,3 +104,16 @@ def test_attention_maps_and_residuals_equal_transformers(m):
         np.testing.assert_allclose(trace.attentions[layer], out.attentions[layer][0].numpy(), atol=2e-4)
     for layer in (0, 1, 15):  # hidden_states[l] = the residual entering layer l (the last one is normed by HF)
         np.testing.assert_allclose(trace.residuals[layer], out.hidden_states[layer][0].numpy(), atol=2e-3, rtol=1e-3)
+
+
+def test_strongest_link_skips_the_sink_and_the_token_itself():
+    from glasslm.engine.interpretability.attention_view import strongest_head, strongest_link
+
+    rows = np.random.default_rng(0).dirichlet(np.ones(6), size=(3, 4))  # (L=3, H=4, t+1=6)
+    rows[:, :, 0] += 5.0  # a sink far above everything
+    rows[:, :, -1] += 5.0  # and the token attending to itself
+    best = max(((rows[l, h, j], l, h, j) for l in range(3) for h in range(4) for j in range(1, 5)))
+    assert strongest_link(rows) == best[1:]
+    assert rows[best[1:]] == best[0]  # the input is not changed
+    grid = rows[:, :, 2]  # (L, H) what it pays token 2
+    assert strongest_head(grid) == max(((grid[l, h], l, h) for l in range(3) for h in range(4)))[1:]

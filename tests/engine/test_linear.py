@@ -2,6 +2,7 @@
 the normal equations, and gradient descent's known regimes."""
 
 import numpy as np
+import pytest
 
 from glasslm.engine.basics import linear
 
@@ -58,3 +59,12 @@ def test_one_weight_descent_regimes():
     signs = np.sign([p["w"] - best for p in wobble[1:6]])
     assert np.all(signs[1:] != signs[:-1])  # overshoots to alternate sides
     assert blow[-1].get("diverged")
+
+
+def test_curvature_is_the_second_derivative_of_the_loss():
+    data = linear.iris_petals()
+    x, y = data.X[:, 0], data.y
+    a = linear.one_weight_curvature(x)
+    for w, h in [(0.0, 1e-3), (0.34, 1e-3), (-2.0, 1e-2)]:  # a parabola: the same at every w
+        L = lambda v: linear.mse(data.X, y, np.array([v]))  # noqa: E731
+        assert (L(w + h) - 2 * L(w) + L(w - h)) / h**2 == pytest.approx(a, rel=1e-5)

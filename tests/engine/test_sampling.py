@@ -91,3 +91,18 @@ def test_out_of_range_parameters_are_refused(kwargs):
         sampling.filter_distribution(np.zeros(4), **kwargs)
     with pytest.raises(ValueError):
         sampling.SamplingConfig(**kwargs)
+
+
+def test_softmax_steps_end_where_torch_softmax_does():
+    import torch
+
+    z = [2.0, -1.0, 0.5, 49.0]
+    for t in (0.05, 1.0, 3.0):
+        s = sampling.softmax_steps(z, t)
+        want = torch.softmax(torch.tensor(z, dtype=torch.float64) / t, dim=0).numpy()
+        np.testing.assert_allclose(s.probs, want, rtol=1e-12, atol=1e-300)
+        assert s.shifted.max() == 0 and s.sum_exps >= 1  # the largest term became exp(0)
+        np.testing.assert_allclose(s.scaled, np.array(z) / t)
+        np.testing.assert_allclose(s.exps / s.sum_exps, s.probs)
+    with pytest.raises(ValueError, match="above 0"):
+        sampling.softmax_steps(z, 0)

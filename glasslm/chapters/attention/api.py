@@ -158,10 +158,7 @@ def compare(req: CompareRequest, request: Request):
         ids = encode_text(m, sentence, MAX_TOKENS, "sentences", purpose="attention is drawn for")
         at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
         att = np.stack(traced(request, m, ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): its rows
-        others = att.copy()
-        others[:, :, 0] = 0  # the first token soaks up attention in most heads (an "attention sink")
-        others[:, :, at] = 0  # and itself
-        layer, head, j = (int(x) for x in np.unravel_index(others.argmax(), others.shape))
+        layer, head, j = av.strongest_link(att)  # not the first token (an attention sink), not itself
         item = {"sentence": sentence, "tokens": _tokens(m, ids), "position": at, "rows": att.round(4).tolist(),
                 "strongest": {"layer": layer, "head": head, "token": j, "text": token_text(m.tokenizer, ids[j]),
                               "weight": float(att[layer, head, j])}, "link": None}
@@ -173,7 +170,7 @@ def compare(req: CompareRequest, request: Request):
                                 "context")
             c = before[-1]
             grid = att[:, :, c]  # (L, H) how much the word looks at the context word, in every head
-            cl, ch = (int(x) for x in np.unravel_index(grid.argmax(), grid.shape))
+            cl, ch = av.strongest_head(grid)
             item["link"] = {"word": ctx, "token": c, "grid": grid.round(4).tolist(),
                             "layer": cl, "head": ch, "weight": float(grid[cl, ch])}
         out.append(item)

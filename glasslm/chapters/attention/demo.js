@@ -120,7 +120,8 @@ function where(el) {
 
 function bank(el) {
   const f = demoFrame(el, { title: "“bank” beside a river, and beside money", stacked: true,
-    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.trace", "glasslm.engine.models.llama.llama:Llama.forward"] });
+    sources: ["glasslm.engine.interpretability.attention_view:strongest_link", "glasslm.engine.models.llama.smollm2:SmolLM2.trace",
+      "glasslm.engine.models.llama.llama:Llama.forward"] });
   const word = textInput({ label: "Word to follow", field: "word", value: "bank", maxlength: 40, onenter: () => load() });
   const s1 = textInput({ label: "Sentence 1", field: "sentences", value: "The fisherman sat on the river bank", maxlength: 400, onenter: () => load() });
   const c1 = textInput({ label: "its context word", field: "context", value: "river", maxlength: 40, onenter: () => load() });

@@ -42,11 +42,6 @@ GRID = 70  # surface grid cells per side
 START_LIMIT = 10.0  # start points on the surfaces: within a few box-widths of the picture
 
 
-def _curvature(x: np.ndarray) -> float:
-    """d^2 L / dw^2 of the mean squared error of y_hat = x w: 2 mean(x^2)."""
-    return float(2.0 * np.mean(x * x))
-
-
 class DescentRequest(BaseModel):
     preset: Preset | None = Field("converge", description="a learning rate chosen from the data's curvature")
     lr: float | None = Field(None, allow_inf_nan=False, gt=0, le=MAX_DESCENT_LR,
@@ -59,7 +54,7 @@ class DescentRequest(BaseModel):
 def descent(req: DescentRequest):
     data = linear.iris_petals()
     x, y = data.X[:, 0], data.y
-    a = _curvature(x)
+    a = linear.one_weight_curvature(x)
     presets = {name: factor / a for name, factor in PRESET_FACTORS.items()}
     lr = req.lr if req.lr is not None else presets[req.preset or "converge"]
     path = linear.descend_one_weight(x, y, req.w0, lr, req.steps)

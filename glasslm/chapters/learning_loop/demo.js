@@ -54,7 +54,8 @@ function player(show, frameMs) {
 
 function descentDemo(el) {
   const f = demoFrame(el, { title: "Gradient descent on one weight (petal width = length × w)", stacked: true,
-    sources: ["glasslm.engine.basics.linear:descend_one_weight", "glasslm.engine.basics.linear:mse_grad"] });
+    sources: ["glasslm.engine.basics.linear:descend_one_weight", "glasslm.engine.basics.linear:mse_grad",
+      "glasslm.engine.basics.linear:one_weight_curvature"] });
   const d3 = window.d3;
   const preset = segmented({ label: "learning rate preset", field: "preset",
     options: [["crawl", "crawl"], ["converge", "converge"], ["oscillate", "oscillate"], ["diverge", "diverge"]],

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 from glasslm.engine.basics.sampling import entropy, softmax
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
-from glasslm.web.errors import DemoError
 from glasslm.web.text_input import encode_text
 
 router = APIRouter()
@@ -60,9 +59,8 @@ class ScoreRequest(BaseModel):
 @router.post("/score")
 def score(req: ScoreRequest):
     m = load_smollm2()
-    ids = encode_text(m, req.text, MAX_TOKENS)
-    if len(ids) < 2:
-        raise DemoError("Type at least two tokens: the first token has nothing before it to be predicted from.", "text")
+    ids = encode_text(m, req.text, MAX_TOKENS, at_least=2,
+                      why="the first token has nothing before it to be predicted from")
     s = m.score(ids, top=1)
     tokens = [{**token_piece(m.tokenizer, ids[0]), "prob": None, "logprob": None, "rank": None, "guess": None}]
     for t, tok in enumerate(ids[1:]):

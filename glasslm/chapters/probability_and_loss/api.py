@@ -21,7 +21,7 @@ import numpy as np
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine.basics.sampling import entropy, softmax
+from glasslm.engine.basics.sampling import entropy, softmax, softmax_steps
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
@@ -41,18 +41,15 @@ class SoftmaxRequest(BaseModel):
 
 
 @router.post("/softmax")
-def softmax_steps(req: SoftmaxRequest):
+def softmax_by_steps(req: SoftmaxRequest):
     z = np.array(req.logits, dtype=np.float64)
     if not np.all(np.isfinite(z)) or np.abs(z).max() > MAX_LOGIT:
         raise DemoError(f"Every logit must be a finite number between -{MAX_LOGIT:g} and {MAX_LOGIT:g}.", "logits")
-    scaled = z / req.temperature
-    shifted = scaled - scaled.max()  # the same probabilities, and exp can no longer overflow
-    exps = np.exp(shifted)
-    probs = softmax(z, req.temperature)
+    s = softmax_steps(z, req.temperature)
     return {
-        "logits": z.tolist(), "temperature": req.temperature, "scaled": scaled.tolist(),
-        "shifted": shifted.tolist(), "exps": exps.tolist(), "sum_exps": float(exps.sum()),
-        "probs": probs.tolist(), "entropy_bits": float(entropy(probs) / math.log(2)),
+        "logits": z.tolist(), "temperature": req.temperature, "scaled": s.scaled.tolist(),
+        "shifted": s.shifted.tolist(), "exps": s.exps.tolist(), "sum_exps": s.sum_exps,
+        "probs": s.probs.tolist(), "entropy_bits": float(entropy(s.probs) / math.log(2)),
     }
 
 
@@ -64,11 +61,7 @@ class TopLogitsRequest(BaseModel):
 @router.post("/top-logits")
 def top_logits(req: TopLogitsRequest):
     m = load_smollm2()
-    ids = m.encode(req.text)
-    if not ids:
-        raise DemoError("The text has no tokens: type a few words.", "text")
-    if len(ids) > MAX_TOKENS:
-        raise DemoError(f"The text is {len(ids):,} tokens long; the limit here is {MAX_TOKENS}. Shorten it.", "text", 413)
+    ids = encode_text(m, req.text, MAX_TOKENS, field="text", at_least=1)
     logits = m.next_logits(ids)  # (V,)
     top = np.argsort(-logits, kind="stable")[: req.k]
     probs = softmax(logits)

@@ -23,7 +23,7 @@ if (!document.getElementById("probability-and-loss-style")) {
 
 function softmaxDemo(el) {
   const f = demoFrame(el, { title: "Softmax: logits in, probabilities out", stacked: true,
-    sources: ["glasslm.engine.basics.sampling:softmax", "glasslm.engine.basics.sampling:log_softmax"] });
+    sources: ["glasslm.engine.basics.sampling:softmax_steps", "glasslm.engine.basics.sampling:log_softmax"] });
   let labels = ["·Paris", "·the", "·a", "·Lyon", "·France"];
   const start = [16.0, 13.5, 12.5, 11.5, 11.0];
   const sliders = start.map((v, i) => slider({ label: `logit of “${labels[i]}”`, field: "logits", min: -10, max: 25, step: 0.1, value: v,

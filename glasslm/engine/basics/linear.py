@@ -81,6 +81,16 @@ def least_squares(X: np.ndarray, y: np.ndarray, bias: bool = True) -> tuple[np.n
     return (sol[:-1], float(sol[-1])) if bias else (sol, 0.0)
 
 
+def one_weight_curvature(x: np.ndarray) -> float:
+    """d^2 L / dw^2 of the mean squared error of y_hat = x w: 2 mean(x^2), the same for every w.
+
+    L is a parabola in w, so one gradient step multiplies the distance to the
+    best weight by (1 - lr * curvature): below 1 it converges, past 2 it diverges.
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    return float(2.0 * np.mean(x * x))
+
+
 def descend_one_weight(x: np.ndarray, y: np.ndarray, w0: float, lr: float, steps: int) -> list[dict]:
     """Plain gradient descent on y_hat = x * w. One record per step, the start included.
 

@@ -70,6 +70,29 @@ def softmax(logits: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
     return np.exp(log_softmax(z / temperature, axis=axis))
 
 
+@dataclass(frozen=True)
+class SoftmaxSteps:
+    """softmax(z / temperature) written out, each intermediate kept (chapter 6 shows them all)."""
+
+    scaled: np.ndarray  # z / temperature
+    shifted: np.ndarray  # scaled - max(scaled): the same probabilities, and exp can no longer overflow
+    exps: np.ndarray  # exp(shifted), each in (0, 1]
+    sum_exps: float  # at least 1 (the largest term is exp(0))
+    probs: np.ndarray  # exps / sum_exps
+
+
+def softmax_steps(logits, temperature: float = 1.0) -> SoftmaxSteps:
+    """The steps of softmax on one vector of logits (V,), in float64; temperature must be above 0."""
+    z = np.asarray(logits, dtype=np.float64).reshape(-1)
+    if not temperature > 0:
+        raise ValueError(f"temperature must be above 0 to divide by it, got {temperature!r}")
+    scaled = z / temperature
+    shifted = scaled - scaled.max()
+    exps = np.exp(shifted)
+    total = float(exps.sum())
+    return SoftmaxSteps(scaled=scaled, shifted=shifted, exps=exps, sum_exps=total, probs=exps / total)
+
+
 def entropy(probs: np.ndarray, axis: int = -1) -> np.ndarray:
     """H(p) = -sum p log p in nats (divide by log 2 for bits); 0 log 0 = 0."""
     p = np.asarray(probs, dtype=np.float64)

@@ -134,3 +134,24 @@ def gqa_memory(config: LlamaConfig, context: int | None = None, bytes_per_value:
         "kv_params_mha": 2 * L * C * H * D,
         "saving": 1 - Hkv / H,
     }
+
+
+def strongest_link(rows: np.ndarray) -> tuple[int, int, int]:
+    """(layer, head, token) of the largest weight in one token's attention rows (L, H, t+1).
+
+    rows[l, h] is what the token at position t attends to in layer l, head h.
+    Token 0 is left out (most heads park attention there, an "attention
+    sink") and so is the token itself: what remains is its strongest link to
+    another word. Ties go to the lowest layer, then head, then token.
+    """
+    others = np.array(rows, dtype=np.float64)
+    others[:, :, 0] = 0.0
+    others[:, :, -1] = 0.0
+    layer, head, token = np.unravel_index(others.argmax(), others.shape)
+    return int(layer), int(head), int(token)
+
+
+def strongest_head(weights: np.ndarray) -> tuple[int, int]:
+    """(layer, head) where weights (L, H), the attention one token pays another, is largest."""
+    layer, head = np.unravel_index(np.asarray(weights).argmax(), np.shape(weights))
+    return int(layer), int(head)
