@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.inference.sampling_lab import draw_many, filter_stages, histogram
 
 
 def test_stages_by_hand():
     p = np.array([0.5, 0.2, 0.15, 0.1, 0.05])
-    stages = filter_stages(np.log(p), temperature=1.0, top_k=4, top_p=0.8, min_p=0.35)
+    stages = filter_stages(np.log(p), SamplingConfig(temperature=1.0, top_k=4, top_p=0.8, min_p=0.35))
     assert [s.name for s in stages] == ["model", "temperature", "top-k", "top-p", "min-p"]
     assert [s.survivors for s in stages] == [5, 5, 4, 3, 2]
     # top-k 4 keeps 0.95 of the mass; top-p 0.8 then needs 0.5+0.2+0.15 (0.85 of the model's mass);
@@ -25,16 +26,16 @@ def test_stages_by_hand():
 def test_last_stage_is_the_distribution_sampled_from():
     z = np.random.default_rng(3).standard_normal(500) * 2
     for kw in [dict(temperature=0.7, top_k=50), dict(top_p=0.9), dict(temperature=1.3, min_p=0.05), dict(temperature=0)]:
-        stages = filter_stages(z, **kw)
+        stages = filter_stages(z, SamplingConfig(**kw))
         np.testing.assert_array_equal(stages[-1].probs, sampling.filter_distribution(z, **kw))
         assert stages[-1].survivors == int((stages[-1].probs > 0).sum())
-    assert filter_stages(z, temperature=0)[-1].entropy_bits == 0.0  # one token left, and no -0.0
-    assert math.copysign(1, filter_stages(z, temperature=0)[-1].entropy_bits) == 1
+    assert filter_stages(z, SamplingConfig(temperature=0))[-1].entropy_bits == 0.0  # one token left, and no -0.0
+    assert math.copysign(1, filter_stages(z, SamplingConfig(temperature=0))[-1].entropy_bits) == 1
 
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="top_p"):
-        filter_stages(np.zeros(3), top_p=0)
+        filter_stages(np.zeros(3), SamplingConfig(top_p=0))
 
 
 def test_draw_many_is_draw_repeated():

@@ -18,11 +18,13 @@ The model runs once per prompt: its logits are kept in an LRU cache
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.inference.autoregression import continuation_steps
 from glasslm.engine.inference.sampling_lab import draw_many, filter_stages, histogram
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
@@ -71,8 +73,8 @@ def cached_logits(request: Request, m: SmolLM2, ids: list[int]) -> tuple[np.ndar
     return logits, hit, time.perf_counter() - start
 
 
-def sampling_args(s: Settings) -> dict:
-    return dict(temperature=s.temperature, top_k=s.top_k, top_p=s.top_p, min_p=s.min_p)
+def sampling_config(s: Settings) -> SamplingConfig:
+    return SamplingConfig(temperature=s.temperature, top_k=s.top_k, top_p=s.top_p, min_p=s.min_p)
 
 
 class DistributionRequest(Settings):
@@ -85,7 +87,7 @@ def distribution(req: DistributionRequest, request: Request):
     ids = prompt_ids(m, req.text)
     logits, hit, seconds = cached_logits(request, m, ids)
     start = time.perf_counter()
-    stages = filter_stages(logits, **sampling_args(req))
+    stages = filter_stages(logits, sampling_config(req))
     model, final = stages[0].probs, stages[-1].probs  # (V,) each
     top = np.argsort(-model, kind="stable")[: req.show]  # the model's favourites; filters keep this order
     filter_seconds = time.perf_counter() - start
@@ -116,7 +118,7 @@ def draws(req: DrawsRequest, request: Request):
     m = load_smollm2()
     ids = prompt_ids(m, req.text)
     logits, hit, _ = cached_logits(request, m, ids)
-    probs = filter_stages(logits, **sampling_args(req))[-1].probs  # (V,) what sampling draws from
+    probs = filter_stages(logits, sampling_config(req))[-1].probs  # (V,) what sampling draws from
     drawn = draw_many(probs, req.n, req.seed)  # (n,)
     top = np.argsort(-probs, kind="stable")[: req.show]
     top = top[probs[top] > 0]  # only tokens that can be drawn
@@ -152,7 +154,7 @@ def compare_continuations(req: ContinuationsRequest, request: Request, session: 
     m = load_smollm2()
     ids = prompt_ids(m, req.text)
     seeds = [None] + [req.seed + i for i in range(req.samples)]
-    settings = sampling_args(req)
+    settings = asdict(sampling_config(req))
 
     def events(job):
         start = time.perf_counter()

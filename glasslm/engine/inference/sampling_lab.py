@@ -24,7 +24,7 @@ freedom, whose mean it is under the null).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -44,26 +44,25 @@ class Stage:
     entropy_bits: float
 
 
-def filter_stages(logits: np.ndarray, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                  min_p: float = 0.0) -> list[Stage]:
-    """The model's distribution, then each rule added in sampling.py's order.
+def filter_stages(logits: np.ndarray, config: sampling.SamplingConfig = sampling.SamplingConfig()) -> list[Stage]:
+    """The model's distribution, then each rule of config added in sampling.py's order.
 
-    The last stage is exactly sampling.filter_distribution(logits, temperature,
-    top_k, top_p, min_p): the distribution a token would be drawn from.
+    The last stage is exactly sampling.filter_distribution(logits, **asdict(config)):
+    the distribution a token would be drawn from.
     """
-    sampling.check_sampling(temperature, top_k, top_p, min_p)
     z = np.asarray(logits).reshape(-1)  # (V,)
     model = sampling.softmax(z)  # (V,) float64, temperature 1
+    c = config
     settings = [
-        ("model", dict()),
-        ("temperature", dict(temperature=temperature)),
-        ("top-k", dict(temperature=temperature, top_k=top_k)),
-        ("top-p", dict(temperature=temperature, top_k=top_k, top_p=top_p)),
-        ("min-p", dict(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)),
+        ("model", None),
+        ("temperature", sampling.SamplingConfig(temperature=c.temperature)),
+        ("top-k", sampling.SamplingConfig(temperature=c.temperature, top_k=c.top_k)),
+        ("top-p", sampling.SamplingConfig(temperature=c.temperature, top_k=c.top_k, top_p=c.top_p)),
+        ("min-p", c),
     ]
     stages = []
-    for name, kw in settings:
-        p = model if name == "model" else sampling.filter_distribution(z, **kw)  # (V,)
+    for name, cfg in settings:
+        p = model if cfg is None else sampling.filter_distribution(z, **asdict(cfg))  # (V,)
         alive = p > 0
         stages.append(Stage(name=name, probs=p, survivors=int(alive.sum()), kept_mass=float(model[alive].sum()),
                             entropy_bits=float(sampling.entropy(p) / LOG2) + 0.0))  # + 0.0: no -0.0
