@@ -50,7 +50,7 @@ def traced(request: Request, m: SmolLM2, ids: list[int]) -> Trace:
     return cache.get(key, lambda: m.trace(list(key), attention=True, residual=True))[0]
 
 
-def _check_layer_head(m, layer: int, head: int | None = None) -> None:
+def _check_layer_head(m: SmolLM2, layer: int, head: int | None = None) -> None:
     cfg = m.config
     if not 0 <= layer < cfg.n_layers:
         raise DemoError(f"“layer” must be from 0 to {cfg.n_layers - 1} (SmolLM2 has {cfg.n_layers} layers); "
@@ -60,7 +60,7 @@ def _check_layer_head(m, layer: int, head: int | None = None) -> None:
                         f"you gave {head}.", "head")
 
 
-def _tokens(m, ids) -> list[dict]:
+def _tokens(m: SmolLM2, ids) -> list[dict]:
     return [{"id": int(i), "text": token_text(m.tokenizer, i)} for i in ids]
 
 
@@ -129,7 +129,7 @@ def _word_matches(word: str, sentence: str) -> list[int]:
             for mt in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)]
 
 
-def _token_ending_at(m, ids: list[int], end: int) -> int:
+def _token_ending_at(m: SmolLM2, ids: list[int], end: int) -> int:
     """Index of the token that contains byte offset end-1 (the last token of a word ending there)."""
     pos = 0
     for i, tok in enumerate(ids):

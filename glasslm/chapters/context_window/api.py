@@ -14,7 +14,7 @@ Endpoints:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
@@ -25,6 +25,9 @@ from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 router = APIRouter()
 
@@ -51,7 +54,7 @@ class FitRequest(BaseModel):
     policy: Literal["turns", "tokens"] = "turns"
 
 
-def fit(m, req: FitRequest) -> dict:
+def fit(m: SmolLM2, req: FitRequest) -> dict:
     messages = [{"role": x.role, "content": x.content} for x in req.messages]
     if any(x["role"] == "system" for x in messages[1:]):
         raise DemoError("Only the first message may be a system prompt.", "messages")

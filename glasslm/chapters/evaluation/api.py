@@ -20,7 +20,7 @@ The maths is engine.choice_scoring and engine.elo; this file validates and strea
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
@@ -33,6 +33,9 @@ from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 router = APIRouter()
 
@@ -75,7 +78,7 @@ def questions():
             "formats": list(FORMATS), "letters": LETTERS[:MAX_OPTIONS]}
 
 
-def scores_json(m, s) -> dict:
+def scores_json(m: SmolLM2, s) -> dict:
     return {
         "format": s.fmt,
         "context": [token_piece(m.tokenizer, i) for i in s.context_ids],
@@ -196,7 +199,7 @@ class AnswersRequest(BaseModel):
         return self
 
 
-def player_ids(m, player: str, prompt: str) -> list[int]:
+def player_ids(m: SmolLM2, player: str, prompt: str) -> list[int]:
     system = PLAYERS[player]["system"]
     msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
     return m.chat_ids(msgs)

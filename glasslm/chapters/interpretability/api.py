@@ -77,7 +77,7 @@ def _collect(m: SmolLM2, layer: int) -> dict:
             "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
 
 
-def example(m, entry: dict, row: int, value: float) -> dict:
+def example(m: SmolLM2, entry: dict, row: int, value: float) -> dict:
     text, pos = entry["rows"][row]
     ids = entry["seqs"][text]
     piece = lambda a, b: "".join(token_text(m.tokenizer, i) for i in ids[max(a, 0):b])
@@ -86,12 +86,12 @@ def example(m, entry: dict, row: int, value: float) -> dict:
             "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER)}
 
 
-def examples(m, entry: dict, acts: np.ndarray, column: int, k: int) -> dict:
+def examples(m: SmolLM2, entry: dict, acts: np.ndarray, column: int, k: int) -> dict:
     ex = [example(m, entry, r, v) for r, v in top_examples(acts, column, k)]
     return {"examples": ex, "topics": len({e["topic"] for e in ex}), "active": int((acts[:, column] > 0).sum())}
 
 
-def check_layer(m, layer: int) -> None:
+def check_layer(m: SmolLM2, layer: int) -> None:
     if layer > m.config.n_layers:
         raise DemoError(f"SmolLM2 has {m.config.n_layers} layers: pick 1 to {m.config.n_layers}.", "layer")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
@@ -31,6 +31,9 @@ from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 router = APIRouter()
 
@@ -88,7 +91,7 @@ class RunRequest(BaseModel):
         return unique(v)
 
 
-def item_event(m, technique: str, index: int, item: Item, r) -> dict:
+def item_event(m: SmolLM2, technique: str, index: int, item: Item, r) -> dict:
     return {"type": "item", "technique": technique, "index": index, "question": item.question,
             "expected": item.answer, "replies": [m.decode(x) for x in r.replies], "answers": r.answers,
             "answer": r.answer, "votes": r.votes, "right": r.right, "tokens": r.tokens,

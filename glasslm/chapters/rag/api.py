@@ -19,7 +19,7 @@ over the same documents only embeds the question.
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -34,6 +34,9 @@ from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 router = APIRouter()
 
@@ -137,7 +140,7 @@ def search(req: SearchRequest, request: Request):
     return {"question": question, "k": req.k, "chunks_total": len(cs), "results": results}
 
 
-def prompt_json(m, ids: list[int]) -> dict:
+def prompt_json(m: SmolLM2, ids: list[int]) -> dict:
     return {"ids": ids, "tokens": [token_piece(m.tokenizer, i) for i in ids], "text": m.decode(ids), "length": len(ids)}
 
 

@@ -142,7 +142,7 @@ class ContinuationsRequest(Settings):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-def _tokens(m, ids: list[int], max_tokens: int) -> dict:
+def _tokens(m: SmolLM2, ids: list[int], max_tokens: int) -> dict:
     tokens = [token_piece(m.tokenizer, i) for i in ids]
     return {"text": m.decode(ids), "tokens": tokens, "ended": len(ids) < max_tokens}
 

@@ -40,8 +40,11 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from glasslm.engine.data.files import read_json
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 TECHNIQUES = ("zero-shot", "few-shot", "chain-of-thought", "self-consistency")
 COT_INSTRUCTION = 'Think step by step, then give the final answer on a last line that starts with "Answer:".'
@@ -170,7 +173,7 @@ class ItemResult:
     tokens: int = field(default=0)  # tokens generated
 
 
-def prompt_steps(m, messages: list[dict], technique: str, rule: str = "word", labels=(), question: str = "",
+def prompt_steps(m: SmolLM2, messages: list[dict], technique: str, rule: str = "word", labels=(), question: str = "",
                  cfg: PromptConfig = PromptConfig(), item: Item | None = None) -> Iterator[tuple[int, int | None] | ItemResult]:
     """Run one prompt with a technique: yield (run, token id) as each token is chosen, (run, None) when
     a reply ends, and last the ItemResult. Self-consistency's paths share one read of the prompt."""
@@ -189,14 +192,14 @@ def prompt_steps(m, messages: list[dict], technique: str, rule: str = "word", la
                      None if item is None else is_right(final, item), sum(len(r) for r in replies))
 
 
-def run_prompt(m, messages: list[dict], technique: str, rule: str = "word", labels=(), question: str = "",
+def run_prompt(m: SmolLM2, messages: list[dict], technique: str, rule: str = "word", labels=(), question: str = "",
                cfg: PromptConfig = PromptConfig(), item: Item | None = None) -> ItemResult:
     """prompt_steps run to the end: just the result."""
     *_, result = prompt_steps(m, messages, technique, rule, labels, question, cfg, item)
     return result
 
 
-def run_item(m, tasks: TaskSet, item: Item, technique: str, cfg: PromptConfig = PromptConfig()) -> ItemResult:
+def run_item(m: SmolLM2, tasks: TaskSet, item: Item, technique: str, cfg: PromptConfig = PromptConfig()) -> ItemResult:
     """One task item with one technique, scored."""
     rule, labels = tasks.rule(item.kind)
     shots = tasks.shots_for(item.kind, cfg.shots) if technique == "few-shot" else []

@@ -20,9 +20,12 @@ Left out: re-ranking, citing sources in the answer, query rewriting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from glasslm.engine.applications.chunking import Chunk
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 MAX_NEW_TOKENS = 64  # an answer of a sentence or two: about 3 s of decoding on 2 cores
 MAX_PROMPT_TOKENS = 1024  # chunks + question + template: a prefill of about 2 s at most
@@ -54,7 +57,8 @@ def plain_messages(question: str) -> list[dict]:
     return [{"role": "user", "content": question.strip()}]
 
 
-def answer(m, ids: list[int], max_new_tokens: int = MAX_NEW_TOKENS, mode: str = "with") -> Iterator[AnswerEvent]:
+def answer(m: SmolLM2, ids: list[int], max_new_tokens: int = MAX_NEW_TOKENS,
+           mode: str = "with") -> Iterator[AnswerEvent]:
     """SmolLM2's greedy answer to a prompt of token ids, token by token, until <|im_end|>."""
     if len(ids) > MAX_PROMPT_TOKENS:
         raise ValueError(f"the prompt is {len(ids)} tokens, more than the limit of {MAX_PROMPT_TOKENS}: "

@@ -42,10 +42,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from glasslm.engine.applications.calculator import calculate, show
 from glasslm.engine.applications.retrieval import Index
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 MAX_STEPS = 8  # thought/action rounds: a 135M model that has not finished by then rarely will
 MAX_STEP_TOKENS = 80  # one thought and one action line
@@ -238,7 +241,7 @@ def agent_messages(system: str, example: str, question: str) -> list[dict]:
     return [{"role": "system", "content": content}, {"role": "user", "content": f"Question: {question.strip()}"}]
 
 
-def smollm2_writer(m, messages: list[dict], max_step_tokens: int = MAX_STEP_TOKENS) -> Writer:
+def smollm2_writer(m: SmolLM2, messages: list[dict], max_step_tokens: int = MAX_STEP_TOKENS) -> Writer:
     """SmolLM2 as the agent's model: the chat prompt, then the transcript as the assistant's own
     unfinished turn, continued greedily (each step re-reads the whole prompt: simple and exact)."""
     head = m.chat_ids(messages)  # ends with <|im_start|>assistant\n

@@ -27,10 +27,15 @@ residual=True).residuals`` works), and averaging over many sentences.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from dataclasses import dataclass
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 
 def find_word(sentence: str, word: str) -> re.Match | None:
@@ -71,7 +76,7 @@ class ContextComparison:
     centred: list[np.ndarray]  # per pair: (L+1,) cosines after removing the per-layer mean
 
 
-def compare_in_context(model, word: str, sentences: list[str]) -> ContextComparison:
+def compare_in_context(model: SmolLM2, word: str, sentences: list[str]) -> ContextComparison:
     """The word's hidden state in each sentence, compared pairwise at every layer."""
     if len(sentences) < 2:
         raise ValueError("give at least two sentences to compare")

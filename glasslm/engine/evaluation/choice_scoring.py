@@ -35,6 +35,8 @@ option's unconditional probability, few-shot benchmark prompts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from dataclasses import dataclass
 
@@ -42,6 +44,9 @@ import numpy as np
 
 from glasslm.engine.basics.sampling import log_softmax
 from glasslm.engine.data.files import read_json
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 FORMATS = ("cloze", "letters", "chat")
 LETTERS = "ABCDEFGH"
@@ -65,7 +70,7 @@ def lettered(q: Question) -> str:
     return q.question + "\n" + "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(q.options))
 
 
-def prompt_for(m, q: Question, fmt: str) -> tuple[list[int], list[list[int]], list[str]]:
+def prompt_for(m: SmolLM2, q: Question, fmt: str) -> tuple[list[int], list[list[int]], list[str]]:
     """(context ids, one id list per option, the option texts as scored) for a format."""
     if fmt == "cloze":
         context, scored = m.encode(f"Question: {q.question}\nAnswer:"), [" " + o for o in q.options]
@@ -79,7 +84,7 @@ def prompt_for(m, q: Question, fmt: str) -> tuple[list[int], list[list[int]], li
     return context, [m.encode(s) for s in scored], scored
 
 
-def continuation_logprobs(m, context_ids, continuations) -> list[np.ndarray]:
+def continuation_logprobs(m: SmolLM2, context_ids, continuations) -> list[np.ndarray]:
     """log p of each token of each continuation given the context: one (n_k,) array per continuation.
 
     The context is read once; each continuation is read from its KV cache.
@@ -128,7 +133,7 @@ class ChoiceScores:
         return np.exp(log_softmax(self.sums if by == "sum" else self.means))
 
 
-def score_question(m, q: Question, fmt: str) -> ChoiceScores:
+def score_question(m: SmolLM2, q: Question, fmt: str) -> ChoiceScores:
     context, options, scored = prompt_for(m, q, fmt)
     return ChoiceScores(fmt, context, options, scored, continuation_logprobs(m, context, options), q.answer)
 
@@ -160,7 +165,7 @@ HEADER = "Text:\n"  # the few tokens before the passage, so its first token is p
 SEPARATOR = "\n\nThe same text again:\n"
 
 
-def seen_twice(m, passage: str) -> SeenTwice:
+def seen_twice(m: SmolLM2, passage: str) -> SeenTwice:
     """Per-token log p of a passage read fresh (after HEADER) and read again (after HEADER, itself, SEPARATOR)."""
     ids = m.encode(passage)
     header = m.encode(HEADER)

@@ -37,17 +37,21 @@ attention, summarising old turns.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from glasslm.engine.models.llama.llama import softmax_
 from glasslm.engine.basics.sampling import log_softmax
 
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.llama import Llama
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
+
 # ------------------------------------------------------------------ 1. what falls out
 
 
-def message_spans(m, messages) -> tuple[list[int], list[dict]]:
+def message_spans(m: SmolLM2, messages) -> tuple[list[int], list[dict]]:
     """chat_ids(messages) and, per message (the default system prompt included), its token span.
 
     The generation prompt (<|im_start|>assistant\\n) is the last span, role "next".
@@ -67,7 +71,7 @@ def message_spans(m, messages) -> tuple[list[int], list[dict]]:
     return ids, spans
 
 
-def fit_conversation(m, messages, window: int, policy: str = "turns") -> dict:
+def fit_conversation(m: SmolLM2, messages, window: int, policy: str = "turns") -> dict:
     """Which tokens and messages a `window`-token model would see (see the module docstring)."""
     if window < 1:
         raise ValueError(f"the window must hold at least one token, got {window}")
@@ -138,7 +142,7 @@ def attention_arithmetic(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndar
     return (att @ v).reshape(Hkv, G, T, D)
 
 
-def time_attention(model, ids, lengths, should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+def time_attention(model: Llama, ids, lengths, should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
     """Per length T: a whole forward pass over ids[:T], and attention's arithmetic alone (seconds)."""
     cfg = model.config
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
@@ -206,7 +210,7 @@ def haystack(encode, n_tokens: int, depth: float, seed: int = 0, needle: str | N
     return text, at
 
 
-def answer_probability(m, prompt_ids: list[int], answer_ids: list[int]) -> tuple[float, bool]:
+def answer_probability(m: SmolLM2, prompt_ids: list[int], answer_ids: list[int]) -> tuple[float, bool]:
     """p(answer | prompt) as a product over its tokens, and whether greedy decoding starts with it."""
     logits = m.logits(prompt_ids + answer_ids)  # (T, V)
     rows = logits[len(prompt_ids) - 1 : -1].astype(np.float64)  # (A, V): row a predicts answer token a
@@ -215,7 +219,8 @@ def answer_probability(m, prompt_ids: list[int], answer_ids: list[int]) -> tuple
     return float(np.exp(total)), bool(int(np.argmax(rows[0])) == answer_ids[0])
 
 
-def needle_probe(m, lengths, depths, seed: int = 0, should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+def needle_probe(m: SmolLM2, lengths, depths, seed: int = 0,
+                 should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
     """Yield a "baseline" event per length (no needle) and a "cell" event per (length, depth)."""
     question, answer = m.encode(QUESTION), m.encode(ANSWER)
     for L in lengths:

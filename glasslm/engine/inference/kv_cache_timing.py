@@ -35,12 +35,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.data.model_facts import PUBLISHED
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.llama import Llama
 
 BYTES_PER_VALUE = {"float32": 4, "float16": 2, "int8": 1}  # glasslm keeps float32; servers often fp16
 
@@ -76,7 +79,7 @@ def _timed(fn):
     return time.perf_counter() - start, out
 
 
-def measure_length(model, ids, length: int, repeats: int = 2) -> DecodePoint:
+def measure_length(model: Llama, ids, length: int, repeats: int = 2) -> DecodePoint:
     """Measure producing token length+1 after ids[:length], with and without a cache.
 
     model: a Llama (llama.py). ids: at least length+1 token ids; token `length`
@@ -100,7 +103,7 @@ def measure_length(model, ids, length: int, repeats: int = 2) -> DecodePoint:
                        float(np.median(prefill_t)), diff, int(cache.nbytes))
 
 
-def time_decoding(model, ids, lengths, repeats: int = 2, should_stop=lambda: False) -> Iterator[dict]:
+def time_decoding(model: Llama, ids, lengths, repeats: int = 2, should_stop=lambda: False) -> Iterator[dict]:
     """Yield {"type": "point", ...} for each length in order (see DecodePoint)."""
     for length in lengths:
         if should_stop():

@@ -17,9 +17,14 @@ Shapes: T tokens, C width, H query heads, Hkv key/value heads, D head dim, F MLP
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 
 def stages(config: LlamaConfig, T: int) -> list[dict]:
@@ -54,7 +59,7 @@ def stages(config: LlamaConfig, T: int) -> list[dict]:
     ]
 
 
-def parameter_parts(model) -> list[dict]:
+def parameter_parts(model: SmolLM2) -> list[dict]:
     """Parameters by role, counted from the loaded tensors (SmolLM2: model.model.w)."""
     w, cfg = model.model.w, model.config
     H, Hkv, D, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.d_ff

@@ -24,6 +24,8 @@ Shapes: T tokens, C width, H query heads, Hkv key/value heads, D head dim.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,9 @@ from glasslm.engine.models.llama.gguf_weights import LlamaConfig
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.models.llama.llama import rms_norm
 from glasslm.engine.models.llama.rope import apply_rope, rope_angles
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ def check_head(config: LlamaConfig, layer: int, head: int) -> None:
             raise ValueError(f"{name} must be a whole number from 0 to {count - 1}, got {value!r}")
 
 
-def head_qkv(model, residual: np.ndarray, layer: int, head: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def head_qkv(model: SmolLM2, residual: np.ndarray, layer: int, head: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """q (T, D), k (T, D), v (T, D) of one query head and its key/value head.
 
     model: a SmolLM2 (or anything with .config and .model.w, the Llama weights);
@@ -89,7 +94,7 @@ def head_qkv(model, residual: np.ndarray, layer: int, head: int) -> tuple[np.nda
     return q, k, v
 
 
-def head_steps(model, residual: np.ndarray, layer: int, head: int, query: int) -> HeadSteps:
+def head_steps(model: SmolLM2, residual: np.ndarray, layer: int, head: int, query: int) -> HeadSteps:
     """Every step of attention for query token `query` in (layer, head); see the module docstring."""
     T = residual.shape[0]
     if isinstance(query, bool) or not isinstance(query, (int, np.integer)) or not 0 <= query < T:

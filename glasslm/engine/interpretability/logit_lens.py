@@ -18,11 +18,16 @@ Shapes: L layers, T tokens, C width, V vocabulary, k top tokens.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
 
 from glasslm.engine.models.llama.llama import rms_norm
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 MAX_LENS_ROWS = 1024  # (layers + 1) x tokens rows at once: each row is a product with the 49,152 x 576 unembedding
 
@@ -42,13 +47,13 @@ def residual_norms(residuals) -> np.ndarray:
     return np.sqrt((x * x).sum(axis=-1))
 
 
-def lens_logits(model, residual: np.ndarray) -> np.ndarray:
+def lens_logits(model: SmolLM2, residual: np.ndarray) -> np.ndarray:
     """The model's own final step (final RMSNorm, tied unembedding) applied to a residual (T, C): (T, V)."""
     w, cfg = model.model.w, model.config
     return rms_norm(np.asarray(residual, dtype=np.float32), w.norm, cfg.norm_eps) @ w.lm_head.T  # (T, V)
 
 
-def logit_lens(model, residuals, k: int = 1) -> Lens:
+def logit_lens(model: SmolLM2, residuals, k: int = 1) -> Lens:
     """The top-k tokens (and probabilities) the final step would read from every layer's residual.
 
     model: a SmolLM2 (needs .config and .model.w); residuals: trace.residuals, L+1 arrays (T, C).

@@ -28,11 +28,14 @@ Shapes: L layers, T tokens, C width, V vocabulary.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from glasslm.engine.models.llama.hooked_llama import last_logits, residuals, run_blocks
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 MAX_PATCH_TOKENS = 16  # a sweep runs (L+1) x T edited copies: short prompts keep it to seconds
 
@@ -57,7 +60,7 @@ def check_pair(clean_ids, corrupted_ids) -> None:
         raise ValueError("the two prompts are the same: change a word in the corrupted one")
 
 
-def both_runs(m, clean_ids, corrupted_ids) -> Runs:
+def both_runs(m: SmolLM2, clean_ids, corrupted_ids) -> Runs:
     check_pair(clean_ids, corrupted_ids)
     clean, corrupted = residuals(m, clean_ids), residuals(m, corrupted_ids)
     return Runs(clean=clean, corrupted=corrupted, clean_logits=last_logits(m, clean[-1][None])[0],
@@ -69,7 +72,7 @@ def logit_diff(logits: np.ndarray, good: int, bad: int) -> np.ndarray:
     return logits[..., good].astype(np.float64) - logits[..., bad].astype(np.float64)
 
 
-def patch(m, runs: Runs, layer: int, positions) -> np.ndarray:
+def patch(m: SmolLM2, runs: Runs, layer: int, positions) -> np.ndarray:
     """Last-position logits (B, V) of the corrupted run with clean x_layer patched in,
     one copy per entry of `positions` (each entry: a position, or a list of positions)."""
     copies = []
@@ -81,7 +84,7 @@ def patch(m, runs: Runs, layer: int, positions) -> np.ndarray:
     return last_logits(m, run_blocks(m, np.stack(copies), layer))  # (B, V)
 
 
-def patch_sweep(m, runs: Runs, good: int, bad: int, layers) -> Iterator[tuple[int, np.ndarray]]:
+def patch_sweep(m: SmolLM2, runs: Runs, good: int, bad: int, layers) -> Iterator[tuple[int, np.ndarray]]:
     """(layer, recovered share (T,)) for each layer in `layers`, patching one position at a time."""
     clean_ld = logit_diff(runs.clean_logits, good, bad)
     corrupt_ld = logit_diff(runs.corrupted_logits, good, bad)

@@ -25,7 +25,12 @@ chapter shows what it does, not what a large model would.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 STAGES = ("draft", "critique", "revision")
 DEFAULT_PRINCIPLE = "Be honest: do not state things as facts unless you are sure, and say when you are unsure."
@@ -73,7 +78,7 @@ class LoopConfig:
     seed: int = 0  # the same seed and text give the same loop
 
 
-def critique_loop(m, question: str, principle: str = DEFAULT_PRINCIPLE, config: LoopConfig | None = None):
+def critique_loop(m: SmolLM2, question: str, principle: str = DEFAULT_PRINCIPLE, config: LoopConfig | None = None):
     """Run draft -> critique -> revision with SmolLM2 `m`, yielding events as tokens arrive.
 
     {"type": "stage", stage, prompt_tokens}  a stage begins (its prompt's length)

@@ -23,21 +23,26 @@ G = H/Hkv, D head dim, F MLP width, V vocabulary, L layers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.llama import rms_norm, silu
 from glasslm.engine.models.llama.rope import apply_rope_complex, rope_angles, rope_rotations
 
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
+
 MAX_TOKENS = 512  # sequences here are sentences: a (B, H, T, T) score array stays small
 
 
-def _check(m, ids) -> np.ndarray:
+def _check(m: SmolLM2, ids) -> np.ndarray:
     ids = np.asarray(m.check_ids(ids, limit=MAX_TOKENS), dtype=np.int64)  # (T,)
     return ids
 
 
-def block(m, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndarray:
+def block(m: SmolLM2, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndarray:
     """One transformer block on x (B, T, C); returns the new residual (B, T, C).
 
     If mlp_acts is a list, the block's SwiGLU activations silu(g) * u (B, T, F) are appended.
@@ -65,7 +70,7 @@ def block(m, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndar
     return x + (act @ lw.down_proj).reshape(B, T, C)  # (B, T, C)
 
 
-def residuals(m, ids, upto: int | None = None, mlp_acts: list | None = None) -> list[np.ndarray]:
+def residuals(m: SmolLM2, ids, upto: int | None = None, mlp_acts: list | None = None) -> list[np.ndarray]:
     """[x_0 .. x_upto], each (T, C): the embedding and the residual after each block up to `upto`."""
     ids = _check(m, ids)
     L = m.config.n_layers
@@ -82,7 +87,7 @@ def residuals(m, ids, upto: int | None = None, mlp_acts: list | None = None) -> 
     return out
 
 
-def batch_residuals(m, texts_ids: list, layer: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def batch_residuals(m: SmolLM2, texts_ids: list, layer: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Residual x_layer (T_i, C) and the MLP activations of block layer-1 (T_i, F) of several
     sequences at once: they are padded at the end to one length and run as one batch (causal
     attention means the padding never reaches the real tokens before it)."""
@@ -101,7 +106,7 @@ def batch_residuals(m, texts_ids: list, layer: int) -> tuple[list[np.ndarray], l
     return [x[i, : len(s)] for i, s in enumerate(seqs)], [acts[0][i, : len(s)] for i, s in enumerate(seqs)]
 
 
-def run_blocks(m, x: np.ndarray, start: int) -> np.ndarray:
+def run_blocks(m: SmolLM2, x: np.ndarray, start: int) -> np.ndarray:
     """The residual after the last block, from x = x_start (B, T, C): runs blocks start..L-1."""
     L = m.config.n_layers
     if not 0 <= start <= L:
@@ -112,7 +117,7 @@ def run_blocks(m, x: np.ndarray, start: int) -> np.ndarray:
     return x  # (B, T, C)
 
 
-def last_logits(m, x: np.ndarray) -> np.ndarray:
+def last_logits(m: SmolLM2, x: np.ndarray) -> np.ndarray:
     """(B, V) logits at the last position of x_L (B, T, C): final RMSNorm, tied unembedding."""
     w, cfg = m.model.w, m.config
     return rms_norm(np.ascontiguousarray(x[:, -1]), w.norm, cfg.norm_eps) @ w.lm_head.T  # (B, V)

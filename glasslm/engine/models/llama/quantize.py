@@ -35,12 +35,17 @@ the matrix products in integers (here weights are dequantized to float32).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from glasslm.engine.basics.sampling import log_softmax
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 BITS = (8, 4)
 MAX_BLOCK = 1536  # the widest row of SmolLM2's matrices (down_proj's input)
@@ -253,7 +258,7 @@ def compare_next_token(reference_logits: np.ndarray, logits: np.ndarray, token_t
     }
 
 
-def quantized_next_logits(model, ids, selection, bits: int, block: int):
+def quantized_next_logits(model: SmolLM2, ids, selection, bits: int, block: int):
     """SmolLM2's next-token logits (V,) with the selected matrices quantized.
 
     model: a loaded SmolLM2 (read only). A new Llama runs over a copy of the
