@@ -84,3 +84,27 @@ def test_a_shared_model_reads_the_training_events_and_reports_errors():
 
     failed = SharedModel(broken, 2, "test model")
     assert failed.wait(10) is None and failed.error == "training the test model failed: diverged"
+
+
+# Process-wide on purpose: a read of the model file's metadata, and two locks that keep speed measurements from
+# running at once (two apps in one process still share one CPU).
+PROCESS_WIDE = {"embeddings.smollm2_rope", "pretraining_data.FLOP_RATE_LOCK", "train_a_gpt.SPEED_LOCK"}
+
+
+def test_no_router_keeps_state_at_module_level():
+    import importlib
+    from collections import OrderedDict
+
+    from glasslm.chapters.registry import Registry
+
+    found = []
+    for chapter in Registry().chapters:
+        if not (chapter.folder / "api.py").exists():
+            continue
+        module = importlib.import_module(f"glasslm.chapters.{chapter.package}.api")
+        for name, value in vars(module).items():
+            stateful = (isinstance(value, (LRUCache, SharedModel, OrderedDict, type(threading.Lock())))
+                        or hasattr(value, "cache_info"))  # a functools.lru_cache
+            if stateful and getattr(value, "__module__", module.__name__) in (module.__name__, None, "_thread"):
+                found.append(f"{chapter.package}.{name}")
+    assert set(found) == PROCESS_WIDE

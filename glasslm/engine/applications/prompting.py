@@ -36,7 +36,6 @@ Left out: automatic prompt search, worked-example CoT, instructions tuned per mo
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import json
 from dataclasses import dataclass
 
 import numpy as np

@@ -28,7 +28,6 @@ Shapes: T prompt tokens, V vocabulary, k top alternatives.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
