@@ -15,7 +15,7 @@ const msText = (s) => (s === null || s === undefined || !Number.isFinite(s) ? "â
 
 async function chat(el) {
   const f = demoFrame(el, { title: "Chat with SmolLM2, every step timed",
-    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.models.llama.smollm2:SmolLM2.chat_ids"] });
+    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
   const limits = await f.run(() => getJSON(`${API}/limits`));
   if (!limits) return;
   const maxTokens = numberInput({ label: `Max new tokens (limit ${limits.max_reply_tokens})`, field: "max_tokens",
@@ -145,7 +145,7 @@ async function chat(el) {
 // counted from the moment it sent the request).
 function journey(el) {
   const f = demoFrame(el, { title: "The last request's journey, on one time axis", stacked: true,
-    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.models.llama.llama:Llama.prefill", "glasslm.engine.models.llama.llama:Llama.forward"] });
+    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.models.llama.llama:Llama.prefill", "glasslm.engine.models.llama.llama:Llama._forward"] });
   const box = h("div", { class: "sv-journey" });
   const legend = h("p", { class: "sv-what", text: "Send a message in the chat above: its journey appears here." });
   f.picture.append(legend, box);

@@ -179,7 +179,7 @@ function playground(el) {
 
 async function speed(el) {
   const f = demoFrame(el, { title: "Scalar engine vs arrays: the same training step, timed now",
-    sources: ["glasslm.engine.models.tiny.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.autograd.tensor:causal_attention"] });
+    sources: ["glasslm.engine.models.tiny.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.autograd.tensor:attention"] });
   const bars = h("div", { class: "gpt-speed" });
   f.picture.append(bars);
   f.add(buttonRow(button("Measure", () => measure(), { primary: true })));

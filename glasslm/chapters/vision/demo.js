@@ -35,7 +35,7 @@ function drawPatches(box, pixels, patch, att) {
 
 function vit(el) {
   const f = demoFrame(el, { title: "A vision transformer, trained now",
-    sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.encoder_ops:full_attention"] });
+    sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.tensor:attention"] });
   const steps = numberInput({ label: "Steps", field: "steps", value: 1500, min: 1, max: 5000, step: 1 });
   const batch = select({ label: "Images per step", field: "batch_size", value: "64", options: ["16", "32", "64", "128"] });
   const patch = segmented({ label: "Patch size (pixels)", field: "patch", value: "2",
