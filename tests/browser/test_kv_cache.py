@@ -7,9 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_memory_table_and_gqa_follow_the_controls(page):
