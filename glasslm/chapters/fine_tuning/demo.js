@@ -3,7 +3,7 @@
 
 import { postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";
-import { numberInput, textInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
+import { numberInput, textInput, select, segmented, slider, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct, bytes, compact } from "/static/js/components/format.js";
@@ -25,11 +25,6 @@ function checkboxes({ label, field, options, checked, onchange }) {
   return { el, get value() { return boxes.filter((b) => b.input.checked).map((b) => b.input.value); } };
 }
 
-// A determinate progress bar with a label.
-function progressBar(label) {
-  const bar = h("progress", { class: "ft-progress", max: 1, value: 0, "aria-label": label });
-  return { el: bar, set(done, total) { bar.max = total; bar.value = done; }, reset() { bar.value = 0; } };
-}
 
 // A histogram as an SVG of vertical bars (edges and counts from the API).
 function histogram(container, { title, color = "var(--s1)" }) {

@@ -1,7 +1,7 @@
 // Chapter 4 (neurons): the demos only draw what /api/neurons/* returns.
 
 import { postJSON, streamJob } from "/static/js/api.js";
-import { demoFrame, debounce, h } from "/static/js/components/demo.js";
+import { demoFrame, debounce, h, rowControls } from "/static/js/components/demo.js";
 import { slider, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { onThemeChange } from "/static/js/components/color.js";
@@ -21,12 +21,6 @@ function twoUp(picture, first, ...children) {
   const box = h("div", { style: `display:grid;grid-template-columns:repeat(auto-fit,minmax(min(${first},100%),1fr));gap:1rem;align-items:center` }, ...children);
   picture.append(box);
   return box;
-}
-
-// Controls in a wrapping row above a full-width picture.
-function rowControls(f) {
-  Object.assign(f.controls.style, { flexDirection: "row", flexWrap: "wrap", alignItems: "flex-end", gap: ".7rem 1.2rem" });
-  for (const c of f.controls.children) c.style.minWidth = "170px";
 }
 
 // ---------------------------------------------------------------- activations

@@ -4,7 +4,7 @@
 
 import { postJSON, streamJob } from "/static/js/api.js";
 import { debounce, demoFrame, h } from "/static/js/components/demo.js";
-import { button, buttonRow, numberInput, select, slider } from "/static/js/components/controls.js";
+import { button, buttonRow, numberInput, progressBar, select, slider } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { count, pct as percent } from "/static/js/components/format.js";
@@ -23,9 +23,6 @@ function onTrained(fn) { shared.listeners.push(fn); }
 const NEED_RUN = "Train the two models in the first demo above first (about half a minute), then come back here.";
 const TRAINING = "The models above are training: this demo uses them once the run finishes or is stopped.";
 
-function progressBar(label) {
-  return h("progress", { class: "rs-progress", max: 1, value: 0, "aria-label": label });
-}
 
 function mark(ok) { return h("span", { class: ok ? "rs-ok" : "rs-bad", text: ok ? "✓" : "✗", "aria-label": ok ? "right" : "wrong" }); }
 
@@ -83,7 +80,7 @@ function race(el) {
   const accBox = h("div", { class: "rs-acc" });
   const lossBox = h("div", { class: "rs-loss" });
   const samples = h("div", { class: "rs-samples", "aria-live": "polite" });
-  f.picture.append(bar, accBox, lossBox, h("h4", { text: "What each model writes for held-out problems" }), samples);
+  f.picture.append(bar.el, accBox, lossBox, h("h4", { text: "What each model writes for held-out problems" }), samples);
   const acc = lineChart(accBox, { xLabel: "step", yLabel: "held-out exact match", yDomain: [0, 1], title: "held-out accuracy while training",
     series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
   const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per written character)", height: 200, yScale: "log",
@@ -113,7 +110,7 @@ function race(el) {
     if (ev.type === "start") {
       n.total = ev.steps; n.params = ev.n_params;
     } else if (ev.type === "step") {
-      n.step = ev.step; bar.value = ev.step / n.total;
+      n.step = ev.step; bar.set(ev.step, n.total);
       loss.append(NAMES.direct, [ev.step, ev.loss.direct]);
       loss.append(NAMES.scratchpad, [ev.step, ev.loss.scratchpad]);
     } else if (ev.type === "eval") {
@@ -135,7 +132,7 @@ function race(el) {
     const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Preparing…" });
     if (!d) return;
     stream?.close();
-    acc.clear(); loss.clear(); samples.replaceChildren(); bar.value = 0;
+    acc.clear(); loss.clear(); samples.replaceChildren(); bar.reset();
     Object.assign(n, { step: null, total: null, acc: {}, params: null, answer: null });
     job = d.job; digitsUsed = body.digits;
     setTrained(null);  // the demos below wait for this run
@@ -175,7 +172,7 @@ function studyFrame(el, title, sources) {
     const d = await f.run(() => postJSON(url, { job: shared.run.job, ...body }), { progress: "Starting…" });
     if (!d) return;
     stream?.close();
-    runBtn.disabled = true; stopBtn.disabled = false; bar.value = 0;
+    runBtn.disabled = true; stopBtn.disabled = false; bar.reset();
     stream = streamJob(d.job, {
       onEvent: (ev) => onEvent(ev, d),
       onEnd: (end) => {
@@ -200,14 +197,14 @@ function votes(el) {
   f.add(temp.el, nVotes.el, problems.el, buttonRow(s.runBtn, s.stopBtn));
   const chartBox = h("div", { class: "rs-acc" });
   const example = h("div", { class: "rs-samples" });
-  f.picture.append(s.bar, chartBox, example);
+  f.picture.append(s.bar.el, chartBox, example);
   const chart = lineChart(chartBox, { xLabel: "N (samples voted on)", yLabel: "held-out accuracy", yDomain: [0, 1],
     title: "accuracy of the majority vote against the number of samples", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
   let last = null;
   function onEvent(ev) {
     if (ev.type !== "votes") return;
     last = ev;
-    s.bar.value = ev.done / ev.of;
+    s.bar.set(ev.done, ev.of);
     for (const fmt of ["direct", "scratchpad"]) chart.set(NAMES[fmt], ev.ns.map((k, i) => [k, ev.curves[fmt][i]]));
     const N = ev.ns.length;
     f.setReadout([
@@ -240,14 +237,14 @@ function budget(el) {
   f.add(problems.el, buttonRow(s.runBtn, s.stopBtn));
   const chartBox = h("div", { class: "rs-acc" });
   const example = h("ol", { class: "rs-budget mono", start: 0 });
-  f.picture.append(s.bar, chartBox, h("h4", { text: "One problem under each budget" }), example);
+  f.picture.append(s.bar.el, chartBox, h("h4", { text: "One problem under each budget" }), example);
   const chart = lineChart(chartBox, { xLabel: "thinking budget (scratchpad characters)", yLabel: "held-out accuracy", yDomain: [0, 1],
     title: "accuracy against the thinking budget", series: [{ name: "scratchpad model, work capped" }] });
   const points = [];
   function onEvent(ev, started) {
     if (ev.type !== "budget") return;
     points.push(ev);
-    s.bar.value = points.length / (started.digits + 1);
+    s.bar.set(points.length, started.digits + 1);
     chart.append("scratchpad model, work capped", [ev.think_tokens, ev.accuracy]);
     const e = ev.example;
     example.append(h("li", { class: "rs-line" }, mark(e.answer === e.truth),

@@ -78,3 +78,9 @@ export function button(text, onclick, { primary = false, label = null } = {}) {
 export function buttonRow(...buttons) {
   return h("div", { class: "button-row" }, ...buttons);
 }
+
+// A determinate progress bar for a job that reports how far it got; `label` names it for screen readers.
+export function progressBar(label) {
+  const bar = h("progress", { class: "progress-bar", max: 1, value: 0, "aria-label": label });
+  return { el: bar, set(done, total) { bar.max = total; bar.value = done; }, reset() { bar.value = 0; } };
+}
