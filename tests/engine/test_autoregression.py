@@ -76,34 +76,27 @@ def test_shared_tiny_gpt_trains_once_and_reports_progress():
     assert shared.model is model
 
 
-@pytest.fixture(scope="module")
-def smol():
-    from glasslm.engine.models.llama.smollm2 import load_smollm2
-
-    return load_smollm2()
-
-
-def test_continuations_equal_generate(smol):
-    ids = smol.encode("The capital of France is")
-    runs = continuations(smol, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
-    want = [[e.token_id for e in smol.generate(ids, max_tokens=4, temperature=0)]]
-    want += [[e.token_id for e in smol.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)]
+def test_continuations_equal_generate(smollm2):
+    ids = smollm2.encode("The capital of France is")
+    runs = continuations(smollm2, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
+    want = [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=0)]]
+    want += [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)]
     assert runs == want
-    assert smol.decode(runs[0]).startswith(" Paris")
+    assert smollm2.decode(runs[0]).startswith(" Paris")
 
 
-def test_context_cache_reads_one_new_token_and_matches_a_full_pass(smol):
+def test_context_cache_reads_one_new_token_and_matches_a_full_pass(smollm2):
     cache = ContextCache(room=4, entries=2)
-    ids = smol.encode("Water boils at")
-    first, how = cache.next_logits(smol, ids)
+    ids = smollm2.encode("Water boils at")
+    first, how = cache.next_logits(smollm2, ids)
     assert how == "whole context"
-    again, how = cache.next_logits(smol, ids)
+    again, how = cache.next_logits(smollm2, ids)
     assert how == "cached" and again is first
     longer = ids + [int(np.argmax(first))]
-    step, how = cache.next_logits(smol, longer)
+    step, how = cache.next_logits(smollm2, longer)
     assert how == "one new token"
-    full = smol.logits(longer)[-1]  # an independent full pass over the whole context
+    full = smollm2.logits(longer)[-1]  # an independent full pass over the whole context
     np.testing.assert_allclose(step, full, atol=2e-4)
-    branch, how = cache.next_logits(smol, ids + [11])  # the prefix was extended already: read it all again
+    branch, how = cache.next_logits(smollm2, ids + [11])  # the prefix was extended already: read it all again
     assert how == "whole context"
-    np.testing.assert_allclose(branch, smol.logits(ids + [11])[-1], atol=2e-4)
+    np.testing.assert_allclose(branch, smollm2.logits(ids + [11])[-1], atol=2e-4)
