@@ -39,7 +39,7 @@ function tokenView(t) {
 
 function compare(el) {
   const f = demoFrame(el, { title: "Your text, four tokenizers", stacked: true,
-    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode", "glasslm.engine.tokenizers.bpe:BytePairEncoding.merge_ids"] });
+    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer._encode_ordinary", "glasslm.engine.tokenizers.bpe:BytePairEncoding.merge_ids"] });
   const text = textInput({ label: "Text", field: "text", value: DEFAULT_TEXT, multiline: true, rows: 3, maxlength: 4000,
     oninput: debounce(() => update(), 150) });
   f.add(text.el);
@@ -117,7 +117,7 @@ function numbers(el) {
 
 function languages(el) {
   const f = demoFrame(el, { title: "Characters per token, by language", stacked: true,
-    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode"] });
+    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer._encode_ordinary"] });
   const extra = textInput({ label: "Add your own sentence", field: "extra", value: "", maxlength: 400, placeholder: "any language",
     onenter: () => update() });
   f.add(extra.el, buttonRow(button("Measure", () => update(), { primary: true })));
