@@ -1,8 +1,8 @@
 """Chapters use the shared front-end kit instead of growing their own copies.
 
 Read from the chapters' ES modules: a chapter that writes its own Run/Stop
-pair around streamJob, its own cssVar, rowControls or progressBar, or injects
-a <style> string fails here with the file to fix. (What the kit's pieces do on
+pair around streamJob, its own cssVar, rowControls or progressBar (or a bare
+<progress>), or injects a <style> string fails here with the file to fix. (What the kit's pieces do on
 screen is checked by each chapter's browser test.)
 """
 
@@ -29,6 +29,7 @@ def test_no_private_copies_of_the_kit(f):
         own = re.search(rf"function {helper}\b", src)
         assert not own, f"{_name(f)} defines its own {helper}: import the shared one"
     assert 'h("style"' not in src, f"{_name(f)} injects CSS: move it into the chapter's style.css"
+    assert 'h("progress"' not in src, f"{_name(f)} builds its own <progress>: use progressBar (controls.js)"
 
 
 @pytest.mark.parametrize("f", FILES, ids=_name)

@@ -6,7 +6,7 @@
 import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
-import { slider, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { slider, textInput, select, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { visible } from "/static/js/components/tokenstrip.js";
@@ -131,18 +131,18 @@ function runner(f, jobs, { bar, onStart, onRow, onDone }) {
       onStarted: (d) => {
         job = d.job;
         started = performance.now();
-        bar.max = d.total; bar.value = 0; bar.hidden = false;
+        bar.set(0, d.total); bar.show(true);
         onStart(d);
       },
       onEvent: (ev) => {
         if (ev.type !== "answer") return;
-        bar.value = ev.index;
+        bar.set(ev.index, ev.total);
         const left = (performance.now() - started) / 1000 / ev.index * (ev.total - ev.index);
         f.setStatus(`${ev.index} of ${ev.total} answered${ev.cached ? " (remembered)" : ""}; about ${ms(left)} left…`);
         onRow(ev.row, job);
       },
       onDone: (end) => {
-        bar.hidden = true;
+        bar.show(false);
         if (end.status === "stopped") f.setStatus("Stopped: the answers so far are measured.");
         onDone(job, end.status);
       },
@@ -157,8 +157,8 @@ function reliabilityDemo(el) {
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => measured() });
   const bins = select({ label: "Bins", field: "bins", value: "5", options: [["3", "3"], ["5", "5"], ["10", "10"]], onchange: () => measured() });
   const jobs = jobButtons(f, "Run the questions", () => start());
-  const bar = h("progress", { class: "hl-progress", hidden: true, "aria-label": "questions answered" });
-  f.add(size.el, measure.el, bins.el, jobs.row, bar);
+  const bar = progressBar("questions answered", { hidden: true });
+  f.add(size.el, measure.el, bins.el, jobs.row, bar.el);
   const diagramBox = h("div", { class: "hl-diagram" });
   const diagram = reliabilityDiagram(diagramBox, "Reliability diagram: accuracy per confidence bin against the diagonal");
   const table = h("table", { class: "terms hl-table" });
@@ -245,8 +245,8 @@ function retrievalDemo(el) {
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => compare() });
   const jobs = jobButtons(f, "Run closed-book and with facts", () => start());
-  const bar = h("progress", { class: "hl-progress", hidden: true, "aria-label": "answers given" });
-  f.add(size.el, measure.el, jobs.row, bar);
+  const bar = progressBar("answers given", { hidden: true });
+  f.add(size.el, measure.el, jobs.row, bar.el);
   const left = h("div", { class: "hl-diagram" }, h("h4", { text: "Closed book" }));
   const right = h("div", { class: "hl-diagram" }, h("h4", { text: "With the fact in the prompt" }));
   const dl = reliabilityDiagram(left, "Reliability diagram without the facts");

@@ -5,7 +5,7 @@
 import { postJSON } from "/static/js/api.js";
 import { demoFrame, h, latest } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
-import { slider, numberInput, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { slider, numberInput, textInput, select, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { visible } from "/static/js/components/tokenstrip.js";
@@ -112,8 +112,8 @@ function sae(el) {
   const steps = select({ label: "Steps", field: "steps", value: "200", options: [["100", "100"], ["200", "200"], ["400", "400"], ["600", "600"]] });
   const sort = segmented({ label: "Show features by", field: "sort", value: "max", options: [["max", "strongest"], ["frequency", "most frequent"]], onchange: () => features() });
   const jobs = jobButtons(f, "Train", () => start());
-  const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "training steps done" });
-  f.add(layer.el, width.el, l1.el, steps.el, jobs.row, bar, sort.el);
+  const bar = progressBar("training steps done", { hidden: true });
+  f.add(layer.el, width.el, l1.el, steps.el, jobs.row, bar.el, sort.el);
   const box = h("div");
   const chart = lineChart(box, { xLabel: "step", yLabel: "per token", series: [{ name: "reconstruction error" }, { name: "λ × L1" }, { name: "active features (L0)", dashed: true }] });
   const grid = h("div", { class: "ip-features" });
@@ -136,14 +136,14 @@ function sae(el) {
         checks.replaceChildren();
         chart.clear();
         grid.replaceChildren();
-        bar.max = body.steps; bar.value = 0; bar.hidden = false;
+        bar.set(0, body.steps); bar.show(true);
         f.setStatus(`SmolLM2 is reading the sentences up to block ${body.layer}…`);
       },
       onEvent: (ev) => {
         if (ev.type === "data") f.setStatus(`${count(ev.tokens)} vectors of ${ev.width} numbers read in ${ms(ev.seconds)}; training…`);
         if (ev.type === "step") {
           last = ev;
-          bar.value = ev.step;
+          bar.set(ev.step, body.steps);
           chart.append("reconstruction error", [ev.step, ev.mse]);
           chart.append("λ × L1", [ev.step, body.l1 * ev.l1]);
           chart.append("active features (L0)", [ev.step, ev.l0]);
@@ -157,7 +157,7 @@ function sae(el) {
         if (ev.type === "trained") { saeJob = job; f.setStatus(`Trained in ${ms(ev.seconds)}.`); }
       },
       onDone: (end) => {
-        bar.hidden = true;
+        bar.show(false);
         if (end.status === "stopped") f.setStatus("Stopped before the end: train again to see its features.");
         if (end.status === "done") { check.disabled = false; features(); }
       },
@@ -202,8 +202,8 @@ function patching(el) {
   const corrupted = textInput({ label: "Corrupted prompt (same number of tokens)", field: "corrupted", value: "The capital of Italy is", maxlength: 200 });
   const stride = select({ label: "Layers", field: "stride", value: "3", options: [["1", "every layer (slow)"], ["2", "every 2nd"], ["3", "every 3rd"], ["5", "every 5th (fast)"]] });
   const jobs = jobButtons(f, "Run the sweep", () => start());
-  const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "layers patched" });
-  f.add(clean.el, corrupted.el, stride.el, jobs.row, bar);
+  const bar = progressBar("layers patched", { hidden: true });
+  f.add(clean.el, corrupted.el, stride.el, jobs.row, bar.el);
   const box = h("div", { class: "ip-heat" });
   const map = heatmap(box, { scale: "diverging", format: (v) => fixed(Math.abs(v) < 0.005 ? 0 : v, 2), cell: 40, label: "Share of the logit difference recovered, per layer and position" });
   const note = h("p", { class: "ip-note" });
@@ -215,7 +215,7 @@ function patching(el) {
     let cols = [], info = null;
     await jobs.follow(`${API}/patch`, { clean: clean.value, corrupted: corrupted.value, stride: Number(stride.value) }, {
       onStarted: (d) => {
-        bar.max = d.layers.length; bar.value = 0; bar.hidden = false;
+        bar.set(0, d.layers.length); bar.show(true);
         f.setStatus("Running both prompts…");
       },
       onEvent: (ev) => {
@@ -231,7 +231,7 @@ function patching(el) {
           rows.push(ev.recovered);
           labels.push(ev.layer === 0 ? "embedding" : `after block ${ev.layer}`);
           map.update(rows, labels, cols);
-          bar.value = ev.index;
+          bar.set(ev.index, ev.of);
           f.setStatus(`Layer ${ev.index} of ${ev.of} patched…`);
           f.setReadout([
             { label: "clean LD", value: fixed(info.clean_ld, 2) },
@@ -244,7 +244,7 @@ function patching(el) {
         }
       },
       onDone: (end) => {
-        bar.hidden = true;
+        bar.show(false);
         if (end.status === "error") f.setError(end.error, "corrupted");
       },
     });

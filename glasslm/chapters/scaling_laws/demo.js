@@ -4,7 +4,7 @@
 import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
-import { numberInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { numberInput, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fixed, count, compact, sci as sciFormat, superscript } from "/static/js/components/format.js";
@@ -56,8 +56,8 @@ function sweep(el) {
   const floor = segmented({ label: "Irreducible loss E", field: "irreducible", value: "no",
     options: [["no", "L = a·C^−b"], ["yes", "L = E + a·C^−b"]], onchange: () => refit() });
   const jobs = jobButtons(f, "Train the sweep", () => start());
-  const bar = h("progress", { class: "sl-progress", max: 1, value: 0, "aria-label": "sweep progress" });
-  f.add(preset.el, widthBox, jobs.row, bar, fitTo.el, floor.el);
+  const bar = progressBar("sweep progress");
+  f.add(preset.el, widthBox, jobs.row, bar.el, fitTo.el, floor.el);
   const chartBox = h("div", { class: "sl-chart-box" });
   const table = h("table", { class: "sl-table" });
   f.picture.append(chartBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
@@ -112,7 +112,7 @@ function sweep(el) {
       chart.plan(runs, ev.config.widths);
       drawTable(runs);
     } else if (ev.type === "progress") {
-      bar.value = ev.done_flops / ev.total_flops;
+      bar.set(ev.done_flops, ev.total_flops);
       const r = runs[ev.index];
       f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}…`);
     } else if (ev.type === "run") {
@@ -135,14 +135,14 @@ function sweep(el) {
       onStarted: (d) => {
         job = d.job; fitInfo = null; runs = d.runs; frontier = [];
         chart.plan(runs, d.widths); chart.setFit([]);
-        bar.value = 0;
+        bar.reset();
       },
       onEvent,
       onDone: (end) => {
         const fin = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined).length;
         f.setStatus(end.status === "stopped" ? `Stopped after ${fin} runs: the points and the fit are what finished.`
           : end.status === "done" ? `Done: ${fin} runs.` : "");
-        if (end.status === "done") bar.value = 1;
+        if (end.status === "done") bar.set(1, 1);
         refit();
       },
     });

@@ -80,7 +80,13 @@ export function buttonRow(...buttons) {
 }
 
 // A determinate progress bar for a job that reports how far it got; `label` names it for screen readers.
-export function progressBar(label) {
-  const bar = h("progress", { class: "progress-bar", max: 1, value: 0, "aria-label": label });
-  return { el: bar, set(done, total) { bar.max = total; bar.value = done; }, reset() { bar.value = 0; } };
+// {el, set(done, total), reset(), show(on)}; `hidden` keeps it out of sight until show(true).
+export function progressBar(label, { hidden = false } = {}) {
+  const bar = h("progress", { class: "progress-bar", max: 1, value: 0, hidden, "aria-label": label });
+  return {
+    el: bar,
+    set(done, total) { bar.max = total; bar.value = done; },
+    reset() { bar.value = 0; },
+    show(on) { bar.hidden = !on; },
+  };
 }
