@@ -59,14 +59,28 @@ def _only_hands_on(stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def _checks_input(s: ast.stmt) -> bool:
+    """A guard before the work: `if bad: raise ...`, an assert, or a call to check_*/validate_*."""
+    if isinstance(s, ast.If):
+        return not s.orelse and all(isinstance(b, ast.Raise) for b in s.body)
+    if isinstance(s, (ast.Assign, ast.Expr)) and isinstance(s.value, ast.Call):
+        f = s.value.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+        return name.lstrip("_").startswith(("check", "validate"))
+    return isinstance(s, ast.Assert)
+
+
 def is_wrapper(source: str) -> bool:
-    """Whether a function's source, after its docstring, only hands its arguments to another function."""
+    """Whether a function's source, after its docstring and any input checks, only hands its
+    arguments to another function."""
     node = ast.parse(textwrap.dedent(source)).body[0]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False  # a class shows its methods
     body = node.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # the docstring
+    while len(body) > 1 and _checks_input(body[0]):
+        body = body[1:]
     return _only_hands_on(body)
 
 
@@ -77,7 +91,9 @@ def test_is_wrapper_tells_a_delegation_from_maths():
     accessor = "def ids(self, messages):\n    return self.template.ids(messages)\n"
     maths = "def cosine(self, a, b):\n    return float(self.unit[self.index(a)] @ self.unit[self.index(b)])\n"
     steps = "def f(x):\n    y = g(x)\n    return h(y)\n"
-    assert is_wrapper(lock) and is_wrapper(delegation) and is_wrapper(accessor)
+    guarded = "def f(self, ids):\n    ids = self.check_ids(ids)\n    if not ids:\n        raise ValueError('x')\n" \
+              "    return self.model.run(ids)\n"
+    assert is_wrapper(lock) and is_wrapper(delegation) and is_wrapper(accessor) and is_wrapper(guarded)
     assert not is_wrapper(maths) and not is_wrapper(steps)
     assert not is_wrapper("class A:\n    def f(self):\n        return g(self)\n")
 
