@@ -1,12 +1,14 @@
 # glasslm: the two commands a new user needs.
 #   make run    set up .venv and open the guide in the browser
-#   make test   set up .venv (with test tools and chromium) and run every test
+#   make test   set up .venv (with test tools and chromium), check lint and format, run every test
 .PHONY: run test setup setup-test bench vendor
 
 run: setup
 	.venv/bin/glasslm
 
 test: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/python -m pytest
 
 setup:

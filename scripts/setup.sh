@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create or update the project's environment in .venv/ (safe to run again).
 #   scripts/setup.sh          what the guide needs to run
-#   scripts/setup.sh --test   plus the test tools, the reference oracles
+#   scripts/setup.sh --test   plus the test tools (pytest, ruff), the reference oracles
 #                             (torch CPU, transformers) and Debian's chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."

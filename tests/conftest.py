@@ -5,6 +5,7 @@
   as a learner would see them, rather than exceptions in the test).
 - `server`: the real `glasslm` CLI started on a free port, once per session;
   its output is printed if it fails to start.
+- `smollm2`: the real SmolLM2 model, loaded once per session.
 - `page`: a fresh Chromium page (with `page.base`, the server's URL, and
   `page.open_chapter(slug)`, which waits until the chapter's demos mounted) (Debian's /usr/bin/chromium, never a
   downloaded browser) that fails the test if the page logs a console error
@@ -158,6 +159,14 @@ def page(browser, server):
     yield pg
     context.close()
     assert not errors, "the page logged errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture(scope="session")
+def smollm2():
+    """The real SmolLM2-135M-Instruct (load_smollm2(): one shared instance, loaded once)."""
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
+
+    return load_smollm2()
 
 
 @pytest.fixture(scope="session")

@@ -13,16 +13,11 @@ API = "/api/attention"
 TEXT = "The cat sat on the mat because it was tired."
 
 
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
-
-
-def test_maps_are_the_forward_pass_attention(client, m):
+def test_maps_are_the_forward_pass_attention(client, smollm2):
     d = client.post(f"{API}/maps", json={"text": TEXT, "layer": 2}).json()
-    ids = m.encode(TEXT)
+    ids = smollm2.encode(TEXT)
     assert [t["id"] for t in d["tokens"]] == ids and d["heads"] == 9 and d["kv_head_of"] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
-    _, maps = ref.block(m, ref.residuals(m, ids, layers=2)[2], 2)  # (H, T, T) from the weights, in float64
+    _, maps = ref.block(smollm2, ref.residuals(smollm2, ids, layers=2)[2], 2)  # (H, T, T) from the weights, in float64
     for h in range(9):
         rows = d["maps"][h]
         assert [len(r) for r in rows] == list(range(1, len(ids) + 1))  # the causal triangle
@@ -31,11 +26,11 @@ def test_maps_are_the_forward_pass_attention(client, m):
             np.testing.assert_allclose(r, maps[h, i, : i + 1], atol=2e-4)
 
 
-def test_steps_recomputed_from_the_weights(client, m):
+def test_steps_recomputed_from_the_weights(client, smollm2):
     d = client.post(f"{API}/steps", json={"text": TEXT, "layer": 3, "head": 4, "token": 7}).json()
-    ids = m.encode(TEXT)
-    x = ref.residuals(m, ids, layers=3)[3]
-    q, k, v = ref.head_vectors(m, x, 3, 4)
+    ids = smollm2.encode(TEXT)
+    x = ref.residuals(smollm2, ids, layers=3)[3]
+    q, k, v = ref.head_vectors(smollm2, x, 3, 4)
     assert d["query"] == 7 and d["kv_head"] == 1 and d["head_dim"] == 64 and d["scale"] == pytest.approx(1 / 8)
     np.testing.assert_allclose(d["q"], q[7], atol=1e-3)
     np.testing.assert_allclose(d["k"], k, atol=1e-3)
@@ -55,22 +50,22 @@ def test_steps_recomputed_from_the_weights(client, m):
     assert last["query"] == len(ids) - 1 and all(last["visible"])
 
 
-def test_compare_follows_the_word_in_both_sentences(client, m):
+def test_compare_follows_the_word_in_both_sentences(client, smollm2):
     body = {"word": "bank", "sentences": ["The fisherman sat on the river bank", "I need to deposit money at the bank"],
             "context": ["river", "money"]}
     d = client.post(f"{API}/compare", json=body).json()
     assert d["layers"] == 30 and d["heads"] == 9
     for s, sentence, ctx in zip(d["sentences"], body["sentences"], body["context"]):
-        ids = m.encode(sentence)
+        ids = smollm2.encode(sentence)
         assert s["tokens"][s["position"]]["text"] == " bank" and s["position"] == len(ids) - 1
-        att = np.stack(m.trace(ids).attentions)[:, :, -1, :]  # (L, H, T): the last token's rows
+        att = np.stack(smollm2.trace(ids).attentions)[:, :, -1, :]  # (L, H, T): the last token's rows
         np.testing.assert_allclose(s["rows"], att, atol=1e-4)
         st = s["strongest"]
         others = att.copy()
         others[:, :, [0, len(ids) - 1]] = 0
         assert st["weight"] == pytest.approx(others.max(), abs=1e-6) and st["token"] not in (0, len(ids) - 1)
         link = s["link"]
-        c = [m.decode([i]) for i in ids].index(" " + ctx)
+        c = [smollm2.decode([i]) for i in ids].index(" " + ctx)
         assert link["token"] == c and link["word"] == ctx
         np.testing.assert_allclose(link["grid"], att[:, :, c], atol=1e-4)
         assert link["weight"] == pytest.approx(att[:, :, c].max(), abs=1e-6)
@@ -80,15 +75,15 @@ def test_compare_follows_the_word_in_both_sentences(client, m):
     assert [s["link"] for s in plain["sentences"]] == [None, None]
 
 
-def test_gqa_from_the_config(client, m):
+def test_gqa_from_the_config(client, smollm2):
     d = client.get(f"{API}/gqa").json()
     assert d["groups"] == [[0, 1, 2], [3, 4, 5], [6, 7, 8]] and d["group_size"] == 3
     assert d["qkv_columns"] == (9 + 2 * 3) * 64
     mem = d["memory"]
-    assert mem["context"] == 8192 and mem["context_bytes"] == m.model.new_cache(8192).nbytes
+    assert mem["context"] == 8192 and mem["context_bytes"] == smollm2.model.new_cache(8192).nbytes
     assert mem["context_bytes_mha"] == kv_cache_bytes(30, 9, 64, 8192)
     short = client.get(f"{API}/gqa", params={"context": 10}).json()["memory"]
-    assert short["context_bytes"] == m.model.new_cache(10).nbytes == 10 * mem["per_token_bytes"]
+    assert short["context_bytes"] == smollm2.model.new_cache(10).nbytes == 10 * mem["per_token_bytes"]
     llama2 = next(p for p in d["published"] if p["name"] == "Llama 2 70B")
     assert llama2["kv_heads"] == 8 and llama2["kv_bytes_per_token_16bit"] == 2 * 80 * 8 * 128 * 2
     assert len(d["published"]) == len(PUBLISHED) and all(p["source"] for p in d["published"])

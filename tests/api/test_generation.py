@@ -9,16 +9,10 @@ import pytest
 
 from glasslm.chapters.generation.api import MAX_NAME_STEPS, MAX_PROMPT_TOKENS, MAX_STEPS, TINY_GPT
 from glasslm.engine.models.tiny.gpt import sample
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.web.shared_models import SharedModel
 
 API = "/api/generation"
-
-
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +40,18 @@ def nucleus(p, P):
     return q / q.sum()
 
 
-def test_start_tokenizes_as_text_or_as_a_chat(client, m):
+def test_start_tokenizes_as_text_or_as_a_chat(client, smollm2):
     d = client.post(f"{API}/smollm2/start", json={"text": "Once upon a time"}).json()
-    assert d["ids"] == m.encode("Once upon a time") and d["prompt_length"] == len(d["ids"])
-    assert {t["id"] for t in d["end_tokens"]} == set(m.stop_ids) and d["max_steps"] == MAX_STEPS
+    assert d["ids"] == smollm2.encode("Once upon a time") and d["prompt_length"] == len(d["ids"])
+    assert {t["id"] for t in d["end_tokens"]} == set(smollm2.stop_ids) and d["max_steps"] == MAX_STEPS
     c = client.post(f"{API}/smollm2/start", json={"text": "Hi", "mode": "chat"}).json()
-    assert c["ids"] == m.chat_ids([{"role": "user", "content": "Hi"}])
+    assert c["ids"] == smollm2.chat_ids([{"role": "user", "content": "Hi"}])
     assert c["tokens"][0] == {"id": 1, "text": "<|im_start|>", "special": True, "partial": False}
 
 
-def test_greedy_steps_reproduce_generate(client, m):
-    ids = m.encode("The capital of France is")
-    want = [e.token_id for e in m.generate(ids, max_tokens=3, temperature=0)]
+def test_greedy_steps_reproduce_generate(client, smollm2):
+    ids = smollm2.encode("The capital of France is")
+    want = [e.token_id for e in smollm2.generate(ids, max_tokens=3, temperature=0)]
     ctx, got, reads = list(ids), [], []
     for _ in range(3):
         d = client.post(f"{API}/smollm2/step", json={"ids": ctx, "prompt_length": len(ids), "temperature": 0}).json()
@@ -66,14 +60,14 @@ def test_greedy_steps_reproduce_generate(client, m):
         assert d["ids"] == ctx + [d["chosen"]["id"]] and not d["end"]
         ctx = d["ids"]
     assert got == want and reads[1:] == ["one new token"] * 2
-    assert d["generated_text"] == m.decode(want) and d["step"] == 3
+    assert d["generated_text"] == smollm2.decode(want) and d["step"] == 3
 
 
-def test_a_steps_bars_are_the_filtered_distribution(client, m):
-    ids = m.encode("My favourite colour is")
+def test_a_steps_bars_are_the_filtered_distribution(client, smollm2):
+    ids = smollm2.encode("My favourite colour is")
     body = {"ids": ids, "prompt_length": len(ids), "temperature": 0.8, "top_p": 0.9, "seed": 5, "show": 6}
     d = client.post(f"{API}/smollm2/step", json=body).json()
-    want = nucleus(softmax(m.logits(ids)[-1].astype(np.float64), 0.8), 0.9)  # full forward pass, rules by hand
+    want = nucleus(softmax(smollm2.logits(ids)[-1].astype(np.float64), 0.8), 0.9)  # full forward pass, rules by hand
     # the 6 likeliest tokens, then the chosen one if it is not among them
     assert [c["id"] for c in d["candidates"][:6]] == np.argsort(-want, kind="stable")[:6].tolist()
     assert [c["prob"] for c in d["candidates"]] == pytest.approx(want[[c["id"] for c in d["candidates"]]].tolist(), abs=1e-5)
@@ -83,18 +77,18 @@ def test_a_steps_bars_are_the_filtered_distribution(client, m):
     assert again["chosen"] == d["chosen"] and again["model_read"] == "cached"  # the seed repeats the step
 
 
-def test_an_end_token_ends_the_text(client, m):
-    prompt = m.chat_ids([{"role": "user", "content": "Name a fruit."}])
-    ids = prompt + m.encode("The fruit I mentioned is the Banana.")
+def test_an_end_token_ends_the_text(client, smollm2):
+    prompt = smollm2.chat_ids([{"role": "user", "content": "Name a fruit."}])
+    ids = prompt + smollm2.encode("The fruit I mentioned is the Banana.")
     d = client.post(f"{API}/smollm2/step", json={"ids": ids, "prompt_length": len(prompt), "temperature": 0}).json()
-    z = m.logits(ids)[-1]
+    z = smollm2.logits(ids)[-1]
     assert d["chosen"]["id"] == int(np.argmax(z))
-    assert d["chosen"]["id"] in m.stop_ids and d["end"] and d["chosen"]["special"]
+    assert d["chosen"]["id"] in smollm2.stop_ids and d["end"] and d["chosen"]["special"]
     assert d["generated_text"] == "The fruit I mentioned is the Banana."  # the end token is not text
 
 
-def test_the_step_limit(client, m):
-    ids = m.encode("a") + [264] * MAX_STEPS
+def test_the_step_limit(client, smollm2):
+    ids = smollm2.encode("a") + [264] * MAX_STEPS
     r = client.post(f"{API}/smollm2/step", json={"ids": ids, "prompt_length": 1})
     assert r.status_code == 409 and f"limit here ({MAX_STEPS})" in r.json()["error"]
 

@@ -7,19 +7,13 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.next_token.api import MAX_TEXT_CHARS, MAX_TOKENS
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
-
-
-def test_predict_gives_paris_with_the_softmax_of_the_real_logits(client, m):
+def test_predict_gives_paris_with_the_softmax_of_the_real_logits(client, smollm2):
     d = client.post("/api/next-token/predict", json={"text": "The capital of France is", "k": 5}).json()
     assert [t["text"] for t in d["tokens"]] == ["The", " capital", " of", " France", " is"]
-    assert d["candidates"][0]["text"] == " Paris" and d["candidates"][0]["id"] == m.encode(" Paris")[0]
-    z = m.logits(m.encode("The capital of France is"))[-1].astype(np.float64)
+    assert d["candidates"][0]["text"] == " Paris" and d["candidates"][0]["id"] == smollm2.encode(" Paris")[0]
+    z = smollm2.logits(smollm2.encode("The capital of France is"))[-1].astype(np.float64)
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()  # softmax written out here
     # the endpoint's last-row pass and this all-rows pass sum in different orders:
     # float32 logits agree to about 6e-5, probabilities to about 1e-5
@@ -38,11 +32,11 @@ def test_appending_a_candidate_predicts_again(client):
     assert len(second["tokens"]) == len(first["tokens"]) + 1
 
 
-def test_score_is_the_product_of_conditional_probabilities(client, m):
+def test_score_is_the_product_of_conditional_probabilities(client, smollm2):
     text = "The cat sat on the mat."
     d = client.post("/api/next-token/score", json={"text": text}).json()
-    ids = m.encode(text)
-    z = m.logits(ids).astype(np.float64)
+    ids = smollm2.encode(text)
+    z = smollm2.logits(ids).astype(np.float64)
     logp = z - z.max(1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(1, keepdims=True))
     want = [logp[t, ids[t + 1]] for t in range(len(ids) - 1)]

@@ -11,7 +11,6 @@ from glasslm.chapters.post_training import api
 from glasslm.engine.post_training import preferences as pf
 from glasslm.engine.post_training import sft
 from glasslm.engine.models.tiny.gpt import sample
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.shared_models import SharedModel
 
 API = "/api/post-training"
@@ -36,11 +35,6 @@ def quick_base(shared_base):
     return shared_base.model
 
 
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
-
-
 def jobs_state(client, job):
     return client.app.state.jobs._jobs[job].state
 
@@ -48,21 +42,21 @@ def jobs_state(client, job):
 # ------------------------------------------------------------------ 1. the template
 
 
-def test_template_tokens_are_the_rendered_jinja_template(client, m):
+def test_template_tokens_are_the_rendered_jinja_template(client, smollm2):
     msgs = [{"role": "user", "content": "What is <|im_end|> for?"}, {"role": "assistant", "content": "Turns."},
             {"role": "user", "content": "Thanks"}]
     d = client.post(f"{API}/template", json={"messages": msgs}).json()
-    assert d["ids"] == m.chat_ids(msgs)
-    want = jinja2.Template(m.metadata["chat_template"]).render(messages=msgs, add_generation_prompt=True)
+    assert d["ids"] == smollm2.chat_ids(msgs)
+    want = jinja2.Template(smollm2.metadata["chat_template"]).render(messages=msgs, add_generation_prompt=True)
     assert d["text"] == want and d["added_default_system"]
     assert [t["id"] for t in d["tokens"] if t["special"]] == [1, 2] * 4 + [1]  # 4 turns closed, 1 opened
     # the look-alike typed in the question is plain text, not the special token
     user = [t for t in d["tokens"] if t["message"] == 1]
     assert "".join(t["text"] for t in user if not t["special"]).startswith("user\nWhat is <|im_end|> for?")
     assert d["tokens"][-1]["role"] == "assistant (to be written)" and d["tokens"][0]["role"] == "system"
-    assert d["content_tokens"] == len(m.encode("".join(x["content"] for x in msgs)))
+    assert d["content_tokens"] == len(smollm2.encode("".join(x["content"] for x in msgs)))
     no_prompt = client.post(f"{API}/template", json={"messages": msgs, "add_generation_prompt": False}).json()
-    assert no_prompt["ids"] == m.chat_ids(msgs, add_generation_prompt=False)
+    assert no_prompt["ids"] == smollm2.chat_ids(msgs, add_generation_prompt=False)
 
 
 @pytest.mark.parametrize("body,field,status", [
@@ -79,19 +73,19 @@ def test_template_bad_input(client, body, field, status):
 
 
 @pytest.mark.slow
-def test_compare_streams_both_answers_greedily(client, sse, m):
+def test_compare_streams_both_answers_greedily(client, sse, smollm2):
     d = client.post(f"{API}/compare", json={"question": "What is the capital of France?", "max_tokens": 4}).json()
     events = sse(d["job"])
     answers = {e["mode"]: e for e in events if e["type"] == "answer"}
     assert set(answers) == {"raw", "chat"} and events[-1]["status"] == "done"
     # without the template, the instruct model's likeliest next token closes the user's turn itself
     assert answers["raw"]["ids"][0] == 2 and answers["raw"]["specials"] >= 1
-    for mode, ids in (("raw", m.encode("What is the capital of France?")),
-                      ("chat", m.chat_ids([{"role": "user", "content": "What is the capital of France?"}]))):
+    for mode, ids in (("raw", smollm2.encode("What is the capital of France?")),
+                      ("chat", smollm2.chat_ids([{"role": "user", "content": "What is the capital of France?"}]))):
         got = answers[mode]["ids"]
         streamed = [e["id"] for e in events if e["type"] == "token" and e["mode"] == mode]
         assert streamed == got and 1 <= len(got) <= 4
-        logits = m.logits(ids + got)  # teacher-forced: each token is the argmax after the ones before
+        logits = smollm2.logits(ids + got)  # teacher-forced: each token is the argmax after the ones before
         assert [int(np.argmax(logits[len(ids) - 1 + k])) for k in range(len(got))] == got
 
 
@@ -259,15 +253,15 @@ def test_dpo_bad_input(client, body, field, status):
 
 
 @pytest.mark.slow
-def test_critique_job_streams_three_stages(client, sse, m):
+def test_critique_job_streams_three_stages(client, sse, smollm2):
     d = client.post(f"{API}/critique", json={"question": "Is the sun a star?", "principle": "Be brief.",
                                              "max_tokens": 3, "seed": 5}).json()
     events = sse(d["job"])
     assert events[-1]["status"] == "done"
     done = [e for e in events if e["type"] == "stage_done"]
     assert [e["stage"] for e in done] == ["draft", "critique", "revision"]
-    ids = m.chat_ids([{"role": "user", "content": "Is the sun a star?"}])
-    want = "".join(e.text for e in m.generate(ids, max_tokens=3, temperature=0.7, top_p=0.9, seed=5)).strip()
+    ids = smollm2.chat_ids([{"role": "user", "content": "Is the sun a star?"}])
+    want = "".join(e.text for e in smollm2.generate(ids, max_tokens=3, temperature=0.7, top_p=0.9, seed=5)).strip()
     assert done[0]["text"] == want
 
 

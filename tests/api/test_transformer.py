@@ -6,18 +6,12 @@ import pytest
 from glasslm.chapters.transformer.api import MAX_LENS_TOKENS, MAX_TOKENS
 from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
 from glasslm.engine.data.model_facts import PUBLISHED
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
 API = "/api/transformer"
 
 
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
-
-
-def test_anatomy_shapes_and_counts(client, m):
+def test_anatomy_shapes_and_counts(client, smollm2):
     d = client.get(f"{API}/anatomy", params={"tokens": 5}).json()
     c = d["config"]
     assert (c["layers"], c["d_model"], c["d_ff"], c["heads"], c["kv_heads"], c["vocab"]) == (30, 576, 1536, 9, 3, 49152)
@@ -36,24 +30,24 @@ def test_anatomy_shapes_and_counts(client, m):
 
 
 @pytest.mark.slow
-def test_residual_norms_match_the_plain_recomputation(client, m):
+def test_residual_norms_match_the_plain_recomputation(client, smollm2):
     text = "The capital of France is Paris."
     d = client.post(f"{API}/residual", json={"text": text}).json()
-    ids = m.encode(text)
-    xs = ref.residuals(m, ids, layers=3)
+    ids = smollm2.encode(text)
+    xs = ref.residuals(smollm2, ids, layers=3)
     assert len(d["norms"]) == 31 and len(d["norms"][0]) == len(ids) and len(d["added"]) == 30
     np.testing.assert_allclose(d["norms"][:4], [np.linalg.norm(x, axis=1) for x in xs], rtol=1e-3)
     np.testing.assert_allclose(d["added"][:3], [np.linalg.norm(xs[i + 1] - xs[i], axis=1) for i in range(3)], rtol=1e-3)
-    trace = m.trace(ids, attention=False)
+    trace = smollm2.trace(ids, attention=False)
     np.testing.assert_allclose(d["norms"][30], np.linalg.norm(trace.residuals[30], axis=1), rtol=1e-4)
 
 
 @pytest.mark.slow
-def test_lens_last_layer_is_the_models_logits(client, m):
+def test_lens_last_layer_is_the_models_logits(client, smollm2):
     text = "The capital of France is"
     d = client.post(f"{API}/lens", json={"text": text, "k": 3}).json()
-    ids = m.encode(text)
-    z = m.logits(ids).astype(np.float64)
+    ids = smollm2.encode(text)
+    z = smollm2.logits(ids).astype(np.float64)
     p = np.exp(z - z.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     assert len(d["lens"]) == 31 and len(d["lens"][0]) == len(ids)
@@ -66,17 +60,17 @@ def test_lens_last_layer_is_the_models_logits(client, m):
     assert all(d["lens"][l][-1]["ids"][0] == d["model_next"]["id"] for l in range(first, 31))
     assert first == 0 or d["lens"][first - 1][-1]["ids"][0] != d["model_next"]["id"]
     # a middle layer, through the plain recomputation
-    x = ref.residuals(m, ids, layers=2)[2]
-    assert [c["ids"][0] for c in d["lens"][2]] == ref.lens_logits(m, x).argmax(1).tolist()
+    x = ref.residuals(smollm2, ids, layers=2)[2]
+    assert [c["ids"][0] for c in d["lens"][2]] == ref.lens_logits(smollm2, x).argmax(1).tolist()
 
 
-def test_compare_counts_and_sources(client, m):
+def test_compare_counts_and_sources(client, smollm2):
     d = client.get(f"{API}/compare").json()
     tiny, smol, *published = d["models"]
     cfg = GPTConfig()
     assert tiny["params"] == sum(int(np.prod(s)) for s in param_shapes(cfg).values()) == 4192
     assert (tiny["layers"], tiny["d_model"], tiny["heads"], tiny["context"]) == (cfg.n_layer, cfg.n_embd, cfg.n_head, cfg.block_size)
-    assert smol["params"] == m.parameter_counts()["total"] and smol["kv_heads"] == 3 and smol["context"] == 8192
+    assert smol["params"] == smollm2.parameter_counts()["total"] and smol["kv_heads"] == 3 and smol["context"] == 8192
     assert (smol["norm"], smol["positions"], smol["mlp"], smol["attention"]) == ("RMSNorm", "RoPE", "SwiGLU", "grouped-query")
     assert [p["name"] for p in published] == [p.name for p in PUBLISHED]
     assert all(p["source"] and p["features_source"] for p in published)
@@ -106,7 +100,7 @@ def test_anatomy_bad_token_counts(client, tokens, status):
     assert r.status_code == status and r.json()["field"] == "tokens"
 
 
-def test_odd_unicode_text(client, m):
+def test_odd_unicode_text(client, smollm2):
     text = "🙂 é中\u200b\x00"
     d = client.post(f"{API}/residual", json={"text": text}).json()
-    assert m.decode([t["id"] for t in d["tokens"]]) == text and len(d["norms"]) == 31
+    assert smollm2.decode([t["id"] for t in d["tokens"]]) == text and len(d["norms"]) == 31

@@ -6,12 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-SMOL = 120_000  # ms: a step of SmolLM2 re-reads a ~300-token prompt on a busy machine
-
-
-def readout(demo, label):
-    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
-    return demo.locator(".readout-item", has=label_el).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def test_calculator_answers_and_refuses(page):
@@ -22,7 +17,7 @@ def test_calculator_answers_and_refuses(page):
     box.fill("2^10 - 24")
     box.press("Enter")
     expect(demo.locator(".ag-value")).to_have_text("Observation: 1000")
-    expect(readout(demo, "read as")).to_have_text("2**10 - 24")
+    expect(readout(demo, "read as", exact=True)).to_have_text("2**10 - 24")
     demo.get_by_role("button", name="try __import__('os')").click()
     expect(demo.locator('[data-field="expression"] .field-error')).to_contain_text("function call is not allowed")
     demo.get_by_role("button", name="try 1/0").click()
@@ -32,11 +27,11 @@ def test_calculator_answers_and_refuses(page):
 def test_parser_reads_steps_and_reports_errors(page):
     page.open_chapter("agents")
     demo = page.locator('.demo[data-demo="parser"]')
-    expect(readout(demo, "verdict")).to_have_text("calls search")
+    expect(readout(demo, "verdict", exact=True)).to_have_text("calls search")
     demo.get_by_role("button", name="Missing ]").click()
     expect(demo.locator(".ag-parse")).to_contain_text("closing ']' is missing")
     demo.get_by_label("What the model wrote").fill("Thought: easy\nAction: Calculate(2+2)")
-    expect(readout(demo, "verdict")).to_have_text("calls calculate")
+    expect(readout(demo, "verdict", exact=True)).to_have_text("calls calculate")
     expect(demo.locator(".ag-parse")).to_contain_text("2+2")
 
 
@@ -60,11 +55,11 @@ def test_agent_streams_steps_within_its_limits(page):
     demo.locator('[data-field="max_steps"] input[type=range]').fill("1")
     demo.locator('[data-field="max_step_tokens"] input[type=range]').fill("10")
     demo.get_by_role("button", name="Run the agent").click()
-    expect(demo.locator(".ag-step")).to_have_count(1, timeout=SMOL)
-    expect(readout(demo, "outcome")).to_have_text(re.compile("finished|step limit|token limit"), timeout=SMOL)
+    expect(demo.locator(".ag-step")).to_have_count(1, timeout=SMOLLM2_MS)
+    expect(readout(demo, "outcome", exact=True)).to_have_text(re.compile("finished|step limit|token limit"), timeout=SMOLLM2_MS)
     expect(demo.locator(".ag-step .ag-text")).to_contain_text("Thought:")
     expect(demo.locator(".ag-step .ag-parsed")).not_to_have_text("")
-    expect(readout(demo, "steps")).to_have_text("1")
+    expect(readout(demo, "steps", exact=True)).to_have_text("1")
     expect(demo.locator(".ag-prompt pre")).to_contain_text("<|im_start|>user\nQuestion: What is 17 * 23?")
     expect(demo.get_by_role("button", name="Run the agent")).to_be_enabled()
 
@@ -76,8 +71,8 @@ def test_stop_ends_a_run(page):
     expect(demo.get_by_label("System prompt (edit it to help the model)")).not_to_have_value("")
     demo.locator('[data-field="max_steps"] input[type=range]').fill("8")
     demo.get_by_role("button", name="Run the agent").click()
-    expect(demo.locator(".ag-step").first).to_be_attached(timeout=SMOL)
+    expect(demo.locator(".ag-step").first).to_be_attached(timeout=SMOLLM2_MS)
     demo.get_by_role("button", name="Stop").click()
-    expect(demo.locator(".demo-status")).to_contain_text("Stopped after", timeout=SMOL)
+    expect(demo.locator(".demo-status")).to_contain_text("Stopped after", timeout=SMOLLM2_MS)
     expect(demo.get_by_role("button", name="Run the agent")).to_be_enabled()
     expect(demo.locator(".ag-final")).to_have_text("")  # no answer was made up

@@ -7,9 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def set_slider(demo, value):
@@ -44,7 +42,7 @@ def test_answer_from_the_window(page):
     set_slider(demo, 48)
     expect(readout(demo, "window")).to_have_text("48 tokens")
     demo.get_by_role("button", name=re.compile("Ask the model")).click()
-    expect(demo.locator(".demo-status")).to_contain_text("The model saw", timeout=60_000)
+    expect(demo.locator(".demo-status")).to_contain_text("The model saw", timeout=SMOLLM2_MS)
     expect(demo.locator(".cw-reply")).not_to_have_text("…")
 
 
@@ -54,13 +52,13 @@ def test_cost_and_needle_jobs(page):
     cost = page.locator('.demo[data-demo="cost"]')
     cost.get_by_role("button", name="256").click()
     cost.get_by_role("button", name="Measure").click()
-    expect(cost.locator(".demo-status")).to_have_text("Done.", timeout=90_000)
+    expect(cost.locator(".demo-status")).to_have_text("Done.", timeout=SMOLLM2_MS)
     expect(cost.locator("table.cw-table tr")).to_have_count(4)  # header + 64, 128, 256
     expect(readout(cost, "attention's share of FLOPs")).to_have_text(re.compile(r"%$"))
     needle = page.locator('.demo[data-demo="needle"]')
     needle.get_by_role("button", name="128").click()
     needle.get_by_role("button", name="2", exact=True).click()
     needle.get_by_role("button", name="Run the probe").click()
-    expect(needle.locator(".demo-status")).to_have_text("Done.", timeout=90_000)
+    expect(needle.locator(".demo-status")).to_have_text("Done.", timeout=SMOLLM2_MS)
     expect(readout(needle, "cells done")).to_have_text("4 of 4")
     expect(needle.locator(".cw-note")).to_contain_text("Tangerine")

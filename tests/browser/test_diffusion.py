@@ -8,10 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from glasslm.engine.models.vision.diffusion import NoiseSchedule
-
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_noising_follows_the_slider(page):

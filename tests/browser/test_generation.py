@@ -6,40 +6,35 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-SMOL = 60_000  # ms: a SmolLM2 step is a fraction of a second alone, much longer on a busy 2-core machine
-
-
-def readout(demo, label):
-    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
-    return demo.locator(".readout-item", has=label_el).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def test_step_appends_one_token_from_the_distribution(page):
     page.open_chapter("generation")
     demo = page.locator('.demo[data-demo="smollm2"]')
-    expect(demo.locator(".gen-flow")).to_contain_text("Prompt:", timeout=SMOL)
+    expect(demo.locator(".gen-flow")).to_contain_text("Prompt:", timeout=SMOLLM2_MS)
     strip = demo.locator(".gen-strip .token")
     n = strip.count()
     assert n > 3
     demo.get_by_role("button", name="Step", exact=True).click()
-    expect(readout(demo, "step")).to_have_text("1 of at most 48", timeout=SMOL)
+    expect(readout(demo, "step", exact=True)).to_have_text("1 of at most 48", timeout=SMOLLM2_MS)
     expect(strip).to_have_count(n + 1)
     expect(demo.locator(".gen-strip .token.gen-latest")).to_have_count(1)
     expect(demo.locator(".bar-row", has_text="← chosen")).to_have_count(1)
     demo.get_by_role("button", name="Step", exact=True).click()
-    expect(readout(demo, "step")).to_have_text("2 of at most 48", timeout=SMOL)
+    expect(readout(demo, "step", exact=True)).to_have_text("2 of at most 48", timeout=SMOLLM2_MS)
     expect(strip).to_have_count(n + 2)
-    expect(readout(demo, "model time")).to_contain_text("one new token")
+    expect(readout(demo, "model time", exact=True)).to_contain_text("one new token")
     expect(demo.locator(".gen-written")).not_to_have_text("")
 
 
 def test_empty_text_is_refused_beside_the_box(page):
     page.open_chapter("generation")
     demo = page.locator('.demo[data-demo="smollm2"]')
-    expect(demo.locator(".gen-flow")).to_contain_text("Prompt:", timeout=SMOL)
+    expect(demo.locator(".gen-flow")).to_contain_text("Prompt:", timeout=SMOLLM2_MS)
     demo.locator("textarea").fill("   ")
     demo.get_by_role("button", name="Start over").click()
-    expect(demo.locator('[data-field="text"] .field-error')).to_contain_text("only spaces", timeout=SMOL)
+    expect(demo.locator('[data-field="text"] .field-error')).to_contain_text("only spaces", timeout=SMOLLM2_MS)
 
 
 def test_the_tiny_gpt_invents_a_name(page):
@@ -48,7 +43,7 @@ def test_the_tiny_gpt_invents_a_name(page):
     expect(demo.locator(".demo-status")).to_contain_text("Ready", timeout=60_000)
     expect(demo.locator(".gen-strip .token")).to_have_text(["BOS"])
     demo.get_by_role("button", name="Step", exact=True).click()
-    expect(readout(demo, "step")).to_have_text(re.compile(r"^1 of at most 16"))
+    expect(readout(demo, "step", exact=True)).to_have_text(re.compile(r"^1 of at most 16"))
     expect(demo.locator(".gen-strip .token")).to_have_count(2)
     demo.get_by_role("button", name="Run").click()
     expect(demo.locator(".gen-names li")).to_have_count(1)
@@ -59,11 +54,11 @@ def test_the_tiny_gpt_invents_a_name(page):
 def test_chat_mode_runs_until_the_end_token(page):
     page.open_chapter("generation")
     demo = page.locator('.demo[data-demo="smollm2"]')
-    expect(demo.locator(".gen-flow")).to_contain_text("Prompt:", timeout=SMOL)
+    expect(demo.locator(".gen-flow")).to_contain_text("Prompt:", timeout=SMOLLM2_MS)
     demo.locator("textarea").fill("Name a fruit.")
     demo.locator('[data-field="temperature"] input[type=range]').fill("0")
     demo.get_by_role("button", name="answers it (chat)").click()
-    expect(demo.locator(".gen-strip .token").first).to_have_text("<|im_start|>", timeout=SMOL)
+    expect(demo.locator(".gen-strip .token").first).to_have_text("<|im_start|>", timeout=SMOLLM2_MS)
     demo.get_by_role("button", name="Run").click()
     expect(demo.locator(".gen-flow")).to_contain_text("an end token", timeout=180_000)
     expect(demo.locator(".gen-strip .token.gen-latest")).to_have_text("<|im_end|>")

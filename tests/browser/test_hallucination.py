@@ -6,28 +6,23 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-SMOL = 120_000  # ms: SmolLM2 answers take seconds each on a busy 2-core machine
-
-
-def readout(demo, label):
-    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
-    return demo.locator(".readout-item", has=label_el).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 @pytest.mark.slow
 def test_asking_with_and_without_the_fact(page):
     page.open_chapter("hallucination")
     demo = page.locator('.demo[data-demo="ask"]')
-    expect(readout(demo, "marked")).to_have_text(re.compile("right|wrong"), timeout=SMOL)
+    expect(readout(demo, "marked", exact=True)).to_have_text(re.compile("right|wrong"), timeout=SMOLLM2_MS)
     expect(demo.locator(".hl-said")).to_contain_text("Sydney")  # the closed-book answer, wrong
-    expect(readout(demo, "marked")).to_have_text("wrong")
+    expect(readout(demo, "marked", exact=True)).to_have_text("wrong")
     expect(demo.locator("svg.bars .bar-row")).to_have_count(5)
-    first = readout(demo, "first-token probability").inner_text()
+    first = readout(demo, "first-token probability", exact=True).inner_text()
     demo.get_by_role("button", name="with the fact").click()
     demo.get_by_role("button", name="Ask", exact=True).click()
-    expect(readout(demo, "marked")).to_have_text("right", timeout=SMOL)
+    expect(readout(demo, "marked", exact=True)).to_have_text("right", timeout=SMOLLM2_MS)
     expect(demo.locator(".hl-said")).to_contain_text("Canberra")
-    expect(readout(demo, "first-token probability")).not_to_have_text(first)
+    expect(readout(demo, "first-token probability", exact=True)).not_to_have_text(first)
 
 
 def test_own_question_must_not_be_blank_and_fact_not_too_long(page):
@@ -38,7 +33,7 @@ def test_own_question_must_not_be_blank_and_fact_not_too_long(page):
     demo.get_by_label("Fact placed before the question").fill("so " * 130)
     demo.get_by_role("button", name="Ask", exact=True).click()
     # blank own question: the set question is asked instead, and the long fact is refused beside its box
-    expect(demo.locator('[data-field="fact"] .field-error').last).to_contain_text("limit", timeout=SMOL)
+    expect(demo.locator('[data-field="fact"] .field-error').last).to_contain_text("limit", timeout=SMOLLM2_MS)
 
 
 @pytest.mark.slow
@@ -49,22 +44,22 @@ def test_run_stop_measure_and_abstain(page):
     # arrive between two polls of the table)
     demo.get_by_label("Questions", exact=True).select_option("32")
     demo.get_by_role("button", name="Run the questions").click()
-    expect(demo.locator(".hl-table tr[data-id]").nth(1)).to_be_attached(timeout=SMOL)
+    expect(demo.locator(".hl-table tr[data-id]").nth(1)).to_be_attached(timeout=SMOLLM2_MS)
     demo.get_by_role("button", name="Stop").click()
-    expect(demo.locator(".demo-status")).to_contain_text("Stopped", timeout=SMOL)
-    acc = readout(demo, "accuracy")
+    expect(demo.locator(".demo-status")).to_contain_text("Stopped", timeout=SMOLLM2_MS)
+    acc = readout(demo, "accuracy", exact=True)
     expect(acc).to_have_text(re.compile(r"% of \d+$"))
     n = int(acc.inner_text().rsplit(" ", 1)[1])
     expect(demo.locator(".hl-table tr[data-id]")).to_have_count(n)
     expect(demo.locator(".hl-bin").first).to_be_attached()
-    ece = readout(demo, "expected calibration error").inner_text()
+    ece = readout(demo, "expected calibration error", exact=True).inner_text()
     demo.get_by_role("button", name="answer likelihood").click()
-    expect(readout(demo, "expected calibration error")).not_to_have_text(ece)
+    expect(readout(demo, "expected calibration error", exact=True)).not_to_have_text(ece)
     below = page.locator('.demo[data-demo="abstain"]')
-    answered = readout(below, "answered")
+    answered = readout(below, "answered", exact=True)
     expect(answered).to_have_text(re.compile(rf"of {n} "))
     below.locator('[data-field="threshold"] input[type=range]').fill("0")
     expect(answered).to_have_text(re.compile(rf"^{n} of {n} \(100(\.0)?%\)"))
     below.locator('[data-field="threshold"] input[type=range]').fill("1")
     expect(answered).to_have_text(re.compile(rf"^0 of {n}"))
-    expect(readout(below, "accuracy when answering")).to_have_text("nothing answered")
+    expect(readout(below, "accuracy when answering", exact=True)).to_have_text("nothing answered")

@@ -6,19 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-SMOL = 120_000  # ms: SmolLM2 over forty sentences, or a sweep, takes seconds on a busy 2-core machine
-
-
-def readout(demo, label):
-    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
-    return demo.locator(".readout-item", has=label_el).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def test_neuron_examples_and_suggestions(page):
     page.open_chapter("interpretability")
     demo = page.locator('.demo[data-demo="neurons"]')
-    topics = readout(demo, "topics in the top examples")
-    expect(topics).to_have_text(re.compile(r"^\d+ of 10$"), timeout=SMOL)
+    topics = readout(demo, "topics in the top examples", exact=True)
+    expect(topics).to_have_text(re.compile(r"^\d+ of 10$"), timeout=SMOLLM2_MS)
     expect(demo.locator(".ip-ex")).to_have_count(8)
     expect(demo.locator(".ip-ex mark").first).not_to_be_empty()
     first = demo.locator(".ip-ex").first.inner_text()
@@ -38,7 +33,7 @@ def test_sae_trains_and_shows_features(page):
     demo = page.locator('.demo[data-demo="sae"]')
     demo.get_by_label("Steps", exact=True).select_option("100")
     demo.get_by_role("button", name="Train").click()
-    expect(readout(demo, "features that ever fire")).to_have_text(re.compile(r"^\d+ of 128$"), timeout=SMOL)
+    expect(readout(demo, "features that ever fire", exact=True)).to_have_text(re.compile(r"^\d+ of 128$"), timeout=SMOLLM2_MS)
     expect(demo.locator(".ip-feature")).to_have_count(12)
     expect(demo.locator(".ip-feature mark").first).not_to_be_empty()
     expect(demo.locator("path.series").first).to_have_attribute("d", re.compile("L"))
@@ -56,10 +51,10 @@ def test_patching_sweep_draws_the_heatmap(page):
     demo = page.locator('.demo[data-demo="patching"]')
     demo.get_by_label("Layers", exact=True).select_option("5")
     demo.get_by_role("button", name="Run the sweep").click()
-    expect(readout(demo, "rows done")).to_have_text("7 of 7", timeout=SMOL)
+    expect(readout(demo, "rows done", exact=True)).to_have_text("7 of 7", timeout=SMOLLM2_MS)
     expect(demo.locator("svg.heatmap g.cell")).to_have_count(35)  # 7 layers x 5 tokens
     expect(demo.locator(".ip-note")).to_contain_text("Paris")
-    expect(readout(demo, "deepest row where the changed word still matters")).to_have_text(re.compile("after block"))
+    expect(readout(demo, "deepest row where the changed word still matters", exact=True)).to_have_text(re.compile("after block"))
 
 
 def test_patching_prompts_must_line_up(page):
@@ -67,20 +62,20 @@ def test_patching_prompts_must_line_up(page):
     demo = page.locator('.demo[data-demo="patching"]')
     demo.get_by_label("Corrupted prompt (same number of tokens)").fill("The capital of the United Kingdom is")
     demo.get_by_role("button", name="Run the sweep").click()
-    expect(demo.locator('[data-field="corrupted"] .field-error')).to_contain_text("line up", timeout=SMOL)
+    expect(demo.locator('[data-field="corrupted"] .field-error')).to_contain_text("line up", timeout=SMOLLM2_MS)
 
 
 def test_lens_follows_both_answers_through_the_layers(page):
     page.open_chapter("interpretability")
     demo = page.locator('.demo[data-demo="lens"]')
-    expect(readout(demo, "A's answer")).to_contain_text("Paris", timeout=SMOL)
+    expect(readout(demo, "A's answer", exact=True)).to_contain_text("Paris", timeout=SMOLLM2_MS)
     expect(demo.locator("path.series")).to_have_count(4)
     # probabilities on a log axis from the floor (10⁻⁸) to 1
     ticks = [t for t in demo.locator("g.axis").nth(1).locator(".tick text").all_text_contents() if t]
     assert ticks == ["10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "10⁰"], ticks
     demo.get_by_label("Prompt B").fill("The capital of Spain is")
     demo.get_by_role("button", name="Read the lens").click()
-    expect(readout(demo, "B's answer")).to_contain_text("Madrid", timeout=SMOL)
+    expect(readout(demo, "B's answer", exact=True)).to_contain_text("Madrid", timeout=SMOLLM2_MS)
     demo.get_by_label("Prompt A").fill("")
     demo.get_by_role("button", name="Read the lens").click()
     expect(demo.locator('[data-field="clean"] .field-error')).to_contain_text("empty")

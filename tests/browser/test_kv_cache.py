@@ -7,9 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def test_memory_table_and_gqa_follow_the_controls(page):
@@ -34,7 +32,7 @@ def test_measuring_streams_rows_with_a_speedup(page):
     demo = page.locator('.demo[data-demo="timing"]')
     demo.get_by_role("button", name="64").click()
     demo.get_by_role("button", name="Measure").click()
-    expect(demo.locator(".demo-status")).to_have_text("Done.", timeout=90_000)
+    expect(demo.locator(".demo-status")).to_have_text("Done.", timeout=SMOLLM2_MS)
     expect(demo.locator("table.kv-table tr")).to_have_count(4)  # header + 16, 32, 64
     expect(readout(demo, "speed-up from the cache")).to_have_text(re.compile(r"^\d+(\.\d)?×$"))
     expect(readout(demo, "at tokens")).to_have_text("64")

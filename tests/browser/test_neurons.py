@@ -4,9 +4,7 @@ changes what the learner sees when a control moves."""
 import pytest
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item").filter(has=demo.page.get_by_text(label, exact=True)).locator(".value")
+from tests.browser.helpers import readout
 
 
 @pytest.mark.slow  # 500 paced training steps stream for about 5 s
@@ -15,12 +13,12 @@ def test_mlp_loss_drops_while_training(page):
     demo = page.locator('.demo[data-demo="mlp"]')
     demo.get_by_label("data set").select_option("circles")
     demo.get_by_label("training steps").select_option("500")
-    expect(readout(demo, "step")).to_have_text("0 of 500")
-    start = float(readout(demo, "loss at the start").inner_text())
+    expect(readout(demo, "step", exact=True)).to_have_text("0 of 500")
+    start = float(readout(demo, "loss at the start", exact=True).inner_text())
     demo.get_by_role("button", name="Train").click()
     expect(demo.get_by_role("button", name="Stop")).to_be_enabled()
-    expect(readout(demo, "step")).to_have_text("500 of 500", timeout=30_000)
-    assert float(readout(demo, "loss").inner_text()) < 0.5 * start
+    expect(readout(demo, "step", exact=True)).to_have_text("500 of 500", timeout=30_000)
+    assert float(readout(demo, "loss", exact=True).inner_text()) < 0.5 * start
     expect(demo.locator(".demo-status")).to_have_text("Done.")
     assert len(demo.locator("path.series").first.get_attribute("d")) > 50  # the loss curve was drawn
 
@@ -30,7 +28,7 @@ def test_mlp_can_be_stopped(page):
     demo = page.locator('.demo[data-demo="mlp"]')
     demo.get_by_label("training steps").select_option("5000")
     demo.get_by_role("button", name="Train").click()
-    expect(readout(demo, "step")).not_to_have_text("0 of 5,000")
+    expect(readout(demo, "step", exact=True)).not_to_have_text("0 of 5,000")
     demo.get_by_role("button", name="Stop").click()
     expect(demo.locator(".demo-status")).to_have_text("Stopped.")
     expect(demo.get_by_role("button", name="Train")).to_be_enabled()
@@ -42,23 +40,23 @@ def test_activation_choice_changes_value_and_slope(page):
     expect(demo.locator(".readout-item").first).to_contain_text("ReLU(1.0)")
     demo.get_by_label("function").select_option("sigmoid")
     # sigmoid(1) = 0.7311, slope 0.7311 * (1 - 0.7311) = 0.1966
-    expect(readout(demo, "sigmoid(1.0)")).to_have_text("0.7311")
-    expect(readout(demo, "slope there")).to_have_text("0.1966")
+    expect(readout(demo, "sigmoid(1.0)", exact=True)).to_have_text("0.7311")
+    expect(readout(demo, "slope there", exact=True)).to_have_text("0.1966")
 
 
 def test_perceptron_never_learns_xor(page):
     page.open_chapter("neurons")
     demo = page.locator('.demo[data-demo="perceptron"]')
-    expect(readout(demo, "learned it")).to_have_text("yes, in epoch 5")
+    expect(readout(demo, "learned it", exact=True)).to_have_text("yes, in epoch 5")
     demo.get_by_role("button", name="XOR").click()
-    expect(readout(demo, "learned it")).to_have_text("never")
-    expect(readout(demo, "lowest in 20 epochs")).not_to_have_text("0 of 4")
+    expect(readout(demo, "learned it", exact=True)).to_have_text("never")
+    expect(readout(demo, "lowest in 20 epochs", exact=True)).not_to_have_text("0 of 4")
 
 
 def test_network_shows_values_then_gradients_for_a_clicked_point(page):
     page.open_chapter("neurons")
     demo = page.locator('.demo[data-demo="network"]')
-    point = readout(demo, "point")
+    point = readout(demo, "point", exact=True)
     expect(point).not_to_have_text("")
     before_point = point.inner_text()
     first_input = demo.locator(".nn-net g.neuron text").first
@@ -78,18 +76,18 @@ def test_changing_a_control_while_training_stops_the_run(page):
     demo.get_by_label("training steps").select_option("5000")
     for dataset in ("moons", "spiral", "circles"):
         demo.get_by_role("button", name="Train").click()
-        expect(readout(demo, "step")).not_to_have_text("0 of 5,000")
+        expect(readout(demo, "step", exact=True)).not_to_have_text("0 of 5,000")
         demo.get_by_label("data set").select_option(dataset)
         expect(demo.locator(".demo-status")).to_have_text("Press Train.")
     demo.get_by_role("button", name="Train").click()
-    expect(readout(demo, "step")).not_to_have_text("0 of 5,000")
+    expect(readout(demo, "step", exact=True)).not_to_have_text("0 of 5,000")
     expect(demo.locator(".demo-error")).to_be_hidden()
 
 
 def test_network_point_can_be_chosen_by_keyboard(page):
     page.open_chapter("neurons")
     demo = page.locator('.demo[data-demo="network"]')
-    point = readout(demo, "point")
+    point = readout(demo, "point", exact=True)
     expect(point).not_to_have_text("")
     before = point.inner_text()
     pick = demo.get_by_label("data point", exact=True)

@@ -5,9 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_minhash_follows_an_edit(page):

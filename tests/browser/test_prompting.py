@@ -7,12 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-SMOL = 120_000  # ms: SmolLM2 writing a few replies on a busy 2-core machine
-
-
-def readout(demo, label):
-    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
-    return demo.locator(".readout-item", has=label_el).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def test_time_estimate_follows_the_choice(page):
@@ -32,14 +27,14 @@ def test_zero_shot_on_capitals_scores_each_item(page):
     demo = page.locator('.demo[data-demo="techniques"]')
     demo.get_by_label("Items").select_option("capital")
     demo.get_by_role("button", name="Run", exact=True).click()
-    expect(demo.locator(".pr-item")).to_have_count(4, timeout=SMOL)
+    expect(demo.locator(".pr-item")).to_have_count(4, timeout=SMOLLM2_MS)
     expect(demo.locator(".pr-item").first).to_contain_text("Tokyo")  # the expected answer is shown
     expect(demo.locator(".pr-item .pr-mark")).to_have_count(4)
     row = demo.locator('tr[data-technique="zero-shot"]')
     expect(row).to_contain_text("4")
-    expect(readout(demo, "Zero-shot")).to_have_text(re.compile(r"^\d of 4 \(\d+%\)$"), timeout=SMOL)
+    expect(readout(demo, "Zero-shot", exact=True)).to_have_text(re.compile(r"^\d of 4 \(\d+%\)$"), timeout=SMOLLM2_MS)
     right = demo.locator('.pr-item[data-right="true"]').count()
-    expect(readout(demo, "Zero-shot")).to_have_text(re.compile(f"^{right} of 4"))
+    expect(readout(demo, "Zero-shot", exact=True)).to_have_text(re.compile(f"^{right} of 4"))
 
 
 @pytest.mark.slow
@@ -48,12 +43,12 @@ def test_own_prompt_shows_prompt_tokens_and_replies(page):
     demo = page.locator('.demo[data-demo="own"]')
     demo.get_by_role("button", name="Run all four").click()
     cards = demo.locator(".pr-card")
-    expect(cards).to_have_count(4, timeout=3 * SMOL)
+    expect(cards).to_have_count(4, timeout=3 * SMOLLM2_MS)
     zero = demo.locator('.pr-card[data-technique="zero-shot"]')
     expect(zero.locator(".pr-prompt summary")).to_contain_text("tokens (1 message)")
     expect(zero.locator(".pr-verdict .pr-mark")).to_be_visible()
-    expect(demo.locator('.pr-card[data-technique="self-consistency"] .pr-path')).to_have_count(3, timeout=3 * SMOL)
-    expect(readout(demo, "right")).to_have_text(re.compile(r"of 4$"), timeout=3 * SMOL)
+    expect(demo.locator('.pr-card[data-technique="self-consistency"] .pr-path')).to_have_count(3, timeout=3 * SMOLLM2_MS)
+    expect(readout(demo, "right", exact=True)).to_have_text(re.compile(r"of 4$"), timeout=3 * SMOLLM2_MS)
 
 
 def test_bad_expected_answer_is_refused_beside_the_box(page):

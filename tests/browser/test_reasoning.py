@@ -7,9 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_formats_follow_the_numbers(page):

@@ -6,12 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import readout
+
 POWER_TICK = re.compile(r"10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # 10⁸
 SCI_TICK = re.compile(r"([25] × )?10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # 10⁸, 2 × 10⁸, 5 × 10⁷
-
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
 
 
 def pick_widths(demo, widths):

@@ -5,9 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_chat_streams_a_timed_reply_and_keeps_turns(page):

@@ -6,10 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from glasslm.engine.models.tiny.gpt import TinyGPT
-
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_train_watch_stop_and_download(page, tmp_path):

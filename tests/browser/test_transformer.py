@@ -5,19 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-FIRST = 90_000  # the first SmolLM2 answer on a fresh server includes loading the model
-
-
-def readout(demo, label):
-    label_el = demo.page.locator(".label", has_text=re.compile(f"^{re.escape(label)}$"))
-    return demo.locator(".readout-item", has=label_el).locator(".value")
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 
 def test_anatomy_shapes_follow_the_token_count(page):
     page.open_chapter("transformer")
     demo = page.locator('.demo[data-demo="anatomy"]')
-    expect(readout(demo, "total parameters")).to_have_text("134,515,008", timeout=FIRST)
-    expect(readout(demo, "as counted in the weights chapter")).to_have_text("134,515,008")
+    expect(readout(demo, "total parameters", exact=True)).to_have_text("134,515,008", timeout=SMOLLM2_MS)
+    expect(readout(demo, "as counted in the weights chapter", exact=True)).to_have_text("134,515,008")
     attention = demo.locator(".tf-stage", has=page.locator(".tf-name", has_text=re.compile("^attention$"))).locator(".tf-shape")
     expect(attention).to_have_text("(9, 8, 8)")
     box = demo.locator('[data-field="tokens"] input')
@@ -33,12 +28,12 @@ def test_anatomy_shapes_follow_the_token_count(page):
 def test_lens_and_residual_stream(page):
     page.open_chapter("transformer")
     lens = page.locator('.demo[data-demo="lens"]')
-    expect(readout(lens, "the model's real next token")).to_have_text("“·Paris”", timeout=FIRST)
-    expect(readout(lens, "lens after the last layer")).to_contain_text("“·Paris”")
+    expect(readout(lens, "the model's real next token", exact=True)).to_have_text("“·Paris”", timeout=SMOLLM2_MS)
+    expect(readout(lens, "lens after the last layer", exact=True)).to_contain_text("“·Paris”")
     lens.locator('.tf-cell[data-layer="0"][data-token="1"]').click()
     expect(lens.locator(".tf-note")).to_contain_text("After “·capital”, the embedding alone predicts")
     res = page.locator('.demo[data-demo="residual"]')
-    expect(readout(res, "width")).to_have_text("576 numbers per token", timeout=FIRST)
+    expect(readout(res, "width", exact=True)).to_have_text("576 numbers per token", timeout=SMOLLM2_MS)
     expect(res.locator("svg g.cell")).to_have_count(31 * 13)
     expect(res.locator(".tf-note").last).to_contain_text("“·is”: norm")  # the last token's path, to start
     res.locator("svg g.cell").nth(0).click()  # top row (after the last layer), first token
@@ -51,8 +46,8 @@ def test_comparison_table(page):
     page.open_chapter("transformer")
     demo = page.locator('.demo[data-demo="compare"]')
     smol = demo.locator('tr[data-model="SmolLM2-135M-Instruct"]')
-    expect(smol).to_contain_text("134,515,008", timeout=FIRST)
+    expect(smol).to_contain_text("134,515,008", timeout=SMOLLM2_MS)
     expect(smol.locator(".tf-modern")).to_have_count(4)
     expect(demo.locator('tr[data-model="tiny GPT (default)"]')).to_contain_text("4,192")
     expect(demo.locator(".tf-sources li")).to_have_count(7)
-    expect(readout(demo, "tiny GPT")).to_have_text("4,192 parameters")
+    expect(readout(demo, "tiny GPT", exact=True)).to_have_text("4,192 parameters")

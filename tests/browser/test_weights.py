@@ -2,9 +2,7 @@
 
 from playwright.sync_api import expect
 
-
-def readout(demo, label):
-    return demo.locator(".readout-item", has_text=label).locator(".value")
+from tests.browser.helpers import readout
 
 
 def test_weight_slider_changes_the_prediction_and_error(page):

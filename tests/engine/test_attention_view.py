@@ -4,26 +4,20 @@ import numpy as np
 import pytest
 
 from glasslm.engine.interpretability.attention_view import check_head, gqa_groups, gqa_memory, head_steps
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
 
 @pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
-
-
-@pytest.fixture(scope="module")
-def sentence(m):
-    ids = m.encode("The cat sat on the mat because it was tired.")
-    return ids, ref.residuals(m, ids, layers=4)
+def sentence(smollm2):
+    ids = smollm2.encode("The cat sat on the mat because it was tired.")
+    return ids, ref.residuals(smollm2, ids, layers=4)
 
 
 @pytest.mark.parametrize("layer,head,query", [(0, 0, 0), (3, 4, 7), (3, 8, 10), (2, 5, 3)])
-def test_each_step_equals_the_plain_recomputation(m, sentence, layer, head, query):
+def test_each_step_equals_the_plain_recomputation(smollm2, sentence, layer, head, query):
     ids, res = sentence
-    s = head_steps(m, res[layer].astype(np.float32), layer, head, query)
-    q, k, v = ref.head_vectors(m, res[layer], layer, head)
+    s = head_steps(smollm2, res[layer].astype(np.float32), layer, head, query)
+    q, k, v = ref.head_vectors(smollm2, res[layer], layer, head)
     np.testing.assert_allclose(s.q, q[query], atol=2e-4, rtol=1e-4)
     np.testing.assert_allclose(s.k, k, atol=2e-4, rtol=1e-4)
     np.testing.assert_allclose(s.v, v, atol=2e-4, rtol=1e-4)
@@ -39,51 +33,51 @@ def test_each_step_equals_the_plain_recomputation(m, sentence, layer, head, quer
     assert s.kv_head == head // 3
 
 
-def test_weights_equal_the_forward_pass_and_the_reference(m, sentence):
+def test_weights_equal_the_forward_pass_and_the_reference(smollm2, sentence):
     ids, res = sentence
-    trace = m.trace(ids)
-    _, maps = ref.block(m, res[3], 3)  # (H, T, T)
+    trace = smollm2.trace(ids)
+    _, maps = ref.block(smollm2, res[3], 3)  # (H, T, T)
     np.testing.assert_allclose(trace.attentions[3], maps, atol=1e-4)
-    s = head_steps(m, trace.residuals[3], 3, 6, len(ids) - 1)
+    s = head_steps(smollm2, trace.residuals[3], 3, 6, len(ids) - 1)
     np.testing.assert_allclose(s.weights, trace.attentions[3][6, -1], atol=1e-5)
 
 
-def test_query_heads_of_a_group_share_keys(m, sentence):
+def test_query_heads_of_a_group_share_keys(smollm2, sentence):
     ids, res = sentence
-    s0, s1, s3 = (head_steps(m, res[2].astype(np.float32), 2, h, 5) for h in (0, 1, 3))
+    s0, s1, s3 = (head_steps(smollm2, res[2].astype(np.float32), 2, h, 5) for h in (0, 1, 3))
     assert np.array_equal(s0.k, s1.k) and np.array_equal(s0.v, s1.v)  # heads 0 and 1 read kv head 0
     assert not np.allclose(s0.q, s1.q)  # but ask different questions
     assert not np.allclose(s0.k, s3.k)  # head 3 reads kv head 1
 
 
-def test_bad_heads_and_queries_are_refused(m, sentence):
+def test_bad_heads_and_queries_are_refused(smollm2, sentence):
     _, res = sentence
     with pytest.raises(ValueError, match="layer must be"):
-        head_steps(m, res[0], 30, 0, 0)
+        head_steps(smollm2, res[0], 30, 0, 0)
     with pytest.raises(ValueError, match="head must be"):
-        head_steps(m, res[0], 0, 9, 0)
+        head_steps(smollm2, res[0], 0, 9, 0)
     with pytest.raises(ValueError, match="query must be"):
-        head_steps(m, res[0], 0, 0, len(res[0]))
+        head_steps(smollm2, res[0], 0, 0, len(res[0]))
     with pytest.raises(ValueError, match="layer must be"):
-        check_head(m.config, True, 0)
+        check_head(smollm2.config, True, 0)
 
 
-def test_gqa_layout_and_memory_from_the_config(m):
-    cfg = m.config
+def test_gqa_layout_and_memory_from_the_config(smollm2):
+    cfg = smollm2.config
     assert gqa_groups(cfg) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
     mem = gqa_memory(cfg, context=100)
     # the formula against a real cache of that size
-    assert mem["context_bytes"] == m.model.new_cache(100).nbytes
+    assert mem["context_bytes"] == smollm2.model.new_cache(100).nbytes
     assert mem["per_token_bytes"] == 2 * 30 * 3 * 64 * 4 == 46_080
     assert mem["context_bytes_mha"] == 3 * mem["context_bytes"] and mem["saving"] == pytest.approx(2 / 3)
     # k and v projection weights counted from the fused tensor's columns
     H, D = cfg.n_heads, cfg.head_dim
-    kv_cols = sum(lw.qkv_proj[:, H * D:].size for lw in m.model.w.layers)
+    kv_cols = sum(lw.qkv_proj[:, H * D:].size for lw in smollm2.model.w.layers)
     assert mem["kv_params"] == kv_cols
 
 
 @pytest.mark.slow
-def test_attention_maps_and_residuals_equal_transformers(m):
+def test_attention_maps_and_residuals_equal_transformers(smollm2):
     """A second oracle: Hugging Face transformers (its own GGUF reader, dequantizer and Llama
     code, eager attention) gives the same attention weights and hidden states."""
     torch = pytest.importorskip("torch")
@@ -96,10 +90,10 @@ def test_attention_maps_and_residuals_equal_transformers(m):
     hf = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32,
                                               attn_implementation="eager")
     hf.eval()
-    ids = m.encode("The fisherman sat on the river bank")
+    ids = smollm2.encode("The fisherman sat on the river bank")
     with torch.no_grad():
         out = hf(torch.tensor([ids]), output_attentions=True, output_hidden_states=True)
-    trace = m.trace(ids)
+    trace = smollm2.trace(ids)
     for layer in (0, 7, 16, 29):
         np.testing.assert_allclose(trace.attentions[layer], out.attentions[layer][0].numpy(), atol=2e-4)
     for layer in (0, 1, 15):  # hidden_states[l] = the residual entering layer l (the last one is normed by HF)

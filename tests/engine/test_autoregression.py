@@ -76,33 +76,26 @@ def test_the_default_tiny_gpt_ends_its_events_with_the_model():
     assert [e["step"] for e in events if e["type"] == "eval"] == [0, 30]  # thinned to the first and last step
 
 
-@pytest.fixture(scope="module")
-def smol():
-    from glasslm.engine.models.llama.smollm2 import load_smollm2
-
-    return load_smollm2()
-
-
-def test_continuations_equal_generate(smol):
-    ids = smol.encode("The capital of France is")
-    runs = continuations(smol, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
-    want = [[e.token_id for e in smol.generate(ids, max_tokens=4, temperature=0)]]
-    want += [[e.token_id for e in smol.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)]
+def test_continuations_equal_generate(smollm2):
+    ids = smollm2.encode("The capital of France is")
+    runs = continuations(smollm2, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
+    want = [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=0)]]
+    want += [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)]
     assert runs == want
-    assert smol.decode(runs[0]).startswith(" Paris")
+    assert smollm2.decode(runs[0]).startswith(" Paris")
 
 
-def test_extending_a_kept_context_reads_one_new_token_and_matches_a_full_pass(smol):
-    ids = tuple(smol.encode("Water boils at"))
-    cache, first, how = extend_context(smol, ids, None, room=4)
+def test_extending_a_kept_context_reads_one_new_token_and_matches_a_full_pass(smollm2):
+    ids = tuple(smollm2.encode("Water boils at"))
+    cache, first, how = extend_context(smollm2, ids, None, room=4)
     assert how == "whole context" and cache.length == len(ids)
-    np.testing.assert_allclose(first, smol.logits(list(ids))[-1], atol=2e-4)
+    np.testing.assert_allclose(first, smollm2.logits(list(ids))[-1], atol=2e-4)
     longer = (*ids, int(np.argmax(first)))
-    same, step, how = extend_context(smol, longer, cache, room=4)
+    same, step, how = extend_context(smollm2, longer, cache, room=4)
     assert how == "one new token" and same is cache and cache.length == len(longer)
-    full = smol.logits(list(longer))[-1]  # an independent full pass over the whole context
+    full = smollm2.logits(list(longer))[-1]  # an independent full pass over the whole context
     np.testing.assert_allclose(step, full, atol=2e-4)
     # the kept cache already holds `longer`: it cannot be the prefix of another branch, so all is read again
-    _, branch, how = extend_context(smol, (*ids, 11), cache, room=4)
+    _, branch, how = extend_context(smollm2, (*ids, 11), cache, room=4)
     assert how == "whole context"
-    np.testing.assert_allclose(branch, smol.logits([*ids, 11])[-1], atol=2e-4)
+    np.testing.assert_allclose(branch, smollm2.logits([*ids, 11])[-1], atol=2e-4)

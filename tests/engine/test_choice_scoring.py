@@ -7,14 +7,8 @@ import pytest
 
 from glasslm.engine.evaluation.choice_scoring import (FORMATS, HEADER, SEPARATOR, Question, accuracy, continuation_logprobs,
                                            load_questions, prompt_for, score_question, seen_twice)
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 TOL = 2e-4  # float32 logits; the cached and the full pass add in a different order
-
-
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
 
 
 def by_hand(logits, context_len, option):
@@ -36,11 +30,11 @@ def test_question_set_is_well_formed():
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_scores_equal_a_recomputation_from_full_logits(m, fmt):
+def test_scores_equal_a_recomputation_from_full_logits(smollm2, fmt):
     q = load_questions()[0]
-    s = score_question(m, q, fmt)
+    s = score_question(smollm2, q, fmt)
     for k, option in enumerate(s.option_ids):
-        full = m.logits(s.context_ids + option)  # (T, V): the whole sequence in one pass, no cache reuse
+        full = smollm2.logits(s.context_ids + option)  # (T, V): the whole sequence in one pass, no cache reuse
         want = by_hand(full, len(s.context_ids), option)
         np.testing.assert_allclose(s.token_logprobs[k], want, atol=TOL)
         assert s.sums[k] == pytest.approx(want.sum(), abs=TOL * len(option))
@@ -48,18 +42,18 @@ def test_scores_equal_a_recomputation_from_full_logits(m, fmt):
     assert s.pick("sum") == int(np.argmax(s.sums)) and s.probs("sum").sum() == pytest.approx(1)
 
 
-def test_format_prompts(m):
+def test_format_prompts(smollm2):
     q = Question("Which planet is closest to the Sun?", ("Venus", "Mercury"), 1)
-    ctx, opts, scored = prompt_for(m, q, "cloze")
-    assert m.decode(ctx) == "Question: Which planet is closest to the Sun?\nAnswer:" and scored == [" Venus", " Mercury"]
-    ctx, opts, scored = prompt_for(m, q, "letters")
-    assert m.decode(ctx).endswith("\nA. Venus\nB. Mercury\nAnswer:") and scored == [" A", " B"]
+    ctx, opts, scored = prompt_for(smollm2, q, "cloze")
+    assert smollm2.decode(ctx) == "Question: Which planet is closest to the Sun?\nAnswer:" and scored == [" Venus", " Mercury"]
+    ctx, opts, scored = prompt_for(smollm2, q, "letters")
+    assert smollm2.decode(ctx).endswith("\nA. Venus\nB. Mercury\nAnswer:") and scored == [" A", " B"]
     assert all(len(o) == 1 for o in opts)  # a letter is one token
-    ctx, opts, scored = prompt_for(m, q, "chat")
-    assert ctx == m.chat_ids([{"role": "user", "content": "Which planet is closest to the Sun?\nA. Venus\nB. Mercury"
+    ctx, opts, scored = prompt_for(smollm2, q, "chat")
+    assert ctx == smollm2.chat_ids([{"role": "user", "content": "Which planet is closest to the Sun?\nA. Venus\nB. Mercury"
                                                           "\nAnswer with the letter."}])
     with pytest.raises(ValueError, match="format"):
-        prompt_for(m, q, "essay")
+        prompt_for(smollm2, q, "essay")
 
 
 def test_sum_prefers_short_options_and_mean_does_not_by_construction():
@@ -70,19 +64,19 @@ def test_sum_prefers_short_options_and_mean_does_not_by_construction():
     assert accuracy([s], "sum") == 0.0 and accuracy([s], "mean") == 1.0
 
 
-def test_seen_twice_equals_m_score(m):
+def test_seen_twice_equals_m_score(smollm2):
     passage = "The quick brown fox jumps over the lazy dog."
-    r = seen_twice(m, passage)
+    r = seen_twice(smollm2, passage)
     n = len(r.ids)
-    fresh = m.score(m.encode(HEADER) + r.ids).logprobs[-n:]
-    seen = m.score(m.encode(HEADER) + r.ids + m.encode(SEPARATOR) + r.ids).logprobs[-n:]
+    fresh = smollm2.score(smollm2.encode(HEADER) + r.ids).logprobs[-n:]
+    seen = smollm2.score(smollm2.encode(HEADER) + r.ids + smollm2.encode(SEPARATOR) + r.ids).logprobs[-n:]
     np.testing.assert_allclose(r.fresh, fresh, atol=TOL)
     np.testing.assert_allclose(r.seen, seen, atol=TOL)
     assert r.seen_loss < r.fresh_loss / 2  # a copy in the context makes the text far easier
 
 
 @pytest.mark.slow
-def test_scores_match_transformers(m):
+def test_scores_match_transformers(smollm2):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     import sys
@@ -92,12 +86,12 @@ def test_scores_match_transformers(m):
     from make_smollm2_reference import reference_logits
 
     q = load_questions()[1]
-    s = score_question(m, q, "cloze")
+    s = score_question(smollm2, q, "cloze")
     for k, option in enumerate(s.option_ids):
         want = by_hand(reference_logits(s.context_ids + option), len(s.context_ids), option)
         np.testing.assert_allclose(s.token_logprobs[k], want, atol=2e-3)
 
 
-def test_continuation_logprobs_refuses_bad_ids(m):
+def test_continuation_logprobs_refuses_bad_ids(smollm2):
     with pytest.raises(ValueError):
-        continuation_logprobs(m, [], [[1]])
+        continuation_logprobs(smollm2, [], [[1]])

@@ -8,12 +8,6 @@ import pytest
 from glasslm.engine.inference import context_window as cw
 
 
-@pytest.fixture(scope="module")
-def m():
-    from glasslm.engine.models.llama.smollm2 import load_smollm2
-    return load_smollm2()
-
-
 CHAT = [
     {"role": "user", "content": "My name is Ada."},
     {"role": "assistant", "content": "Nice to meet you, Ada."},
@@ -23,35 +17,35 @@ CHAT = [
 ]
 
 
-def test_spans_rebuild_the_chat_ids(m):
-    ids, spans = cw.message_spans(m, CHAT)
-    assert ids == m.chat_ids(CHAT)
+def test_spans_rebuild_the_chat_ids(smollm2):
+    ids, spans = cw.message_spans(smollm2, CHAT)
+    assert ids == smollm2.chat_ids(CHAT)
     assert [s["role"] for s in spans] == ["system", "user", "assistant", "user", "assistant", "user", "next"]
     assert spans[0]["start"] == 0 and spans[-1]["end"] == len(ids)
     assert all(a["end"] == b["start"] for a, b in zip(spans, spans[1:]))
-    assert m.decode(ids[spans[1]["start"]:spans[1]["end"]]) == "<|im_start|>user\nMy name is Ada.<|im_end|>\n"
+    assert smollm2.decode(ids[spans[1]["start"]:spans[1]["end"]]) == "<|im_start|>user\nMy name is Ada.<|im_end|>\n"
 
 
-def test_token_policy_keeps_the_last_tokens(m):
-    ids = m.chat_ids(CHAT)
-    fit = cw.fit_conversation(m, CHAT, 40, "tokens")
+def test_token_policy_keeps_the_last_tokens(smollm2):
+    ids = smollm2.chat_ids(CHAT)
+    fit = cw.fit_conversation(smollm2, CHAT, 40, "tokens")
     assert fit["kept_ids"] == ids[-40:] and sum(fit["keep"]) == 40
     assert fit["spans"][0]["status"] == "dropped" and fit["spans"][-1]["status"] == "kept"
     assert sum(s["kept_tokens"] for s in fit["spans"]) == 40
     assert "cut" in [s["status"] for s in fit["spans"]]
 
 
-def test_turn_policy_drops_oldest_turns_whole(m):
-    _, spans = cw.message_spans(m, CHAT)
+def test_turn_policy_drops_oldest_turns_whole(smollm2):
+    _, spans = cw.message_spans(smollm2, CHAT)
     sizes = [s["end"] - s["start"] for s in spans]
     window = sizes[0] + sizes[-1] + sum(sizes[-3:-1])  # system + last two messages + prompt
-    fit = cw.fit_conversation(m, CHAT, window, "turns")
+    fit = cw.fit_conversation(smollm2, CHAT, window, "turns")
     assert [s["status"] for s in fit["spans"]] == ["kept", "dropped", "dropped", "dropped", "kept", "kept", "kept"]
     system = {"role": "system", "content": spans[0]["content"]}
-    assert fit["kept_ids"] == m.chat_ids([system] + CHAT[-2:])
-    assert cw.fit_conversation(m, CHAT, 10_000, "turns")["kept_ids"] == m.chat_ids(CHAT)
+    assert fit["kept_ids"] == smollm2.chat_ids([system] + CHAT[-2:])
+    assert cw.fit_conversation(smollm2, CHAT, 10_000, "turns")["kept_ids"] == smollm2.chat_ids(CHAT)
     with pytest.raises(ValueError, match="larger"):
-        cw.fit_conversation(m, CHAT, 5, "turns")
+        cw.fit_conversation(smollm2, CHAT, 5, "turns")
 
 
 def naive_attention(q, k, v):
@@ -75,47 +69,47 @@ def test_attention_arithmetic_equals_a_naive_loop():
     np.testing.assert_allclose(cw.attention_arithmetic(q, k, v), naive_attention(q, k, v), atol=1e-5)
 
 
-def test_flops_by_hand(m):
-    assert cw.attention_flops(m.config, 10) == 30 * 9 * 4 * 100 * 64
-    assert cw.attention_flops(m.config, 20) == 4 * cw.attention_flops(m.config, 10)
-    assert cw.weight_flops(m.config, 1000, 10) == 2 * 10 * 1000 + 2 * 10 * 576 * 49152
+def test_flops_by_hand(smollm2):
+    assert cw.attention_flops(smollm2.config, 10) == 30 * 9 * 4 * 100 * 64
+    assert cw.attention_flops(smollm2.config, 20) == 4 * cw.attention_flops(smollm2.config, 10)
+    assert cw.weight_flops(smollm2.config, 1000, 10) == 2 * 10 * 1000 + 2 * 10 * 576 * 49152
 
 
-def test_time_attention_points(m):
-    ids = m.encode("One two three four five six seven eight nine ten.")
-    pts = list(cw.time_attention(m.model, ids, [4, 8]))
+def test_time_attention_points(smollm2):
+    ids = smollm2.encode("One two three four five six seven eight nine ten.")
+    pts = list(cw.time_attention(smollm2.model, ids, [4, 8]))
     assert [p["length"] for p in pts] == [4, 8]
     assert pts[1]["attention_flops"] == 4 * pts[0]["attention_flops"]
     assert all(p["forward_s"] > 0 and p["attention_s"] > 0 for p in pts)
-    assert list(cw.time_attention(m.model, ids, [4], should_stop=lambda: True)) == []
+    assert list(cw.time_attention(smollm2.model, ids, [4], should_stop=lambda: True)) == []
 
 
-def test_haystack_is_deterministic_with_the_needle_in_place(m):
-    a, at = cw.haystack(m.encode, 120, 0.5, seed=3)
-    assert (a, at) == cw.haystack(m.encode, 120, 0.5, seed=3)
-    assert a != cw.haystack(m.encode, 120, 0.5, seed=4)[0]
-    ids = m.encode(a)
+def test_haystack_is_deterministic_with_the_needle_in_place(smollm2):
+    a, at = cw.haystack(smollm2.encode, 120, 0.5, seed=3)
+    assert (a, at) == cw.haystack(smollm2.encode, 120, 0.5, seed=3)
+    assert a != cw.haystack(smollm2.encode, 120, 0.5, seed=4)[0]
+    ids = smollm2.encode(a)
     assert len(ids) >= 120
-    assert m.decode(ids[at:]).startswith(" " + cw.NEEDLE) and 30 < at < len(ids) - 30
-    start, at0 = cw.haystack(m.encode, 120, 0.0)
+    assert smollm2.decode(ids[at:]).startswith(" " + cw.NEEDLE) and 30 < at < len(ids) - 30
+    start, at0 = cw.haystack(smollm2.encode, 120, 0.0)
     assert start.startswith(cw.NEEDLE) and at0 == 0
-    assert cw.haystack(m.encode, 120, 1.0)[0].endswith(cw.NEEDLE)
-    assert cw.NEEDLE not in cw.haystack(m.encode, 120, 0.5, needle=None)[0]
+    assert cw.haystack(smollm2.encode, 120, 1.0)[0].endswith(cw.NEEDLE)
+    assert cw.NEEDLE not in cw.haystack(smollm2.encode, 120, 0.5, needle=None)[0]
     with pytest.raises(ValueError):
-        cw.haystack(m.encode, 10, 1.5)
+        cw.haystack(smollm2.encode, 10, 1.5)
 
 
-def test_answer_probability_matches_score(m):
-    prompt, answer = m.encode("The capital of France is"), m.encode(" Paris")
-    p, greedy = cw.answer_probability(m, prompt, answer)
-    s = m.score(prompt + answer)
+def test_answer_probability_matches_score(smollm2):
+    prompt, answer = smollm2.encode("The capital of France is"), smollm2.encode(" Paris")
+    p, greedy = cw.answer_probability(smollm2, prompt, answer)
+    s = smollm2.score(prompt + answer)
     assert p == pytest.approx(np.exp(s.logprobs[-len(answer):].sum()), rel=1e-4)
     assert greedy == (s.ranks[-len(answer)] == 1)
 
 
 @pytest.mark.slow
-def test_needle_probe_finds_the_password(m):
-    events = list(cw.needle_probe(m, [64], [0.0, 1.0]))
+def test_needle_probe_finds_the_password(smollm2):
+    events = list(cw.needle_probe(smollm2, [64], [0.0, 1.0]))
     assert [e["type"] for e in events] == ["baseline", "cell", "cell"]
     base, cells = events[0], events[1:]
     assert all(c["prob"] > 10 * base["prob"] for c in cells)  # the needle is what makes the answer likely

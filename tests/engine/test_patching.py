@@ -11,22 +11,16 @@ CLEAN, CORRUPT = "The capital of France is", "The capital of Italy is"
 
 
 @pytest.fixture(scope="module")
-def m():
-    from glasslm.engine.models.llama.smollm2 import load_smollm2
-    return load_smollm2()
+def runs(smollm2):
+    return both_runs(smollm2, smollm2.encode(CLEAN), smollm2.encode(CORRUPT))
 
 
-@pytest.fixture(scope="module")
-def runs(m):
-    return both_runs(m, m.encode(CLEAN), m.encode(CORRUPT))
-
-
-def test_hooked_forward_equals_llama_forward(m, runs):
-    want = m.model.forward(m.encode(CLEAN))  # (T, V) llama.py's own pass, no cache
+def test_hooked_forward_equals_llama_forward(smollm2, runs):
+    want = smollm2.model.forward(smollm2.encode(CLEAN))  # (T, V) llama.py's own pass, no cache
     assert np.abs(runs.clean_logits - want[-1]).max() < 1e-3 * np.abs(want[-1]).max()
     acts = []
-    xs = hl.residuals(m, m.encode(CLEAN), upto=3, mlp_acts=acts)
-    tr = m.trace(m.encode(CLEAN), attention=False, mlp=True)
+    xs = hl.residuals(smollm2, smollm2.encode(CLEAN), upto=3, mlp_acts=acts)
+    tr = smollm2.trace(smollm2.encode(CLEAN), attention=False, mlp=True)
     for a, b in zip(xs, tr.residuals[:4]):
         np.testing.assert_allclose(a, b, atol=2e-3 * np.abs(b).max())
     assert len(acts) == 3
@@ -34,25 +28,25 @@ def test_hooked_forward_equals_llama_forward(m, runs):
 
 
 @pytest.mark.slow
-def test_patching_nothing_and_everything(m, runs):
+def test_patching_nothing_and_everything(smollm2, runs):
     T = runs.clean[0].shape[0]
-    none = patch(m, runs, 10, [[]])[0]  # a copy with no position patched
+    none = patch(smollm2, runs, 10, [[]])[0]  # a copy with no position patched
     np.testing.assert_allclose(none, runs.corrupted_logits, atol=1e-4)
-    L = m.config.n_layers
+    L = smollm2.config.n_layers
     for layer in (L, 0, 17):  # every position patched: the clean run, from any layer on
-        every = patch(m, runs, layer, [list(range(T))])[0]
+        every = patch(smollm2, runs, layer, [list(range(T))])[0]
         np.testing.assert_allclose(every, runs.clean_logits, atol=1e-3)
 
 
 @pytest.mark.slow
-def test_sweep_rows_match_single_patches(m, runs):
-    paris, rome = m.encode(" Paris")[0], m.encode(" Rome")[0]
+def test_sweep_rows_match_single_patches(smollm2, runs):
+    paris, rome = smollm2.encode(" Paris")[0], smollm2.encode(" Rome")[0]
     assert int(runs.clean_logits.argmax()) == paris and int(runs.corrupted_logits.argmax()) == rome
-    L = m.config.n_layers
-    rows = dict(patch_sweep(m, runs, paris, rome, [0, 20, L]))
+    L = smollm2.config.n_layers
+    rows = dict(patch_sweep(smollm2, runs, paris, rome, [0, 20, L]))
     clean_ld, corrupt_ld = logit_diff(runs.clean_logits, paris, rome), logit_diff(runs.corrupted_logits, paris, rome)
     # the batch of T copies against one copy at a time, and the metric by hand
-    one = logit_diff(patch(m, runs, 20, [3])[0], paris, rome)
+    one = logit_diff(patch(smollm2, runs, 20, [3])[0], paris, rome)
     assert rows[20][3] == pytest.approx((one - corrupt_ld) / (clean_ld - corrupt_ld), abs=1e-4)
     # after the last block only the last position reaches the logits
     assert rows[L][-1] == pytest.approx(1.0, abs=1e-4) and np.abs(rows[L][:-1]).max() < 1e-4
@@ -69,14 +63,14 @@ def test_prompts_must_line_up():
         check_pair(list(range(40)), list(range(1, 41)))
 
 
-def test_batched_sentences_equal_one_at_a_time(m):
-    seqs = [m.encode("A cat."), m.encode("The capital of France is Paris."), m.encode("Hi")]
-    xs, acts = hl.batch_residuals(m, seqs, 4)
+def test_batched_sentences_equal_one_at_a_time(smollm2):
+    seqs = [smollm2.encode("A cat."), smollm2.encode("The capital of France is Paris."), smollm2.encode("Hi")]
+    xs, acts = hl.batch_residuals(smollm2, seqs, 4)
     for s, x, a in zip(seqs, xs, acts):
         one = []
-        want = hl.residuals(m, s, upto=4, mlp_acts=one)
-        assert x.shape == (len(s), m.config.d_model) and a.shape == (len(s), m.config.d_ff)
+        want = hl.residuals(smollm2, s, upto=4, mlp_acts=one)
+        assert x.shape == (len(s), smollm2.config.d_model) and a.shape == (len(s), smollm2.config.d_ff)
         np.testing.assert_allclose(x, want[4], atol=1e-3)
         np.testing.assert_allclose(a, one[3], atol=1e-4)
     with pytest.raises(ValueError, match="layer"):
-        hl.batch_residuals(m, seqs, 0)
+        hl.batch_residuals(smollm2, seqs, 0)

@@ -6,12 +6,6 @@ import pytest
 
 from glasslm.engine.applications.prompting import (COT_INSTRUCTION, TECHNIQUES, Item, PromptConfig, accuracy, extract, is_right,
                                       load_task_set, majority, messages_for, prompt_steps, run_item, run_prompt, worst_case_tokens)
-from glasslm.engine.models.llama.smollm2 import load_smollm2
-
-
-@pytest.fixture(scope="module")
-def m():
-    return load_smollm2()
 
 
 @pytest.mark.parametrize("reply, rule, question, want", [
@@ -57,22 +51,22 @@ def test_task_set_is_well_formed():
         assert is_right(extract(f"The answer is {item.answer}.", rule, labels, item.question), item)
 
 
-def test_prompts_are_the_chat_template_of_the_messages(m):
+def test_prompts_are_the_chat_template_of_the_messages(smollm2):
     """The few-shot prompt's tokens equal the file's Jinja template rendered, markers as special ids."""
     jinja2 = pytest.importorskip("jinja2")
     tasks = load_task_set()
     item = tasks.items[0]
     msgs = messages_for("few-shot", item.question, tasks.shots_for(item.kind, 2))
     assert [t["role"] for t in msgs] == ["user", "assistant", "user", "assistant", "user"]
-    text = jinja2.Template(m.metadata["chat_template"]).render(messages=msgs, add_generation_prompt=True)
+    text = jinja2.Template(smollm2.metadata["chat_template"]).render(messages=msgs, add_generation_prompt=True)
     # The rendered text, its role markers as the special ids 1 and 2, everything else encoded as text:
     ids = []
     for piece in text.split("<|im_start|>"):
         if not piece:
             continue
         body, _, rest = piece.partition("<|im_end|>")
-        ids += [1] + m.encode(body) + ([2] + m.encode(rest) if _ else [])
-    assert m.chat_ids(msgs) == ids
+        ids += [1] + smollm2.encode(body) + ([2] + smollm2.encode(rest) if _ else [])
+    assert smollm2.chat_ids(msgs) == ids
     cot = messages_for("chain-of-thought", "Why?")
     assert cot == [{"role": "user", "content": "Why?\n" + COT_INSTRUCTION}]
     assert messages_for("self-consistency", "Why?") == cot
@@ -80,31 +74,31 @@ def test_prompts_are_the_chat_template_of_the_messages(m):
         messages_for("tree-of-thought", "Why?")
 
 
-def test_zero_shot_reply_is_smollm2_greedy(m):
+def test_zero_shot_reply_is_smollm2_greedy(smollm2):
     tasks = load_task_set()
     item = tasks.items[4]  # the capital of Japan
     cfg = PromptConfig(short_tokens=8)
-    r = run_item(m, tasks, item, "zero-shot", cfg)
-    ids = m.chat_ids([{"role": "user", "content": item.question}])
-    want = [e.token_id for e in m.generate(ids, max_tokens=8, temperature=0)]
+    r = run_item(smollm2, tasks, item, "zero-shot", cfg)
+    ids = smollm2.chat_ids([{"role": "user", "content": item.question}])
+    want = [e.token_id for e in smollm2.generate(ids, max_tokens=8, temperature=0)]
     assert r.prompt_ids == ids and r.replies == [want]
-    assert r.answer == extract(m.decode(want), "word", (), item.question)
+    assert r.answer == extract(smollm2.decode(want), "word", (), item.question)
     assert r.right == is_right(r.answer, item) and r.tokens == len(want)
 
 
 @pytest.mark.slow
-def test_self_consistency_paths_are_seeded_samples_and_vote(m):
+def test_self_consistency_paths_are_seeded_samples_and_vote(smollm2):
     cfg = PromptConfig(cot_tokens=6, paths=2, temperature=0.7, seed=11)
     msgs = messages_for("self-consistency", "What is 2 plus 2?")
-    *seen, r = prompt_steps(m, msgs, "self-consistency", "number", cfg=cfg)
-    ids = m.chat_ids(msgs)
+    *seen, r = prompt_steps(smollm2, msgs, "self-consistency", "number", cfg=cfg)
+    ids = smollm2.chat_ids(msgs)
     for i in range(2):
-        want = [e.token_id for e in m.generate(ids, max_tokens=6, temperature=0.7, seed=11 + i)]
+        want = [e.token_id for e in smollm2.generate(ids, max_tokens=6, temperature=0.7, seed=11 + i)]
         assert r.replies[i] == want
     assert [t for run, t in seen if t is not None] == r.replies[0] + r.replies[1]  # streamed as chosen
     assert [run for run, t in seen if t is None] == [0, 1]
-    assert run_prompt(m, msgs, "self-consistency", "number", cfg=cfg).replies == r.replies
-    assert r.answers == [extract(m.decode(x), "number") for x in r.replies]
+    assert run_prompt(smollm2, msgs, "self-consistency", "number", cfg=cfg).replies == r.replies
+    assert r.answers == [extract(smollm2.decode(x), "number") for x in r.replies]
     assert (r.answer, r.votes) == majority(r.answers) and r.right is None
 
 

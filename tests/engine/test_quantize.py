@@ -12,7 +12,6 @@ from glasslm import assets
 from glasslm.engine.models.llama import quantize as qz
 
 
-
 def test_8_bit_block_32_is_byte_for_byte_ggufs_q8_0():
     gguf = pytest.importorskip("gguf")
     rng = np.random.default_rng(0)
@@ -93,14 +92,7 @@ def test_memory_formulas_by_hand():
 # ---------------------------------------------------------------- with SmolLM2's real file
 
 
-@pytest.fixture(scope="module")
-def smol():
-    from glasslm.engine.models.llama.smollm2 import load_smollm2
-
-    return load_smollm2()
-
-
-def test_matrices_are_the_files_own_tensors(smol):
+def test_matrices_are_the_files_own_tensors(smollm2):
     gguf = pytest.importorskip("gguf")
 
     reader = assets.open_gguf(assets.smollm2_gguf_path())
@@ -108,9 +100,9 @@ def test_matrices_are_the_files_own_tensors(smol):
     for layer, name in [(0, "q_proj"), (4, "k_proj"), (7, "v_proj"), (29, "o_proj"), (1, "up_proj"), (2, "down_proj")]:
         t = tensors[f"blk.{layer}.{qz.GGUF_NAMES[name]}.weight"]
         want = gguf.quants.dequantize(t.data, t.tensor_type)  # (out, in) from the file
-        got = qz.matrix(smol.model.w, layer, name)
+        got = qz.matrix(smollm2.model.w, layer, name)
         np.testing.assert_array_equal(got, want)
-        assert got.shape == qz.matrix_shape(smol.config, name)
+        assert got.shape == qz.matrix_shape(smollm2.config, name)
 
 
 def test_the_files_types_and_sizes_follow_their_format_definitions():
@@ -124,11 +116,11 @@ def test_the_files_types_and_sizes_follow_their_format_definitions():
 
 
 @pytest.mark.slow
-def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(smol):
+def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(smollm2):
     gguf = pytest.importorskip("gguf")
     from glasslm.engine.models.llama.llama import Llama
 
-    w = smol.model.w
+    w = smollm2.model.w
     before = np.array(w.layers[5].gate_up_proj[:4, :4])
     gen = qz.quantized_weights(w, [(5, "up_proj")], 8, 32)
     progress = []
@@ -139,7 +131,7 @@ def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(sm
         new = end.value
     assert progress == [(1, 1)]
     np.testing.assert_array_equal(w.layers[5].gate_up_proj[:4, :4], before)  # the shared model untouched
-    F = smol.config.d_ff
+    F = smollm2.config.d_ff
     np.testing.assert_array_equal(new.layers[5].gate_up_proj[:, :F], w.layers[5].gate_up_proj[:, :F])  # gate kept
     assert new.layers[4] is w.layers[4]
     # the same matrix through gguf's own Q8_0, put in by hand: identical logits
@@ -147,8 +139,8 @@ def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(sm
     ref = gguf.quants.dequantize(gguf.quants.quantize(up, gguf.GGMLQuantizationType.Q8_0),
                                  gguf.GGMLQuantizationType.Q8_0)
     np.testing.assert_array_equal(new.layers[5].gate_up_proj[:, F:], ref.T)
-    ids = smol.encode("The capital of France is")
-    gen = qz.quantized_next_logits(smol, ids, [(5, "up_proj")], 8, 32)
+    ids = smollm2.encode("The capital of France is")
+    gen = qz.quantized_next_logits(smollm2, ids, [(5, "up_proj")], 8, 32)
     try:
         while True:
             next(gen)

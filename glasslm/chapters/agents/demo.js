@@ -2,8 +2,9 @@
 // calculator: the tool alone; parser: how an action line is read; agent: the
 // ReAct loop with SmolLM2, streamed step by step.
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { count, fixed, ms, seconds } from "/static/js/components/format.js";
 
@@ -83,13 +84,11 @@ function agent(el) {
   const steps = slider({ label: "Step limit", field: "max_steps", min: 1, max: 8, step: 1, value: 4, format: String });
   const stepTokens = slider({ label: "Tokens per step", field: "max_step_tokens", min: 10, max: 80, step: 5, value: 50, format: String });
   const total = slider({ label: "Tokens in all", field: "max_total_tokens", min: 20, max: 480, step: 10, value: 200, format: String });
-  const go = button("Run the agent", () => run(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
+  const jobs = jobButtons(f, "Run the agent", () => run());
   const reset = button("Restore the default prompt", async () => {
     const d = await defaults(); system.value = d.system; example.value = d.example;
   });
-  f.add(question.el, examples.el, system.el, example.el, steps.el, stepTokens.el, total.el, buttonRow(go, stop, reset));
+  f.add(question.el, examples.el, system.el, example.el, steps.el, stepTokens.el, total.el, buttonRow(jobs.go, jobs.stop, reset));
   const promptText = h("pre", { class: "ag-text" });
   const promptBox = h("details", { class: "ag-prompt" }, h("summary", { text: "The exact prompt SmolLM2 reads before step 1" }), promptText);
   const list = h("ol", { class: "ag-steps", "aria-label": "the agent's steps" });
@@ -101,7 +100,7 @@ function agent(el) {
     examples.input.append(...d.questions.map((x) => h("option", { value: x, text: x })));
   });
 
-  let stream = null, cards = {}, started = 0, tokens = 0;
+  let cards = {}, started = 0, tokens = 0;
   function onEvent(ev) {
     if (ev.type === "prompt") {
       f.setStatus(`SmolLM2 reads a ${count(ev.tokens)}-token prompt…`);
@@ -140,27 +139,21 @@ function agent(el) {
     }
   }
   async function run() {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
     const body = { question: question.value, system: system.value, example: example.value, max_steps: steps.value,
       max_step_tokens: stepTokens.value, max_total_tokens: total.value };
-    const d = await f.run(() => postJSON(`${API}/run`, body), { progress: "Starting…" });
-    if (!d) return;
-    list.replaceChildren();
-    final.replaceChildren();
-    cards = {};
-    tokens = 0;
-    started = performance.now();
-    go.disabled = true;
-    stop.disabled = false;
-    const mine = streamJob(d.job, {
+    await jobs.follow(`${API}/run`, body, {
+      onStarted: () => {
+        list.replaceChildren();
+        final.replaceChildren();
+        cards = {};
+        tokens = 0;
+        started = performance.now();
+      },
       onEvent,
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? `Stopped after ${seconds((performance.now() - started) / 1000)}.` : "");
+      onDone: (end) => {
+        if (end.status === "stopped") f.setStatus(`Stopped after ${seconds((performance.now() - started) / 1000)}.`);
       },
     });
-    stream = mine;
   }
 }
 

@@ -3,7 +3,7 @@
 //        backward pass stepped node by node, finite-difference checks.
 // check: finite differences for step sizes 1e-1 ... 1e-14 against autograd.
 
-import { ApiError } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
@@ -17,48 +17,6 @@ const PRESETS = [
   ["(w1*x1 + w2*x2 + b).tanh()", "a neuron"],
   ["-log(exp(a) / (exp(a) + exp(b)))", "softmax loss"],
 ];
-
-const STYLE = `
-.ag-graph { overflow-x: auto; }
-.ag-graph svg { width: 100%; min-width: 520px; height: auto; max-height: 520px; }
-.ag-table-wrap { overflow-x: auto; }
-.ag-graph .node rect { stroke: var(--border); stroke-width: 1.2; }
-.ag-graph .node.current rect { stroke: var(--accent); stroke-width: 3; }
-.ag-graph .node text { font: 12px var(--mono); }
-.ag-graph .node .op { font-weight: 700; font-size: 13px; }
-.ag-graph .edge { fill: none; stroke: var(--muted); stroke-opacity: .55; stroke-width: 1.4; }
-.ag-graph .edge.active { stroke: var(--accent); stroke-opacity: 1; stroke-width: 3; }
-.ag-graph .edge-label { font: 11px var(--mono); fill: var(--accent); }
-.ag-step { font: .9rem var(--mono); min-height: 2.6em; margin: .4rem 0; white-space: pre-wrap; }
-.ag-caret { font: .9rem var(--mono); margin: .2rem 0 0; padding: .3rem .5rem; white-space: pre; overflow-x: auto; }
-.ag-table { border-collapse: collapse; font-size: .9rem; margin-top: .4rem; }
-.ag-table td, .ag-table th { padding: .2rem .6rem; border-bottom: 1px solid var(--border); text-align: right; font-family: var(--mono); }
-.ag-table th { font-family: var(--font); font-weight: 600; }
-.ag-table .yes { color: var(--good); } .ag-table .no { color: var(--bad); }
-`;
-
-function addStyle() {
-  if (document.getElementById("autograd-style")) return;
-  document.head.append(h("style", { id: "autograd-style" }, STYLE));
-}
-
-// POST that keeps the parser's `position` on the error, so a caret can point at it.
-async function post(url, body, signal) {
-  let response;
-  try {
-    response = await fetch(url, { method: "POST", signal, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  } catch (e) {
-    if (e.name === "AbortError") throw e;
-    throw new ApiError("Could not reach the glasslm server. Is it still running?");
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const err = new ApiError((data && data.error) || `The server answered ${response.status}.`, data && data.field, response.status);
-    err.position = data ? data.position : null;
-    throw err;
-  }
-  return data;
-}
 
 // Show the expression with a caret under the column the parser complained about.
 function caret(control, text, position) {
@@ -170,7 +128,6 @@ function gradsAfter(data, steps, k) {
 }
 
 function graphDemo(el) {
-  addStyle();
   const f = demoFrame(el, { title: "Type an expression: its graph, values and gradients", stacked: true,
     sources: ["glasslm.engine.autograd.value:Value.backward", "glasslm.engine.autograd.value:Value.__mul__", "glasslm.engine.autograd.expr_graph:analyse"] });
   const signal = latest();
@@ -230,10 +187,10 @@ function graphDemo(el) {
     let failure = null;
     const d = await f.run(async () => {
       try {
-        return await post(`${API}/graph`, { expression: text, values: values.values() }, signal());
+        return await postJSON(`${API}/graph`, { expression: text, values: values.values() }, { signal: signal() });
       } catch (e) { failure = e; throw e; }
     });
-    caret(exprIn.el, text, failure && failure.field === "expression" ? failure.position : null);
+    caret(exprIn.el, text, failure?.field === "expression" ? failure.body?.position : null);
     if (!d) return;
     data = d;
     state.steps = d.steps.filter((s) => s.contributions.length);
@@ -246,7 +203,6 @@ function graphDemo(el) {
 }
 
 function checkDemo(el) {
-  addStyle();
   const f = demoFrame(el, { title: "Finite differences: how small should h be?",
     sources: ["glasslm.engine.autograd.expr_graph:difference_sweep"] });
   const signal = latest();
@@ -265,14 +221,14 @@ function checkDemo(el) {
     let failure = null;
     const d = await f.run(async () => {
       try {
-        return await post(`${API}/check`, { expression: text, values, name: nameSel.value || null }, signal());
+        return await postJSON(`${API}/check`, { expression: text, values, name: nameSel.value || null }, { signal: signal() });
       } catch (e) {
         // A new expression may not contain the chosen name: ask again for its first name.
-        if (e.field === "name") return post(`${API}/check`, { expression: text, values: {} }, signal());
+        if (e.field === "name") return postJSON(`${API}/check`, { expression: text, values: {} }, { signal: signal() });
         failure = e; throw e;
       }
     });
-    caret(exprIn.el, text, failure && failure.field === "expression" ? failure.position : null);
+    caret(exprIn.el, text, failure?.field === "expression" ? failure.body?.position : null);
     if (!d) return;
     if (d.names.join(",") !== [...nameSel.input.options].map((o) => o.value).join(",")) {
       nameSel.input.replaceChildren(...d.names.map((n) => h("option", { value: n, text: n })));

@@ -1,8 +1,9 @@
 // Chapter 18 (context-window): the demos only draw what /api/context-window/*
 // and its jobs' event streams send.
 
-import { postJSON, getJSON, streamJob } from "/static/js/api.js";
+import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce, latest } from "/static/js/components/demo.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { slider, segmented, textInput, button, buttonRow } from "/static/js/components/controls.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
@@ -87,10 +88,8 @@ function cost(el) {
   const f = demoFrame(el, { title: "A forward pass vs attention alone, as the text grows (measured now)",
     sources: ["glasslm.engine.inference.context_window:time_attention", "glasslm.engine.inference.context_window:attention_arithmetic"] });
   const maxLen = segmented({ label: "Longest text (tokens)", field: "max_length", value: "512", options: ["256", "512", "1024"] });
-  const run = button("Measure", () => start(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
-  stopBtn.disabled = true;
-  f.add(maxLen.el, buttonRow(run, stopBtn));
+  const jobs = jobButtons(f, "Measure", () => start());
+  f.add(maxLen.el, jobs.row);
   const chartBox = h("div");
   const table = h("table", { class: "cw-table num" });
   f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
@@ -98,18 +97,19 @@ function cost(el) {
     { name: "whole forward pass" }, { name: "attention arithmetic" }] });
   const header = h("tr", {}, ...["T", "forward", "attention", "measured share", "attention FLOPs", "weight FLOPs", "scores per layer"]
     .map((t) => h("th", { text: t })));
-  let stream = null, points = [];
+  let points = [];
 
   async function start() {
-    const d = await f.run(() => postJSON(`${API}/attention-cost`, { max_length: Number(maxLen.value) }));
-    if (!d) return;
-    stream?.close();
-    points = [];
-    chart.clear();
-    table.replaceChildren(header);
-    run.disabled = true; stopBtn.disabled = false;
-    f.setStatus("Measuring…");
-    stream = streamJob(d.job, {
+    let d = null;
+    await jobs.follow(`${API}/attention-cost`, { max_length: Number(maxLen.value) }, {
+      keepStatus: true,
+      onStarted: (answer) => {
+        d = answer;
+        points = [];
+        chart.clear();
+        table.replaceChildren(header);
+        f.setStatus("Measuring…");
+      },
       onEvent: (e) => {
         if (e.type !== "point") return;
         points.push(e);
@@ -129,9 +129,7 @@ function cost(el) {
         f.hood(points);
         f.setStatus(`Measured ${points.length} of ${d.lengths.length} lengths…`);
       },
-      onEnd: (end) => {
-        run.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
         f.setStatus(end.status === "stopped" ? "Stopped." : end.status === "done" ? "Done." : "");
       },
     });
@@ -145,15 +143,13 @@ function needle(el) {
   const maxLen = segmented({ label: "Longest haystack (tokens)", field: "max_length", value: "256",
     options: ["128", "256", "512", "1024"] });
   const depths = segmented({ label: "Needle positions", field: "depths", value: "3", options: ["2", "3", "4", "5"] });
-  const run = button("Run the probe", () => start(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
-  stopBtn.disabled = true;
-  f.add(maxLen.el, depths.el, buttonRow(run, stopBtn));
+  const jobs = jobButtons(f, "Run the probe", () => start());
+  f.add(maxLen.el, depths.el, jobs.row);
   const about = h("p", { class: "cw-note" });
   const gridBox = h("div", { class: "scroll-x cw-grid" });
   f.picture.append(about, gridBox);
   const grid = heatmap(gridBox, { format: (v) => pct(v, 0), cell: 44, label: "probability of the right answer" });
-  let stream = null, cells = [], base = {}, plan = null;
+  let cells = [], base = {}, plan = null;
 
   function draw() {
     const cols = [...plan.depths.map((d) => `needle at ${pct(d, 0)}`), "no needle"];
@@ -173,23 +169,22 @@ function needle(el) {
   }
 
   async function start() {
-    const d = await f.run(() => postJSON(`${API}/needle`, { max_length: Number(maxLen.value), depths: Number(depths.value) }));
-    if (!d) return;
-    stream?.close();
-    cells = []; base = {}; plan = d;
-    draw();
-    run.disabled = true; stopBtn.disabled = false;
-    f.setStatus("Reading haystacks…");
-    stream = streamJob(d.job, {
+    let d = null;
+    await jobs.follow(`${API}/needle`, { max_length: Number(maxLen.value), depths: Number(depths.value) }, {
+      keepStatus: true,
+      onStarted: (answer) => {
+        d = answer;
+        cells = []; base = {}; plan = d;
+        draw();
+        f.setStatus("Reading haystacks…");
+      },
       onEvent: (e) => {
         if (e.type === "start") about.textContent = `Needle: “${e.needle}” Question at the end: “${e.question}” Right answer: “${e.answer}”.`;
         else if (e.type === "baseline") base[e.length] = e;
         else if (e.type === "cell") cells.push(e);
         if (e.type !== "start") { draw(); f.hood({ plan: d, baseline: base, cells }); }
       },
-      onEnd: (end) => {
-        run.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
         f.setStatus(end.status === "stopped" ? "Stopped." : end.status === "done" ? "Done." : "");
       },
     });

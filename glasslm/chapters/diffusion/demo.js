@@ -1,9 +1,10 @@
 // Chapter 28 (diffusion): the demos only draw what /api/diffusion/* and the
 // run's event stream (/api/jobs/{id}/events) send.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce, latest } from "/static/js/components/demo.js";
 import { numberInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fixed, count, pct } from "/static/js/components/format.js";
 import { pointCloud } from "/chapters/diffusion/pointcloud.js";
@@ -82,11 +83,9 @@ function training(el) {
   const sched = select({ label: "Schedule", field: "schedule", value: "linear", options: ["linear", "cosine"] });
   const hidden = numberInput({ label: "Hidden units", field: "hidden", value: 128, min: 8, max: 256, step: 8 });
   const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.002, min: 0, max: 0.1, step: "any" });
-  const trainBtn = button("Train", () => train(), { primary: true });
-  const stopBtn = button("Stop", () => stream && f.run(() => stream.stop()));
-  stopBtn.disabled = true;
+  const jobs = jobButtons(f, "Train", () => train());
   f.add(shape.el, steps.el, h("details", { class: "df-more" }, h("summary", { text: "More settings" }), sched.el, hidden.el, lr.el),
-    buttonRow(trainBtn, stopBtn));
+    jobs.row);
   const lossBox = h("div", { class: "df-curve" });
   const cloudBox = h("div", { class: "df-cloud" });
   const caption = h("figcaption", { text: "samples appear here as it trains" });
@@ -96,7 +95,7 @@ function training(el) {
   const cloud = pointCloud(cloudBox, { label: "samples from the model so far" });
   const digitBox = h("div", { class: "df-digits", hidden: true, "aria-label": "one digit of each class from the model so far" });
   cloudBox.after(digitBox);
-  let stream = null, numbers = {};
+  let numbers = {};
   function readout() {
     f.setReadout([
       { label: "step", value: numbers.step == null ? "–" : `${count(numbers.step)} / ${count(numbers.steps)}` },
@@ -108,16 +107,15 @@ function training(el) {
   async function train() {
     const body = { shape: shape.value, steps: steps.value, schedule: sched.value, hidden: hidden.value, lr: lr.value,
       batch_size: shape.value === "digits" ? 128 : 256 };
-    const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Starting…" });
-    if (!d) return;
-    stream?.close();
-    loss.clear();
-    numbers = { steps: body.steps, params: d.n_params };
-    shared.job = d.job; shared.classes = d.classes; shared.shape = body.shape; announce();
-    cloudBox.hidden = body.shape === "digits"; digitBox.hidden = body.shape !== "digits"; digitBox.replaceChildren();
-    trainBtn.disabled = true; stopBtn.disabled = false;
-    f.setStatus("Training…");
-    stream = streamJob(d.job, {
+    await jobs.follow(`${API}/train`, body, {
+      keepStatus: true,
+      onStarted: (d) => {
+        loss.clear();
+        numbers = { steps: body.steps, params: d.n_params };
+        shared.job = d.job; shared.classes = d.classes; shared.shape = body.shape; announce();
+        cloudBox.hidden = body.shape === "digits"; digitBox.hidden = body.shape !== "digits"; digitBox.replaceChildren();
+        f.setStatus("Training…");
+      },
       onEvent: (ev) => {
         if (ev.type === "step") {
           numbers.step = ev.step; numbers.loss = ev.loss;
@@ -131,9 +129,7 @@ function training(el) {
         } else if (ev.type === "done") f.hood(ev, null);
         readout();
       },
-      onEnd: (end) => {
-        trainBtn.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
         f.setStatus(end.status === "done" ? "Done: now watch it denoise, below." :
           end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: the model keeps what it learned.` : "");
         announce();

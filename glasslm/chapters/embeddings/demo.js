@@ -13,18 +13,6 @@ import { scatter3d } from "/chapters/embeddings/scatter3d.js";
 const API = "/api/embeddings";
 const GROUPS = ["animals", "places", "verbs", "emotions"];
 
-const STYLE = `
-.legend-row { display: flex; flex-wrap: wrap; gap: .8rem; margin: .4rem 0; font-size: .9rem; }
-.legend-row .swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 50%; margin-right: .3rem; vertical-align: -.1rem; }
-.answer-big { font-size: 1.6rem; font-weight: 600; margin: .3rem 0; }
-.cos-reading { font-size: 1.05rem; margin: .4rem 0; }
-.demo svg.angle-svg { max-width: 240px; width: 100%; display: block; margin: 0 auto; }
-.used-tokens { font-size: .9rem; margin: .2rem 0; }
-.rope-grid { display: grid; grid-template-columns: minmax(180px, 1fr) 2fr; gap: 1rem; align-items: center; }
-@media (max-width: 700px) { .rope-grid { grid-template-columns: 1fr; } }
-`;
-if (!document.getElementById("embeddings-style")) document.head.append(h("style", { id: "embeddings-style", text: STYLE }));
-
 // Run fn once el is (nearly) on screen: for demos whose first answer needs a
 // model file opened, so that readers who never scroll there do not pay for it.
 function whenVisible(el, fn) {

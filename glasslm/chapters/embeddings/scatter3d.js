@@ -4,13 +4,9 @@
 // scatter3d(container, {label, height}) -> {set(points, axisNames), view()}
 // points = [{xyz: [x, y, z], label, color}]
 
-import { onThemeChange } from "/static/js/components/color.js";
+import { cssVar, onThemeChange } from "/static/js/components/color.js";
 
 const DISTANCE = 3.2; // camera distance in units of the cloud's radius: mild perspective
-
-function cssVar(name) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-}
 
 export function scatter3d(container, { label = "3-D view of points", height = 460 } = {}) {
   const canvas = document.createElement("canvas");

@@ -1,9 +1,10 @@
 // Chapter 20 (fine-tuning): the demos only draw what /api/fine-tuning/* and the jobs'
 // event streams (/api/jobs/{id}/events) send.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";
-import { numberInput, textInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { numberInput, textInput, select, segmented, slider, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct, bytes, compact } from "/static/js/components/format.js";
@@ -25,11 +26,6 @@ function checkboxes({ label, field, options, checked, onchange }) {
   return { el, get value() { return boxes.filter((b) => b.input.checked).map((b) => b.input.value); } };
 }
 
-// A determinate progress bar with a label.
-function progressBar(label) {
-  const bar = h("progress", { class: "ft-progress", max: 1, value: 0, "aria-label": label });
-  return { el: bar, set(done, total) { bar.max = total; bar.value = done; }, reset() { bar.value = 0; } };
-}
 
 // A histogram as an SVG of vertical bars (edges and counts from the API).
 function histogram(container, { title, color = "var(--s1)" }) {
@@ -65,12 +61,10 @@ function lora(el) {
   const steps = numberInput({ label: "Fine-tuning steps", field: "steps", value: 400, min: 1, max: 2000, step: 1 });
   const lrLora = numberInput({ label: "Learning rate, LoRA", field: "lr_lora", value: 0.01, min: 0, max: 0.1, step: "any" });
   const lrFull = numberInput({ label: "Learning rate, full", field: "lr_full", value: 0.003, min: 0, max: 0.1, step: "any" });
-  const trainBtn = button("Train both", () => train(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
+  const jobs = jobButtons(f, "Train both", () => train());
   const mergeBtn = button("Merge the adapter", () => doMerge());
-  stopBtn.disabled = true;
   mergeBtn.disabled = true;
-  f.add(rank.el, alpha.el, targets.el, width.el, steps.el, lrLora.el, lrFull.el, buttonRow(trainBtn, stopBtn, mergeBtn));
+  f.add(rank.el, alpha.el, targets.el, width.el, steps.el, lrLora.el, lrFull.el, buttonRow(jobs.go, jobs.stop, mergeBtn));
 
   const bar = progressBar("training progress");
   const chartBox = h("div", { class: "ft-loss" });
@@ -85,7 +79,7 @@ function lora(el) {
   const specHead = h("h4", { class: "ft-spec-head", text: "" });
   specBox.prepend(specHead);
 
-  let job = null, stream = null;
+  let job = null;
   const n = { share: null, lora: null, full: null, heldFull: null, heldLora: null, base: null, firstFull: null, firstLora: null, step: null };
   function show() {
     f.setReadout([
@@ -149,19 +143,17 @@ function lora(el) {
   async function train() {
     const body = { rank: rank.value, alpha: alpha.value, targets: targets.value, n_embd: Number(width.value),
       steps: steps.value, lr_lora: lrLora.value, lr_full: lrFull.value, pretrain_steps: PRETRAIN_STEPS };
-    const d = await f.run(() => postJSON(`${API}/lora`, body), { progress: "Starting…" });
-    if (!d) return;
-    stream?.close();
-    job = d.job; n.pretrain = PRETRAIN_STEPS;
-    chart.clear(); spec.clear(); specHead.textContent = ""; lists.replaceChildren(); mergeBox.replaceChildren(); bar.reset();
-    Object.assign(n, { heldFull: null, heldLora: null, firstFull: null, firstLora: null });
-    trainBtn.disabled = true; stopBtn.disabled = false; mergeBtn.disabled = true;
-    stream = streamJob(job, {
+    await jobs.follow(`${API}/lora`, body, {
+      keepStatus: true,
+      onStarted: (d) => {
+        job = d.job; n.pretrain = PRETRAIN_STEPS;
+        chart.clear(); spec.clear(); specHead.textContent = ""; lists.replaceChildren(); mergeBox.replaceChildren(); bar.reset();
+        Object.assign(n, { heldFull: null, heldLora: null, firstFull: null, firstLora: null });
+        mergeBtn.disabled = true;
+      },
       onEvent,
-      onEnd: (end) => {
-        trainBtn.disabled = false; stopBtn.disabled = true;
+      onDone: (end) => {
         mergeBtn.disabled = end.status === "error";
-        if (end.status === "error") f.setError(end.error);
         f.setStatus(end.status === "stopped" ? `Stopped at step ${count(n.step)}: the adapters so far can still be merged.`
           : end.status === "done" ? "Done: press “Merge the adapter” to fold B·A into the weights." : "");
         if (end.status === "done") bar.set(1, 1);
@@ -246,10 +238,8 @@ function effect(el) {
   const layer = numberInput({ label: "Layer (0–29)", field: "layer", value: 3, min: 0, max: 29, step: 1 });
   const matrix = select({ label: "Matrix", field: "matrix", value: "q_proj", options: MATRICES });
   const block = select({ label: "Block size", field: "block", value: "32", options: ["16", "32", "64", "192"] });
-  const runBtn = button("Quantize and predict", () => go(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
-  stopBtn.disabled = true;
-  f.add(text.el, bits.el, scope.el, layer.el, matrix.el, block.el, buttonRow(runBtn, stopBtn));
+  const jobs = jobButtons(f, "Quantize and predict", () => go());
+  f.add(text.el, bits.el, scope.el, layer.el, matrix.el, block.el, jobs.row);
   const bar = progressBar("quantizing progress");
   const cols = h("div", { class: "ft-effect" });
   const left = h("div", {}, h("h4", { text: "Shipped weights" })), right = h("div", {}, h("h4", { text: "Quantized copy" }));
@@ -257,18 +247,16 @@ function effect(el) {
   f.picture.append(bar.el, cols);
   const refBars = barChart(left, { label: "next-token probabilities, shipped weights" });
   const qBars = barChart(right, { label: "next-token probabilities, quantized" });
-  let stream = null;
 
   async function go() {
     const body = { text: text.value, bits: Number(bits.value), scope: scope.value, layer: layer.value,
       matrix: matrix.value, block: Number(block.value) };
-    const d = await f.run(() => postJSON(`${API}/effect`, body), { progress: "Starting…" });
-    if (!d) return;
-    stream?.close();
-    bar.reset();
-    runBtn.disabled = true; stopBtn.disabled = false;
-    f.setStatus(`Quantizing ${count(d.matrices)} matrices of a copy of SmolLM2…`);
-    stream = streamJob(d.job, {
+    await jobs.follow(`${API}/effect`, body, {
+      keepStatus: true,
+      onStarted: (d) => {
+        bar.reset();
+        f.setStatus(`Quantizing ${count(d.matrices)} matrices of a copy of SmolLM2…`);
+      },
       onEvent: (ev) => {
         if (ev.type === "progress") { bar.set(ev.done, ev.total); f.setStatus(`Quantized ${count(ev.done)} of ${count(ev.total)} matrices…`); }
         if (ev.type === "result") {
@@ -284,9 +272,7 @@ function effect(el) {
           f.hood(ev);
         }
       },
-      onEnd: (end) => {
-        runBtn.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
         f.setStatus(end.status === "stopped" ? "Stopped." : end.status === "done" ? "Done." : "");
       },
     });

@@ -3,9 +3,10 @@
 // abstention demo below it; the retrieval demo starts its own run (closed-book
 // answers already given come back from the server's memory at once).
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
-import { slider, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { slider, textInput, select, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { visible } from "/static/js/components/tokenstrip.js";
@@ -122,37 +123,31 @@ function ask(el) {
   }
 }
 
-// Stream one run, calling onRow for each answer; returns a controller.
-function runner(f, { go, stop, bar, onStart, onRow, onDone }) {
-  let stream = null;
-  stop.disabled = true;
-  async function start(body) {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
-    const d = await f.run(() => postJSON(`${API}/run`, body), { progress: "Starting…" });
-    if (!d) return;
-    const started = performance.now();
-    go.disabled = true; stop.disabled = false;
-    bar.max = d.total; bar.value = 0; bar.hidden = false;
-    onStart(d);
-    const mine = streamJob(d.job, {
+// Stream one run through the demo's Run/Stop buttons (jobButtons), calling onRow for each answer.
+function runner(f, jobs, { bar, onStart, onRow, onDone }) {
+  return async function start(body) {
+    let job = null, started = 0;
+    await jobs.follow(`${API}/run`, body, {
+      onStarted: (d) => {
+        job = d.job;
+        started = performance.now();
+        bar.set(0, d.total); bar.show(true);
+        onStart(d);
+      },
       onEvent: (ev) => {
         if (ev.type !== "answer") return;
-        bar.value = ev.index;
+        bar.set(ev.index, ev.total);
         const left = (performance.now() - started) / 1000 / ev.index * (ev.total - ev.index);
         f.setStatus(`${ev.index} of ${ev.total} answered${ev.cached ? " (remembered)" : ""}; about ${ms(left)} left…`);
-        onRow(ev.row, d.job);
+        onRow(ev.row, job);
       },
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        bar.hidden = true;
-        if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? "Stopped: the answers so far are measured." : "");
-        onDone(d.job, end.status);
+      onDone: (end) => {
+        bar.show(false);
+        if (end.status === "stopped") f.setStatus("Stopped: the answers so far are measured.");
+        onDone(job, end.status);
       },
     });
-    stream = mine;
-  }
-  return { start, stop: () => stream?.stop().catch(() => {}) };
+  };
 }
 
 function reliabilityDemo(el) {
@@ -161,10 +156,9 @@ function reliabilityDemo(el) {
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => measured() });
   const bins = select({ label: "Bins", field: "bins", value: "5", options: [["3", "3"], ["5", "5"], ["10", "10"]], onchange: () => measured() });
-  const go = button("Run the questions", () => start(), { primary: true });
-  const stop = button("Stop", () => ctl.stop());
-  const bar = h("progress", { class: "hl-progress", hidden: true, "aria-label": "questions answered" });
-  f.add(size.el, measure.el, bins.el, buttonRow(go, stop), bar);
+  const jobs = jobButtons(f, "Run the questions", () => start());
+  const bar = progressBar("questions answered", { hidden: true });
+  f.add(size.el, measure.el, bins.el, jobs.row, bar.el);
   const diagramBox = h("div", { class: "hl-diagram" });
   const diagram = reliabilityDiagram(diagramBox, "Reliability diagram: accuracy per confidence bin against the diagonal");
   const table = h("table", { class: "terms hl-table" });
@@ -173,8 +167,8 @@ function reliabilityDemo(el) {
   f.setStatus("Press Run: SmolLM2 answers each question greedily (at most a few tokens each).");
   let job = null;
 
-  const ctl = runner(f, {
-    go, stop, bar,
+  const run = runner(f, jobs, {
+    bar,
     onStart: () => { table.replaceChildren(h("tr", {}, ...["question", "level", "SmolLM2's answer", "confidence"].map((t) => h("th", { text: t })))); },
     onRow: (r, id) => {
       job = id;
@@ -184,7 +178,7 @@ function reliabilityDemo(el) {
     onDone: (id) => { job = id; measured(); },
   });
   function start() {
-    facts().then((d) => ctl.start({ ids: mixedIds(d.questions, Number(size.value)), modes: ["closed"] }));
+    facts().then((d) => run({ ids: mixedIds(d.questions, Number(size.value)), modes: ["closed"] }));
   }
 
   async function measured() {
@@ -250,10 +244,9 @@ function retrievalDemo(el) {
     sources: ["glasslm.engine.evaluation.fact_qa:prompt_text", "glasslm.engine.evaluation.calibration:reliability"] });
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => compare() });
-  const go = button("Run closed-book and with facts", () => start(), { primary: true });
-  const stop = button("Stop", () => ctl.stop());
-  const bar = h("progress", { class: "hl-progress", hidden: true, "aria-label": "answers given" });
-  f.add(size.el, measure.el, buttonRow(go, stop), bar);
+  const jobs = jobButtons(f, "Run closed-book and with facts", () => start());
+  const bar = progressBar("answers given", { hidden: true });
+  f.add(size.el, measure.el, jobs.row, bar.el);
   const left = h("div", { class: "hl-diagram" }, h("h4", { text: "Closed book" }));
   const right = h("div", { class: "hl-diagram" }, h("h4", { text: "With the fact in the prompt" }));
   const dl = reliabilityDiagram(left, "Reliability diagram without the facts");
@@ -262,9 +255,9 @@ function retrievalDemo(el) {
   f.picture.append(h("div", { class: "hl-pair" }, left, right), changed);
   f.setStatus("Press Run: each question is asked twice, once with its fact placed before it.");
   let job = null;
-  const ctl = runner(f, { go, stop, bar, onStart: () => {}, onRow: (r, id) => { job = id; }, onDone: (id) => { job = id; compare(); } });
+  const run = runner(f, jobs, { bar, onStart: () => {}, onRow: (r, id) => { job = id; }, onDone: (id) => { job = id; compare(); } });
   function start() {
-    facts().then((d) => ctl.start({ ids: mixedIds(d.questions, Number(size.value)), modes: ["closed", "retrieval"] }));
+    facts().then((d) => run({ ids: mixedIds(d.questions, Number(size.value)), modes: ["closed", "retrieval"] }));
   }
   async function compare() {
     if (!job) return;

@@ -2,9 +2,10 @@
 // Neurons and the sparse autoencoder read the same forty sentences (texts.json);
 // the server computes a layer's activations once and both demos share them.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { demoFrame, h, latest } from "/static/js/components/demo.js";
-import { slider, numberInput, textInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { slider, numberInput, textInput, select, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { visible } from "/static/js/components/tokenstrip.js";
@@ -111,11 +112,9 @@ function sae(el) {
   const l1 = slider({ label: "Sparsity λ (L1 weight)", field: "l1", min: 0, max: 3, step: 0.05, value: 1, format: (v) => fixed(v, 2) });
   const steps = select({ label: "Steps", field: "steps", value: "200", options: [["100", "100"], ["200", "200"], ["400", "400"], ["600", "600"]] });
   const sort = segmented({ label: "Show features by", field: "sort", value: "max", options: [["max", "strongest"], ["frequency", "most frequent"]], onchange: () => features() });
-  const go = button("Train", () => start(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
-  const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "training steps done" });
-  f.add(layer.el, width.el, l1.el, steps.el, buttonRow(go, stop), bar, sort.el);
+  const jobs = jobButtons(f, "Train", () => start());
+  const bar = progressBar("training steps done", { hidden: true });
+  f.add(layer.el, width.el, l1.el, steps.el, jobs.row, bar.el, sort.el);
   const box = h("div");
   const chart = lineChart(box, { xLabel: "step", yLabel: "per token", series: [{ name: "reconstruction error" }, { name: "λ × L1" }, { name: "active features (L0)", dashed: true }] });
   const grid = h("div", { class: "ip-features" });
@@ -124,27 +123,28 @@ function sae(el) {
   const checks = h("div", { class: "ip-gradcheck" });
   f.picture.append(box, grid, buttonRow(check), checks);
   f.setStatus("Press Train: SmolLM2 reads the sentences, then the autoencoder trains (10-30 s).");
-  let stream = null, last = null;
+  let last = null;
 
   async function start() {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
     const body = { layer: layer.value, n_features: Number(width.value), l1: l1.value, steps: Number(steps.value) };
-    const d = await f.run(() => postJSON(`${API}/sae/train`, body), { progress: "Starting…" });
-    if (!d) return;
-    saeJob = null;
-    check.disabled = true;
-    checks.replaceChildren();
-    chart.clear();
-    grid.replaceChildren();
-    go.disabled = true; stop.disabled = false;
-    bar.max = body.steps; bar.value = 0; bar.hidden = false;
-    f.setStatus(`SmolLM2 is reading the sentences up to block ${body.layer}…`);
-    const mine = streamJob(d.job, {
+    let job = null;
+    await jobs.follow(`${API}/sae/train`, body, {
+      keepStatus: true,
+      onStarted: (d) => {
+        job = d.job;
+        saeJob = null;
+        check.disabled = true;
+        checks.replaceChildren();
+        chart.clear();
+        grid.replaceChildren();
+        bar.set(0, body.steps); bar.show(true);
+        f.setStatus(`SmolLM2 is reading the sentences up to block ${body.layer}…`);
+      },
       onEvent: (ev) => {
         if (ev.type === "data") f.setStatus(`${count(ev.tokens)} vectors of ${ev.width} numbers read in ${ms(ev.seconds)}; training…`);
         if (ev.type === "step") {
           last = ev;
-          bar.value = ev.step;
+          bar.set(ev.step, body.steps);
           chart.append("reconstruction error", [ev.step, ev.mse]);
           chart.append("λ × L1", [ev.step, body.l1 * ev.l1]);
           chart.append("active features (L0)", [ev.step, ev.l0]);
@@ -155,17 +155,14 @@ function sae(el) {
             { label: "dead features", value: `${ev.dead} of ${body.n_features}` },
           ]);
         }
-        if (ev.type === "trained") { saeJob = d.job; f.setStatus(`Trained in ${ms(ev.seconds)}.`); }
+        if (ev.type === "trained") { saeJob = job; f.setStatus(`Trained in ${ms(ev.seconds)}.`); }
       },
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        bar.hidden = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
+        bar.show(false);
         if (end.status === "stopped") f.setStatus("Stopped before the end: train again to see its features.");
         if (end.status === "done") { check.disabled = false; features(); }
       },
     });
-    stream = mine;
   }
   async function gradcheck() {
     if (!saeJob) return;
@@ -205,29 +202,23 @@ function patching(el) {
   const clean = textInput({ label: "Clean prompt", field: "clean", value: "The capital of France is", maxlength: 200 });
   const corrupted = textInput({ label: "Corrupted prompt (same number of tokens)", field: "corrupted", value: "The capital of Italy is", maxlength: 200 });
   const stride = select({ label: "Layers", field: "stride", value: "3", options: [["1", "every layer (slow)"], ["2", "every 2nd"], ["3", "every 3rd"], ["5", "every 5th (fast)"]] });
-  const go = button("Run the sweep", () => start(), { primary: true });
-  const stop = button("Stop", () => stream?.stop().catch(() => {}));
-  stop.disabled = true;
-  const bar = h("progress", { class: "ip-progress", hidden: true, "aria-label": "layers patched" });
-  f.add(clean.el, corrupted.el, stride.el, buttonRow(go, stop), bar);
+  const jobs = jobButtons(f, "Run the sweep", () => start());
+  const bar = progressBar("layers patched", { hidden: true });
+  f.add(clean.el, corrupted.el, stride.el, jobs.row, bar.el);
   const box = h("div", { class: "ip-heat" });
   const map = heatmap(box, { scale: "diverging", format: (v) => fixed(Math.abs(v) < 0.005 ? 0 : v, 2), cell: 40, label: "Share of the logit difference recovered, per layer and position" });
   const note = h("p", { class: "ip-note" });
   f.picture.append(box, note);
   f.setStatus("Press Run: each row is one batch of patched runs (a few seconds each here).");
-  let stream = null;
 
   async function start() {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); }
-    const d = await f.run(() => postJSON(`${API}/patch`, { clean: clean.value, corrupted: corrupted.value, stride: Number(stride.value) }),
-      { progress: "Starting…" });
-    if (!d) return;
     const rows = [], labels = [];
     let cols = [], info = null;
-    go.disabled = true; stop.disabled = false;
-    bar.max = d.layers.length; bar.value = 0; bar.hidden = false;
-    f.setStatus("Running both prompts…");
-    const mine = streamJob(d.job, {
+    await jobs.follow(`${API}/patch`, { clean: clean.value, corrupted: corrupted.value, stride: Number(stride.value) }, {
+      onStarted: (d) => {
+        bar.set(0, d.layers.length); bar.show(true);
+        f.setStatus("Running both prompts…");
+      },
       onEvent: (ev) => {
         if (ev.type === "start") {
           info = ev;
@@ -241,7 +232,7 @@ function patching(el) {
           rows.push(ev.recovered);
           labels.push(ev.layer === 0 ? "embedding" : `after block ${ev.layer}`);
           map.update(rows, labels, cols);
-          bar.value = ev.index;
+          bar.set(ev.index, ev.of);
           f.setStatus(`Layer ${ev.index} of ${ev.of} patched…`);
           f.setReadout([
             { label: "clean LD", value: fixed(info.clean_ld, 2) },
@@ -253,14 +244,11 @@ function patching(el) {
           f.hood({ ...info, rows: rows.map((r, i) => ({ layer: labels[i], recovered: r })), seconds: ev.seconds });
         }
       },
-      onEnd: (end) => {
-        if (stream === mine) { go.disabled = false; stop.disabled = true; stream = null; }
-        bar.hidden = true;
+      onDone: (end) => {
+        bar.show(false);
         if (end.status === "error") f.setError(end.error, "corrupted");
-        f.setStatus(end.status === "stopped" ? "Stopped." : "");
       },
     });
-    stream = mine;
   }
   // The last row in which patching some position other than the last recovers at least half.
   function deepest(rows, labels) {

@@ -1,9 +1,10 @@
 // Chapter 16 (kv-cache): the demos only draw what /api/kv-cache/* and the timing
 // job's event stream send.
 
-import { postJSON, getJSON, streamJob } from "/static/js/api.js";
+import { getJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
-import { segmented, select, button, buttonRow } from "/static/js/components/controls.js";
+import { segmented, select } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct, compact } from "/static/js/components/format.js";
@@ -21,25 +22,22 @@ const msText = (s) => (s === null || s === undefined ? "–" : `${fixed(1000 * s
 
 function timing(el) {
   const f = demoFrame(el, { title: "Time per generated token, with and without the cache (measured now)",
-    sources: ["glasslm.engine.inference.kv_cache_timing:measure_length", "glasslm.engine.models.llama.llama:Llama.forward"] });
+    sources: ["glasslm.engine.inference.kv_cache_timing:measure_length", "glasslm.engine.models.llama.llama:Llama._forward"] });
   const maxLen = segmented({ label: "Longest sequence (tokens)", field: "max_length", value: "256",
     options: ["64", "128", "256", "512"] });
   const repeats = select({ label: "Repeats per point (median)", field: "repeats", value: "1", options: ["1", "2", "3"] });
-  const run = button("Measure", () => start(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
-  stopBtn.disabled = true;
-  f.add(maxLen.el, repeats.el, buttonRow(run, stopBtn));
+  const jobs = jobButtons(f, "Measure", () => start());
+  f.add(maxLen.el, repeats.el, jobs.row);
   const chartBox = h("div");
   const table = h("table", { class: "kv-table num" });
   f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
   const chart = lineChart(chartBox, { xLabel: "tokens already in the sequence", yLabel: "ms per token", series: [
     { name: "without cache" }, { name: "with cache" }, { name: "prefill (per token)", dashed: true }] });
-  let stream = null, points = [];
+  let points = [], lengths = 0;
   const header = h("tr", {}, ...["tokens", "with cache", "without", "speed-up", "prefill", "decode", "max |Δ logit|", "cache size"]
     .map((t) => h("th", { text: t })));
   table.append(header);
 
-  function setRunning(on) { run.disabled = on; stopBtn.disabled = !on; }
   function show(p) {
     points.push(p);
     chart.append("without cache", [p.length, 1000 * p.without_cache_s]);
@@ -60,22 +58,21 @@ function timing(el) {
   }
 
   async function start() {
-    const d = await f.run(() => postJSON(`${API}/timing`, { max_length: Number(maxLen.value), repeats: Number(repeats.value) }));
-    if (!d) return;
-    stream?.close();
-    points = [];
-    chart.clear();
-    table.replaceChildren(header);
-    setRunning(true);
-    f.setStatus(`Measuring ${d.lengths.length} lengths…`);
-    stream = streamJob(d.job, {
-      onEvent: (e) => {
-        if (e.type === "point") { show(e); f.setStatus(`Measured ${points.length} of ${d.lengths.length} lengths…`); }
+    await jobs.follow(`${API}/timing`, { max_length: Number(maxLen.value), repeats: Number(repeats.value) }, {
+      keepStatus: true,
+      onStarted: (d) => {
+        points = [];
+        lengths = d.lengths.length;
+        chart.clear();
+        table.replaceChildren(header);
+        f.setStatus(`Measuring ${lengths} lengths…`);
       },
-      onEnd: (end) => {
-        setRunning(false);
-        if (end.status === "error") f.setError(end.error);
-        f.setStatus(end.status === "stopped" ? `Stopped after ${points.length} lengths.` : end.status === "done" ? "Done." : "");
+      onEvent: (e) => {
+        if (e.type === "point") { show(e); f.setStatus(`Measured ${points.length} of ${lengths} lengths…`); }
+      },
+      onDone: (end) => {
+        if (end.status === "stopped") f.setStatus(`Stopped after ${points.length} lengths.`);
+        else f.setStatus(end.status === "done" ? "Done." : "");
       },
     });
   }

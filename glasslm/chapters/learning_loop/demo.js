@@ -3,7 +3,7 @@
 // step by step so the learner can follow it.
 
 import { getJSON, postJSON } from "/static/js/api.js";
-import { demoFrame, h } from "/static/js/components/demo.js";
+import { demoFrame, h, rowControls } from "/static/js/components/demo.js";
 import { slider, numberInput, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { scatterPlot } from "/static/js/components/scatter.js";
@@ -20,11 +20,6 @@ const FRAME_MS = { descent: 220, surface: 30 };
 function sideBySide(picture, ...children) {
   const box = h("div", { style: "display:grid;grid-template-columns:repeat(auto-fit,minmax(min(300px,100%),1fr));gap:1rem;align-items:center" }, ...children);
   picture.append(box);
-}
-
-function rowControls(f) {
-  Object.assign(f.controls.style, { flexDirection: "row", flexWrap: "wrap", alignItems: "flex-end", gap: ".7rem 1.2rem" });
-  for (const c of f.controls.children) c.style.minWidth = "170px";
 }
 
 // Reset / Step / Play / Run all over steps 0..last; show(k) draws step k.

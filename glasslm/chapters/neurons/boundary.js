@@ -4,13 +4,9 @@
 // nearest data point (onPick(index)).
 
 import { h } from "/static/js/components/demo.js";
-import { onThemeChange } from "/static/js/components/color.js";
+import { cssVar, onThemeChange } from "/static/js/components/color.js";
 
 const SIZE = 400; // overlay coordinates (the SVG viewBox)
-
-function cssVar(name) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-}
 
 export function boundaryMap(container, { onPick = null, label = "Data points over the network's decision boundary" } = {}) {
   const d3 = window.d3;

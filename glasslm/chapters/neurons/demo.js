@@ -1,7 +1,8 @@
 // Chapter 4 (neurons): the demos only draw what /api/neurons/* returns.
 
-import { postJSON, streamJob } from "/static/js/api.js";
-import { demoFrame, debounce, h } from "/static/js/components/demo.js";
+import { postJSON } from "/static/js/api.js";
+import { demoFrame, debounce, h, rowControls } from "/static/js/components/demo.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { slider, select, segmented, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { onThemeChange } from "/static/js/components/color.js";
@@ -21,12 +22,6 @@ function twoUp(picture, first, ...children) {
   const box = h("div", { style: `display:grid;grid-template-columns:repeat(auto-fit,minmax(min(${first},100%),1fr));gap:1rem;align-items:center` }, ...children);
   picture.append(box);
   return box;
-}
-
-// Controls in a wrapping row above a full-width picture.
-function rowControls(f) {
-  Object.assign(f.controls.style, { flexDirection: "row", flexWrap: "wrap", alignItems: "flex-end", gap: ".7rem 1.2rem" });
-  for (const c of f.controls.children) c.style.minWidth = "170px";
 }
 
 // ---------------------------------------------------------------- activations
@@ -172,17 +167,15 @@ function mlpDemo(el) {
   const lr = select({ label: "learning rate", field: "lr", options: RATES.map((r) => [String(r), String(r)]), value: "0.03", onchange: () => reset() });
   const optimizer = select({ label: "optimizer", field: "optimizer", options: [["adam", "Adam"], ["momentum", "momentum"], ["sgd", "SGD"]], value: "adam", onchange: () => reset() });
   const steps = select({ label: "training steps", field: "steps", options: ["500", "1500", "3000", "5000"], value: "1500", onchange: () => reset() });
-  const train = button("Train", () => start(), { primary: true });
-  const stop = button("Stop", () => run?.stop());
-  stop.disabled = true;
-  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, c.output.el, lr.el, optimizer.el, steps.el, buttonRow(train, stop));
+  const jobs = jobButtons(f, "Train", () => start());
+  f.add(c.dataset.el, c.layers.el, c.width.el, c.activation.el, c.output.el, lr.el, optimizer.el, steps.el, jobs.row);
   rowControls(f);
   const left = h("div"), right = h("div");
   twoUp(f.picture, "380px", left, right);
   const map = boundaryMap(left);
   const chart = lineChart(right, { xLabel: "training step", yLabel: "loss (cross-entropy)", height: 300,
     series: [{ name: "loss" }, { name: "accuracy", dashed: true }] });
-  let run = null, running = false, startLoss = null;
+  let startLoss = null;
 
   function readout(step, total, loss, accuracy) {
     f.setReadout([
@@ -194,17 +187,8 @@ function mlpDemo(el) {
   }
 
   // The untrained network's boundary, so the picture is never empty.
-  // Stop a run that is still going (it counts against the learner's job limit), then stop listening.
-  function abandon() {
-    if (run && running) run.stop().catch(() => {});
-    run?.close();
-    run = null;
-    running = false;
-  }
-
   async function reset() {
-    abandon();
-    train.disabled = false; stop.disabled = true;
+    jobs.cancel();  // a run still going counts against the learner's job limit
     chart.clear();
     const d = await f.run(() => postJSON(`${API}/network`, { ...shapeOf(c), steps: 0, index: 0 }));
     if (!d) return;
@@ -216,16 +200,11 @@ function mlpDemo(el) {
   }
 
   async function start() {
-    abandon();
     chart.clear();
     const body = { ...shapeOf(c), lr: Number(lr.value), optimizer: optimizer.value, steps: Number(steps.value) };
-    const d = await f.run(() => postJSON(`${API}/mlp/train`, body));
-    if (!d) return;
-    train.disabled = true; stop.disabled = false;
-    running = true;
-    f.setStatus("Training…");
-    f.hood(body);
-    run = streamJob(d.job, {
+    await jobs.follow(`${API}/mlp/train`, body, {
+      keepStatus: true,
+      onStarted: () => { f.setStatus("Training…"); f.hood(body); },
       onEvent(e) {
         if (e.type === "setup") { map.setData(e.points, e.labels, e.ticks); return; }
         if (e.type !== "progress") return;
@@ -237,10 +216,7 @@ function mlpDemo(el) {
         readout(e.step, body.steps, e.loss, e.accuracy);
         f.hood({ request: body, last_event: { ...e, grid: `${e.grid.length}×${e.grid.length} probabilities` } });
       },
-      onEnd(end) {
-        running = false;
-        train.disabled = false; stop.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone(end) {
         f.setStatus(end.status === "done" ? "Done." : end.status === "stopped" ? "Stopped." : "");
       },
     });

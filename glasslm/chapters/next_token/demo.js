@@ -10,28 +10,12 @@ import { pct, fixed, count } from "/static/js/components/format.js";
 
 const API = "/api/next-token";
 
-const STYLE = `
-.nt-strip { margin-bottom: .6rem; }
-.nt-hint { color: var(--muted); font-size: .9em; margin: .2rem 0 .4rem; }
-.nt-table { width: 100%; }
-.nt-table td, .nt-table th { padding: .15rem .5rem; text-align: right; }
-.nt-table td:first-child, .nt-table th:first-child, .nt-table td.guess { text-align: left; }
-.nt-nest { border: 2px solid var(--border, #999); border-radius: 10px; padding: .5rem .7rem .7rem; margin-top: .4rem; }
-.nt-nest .nt-name { font-weight: 600; }
-.nt-nest .nt-what { color: var(--muted); font-size: .9em; }
-.nt-timeline { list-style: none; padding: 0; margin: 1rem 0 0; border-left: 3px solid var(--s1); }
-.nt-timeline li { margin: 0 0 .6rem; padding-left: .8rem; }
-.nt-timeline .nt-year { font-weight: 600; margin-right: .5rem; }
-`;
-if (!document.getElementById("next-token-style")) {
-  document.head.append(h("style", { id: "next-token-style", text: STYLE }));
-}
-
 const tokenView = (t) => ({ text: t.text, id: t.id, title: `id ${t.id}${t.partial ? " (part of a character)" : ""}` });
 
 function predict(el) {
   const f = demoFrame(el, { title: "SmolLM2's guesses for the next token", stacked: true,
-    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.next_logits", "glasslm.engine.basics.sampling:softmax"] });
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.next_logits", "glasslm.engine.models.llama.llama:Llama._forward",
+      "glasslm.engine.basics.sampling:softmax"] });
   const text = textInput({ label: "Your text", field: "text", value: "The capital of France is", multiline: true, rows: 2,
     maxlength: 2000, oninput: debounce(() => update(), 250) });
   f.add(text.el, buttonRow(button("Add the top guess", () => pick(0), { primary: true })));

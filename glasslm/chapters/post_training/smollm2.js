@@ -1,9 +1,10 @@
 // Chapter 19, the SmolLM2 demos: the chat template as tokens, one question with and without
 // it, and a critique-and-revise loop. They only draw what /api/post-training/* returns.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";
 import { textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { count, fixed } from "/static/js/components/format.js";
 
@@ -17,19 +18,6 @@ function paint(strip, tokens) {
     const t = tokens[i];
     span.className = `token pt-msg-${(t.message ?? 0) % 6}${t.special ? " pt-special" : ""}`;
   });
-}
-
-// A small start/stop pair for a streamed job.
-function jobButtons(label, onStart) {
-  let handle = null;
-  const start = button(label, () => onStart(), { primary: true });
-  const stop = button("Stop", () => { handle?.stop(); });
-  stop.disabled = true;
-  return {
-    start, stop,
-    running(h2) { handle = h2; start.disabled = true; stop.disabled = false; },
-    idle() { handle = null; start.disabled = false; stop.disabled = true; },
-  };
 }
 
 function template(el) {
@@ -86,8 +74,8 @@ function compare(el) {
   const f = demoFrame(el, { title: "One question, with and without the template", stacked: true,
     sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.generate", "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
   const q = textInput({ label: "Your question", field: "question", value: "What is the capital of France?", maxlength: 300 });
-  const jb = jobButtons("Ask both ways", () => run());
-  f.add(q.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Greedy decoding, at most 40 tokens per answer: about 5 to 20 seconds in all." }));
+  const jobs = jobButtons(f, "Ask both ways", () => run());
+  f.add(q.el, jobs.row, h("p", { class: "pt-note", text: "Greedy decoding, at most 40 tokens per answer: about 5 to 20 seconds in all." }));
   const panels = {};
   for (const [mode, title] of [["raw", "Raw text: the question alone"], ["chat", "Chat template: the question as a user turn"]]) {
     const box = h("div", { class: "pt-answer-strip" });
@@ -98,29 +86,28 @@ function compare(el) {
   }
   f.picture.append(h("div", { class: "pt-two" }, panels.raw.panel, panels.chat.panel));
 
-  function run() {
-    f.run(() => postJSON(`${API}/compare`, { question: q.value }), { progress: "Loading SmolLM2…" }).then((d) => {
-      if (!d) return;
-      for (const p of Object.values(panels)) { p.tokens = []; paint(p.strip, []); p.meta.textContent = ""; }
-      const results = {};
-      jb.running(streamJob(d.job, {
-        onEvent: (ev) => {
-          const p = panels[ev.mode];
-          if (ev.type === "start") {
-            p.meta.textContent = `prompt: ${count(ev.prompt_tokens)} tokens · stops at ${ev.stops.map((s) => s.text).join(" or ")} · writing…`;
-            f.setStatus(`SmolLM2 is answering (${ev.mode === "raw" ? "raw text" : "chat template"})…`);
-          } else if (ev.type === "token") {
-            p.tokens.push({ ...ev, message: ev.special ? 1 : 2 });
-            paint(p.strip, p.tokens);
-          } else if (ev.type === "answer") {
-            results[ev.mode] = ev;
-            p.meta.textContent = `${count(ev.tokens)} tokens in ${fixed(ev.seconds, 1)} s, ${ev.specials} of them special · ${ev.ended ? "it ended its turn itself" : "stopped at the limit"}`;
-            f.setReadout(Object.entries(results).map(([m, r]) => ({ label: m === "raw" ? "raw: tokens (special)" : "chat: tokens (special)", value: `${r.tokens} (${r.specials})` })));
-            f.hood(results);
-          }
-        },
-        onEnd: (end) => { jb.idle(); f.setStatus(end.status === "stopped" ? "Stopped." : ""); if (end.status === "error") f.setError(end.error); },
-      }));
+  async function run() {
+    const results = {};
+    await jobs.follow(`${API}/compare`, { question: q.value }, {
+      progress: "Loading SmolLM2…",
+      onStarted: () => {
+        for (const p of Object.values(panels)) { p.tokens = []; paint(p.strip, []); p.meta.textContent = ""; }
+      },
+      onEvent: (ev) => {
+        const p = panels[ev.mode];
+        if (ev.type === "start") {
+          p.meta.textContent = `prompt: ${count(ev.prompt_tokens)} tokens · stops at ${ev.stops.map((s) => s.text).join(" or ")} · writing…`;
+          f.setStatus(`SmolLM2 is answering (${ev.mode === "raw" ? "raw text" : "chat template"})…`);
+        } else if (ev.type === "token") {
+          p.tokens.push({ ...ev, message: ev.special ? 1 : 2 });
+          paint(p.strip, p.tokens);
+        } else if (ev.type === "answer") {
+          results[ev.mode] = ev;
+          p.meta.textContent = `${count(ev.tokens)} tokens in ${fixed(ev.seconds, 1)} s, ${ev.specials} of them special · ${ev.ended ? "it ended its turn itself" : "stopped at the limit"}`;
+          f.setReadout(Object.entries(results).map(([m, r]) => ({ label: m === "raw" ? "raw: tokens (special)" : "chat: tokens (special)", value: `${r.tokens} (${r.specials})` })));
+          f.hood(results);
+        }
+      },
     });
   }
 }
@@ -133,8 +120,8 @@ function critique(el) {
   const q = textInput({ label: "Question", field: "question", value: "Who was the first person to walk on Mars?", maxlength: 500 });
   const p = textInput({ label: "Principle (edit it)", field: "principle", value: PRINCIPLE, multiline: true, rows: 2, maxlength: 300 });
   const seed = numberInput({ label: "Seed (sampling at temperature 0.7)", field: "seed", value: 0, min: 0, step: 1 });
-  const jb = jobButtons("Run the loop", () => run());
-  f.add(q.el, p.el, seed.el, buttonRow(jb.start, jb.stop), h("p", { class: "pt-note", text: "Three generations of at most 60 tokens each: up to a minute on a busy machine." }));
+  const jobs = jobButtons(f, "Run the loop", () => run());
+  f.add(q.el, p.el, seed.el, jobs.row, h("p", { class: "pt-note", text: "Three generations of at most 60 tokens each: up to a minute on a busy machine." }));
   const stages = {};
   const grid = h("div", { class: "pt-stages" });
   for (const [stage, title] of [["draft", "1. Draft"], ["critique", "2. Critique"], ["revision", "3. Revision"]]) {
@@ -145,29 +132,28 @@ function critique(el) {
   }
   f.picture.append(grid);
 
-  function run() {
-    f.run(() => postJSON(`${API}/critique`, { question: q.value, principle: p.value, seed: seed.value }), { progress: "Loading SmolLM2…" }).then((d) => {
-      if (!d) return;
-      for (const s of Object.values(stages)) { s.text.textContent = ""; s.meta.textContent = ""; }
-      const done = [];
-      jb.running(streamJob(d.job, {
-        onEvent: (ev) => {
-          const s = stages[ev.stage];
-          if (ev.type === "stage") { s.meta.textContent = `prompt: ${count(ev.prompt_tokens)} tokens · writing…`; f.setStatus(`SmolLM2: ${ev.stage}…`); }
-          else if (ev.type === "token") s.text.textContent += ev.text;
-          else if (ev.type === "stage_done") {
-            s.text.textContent = ev.text;
-            s.meta.textContent = `${count(ev.tokens)} tokens · ${ev.ended ? "ended by the model" : "cut at the limit"}`;
-            done.push(ev);
-            f.setReadout(done.map((e) => ({ label: e.stage, value: `${e.tokens} tokens` })));
-            f.hood(done);
-          }
-        },
-        onEnd: (end) => { jb.idle(); f.setStatus(end.status === "stopped" ? "Stopped." : ""); if (end.status === "error") f.setError(end.error); },
-      }));
+  async function run() {
+    const done = [];
+    await jobs.follow(`${API}/critique`, { question: q.value, principle: p.value, seed: seed.value }, {
+      progress: "Loading SmolLM2…",
+      onStarted: () => {
+        for (const s of Object.values(stages)) { s.text.textContent = ""; s.meta.textContent = ""; }
+      },
+      onEvent: (ev) => {
+        const s = stages[ev.stage];
+        if (ev.type === "stage") { s.meta.textContent = `prompt: ${count(ev.prompt_tokens)} tokens · writing…`; f.setStatus(`SmolLM2: ${ev.stage}…`); }
+        else if (ev.type === "token") s.text.textContent += ev.text;
+        else if (ev.type === "stage_done") {
+          s.text.textContent = ev.text;
+          s.meta.textContent = `${count(ev.tokens)} tokens · ${ev.ended ? "ended by the model" : "cut at the limit"}`;
+          done.push(ev);
+          f.setReadout(done.map((e) => ({ label: e.stage, value: `${e.tokens} tokens` })));
+          f.hood(done);
+        }
+      },
     });
   }
 }
 
-export { jobButtons, visible };
+export { visible };
 export const smollm2Demos = { template, compare, critique };

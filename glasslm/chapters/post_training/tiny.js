@@ -7,7 +7,8 @@ import { slider, textInput, segmented, select, button, buttonRow } from "/static
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { pct, fixed, signed, count } from "/static/js/components/format.js";
-import { API, jobButtons } from "./smollm2.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { API } from "./smollm2.js";
 
 const PROMPTS = [["f>", "f> a female first name"], ["m>", "m> a male first name"], ["l>", "l> a surname"]];
 
@@ -86,9 +87,9 @@ function sft(el) {
   const steps = slider({ label: "Steps", field: "steps", min: 10, max: 600, step: 10, value: 200, format: (v) => count(v) });
   const lr = slider({ label: "Learning rate", field: "lr", min: 0.0005, max: 0.02, step: 0.0005, value: 0.003, format: (v) => fixed(v, 4) });
   const mask = segmented({ label: "Loss counted on", field: "mask_prompt", value: "yes", options: [["yes", "the response only"], ["no", "every token"]] });
-  const jb = jobButtons("Fine-tune", () => run());
-  f.add(steps.el, lr.el, mask.el, buttonRow(jb.start, jb.stop));
-  jb.start.disabled = true;
+  const jobs = jobButtons(f, "Fine-tune", () => run());
+  f.add(steps.el, lr.el, mask.el, jobs.row);
+  jobs.go.disabled = true;  // until the base model is ready
 
   const chartBox = h("div");
   const chart = lineChart(chartBox, { xLabel: "step", yLabel: "loss (nats per response character)",
@@ -126,46 +127,43 @@ function sft(el) {
     ]);
   }
   function diag(m) { return kinds.filter((k) => kinds.every((p) => m[k][k] <= m[p][k])).length; }
-  function run() {
+  async function run() {
     const body = { steps: steps.value, lr: lr.value, mask_prompt: mask.value === "yes" };
-    f.run(() => postJSON(`${API}/sft/train`, body), { progress: "Starting…" }).then((d) => {
-      if (!d) return;
-      chart.clear(); got = {}; drawSamples();
-      jb.running(streamJob(d.job, {
-        onEvent: (ev) => {
-          if (ev.type === "before") {
-            got.before = ev;
-            grids.hidden = false;
-            drawGrid();
-            drawSamples();
-            f.setStatus(`Fine-tuning a copy of the base model for ${count(ev.steps)} steps…`);
-          } else if (ev.type === "step") chart.append("training batch", [ev.step, ev.loss]);
-          else if (ev.type === "eval") {
-            chart.append("held-out responses", [ev.step, ev.heldout_loss]);
-            if (ev.step === 0) got.start = ev.heldout_loss;
-            got.lastEval = ev.heldout_loss;
-            f.setReadout([{ label: "held-out response loss", value: `${fixed(got.start, 3)} → ${fixed(ev.heldout_loss, 3)} nats/char` }]);
-          } else if (ev.type === "after") {
-            got.after = ev;
-            drawGrid();
-            drawSamples();
-            shared.sftJob = d.job;
-            shared.redrawMasking?.();
-            sftReadout();
-            f.hood({ before: got.before, after: ev });
-          }
-        },
-        onEnd: (end) => {
-          jb.idle();
-          if (end.status === "stopped") f.setStatus("Stopped: the model was not kept (run it to the end to compare).");
-          else if (end.status === "error") f.setError(end.error);
-          else f.setStatus("Done. The table above now also shows the losses after your SFT.");
-
-        },
-      }));
+    let job = null;
+    await jobs.follow(`${API}/sft/train`, body, {
+      keepStatus: true,
+      onStarted: (d) => { job = d.job; chart.clear(); got = {}; drawSamples(); },
+      onEvent: (ev) => {
+        if (ev.type === "before") {
+          got.before = ev;
+          grids.hidden = false;
+          drawGrid();
+          drawSamples();
+          f.setStatus(`Fine-tuning a copy of the base model for ${count(ev.steps)} steps…`);
+        } else if (ev.type === "step") chart.append("training batch", [ev.step, ev.loss]);
+        else if (ev.type === "eval") {
+          chart.append("held-out responses", [ev.step, ev.heldout_loss]);
+          if (ev.step === 0) got.start = ev.heldout_loss;
+          got.lastEval = ev.heldout_loss;
+          f.setReadout([{ label: "held-out response loss", value: `${fixed(got.start, 3)} → ${fixed(ev.heldout_loss, 3)} nats/char` }]);
+        } else if (ev.type === "after") {
+          got.after = ev;
+          drawGrid();
+          drawSamples();
+          shared.sftJob = job;
+          shared.redrawMasking?.();
+          sftReadout();
+          f.hood({ before: got.before, after: ev });
+        }
+      },
+      onDone: (end) => {
+        if (end.status === "stopped") f.setStatus("Stopped: the model was not kept (run it to the end to compare).");
+        else if (end.status === "done") f.setStatus("Done. The table above now also shows the losses after your SFT.");
+        else f.setStatus("");
+      },
     });
   }
-  waitForBase(f).then((info) => { if (info) { jb.start.disabled = false; f.setStatus(`Base model ready: ${count(info.n_params)} parameters, held-out loss ${fixed(info.heldout_loss, 3)} nats/char.`); } });
+  waitForBase(f).then((info) => { if (info) { jobs.go.disabled = false; f.setStatus(`Base model ready: ${count(info.n_params)} parameters, held-out loss ${fixed(info.heldout_loss, 3)} nats/char.`); } });
 }
 
 // ------------------------------------------------------------------ preferences and the reward model
@@ -262,12 +260,12 @@ function dpo(el) {
     sources: ["glasslm.engine.post_training.dpo:dpo", "glasslm.engine.post_training.dpo:dpo_loss", "glasslm.engine.post_training.dpo:sequence_logprob", "glasslm.engine.post_training.dpo:kl_estimate"] });
   const beta = slider({ label: "β (how far from the reference)", field: "beta", min: 0.02, max: 1, step: 0.02, value: 0.1, format: (v) => fixed(v, 2) });
   const steps = slider({ label: "Steps", field: "steps", min: 5, max: 100, step: 5, value: 25, format: (v) => count(v) });
-  const jb = jobButtons("Run DPO", () => run());
+  const jobs = jobButtons(f, "Run DPO", () => run());
   const have = h("p", { class: "pt-note", "data-field": "pairs" });
-  f.add(have, beta.el, steps.el, buttonRow(jb.start, jb.stop));
+  f.add(have, beta.el, steps.el, jobs.row);
   const showHave = () => {
     have.textContent = `Your preference pairs so far: ${shared.pairs.length} (make them in the demo above).`;
-    jb.start.disabled = shared.pairs.length < 2 || jb.stop.disabled === false;
+    jobs.go.disabled = shared.pairs.length < 2 || jobs.stop.disabled === false;
   };
   shared.listeners.add(showHave);
   showHave();
@@ -278,35 +276,32 @@ function dpo(el) {
   const names = h("table", { class: "pt-table pt-samples" });
   f.picture.append(chartBox, h("h4", { text: "200 names sampled before and after (same seed)" }), table, names);
 
-  function run() {
+  async function run() {
     const body = { pairs: shared.pairs.map(([c, r]) => ({ chosen: c, rejected: r })), beta: beta.value, steps: steps.value };
-    f.run(() => postJSON(`${API}/dpo`, body), { progress: "Starting…" }).then((d) => {
-      if (!d) return;
-      chart.clear(); table.replaceChildren(); names.replaceChildren();
-      let before = null;
-      jb.running(streamJob(d.job, {
-        onEvent: (ev) => {
-          if (ev.type === "before") { before = ev; f.setStatus(`DPO on your ${ev.n_pairs} pairs…`); }
-          else if (ev.type === "step") {
-            chart.append("DPO loss", [ev.step, ev.loss]);
-            chart.append("implicit reward margin", [ev.step, ev.margin]);
-            f.setReadout([{ label: "step", value: `${ev.step} of ${d.steps}` }, { label: "DPO loss", value: fixed(ev.loss, 3) },
-              { label: "pairs ranked right by the implicit reward", value: pct(ev.accuracy) }]);
-          } else if (ev.type === "after") {
-            const rate = (k, r) => (r.rates[k] === null ? "–" : k === "length" ? `${fixed(r.rates[k] * 10, 2)} letters (mean)` : pct(r.rates[k]));
-            table.replaceChildren(h("tr", {}, h("th", { text: "in the samples" }), h("th", { text: "before (reference)" }), h("th", { text: "after DPO" })),
-              h("tr", {}, h("td", { text: "mean reward (your reward model)" }), h("td", { text: signed(before.mean_reward, 2) }), h("td", { text: signed(ev.mean_reward, 2) })),
-              ...Object.keys(before.rates).map((k) => h("tr", {}, h("td", { text: before.labels[k] }), h("td", { text: rate(k, before) }), h("td", { text: rate(k, ev) }))),
-              h("tr", {}, h("td", { text: "empty names (BOS at once)" }), h("td", { text: count(before.empty) }), h("td", { text: count(ev.empty) })));
-            names.replaceChildren(h("tr", {}, h("th", { text: "before" }), h("td", { class: "mono", text: before.names.map((s) => s || "∅").join(" · ") })),
-              h("tr", {}, h("th", { text: "after" }), h("td", { class: "mono", text: ev.names.map((s) => s || "∅").join(" · ") })));
-            f.setReadout([{ label: "mean reward", value: `${signed(before.mean_reward, 2)} → ${signed(ev.mean_reward, 2)}` },
-              { label: "KL from the reference", value: `${fixed(ev.kl, 3)} nats per name` }]);
-            f.hood({ before, after: ev });
-          }
-        },
-        onEnd: (end) => { jb.idle(); showHave(); f.setStatus(end.status === "stopped" ? "Stopped." : ""); if (end.status === "error") f.setError(end.error); },
-      }));
+    let before = null, d = null;
+    await jobs.follow(`${API}/dpo`, body, {
+      onStarted: (answer) => { d = answer; chart.clear(); table.replaceChildren(); names.replaceChildren(); },
+      onEvent: (ev) => {
+        if (ev.type === "before") { before = ev; f.setStatus(`DPO on your ${ev.n_pairs} pairs…`); }
+        else if (ev.type === "step") {
+          chart.append("DPO loss", [ev.step, ev.loss]);
+          chart.append("implicit reward margin", [ev.step, ev.margin]);
+          f.setReadout([{ label: "step", value: `${ev.step} of ${d.steps}` }, { label: "DPO loss", value: fixed(ev.loss, 3) },
+            { label: "pairs ranked right by the implicit reward", value: pct(ev.accuracy) }]);
+        } else if (ev.type === "after") {
+          const rate = (k, r) => (r.rates[k] === null ? "–" : k === "length" ? `${fixed(r.rates[k] * 10, 2)} letters (mean)` : pct(r.rates[k]));
+          table.replaceChildren(h("tr", {}, h("th", { text: "in the samples" }), h("th", { text: "before (reference)" }), h("th", { text: "after DPO" })),
+            h("tr", {}, h("td", { text: "mean reward (your reward model)" }), h("td", { text: signed(before.mean_reward, 2) }), h("td", { text: signed(ev.mean_reward, 2) })),
+            ...Object.keys(before.rates).map((k) => h("tr", {}, h("td", { text: before.labels[k] }), h("td", { text: rate(k, before) }), h("td", { text: rate(k, ev) }))),
+            h("tr", {}, h("td", { text: "empty names (BOS at once)" }), h("td", { text: count(before.empty) }), h("td", { text: count(ev.empty) })));
+          names.replaceChildren(h("tr", {}, h("th", { text: "before" }), h("td", { class: "mono", text: before.names.map((s) => s || "∅").join(" · ") })),
+            h("tr", {}, h("th", { text: "after" }), h("td", { class: "mono", text: ev.names.map((s) => s || "∅").join(" · ") })));
+          f.setReadout([{ label: "mean reward", value: `${signed(before.mean_reward, 2)} → ${signed(ev.mean_reward, 2)}` },
+            { label: "KL from the reference", value: `${fixed(ev.kl, 3)} nats per name` }]);
+          f.hood({ before, after: ev });
+        }
+      },
+      onDone: () => showHave(),
     });
   }
 }

@@ -11,16 +11,6 @@ import { pct, fixed, count, signed } from "/static/js/components/format.js";
 
 const API = "/api/probability-and-loss";
 
-const STYLE = `
-.pl-table { width: 100%; }
-.pl-table td, .pl-table th { padding: .15rem .5rem; text-align: right; }
-.pl-table td:first-child, .pl-table th:first-child { text-align: left; }
-.pl-strip { margin-bottom: .6rem; }
-`;
-if (!document.getElementById("probability-and-loss-style")) {
-  document.head.append(h("style", { id: "probability-and-loss-style", text: STYLE }));
-}
-
 function softmaxDemo(el) {
   const f = demoFrame(el, { title: "Softmax: logits in, probabilities out", stacked: true,
     sources: ["glasslm.engine.basics.sampling:softmax_steps", "glasslm.engine.basics.sampling:log_softmax"] });

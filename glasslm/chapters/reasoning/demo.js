@@ -2,9 +2,10 @@
 // event streams (/api/jobs/{id}/events) send. The first training run's job id is
 // shared with the later demos, which ask those two models questions.
 
-import { postJSON, streamJob } from "/static/js/api.js";
+import { postJSON } from "/static/js/api.js";
 import { debounce, demoFrame, h } from "/static/js/components/demo.js";
-import { button, buttonRow, numberInput, select, slider } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { button, buttonRow, numberInput, progressBar, select, slider } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { count, pct as percent } from "/static/js/components/format.js";
@@ -23,9 +24,6 @@ function onTrained(fn) { shared.listeners.push(fn); }
 const NEED_RUN = "Train the two models in the first demo above first (about half a minute), then come back here.";
 const TRAINING = "The models above are training: this demo uses them once the run finishes or is stopped.";
 
-function progressBar(label) {
-  return h("progress", { class: "rs-progress", max: 1, value: 0, "aria-label": label });
-}
 
 function mark(ok) { return h("span", { class: ok ? "rs-ok" : "rs-bad", text: ok ? "✓" : "✗", "aria-label": ok ? "right" : "wrong" }); }
 
@@ -74,22 +72,20 @@ function race(el) {
   const digits = select({ label: "Digits", field: "digits", value: "4", options: DIGIT_OPTIONS });
   const steps = numberInput({ label: "Steps", field: "steps", value: 400, min: 1, max: 3000, step: 1 });
   const width = select({ label: "Width (channels)", field: "n_embd", value: "32", options: ["16", "32", "48", "64"] });
-  const trainBtn = button("Train", () => train(), { primary: true });
-  const stopBtn = button("Stop", () => stop());
-  stopBtn.disabled = true;
-  f.add(digits.el, steps.el, width.el, buttonRow(trainBtn, stopBtn));
+  const jobs = jobButtons(f, "Train", () => train());
+  f.add(digits.el, steps.el, width.el, jobs.row);
 
   const bar = progressBar("training progress");
   const accBox = h("div", { class: "rs-acc" });
   const lossBox = h("div", { class: "rs-loss" });
   const samples = h("div", { class: "rs-samples", "aria-live": "polite" });
-  f.picture.append(bar, accBox, lossBox, h("h4", { text: "What each model writes for held-out problems" }), samples);
+  f.picture.append(bar.el, accBox, lossBox, h("h4", { text: "What each model writes for held-out problems" }), samples);
   const acc = lineChart(accBox, { xLabel: "step", yLabel: "held-out exact match", yDomain: [0, 1], title: "held-out accuracy while training",
     series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
   const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per written character)", height: 200, yScale: "log",
     title: "training loss", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
 
-  let stream = null, job = null, digitsUsed = 4;
+  let job = null, digitsUsed = 4;
   const n = { step: null, total: null, acc: {}, params: null, answer: null };
   function show() {
     f.setReadout([
@@ -113,7 +109,7 @@ function race(el) {
     if (ev.type === "start") {
       n.total = ev.steps; n.params = ev.n_params;
     } else if (ev.type === "step") {
-      n.step = ev.step; bar.value = ev.step / n.total;
+      n.step = ev.step; bar.set(ev.step, n.total);
       loss.append(NAMES.direct, [ev.step, ev.loss.direct]);
       loss.append(NAMES.scratchpad, [ev.step, ev.loss.scratchpad]);
     } else if (ev.type === "eval") {
@@ -132,20 +128,19 @@ function race(el) {
 
   async function train() {
     const body = { digits: Number(digits.value), steps: steps.value, n_embd: Number(width.value) };
-    const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Preparing…" });
-    if (!d) return;
-    stream?.close();
-    acc.clear(); loss.clear(); samples.replaceChildren(); bar.value = 0;
-    Object.assign(n, { step: null, total: null, acc: {}, params: null, answer: null });
-    job = d.job; digitsUsed = body.digits;
-    setTrained(null);  // the demos below wait for this run
-    trainBtn.disabled = true; stopBtn.disabled = false;
-    f.setStatus(`Training both models on ${digitsUsed}-digit sums…`);
-    stream = streamJob(job, {
+    await jobs.follow(`${API}/train`, body, {
+      progress: "Preparing…",
+      keepStatus: true,
+      onStarted: (d) => {
+        acc.clear(); loss.clear(); samples.replaceChildren(); bar.reset();
+        Object.assign(n, { step: null, total: null, acc: {}, params: null, answer: null });
+        job = d.job; digitsUsed = body.digits;
+        setTrained(null);  // the demos below wait for this run
+        f.setStatus(`Training both models on ${digitsUsed}-digit sums…`);
+      },
       onEvent,
-      onEnd: (end) => {
-        trainBtn.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
+        if (end.status === "error") f.setStatus("");
         if (end.status === "done" && n.answer) {
           f.setStatus(`Done. Greedy answers right on held-out problems: direct ${pct(n.answer.direct)}, scratchpad ${pct(n.answer.scratchpad)}.`);
         } else if (end.status === "stopped") {
@@ -155,38 +150,31 @@ function race(el) {
       },
     });
   }
-  async function stop() { stopBtn.disabled = true; await f.run(() => stream.stop()); }
 }
 
 // A job-driven study demo (votes or budget): waits for a trained run, then streams.
 function studyFrame(el, title, sources) {
   const f = demoFrame(el, { title, sources });
-  const runBtn = button("Run", null, { primary: true });
-  const stopBtn = button("Stop", null);
-  runBtn.disabled = true; stopBtn.disabled = true;
+  let onRun = () => {};
+  const jobs = jobButtons(f, "Run", () => onRun());
+  jobs.go.disabled = true;
   const bar = progressBar(`${title}: progress`);
   f.setStatus(NEED_RUN);
   onTrained((run) => {
-    runBtn.disabled = !run || !stopBtn.disabled;
+    jobs.go.disabled = !run || !jobs.stop.disabled;
     f.setStatus(run ? `Ready: the models trained on ${run.digits}-digit sums (step ${count(run.step)}).` : TRAINING);
   });
-  let stream = null;
   async function start(url, body, onEvent, onDone) {
-    const d = await f.run(() => postJSON(url, { job: shared.run.job, ...body }), { progress: "Starting…" });
-    if (!d) return;
-    stream?.close();
-    runBtn.disabled = true; stopBtn.disabled = false; bar.value = 0;
-    stream = streamJob(d.job, {
-      onEvent: (ev) => onEvent(ev, d),
-      onEnd: (end) => {
-        runBtn.disabled = !shared.run; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
-        onDone(end);
-      },
+    let started = null;
+    await jobs.follow(url, { job: shared.run.job, ...body }, {
+      keepStatus: true,
+      onStarted: (d) => { started = d; bar.reset(); },
+      onEvent: (ev) => onEvent(ev, started),
+      onDone: (end) => { jobs.go.disabled = !shared.run; onDone(end); },
     });
   }
-  stopBtn.addEventListener("click", async () => { stopBtn.disabled = true; await f.run(() => stream.stop()); });
-  return { f, runBtn, stopBtn, bar, start };
+  // onRun(fn): what the Run button does (the study checks for a trained run, then calls start).
+  return { f, row: jobs.row, bar, start, onRun: (fn) => { onRun = fn; } };
 }
 
 // Self-consistency: sample N answers per problem, keep the most common one.
@@ -197,17 +185,17 @@ function votes(el) {
   const temp = slider({ label: "Temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 1, format: (v) => v.toFixed(2) });
   const nVotes = numberInput({ label: "Samples per problem (N)", field: "n_votes", value: 9, min: 1, max: 25, step: 1 });
   const problems = select({ label: "Held-out problems", field: "n_problems", value: "50", options: ["20", "50", "100"] });
-  f.add(temp.el, nVotes.el, problems.el, buttonRow(s.runBtn, s.stopBtn));
+  f.add(temp.el, nVotes.el, problems.el, s.row);
   const chartBox = h("div", { class: "rs-acc" });
   const example = h("div", { class: "rs-samples" });
-  f.picture.append(s.bar, chartBox, example);
+  f.picture.append(s.bar.el, chartBox, example);
   const chart = lineChart(chartBox, { xLabel: "N (samples voted on)", yLabel: "held-out accuracy", yDomain: [0, 1],
     title: "accuracy of the majority vote against the number of samples", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
   let last = null;
   function onEvent(ev) {
     if (ev.type !== "votes") return;
     last = ev;
-    s.bar.value = ev.done / ev.of;
+    s.bar.set(ev.done, ev.of);
     for (const fmt of ["direct", "scratchpad"]) chart.set(NAMES[fmt], ev.ns.map((k, i) => [k, ev.curves[fmt][i]]));
     const N = ev.ns.length;
     f.setReadout([
@@ -222,7 +210,7 @@ function votes(el) {
         ...e.samples.map((t, i) => h("div", { class: "rs-line" }, mark(e.answers[i] === e.truth), h("span", { class: "rs-text", text: t || "(nothing)" }))));
     }));
   }
-  s.runBtn.addEventListener("click", () => {
+  s.onRun(() => {
     if (!shared.run) { f.setError(NEED_RUN); return; }
     chart.clear(); example.replaceChildren();
     f.setStatus("Sampling…");
@@ -237,24 +225,24 @@ function budget(el) {
     ["glasslm.engine.inference.thinking_budget:budget_study", "glasslm.engine.inference.thinking_budget:complete"]);
   const { f } = s;
   const problems = select({ label: "Held-out problems", field: "n_problems", value: "100", options: ["20", "50", "100"] });
-  f.add(problems.el, buttonRow(s.runBtn, s.stopBtn));
+  f.add(problems.el, s.row);
   const chartBox = h("div", { class: "rs-acc" });
   const example = h("ol", { class: "rs-budget mono", start: 0 });
-  f.picture.append(s.bar, chartBox, h("h4", { text: "One problem under each budget" }), example);
+  f.picture.append(s.bar.el, chartBox, h("h4", { text: "One problem under each budget" }), example);
   const chart = lineChart(chartBox, { xLabel: "thinking budget (scratchpad characters)", yLabel: "held-out accuracy", yDomain: [0, 1],
     title: "accuracy against the thinking budget", series: [{ name: "scratchpad model, work capped" }] });
   const points = [];
   function onEvent(ev, started) {
     if (ev.type !== "budget") return;
     points.push(ev);
-    s.bar.value = points.length / (started.digits + 1);
+    s.bar.set(points.length, started.digits + 1);
     chart.append("scratchpad model, work capped", [ev.think_tokens, ev.accuracy]);
     const e = ev.example;
     example.append(h("li", { class: "rs-line" }, mark(e.answer === e.truth),
       h("span", { class: "rs-text", text: `${e.question}${e.text}` }), h("span", { class: "rs-who", text: `(${ev.think_tokens} characters allowed)` })));
     f.setReadout(points.map((p) => ({ label: `${p.think_steps} of ${started.digits} steps`, value: pct(p.accuracy) })));
   }
-  s.runBtn.addEventListener("click", () => {
+  s.onRun(() => {
     if (!shared.run) { f.setError(NEED_RUN); return; }
     points.length = 0; chart.clear(); example.replaceChildren();
     if (shared.run.answer) chart.hline("direct", shared.run.answer.direct, `direct model ${pct(shared.run.answer.direct)}`);

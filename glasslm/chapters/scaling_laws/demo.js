@@ -1,9 +1,10 @@
 // Chapter 13 (scaling-laws): the demos only draw what /api/scaling-laws/* and the
 // sweep's event stream (/api/jobs/{id}/events) send.
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
-import { numberInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { numberInput, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fixed, count, compact, sci as sciFormat, superscript } from "/static/js/components/format.js";
@@ -45,7 +46,7 @@ const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law
 function sweep(el) {
   const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,
     sources: ["glasslm.engine.pretraining.scaling:sweep", "glasslm.engine.pretraining.scaling:fit_power_law", "glasslm.engine.pretraining.scaling:frontier"] });
-  let presets = null, job = null, stream = null, runs = [], frontier = [];
+  let presets = null, job = null, runs = [], frontier = [];
   const preset = segmented({ label: "Sweep", field: "preset", value: "quick",
     options: [["quick", "quick (3 × 3 runs)"], ["standard", "standard (4 × 4)"], ["wide", "wide (5 × 3)"]],
     onchange: (v) => showPlan(v) });
@@ -54,11 +55,9 @@ function sweep(el) {
     options: [["frontier", "frontier runs"], ["all", "all runs"]], onchange: () => refit() });
   const floor = segmented({ label: "Irreducible loss E", field: "irreducible", value: "no",
     options: [["no", "L = a·C^−b"], ["yes", "L = E + a·C^−b"]], onchange: () => refit() });
-  const startBtn = button("Train the sweep", () => start(), { primary: true });
-  const stopBtn = button("Stop", () => stop());
-  stopBtn.disabled = true;
-  const bar = h("progress", { class: "sl-progress", max: 1, value: 0, "aria-label": "sweep progress" });
-  f.add(preset.el, widthBox, buttonRow(startBtn, stopBtn), bar, fitTo.el, floor.el);
+  const jobs = jobButtons(f, "Train the sweep", () => start());
+  const bar = progressBar("sweep progress");
+  f.add(preset.el, widthBox, jobs.row, bar.el, fitTo.el, floor.el);
   const chartBox = h("div", { class: "sl-chart-box" });
   const table = h("table", { class: "sl-table" });
   f.picture.append(chartBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
@@ -113,7 +112,7 @@ function sweep(el) {
       chart.plan(runs, ev.config.widths);
       drawTable(runs);
     } else if (ev.type === "progress") {
-      bar.value = ev.done_flops / ev.total_flops;
+      bar.set(ev.done_flops, ev.total_flops);
       const r = runs[ev.index];
       f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}…`);
     } else if (ev.type === "run") {
@@ -130,30 +129,23 @@ function sweep(el) {
   }
 
   async function start() {
-    const d = await f.run(() => postJSON(`${API}/sweep`, { preset: preset.value, widths: checkedWidths() }), { progress: "Preparing the sweep…" });
-    if (!d) return;
-    stream?.close();
-    job = d.job; fitInfo = null; runs = d.runs; frontier = [];
-    chart.plan(runs, d.widths); chart.setFit([]);
-    bar.value = 0;
-    startBtn.disabled = true; stopBtn.disabled = false;
-    stream = streamJob(job, {
+    await jobs.follow(`${API}/sweep`, { preset: preset.value, widths: checkedWidths() }, {
+      progress: "Preparing the sweep…",
+      keepStatus: true,
+      onStarted: (d) => {
+        job = d.job; fitInfo = null; runs = d.runs; frontier = [];
+        chart.plan(runs, d.widths); chart.setFit([]);
+        bar.reset();
+      },
       onEvent,
-      onEnd: (end) => {
-        startBtn.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
         const fin = runs.filter((r) => r.heldout_loss !== null && r.heldout_loss !== undefined).length;
         f.setStatus(end.status === "stopped" ? `Stopped after ${fin} runs: the points and the fit are what finished.`
           : end.status === "done" ? `Done: ${fin} runs.` : "");
-        if (end.status === "done") bar.value = 1;
+        if (end.status === "done") bar.set(1, 1);
         refit();
       },
     });
-  }
-
-  async function stop() {
-    stopBtn.disabled = true;
-    await f.run(() => stream.stop());
   }
 
   (async () => {

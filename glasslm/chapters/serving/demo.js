@@ -3,9 +3,10 @@
 // Numbers come from /api/serving/* and the reply job's event stream; the
 // browser's own clock adds only what it alone can see (when text arrived).
 
-import { postJSON, getJSON, streamJob } from "/static/js/api.js";
+import { getJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { numberInput, slider, textInput, button, buttonRow } from "/static/js/components/controls.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fitWidth, keepTicksInside, xTickCount } from "/static/js/components/chartsize.js";
 import { fixed, count, bytes } from "/static/js/components/format.js";
@@ -15,7 +16,7 @@ const msText = (s) => (s === null || s === undefined || !Number.isFinite(s) ? "�
 
 async function chat(el) {
   const f = demoFrame(el, { title: "Chat with SmolLM2, every step timed",
-    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.models.llama.smollm2:SmolLM2.chat_ids"] });
+    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
   const limits = await f.run(() => getJSON(`${API}/limits`));
   if (!limits) return;
   const maxTokens = numberInput({ label: `Max new tokens (limit ${limits.max_reply_tokens})`, field: "max_tokens",
@@ -28,17 +29,15 @@ async function chat(el) {
   const log = h("div", { class: "sv-log", "aria-live": "polite", "aria-label": "conversation" });
   const input = textInput({ label: "Your message (Enter sends)", field: "messages", value: "What is a KV cache, in one sentence?",
     maxlength: limits.max_message_chars, onenter: () => send() });
-  const sendBtn = button("Send", () => send(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
-  stopBtn.disabled = true;
+  const jobs = jobButtons(f, "Send", () => send());
   const stages = h("table", { class: "sv-stages num" });
   const chartBox = h("div");
-  f.picture.append(log, h("div", { class: "sv-compose" }, input.el, buttonRow(sendBtn, stopBtn)),
+  f.picture.append(log, h("div", { class: "sv-compose" }, input.el, jobs.row),
     h("div", { class: "sv-scroll" }, stages), chartBox);
   const chart = lineChart(chartBox, { xLabel: "reply token", yLabel: "ms per decode step", height: 220,
     series: [{ name: "decode step" }] });
 
-  let messages = [], busy = false, stream = null;
+  let messages = [], busy = false;
   function drawLog(pending = null) {
     const items = messages.map((m) => h("div", { class: `sv-msg ${m.role}`, text: m.content }));
     if (pending) items.push(pending);
@@ -66,7 +65,7 @@ async function chat(el) {
         h("td", { class: "sv-what", text: what }))));
   }
 
-  function setBusy(on) { busy = on; sendBtn.disabled = on; stopBtn.disabled = !on; reset.disabled = on; }
+  function setBusy(on) { busy = on; reset.disabled = on; }
 
   async function send() {
     if (busy) return;
@@ -74,20 +73,21 @@ async function chat(el) {
     const body = { messages: [...messages, { role: "user", content: text }], max_tokens: maxTokens.value,
       temperature: temperature.value };
     const t0 = performance.now();
-    const d = await f.run(() => postJSON(`${API}/chat`, body));
-    if (!d) return;
-    messages = body.messages;
-    input.value = "";
     const bubble = h("div", { class: "sv-msg assistant streaming" });
-    drawLog(bubble);
-    setBusy(true);
-    chart.clear();
     const trace = { tokens: [], transit: [], tokenized: null, prefill: null, summary: null, browserTTFT: null };
     const journey = { events: [], arrivals: [], status: "running" };
     const publish = () => document.dispatchEvent(new CustomEvent("sv-journey", { detail: journey }));
     let reply = "";
-    f.setStatus("Prefilling the prompt…");
-    stream = streamJob(d.job, {
+    await jobs.follow(`${API}/chat`, body, {
+      keepStatus: true,
+      onStarted: () => {
+        messages = body.messages;
+        input.value = "";
+        drawLog(bubble);
+        setBusy(true);
+        chart.clear();
+        f.setStatus("Prefilling the prompt…");
+      },
       onEvent: (e) => {
         const arrived = (performance.now() - t0) / 1000;
         journey.events.push(e);
@@ -107,7 +107,7 @@ async function chat(el) {
         drawStages(trace);
         show(trace);
       },
-      onEnd: (end) => {
+      onDone: (end) => {
         setBusy(false);
         journey.status = end.status;
         publish();
@@ -145,7 +145,7 @@ async function chat(el) {
 // counted from the moment it sent the request).
 function journey(el) {
   const f = demoFrame(el, { title: "The last request's journey, on one time axis", stacked: true,
-    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.models.llama.llama:Llama.prefill", "glasslm.engine.models.llama.llama:Llama.forward"] });
+    sources: ["glasslm.engine.inference.serving_trace:traced_reply", "glasslm.engine.models.llama.llama:Llama.prefill", "glasslm.engine.models.llama.llama:Llama._forward"] });
   const box = h("div", { class: "sv-journey" });
   const legend = h("p", { class: "sv-what", text: "Send a message in the chat above: its journey appears here." });
   f.picture.append(legend, box);

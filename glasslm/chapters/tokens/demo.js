@@ -7,6 +7,7 @@ import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { count, fixed } from "/static/js/components/format.js";
+import { cssVar } from "/static/js/components/color.js";
 
 const API = "/api/tokens";
 
@@ -31,25 +32,6 @@ function shareTraining(corpus, vocab) {
 }
 
 // Chapter-specific styles, kept beside the demos that use them.
-const STYLE = `
-.tok-row { margin: .45rem 0; }
-.tok-row .muted { color: var(--muted); font-size: .9em; }
-.lang-table td.lang-bars { width: 38%; text-align: left; }
-.lang-bars div { white-space: nowrap; line-height: 1.3; }
-.lang-bar { display: inline-block; height: .6rem; border-radius: 2px; vertical-align: middle; }
-.lang-bar.a { background: var(--s1); } .lang-bar.b { background: var(--s2); }
-.replay-charts { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; align-items: start; }
-.replay-strip { max-height: 16rem; overflow-y: auto; }
-.table-scroll { overflow-x: auto; }
-@media (max-width: 700px) { .replay-charts { grid-template-columns: 1fr; } }
-`;
-if (!document.getElementById("tokens-style")) {
-  document.head.append(h("style", { id: "tokens-style", text: STYLE }));
-}
-
-function cssColor(name) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-}
 
 function tokenView(t) {
   return { text: t.text, id: t.id, title: `id ${t.id}${t.partial ? " (part of a character: raw bytes)" : ""}` };
@@ -57,7 +39,7 @@ function tokenView(t) {
 
 function compare(el) {
   const f = demoFrame(el, { title: "Your text, four tokenizers", stacked: true,
-    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode", "glasslm.engine.tokenizers.bpe:BytePairEncoding.merge_ids"] });
+    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer._encode_ordinary", "glasslm.engine.tokenizers.bpe:BytePairEncoding.merge_ids"] });
   const text = textInput({ label: "Text", field: "text", value: DEFAULT_TEXT, multiline: true, rows: 3, maxlength: 4000,
     oninput: debounce(() => update(), 150) });
   f.add(text.el);
@@ -135,7 +117,7 @@ function numbers(el) {
 
 function languages(el) {
   const f = demoFrame(el, { title: "Characters per token, by language", stacked: true,
-    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer.encode"] });
+    sources: ["glasslm.engine.tokenizers.bpe_regex:Tokenizer._encode_ordinary"] });
   const extra = textInput({ label: "Add your own sentence", field: "extra", value: "", maxlength: 400, placeholder: "any language",
     onenter: () => update() });
   f.add(extra.el, buttonRow(button("Measure", () => update(), { primary: true })));
@@ -203,7 +185,7 @@ function replay(el) {
     const k = step.value;
     const d = await f.run(() => postJSON(`${API}/replay`, { text: trainedText, vocab_size: trainedVocab, step: k }));
     if (!d) return;
-    const highlight = cssColor("--s2");
+    const highlight = cssVar("--s2");
     strip.update(d.tokens.map((t) => ({ ...tokenView(t), color: t.new ? highlight : undefined })));
     const m = k ? trace.merges[k - 1] : null;
     info.replaceChildren(m

@@ -1,8 +1,9 @@
 // Chapter 11 (train-a-gpt): the demos only draw what /api/train-a-gpt/* and the
 // run's event stream (/api/jobs/{id}/events) send.
 
-import { ApiError, postJSON, streamJob } from "/static/js/api.js";
+import { ApiError, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { numberInput, textInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
@@ -36,14 +37,12 @@ function playground(el) {
   for (const c of [steps, lr, warmup]) c.input.addEventListener("change", () => drawSchedule());
   const size = h("details", { class: "gpt-size" }, h("summary", { text: "Model size" }), layers.el, embd.el, heads.el, context.el);
 
-  const trainBtn = button("Train", () => train(), { primary: true });
-  const stopBtn = button("Stop", () => stop());
+  const jobs = jobButtons(f, "Train", () => train());
   const resumeBtn = button("Resume", () => resume());
   const download = h("a", { class: "btn", download: "tiny-gpt.safetensors", "aria-disabled": "true", text: "Download model" });
-  stopBtn.disabled = true;
   resumeBtn.disabled = true;
   f.add(data.el, text.el, steps.el, batch.el, lr.el, optimizer.el, sched.el, warmup.el, size,
-    buttonRow(trainBtn, stopBtn, resumeBtn, download));
+    buttonRow(jobs.go, jobs.stop, resumeBtn, download));
 
   // ---- picture
   const lossBox = h("div", { class: "gpt-loss" });
@@ -58,7 +57,7 @@ function playground(el) {
   const lrChart = lineChart(lrBox, { xLabel: "step", yLabel: "learning rate", height: 170, title: "learning-rate schedule",
     series: [{ name: "schedule", dashed: true }, { name: "so far" }] });
 
-  let job = null, stream = null, running = false, maps = [], lastDone = null;
+  let job = null, maps = [], lastDone = null;
   const numbers = { step: null, total: null, train: null, held: null, bigram: null, tps: null, params: null };
 
   function showNumbers() {
@@ -73,10 +72,8 @@ function playground(el) {
   }
   showNumbers();
 
+  // Run and Stop follow the job (jobButtons); Resume and Download need a run that has ended.
   function setRunning(on) {
-    running = on;
-    trainBtn.disabled = on;
-    stopBtn.disabled = !on;
     resumeBtn.disabled = on || !job;
     const ready = !on && job;
     download.setAttribute("aria-disabled", String(!ready));
@@ -133,15 +130,20 @@ function playground(el) {
     showNumbers();
   }
 
-  function follow(id) {
-    job = id;
-    setRunning(true);
-    f.setStatus("Training…");
-    stream = streamJob(id, {
+  // Start a run (a new one, or the last one resumed) and follow its events.
+  async function followRun(url, body, { progress, onStarted } = {}) {
+    await jobs.follow(url, body, {
+      progress,
+      keepStatus: true,
+      onStarted: (d) => {
+        onStarted?.();
+        job = d.job;
+        setRunning(true);
+        f.setStatus("Training…");
+      },
       onEvent,
-      onEnd: (end) => {
+      onDone: (end) => {
         setRunning(false);
-        if (end.status === "error") f.setError(end.error);
         const held = lastDone && lastDone.heldout_loss;
         f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, or download the model.`
           : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}.` : "");
@@ -153,25 +155,18 @@ function playground(el) {
     const body = { data: data.value, text: data.value === "text" ? text.value : "", steps: steps.value,
       batch_size: Number(batch.value), lr: lr.value, optimizer: optimizer.value, schedule: sched.value,
       warmup: warmup.value, n_layer: layers.value, n_embd: embd.value, n_head: heads.value, block_size: context.value };
-    const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Preparing the data…" });
-    if (!d) return;
-    stream?.close();
-    const previous = loss.points("held-out loss").slice();  // kept as a dashed line to compare against
-    loss.clear();
-    if (previous.length) loss.set("previous run (held-out)", previous); lrChart.clear(); samples.replaceChildren(); attn.replaceChildren(); maps = []; lastDone = null;
-    Object.keys(numbers).forEach((k) => (numbers[k] = null));
-    follow(d.job);
-  }
-
-  async function stop() {
-    stopBtn.disabled = true;
-    await f.run(() => stream.stop());
+    await followRun(`${API}/train`, body, { progress: "Preparing the data…", onStarted: () => {
+      const previous = loss.points("held-out loss").slice();  // kept as a dashed line to compare against
+      loss.clear();
+      if (previous.length) loss.set("previous run (held-out)", previous);
+      lrChart.clear(); samples.replaceChildren(); attn.replaceChildren(); maps = []; lastDone = null;
+      Object.keys(numbers).forEach((k) => (numbers[k] = null));
+    } });
   }
 
   async function resume() {
     const more = numbers.total !== null && numbers.step >= numbers.total ? { steps: steps.value } : {};
-    const d = await f.run(() => postJSON(`${API}/resume`, { job, ...more }));
-    if (d) follow(d.job);
+    await followRun(`${API}/resume`, { job, ...more });
   }
 
   drawSchedule();
@@ -179,7 +174,7 @@ function playground(el) {
 
 async function speed(el) {
   const f = demoFrame(el, { title: "Scalar engine vs arrays: the same training step, timed now",
-    sources: ["glasslm.engine.models.tiny.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.autograd.tensor:causal_attention"] });
+    sources: ["glasslm.engine.models.tiny.scalar_gpt:ScalarGPT.doc_loss", "glasslm.engine.autograd.tensor:attention"] });
   const bars = h("div", { class: "gpt-speed" });
   f.picture.append(bars);
   f.add(buttonRow(button("Measure", () => measure(), { primary: true })));

@@ -14,7 +14,7 @@ const shape = (s) => `(${s.map((n) => count(n)).join(", ")})`;
 
 function anatomy(el) {
   const f = demoFrame(el, { title: "SmolLM2 from token ids to probabilities", stacked: true,
-    sources: ["glasslm.engine.interpretability.anatomy:stages", "glasslm.engine.interpretability.anatomy:parameter_parts", "glasslm.engine.models.llama.llama:Llama.forward"] });
+    sources: ["glasslm.engine.interpretability.anatomy:stages", "glasslm.engine.interpretability.anatomy:parameter_parts", "glasslm.engine.models.llama.hooked_llama:block"] });
   const T = numberInput({ label: "tokens T", field: "tokens", value: 8, min: 1, max: 8192, step: 1, onchange: () => load() });
   f.add(T.el);
   const flow = h("ol", { class: "tf-flow", "aria-label": "The stages of the forward pass" });

@@ -1,8 +1,9 @@
 // Chapter 27 (vision): the demos only draw what /api/vision/* and the runs'
 // event streams (/api/jobs/{id}/events) send.
 
-import { getJSON, postJSON, streamJob } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { numberInput, select, segmented, textInput, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
@@ -35,7 +36,7 @@ function drawPatches(box, pixels, patch, att) {
 
 function vit(el) {
   const f = demoFrame(el, { title: "A vision transformer, trained now",
-    sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.encoder_ops:full_attention"] });
+    sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.tensor:attention"] });
   const steps = numberInput({ label: "Steps", field: "steps", value: 1500, min: 1, max: 5000, step: 1 });
   const batch = select({ label: "Images per step", field: "batch_size", value: "64", options: ["16", "32", "64", "128"] });
   const patch = segmented({ label: "Patch size (pixels)", field: "patch", value: "2",
@@ -46,10 +47,8 @@ function vit(el) {
   const layers = numberInput({ label: "Blocks", field: "n_layer", value: 1, min: 1, max: 3, step: 1 });
   const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.003, min: 0, max: 0.1, step: "any" });
   const size = h("details", { class: "vi-size" }, h("summary", { text: "Model size" }), width.el, heads.el, layers.el, lr.el);
-  const trainBtn = button("Train", () => train(), { primary: true });
-  const stopBtn = button("Stop", () => stream && f.run(() => stream.stop()));
-  stopBtn.disabled = true;
-  f.add(steps.el, batch.el, patch.el, pool.el, size, buttonRow(trainBtn, stopBtn));
+  const jobs = jobButtons(f, "Train", () => train());
+  f.add(steps.el, batch.el, patch.el, pool.el, size, jobs.row);
 
   const curveBox = h("div", { class: "vi-curve" });
   const thumbs = h("div", { class: "vi-thumbs", role: "group", "aria-label": "held-out digits to pick" });
@@ -70,7 +69,7 @@ function vit(el) {
   const probs = barChart(probBox, { max: 1, label: "class probabilities" });
   const grid = drawGrid(gridBox, { label: "Digit", onchange: debounce(() => look(), 60) });
 
-  let job = null, stream = null, numbers = {}, maps = [];
+  let job = null, numbers = {}, maps = [];
   function readout() {
     f.setReadout([
       { label: "step", value: numbers.step == null ? "–" : `${count(numbers.step)} / ${count(numbers.steps)}` },
@@ -122,15 +121,14 @@ function vit(el) {
   async function train() {
     const body = { steps: steps.value, batch_size: Number(batch.value), patch: Number(patch.value), pool: pool.value,
       width: width.value, n_head: heads.value, n_layer: layers.value, lr: lr.value };
-    const d = await f.run(() => postJSON(`${API}/train`, body), { progress: "Starting…" });
-    if (!d) return;
-    stream?.close();
-    curve.clear(); maps = []; headBox.replaceChildren();
-    job = d.job;
-    numbers = { params: d.n_params, steps: body.steps };
-    trainBtn.disabled = true; stopBtn.disabled = false;
-    f.setStatus("Training…");
-    stream = streamJob(job, {
+    await jobs.follow(`${API}/train`, body, {
+      keepStatus: true,
+      onStarted: (d) => {
+        curve.clear(); maps = []; headBox.replaceChildren();
+        job = d.job;
+        numbers = { params: d.n_params, steps: body.steps };
+        f.setStatus("Training…");
+      },
       onEvent: (ev) => {
         if (ev.type === "step") {
           numbers.step = ev.step; numbers.loss = ev.loss;
@@ -144,8 +142,7 @@ function vit(el) {
         }
         readout();
       },
-      onEnd: async (end) => {
-        trainBtn.disabled = false; stopBtn.disabled = true;
+      onDone: async (end) => {
         await look();  // first: its progress message would replace the status below
         if (end.status === "error") f.setError(end.error);
         f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: the model keeps what it learned.`
@@ -161,15 +158,13 @@ function clip(el) {
     sources: ["glasslm.engine.models.vision.clip_digits:clip_loss", "glasslm.engine.models.vision.clip_digits:ClipDigits.encode_names", "glasslm.engine.models.vision.clip_digits:zero_shot"] });
   const steps = numberInput({ label: "Steps", field: "steps", value: 600, min: 1, max: 3000, step: 1 });
   const groups = select({ label: "Groups of ten per step", field: "groups", value: "8", options: ["1", "4", "8", "16", "32"] });
-  const trainBtn = button("Train", () => train(), { primary: true });
-  const stopBtn = button("Stop", () => stream && f.run(() => stream.stop()));
-  stopBtn.disabled = true;
+  const jobs = jobButtons(f, "Train", () => train());
   const nameInputs = NAMES.map((n, i) => {
     const t = textInput({ label: `${i}`, field: `names.${i}`, value: n, maxlength: 12, oninput: debounce(() => similarity(), 150) });
     t.el.classList.add("vi-name");
     return t;
   });
-  f.add(steps.el, groups.el, buttonRow(trainBtn, stopBtn),
+  f.add(steps.el, groups.el, jobs.row,
     h("fieldset", { class: "vi-names" }, h("legend", { text: "Candidate names (edit one: misspell it, try another word)" }), ...nameInputs.map((t) => t.el)));
   const curveBox = h("div", { class: "vi-curve" });
   const simBox = h("div", { class: "vi-sim" });
@@ -179,7 +174,7 @@ function clip(el) {
   const curve = lineChart(curveBox, { xLabel: "step", yLabel: "loss / accuracy", title: "contrastive loss and zero-shot accuracy",
     series: [{ name: "contrastive loss" }, { name: "zero-shot accuracy" }] });
   const sim = heatmap(simBox, { scale: "diverging", cell: 34, format: (v) => fixed(v, 2), label: "cosine similarity of images and names" });
-  let job = null, stream = null, numbers = {};
+  let job = null, numbers = {};
   function readout() {
     f.setReadout([
       { label: "step", value: numbers.step == null ? "–" : `${count(numbers.step)} / ${count(numbers.steps)}` },
@@ -202,15 +197,14 @@ function clip(el) {
   }
 
   async function train() {
-    const d = await f.run(() => postJSON(`${API}/clip/train`, { steps: steps.value, groups: Number(groups.value) }), { progress: "Starting…" });
-    if (!d) return;
-    stream?.close();
-    curve.clear();
-    job = d.job;
-    numbers = { steps: steps.value };
-    trainBtn.disabled = true; stopBtn.disabled = false;
-    f.setStatus("Training…");
-    stream = streamJob(job, {
+    await jobs.follow(`${API}/clip/train`, { steps: steps.value, groups: Number(groups.value) }, {
+      keepStatus: true,
+      onStarted: (d) => {
+        curve.clear();
+        job = d.job;
+        numbers = { steps: steps.value };
+        f.setStatus("Training…");
+      },
       onEvent: (ev) => {
         if (ev.type === "step") {
           numbers.step = ev.step; numbers.loss = ev.loss; numbers.temp = ev.temperature;
@@ -221,8 +215,7 @@ function clip(el) {
         }
         readout();
       },
-      onEnd: async (end) => {
-        trainBtn.disabled = false; stopBtn.disabled = true;
+      onDone: async (end) => {
         await similarity();  // first: its progress message would replace the status below
         if (end.status === "error") f.setError(end.error);
         f.setStatus(end.status === "done" ? "Done: edit a name and watch the similarities and the accuracy move." :

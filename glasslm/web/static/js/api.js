@@ -1,10 +1,13 @@
 // Talking to the guide's JSON API. Every demo's numbers come from here.
 
+// An answer the demo cannot use. `body` is the whole JSON the server sent (null if
+// none), so a demo can read any extra detail an error carries (the parser's `position`).
 export class ApiError extends Error {
-  constructor(message, field = null, status = 0) {
+  constructor(message, field = null, status = 0, body = null) {
     super(message);
     this.field = field;
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -13,7 +16,7 @@ async function handle(response) {
   try { data = await response.json(); } catch (e) { /* not JSON */ }
   if (!response.ok) {
     const message = (data && data.error) || `The server answered ${response.status}. Please try again.`;
-    throw new ApiError(message, data && data.field, response.status);
+    throw new ApiError(message, data && data.field, response.status, data);
   }
   return data;
 }

@@ -2,7 +2,8 @@
 // follow the light/dark theme. Signed values: blue - neutral - orange.
 // Probabilities/attention: background to full accent. Tokens: soft tints.
 
-function cssVar(name) {
+// The current value of a CSS custom property ("--accent"), as the theme sets it now.
+export function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
 

@@ -78,3 +78,15 @@ export function button(text, onclick, { primary = false, label = null } = {}) {
 export function buttonRow(...buttons) {
   return h("div", { class: "button-row" }, ...buttons);
 }
+
+// A determinate progress bar for a job that reports how far it got; `label` names it for screen readers.
+// {el, set(done, total), reset(), show(on)}; `hidden` keeps it out of sight until show(true).
+export function progressBar(label, { hidden = false } = {}) {
+  const bar = h("progress", { class: "progress-bar", max: 1, value: 0, hidden, "aria-label": label });
+  return {
+    el: bar,
+    set(done, total) { bar.max = total; bar.value = done; },
+    reset() { bar.value = 0; },
+    show(on) { bar.hidden = !on; },
+  };
+}

@@ -109,6 +109,12 @@ export function demoFrame(el, { title, stacked = false, sources = [] } = {}) {
 }
 
 // Debounce for controls that fire on every movement (sliders, typing).
+// Lay the frame's controls out in a wrapping row above a full-width picture (call after adding them).
+export function rowControls(f) {
+  Object.assign(f.controls.style, { flexDirection: "row", flexWrap: "wrap", alignItems: "flex-end", gap: ".7rem 1.2rem" });
+  for (const c of f.controls.children) c.style.minWidth = "170px";
+}
+
 export function debounce(fn, wait = 120) {
   let t = null;
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), wait); };

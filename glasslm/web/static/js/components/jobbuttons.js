@@ -3,6 +3,7 @@
 // job (POST url), streams its events to `onEvent`, and keeps the buttons in
 // step (Run disabled while it runs, Stop enabled). On the end it shows an
 // error beside the demo, or "Stopped.", or (unless keepStatus) clears the status.
+// `cancel()` stops a running job and stops listening to it (a setting it used changed).
 import { postJSON, streamJob } from "/static/js/api.js";
 import { button, buttonRow } from "/static/js/components/controls.js";
 
@@ -12,9 +13,18 @@ export function jobButtons(f, label, start) {
   const stop = button("Stop", () => stream?.stop().catch(() => {}));
   stop.disabled = true;
 
+  async function cancel() {
+    if (!stream) return;
+    const old = stream;
+    stream = null;
+    go.disabled = false; stop.disabled = true;
+    old.close();
+    await old.stop().catch(() => {});
+  }
+
   // Resolves to the POST's answer once the job streams, or null if it could not start.
   async function follow(url, body, { onEvent, onStarted, onDone, progress = "Starting…", keepStatus = false } = {}) {
-    if (stream) { await stream.stop().catch(() => {}); stream.close(); stream = null; }
+    await cancel();
     const d = await f.run(() => postJSON(url, body), { progress });
     if (!d) return null;
     onStarted?.(d);
@@ -32,5 +42,5 @@ export function jobButtons(f, label, start) {
     stream = mine;
     return d;
   }
-  return { go, stop, row: buttonRow(go, stop), follow };
+  return { go, stop, row: buttonRow(go, stop), follow, cancel };
 }
