@@ -1,4 +1,4 @@
-"""Chapter 8 (embeddings): real word vectors, contextual vectors and position encodings.
+"""The embeddings chapter: real word vectors, contextual vectors and position encodings.
 
 Endpoints:
 - POST /space: a 3-D PCA view of word groups plus the learner's words (GloVe);

@@ -1,4 +1,4 @@
-// Chapter 8 (embeddings): the demos only draw what /api/embeddings/* returns.
+// The embeddings chapter: the demos only draw what /api/embeddings/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, h } from "/static/js/components/demo.js";

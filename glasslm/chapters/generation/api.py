@@ -1,4 +1,4 @@
-"""Chapter 15 (generation): the autoregressive loop, one step at a time.
+"""The generation chapter: the autoregressive loop, one step at a time.
 
 Endpoints:
 - POST /smollm2/start: the learner's text as SmolLM2 tokens, either as raw
@@ -16,7 +16,7 @@ Endpoints:
 
 The server keeps the KV cache of recent contexts (engine.autoregression.
 ContextCache), so a step that extends the previous one reads only the new
-token (chapter 16 explains the cache); the logits are the same either way.
+token (the kv-cache chapter explains the cache); the logits are the same either way.
 """
 
 from __future__ import annotations

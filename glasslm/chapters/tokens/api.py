@@ -1,4 +1,4 @@
-"""Chapter 7 (tokens): the learner's text under four tokenizers, and a BPE they train.
+"""The tokens chapter: the learner's text under four tokenizers, and a BPE they train.
 
 Endpoints (all computed by glasslm's one byte-level BPE in the engine):
 - POST /compare: characters, cl100k_base, SmolLM2 and the learner's own BPE

@@ -1,4 +1,4 @@
-// Chapter 10 (transformer): the demos only draw what /api/transformer/* returns.
+// The transformer chapter: the demos only draw what /api/transformer/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";

@@ -16,7 +16,7 @@ chapter wants each turn of the loop on its own, so that a learner can press
   continuation. Each equals SmolLM2.generate with the same seed;
 - `ContextCache`: next-token logits for a growing context, reusing the KV
   cache of the context one token shorter when it has it (a step then reads one
-  new token instead of the whole context: chapter 16's subject), else reading
+  new token instead of the whole context: the kv-cache chapter's subject), else reading
   the whole context; the logits are the same either way (tested);
 - `SharedTinyGPT`: the default tiny GPT (gpt.py's microgpt-sized config,
   train.py's default recipe on the first names), trained once per process in a
