@@ -32,7 +32,8 @@ FIGURE_MODULES = ["glasslm/engine/data/model_facts.py", "glasslm/engine/pretrain
 SOURCES = ROOT / "docs" / "sources.md"
 
 NAME = r"[A-Z][\w'’-]+"
-CITE = re.compile(rf"\b((?:{NAME}\s)?{NAME}|nostalgebraist)(?:\s+et\s+al\.|\s+(?:&|and)\s+{NAME})?,?\s+\(?((?:19|20)\d\d)\b")
+AUTHORS = rf"((?:{NAME}\s)?{NAME}|nostalgebraist)(?:\s+et\s+al\.|\s+(?:&|and)\s+{NAME})?"
+CITE = re.compile(rf"\b{AUTHORS},?\s+\(?((?:19|20)\d\d)\b")
 MODEL_CARD = re.compile(r"\b([A-Z][\w.-]*) model card")
 YEAR = re.compile(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])")
 BY_NUMBER = re.compile(r"\bchapters?\s+\d+", re.IGNORECASE)

@@ -57,7 +57,7 @@ PUBLISHED = [
         ("parameters, layers, width, heads", "Hoffmann et al. 2022, 'Training Compute-Optimal Large "
                                              "Language Models', Table 4"),
         ("training tokens", "the same paper, Table 1"),
-        ("context", "not stated for Chinchilla: Gopher's 2048 tokens (Rae et al. 2021, Section 3), "
+        ("context", "not stated for Chinchilla: Gopher's context of 2,048 tokens (Rae et al. 2021, Section 3), "
                     "whose setup Chinchilla follows (Hoffmann et al. 2022, Section 4.1)"))),
     PublishedModel("Llama 2 70B", 2023, 70e9, 80, 8192, 64, 8, 4096, 2e12, (
         ("parameters, context, training tokens, use of GQA", "Touvron et al. 2023, 'Llama 2: Open "
