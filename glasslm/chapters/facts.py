@@ -88,6 +88,16 @@ def _arithmetic():
     return arithmetic_data
 
 
+def _written(digits: int, fmt: str) -> int:
+    """Characters a model writes for one problem of `digits` digits in format `fmt`."""
+    return len(_arithmetic().completion(1, 1, digits, fmt))
+
+
+def _sequence(digits: int, fmt: str) -> int:
+    """Tokens of one training sequence: BOS, question, what the model writes, BOS."""
+    return 1 + len(_arithmetic().prompt(1, 1, digits)) + _written(digits, fmt) + 1
+
+
 def _arithmetic_vocab() -> int:
     return _arithmetic().tokenizer().vocab_size
 
@@ -176,6 +186,9 @@ FACTS: dict[str, Callable[[], str]] = {
     "sft_base_names": lambda: _count(_sft_base_names()),
     "arithmetic_vocab": lambda: _count(_arithmetic_vocab()),
     "arithmetic_step_chars": lambda: _count(_arithmetic().STEP_CHARS),
+    "arithmetic_direct_chars": lambda: _count(_written(4, "direct")),
+    "arithmetic_scratchpad_chars": lambda: _count(_written(4, "scratchpad")),
+    "arithmetic_sequence_ratio": lambda: f"{_sequence(4, 'scratchpad') / _sequence(4, 'direct'):.1f}",
     "tiny_gpt_params": lambda: _count(_tiny_gpt()[1]),
     "tiny_gpt_vocab": lambda: _count(_tiny_gpt()[0].vocab_size),
     "tiny_gpt_ln_vocab": lambda: f"{math.log(_tiny_gpt()[0].vocab_size):.2f}",

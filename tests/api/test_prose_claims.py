@@ -1,0 +1,164 @@
+"""What the prose says "we saw when we ran it", rerun.
+
+Each test quotes the sentence it pins, reruns the computation with the real
+model, and fails when the result leaves the range the sentence states. If one
+fails after a change to a model, a prompt or a default, the sentence is what
+must be rewritten (and then this test), not loosened to pass.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+
+CHAPTERS = Path(__file__).resolve().parents[2] / "glasslm" / "chapters"
+
+
+def prose(package: str) -> str:
+    return " ".join((CHAPTERS / package / "chapter.md").read_text(encoding="utf-8").split())
+
+
+@pytest.fixture(scope="module")
+def m():
+    return load_smollm2()
+
+
+def next_token_probs(m, text: str) -> np.ndarray:
+    z = m.logits(m.encode(text))[-1].astype(np.float64)
+    p = np.exp(z - z.max())
+    return p / p.sum()
+
+
+def test_sampling_cuts_follow_the_models_confidence(m):
+    """sampling: "Top-p 0.9 keeps about ten for the first and hundreds for the second; min-p 0.1
+    keeps just " Paris" for the first and about twenty candidates for the second"."""
+    text = prose("sampling")
+    assert "Top-p 0.9 keeps about ten for the first and hundreds for the second" in text
+    assert 'min-p 0.1 keeps just " Paris" for the first and about twenty candidates' in text
+    kept = {}
+    for prompt in ("The capital of France is", "My favourite food is"):
+        p = next_token_probs(m, prompt)
+        top_p = int(np.searchsorted(np.cumsum(np.sort(p)[::-1]), 0.9) + 1)
+        min_p = np.flatnonzero(p >= 0.1 * p.max())
+        kept[prompt] = (top_p, min_p)
+    top_p, min_p = kept["The capital of France is"]
+    assert 5 <= top_p <= 20 and [m.decode([int(i)]) for i in min_p] == [" Paris"]
+    top_p, min_p = kept["My favourite food is"]
+    assert 100 <= top_p <= 999 and 10 <= len(min_p) <= 40
+
+
+def test_ordinary_english_has_a_perplexity_of_a_few_dozen(m):
+    """probability-and-loss: "Ordinary English usually lands at a perplexity of a few dozen or less;
+    random letters ... push it up"."""
+    assert "Ordinary English usually lands at a perplexity of a few dozen or less" in prose("probability_and_loss")
+    english = ["The cat sat on the mat and looked out of the window at the birds in the garden.",
+               "Water boils at one hundred degrees Celsius at sea level, and it freezes at zero degrees.",
+               "After dinner we walked down to the river and watched the boats until it got dark."]
+    ppl = [m.score(m.encode(t)).perplexity for t in english]
+    assert max(ppl) < 60, ppl
+    letters = m.score(m.encode("qzv xplr mwtk gjeb ounfy ctrz hvdw lkq psoe yrtm bnzx")).perplexity
+    assert letters > 5 * max(ppl)
+
+
+def test_bare_question_makes_the_instruct_model_close_the_turn(m):
+    """post-training: "Fed the bare question as text, the model's likeliest next token is usually
+    `<|im_end|>`" (the demo's default question)."""
+    assert "the model's likeliest next token is usually `<|im_end|>`" in prose("post_training")
+    p = next_token_probs(m, "What is the capital of France?")
+    assert int(np.argmax(p)) == m.tokenizer.special_tokens["<|im_end|>"]
+
+
+def test_default_hallucination_question_is_confidently_wrong(client):
+    """hallucination: "SmolLM2 answers "Sydney", the country's best-known city, with high
+    probability ... (Not every fact is taken up: ask about Bhutan with its fact and see.)"."""
+    text = prose("hallucination")
+    assert 'SmolLM2 answers "Sydney"' in text and "ask about Bhutan with its fact and see" in text
+    d = client.post("/api/hallucination/ask", json={"id": "canberra", "fact": ""}).json()
+    assert "sydney" in d["answer"].lower() and d["correct"] is False and d["first"] > 0.5
+    bhutan = "Thimphu is the capital of Bhutan."
+    d = client.post("/api/hallucination/ask", json={"id": "bhutan", "fact": bhutan}).json()
+    assert d["correct"] is False
+
+
+@pytest.mark.slow
+def test_retrieval_answers_most_obscure_questions(m):
+    """hallucination: "With the fact in front of it, SmolLM2 answers most obscure questions right"."""
+    from glasslm.engine.evaluation import fact_qa
+
+    assert "With the fact in front of it, SmolLM2 answers most obscure questions right" in prose("hallucination")
+    facts, examples = fact_qa.load_facts()
+    obscure = [f for f in facts if f.level == "obscure"]
+    right = 0
+    for f in obscure:
+        a = fact_qa.answer(m, m.encode(fact_qa.prompt_text(f.question, examples, f.fact)))
+        right += fact_qa.is_correct(a.text, f.answers)
+    assert right > len(obscure) / 2
+
+
+@pytest.mark.slow
+def test_evaluation_formats_as_reported(m):
+    """evaluation: "SmolLM2 picked "A" for every question in both lettered formats — exactly 25% ...
+    In the cloze format it got 4 of 12 by sum and 3 by mean"."""
+    from glasslm.engine.evaluation import choice_scoring as cs
+
+    text = prose("evaluation")
+    assert 'SmolLM2 picked "A" for every question in both lettered formats' in text
+    assert "In the cloze format it got 4 of 12 by sum and 3 by mean" in text
+    qs = cs.load_questions()
+    assert len(qs) == 12
+    for fmt in ("letters", "chat"):
+        scores = [cs.score_question(m, q, fmt) for q in qs]
+        assert {s.pick("sum") for s in scores} == {0} and cs.accuracy(scores, "sum") == 0.25
+    cloze = [cs.score_question(m, q, "cloze") for q in qs]
+    assert round(cs.accuracy(cloze, "sum") * 12) == 4 and round(cs.accuracy(cloze, "mean") * 12) == 3
+
+
+# prompting: right answers per kind of item, for the techniques the prose reports. Their sums
+# are the totals the prose quotes (checked against the prose below); each kind is one test.
+PROMPTING = {
+    "zero-shot": {"sentiment": 3, "capital": 3, "opposite": 4, "arithmetic": 0},
+    "few-shot": {"sentiment": 2, "capital": 2, "opposite": 3, "arithmetic": 0},
+    "chain-of-thought": {"sentiment": 3, "capital": 4, "opposite": 4, "arithmetic": 1},
+}
+
+
+def test_prompting_totals_are_the_ones_the_prose_quotes():
+    text = prose("prompting")
+    for technique, by_kind in PROMPTING.items():
+        quoted = re.search(rf"{technique} (\d+) of (\d+)", text)
+        assert quoted, f"the prose no longer quotes {technique}'s score"
+        assert (sum(by_kind.values()), 16) == (int(quoted.group(1)), int(quoted.group(2)))
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    from glasslm.engine.applications import prompting
+
+    return prompting.load_task_set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("technique,kind", [(t, k) for t, kinds in PROMPTING.items() for k in kinds])
+def test_prompting_results_per_kind(m, tasks, technique, kind):
+    from glasslm.engine.applications import prompting
+
+    items = [it for it in tasks.items if it.kind == kind]
+    results = [prompting.run_item(m, tasks, it, technique) for it in items]
+    assert sum(bool(r.right) for r in results) == PROMPTING[technique][kind]
+    if technique == "few-shot" and kind == "sentiment":
+        # "it called all four reviews "positive", as two of its three examples were"
+        assert [r.answer for r in results] == ["positive"] * 4
+    if technique == "zero-shot" and kind == "arithmetic":
+        # "it started the sums with a sentence and was cut off at 16 tokens before the result"
+        assert m.decode(results[0].replies[0]).startswith("Tom has 3 apples and 4 more apples, so he has 3")
+    if technique == "chain-of-thought" and kind == "arithmetic":
+        # "on the sums it wrote the calculation right once ("3 + 4 = 7") and wrong once ("9 - 3 = 4")"
+        replies = [m.decode(r.replies[0]) for r in results]
+        assert "3 + 4 = 7" in replies[0] and "9 - 3 = 4" in replies[2]
+    if technique == "chain-of-thought" and kind == "capital":
+        # "Chain-of-thought mostly made it restate the question with the answer ("The capital city of Italy
+        # is Rome.")"
+        assert m.decode(results[1].replies[0]).startswith("The capital city of Italy is Rome.")
