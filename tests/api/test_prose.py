@@ -183,3 +183,13 @@ def test_citation_convention_reads_the_usual_forms():
     assert citations("van den Oord et al. 2018") == {"Oord 2018"}
     assert citations("Spärck Jones 1972") == {"Jones 1972"}
     assert citations("the SmolLM2 model card") == {"SmolLM2 model card"}
+
+
+def test_demo_labels_take_sizes_from_the_engine(client):
+    """Sizes shown beside demos come from the loaded data, like the prose's facts."""
+    d = client.post("/api/embeddings/analogy", json={"a": "king", "b": "man", "c": "woman"}).json()
+    assert f"{d['searched']:,}" == facts.value("glove_words")
+    d = client.post("/api/embeddings/space", json={"groups": ["animals"]}).json()
+    assert str(d["dims"]) == facts.value("glove_dim")
+    rows = client.post("/api/tokens/compare", json={"text": "hi"}).json()["rows"]
+    assert facts.value("cl100k_vocab") in rows[1]["how"] and facts.value("smollm2_vocab") in rows[2]["how"]

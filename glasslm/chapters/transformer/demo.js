@@ -117,7 +117,7 @@ function lens(el) {
   async function load() {
     const signal = nextSignal();
     const d = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3 }, { signal }),
-      { progress: "Reading the stream after all 30 layers through the unembedding…" });
+      { progress: "Reading the stream after every layer through the unembedding…" });
     if (!d) return;
     data = d;
     draw();
