@@ -125,12 +125,22 @@ PROMPTING = {
 }
 
 
+# self-consistency (three sampled paths) was run on the capitals and sums only: right or not, item by item.
+SELF_CONSISTENCY = {"capital": [True, False, True, True], "arithmetic": [False, True, False, False]}
+
+
 def test_prompting_totals_are_the_ones_the_prose_quotes():
     text = prose("prompting")
     for technique, by_kind in PROMPTING.items():
         quoted = re.search(rf"{technique} (\d+) of (\d+)", text)
         assert quoted, f"the prose no longer quotes {technique}'s score"
         assert (sum(by_kind.values()), 16) == (int(quoted.group(1)), int(quoted.group(2)))
+    quoted = re.search(r"self-consistency, run on the capitals and sums only, (\d+) of (\d+) where greedy "
+                       r"chain-of-thought had (\d+)", text)
+    assert quoted, "the prose no longer quotes self-consistency's score"
+    greedy = PROMPTING["chain-of-thought"]["capital"] + PROMPTING["chain-of-thought"]["arithmetic"]
+    voted = sum(sum(v) for v in SELF_CONSISTENCY.values())
+    assert (voted, 8, greedy) == tuple(int(g) for g in quoted.groups())
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +172,17 @@ def test_prompting_results_per_kind(m, tasks, technique, kind):
         # "Chain-of-thought mostly made it restate the question with the answer ("The capital city of Italy
         # is Rome.")"
         assert m.decode(results[1].replies[0]).startswith("The capital city of Italy is Rome.")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,index", [(k, i) for k, v in SELF_CONSISTENCY.items() for i in range(len(v))])
+def test_self_consistency_per_item(m, tasks, kind, index):
+    """One item at a time: three sampled paths of up to 48 tokens each are the slowest thing here."""
+    from glasslm.engine.applications import prompting
+
+    item = [it for it in tasks.items if it.kind == kind][index]
+    result = prompting.run_item(m, tasks, item, "self-consistency")
+    assert bool(result.right) == SELF_CONSISTENCY[kind][index]
+    if (kind, index) == ("capital", 1):
+        # 'Sampled paths wander more than the greedy one ("To provide a more precise answer…" read as *provide*)'
+        assert result.answer == "provide"

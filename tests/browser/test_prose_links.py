@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 from glasslm.chapters import facts
 from glasslm.chapters.registry import Registry
 
+
 def test_a_reference_names_the_chapter_and_takes_the_learner_to_its_section(page):
     page.open_chapter("next-token")
     tokens = Registry().get("tokens")
