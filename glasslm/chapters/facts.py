@@ -138,6 +138,37 @@ def _digits():
     return digits.load()
 
 
+def _dedup():
+    from glasslm.engine.pretraining.corpus_cleaning import DedupSettings
+
+    return DedupSettings()
+
+
+def _band_catch(s: float) -> str:
+    """Chance that LSH banding makes a pair of Jaccard similarity s a candidate: 1 - (1 - s^r)^b."""
+    d = _dedup()
+    rows = d.num_perm // d.bands
+    return f"{100 * (1 - (1 - s**rows) ** d.bands):.0f}%"
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_texts() -> list[dict]:
+    """The interpretability chapter's text set (its texts.json)."""
+    import json
+    from importlib import resources
+
+    return json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json")
+                      .read_text("utf-8"))["texts"]
+
+
+def _probe_vectors() -> int:
+    """Residual vectors read from the text set: every token but each text's first."""
+    from glasslm.engine.tokenizers.pretrained_tokenizers import smollm2_tokenizer
+
+    tok = smollm2_tokenizer()
+    return sum(len(tok.encode(t["text"])) - 1 for t in _probe_texts())
+
+
 def _vit_config():
     from glasslm.engine.models.vision.vit import ViTConfig
 
@@ -203,6 +234,14 @@ FACTS: dict[str, Callable[[], str]] = {
     "glove_dim": lambda: _count(_glove_shape()[1]),
     "digits_total": lambda: _count(len(_digits().train_y) + len(_digits().test_y)),
     "digits_heldout": lambda: _count(len(_digits().test_y)),
+    "dedup_hashes": lambda: _count(_dedup().num_perm),
+    "dedup_bands": lambda: _count(_dedup().bands),
+    "dedup_rows": lambda: _count(_dedup().num_perm // _dedup().bands),
+    "dedup_catch_50": lambda: _band_catch(0.5),
+    "dedup_catch_60": lambda: _band_catch(0.6),
+    "probe_texts": lambda: _count(len(_probe_texts())),
+    "probe_topics": lambda: _count(len({t["topic"] for t in _probe_texts()})),
+    "probe_vectors": lambda: _count(_probe_vectors()),
     "vit_params": lambda: _count(_vit_params()),
     "vit_layers": lambda: _count(_vit_config().n_layer),
     "vit_width": lambda: _count(_vit_config().width),

@@ -186,3 +186,12 @@ def test_self_consistency_per_item(m, tasks, kind, index):
     if (kind, index) == ("capital", 1):
         # 'Sampled paths wander more than the greedy one ("To provide a more precise answer…" read as *provide*)'
         assert result.answer == "provide"
+
+
+def test_default_corpus_mostly_goes(client):
+    """pretraining-data: "With the default settings more than half of this corpus goes"."""
+    from glasslm.chapters.pretraining_data import api as ch
+
+    assert "With the default settings more than half of this corpus goes" in prose("pretraining_data")
+    d = client.post("/api/pretraining-data/clean", json={"text": ch.CORPUS_FILE.read_text(encoding="utf-8")}).json()
+    assert d["kept"] < d["n_docs"] / 2
