@@ -169,6 +169,19 @@ def _probe_vectors() -> int:
     return sum(len(tok.encode(t["text"])) - 1 for t in _probe_texts())
 
 
+def _post_training():
+    from glasslm.chapters.post_training import api
+    from glasslm.engine.post_training import critique, sft
+
+    return api, critique.LoopConfig(), sft.SFTConfig()
+
+
+def _sft_prompts() -> int:
+    from glasslm.engine.post_training.sft import INSTRUCTIONS
+
+    return len(INSTRUCTIONS)
+
+
 def _vit_config():
     from glasslm.engine.models.vision.vit import ViTConfig
 
@@ -220,6 +233,12 @@ FACTS: dict[str, Callable[[], str]] = {
     "arithmetic_direct_chars": lambda: _count(_written(4, "direct")),
     "arithmetic_scratchpad_chars": lambda: _count(_written(4, "scratchpad")),
     "arithmetic_sequence_ratio": lambda: f"{_sequence(4, 'scratchpad') / _sequence(4, 'direct'):.1f}",
+    "compare_tokens": lambda: _count(_post_training()[0].MAX_COMPARE_TOKENS),
+    "dpo_samples": lambda: _count(_post_training()[0].MEASURE_SAMPLES),
+    "critique_tokens": lambda: _count(_post_training()[1].max_new_tokens),
+    "critique_temperature": lambda: f"{_post_training()[1].temperature:g}",
+    "sft_per_prompt": lambda: _count(_post_training()[2].per_instruction),
+    "sft_examples": lambda: _count(_sft_prompts() * _post_training()[2].per_instruction),
     "tiny_gpt_params": lambda: _count(_tiny_gpt()[1]),
     "tiny_gpt_vocab": lambda: _count(_tiny_gpt()[0].vocab_size),
     "tiny_gpt_ln_vocab": lambda: f"{math.log(_tiny_gpt()[0].vocab_size):.2f}",
