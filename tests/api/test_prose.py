@@ -153,6 +153,13 @@ def test_no_chapter_is_named_by_its_number():
     assert offenders == []
 
 
+def test_no_chapter_is_named_by_its_place():
+    """"The next chapter" is wrong as soon as chapters move: the prose names a slug instead."""
+    relative = re.compile(r"\b(?:previous|next|following|preceding)\s+chapters?\b", re.IGNORECASE)
+    offenders = [f"{slug}: {m.group(0)}" for slug, text in PROSE.items() for m in relative.finditer(text)]
+    assert offenders == []
+
+
 # ------------------------------------------------------------ citations
 
 
