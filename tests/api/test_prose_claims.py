@@ -195,3 +195,37 @@ def test_default_corpus_mostly_goes(client):
     assert "With the default settings more than half of this corpus goes" in prose("pretraining_data")
     d = client.post("/api/pretraining-data/clean", json={"text": ch.CORPUS_FILE.read_text(encoding="utf-8")}).json()
     assert d["kept"] < d["n_docs"] / 2
+
+
+def test_analogy_answer_would_lose_to_king_itself(client):
+    """embeddings: "(the readout says where the answer would rank if they were not: often *king*
+    itself is nearer)"."""
+    assert "often *king* itself is nearer" in prose("embeddings")
+    d = client.post("/api/embeddings/analogy", json={"a": "king", "b": "man", "c": "woman"}).json()
+    assert d["answer"] == "queen" and d["rank_with_inputs"] > 1 and d["nearest_overall"][0]["word"] == "king"
+
+
+def test_logit_lens_reads_the_input_first_and_the_answer_last(client):
+    """transformer: "The bottom row, the embedding alone, mostly "predicts" the input token itself ... the
+    real answer tends to surface only in the last few layers" (the demo's default text)."""
+    text = prose("transformer")
+    assert 'mostly "predicts" the input token itself' in text and "only in the last few layers" in text
+    d = client.post("/api/transformer/lens", json={"text": "The capital of France is", "k": 3}).json()
+    ids = [t["id"] for t in d["tokens"]]
+    bottom = [cell["ids"][0] for cell in d["lens"][0]]
+    assert sum(a == b for a, b in zip(bottom, ids)) > len(ids) / 2
+    assert d["first_layer_with_final_answer"] >= d["layers"] - 5
+
+
+@pytest.mark.slow
+def test_scratchpad_wins_the_default_race():
+    """reasoning: "With four digits, the scratchpad model usually solves nearly all held-out problems
+    within the default 400 steps, while the direct model is still close to zero"."""
+    from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
+
+    assert "the scratchpad model usually solves nearly all held-out problems within the default 400 steps" in (
+        prose("reasoning"))
+    cfg = ReasoningConfig()
+    assert (cfg.digits, cfg.steps) == (4, 400)
+    done = list(train_reasoning(ReasoningRun(cfg)))[-1]
+    assert done["accuracy"]["scratchpad"] >= 0.8 and done["accuracy"]["direct"] <= 0.1
