@@ -35,7 +35,7 @@ NAME = r"[A-Z][\w'’-]+"
 AUTHORS = rf"((?:{NAME}\s)?{NAME}|nostalgebraist)(?:\s+et\s+al\.|\s+(?:&|and)\s+{NAME})?"
 CITE = re.compile(rf"\b{AUTHORS},?\s+\(?((?:19|20)\d\d)\b")
 MODEL_CARD = re.compile(r"\b([A-Z][\w.-]*) model card")
-YEAR = re.compile(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])")
+YEAR = re.compile(r"(?<![\d,.])(?:19|20)\d\d(?!\d|,\d)")
 BY_NUMBER = re.compile(r"\bchapters?\s+\d+", re.IGNORECASE)
 
 
