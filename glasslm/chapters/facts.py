@@ -182,6 +182,12 @@ def _sft_prompts() -> int:
     return len(INSTRUCTIONS)
 
 
+def _diffusion():
+    from glasslm.engine.models.vision.diffusion import DiffusionConfig, DiffusionTrainConfig
+
+    return DiffusionConfig(), DiffusionTrainConfig()
+
+
 def _vit_config():
     from glasslm.engine.models.vision.vit import ViTConfig
 
@@ -261,6 +267,8 @@ FACTS: dict[str, Callable[[], str]] = {
     "probe_texts": lambda: _count(len(_probe_texts())),
     "probe_topics": lambda: _count(len({t["topic"] for t in _probe_texts()})),
     "probe_vectors": lambda: _count(_probe_vectors()),
+    "diffusion_hidden": lambda: _count(_diffusion()[0].hidden),
+    "diffusion_uncond_one_in": lambda: f"{1 / _diffusion()[1].uncond_prob:g}",
     "vit_params": lambda: _count(_vit_params()),
     "vit_layers": lambda: _count(_vit_config().n_layer),
     "vit_width": lambda: _count(_vit_config().width),
