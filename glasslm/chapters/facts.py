@@ -188,6 +188,12 @@ def _diffusion():
     return DiffusionConfig(), DiffusionTrainConfig()
 
 
+def _quality_min_words() -> int:
+    from glasslm.engine.pretraining.quality_filters import QualityConfig
+
+    return QualityConfig().min_words
+
+
 def _vit_config():
     from glasslm.engine.models.vision.vit import ViTConfig
 
@@ -269,6 +275,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "probe_vectors": lambda: _count(_probe_vectors()),
     "diffusion_hidden": lambda: _count(_diffusion()[0].hidden),
     "diffusion_uncond_one_in": lambda: f"{1 / _diffusion()[1].uncond_prob:g}",
+    "quality_min_words": lambda: _count(_quality_min_words()),
     "vit_params": lambda: _count(_vit_params()),
     "vit_layers": lambda: _count(_vit_config().n_layer),
     "vit_width": lambda: _count(_vit_config().width),
