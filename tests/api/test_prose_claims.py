@@ -229,3 +229,18 @@ def test_scratchpad_wins_the_default_race():
     assert (cfg.digits, cfg.steps) == (4, 400)
     done = list(train_reasoning(ReasoningRun(cfg)))[-1]
     assert done["accuracy"]["scratchpad"] >= 0.8 and done["accuracy"]["direct"] <= 0.1
+
+
+@pytest.mark.slow
+def test_rag_copies_the_ferry_time_only_when_it_is_retrieved(client, sse):
+    """rag: "With the right chunk in the prompt, even a 135-million-parameter model copies the fact across
+    ("The last ferry returns at 21:15"). Without it, it invents a confident answer." (the demo's defaults)."""
+    from glasslm.engine.applications.chunking import HANDBOOK
+
+    assert '("The last ferry returns at 21:15"). Without it, it invents a confident answer' in prose("rag")
+    body = {"documents": HANDBOOK.read_text(encoding="utf-8"), "size": 40, "overlap": 10, "k": 3,
+            "question": "When does the last ferry return?", "max_new_tokens": 40}
+    events = sse(client.post("/api/rag/answer", json=body).json()["job"])
+    answers = {e["mode"]: e["text"] for e in events if e["type"] == "answer_end"}
+    assert "21:15" in answers["with"] and "21:15" not in answers["without"]
+    assert answers["without"].strip()
