@@ -244,3 +244,34 @@ def test_rag_copies_the_ferry_time_only_when_it_is_retrieved(client, sse):
     answers = {e["mode"]: e["text"] for e in events if e["type"] == "answer_end"}
     assert "21:15" in answers["with"] and "21:15" not in answers["without"]
     assert answers["without"].strip()
+
+
+def test_interpretability_lens_and_neurons_as_described(client):
+    """interpretability: "each prompt's answer ... becomes the lens's top guess only in the last few
+    blocks" and "Most neurons' top examples span several unrelated topics" (the demos' defaults)."""
+    text = prose("interpretability")
+    assert "becomes the lens's top guess only in the last few blocks" in text
+    assert "Most neurons' top examples span several unrelated topics" in text
+    d = client.post("/api/interpretability/lens",
+                    json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}).json()
+    last = d["layers"][-1]
+    assert all(last - 5 <= layer <= last for layer in d["first_top_layer"].values())
+    spans = client.post("/api/interpretability/neurons", json={}).json()["span_counts"]  # neurons by topics among top k
+    assert sum(spans[3:]) > sum(spans) / 2
+
+
+@pytest.mark.slow
+def test_patching_has_the_two_bright_regions(m):
+    """interpretability: "In early layers, only the changed word's position matters ... In late layers, only
+    the last position matters"."""
+    from glasslm.engine.interpretability import patching
+
+    assert "In early layers, only the changed word's position matters" in prose("interpretability")
+    clean, corrupted = m.encode("The capital of France is"), m.encode("The capital of Italy is")
+    runs = patching.both_runs(m, clean, corrupted)
+    good, bad = int(runs.clean_logits.argmax()), int(runs.corrupted_logits.argmax())
+    changed = [i for i, (a, b) in enumerate(zip(clean, corrupted)) if a != b]
+    assert len(changed) == 1
+    early, late = [rec for _, rec in patching.patch_sweep(m, runs, good, bad, [2, m.config.n_layers - 2])]
+    assert int(np.argmax(early)) == changed[0] and early[changed[0]] > 0.8
+    assert int(np.argmax(late)) == len(clean) - 1 and late[-1] > 0.8
