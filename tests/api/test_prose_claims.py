@@ -275,3 +275,17 @@ def test_patching_has_the_two_bright_regions(m):
     early, late = [rec for _, rec in patching.patch_sweep(m, runs, good, bad, [2, m.config.n_layers - 2])]
     assert int(np.argmax(early)) == changed[0] and early[changed[0]] > 0.8
     assert int(np.argmax(late)) == len(clean) - 1 and late[-1] > 0.8
+
+
+def test_river_bank_stays_closer_to_the_streams_bank(client):
+    """embeddings: "At layer 0 (the embedding) the vectors are identical. Through the layers they drift apart,
+    and a river bank stays closer to a stream's bank than to the bank that keeps money" (the demo's sentences)."""
+    assert "a river bank stays closer to a stream's bank than to the bank that keeps money" in prose("embeddings")
+    sentences = ["She sat on the bank of the river and watched the water.",
+                 "He fished from the muddy bank of the stream.", "She went to the bank to deposit her money."]
+    d = client.post("/api/embeddings/contextual", json={"word": "bank", "sentences": sentences}).json()
+    for kind in ("raw", "centred"):
+        cos = {tuple(p["pair"]): np.array(p["cosine"]) for p in d[kind]}
+        assert np.allclose([c[0] for c in cos.values()], 1, atol=1e-5)
+        later = slice(d["layers"] // 3, None)
+        assert (cos[(0, 1)][later] > cos[(0, 2)][later]).all() and (cos[(0, 1)][later] > cos[(1, 2)][later]).all()
