@@ -289,3 +289,15 @@ def test_river_bank_stays_closer_to_the_streams_bank(client):
         assert np.allclose([c[0] for c in cos.values()], 1, atol=1e-5)
         later = slice(d["layers"] // 3, None)
         assert (cos[(0, 1)][later] > cos[(0, 2)][later]).all() and (cos[(0, 1)][later] > cos[(1, 2)][later]).all()
+
+
+@pytest.mark.slow
+def test_eight_bits_barely_move_the_predictions_four_bits_visibly(client, sse):
+    """fine-tuning: "8 bits barely move them; 4 bits everywhere move them visibly" (all matrices, block 32)."""
+    assert "8 bits barely move them; 4 bits everywhere move them visibly" in prose("fine_tuning")
+    kl = {}
+    for bits in (8, 4):
+        r = client.post("/api/fine-tuning/effect", json={"text": "The capital of France is", "bits": bits,
+                                                          "scope": "all", "block": 32})
+        kl[bits] = next(e for e in sse(r.json()["job"]) if e["type"] == "result")["kl"]
+    assert kl[8] < 0.01 and kl[4] > 10 * kl[8]
