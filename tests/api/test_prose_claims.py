@@ -301,3 +301,16 @@ def test_eight_bits_barely_move_the_predictions_four_bits_visibly(client, sse):
                                                           "scope": "all", "block": 32})
         kl[bits] = next(e for e in sse(r.json()["job"]) if e["type"] == "result")["kl"]
     assert kl[8] < 0.01 and kl[4] > 10 * kl[8]
+
+
+@pytest.mark.slow
+def test_sae_features_stay_within_a_topic_more_than_neurons(client, sse):
+    """interpretability: "Features found this way tend to stay within a topic ... far more often than neurons
+    do" (the demo's defaults: layer 12, 128 features, 300 steps; the top 6 examples of each)."""
+    assert "Features found this way tend to stay within a topic" in prose("interpretability")
+    job = client.post("/api/interpretability/sae/train", json={}).json()["job"]
+    assert sse(job)[-2]["type"] == "trained"
+    features = client.post("/api/interpretability/sae/features", json={"job": job, "k": 6}).json()
+    neurons = client.post("/api/interpretability/neurons", json={"layer": 12, "k": 6}).json()["span_counts"]
+    neuron_mean = sum(n * count for n, count in enumerate(neurons)) / sum(neurons)
+    assert features["mean_topics"] < neuron_mean - 1, (features["mean_topics"], neuron_mean)
