@@ -314,3 +314,26 @@ def test_sae_features_stay_within_a_topic_more_than_neurons(client, sse):
     neurons = client.post("/api/interpretability/neurons", json={"layer": 12, "k": 6}).json()["span_counts"]
     neuron_mean = sum(n * count for n, count in enumerate(neurons)) / sum(neurons)
     assert features["mean_topics"] < neuron_mean - 1, (features["mean_topics"], neuron_mean)
+
+
+@pytest.mark.slow
+def test_a_plain_pixel_classifier_does_about_as_well_as_the_vit():
+    """vision: "At this size a transformer is not the best tool: a plain classifier on the 64 pixels does
+    about as well" (the default ViT run against softmax regression on the same split)."""
+    from glasslm.engine.data import digits
+    from glasslm.engine.models.vision.vit import ViTConfig, ViTRun, ViTTrainConfig, train_vit
+
+    assert "a plain classifier on the 64 pixels does about as well" in prose("vision")
+    vit = [e for e in train_vit(ViTRun.create(ViTConfig(), ViTTrainConfig())) if e["type"] == "eval"][-1]
+    d = digits.load()
+    x, xt = d.train_x.reshape(len(d.train_x), -1), d.test_x.reshape(len(d.test_x), -1)
+    x, xt = np.hstack([x, np.ones((len(x), 1))]), np.hstack([xt, np.ones((len(xt), 1))])
+    onehot = np.eye(10)[d.train_y]
+    w = np.zeros((x.shape[1], 10))
+    for _ in range(2000):  # softmax regression by full-batch gradient descent
+        z = x @ w
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        w -= 0.5 * x.T @ (p - onehot) / len(x)
+    plain = float(((xt @ w).argmax(axis=1) == d.test_y).mean())
+    assert abs(vit["test_accuracy"] - plain) < 0.05, (vit["test_accuracy"], plain)
