@@ -194,6 +194,12 @@ def _quality_min_words() -> int:
     return QualityConfig().min_words
 
 
+def _reasoning():
+    from glasslm.engine.training.scratchpad_training import ReasoningConfig
+
+    return ReasoningConfig()
+
+
 def _vit_config():
     from glasslm.engine.models.vision.vit import ViTConfig
 
@@ -251,6 +257,10 @@ FACTS: dict[str, Callable[[], str]] = {
     "critique_temperature": lambda: f"{_post_training()[1].temperature:g}",
     "sft_per_prompt": lambda: _count(_post_training()[2].per_instruction),
     "sft_examples": lambda: _count(_sft_prompts() * _post_training()[2].per_instruction),
+    "reasoning_layers": lambda: _count(_reasoning().n_layer),
+    "reasoning_batch": lambda: _count(_reasoning().batch_size),
+    "reasoning_heldout": lambda: _count(_reasoning().n_heldout),
+    "reasoning_steps": lambda: _count(_reasoning().steps),
     "tiny_gpt_params": lambda: _count(_tiny_gpt()[1]),
     "tiny_gpt_vocab": lambda: _count(_tiny_gpt()[0].vocab_size),
     "tiny_gpt_ln_vocab": lambda: f"{math.log(_tiny_gpt()[0].vocab_size):.2f}",

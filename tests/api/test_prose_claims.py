@@ -220,13 +220,12 @@ def test_logit_lens_reads_the_input_first_and_the_answer_last(client):
 @pytest.mark.slow
 def test_scratchpad_wins_the_default_race():
     """reasoning: "With four digits, the scratchpad model usually solves nearly all held-out problems
-    within the default 400 steps, while the direct model is still close to zero"."""
+    within the default {{ reasoning_steps }} steps, while the direct model is still close to zero"."""
     from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
 
-    assert "the scratchpad model usually solves nearly all held-out problems within the default 400 steps" in (
-        prose("reasoning"))
+    assert "the scratchpad model usually solves nearly all held-out problems within the default " in prose("reasoning")
     cfg = ReasoningConfig()
-    assert (cfg.digits, cfg.steps) == (4, 400)
+    assert cfg.digits == 4  # "With four digits" 
     done = list(train_reasoning(ReasoningRun(cfg)))[-1]
     assert done["accuracy"]["scratchpad"] >= 0.8 and done["accuracy"]["direct"] <= 0.1
 
