@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable
+from collections.abc import Callable
 
 
 class UnknownFact(KeyError):
@@ -183,7 +183,10 @@ def _sft_prompts() -> int:
 
 
 def _diffusion():
-    from glasslm.engine.models.vision.diffusion import DiffusionConfig, DiffusionTrainConfig
+    from glasslm.engine.models.vision.diffusion import (
+        DiffusionConfig,
+        DiffusionTrainConfig,
+    )
 
     return DiffusionConfig(), DiffusionTrainConfig()
 
@@ -293,7 +296,7 @@ FACTS: dict[str, Callable[[], str]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def value(name: str) -> str:
     """The text of fact `name`; UnknownFact if there is none."""
     if name not in FACTS:

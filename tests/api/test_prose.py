@@ -133,7 +133,7 @@ def test_every_chapter_renders_with_its_references_resolved(client):
 def test_reference_shows_current_number_and_title():
     target = next(c for c in PLAN if c.slug == "embeddings")
     html = markdown.render("As [[embeddings]] showed, and [[embeddings#where-a-token-is|here]].")
-    assert f'href="/chapters/embeddings"' in html
+    assert 'href="/chapters/embeddings"' in html
     assert f"chapter {target.number}, <em>{target.title}</em>" in html
     assert 'href="/chapters/embeddings#where-a-token-is"' in html and ">here</a>" in html
     assert '<h2 id="where-a-token-is">' in markdown.render(PROSE["embeddings"])

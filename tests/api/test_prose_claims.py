@@ -221,7 +221,11 @@ def test_logit_lens_reads_the_input_first_and_the_answer_last(client):
 def test_scratchpad_wins_the_default_race():
     """reasoning: "With four digits, the scratchpad model usually solves nearly all held-out problems
     within the default {{ reasoning_steps }} steps, while the direct model is still close to zero"."""
-    from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
+    from glasslm.engine.training.scratchpad_training import (
+        ReasoningConfig,
+        ReasoningRun,
+        train_reasoning,
+    )
 
     assert "the scratchpad model usually solves nearly all held-out problems within the default " in prose("reasoning")
     cfg = ReasoningConfig()
@@ -320,7 +324,12 @@ def test_a_plain_pixel_classifier_does_about_as_well_as_the_vit():
     """vision: "At this size a transformer is not the best tool: a plain classifier on the 64 pixels does
     about as well" (the default ViT run against softmax regression on the same split)."""
     from glasslm.engine.data import digits
-    from glasslm.engine.models.vision.vit import ViTConfig, ViTRun, ViTTrainConfig, train_vit
+    from glasslm.engine.models.vision.vit import (
+        ViTConfig,
+        ViTRun,
+        ViTTrainConfig,
+        train_vit,
+    )
 
     assert "a plain classifier on the 64 pixels does about as well" in prose("vision")
     vit = [e for e in train_vit(ViTRun.create(ViTConfig(), ViTTrainConfig())) if e["type"] == "eval"][-1]
