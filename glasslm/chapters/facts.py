@@ -50,6 +50,11 @@ def smollm2_param_count() -> int:
     return c.vocab_size * c.d_model + c.n_layers * per_layer + c.d_model + lm_head
 
 
+def _embedding_share() -> float:
+    c = smollm2_config()
+    return c.vocab_size * c.d_model / smollm2_param_count()
+
+
 def smollm2_merge_count() -> int:
     return len(_smollm2_reader().fields["tokenizer.ggml.merges"].data)
 
@@ -241,6 +246,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "smollm2_rope_theta": lambda: _count(int(smollm2_config().rope_theta)),
     "smollm2_params": lambda: _count(smollm2_param_count()),
     "smollm2_params_millions": lambda: f"{smollm2_param_count() / 1e6:.0f}",
+    "smollm2_embedding_share": lambda: f"{100 * _embedding_share():.0f}%",
     "smollm2_float32_mb": lambda: _count(round(smollm2_param_count() * 4 / 1e6)),
     "smollm2_matrices": lambda: _count(7 * smollm2_config().n_layers),  # q k v o gate up down per block
     "smollm2_merges": lambda: _count(smollm2_merge_count()),

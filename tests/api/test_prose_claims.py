@@ -345,3 +345,16 @@ def test_a_plain_pixel_classifier_does_about_as_well_as_the_vit():
         w -= 0.5 * x.T @ (p - onehot) / len(x)
     plain = float(((xt @ w).argmax(axis=1) == d.test_y).mean())
     assert abs(vit["test_accuracy"] - plain) < 0.05, (vit["test_accuracy"], plain)
+
+
+def test_numbers_split_as_the_tokens_chapter_says():
+    """tokens: "cl100k_base takes digits in groups of up to three from the left, so 12345 is `123` + `45`,
+    while 1234 is `123` + `4` ... SmolLM2's tokenizer gives every digit its own token"."""
+    from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
+
+    assert "so 12345 is `123` + `45`, while 1234 is `123` + `4`" in prose("tokens")
+    cl = cl100k_tokenizer()
+    assert [cl.decode([i]) for i in cl.encode("12345")] == ["123", "45"]
+    assert [cl.decode([i]) for i in cl.encode("1234")] == ["123", "4"]
+    smol = smollm2_tokenizer()
+    assert [smol.decode([i]) for i in smol.encode("12345")] == list("12345")
