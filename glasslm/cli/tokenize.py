@@ -2,7 +2,7 @@
 
 Shows each token's id and its text (spaces as ·, newlines as ↵) under
 GPT-4's cl100k_base or SmolLM2's tokenizer, and the counts, so the guide's
-chapter 7 can be tried on a file or a pipe.
+the tokens chapter can be tried on a file or a pipe.
 """
 
 from __future__ import annotations

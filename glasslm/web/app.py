@@ -104,7 +104,7 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
         chapter = _chapter(registry, slug)
         prev, nxt = registry.neighbours(chapter)
         text = (chapter.folder / "chapter.md").read_text(encoding="utf-8")
-        return {**_meta(chapter), "markdown": text, "demos": markdown.demo_names(text),
+        return {**_meta(chapter), "markdown": markdown.resolve(text), "demos": markdown.demo_names(text),
                 "prev": prev.slug if prev else None, "next": nxt.slug if nxt else None}
 
     @app.get("/api/source", tags=["guide"])

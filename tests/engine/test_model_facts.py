@@ -6,8 +6,15 @@ from glasslm.engine.data.model_facts import PUBLISHED, published
 
 
 def test_every_figure_names_its_source():
+    """Each field is covered by a source of its own: a paper's table or section, or a released file."""
     for m in PUBLISHED:
-        assert "20" in m.source and len(m.source) > 20
+        named = " ".join(fields for fields, _ in m.sources)
+        needed = ["parameters", "layers", "width", "heads", "context"]
+        needed += ["kv heads"] if m.kv_heads != m.heads else []
+        needed += ["training tokens"] if m.train_tokens else []
+        assert [f for f in needed if f not in named] == [], m.name
+        for fields, where in m.sources:
+            assert any(w in where for w in ("Table", "Section", "released")), (m.name, fields)
 
 
 def test_architectures_agree_with_parameter_counts():

@@ -1,4 +1,4 @@
-"""Chapter 23 (agents): a ReAct loop with SmolLM2, a calculator and a document search.
+"""The agents chapter: a ReAct loop with SmolLM2, a calculator and a document search.
 
 Endpoints:
 - GET /defaults: the default system prompt and worked example (both editable
@@ -10,7 +10,7 @@ Endpoints:
   every token, then each step's parsed action and the tool's observation, and
   a final event with the answer or the limit that ended the run.
 
-The document search reads the same invented handbook as chapter 22, chunked
+The document search reads the same invented handbook as the rag chapter, chunked
 and indexed by TF-IDF through the shared engine (engine.retrieval).
 """
 
@@ -40,7 +40,7 @@ MAX_SYSTEM_CHARS = 2000  # instructions: about 450 tokens, re-read at every step
 MAX_EXAMPLE_CHARS = 1500  # one worked example
 MAX_PROMPT_TOKENS = 900  # system + example + question: each step's prefill stays near a second
 MAX_PARSE_CHARS = 1000  # a step's text typed by the learner
-CHUNK_WORDS, CHUNK_OVERLAP = 40, 10  # the handbook's chunks, as chapter 22's defaults
+CHUNK_WORDS, CHUNK_OVERLAP = 40, 10  # the handbook's chunks, as the rag chapter's defaults
 JOB_KIND = "agents-react"
 EXAMPLE_QUESTIONS = ["What is 17 * 23?", "When does the last ferry return to Quillmere?",
                      "How much do 3 fishing permits cost in total?", "Who is the head librarian of Quillmere?"]

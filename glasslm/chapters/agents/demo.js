@@ -1,4 +1,4 @@
-// Chapter 23 (agents): the demos only draw what /api/agents/* returns.
+// The agents chapter: the demos only draw what /api/agents/* returns.
 // calculator: the tool alone; parser: how an action line is read; agent: the
 // ReAct loop with SmolLM2, streamed step by step.
 

@@ -1,4 +1,4 @@
-"""Chapter 9 (attention): where SmolLM2's heads look, and one head's arithmetic.
+"""The attention chapter: where SmolLM2's heads look, and one head's arithmetic.
 
 Endpoints:
 - POST /maps: the attention weights of every head of one layer for the

@@ -1,4 +1,4 @@
-// Chapter 9 (attention): the demos only draw what /api/attention/* returns.
+// The attention chapter: the demos only draw what /api/attention/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";

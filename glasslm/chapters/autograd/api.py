@@ -1,4 +1,4 @@
-"""Chapter 5 (autograd): the learner's expression as a computation graph.
+"""The autograd chapter: the learner's expression as a computation graph.
 
 /graph: parse the typed expression with the engine's safe parser (never
 eval), build its graph at the given values (names without a value get a

@@ -1,4 +1,4 @@
-// Chapter 5 (autograd): the demos only draw what /api/autograd/* returns.
+// The autograd chapter: the demos only draw what /api/autograd/* returns.
 // graph: the typed expression's computation graph, values and gradients, the
 //        backward pass stepped node by node, finite-difference checks.
 // check: finite differences for step sizes 1e-1 ... 1e-14 against autograd.

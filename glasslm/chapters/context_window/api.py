@@ -1,4 +1,4 @@
-"""Chapter 18 (context-window): a bounded memory.
+"""The context-window chapter: a bounded memory.
 
 Endpoints:
 - GET /config: SmolLM2's context length and shapes, read from the loaded model;

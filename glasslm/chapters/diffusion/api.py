@@ -1,4 +1,4 @@
-"""Chapter 28 (diffusion): a tiny DDPM trained live on 2-D shapes, its noising and its denoising.
+"""The diffusion chapter: a tiny DDPM trained live on 2-D shapes, its noising and its denoising.
 
 The data are 2-D shapes, or the 8x8 digits as points in 64 dimensions (sent
 as 64 pixels of ink 0-16 to draw).

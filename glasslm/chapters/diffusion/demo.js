@@ -1,4 +1,4 @@
-// Chapter 28 (diffusion): the demos only draw what /api/diffusion/* and the
+// The diffusion chapter: the demos only draw what /api/diffusion/* and the
 // run's event stream (/api/jobs/{id}/events) send.
 
 import { postJSON } from "/static/js/api.js";

@@ -1,4 +1,4 @@
-"""Chapter 8 (embeddings): real word vectors, contextual vectors and position encodings.
+"""The embeddings chapter: real word vectors, contextual vectors and position encodings.
 
 Endpoints:
 - POST /space: a 3-D PCA view of word groups plus the learner's words (GloVe);
@@ -82,7 +82,7 @@ def space(req: SpaceRequest):
         raise DemoError("Choose at least one group or three words of your own to see them in 3-D.", "groups")
     coords, explained = glove().project_3d([w for w, _ in labelled], max_words=MAX_WORDS_3D)
     return {"points": [{"word": w, "group": g, "xyz": c.round(4).tolist()} for (w, g), c in zip(labelled, coords)],
-            "explained": explained.round(4).tolist(), "groups": list(req.groups) + (["yours"] if extra else [])}
+            "explained": explained.round(4).tolist(), "dims": int(glove().vectors.shape[1]), "groups": list(req.groups) + (["yours"] if extra else [])}
 
 
 class AnalogyRequest(BaseModel):
@@ -101,7 +101,7 @@ def analogy(req: AnalogyRequest):
     return {"a": a, "b": b, "c": c, "answers": [{"word": w, "cosine": s} for w, s in result.answers],
             "answer": result.answers[0][0], "cosine": result.answers[0][1], "rank_with_inputs": result.rank_with_inputs,
             "nearest_overall": [{"word": w, "cosine": s} for w, s in result.nearest_overall],
-            "ms": 1000 * (time.perf_counter() - start)}
+            "ms": 1000 * (time.perf_counter() - start), "searched": len(glove())}
 
 
 def reading(cos: float) -> str:

@@ -1,4 +1,4 @@
-// Chapter 8 (embeddings): the demos only draw what /api/embeddings/* returns.
+// The embeddings chapter: the demos only draw what /api/embeddings/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, h } from "/static/js/components/demo.js";
@@ -55,7 +55,7 @@ function space(el) {
     legend.replaceChildren(...d.groups.map((g) => h("span", {}, h("span", { class: "swatch", style: `background:${colour(g)}` }), g)));
     f.setReadout([
       { label: "words shown", value: count(d.points.length) },
-      { label: "variance kept by 3 axes", value: `${fixed(100 * d.explained.reduce((a, b) => a + b, 0), 1)}% of 50 dimensions` },
+      { label: "variance kept by 3 axes", value: `${fixed(100 * d.explained.reduce((a, b) => a + b, 0), 1)}% of ${d.dims} dimensions` },
     ]);
     f.hood(d);
   }
@@ -82,7 +82,7 @@ function analogy(el) {
       { label: "answer", value: d.answer },
       { label: "cosine", value: fmtCos(d.cosine) },
       { label: "its rank if the inputs counted", value: `#${d.rank_with_inputs} (${d.nearest_overall.slice(0, 3).map((x) => x.word).join(", ")}…)` },
-      { label: "searched", value: `400,000 words in ${fmtMs(d.ms / 1000)}` },
+      { label: "searched", value: `${count(d.searched)} words in ${fmtMs(d.ms / 1000)}` },
     ]);
     f.hood(d);
   }
@@ -123,7 +123,7 @@ function similarity(el) {
 }
 
 function neighbours(el) {
-  const f = demoFrame(el, { title: "Nearest neighbours among 400,000 words", sources: ["glasslm.engine.embeddings.glove:WordVectors.nearest_to_vector"] });
+  const f = demoFrame(el, { title: "Nearest neighbours among all of GloVe's words", sources: ["glasslm.engine.embeddings.glove:WordVectors.nearest_to_vector"] });
   const word = textInput({ label: "Word", field: "word", value: "frog", maxlength: 40, oninput: debounce(() => update(), 250) });
   const k = slider({ label: "How many", field: "k", min: 3, max: 30, step: 1, value: 10, oninput: debounce(() => update(), 100) });
   f.add(word.el, k.el);

@@ -1,4 +1,4 @@
-"""Chapter 26 (evaluation): multiple choice by likelihood, prompt formats, contamination, arena votes.
+"""The evaluation chapter: multiple choice by likelihood, prompt formats, contamination, arena votes.
 
 Endpoints:
 - GET /questions: the question set and the prompt formats;

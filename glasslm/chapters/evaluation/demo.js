@@ -1,4 +1,4 @@
-// Chapter 26 (evaluation): the demos only draw what /api/evaluation/* returns.
+// The evaluation chapter: the demos only draw what /api/evaluation/* returns.
 // "choice" scores one question's options; "formats" runs the question set in
 // several prompt formats as a job; "contamination" reads a passage twice;
 // "arena" turns the learner's votes into Elo and Bradley-Terry ratings.

@@ -1,4 +1,4 @@
-"""Chapter 20 (fine-tuning): LoRA on the tiny GPT, quantization of SmolLM2's weights, QLoRA's memory.
+"""The fine-tuning chapter: LoRA on the tiny GPT, quantization of SmolLM2's weights, QLoRA's memory.
 
 POST /count      trainable numbers of LoRA at a rank and targets, counted from a real model (instant)
 POST /lora       a job: pretrain a tiny GPT on first names, then fine-tune it to last names twice

@@ -1,4 +1,4 @@
-// Chapter 20 (fine-tuning): the demos only draw what /api/fine-tuning/* and the jobs'
+// The fine-tuning chapter: the demos only draw what /api/fine-tuning/* and the jobs'
 // event streams (/api/jobs/{id}/events) send.
 
 import { postJSON } from "/static/js/api.js";

@@ -1,4 +1,4 @@
-"""Chapter 15 (generation): the autoregressive loop, one step at a time.
+"""The generation chapter: the autoregressive loop, one step at a time.
 
 Endpoints:
 - POST /smollm2/start: the learner's text as SmolLM2 tokens, either as raw
@@ -16,8 +16,8 @@ Endpoints:
 
 The app keeps the KV caches of recent contexts (web/cache.py), so a step that
 extends the previous one reads only the new token (engine.inference.
-autoregression.extend_context; chapter 16 explains the cache); the logits are
-the same either way.
+autoregression.extend_context; the kv-cache chapter explains the cache); the
+logits are the same either way.
 """
 
 from __future__ import annotations

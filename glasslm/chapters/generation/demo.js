@@ -1,4 +1,4 @@
-// Chapter 15 (generation): the demos only draw what /api/generation/* returns.
+// The generation chapter: the demos only draw what /api/generation/* returns.
 // Step sends one turn of the loop; Run sends turns one after another until an
 // end token, the step limit, or Stop.
 

@@ -1,4 +1,4 @@
-"""Chapter 24 (hallucination): SmolLM2's confidence against its accuracy on a fact set.
+"""The hallucination chapter: SmolLM2's confidence against its accuracy on a fact set.
 
 Endpoints:
 - GET /facts: the questions, their accepted answers, facts and sources;

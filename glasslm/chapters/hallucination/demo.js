@@ -1,4 +1,4 @@
-// Chapter 24 (hallucination): the demos only draw what /api/hallucination/* returns.
+// The hallucination chapter: the demos only draw what /api/hallucination/* returns.
 // The fact-set run started in the "reliability" demo is shared with the
 // abstention demo below it; the retrieval demo starts its own run (closed-book
 // answers already given come back from the server's memory at once).

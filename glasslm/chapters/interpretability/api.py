@@ -1,4 +1,4 @@
-"""Chapter 29 (interpretability): neurons, a sparse autoencoder and activation patching on SmolLM2.
+"""The interpretability chapter: neurons, a sparse autoencoder and activation patching on SmolLM2.
 
 Endpoints:
 - GET /texts: the text set the neurons and features are read on (texts.json);

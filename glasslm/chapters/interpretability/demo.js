@@ -1,4 +1,4 @@
-// Chapter 29 (interpretability): the demos only draw what /api/interpretability/* returns.
+// The interpretability chapter: the demos only draw what /api/interpretability/* returns.
 // Neurons and the sparse autoencoder read the same forty sentences (texts.json);
 // the server computes a layer's activations once and both demos share them.
 

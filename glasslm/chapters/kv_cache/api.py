@@ -1,4 +1,4 @@
-"""Chapter 16 (kv-cache): what the KV cache saves in time and costs in memory.
+"""The kv-cache chapter: what the KV cache saves in time and costs in memory.
 
 Endpoints:
 - POST /timing: a job that measures, at growing sequence lengths, SmolLM2's

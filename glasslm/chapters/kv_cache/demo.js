@@ -1,4 +1,4 @@
-// Chapter 16 (kv-cache): the demos only draw what /api/kv-cache/* and the timing
+// The kv-cache chapter: the demos only draw what /api/kv-cache/* and the timing
 // job's event stream send.
 
 import { getJSON } from "/static/js/api.js";

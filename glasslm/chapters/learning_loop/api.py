@@ -1,7 +1,7 @@
-"""Chapter 3 (learning loop): gradient descent on one weight, then on a 2-D surface.
+"""The learning loop chapter: gradient descent on one weight, then on a 2-D surface.
 
 Endpoints:
-  POST /descent   gradient descent on the one-weight iris model (chapter 2's
+  POST /descent   gradient descent on the one-weight iris model (the weights chapter's
                   petal width = length x w), with learning-rate presets derived
                   from the data so they crawl, converge, oscillate and diverge
   GET  /surface   a 2-D loss surface on a grid, for the contour picture

@@ -1,4 +1,4 @@
-// Chapter 3 (learning loop): the demos only draw what /api/learning-loop/* returns.
+// The learning loop chapter: the demos only draw what /api/learning-loop/* returns.
 // Each path is computed by the engine in one request; the buttons replay it
 // step by step so the learner can follow it.
 

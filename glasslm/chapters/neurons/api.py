@@ -1,4 +1,4 @@
-"""Chapter 4 (neurons): activations, the perceptron, and a small network trained live.
+"""The neurons chapter: activations, the perceptron, and a small network trained live.
 
 Endpoints:
   POST /activations     one activation's curve and slope, and its value at a chosen x

@@ -1,4 +1,4 @@
-// Chapter 4 (neurons): the demos only draw what /api/neurons/* returns.
+// The neurons chapter: the demos only draw what /api/neurons/* returns.
 
 import { postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, h, rowControls } from "/static/js/components/demo.js";

@@ -1,4 +1,4 @@
-"""Chapter 1 (next-token): SmolLM2's real next-token distribution, and a sentence's probability.
+"""The next-token chapter: SmolLM2's real next-token distribution, and a sentence's probability.
 
 Endpoints:
 - POST /predict: the learner's text as tokens, and the model's top-k candidates

@@ -1,4 +1,4 @@
-// Chapter 1 (next-token): the demos only draw what /api/next-token/* returns.
+// The next-token chapter: the demos only draw what /api/next-token/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";

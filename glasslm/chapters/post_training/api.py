@@ -1,4 +1,4 @@
-"""Chapter 19 (post-training): from a base model to an assistant, measured.
+"""The post-training chapter: from a base model to an assistant, measured.
 
 Endpoints (all numbers from glasslm.engine: chat_template, sft, preferences, dpo, critique):
 - POST /template: the learner's conversation as SmolLM2's chat template makes it, token by token,

@@ -1,4 +1,4 @@
-// Chapter 19 (post-training): the demos, in two modules by model. Each only draws what
+// The post-training chapter: the demos, in two modules by model. Each only draws what
 // /api/post-training/* returns.
 
 import { smollm2Demos } from "./smollm2.js";

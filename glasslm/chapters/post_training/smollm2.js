@@ -1,4 +1,4 @@
-// Chapter 19, the SmolLM2 demos: the chat template as tokens, one question with and without
+// The post-training chapter's SmolLM2 demos: the chat template as tokens, one question with and without
 // it, and a critique-and-revise loop. They only draw what /api/post-training/* returns.
 
 import { postJSON } from "/static/js/api.js";

@@ -1,4 +1,4 @@
-// Chapter 19, the tiny-GPT demos: loss masking, SFT, the learner's preferences and a
+// The post-training chapter's tiny-GPT demos: loss masking, SFT, the learner's preferences and a
 // reward model, DPO, and the RLHF pipeline. They only draw what /api/post-training/* returns.
 
 import { postJSON, streamJob } from "/static/js/api.js";

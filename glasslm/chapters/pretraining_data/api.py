@@ -1,4 +1,4 @@
-"""Chapter 12 (pretraining-data): clean a small corpus, compare two documents, count the compute.
+"""The pretraining-data chapter: clean a small corpus, compare two documents, count the compute.
 
 GET  /corpus      the default corpus (corpus.txt beside this file: documents written for the
                   chapter, with deliberate copies, near-copies, boilerplate, spam and scraps)

@@ -1,4 +1,4 @@
-// Chapter 12 (pretraining-data): the demos only draw what /api/pretraining-data/* returns.
+// The pretraining-data chapter: the demos only draw what /api/pretraining-data/* returns.
 
 import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce } from "/static/js/components/demo.js";

@@ -1,4 +1,4 @@
-"""Chapter 6 (probability-and-loss): softmax, cross-entropy, entropy, perplexity.
+"""The probability-and-loss chapter: softmax, cross-entropy, entropy, perplexity.
 
 Endpoints:
 - POST /softmax: logits (and a temperature) -> probabilities, step by step

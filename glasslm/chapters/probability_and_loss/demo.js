@@ -1,4 +1,4 @@
-// Chapter 6 (probability-and-loss): the demos only draw what /api/probability-and-loss/* returns.
+// The probability-and-loss chapter: the demos only draw what /api/probability-and-loss/* returns.
 
 import { postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";

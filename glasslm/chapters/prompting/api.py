@@ -1,4 +1,4 @@
-"""Chapter 21 (prompting): four prompting techniques measured on a small task set with SmolLM2.
+"""The prompting chapter: four prompting techniques measured on a small task set with SmolLM2.
 
 Endpoints:
 - GET /tasks: the task set (items, few-shot examples, answer rules), the

@@ -1,4 +1,4 @@
-// Chapter 21 (prompting): the demos only draw what /api/prompting/* returns.
+// The prompting chapter: the demos only draw what /api/prompting/* returns.
 // "techniques" runs the task set as a job, item by item; "own" runs the
 // learner's prompt with every template, token by token.
 

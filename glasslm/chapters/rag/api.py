@@ -1,4 +1,4 @@
-"""Chapter 22 (rag): the learner's documents chunked, embedded, searched, and read by SmolLM2.
+"""The rag chapter: the learner's documents chunked, embedded, searched, and read by SmolLM2.
 
 Endpoints:
 - GET /defaults: the default documents (an invented town's handbook), example

@@ -1,4 +1,4 @@
-// Chapter 22 (rag): the demos only draw what /api/rag/* returns.
+// The rag chapter: the demos only draw what /api/rag/* returns.
 // One state object: the documents and chunking set in the first demo are
 // searched in the second and read by SmolLM2 in the third.
 

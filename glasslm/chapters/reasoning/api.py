@@ -1,4 +1,4 @@
-"""Chapter 25 (reasoning): a scratchpad model vs a direct model, and test-time compute.
+"""The reasoning chapter: a scratchpad model vs a direct model, and test-time compute.
 
 POST /format   one problem in both formats, as characters and ids (instant)
 POST /train    train both tiny GPTs side by side (a job: accuracy streams while they learn)

@@ -1,4 +1,4 @@
-// Chapter 25 (reasoning): the demos only draw what /api/reasoning/* and the jobs'
+// The reasoning chapter: the demos only draw what /api/reasoning/* and the jobs'
 // event streams (/api/jobs/{id}/events) send. The first training run's job id is
 // shared with the later demos, which ask those two models questions.
 

@@ -1,4 +1,4 @@
-"""Chapter 14 (sampling): temperature, top-k, top-p and min-p on SmolLM2's real logits.
+"""The sampling chapter: temperature, top-k, top-p and min-p on SmolLM2's real logits.
 
 Endpoints:
 - POST /distribution: the learner's prompt as tokens; SmolLM2's next-token

@@ -1,4 +1,4 @@
-// Chapter 14 (sampling): the demos only draw what /api/sampling/* returns.
+// The sampling chapter: the demos only draw what /api/sampling/* returns.
 // The settings chosen in the first demo (prompt, temperature, top-k, top-p,
 // min-p) are shared with the draws and continuations demos below it.
 

@@ -1,4 +1,4 @@
-"""Chapter 13 (scaling-laws): a sweep of tiny GPTs, a power law fitted to it, the 20-tokens rule.
+"""The scaling-laws chapter: a sweep of tiny GPTs, a power law fitted to it, the 20-tokens rule.
 
 GET  /presets   the sweeps on offer, each with its plan (runs, parameters, tokens, 6ND)
 POST /sweep     start a sweep (a background job; events over /api/jobs/{id}/events)

@@ -1,4 +1,4 @@
-// Chapter 13 (scaling-laws): the demos only draw what /api/scaling-laws/* and the
+// The scaling-laws chapter: the demos only draw what /api/scaling-laws/* and the
 // sweep's event stream (/api/jobs/{id}/events) send.
 
 import { getJSON, postJSON } from "/static/js/api.js";

@@ -1,4 +1,4 @@
-"""Chapter 17 (serving): one chat request's journey through this server, timed.
+"""The serving chapter: one chat request's journey through this server, timed.
 
 Endpoints:
 - GET /limits: the named limits below (the page builds its controls from them);

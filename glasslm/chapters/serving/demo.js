@@ -1,4 +1,4 @@
-// Chapter 17 (serving): a streaming chat whose every stage is timed. The
+// The serving chapter: a streaming chat whose every stage is timed. The
 // conversation lives here in the page; the server keeps nothing between turns.
 // Numbers come from /api/serving/* and the reply job's event stream; the
 // browser's own clock adds only what it alone can see (when text arrived).

@@ -1,4 +1,4 @@
-"""Chapter 7 (tokens): the learner's text under four tokenizers, and a BPE they train.
+"""The tokens chapter: the learner's text under four tokenizers, and a BPE they train.
 
 Endpoints (all computed by glasslm's one byte-level BPE in the engine):
 - POST /compare: characters, cl100k_base, SmolLM2 and the learner's own BPE
@@ -93,8 +93,10 @@ def compare(req: CompareRequest, request: Request):
     chars = [{"id": ord(c), "text": c, "partial": False} for c in text]
     rows = [
         _row("characters", "one token per Unicode character (id = code point)", chars, text),
-        _row("cl100k_base (GPT-4)", "100,277 tokens; numbers in groups of up to 3 digits", pieces(cl100k_tokenizer(), text), text),
-        _row("SmolLM2", "49,152 tokens; every digit on its own", pieces(smollm2_tokenizer(), text), text),
+        _row("cl100k_base (GPT-4)", f"{cl100k_tokenizer().vocab_size:,} tokens; numbers in groups of up to 3 digits",
+             pieces(cl100k_tokenizer(), text), text),
+        _row("SmolLM2", f"{smollm2_tokenizer().vocab_size:,} tokens; every digit on its own",
+             pieces(smollm2_tokenizer(), text), text),
         _row(f"your BPE ({own.vocab_size:,} tokens)", f"trained here on {len(corpus):,} characters of your text, {len(trace)} merges",
              pieces(own, text), text),
     ]

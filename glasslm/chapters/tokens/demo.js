@@ -1,4 +1,4 @@
-// Chapter 7 (tokens): the demos only draw what /api/tokens/* returns.
+// The tokens chapter: the demos only draw what /api/tokens/* returns.
 
 import { postJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";

@@ -1,4 +1,4 @@
-"""Chapter 11 (train-a-gpt): train the tiny GPT in the learner's session.
+"""The train-a-gpt chapter: train the tiny GPT in the learner's session.
 
 POST /train      start a run (a background job; events stream over /api/jobs/{id}/events)
 POST /resume     continue a stopped or finished run, optionally for more steps

@@ -1,4 +1,4 @@
-// Chapter 11 (train-a-gpt): the demos only draw what /api/train-a-gpt/* and the
+// The train-a-gpt chapter: the demos only draw what /api/train-a-gpt/* and the
 // run's event stream (/api/jobs/{id}/events) send.
 
 import { ApiError, postJSON } from "/static/js/api.js";

@@ -1,4 +1,4 @@
-"""Chapter 10 (transformer): the whole model, its parts counted, its residual stream read.
+"""The transformer chapter: the whole model, its parts counted, its residual stream read.
 
 Endpoints:
 - GET /anatomy: every stage of SmolLM2's forward pass with its real shape for

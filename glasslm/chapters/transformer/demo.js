@@ -1,4 +1,4 @@
-// Chapter 10 (transformer): the demos only draw what /api/transformer/* returns.
+// The transformer chapter: the demos only draw what /api/transformer/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
@@ -117,7 +117,7 @@ function lens(el) {
   async function load() {
     const signal = nextSignal();
     const d = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3 }, { signal }),
-      { progress: "Reading the stream after all 30 layers through the unembedding…" });
+      { progress: "Reading the stream after every layer through the unembedding…" });
     if (!d) return;
     data = d;
     draw();

@@ -1,4 +1,4 @@
-"""Chapter 27 (vision): a tiny vision transformer and a CLIP-style model, trained live on the digits.
+"""The vision chapter: a tiny vision transformer and a CLIP-style model, trained live on the digits.
 
 GET  /examples        held-out digits to pick from (pixels 0-16, label)
 POST /train           train a TinyViT (a job; events over /api/jobs/{id}/events)

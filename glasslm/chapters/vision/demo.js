@@ -1,4 +1,4 @@
-// Chapter 27 (vision): the demos only draw what /api/vision/* and the runs'
+// The vision chapter: the demos only draw what /api/vision/* and the runs'
 // event streams (/api/jobs/{id}/events) send.
 
 import { getJSON, postJSON } from "/static/js/api.js";

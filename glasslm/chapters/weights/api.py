@@ -1,4 +1,4 @@
-"""Chapter 2 (weights): a model's weights are knobs.
+"""The weights chapter: a model's weights are knobs.
 
 Endpoints: the one-weight model on real data, the few-input model, and the
 parameter counts of the models glasslm runs (counted from their tensors)

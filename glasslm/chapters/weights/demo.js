@@ -1,4 +1,4 @@
-// Chapter 2 (weights): the demos only draw what /api/weights/* returns.
+// The weights chapter: the demos only draw what /api/weights/* returns.
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, h } from "/static/js/components/demo.js";

@@ -2,8 +2,8 @@
 
 tensor.py has what a GPT needs: linear layers without bias, RMSNorm, ReLU,
 residual sums, causal attention and cross-entropy. An encoder that reads a
-whole image at once (chapter 27's vision transformer and the image and text
-encoders of its CLIP-style model) and the noise predictor of chapter 28 need a
+whole image at once (the vision chapter's vision transformer and the image and text
+encoders of its CLIP-style model) and the noise predictor of the diffusion chapter need a
 few more, written here in the same style (one node per op, backward beside the
 forward) and checked against finite differences in tests/engine/test_vit.py:
 

@@ -2,7 +2,7 @@
 
 An optimizer holds a list of parameter arrays and updates them *in place*
 from a matching list of gradient arrays. The same classes move a single point
-on a 2-D loss surface (chapter 3) and every weight of the tiny GPT (chapter 11):
+on a 2-D loss surface (the learning-loop chapter) and every weight of the tiny GPT (train-a-gpt):
 a model that keeps all its weights as views into one flat buffer can pass that
 one buffer, and each step is then a handful of numpy calls whatever the model's
 size.
@@ -15,7 +15,7 @@ Update rules:
   Kingma & Ba, "Adam: A Method for Stochastic Optimization", 2015, Algorithm 1.
 
 Schedules are plain functions of the step number, so they can be drawn
-(chapter 11 plots the schedule the run will follow) as well as used.
+(the train-a-gpt chapter plots the schedule the run will follow) as well as used.
 Weight decay, gradient clipping and the like are left out until a chapter needs
 them.
 """

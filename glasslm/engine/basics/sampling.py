@@ -13,7 +13,7 @@ Filters run in that order (temperature first, as Hugging Face transformers
 does), each on the renormalised result of the previous one. `filter_distribution`
 returns the final distribution itself so the sampling chapter can draw it.
 
-Also here, the measures chapter 6 shows: log-softmax (computed stably as
+Also here, the measures the probability-and-loss chapter shows: log-softmax (computed stably as
 z - logsumexp(z)), entropy H(p) = -sum p log p, and perplexity
 exp(mean negative log-likelihood) of a text's tokens.
 
@@ -72,7 +72,7 @@ def softmax(logits: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
 
 @dataclass(frozen=True)
 class SoftmaxSteps:
-    """softmax(z / temperature) written out, each intermediate kept (chapter 6 shows them all)."""
+    """softmax(z / temperature) written out, each intermediate kept (the probability-and-loss chapter shows them all)."""
 
     scaled: np.ndarray  # z / temperature
     shifted: np.ndarray  # scaled - max(scaled): the same probabilities, and exp can no longer overflow

@@ -7,7 +7,7 @@ it loads offline. We read scikit-learn's copy of the file (digits.csv.gz: 64
 pixels and the label per line) directly, as `load_digits` does, without
 importing scikit-learn itself, which takes seconds; tests/engine/test_vit.py
 checks that both give the same arrays. Here the pixels are scaled to 0-1 and a fixed, seeded fifth
-of the images is held out: the models of chapter 27 never train on them.
+of the images is held out: the models of the vision chapter never train on them.
 
 `patchify` is how a vision transformer reads an image (Dosovitskiy et al.
 2020, "An Image is Worth 16x16 Words"): cut it into a grid of p x p squares,
@@ -27,7 +27,7 @@ import numpy as np
 
 SIDE = 8  # the images are 8x8 pixels
 MAX_PIXEL = 16.0  # scikit-learn's digits count ink from 0 to 16
-HELD_OUT_FRACTION = 0.2  # 360 of the 1,797 images are never trained on
+HELD_OUT_FRACTION = 0.2  # 359 of the 1,797 images are never trained on
 SPLIT_SEED = 0  # the same split every time, so accuracies can be compared
 PATCH_SIZES = (1, 2, 4)  # the divisors of 8 that leave more than one patch
 NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

@@ -16,7 +16,7 @@ chapter wants each turn of the loop on its own, so that a learner can press
   continuation. Each equals SmolLM2.generate with the same seed;
 - `extend_context`: next-token logits for a growing context, from the KV
   cache of the context one token shorter when the caller kept it (a step then
-  reads one new token instead of the whole context: chapter 16's subject), else
+  reads one new token instead of the whole context: the kv-cache chapter's subject), else
   reading the whole context; the logits are the same either way (tested).
   The server keeps those KV caches (glasslm/web/cache.py), not this file.
 

@@ -11,7 +11,7 @@ llama.py says how SmolLM2 computes; this file says what it is made of:
   RoPE, SwiGLU, grouped-query attention) replaced GPT-2's (LayerNorm, learned
   positions, GELU MLP, one key/value head per query head).
 
-Left out: FLOP counts per stage (chapter 12 has the 6ND estimate).
+Left out: FLOP counts per stage (the pretraining-data chapter has the 6ND estimate).
 Shapes: T tokens, C width, H query heads, Hkv key/value heads, D head dim, F MLP width, V vocabulary.
 """
 

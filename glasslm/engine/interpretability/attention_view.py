@@ -18,7 +18,7 @@ so its KV cache holds a third of what one key/value head per query head would.
 
 What it adds over llama.py: per-step numbers of one head (the forward pass only
 keeps the final weights), the GQA layout and its memory from the config.
-Left out: the output projection o_proj (chapter 10 shows the whole block).
+Left out: the output projection o_proj (the transformer chapter shows the whole block).
 Shapes: T tokens, C width, H query heads, Hkv key/value heads, D head dim.
 """
 

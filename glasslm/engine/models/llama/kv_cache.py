@@ -6,7 +6,7 @@ earlier tokens; a new token only computes its own q, k, v and attends over the
 stored ones. (Keys and values of a token never change once computed, because
 attention is causal: a token never sees the future.)
 
-Memory, the formula chapter 16 checks against `nbytes`:
+Memory, the formula the kv-cache chapter checks against `nbytes`:
 
     bytes = 2 (k and v) x layers x kv_heads x head_dim x context x bytes_per_value
 

@@ -4,7 +4,7 @@ Same maths as gpt.py - the same weights give the same loss and the same
 gradients (tests/engine/test_scalar_gpt.py checks both to 1e-9) - but every
 multiply and add is its own graph node, as in microgpt. A default-sized
 step builds a graph of tens of thousands of Values; the vectorized engine does
-the same work in about fifteen array ops. Chapter 11 runs both and shows the
+the same work in about fifteen array ops. The train-a-gpt chapter runs both and shows the
 speed difference: that difference is why every real framework works on arrays.
 
 It processes one document at a time, position by position, keeping the keys

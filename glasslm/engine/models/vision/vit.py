@@ -49,7 +49,7 @@ class ViTConfig:
     patch: int = 2  # 2x2 patches: 16 tokens of 4 pixels, enough to see strokes' shapes
     width: int = 32  # channels per token: small, and trains in seconds
     n_head: int = 4  # 8 channels per head
-    n_layer: int = 1  # one block already beats a linear classifier on these digits
+    n_layer: int = 1  # one block already does about as well as a linear classifier on these digits
     mlp: int = 64  # hidden units of each block's MLP (2x the width)
     pool: str = "cls"  # "cls" (the paper's [CLS] token) or "mean" (average of the patch outputs)
     seed: int = 0  # the same initial weights every time
