@@ -33,6 +33,34 @@ def test_options_are_scored_and_rescored(page):
     expect(demo.locator('[data-field="options"] .field-error')).to_contain_text("empty")
 
 
+def test_own_question_is_never_marked_right_unless_the_learner_says(page):
+    """Issue 13: a new question with new options kept the preset's right option and said "C (right)" for Earth."""
+    page.open_chapter("evaluation")
+    demo = page.locator('.demo[data-demo="choice"]')
+    expect(readout(demo, "pick by sum")).to_have_text(re.compile(r"\((right|wrong)\)$"), timeout=SMOL)
+    demo.get_by_label("Question text").fill("Which planet is the largest in the Solar System?")
+    for letter, text in zip("ABCD", ["Mars", "Jupiter", "Earth", "Venus"]):
+        demo.get_by_label(f"Option {letter}").fill(text)
+    expect(demo.get_by_label("The right option")).to_have_value("none")
+    expect(demo.get_by_label("Question", exact=True)).to_have_value("own")
+    demo.get_by_role("button", name="Score").click()
+    expect(readout(demo, "right option")).to_contain_text("not said", timeout=SMOL)
+    for label in ("pick by sum", "pick by mean"):
+        expect(readout(demo, label)).to_have_text(re.compile(r"^[A-D]: (Mars|Jupiter|Earth|Venus)$"))
+    expect(demo.locator(".ev-options")).not_to_contain_text("✓")
+    # The learner says B is right: now, and only now, picks are judged against B.
+    demo.get_by_label("The right option").select_option("B")
+    demo.get_by_role("button", name="Score").click()
+    expect(readout(demo, "right option")).to_have_text("B", timeout=SMOL)
+    expect(readout(demo, "pick by sum")).to_have_text(re.compile(r"^[A-D] \((right|wrong)\)$"))
+    sum_pick = readout(demo, "pick by sum").inner_text()
+    assert ("(right)" in sum_pick) == sum_pick.startswith("B")
+    expect(demo.locator('.ev-options tr[data-option="B"] td').first).to_have_text("B ✓")
+    # Back to a preset: its own right option returns.
+    demo.get_by_label("Question", exact=True).select_option(index=0)
+    expect(demo.get_by_label("The right option")).not_to_have_value("none")
+
+
 def test_contamination_seen_text_has_lower_loss(page):
     page.open_chapter("evaluation")
     demo = page.locator('.demo[data-demo="contamination"]')

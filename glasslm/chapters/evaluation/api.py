@@ -90,7 +90,8 @@ def scores_json(m, s) -> dict:
 class ScoreRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     options: list[str] = Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)
-    answer: int = Field(0, ge=0, lt=MAX_OPTIONS, description="index of the right option")
+    answer: int | None = Field(None, ge=0, lt=MAX_OPTIONS,
+                               description="index of the right option, or none: the pick is then not marked right or wrong")
     format: Format = "cloze"
 
     @model_validator(mode="after")
@@ -105,7 +106,7 @@ class ScoreRequest(BaseModel):
                                 "options")
         if len({o.strip() for o in self.options}) < len(self.options):
             raise DemoError("Two options are the same: make every option different.", "options")
-        if self.answer >= len(self.options):
+        if self.answer is not None and self.answer >= len(self.options):
             raise DemoError(f"The right option must be one of A-{LETTERS[len(self.options) - 1]}.", "answer")
         return self
 

@@ -17,6 +17,7 @@ const LETTERS = "ABCD";
 const DEFAULT_QUESTION = 3; // the plants question: the right option, " carbon dioxide", is the only two-token one
 const FORMAT_NAMES = { cloze: "Cloze (score the option's words)", letters: "Letters A-D (score the letter)",
   chat: "Chat template + letter" };
+const OWN = "own", NO_ANSWER = "none";
 let questionsP = null;
 const loadQuestions = () => (questionsP ??= getJSON(`${API}/questions`));
 
@@ -26,9 +27,18 @@ function choice(el) {
     sources: ["glasslm.engine.evaluation.choice_scoring:continuation_logprobs", "glasslm.engine.evaluation.choice_scoring:prompt_for",
       "glasslm.engine.evaluation.choice_scoring:ChoiceScores.pick"] });
   const pick = select({ label: "Question", field: "pick", value: "0", options: [["0", "…"]], onchange: () => fill() });
-  const question = textInput({ label: "Question text", field: "question", value: "", maxlength: 300 });
-  const opts = [0, 1, 2, 3].map((k) => textInput({ label: `Option ${LETTERS[k]}`, field: k === 0 ? "options" : null, value: "", maxlength: 60 }));
-  const answer = select({ label: "The right option", field: "answer", value: "0", options: [0, 1, 2, 3].map((k) => [String(k), LETTERS[k]]) });
+  // Editing the question or an option makes it the learner's own: the preset's right option no longer applies.
+  const own = () => {
+    if (pick.value === OWN) return;
+    pick.input.querySelector(`option[value="${OWN}"]`).hidden = false;
+    pick.value = OWN;
+    answer.value = NO_ANSWER;
+  };
+  const question = textInput({ label: "Question text", field: "question", value: "", maxlength: 300, oninput: own });
+  const opts = [0, 1, 2, 3].map((k) => textInput({ label: `Option ${LETTERS[k]}`, field: k === 0 ? "options" : null, value: "",
+    maxlength: 60, oninput: own }));
+  const answer = select({ label: "The right option", field: "answer", value: NO_ANSWER,
+    options: [[NO_ANSWER, "not said"], ...[0, 1, 2, 3].map((k) => [String(k), LETTERS[k]])] });
   const fmt = segmented({ label: "Prompt format", field: "format", value: "cloze",
     options: [["cloze", "Cloze"], ["letters", "Letters"], ["chat", "Chat"]], onchange: () => score() });
   f.add(pick.el, question.el, ...opts.map((o) => o.el), answer.el, fmt.el, buttonRow(button("Score", () => score(), { primary: true })));
@@ -41,6 +51,7 @@ function choice(el) {
   function fill() {
     const q = qs[Number(pick.value)];
     if (!q) return;
+    pick.input.querySelector(`option[value="${OWN}"]`).hidden = true;
     question.value = q.question;
     opts.forEach((o, k) => { o.value = q.options[k] ?? ""; });
     answer.value = String(q.answer);
@@ -48,7 +59,8 @@ function choice(el) {
   }
   async function score() {
     const options = opts.map((o) => o.value).filter((v, k) => k < 2 || v.trim() !== "");
-    const body = { question: question.value, options, answer: Number(answer.value), format: fmt.value };
+    const body = { question: question.value, options, format: fmt.value,
+      answer: answer.value === NO_ANSWER ? null : Number(answer.value) };
     const d = await f.run(() => postJSON(`${API}/score`, body), { progress: "SmolLM2 is reading the question and each option…" });
     if (!d) return;
     ctx.update(d.context.map((t) => ({ text: t.text, id: t.id })));
@@ -61,17 +73,20 @@ function choice(el) {
         h("td", { class: k === d.pick_sum ? "ev-pick" : "", text: fixed(o.sum, 3) }),
         h("td", { class: k === d.pick_mean ? "ev-pick" : "", text: fixed(o.mean, 3) }),
         h("td", { text: pct(d.probs_sum[k]) }))));
-    const verdict = (p) => `${LETTERS[p]} (${p === d.answer ? "right" : "wrong"})`;
+    // Right or wrong only against a right option someone said: the learner's, or the preset's.
+    const verdict = (p) => d.answer === null ? `${LETTERS[p]}: ${options[p]}` : `${LETTERS[p]} (${p === d.answer ? "right" : "wrong"})`;
     f.setReadout([
       { label: "pick by sum", value: verdict(d.pick_sum) },
       { label: "pick by mean", value: verdict(d.pick_mean) },
+      { label: "right option", value: d.answer === null ? "not said: no pick is marked right or wrong" : LETTERS[d.answer] },
       { label: "time", value: seconds(d.seconds) },
     ]);
     f.hood(d);
   }
   loadQuestions().then((d) => {
     qs = d.questions;
-    pick.input.replaceChildren(...qs.map((q, i) => h("option", { value: String(i), text: `${i + 1}. ${q.question}` })));
+    pick.input.replaceChildren(...qs.map((q, i) => h("option", { value: String(i), text: `${i + 1}. ${q.question}` })),
+      h("option", { value: OWN, text: "Your own question", hidden: true }));
     pick.value = String(DEFAULT_QUESTION); // options of different lengths: sum and mean can disagree
     fill();
   }).catch((e) => f.setError(e.message));
