@@ -40,10 +40,16 @@ function playground(el) {
   const stopBtn = button("Stop", () => stop());
   const resumeBtn = button("Resume", () => resume());
   const download = h("a", { class: "btn", download: "tiny-gpt.safetensors", "aria-disabled": "true", text: "Download model" });
+  // The trained model stays in the session: sample it here at any temperature, no download needed.
+  const sampleTemp = slider({ label: "Sampling temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 0.5,
+    format: (v) => v.toFixed(2) });
+  const sampleBtn = button("Sample 10 names", () => sampleNow());
   stopBtn.disabled = true;
   resumeBtn.disabled = true;
+  sampleBtn.disabled = true;
+  steps.input.addEventListener("input", () => labelResume());
   f.add(data.el, text.el, steps.el, batch.el, lr.el, optimizer.el, sched.el, warmup.el, size,
-    buttonRow(trainBtn, stopBtn, resumeBtn, download));
+    buttonRow(trainBtn, stopBtn, resumeBtn, download), sampleTemp.el, buttonRow(sampleBtn));
 
   // ---- picture
   const lossBox = h("div", { class: "gpt-loss" });
@@ -73,11 +79,20 @@ function playground(el) {
   }
   showNumbers();
 
+  // A finished run trains on for as many more steps as the Steps box says; a stopped one resumes.
+  const finished = () => numbers.total !== null && numbers.step !== null && numbers.step >= numbers.total;
+  function labelResume() {
+    const more = Math.max(1, Math.round(steps.value) || 1);
+    resumeBtn.textContent = job && finished() ? `Train ${count(more)} more` : "Resume";
+  }
+
   function setRunning(on) {
     running = on;
     trainBtn.disabled = on;
     stopBtn.disabled = !on;
     resumeBtn.disabled = on || !job;
+    sampleBtn.disabled = on || !job;
+    labelResume();
     const ready = !on && job;
     download.setAttribute("aria-disabled", String(!ready));
     if (ready) download.setAttribute("href", `${API}/model?job=${job}`); else download.removeAttribute("href");
@@ -110,7 +125,8 @@ function playground(el) {
   function onEvent(ev) {
     if (ev.type === "start") {
       numbers.total = ev.steps; numbers.bigram = ev.bigram_heldout_loss; numbers.params = ev.n_params;
-      loss.hline("bigram", ev.bigram_heldout_loss, `bigram baseline ${fixed(ev.bigram_heldout_loss, 3)}`);
+      // Labelled in the legend: the noisy loss curve crosses the line wherever a label on the plot would sit.
+      loss.hline("bigram", ev.bigram_heldout_loss, `bigram baseline ${fixed(ev.bigram_heldout_loss, 3)}`, null, { legend: true });
       lrChart.set("schedule", ev.schedule);
       f.hood(ev, null);
     } else if (ev.type === "step") {
@@ -143,8 +159,9 @@ function playground(el) {
         setRunning(false);
         if (end.status === "error") f.setError(end.error);
         const held = lastDone && lastDone.heldout_loss;
-        f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, or download the model.`
-          : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}.` : "");
+        f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, sample it, or download the model.`
+          : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}. `
+            + "Sample it below, or train it further." : "");
       },
     });
   }
@@ -169,9 +186,20 @@ function playground(el) {
   }
 
   async function resume() {
-    const more = numbers.total !== null && numbers.step >= numbers.total ? { steps: steps.value } : {};
+    const more = finished() ? { steps: numbers.step + Math.max(1, Math.round(steps.value) || 1) } : {};
     const d = await f.run(() => postJSON(`${API}/resume`, { job, ...more }));
-    if (d) follow(d.job);
+    if (!d) return;
+    numbers.total = d.steps;
+    follow(d.job);
+  }
+
+  async function sampleNow() {
+    const body = { job, n: 10, temperature: sampleTemp.value, seed: Math.floor(Math.random() * 1e6) };
+    const d = await f.run(() => postJSON(`${API}/sample`, body), { progress: "Sampling…" });
+    if (!d) return;
+    samples.replaceChildren(...d.names.map((n) => h("li", { text: n || "(empty)" })));
+    samplesHead.textContent = `Sampled now from the model at step ${count(d.step)} (temperature ${fixed(d.temperature, 2)})`;
+    f.hood(d);
   }
 
   drawSchedule();
