@@ -96,10 +96,20 @@ def test_a_vote_moves_the_ratings(page):
     demo.get_by_role("button", name="New match").click()
     vote = demo.get_by_role("button", name="A is better")
     expect(vote).to_be_enabled(timeout=SMOL)
-    expect(demo.locator('.ev-side[data-side="a"] .token').first).to_be_visible()
+    # Issue 13: answers were cut at 32 tokens and shown as token chips. Now: plain text, to the answer's end
+    # or to the stated limit, and a cut answer says so.
+    for side in "ab":
+        box = demo.locator(f'.ev-side[data-side="{side}"]')
+        expect(box.locator(".ev-answer-text")).not_to_be_empty()
+        expect(box.locator(".token")).to_have_count(0)
+        if box.locator(".ev-cut").is_visible():
+            expect(box.locator(".ev-cut")).to_contain_text("160-token limit")
     expect(demo.locator('.ev-side[data-side="a"] .ev-who')).to_have_text("(hidden until you vote)")
     vote.click()
     expect(readout(demo, "votes")).to_have_text("1")
     expect(demo.locator('.ev-side[data-side="a"] .ev-who')).not_to_have_text("(hidden until you vote)")
     leader = demo.locator(".ev-board tr[data-player]").first
     expect(leader.locator("td").nth(1)).to_have_text("1016")  # equal players, K = 32: the winner gains 16
+    # The vote axis counts whole votes: no 0.2 of a vote.
+    x_ticks = demo.locator(".ev-chart .axis").first.locator(".tick text").all_text_contents()
+    assert x_ticks and all(re.fullmatch(r"\d+", t) for t in x_ticks)

@@ -44,7 +44,10 @@ MAX_PASSAGE_TOKENS = 200  # read twice plus a header: about 400 tokens, under a 
 MIN_PASSAGE_TOKENS = 4  # a loss over fewer tokens says little
 MAX_ARENA_PROMPT_CHARS = 300
 MAX_ARENA_PROMPT_TOKENS = 80
-ARENA_TOKENS = 32  # each answer: two of them take about 3 s at 20 tokens/s
+# Each answer runs to its end or to this many tokens (about 120 words): measured on the sample prompts, SmolLM2's
+# greedy, warm and terse answers end within 20-130 tokens, except a long greedy one (213) and the hot player, which
+# rarely stops. Judging needs whole answers; the page says when one was cut here. Two of them: about 16 s at 20 tokens/s.
+ARENA_TOKENS = 160
 MAX_VOTES = 500  # ratings are recomputed from all votes on each one; 500 take milliseconds
 MAX_K = 100  # an Elo K above this swings a rating by more than a chess-style scale means
 BENCH_JOB, ARENA_JOB = "evaluation-benchmark", "evaluation-arena"
@@ -224,7 +227,8 @@ def answers(req: AnswersRequest, request: Request, session: str = Depends(sessio
                 tokens.append(ev.token_id)
                 yield {"type": "token", "side": side, "token": token_piece(m.tokenizer, ev.token_id)}
             texts[side] = m.decode(tokens)
-            yield {"type": "answer_end", "side": side, "tokens": len(tokens), "ended": len(tokens) < ARENA_TOKENS}
+            yield {"type": "answer_end", "side": side, "tokens": len(tokens), "ended": len(tokens) < ARENA_TOKENS,
+                   "text": texts[side]}
         yield {"type": "done", "a": texts["a"], "b": texts["b"], "seconds": time.perf_counter() - start}
 
     job = request.app.state.jobs.start(session, ARENA_JOB, events)

@@ -207,25 +207,37 @@ function arena(el) {
   for (const s of ["a", "b"]) {
     const box = h("div", { class: "ev-side", "data-side": s }, h("h4", { text: `Answer ${s.toUpperCase()}` }));
     const who = h("p", { class: "ev-who", text: "" });
-    box.append(who);
-    boxes[s] = { box, who, strip: tokenStrip(box, { label: `Answer ${s.toUpperCase()}` }), tokens: [] };
+    const text = h("p", { class: "ev-answer-text", "aria-label": `Answer ${s.toUpperCase()}` });
+    const cut = h("p", { class: "ev-cut", hidden: true });
+    box.append(who, text, cut);
+    boxes[s] = { box, who, text, cut };
     sides.append(box);
   }
   const board = h("table", { class: "terms num ev-board", "aria-label": "ratings" });
   const chartBox = h("div", { class: "ev-chart" });
   f.picture.append(sides, voteRow, board, chartBox);
-  const chart = lineChart(chartBox, { xLabel: "vote", yLabel: "Elo rating", height: 200,
+  const chart = lineChart(chartBox, { xLabel: "vote", yLabel: "Elo rating", height: 200, xIntegers: true,
     series: ["greedy", "warm", "hot", "terse"].map((n) => ({ name: n })) });
 
-  let players = null, current = null, votes = [], seed = 1;
+  let players = null, current = null, votes = [], seed = 1, maxTokens = 0;
   function onEvent(ev) {
     if (ev.type === "start") {
-      for (const s of ["a", "b"]) { boxes[s].tokens = []; boxes[s].strip.update([]); boxes[s].who.textContent = "(hidden until you vote)"; }
+      maxTokens = ev.max_tokens;
+      for (const s of ["a", "b"]) {
+        Object.assign(boxes[s], { n: 0 });
+        boxes[s].text.textContent = ""; boxes[s].cut.hidden = true; boxes[s].who.textContent = "(hidden until you vote)";
+      }
     } else if (ev.type === "token") {
+      // Plain text as it is written (a byte-piece token shows for a moment; the finished answer replaces it).
       const b = boxes[ev.side];
-      b.tokens.push({ text: ev.token.text, id: ev.token.id });
-      b.strip.update(b.tokens);
-      f.setStatus(`Writing answer ${ev.side.toUpperCase()}…`);
+      if (!ev.token.special) b.text.textContent += ev.token.text;
+      b.n += 1;
+      f.setStatus(`Writing answer ${ev.side.toUpperCase()}: ${b.n} tokens (it stops at its end, or at ${maxTokens})…`);
+    } else if (ev.type === "answer_end") {
+      const b = boxes[ev.side];
+      b.text.textContent = ev.text;
+      b.cut.hidden = ev.ended;
+      b.cut.textContent = `(cut here: the answer reached the ${maxTokens}-token limit without ending)`;
     } else if (ev.type === "done") {
       f.setStatus("Which answer is better? Vote: the players' names appear after.");
       [voteA, voteB, tie].forEach((b) => { b.disabled = false; });
@@ -271,7 +283,8 @@ function arena(el) {
     f.hood(d);
   }
   rate();
-  f.setStatus("Press “New match”: two hidden SmolLM2 settings answer the prompt (about 3-6 s).");
+  f.setStatus("Press “New match”: two hidden SmolLM2 settings answer the prompt, each to its end or to 160 tokens "
+    + "(up to about 20 s on a laptop).");
 }
 
 export const demos = { choice, formats, contamination, arena };
