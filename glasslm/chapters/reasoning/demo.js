@@ -5,6 +5,7 @@
 import { postJSON, streamJob } from "/static/js/api.js";
 import { debounce, demoFrame, h } from "/static/js/components/demo.js";
 import { button, buttonRow, numberInput, select, slider } from "/static/js/components/controls.js";
+import { etaClock } from "/static/js/components/eta.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { count, pct as percent } from "/static/js/components/format.js";
@@ -90,6 +91,7 @@ function race(el) {
     title: "training loss", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
 
   let stream = null, job = null, digitsUsed = 4;
+  const eta = etaClock();
   const n = { step: null, total: null, acc: {}, params: null, answer: null };
   function show() {
     f.setReadout([
@@ -114,6 +116,7 @@ function race(el) {
       n.total = ev.steps; n.params = ev.n_params;
     } else if (ev.type === "step") {
       n.step = ev.step; bar.value = ev.step / n.total;
+      f.setStatus(`Training both models on ${digitsUsed}-digit sums: ${eta.text(ev.step, n.total)}`);
       loss.append(NAMES.direct, [ev.step, ev.loss.direct]);
       loss.append(NAMES.scratchpad, [ev.step, ev.loss.scratchpad]);
     } else if (ev.type === "eval") {
@@ -141,6 +144,7 @@ function race(el) {
     setTrained(null);  // the demos below wait for this run
     trainBtn.disabled = true; stopBtn.disabled = false;
     f.setStatus(`Training both models on ${digitsUsed}-digit sums…`);
+    eta.reset();
     stream = streamJob(job, {
       onEvent,
       onEnd: (end) => {

@@ -4,9 +4,10 @@
 import { getJSON, postJSON, streamJob } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { numberInput, segmented, button, buttonRow } from "/static/js/components/controls.js";
+import { etaClock } from "/static/js/components/eta.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
-import { fixed, count, compact, sci as sciFormat, superscript } from "/static/js/components/format.js";
+import { fixed, count, compact, seconds, sci as sciFormat, superscript } from "/static/js/components/format.js";
 
 const API = "/api/scaling-laws";
 // Compute values between 0.01 and 1e5 stay plain here (the sweep's own range reads better so).
@@ -46,6 +47,7 @@ function sweep(el) {
   const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,
     sources: ["glasslm.engine.pretraining.scaling:sweep", "glasslm.engine.pretraining.scaling:fit_power_law", "glasslm.engine.pretraining.scaling:frontier"] });
   let presets = null, job = null, stream = null, runs = [], frontier = [];
+  const eta = etaClock();
   const preset = segmented({ label: "Sweep", field: "preset", value: "quick",
     options: [["quick", "quick (3 × 3 runs)"], ["standard", "standard (4 × 4)"], ["wide", "wide (5 × 3)"]],
     onchange: (v) => showPlan(v) });
@@ -115,7 +117,10 @@ function sweep(el) {
     } else if (ev.type === "progress") {
       bar.value = ev.done_flops / ev.total_flops;
       const r = runs[ev.index];
-      f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}…`);
+      // Time left from the pace in FLOPs so far: a run's cost is its 6ND, which is what the bar measures.
+      const left = eta.left(ev.done_flops, ev.total_flops);
+      f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}`
+        + (left === null ? "…" : `, about ${seconds(Math.max(1, Math.round(left)))} left in the sweep`));
     } else if (ev.type === "run") {
       runs[ev.run.index] = ev.run; frontier = ev.frontier;
       chart.finish(ev.run, ev.frontier);
@@ -136,6 +141,7 @@ function sweep(el) {
     job = d.job; fitInfo = null; runs = d.runs; frontier = [];
     chart.plan(runs, d.widths); chart.setFit([]);
     bar.value = 0;
+    eta.reset();
     startBtn.disabled = true; stopBtn.disabled = false;
     stream = streamJob(job, {
       onEvent,
