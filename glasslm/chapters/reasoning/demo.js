@@ -72,8 +72,8 @@ function formats(el) {
 function race(el) {
   const f = demoFrame(el, { title: "Train both models on the same additions",
     sources: ["glasslm.engine.training.scratchpad_training:train_reasoning", "glasslm.engine.training.scratchpad_training:exact_match"] });
-  const digits = select({ label: "Digits", field: "digits", value: "4", options: DIGIT_OPTIONS });
-  const steps = numberInput({ label: "Steps", field: "steps", value: 400, min: 1, max: 3000, step: 1 });
+  const digits = select({ label: "Digits", field: "digits", value: "3", options: DIGIT_OPTIONS });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 300, min: 1, max: 3000, step: 1 });
   const width = select({ label: "Width (channels)", field: "n_embd", value: "32", options: ["16", "32", "48", "64"] });
   const trainBtn = button("Train", () => train(), { primary: true });
   const stopBtn = button("Stop", () => stop());
@@ -90,7 +90,7 @@ function race(el) {
   const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per written character)", height: 200, yScale: "log",
     title: "training loss", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
 
-  let stream = null, job = null, digitsUsed = 4;
+  let stream = null, job = null, digitsUsed = 3;
   const eta = etaClock();
   const n = { step: null, total: null, acc: {}, params: null, answer: null };
   function show() {
