@@ -65,6 +65,7 @@ class TaskSet:
     kinds: dict  # kind -> {"rule": label|word|number, "labels": [...], "title": ...}
     items: list[Item]
     shots: list[Item]  # solved examples for few-shot prompts; never test items
+    findings: list = field(default_factory=list)  # what was measured when the set was built: [{kind, text}]
 
     def rule(self, kind: str) -> tuple[str, tuple[str, ...]]:
         k = self.kinds[kind]
@@ -81,7 +82,8 @@ def load_task_set() -> TaskSet:
     def item(d):
         return Item(d["kind"], d["question"], d["answer"], tuple(d.get("aliases", ())))
 
-    return TaskSet(data["kinds"], [item(d) for d in data["items"]], [item(d) for d in data["shots"]])
+    return TaskSet(data["kinds"], [item(d) for d in data["items"]], [item(d) for d in data["shots"]],
+                   data.get("findings", []))
 
 
 @dataclass(frozen=True)
