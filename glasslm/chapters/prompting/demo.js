@@ -140,9 +140,9 @@ function own(el) {
   const f = demoFrame(el, { title: "Your prompt with every template",
     sources: ["glasslm.engine.applications.prompting:messages_for", "glasslm.engine.applications.prompting:prompt_steps",
       "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
-  const text = textInput({ label: "Your question", field: "text", value: "What is the capital city of France?",
+  const text = textInput({ label: "Your question", field: "text", value: "What is the capital city of Austria?",
     multiline: true, rows: 2, maxlength: 600 });
-  const expected = textInput({ label: "The right answer (optional: one word or number)", field: "expected", value: "Paris", maxlength: 40 });
+  const expected = textInput({ label: "The right answer (optional: one word or number)", field: "expected", value: "Vienna", maxlength: 40 });
   const shots = select({ label: "Few-shot examples from", field: "shots_kind", value: "capital", options: [
     ["capital", "Capital cities"], ["opposite", "Opposites"], ["sentiment", "Sentiment"], ["arithmetic", "Small sums"]] });
   const jobs = jobButtons(f, "Run all four", () => run());
