@@ -43,6 +43,7 @@ def test_own_question_is_never_marked_right_unless_the_learner_says(page):
         demo.get_by_label(f"Option {letter}").fill(text)
     expect(demo.get_by_label("The right option")).to_have_value("none")
     expect(demo.get_by_label("Question", exact=True)).to_have_value("own")
+    expect(demo.locator(".demo-readout")).not_to_contain_text("(right)")  # the preset's verdict is gone at once
     demo.get_by_role("button", name="Score").click()
     expect(readout(demo, "right option")).to_contain_text("not said", timeout=SMOL)
     for label in ("pick by sum", "pick by mean"):

@@ -33,6 +33,11 @@ function choice(el) {
     pick.input.querySelector(`option[value="${OWN}"]`).hidden = false;
     pick.value = OWN;
     answer.value = NO_ANSWER;
+    // The preset's scores, marked against its right option, must not stand beside the learner's question.
+    table.replaceChildren();
+    ctx.update([]);
+    f.setReadout([]);
+    f.setStatus("Your own question: say which option is right if you know it, then press Score.");
   };
   const question = textInput({ label: "Question text", field: "question", value: "", maxlength: 300, oninput: own });
   const opts = [0, 1, 2, 3].map((k) => textInput({ label: `Option ${LETTERS[k]}`, field: k === 0 ? "options" : null, value: "",
