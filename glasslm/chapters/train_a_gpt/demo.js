@@ -161,7 +161,7 @@ function playground(el) {
         const held = lastDone && lastDone.heldout_loss;
         f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, sample it, or download the model.`
           : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}. `
-            + "Sample it below, or train it further." : "");
+            + "Sample it (Sample 10 names), or train it further." : "");
       },
     });
   }
