@@ -50,6 +50,13 @@ def test_letters_format_scores_one_letter_token(client):
     assert all(len(o["tokens"]) == 1 and o["sum"] == o["mean"] for o in d["options"])
 
 
+def test_a_question_with_no_right_option_is_scored_without_one(client):
+    """The learner's own question need not say which option is right; then nothing is marked right."""
+    body = {"question": "Which planet is the largest?", "options": ["Mars", "Jupiter", "Earth"], "format": "letters"}
+    d = client.post(f"{API}/score", json=body).json()
+    assert d["answer"] is None and d["pick_sum"] in (0, 1, 2)
+
+
 @pytest.mark.slow
 def test_benchmark_accuracies_are_the_streamed_picks_counted(client, sse):
     qs = client.get(f"{API}/questions").json()["questions"]

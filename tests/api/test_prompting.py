@@ -5,6 +5,7 @@ SmolLM2.generate, and every limit refused with a sentence."""
 import re
 
 import pytest
+from scipy.stats import binomtest
 
 from glasslm.chapters.prompting.api import (MAX_EXPECTED_CHARS, MAX_PATHS, MAX_PROMPT_TOKENS, MAX_TEMPERATURE,
                                             MAX_TEXT_CHARS)
@@ -27,11 +28,12 @@ client_filler: list[str] = []
 
 def test_tasks_lists_items_shots_and_costs(client):
     d = client.get(f"{API}/tasks").json()
-    assert len(d["items"]) == 16 and len(d["shots"]) == 12
+    n = len(d["items"])
+    assert n == sum(d["counts"].values()) and len(d["shots"]) == 12 and d["findings"]
     assert d["techniques"] == ["zero-shot", "few-shot", "chain-of-thought", "self-consistency"]
     s = d["settings"]
-    assert d["worst_tokens"]["zero-shot"] == 16 * s["short_tokens"]
-    assert d["worst_tokens"]["self-consistency"] == 16 * s["cot_tokens"] * s["paths"]
+    assert d["worst_tokens"]["zero-shot"] == n * s["short_tokens"]
+    assert d["worst_tokens"]["self-consistency"] == n * s["cot_tokens"] * s["paths"]
     client_filler[:] = d["filler"]
 
 
@@ -40,7 +42,8 @@ def test_run_job_verdicts_follow_the_rule(client, sse):
     tasks = client.get(f"{API}/tasks").json()
     client_filler[:] = tasks["filler"]
     r = client.post(f"{API}/run", json={"techniques": ["zero-shot"], "kind": "capital"}).json()
-    assert r["items"] == 4 and r["worst_tokens"] == 4 * tasks["settings"]["short_tokens"]
+    n = tasks["counts"]["capital"]
+    assert r["items"] == n and r["worst_tokens"] == n * tasks["settings"]["short_tokens"]
     evs = sse(r["job"])
     assert evs[-1] == {"type": "end", "status": "done", "error": None}
     items = [e for e in evs if e["type"] == "item"]
@@ -51,7 +54,9 @@ def test_run_job_verdicts_follow_the_rule(client, sse):
         assert e["right"] == (e["answer"] == e["expected"].lower())
     done = evs[-2]
     right = sum(e["right"] for e in items)
-    assert done["summary"]["zero-shot"] == {"right": right, "items": 4, "accuracy": right / 4}
+    want = binomtest(right, n).proportion_ci(method="wilson")  # an independent Wilson interval
+    assert done["summary"]["zero-shot"] == {"right": right, "items": n, "accuracy": right / n,
+                                            "interval": pytest.approx([want.low, want.high], abs=1e-9)}
     assert done["tokens"] == sum(e["tokens"] for e in items)
     assert [e["type"] for e in evs[:3]] == ["start", "item_start", "item"]
 

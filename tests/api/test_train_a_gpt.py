@@ -35,7 +35,8 @@ def test_a_run_streams_losses_samples_and_attention(client, sse):
     assert 0 < kinds.count("step") <= 200 and [e for e in evs if e["type"] == "step"][-1]["step"] == 120
     assert len([e for e in evs if e["type"] == "samples"][-1]["names"]) == 10
     att = [e for e in evs if e["type"] == "attention"][-1]
-    assert att["tokens"] == ["<BOS>", "e", "m", "m", "a"] and len(att["layers"][0]) == 4
+    probe = name_data.first_names().heldout[0][:15]  # a held-out name of the data being learned
+    assert att["probe"] == probe and att["tokens"] == ["<BOS>", *probe] and len(att["layers"][0]) == 4
 
 
 def test_stop_resume_and_download(client, tmp_path, sse):

@@ -59,6 +59,9 @@ def test_no_width_is_explained_and_stop_works(page):
     demo.get_by_role("button", name="standard (4 × 4)").click()
     demo.get_by_role("button", name="Train the sweep").click()
     expect(demo.locator(".demo-status")).to_contain_text("Training run", timeout=30_000)
+    # A long run says how long it has left (issue 13: a 29 s sweep with no estimate).
+    expect(demo.locator(".demo-status")).to_contain_text(re.compile(r"about [\d.]+ (m?s) left in the sweep"),
+                                                         timeout=30_000)
     demo.get_by_role("button", name="Stop").click()
     expect(demo.locator(".demo-status")).to_contain_text("Stopped after", timeout=30_000)
     expect(demo.get_by_role("button", name="Train the sweep")).to_be_enabled()

@@ -52,6 +52,7 @@ def test_bpe_replay_steps_through_merges(page):
     demo.locator('[data-field="vocab_size"] input[type=range]').fill("270")
     demo.get_by_role("button", name="Train").click()
     expect(merges).to_have_text("0 of 13")  # the text runs out of repeated pairs after 13 merges
+    expect(demo.locator(".replay-stopped")).to_contain_text("no pair of neighbouring tokens occurs twice")
     # The chart's first bar is the next merge.
     expect(demo.locator(".replay-pairs .bar-row").first).to_be_visible()
 
@@ -62,3 +63,26 @@ def test_languages_table_and_spelling(page):
     expect(langs.locator("tr")).to_have_count(12)
     spell = page.locator('.demo[data-demo="spelling"]')
     expect(readout(spell, "in the word")).to_have_text("3")
+
+
+def test_bpe_training_that_stops_short_says_why_after_play(page):
+    """Issue 13: asked 794, got 364, and nothing on screen said why after Play."""
+    page.open_chapter("tokens")
+    demo = page.locator('.demo[data-demo="bpe-replay"]')
+    merges = readout(demo, "merges")
+    expect(merges).to_have_text(re.compile(r"^0 of \d+$"))
+    expect(demo.locator(".replay-stopped")).to_be_hidden()  # the default size is reached
+    demo.locator('[data-field="vocab_size"] input[type=range]').fill("794")
+    demo.get_by_role("button", name="Train").click()
+    note = demo.locator(".replay-stopped")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("short of the 794 you asked for")
+    expect(note).to_contain_text("more text")
+    demo.get_by_role("button", name="Play").click()
+    status = demo.locator(".demo-status")
+    expect(status).to_contain_text(re.compile(r"Playing merge \d+ of \d+, about [\d.]+ m?s left"))
+    expect(merges).to_have_text(re.compile(r"^(\d+) of \1$"), timeout=60_000)  # played to the end
+    expect(demo.get_by_role("button", name="Play")).to_be_visible()
+    expect(note).to_be_visible()
+    total = int(merges.inner_text().split(" of ")[1])
+    expect(note).to_contain_text(f"Stopped at {256 + total} tokens")

@@ -64,3 +64,50 @@ def test_open_a_saved_model_and_a_broken_one(page, tmp_path):
     demo.get_by_role("button", name="Sample").click()
     expect(demo.locator(".gpt-samples li")).to_have_count(10)
     expect(readout(demo, "parameters")).to_have_text("4,192")
+
+
+FLAT_LINE_HEIGHT = """([path, area]) => {
+  const p = path.getBBox(), a = area.getBBox();
+  return (p.y - a.y) / a.height;
+}"""
+
+
+def test_trained_model_is_sampled_in_place_and_trained_further(page):
+    """Issue 13: a flat 0.01 drawn at 0, a baseline label on the curve, "emma" on last names,
+    sampling only by download, and a Resume that refused a finished run."""
+    from glasslm.engine.data import name_data
+
+    page.open_chapter("train-a-gpt")
+    demo = page.locator('.demo[data-demo="playground"]')
+    # A constant rate of 0.01 is drawn mid-height, not as a line at 0 on a -1..1 axis.
+    demo.get_by_label("Schedule", exact=True).select_option("constant")
+    lr_path = demo.locator(".gpt-lr path.series").first
+    expect(lr_path).to_have_attribute("d", re.compile(r"^M[\d.]+,([\d.]+)(L[\d.]+,\1)+$"))  # flat
+    share = page.evaluate(FLAT_LINE_HEIGHT, [lr_path.element_handle(), demo.locator(".gpt-lr rect.plot-area").element_handle()])
+    assert 0.3 < share < 0.7
+    y_ticks = [float(t.replace("−", "-")) for t in demo.locator(".gpt-lr .axis").nth(1).locator(".tick text").all_text_contents()]
+    assert min(y_ticks) >= 0 and 0.01 < max(y_ticks) <= 0.02 + 1e-9  # 0 to twice the rate, not -1 to 1
+    demo.get_by_label("Schedule", exact=True).select_option("linear")
+    demo.locator('[data-field="data"] button[data-value="last-names"]').click()
+    demo.get_by_label("Steps", exact=True).fill("300")
+    demo.get_by_role("button", name="Train").click()
+    expect(demo.locator(".demo-status")).to_contain_text("Done:", timeout=60_000)
+    # The attention panel shows a last name, one of the data's own.
+    head = demo.locator(".gpt-side h4").nth(1).inner_text()
+    probe = re.search(r"on “(.+?)”", head).group(1)
+    last = name_data.last_names()
+    assert probe in last.train + last.heldout and probe not in name_data.first_names().train
+    # The baseline's label does not sit on the loss curve: it is in the legend row above the plot.
+    expect(demo.locator(".gpt-loss .chart-legend")).to_contain_text("bigram baseline")
+    assert not any("bigram" in t for t in demo.locator(".gpt-loss svg text").all_text_contents())
+    # Sample the trained model here, at a temperature of the learner's choice.
+    demo.get_by_role("button", name="Sample 10 names").click()
+    expect(demo.locator(".gpt-side h4").first).to_contain_text("Sampled now from the model at step 300")
+    expect(demo.locator(".gpt-samples li")).to_have_count(10)
+    # A finished run trains on for N more steps instead of refusing.
+    more = demo.get_by_role("button", name="Train 300 more")
+    expect(more).to_be_enabled()
+    more.click()
+    expect(readout(demo, "step")).to_have_text("600 / 600", timeout=60_000)
+    expect(demo.locator(".demo-status")).to_contain_text("Done:", timeout=60_000)
+    expect(demo.locator(".demo-error")).to_be_hidden()

@@ -68,3 +68,25 @@ def test_bad_settings_are_explained_beside_their_box(page):
     demo.get_by_label("Steps", exact=True).fill("0")
     demo.get_by_role("button", name="Train").click()
     expect(demo.locator('[data-field="steps"] .field-error')).to_contain_text("at least 1")
+
+
+def test_one_pixel_patches_bring_a_shorter_run_with_an_estimate(page):
+    """Issue 13: 1×1 patches at the default 1,500 steps ran 49 s with no estimate."""
+    page.open_chapter("vision")
+    demo = page.locator('.demo[data-demo="vit"]')
+    steps = demo.get_by_label("Steps", exact=True)
+    expect(steps).to_have_value("1500")
+    demo.get_by_role("button", name="1×1 (64 tokens)").click()
+    expect(steps).to_have_value("400")  # about 15 s on 2 cores, as 1,500 are for 2×2
+    demo.get_by_role("button", name="2×2 (16)").click()
+    expect(steps).to_have_value("1500")
+    steps.fill("200")
+    demo.get_by_role("button", name="4×4 (4)").click()
+    expect(steps).to_have_value("200")  # a step count the learner chose stays
+    demo.get_by_role("button", name="1×1 (64 tokens)").click()
+    steps.fill("400")
+    demo.get_by_role("button", name="Train").click()
+    expect(demo.locator(".demo-status")).to_contain_text(re.compile(r"step [\d,]+ of 400, about [\d.]+ s left"),
+                                                         timeout=60_000)
+    demo.get_by_role("button", name="Stop").click()
+    expect(demo.locator(".demo-status")).to_contain_text("Stopped at step", timeout=30_000)

@@ -158,3 +158,11 @@ def test_default_run_beats_the_bigram_baseline(names):
     done = evs[-1]
     assert done["step"] == 1000
     assert done["heldout_loss"] < done["bigram_heldout_loss"] - 0.05
+
+
+def test_attention_probe_is_a_name_from_the_data_being_learned():
+    """With no probe given, the attention maps show a held-out name of this data (a last name on last names)."""
+    last = name_data.last_names()
+    evs = [e for e in train_tiny_gpt(data=last, steps=1, attention_interval=1) if e["type"] == "attention"]
+    assert evs and all(e["probe"] == last.heldout[0][: 15] for e in evs)
+    assert last.heldout[0] not in name_data.first_names().train + name_data.first_names().heldout

@@ -47,7 +47,10 @@ MAX_PASSAGE_TOKENS = 200  # read twice plus a header: about 400 tokens, under a 
 MIN_PASSAGE_TOKENS = 4  # a loss over fewer tokens says little
 MAX_ARENA_PROMPT_CHARS = 300
 MAX_ARENA_PROMPT_TOKENS = 80
-ARENA_TOKENS = 32  # each answer: two of them take about 3 s at 20 tokens/s
+# Each answer runs to its end or to this many tokens (about 120 words): measured on the sample prompts, SmolLM2's
+# greedy, warm and terse answers end within 20-130 tokens, except a long greedy one (213) and the hot player, which
+# rarely stops. Judging needs whole answers; the page says when one was cut here. Two of them: about 16 s at 20 tokens/s.
+ARENA_TOKENS = 160
 MAX_VOTES = 500  # ratings are recomputed from all votes on each one; 500 take milliseconds
 MAX_K = 100  # an Elo K above this swings a rating by more than a chess-style scale means
 BENCH_JOB, ARENA_JOB = "evaluation-benchmark", "evaluation-arena"
@@ -93,7 +96,8 @@ def scores_json(m: SmolLM2, s) -> dict:
 class ScoreRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     options: list[str] = Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)
-    answer: int = Field(0, ge=0, lt=MAX_OPTIONS, description="index of the right option")
+    answer: int | None = Field(None, ge=0, lt=MAX_OPTIONS,
+                               description="index of the right option, or none: the pick is then not marked right or wrong")
     format: Format = "cloze"
 
     @model_validator(mode="after")
@@ -108,7 +112,7 @@ class ScoreRequest(BaseModel):
                                 "options")
         if len({o.strip() for o in self.options}) < len(self.options):
             raise DemoError("Two options are the same: make every option different.", "options")
-        if self.answer >= len(self.options):
+        if self.answer is not None and self.answer >= len(self.options):
             raise DemoError(f"The right option must be one of A-{LETTERS[len(self.options) - 1]}.", "answer")
         return self
 
@@ -226,7 +230,8 @@ def answers(req: AnswersRequest, request: Request, session: str = Depends(sessio
                 tokens.append(ev.token_id)
                 yield {"type": "token", "side": side, "token": token_piece(m.tokenizer, ev.token_id)}
             texts[side] = m.decode(tokens)
-            yield {"type": "answer_end", "side": side, "tokens": len(tokens), "ended": len(tokens) < ARENA_TOKENS}
+            yield {"type": "answer_end", "side": side, "tokens": len(tokens), "ended": len(tokens) < ARENA_TOKENS,
+                   "text": texts[side]}
         yield {"type": "done", "a": texts["a"], "b": texts["b"], "seconds": time.perf_counter() - start}
 
     job = request.app.state.jobs.start(session, ARENA_JOB, events)

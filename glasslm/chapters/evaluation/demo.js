@@ -17,6 +17,7 @@ const LETTERS = "ABCD";
 const DEFAULT_QUESTION = 3; // the plants question: the right option, " carbon dioxide", is the only two-token one
 const FORMAT_NAMES = { cloze: "Cloze (score the option's words)", letters: "Letters A-D (score the letter)",
   chat: "Chat template + letter" };
+const OWN = "own", NO_ANSWER = "none";
 let questionsP = null;
 const loadQuestions = () => (questionsP ??= getJSON(`${API}/questions`));
 
@@ -26,9 +27,23 @@ function choice(el) {
     sources: ["glasslm.engine.evaluation.choice_scoring:continuation_logprobs", "glasslm.engine.evaluation.choice_scoring:prompt_for",
       "glasslm.engine.evaluation.choice_scoring:ChoiceScores.pick"] });
   const pick = select({ label: "Question", field: "pick", value: "0", options: [["0", "…"]], onchange: () => fill() });
-  const question = textInput({ label: "Question text", field: "question", value: "", maxlength: 300 });
-  const opts = [0, 1, 2, 3].map((k) => textInput({ label: `Option ${LETTERS[k]}`, field: k === 0 ? "options" : null, value: "", maxlength: 60 }));
-  const answer = select({ label: "The right option", field: "answer", value: "0", options: [0, 1, 2, 3].map((k) => [String(k), LETTERS[k]]) });
+  // Editing the question or an option makes it the learner's own: the preset's right option no longer applies.
+  const own = () => {
+    if (pick.value === OWN) return;
+    pick.input.querySelector(`option[value="${OWN}"]`).hidden = false;
+    pick.value = OWN;
+    answer.value = NO_ANSWER;
+    // The preset's scores, marked against its right option, must not stand beside the learner's question.
+    table.replaceChildren();
+    ctx.update([]);
+    f.setReadout([]);
+    f.setStatus("Your own question: say which option is right if you know it, then press Score.");
+  };
+  const question = textInput({ label: "Question text", field: "question", value: "", maxlength: 300, oninput: own });
+  const opts = [0, 1, 2, 3].map((k) => textInput({ label: `Option ${LETTERS[k]}`, field: k === 0 ? "options" : null, value: "",
+    maxlength: 60, oninput: own }));
+  const answer = select({ label: "The right option", field: "answer", value: NO_ANSWER,
+    options: [[NO_ANSWER, "not said"], ...[0, 1, 2, 3].map((k) => [String(k), LETTERS[k]])] });
   const fmt = segmented({ label: "Prompt format", field: "format", value: "cloze",
     options: [["cloze", "Cloze"], ["letters", "Letters"], ["chat", "Chat"]], onchange: () => score() });
   f.add(pick.el, question.el, ...opts.map((o) => o.el), answer.el, fmt.el, buttonRow(button("Score", () => score(), { primary: true })));
@@ -41,6 +56,7 @@ function choice(el) {
   function fill() {
     const q = qs[Number(pick.value)];
     if (!q) return;
+    pick.input.querySelector(`option[value="${OWN}"]`).hidden = true;
     question.value = q.question;
     opts.forEach((o, k) => { o.value = q.options[k] ?? ""; });
     answer.value = String(q.answer);
@@ -48,7 +64,8 @@ function choice(el) {
   }
   async function score() {
     const options = opts.map((o) => o.value).filter((v, k) => k < 2 || v.trim() !== "");
-    const body = { question: question.value, options, answer: Number(answer.value), format: fmt.value };
+    const body = { question: question.value, options, format: fmt.value,
+      answer: answer.value === NO_ANSWER ? null : Number(answer.value) };
     const d = await f.run(() => postJSON(`${API}/score`, body), { progress: "SmolLM2 is reading the question and each option…" });
     if (!d) return;
     ctx.update(d.context.map((t) => ({ text: t.text, id: t.id })));
@@ -61,17 +78,20 @@ function choice(el) {
         h("td", { class: k === d.pick_sum ? "ev-pick" : "", text: fixed(o.sum, 3) }),
         h("td", { class: k === d.pick_mean ? "ev-pick" : "", text: fixed(o.mean, 3) }),
         h("td", { text: pct(d.probs_sum[k]) }))));
-    const verdict = (p) => `${LETTERS[p]} (${p === d.answer ? "right" : "wrong"})`;
+    // Right or wrong only against a right option someone said: the learner's, or the preset's.
+    const verdict = (p) => d.answer === null ? `${LETTERS[p]}: ${options[p]}` : `${LETTERS[p]} (${p === d.answer ? "right" : "wrong"})`;
     f.setReadout([
       { label: "pick by sum", value: verdict(d.pick_sum) },
       { label: "pick by mean", value: verdict(d.pick_mean) },
+      { label: "right option", value: d.answer === null ? "not said: no pick is marked right or wrong" : LETTERS[d.answer] },
       { label: "time", value: seconds(d.seconds) },
     ]);
     f.hood(d);
   }
   loadQuestions().then((d) => {
     qs = d.questions;
-    pick.input.replaceChildren(...qs.map((q, i) => h("option", { value: String(i), text: `${i + 1}. ${q.question}` })));
+    pick.input.replaceChildren(...qs.map((q, i) => h("option", { value: String(i), text: `${i + 1}. ${q.question}` })),
+      h("option", { value: OWN, text: "Your own question", hidden: true }));
     pick.value = String(DEFAULT_QUESTION); // options of different lengths: sum and mean can disagree
     fill();
   }).catch((e) => f.setError(e.message));
@@ -192,25 +212,37 @@ function arena(el) {
   for (const s of ["a", "b"]) {
     const box = h("div", { class: "ev-side", "data-side": s }, h("h4", { text: `Answer ${s.toUpperCase()}` }));
     const who = h("p", { class: "ev-who", text: "" });
-    box.append(who);
-    boxes[s] = { box, who, strip: tokenStrip(box, { label: `Answer ${s.toUpperCase()}` }), tokens: [] };
+    const text = h("p", { class: "ev-answer-text", "aria-label": `Answer ${s.toUpperCase()}` });
+    const cut = h("p", { class: "ev-cut", hidden: true });
+    box.append(who, text, cut);
+    boxes[s] = { box, who, text, cut };
     sides.append(box);
   }
   const board = h("table", { class: "terms num ev-board", "aria-label": "ratings" });
   const chartBox = h("div", { class: "ev-chart" });
   f.picture.append(sides, voteRow, board, chartBox);
-  const chart = lineChart(chartBox, { xLabel: "vote", yLabel: "Elo rating", height: 200,
+  const chart = lineChart(chartBox, { xLabel: "vote", yLabel: "Elo rating", height: 200, xIntegers: true,
     series: ["greedy", "warm", "hot", "terse"].map((n) => ({ name: n })) });
 
-  let players = null, current = null, votes = [], seed = 1;
+  let players = null, current = null, votes = [], seed = 1, maxTokens = 0;
   function onEvent(ev) {
     if (ev.type === "start") {
-      for (const s of ["a", "b"]) { boxes[s].tokens = []; boxes[s].strip.update([]); boxes[s].who.textContent = "(hidden until you vote)"; }
+      maxTokens = ev.max_tokens;
+      for (const s of ["a", "b"]) {
+        Object.assign(boxes[s], { n: 0 });
+        boxes[s].text.textContent = ""; boxes[s].cut.hidden = true; boxes[s].who.textContent = "(hidden until you vote)";
+      }
     } else if (ev.type === "token") {
+      // Plain text as it is written (a byte-piece token shows for a moment; the finished answer replaces it).
       const b = boxes[ev.side];
-      b.tokens.push({ text: ev.token.text, id: ev.token.id });
-      b.strip.update(b.tokens);
-      f.setStatus(`Writing answer ${ev.side.toUpperCase()}…`);
+      if (!ev.token.special) b.text.textContent += ev.token.text;
+      b.n += 1;
+      f.setStatus(`Writing answer ${ev.side.toUpperCase()}: ${b.n} tokens (it stops at its end, or at ${maxTokens})…`);
+    } else if (ev.type === "answer_end") {
+      const b = boxes[ev.side];
+      b.text.textContent = ev.text;
+      b.cut.hidden = ev.ended;
+      b.cut.textContent = `(cut here: the answer reached the ${maxTokens}-token limit without ending)`;
     } else if (ev.type === "done") {
       f.setStatus("Which answer is better? Vote: the players' names appear after.");
       [voteA, voteB, tie].forEach((b) => { b.disabled = false; });
@@ -256,7 +288,8 @@ function arena(el) {
     f.hood(d);
   }
   rate();
-  f.setStatus("Press “New match”: two hidden SmolLM2 settings answer the prompt (about 3-6 s).");
+  f.setStatus("Press “New match”: two hidden SmolLM2 settings answer the prompt, each to its end or to 160 tokens "
+    + "(up to about 20 s on a laptop).");
 }
 
 export const demos = { choice, formats, contamination, arena };

@@ -6,7 +6,8 @@ Endpoints:
   estimate on the page);
 - POST /run: a job that runs the chosen techniques over the chosen items,
   streaming each item's reply, the answer read from it and right/wrong
-  (events: start, item_start, item, technique_done, done);
+  (events: start, item_start, item, technique_done, done); each accuracy
+  comes with its 95 % Wilson interval, since a dozen items decide little;
 - POST /own: a job that runs the learner's own prompt with every technique,
   streaming the exact prompt tokens (chat template included) and the reply
   tokens as they are chosen (events: start, prompt, token, reply, done).
@@ -26,6 +27,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from glasslm.engine.applications.prompting import (COT_INSTRUCTION, FILLER, TECHNIQUES, Item, ItemResult, PromptConfig, accuracy,
                                       load_task_set, messages_for, prompt_steps, run_item, worst_case_tokens)
+from glasslm.engine.evaluation.intervals import wilson
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
@@ -66,6 +68,8 @@ def tasks():
     n = len(TASKS.items)
     return {
         "kinds": TASKS.kinds,
+        "counts": {k: sum(i.kind == k for i in TASKS.items) for k in KINDS},
+        "findings": TASKS.findings,
         "items": [{"kind": i.kind, "question": i.question, "answer": i.answer, "aliases": list(i.aliases)}
                   for i in TASKS.items],
         "shots": [{"kind": s.kind, "question": s.question, "answer": s.answer} for s in TASKS.shots],
@@ -121,8 +125,9 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
                 results.append(r)
                 tokens += r.tokens
                 yield item_event(m, t, n, item, r)
-            summary[t] = {"right": sum(bool(r.right) for r in results), "items": len(results),
-                          "accuracy": accuracy(results)}
+            right = sum(bool(r.right) for r in results)
+            summary[t] = {"right": right, "items": len(results), "accuracy": accuracy(results),
+                          "interval": wilson(right, len(results))}
             yield {"type": "technique_done", "technique": t, **summary[t]}
         seconds = time.perf_counter() - start
         yield {"type": "done", "summary": summary, "tokens": tokens, "seconds": seconds, "kind": req.kind}

@@ -9,6 +9,15 @@ import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, seconds } from "/static/js/components/format.js";
 
+// 95 % Wilson interval of k right out of n, while a technique is still running (the server sends its own at the end;
+// glasslm.engine.evaluation.intervals:wilson is the same formula).
+function wilson(k, n, z = 1.959963984540054) {
+  if (!n) return [0, 1];
+  const p = k / n, d = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / d, half = (z / d) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
 const API = "/api/prompting";
 const NAMES = { "zero-shot": "Zero-shot", "few-shot": "Few-shot", "chain-of-thought": "Chain-of-thought",
   "self-consistency": "Self-consistency" };
@@ -27,9 +36,9 @@ function techniques(el) {
   const which = select({ label: "Technique", field: "techniques", value: "zero-shot", options: [
     ["zero-shot", "Zero-shot"], ["few-shot", "Few-shot (3 examples)"], ["chain-of-thought", "Chain-of-thought"],
     ["self-consistency", "Self-consistency"], ["all", "All four, one after another"]], onchange: () => estimate() });
-  const kind = select({ label: "Items", field: "kind", value: "all", options: [["all", "All 16 items"],
-    ["sentiment", "Sentiment (4)"], ["capital", "Capital cities (4)"], ["opposite", "Opposites (4)"],
-    ["arithmetic", "Small sums (4)"]], onchange: () => estimate() });
+  // The kinds and their sizes come from the task set; capitals first: few-shot's clearest case.
+  const kind = select({ label: "Items", field: "kind", value: "capital", options: [["capital", "Capital cities"]],
+    onchange: () => estimate() });
   const paths = slider({ label: "Self-consistency paths", field: "paths", min: 2, max: 5, step: 1, value: 3,
     format: (v) => `${v} samples`, oninput: () => estimate() });
   const temp = slider({ label: "Sampling temperature", field: "temperature", min: 0.1, max: 1.5, step: 0.1, value: 0.7,
@@ -40,7 +49,8 @@ function techniques(el) {
 
   const summary = h("table", { class: "terms num pr-summary", "aria-label": "accuracy per technique" });
   const rows = h("div", { class: "pr-items" });
-  f.picture.append(summary, rows);
+  const findings = h("div", { class: "pr-findings" });
+  f.picture.append(summary, findings, rows);
   const scores = {}; // technique -> {right, items, kind}
 
   const chosen = () => (which.value === "all" ? Object.keys(NAMES) : [which.value]);
@@ -53,13 +63,18 @@ function techniques(el) {
   function drawSummary() {
     summary.hidden = !Object.keys(scores).length;
     summary.replaceChildren(h("tr", {}, h("th", { text: "technique" }), h("th", { text: "items" }), h("th", { text: "right" }),
-      h("th", { text: "accuracy" })),
+      h("th", { text: "accuracy" }), h("th", { text: "95 % interval" })),
       ...Object.keys(NAMES).filter((t) => scores[t]).map((t) => {
         const s = scores[t];
+        const [lo, hi] = s.interval ?? wilson(s.right, s.items);
+        // The bar is the accuracy; the thin band around its end is where the true rate plausibly lies (95 %).
         return h("tr", { "data-technique": t }, h("td", { text: NAMES[t] + (s.running ? " (running)" : "") }),
           h("td", { text: `${s.items} ${s.kind === "all" ? "" : `(${s.kind})`}` }), h("td", { text: String(s.right) }),
-          h("td", {}, h("span", { class: "pr-bar", style: `width:${(100 * (s.items ? s.right / s.items : 0)).toFixed(1)}%` }),
-            ` ${s.items ? pct(s.right / s.items, 0) : "–"}`));
+          h("td", { class: "pr-acc" }, h("span", { class: "pr-track" },
+            h("span", { class: "pr-bar", style: `width:${(100 * (s.items ? s.right / s.items : 0)).toFixed(1)}%` }),
+            s.items ? h("span", { class: "pr-ci", style: `left:${(100 * lo).toFixed(1)}%;width:${(100 * (hi - lo)).toFixed(1)}%` }) : null),
+          ` ${s.items ? pct(s.right / s.items, 0) : "–"}`),
+          h("td", { class: "pr-interval", text: s.items ? `${pct(lo, 0)} – ${pct(hi, 0)}` : "–" }));
       }));
   }
 
@@ -90,10 +105,12 @@ function techniques(el) {
           h("span", { text: ` · expected ${ev.expected} ` }), mark(ev.right))));
     } else if (ev.type === "technique_done") {
       scores[ev.technique].running = false;
+      scores[ev.technique].interval = ev.interval;
       drawSummary();
     } else if (ev.type === "done") {
       f.setReadout([
-        ...Object.entries(ev.summary).map(([t, s]) => ({ label: NAMES[t], value: `${s.right} of ${s.items} (${pct(s.accuracy, 0)})` })),
+        ...Object.entries(ev.summary).map(([t, s]) => ({ label: NAMES[t],
+          value: `${s.right} of ${s.items} (${pct(s.accuracy, 0)}; 95 %: ${pct(s.interval[0], 0)}–${pct(s.interval[1], 0)})` })),
         { label: "tokens written", value: count(ev.tokens) },
         { label: "time", value: `${seconds(ev.seconds)} (${fixed(ev.tokens / Math.max(ev.seconds, 1e-9), 1)} tokens/s)` },
       ]);
@@ -105,7 +122,16 @@ function techniques(el) {
     const d = await jobs.follow(`${API}/run`, body, { onEvent });
     if (d) f.setStatus(`SmolLM2 is starting on ${d.items} items…`);
   }
-  estimate();
+  loadSetup().then((s) => {
+    const total = Object.values(s.counts).reduce((a, b) => a + b, 0);
+    kind.input.replaceChildren(...Object.entries(s.kinds).map(([k, d]) => h("option", { value: k, text: `${d.title} (${s.counts[k]})` })),
+      h("option", { value: "all", text: `All ${total} items` }));
+    kind.value = "capital";
+    // What was measured when the task set was built: the honest note beside the live numbers.
+    findings.replaceChildren(h("h4", { text: "Measured on SmolLM2-135M-Instruct when this task set was built" }),
+      h("ul", {}, ...s.findings.map((x) => h("li", { "data-kind": x.kind, text: x.text }))));
+    estimate();
+  }).catch((e) => f.setError(e.message));
   drawSummary();
   f.setStatus("Pick a technique and press Run: each item's reply appears as soon as SmolLM2 has written it.");
 }
@@ -114,9 +140,9 @@ function own(el) {
   const f = demoFrame(el, { title: "Your prompt with every template",
     sources: ["glasslm.engine.applications.prompting:messages_for", "glasslm.engine.applications.prompting:prompt_steps",
       "glasslm.engine.tokenizers.chat_template:ChatTemplate.ids"] });
-  const text = textInput({ label: "Your question", field: "text", value: "What is the capital city of France?",
+  const text = textInput({ label: "Your question", field: "text", value: "What is the capital city of Austria?",
     multiline: true, rows: 2, maxlength: 600 });
-  const expected = textInput({ label: "The right answer (optional: one word or number)", field: "expected", value: "Paris", maxlength: 40 });
+  const expected = textInput({ label: "The right answer (optional: one word or number)", field: "expected", value: "Vienna", maxlength: 40 });
   const shots = select({ label: "Few-shot examples from", field: "shots_kind", value: "capital", options: [
     ["capital", "Capital cities"], ["opposite", "Opposites"], ["sentiment", "Sentiment"], ["arithmetic", "Small sums"]] });
   const jobs = jobButtons(f, "Run all four", () => run());

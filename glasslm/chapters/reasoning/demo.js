@@ -6,6 +6,7 @@ import { postJSON } from "/static/js/api.js";
 import { debounce, demoFrame, h } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { button, buttonRow, numberInput, progressBar, select, slider } from "/static/js/components/controls.js";
+import { etaClock } from "/static/js/components/eta.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { count, pct as percent } from "/static/js/components/format.js";
@@ -69,8 +70,8 @@ function formats(el) {
 function race(el) {
   const f = demoFrame(el, { title: "Train both models on the same additions",
     sources: ["glasslm.engine.training.scratchpad_training:train_reasoning", "glasslm.engine.training.scratchpad_training:exact_match"] });
-  const digits = select({ label: "Digits", field: "digits", value: "4", options: DIGIT_OPTIONS });
-  const steps = numberInput({ label: "Steps", field: "steps", value: 400, min: 1, max: 3000, step: 1 });
+  const digits = select({ label: "Digits", field: "digits", value: "3", options: DIGIT_OPTIONS });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 300, min: 1, max: 3000, step: 1 });
   const width = select({ label: "Width (channels)", field: "n_embd", value: "32", options: ["16", "32", "48", "64"] });
   const jobs = jobButtons(f, "Train", () => train());
   f.add(digits.el, steps.el, width.el, jobs.row);
@@ -85,7 +86,8 @@ function race(el) {
   const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per written character)", height: 200, yScale: "log",
     title: "training loss", series: [{ name: NAMES.direct }, { name: NAMES.scratchpad }] });
 
-  let job = null, digitsUsed = 4;
+  let job = null, digitsUsed = 3;
+  const eta = etaClock();
   const n = { step: null, total: null, acc: {}, params: null, answer: null };
   function show() {
     f.setReadout([
@@ -110,6 +112,7 @@ function race(el) {
       n.total = ev.steps; n.params = ev.n_params;
     } else if (ev.type === "step") {
       n.step = ev.step; bar.set(ev.step, n.total);
+      f.setStatus(`Training both models on ${digitsUsed}-digit sums: ${eta.text(ev.step, n.total)}`);
       loss.append(NAMES.direct, [ev.step, ev.loss.direct]);
       loss.append(NAMES.scratchpad, [ev.step, ev.loss.scratchpad]);
     } else if (ev.type === "eval") {
@@ -132,6 +135,7 @@ function race(el) {
       progress: "Preparing…",
       keepStatus: true,
       onStarted: (d) => {
+        eta.reset();
         acc.clear(); loss.clear(); samples.replaceChildren(); bar.reset();
         Object.assign(n, { step: null, total: null, acc: {}, params: null, answer: null });
         job = d.job; digitsUsed = body.digits;

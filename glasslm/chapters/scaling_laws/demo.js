@@ -5,9 +5,10 @@ import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { numberInput, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
+import { etaClock } from "/static/js/components/eta.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
-import { fixed, count, compact, sci as sciFormat, superscript } from "/static/js/components/format.js";
+import { fixed, count, compact, seconds, sci as sciFormat, superscript } from "/static/js/components/format.js";
 
 const API = "/api/scaling-laws";
 // Compute values between 0.01 and 1e5 stay plain here (the sweep's own range reads better so).
@@ -47,6 +48,7 @@ function sweep(el) {
   const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,
     sources: ["glasslm.engine.pretraining.scaling:sweep", "glasslm.engine.pretraining.scaling:fit_power_law", "glasslm.engine.pretraining.scaling:frontier"] });
   let presets = null, job = null, runs = [], frontier = [];
+  const eta = etaClock();
   const preset = segmented({ label: "Sweep", field: "preset", value: "quick",
     options: [["quick", "quick (3 × 3 runs)"], ["standard", "standard (4 × 4)"], ["wide", "wide (5 × 3)"]],
     onchange: (v) => showPlan(v) });
@@ -114,7 +116,10 @@ function sweep(el) {
     } else if (ev.type === "progress") {
       bar.set(ev.done_flops, ev.total_flops);
       const r = runs[ev.index];
-      f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}…`);
+      // Time left from the pace in FLOPs so far: a run's cost is its 6ND, which is what the bar measures.
+      const left = eta.left(ev.done_flops, ev.total_flops);
+      f.setStatus(`Training run ${ev.index + 1} of ${runs.length}: width ${r.width}, step ${count(ev.step)} of ${count(ev.steps)}`
+        + (left === null ? "…" : `, about ${seconds(Math.max(1, Math.round(left)))} left in the sweep`));
     } else if (ev.type === "run") {
       runs[ev.run.index] = ev.run; frontier = ev.frontier;
       chart.finish(ev.run, ev.frontier);
@@ -133,6 +138,7 @@ function sweep(el) {
       progress: "Preparing the sweep…",
       keepStatus: true,
       onStarted: (d) => {
+        eta.reset();
         job = d.job; fitInfo = null; runs = d.runs; frontier = [];
         chart.plan(runs, d.widths); chart.setFit([]);
         bar.reset();

@@ -177,7 +177,9 @@ def train(req: TrainRequest, request: Request):
                "tokens": s.tokens, "compression": s.compression} for k, s in enumerate(trace[:MAX_TRACE_SHOWN])]
     stopped = None
     if len(trace) < req.vocab_size - 256:
-        stopped = f"Stopped after {len(trace)} merges: no pair of tokens occurs twice any more. Give it more text for a bigger vocabulary."
+        stopped = (f"Stopped at {256 + len(trace)} tokens, short of the {req.vocab_size} you asked for: after {len(trace)} "
+                   "merges no pair of neighbouring tokens occurs twice in this text, so no merge would save anything. "
+                   "For a bigger vocabulary, give it more text (or ask for fewer tokens).")
     return {"bytes": n_bytes, "chars": len(text), "requested_vocab": req.vocab_size, "merges": merges, "stopped": stopped,
             "start": {"vocab_size": 256, "tokens": n_bytes, "compression": 1.0}}
 

@@ -6,7 +6,7 @@ import { slider, textInput, button, buttonRow } from "/static/js/components/cont
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
-import { count, fixed } from "/static/js/components/format.js";
+import { count, fixed, seconds } from "/static/js/components/format.js";
 import { cssVar } from "/static/js/components/color.js";
 
 const API = "/api/tokens";
@@ -20,8 +20,11 @@ The new token can pair with its neighbours too, so the tokens grow: first pairs 
 syllables, then whole common words such as "the" and "and". The more often a piece of text occurs, \
 the sooner it becomes a single token. Rare words stay split into smaller pieces, and any text at all \
 can still be written with the 256 byte tokens it started with. Training stops when the vocabulary \
-reaches the size we asked for. Then the tokenizer is ready: to encode new text, it repeats the same \
+reaches the size we asked for, or sooner if no pair occurs twice any more. Then the tokenizer is ready: to encode new text, it repeats the same \
 merges in the same order. Try your own text here, in any language, and watch which pieces appear first.`;
+
+// Play steps through all merges in about this long, one step at most every 250 ms.
+const PLAY_SECONDS = 12, PLAY_MIN_MS = 40, PLAY_MAX_MS = 250;
 
 // The learner's own BPE is trained on the text of the replay demo; the
 // comparison demo uses the same text and vocabulary size.
@@ -30,8 +33,6 @@ function shareTraining(corpus, vocab) {
   shared.corpus = corpus; shared.vocab = vocab;
   shared.listeners.forEach((fn) => fn());
 }
-
-// Chapter-specific styles, kept beside the demos that use them.
 
 function tokenView(t) {
   return { text: t.text, id: t.id, title: `id ${t.id}${t.partial ? " (part of a character: raw bytes)" : ""}` };
@@ -156,13 +157,15 @@ function replay(el) {
   const play = button("Play", () => toggle());
   f.add(text.el, vocab.el, buttonRow(button("Train", () => train(), { primary: true }), play), step.el);
   const info = h("div", { class: "replay-info", "aria-live": "polite" });
+  // Why training ended short of the asked size stays on screen (the status line is rewritten by every step).
+  const stopped = h("p", { class: "replay-stopped", role: "note", hidden: true });
   const stripBox = h("div", { class: "tok-row replay-strip" });
   const strip = tokenStrip(stripBox, { label: "The training text as tokens" });
   const charts = h("div", { class: "replay-charts" });
   const pairsBox = h("div", { class: "replay-pairs" }, h("h4", { text: "Most frequent pairs now" }));
   const curveBox = h("div", { class: "replay-curve" }, h("h4", { text: "Compression vs vocabulary size" }));
   charts.append(pairsBox, curveBox);
-  f.picture.append(info, stripBox, charts);
+  f.picture.append(stopped, info, stripBox, charts);
   const pairs = barChart(pairsBox, { format: (v) => `${count(v)}×`, label: "Pair counts" });
   const curve = lineChart(curveBox, { xLabel: "vocabulary size (tokens)", yLabel: "bytes per token", series: [{ name: "compression" }], height: 260 });
   let trace = null, timer = null, trainedText = "", trainedVocab = 0;
@@ -175,7 +178,9 @@ function replay(el) {
     step.input.max = String(d.merges.length);
     step.value = 0;
     curve.set("compression", [[256, 1], ...d.merges.map((m) => [m.vocab_size, m.compression])]);
-    f.setStatus(d.stopped || `Learned ${d.merges.length} merges.`);
+    stopped.textContent = d.stopped ?? "";
+    stopped.hidden = !d.stopped;
+    f.setStatus(d.stopped ? "" : `Learned ${d.merges.length} merges.`);
     f.hood(d);
     shareTraining(trainedText, trainedVocab);
     await show();
@@ -201,20 +206,28 @@ function replay(el) {
     ]);
   }
   function stop() { clearInterval(timer); timer = null; play.textContent = "Play"; }
+  // Play paces itself so the whole replay takes about PLAY_SECONDS, and says how long is left.
   function toggle() {
     if (timer) return stop();
     if (!trace) return;
     if (step.value >= trace.merges.length) step.value = 0;
     play.textContent = "Pause";
+    const every = Math.max(PLAY_MIN_MS, Math.min(PLAY_MAX_MS, (PLAY_SECONDS * 1000) / trace.merges.length));
     let busy = false;
     timer = setInterval(async () => {
       if (busy) return;
-      if (step.value >= trace.merges.length) return stop();
+      const n = trace.merges.length;
+      if (step.value >= n) {
+        stop();
+        return f.setStatus(trace.stopped ? "" : `Played all ${n} merges.`);
+      }
       busy = true;
       step.value = step.value + 1;
       await show();
+      const left = Math.max(0, n - step.value);
+      if (timer) f.setStatus(`Playing merge ${step.value} of ${n}, about ${seconds((left * every) / 1000)} left.`);
       busy = false;
-    }, 250);
+    }, every);
   }
   return train();
 }

@@ -40,9 +40,15 @@ function playground(el) {
   const jobs = jobButtons(f, "Train", () => train());
   const resumeBtn = button("Resume", () => resume());
   const download = h("a", { class: "btn", download: "tiny-gpt.safetensors", "aria-disabled": "true", text: "Download model" });
+  // The trained model stays in the session: sample it here at any temperature, no download needed.
+  const sampleTemp = slider({ label: "Sampling temperature", field: "temperature", min: 0, max: 2, step: 0.05, value: 0.5,
+    format: (v) => v.toFixed(2) });
+  const sampleBtn = button("Sample 10 names", () => sampleNow());
   resumeBtn.disabled = true;
+  sampleBtn.disabled = true;
+  steps.input.addEventListener("input", () => labelResume());
   f.add(data.el, text.el, steps.el, batch.el, lr.el, optimizer.el, sched.el, warmup.el, size,
-    buttonRow(jobs.go, jobs.stop, resumeBtn, download));
+    buttonRow(jobs.go, jobs.stop, resumeBtn, download), sampleTemp.el, buttonRow(sampleBtn));
 
   // ---- picture
   const lossBox = h("div", { class: "gpt-loss" });
@@ -73,8 +79,16 @@ function playground(el) {
   showNumbers();
 
   // Run and Stop follow the job (jobButtons); Resume and Download need a run that has ended.
+  const finished = () => numbers.total !== null && numbers.step !== null && numbers.step >= numbers.total;
+  function labelResume() {
+    const more = Math.max(1, Math.round(steps.value) || 1);
+    resumeBtn.textContent = job && finished() ? `Train ${count(more)} more` : "Resume";
+  }
+
   function setRunning(on) {
     resumeBtn.disabled = on || !job;
+    sampleBtn.disabled = on || !job;
+    labelResume();
     const ready = !on && job;
     download.setAttribute("aria-disabled", String(!ready));
     if (ready) download.setAttribute("href", `${API}/model?job=${job}`); else download.removeAttribute("href");
@@ -107,7 +121,8 @@ function playground(el) {
   function onEvent(ev) {
     if (ev.type === "start") {
       numbers.total = ev.steps; numbers.bigram = ev.bigram_heldout_loss; numbers.params = ev.n_params;
-      loss.hline("bigram", ev.bigram_heldout_loss, `bigram baseline ${fixed(ev.bigram_heldout_loss, 3)}`);
+      // Labelled in the legend: the noisy loss curve crosses the line wherever a label on the plot would sit.
+      loss.hline("bigram", ev.bigram_heldout_loss, `bigram baseline ${fixed(ev.bigram_heldout_loss, 3)}`, null, { legend: true });
       lrChart.set("schedule", ev.schedule);
       f.hood(ev, null);
     } else if (ev.type === "step") {
@@ -136,7 +151,7 @@ function playground(el) {
       progress,
       keepStatus: true,
       onStarted: (d) => {
-        onStarted?.();
+        onStarted?.(d);
         job = d.job;
         setRunning(true);
         f.setStatus("Training…");
@@ -145,8 +160,9 @@ function playground(el) {
       onDone: (end) => {
         setRunning(false);
         const held = lastDone && lastDone.heldout_loss;
-        f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, or download the model.`
-          : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}.` : "");
+        f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, sample it, or download the model.`
+          : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}. `
+            + "Sample it (Sample 10 names), or train it further." : "");
       },
     });
   }
@@ -165,8 +181,17 @@ function playground(el) {
   }
 
   async function resume() {
-    const more = numbers.total !== null && numbers.step >= numbers.total ? { steps: steps.value } : {};
-    await followRun(`${API}/resume`, { job, ...more });
+    const more = finished() ? { steps: numbers.step + Math.max(1, Math.round(steps.value) || 1) } : {};
+    await followRun(`${API}/resume`, { job, ...more }, { onStarted: (d) => { numbers.total = d.steps; } });
+  }
+
+  async function sampleNow() {
+    const body = { job, n: 10, temperature: sampleTemp.value, seed: Math.floor(Math.random() * 1e6) };
+    const d = await f.run(() => postJSON(`${API}/sample`, body), { progress: "Sampling…" });
+    if (!d) return;
+    samples.replaceChildren(...d.names.map((n) => h("li", { text: n || "(empty)" })));
+    samplesHead.textContent = `Sampled now from the model at step ${count(d.step)} (temperature ${fixed(d.temperature, 2)})`;
+    f.hood(d);
   }
 
   drawSchedule();

@@ -9,9 +9,14 @@ import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct } from "/static/js/components/format.js";
+import { etaClock } from "/static/js/components/eta.js";
 import { drawGrid, inkStyle } from "/chapters/vision/drawgrid.js";
 
 const API = "/api/vision";
+// Steps for a first run of about 15 s on 2 cores, per patch size: a step's cost grows with the number of
+// tokens (64, 16 or 4) and attention with its square. Timed with batch 64 against 2×2 in the same run:
+// 1×1 is about 9 times slower per step, 4×4 about 5 times faster (1,500 steps of 1×1 took 49 s).
+const STEPS_FOR_PATCH = { 1: 400, 2: 1500, 4: 1500 };
 const NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 
 // A digit (64 pixels 0-16) drawn as tiles of patch x patch pixels with gaps between them,
@@ -37,10 +42,15 @@ function drawPatches(box, pixels, patch, att) {
 function vit(el) {
   const f = demoFrame(el, { title: "A vision transformer, trained now",
     sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.tensor:attention"] });
-  const steps = numberInput({ label: "Steps", field: "steps", value: 1500, min: 1, max: 5000, step: 1 });
+  const steps = numberInput({ label: "Steps", field: "steps", value: STEPS_FOR_PATCH[2], min: 1, max: 5000, step: 1 });
   const batch = select({ label: "Images per step", field: "batch_size", value: "64", options: ["16", "32", "64", "128"] });
+  // A new patch size brings its own step count, unless the learner has chosen one.
+  let patchNow = "2";
   const patch = segmented({ label: "Patch size (pixels)", field: "patch", value: "2",
-    options: [["1", "1×1 (64 tokens)"], ["2", "2×2 (16)"], ["4", "4×4 (4)"]] });
+    options: [["1", "1×1 (64 tokens)"], ["2", "2×2 (16)"], ["4", "4×4 (4)"]], onchange: (v) => {
+      if (steps.value === STEPS_FOR_PATCH[patchNow]) steps.value = STEPS_FOR_PATCH[v];
+      patchNow = v;
+    } });
   const pool = segmented({ label: "Read the class from", field: "pool", value: "cls", options: [["cls", "[CLS] token"], ["mean", "mean of patches"]] });
   const width = numberInput({ label: "Width (channels)", field: "width", value: 32, min: 4, max: 64, step: 4 });
   const heads = numberInput({ label: "Heads", field: "n_head", value: 4, min: 1, max: 8, step: 1 });
@@ -70,6 +80,7 @@ function vit(el) {
   const grid = drawGrid(gridBox, { label: "Digit", onchange: debounce(() => look(), 60) });
 
   let job = null, numbers = {}, maps = [];
+  const eta = etaClock();
   function readout() {
     f.setReadout([
       { label: "step", value: numbers.step == null ? "–" : `${count(numbers.step)} / ${count(numbers.steps)}` },
@@ -124,6 +135,7 @@ function vit(el) {
     await jobs.follow(`${API}/train`, body, {
       keepStatus: true,
       onStarted: (d) => {
+        eta.reset();
         curve.clear(); maps = []; headBox.replaceChildren();
         job = d.job;
         numbers = { params: d.n_params, steps: body.steps };
@@ -133,6 +145,7 @@ function vit(el) {
         if (ev.type === "step") {
           numbers.step = ev.step; numbers.loss = ev.loss;
           curve.append("train loss", [ev.step, ev.loss]);
+          f.setStatus(`Training: ${eta.text(ev.step, numbers.steps)}`);
         } else if (ev.type === "eval") {
           numbers.acc = ev.test_accuracy;
           curve.append("held-out accuracy", [ev.step, ev.test_accuracy]);

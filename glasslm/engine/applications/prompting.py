@@ -30,7 +30,11 @@ A reply is right when that answer equals the item's answer (or an alias),
 ignoring case. The majority vote of self-consistency counts these answers
 (ties: the answer reached first; no answer never wins over an answer).
 
-The task set is data: glasslm/engine/data/prompting_tasks.json.
+The task set is data: glasslm/engine/data/prompting_tasks.json. Most of its items
+are bare inputs ("Country: Japan\nCapital:") with no instruction, so only few-shot
+examples say what the task is: that is where SmolLM2-135M was measured to change
+(capitals 1 of 12 zero-shot, 7 of 12 few-shot); its "findings" record what each
+technique did when the set was built, including where one does not help.
 Left out: automatic prompt search, worked-example CoT, instructions tuned per model.
 """
 
@@ -67,6 +71,7 @@ class TaskSet:
     kinds: dict  # kind -> {"rule": label|word|number, "labels": [...], "title": ...}
     items: list[Item]
     shots: list[Item]  # solved examples for few-shot prompts; never test items
+    findings: list = field(default_factory=list)  # what was measured when the set was built: [{kind, text}]
 
     def rule(self, kind: str) -> tuple[str, tuple[str, ...]]:
         k = self.kinds[kind]
@@ -83,7 +88,8 @@ def load_task_set() -> TaskSet:
     def item(d):
         return Item(d["kind"], d["question"], d["answer"], tuple(d.get("aliases", ())))
 
-    return TaskSet(data["kinds"], [item(d) for d in data["items"]], [item(d) for d in data["shots"]])
+    return TaskSet(data["kinds"], [item(d) for d in data["items"]], [item(d) for d in data["shots"]],
+                   data.get("findings", []))
 
 
 @dataclass(frozen=True)

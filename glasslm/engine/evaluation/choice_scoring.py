@@ -55,7 +55,7 @@ LETTERS = "ABCDEFGH"
 class Question:
     question: str
     options: tuple[str, ...]
-    answer: int  # index of the right option
+    answer: int | None  # index of the right option; None when nobody said which is right
 
 
 def load_questions() -> list[Question]:
@@ -113,7 +113,7 @@ class ChoiceScores:
     option_ids: list[list[int]]
     scored: list[str]  # the text scored for each option (" Mercury" or " B")
     token_logprobs: list[np.ndarray]  # (n_k,) per option
-    answer: int
+    answer: int | None  # None for a learner's question with no right option given: the pick is only a pick
 
     @property
     def sums(self) -> np.ndarray:

@@ -62,7 +62,7 @@ class TrainConfig:
     n_samples: int = 10  # a screenful of names
     temperature: float = 0.5  # microgpt's sampling temperature: typical, readable names
     seed: int = 42  # data order and sampling; the model's init has its own seed
-    probe: str = "emma"  # the name whose attention maps are shown
+    probe: str | None = None  # the name whose attention maps are shown; None: the first held-out name of the data
 
     def validate(self) -> "TrainConfig":
         """Raise ValueError naming the bad setting and the allowed range."""
@@ -208,8 +208,8 @@ def attention_event(run: TrainRun) -> dict | None:
     """Attention maps of the probe name; None if the model has diverged (NaN weights)."""
     model, tok = run.model, run.model.tokenizer
     probe = run.config.probe
-    if any(c not in tok.chars for c in probe) or not probe:
-        probe = run.data.heldout[0]  # the learner's own text may not contain the default probe's letters
+    if not probe or any(c not in tok.chars for c in probe):
+        probe = run.data.heldout[0]  # a name from the data being learned (last names show a last name)
     probe = probe[: model.config.block_size - 1]
     with np.errstate(all="ignore"):
         tr = model.trace(probe)

@@ -6,7 +6,12 @@
 //     draws only those circles; `class` is added to the series' path (chapter CSS hooks).
 //   xScale / yScale: "linear" (default) or "log".
 // returns {svg, set(name, points), append(name, point), points(name), setSeries(series),
-//          hline(key, y, label, color), clear(), redraw}.
+//          hline(key, y, label, color, {legend}), clear(), redraw}.
+// A reference line's label sits above its right end, or with `legend: true` in the legend
+// row (as a dashed swatch), where a noisy curve that crosses the line cannot cover it.
+// `xIntegers: true` keeps only whole-number ticks on the x axis (counts: votes, runs).
+// A series that is constant draws its line in the middle of a range from 0 to twice its
+// value (a constant 0.01 is not a flat line at 0 on a −1…1 axis).
 // A point is [x, y] or [x, y, {title?, class?, r?}]: the third part is the dot's tooltip,
 // an extra class on its circle and its radius.
 //
@@ -80,7 +85,7 @@ function logTicks(scale, count) {
 }
 
 export function lineChart(container, { xLabel = "", yLabel = "", series = [], xScale = "linear", yScale = "linear",
-  xDomain = null, yDomain = null, height = H, title = "" } = {}) {
+  xDomain = null, yDomain = null, height = H, title = "", xIntegers = false } = {}) {
   const d3 = window.d3;
   const logX = xScale === "log", isLogY = yScale === "log";
   const legend = d3.select(container).append("div").attr("class", "chart-legend");
@@ -112,14 +117,15 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     if (fixed) return fixed;
     let [lo, hi] = d3.extent(values);
     if (lo === undefined) return log ? [0.1, 1] : [0, 1];
-    if (lo === hi) { lo = log ? lo / 2 : lo - 1; hi = log ? hi * 2 : hi + 1; }
+    if (lo === hi && log) { lo /= 2; hi *= 2; } else if (lo === hi) [lo, hi] = lo === 0 ? [-1, 1] : [Math.min(0, 2 * lo), Math.max(0, 2 * lo)];
     if (pad) {
       if (log) { const f = (hi / lo) ** DOT_PAD; lo /= f; hi *= f; } else { const s = (hi - lo) * DOT_PAD; lo -= s; hi += s; }
     }
     return [lo, hi];
   }
 
-  function axis(gAxis, make, scale, log, count, format) {
+  function axis(gAxis, make, scale, log, count, format, integers = false) {
+    if (integers) return gAxis.call(make(scale).tickValues(scale.ticks(count).filter(Number.isInteger)).tickFormat(d3.format("d")));
     if (!log) return gAxis.call(make(scale).ticks(count, format));
     const t = logTicks(scale, count);
     gAxis.call(make(scale).tickValues(t.values).tickFormat(t.text));
@@ -135,7 +141,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     const x = (logX ? d3.scaleLog() : d3.scaleLinear()).domain(domain(placed.map((p) => p[0]), xDomain, logX, pad)).range([0, iw]);
     const y = (isLogY ? d3.scaleLog() : d3.scaleLinear()).domain(domain(ys, yDomain, isLogY, pad)).range([ih, 0]);
     if (!yDomain && !isLogY) y.nice();
-    axis(gx, d3.axisBottom, x, logX, xTickCount(iw));
+    axis(gx, d3.axisBottom, x, logX, xTickCount(iw), undefined, xIntegers && !logX);
     axis(gy, d3.axisLeft, y, isLogY, yTickCount(ih));
     keepTicksInside(gx, x, M.left, M.right);
     const line = d3.line().defined(hasY).x((p) => x(p[0])).y((p) => y(p[1]));
@@ -159,9 +165,11 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
       const yy = y(r.y);
       const s = d3.select(this);
       s.select("line").attr("x1", 0).attr("x2", iw).attr("y1", yy).attr("y2", yy).attr("stroke", r.color || "currentColor");
-      s.select("text").attr("x", iw - 4).attr("y", yy - 4).text(r.label);
+      s.select("text").attr("x", iw - 4).attr("y", yy - 4).text(r.legend ? "" : r.label);
     });
-    const shown = all.filter((s) => s.points.length);
+    const inLegend = [...refs.entries()].filter(([, r]) => r.legend && r.label)
+      .map(([key, r]) => ({ name: key, label: r.label, dashed: true, color: r.color || "currentColor" }));
+    const shown = all.filter((s) => s.points.length).concat(inLegend);
     legend.selectAll("span.chart-legend-item").data(shown, (s) => s.name).join((enter) => {
       const e = enter.append("span").attr("class", "chart-legend-item");
       e.append("span").attr("class", "chart-swatch").attr("aria-hidden", "true");
@@ -194,7 +202,9 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     append(name, point) { data.get(name).points.push(point); schedule(); },
     points(name) { return data.get(name).points; },
     setSeries(list) { define(list); schedule(); },
-    hline(key, yValue, label = "", color = null) { refs.set(key, { y: yValue, label, color }); schedule(); },
+    hline(key, yValue, label = "", color = null, { legend = false } = {}) {
+      refs.set(key, { y: yValue, label, color, legend }); schedule();
+    },
     clear() { data.forEach((s) => (s.points = [])); refs.clear(); schedule(); },
     redraw: draw,
   };
