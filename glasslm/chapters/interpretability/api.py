@@ -16,9 +16,9 @@ Endpoints:
 - POST /patch: a job sweeping activation patching over (layer, position),
   streaming one row of the heat map per layer.
 
-A layer's activations over the text set are computed once and kept (ACTS, the
-last MAX_CACHED_LAYERS layers), so the neuron picker and the autoencoder share
-one pass. The first token of each text is left out of them: its residual is
+Every layer's activations over the text set are computed in one pass and kept
+(_acts), so the neuron picker's Block slider only reads, and the autoencoder
+shares the same pass. The first token of each text is left out of them: its residual is
 hundreds of times larger than the rest (the model parks attention there) and
 would dominate any average.
 """
@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from importlib import resources
 from typing import Literal
 
@@ -36,7 +35,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.models.llama.hooked_llama import batch_residuals, residuals
+from glasslm.engine.models.llama.hooked_llama import batch_layers, residuals
 from glasslm.engine.interpretability.logit_lens import lens_logits
 from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
 from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, train_sae
@@ -50,7 +49,6 @@ router = APIRouter()
 
 TEXTS = json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json").read_text("utf-8"))["texts"]
 N_LAYERS = 30  # SmolLM2-135M's blocks (checked against the model when it loads)
-MAX_CACHED_LAYERS = 3  # a layer's activations over the set: ~500 x (576 + 1536) floats, 4 MB
 MAX_EXAMPLES = 12  # top-activating tokens shown per neuron or feature
 MAX_FEATURES_SHOWN = 48
 MAX_PROMPT_CHARS = 200  # a short sentence
@@ -60,26 +58,25 @@ SAE_JOB, PATCH_JOB = "interp-sae", "interp-patch"
 GRADCHECK_VECTORS = 16  # the loss is recomputed twice per checked entry: a few vectors keep it instant
 MAX_GRADCHECKS = 24
 
-_acts: OrderedDict[int, dict] = OrderedDict()
+_acts: dict[int, dict] = {}  # every layer's activations over the set: 30 x ~500 x (576 + 1536) floats
 _acts_lock = threading.Lock()
 
 
 def layer_acts(m, layer: int) -> dict:
-    """{"rows": [(text, position)], "residual": (N, C), "mlp": (N, F), "seconds"} at `layer`."""
-    with _acts_lock:  # one pass per layer even when demos ask at once
-        if layer in _acts:
-            _acts.move_to_end(layer)
-            return _acts[layer]
-        start = time.perf_counter()
-        seqs = [m.encode(t["text"]) for t in TEXTS]
-        xs, acts = batch_residuals(m, seqs, layer)
-        rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
-        entry = {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
-                 "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
-        _acts[layer] = entry
-        while len(_acts) > MAX_CACHED_LAYERS:
-            _acts.popitem(last=False)
-        return entry
+    """{"rows": [(text, position)], "residual": (N, C), "mlp": (N, F), "seconds"} at `layer`.
+
+    A miss runs the text set through every block once and keeps all of them, so
+    moving the Block slider afterwards only reads (a pass per layer took seconds).
+    """
+    with _acts_lock:  # one pass even when demos ask at once
+        if layer not in _acts:
+            start = time.perf_counter()
+            seqs = [m.encode(t["text"]) for t in TEXTS]
+            rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
+            for n, (xs, acts) in enumerate(batch_layers(m, seqs, m.config.n_layers), start=1):
+                _acts[n] = {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
+                            "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
+        return _acts[layer]
 
 
 def example(m, entry: dict, row: int, value: float) -> dict:

@@ -63,7 +63,7 @@ function lens(el) {
 
 function neurons(el) {
   const f = demoFrame(el, { title: "What makes one MLP neuron fire?",
-    sources: ["glasslm.engine.models.llama.hooked_llama:batch_residuals", "glasslm.engine.interpretability.sae:top_examples"] });
+    sources: ["glasslm.engine.models.llama.hooked_llama:batch_layers", "glasslm.engine.interpretability.sae:top_examples"] });
   const layer = slider({ label: "Block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v), onchange: () => run() });
   const neuron = numberInput({ label: "Neuron (0-1535)", field: "neuron", value: 495, min: 0, max: 1535, step: 1, onchange: () => run() });
   const k = select({ label: "Top examples", field: "k", value: "8", options: ["5", "8", "12"], onchange: () => run() });
