@@ -89,3 +89,23 @@ def test_contextual_embeddings_appear(page):
     centred = last.inner_text()
     demo.get_by_role("button", name="raw hidden states").click()
     expect(last).not_to_have_text(centred)
+
+
+def test_sinusoidal_map_fills_the_picture_and_follows_the_channels_slider(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="sinusoidal"]')
+    canvas = demo.locator("canvas.emb-pixelmap")
+    expect(canvas).to_have_attribute("width", "64")
+    expect(canvas).to_have_attribute("height", "48")
+    # the whole width of the picture, not a 560 px grid of separate cells
+    box, pic = canvas.bounding_box(), demo.locator(".demo-picture").bounding_box()
+    assert box["width"] >= pic["width"] - 4 and box["height"] >= 160, (box, pic)
+    # a solid image: every pixel painted (an SVG grid left gaps of background between cells)
+    alpha = canvas.evaluate("(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                            " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] === 255; return n; }")
+    assert alpha == 64 * 48
+    demo.locator('[data-field="channels"] input[type=range]').fill("128")
+    expect(canvas).to_have_attribute("width", "128")
+    expect(readout(demo, "map")).to_have_text("48 positions × 128 channels")
+    canvas.hover(position={"x": 2, "y": 2})
+    expect(demo.locator(".emb-pixelnote")).to_have_text("position 0, channel 0: 0.000")
