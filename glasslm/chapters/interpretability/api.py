@@ -25,6 +25,7 @@ would dominate any average.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -85,7 +86,10 @@ def example(m, entry: dict, row: int, value: float) -> dict:
     piece = lambda a, b: "".join(token_text(m.tokenizer, i) for i in ids[max(a, 0):b])
     return {"text": text, "topic": TEXTS[text]["topic"], "position": pos, "value": value,
             "before": piece(pos - CONTEXT_BEFORE, pos), "token": piece(pos, pos + 1),
-            "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER)}
+            "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER),
+            # token by token, so a narrow card wraps between tokens, never inside one
+            "before_tokens": [token_text(m.tokenizer, i) for i in ids[max(pos - CONTEXT_BEFORE, 0):pos]],
+            "after_tokens": [token_text(m.tokenizer, i) for i in ids[pos + 1:pos + 1 + CONTEXT_AFTER]]}
 
 
 def examples(m, entry: dict, acts: np.ndarray, column: int, k: int) -> dict:
@@ -147,18 +151,25 @@ def neurons(req: NeuronRequest):
     if req.neuron >= F:
         raise DemoError(f"Block {req.layer}'s MLP has {F:,} neurons: pick 0 to {F - 1}.", "neuron")
     entry = layer_acts(m, req.layer)
+    return {"layer": req.layer, "neuron": req.neuron, "n_neurons": F, "k": req.k, "tokens": len(entry["rows"]),
+            **examples(m, entry, entry["mlp"], req.neuron, req.k), **topic_spans(req.layer, req.k),
+            "seconds": entry["seconds"]}
+
+
+@functools.lru_cache(maxsize=4 * N_LAYERS)
+def topic_spans(layer: int, k: int) -> dict:
+    """How many topics each neuron's top k tokens come from, at one block: the same for every
+    neuron picked there, so it is computed once per (layer, k) and the Block slider reads it."""
+    entry = layer_acts(load_smollm2(), layer)
     acts = entry["mlp"]  # (N, F)
-    order = np.argsort(-acts, axis=0, kind="stable")[: req.k]  # (k, F) top rows of every neuron
-    topics = np.array([[TEXTS[entry["rows"][r][0]]["topic"] for r in col] for col in order.T])  # (F, k)
-    spans = np.array([len(set(t)) for t in topics])  # (F,) topics among each neuron's top k
+    top = np.argpartition(-acts, k - 1, axis=0)[:k]  # (k, F) the top k rows of every neuron, unordered
+    topic_of_row = np.array([TEXTS[text]["topic"] for text, _ in entry["rows"]])  # (N,)
+    spans = np.array([len(set(col)) for col in topic_of_row[top].T])  # (F,) topics among each neuron's top k
     mixed = np.argsort(-spans, kind="stable")[:6]
     pure = np.argsort(spans, kind="stable")[:6]
-    return {"layer": req.layer, "neuron": req.neuron, "n_neurons": F, "k": req.k, "tokens": len(entry["rows"]),
-            **examples(m, entry, acts, req.neuron, req.k),
-            "mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
+    return {"mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
             "pure": [{"neuron": int(j), "topics": int(spans[j])} for j in pure],
-            "span_counts": np.bincount(spans, minlength=req.k + 1).tolist(),
-            "seconds": entry["seconds"]}
+            "span_counts": np.bincount(spans, minlength=k + 1).tolist()}
 
 
 class SAERequest(BaseModel):
