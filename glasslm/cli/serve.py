@@ -71,7 +71,7 @@ def run(args) -> int:
     print(f"glasslm is serving the guide at {url}  (Ctrl+C to stop)", flush=True)
     if not args.no_browser and _has_display():
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(create_app(), log_level="warning", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(create_app(preload=True), log_level="warning", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from glasslm import __version__
 from glasslm.chapters.registry import Registry
+from glasslm.engine.models.llama import smollm2
 from glasslm.web import errors, markdown
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import JobManager
@@ -34,7 +35,8 @@ REAP_EVERY_S = 2.0
 SOURCE_PREFIX = "glasslm.engine."
 
 
-def create_app(registry: Registry | None = None, jobs: JobManager | None = None) -> FastAPI:
+def create_app(registry: Registry | None = None, jobs: JobManager | None = None, preload: bool = False) -> FastAPI:
+    """preload: load SmolLM2 in a background thread at start (the server does; tests need not)."""
     registry = registry or Registry()
     jobs = jobs or JobManager()
 
@@ -46,6 +48,8 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
                 jobs.reap()
 
         task = asyncio.create_task(reaper())
+        if preload:
+            threading.Thread(target=smollm2.preload, name="smollm2-preload", daemon=True).start()
         yield
         task.cancel()
         jobs.stop_all()
@@ -121,6 +125,11 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
         return {"ok": True, "version": __version__}
 
     # ---------------------------------------------------------------- jobs
+
+    @app.get("/api/models/smollm2", tags=["guide"])
+    def smollm2_status():
+        """Whether SmolLM2 is loaded yet (a page waiting on it shows this)."""
+        return smollm2.load_status()
 
     @app.get("/api/jobs/{job_id}", tags=["jobs"])
     def job_summary(job_id: str, session: str = Depends(session_id)):

@@ -1,11 +1,11 @@
 """Chapter 18's endpoints: the context length from the model's config, what a small
-window keeps (rebuilt independently from the chat template), the greedy answer
-from the kept tokens, the attention-cost and needle jobs, and bad input."""
+window keeps (rebuilt independently from the chat template), the recall job's
+greedy replies from the kept tokens, the attention-cost and needle jobs, and bad input."""
 
 
 import pytest
 
-from glasslm.chapters.context_window.api import MAX_ANSWER_TOKENS, MAX_ANSWER_WINDOW
+from glasslm.chapters.context_window.api import MAX_ANSWER_TOKENS, MAX_ANSWER_WINDOW, MAX_FACTS, NEEDLE_LENGTHS
 from glasslm.engine.inference import context_window as cw
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
@@ -45,16 +45,28 @@ def test_fit_by_turns_drops_whole_old_turns(client):
     assert d["kept_tokens"] <= 60 and statuses[1] == "dropped"
 
 
-def test_answer_sees_only_the_window(client):
+def test_fit_with_the_fact_wraps_the_chat(client):
     m = load_smollm2()
-    d = client.post(f"{API}/answer", json={"messages": CHAT, "window": 48, "policy": "tokens"}).json()
-    kept = m.chat_ids(CHAT)[-48:]
-    reply = d["reply_ids"]
-    assert d["seen_tokens"] == 48 and 1 <= d["reply_tokens"] == len(reply) <= MAX_ANSWER_TOKENS
-    assert m.decode(reply) == d["reply"]
-    # Greedy: each reply token is the argmax after the kept window and the reply so far (one pass, no cache).
-    picks = m.logits(kept + reply)[len(kept) - 1 : -1].argmax(axis=-1)
-    assert list(picks) == reply
+    d = client.post(f"{API}/fit", json={"messages": CHAT[2:4], "window": 512, "with_fact": True}).json()
+    assert [t["id"] for t in d["tokens"]] == m.chat_ids(cw.with_fact(CHAT[2:4], *cw.door_codes(1)[0]))
+
+
+def test_recall_job_replies_from_the_window_only(client, sse):
+    m = load_smollm2()
+    body = {"messages": CHAT[2:4], "window": 40, "policy": "tokens", "facts": 2, "seed": 3}
+    r = client.post(f"{API}/recall", json=body)
+    assert r.json()["facts"] == 2
+    evs = sse(r.json()["job"])
+    trials = [e for e in evs if e["type"] == "trial"]
+    assert [(t["door"], t["code"]) for t in trials] == cw.door_codes(2, 3) and evs[-1]["status"] == "done"
+    for t in trials:
+        kept = m.chat_ids(cw.with_fact(CHAT[2:4], t["door"], t["code"]))[-40:]
+        assert t["seen_tokens"] == 40 and t["fact"] == "dropped"
+        # Greedy: each reply token is the argmax after the kept window and the reply so far (one pass, no cache).
+        reply = m.encode(t["reply"])
+        assert 1 <= len(reply) <= MAX_ANSWER_TOKENS
+        assert list(m.logits(kept + reply)[len(kept) - 1 : -1].argmax(axis=-1)) == reply
+        assert t["recalled"] == (t["code"] in t["reply"])
 
 
 @pytest.mark.parametrize("path, body, field, words, status", [
@@ -65,7 +77,11 @@ def test_answer_sees_only_the_window(client):
     ("fit", {"messages": []}, "messages", "at least 1", 422),
     ("fit", {"messages": [{"role": "user", "content": "x" * 1001}]}, "content", "too long", 422),
     ("fit", {"messages": CHAT + [{"role": "system", "content": "late"}]}, "messages", "first message", 400),
-    ("answer", {"messages": CHAT, "window": MAX_ANSWER_WINDOW + 8}, "window", f"at most {MAX_ANSWER_WINDOW}", 413),
+    ("recall", {"messages": CHAT, "window": MAX_ANSWER_WINDOW + 8}, "window", f"at most {MAX_ANSWER_WINDOW}", 413),
+    ("recall", {"messages": CHAT, "facts": MAX_FACTS + 1}, "facts", f"at most {MAX_FACTS}", 422),
+    ("recall", {"messages": [{"role": "system", "content": "Be brief."}]}, "messages", "system prompt", 400),
+    ("recall", {"messages": CHAT, "window": 24}, "window", "too small", 400),
+    ("needle", {"max_length": NEEDLE_LENGTHS[-1] + 1}, "max_length", "at most 8192", 422),
     ("attention-cost", {"max_length": 5000}, "max_length", "at most", 422),
     ("needle", {"max_length": 32}, "max_length", "at least 64", 422),
     ("needle", {"depths": 9}, "depths", "at most 5", 422),
@@ -92,19 +108,29 @@ def test_attention_cost_job(client, sse):
     assert evs[-1]["status"] == "done"
 
 
-@pytest.mark.slow
 def test_needle_job_grid(client, sse):
-    r = client.post(f"{API}/needle", json={"max_length": 64, "depths": 2})
-    assert r.json()["lengths"] == [64] and r.json()["depths"] == [0.0, 1.0]
+    r = client.post(f"{API}/needle", json={"max_length": 96, "depths": 2})
+    assert r.json()["lengths"] == [96] and r.json()["depths"] == [0.0, 1.0]
     evs = sse(r.json()["job"])
-    assert [e["type"] for e in evs] == ["start", "baseline", "cell", "cell", "end"]
+    kinds = [e["type"] for e in evs if e["type"] != "progress"]
+    assert kinds == ["start", "cell", "cell", "baseline", "end"]
     m = load_smollm2()
-    text, at = cw.haystack(m.encode, 64, 1.0)
-    ids = m.encode(text) + m.encode(cw.QUESTION)
+    plan = cw.needle_plan(m, [96], [0.0, 1.0])[0]
+    ids = cw.needle_ids(m, plan, plan["at"][1])
     p, greedy = cw.answer_probability(m, ids, m.encode(cw.ANSWER))
-    last = evs[3]
-    assert last["prompt_tokens"] == len(ids) and last["needle_at"] == at
-    assert last["prob"] == pytest.approx(p, rel=1e-5) and last["greedy"] == greedy
+    last = [e for e in evs if e["type"] == "cell"][1]
+    assert last["prompt_tokens"] == len(ids) <= 96
+    assert last["needle_at"] == sum(len(piece) for piece in plan["pieces"][: plan["at"][1]])
+    assert last["prob"] == pytest.approx(p, rel=1e-3) and last["greedy"] == greedy
+    progress = [e for e in evs if e["type"] == "progress"]
+    assert progress[-1]["tokens_done"] == progress[-1]["tokens_total"] == r.json()["tokens_total"]
+
+
+def test_needle_lengths_reach_the_whole_context(client):
+    """The longest choice is SmolLM2's own context; the job is stopped before it reads it all."""
+    r = client.post(f"{API}/needle", json={"max_length": 8192, "depths": 2})
+    assert r.json()["lengths"] == [512, 2048, 8192] == [*NEEDLE_LENGTHS[1:-1], load_smollm2().config.context_length]
+    client.post(f"/api/jobs/{r.json()['job']}/stop")
 
 
 @pytest.mark.parametrize("path, body, field", [

@@ -118,3 +118,24 @@ def test_retrieval_puts_each_fact_in_the_prompt(client, sse):
     assert rows[1]["first"] == pytest.approx(p.max(), abs=2e-4)
     c = client.post(f"{API}/calibration", json={"job": job, "mode": "retrieval", "bins": 1}).json()
     assert c["n"] == 1 and c["ece"] == pytest.approx(abs(float(rows[1]["correct"]) - rows[1]["first"]))
+
+
+def test_every_fact_states_an_accepted_answer():
+    """So a wrong answer with the fact in the prompt always contradicts the prompt."""
+    from glasslm.engine.evaluation.fact_qa import is_correct, load_facts
+    facts, _ = load_facts()
+    assert [f.id for f in facts if not is_correct(f.fact, f.answers)] == []
+
+
+@pytest.mark.slow
+def test_a_contradicted_fact_is_reported(client, sse):
+    """SmolLM2 answers the spider's legs right closed-book (8) and wrong with the fact that says eight."""
+    job = client.post(f"{API}/run", json={"ids": ["spider", "france"], "modes": ["closed", "retrieval"]}).json()["job"]
+    rows = {(e["row"]["id"], e["row"]["mode"]): e["row"] for e in sse(job) if e["type"] == "answer"}
+    c = client.post(f"{API}/calibration", json={"job": job, "mode": "retrieval"}).json()
+    wrong = [i for i in ("spider", "france") if not rows[(i, "retrieval")]["correct"]]
+    assert [x["id"] for x in c["contradicted"]] == wrong
+    assert not any(r["contradicts"] for (i, mode), r in rows.items() if mode == "closed")
+    d = client.post(f"{API}/ask", json={"id": "spider", "fact": rows[("spider", "retrieval")]["fact"]}).json()
+    assert d["answer"] == rows[("spider", "retrieval")]["answer"] and d["contradicts"] == (not d["correct"])
+    assert client.post(f"{API}/ask", json={"id": "spider", "fact": "Spiders spin webs."}).json()["contradicts"] is False

@@ -64,6 +64,21 @@ def test_lens_last_layer_is_the_models_logits(client, smollm2):
     assert [c["ids"][0] for c in d["lens"][2]] == ref.lens_logits(smollm2, x).argmax(1).tolist()
 
 
+def test_lens_last_column_alone_equals_the_full_tables(client):
+    """last_only sends the last token's column only, the same numbers as in the whole table."""
+    text = "The capital of France is"
+    full = client.post(f"{API}/lens", json={"text": text, "k": 3}).json()
+    last = client.post(f"{API}/lens", json={"text": text, "k": 3, "last_only": True}).json()
+    T = len(full["tokens"])
+    assert last["positions"] == [T - 1] and full["positions"] == list(range(T))
+    assert all(len(row) == 1 for row in last["lens"]) and len(last["lens"]) == 31
+    for l in range(31):
+        assert last["lens"][l][0]["ids"] == full["lens"][l][-1]["ids"]
+        np.testing.assert_allclose(last["lens"][l][0]["probs"], full["lens"][l][-1]["probs"], atol=1e-5)
+    assert last["first_layer_with_final_answer"] == full["first_layer_with_final_answer"]
+    assert last["model_next"] == full["model_next"]
+
+
 def test_compare_counts_and_sources(client, smollm2):
     d = client.get(f"{API}/compare").json()
     tiny, smol, *published = d["models"]

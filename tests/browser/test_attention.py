@@ -52,6 +52,34 @@ def test_bank_and_the_steps_of_one_head(page):
     expect(readout(steps, "sum of weights", exact=True)).to_have_text("100.0%")
 
 
+def test_all_heads_maps_name_their_tokens(page):
+    page.open_chapter("attention")
+    demo = page.locator('.demo[data-demo="where"]')
+    expect(readout(demo, "token")).to_have_text("“·it” (position 7)", timeout=FIRST)
+    demo.get_by_role("button", name="all 9 heads").click()
+    small = demo.locator('.att-small[data-head="0"]')
+    # which row is which token: the first row and column are labelled with the first token
+    expect(small.locator("text.row-label").first).to_have_text("The")
+    expect(small.locator("text.col-label").first).to_have_text("The")
+    expect(small.locator("text.row-label").filter(has_text=re.compile(r"\S"))).not_to_have_count(0)
+
+
+@pytest.mark.slow
+def test_bank_grid_is_readable_in_dark_mode(page):
+    page.emulate_media(color_scheme="dark")
+    page.open_chapter("attention")
+    bank = page.locator('.demo[data-demo="bank"]')
+    expect(bank.locator(".att-caption").first).to_contain_text("looks at “river” most", timeout=FIRST)
+    # most cells stand out from the dark background (they all sat on it, a weight of a few % being near 0)
+    share = bank.locator('[data-sentence="0"] .att-link-grid svg').evaluate("""(svg) => {
+        const lum = (c) => { const [r, g, b] = c.match(/\\d+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };
+        const bg = lum(getComputedStyle(document.body).backgroundColor);
+        const fills = [...svg.querySelectorAll('g.cell rect')].map((r) => lum(getComputedStyle(r).fill));
+        return fills.filter((l) => l - bg > 0.04).length / fills.length; }""")
+    assert share > 0.5, share
+    expect(bank.locator(".att-link-grid").first).to_be_visible()
+
+
 def test_gqa_memory_follows_the_context(page):
     page.open_chapter("attention")
     demo = page.locator('.demo[data-demo="gqa"]')

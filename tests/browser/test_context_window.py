@@ -1,6 +1,7 @@
 """Chapter 18 in Chromium: the window slider greys out dropped turns and tokens, the
-policy switch cuts mid-turn, the model answers from what it sees, and the
-attention-cost and needle jobs fill their table and grid."""
+policy switch cuts mid-turn, the recall test gets every code back while the fact
+is in the window and none once it falls out, and the attention-cost and needle
+jobs fill their table and grid."""
 
 import re
 
@@ -36,14 +37,22 @@ def test_window_drops_turns_then_tokens(page):
     expect(demo.locator(".field-error")).to_contain_text("too small")
 
 
-def test_answer_from_the_window(page):
+@pytest.mark.slow
+def test_recall_breaks_when_the_fact_falls_out(page):
     page.open_chapter("context-window")
     demo = page.locator('.demo[data-demo="window"]')
-    set_slider(demo, 48)
-    expect(readout(demo, "window")).to_have_text("48 tokens")
-    demo.get_by_role("button", name=re.compile("Ask the model")).click()
-    expect(demo.locator(".demo-status")).to_contain_text("The model saw", timeout=SMOLLM2_MS)
-    expect(demo.locator(".cw-reply")).not_to_have_text("…")
+    expect(readout(demo, "the fact")).to_have_text("in the window")
+    expect(demo.locator(".cw-tag")).to_have_text("the fact")
+    demo.get_by_role("button", name="Test recall of 8 door codes").click()
+    expect(demo.locator(".demo-status")).to_contain_text("in the window every time", timeout=180_000)
+    expect(demo.locator(".cw-verdict")).to_contain_text("Recalled 8 of 8 codes")
+    expect(demo.locator("tr.cw-right")).to_have_count(8)
+    set_slider(demo, 120)  # the first turn no longer fits
+    expect(readout(demo, "the fact")).to_have_text("fell out")
+    demo.get_by_role("button", name="Test recall of 8 door codes").click()
+    expect(demo.locator(".demo-status")).to_contain_text("fell out every time", timeout=180_000)
+    expect(demo.locator(".cw-verdict")).to_contain_text("Recalled 0 of 8 codes")
+    expect(demo.locator("tr.cw-wrong")).to_have_count(8)
 
 
 @pytest.mark.slow
@@ -56,9 +65,11 @@ def test_cost_and_needle_jobs(page):
     expect(cost.locator("table.cw-table tr")).to_have_count(4)  # header + 64, 128, 256
     expect(readout(cost, "attention's share of FLOPs")).to_have_text(re.compile(r"%$"))
     needle = page.locator('.demo[data-demo="needle"]')
-    needle.get_by_role("button", name="128").click()
+    needle.get_by_role("button", name="512").click()
     needle.get_by_role("button", name="2", exact=True).click()
     needle.get_by_role("button", name="Run the probe").click()
-    expect(needle.locator(".demo-status")).to_have_text("Done.", timeout=SMOLLM2_MS)
+    expect(needle.locator(".demo-status")).to_contain_text("tokens, ", timeout=90_000)  # the prefill's progress
+    expect(needle.locator(".demo-status")).to_have_text("Done.", timeout=180_000)
     expect(readout(needle, "cells done")).to_have_text("4 of 4")
+    expect(needle.locator("progress")).to_have_attribute("value", "1")
     expect(needle.locator(".cw-note")).to_contain_text("Tangerine")

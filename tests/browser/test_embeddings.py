@@ -87,3 +87,49 @@ def test_contextual_embeddings_appear(page):
     centred = last.inner_text()
     demo.get_by_role("button", name="raw hidden states").click()
     expect(last).not_to_have_text(centred)
+
+
+def test_sinusoidal_map_fills_the_picture_and_follows_the_channels_slider(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="sinusoidal"]')
+    canvas = demo.locator("canvas.emb-pixelmap")
+    expect(canvas).to_have_attribute("width", "64")
+    expect(canvas).to_have_attribute("height", "48")
+    # the whole width of the picture, not a 560 px grid of separate cells
+    box, pic = canvas.bounding_box(), demo.locator(".demo-picture").bounding_box()
+    assert box["width"] >= pic["width"] - 4 and box["height"] >= 160, (box, pic)
+    # a solid image: every pixel painted (an SVG grid left gaps of background between cells)
+    alpha = canvas.evaluate("(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                            " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] === 255; return n; }")
+    assert alpha == 64 * 48
+    demo.locator('[data-field="channels"] input[type=range]').fill("128")
+    expect(canvas).to_have_attribute("width", "128")
+    expect(readout(demo, "map")).to_have_text("48 positions × 128 channels")
+    canvas.hover(position={"x": 2, "y": 2})
+    expect(demo.locator(".emb-pixelnote")).to_have_text("position 0, channel 0: 0.000")
+
+
+def test_3d_word_map_labels_do_not_pile_up_and_hover_names_a_point(page):
+    page.open_chapter("embeddings")
+    demo = page.locator('.demo[data-demo="space-3d"]')
+    expect(readout(demo, "words shown")).to_have_text("43")
+    canvas = demo.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    expect(canvas).to_have_attribute("data-hidden-labels", re.compile(r"^\d+$"))
+    hidden = int(canvas.get_attribute("data-hidden-labels"))
+    assert hidden < 43 // 2  # most words labelled, the rest left out rather than drawn on top of each other
+    expect(demo.locator(".scatter3d-note")).to_contain_text(f"{hidden} of 43 labels are left out" if hidden
+                                                            else "Every point is labelled")
+    # the cloud fills the frame: it is taller than the old fixed 460 px box on a laptop
+    assert canvas.bounding_box()["height"] > 460
+    box = canvas.bounding_box()
+    found = ""
+    for i in range(60):  # sweep the pointer across the middle until it rests on a point
+        for dy in (-40, 0, 40):
+            page.mouse.move(box["x"] + box["width"] * (0.2 + 0.6 * i / 60), box["y"] + box["height"] / 2 + dy)
+            found = canvas.get_attribute("data-hovered")
+            if found:
+                break
+        if found:
+            break
+    assert found, "no point named under the pointer"

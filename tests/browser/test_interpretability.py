@@ -9,6 +9,19 @@ from playwright.sync_api import expect
 from tests.browser.helpers import SMOLLM2_MS, readout
 
 
+def test_block_slider_shows_each_block(page):
+    """Dragging the Block slider: every block's neurons are read from the one pass over the texts."""
+    page.open_chapter("interpretability")
+    demo = page.locator('.demo[data-demo="neurons"]')
+    spread = demo.locator(".ip-note")
+    expect(spread).to_contain_text("neurons of block 12", timeout=SMOL)
+    slider = demo.locator('[data-field="layer"] input[type=range]')
+    for block in (13, 14, 15):
+        slider.press("ArrowRight")
+        expect(spread).to_contain_text(f"neurons of block {block}", timeout=SMOL)
+        expect(demo.locator(".ip-ex")).to_have_count(8)
+
+
 def test_neuron_examples_and_suggestions(page):
     page.open_chapter("interpretability")
     demo = page.locator('.demo[data-demo="neurons"]')
@@ -36,6 +49,17 @@ def test_sae_trains_and_shows_features(page):
     expect(readout(demo, "features that ever fire", exact=True)).to_have_text(re.compile(r"^\d+ of 128$"), timeout=SMOLLM2_MS)
     expect(demo.locator(".ip-feature")).to_have_count(12)
     expect(demo.locator(".ip-feature mark").first).not_to_be_empty()
+    # snippets in the narrow cards wrap between whole tokens: no token's box spans two lines
+    expect(demo.locator(".ip-feature .ip-ex").first.locator(".ip-tok")).not_to_have_count(0)
+    split = demo.locator(".ip-feature .ip-tok").evaluate_all(
+        "(ts) => ts.filter((t) => t.getClientRects().length > 1 || t.getBoundingClientRect().height > 2.2 * "
+        "parseFloat(getComputedStyle(t).lineHeight || 16)).map((t) => t.textContent)")
+    assert split == [], split
+    page.set_viewport_size({"width": 360, "height": 800})
+    expect(demo.locator(".ip-feature .ip-hit").first).to_be_visible()
+    one_line = demo.locator(".ip-feature .ip-tok").evaluate_all(
+        "(ts) => ts.every((t) => t.getClientRects().length === 1)")
+    assert one_line
     expect(demo.locator("path.series").first).to_have_attribute("d", re.compile("L"))
     first = demo.locator(".ip-feature h4").first.inner_text()
     demo.get_by_role("button", name="most frequent").click()

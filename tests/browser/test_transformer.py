@@ -30,6 +30,8 @@ def test_lens_and_residual_stream(page):
     lens = page.locator('.demo[data-demo="lens"]')
     expect(readout(lens, "the model's real next token", exact=True)).to_have_text("“·Paris”", timeout=SMOLLM2_MS)
     expect(readout(lens, "lens after the last layer", exact=True)).to_contain_text("“·Paris”")
+    expect(lens.locator(".tf-pending")).to_have_count(0, timeout=SMOLLM2_MS)  # the other columns follow the last one
+    expect(lens.locator(".tf-cell[data-token]")).to_have_count(31 * 5)
     lens.locator('.tf-cell[data-layer="0"][data-token="1"]').click()
     expect(lens.locator(".tf-note")).to_contain_text("After “·capital”, the embedding alone predicts")
     res = page.locator('.demo[data-demo="residual"]')
@@ -40,6 +42,27 @@ def test_lens_and_residual_stream(page):
     expect(res.locator(".tf-note").last).to_contain_text("“The”: norm")
     res.locator("input").fill("word " * 60)
     expect(res.locator('[data-field="text"] .field-error')).to_contain_text("at most 48")
+
+
+def test_lens_shows_the_last_column_before_the_rest(page):
+    """While the whole table is computed, the last token's column is already there, the rest pending."""
+    page.open_chapter("transformer")
+    lens = page.locator('.demo[data-demo="lens"]')
+    expect(readout(lens, "the model's real next token", exact=True)).to_have_text("“·Paris”", timeout=SMOLLM2_MS)
+    held = []
+    page.route("**/api/transformer/lens", lambda r: r.continue_() if (r.request.post_data_json or {}).get("last_only")
+               else held.append(r))
+    lens.locator("input").fill("The capital of Italy is")
+    expect(readout(lens, "the model's real next token", exact=True)).to_have_text("“·Rome”", timeout=SMOLLM2_MS)
+    expect(lens.locator('.tf-cell[data-token="4"]')).to_have_count(31)
+    expect(lens.locator(".tf-pending")).to_have_count(31 * 4)
+    page.unroute("**/api/transformer/lens")
+    for r in held:
+        try:
+            r.continue_()
+        except Exception:  # a held request the page already gave up on (a newer one replaced it)
+            pass
+    expect(lens.locator(".tf-pending")).to_have_count(0, timeout=SMOLLM2_MS)
 
 
 def test_comparison_table(page):

@@ -107,9 +107,46 @@ def test_answer_probability_matches_score(smollm2):
     assert greedy == (s.ranks[-len(answer)] == 1)
 
 
-@pytest.mark.slow
-def test_needle_probe_finds_the_password(smollm2):
-    events = list(cw.needle_probe(smollm2, [64], [0.0, 1.0]))
-    assert [e["type"] for e in events] == ["baseline", "cell", "cell"]
-    base, cells = events[0], events[1:]
+def test_needle_prompts_are_the_tokens_of_their_text(smollm2):
+    """Pieces joined with the needle give exactly what the tokenizer makes of the whole text."""
+    plan = cw.needle_plan(smollm2, [200], [0.0, 0.5, 1.0], seed=2)[0]
+    sentences = [smollm2.decode(p).strip() for p in plan["pieces"]]
+    for k in plan["at"]:
+        text = " ".join(sentences[:k] + [cw.NEEDLE] + sentences[k:])
+        assert cw.needle_ids(smollm2, plan, k) == smollm2.encode(text) + smollm2.encode(cw.QUESTION)
+    assert cw.needle_ids(smollm2, plan, None) == smollm2.encode(" ".join(sentences)) + smollm2.encode(cw.QUESTION)
+    assert len(cw.needle_ids(smollm2, plan, plan["at"][1])) <= 200  # a length counts every token read
+
+
+def test_needle_probe_equals_each_prompt_from_scratch(smollm2):
+    """The shared, rewound KV cache changes nothing: each cell's p equals a fresh pass over its prompt."""
+    events = list(cw.needle_probe(smollm2, [160], [0.0, 1.0], seed=1, chunk=64))
+    plan = cw.needle_plan(smollm2, [160], [0.0, 1.0], seed=1)[0]
+    cells = [e for e in events if e["type"] == "cell"]
+    base = [e for e in events if e["type"] == "baseline"][0]
+    progress = [e for e in events if e["type"] == "progress"]
+    assert [e["type"] for e in events if e["type"] != "progress"] == ["cell", "cell", "baseline"]
+    answer = smollm2.encode(cw.ANSWER)
+    for c, k in zip(cells, plan["at"]):
+        p, greedy = cw.answer_probability(smollm2, cw.needle_ids(smollm2, plan, k), answer)
+        assert c["prob"] == pytest.approx(p, rel=1e-3) and c["greedy"] == greedy
+    p, _ = cw.answer_probability(smollm2, cw.needle_ids(smollm2, plan, None), answer)
+    assert base["prob"] == pytest.approx(p, rel=1e-3)
     assert all(c["prob"] > 10 * base["prob"] for c in cells)  # the needle is what makes the answer likely
+    assert progress[-1]["tokens_done"] <= progress[-1]["tokens_total"]
+    assert [e["tokens_done"] for e in progress] == sorted(e["tokens_done"] for e in progress)
+
+
+def test_recall_trials_need_the_fact_in_the_window(m):
+    """The first turn's code is copied back while it is in the window, and cannot be once dropped."""
+    chat = CHAT[2:4]
+    facts = cw.door_codes(2, seed=5)
+    assert facts == cw.door_codes(2, seed=5) and len({c for _, c in facts}) == 2
+    inside = list(cw.recall_trials(m, chat, facts, 512, "turns"))
+    assert all(t["fact"] == "kept" and t["recalled"] for t in inside), inside
+    msgs = cw.with_fact(chat, *facts[0])
+    small = len(m.chat_ids(msgs)) - 20  # too small for the first turn
+    outside = list(cw.recall_trials(m, chat, facts, small, "turns"))
+    assert all(t["fact"] == "dropped" and not t["recalled"] for t in outside), outside
+    with pytest.raises(ValueError, match="between 1 and"):
+        cw.door_codes(0)

@@ -74,3 +74,16 @@ def test_batched_sentences_equal_one_at_a_time(smollm2):
         np.testing.assert_allclose(a, one[3], atol=1e-4)
     with pytest.raises(ValueError, match="layer"):
         hl.batch_residuals(smollm2, seqs, 0)
+
+
+def test_batch_layers_yields_every_layer_of_one_pass(smollm2):
+    """Each layer of the one batched pass equals that sequence run alone (hooked residuals)."""
+    seqs = [smollm2.encode("The cat sat"), smollm2.encode("On the mat today, quietly")]
+    layers = list(hl.batch_layers(smollm2, seqs, 3))
+    assert len(layers) == 3
+    for s, i in zip(seqs, range(2)):
+        one = []
+        want = hl.residuals(smollm2, s, upto=3, mlp_acts=one)
+        for n, (xs, acts) in enumerate(layers, start=1):
+            np.testing.assert_allclose(xs[i], want[n], atol=1e-3)
+            np.testing.assert_allclose(acts[i], one[n - 1], atol=1e-4)

@@ -101,7 +101,7 @@ function where(el) {
           "aria-label": `head ${i} (key/value head ${data.kv_head_of[i]}): study this head` },
         h("span", { class: "att-small-title", text: `head ${i} · kv ${data.kv_head_of[i]}` }));
         const map = heatmap(cellBox, { cell: 8, showValues: false, label: `head ${i}` });
-        map.update(square(m));
+        map.update(square(m), labels, labels);  // rows: the token that looks; columns: the token looked at
         cellBox.addEventListener("click", () => { head.value = String(i); view.value = "one"; draw(); });
         return cellBox;
       }));
@@ -146,11 +146,14 @@ function bank(el) {
     box.append(caption, buttonRow(jump), gridTitle);
     const gridBox = h("div", { class: "att-link-grid" });
     box.append(gridBox);
-    const grid = heatmap(gridBox, { cell: 12, showValues: false, format: (v) => pct(v, 1),
+    // Coloured by the square root of the weight over the grid's strongest: most weights are a few %,
+    // and on the sequential scale they sat on its dark-mode background. Hover titles give the real weight.
+    let strongest = 1;
+    const grid = heatmap(gridBox, { cell: 16, showValues: false, format: (v) => pct(v * v * strongest, 1),
       label: `Sentence ${n + 1}: how much the word looks at its context word, in every layer (rows) and head (columns)`,
       onCell: (d) => pick(d.i, d.j) });
     row.append(box);
-    return { strip, caption, gridTitle, gridBox, grid };
+    return { strip, caption, gridTitle, gridBox, grid, setStrongest: (v) => { strongest = v > 0 ? v : 1; } };
   });
   let data = null;
   async function load() {
@@ -171,9 +174,12 @@ function bank(el) {
       if (s.link) {
         const c = visible(s.link.word);
         p.caption.textContent = `“${w}” looks at “${c}” most in layer ${s.link.layer}, head ${s.link.head}: ${pct(s.link.weight)}.`;
-        p.gridTitle.textContent = `“${w}” → “${c}” in every layer (rows, 0 at the top) and head (columns); click a cell to see that head:`;
+        p.gridTitle.textContent = `“${w}” → “${c}” in every layer (rows, 0 at the top) and head (columns); click a cell to see that head.`;
         p.gridBox.hidden = false;
-        p.grid.update(s.link.grid, s.link.grid.map((_, i) => (i % 5 === 0 ? `layer ${i}` : "")),
+        p.setStrongest(Math.max(...s.link.grid.flat()));
+        p.gridTitle.textContent += ` The strongest cell, in full colour, is ${pct(Math.max(...s.link.grid.flat()), 1)} (colour: its square root, so weak links show too).`;
+        p.grid.update(s.link.grid.map((r) => r.map((v) => Math.sqrt(v / Math.max(...s.link.grid.flat())))),
+          s.link.grid.map((_, i) => (i % 5 === 0 ? `layer ${i}` : "")),
           Array.from({ length: data.heads }, (_, i) => `h${i}`));
         items.push({ label: `sentence ${n + 1}: “${w}” → “${c}” here`, value: pct(row[s.link.token]) });
       } else {

@@ -90,7 +90,8 @@ function drawGraph(svgHost, data, state) {
   const d3 = window.d3;
   const { pos, width, height } = layout(data.nodes, data.edges);
   svgHost.replaceChildren();
-  const svg = d3.select(svgHost).append("svg").attr("viewBox", `0 0 ${width} ${height}`)
+  // at most its natural width: a small graph stretched across a laptop's demo had 20 px letters
+  const svg = d3.select(svgHost).append("svg").attr("viewBox", `0 0 ${width} ${height}`).style("max-width", `${Math.max(width, 520)}px`)
     .attr("role", "img").attr("aria-label", `Computation graph of ${data.expression}`);
   const current = state.step > 0 ? state.steps[state.step - 1] : null;
   const active = new Map((current ? current.contributions : []).map((c) => [`${c.child}-${current.node}`, c]));

@@ -5,11 +5,13 @@ Endpoints:
 - POST /fit: which tokens and turns of a conversation a model with a (small,
   learner-chosen) window would still see, under two policies
   (context_window.fit_conversation);
-- POST /answer: the model's greedy reply when it sees only what fits;
+- POST /recall: a job asking for a door code stated in the first turn, once
+  per door, each time with only what fits the window (context_window.recall_trials);
 - POST /attention-cost: a job measuring a forward pass and attention's
   arithmetic alone at growing lengths (context_window.time_attention);
 - POST /needle: a job running the needle-in-a-haystack probe over lengths x
-  depths (context_window.needle_probe), one grid cell per event.
+  depths up to SmolLM2's whole context (context_window.needle_probe), with the
+  prefill's progress streamed.
 """
 
 from __future__ import annotations
@@ -34,11 +36,12 @@ router = APIRouter()
 MIN_WINDOW = 16
 MAX_WINDOW = 2048  # for showing what fits (tokenizing only)
 MAX_ANSWER_WINDOW = 512  # answering means a prefill of up to this many tokens
-MAX_ANSWER_TOKENS = 24  # a short greedy reply
+MAX_ANSWER_TOKENS = 12  # "The code for the red door is 4817" is 12 tokens
+MAX_FACTS = len(cw.DOORS)
 MAX_MESSAGES = 30
 MAX_MESSAGE_CHARS = 1000
 MAX_COST_LENGTH = 1024  # a forward pass over 1,024 tokens: a couple of seconds on 2 cores
-MAX_NEEDLE_LENGTH = 1024
+NEEDLE_LENGTHS = (128, 512, 2048, 8192)  # x4 each: 8,192 is SmolLM2's whole context
 MIN_NEEDLE_LENGTH = 64
 MAX_DEPTHS = 5
 
@@ -52,12 +55,17 @@ class FitRequest(BaseModel):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     window: int = Field(96, ge=MIN_WINDOW, le=MAX_WINDOW)
     policy: Literal["turns", "tokens"] = "turns"
+    with_fact: bool = Field(False, description="put the first door's code before the messages and ask for it after")
 
 
-def fit(m: SmolLM2, req: FitRequest) -> dict:
+def fit(m: SmolLM2, req: FitRequest, door: tuple[str, str] | None = None) -> dict:
     messages = [{"role": x.role, "content": x.content} for x in req.messages]
     if any(x["role"] == "system" for x in messages[1:]):
         raise DemoError("Only the first message may be a system prompt.", "messages")
+    if req.with_fact or door:
+        if any(x["role"] == "system" for x in messages):
+            raise DemoError("The recall test puts the fact first, so leave out the system prompt.", "messages")
+        messages = cw.with_fact(messages, *(door or cw.door_codes(1)[0]))
     try:
         return cw.fit_conversation(m, messages, req.window, req.policy)
     except ValueError as e:
@@ -87,17 +95,28 @@ def fit_endpoint(req: FitRequest):
     }
 
 
-@router.post("/answer")
-def answer(req: FitRequest):
+class RecallRequest(FitRequest):
+    facts: int = Field(8, ge=1, le=MAX_FACTS, description="how many doors (codes) to ask about")
+    seed: int = Field(0, ge=0, le=1000)
+
+
+@router.post("/recall")
+def recall(req: RecallRequest, request: Request, session: str = Depends(session_id)):
     if req.window > MAX_ANSWER_WINDOW:
         raise DemoError(f"To answer, the window can be at most {MAX_ANSWER_WINDOW} tokens here "
                         f"(you chose {req.window}).", "window", status=413)
     m = load_smollm2()
-    f = fit(m, req)
-    ids = f["kept_ids"]
-    reply = [e.token_id for e in m.generate(ids, max_tokens=MAX_ANSWER_TOKENS, temperature=0)]
-    return {"seen_tokens": len(ids), "reply": m.decode(reply), "reply_tokens": len(reply), "reply_ids": reply,
-            "max_tokens": MAX_ANSWER_TOKENS}
+    facts = cw.door_codes(req.facts, req.seed)
+    fit(m, req, facts[0])  # refuse a window too small for the policy before starting
+    chat = [{"role": x.role, "content": x.content} for x in req.messages]
+
+    def events(job):
+        yield {"type": "start", "facts": len(facts), "window": req.window, "policy": req.policy}
+        yield from cw.recall_trials(m, chat, facts, req.window, req.policy, MAX_ANSWER_TOKENS,
+                                    should_stop=job.stop_event.is_set)
+
+    job = request.app.state.jobs.start(session, "recall", events)
+    return {"job": job.id, "facts": len(facts)}
 
 
 class CostRequest(BaseModel):
@@ -128,7 +147,8 @@ def attention_cost(req: CostRequest, request: Request, session: str = Depends(se
 
 
 class NeedleRequest(BaseModel):
-    max_length: int = Field(256, ge=MIN_NEEDLE_LENGTH, le=MAX_NEEDLE_LENGTH)
+    max_length: int = Field(2048, ge=MIN_NEEDLE_LENGTH, le=NEEDLE_LENGTHS[-1],
+                            description="the longest prompt; the others are a quarter of the one after")
     depths: int = Field(3, ge=2, le=MAX_DEPTHS, description="needle positions from start to end")
     seed: int = Field(0, ge=0, le=1000)
 
@@ -136,13 +156,14 @@ class NeedleRequest(BaseModel):
 @router.post("/needle")
 def needle(req: NeedleRequest, request: Request, session: str = Depends(session_id)):
     m = load_smollm2()
-    lengths = doubling(MIN_NEEDLE_LENGTH, req.max_length)
+    lengths = [n for n in NEEDLE_LENGTHS if n < req.max_length][-2:] + [req.max_length]
     depths = [float(d) for d in np.linspace(0.0, 1.0, req.depths)]
+    work = cw.needle_work(m, cw.needle_plan(m, lengths, depths, req.seed))
 
     def events(job):
         yield {"type": "start", "lengths": lengths, "depths": depths, "needle": cw.NEEDLE,
-               "question": cw.QUESTION.strip(), "answer": cw.ANSWER.strip()}
+               "question": cw.QUESTION.strip(), "answer": cw.ANSWER.strip(), "tokens_total": work}
         yield from cw.needle_probe(m, lengths, depths, req.seed, should_stop=job.stop_event.is_set)
 
     job = request.app.state.jobs.start(session, "needle", events)
-    return {"job": job.id, "lengths": lengths, "depths": depths}
+    return {"job": job.id, "lengths": lengths, "depths": depths, "tokens_total": work}

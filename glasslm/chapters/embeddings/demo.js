@@ -6,7 +6,7 @@ import { slider, textInput, segmented, button, buttonRow } from "/static/js/comp
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
-import { series } from "/static/js/components/color.js";
+import { series, diverging, onThemeChange } from "/static/js/components/color.js";
 import { fixed, count, ms as fmtMs } from "/static/js/components/format.js";
 import { scatter3d } from "/chapters/embeddings/scatter3d.js";
 
@@ -194,22 +194,57 @@ function contextual(el) {
   whenVisible(el, update);
 }
 
+// A signed (rows x cols) matrix as one pixel per cell, stretched to the box's full width without
+// gaps (an SVG rect per cell drew 8,000+ nodes per slider move and read as a dotted grid).
+// Hovering names the cell under the pointer.
+function pixelMap(box, { rowName, colName, label }) {
+  const canvas = h("canvas", { class: "emb-pixelmap", role: "img", "aria-label": label });
+  const note = h("p", { class: "emb-pixelnote", "aria-live": "polite", text: "Hover the map to read a cell." });
+  box.append(canvas, note);
+  let data = null;
+  function paint() {
+    if (!data) return;
+    const rows = data.length, cols = data[0].length;
+    canvas.width = cols; canvas.height = rows;
+    const ctx = canvas.getContext("2d"), img = ctx.createImageData(cols, rows);
+    const palette = new Map();  // values are rounded to 1/50: at most 101 colours to parse
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+      const v = Math.round(data[r][c] * 50) / 50;
+      if (!palette.has(v)) palette.set(v, window.d3.rgb(diverging(v, 1)));
+      const rgb = palette.get(v), i = 4 * (r * cols + c);
+      img.data[i] = rgb.r; img.data[i + 1] = rgb.g; img.data[i + 2] = rgb.b; img.data[i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    canvas.style.height = `${Math.min(420, Math.max(160, rows * 6))}px`;  // rows of about 6 px, stretched across
+  }
+  canvas.addEventListener("pointermove", (e) => {
+    if (!data) return;
+    const b = canvas.getBoundingClientRect();
+    const r = Math.floor(((e.clientY - b.top) / b.height) * data.length), c = Math.floor(((e.clientX - b.left) / b.width) * data[0].length);
+    if (data[r] && data[r][c] !== undefined) note.textContent = `${rowName} ${r}, ${colName} ${c}: ${fixed(data[r][c], 3)}`;
+  });
+  onThemeChange(paint);
+  return { update(next) { data = next; paint(); } };
+}
+
 function sinusoidal(el) {
   const f = demoFrame(el, { title: "Sinusoidal position encodings", stacked: true, sources: ["glasslm.engine.embeddings.positions:sinusoidal"] });
-  const n = slider({ label: "Positions", field: "positions", min: 8, max: 128, step: 8, value: 48, oninput: debounce(() => update(), 150) });
-  const c = slider({ label: "Channels", field: "channels", min: 8, max: 128, step: 8, value: 64, oninput: debounce(() => update(), 150) });
+  const n = slider({ label: "Positions", field: "positions", min: 8, max: 128, step: 8, value: 48, oninput: debounce(() => update(), 60) });
+  const c = slider({ label: "Channels", field: "channels", min: 8, max: 128, step: 8, value: 64, oninput: debounce(() => update(), 60) });
   f.add(n.el, c.el);
-  const mapBox = h("div", { style: "max-width: 560px" });
-  f.picture.append(mapBox);
-  const map = heatmap(mapBox, { scale: "diverging", cell: 7, showValues: false, label: "Encoding: rows are positions, columns channels" });
+  const mapBox = h("div", { class: "emb-pixelbox" });
+  const axes = h("p", { class: "emb-pixelaxes", text: "Rows: positions 0 (top) to the last (bottom). Columns: channels 0 (left, fastest) to the last (right, slowest). Orange +1, blue −1." });
+  f.picture.append(axes, mapBox);
+  const map = pixelMap(mapBox, { rowName: "position", colName: "channel", label: "Encoding: rows are positions, columns channels" });
   const chart = lineChart(f.picture, { xLabel: "position q", yLabel: "PE[p] · PE[q]", series: [{ name: "p = 0" }, { name: "p = middle" }], height: 240 });
   async function update() {
     const d = await f.run(() => postJSON(`${API}/sinusoidal`, { positions: n.value, channels: c.value }));
     if (!d) return;
-    map.update(d.pe, d.pe.map((_, i) => (i % 8 === 0 ? `pos ${i}` : "")), []);
+    map.update(d.pe);
     chart.set("p = 0", d.similarity_from_0.map((v, i) => [i, v]));
     chart.set("p = middle", d.similarity_from_mid.map((v, i) => [i, v]));
     f.setReadout([
+      { label: "map", value: `${count(d.pe.length)} positions × ${count(d.pe[0].length)} channels` },
       { label: "fastest channel pair", value: `one turn every ${fixed(d.wavelengths[0], 2)} positions` },
       { label: "slowest", value: `every ${count(d.wavelengths[d.wavelengths.length - 1])} positions` },
     ]);

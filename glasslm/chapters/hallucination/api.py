@@ -7,8 +7,12 @@ Endpoints:
 - POST /run: a job that answers the chosen questions closed-book and/or with
   the fact in the prompt, streaming each answer as it is marked;
 - POST /calibration: a finished run's reliability diagram, expected
-  calibration error, confident wrong answers and, for a threshold, what
-  abstaining below it answers and gets right (with the whole coverage curve).
+  calibration error, confident wrong answers, the answers that contradict the
+  fact they were given and, for a threshold, what abstaining below it answers
+  and gets right (with the whole coverage curve).
+
+"Contradicts the fact": asked with a fact that states an accepted answer (by
+the same marking rule, is_correct), the model still answered wrong.
 
 Greedy answers are deterministic, so each (question, mode) is answered once
 per process and kept (ANSWERS): a second run, or the retrieval run's
@@ -59,7 +63,9 @@ def _answer_row(m: SmolLM2, fact, mode: str) -> dict:
     row = {"id": fact.id, "mode": mode, "level": fact.level, "question": fact.question, "answers": list(fact.answers),
            "answer": a.text, "tokens": [token_piece(m.tokenizer, i) for i in a.ids],
            "first": a.first_token_prob, "likelihood": a.likelihood, "token_probs": a.probs,
-           "correct": is_correct(a.text, fact.answers), "prompt_tokens": len(ids),
+           "correct": is_correct(a.text, fact.answers), "prompt_tokens": len(ids), "fact": fact.fact,
+           "contradicts": mode == "retrieval" and is_correct(fact.fact, fact.answers)
+           and not is_correct(a.text, fact.answers),
            "seconds": time.perf_counter() - start}
     return row
 
@@ -103,6 +109,8 @@ def ask(req: AskRequest):
         "alternatives": [{**token_piece(m.tokenizer, i), "prob": p} for i, p in a.first_top],
         "answers": list(known.answers) if known else None,
         "correct": is_correct(a.text, known.answers) if known else None,
+        # the fact given states an accepted answer, and the model said something else
+        "contradicts": bool(known and fact and is_correct(fact, known.answers) and not is_correct(a.text, known.answers)),
         "seconds": time.perf_counter() - start,
     }
 
@@ -170,4 +178,6 @@ def calibration(req: CalibrationRequest, request: Request, session: str = Depend
         "abstain": abstain(conf, correct, req.threshold).as_dict(),
         "curve": [s.as_dict() for s in coverage_curve(conf, correct)],
         "points": [{"id": r["id"], "confidence": r[req.measure], "correct": r["correct"]} for r in rows],
+        "contradicted": [{"id": r["id"], "question": r["question"], "answer": r["answer"], "fact": r["fact"],
+                          "answers": r["answers"]} for r in rows if r["contradicts"]],
     }

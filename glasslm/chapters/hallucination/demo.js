@@ -10,6 +10,7 @@ import { slider, textInput, select, segmented, button, buttonRow, progressBar } 
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { visible } from "/static/js/components/tokenstrip.js";
+import { fitWidth } from "/static/js/components/chartsize.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
 const API = "/api/hallucination";
@@ -34,42 +35,41 @@ function mixedIds(questions, n) {
 const shared = { job: null, measure: "first" };
 const bus = new EventTarget();
 
-// A reliability diagram: accuracy per bin as bars, the diagonal, and the gap to it.
+// A reliability diagram: accuracy per bin as bars, the diagonal, and the gap to it. It draws one
+// viewBox unit per CSS pixel of its box (fitWidth), so its labels keep their size at any width.
 function reliabilityDiagram(container, label) {
   const d3 = window.d3;
-  const W = 360, H = 300, M = { top: 12, right: 12, bottom: 44, left: 50 };
-  const iw = W - M.left - M.right, ih = H - M.top - M.bottom;
-  const svg = d3.select(container).append("svg").attr("class", "chart hl-rel").attr("viewBox", `0 0 ${W} ${H}`)
+  const M = { top: 14, right: 14, bottom: 44, left: 54 }, MAX_H = 340;
+  const svg = d3.select(container).append("svg").attr("class", "chart hl-rel")
     .attr("role", "img").attr("aria-label", label);
-  const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
-  const x = d3.scaleLinear().domain([0, 1]).range([0, iw]), y = d3.scaleLinear().domain([0, 1]).range([ih, 0]);
-  g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`).call(d3.axisBottom(x).ticks(5, "%"));
-  g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "%"));
-  g.append("text").attr("x", iw / 2).attr("y", ih + 36).attr("text-anchor", "middle").text("confidence");
-  g.append("text").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -38).attr("text-anchor", "middle").text("accuracy");
-  const bars = g.append("g");
-  g.append("line").attr("class", "hl-diag").attr("x1", 0).attr("y1", ih).attr("x2", iw).attr("y2", 0);
-  function update(bins) {
-    const shown = bins.filter((b) => b.count > 0);
-    bars.selectAll("g.hl-bin").data(shown, (b) => b.lo).join((enter) => {
-      const e = enter.append("g").attr("class", "hl-bin");
-      e.append("rect").attr("class", "hl-acc");
-      e.append("rect").attr("class", "hl-gap");
-      e.append("text").attr("class", "hl-count").attr("text-anchor", "middle");
-      e.append("title");
-      return e;
-    }).each(function (b) {
-      const s = d3.select(this), x0 = x(b.lo) + 1, w = Math.max(1, x(b.hi) - x(b.lo) - 2);
-      s.select(".hl-acc").attr("x", x0).attr("width", w).attr("y", y(b.accuracy)).attr("height", ih - y(b.accuracy));
+  let bins = [];
+  function draw(W) {
+    const H = Math.min(MAX_H, Math.max(220, Math.round(W * 0.62)));
+    const iw = W - M.left - M.right, ih = H - M.top - M.bottom;
+    svg.attr("viewBox", `0 0 ${W} ${H}`).attr("height", H).selectAll("*").remove();
+    const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
+    const x = d3.scaleLinear().domain([0, 1]).range([0, iw]), y = d3.scaleLinear().domain([0, 1]).range([ih, 0]);
+    g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`).call(d3.axisBottom(x).ticks(iw > 320 ? 10 : 5, "%"));
+    g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "%"));
+    g.append("text").attr("class", "axis-label").attr("x", iw / 2).attr("y", ih + 36).attr("text-anchor", "middle").text("confidence");
+    g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -40)
+      .attr("text-anchor", "middle").text("accuracy");
+    for (const b of bins.filter((b) => b.count > 0)) {
+      const s = g.append("g").attr("class", "hl-bin"), x0 = x(b.lo) + 1, w = Math.max(1, x(b.hi) - x(b.lo) - 2);
+      s.append("rect").attr("class", "hl-acc").attr("x", x0).attr("width", w).attr("y", y(b.accuracy)).attr("height", ih - y(b.accuracy));
       const top = Math.max(b.accuracy, b.confidence), bottom = Math.min(b.accuracy, b.confidence);
-      s.select(".hl-gap").attr("x", x0).attr("width", w).attr("y", y(top)).attr("height", y(bottom) - y(top));
-      s.select(".hl-count").attr("x", x0 + w / 2).attr("y", y(b.accuracy) - 4).text(`n=${b.count}`);
-      s.select("title").text(`confidence ${pct(b.lo)}-${pct(b.hi)}: ${b.count} answers, mean confidence ${pct(b.confidence)}, accuracy ${pct(b.accuracy)}`);
-    });
+      s.append("rect").attr("class", "hl-gap").attr("x", x0).attr("width", w).attr("y", y(top)).attr("height", y(bottom) - y(top));
+      s.append("text").attr("class", "hl-count").attr("text-anchor", "middle").attr("x", x0 + w / 2)
+        .attr("y", Math.max(10, y(Math.max(b.accuracy, b.confidence)) - 4)).text(`n=${b.count}`);
+      s.append("title").text(`confidence ${pct(b.lo)}-${pct(b.hi)}: ${b.count} answers, mean confidence ${pct(b.confidence)}, accuracy ${pct(b.accuracy)}`);
+    }
+    g.append("line").attr("class", "hl-diag").attr("x1", 0).attr("y1", ih).attr("x2", iw).attr("y2", 0);
   }
+  let width = 0;
   d3.select(container).append("p").attr("class", "hl-legend")
     .html('<span class="hl-key acc"></span> accuracy of the bin &nbsp; <span class="hl-key gap"></span> gap to its mean confidence &nbsp; dashed: perfect calibration');
-  return { update };
+  width = fitWidth(svg.node(), (w) => { width = w; draw(w); }, 360);
+  return { update(next) { bins = next; draw(width); } };
 }
 
 function answerCell(r) {
@@ -111,7 +111,10 @@ function ask(el) {
     out.replaceChildren(h("p", {}, h("strong", { text: "Q: " }), d.question),
       h("p", { class: "hl-said" }, h("strong", { text: "A: " }), h("span", { class: "mono", text: d.answer || "(nothing)" }),
         d.correct === null ? "" : h("span", { class: d.correct ? "hl-right" : "hl-wrong",
-          text: d.correct ? "  ✓ right" : `  ✗ wrong (accepted: ${d.answers.join(" / ")})` })));
+          text: d.correct ? "  ✓ right" : `  ✗ wrong (accepted: ${d.answers.join(" / ")})` })),
+      d.contradicts ? h("p", { class: "hl-finding", text: `Finding: the model contradicts the fact it was given. ` +
+        `The fact says “${d.fact}”, and still it answered “${d.answer}”. Run the retrieval demo below to see how often ` +
+        `this happens over the whole set.` }) : "");
     chart.update(d.alternatives.map((a, i) => ({ label: visible(a.text), value: a.prob, highlight: i === 0 })));
     f.setReadout([
       { label: "first-token probability", value: pct(d.first) },
@@ -151,7 +154,7 @@ function runner(f, jobs, { bar, onStart, onRow, onDone }) {
 }
 
 function reliabilityDemo(el) {
-  const f = demoFrame(el, { title: "Confidence against accuracy on the fact set",
+  const f = demoFrame(el, { title: "Confidence against accuracy on the fact set", stacked: true,
     sources: ["glasslm.engine.evaluation.calibration:reliability", "glasslm.engine.evaluation.fact_qa:answer", "glasslm.engine.evaluation.fact_qa:is_correct"] });
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => measured() });
@@ -163,7 +166,7 @@ function reliabilityDemo(el) {
   const diagram = reliabilityDiagram(diagramBox, "Reliability diagram: accuracy per confidence bin against the diagonal");
   const table = h("table", { class: "terms hl-table" });
   const wrongBox = h("div", { class: "hl-wrong-list" });
-  f.picture.append(h("div", { class: "hl-pair" }, diagramBox, wrongBox), h("div", { class: "scroll-x" }, table));
+  f.picture.append(diagramBox, wrongBox, h("div", { class: "scroll-x" }, table));
   f.setStatus("Press Run: SmolLM2 answers each question greedily (at most a few tokens each).");
   let job = null;
 
@@ -239,8 +242,19 @@ function abstainDemo(el) {
   bus.addEventListener("run", () => update());
 }
 
+// The answers that say something other than the fact placed before the question, as a finding.
+function contradictions(r) {
+  const n = r.contradicted.length;
+  const head = h("p", { class: "hl-finding", text: n
+    ? `Finding: in ${n} of ${r.n} answers (${pct(n / r.n)}) SmolLM2 contradicted the fact it had just been given:`
+    : `Finding: no answer contradicted the fact it was given (0 of ${r.n}).` });
+  if (!n) return h("div", {}, head);
+  return h("div", {}, head, h("ul", { class: "hl-contradicted" }, ...r.contradicted.map((x) => h("li", {},
+    `${x.question} The fact said “${x.fact}”; it answered `, h("span", { class: "mono hl-wrong", text: x.answer || "(nothing)" }), "."))));
+}
+
 function retrievalDemo(el) {
-  const f = demoFrame(el, { title: "Give the model the fact: retrieval",
+  const f = demoFrame(el, { title: "Give the model the fact: retrieval", stacked: true,
     sources: ["glasslm.engine.evaluation.fact_qa:prompt_text", "glasslm.engine.evaluation.calibration:reliability"] });
   const size = select({ label: "Questions", field: "ids", value: "8", options: SIZES });
   const measure = segmented({ label: "Confidence", field: "measure", value: "first", options: MEASURES, onchange: () => compare() });
@@ -270,12 +284,14 @@ function retrievalDemo(el) {
     const fixedIds = r.points.filter((p) => p.correct && closed.get(p.id) === false).length;
     const broken = r.points.filter((p) => !p.correct && closed.get(p.id) === true).length;
     const answers = (n) => `${n} ${n === 1 ? "answer" : "answers"}`;
-    changed.textContent = `With the fact, ${answers(fixedIds)} went from wrong to right and ${answers(broken)} from right to wrong.`;
+    changed.replaceChildren(h("p", { text: `With the fact, ${answers(fixedIds)} went from wrong to right and ${answers(broken)} from right to wrong.` }),
+      contradictions(r));
     f.setReadout([
       { label: "accuracy", value: `${pct(c.accuracy)} → ${pct(r.accuracy)}` },
       { label: "mean confidence", value: `${pct(c.mean_confidence)} → ${pct(r.mean_confidence)}` },
       { label: "expected calibration error", value: `${pct(c.ece)} → ${pct(r.ece)}` },
       { label: "confidently wrong", value: `${c.confident_wrong.length} → ${r.confident_wrong.length}` },
+      { label: "contradicted the given fact", value: `${r.contradicted.length} of ${r.n} (${pct(r.contradicted.length / r.n)})` },
     ]);
     f.hood({ closed: c, retrieval: r });
   }

@@ -16,9 +16,9 @@ Endpoints:
 - POST /patch: a job sweeping activation patching over (layer, position),
   streaming one row of the heat map per layer.
 
-A layer's activations over the text set are computed once and kept (ACTS, the
-last MAX_CACHED_LAYERS layers), so the neuron picker and the autoencoder share
-one pass. The first token of each text is left out of them: its residual is
+Every layer's activations over the text set are computed in one pass and kept
+(in this app's cache), so the neuron picker's Block slider only reads, and the autoencoder
+shares the same pass. The first token of each text is left out of them: its residual is
 hundreds of times larger than the rest (the model parks attention there) and
 would dominate any average.
 """
@@ -35,7 +35,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.basics.sampling import softmax
-from glasslm.engine.models.llama.hooked_llama import batch_residuals, residuals
+from glasslm.engine.models.llama.hooked_llama import batch_layers, residuals
 from glasslm.engine.interpretability.logit_lens import lens_logits
 from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
 from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, topic_spans, train_sae
@@ -50,7 +50,6 @@ router = APIRouter()
 
 TEXTS = json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json").read_text("utf-8"))["texts"]
 N_LAYERS = 30  # SmolLM2-135M's blocks (checked against the model when it loads)
-MAX_CACHED_LAYERS = 3  # a layer's activations over the set: ~500 x (576 + 1536) floats, 4 MB
 MAX_EXAMPLES = 12  # top-activating tokens shown per neuron or feature
 MAX_FEATURES_SHOWN = 48
 MAX_PROMPT_CHARS = 200  # a short sentence
@@ -64,17 +63,21 @@ MAX_GRADCHECKS = 24
 def layer_acts(request: Request | FastAPI, m: SmolLM2, layer: int) -> dict:
     """{"rows": [(text, position)], "residual": (N, C), "mlp": (N, F), "seconds"} at `layer`.
 
-    One pass per layer, even when demos ask at once; this app keeps the last few layers."""
-    return app_cache(request, "interpretability-acts", MAX_CACHED_LAYERS).get(layer, lambda: _collect(m, layer))[0]
+    A miss runs the text set through every block once and keeps all of them (about 125 MB), so
+    moving the Block slider afterwards only reads (a pass per layer took seconds); one pass even
+    when demos ask at once."""
+    return app_cache(request, "interpretability-acts", 1).get("every layer", lambda: _collect(m))[0][layer]
 
 
-def _collect(m: SmolLM2, layer: int) -> dict:
+def _collect(m: SmolLM2) -> dict[int, dict]:
     start = time.perf_counter()
     seqs = [m.encode(t["text"]) for t in TEXTS]
-    xs, acts = batch_residuals(m, seqs, layer)
     rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
-    return {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
-            "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
+    out = {}
+    for n, (xs, acts) in enumerate(batch_layers(m, seqs, m.config.n_layers), start=1):
+        out[n] = {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
+                  "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
+    return out
 
 
 def example(m: SmolLM2, entry: dict, row: int, value: float) -> dict:
@@ -83,7 +86,10 @@ def example(m: SmolLM2, entry: dict, row: int, value: float) -> dict:
     piece = lambda a, b: "".join(token_text(m.tokenizer, i) for i in ids[max(a, 0):b])
     return {"text": text, "topic": TEXTS[text]["topic"], "position": pos, "value": value,
             "before": piece(pos - CONTEXT_BEFORE, pos), "token": piece(pos, pos + 1),
-            "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER)}
+            "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER),
+            # token by token, so a narrow card wraps between tokens, never inside one
+            "before_tokens": [token_text(m.tokenizer, i) for i in ids[max(pos - CONTEXT_BEFORE, 0):pos]],
+            "after_tokens": [token_text(m.tokenizer, i) for i in ids[pos + 1:pos + 1 + CONTEXT_AFTER]]}
 
 
 def examples(m: SmolLM2, entry: dict, acts: np.ndarray, column: int, k: int) -> dict:
@@ -139,16 +145,24 @@ def neurons(req: NeuronRequest, request: Request):
     if req.neuron >= F:
         raise DemoError(f"Block {req.layer}'s MLP has {F:,} neurons: pick 0 to {F - 1}.", "neuron")
     entry = layer_acts(request, m, req.layer)
-    acts = entry["mlp"]  # (N, F)
-    spans = topic_spans(acts, [TEXTS[text]["topic"] for text, _ in entry["rows"]], req.k)  # (F,)
-    mixed = np.argsort(-spans, kind="stable")[:6]
-    pure = np.argsort(spans, kind="stable")[:6]
     return {"layer": req.layer, "neuron": req.neuron, "n_neurons": F, "k": req.k, "tokens": len(entry["rows"]),
-            **examples(m, entry, acts, req.neuron, req.k),
-            "mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
-            "pure": [{"neuron": int(j), "topics": int(spans[j])} for j in pure],
-            "span_counts": np.bincount(spans, minlength=req.k + 1).tolist(),
+            **examples(m, entry, entry["mlp"], req.neuron, req.k), **neuron_spans(request, m, req.layer, req.k),
             "seconds": entry["seconds"]}
+
+
+def neuron_spans(request: Request, m: SmolLM2, layer: int, k: int) -> dict:
+    """How many topics each neuron's top k tokens come from (sae.topic_spans), at one block: the same for
+    every neuron picked there, so this app computes it once per (layer, k) and the Block slider reads it."""
+    def compute() -> dict:
+        entry = layer_acts(request, m, layer)
+        spans = topic_spans(entry["mlp"], [TEXTS[text]["topic"] for text, _ in entry["rows"]], k)  # (F,)
+        mixed = np.argsort(-spans, kind="stable")[:6]
+        pure = np.argsort(spans, kind="stable")[:6]
+        return {"mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
+                "pure": [{"neuron": int(j), "topics": int(spans[j])} for j in pure],
+                "span_counts": np.bincount(spans, minlength=k + 1).tolist()}
+
+    return app_cache(request, "interpretability-spans", 4 * N_LAYERS).get((layer, k), compute)[0]
 
 
 class SAERequest(BaseModel):

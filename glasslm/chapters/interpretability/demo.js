@@ -14,14 +14,17 @@ import { pct, fixed, count, ms } from "/static/js/components/format.js";
 const API = "/api/interpretability";
 const FLOOR = 1e-8;  // the lens chart's log axis starts here: one in a hundred million
 
-// One top-activating token in its context, the token highlighted by its strength.
+// One top-activating token in its context, the token highlighted by its strength. Each token is
+// one unbreakable box, so a narrow card wraps between tokens and never inside one ("al/bum").
+const tok = (text) => h("span", { class: "ip-tok", text: text.replace(/\n/g, "↵") });
 function exampleRow(e, top) {
   const share = top > 0 ? Math.max(0.15, e.value / top) : 0;
   return h("li", { class: "ip-ex" },
     h("span", { class: `ip-topic ip-t-${e.topic}`, text: e.topic }),
-    h("span", { class: "mono ip-ctx" }, visible(e.before),
-      h("mark", { class: "ip-hit", style: `--ip-share:${(share * 100).toFixed(0)}%`, title: `activation ${fixed(e.value, 3)}`, text: visible(e.token) }),
-      visible(e.after)),
+    h("span", { class: "mono ip-ctx" }, ...e.before_tokens.map(tok),
+      h("mark", { class: "ip-tok ip-hit", style: `--ip-share:${(share * 100).toFixed(0)}%`, title: `activation ${fixed(e.value, 3)}`,
+        text: e.token.replace(/\n/g, "↵") }),
+      ...e.after_tokens.map(tok)),
     h("span", { class: "num ip-val", text: fixed(e.value, 2) }));
 }
 
@@ -64,7 +67,7 @@ function lens(el) {
 
 function neurons(el) {
   const f = demoFrame(el, { title: "What makes one MLP neuron fire?",
-    sources: ["glasslm.engine.models.llama.hooked_llama:batch_residuals", "glasslm.engine.interpretability.sae:top_examples",
+    sources: ["glasslm.engine.models.llama.hooked_llama:batch_layers", "glasslm.engine.interpretability.sae:top_examples",
       "glasslm.engine.interpretability.sae:topic_spans"] });
   const layer = slider({ label: "Block", field: "layer", min: 1, max: 30, step: 1, value: 12, format: (v) => String(v), onchange: () => run() });
   const neuron = numberInput({ label: "Neuron (0-1535)", field: "neuron", value: 495, min: 0, max: 1535, step: 1, onchange: () => run() });
@@ -84,7 +87,7 @@ function neurons(el) {
   const signal = latest(); // a newer choice aborts the request still in flight, so its answer cannot land last
   async function run() {
     const body = { layer: layer.value, neuron: neuron.value, k: Number(k.value) };
-    const d = await f.run(() => postJSON(`${API}/neurons`, body, { signal: signal() }), { progress: "SmolLM2 is reading the forty sentences (a few seconds the first time per block)…" });
+    const d = await f.run(() => postJSON(`${API}/neurons`, body, { signal: signal() }), { progress: "SmolLM2 is reading the forty sentences through all 30 blocks (once; then every block is at hand)…" });
     if (!d) return;
     list.replaceChildren(d.examples.length ? exampleList(d.examples) : h("p", { text: "This neuron is never positive on these sentences." }));
     suggestions(mixed, "Most mixed neurons here (topics)", d.mixed);

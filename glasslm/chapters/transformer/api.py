@@ -6,7 +6,8 @@ Endpoints:
   per part, counted from the loaded tensors;
 - POST /residual: the residual stream's size (L2 norm) after every layer at
   every position of the learner's text, and how much each block added;
-- POST /lens: the logit lens, the top next token each layer would predict;
+- POST /lens: the logit lens, the top next token each layer would predict
+  (last_only: just the last token's column, which the page shows first);
 - GET /compare: the tiny GPT, SmolLM2 and published models side by side.
 """
 
@@ -80,6 +81,7 @@ def residual(req: TextRequest, request: Request):
 class LensRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     k: int = Field(3, ge=1, le=10)
+    last_only: bool = Field(False, description="only the last token's column: 1/T of the work, shown first while typing")
 
 
 @router.post("/lens")
@@ -87,14 +89,16 @@ def lens(req: LensRequest, request: Request):
     m = load_smollm2()
     ids = encode_text(m, req.text, MAX_LENS_TOKENS, purpose="this picture takes")
     trace = traced(request, m, ids)
-    res = trace.residuals
+    positions = [len(ids) - 1] if req.last_only else list(range(len(ids)))
+    res = [r[positions] for r in trace.residuals]  # (L+1) x (positions, C)
     ln = logit_lens(m, res, k=req.k)
     final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)
     rows = [[{"ids": ln.top_ids[l, t].tolist(), "tokens": [token_text(m.tokenizer, i) for i in ln.top_ids[l, t]],
               "probs": ln.top_probs[l, t].round(5).tolist(), "entropy": round(float(ln.entropy[l, t]), 4)}
-             for t in range(len(ids))] for l in range(len(res))]
+             for t in range(len(positions))] for l in range(len(res))]
     top = int(np.argmax(final))
     return {"tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids], "layers": m.config.n_layers, "lens": rows,
+            "positions": positions,
             "model_next": {"id": top, "text": token_text(m.tokenizer, top)},
             "first_layer_with_final_answer": next(l for l in range(len(res)) if all(
                 ln.top_ids[j, -1, 0] == top for j in range(l, len(res))))}

@@ -115,15 +115,25 @@ function lens(el) {
   let data = null;
   const nextSignal = latest();
   async function load() {
+    // The last token's column first (a 16th of the work), so typing answers at once; then the whole table.
     const signal = nextSignal();
-    const d = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3 }, { signal }),
+    const last = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3, last_only: true }, { signal }),
       { progress: "Reading the stream after every layer through the unembedding…" });
+    if (!last) return;
+    data = last;
+    draw();
+    if (last.tokens.length === 1) return;
+    const d = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3 }, { signal }),
+      { progress: "Filling in the other tokens' columns…" });
     if (!d) return;
     data = d;
     draw();
   }
+  // The cell of layer l at token t, or null while that column is still coming.
+  const cell = (l, t) => { const i = data.positions.indexOf(t); return i < 0 ? null : data.lens[l][i]; };
   function show(l, t) {
-    const c = data.lens[l][t];
+    const c = cell(l, t);
+    if (!c) return;
     const where = l === 0 ? "the embedding alone" : `the stream after layer ${l - 1}`;
     detail.textContent = `After “${visible(data.tokens[t].text)}”, ${where} predicts: ` +
       c.tokens.map((tok, i) => `“${visible(tok)}” ${pct(c.probs[i])}`).join(", ") + `; entropy ${fixed(c.entropy, 2)} nats.`;
@@ -133,7 +143,9 @@ function lens(el) {
     const head = h("tr", {}, h("th", { text: "" }), ...d.tokens.map((t) => h("th", { class: "mono", text: visible(t.text) })));
     const body = [];
     for (let l = d.lens.length - 1; l >= 0; l--) {
-      body.push(h("tr", {}, h("th", { class: "tf-row", text: l === 0 ? "embedding" : `layer ${l - 1}` }), ...d.lens[l].map((c, t) => {
+      body.push(h("tr", {}, h("th", { class: "tf-row", text: l === 0 ? "embedding" : `layer ${l - 1}` }), ...d.tokens.map((_, t) => {
+        const c = cell(l, t);
+        if (!c) return h("td", { class: "tf-cell tf-pending", text: "…" });
         const bg = sequential(c.probs[0]);
         const td = h("td", { class: "mono tf-cell", tabindex: 0, "data-layer": l, "data-token": t,
           title: `${visible(c.tokens[0])} ${pct(c.probs[0])}`, style: `background:${bg};color:${textOn(bg)}`, text: visible(c.tokens[0]) });
@@ -143,7 +155,7 @@ function lens(el) {
       })));
     }
     table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));
-    const L = d.lens.length - 1, last = d.lens[L][d.tokens.length - 1];
+    const L = d.lens.length - 1, last = cell(L, d.tokens.length - 1);
     show(L, d.tokens.length - 1);
     f.setReadout([
       { label: "the model's real next token", value: `“${visible(d.model_next.text)}”` },

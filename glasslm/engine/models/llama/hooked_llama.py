@@ -10,6 +10,7 @@ RoPE from rope.py) so that every step is the same maths; tests check its
 logits against Llama.forward.
 
     residuals(m, ids)         -> [x_0, ..., x_L], each (T, C); x_0 is the embedding
+    batch_layers(m, seqs, l) -> per block up to l: its residual and MLP activations of many sequences
     batch_residuals(m, seqs, l) -> x_l and block l-1's MLP activations of many sequences
     run_blocks(m, x, start)   -> x_L from x_start (B, T, C): blocks start..L-1
     last_logits(m, x_L)       -> (B, V) the final norm and unembedding, last position
@@ -87,23 +88,32 @@ def residuals(m: SmolLM2, ids, upto: int | None = None, mlp_acts: list | None = 
     return out
 
 
-def batch_residuals(m: SmolLM2, texts_ids: list, layer: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Residual x_layer (T_i, C) and the MLP activations of block layer-1 (T_i, F) of several
-    sequences at once: they are padded at the end to one length and run as one batch (causal
-    attention means the padding never reaches the real tokens before it)."""
+def batch_layers(m: SmolLM2, texts_ids: list, upto: int):
+    """Per block 1..upto: (residuals x_layer (T_i, C), that block's MLP activations (T_i, F)) of
+    several sequences at once. They are padded at the end to one length and run as one batch
+    (causal attention means the padding never reaches the real tokens before it). A generator:
+    the caller keeps the layers it needs, so one pass can serve every layer."""
     L = m.config.n_layers
-    if not 1 <= layer <= L:
-        raise ValueError(f"layer must be from 1 to {L}, got {layer}")
+    if not 1 <= upto <= L:
+        raise ValueError(f"layer must be from 1 to {L}, got {upto}")
     seqs = [_check(m, ids) for ids in texts_ids]
     T = max(len(s) for s in seqs)
     padded = np.zeros((len(seqs), T), dtype=np.int64)  # (B, T), token 0 after each sequence's end
     for i, s in enumerate(seqs):
         padded[i, : len(s)] = s
     x = m.model.w.embed_tokens[padded].astype(np.float32)  # (B, T, C)
-    acts: list[np.ndarray] = []
-    for block_index in range(layer):
-        x = block(m, x, block_index, acts if block_index == layer - 1 else None)
-    return [x[i, : len(s)] for i, s in enumerate(seqs)], [acts[0][i, : len(s)] for i, s in enumerate(seqs)]
+    for block_index in range(upto):
+        acts: list[np.ndarray] = []
+        x = block(m, x, block_index, acts)
+        yield [x[i, : len(s)] for i, s in enumerate(seqs)], [acts[0][i, : len(s)] for i, s in enumerate(seqs)]
+
+
+def batch_residuals(m: SmolLM2, texts_ids: list, layer: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Residual x_layer (T_i, C) and the MLP activations of block layer-1 (T_i, F) of several
+    sequences at once (batch_layers' last layer)."""
+    for out in batch_layers(m, texts_ids, layer):
+        pass
+    return out
 
 
 def run_blocks(m: SmolLM2, x: np.ndarray, start: int) -> np.ndarray:

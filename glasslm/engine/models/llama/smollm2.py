@@ -230,6 +230,36 @@ class SmolLM2:
 
 _lock = threading.Lock()
 _loaded: dict[str, SmolLM2] = {}
+# What a page waiting for the model can show: "idle", "loading", "warming" (the first forward
+# pass reads the memory-mapped weights from disk), "ready" or "error"; seconds since the start.
+_status: dict = {"state": "idle", "started": None, "seconds": None, "error": None}
+
+
+def load_status() -> dict:
+    """The load's state, safe to read from any thread while another loads."""
+    s = dict(_status)
+    started = s.pop("started")
+    if s["state"] in ("loading", "warming") and started is not None:
+        s["seconds"] = time.perf_counter() - started
+    return s
+
+
+def preload() -> None:
+    """Load the model and run one short forward pass, so that the first request finds it warm.
+
+    Meant for a background thread at server start: a request that arrives meanwhile
+    waits on the same lock, and load_status() says how far the load has got.
+    """
+    start = time.perf_counter()
+    _status.update(state="loading", started=start, seconds=None, error=None)
+    try:
+        m = load_smollm2()
+        _status.update(state="warming")
+        m.next_logits(m.encode("Hello"))  # touches every weight once: the slow part of a cold start
+    except Exception as e:  # MissingAsset and friends: the demos report it themselves on use
+        _status.update(state="error", error=str(e), seconds=time.perf_counter() - start)
+        return
+    _status.update(state="ready", seconds=time.perf_counter() - start)
 
 
 def load_smollm2() -> SmolLM2:
@@ -240,10 +270,20 @@ def load_smollm2() -> SmolLM2:
             from glasslm.engine.tokenizers.pretrained_tokenizers import smollm2_tokenizer
 
             start = time.perf_counter()
-            path = assets.smollm2_gguf_path()  # raises MissingAsset with the install command
-            weights = load_weights(path)  # opens the GGUF only if the cache must be built
-            # The tokenizer reads the same metadata, saved with the cache: no second parse of the file.
-            tokenizer = smollm2_tokenizer(weights.gguf_fields)
-            info = dict(weights.load_info, total_seconds=time.perf_counter() - start)
-            _loaded["model"] = SmolLM2(Llama(weights), tokenizer, weights.metadata, info)
+            mine = _status["state"] in ("idle", "error")  # else preload() is reporting this load
+            if mine:
+                _status.update(state="loading", started=start, seconds=None, error=None)
+            try:
+                path = assets.smollm2_gguf_path()  # raises MissingAsset with the install command
+                weights = load_weights(path)  # opens the GGUF only if the cache must be built
+                # The tokenizer reads the same metadata, saved with the cache: no second parse of the file.
+                tokenizer = smollm2_tokenizer(weights.gguf_fields)
+                info = dict(weights.load_info, total_seconds=time.perf_counter() - start)
+                _loaded["model"] = SmolLM2(Llama(weights), tokenizer, weights.metadata, info)
+            except Exception as e:
+                if mine:
+                    _status.update(state="error", error=str(e), seconds=time.perf_counter() - start)
+                raise
+            if mine:
+                _status.update(state="ready", seconds=info["total_seconds"])
         return _loaded["model"]

@@ -2,13 +2,20 @@
 // follow the light/dark theme. Signed values: blue - neutral - orange.
 // Probabilities/attention: background to full accent. Tokens: soft tints.
 
-// The current value of a CSS custom property ("--accent"), as the theme sets it now.
+// The current value of a CSS custom property ("--accent") in the theme shown. Read once per theme: a heat map colours thousands of cells, and getComputedStyle per cell
+// took seconds. Keyed by the theme the page shows, so a theme change reads them afresh.
+const varCache = new Map();
 export function cssVar(name) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const key = `${document.documentElement.dataset.theme}|${name}`;
+  if (!varCache.has(key)) varCache.set(key, getComputedStyle(document.documentElement).getPropertyValue(name).trim());
+  return varCache.get(key);
 }
 
+const mixers = new Map();
 function mix(a, b, t) {
-  return window.d3.interpolateRgb(a, b)(Math.max(0, Math.min(1, t)));
+  const key = `${a}|${b}`;
+  if (!mixers.has(key)) mixers.set(key, window.d3.interpolateRgb(a, b));
+  return mixers.get(key)(Math.max(0, Math.min(1, t)));
 }
 
 export function diverging(value, maxAbs) {
@@ -41,4 +48,4 @@ export function textOn(background) {
 // Redraw callbacks when the theme changes, so canvases repaint in new colours.
 const listeners = new Set();
 export function onThemeChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
-export function themeChanged() { listeners.forEach((fn) => fn()); }
+export function themeChanged() { varCache.clear(); listeners.forEach((fn) => fn()); }

@@ -91,7 +91,13 @@ export function demoFrame(el, { title, stacked = false, sources = [] } = {}) {
     // ApiErrors beside their control. Returns the result, or null on error.
     async run(call, { progress = "Computing…" } = {}) {
       frame.clearError();
-      const timer = setTimeout(() => { picture.classList.add("loading"); frame.setStatus(progress); }, PROGRESS_AFTER_MS);
+      let shown = progress, watching = null;
+      const timer = setTimeout(() => {
+        picture.classList.add("loading");
+        frame.setStatus(progress);
+        // While SmolLM2 loads at server start, say so (and for how long) instead of a bare "Computing…".
+        watching = watchModelLoad((note) => { if (status.textContent === shown) frame.setStatus(shown = `${progress} ${note}`); });
+      }, PROGRESS_AFTER_MS);
       try {
         return await call();
       } catch (e) {
@@ -100,12 +106,33 @@ export function demoFrame(el, { title, stacked = false, sources = [] } = {}) {
         return null;
       } finally {
         clearTimeout(timer);
+        watching?.();
         picture.classList.remove("loading");
-        if (status.textContent === progress) frame.setStatus("");
+        if (status.textContent === shown) frame.setStatus("");
       }
     },
   };
   return frame;
+}
+
+// Polls the server's SmolLM2 load state every half second until it is ready or stop() is
+// called, passing a sentence while it loads. Once ready, never polls again on this page.
+let modelReady = false;
+const LOAD_STAGES = { loading: "reading its weights", warming: "its first pass over the weights" };
+function watchModelLoad(onNote) {
+  if (modelReady) return () => {};
+  let stopped = false, timer = null;
+  async function poll() {
+    try {
+      const s = await getJSON("/api/models/smollm2");
+      if (stopped) return;
+      if (s.state === "ready" || s.state === "error" || s.state === "idle") { modelReady = s.state === "ready"; return; }
+      onNote(`(SmolLM2 is still loading: ${LOAD_STAGES[s.state]}, ${s.seconds.toFixed(1)} s so far.)`);
+    } catch { return; }
+    timer = setTimeout(poll, 500);
+  }
+  poll();
+  return () => { stopped = true; clearTimeout(timer); };
 }
 
 // Debounce for controls that fire on every movement (sliders, typing).
