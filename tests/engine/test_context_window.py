@@ -137,16 +137,16 @@ def test_needle_probe_equals_each_prompt_from_scratch(smollm2):
     assert [e["tokens_done"] for e in progress] == sorted(e["tokens_done"] for e in progress)
 
 
-def test_recall_trials_need_the_fact_in_the_window(m):
+def test_recall_trials_need_the_fact_in_the_window(smollm2):
     """The first turn's code is copied back while it is in the window, and cannot be once dropped."""
     chat = CHAT[2:4]
     facts = cw.door_codes(2, seed=5)
     assert facts == cw.door_codes(2, seed=5) and len({c for _, c in facts}) == 2
-    inside = list(cw.recall_trials(m, chat, facts, 512, "turns"))
+    inside = list(cw.recall_trials(smollm2, chat, facts, 512, "turns"))
     assert all(t["fact"] == "kept" and t["recalled"] for t in inside), inside
     msgs = cw.with_fact(chat, *facts[0])
-    small = len(m.chat_ids(msgs)) - 20  # too small for the first turn
-    outside = list(cw.recall_trials(m, chat, facts, small, "turns"))
+    small = len(smollm2.chat_ids(msgs)) - 20  # too small for the first turn
+    outside = list(cw.recall_trials(smollm2, chat, facts, small, "turns"))
     assert all(t["fact"] == "dropped" and not t["recalled"] for t in outside), outside
     with pytest.raises(ValueError, match="between 1 and"):
         cw.door_codes(0)
