@@ -269,7 +269,6 @@ FACTS: dict[str, Callable[[], str]] = {
     "reasoning_layers": lambda: _count(_reasoning().n_layer),
     "reasoning_batch": lambda: _count(_reasoning().batch_size),
     "reasoning_heldout": lambda: _count(_reasoning().n_heldout),
-    "reasoning_steps": lambda: _count(_reasoning().steps),
     "tiny_gpt_params": lambda: _count(_tiny_gpt()[1]),
     "tiny_gpt_vocab": lambda: _count(_tiny_gpt()[0].vocab_size),
     "tiny_gpt_ln_vocab": lambda: f"{math.log(_tiny_gpt()[0].vocab_size):.2f}",

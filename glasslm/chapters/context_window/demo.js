@@ -1,7 +1,7 @@
 // Chapter 18 (context-window): the demos only draw what /api/context-window/*
 // and its jobs' event streams send.
 
-import { postJSON, getJSON, streamJob } from "/static/js/api.js";
+import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, h, debounce, latest } from "/static/js/components/demo.js";
 import { slider, segmented, textInput, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
@@ -122,10 +122,8 @@ function cost(el) {
   const f = demoFrame(el, { title: "A forward pass vs attention alone, as the text grows (measured now)",
     sources: ["glasslm.engine.inference.context_window:time_attention", "glasslm.engine.inference.context_window:attention_arithmetic"] });
   const maxLen = segmented({ label: "Longest text (tokens)", field: "max_length", value: "512", options: ["256", "512", "1024"] });
-  const run = button("Measure", () => start(), { primary: true });
-  const stopBtn = button("Stop", () => stream?.stop());
-  stopBtn.disabled = true;
-  f.add(maxLen.el, buttonRow(run, stopBtn));
+  const jobs = jobButtons(f, "Measure", () => start());
+  f.add(maxLen.el, jobs.row);
   const chartBox = h("div");
   const table = h("table", { class: "cw-table num" });
   f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
@@ -133,18 +131,19 @@ function cost(el) {
     { name: "whole forward pass" }, { name: "attention arithmetic" }] });
   const header = h("tr", {}, ...["T", "forward", "attention", "measured share", "attention FLOPs", "weight FLOPs", "scores per layer"]
     .map((t) => h("th", { text: t })));
-  let stream = null, points = [];
+  let points = [];
 
   async function start() {
-    const d = await f.run(() => postJSON(`${API}/attention-cost`, { max_length: Number(maxLen.value) }));
-    if (!d) return;
-    stream?.close();
-    points = [];
-    chart.clear();
-    table.replaceChildren(header);
-    run.disabled = true; stopBtn.disabled = false;
-    f.setStatus("Measuring…");
-    stream = streamJob(d.job, {
+    let d = null;
+    await jobs.follow(`${API}/attention-cost`, { max_length: Number(maxLen.value) }, {
+      keepStatus: true,
+      onStarted: (answer) => {
+        d = answer;
+        points = [];
+        chart.clear();
+        table.replaceChildren(header);
+        f.setStatus("Measuring…");
+      },
       onEvent: (e) => {
         if (e.type !== "point") return;
         points.push(e);
@@ -164,9 +163,7 @@ function cost(el) {
         f.hood(points);
         f.setStatus(`Measured ${points.length} of ${d.lengths.length} lengths…`);
       },
-      onEnd: (end) => {
-        run.disabled = false; stopBtn.disabled = true;
-        if (end.status === "error") f.setError(end.error);
+      onDone: (end) => {
         f.setStatus(end.status === "stopped" ? "Stopped." : end.status === "done" ? "Done." : "");
       },
     });
