@@ -1,4 +1,4 @@
-// Chapter 18 (context-window): the demos only draw what /api/context-window/*
+// The context-window chapter: the demos only draw what /api/context-window/*
 // and its jobs' event streams send.
 
 import { postJSON, getJSON } from "/static/js/api.js";
