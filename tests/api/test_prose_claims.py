@@ -72,15 +72,19 @@ def test_bare_question_makes_the_instruct_model_close_the_turn(m):
 
 
 def test_default_hallucination_question_is_confidently_wrong(client):
-    """hallucination: "SmolLM2 answers "Sydney", the country's best-known city, with high
-    probability ... (Not every fact is taken up: ask about Bhutan with its fact and see.)"."""
+    """hallucination: "SmolLM2 answers "Sydney" ... with high probability ... it answers "Canberra" ...
+    ask how many legs a spider has. Closed book it says 8, right; with "A spider has eight legs." in front
+    of it, it says "A spider has 12"."""
     text = prose("hallucination")
-    assert 'SmolLM2 answers "Sydney"' in text and "ask about Bhutan with its fact and see" in text
+    assert 'SmolLM2 answers "Sydney"' in text and 'it says "A spider has 12"' in text
     d = client.post("/api/hallucination/ask", json={"id": "canberra", "fact": ""}).json()
     assert "sydney" in d["answer"].lower() and d["correct"] is False and d["first"] > 0.5
-    bhutan = "Thimphu is the capital of Bhutan."
-    d = client.post("/api/hallucination/ask", json={"id": "bhutan", "fact": bhutan}).json()
-    assert d["correct"] is False
+    d = client.post("/api/hallucination/ask", json={"id": "canberra", "fact": "Canberra is the capital of Australia."}).json()
+    assert "canberra" in d["answer"].lower()
+    d = client.post("/api/hallucination/ask", json={"id": "spider", "fact": ""}).json()
+    assert "8" in d["answer"] and d["correct"] is True
+    d = client.post("/api/hallucination/ask", json={"id": "spider", "fact": "A spider has eight legs."}).json()
+    assert "A spider has 12" in d["answer"] and d["correct"] is False
 
 
 @pytest.mark.slow
@@ -116,31 +120,24 @@ def test_evaluation_formats_as_reported(m):
     assert round(cs.accuracy(cloze, "sum") * 12) == 4 and round(cs.accuracy(cloze, "mean") * 12) == 3
 
 
-# prompting: right answers per kind of item, for the techniques the prose reports. Their sums
-# are the totals the prose quotes (checked against the prose below); each kind is one test.
+# prompting: what we measured when building the task set (engine/data/prompting_tasks.json "findings",
+# quoted under the demo and in the prose): right answers out of 12 (sums: out of 8), greedy.
 PROMPTING = {
-    "zero-shot": {"sentiment": 3, "capital": 3, "opposite": 4, "arithmetic": 0},
-    "few-shot": {"sentiment": 2, "capital": 2, "opposite": 3, "arithmetic": 0},
-    "chain-of-thought": {"sentiment": 3, "capital": 4, "opposite": 4, "arithmetic": 1},
+    "zero-shot": {"capital": 1, "sentiment": 6, "opposite": 5, "arithmetic": 0},
+    "few-shot": {"capital": 7, "sentiment": 10, "opposite": 1, "arithmetic": 1},
+    "chain-of-thought": {"capital": 0, "arithmetic": 2},
 }
 
 
-# self-consistency (three sampled paths) was run on the capitals and sums only: right or not, item by item.
-SELF_CONSISTENCY = {"capital": [True, False, True, True], "arithmetic": [False, True, False, False]}
-
-
-def test_prompting_totals_are_the_ones_the_prose_quotes():
+def test_prompting_findings_quote_the_measured_counts(tasks):
     text = prose("prompting")
+    assert "few-shot took SmolLM2 from 1 of 12 to 7 of 12" in " ".join(text.split())
+    findings = {f["kind"]: f["text"] for f in tasks.findings}
     for technique, by_kind in PROMPTING.items():
-        quoted = re.search(rf"{technique} (\d+) of (\d+)", text)
-        assert quoted, f"the prose no longer quotes {technique}'s score"
-        assert (sum(by_kind.values()), 16) == (int(quoted.group(1)), int(quoted.group(2)))
-    quoted = re.search(r"self-consistency, run on the capitals and sums only, (\d+) of (\d+) where greedy "
-                       r"chain-of-thought had (\d+)", text)
-    assert quoted, "the prose no longer quotes self-consistency's score"
-    greedy = PROMPTING["chain-of-thought"]["capital"] + PROMPTING["chain-of-thought"]["arithmetic"]
-    voted = sum(sum(v) for v in SELF_CONSISTENCY.values())
-    assert (voted, 8, greedy) == tuple(int(g) for g in quoted.groups())
+        for kind, right in by_kind.items():
+            total = 8 if kind == "arithmetic" else 12
+            name = {"zero-shot": "zero-shot", "few-shot": "few-shot", "chain-of-thought": "chain-of-thought"}[technique]
+            assert re.search(rf"{name} {right} of {total}", findings[kind], re.I), (technique, kind)
 
 
 @pytest.fixture(scope="module")
@@ -158,34 +155,10 @@ def test_prompting_results_per_kind(m, tasks, technique, kind):
     items = [it for it in tasks.items if it.kind == kind]
     results = [prompting.run_item(m, tasks, it, technique) for it in items]
     assert sum(bool(r.right) for r in results) == PROMPTING[technique][kind]
-    if technique == "few-shot" and kind == "sentiment":
-        # "it called all four reviews "positive", as two of its three examples were"
-        assert [r.answer for r in results] == ["positive"] * 4
-    if technique == "zero-shot" and kind == "arithmetic":
-        # "it started the sums with a sentence and was cut off at 16 tokens before the result"
-        assert m.decode(results[0].replies[0]).startswith("Tom has 3 apples and 4 more apples, so he has 3")
     if technique == "chain-of-thought" and kind == "arithmetic":
-        # "on the sums it wrote the calculation right once ("3 + 4 = 7") and wrong once ("9 - 3 = 4")"
-        replies = [m.decode(r.replies[0]) for r in results]
-        assert "3 + 4 = 7" in replies[0] and "9 - 3 = 4" in replies[2]
-    if technique == "chain-of-thought" and kind == "capital":
-        # "Chain-of-thought mostly made it restate the question with the answer ("The capital city of Italy
-        # is Rome.")"
-        assert m.decode(results[1].replies[0]).startswith("The capital city of Italy is Rome.")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("kind,index", [(k, i) for k, v in SELF_CONSISTENCY.items() for i in range(len(v))])
-def test_self_consistency_per_item(m, tasks, kind, index):
-    """One item at a time: three sampled paths of up to 48 tokens each are the slowest thing here."""
-    from glasslm.engine.applications import prompting
-
-    item = [it for it in tasks.items if it.kind == kind][index]
-    result = prompting.run_item(m, tasks, item, "self-consistency")
-    assert bool(result.right) == SELF_CONSISTENCY[kind][index]
-    if (kind, index) == ("capital", 1):
-        # 'Sampled paths wander more than the greedy one ("To provide a more precise answer…" read as *provide*)'
-        assert result.answer == "provide"
+        # "chain-of-thought wrote "3 + 4 = 7" once and "9 - 3 = 4" once"
+        replies = " ".join(m.decode(r.replies[0]) for r in results)
+        assert "3 + 4 = 7" in replies and "9 - 3 = 4" in replies
 
 
 def test_default_corpus_mostly_goes(client):
