@@ -90,3 +90,11 @@ def chat(req: ChatRequest, request: Request, session: str = Depends(session_id))
 
     job = jobs.start(session, "serving-chat", events)
     return {"job": job.id, "prompt_tokens": n}
+
+
+@router.get("/v1-requests")
+def v1_requests(request: Request):
+    """The latest requests to this server's OpenAI-compatible /v1 API, newest first
+    (made with curl, the openai package or any client): the page's "Your own client"."""
+    log = getattr(request.app.state, "v1_log", ())
+    return {"requests": [dict(x) for x in list(log)]}
