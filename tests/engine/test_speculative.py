@@ -154,9 +154,10 @@ def test_greedy_output_is_identical_to_plain_greedy_and_accepts_drafts():
 
 def test_prompt_lookup_proposes_what_followed_the_latest_match():
     toks = [5, 6, 7, 8, 9, 1, 5, 6, 7, 2, 3, 5, 6]
-    assert sp.prompt_lookup_draft(toks, 3) == [7, 2, 3]  # latest "5 6" is followed by 7 2 3
-    assert sp.prompt_lookup_draft([1, 2, 3, 4], 3) == []
-    assert sp.prompt_lookup_draft([4, 4, 4], 5) == [4]  # "4 4" at 0 is followed by the last 4 only
+    assert sp.prompt_lookup_draft(toks, 3, min_ngram=2) == [7, 2, 3]  # latest "5 6" is followed by 7 2 3
+    assert sp.prompt_lookup_draft(toks, 3) == []  # no earlier 3-token repeat of "3 5 6"
+    assert sp.prompt_lookup_draft([1, 2, 3, 9, 1, 2, 3, 4, 1, 2, 3], 2) == [4, 1]  # the latest match wins
+    assert sp.prompt_lookup_draft([4, 4, 4, 4], 5) == [4]  # "4 4 4" at 0 is followed by the last 4 only
 
 
 @pytest.mark.parametrize("k", [0, sp.MAX_DRAFT_K + 1, 2.5, True])
@@ -167,9 +168,10 @@ def test_k_outside_its_limits_is_refused(k):
 
 def test_the_governor_stops_drafting_when_drafts_keep_failing():
     toy = Toy(V=50, seed=3)
-    gov = sp.SpeculationGovernor(k_max=4, cost_per_token=0.1, cooldown=10)
+    gov = sp.SpeculationGovernor(pass_cost=2.0, cooldown=10)
     wrong = lambda tokens, k: [(tokens[-1] + 1 + i) % 50 for i in range(k)]  # noqa: E731
     events = list(sp.speculative_generate(toy, [0], 60, temperature=0.0, k=4, draft=wrong, governor=gov))
     drafted = [len(e.drafted) for e in events]
     assert drafted.count(0) > len(drafted) / 2  # mostly plain decoding once it saw the drafts fail
     assert any(drafted[10:])  # but it tries again after the cooldown
+    assert not sp.SpeculationGovernor(pass_cost=2.5).worth(1) and sp.SpeculationGovernor(pass_cost=2.5).worth(2)
