@@ -262,3 +262,57 @@ def speculative_generate(
         logps = [float(np.log(sampling.filter_distribution(rows[i], temperature, top_k, top_p, min_p)[t]))
                  if temperature > 0 else 0.0 for i, t in enumerate(out)]
         drafted, accepted = proposal, n
+
+
+def weight_bytes_per_pass(model) -> int:
+    """Bytes of weights one forward pass reads: every matrix and norm of every layer, the final
+    norm and the unembedding (the embedding contributes only its T rows, left out)."""
+    w = model.w
+    layers = sum(a.nbytes for lw in w.layers for a in (lw.qkv_proj, lw.o_proj, lw.gate_up_proj, lw.down_proj,
+                                                        lw.input_layernorm, lw.post_attention_layernorm))
+    return int(layers + w.norm.nbytes + w.lm_head.nbytes)
+
+
+def race(m, ids, max_tokens: int, k: int = DEFAULT_DRAFT_K, governed: bool = True,
+         should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+    """The same greedy reply twice, plainly and speculatively, as events for a page.
+
+    {"type": "plain", "text", "index", "elapsed_s"}  one per token of plain decoding
+    {"type": "plain-done", "tokens", "passes", "seconds", "ids"}
+    {"type": "step", "texts", "tokens", "drafted_texts", "accepted", "elapsed_s"}  one per verify pass
+    {"type": "spec-done", "tokens", "passes", "seconds", "drafted", "accepted", "identical"}
+    {"type": "summary", "speedup", "acceptance", "tokens_per_pass", "weight_bytes_per_pass",
+     "plain_gb_s", "bytes_per_token_plain", "bytes_per_token_spec", "pass_cost"}
+    Wall times include each run's prefill (the same work both ways).
+    """
+    k = check_k(k)
+    cost = pass_cost_for(m.model)
+    plain, t0 = [], time.perf_counter()
+    for e in m.generate(ids, max_tokens=max_tokens, temperature=0):
+        if should_stop():
+            return
+        plain.append(e.token_id)
+        yield {"type": "plain", "text": e.text, "index": e.index, "elapsed_s": e.elapsed}
+    plain_s = time.perf_counter() - t0
+    yield {"type": "plain-done", "tokens": len(plain), "passes": len(plain), "seconds": plain_s}
+    governor = SpeculationGovernor(pass_cost=cost) if governed else None
+    spec, passes, drafted, accepted = [], 0, 0, 0
+    t0 = time.perf_counter()
+    for e in speculative_generate(m.model, ids, max_tokens, 0.0, stop_ids=m.stop_ids, k=k, governor=governor,
+                                  token_bytes=m.token_bytes):
+        if should_stop():
+            return
+        spec.extend(e.tokens)
+        passes += 1
+        drafted += len(e.drafted)
+        accepted += e.accepted
+        yield {"type": "step", "texts": e.texts, "tokens": e.tokens, "accepted": e.accepted,
+               "drafted_texts": [m.decode([t]) for t in e.drafted], "elapsed_s": e.elapsed}
+    spec_s = time.perf_counter() - t0
+    yield {"type": "spec-done", "tokens": len(spec), "passes": passes, "seconds": spec_s, "drafted": drafted,
+           "accepted": accepted, "identical": spec == plain}
+    wb = weight_bytes_per_pass(m.model)
+    yield {"type": "summary", "speedup": plain_s / spec_s, "acceptance": accepted / drafted if drafted else None,
+           "tokens_per_pass": len(spec) / passes if passes else None, "weight_bytes_per_pass": wb,
+           "plain_gb_s": wb * len(plain) / plain_s / 1e9, "bytes_per_token_plain": wb,
+           "bytes_per_token_spec": wb * passes / max(1, len(spec)), "pass_cost": cost}
