@@ -52,11 +52,12 @@ RECENT_REQUESTS = 20  # kept in app.state.v1_log for the serving chapter
 
 # ---------------------------------------------------------------- the one path to the model
 
-def model_stream(m, ids: list[int], max_tokens: int, temperature: float, top_p: float,
-                 seed: int | None) -> Iterator[GenerationEvent]:
+def model_stream(m, ids: list[int], max_tokens: int, temperature: float, top_p: float = 1.0,
+                 seed: int | None = None, top_k: int = 0, min_p: float = 0.0) -> Iterator[GenerationEvent]:
     """Every /v1 token (and `glasslm chat`'s) comes from here: swap this body to
     change how the server runs the model (a batching scheduler, speculation)."""
-    return m.generate(ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed)
+    return m.generate(ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed,
+                      top_k=top_k, min_p=min_p)
 
 
 # ---------------------------------------------------------------- requests
