@@ -37,6 +37,10 @@ def test_a_quoting_prompt_is_answered_identically_with_fewer_passes(client, sse)
     params_read = counts["total"] - counts["embedding"] + m.model.w.lm_head.size  # the tied matrix read as the head
     assert s["weight_bytes_per_pass"] == pytest.approx(4 * params_read, rel=1e-6)
     assert s["bytes_per_token_spec"] < s["bytes_per_token_plain"] == s["weight_bytes_per_pass"]
+    # bandwidth = bytes per decode pass x decode passes per second, from the plain run's own clock
+    assert s["plain_gb_s"] == pytest.approx(s["weight_bytes_per_pass"] * plain_done["decode_tokens_per_s"] / 1e9)
+    times = [e["elapsed_s"] for e in evs if e["type"] == "plain"]
+    assert plain_done["decode_tokens_per_s"] == pytest.approx((len(times) - 1) / (times[-1] - times[0]))
 
 
 @pytest.mark.parametrize("body, field", [

@@ -54,7 +54,8 @@ export async function speculate(el) {
       { label: "acceptance rate", value: s.spec ? (s.spec.drafted ? pct(s.spec.accepted / s.spec.drafted, 0) : "no drafts") : "–" },
       { label: "tokens per forward pass", value: s.passes ? fixed(s.tokens / s.passes, 2) : "–" },
       { label: "weights read per token", value: s.summary ? `${bytes(s.summary.bytes_per_token_plain)} → ${bytes(s.summary.bytes_per_token_spec)}` : "–" },
-      { label: "plain decode bandwidth", value: s.summary ? `${fixed(s.summary.plain_gb_s, 1)} GB/s` : "–" },
+      { label: "plain decode bandwidth", value: s.summary?.plain_gb_s ? `${fixed(s.summary.plain_gb_s, 1)} GB/s` : "–" },
+      { label: "plain decode speed", value: s.plain?.decode_tokens_per_s ? `${fixed(s.plain.decode_tokens_per_s, 1)} tokens/s` : "–" },
     ]);
   }
 

@@ -278,23 +278,27 @@ def race(m, ids, max_tokens: int, k: int = DEFAULT_DRAFT_K, governed: bool = Tru
     """The same greedy reply twice, plainly and speculatively, as events for a page.
 
     {"type": "plain", "text", "index", "elapsed_s"}  one per token of plain decoding
-    {"type": "plain-done", "tokens", "passes", "seconds", "ids"}
+    {"type": "plain-done", "tokens", "passes", "seconds", "decode_tokens_per_s"}
     {"type": "step", "texts", "tokens", "drafted_texts", "accepted", "elapsed_s"}  one per verify pass
     {"type": "spec-done", "tokens", "passes", "seconds", "drafted", "accepted", "identical"}
     {"type": "summary", "speedup", "acceptance", "tokens_per_pass", "weight_bytes_per_pass",
      "plain_gb_s", "bytes_per_token_plain", "bytes_per_token_spec", "pass_cost"}
-    Wall times include each run's prefill (the same work both ways).
+    Wall times include each run's prefill (the same work both ways); plain_gb_s is the
+    bytes of weights plain decoding read per second, over its decode passes only.
     """
     k = check_k(k)
     cost = pass_cost_for(m.model)
-    plain, t0 = [], time.perf_counter()
+    plain, t0, first = [], time.perf_counter(), None
     for e in m.generate(ids, max_tokens=max_tokens, temperature=0):
         if should_stop():
             return
         plain.append(e.token_id)
+        first = e.elapsed if first is None else first
         yield {"type": "plain", "text": e.text, "index": e.index, "elapsed_s": e.elapsed}
     plain_s = time.perf_counter() - t0
-    yield {"type": "plain-done", "tokens": len(plain), "passes": len(plain), "seconds": plain_s}
+    decode_s = (e.elapsed - first) if len(plain) > 1 else None  # after the first token: decode passes only
+    yield {"type": "plain-done", "tokens": len(plain), "passes": len(plain), "seconds": plain_s,
+           "decode_tokens_per_s": (len(plain) - 1) / decode_s if decode_s else None}
     governor = SpeculationGovernor(pass_cost=cost) if governed else None
     spec, passes, drafted, accepted = [], 0, 0, 0
     t0 = time.perf_counter()
@@ -314,5 +318,5 @@ def race(m, ids, max_tokens: int, k: int = DEFAULT_DRAFT_K, governed: bool = Tru
     wb = weight_bytes_per_pass(m.model)
     yield {"type": "summary", "speedup": plain_s / spec_s, "acceptance": accepted / drafted if drafted else None,
            "tokens_per_pass": len(spec) / passes if passes else None, "weight_bytes_per_pass": wb,
-           "plain_gb_s": wb * len(plain) / plain_s / 1e9, "bytes_per_token_plain": wb,
+           "plain_gb_s": wb * (len(plain) - 1) / decode_s / 1e9 if decode_s else None, "bytes_per_token_plain": wb,
            "bytes_per_token_spec": wb * passes / max(1, len(spec)), "pass_cost": cost}
