@@ -32,8 +32,8 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-from glasslm.engine.inference import speculative as sp  # noqa: E402
-from glasslm.engine.models.llama.smollm2 import load_smollm2  # noqa: E402
+from glasslm.engine.inference import speculative as sp
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 QUOTE = ("Repeat the following paragraph exactly, word for word:\n\n"
          "The old lighthouse keeper climbed the spiral stairs every evening to light the great lamp. "

@@ -79,7 +79,8 @@ def load_model(prog: str):
 
 def stream_reply(model, ids, args, out=None) -> tuple[str, int]:
     """Print the generated text as it comes; return (text, number of tokens)."""
-    from glasslm.web.openai_api import model_stream  # the server's one path to the model
+    # the server's one path to the model
+    from glasslm.web.openai_api import model_stream
 
     out = out or sys.stdout
     pieces = []

@@ -24,7 +24,8 @@ import json
 import time
 import uuid
 from collections import deque
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -315,7 +316,7 @@ async def answer(request: Request, cls, kind: Literal["chat", "text"]):
     for index in range(req.n):
         gen = run_choice(m, ids, req, max_tokens, index)
         while (item := await run_in_threadpool(_next, gen)) is not None:
-            text, choice = item
+            _, choice = item
             if choice not in choices:
                 choices.append(choice)
             first_token()

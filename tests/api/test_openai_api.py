@@ -112,7 +112,7 @@ def test_several_clients_at_once_each_get_their_own_reply(oa):
 def test_curl_streams_server_sent_events_ending_with_done(server):
     body = json.dumps({"model": MODEL_ID, "messages": QUESTION, "max_tokens": 4, "temperature": 0, "stream": True})
     out = subprocess.run(["curl", "-sN", server + "/v1/chat/completions", "-H", "Content-Type: application/json",
-                          "-d", body], capture_output=True, text=True, timeout=120).stdout
+                          "-d", body], capture_output=True, text=True, timeout=120, check=True).stdout
     lines = [x for x in out.split("\n") if x]
     assert all(x.startswith("data: ") for x in lines) and lines[-1] == "data: [DONE]"
     chunks = [json.loads(x[6:]) for x in lines[:-1]]

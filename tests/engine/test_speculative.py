@@ -169,7 +169,7 @@ def test_k_outside_its_limits_is_refused(k):
 def test_the_governor_stops_drafting_when_drafts_keep_failing():
     toy = Toy(V=50, seed=3)
     gov = sp.SpeculationGovernor(pass_cost=2.0, cooldown=10)
-    wrong = lambda tokens, k: [(tokens[-1] + 1 + i) % 50 for i in range(k)]  # noqa: E731
+    wrong = lambda tokens, k: [(tokens[-1] + 1 + i) % 50 for i in range(k)]
     events = list(sp.speculative_generate(toy, [0], 60, temperature=0.0, k=4, draft=wrong, governor=gov))
     drafted = [len(e.drafted) for e in events]
     assert drafted.count(0) > len(drafted) / 2  # mostly plain decoding once it saw the drafts fail

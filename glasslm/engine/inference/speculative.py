@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import codecs
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -254,7 +254,7 @@ def speculative_generate(
         base = cache.length
         rows = model.forward([tokens[-1]] + proposal, cache)  # (1 + len(proposal), V)
         step += 1
-        n, token, p = verify(rows, proposal, rng, temperature, top_k, top_p, min_p)
+        n, token, _ = verify(rows, proposal, rng, temperature, top_k, top_p, min_p)
         cache.truncate(base + 1 + n)  # keep the newest token and the accepted drafts
         if governor is not None and proposal:
             governor.record(len(proposal), n)
