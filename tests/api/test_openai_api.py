@@ -12,7 +12,8 @@ import pytest
 
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web import openai_api
-from glasslm.web.openai_api import MAX_MAX_TOKENS, MAX_N, MAX_PROMPT_TOKENS, MODEL_ID, Choice
+from glasslm.web.openai_api import (MAX_MAX_TOKENS, MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_N, MAX_PROMPT_CHARS,
+                                   MAX_PROMPT_TOKENS, MAX_STOP_CHARS, MODEL_ID, Choice)
 
 
 @pytest.fixture
@@ -139,6 +140,30 @@ def test_bad_requests_get_openais_error_object(oa, kwargs, param, status):
     assert err.value.status_code == status
     body = err.value.body
     assert body["param"] == param and body["type"] == "invalid_request_error" and body["message"].endswith(".")
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"messages": [{"role": "user", "content": "hi"}] * (MAX_MESSAGES + 1)}, "messages"),
+    ({"messages": [{"role": "user", "content": "x" * (MAX_MESSAGE_CHARS + 1)}]}, "messages"),
+    ({"messages": [{"role": "robot", "content": "hi"}]}, "messages"),
+    ({"messages": []}, "messages"),
+    ({"messages": QUESTION, "stop": "x" * (MAX_STOP_CHARS + 1)}, "stop"),
+    ({"messages": QUESTION, "max_tokens": 0}, "max_tokens"),
+    ({"messages": QUESTION, "temperature": "hot"}, "temperature"),
+])
+def test_chat_limits_are_named_and_enforced(client, body, param):
+    r = client.post("/v1/chat/completions", json={"model": MODEL_ID, **body})
+    assert r.status_code == 400 and r.json()["error"]["param"] == param
+    assert r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_text_completion_limits_and_unknown_model_lookup(client):
+    r = client.post("/v1/completions", json={"model": MODEL_ID, "prompt": "x" * (MAX_PROMPT_CHARS + 1)})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "prompt"
+    r = client.post("/v1/completions", json={"model": MODEL_ID, "prompt": ["a", "b"]})
+    assert r.status_code == 400 and "one prompt" in r.json()["error"]["message"]
+    r = client.get("/v1/models/gpt-4o")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
 
 
 def test_unknown_parameter_and_too_long_prompt_are_refused(client):
