@@ -155,9 +155,10 @@ def test_greedy_output_is_identical_to_plain_greedy_and_accepts_drafts():
 def test_prompt_lookup_proposes_what_followed_the_latest_match():
     toks = [5, 6, 7, 8, 9, 1, 5, 6, 7, 2, 3, 5, 6]
     assert sp.prompt_lookup_draft(toks, 3, min_ngram=2) == [7, 2, 3]  # latest "5 6" is followed by 7 2 3
-    assert sp.prompt_lookup_draft(toks, 3) == []  # no earlier 3-token repeat of "3 5 6"
-    assert sp.prompt_lookup_draft([1, 2, 3, 9, 1, 2, 3, 4, 1, 2, 3], 2) == [4, 1]  # the latest match wins
-    assert sp.prompt_lookup_draft([4, 4, 4, 4], 5) == [4]  # "4 4 4" at 0 is followed by the last 4 only
+    assert sp.prompt_lookup_draft(toks, 3, min_ngram=3) == []  # no earlier 3-token repeat of "3 5 6"
+    assert sp.prompt_lookup_draft([1, 2, 3, 9, 1, 2, 3, 4, 1, 2, 3], 2, min_ngram=3) == [4, 1]  # latest match
+    assert sp.prompt_lookup_draft([4] * sp.MIN_NGRAM + [4], 5) == [4]  # a match at 0 is followed by the last 4 only
+    assert sp.prompt_lookup_draft([7, 1, 2, 3, 8, 1, 2, 3], 2) == []  # shorter than MIN_NGRAM: too weak a clue
 
 
 @pytest.mark.parametrize("k", [0, sp.MAX_DRAFT_K + 1, 2.5, True])

@@ -41,6 +41,7 @@ position), batching speculation across requests.
 from __future__ import annotations
 
 import codecs
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -51,8 +52,9 @@ from glasslm.engine.basics import sampling
 
 MAX_DRAFT_K = 16  # longest draft one step may verify: the verify pass's cost grows with k
 DEFAULT_DRAFT_K = 10  # a verify pass costs about the same for any k this small: long drafts pay
-MAX_NGRAM = 4  # longest suffix looked up in the text
-MIN_NGRAM = 3  # shorter repeats (", and the") match all over free prose and are usually wrong
+MAX_NGRAM = 5  # longest suffix looked up in the text
+MIN_NGRAM = 4  # shorter repeats (", and the robot") match all over free prose and are usually wrong
+MAX_PROBE_OVERHEAD = 0.03  # failed drafts may cost at most about this fraction of extra passes
 
 
 def check_k(k: int) -> int:
@@ -120,8 +122,9 @@ class SpeculationGovernor:
     pays only if more than `pass_cost` tokens come out of the pass:
     - drafts shorter than pass_cost are not worth verifying and are dropped;
     - an exponential average of tokens emitted per pass, over pass_cost, says
-      whether recent drafts paid; under 1 drafting goes off for `cooldown`
-      tokens, then is tried again, and each failed retry doubles the cooldown
+      whether recent drafts paid; under 1 drafting goes off for a cooldown
+      long enough that a failed draft costs at most MAX_PROBE_OVERHEAD of the
+      passes, then is tried again, and each failed retry doubles the cooldown
       (open-ended text stops paying for probes that keep failing).
     """
 
@@ -144,7 +147,8 @@ class SpeculationGovernor:
     def record(self, k: int, accepted: int) -> None:
         self.gain = 0.6 * self.gain + 0.4 * (accepted + 1) / self.pass_cost
         if self.gain < 1.0:
-            self.off_for = self.cooldown << min(self.backoff, 6)
+            wait = max(self.cooldown, math.ceil((self.pass_cost - 1) / MAX_PROBE_OVERHEAD))
+            self.off_for = wait << min(self.backoff, 6)
             self.backoff += 1
             self.gain = 1.0  # try again later from a neutral start
         elif accepted == k:
