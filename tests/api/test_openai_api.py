@@ -199,6 +199,23 @@ def test_a_client_that_disconnects_stops_generation(server, monkeypatch):
     assert mine[0]["status"] == "disconnected" and mine[0]["completion_tokens"] < 100
 
 
+def test_a_client_that_gives_up_on_a_non_streamed_request_stops_it_too(server):
+    import time
+
+    import httpx
+
+    body = {"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 400, "temperature": 0}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(server + "/v1/completions", json=body, headers={"user-agent": "gives-up"}, timeout=3)
+    for _ in range(150):
+        log = httpx.get(server + "/api/serving/v1-requests").json()["requests"]
+        mine = [x for x in log if x["client"] == "gives-up"]
+        if mine and mine[0]["status"] != "running":
+            break
+        time.sleep(0.2)
+    assert mine[0]["status"] == "disconnected" and mine[0]["completion_tokens"] < 200
+
+
 def test_choice_holds_back_a_possible_stop_sequence():
     c = Choice(["END"])
     assert c.add("hello E") == "hello " and c.add("N") == "" and c.add("Dless") == ""
