@@ -3,6 +3,8 @@
 The reply streams token by token as glasslm's numpy engine produces it. The
 whole conversation is sent through the model's chat template each turn (the
 KV cache is rebuilt per reply: simple, and fast enough for a 135M model).
+Tokens come from the same function as the server's /v1 API
+(glasslm.web.openai_api.model_stream), so both run the model the same way.
 When the conversation outgrows the context, the oldest turns are dropped.
 
 Type a message and press Enter. `/reset` starts over, `/exit` (or Ctrl-D) ends.
@@ -77,10 +79,13 @@ def load_model(prog: str):
 
 def stream_reply(model, ids, args, out=None) -> tuple[str, int]:
     """Print the generated text as it comes; return (text, number of tokens)."""
+    # the server's one path to the model
+    from glasslm.web.openai_api import model_stream
+
     out = out or sys.stdout
     pieces = []
-    for event in model.generate(ids, max_tokens=args.max_tokens, temperature=args.temperature,
-                                top_k=args.top_k, top_p=args.top_p, min_p=args.min_p, seed=args.seed):
+    for event in model_stream(model, ids, args.max_tokens, args.temperature, args.top_p, args.seed,
+                              top_k=args.top_k, min_p=args.min_p):
         out.write(event.text)
         out.flush()
         pieces.append(event.text)

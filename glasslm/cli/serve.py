@@ -1,4 +1,6 @@
-"""`glasslm serve`: start the guide's web server and open it in a browser."""
+"""`glasslm serve`: start the guide's web server and open it in a browser.
+
+The same server answers OpenAI-compatible requests under /v1 (glasslm/web/openai_api.py)."""
 
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ def run(args) -> int:
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}/"
     print(f"glasslm is serving the guide at {url}  (Ctrl+C to stop)", flush=True)
+    print(f"OpenAI-compatible API: point any OpenAI client at {url}v1", flush=True)
     if not args.no_browser and _has_display():
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
     config = uvicorn.Config(create_app(preload=True), log_level="warning", timeout_graceful_shutdown=2)

@@ -3,7 +3,8 @@
 `create_app()` assembles the guide. Each existing chapter (see
 glasslm/chapters/registry.py) contributes its prose (chapter.md), its demo
 module (demo.js) and, if it has one, its API router (api.py, mounted at
-/api/<slug>). Every page has a JSON twin under /api/.
+/api/<slug>). Every page has a JSON twin under /api/. /v1 is the OpenAI-compatible
+API (openai_api.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import importlib
 import inspect
 import threading
+from collections import deque
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -23,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from glasslm import __version__
 from glasslm.chapters.registry import Registry
 from glasslm.engine.models.llama import smollm2
-from glasslm.web import errors, markdown
+from glasslm.web import errors, markdown, openai_api
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import JobManager
 from glasslm.web.session import SessionMiddleware, session_id
@@ -64,6 +66,8 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
+    app.state.v1_log = deque(maxlen=openai_api.RECENT_REQUESTS)  # recent /v1 requests, for the serving chapter
+    app.include_router(openai_api.router, prefix="/v1", tags=["openai"])
     for chapter in registry.chapters:
         if (chapter.folder / "api.py").exists():
             module = importlib.import_module(f"glasslm.chapters.{chapter.package}.api")

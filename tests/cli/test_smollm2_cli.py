@@ -64,3 +64,15 @@ def test_generate_picks_each_models_own_default_temperature(argv, runner, expect
     want = getattr(generate, expected) if isinstance(expected, str) else expected
     assert seen == [want]
     assert generate.SMOLLM2_TEMPERATURE != generate.TINY_GPT_TEMPERATURE
+
+
+def test_chat_uses_the_servers_one_path_to_the_model(monkeypatch, capsys):
+    """`glasslm chat` gets its tokens from openai_api.model_stream, like /v1."""
+    from glasslm.web import openai_api
+
+    calls = []
+    real = openai_api.model_stream
+    monkeypatch.setattr(openai_api, "model_stream", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hi\n"))
+    assert main(["chat", "--temperature", "0", "--max-tokens", "3"]) == 0
+    assert calls == [3] and capsys.readouterr().out.strip()

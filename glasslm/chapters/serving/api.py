@@ -10,6 +10,11 @@ Endpoints:
   with `t`, seconds since this endpoint received the request. The stop button
   stops the job (POST /api/jobs/{id}/stop); a closed tab stops it too: when
   nobody has listened for CLOSED_TAB_GRACE_S the next decode step does not run.
+- POST /speculate: a job: the learner's prompt answered greedily without and
+  with speculative decoding (speculative.race): tokens, drafts accepted and
+  rejected, passes, wall times, bytes of weights read per token.
+- GET /v1-requests: the latest requests to the OpenAI-compatible /v1 API
+  (glasslm/web/openai_api.py), for "Your own client".
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.inference import speculative
 from glasslm.engine.inference.serving_trace import traced_reply
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.errors import DemoError
@@ -90,3 +96,52 @@ def chat(req: ChatRequest, request: Request, session: str = Depends(session_id))
 
     job = jobs.start(session, "serving-chat", events)
     return {"job": job.id, "prompt_tokens": n}
+
+
+@router.get("/v1-requests")
+def v1_requests(request: Request):
+    """The latest requests to this server's OpenAI-compatible /v1 API, newest first
+    (made with curl, the openai package or any client): the page's "Your own client"."""
+    log = getattr(request.app.state, "v1_log", ())
+    return {"requests": [dict(x) for x in list(log)]}
+
+
+# ---------------------------------------------------------------- speculative decoding, live
+
+MAX_SPEC_PROMPT_CHARS = 2000
+MAX_SPEC_TOKENS = 160  # generated twice (plain, then speculative): about 20 s on a busy 2-core machine
+DEFAULT_SPEC_TOKENS = 96
+
+
+class SpeculateRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_SPEC_PROMPT_CHARS)
+    max_tokens: int = Field(DEFAULT_SPEC_TOKENS, ge=1, le=MAX_SPEC_TOKENS)
+    k: int = Field(speculative.DEFAULT_DRAFT_K, ge=1, le=speculative.MAX_DRAFT_K)
+    governed: bool = True
+
+
+@router.get("/speculate/limits")
+def speculate_limits():
+    return {"max_tokens": MAX_SPEC_TOKENS, "default_tokens": DEFAULT_SPEC_TOKENS, "max_chars": MAX_SPEC_PROMPT_CHARS,
+            "max_k": speculative.MAX_DRAFT_K, "default_k": speculative.DEFAULT_DRAFT_K}
+
+
+@router.post("/speculate")
+def speculate(req: SpeculateRequest, request: Request, session: str = Depends(session_id)):
+    """A job: the learner's prompt (as a chat turn) answered greedily twice, without and with speculation."""
+    if not req.text.strip():
+        raise DemoError("The prompt is empty: type something for the model to answer.", "text")
+    m = load_smollm2()
+    ids = m.chat_ids([{"role": "user", "content": req.text}])
+    jobs = request.app.state.jobs
+    grace = min(CLOSED_TAB_GRACE_S, jobs.orphan_after)
+
+    def events(job):
+        def should_stop():
+            return job.stop_event.is_set() or (job.listeners == 0 and time.monotonic() - job.last_seen > grace)
+
+        yield {"type": "prompt", "tokens": len(ids)}
+        yield from speculative.race(m, ids, req.max_tokens, req.k, req.governed, should_stop)
+
+    job = jobs.start(session, "serving-speculate", events)
+    return {"job": job.id, "prompt_tokens": len(ids)}

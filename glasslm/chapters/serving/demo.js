@@ -10,6 +10,8 @@ import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fitWidth, keepTicksInside, xTickCount } from "/static/js/components/chartsize.js";
 import { fixed, count, bytes } from "/static/js/components/format.js";
+import { speculate } from "./speculate.js";
+import { client } from "./client.js";
 
 const API = "/api/serving";
 const msText = (s) => (s === null || s === undefined || !Number.isFinite(s) ? "–" : `${fixed(1000 * s, s < 0.01 ? 2 : 1)} ms`);
@@ -208,4 +210,4 @@ function journey(el) {
   document.addEventListener("sv-journey", (e) => draw(e.detail));
 }
 
-export const demos = { chat, journey };
+export const demos = { chat, journey, speculate, client };
