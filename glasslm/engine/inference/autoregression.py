@@ -11,9 +11,9 @@ chapter wants each turn of the loop on its own, so that a learner can press
 - `tiny_gpt_next_logits`: the tiny GPT's logits for the character after a
   context (cropped to its last block_size characters, as gpt.sample does);
 - `continuation_steps` / `continuations`: several continuations of one prompt
-  (greedy and seeded samples), streamed token by token, that share one prefill: the KV cache is cut back to the prompt
-  (KVCache.truncate) before each, so the prompt is read once, not once per
-  continuation. Each equals SmolLM2.generate with the same seed;
+  (greedy and seeded samples), streamed token by token, through SmolLM2's one
+  decode loop (decode.py); the prompt is read once, then comes from the prefix
+  cache. Each equals SmolLM2.generate with the same seed;
 - `ContextCache`: next-token logits for a growing context, reusing the KV
   cache of the context one token shorter when it has it (a step then reads one
   new token instead of the whole context: chapter 16's subject), else reading
@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.models.llama import decode
 from glasslm.engine.models.tiny.gpt import TinyGPT
 
 
@@ -85,21 +86,12 @@ def continuation_steps(m, ids, max_tokens: int, seeds, stop_ids=None, **settings
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
         raise ValueError(f"max_tokens must be a whole number >= 1, got {max_tokens!r}")
     stop = m.stop_ids if stop_ids is None else frozenset(stop_ids)
-    model = m.model
-    cache = model.new_cache(len(ids) + max_tokens)
-    first = model.prefill(ids, cache, last_only=True)[-1]  # (V,) read the prompt once
     for run, seed in enumerate(seeds):
-        cache.truncate(len(ids))  # forget the previous continuation, keep the prompt
-        rng = np.random.default_rng(seed)
-        kw = dict(temperature=0.0) if seed is None else settings
-        logits = first
-        for n in range(max_tokens):
-            token, _ = sampling.sample(logits, rng, **kw)
-            if token in stop:
+        pick = decode.greedy if seed is None else decode.sampler(seed=seed, **settings)
+        for step in decode.decode(m, ids, max_tokens, pick):  # the prompt: from the prefix cache after run 0
+            if step.token in stop:
                 break
-            yield run, token
-            if n + 1 < max_tokens:
-                logits = model.forward([token], cache, last_only=True)[-1]  # (V,)
+            yield run, step.token
         yield run, None
 
 

@@ -140,12 +140,13 @@ class Llama:
         # RoPE's rotation for every position the model was trained for: (context, D/2) complex
         self._rot = rope_rotations(*rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta))
 
-    def new_cache(self, capacity: int | None = None) -> KVCache:
-        """An empty KV cache for one sequence of up to `capacity` tokens."""
+    def new_cache(self, capacity: int | None = None, hidden: bool = False) -> KVCache:
+        """An empty KV cache for one sequence of up to `capacity` tokens (with `hidden`,
+        it also keeps each token's last-block output, for a prefix cache)."""
         capacity = capacity or self.config.context_length
         if capacity > self.config.context_length:
             raise ValueError(f"capacity {capacity} exceeds the model's context of {self.config.context_length}")
-        return KVCache.for_config(self.config, capacity)
+        return KVCache.for_config(self.config, capacity, hidden)
 
     def forward(
         self,
@@ -189,7 +190,8 @@ class Llama:
         # With last_only, the last block's output is read only at the last position:
         # there, only that query is attended with and only its row goes through
         # o_proj and the MLP (keys and values of every position are still made and cached).
-        trim_last_block = last_only and trace is None and T > 1
+        keep_hidden = cache is not None and cache.x is not None
+        trim_last_block = last_only and trace is None and T > 1 and not keep_hidden
         for layer, lw in enumerate(w.layers):
             # ---- attention
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
@@ -241,16 +243,22 @@ class Llama:
                     trace.mlp_acts.append(np.ascontiguousarray(act))
                 if trace.residual:
                     trace.residuals.append(x.copy())
+        if keep_hidden:
+            cache.x[past:S] = x  # (T, C) before the final norm: unembed() turns rows into logits
         if cache is not None:
             cache.advance(T)
         if last_only:
             x = x[-1:]
-        x = rms_norm(x, w.norm, cfg.norm_eps)  # (T, C)
-        # the tied embedding read as an unembedding: (T, V); one row as (V, C) @ (C,), the faster form
-        logits = (w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ w.lm_head.T
+        logits = self.unembed(x)  # (T, V)
         if trace is not None:
             trace.logits = logits
         return logits
+
+    def unembed(self, x: np.ndarray) -> np.ndarray:
+        """Logits (T, V) from last-block outputs x (T, C): the final RMSNorm, then the tied
+        embedding read as an unembedding; one row as (V, C) @ (C,), the faster form."""
+        x = rms_norm(x, self.w.norm, self.config.norm_eps)  # (T, C)
+        return (self.w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ self.w.lm_head.T
 
     def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False) -> np.ndarray:
         """forward() in chunks of `chunk` tokens, so attention's (T, S) scores stay
