@@ -154,15 +154,17 @@ class Llama:
         cache: KVCache | None = None,
         trace: Trace | None = None,
         last_only: bool = False,
-    ) -> np.ndarray:
+        logits: bool = True,
+    ) -> np.ndarray | None:
         """Logits (T, V) float32 for the T new tokens `ids` (or (1, V) if last_only).
 
         With a cache, the tokens continue the cache's sequence and are added to it.
+        logits=False skips the unembedding and returns None (the cache is all the caller wants).
         """
         with self._lock:
-            return self._forward(ids, cache, trace, last_only)
+            return self._forward(ids, cache, trace, last_only, logits)
 
-    def _forward(self, ids, cache, trace, last_only) -> np.ndarray:
+    def _forward(self, ids, cache, trace, last_only, want_logits=True) -> np.ndarray | None:
         cfg, w = self.config, self.w
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)  # (T,)
         T = ids.shape[0]
@@ -247,6 +249,8 @@ class Llama:
             cache.x[past:S] = x  # (T, C) before the final norm: unembed() turns rows into logits
         if cache is not None:
             cache.advance(T)
+        if not want_logits:
+            return None
         if last_only:
             x = x[-1:]
         logits = self.unembed(x)  # (T, V)
@@ -260,14 +264,19 @@ class Llama:
         x = rms_norm(x, self.w.norm, self.config.norm_eps)  # (T, C)
         return (self.w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ self.w.lm_head.T
 
-    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False) -> np.ndarray:
+    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False,
+                logits: bool = True) -> np.ndarray | None:
         """forward() in chunks of `chunk` tokens, so attention's (T, S) scores stay
         small for long prompts; the logits are the same as one big forward."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         parts = []
         for start in range(0, len(ids), chunk):
             end = min(start + chunk, len(ids))
-            parts.append(self.forward(ids[start:end], cache, last_only=last_only))
+            last = end == len(ids)
+            parts.append(self.forward(ids[start:end], cache, last_only=last_only,
+                                      logits=logits and (last or not last_only)))
+        if not logits:
+            return None
         return parts[-1] if last_only else np.concatenate(parts)  # (T, V) or (1, V)
 
     def _record_attention(self, trace, layer, q, k, v, att, T, S):

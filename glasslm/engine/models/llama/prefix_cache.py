@@ -74,12 +74,15 @@ class PrefixCache:
         self.hits = self.misses = 0
         self.reused_tokens = self.computed_tokens = 0
 
-    def match(self, ids) -> tuple[Entry | None, int]:
-        """The entry sharing the most leading tokens with ids, and how many (0 and None if none)."""
+    def match(self, ids, scored: bool = False) -> tuple[Entry | None, int]:
+        """The entry sharing the most leading tokens with ids, and how many (0 and None if none);
+        with `scored`, only entries that keep their scores count."""
         ids = np.asarray(ids, dtype=np.int64)
         with self._lock:
             best, n = None, 0
             for entry in self._entries.values():
+                if scored and entry.scores is None:
+                    continue
                 k = shared_length(entry.ids, ids)
                 if k > n:
                     best, n = entry, k

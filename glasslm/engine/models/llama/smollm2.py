@@ -95,7 +95,10 @@ def _scores(logits: np.ndarray, targets, k: int) -> "TokenScores":
     m = logits.max(axis=-1)  # (n,)
     lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=-1, dtype=np.float64))  # (n,) log sum exp
     target = logits[rows, target_ids].astype(np.float64)  # (n,)
-    top_ids = np.argpartition(-logits, k - 1, axis=-1)[:, :k]  # (n, k), unordered
+    if k == 1:  # the usual request: argmax is many times faster than a partition
+        top_ids = logits.argmax(axis=-1)[:, None]  # (n, 1)
+    else:
+        top_ids = np.argpartition(-logits, k - 1, axis=-1)[:, :k]  # (n, k), unordered
     order = np.argsort(-np.take_along_axis(logits, top_ids, -1), axis=-1, kind="stable")
     top_ids = np.take_along_axis(top_ids, order, -1)  # (n, k), most likely first
     top_logits = np.take_along_axis(logits, top_ids, -1).astype(np.float64)
@@ -159,12 +162,15 @@ class SmolLM2:
         return ids
 
     # ---------------------------------------------------------------- model
-    def prefill(self, ids, room: int = 0, scores=None) -> tuple[KVCache, np.ndarray, int]:
+    def prefill(self, ids, room: int = 0, remember: bool = True,
+                logits: bool = True) -> tuple[KVCache, np.ndarray | None, int]:
         """A KV cache holding ids (with room for `room` more tokens), the logits (V,) after
         the last one, and how many leading tokens were reused from the prefix cache.
 
         ids must already be checked. The cache keeps every token's last-block output (x),
-        so `unembed` gives the logits of any position. `scores`: see score().
+        so `unembed` gives the logits of any position. With remember=False the caller
+        inserts ids into the prefix cache itself (score() adds its scores); with
+        logits=False the last logits are not computed (None).
         """
         T = len(ids)
         entry, n = self.prefix_cache.match(ids)
@@ -172,13 +178,15 @@ class SmolLM2:
             cache = entry.kv.copy_prefix(n, T + room)
         else:
             cache = self.model.new_cache(T + room, hidden=True)
-        if n < T:
-            logits = self.model.prefill(ids[n:], cache, last_only=True)[-1]  # (V,) only the new tokens
-        else:  # the whole text was seen before: its last row's output is kept
-            logits = self.model.unembed(cache.x[T - 1 : T])[-1]
+        last = None
+        if n < T:  # only the new tokens run
+            last = self.model.prefill(ids[n:], cache, last_only=True, logits=logits)
+        if logits:  # (V,); if the whole text was seen before, from its last row's kept output
+            last = last[-1] if last is not None else self.model.unembed(cache.x[T - 1 : T])[-1]
         self.prefix_cache.record(n, T - n)
-        self.prefix_cache.insert(ids, cache, scores)
-        return cache, logits, n
+        if remember:
+            self.prefix_cache.insert(ids, cache)
+        return cache, last, n
 
     def step(self, token: int, cache: KVCache) -> np.ndarray:
         """Logits (V,) after one more token, appended to cache: a decode step."""
@@ -187,7 +195,7 @@ class SmolLM2:
     def logits(self, ids) -> np.ndarray:
         """Next-token logits after every prefix: (T, V) float32, row t predicts token t+1."""
         ids = self.check_ids(ids)
-        cache, _, _ = self.prefill(ids)
+        cache, _, _ = self.prefill(ids, logits=False)
         return self.model.unembed(cache.x[: len(ids)])
 
     def next_logits(self, ids) -> np.ndarray:
@@ -203,12 +211,12 @@ class SmolLM2:
         if len(ids) < 2:
             raise ValueError("scoring needs at least two tokens: the first one has nothing before it")
         k = max(1, min(int(top), 50))
-        entry, n = self.prefix_cache.match(ids)
+        entry, n = self.prefix_cache.match(ids, scored=True)
         known = None  # rows scored by an earlier request with the same start: rows 0..n-2
-        if entry is not None and entry.scores is not None and entry.scores.top_ids.shape[1] >= k and n >= 2:
+        if entry is not None and entry.scores.top_ids.shape[1] >= k and n >= 2:
             known = entry.scores.rows(0, min(n, len(ids)) - 1, k)
         start = 0 if known is None else len(known.logprobs)
-        cache, _, _ = self.prefill(ids)
+        cache, _, _ = self.prefill(ids, remember=False, logits=False)
         logits = self.model.unembed(cache.x[start : len(ids) - 1])  # (T-1-start, V): row t predicts t+1
         fresh = _scores(logits, ids[start + 1 :], k)
         scores = fresh if known is None else known.join(fresh)
