@@ -14,8 +14,8 @@ Endpoints:
 - POST /tiny/step: one step of the tiny GPT inventing a name from BOS,
   character by character, until it predicts BOS again (the end of a name).
 
-The server keeps the KV cache of recent contexts (engine.autoregression.
-ContextCache), so a step that extends the previous one reads only the new
+SmolLM2's prefix cache (smollm2.SmolLM2.prefill) keeps the keys and values of
+recent contexts, so a step that extends the previous one reads only the new
 token (chapter 16 explains the cache); the logits are the same either way.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.inference.autoregression import ContextCache, SharedTinyGPT, choose, tiny_gpt_next_logits
+from glasslm.engine.inference.autoregression import SharedTinyGPT, choose, tiny_gpt_next_logits
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
@@ -47,7 +47,6 @@ MAX_NAME_STEPS = 16  # the default tiny GPT's context: past it, the model no lon
 POLL_S = 0.1  # how often the training job reports progress
 JOB_KIND = "generation-tiny-gpt"
 
-CONTEXTS = ContextCache(room=MAX_STEPS)  # KV caches of recent contexts: a step reads one new token
 TINY = SharedTinyGPT()  # the default tiny GPT, trained once per server process
 
 
@@ -57,6 +56,12 @@ TINY = SharedTinyGPT()  # the default tiny GPT, trained once per server process
 class StartRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     mode: Literal["continue", "chat"] = "continue"
+
+
+def model_read(tokens: int, reused: int) -> str:
+    """What the step's forward pass read, in the words the page shows."""
+    new = tokens - reused
+    return "cached" if new == 0 else "one new token" if new == 1 else "whole context" if reused == 0 else f"{new} new tokens"
 
 
 @router.post("/smollm2/start")
@@ -103,7 +108,8 @@ def smollm2_step(req: StepRequest):
     if any(not 0 <= i < V for i in req.ids):
         raise DemoError(f"Token ids must be from 0 to {V - 1}.", "ids")
     start = time.perf_counter()
-    logits, how = CONTEXTS.next_logits(m, req.ids)
+    _, logits, reused = m.prefill(req.ids)  # through the prefix cache: a step reads only the new token
+    how = model_read(len(req.ids), reused)
     seconds = time.perf_counter() - start
     c = choose(logits, position=len(req.ids), seed=req.seed, temperature=req.temperature, top_k=req.top_k,
                top_p=req.top_p, end_ids=m.stop_ids)

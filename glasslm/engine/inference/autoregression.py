@@ -14,10 +14,6 @@ chapter wants each turn of the loop on its own, so that a learner can press
   (greedy and seeded samples), streamed token by token, through SmolLM2's one
   decode loop (decode.py); the prompt is read once, then comes from the prefix
   cache. Each equals SmolLM2.generate with the same seed;
-- `ContextCache`: next-token logits for a growing context, reusing the KV
-  cache of the context one token shorter when it has it (a step then reads one
-  new token instead of the whole context: chapter 16's subject), else reading
-  the whole context; the logits are the same either way (tested);
 - `SharedTinyGPT`: the default tiny GPT (gpt.py's microgpt-sized config,
   train.py's default recipe on the first names), trained once per process in a
   background thread, with its progress readable while it trains.
@@ -28,7 +24,6 @@ Left out: beam search; batching several learners' steps together.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -102,46 +97,6 @@ def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> 
         if token is not None:
             out[run].append(token)
     return out
-
-
-CONTEXT_ENTRIES = 8  # KV caches kept: about 14 MB each for SmolLM2 at 300 tokens
-
-
-class ContextCache:
-    """Logits after a context, from the KV cache of its one-token-shorter prefix when kept.
-
-    next_logits(m, ids) -> (logits (V,), how: "cached" | "one new token" | "whole context").
-    An entry is taken out of the cache while it is extended, so two threads
-    never write into the same KV cache; `room` is the headroom each new cache
-    gets for tokens still to come.
-    """
-
-    def __init__(self, room: int, entries: int = CONTEXT_ENTRIES):
-        self.room, self.entries = room, entries
-        self._items: OrderedDict[tuple[int, ...], tuple[object, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def next_logits(self, m, ids) -> tuple[np.ndarray, str]:
-        key = tuple(m.check_ids(ids))
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key][1], "cached"
-            prefix = self._items.pop(key[:-1], None)
-        if prefix is not None and prefix[0].length == len(key) - 1 and prefix[0].capacity > len(key) - 1:
-            cache = prefix[0]
-            logits = m.model.forward([key[-1]], cache, last_only=True)[-1]  # (V,) one new token
-            how = "one new token"
-        else:
-            cache = m.model.new_cache(min(len(key) + self.room, m.config.context_length))
-            logits = m.model.prefill(list(key), cache, last_only=True)[-1]  # (V,) the whole context
-            how = "whole context"
-        logits.setflags(write=False)
-        with self._lock:
-            self._items[key] = (cache, logits)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
-        return logits, how
 
 
 class SharedTinyGPT:
