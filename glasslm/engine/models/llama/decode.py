@@ -3,6 +3,7 @@
     prefill   the prompt's tokens -> KV cache and the logits after the last one
               (through the prefix cache: only tokens not seen before are run)
     repeat    token = pick(logits, index); yield it; logits = forward(token) over the cache
+              (batched with other requests' steps by batching.Scheduler)
 
 Everything that generates with SmolLM2 runs this loop (smollm2.generate,
 autoregression's continuations, fact_qa's greedy answers, serving_trace's timed
@@ -61,19 +62,24 @@ def greedy(logits: np.ndarray, index: int) -> tuple[int, None]:
 
 def decode(m: SmolLM2, ids, max_tokens: int, pick: Pick,
            on_prefill: Callable[[dict], None] | None = None) -> Iterator[Step]:
-    """Up to max_tokens steps after `ids` (checked by the caller), each picked by `pick`."""
-    t0 = time.perf_counter()
-    cache, logits, reused = m.prefill(ids, room=max_tokens)
-    if on_prefill is not None:
-        on_prefill({"tokens": len(ids), "reused": reused, "seconds": time.perf_counter() - t0,
-                    "cache_bytes": int(cache.kt.nbytes + cache.v.nbytes) * cache.length // cache.capacity})
-    forward_s = None
-    for index in range(max_tokens):
+    """Up to max_tokens steps after `ids` (checked by the caller), each picked by `pick`.
+
+    The request holds a slot of the scheduler (batching.py) from its first step until
+    it ends or the caller closes the generator; may raise batching.QueueFull.
+    """
+    with m.scheduler.admit(len(ids) + max_tokens):
         t0 = time.perf_counter()
-        token, probs = pick(logits, index)
-        pick_s = time.perf_counter() - t0
-        yield Step(index=index, token=int(token), logits=logits, probs=probs, forward_s=forward_s, pick_s=pick_s)
-        if index + 1 < max_tokens:
+        cache, logits, reused = m.prefill(ids, room=max_tokens)
+        if on_prefill is not None:
+            on_prefill({"tokens": len(ids), "reused": reused, "seconds": time.perf_counter() - t0,
+                        "cache_bytes": int(cache.kt.nbytes + cache.v.nbytes) * cache.length // cache.capacity})
+        forward_s = None
+        for index in range(max_tokens):
             t0 = time.perf_counter()
-            logits = m.step(int(token), cache)  # (V,) one pass over the cache
-            forward_s = time.perf_counter() - t0
+            token, probs = pick(logits, index)
+            pick_s = time.perf_counter() - t0
+            yield Step(index=index, token=int(token), logits=logits, probs=probs, forward_s=forward_s, pick_s=pick_s)
+            if index + 1 < max_tokens:
+                t0 = time.perf_counter()
+                logits = m.step(int(token), cache)  # (V,) one pass over the cache, shared with other requests
+                forward_s = time.perf_counter() - t0

@@ -258,6 +258,56 @@ class Llama:
             trace.logits = logits
         return logits
 
+    def decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
+        """Logits (B, V) for one new token in each of B sequences, each continuing its own cache.
+
+        The weights are read once for all B rows (every product below is (B, C) @ (C, N),
+        not B products with one row); attention runs per sequence, over its own keys
+        and values at its own position. Row b equals forward([tokens[b]], caches[b]).
+        """
+        with self._lock:
+            return self._decode_batch(tokens, caches)
+
+    def _decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
+        cfg, w = self.config, self.w
+        ids = np.asarray(tokens, dtype=np.int64).reshape(-1)  # (B,)
+        B = len(ids)
+        if B == 0 or B != len(caches):
+            raise ValueError(f"decode_batch needs one token per cache, got {B} tokens for {len(caches)} caches")
+        if ids.min() < 0 or ids.max() >= cfg.vocab_size:
+            raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
+        for c in caches:
+            c.check_room(1)
+        pos = np.array([c.length for c in caches])  # (B,) each sequence's new position
+        H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
+        rot = self._rot[pos][:, None]  # (B, 1, D/2)
+        scale = np.float32(1.0 / np.sqrt(D))
+        x = w.embed_tokens[ids]  # (B, C)
+        out = np.empty((B, H * D), dtype=np.float32)  # attention outputs, head = kv*G + g
+        for layer, lw in enumerate(w.layers):
+            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (B, C)
+            qkv = h @ lw.qkv_proj  # (B, (H + 2Hkv) D): one read of the weights for all rows
+            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(B, H + Hkv, D), rot)  # (B, H+Hkv, D)
+            q = qk[:, :H].reshape(B, Hkv, G, D) * scale  # (B, Hkv, G, D)
+            k = qk[:, H:]  # (B, Hkv, D)
+            v = qkv[:, (H + Hkv) * D :].reshape(B, Hkv, D)  # (B, Hkv, D)
+            for b, cache in enumerate(caches):  # attention: each sequence over its own past
+                cache.store(layer, k[b][:, None], v[b][:, None])  # (Hkv, 1, D) at position pos[b]
+                S = pos[b] + 1
+                att = softmax_(q[b] @ cache.keys_t(layer, S))  # (Hkv, G, S)
+                out[b] = (att @ cache.values(layer, S)).reshape(H * D)  # (Hkv, G, D) -> (H*D,)
+            x += out @ lw.o_proj  # (B, C) residual add
+            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (B, C)
+            gu = h @ lw.gate_up_proj  # (B, 2F)
+            act = silu_(gu[:, :F])  # (B, F) in place
+            act *= gu[:, F:]  # silu(gate) * up
+            x += act @ lw.down_proj  # (B, C) residual add
+        for b, cache in enumerate(caches):
+            if cache.x is not None:
+                cache.x[pos[b]] = x[b]
+            cache.advance(1)
+        return self.unembed(x)  # (B, V)
+
     def unembed(self, x: np.ndarray) -> np.ndarray:
         """Logits (T, V) from last-block outputs x (T, C): the final RMSNorm, then the tied
         embedding read as an unembedding; one row as (V, C) @ (C,), the faster form."""

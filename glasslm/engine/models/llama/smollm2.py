@@ -19,6 +19,9 @@ its tokens already in the prefix cache and runs the model only over the rest;
 logits of reused positions come from the kept last-block outputs. So every
 demo built on logits, next_logits, score or generate gets the cache for free.
 
+Decode steps go through `scheduler` (batching.py): the steps of all requests
+generating at the same time share one batched forward pass.
+
 Left out: speculative decoding.
 """
 
@@ -35,6 +38,7 @@ import numpy as np
 from glasslm.engine.basics import sampling
 from glasslm.engine.tokenizers.chat_template import ChatTemplate
 from glasslm.engine.models.llama import decode
+from glasslm.engine.models.llama.batching import Scheduler
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig, load_weights
 from glasslm.engine.models.llama.kv_cache import KVCache
 from glasslm.engine.models.llama.llama import Llama, Trace
@@ -118,6 +122,7 @@ class SmolLM2:
                  prefix_cache: PrefixCache | None = None):
         self.model = model
         self.prefix_cache = prefix_cache if prefix_cache is not None else PrefixCache()
+        self.scheduler = Scheduler(model)  # decode steps of all generating requests, batched (batching.py)
         self.config: LlamaConfig = model.config
         self.tokenizer = tokenizer
         self.metadata = metadata
@@ -189,8 +194,9 @@ class SmolLM2:
         return cache, last, n
 
     def step(self, token: int, cache: KVCache) -> np.ndarray:
-        """Logits (V,) after one more token, appended to cache: a decode step."""
-        return self.model.forward([token], cache, last_only=True)[-1]
+        """Logits (V,) after one more token, appended to cache: a decode step, batched with
+        every other request's step that is waiting at the same time (batching.Scheduler)."""
+        return self.scheduler.step(token, cache)
 
     def logits(self, ids) -> np.ndarray:
         """Next-token logits after every prefix: (T, V) float32, row t predicts token t+1."""
