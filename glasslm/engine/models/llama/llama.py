@@ -24,7 +24,11 @@ tokens, each decode step one call with one token. Without a cache the whole
 sequence is recomputed. An optional `Trace` records what the chapters draw;
 with `trace=None` nothing extra is computed or kept.
 
-Left out: batching several sequences, training (no backward pass), dropout,
+`decode_batch(tokens, caches)` is a decode step for B sequences at once: each
+row continues its own cache at its own position, and every weight matrix is
+read once for all B rows (batching.py schedules it).
+
+Left out: batched prefill, training (no backward pass), dropout,
 anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
 """
 
@@ -128,8 +132,9 @@ class Llama:
 
     One forward pass runs at a time (a lock): on a 2-core machine, passes run at
     once only fight over the cores and BLAS threads (four concurrent generations
-    took 2.5-3x longer without the lock). Requests interleave pass by pass, so a
-    long prefill (chunked by `prefill`) does not hold the others for long.
+    took 2.5-3x longer without the lock). Generating requests do not queue on it
+    step by step: their decode steps share batched passes (batching.Scheduler),
+    and a prefill (chunked by `prefill`) runs between those passes.
     """
 
     def __init__(self, weights: LlamaWeights):
