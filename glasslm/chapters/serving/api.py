@@ -9,7 +9,10 @@ Endpoints:
   Every event goes out over server-sent events (GET /api/jobs/{id}/events)
   with `t`, seconds since this endpoint received the request. The stop button
   stops the job (POST /api/jobs/{id}/stop); a closed tab stops it too: when
-  nobody has listened for CLOSED_TAB_GRACE_S the next decode step does not run.
+  nobody has listened for CLOSED_TAB_GRACE_S the next decode step does not run;
+- POST /batch: a job that fires N requests at once through SmolLM2's scheduler
+  (continuous batching), then the same N one at a time, streaming every token's
+  time for the timeline (engine: batch_timeline.fire).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.inference.batch_timeline import MAX_REQUESTS, fire
 from glasslm.engine.inference.serving_trace import traced_reply
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.errors import DemoError
@@ -32,6 +36,7 @@ DEFAULT_REPLY_TOKENS = 80
 MAX_PROMPT_TOKENS = 1024  # the prefill of 1,024 tokens takes a few seconds on 2 cores
 MAX_MESSAGES = 40  # turns kept in the page
 MAX_MESSAGE_CHARS = 2000
+MAX_BATCH_TOKENS = 48  # the longest request of a batch run: 16 requests x 48 tokens, then again one at a time
 CLOSED_TAB_GRACE_S = 5.0  # nobody listening this long (the tab closed): stop generating
 
 
@@ -90,3 +95,22 @@ def chat(req: ChatRequest, request: Request, session: str = Depends(session_id))
 
     job = jobs.start(session, "serving-chat", events)
     return {"job": job.id, "prompt_tokens": n}
+
+
+class BatchRequest(BaseModel):
+    requests: int = Field(8, ge=1, le=MAX_REQUESTS, description="requests fired at once")
+    tokens: int = Field(24, ge=2, le=MAX_BATCH_TOKENS, description="tokens of the longest request")
+
+
+@router.post("/batch")
+def batch(req: BatchRequest, request: Request, session: str = Depends(session_id)):
+    m = load_smollm2()
+
+    def events(job):
+        for event in fire(m, req.requests, req.tokens):
+            if job.stop_event.is_set():
+                return
+            yield event
+
+    job = request.app.state.jobs.start(session, "serving-batch", events)
+    return {"job": job.id, "requests": req.requests}
