@@ -96,3 +96,15 @@ def test_limits_queue_and_refuse(m):
         assert not entered.is_set()
     waiter.join(5)
     assert entered.is_set()  # the slot freed, the queued request got it
+
+
+def test_as_batch_keeps_order_and_answers(m):
+    from glasslm.engine.evaluation.fact_qa import answer, load_facts, prompt_text
+    from glasslm.engine.models.llama.batching import as_batch
+
+    facts, examples = load_facts()
+    prompts = [m.encode(prompt_text(f.question, examples)) for f in facts[:4]]
+    alone = [answer(m, p, max_tokens=3) for p in prompts]
+    together = list(as_batch(lambda p: answer(m, p, max_tokens=3), prompts, width=4))
+    assert [a.ids for a in together] == [a.ids for a in alone]
+    np.testing.assert_allclose([a.likelihood for a in together], [a.likelihood for a in alone], atol=1e-4)

@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -51,6 +53,22 @@ MAX_BATCH = 16  # rows in one decode pass; past about 16 the per-sequence attent
 MAX_QUEUED = 64  # requests waiting for a slot; past it, QueueFull (a 429 on the web)
 MAX_KV_TOKENS = 16 * 2048  # tokens of KV cache reserved by the running requests: 1.4 GB of float32 at most
 GATHER_S = 0.003  # how long a pass waits for admitted requests that are not waiting yet
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def as_batch(fn: Callable[[T], R], items: Iterable[T], width: int = 8) -> Iterator[R]:
+    """fn(item) for every item, in order, with up to `width` of them running at once in
+    threads, so that their decode steps meet in the scheduler and share passes (the many-
+    question demos). Closing the iterator early cancels the items not yet started."""
+    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="as-batch")
+    try:
+        for future in [pool.submit(fn, item) for item in items]:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class QueueFull(RuntimeError):
