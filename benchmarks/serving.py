@@ -1,7 +1,7 @@
 """Continuous batching's throughput: SmolLM2 requests decoding together vs one at a time,
 and vs transformers' batched generate (issue 11).
 
-    .venv/bin/python benchmarks/serving.py          # about 5-8 minutes on 2 cores
+    .venv/bin/python benchmarks/serving.py [1,2]    # about 5-8 minutes on an idle 2-core machine
 
 Every request generates GEN_TOKENS tokens greedily from its own short prompt (stop tokens
 ignored, so every request has the same length). Tokens per second:
@@ -12,8 +12,8 @@ ignored, so every request has the same length). Tokens per second:
   hf_aggregate_tok_s_b16  transformers' model.generate on the same 16 prompts as one batch
                           (left padding, greedy), same threads; null if not installed
   mean_batch_b16          rows per decode pass during the b16 run (the scheduler's batching)
-Measured with 1 and 2 BLAS threads (threadpoolctl, torch.set_num_threads): keys suffixed
-_1t and _2t; unsuffixed keys are the better of the two. Targets on 2 cores:
+Measured with 1 and 2 BLAS threads by default (threadpoolctl, torch.set_num_threads; the
+argument picks others, e.g. "2"): keys suffixed _1t and _2t; unsuffixed keys the better. Targets on 2 cores:
 aggregate_tok_s_b16 >= 6 x decode_tok_s_b1 and >= 1.5 x hf_aggregate_tok_s_b16.
 The last line printed is one JSON object.
 """
@@ -67,19 +67,24 @@ def concurrent(m, prompts) -> float:
     return sum(counts) / (time.perf_counter() - start)
 
 
+def show(out: dict, key: str, value: float) -> None:
+    out[key] = value
+    print(f"  {key} {value:.1f}", flush=True)
+
+
 def ours(m, prompts, threads: int) -> dict[str, float]:
-    out = {}
+    out: dict[str, float] = {}
     with threadpool_limits(threads):
         run_one(m, prompts[0])  # warm-up (and the prompts' prefill into the prefix cache)
         n, _, decode_s = run_one(m, prompts[0])
-        out["decode_tok_s_b1"] = (n - 1) / decode_s
-        out["aggregate_tok_s_b4"] = concurrent(m, prompts[:4])
+        show(out, "decode_tok_s_b1", (n - 1) / decode_s)
+        show(out, "aggregate_tok_s_b4", concurrent(m, prompts[:4]))
         passes, rows = m.scheduler.passes, m.scheduler.rows
-        out["aggregate_tok_s_b16"] = concurrent(m, prompts)
-        out["mean_batch_b16"] = (m.scheduler.rows - rows) / max(1, m.scheduler.passes - passes)
+        show(out, "aggregate_tok_s_b16", concurrent(m, prompts))
+        show(out, "mean_batch_b16", (m.scheduler.rows - rows) / max(1, m.scheduler.passes - passes))
         start = time.perf_counter()
         total = sum(run_one(m, p)[0] for p in prompts)
-        out["sequential_tok_s_16"] = total / (time.perf_counter() - start)
+        show(out, "sequential_tok_s_16", total / (time.perf_counter() - start))
     return out
 
 
@@ -107,24 +112,27 @@ def theirs(m, prompts, threads: int) -> dict[str, float]:
         out = model.generate(ids, attention_mask=mask, max_new_tokens=GEN_TOKENS, min_new_tokens=GEN_TOKENS,
                              do_sample=False, pad_token_id=pad)
         seconds = time.perf_counter() - start
-    return {"hf_aggregate_tok_s_b16": (out.shape[1] - longest) * len(prompts) / seconds}
+    result: dict[str, float] = {}
+    show(result, "hf_aggregate_tok_s_b16", (out.shape[1] - longest) * len(prompts) / seconds)
+    return result
 
 
 def main() -> None:
+    thread_counts = [int(t) for t in (sys.argv[1] if len(sys.argv) > 1 else "1,2").split(",")]
     m = load_smollm2()
     prompts = [m.encode(p) for p in PROMPTS]
     results: dict[str, float | None] = {"gen_tokens": GEN_TOKENS, "requests": len(prompts)}
     per = {}
-    for threads in (1, 2):
+    for threads in thread_counts:
+        print(f"{threads} thread(s):", flush=True)
         per[threads] = {**ours(m, prompts, threads), **theirs(m, prompts, threads)}
-        print(f"{threads} thread(s): " + ", ".join(f"{k} {v:.1f}" for k, v in per[threads].items() if v is not None),
-              flush=True)
-    print(f"{'measure':26} {'1 thread':>10} {'2 threads':>10}")
-    for key in per[1]:
-        a, b = per[1][key], per[2][key]
-        print(f"{key:26} {a if a is not None else float('nan'):10.1f} {b if b is not None else float('nan'):10.1f}")
-        results[f"{key}_1t"], results[f"{key}_2t"] = a, b
-        results[key] = None if a is None or b is None else max(a, b)
+    print(f"{'measure':26} " + " ".join(f"{f'{t} thread(s)':>12}" for t in thread_counts))
+    for key in per[thread_counts[0]]:
+        values = [per[t][key] for t in thread_counts]
+        print(f"{key:26} " + " ".join(f"{v if v is not None else float('nan'):12.1f}" for v in values))
+        for t, v in zip(thread_counts, values):
+            results[f"{key}_{t}t"] = v
+        results[key] = None if None in values else max(values)
     b16, b1, hf = results["aggregate_tok_s_b16"], results["decode_tok_s_b1"], results["hf_aggregate_tok_s_b16"]
     results["b16_over_b1"] = b16 / b1
     results["b16_over_hf"] = b16 / hf if hf else None
