@@ -1,7 +1,8 @@
 """Continuous batching's throughput: SmolLM2 requests decoding together vs one at a time,
 and vs transformers' batched generate (issue 11).
 
-    .venv/bin/python benchmarks/serving.py [1,2]    # about 5-8 minutes on an idle 2-core machine
+    .venv/bin/python benchmarks/serving.py [1,2] [128]    # threads, tokens per request
+                                                          # about 5-8 minutes on an idle 2-core machine
 
 Every request generates GEN_TOKENS tokens greedily from its own short prompt (stop tokens
 ignored, so every request has the same length). Tokens per second:
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from glasslm.engine.models.llama.smollm2 import load_smollm2  # noqa: E402
 
-GEN_TOKENS = 128
+GEN_TOKENS = int(sys.argv[2]) if len(sys.argv) > 2 else 128  # the issue's 128; fewer on a crowded machine
 PROMPTS = [
     "The best way to learn a new language is", "Once upon a time, a small robot", "The recipe for bread needs",
     "In the year 2050, cities will", "My favourite animal is the owl because", "The history of the bicycle began",
