@@ -49,7 +49,7 @@ import numpy as np
 from glasslm.engine.models.llama.kv_cache import KVCache
 from glasslm.engine.models.llama.llama import Llama
 
-MAX_BATCH = 16  # rows in one decode pass; past about 16 the per-sequence attention dominates on 2 cores
+MAX_BATCH = 16  # rows in one decode pass (the serving chapter fires up to 16 requests at once)
 MAX_QUEUED = 64  # requests waiting for a slot; past it, QueueFull (a 429 on the web)
 MAX_KV_TOKENS = 16 * 2048  # tokens of KV cache reserved by the running requests: 1.4 GB of float32 at most
 GATHER_S = 0.003  # how long a pass waits for admitted requests that are not waiting yet
