@@ -28,8 +28,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from glasslm.engine.models.llama.prefix_cache import PrefixCache  # noqa: E402
-from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2  # noqa: E402
+from glasslm.engine.models.llama.prefix_cache import PrefixCache
+from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 
 PARAGRAPH = (
     "The history of computing is a story of people building machines that follow instructions. "

@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from glasslm.engine.models.llama.smollm2 import load_smollm2  # noqa: E402
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 GEN_TOKENS = int(sys.argv[2]) if len(sys.argv) > 2 else 128  # the 128; fewer on a crowded machine
 PROMPTS = [

@@ -81,18 +81,16 @@ def test_closing_a_generator_frees_its_slot(m):
 
 def test_limits_queue_and_refuse(m):
     sched = Scheduler(m.model, max_batch=1, max_queued=1, max_kv_tokens=100)
-    with pytest.raises(ValueError, match="KV-cache limit"):
-        with sched.admit(101):
-            pass
+    with pytest.raises(ValueError, match="KV-cache limit"), sched.admit(101):
+        pass
     entered = threading.Event()
     with sched.admit(10):  # the one slot is taken
         waiter = threading.Thread(target=lambda: sched.admit(10).__enter__() and entered.set())
         waiter.start()
         while sched.stats()["queued"] == 0:
             threading.Event().wait(0.01)
-        with pytest.raises(QueueFull, match="already waiting"):  # the queue of one is full too
-            with sched.admit(10):
-                pass
+        with pytest.raises(QueueFull, match="already waiting"), sched.admit(10):  # the queue of one is full too
+            pass
         assert not entered.is_set()
     waiter.join(5)
     assert entered.is_set()  # the slot freed, the queued request got it

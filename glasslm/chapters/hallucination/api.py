@@ -17,6 +17,7 @@ closed-book half, reads them back at once.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Literal
@@ -134,7 +135,7 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
         total = len(chosen) * len(modes)
         yield {"type": "start", "total": total, "modes": modes, "max_answer_tokens": MAX_ANSWER_TOKENS}
         for mode in modes:  # the questions of a mode run as a batch: their decode steps share passes
-            for row, cached in as_batch(lambda fact: _marked(m, fact, mode), chosen, width=BATCH_WIDTH):
+            for row, cached in as_batch(functools.partial(_marked, m, mode=mode), chosen, width=BATCH_WIDTH):
                 if job.stop_event.is_set():
                     return
                 rows.append(row)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 MAX_REQUESTS = 16
 PROMPTS = [
@@ -37,6 +37,18 @@ def max_tokens_for(request: int, longest: int) -> int:
     return max(1, longest // 2 + (request * 7) % (longest // 2 + 1))
 
 
+def _run(m, ids, max_tokens, i, mode, start, events: queue.Queue, counts, spans) -> None:
+    """Request i: every token onto `events` as it comes, then None; its count and span kept."""
+    began = time.perf_counter()
+    try:
+        for e in m.generate(ids, max_tokens=max_tokens, temperature=0, stop_ids=[]):
+            counts[i] += 1
+            events.put({"type": "token", "mode": mode, "request": i, "index": e.index, "t": time.perf_counter() - start})
+    finally:
+        spans[i] = time.perf_counter() - began
+        events.put(None)
+
+
 def fire(m, n: int, longest: int) -> Iterator[dict]:
     if not 1 <= n <= MAX_REQUESTS:
         raise ValueError(f"fire between 1 and {MAX_REQUESTS} requests, got {n}")
@@ -50,16 +62,8 @@ def fire(m, n: int, longest: int) -> Iterator[dict]:
         passes, rows = m.scheduler.passes, m.scheduler.rows
         start = time.perf_counter()
 
-        def run(i):
-            began = time.perf_counter()
-            try:
-                for e in m.generate(prompts[i], max_tokens=lengths[i], temperature=0, stop_ids=[]):
-                    counts[i] += 1
-                    events.put({"type": "token", "mode": mode, "request": i, "index": e.index,
-                                "t": time.perf_counter() - start})
-            finally:
-                spans[i] = time.perf_counter() - began
-                events.put(None)
+        def run(i, mode=mode, start=start, events=events, counts=counts, spans=spans):
+            _run(m, prompts[i], lengths[i], i, mode, start, events, counts, spans)
 
         if mode == "together":
             threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]

@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -168,7 +169,7 @@ class Scheduler:
                 logits = self.model.decode_batch([w.token for w in batch], [w.cache for w in batch])  # (B, V)
                 for w, row in zip(batch, logits):
                     w.logits = row
-            except BaseException as err:  # handed to the requests, which raise it
+            except BaseException as err:  # noqa: BLE001 handed to the requests, which raise it
                 for w in batch:
                     w.error = err
             self.passes += 1
