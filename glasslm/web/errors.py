@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from glasslm.assets import MissingAsset
+from glasslm.engine.models.llama.batching import QueueFull
 
 log = logging.getLogger("glasslm")
 
@@ -90,6 +91,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DemoError)
     async def _demo(request: Request, exc: DemoError):
         return error_response(exc.message, exc.field, exc.status)
+
+    @app.exception_handler(QueueFull)
+    async def _busy(request: Request, exc: QueueFull):
+        return error_response(str(exc), None, 429)
 
     @app.exception_handler(MissingAsset)
     async def _missing(request: Request, exc: MissingAsset):

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from glasslm.chapters.kv_cache.api import MAX_PREFIX_TOKENS
 from glasslm.engine.models.llama.kv_cache import KVCache
 from glasslm.engine.data.model_facts import PUBLISHED
 
@@ -76,3 +77,37 @@ def test_timing_can_be_stopped(client, sse):
     assert client.get(f"/api/jobs/{job}").json()["status"] in ("stopped", "done")
     points = [e for e in sse(job) if e["type"] == "point"]
     assert len(points) <= 1
+
+
+def test_prefix_cache_reuses_what_it_has_seen(client):
+    from glasslm.engine.models.llama.smollm2 import load_smollm2
+
+    m = load_smollm2()
+    text = f"Zebra quartz {time.time_ns()} sat on the windowsill while the kettle sang in the kitchen"
+    first = client.post(f"{API}/prefix", json={"text": text}).json()
+    n = len(first["tokens"])
+    assert first["reused"] == 0 and first["computed"] == n  # a new text: every token computed
+    assert not any(t["reused"] for t in first["tokens"])
+    again = client.post(f"{API}/prefix", json={"text": text}).json()
+    assert again["reused"] == n and again["computed"] == 0 and all(t["reused"] for t in again["tokens"])
+    more = client.post(f"{API}/prefix", json={"text": text + " and the cat"}).json()
+    assert more["reused"] >= n - 1 and more["computed"] == len(more["tokens"]) - more["reused"] <= 4
+    ids = [t["id"] for t in more["tokens"]]
+    want = m.model.forward(ids, last_only=True)[-1]  # no cache at all
+    assert more["next"]["id"] == int(want.argmax())
+    assert more["tokens"][more["reused"]]["reused"] is False and more["tokens"][more["reused"] - 1]["reused"] is True
+    edited = client.post(f"{API}/prefix", json={"text": text.replace("windowsill", "doorstep")}).json()
+    differ = next(i for i, (a, b) in enumerate(zip(edited["tokens"], first["tokens"])) if a["id"] != b["id"])
+    assert edited["reused"] == differ  # recomputed from the edit on
+    c = more["cache"]
+    assert 0 < c["mb"] <= c["budget_mb"] and c["tokens"] >= len(ids)
+    assert more["bytes_per_token"] == 2 * 30 * 3 * 64 * 4 + 576 * 4  # keys, values and the kept hidden row
+
+
+@pytest.mark.parametrize("text,status,words", [
+    ("   ", 400, "Type some text"),
+    ("word " * (MAX_PREFIX_TOKENS + 10), 413, f"the limit here is {MAX_PREFIX_TOKENS}"),
+])
+def test_prefix_bad_text_is_refused(client, text, status, words):
+    r = client.post(f"{API}/prefix", json={"text": text})
+    assert r.status_code == status and words in r.json()["error"]

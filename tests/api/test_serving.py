@@ -93,3 +93,33 @@ def test_nan_temperature_and_a_too_long_conversation(client):
             {"role": "user", "content": "🙂 " * 600}]
     r = client.post(f"{API}/chat", json={"messages": long})
     assert r.status_code == 413 and f"{MAX_PROMPT_TOKENS:,}" in r.json()["error"] and r.json()["field"] == "messages"
+
+
+def test_batch_run_fires_requests_together_then_alone(client, sse):
+    from glasslm.engine.inference.batch_timeline import max_tokens_for
+
+    r = client.post("/api/serving/batch", json={"requests": 3, "tokens": 6})
+    assert r.status_code == 200
+    evs = sse(r.json()["job"])
+    start = evs[0]
+    assert start["type"] == "start" and [q["max_tokens"] for q in start["requests"]] == [max_tokens_for(i, 6)
+                                                                                      for i in range(3)]
+    modes = {e["mode"]: e for e in evs if e["type"] == "mode"}
+    assert set(modes) == {"together", "alone"}
+    for mode, summary in modes.items():
+        tokens = [e for e in evs if e["type"] == "token" and e["mode"] == mode]
+        per = [[e["index"] for e in tokens if e["request"] == i] for i in range(3)]
+        assert per == [list(range(q["max_tokens"])) for q in start["requests"]]  # every token, in order
+        assert summary["tokens"] == len(tokens) and len(summary["per_request"]) == 3
+        assert summary["tokens_per_s"] == pytest.approx(summary["tokens"] / summary["seconds"])
+    alone = [e["request"] for e in evs if e["type"] == "token" and e["mode"] == "alone"]
+    assert alone == sorted(alone)  # one after another
+    assert modes["alone"]["mean_batch"] == pytest.approx(1.0)
+    assert modes["together"]["mean_batch"] >= 1.0
+
+
+@pytest.mark.parametrize("body,words", [({"requests": 17}, "at most 16"), ({"requests": 0}, "at least 1"),
+                                        ({"tokens": 49}, "at most 48")])
+def test_batch_limits(client, body, words):
+    r = client.post("/api/serving/batch", json=body)
+    assert r.status_code == 422 and words in r.json()["error"]

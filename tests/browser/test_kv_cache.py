@@ -46,3 +46,30 @@ def test_phone_width_fits(browser, server):
     pg.wait_for_selector("body[data-demos-ready]")
     assert pg.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     context.close()
+
+
+def test_prefix_cache_marks_reused_and_computed_tokens(page):
+    page.open_chapter("kv-cache")
+    demo = page.locator('.demo[data-demo="prefix"]')
+    rows = demo.locator("table.kv-requests tr")
+    expect(rows).to_have_count(2, timeout=60_000)  # header + the first request
+    strip = demo.locator(".kv-prefix-strip .token")
+    expect(strip.first).to_be_visible()
+    total = strip.count()
+    demo.get_by_role("button", name="Add a word at the end").click()
+    expect(rows).to_have_count(3, timeout=30_000)
+    # The longer text reuses all of the old one but (at most) its last token; the new word is computed.
+    expect(strip.last).to_have_class(re.compile(r"kv-new"))
+    reused = demo.locator(".kv-prefix-strip .token.kv-reused").count()
+    assert reused >= total - 1
+    expect(readout(demo, "computed")).to_have_text(re.compile(r"^[1-4]$"))
+    expect(readout(demo, "cache memory")).to_contain_text("MiB of")
+    demo.get_by_role("button", name="Change a word in the middle").click()
+    expect(rows).to_have_count(4, timeout=30_000)
+    new = demo.locator(".kv-prefix-strip .token.kv-new")
+    assert new.count() > 10  # from the middle on, recomputed
+    assert demo.locator(".kv-prefix-strip .token").first.get_attribute("class").count("kv-reused") == 1
+    demo.locator("textarea").press("End")
+    demo.locator("textarea").type(" ok")
+    expect(rows).to_have_count(5, timeout=30_000)
+    expect(strip.last).to_have_class(re.compile(r"kv-new"))

@@ -47,3 +47,18 @@ def test_stop_and_bad_limit(page):
     expect(demo.locator(".sv-msg.assistant.streaming")).not_to_have_text("", timeout=60_000)
     demo.get_by_role("button", name="Stop").click()
     expect(demo.locator(".demo-status")).to_contain_text("Stopped by the stop button", timeout=60_000)
+
+
+def test_batch_fires_requests_and_compares_with_one_at_a_time(page):
+    page.open_chapter("serving")
+    demo = page.locator('.demo[data-demo="batch"]')
+    demo.locator('input[type="range"]').fill("2")
+    demo.get_by_role("button", name="Fire").click()
+    expect(demo.locator(".demo-status")).to_have_text("Done.", timeout=120_000)
+    ticks = demo.locator("svg.sv-batch-chart rect")
+    assert ticks.count() >= 2 * 2 * 12  # two requests of at least 12 tokens, together and alone
+    speedup = demo.locator(".readout-item", has_text="speed-up from batching").locator(".value")
+    expect(speedup).to_have_text(re.compile(r"^\d+(\.\d)?×$"))
+    rows = demo.locator(".readout-item", has_text="rows per pass").locator(".value")
+    assert 1.0 <= float(rows.inner_text()) <= 2.0
+    expect(demo.get_by_role("button", name="Fire")).to_be_enabled()

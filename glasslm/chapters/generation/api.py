@@ -14,10 +14,9 @@ Endpoints:
 - POST /tiny/step: one step of the tiny GPT inventing a name from BOS,
   character by character, until it predicts BOS again (the end of a name).
 
-The app keeps the KV caches of recent contexts (web/cache.py), so a step that
-extends the previous one reads only the new token (engine.inference.
-autoregression.extend_context; the kv-cache chapter explains the cache); the
-logits are the same either way.
+SmolLM2's prefix cache (smollm2.SmolLM2.prefill) keeps the keys and values of
+recent contexts, so a step that extends the previous one reads only the new
+token (the kv-cache chapter explains the cache); the logits are the same either way.
 """
 
 from __future__ import annotations
@@ -29,11 +28,10 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.inference.autoregression import choose, extend_context, tiny_gpt_next_logits
+from glasslm.engine.inference.autoregression import choose, tiny_gpt_next_logits
 from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
-from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
-from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
@@ -48,26 +46,8 @@ MAX_SHOW = 20  # bars of candidates per step
 MAX_TEMPERATURE = 5.0
 MAX_TOP_K = 1000
 MAX_NAME_STEPS = 16  # the default tiny GPT's context: past it, the model no longer sees the BOS that began the name
-CONTEXTS_KEPT = 8  # KV caches of recent contexts: about 14 MB each for SmolLM2 at 300 tokens
 JOB_KIND = "generation-tiny-gpt"
 TINY_GPT = "default tiny GPT"  # the app's shared model: trained once per server, lent to every learner
-
-
-def next_logits(request: Request, m: SmolLM2, ids: list[int]) -> tuple[np.ndarray, str]:
-    """(logits after ids, how they were read): from the KV cache of ids[:-1] when this app kept it."""
-    contexts = app_cache(request, "generation-contexts", CONTEXTS_KEPT)
-    key = tuple(m.check_ids(ids))
-    how = "cached"
-
-    def compute():
-        nonlocal how
-        prefix = contexts.pop(key[:-1])  # taken out: no one else extends the same KV cache
-        cache, logits, how = extend_context(m, key, prefix[0] if prefix else None, room=MAX_STEPS)
-        logits.setflags(write=False)  # shared between requests
-        return cache, logits
-
-    (_, logits), _ = contexts.get(key, compute)
-    return logits, how
 
 
 def tiny_gpt(request: Request) -> SharedModel:
@@ -81,6 +61,12 @@ def tiny_gpt(request: Request) -> SharedModel:
 class StartRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     mode: Literal["continue", "chat"] = "continue"
+
+
+def model_read(tokens: int, reused: int) -> str:
+    """What the step's forward pass read, in the words the page shows."""
+    new = tokens - reused
+    return "cached" if new == 0 else "one new token" if new == 1 else "whole context" if reused == 0 else f"{new} new tokens"
 
 
 @router.post("/smollm2/start")
@@ -127,7 +113,8 @@ def smollm2_step(req: StepRequest, request: Request):
     if any(not 0 <= i < V for i in req.ids):
         raise DemoError(f"Token ids must be from 0 to {V - 1}.", "ids")
     start = time.perf_counter()
-    logits, how = next_logits(request, m, req.ids)
+    _, logits, reused = m.prefill(req.ids)  # through the prefix cache: a step reads only the new token
+    how = model_read(len(req.ids), reused)
     seconds = time.perf_counter() - start
     c = choose(logits, position=len(req.ids), seed=req.seed, temperature=req.temperature, top_k=req.top_k,
                top_p=req.top_p, end_ids=m.stop_ids)

@@ -34,7 +34,7 @@ function mark(strip, classOf) {
 
 function smollm2(el) {
   const f = demoFrame(el, { title: "SmolLM2 writes, one token per step",
-    sources: ["glasslm.engine.inference.autoregression:extend_context", "glasslm.engine.inference.autoregression:choose",
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.prefill", "glasslm.engine.inference.autoregression:choose",
       "glasslm.engine.basics.sampling:filter_distribution"] });
   const text = textInput({ label: "Your text", field: "text", value: "Once upon a time, a little robot", multiline: true, rows: 2,
     maxlength: 2000, oninput: () => { ctx = null; } });

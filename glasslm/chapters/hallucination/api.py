@@ -21,6 +21,7 @@ closed-book half, reads them back at once.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Literal, get_args
 
@@ -29,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.evaluation.calibration import MAX_BINS, abstain, coverage_curve, reliability
 from glasslm.engine.evaluation.fact_qa import MAX_ANSWER_TOKENS, answer, is_correct, load_facts, prompt_text
+from glasslm.engine.models.llama.batching import as_batch
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.cache import app_cache
@@ -46,6 +48,7 @@ MAX_FACT_CHARS = 400  # one or two sentences
 MAX_FACT_TOKENS = 100
 CONFIDENT = 0.5  # "confident wrong": the model gave its wrong answer at least this probability
 JOB_KIND = "hallucination-run"
+BATCH_WIDTH = 8  # questions answered at once (their decode steps share the scheduler's passes)
 Mode = Literal["closed", "retrieval"]
 Measure = Literal["first", "likelihood"]
 
@@ -135,11 +138,10 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
         start = time.perf_counter()
         total = len(chosen) * len(modes)
         yield {"type": "start", "total": total, "modes": modes, "max_answer_tokens": MAX_ANSWER_TOKENS}
-        for mode in modes:
-            for fact in chosen:
+        for mode in modes:  # the questions of a mode run as a batch: their decode steps share passes
+            for row, cached in as_batch(functools.partial(_marked, request, m, mode=mode), chosen, width=BATCH_WIDTH):
                 if job.stop_event.is_set():
                     return
-                row, cached = _marked(request, m, fact, mode)
                 rows.append(row)
                 yield {"type": "answer", "index": len(rows), "total": total, "cached": cached, "row": row}
         yield {"type": "done", "answered": len(rows), "seconds": time.perf_counter() - start}

@@ -9,19 +9,28 @@ Endpoints:
 - GET /memory: the cache's size from its formula for SmolLM2 (from the loaded
   config, and the byte size of a real KVCache allocated for the same context)
   and for the published configurations in model_facts.py, with and without
-  grouped-query attention.
+  grouped-query attention;
+- POST /prefix: the learner's text through SmolLM2's prefix cache (the one every
+  SmolLM2 demo uses): which tokens were reused and which recomputed, the time of
+  the request, the model's next-token guess, and the cache's memory
+  (engine: smollm2.SmolLM2.prefill over prefix_cache.PrefixCache).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+import time
+
+import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.inference.kv_cache_timing import BYTES_PER_VALUE, filler_ids, memory_row, memory_rows, time_decoding
 from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.session import session_id
+from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
@@ -29,6 +38,8 @@ MAX_LENGTH = 512  # without a cache one step at 512 tokens recomputes all of the
 MIN_LENGTH = 16
 MAX_REPEATS = 3  # each point is the median of this many measurements at most
 MAX_CONTEXT = 1_048_576  # the memory calculator's largest context (a million tokens)
+MAX_PREFIX_TOKENS = 512  # a cold request of 512 tokens takes about two seconds on 2 cores
+MAX_PREFIX_CHARS = 4000
 FILLER = ("Once upon a time a small robot learned to read. Every night it read one more page, "
           "and every morning it told the garden what it had learned. ")
 
@@ -87,4 +98,28 @@ def memory(context: int | None = Query(None, ge=1, le=MAX_CONTEXT),
         "rows": rows,
         "check": {"context": smol["context"], "real_cache_bytes_float32": real,
                   "formula_bytes_float32": memory_rows(cfg, 4, smol["context"])[0]["cache_bytes"]},
+    }
+
+
+class PrefixRequest(BaseModel):
+    text: str = Field(..., max_length=MAX_PREFIX_CHARS, description="the text to continue")
+
+
+@router.post("/prefix")
+def prefix(req: PrefixRequest):
+    m = load_smollm2()
+    ids = encode_text(m, req.text, MAX_PREFIX_TOKENS)
+    start = time.perf_counter()
+    _, logits, reused = m.prefill(ids)  # (V,): the same call every SmolLM2 demo's requests make
+    seconds = time.perf_counter() - start
+    top = int(np.argmax(logits))
+    z = logits.astype(np.float64) - logits[top]
+    return {
+        "tokens": [dict(token_piece(m.tokenizer, i), reused=k < reused) for k, i in enumerate(ids)],
+        "reused": reused,
+        "computed": len(ids) - reused,
+        "seconds": seconds,
+        "next": dict(token_piece(m.tokenizer, top), prob=float(1.0 / np.exp(z).sum())),
+        "bytes_per_token": int(m.model.new_cache(1, hidden=True).nbytes),
+        "cache": m.prefix_cache.stats(),
     }

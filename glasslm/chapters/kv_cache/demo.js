@@ -1,10 +1,11 @@
 // The kv-cache chapter: the demos only draw what /api/kv-cache/* and the timing
 // job's event stream send.
 
-import { getJSON } from "/static/js/api.js";
-import { demoFrame, h } from "/static/js/components/demo.js";
-import { segmented, select } from "/static/js/components/controls.js";
+import { postJSON, getJSON } from "/static/js/api.js";
+import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
+import { segmented, select, button, buttonRow, textInput } from "/static/js/components/controls.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct, compact } from "/static/js/components/format.js";
@@ -143,4 +144,63 @@ function gqa(el) {
   f.run(() => getJSON(`${API}/memory`)).then((d) => { if (d) draw(d); }); // not awaited, as above
 }
 
-export const demos = { timing, memory, gqa };
+const PREFIX_TEXT = "A lighthouse keeper lived alone on a rocky island far from the coast. Every evening he climbed "
+  + "the hundred and twelve steps of the tower, trimmed the wick, polished the great glass lens and lit the lamp. "
+  + "Ships that passed in the night never saw him, but they saw his light, and they knew where the rocks were. "
+  + "In winter the storms came in from the west and the waves broke over the lower windows; in summer the "
+  + "island was covered in sea pinks and the birds nested in every crack of the cliffs. He kept a logbook of the "
+  + "weather, the ships and the birds, and on the last page he wrote";
+const MORE_WORDS = [" that", " the", " sea", " was", " calm", " and", " the", " light", " was", " steady", "."];
+
+function prefix(el) {
+  const f = demoFrame(el, { title: "Edit a long text: which tokens the prefix cache reuses (measured now)", stacked: true,
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.prefill", "glasslm.engine.models.llama.prefix_cache:PrefixCache.match",
+      "glasslm.engine.models.llama.kv_cache:KVCache.copy_prefix"] });
+  const text = textInput({ label: "Your text (type at the end, or change a word in the middle)", field: "text",
+    value: PREFIX_TEXT, multiline: true, rows: 5, maxlength: 4000, oninput: debounce(() => update(), 250) });
+  let added = 0;
+  const addWord = button("Add a word at the end", () => { text.value += MORE_WORDS[added++ % MORE_WORDS.length]; update(); },
+    { primary: true });
+  const editMiddle = button("Change a word in the middle", () => {
+    const v = text.value, mid = v.indexOf(" ", Math.floor(v.length / 2));
+    const end = v.indexOf(" ", mid + 1);
+    if (mid < 0 || end < 0) return;
+    const word = v.slice(mid, end) === " bright" ? " quiet" : " bright";
+    text.value = v.slice(0, mid) + word + v.slice(end);
+    update();
+  });
+  f.add(text.el, buttonRow(addWord, editMiddle));
+  const legend = h("p", { class: "kv-note" }, h("span", { class: "kv-legend kv-reused", text: "reused" }), " from the cache, ",
+    h("span", { class: "kv-legend kv-new", text: "computed" }), " by this request.");
+  const stripBox = h("div", { class: "kv-prefix-strip" });
+  const strip = tokenStrip(stripBox, { label: "Your text as tokens, reused or computed" });
+  const table = h("table", { class: "kv-table num kv-requests" });
+  const header = h("tr", {}, ...["request", "tokens", "reused", "computed", "time"].map((t) => h("th", { text: t })));
+  table.append(header);
+  f.picture.append(legend, stripBox, h("div", { class: "scroll-x" }, table));
+  const signal = latest();
+  let n = 0;
+  async function update() {
+    const d = await f.run(() => postJSON(`${API}/prefix`, { text: text.value }, { signal: signal() }));
+    if (!d) return;
+    n += 1;
+    strip.update(d.tokens.map((t) => ({ text: t.text, id: t.id, title: `id ${t.id}: ${t.reused ? "reused" : "computed"}` })));
+    [...strip.el.children].forEach((span, i) => span.classList.add(d.tokens[i].reused ? "kv-reused" : "kv-new"));
+    table.insertBefore(h("tr", {}, h("td", { text: count(n) }), h("td", { text: count(d.tokens.length) }),
+      h("td", { text: count(d.reused) }), h("td", { text: count(d.computed) }), h("td", { text: msText(d.seconds) })),
+    header.nextSibling);
+    while (table.rows.length > 9) table.deleteRow(table.rows.length - 1);
+    f.setReadout([
+      { label: "reused", value: `${count(d.reused)} of ${count(d.tokens.length)} tokens` },
+      { label: "computed", value: count(d.computed) },
+      { label: "this request", value: msText(d.seconds) },
+      { label: "next token", value: `“${d.next.text}” ${pct(d.next.prob)}` },
+      { label: "cache memory", value: `${bytes(d.cache.mb * 2 ** 20)} of ${bytes(d.cache.budget_mb * 2 ** 20)}` },
+      { label: "texts kept", value: count(d.cache.entries) },
+    ]);
+    f.hood(d);
+  }
+  update(); // not awaited: loading SmolLM2 must not hold up the page
+}
+
+export const demos = { timing, memory, gqa, prefix };

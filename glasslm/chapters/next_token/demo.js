@@ -14,7 +14,7 @@ const tokenView = (t) => ({ text: t.text, id: t.id, title: `id ${t.id}${t.partia
 
 function predict(el) {
   const f = demoFrame(el, { title: "SmolLM2's guesses for the next token", stacked: true,
-    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.next_logits", "glasslm.engine.models.llama.llama:Llama._forward",
+    sources: ["glasslm.engine.models.llama.smollm2:SmolLM2.prefill", "glasslm.engine.models.llama.llama:Llama._forward",
       "glasslm.engine.basics.sampling:softmax"] });
   const text = textInput({ label: "Your text", field: "text", value: "The capital of France is", multiline: true, rows: 2,
     maxlength: 2000, oninput: debounce(() => update(), 250) });

@@ -15,6 +15,9 @@ Endpoints:
   rejected, passes, wall times, bytes of weights read per token.
 - GET /v1-requests: the latest requests to the OpenAI-compatible /v1 API
   (glasslm/web/openai_api.py), for "Your own client".
+- POST /batch: a job that fires N requests at once through SmolLM2's scheduler
+  (continuous batching), then the same N one at a time, streaming every token's
+  time for the timeline (engine: batch_timeline.fire).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.inference import speculative
+from glasslm.engine.inference.batch_timeline import MAX_REQUESTS, fire
 from glasslm.engine.inference.serving_trace import traced_reply
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.errors import DemoError
@@ -38,6 +42,7 @@ DEFAULT_REPLY_TOKENS = 80
 MAX_PROMPT_TOKENS = 1024  # the prefill of 1,024 tokens takes a few seconds on 2 cores
 MAX_MESSAGES = 40  # turns kept in the page
 MAX_MESSAGE_CHARS = 2000
+MAX_BATCH_TOKENS = 48  # the longest request of a batch run: 16 requests x 48 tokens, then again one at a time
 CLOSED_TAB_GRACE_S = 5.0  # nobody listening this long (the tab closed): stop generating
 
 
@@ -145,3 +150,24 @@ def speculate(req: SpeculateRequest, request: Request, session: str = Depends(se
 
     job = jobs.start(session, "serving-speculate", events)
     return {"job": job.id, "prompt_tokens": len(ids)}
+
+
+# ---------------------------------------------------------------- continuous batching, live
+
+class BatchRequest(BaseModel):
+    requests: int = Field(8, ge=1, le=MAX_REQUESTS, description="requests fired at once")
+    tokens: int = Field(24, ge=2, le=MAX_BATCH_TOKENS, description="tokens of the longest request")
+
+
+@router.post("/batch")
+def batch(req: BatchRequest, request: Request, session: str = Depends(session_id)):
+    m = load_smollm2()
+
+    def events(job):
+        for event in fire(m, req.requests, req.tokens):
+            if job.stop_event.is_set():
+                return
+            yield event
+
+    job = request.app.state.jobs.start(session, "serving-batch", events)
+    return {"job": job.id, "requests": req.requests}

@@ -1,4 +1,4 @@
-// Chapter 17 (serving): your own client. The exact curl and Python `openai` lines for
+// The serving chapter: your own client. The exact curl and Python `openai` lines for
 // this server's address (read from this page's own URL), and the latest requests the
 // server's OpenAI-compatible /v1 API answered, from any client, refreshed every few seconds.
 

@@ -210,4 +210,82 @@ function journey(el) {
   document.addEventListener("sv-journey", (e) => draw(e.detail));
 }
 
-export const demos = { chat, journey, speculate, client };
+// N requests fired at once (their decode steps share the scheduler's passes), then the same
+// N one at a time: one row per request, a tick per token, both runs on one time axis.
+function batch(el) {
+  const f = demoFrame(el, { title: "Continuous batching: N requests at once vs one at a time (measured now)", stacked: true,
+    sources: ["glasslm.engine.inference.batch_timeline:fire", "glasslm.engine.models.llama.batching:Scheduler._loop",
+      "glasslm.engine.models.llama.llama:Llama._decode_batch"] });
+  const n = slider({ label: "Requests fired at once", field: "requests", min: 1, max: 16, step: 1, value: 8 });
+  const jobs = jobButtons(f, "Fire", () => start());
+  f.add(n.el, jobs.row);
+  const box = h("div", { class: "sv-batch" });
+  const note = h("p", { class: "sv-what", text: "Fire the requests: each row is one request, each tick one generated token." });
+  f.picture.append(note, box);
+  const d3 = window.d3;
+  const M = { left: 92, right: 12, top: 6, bottom: 34 }, ROW = 9, GAP = 22;
+  const svg = d3.select(box).append("svg").attr("class", "chart sv-batch-chart").attr("role", "img")
+    .attr("aria-label", "timeline of the requests, together and one at a time");
+  const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
+  const gx = g.append("g").attr("class", "axis");
+  const xTitle = g.append("text").attr("text-anchor", "middle").text("seconds since the requests were fired");
+  const labels = g.append("g"), marks = g.append("g");
+  let width = 640, data = null;
+  fitWidth(svg.node(), (w) => { width = w; if (data) draw(); });
+
+  function draw() {
+    const k = data.requests.length, lane = k * ROW;
+    const H = M.top + 2 * lane + GAP + M.bottom + 8;
+    svg.attr("viewBox", `0 0 ${width} ${H}`);
+    const iw = width - M.left - M.right;
+    const end = Math.max(0.001, ...data.tokens.map((e) => e.t), ...Object.values(data.modes).map((m) => m.seconds));
+    const x = d3.scaleLinear().domain([0, end]).range([0, iw]);
+    const y = (e) => (e.mode === "alone" ? lane + GAP : 0) + e.request * ROW;
+    gx.attr("transform", `translate(0,${2 * lane + GAP + 4})`).call(d3.axisBottom(x).ticks(xTickCount(iw)));
+    keepTicksInside(gx, x, M.left, M.right);
+    xTitle.attr("x", width / 2 - M.left).attr("y", 2 * lane + GAP + 32);
+    labels.selectAll("text").data([["together", 0], ["one at a time", lane + GAP]]).join("text")
+      .attr("x", -8).attr("y", (d) => d[1] + lane / 2 + 4).attr("text-anchor", "end").text((d) => d[0]);
+    marks.selectAll("rect").data(data.tokens).join("rect")
+      .attr("x", (e) => x(e.t) - 1).attr("width", 2).attr("y", (e) => y(e) + 1).attr("height", ROW - 2)
+      .attr("fill", (e) => (e.mode === "alone" ? "var(--s2)" : "var(--s1)"));
+  }
+
+  function readout() {
+    const t = data.modes.together, a = data.modes.alone;
+    const mean = (xs) => xs.reduce((p, q) => p + q, 0) / xs.length;
+    f.setReadout([
+      { label: "together: all requests", value: t ? `${fixed(t.tokens_per_s, 1)} tokens/s` : "…" },
+      { label: "together: each request", value: t ? `${fixed(mean(t.per_request), 1)} tokens/s` : "…" },
+      { label: "one at a time: all requests", value: a ? `${fixed(a.tokens_per_s, 1)} tokens/s` : "…" },
+      { label: "speed-up from batching", value: t && a ? `${fixed(t.tokens_per_s / a.tokens_per_s, 1)}×` : "…" },
+      { label: "rows per pass (mean)", value: t ? fixed(t.mean_batch, 1) : "…" },
+    ]);
+    f.hood(data.modes);
+  }
+
+  async function start() {
+    await jobs.follow(`${API}/batch`, { requests: Number(n.value) }, {
+      keepStatus: true,
+      onStarted: (d) => {
+        data = { requests: [], tokens: [], modes: {} };
+        f.setStatus(`Firing ${d.requests} requests at once…`);
+      },
+      onEvent: (e) => {
+        if (e.type === "start") data.requests = e.requests;
+        else if (e.type === "token") { data.tokens.push(e); if (data.tokens.length % 8 === 0) draw(); }
+        else if (e.type === "mode") {
+          data.modes[e.mode] = e;
+          draw(); readout();
+          if (e.mode === "together") f.setStatus(`Now the same ${data.requests.length} requests one at a time…`);
+        }
+      },
+      onDone: (end) => {
+        if (data) draw();
+        f.setStatus(end.status === "done" ? "Done." : end.status === "stopped" ? "Stopped." : "");
+      },
+    });
+  }
+}
+
+export const demos = { chat, journey, speculate, client, batch };

@@ -1,4 +1,4 @@
-// Chapter 17 (serving): speculative decoding, live. The learner's prompt is answered
+// The serving chapter: speculative decoding, live. The learner's prompt is answered
 // greedily twice on this server, plainly and with a prompt-lookup draft; each verify
 // pass arrives as one event: the drafted tokens the model kept (green), the ones it
 // rejected (struck through) and the model's own token. Every number comes from the job.

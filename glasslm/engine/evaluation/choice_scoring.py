@@ -86,13 +86,13 @@ def prompt_for(m: SmolLM2, q: Question, fmt: str) -> tuple[list[int], list[list[
 def continuation_logprobs(m: SmolLM2, context_ids, continuations) -> list[np.ndarray]:
     """log p of each token of each continuation given the context: one (n_k,) array per continuation.
 
-    The context is read once; each continuation is read from its KV cache.
+    The context is read once (or not at all if SmolLM2's prefix cache holds it); each
+    continuation is read from its KV cache.
     """
     context_ids = m.check_ids(context_ids)
     conts = [m.check_ids(c) for c in continuations]
     model = m.model
-    cache = model.new_cache(len(context_ids) + max(len(c) for c in conts))
-    first = model.prefill(context_ids, cache, last_only=True)[-1]  # (V,) predicts each continuation's token 1
+    cache, first, _ = m.prefill(context_ids, room=max(len(c) for c in conts))  # first: (V,) predicts token 1
     out = []
     for c in conts:
         cache.truncate(len(context_ids))

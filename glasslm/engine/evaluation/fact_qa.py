@@ -36,6 +36,7 @@ import numpy as np
 
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data.files import read_json
+from glasslm.engine.models.llama.decode import decode
 
 MAX_ANSWER_TOKENS = 6  # answers are a name or a number; SmolLM2 decodes ~20 tokens/s here
 TOP_ALTERNATIVES = 5  # first-token candidates kept for the page
@@ -87,32 +88,32 @@ def prompt_text(question: str, examples: list[dict], fact: str | None = None) ->
     return "\n\n".join(parts)
 
 
+def _greedy_with_probs(logits: np.ndarray, index: int) -> tuple[int, np.ndarray]:
+    """The decode loop's pick: the top token, with the distribution at T=1 kept for confidence."""
+    return int(np.argmax(logits)), softmax(logits)
+
+
 def answer(m, prompt_ids: list[int], max_tokens: int = MAX_ANSWER_TOKENS, k: int = TOP_ALTERNATIVES) -> Answer:
     """SmolLM2's greedy answer after prompt_ids, up to a newline or max_tokens, with p of each token."""
     if not 1 <= max_tokens <= 64:
         raise ValueError(f"max_tokens must be from 1 to 64, got {max_tokens}")
     prompt_ids = m.check_ids(prompt_ids)
-    cache = m.model.new_cache(len(prompt_ids) + max_tokens)
-    logits = m.model.prefill(prompt_ids, cache, last_only=True)[-1]  # (V,)
     ids: list[int] = []
     probs: list[float] = []
     first_top: list[tuple[int, float]] = []
-    for step in range(max_tokens):
-        p = softmax(logits)  # (V,) float64
-        token = int(np.argmax(logits))
-        if step == 0:
+    for step in decode(m, prompt_ids, max_tokens, _greedy_with_probs):
+        token, p = step.token, step.probs
+        if step.index == 0:
             top = np.argsort(-p, kind="stable")[:k]  # (k,)
             first_top = [(int(i), float(p[i])) for i in top]
         piece = m.decode([token])
         if token in m.stop_ids or "\n" in piece:
-            if step == 0 and piece.strip() == "":
+            if step.index == 0 and piece.strip() == "":
                 # an empty answer: keep its probability so the confidence is still the model's
                 probs.append(float(p[token]))
             break
         ids.append(token)
         probs.append(float(p[token]))
-        if step + 1 < max_tokens:
-            logits = m.model.forward([token], cache, last_only=True)[-1]  # (V,)
     return Answer(ids=ids, text=m.decode(ids).strip(), probs=probs, first_top=first_top)
 
 

@@ -11,14 +11,9 @@ chapter wants each turn of the loop on its own, so that a learner can press
 - `tiny_gpt_next_logits`: the tiny GPT's logits for the character after a
   context (cropped to its last block_size characters, as gpt.sample does);
 - `continuation_steps` / `continuations`: several continuations of one prompt
-  (greedy and seeded samples), streamed token by token, that share one prefill: the KV cache is cut back to the prompt
-  (KVCache.truncate) before each, so the prompt is read once, not once per
-  continuation. Each equals SmolLM2.generate with the same seed;
-- `extend_context`: next-token logits for a growing context, from the KV
-  cache of the context one token shorter when the caller kept it (a step then
-  reads one new token instead of the whole context: the kv-cache chapter's subject), else
-  reading the whole context; the logits are the same either way (tested).
-  The server keeps those KV caches (glasslm/web/cache.py), not this file.
+  (greedy and seeded samples), streamed token by token, through SmolLM2's one
+  decode loop (decode.py); the prompt is read once, then comes from the prefix
+  cache. Each equals SmolLM2.generate with the same seed;
 
 Left out: beam search; batching several learners' steps together.
 """
@@ -31,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.models.llama import decode
 from glasslm.engine.models.tiny.gpt import TinyGPT
 
 if TYPE_CHECKING:
@@ -86,21 +82,12 @@ def continuation_steps(m, ids, max_tokens: int, seeds, stop_ids=None, **settings
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
         raise ValueError(f"max_tokens must be a whole number >= 1, got {max_tokens!r}")
     stop = m.stop_ids if stop_ids is None else frozenset(stop_ids)
-    model = m.model
-    cache = model.new_cache(len(ids) + max_tokens)
-    first = model.prefill(ids, cache, last_only=True)[-1]  # (V,) read the prompt once
     for run, seed in enumerate(seeds):
-        cache.truncate(len(ids))  # forget the previous continuation, keep the prompt
-        rng = np.random.default_rng(seed)
-        kw = dict(temperature=0.0) if seed is None else settings
-        logits = first
-        for n in range(max_tokens):
-            token, _ = sampling.sample(logits, rng, **kw)
-            if token in stop:
+        pick = decode.greedy if seed is None else decode.sampler(seed=seed, **settings)
+        for step in decode.decode(m, ids, max_tokens, pick):  # the prompt: from the prefix cache after run 0
+            if step.token in stop:
                 break
-            yield run, token
-            if n + 1 < max_tokens:
-                logits = model.forward([token], cache, last_only=True)[-1]  # (V,)
+            yield run, step.token
         yield run, None
 
 
@@ -113,17 +100,3 @@ def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> 
     return out
 
 
-def extend_context(m: SmolLM2, ids: tuple[int, ...], prefix: KVCache | None,
-                   room: int) -> tuple[KVCache, np.ndarray, str]:
-    """(a KV cache holding ids, the logits (V,) after them, how they were computed).
-
-    With the KV cache of ids[:-1] (`prefix`, filled exactly that far and with
-    room for one more), only the new last token is read: "one new token".
-    Otherwise the whole context is read into a new cache with `room` places
-    for tokens still to come: "whole context". The logits are the same either
-    way (tested). The prefix cache is written into: the caller must not share it.
-    """
-    if prefix is not None and prefix.length == len(ids) - 1 and prefix.capacity > len(ids) - 1:
-        return prefix, m.model.forward([ids[-1]], prefix, last_only=True)[-1], "one new token"
-    cache = m.model.new_cache(min(len(ids) + room, m.config.context_length))
-    return cache, m.model.prefill(list(ids), cache, last_only=True)[-1], "whole context"

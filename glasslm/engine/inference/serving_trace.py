@@ -1,7 +1,7 @@
 """One chat request, served step by step, with every step timed.
 
-SmolLM2.generate (smollm2.py) streams tokens; this file does the same work
-but names its phases, the way a serving system thinks about a request:
+SmolLM2.generate (smollm2.py) streams tokens; this file runs the same loop
+(decode.py) but names and times its phases, the way a serving system thinks about a request:
 
     tokenize     the conversation -> token ids (chat template, BPE)
     prefill      all prompt tokens through the model in one pass -> KV cache
@@ -26,8 +26,8 @@ per second counts generated tokens over the decode phase only. The tokens are
 exactly those of SmolLM2.generate with the same settings and seed (the tests
 check this), so the trace is of the real thing, not a model of it.
 
-Left out: batching several requests (continuous batching), queueing,
-speculative decoding, prefix caching.
+The prefill goes through the prefix cache: "reused_tokens" says how many
+prompt tokens it did not have to run. Left out: speculative decoding.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.models.llama.decode import decode, sampler
 
 
 def traced_reply(
@@ -67,14 +68,12 @@ def traced_reply(
         raise ValueError(f"max_tokens must be 1..{m.config.context_length - len(ids)}, got {max_tokens}")
     yield {"type": "tokenized", "prompt_tokens": len(ids), "ids": ids, "seconds": tokenize_s}
 
-    model = m.model
-    rng = np.random.default_rng(seed)
     text = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    cache = model.new_cache(len(ids) + max_tokens)
-    t0 = time.perf_counter()
-    logits = model.prefill(ids, cache, last_only=True)[-1]  # (V,)
-    prefill_s = time.perf_counter() - t0
-    yield {"type": "prefill", "tokens": len(ids), "seconds": prefill_s, "cache_bytes": int(cache.used_bytes)}
+    prefill: dict = {}
+    steps = decode(m, ids, max_tokens, sampler(temperature, 0, top_p, 0.0, seed), on_prefill=prefill.update)
+    step = next(steps)  # the prefill (through the prefix cache) and the first token's pick
+    yield {"type": "prefill", "tokens": len(ids), "reused_tokens": prefill["reused"], "seconds": prefill["seconds"],
+           "cache_bytes": prefill["cache_bytes"]}
 
     decode_total = sample_total = detok_total = 0.0
     passes = 0  # decode passes (each turns the newest token into the next token's logits)
@@ -85,17 +84,12 @@ def traced_reply(
         if should_stop():
             reason = "stopped"
             break
-        decode_s = None  # the first token's distribution came from the prefill
-        if reply:
-            t0 = time.perf_counter()
-            logits = model.forward([reply[-1]], cache, last_only=True)[-1]  # (V,) one step over the cache
-            decode_s = time.perf_counter() - t0
-            decode_total += decode_s
+        if index > 0:
+            step = next(steps)  # one pass over the cache for the newest token, then the pick
+            decode_total += step.forward_s
             passes += 1
-        t0 = time.perf_counter()
-        token, probs = sampling.sample(logits, rng, temperature, 0, top_p, 0.0)
-        sample_s = time.perf_counter() - t0
-        sample_total += sample_s
+        sample_total += step.pick_s
+        token = step.token
         if token in m.stop_ids:
             reason = "stop-token"
             break
@@ -109,8 +103,11 @@ def traced_reply(
             first_token_at = now - start
         # Sent at once: the next token's pass runs only after this one is on its way.
         yield {"type": "token", "index": index, "id": int(token), "text": piece,
-               "logprob": float(np.log(probs[token])), "decode_s": decode_s, "sample_s": sample_s,
+               "logprob": float(np.log(step.probs[token])), "decode_s": step.forward_s, "sample_s": step.pick_s,
                "detokenize_s": detok_s, "elapsed_s": now - start}
+    steps.close()
+    prefill_s = prefill["seconds"]
+    cache_bytes = prefill["cache_bytes"] * (len(ids) + passes) // len(ids)
     total = time.perf_counter() - start
     n = len(reply)
     yield {"type": "done", "reason": reason, "summary": {
@@ -128,5 +125,5 @@ def traced_reply(
         "time_to_first_token_s": first_token_at,
         "decode_tokens_per_s": passes / decode_total if passes else None,
         "prefill_tokens_per_s": len(ids) / prefill_s if prefill_s > 0 else None,
-        "cache_bytes": int(cache.used_bytes),
+        "cache_bytes": int(cache_bytes),
     }}

@@ -1,12 +1,13 @@
-"""SmolLM2-135M, from the file on disk to a chat reply.
+"""SmolLM2 (the Llama architecture) in numpy, from the file on disk to many requests at once.
 
-gguf_weights.py the 4-bit GGUF file dequantised to float32 arrays, and the config.
-rope.py         rotary position embedding: position as a rotation of q and k.
-kv_cache.py     the keys and values of past tokens, kept so each new token is cheap.
-llama.py        the forward pass (RMSNorm, GQA attention with RoPE, SwiGLU MLP),
-                fast and batched, with an optional trace of what each block did.
-hooked_llama.py the same block written for reading, with the residual stream open:
-                stop early, edit, resume (the interpretability chapters use it).
-smollm2.py      tokenizer + weights + forward pass + sampling: the model ready to chat.
-quantize.py     storing those weights in 8 or 4 bits, and what that costs.
+gguf_weights  reads the GGUF file into float32 matrices laid out for x @ W (cached on disk)
+rope          rotary position embeddings, as complex rotations
+kv_cache      one sequence's keys and values, so a decode step reads one new token
+llama         the forward pass: a prompt's prefill, one decode step, or a batch of decode steps
+hooked_llama  the same blocks with the residual stream open (read it, stop, edit, resume)
+prefix_cache  keys and values of recent texts, so a request runs only the tokens it has not seen
+batching      the scheduler that runs every generating request's decode steps as shared passes
+decode        the one generation loop: prefill, then pick a token and feed it back
+smollm2       ties them together with the tokenizer: logits, score, trace, generate
+quantize      what 8- and 4-bit weights change in the logits
 """

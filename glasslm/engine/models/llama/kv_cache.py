@@ -14,8 +14,7 @@ Grouped-query attention shrinks it: SmolLM2 has 9 query heads but stores only 3
 key/value heads, a third of what full multi-head attention would need.
 
 One cache belongs to one request (one sequence); it is preallocated for
-`capacity` tokens so the decode loop never allocates. Left out: paging, batching
-several sequences, quantized caches, sliding windows.
+`capacity` tokens so the decode loop never allocates. Left out: paging, quantized caches, sliding windows.
 """
 
 from __future__ import annotations
@@ -40,22 +39,38 @@ class KVCache:
     0 .. length+T-1 (`keys`, `keys_t`, `values`), and then calls `advance(T)` once.
     """
 
-    def __init__(self, n_layers: int, n_kv_heads: int, head_dim: int, capacity: int):
+    def __init__(self, n_layers: int, n_kv_heads: int, head_dim: int, capacity: int, width: int = 0):
         if capacity < 1:
             raise ValueError(f"a KV cache needs room for at least one token, got capacity={capacity}")
         self.capacity = int(capacity)
         self.kt = np.zeros((n_layers, n_kv_heads, head_dim, self.capacity), dtype=np.float32)  # (L, Hkv, D, S)
         self.v = np.zeros((n_layers, n_kv_heads, self.capacity, head_dim), dtype=np.float32)  # (L, Hkv, S, D)
+        # With width = C, also the last block's output for every token (S, C): a prefix
+        # cache then gives the logits of reused positions without running the blocks again.
+        self.x = np.zeros((self.capacity, width), dtype=np.float32) if width else None
         self.length = 0
 
     @classmethod
-    def for_config(cls, config, capacity: int) -> "KVCache":
-        return cls(config.n_layers, config.n_kv_heads, config.head_dim, capacity)
+    def for_config(cls, config, capacity: int, hidden: bool = False) -> "KVCache":
+        return cls(config.n_layers, config.n_kv_heads, config.head_dim, capacity, config.d_model if hidden else 0)
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the cache (both tensors, at full capacity)."""
-        return self.kt.nbytes + self.v.nbytes
+        """Bytes held by the cache (both tensors, at full capacity, plus the hidden rows if kept)."""
+        return self.kt.nbytes + self.v.nbytes + (self.x.nbytes if self.x is not None else 0)
+
+    def copy_prefix(self, n: int, capacity: int) -> "KVCache":
+        """A new cache of `capacity` tokens holding this one's first n tokens (this one is only read)."""
+        if not 0 <= n <= min(self.length, capacity):
+            raise ValueError(f"cannot copy {n} tokens of a cache of {self.length} into room for {capacity}")
+        L, Hkv, D, _ = self.kt.shape
+        out = KVCache(L, Hkv, D, capacity, self.x.shape[1] if self.x is not None else 0)
+        out.kt[..., :n] = self.kt[..., :n]
+        out.v[:, :, :n] = self.v[:, :, :n]
+        if self.x is not None:
+            out.x[:n] = self.x[:n]
+        out.length = n
+        return out
 
     @property
     def used_bytes(self) -> int:

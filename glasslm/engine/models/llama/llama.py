@@ -24,7 +24,11 @@ tokens, each decode step one call with one token. Without a cache the whole
 sequence is recomputed. An optional `Trace` records what the chapters draw;
 with `trace=None` nothing extra is computed or kept.
 
-Left out: batching several sequences, training (no backward pass), dropout,
+`decode_batch(tokens, caches)` is a decode step for B sequences at once: each
+row continues its own cache at its own position, and every weight matrix is
+read once for all B rows (batching.py schedules it).
+
+Left out: batched prefill, training (no backward pass), dropout,
 anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
 """
 
@@ -127,8 +131,9 @@ class Llama:
 
     One forward pass runs at a time (a lock): on a 2-core machine, passes run at
     once only fight over the cores and BLAS threads (four concurrent generations
-    took 2.5-3x longer without the lock). Requests interleave pass by pass, so a
-    long prefill (chunked by `prefill`) does not hold the others for long.
+    took 2.5-3x longer without the lock). Generating requests do not queue on it
+    step by step: their decode steps share batched passes (batching.Scheduler),
+    and a prefill (chunked by `prefill`) runs between those passes.
     """
 
     def __init__(self, weights: LlamaWeights):
@@ -139,12 +144,13 @@ class Llama:
         # RoPE's rotation for every position the model was trained for: (context, D/2) complex
         self._rot = rope_rotations(*rope_angles(np.arange(cfg.context_length), cfg.head_dim, cfg.rope_theta))
 
-    def new_cache(self, capacity: int | None = None) -> KVCache:
-        """An empty KV cache for one sequence of up to `capacity` tokens."""
+    def new_cache(self, capacity: int | None = None, hidden: bool = False) -> KVCache:
+        """An empty KV cache for one sequence of up to `capacity` tokens (with `hidden`,
+        it also keeps each token's last-block output, for a prefix cache)."""
         capacity = capacity or self.config.context_length
         if capacity > self.config.context_length:
             raise ValueError(f"capacity {capacity} exceeds the model's context of {self.config.context_length}")
-        return KVCache.for_config(self.config, capacity)
+        return KVCache.for_config(self.config, capacity, hidden)
 
     def forward(
         self,
@@ -152,15 +158,17 @@ class Llama:
         cache: KVCache | None = None,
         trace: Trace | None = None,
         last_only: bool = False,
-    ) -> np.ndarray:
+        logits: bool = True,
+    ) -> np.ndarray | None:
         """Logits (T, V) float32 for the T new tokens `ids` (or (1, V) if last_only).
 
         With a cache, the tokens continue the cache's sequence and are added to it.
+        logits=False skips the unembedding and returns None (the cache is all the caller wants).
         """
         with self._lock:
-            return self._forward(ids, cache, trace, last_only)
+            return self._forward(ids, cache, trace, last_only, logits)
 
-    def _forward(self, ids, cache, trace, last_only) -> np.ndarray:
+    def _forward(self, ids, cache, trace, last_only, want_logits=True) -> np.ndarray | None:
         cfg, w = self.config, self.w
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)  # (T,)
         T = ids.shape[0]
@@ -188,7 +196,8 @@ class Llama:
         # With last_only, the last block's output is read only at the last position:
         # there, only that query is attended with and only its row goes through
         # o_proj and the MLP (keys and values of every position are still made and cached).
-        trim_last_block = last_only and trace is None and T > 1
+        keep_hidden = cache is not None and cache.x is not None
+        trim_last_block = last_only and trace is None and T > 1 and not keep_hidden
         for layer, lw in enumerate(w.layers):
             # ---- attention
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
@@ -240,25 +249,88 @@ class Llama:
                     trace.mlp_acts.append(np.ascontiguousarray(act))
                 if trace.residual:
                     trace.residuals.append(x.copy())
+        if keep_hidden:
+            cache.x[past:S] = x  # (T, C) before the final norm: unembed() turns rows into logits
         if cache is not None:
             cache.advance(T)
+        if not want_logits:
+            return None
         if last_only:
             x = x[-1:]
-        x = rms_norm(x, w.norm, cfg.norm_eps)  # (T, C)
-        # the tied embedding read as an unembedding: (T, V); one row as (V, C) @ (C,), the faster form
-        logits = (w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ w.lm_head.T
+        logits = self.unembed(x)  # (T, V)
         if trace is not None:
             trace.logits = logits
         return logits
 
-    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False) -> np.ndarray:
+    def decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
+        """Logits (B, V) for one new token in each of B sequences, each continuing its own cache.
+
+        The weights are read once for all B rows (every product below is (B, C) @ (C, N),
+        not B products with one row); attention runs per sequence, over its own keys
+        and values at its own position. Row b equals forward([tokens[b]], caches[b]).
+        """
+        with self._lock:
+            return self._decode_batch(tokens, caches)
+
+    def _decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
+        cfg, w = self.config, self.w
+        ids = np.asarray(tokens, dtype=np.int64).reshape(-1)  # (B,)
+        B = len(ids)
+        if B == 0 or B != len(caches):
+            raise ValueError(f"decode_batch needs one token per cache, got {B} tokens for {len(caches)} caches")
+        if ids.min() < 0 or ids.max() >= cfg.vocab_size:
+            raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
+        for c in caches:
+            c.check_room(1)
+        pos = np.array([c.length for c in caches])  # (B,) each sequence's new position
+        H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
+        rot = self._rot[pos][:, None]  # (B, 1, D/2)
+        scale = np.float32(1.0 / np.sqrt(D))
+        x = w.embed_tokens[ids]  # (B, C)
+        out = np.empty((B, H * D), dtype=np.float32)  # attention outputs, head = kv*G + g
+        for layer, lw in enumerate(w.layers):
+            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (B, C)
+            qkv = h @ lw.qkv_proj  # (B, (H + 2Hkv) D): one read of the weights for all rows
+            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(B, H + Hkv, D), rot)  # (B, H+Hkv, D)
+            q = qk[:, :H].reshape(B, Hkv, G, D) * scale  # (B, Hkv, G, D)
+            k = qk[:, H:]  # (B, Hkv, D)
+            v = qkv[:, (H + Hkv) * D :].reshape(B, Hkv, D)  # (B, Hkv, D)
+            for b, cache in enumerate(caches):  # attention: each sequence over its own past
+                cache.store(layer, k[b][:, None], v[b][:, None])  # (Hkv, 1, D) at position pos[b]
+                S = pos[b] + 1
+                att = softmax_(q[b] @ cache.keys_t(layer, S))  # (Hkv, G, S)
+                out[b] = (att @ cache.values(layer, S)).reshape(H * D)  # (Hkv, G, D) -> (H*D,)
+            x += out @ lw.o_proj  # (B, C) residual add
+            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (B, C)
+            gu = h @ lw.gate_up_proj  # (B, 2F)
+            act = silu_(gu[:, :F])  # (B, F) in place
+            act *= gu[:, F:]  # silu(gate) * up
+            x += act @ lw.down_proj  # (B, C) residual add
+        for b, cache in enumerate(caches):
+            if cache.x is not None:
+                cache.x[pos[b]] = x[b]
+            cache.advance(1)
+        return self.unembed(x)  # (B, V)
+
+    def unembed(self, x: np.ndarray) -> np.ndarray:
+        """Logits (T, V) from last-block outputs x (T, C): the final RMSNorm, then the tied
+        embedding read as an unembedding; one row as (V, C) @ (C,), the faster form."""
+        x = rms_norm(x, self.w.norm, self.config.norm_eps)  # (T, C)
+        return (self.w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ self.w.lm_head.T
+
+    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False,
+                logits: bool = True) -> np.ndarray | None:
         """forward() in chunks of `chunk` tokens, so attention's (T, S) scores stay
         small for long prompts; the logits are the same as one big forward."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         parts = []
         for start in range(0, len(ids), chunk):
             end = min(start + chunk, len(ids))
-            parts.append(self.forward(ids[start:end], cache, last_only=last_only))
+            last = end == len(ids)
+            parts.append(self.forward(ids[start:end], cache, last_only=last_only,
+                                      logits=logits and (last or not last_only)))
+        if not logits:
+            return None
         return parts[-1] if last_only else np.concatenate(parts)  # (T, V) or (1, V)
 
     def _record_attention(self, trace, layer, q, k, v, att, T, S):

@@ -8,13 +8,21 @@
         print(event.text, end="")           # " Paris. ..."
     m.chat_ids([{"role": "user", "content": "Hi!"}])   # the chat template applied
 
-This file only wires the engine's parts together (gguf_weights.py, llama.py,
-kv_cache.py, sampling.py, chat_template.py, and the tokenizer of
-pretrained_tokenizers.py) and checks inputs. The model is loaded once per
-process (lazily, under a lock) and shared read-only between threads: every
-call that needs per-sequence state (a KV cache) makes its own.
+This file wires the engine's parts together (gguf_weights.py, llama.py,
+kv_cache.py, prefix_cache.py, decode.py, sampling.py, chat_template.py, and
+the tokenizer of pretrained_tokenizers.py) and checks inputs. The model is
+loaded once per process (lazily, under a lock) and shared between threads:
+every call that needs per-sequence state (a KV cache) makes its own.
 
-Left out: batching requests together, speculative decoding.
+Every request goes through `prefill`, which starts from the longest prefix of
+its tokens already in the prefix cache and runs the model only over the rest;
+logits of reused positions come from the kept last-block outputs. So every
+demo built on logits, next_logits, score or generate gets the cache for free.
+
+Decode steps go through `scheduler` (batching.py): the steps of all requests
+generating at the same time share one batched forward pass.
+
+Left out: speculative decoding.
 """
 
 from __future__ import annotations
@@ -29,8 +37,12 @@ import numpy as np
 
 from glasslm.engine.basics import sampling
 from glasslm.engine.tokenizers.chat_template import ChatTemplate
+from glasslm.engine.models.llama import decode
+from glasslm.engine.models.llama.batching import Scheduler
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig, load_weights
+from glasslm.engine.models.llama.kv_cache import KVCache
 from glasslm.engine.models.llama.llama import Llama, Trace
+from glasslm.engine.models.llama.prefix_cache import PrefixCache
 
 TRACE_MAX_TOKENS = 512  # attention maps grow as T^2 per head and layer: keep traces short
 
@@ -66,12 +78,51 @@ class TokenScores:
     def perplexity(self) -> float:
         return float(np.exp(self.mean_loss))
 
+    def rows(self, start: int, end: int, k: int) -> "TokenScores":
+        """Rows start..end-1 with the top k alternatives (k <= the kept ones)."""
+        return TokenScores(ids=self.ids[start : end + 1], logprobs=self.logprobs[start:end],
+                           ranks=self.ranks[start:end], top_ids=self.top_ids[start:end, :k],
+                           top_probs=self.top_probs[start:end, :k])
+
+    def join(self, more: "TokenScores") -> "TokenScores":
+        """These rows followed by more's."""
+        return TokenScores(ids=[], logprobs=np.concatenate([self.logprobs, more.logprobs]),
+                           ranks=np.concatenate([self.ranks, more.ranks]),
+                           top_ids=np.concatenate([self.top_ids, more.top_ids]),
+                           top_probs=np.concatenate([self.top_probs, more.top_probs]))
+
+
+def _scores(logits: np.ndarray, targets, k: int) -> "TokenScores":
+    """Scores of targets (n,) under logits (n, V): row t's log p, rank and top k."""
+    target_ids = np.asarray(targets, dtype=np.int64)
+    rows = np.arange(len(target_ids))
+    m = logits.max(axis=-1)  # (n,)
+    lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=-1, dtype=np.float64))  # (n,) log sum exp
+    target = logits[rows, target_ids].astype(np.float64)  # (n,)
+    if k == 1:  # the usual request: argmax is many times faster than a partition
+        top_ids = logits.argmax(axis=-1)[:, None]  # (n, 1)
+    else:
+        top_ids = np.argpartition(-logits, k - 1, axis=-1)[:, :k]  # (n, k), unordered
+    order = np.argsort(-np.take_along_axis(logits, top_ids, -1), axis=-1, kind="stable")
+    top_ids = np.take_along_axis(top_ids, order, -1)  # (n, k), most likely first
+    top_logits = np.take_along_axis(logits, top_ids, -1).astype(np.float64)
+    return TokenScores(
+        ids=[],
+        logprobs=target - lse,
+        ranks=(logits > logits[rows, target_ids][:, None]).sum(axis=-1) + 1,
+        top_ids=top_ids,
+        top_probs=np.exp(top_logits - lse[:, None]),
+    )
+
 
 class SmolLM2:
     """The loaded model. Read-only after construction, safe to share across threads."""
 
-    def __init__(self, model: Llama, tokenizer, metadata: dict, load_info: dict):
+    def __init__(self, model: Llama, tokenizer, metadata: dict, load_info: dict,
+                 prefix_cache: PrefixCache | None = None):
         self.model = model
+        self.prefix_cache = prefix_cache if prefix_cache is not None else PrefixCache()
+        self.scheduler = Scheduler(model)  # decode steps of all generating requests, batched (batching.py)
         self.config: LlamaConfig = model.config
         self.tokenizer = tokenizer
         self.metadata = metadata
@@ -116,15 +167,46 @@ class SmolLM2:
         return ids
 
     # ---------------------------------------------------------------- model
+    def prefill(self, ids, room: int = 0, remember: bool = True,
+                logits: bool = True) -> tuple[KVCache, np.ndarray | None, int]:
+        """A KV cache holding ids (with room for `room` more tokens), the logits (V,) after
+        the last one, and how many leading tokens were reused from the prefix cache.
+
+        ids must already be checked. The cache keeps every token's last-block output (x),
+        so `unembed` gives the logits of any position. With remember=False the caller
+        inserts ids into the prefix cache itself (score() adds its scores); with
+        logits=False the last logits are not computed (None).
+        """
+        T = len(ids)
+        entry, n = self.prefix_cache.match(ids)
+        if entry is not None:
+            cache = entry.kv.copy_prefix(n, T + room)
+        else:
+            cache = self.model.new_cache(T + room, hidden=True)
+        last = None
+        if n < T:  # only the new tokens run
+            last = self.model.prefill(ids[n:], cache, last_only=True, logits=logits)
+        if logits:  # (V,); if the whole text was seen before, from its last row's kept output
+            last = last[-1] if last is not None else self.model.unembed(cache.x[T - 1 : T])[-1]
+        self.prefix_cache.record(n, T - n)
+        if remember:
+            self.prefix_cache.insert(ids, cache)
+        return cache, last, n
+
+    def step(self, token: int, cache: KVCache) -> np.ndarray:
+        """Logits (V,) after one more token, appended to cache: a decode step, batched with
+        every other request's step that is waiting at the same time (batching.Scheduler)."""
+        return self.scheduler.step(token, cache)
+
     def logits(self, ids) -> np.ndarray:
         """Next-token logits after every prefix: (T, V) float32, row t predicts token t+1."""
         ids = self.check_ids(ids)
-        return self.model.prefill(ids, self.model.new_cache(len(ids)))
+        cache, _, _ = self.prefill(ids, logits=False)
+        return self.model.unembed(cache.x[: len(ids)])
 
     def next_logits(self, ids) -> np.ndarray:
         """Logits (V,) float32 for the token after ids (only the last row is computed)."""
-        ids = self.check_ids(ids)
-        return self.model.prefill(ids, self.model.new_cache(len(ids)), last_only=True)[-1]
+        return self.prefill(self.check_ids(ids))[1]
 
     def score(self, ids, top: int = 1) -> "TokenScores":
         """How likely the model found each token of ids, given the ones before it.
@@ -134,24 +216,19 @@ class SmolLM2:
         ids = self.check_ids(ids)
         if len(ids) < 2:
             raise ValueError("scoring needs at least two tokens: the first one has nothing before it")
-        logits = self.logits(ids)[:-1]  # (T-1, V): row t predicts token t+1
-        target_ids = np.asarray(ids[1:])
-        rows = np.arange(len(target_ids))
-        m = logits.max(axis=-1)  # (T-1,)
-        lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=-1, dtype=np.float64))  # (T-1,) log sum exp
-        target = logits[rows, target_ids].astype(np.float64)  # (T-1,)
         k = max(1, min(int(top), 50))
-        top_ids = np.argpartition(-logits, k - 1, axis=-1)[:, :k]  # (T-1, k), unordered
-        order = np.argsort(-np.take_along_axis(logits, top_ids, -1), axis=-1, kind="stable")
-        top_ids = np.take_along_axis(top_ids, order, -1)  # (T-1, k), most likely first
-        top_logits = np.take_along_axis(logits, top_ids, -1).astype(np.float64)
-        return TokenScores(
-            ids=ids,
-            logprobs=target - lse,
-            ranks=(logits > logits[rows, target_ids][:, None]).sum(axis=-1) + 1,
-            top_ids=top_ids,
-            top_probs=np.exp(top_logits - lse[:, None]),
-        )
+        entry, n = self.prefix_cache.match(ids, scored=True)
+        known = None  # rows scored by an earlier request with the same start: rows 0..n-2
+        if entry is not None and entry.scores.top_ids.shape[1] >= k and n >= 2:
+            known = entry.scores.rows(0, min(n, len(ids)) - 1, k)
+        start = 0 if known is None else len(known.logprobs)
+        cache, _, _ = self.prefill(ids, remember=False, logits=False)
+        logits = self.model.unembed(cache.x[start : len(ids) - 1])  # (T-1-start, V): row t predicts t+1
+        fresh = _scores(logits, ids[start + 1 :], k)
+        scores = fresh if known is None else known.join(fresh)
+        scores = TokenScores(ids=ids, **{f: getattr(scores, f) for f in ("logprobs", "ranks", "top_ids", "top_probs")})
+        self.prefix_cache.insert(ids, cache, scores)
+        return scores
 
     def trace(self, ids, attention: bool = True, mlp: bool = False, residual: bool = True,
               head: tuple[int, int] | None = None) -> Trace:
@@ -162,7 +239,7 @@ class SmolLM2:
             if not (0 <= layer < self.config.n_layers and 0 <= h < self.config.n_heads):
                 raise ValueError(f"head must be (layer 0..{self.config.n_layers - 1}, head 0..{self.config.n_heads - 1})")
         trace = Trace(residual=residual, attention=attention, mlp=mlp, head=head)
-        self.model.forward(ids, trace=trace)
+        self.model.forward(ids, trace=trace)  # the whole text, no prefix cache: a trace shows every position
         return trace
 
     def generate(
@@ -190,27 +267,22 @@ class SmolLM2:
         return self._generate(ids, int(max_tokens), temperature, top_k, top_p, min_p, seed, stop)
 
     def _generate(self, ids, max_tokens, temperature, top_k, top_p, min_p, seed, stop):
-        rng = np.random.default_rng(seed)
         text = codecs.getincrementaldecoder("utf-8")(errors="replace")
         start = last = time.perf_counter()
-        cache = self.model.new_cache(len(ids) + max_tokens)
-        logits = self.model.prefill(ids, cache, last_only=True)[-1]  # (V,)
-        for index in range(max_tokens):
-            token, probs = sampling.sample(logits, rng, temperature, top_k, top_p, min_p)
-            if token in stop:
+        pick = decode.sampler(temperature, top_k, top_p, min_p, seed)
+        for step in decode.decode(self, ids, max_tokens, pick):
+            if step.token in stop:
                 return
             now = time.perf_counter()
             yield GenerationEvent(
-                token_id=token,
-                text=text.decode(self.tokenizer.token_bytes(token)),
-                logprob=float(np.log(probs[token])),
-                index=index,
+                token_id=step.token,
+                text=text.decode(self.tokenizer.token_bytes(step.token)),
+                logprob=float(np.log(step.probs[step.token])),
+                index=step.index,
                 seconds=now - last,
                 elapsed=now - start,
             )
-            if index + 1 < max_tokens:
-                last = time.perf_counter()
-                logits = self.model.forward([token], cache, last_only=True)[-1]  # (V,)
+            last = time.perf_counter()
 
     # ---------------------------------------------------------------- facts
     def parameter_counts(self) -> dict[str, int]:
