@@ -23,6 +23,7 @@ from glasslm import __version__
 from glasslm.chapters.registry import Registry
 from glasslm.web import errors, markdown
 from glasslm.web.errors import DemoError
+from glasslm.web.guard import GuardMiddleware
 from glasslm.web.jobs import JobManager
 from glasslm.web.session import SessionMiddleware, session_id
 
@@ -33,7 +34,9 @@ REAP_EVERY_S = 2.0
 SOURCE_PREFIX = "glasslm.engine."
 
 
-def create_app(registry: Registry | None = None, jobs: JobManager | None = None) -> FastAPI:
+def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
+               hosts: tuple[str, ...] = ()) -> FastAPI:
+    """The guide's app. `hosts`: Host names answered besides the loopback ones (`--host`)."""
     registry = registry or Registry()
     jobs = jobs or JobManager()
 
@@ -53,6 +56,7 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None)
                   description="Every number in the guide comes from these endpoints.")
     app.state.registry, app.state.jobs = registry, jobs
     app.add_middleware(SessionMiddleware)
+    app.add_middleware(GuardMiddleware, hosts=hosts)  # added last: it runs first
     errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -162,9 +166,15 @@ def engine_source(name: str) -> dict:
         obj = importlib.import_module(module_name)
         for part in filter(None, qualname.split(".")):
             obj = getattr(obj, part)
+        # A name may lead out of the engine (`module:np`, `module:json.loads`): only code
+        # defined in glasslm.engine itself is shown.
+        defined_in = getattr(inspect.getmodule(obj), "__name__", "")
+        if not defined_in.startswith(SOURCE_PREFIX):
+            raise LookupError(defined_in)
         lines, start = inspect.getsourcelines(obj)
-    except (ImportError, AttributeError, TypeError, OSError):
+        path = Path(inspect.getsourcefile(obj)).resolve()
+        path.relative_to(WEB_DIR.parent)
+    except (ImportError, AttributeError, TypeError, OSError, LookupError, ValueError):
         raise DemoError(f"There is no engine code called {name}.", "name", 404) from None
-    path = Path(inspect.getsourcefile(obj))
     return {"name": name, "file": f"glasslm/{path.relative_to(WEB_DIR.parent).as_posix()}",
             "line": start, "source": "".join(lines)}
