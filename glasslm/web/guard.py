@@ -22,10 +22,8 @@ more than that in memory.
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterable
-
-from fastapi.routing import APIRoute
-from starlette.routing import Match
 
 MAX_BODY_BYTES = 2_000_000  # any request body; each demo sets tighter text limits of its own
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -54,7 +52,7 @@ class GuardMiddleware:
     def __init__(self, app, hosts: Iterable[str] = ()):
         self.app = app
         self.hosts = {*LOOPBACK_HOSTS, *(host_name(h) for h in hosts if h)}
-        self._routes: list[APIRoute] | None = None
+        self._uploads: list | None = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -87,15 +85,25 @@ class GuardMiddleware:
         return media in self._declared_types(scope)
 
     def _declared_types(self, scope) -> set[str]:
-        """The body types the matching endpoint declares (an upload's octet-stream, say)."""
-        if self._routes is None:
-            app = scope.get("app")
-            routes = getattr(getattr(app, "router", None), "routes", [])
-            self._routes = [r for r in routes if isinstance(r, APIRoute)]
-        for route in self._routes:
-            if route.matches(scope)[0] == Match.FULL and route.body_field is not None:
-                return {str(getattr(route.body_field.field_info, "media_type", JSON)).lower()}
+        """The body types the matching endpoint declares besides JSON (an upload's
+        octet-stream, say), as the app's OpenAPI schema lists them."""
+        if self._uploads is None:
+            self._uploads = _upload_types(scope["app"].openapi())
+        for method, pattern, types in self._uploads:
+            if method == scope["method"] and pattern.fullmatch(scope["path"]):
+                return types
         return set()
+
+
+def _upload_types(schema: dict) -> list[tuple[str, re.Pattern, set[str]]]:
+    out = []
+    for path, operations in schema.get("paths", {}).items():
+        for method, op in operations.items():
+            types = set(op.get("requestBody", {}).get("content", {})) - {JSON}
+            if types:
+                pattern = re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)))
+                out.append((method.upper(), pattern, types))
+    return out
 
 
 def _cross_site(headers: dict[str, str]) -> bool:

@@ -233,11 +233,12 @@ class TinyGPT:
             raise CheckpointError(f"{path.name} does not match its config: missing {missing}, unexpected {extra}")
         for name, shape in expected.items():
             w = tensors[name]
-            # Refused rather than converted: glasslm saves float32, so another type means a
-            # file made by something else, whose numbers may not mean what this model expects.
-            if w.dtype != np.float32:
+            # Refused rather than converted: glasslm saves its own number type, so another one
+            # means a file made by something else, whose numbers may not mean what this model expects.
+            if w.dtype != model.params.flat.dtype:
                 raise CheckpointError(f"{path.name}: {name} holds {w.dtype} numbers; a tiny GPT checkpoint holds "
-                                      "float32 (save one with `glasslm train --out FILE.safetensors`)")
+                                      f"{model.params.flat.dtype} (save one with `glasslm train --out "
+                                      "FILE.safetensors`)")
             if w.shape != shape:
                 raise CheckpointError(f"{path.name}: {name} has shape {w.shape}, the config says {shape}")
             if not np.all(np.isfinite(w)):
