@@ -37,9 +37,8 @@ from glasslm.web import worker
 from glasslm.web.errors import DemoError
 from glasslm.web.worker import InWorker
 
-MAX_JOBS_PER_SESSION = 2
-MAX_JOBS_GLOBAL = 4
-FINISHED_PER_SESSION = 4  # finished jobs kept per learner (each may hold a trained model)
+from glasslm.web.limits import FINISHED_PER_SESSION, MAX_JOBS_GLOBAL, MAX_JOBS_PER_SESSION  # noqa: F401
+
 STOP_GRACE_S = 3.0  # a stopped worker that has not ended by then is terminated
 ORPHAN_AFTER_S = 15.0  # stop a running job nobody has listened to for this long
 KEEP_FINISHED_S = 1800.0  # forget finished jobs after this long

@@ -10,7 +10,8 @@ its memory goes back to the system.
 The protocol is the standard library's: the job's source factory, arguments
 and starting state are pickled to the worker; the worker sends back
 ("event", dict) for each event, then ("state", dict) with the job's state as
-it ended (a trained model, say), then ("end", (status, error)).
+it ended (a trained model, say), then ("end", (status, error)). While it runs, the
+state is also sent every STATE_EVERY_S, so a demo can look at a model mid-run.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 WORKER_NICE = 10  # a worker yields the cores to the server's interactive requests
+STATE_EVERY_S = 2.0  # how stale the server's copy of a running job's state may get (a model mid-run)
 WORKER_BLAS_THREADS = 1  # each worker's matrix products use one thread: 2 cores, several workers
 # Imported once in the forkserver, so each worker starts in a fraction of a second.
 PRELOAD = ["numpy", "glasslm.web.worker", "glasslm.engine.training.train", "glasslm.engine.basics.mlp"]
@@ -74,8 +77,12 @@ def main(conn, stop_event, payload: bytes, cooperative: bool) -> None:
     try:
         factory, args, state = pickle.loads(payload)
         job = WorkerJob(stop_event, state)
+        sent_state = time.monotonic()
         for event in factory(*args)(job):
             conn.send(("event", event))
+            if time.monotonic() - sent_state > STATE_EVERY_S:  # the model as it is now, for mid-run demos
+                conn.send(("state", job.state))
+                sent_state = time.monotonic()
             if stop_event.is_set() and not cooperative:
                 break
         status = "stopped" if stop_event.is_set() else "done"
