@@ -40,6 +40,42 @@ from glasslm.web.worker import InWorker
 from glasslm.web.limits import FINISHED_PER_SESSION, MAX_JOBS_GLOBAL, MAX_JOBS_PER_SESSION  # noqa: F401
 
 STOP_GRACE_S = 3.0  # a stopped worker that has not ended by then is terminated
+# Every chapter's kind of job, and why it runs where it does (tests/api/test_server.py checks the list).
+RUNS_IN_WORKER = {  # tiny models trained from scratch: minutes of numpy of their own
+    "train-a-gpt": "trains a tiny GPT",
+    "vision-vit": "trains a tiny vision transformer",
+    "vision-clip": "trains a tiny CLIP",
+    "diffusion": "trains a tiny diffusion model",
+    "reasoning": "trains two tiny GPTs on additions",
+    "scaling-sweep": "trains a sweep of tiny GPTs",
+    "mlp": "trains a small MLP",
+    "post-training-sft": "fine-tunes the tiny base GPT",
+    "post-training-dpo": "tunes the tiny base GPT with DPO",
+    "fine-tuning-lora": "pretrains a tiny GPT, then fine-tunes it in full and with LoRA",
+}
+RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the server), or only watches
+    "agents-react": "SmolLM2 answers an agent's steps",
+    "attention-cost": "times SmolLM2's attention",
+    "needle": "SmolLM2 reads long contexts",
+    "evaluation-benchmark": "SmolLM2 answers benchmark questions",
+    "evaluation-arena": "SmolLM2 answers arena prompts",
+    "fine-tuning-quantize": "SmolLM2's answers with quantized weights",
+    "generation-tiny-gpt": "watches the server's one shared tiny GPT pretraining",
+    "hallucination-run": "SmolLM2 answers fact questions",
+    "interp-sae": "an autoencoder on SmolLM2's activations, read from the shared model",
+    "interp-patch": "SmolLM2 with patched activations",
+    "kv-cache-timing": "times SmolLM2's decoding with and without a cache",
+    "post-training-compare": "SmolLM2 base and instruct answer the same prompts",
+    "post-training-base": "watches the server's one shared tiny base GPT pretraining",
+    "post-training-critique": "SmolLM2 critiques and revises",
+    "prompting-run": "SmolLM2 answers with each prompting technique",
+    "prompting-own": "SmolLM2 answers the learner's prompt",
+    "rag-answer": "SmolLM2 answers with retrieved passages",
+    "reasoning-votes": "short samples from the two tiny GPTs a finished run left in the server",
+    "reasoning-budget": "short greedy runs of a tiny GPT a finished run left in the server",
+    "sampling-continuations": "SmolLM2 continues a prompt",
+    "serving-chat": "SmolLM2 chats through the server's scheduler",
+}
 ORPHAN_AFTER_S = 15.0  # stop a running job nobody has listened to for this long
 KEEP_FINISHED_S = 1800.0  # forget finished jobs after this long
 POLL_S = 0.05  # how often a stream looks for new events

@@ -24,6 +24,7 @@ from glasslm.engine.pretraining import scaling
 from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.pretraining.training_compute import training_flops
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
 
 router = APIRouter()
@@ -85,9 +86,15 @@ def start(req: SweepRequest, request: Request, session: str = Depends(session_id
     cfg = _config(req)
     plan = scaling.plan_sweep(cfg)
     finished: list[dict] = []
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_sweep_events, cfg, plan.data, finished),
+                                       cooperative=True, state={"runs": finished})
+    return {"job": job.id, **_plan_json(plan)}
 
+
+def _sweep_events(cfg: scaling.SweepConfig, data, finished: list[dict]):
+    """The sweep's events; each finished run is also kept in `finished` (the job's state)."""
     def source(job):
-        stream = scaling.sweep(cfg, plan.data)
+        stream = scaling.sweep(cfg, data)
         for event in stream:
             if event["type"] == "run":
                 finished.append(event["run"])
@@ -97,9 +104,7 @@ def start(req: SweepRequest, request: Request, session: str = Depends(session_id
                 front, fit = scaling.fit_frontier([scaling.RunResult(**r) for r in finished])
                 yield {"type": "stopped", "runs": list(finished), "frontier": front, "fit": fit}
                 return
-
-    job = request.app.state.jobs.start(session, JOB_KIND, source, cooperative=True, state={"runs": finished})
-    return {"job": job.id, **_plan_json(plan)}
+    return source
 
 
 @router.post("/fit")
