@@ -21,12 +21,14 @@ more than that in memory.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Iterable
 
 MAX_BODY_BYTES = 2_000_000  # any request body; each demo sets tighter text limits of its own
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+WILDCARD_HOSTS = {"0.0.0.0", "[::]"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 JSON = "application/json"
 # KaTeX lays out formulas with inline style attributes, so styles may be inline;
@@ -52,6 +54,9 @@ class GuardMiddleware:
     def __init__(self, app, hosts: Iterable[str] = ()):
         self.app = app
         self.hosts = {*LOOPBACK_HOSTS, *(host_name(h) for h in hosts if h)}
+        # Listening on every address (a class on a network): any IP address may be the
+        # one learners type, and DNS rebinding needs a name, so addresses are answered.
+        self.any_address = bool(self.hosts & WILDCARD_HOSTS)
         self._uploads: list | None = None
 
     async def __call__(self, scope, receive, send):
@@ -59,7 +64,8 @@ class GuardMiddleware:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
         method = scope["method"]
-        if host_name(headers.get("host", "")) not in self.hosts:
+        host = host_name(headers.get("host", ""))
+        if host not in self.hosts and not (self.any_address and _is_address(host)):
             return await _refuse(send, 421, "This server answers only to the address it was started on "
                                             "(such as http://127.0.0.1); open the guide there.")
         if method not in SAFE_METHODS and _cross_site(headers):
@@ -104,6 +110,14 @@ def _upload_types(schema: dict) -> list[tuple[str, re.Pattern, set[str]]]:
                 pattern = re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)))
                 out.append((method.upper(), pattern, types))
     return out
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
 
 
 def _cross_site(headers: dict[str, str]) -> bool:

@@ -158,6 +158,14 @@ def test_the_host_given_with_dash_dash_host_is_answered_too():
     assert guard.host_name("::1") == "[::1]" and guard.host_name("[::1]:80") == "[::1]"
 
 
+def test_listening_on_every_address_answers_addresses_but_not_names():
+    app = create_app(hosts=("0.0.0.0",))
+    with TestClient(app, base_url="http://10.0.0.7:8765") as c:
+        assert c.get("/api/chapters").status_code == 200
+        assert c.get("/api/chapters", headers={"host": "[fe80::1]:8765"}).status_code == 200
+        assert c.get("/api/chapters", headers={"host": "rebound.evil.example:8765"}).status_code == 421
+
+
 @pytest.mark.parametrize("path", ["/api/generation/tiny/train", "/api/post-training/base",
                                   "/api/train-a-gpt/speed", "/api/pretraining-data/flop-rate"])
 @pytest.mark.parametrize("headers", [{"origin": "http://evil.example"}, {"sec-fetch-site": "cross-site"},
