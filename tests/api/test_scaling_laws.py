@@ -82,7 +82,8 @@ def test_optimal_rule_and_gpt3(client):
     ("optimal", {"flops": 0}, 422, "flops", "at least"),
     ("optimal", {"flops": 5e-324}, 422, "flops", "at least"),
     ("optimal", {"flops": 1e40}, 422, "flops", "at most"),
-    ("optimal", {"flops": 1e20, "tokens_per_param": -1}, 422, "tokens_per_param", "more than"),
+    ("optimal", {"flops": 1e20, "tokens_per_param": -1}, 422, "tokens_per_param", "at least"),
+    ("optimal", {"flops": 1e30, "tokens_per_param": 1e-300}, 422, "tokens_per_param", "at least"),
     ("fit", {"job": "nope"}, 404, None, "not known"),
     ("fit", {"job": "x" * 65}, 422, "job", "at most"),
 ])

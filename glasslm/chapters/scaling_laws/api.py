@@ -32,6 +32,7 @@ router = APIRouter()
 JOB_KIND = "scaling-sweep"
 ALLOWED_WIDTHS = (4, 8, 16, 24, 32, 48)  # embedding widths on offer: 0.5k to 30k parameters with one layer
 MAX_FLOPS = 1e30  # far beyond any model trained so far (Llama 3.1 405B: about 4e25)
+MIN_TOKENS_PER_PARAM = 0.01  # fewer makes the optimal size overflow at large budgets
 MIN_FLOPS = 1e6  # a millionth of a second of one core: smaller budgets give models of no parameters at all
 CURVE_POINTS = 60  # points drawn along a fitted law
 EXTRAPOLATE = 10.0  # the fitted curve is drawn to ten times the sweep's largest compute
@@ -52,7 +53,8 @@ class FitRequest(BaseModel):
 
 class OptimalRequest(BaseModel):
     flops: float = Field(ge=MIN_FLOPS, le=MAX_FLOPS, allow_inf_nan=False, description="compute budget C in FLOPs")
-    tokens_per_param: float = Field(scaling.CHINCHILLA_TOKENS_PER_PARAM, gt=0, le=10_000, allow_inf_nan=False)
+    tokens_per_param: float = Field(scaling.CHINCHILLA_TOKENS_PER_PARAM, ge=MIN_TOKENS_PER_PARAM, le=10_000,
+                                    allow_inf_nan=False)
 
 
 def _config(req: SweepRequest) -> scaling.SweepConfig:
