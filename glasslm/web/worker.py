@@ -41,7 +41,6 @@ def context():
     return _context
 
 
-@dataclass
 class InWorker:
     """A job source to run in a worker process: `factory(*args)` gives the source.
 
@@ -49,9 +48,6 @@ class InWorker:
     pickle. In a router, `jobs.start(s, kind, make_source(run), ...)` becomes
     `jobs.start(s, kind, InWorker(make_source, run), ...)`.
     """
-
-    factory: Callable
-    args: tuple = ()
 
     def __init__(self, factory: Callable, *args: Any):
         self.factory, self.args = factory, args
