@@ -122,6 +122,8 @@ def install(app: FastAPI) -> None:
             message = UNREADABLE_BODY
         if exc.status_code == 404 and message == "Not Found":
             message = f"There is nothing at {request.url.path}."
+        if exc.status_code == 405:
+            message = f"{request.url.path} does not answer {request.method} requests."
         return error_response(message, None, exc.status_code)
 
     @app.exception_handler(Exception)

@@ -237,6 +237,11 @@ def test_not_json_at_all_and_pydantic_words_do_not_leak(client):
     assert "Input should" not in r.json()["error"] and "1e+30" in r.json()["error"]
 
 
+def test_a_wrong_method_gets_a_sentence(client):
+    r = client.delete("/api/chapters")
+    assert r.status_code == 405 and r.json()["error"] == "/api/chapters does not answer DELETE requests."
+
+
 @pytest.mark.parametrize("name", ["glasslm.engine.models.tiny.gpt:np", "glasslm.engine.models.tiny.gpt:json.loads",
                                   "glasslm.engine.models.tiny.gpt:dataclass", "glasslm.engine.data.files:Path.home",
                                   "glasslm.engine.gpt:np"])
