@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import inspect
+import threading
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -21,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from glasslm import __version__
 from glasslm.chapters.registry import Registry
-from glasslm.web import errors, markdown
+from glasslm.web import errors, markdown, worker
 from glasslm.web.errors import DemoError
 from glasslm.web.guard import GuardMiddleware
 from glasslm.web.jobs import JobManager
@@ -48,6 +49,7 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
                 jobs.reap()
 
         task = asyncio.create_task(reaper())
+        threading.Thread(target=worker.warm_up, name="forkserver-warm-up", daemon=True).start()
         yield
         task.cancel()
         jobs.stop_all()

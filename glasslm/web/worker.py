@@ -26,8 +26,10 @@ from typing import Any, Callable
 WORKER_NICE = 10  # a worker yields the cores to the server's interactive requests
 STATE_EVERY_S = 2.0  # how stale the server's copy of a running job's state may get (a model mid-run)
 WORKER_BLAS_THREADS = 1  # each worker's matrix products use one thread: 2 cores, several workers
-# Imported once in the forkserver, so each worker starts in a fraction of a second.
-PRELOAD = ["numpy", "glasslm.web.worker", "glasslm.engine.training.train", "glasslm.engine.basics.mlp"]
+# Imported once in the forkserver, so each worker starts in a fraction of a second: the
+# routers whose job sources run in workers (their sources travel by name).
+PRELOAD = ["numpy", "glasslm.web.worker"] + [f"glasslm.chapters.{c}.api" for c in (
+    "train_a_gpt", "vision", "diffusion", "reasoning", "scaling_laws", "neurons", "post_training", "fine_tuning")]
 
 _context = None
 
@@ -51,6 +53,14 @@ class InWorker:
 
     def __init__(self, factory: Callable, *args: Any):
         self.factory, self.args = factory, args
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it imports PRELOAD), so the first run starts at once."""
+    from multiprocessing import forkserver
+
+    context()
+    forkserver.ensure_running()
 
 
 @dataclass
