@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING_JOBS = 4
-TRAIN_BODY = {"steps": 200_000}  # longer than any phase: stopped at its end
+TRAIN_BODY = {"steps": 20_000, "n_layer": 2, "n_embd": 32, "batch_size": 32}  # longer than a phase: stopped
 THINK_S = (1.0, 5.0)  # a learner reads the answer for this long (uniform) before the next request
 TIMEOUT_S = 60
 WORDS = ["river", "music", "planet", "garden", "winter", "dragon", "coffee", "silver", "market", "forest",
