@@ -218,6 +218,11 @@ def main() -> int:
     print(f"\ntraining jobs: {jobs_status}; {len(workers)} worker processes, {workers_rss:.0f} MB resident in all; "
           f"server {rss_start:.0f} MB at start, {rss_with_jobs:.0f} MB with jobs, {rss_end:.0f} MB at the end")
     q_ms, b_ms = [r[1] for r in quiet], [r[1] for r in busy]
+    # SmolLM2's answers wait for the one shared model; the rest are the server's own work.
+    smol = {"next-token", "attention", "sampling"}
+    split = {f"{kind}_p95_ms{phase}": round(percentile([r[1] for r in rs if (r[0] in smol) == (kind == "smollm2")],
+                                                       95), 1)
+             for phase, rs in (("", quiet), ("_with_jobs", busy)) for kind in ("smollm2", "other")}
     print(json.dumps({
         "learners": args.learners, "seconds_per_phase": args.seconds, "training_jobs": TRAINING_JOBS,
         "requests": len(quiet) + len(busy), "errors": sum(not r[2] for r in quiet + busy),
@@ -226,7 +231,8 @@ def main() -> int:
         "interactive_p95_ms_with_jobs": round(percentile(b_ms, 95), 1),
         "server_rss_mb_start": round(rss_start, 1), "server_rss_mb_with_jobs": round(rss_with_jobs, 1),
         "server_rss_mb_end": round(rss_end, 1), "worker_processes": len(workers),
-        "workers_rss_mb_with_jobs": round(workers_rss, 1),
+        "workers_rss_mb_with_jobs": round(workers_rss, 1), **split,
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2), "cores": os.cpu_count(),
     }))
     return 0
 
