@@ -158,12 +158,13 @@ class JobManager:
                 receive, send = ctx.Pipe(duplex=False)
                 job.process = ctx.Process(target=worker.main, args=(send, job.stop_event, payload, cooperative),
                                           name=f"glasslm-job-{kind}", daemon=True)
-                job.process.start()
-                send.close()
                 target, args = self._follow, (job, receive)
             else:
                 target, args = self._run, (job, source, cooperative)
             self._jobs[job.id] = job
+        if job.process is not None:  # outside the lock: a fork takes a moment
+            job.process.start()
+            send.close()
         threading.Thread(target=target, args=args, name=f"job-{kind}-{job.id}", daemon=True).start()
         return job
 
@@ -193,6 +194,9 @@ class JobManager:
             job.status = "stopped" if job.stop_event.is_set() else "error"
             if job.status == "error":
                 job.error = "The run's worker process ended unexpectedly; please start it again."
+        except Exception as e:  # a message that would not unpickle here: a bug, reported in the stream
+            job.process.terminate()
+            job.status, job.error = "error", f"The run failed: {type(e).__name__}: {e}"
         finally:
             job.process.join(timeout=STOP_GRACE_S)
             if job.process.is_alive():

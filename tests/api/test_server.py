@@ -62,6 +62,17 @@ def test_a_training_run_lives_in_a_worker_process_that_stop_ends(client, sse):
     assert r.status_code == 200 and r.json()["step"] > 0
 
 
+def test_a_worker_that_dies_ends_its_job_with_a_sentence(client):
+    import os
+    import signal
+
+    job = client.post("/api/train-a-gpt/train", json=LONG_GPT).json()["job"]
+    process = client.app.state.jobs.get(_session(client), job).process
+    os.kill(process.pid, signal.SIGKILL)
+    end = wait_end(client, job)
+    assert end["status"] == "error" and "ended unexpectedly" in end["error"]
+
+
 def test_a_job_that_asks_smollm2_stays_in_the_server():
     jobs = JobManager()
     job = jobs.start("s", "tick", _ticking(3))
