@@ -38,7 +38,7 @@ MAX_PERM = 512  # hash functions offered here
 PERM_STEPS = (4, 8, 16, 32, 64, 128, 256, 512)  # K values shown for the estimate's convergence
 MAX_PARAMS = 1e15  # a thousand times the largest published model
 MAX_TOKENS = 1e16  # a thousand times the largest published data set
-MIN_FLOPS_PER_S = 1e3  # slower than any computer; smaller rates make the training times overflow
+MIN_FLOPS_PER_S = 1_000  # slower than any computer; smaller rates make the training times overflow
 MAX_FLOPS_PER_S = 1e18  # an exaFLOP per second: a whole supercomputer
 FLOP_RATE_LOCK = threading.Lock()  # one measurement at a time: two would only measure each other
 

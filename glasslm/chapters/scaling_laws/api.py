@@ -33,7 +33,7 @@ JOB_KIND = "scaling-sweep"
 ALLOWED_WIDTHS = (4, 8, 16, 24, 32, 48)  # embedding widths on offer: 0.5k to 30k parameters with one layer
 MAX_FLOPS = 1e30  # far beyond any model trained so far (Llama 3.1 405B: about 4e25)
 MIN_TOKENS_PER_PARAM = 0.01  # fewer makes the optimal size overflow at large budgets
-MIN_FLOPS = 1e6  # a millionth of a second of one core: smaller budgets give models of no parameters at all
+MIN_FLOPS = 1_000_000  # about a millisecond of one core; smaller budgets give models of almost no parameters
 CURVE_POINTS = 60  # points drawn along a fitted law
 EXTRAPOLATE = 10.0  # the fitted curve is drawn to ten times the sweep's largest compute
 
