@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from glasslm.web.app import create_app
 
-FUZZ_EXAMPLES = 6  # per operation: 138 operations in a couple of minutes on 2 cores
+FUZZ_EXAMPLES = 4  # per operation and mode: 138 operations in a few minutes on 2 cores
 FRAMEWORK_WORDS = ("Input should", "Field required", "value_error", "There was an error parsing", "Not Found")
 
 app = create_app()
