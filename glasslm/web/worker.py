@@ -55,6 +55,16 @@ class InWorker:
         self.factory, self.args = factory, args
 
 
+def yield_the_cores() -> None:
+    """Run this process only when the server has nothing to do (Linux's SCHED_IDLE), else
+    at a low priority: a niced process still takes a share of its session's time, and
+    the interactive requests of a class should not wait for any training run."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux
+        os.nice(WORKER_NICE)
+
+
 def warm_up() -> None:
     """Start the forkserver now (it imports PRELOAD), so the first run starts at once."""
     from multiprocessing import forkserver
@@ -77,7 +87,7 @@ def main(conn, stop_event, payload: bytes, cooperative: bool) -> None:
 
     from glasslm.web.errors import DemoError
 
-    os.nice(WORKER_NICE)
+    yield_the_cores()
     threadpool_limits(WORKER_BLAS_THREADS)
     status, error = "done", None
     try:
