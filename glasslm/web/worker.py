@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-WORKER_NICE = 10  # a worker yields the cores to the server's interactive requests
+WORKER_NICE = 10  # where SCHED_IDLE is missing (not Linux): a lower priority at least
 STATE_EVERY_S = 2.0  # how stale the server's copy of a running job's state may get (a model mid-run)
 WORKER_BLAS_THREADS = 1  # each worker's matrix products use one thread: 2 cores, several workers
 # Imported once in the forkserver, so each worker starts in a fraction of a second: the
