@@ -80,8 +80,9 @@ class GuardMiddleware:
             if more:
                 return await _too_large(send)
             if body and not self._accepts(scope, headers.get("content-type", "")):
-                return await _refuse(send, 415, "Send this request's body as JSON (Content-Type: "
-                                                "application/json), as the guide's pages do.")
+                wanted = " or ".join(sorted(self._declared_types(scope))) or JSON
+                return await _refuse(send, 415, f"Send this request's body as {wanted} (its Content-Type), "
+                                                "as the guide's pages do.")
         await self.app(scope, _replay(body, receive), _with_headers(scope["path"], send))
 
     def _accepts(self, scope, content_type: str) -> bool:

@@ -196,7 +196,7 @@ def test_a_body_must_be_declared_json_or_the_endpoints_upload_type(client):
     r = client.post("/api/scaling-laws/optimal", content=b'{"flops": 1e20}', headers={"content-type": "text/plain"})
     assert r.status_code == 415 and "application/json" in r.json()["error"]
     r = client.post("/api/train-a-gpt/inspect", content=b"\x00" * 64, headers={"content-type": "text/plain"})
-    assert r.status_code == 415
+    assert r.status_code == 415 and "application/octet-stream" in r.json()["error"]
     r = client.post("/api/scaling-laws/optimal", content=b"{}", headers={"content-type": "application/octet-stream"})
     assert r.status_code == 415  # only the inspect upload declares octet-stream
     r = client.post("/api/scaling-laws/optimal", content=b'{"flops": 1e20}',
