@@ -89,8 +89,19 @@ def cache_dir() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         path = Path(base) / "glasslm"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        usable = os.access(path, os.W_OK | os.X_OK)
+    except OSError:  # a file where the folder should be, or a parent it may not create
+        usable = False
+    if not usable:
+        raise UnusableCache(f"The cache folder {path} cannot be used (it is a file, or not writable). "
+                            "Point GLASSLM_CACHE at a folder you can write to, or unset it.")
     return path
+
+
+class UnusableCache(MissingAsset):
+    """The cache folder cannot be created or written: the message says which and how to fix it."""
 
 
 def open_gguf(path):

@@ -30,6 +30,8 @@ from threadpoolctl import threadpool_limits
 # can stall badly when another process (Chromium, the test server) is busy.
 threadpool_limits(1, user_api="blas")
 
+from tests.api.local import LOCAL  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GLASSLM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -50,7 +52,7 @@ def client():
 
     from glasslm.web.app import create_app
 
-    with TestClient(create_app(), raise_server_exceptions=False) as c:
+    with TestClient(create_app(), base_url=LOCAL, raise_server_exceptions=False) as c:
         yield c
 
 

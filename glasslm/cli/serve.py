@@ -10,8 +10,12 @@ import sys
 import threading
 import webbrowser
 
+from glasslm.web.limits import MAX_JOBS_GLOBAL, MAX_JOBS_PER_SESSION
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+MAX_JOBS_SETTING = 64  # each run may hold a core: more than this is a mistake on any machine
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def add_parser(sub) -> None:
@@ -24,6 +28,12 @@ def add_parser(sub) -> None:
     p.add_argument("--blas-threads", type=int, default=default_blas_threads(),
                    help="threads for numpy's matrix products (default: half the cores, at least 1; "
                         "on 2 cores one thread stays steady while two can stall under load)")
+    p.add_argument("--jobs-per-learner", type=int, default=MAX_JOBS_PER_SESSION, metavar="N",
+                   help=f"background runs (training, sweeps) one browser may have going at once "
+                        f"(default {MAX_JOBS_PER_SESSION})")
+    p.add_argument("--max-jobs", type=int, default=MAX_JOBS_GLOBAL, metavar="N",
+                   help=f"background runs on the whole server at once (default {MAX_JOBS_GLOBAL}, for 2 cores; "
+                        "a bigger machine serving a class can allow more)")
     p.set_defaults(func=run)
 
 
@@ -64,17 +74,50 @@ def run(args) -> int:
     if not 1 <= args.blas_threads <= 256:
         print(f"--blas-threads must be between 1 and 256, not {args.blas_threads}.", file=sys.stderr)
         return 2
+    for name, value in (("--jobs-per-learner", args.jobs_per_learner), ("--max-jobs", args.max_jobs)):
+        if not 1 <= value <= MAX_JOBS_SETTING:
+            print(f"{name} must be between 1 and {MAX_JOBS_SETTING}, not {value}.", file=sys.stderr)
+            return 2
     from threadpoolctl import threadpool_limits
+
+    from glasslm import assets
+    from glasslm.web.jobs import JobManager
 
     threadpool_limits(args.blas_threads, user_api="blas")  # for the whole process
     sock = _bind(args.host, args.port)
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}/"
     print(f"glasslm is serving the guide at {url}  (Ctrl+C to stop)", flush=True)
+    if args.host not in LOOPBACK:
+        print(f"Warning: listening on {args.host}, so anyone on your network who can reach this machine can "
+              "use the guide and start runs on it. Serve a class like this only on a network you trust "
+              "(see README, 'Serving a class').", file=sys.stderr, flush=True)
+    try:
+        assets.cache_dir()
+    except assets.UnusableCache as err:
+        print(f"Warning: {err} Until then the SmolLM2 demos cannot run.", file=sys.stderr, flush=True)
     print(f"OpenAI-compatible API: point any OpenAI client at {url}v1", flush=True)
     if not args.no_browser and _has_display():
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(create_app(preload=True), log_level="warning", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
+    jobs = JobManager(per_session=args.jobs_per_learner, global_limit=args.max_jobs)
+    app = create_app(jobs=jobs, hosts=(args.host,), preload=True)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+    server = _quiet_server(uvicorn.Server)(config)
+    server.jobs = jobs
     server.run(sockets=[sock])
     return 0
+
+
+def _quiet_server(base):
+    """uvicorn's Server, ending open event streams as soon as Ctrl+C arrives: they then
+    close on their own instead of being cancelled mid-wait (a CancelledError traceback)."""
+
+    class QuietServer(base):
+        jobs = None
+
+        def handle_exit(self, sig, frame):
+            if self.jobs is not None:
+                self.jobs.closing = True
+            super().handle_exit(sig, frame)
+
+    return QuietServer

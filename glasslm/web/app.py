@@ -25,8 +25,9 @@ from fastapi.templating import Jinja2Templates
 from glasslm import __version__
 from glasslm.chapters.registry import Registry
 from glasslm.engine.models.llama import smollm2
-from glasslm.web import errors, markdown, openai_api
+from glasslm.web import errors, markdown, openai_api, worker
 from glasslm.web.errors import DemoError
+from glasslm.web.guard import GuardMiddleware
 from glasslm.web.jobs import JobManager
 from glasslm.web.session import SessionMiddleware, session_id
 
@@ -37,8 +38,10 @@ REAP_EVERY_S = 2.0
 SOURCE_PREFIX = "glasslm.engine."
 
 
-def create_app(registry: Registry | None = None, jobs: JobManager | None = None, preload: bool = False) -> FastAPI:
-    """preload: load SmolLM2 in a background thread at start (the server does; tests need not)."""
+def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
+               hosts: tuple[str, ...] = (), preload: bool = False) -> FastAPI:
+    """The guide's app. `hosts`: Host names answered besides the loopback ones (`--host`);
+    preload: load SmolLM2 in a background thread at start (the server does; tests need not)."""
     registry = registry or Registry()
     jobs = jobs or JobManager()
 
@@ -52,6 +55,7 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
         task = asyncio.create_task(reaper())
         if preload:
             threading.Thread(target=smollm2.preload, name="smollm2-preload", daemon=True).start()
+        threading.Thread(target=worker.warm_up, name="forkserver-warm-up", daemon=True).start()
         yield
         task.cancel()
         jobs.stop_all()
@@ -62,6 +66,7 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
     app.state.caches, app.state.caches_lock = {}, threading.Lock()  # web/cache.py: app_cache
     app.state.shared_models, app.state.shared_models_lock = {}, threading.Lock()  # web/shared_models.py
     app.add_middleware(SessionMiddleware)
+    app.add_middleware(GuardMiddleware, hosts=hosts)  # added last: it runs first
     errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -178,9 +183,15 @@ def engine_source(name: str) -> dict:
         obj = importlib.import_module(module_name)
         for part in filter(None, qualname.split(".")):
             obj = getattr(obj, part)
+        # A name may lead out of the engine (`module:np`, `module:json.loads`): only code
+        # defined in glasslm.engine itself is shown.
+        defined_in = getattr(inspect.getmodule(obj), "__name__", "")
+        if not defined_in.startswith(SOURCE_PREFIX):
+            raise LookupError(defined_in)
         lines, start = inspect.getsourcelines(obj)
-    except (ImportError, AttributeError, TypeError, OSError):
+        path = Path(inspect.getsourcefile(obj)).resolve()
+        path.relative_to(WEB_DIR.parent)
+    except (ImportError, AttributeError, TypeError, OSError, LookupError, ValueError):
         raise DemoError(f"There is no engine code called {name}.", "name", 404) from None
-    path = Path(inspect.getsourcefile(obj))
     return {"name": name, "file": f"glasslm/{path.relative_to(WEB_DIR.parent).as_posix()}",
             "line": start, "source": "".join(lines)}

@@ -20,6 +20,11 @@ from glasslm.engine.models.llama.batching import QueueFull
 log = logging.getLogger("glasslm")
 
 
+PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads refused
+UNREADABLE_BODY = ("The request's body could not be read as JSON: send UTF-8 text with ordinary numbers "
+                   "(at most 4,300 digits) nested no deeper than a few hundred levels.")
+
+
 class DemoError(Exception):
     """A request the engine cannot honour, with a sentence for the learner.
 
@@ -71,9 +76,24 @@ def validation_sentence(err: dict) -> str:
         "float_type": f"“{name}” must be a number{you_gave}.",
         "int_type": f"“{name}” must be a whole number{you_gave}.",
         "string_type": f"“{name}” must be text{you_gave}.",
-        "json_invalid": "The request was not valid JSON.",
+        "int_parsing_size": f"“{name}” is far too large a whole number{you_gave}.",
+        "bool_type": f"“{name}” must be true or false{you_gave}.",
+        "bool_parsing": f"“{name}” must be true or false{you_gave}.",
+        "list_type": f"“{name}” must be a list{you_gave}.",
+        "dict_type": f"“{name}” must be an object of named values{you_gave}.",
+        "model_type": f"“{name}” must be an object of named values{you_gave}.",
+        "model_attributes_type": f"“{name}” must be an object of named values{you_gave}.",
+        "string_pattern_mismatch": f"“{name}” does not have the expected form{you_gave}.",
+        "extra_forbidden": f"“{name}” is not a setting this demo knows; please leave it out.",
+        "json_invalid": "The request was not valid JSON: send the settings as a JSON object.",
+        "json_type": "The request was not valid JSON: send the settings as a JSON object.",
     }
-    return sentences.get(kind) or f"“{name}”: {err.get('msg', 'is not valid')}{you_gave}."
+    if kind in sentences:
+        return sentences[kind]
+    if kind == "value_error":  # our own validators' sentences, without pydantic's prefix
+        return f"“{name}”: {str(err.get('msg', '')).removeprefix('Value error, ').rstrip('.')}."
+    # Anything else: the guide's own words, never pydantic's.
+    return f"“{name}” is not a value this demo can use{you_gave}."
 
 
 def error_response(message: str, field: str | None, status: int) -> JSONResponse:
@@ -103,8 +123,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else "That request could not be served."
+        if exc.status_code == 400 and message == PARSE_ERROR:
+            message = UNREADABLE_BODY
         if exc.status_code == 404 and message == "Not Found":
             message = f"There is nothing at {request.url.path}."
+        if exc.status_code == 405:
+            message = f"{request.url.path} does not answer {request.method} requests."
         return error_response(message, None, exc.status_code)
 
     @app.exception_handler(Exception)

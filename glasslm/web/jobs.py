@@ -1,32 +1,81 @@
 """Background jobs: long demo work (training runs, sweeps) that streams events.
 
-A job runs an engine generator of events (plain dicts with a "type") in its
-own thread, so the server keeps answering everyone else. Events are kept in
-order; a browser reads them over server-sent events from any position (so a
-reconnecting tab misses nothing). A job ends when its generator is exhausted,
-when it is stopped, or when nobody has listened to it for `orphan_after`
-seconds (the learner closed the tab). Finished jobs stay readable for
-`keep_finished` seconds so their results (a trained model, say) can still be
-saved.
+A job runs an engine generator of events (plain dicts with a "type"). Events
+are kept in order; a browser reads them over server-sent events from any
+position (so a reconnecting tab misses nothing). A job ends when its generator
+is exhausted, when it is stopped, or when nobody has listened to it for
+`orphan_after` seconds (the learner closed the tab).
+
+Where a job runs (every kind is listed in RUNS_IN_WORKER / RUNS_IN_SERVER):
+- in a worker process (worker.py) when it is mostly numpy of its own (tiny
+  models training): the server stays quick, Stop ends the process, and its
+  memory is returned when it ends. Its router passes `InWorker(factory, *args)`.
+- as a thread in the server when it mostly asks SmolLM2 (or another shared
+  model) questions: those go through the server's one shared copy of the
+  weights (540 MB) rather than a private copy per worker; or when it is short,
+  or reads state the server's requests share while it runs.
 
 Limits are explicit: at most `per_session` running jobs per browser session,
-and `global_limit` on the whole server (2 cores are easily swamped).
+`global_limit` on the whole server (2 cores are easily swamped); `glasslm
+serve --jobs-per-learner/--max-jobs` set them. Finished jobs stay readable for
+`keep_finished` seconds so their results (a trained model, say) can still be
+saved, but only the newest `finished_per_session` of each learner.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from glasslm.web import worker
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 
-MAX_JOBS_PER_SESSION = 2
-MAX_JOBS_GLOBAL = 4
+from glasslm.web.limits import FINISHED_PER_SESSION, MAX_JOBS_GLOBAL, MAX_JOBS_PER_SESSION  # noqa: F401
+
+STOP_GRACE_S = 3.0  # a stopped worker that has not ended by then is terminated
+# Every chapter's kind of job, and why it runs where it does (tests/api/test_server.py checks the list).
+RUNS_IN_WORKER = {  # tiny models trained from scratch: minutes of numpy of their own
+    "train-a-gpt": "trains a tiny GPT",
+    "vision-vit": "trains a tiny vision transformer",
+    "vision-clip": "trains a tiny CLIP",
+    "diffusion": "trains a tiny diffusion model",
+    "reasoning": "trains two tiny GPTs on additions",
+    "scaling-sweep": "trains a sweep of tiny GPTs",
+    "mlp": "trains a small MLP",
+    "post-training-sft": "fine-tunes the tiny base GPT",
+    "post-training-dpo": "tunes the tiny base GPT with DPO",
+    "fine-tuning-lora": "pretrains a tiny GPT, then fine-tunes it in full and with LoRA",
+}
+RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the server), or only watches
+    "agents-react": "SmolLM2 answers an agent's steps",
+    "attention-cost": "times SmolLM2's attention",
+    "needle": "SmolLM2 reads long contexts",
+    "evaluation-benchmark": "SmolLM2 answers benchmark questions",
+    "evaluation-arena": "SmolLM2 answers arena prompts",
+    "fine-tuning-quantize": "SmolLM2's answers with quantized weights",
+    "generation-tiny-gpt": "watches the server's one shared tiny GPT pretraining",
+    "hallucination-run": "SmolLM2 answers fact questions",
+    "interp-sae": "an autoencoder on SmolLM2's activations, read from the shared model",
+    "interp-patch": "SmolLM2 with patched activations",
+    "kv-cache-timing": "times SmolLM2's decoding with and without a cache",
+    "post-training-compare": "SmolLM2 base and instruct answer the same prompts",
+    "post-training-base": "watches the server's one shared tiny base GPT pretraining",
+    "post-training-critique": "SmolLM2 critiques and revises",
+    "prompting-run": "SmolLM2 answers with each prompting technique",
+    "prompting-own": "SmolLM2 answers the learner's prompt",
+    "rag-answer": "SmolLM2 answers with retrieved passages",
+    "reasoning-votes": "short samples from the two tiny GPTs a finished run left in the server",
+    "reasoning-budget": "short greedy runs of a tiny GPT a finished run left in the server",
+    "sampling-continuations": "SmolLM2 continues a prompt",
+    "serving-chat": "SmolLM2 chats through the server's scheduler",
+}
 ORPHAN_AFTER_S = 15.0  # stop a running job nobody has listened to for this long
 KEEP_FINISHED_S = 1800.0  # forget finished jobs after this long
 POLL_S = 0.05  # how often a stream looks for new events
@@ -45,6 +94,11 @@ class Job:
     listeners: int = 0
     last_seen: float = field(default_factory=time.monotonic)
     finished_at: float | None = None
+    process: Any = None  # the worker process, for jobs that run in one
+
+    @property
+    def runs_in(self) -> str:
+        return "worker" if self.process is not None else "server"
 
     @property
     def running(self) -> bool:
@@ -52,7 +106,7 @@ class Job:
 
     def summary(self) -> dict:
         return {"id": self.id, "kind": self.kind, "status": self.status,
-                "events": len(self.events), "error": self.error}
+                "events": len(self.events), "error": self.error, "runs_in": self.runs_in}
 
 
 EventSource = Callable[[Job], Iterator[dict]]
@@ -60,17 +114,21 @@ EventSource = Callable[[Job], Iterator[dict]]
 
 class JobManager:
     def __init__(self, per_session: int = MAX_JOBS_PER_SESSION, global_limit: int = MAX_JOBS_GLOBAL,
-                 orphan_after: float = ORPHAN_AFTER_S, keep_finished: float = KEEP_FINISHED_S):
+                 orphan_after: float = ORPHAN_AFTER_S, keep_finished: float = KEEP_FINISHED_S,
+                 finished_per_session: int = FINISHED_PER_SESSION):
         self.per_session, self.global_limit = per_session, global_limit
+        self.finished_per_session = finished_per_session
+        self.closing = False  # set when the server shuts down: open streams end at once
         self.orphan_after, self.keep_finished = orphan_after, keep_finished
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, session: str, kind: str, source: EventSource, cooperative: bool = False,
+    def start(self, session: str, kind: str, source: EventSource | InWorker, cooperative: bool = False,
               state: dict | None = None) -> Job:
-        """Run `source(job)` in a thread. Raises DemoError(429) past a limit.
+        """Run `source(job)` in a thread, or in a worker process if it is an InWorker.
+        Raises DemoError(429) past a limit.
 
         `state` is put in job.state before the thread starts, so a request
         arriving a moment later already finds it.
@@ -92,10 +150,61 @@ class JobManager:
                     f"The server is busy with {len(running)} runs (its limit is {self.global_limit}). "
                     "Please try again in a moment.", None, 429)
             job = Job(id=uuid.uuid4().hex[:12], session=session, kind=kind, state=dict(state or {}))
+            if isinstance(source, InWorker):
+                # Pickled here, so a source that cannot travel fails now, in the request.
+                payload = pickle.dumps((source.factory, source.args, job.state))
+                ctx = worker.context()
+                job.stop_event = ctx.Event()
+                receive, send = ctx.Pipe(duplex=False)
+                job.process = ctx.Process(target=worker.main, args=(send, job.stop_event, payload, cooperative),
+                                          name=f"glasslm-job-{kind}", daemon=True)
+                target, args = self._follow, (job, receive)
+            else:
+                target, args = self._run, (job, source, cooperative)
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, source, cooperative), name=f"job-{kind}-{job.id}",
-                         daemon=True).start()
+        if job.process is not None:  # outside the lock: a fork takes a moment
+            job.process.start()
+            send.close()
+        threading.Thread(target=target, args=args, name=f"job-{kind}-{job.id}", daemon=True).start()
         return job
+
+    def _follow(self, job: Job, receive) -> None:
+        """Pass a worker's events on to the job, until it ends (or is ended after a Stop)."""
+        stopped_at = None
+        try:
+            while True:
+                if receive.poll(POLL_S):
+                    kind, value = receive.recv()
+                    if kind == "event":
+                        job.events.append(value)
+                    elif kind == "state":
+                        job.state.update(value)
+                    else:
+                        job.status, job.error = value
+                        break
+                elif not job.process.is_alive():
+                    raise EOFError
+                if job.stop_event.is_set():
+                    stopped_at = stopped_at or time.monotonic()
+                    if time.monotonic() - stopped_at > STOP_GRACE_S:
+                        job.process.terminate()
+                        job.status = "stopped"
+                        break
+        except (EOFError, OSError):  # the worker died without a word (killed, out of memory)
+            job.status = "stopped" if job.stop_event.is_set() else "error"
+            if job.status == "error":
+                job.error = "The run's worker process ended unexpectedly; please start it again."
+        except Exception as e:  # a message that would not unpickle here: a bug, reported in the stream
+            job.process.terminate()
+            job.status, job.error = "error", f"The run failed: {type(e).__name__}: {e}"
+        finally:
+            job.process.join(timeout=STOP_GRACE_S)
+            if job.process.is_alive():
+                job.process.kill()
+                job.process.join()
+            receive.close()
+            job.finished_at = time.monotonic()
+            job.events.append({"type": "end", "status": job.status, "error": job.error})
 
     def _run(self, job: Job, source: EventSource, cooperative: bool) -> None:
         try:
@@ -129,25 +238,41 @@ class JobManager:
         return [j for j in self._jobs.values() if j.running and (session is None or j.session == session)]
 
     def reap(self) -> None:
-        """Stop orphaned runs and forget old finished ones."""
+        """Stop orphaned runs; forget old finished ones, and all but each learner's newest few."""
         now = time.monotonic()
         with self._lock:
-            for job in list(self._jobs.values()):
+            kept: dict[str, int] = {}
+            newest_first = sorted(self._jobs.values(), key=lambda j: j.finished_at or 0.0, reverse=True)
+            for job in newest_first:
                 if job.running and job.listeners == 0 and now - job.last_seen > self.orphan_after:
                     job.stop_event.set()
-                if job.finished_at is not None and now - job.finished_at > self.keep_finished:
+                if job.finished_at is None:
+                    continue
+                kept[job.session] = kept.get(job.session, 0) + 1
+                if now - job.finished_at > self.keep_finished or kept[job.session] > self.finished_per_session:
                     del self._jobs[job.id]
 
     def stop_all(self) -> None:
-        for job in self._jobs.values():
+        """At shutdown: stop every run; workers end at once (the server is going away)."""
+        self.closing = True
+        for job in list(self._jobs.values()):
             job.stop_event.set()
+            if job.process is not None and job.process.is_alive():
+                job.process.terminate()
 
     # ------------------------------------------------------------ streaming
 
     async def stream(self, job: Job, is_disconnected: Callable, after: int = 0):
-        """Server-sent events of the job from event number `after` until it ends."""
-        job.listeners += 1
+        """Server-sent events of the job from event number `after` until it ends.
+
+        Asking for events past the last one ends the stream at once (they cannot
+        come: the job ended, or the number is not one this job gave), without
+        counting as a listener that keeps the job alive."""
         sent = max(0, after)
+        ended = bool(job.events) and job.events[-1].get("type") == "end"
+        if sent > len(job.events) or (sent == len(job.events) and ended):
+            return
+        job.listeners += 1
         try:
             while True:
                 events = job.events  # appended by the worker thread; list append is atomic
@@ -160,7 +285,7 @@ class JobManager:
                     if event.get("type") == "end":
                         return
                 job.last_seen = time.monotonic()
-                if await is_disconnected():
+                if self.closing or await is_disconnected():
                     return
                 await asyncio.sleep(POLL_S)
         finally:

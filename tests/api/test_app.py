@@ -8,7 +8,7 @@ import pytest
 from glasslm.chapters.registry import PLAN, Registry
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import JobManager
-from glasslm.web.session import MAX_BODY_BYTES
+from glasslm.web.guard import MAX_BODY_BYTES
 
 
 def test_index_lists_existing_chapters(client):

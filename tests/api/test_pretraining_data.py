@@ -96,7 +96,9 @@ def test_compute_matches_six_n_d_and_published_models(client):
     ("similarity", {"a": "!!!", "b": "some words"}, "a", "at least one word"),
     ("similarity", {"a": "x", "b": "y" * (ch.MAX_PAIR_CHARS + 1)}, "b", "at most"),
     ("similarity", {"a": "x", "b": "y", "shingle": 99}, "shingle", "at most"),
-    ("compute", {"params": 0, "tokens": 1}, "params", "more than"),
+    ("compute", {"params": 0, "tokens": 1}, "params", "at least"),
+    ("compute", {"params": 5e-324, "tokens": 1.0}, "params", "at least"),
+    ("compute", {"params": 1, "tokens": 1, "flops_per_s": 1e-300}, "flops_per_s", "at least"),
     ("compute", {"params": 1e9, "tokens": 1e30}, "tokens", "at most"),
     ("compute", {"params": 1e9, "tokens": "lots"}, "tokens", "number"),
 ])

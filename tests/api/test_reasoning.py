@@ -9,6 +9,7 @@ from glasslm.chapters.reasoning.api import MAX_BUDGET_PROBLEMS, MAX_TEMPERATURE,
 from glasslm.engine.data import arithmetic_data as ad
 from glasslm.engine.training.scratchpad_training import exact_match
 from glasslm.engine.inference.thinking_budget import MAX_VOTES, complete, majority_vote
+from tests.api.local import LOCAL
 
 API = "/api/reasoning"
 TINY = {"digits": 2, "steps": 30, "n_embd": 16, "seed": 1}
@@ -24,7 +25,7 @@ def test_format_matches_a_hand_example():
 
     from glasslm.web.app import create_app
 
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=LOCAL) as c:
         d = c.post(f"{API}/format", json={"a": 37, "b": 48, "digits": 2}).json()
     s = d["formats"]["scratchpad"]
     assert s["text"] == "37+48=7+8+0=15;3+4+1=08;>085" and s["prompt_len"] == 6 and s["answer"] == 85

@@ -11,6 +11,7 @@ from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
 from tests.api.jobs import wait_end
+from tests.api.local import LOCAL
 
 API = "/api/serving"
 
@@ -59,7 +60,7 @@ def test_stop_button_ends_the_reply(client, sse):
 
 def test_a_closed_tab_stops_generation(sse):
     jobs = JobManager(orphan_after=0.3)
-    with TestClient(create_app(jobs=jobs), raise_server_exceptions=False) as c:
+    with TestClient(create_app(jobs=jobs), base_url=LOCAL, raise_server_exceptions=False) as c:
         r = c.post(f"{API}/chat", json={"messages": [{"role": "user", "content": "Tell me a long story."}],
                                         "max_tokens": MAX_REPLY_TOKENS, "temperature": 1.0, "seed": 2})
         job = r.json()["job"]

@@ -12,6 +12,7 @@ from glasslm.engine.autograd.optim import Schedule
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
 from tests.api.jobs import wait_end
+from tests.api.local import LOCAL
 
 API = "/api/train-a-gpt"
 LONG = {"steps": 20000, "batch_size": 64}  # minutes of work: always stopped by the test
@@ -95,7 +96,7 @@ def test_a_third_concurrent_run_is_refused(client):
 
 def test_a_closed_tab_leaves_no_running_job(sse):
     jobs = JobManager(orphan_after=0.2)
-    with TestClient(create_app(jobs=jobs), raise_server_exceptions=False) as c:
+    with TestClient(create_app(jobs=jobs), base_url=LOCAL, raise_server_exceptions=False) as c:
         job = c.post(f"{API}/train", json=LONG).json()["job"]
         sse(job, via=c, until=lambda e: e["type"] == "step")  # the tab reads a little, then is closed
         time.sleep(0.4)
@@ -152,7 +153,7 @@ def test_bad_settings_are_answered_with_a_sentence(client, body, field, status, 
 
 def test_oversized_text_is_refused():
     big = "abc\n" * (name_data.MAX_TEXT_BYTES // 4 + 1)
-    with TestClient(create_app(), raise_server_exceptions=False) as c:
+    with TestClient(create_app(), base_url=LOCAL, raise_server_exceptions=False) as c:
         r = c.post(f"{API}/train", json={"data": "text", "text": big})
         assert r.status_code == 422 and r.json()["field"] == "text" and "too long" in r.json()["error"]
 
@@ -193,7 +194,7 @@ def test_a_corrupted_or_oversized_upload_is_refused(client, body, status, words)
 def test_the_server_wide_limit_counts_every_learner():
     jobs = JobManager(per_session=2, global_limit=3)
     app = create_app(jobs=jobs)
-    with TestClient(app, raise_server_exceptions=False) as a, TestClient(app, raise_server_exceptions=False) as b:
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as a, TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as b:
         started = [a.post(f"{API}/train", json=LONG).json()["job"] for _ in range(2)]
         started.append(b.post(f"{API}/train", json=LONG).json()["job"])
         r = b.post(f"{API}/train", json=LONG)  # b has only one run, but the server is full

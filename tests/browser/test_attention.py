@@ -1,6 +1,8 @@
 """Chapter 9 in Chromium: click a token and its attention shows; bank in two sentences; one head step by step; GQA."""
 
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -55,7 +57,7 @@ def test_bank_and_the_steps_of_one_head(page):
 def test_all_heads_maps_name_their_tokens(page):
     page.open_chapter("attention")
     demo = page.locator('.demo[data-demo="where"]')
-    expect(readout(demo, "token")).to_have_text("“·it” (position 7)", timeout=FIRST)
+    expect(readout(demo, "token")).to_have_text("“·it” (position 7)", timeout=SMOLLM2_MS)
     demo.get_by_role("button", name="all 9 heads").click()
     small = demo.locator('.att-small[data-head="0"]')
     # which row is which token: the first row and column are labelled with the first token
@@ -69,7 +71,7 @@ def test_bank_grid_is_readable_in_dark_mode(page):
     page.emulate_media(color_scheme="dark")
     page.open_chapter("attention")
     bank = page.locator('.demo[data-demo="bank"]')
-    expect(bank.locator(".att-caption").first).to_contain_text("looks at “river” most", timeout=FIRST)
+    expect(bank.locator(".att-caption").first).to_contain_text("looks at “river” most", timeout=SMOLLM2_MS)
     # most cells stand out from the dark background (they all sat on it, a weight of a few % being near 0)
     share = bank.locator('[data-sentence="0"] .att-link-grid svg').evaluate("""(svg) => {
         const lum = (c) => { const [r, g, b] = c.match(/\\d+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };

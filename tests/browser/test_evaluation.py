@@ -32,7 +32,7 @@ def test_own_question_is_never_marked_right_unless_the_learner_says(page):
     """Issue 13: a new question with new options kept the preset's right option and said "C (right)" for Earth."""
     page.open_chapter("evaluation")
     demo = page.locator('.demo[data-demo="choice"]')
-    expect(readout(demo, "pick by sum")).to_have_text(re.compile(r"\((right|wrong)\)$"), timeout=SMOL)
+    expect(readout(demo, "pick by sum")).to_have_text(re.compile(r"\((right|wrong)\)$"), timeout=SMOLLM2_MS)
     demo.get_by_label("Question text").fill("Which planet is the largest in the Solar System?")
     for letter, text in zip("ABCD", ["Mars", "Jupiter", "Earth", "Venus"]):
         demo.get_by_label(f"Option {letter}").fill(text)
@@ -40,14 +40,14 @@ def test_own_question_is_never_marked_right_unless_the_learner_says(page):
     expect(demo.get_by_label("Question", exact=True)).to_have_value("own")
     expect(demo.locator(".demo-readout")).not_to_contain_text("(right)")  # the preset's verdict is gone at once
     demo.get_by_role("button", name="Score").click()
-    expect(readout(demo, "right option")).to_contain_text("not said", timeout=SMOL)
+    expect(readout(demo, "right option")).to_contain_text("not said", timeout=SMOLLM2_MS)
     for label in ("pick by sum", "pick by mean"):
         expect(readout(demo, label)).to_have_text(re.compile(r"^[A-D]: (Mars|Jupiter|Earth|Venus)$"))
     expect(demo.locator(".ev-options")).not_to_contain_text("✓")
     # The learner says B is right: now, and only now, picks are judged against B.
     demo.get_by_label("The right option").select_option("B")
     demo.get_by_role("button", name="Score").click()
-    expect(readout(demo, "right option")).to_have_text("B", timeout=SMOL)
+    expect(readout(demo, "right option")).to_have_text("B", timeout=SMOLLM2_MS)
     expect(readout(demo, "pick by sum")).to_have_text(re.compile(r"^[A-D] \((right|wrong)\)$"))
     sum_pick = readout(demo, "pick by sum").inner_text()
     assert ("(right)" in sum_pick) == sum_pick.startswith("B")

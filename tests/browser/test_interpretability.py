@@ -14,11 +14,11 @@ def test_block_slider_shows_each_block(page):
     page.open_chapter("interpretability")
     demo = page.locator('.demo[data-demo="neurons"]')
     spread = demo.locator(".ip-note")
-    expect(spread).to_contain_text("neurons of block 12", timeout=SMOL)
+    expect(spread).to_contain_text("neurons of block 12", timeout=SMOLLM2_MS)
     slider = demo.locator('[data-field="layer"] input[type=range]')
     for block in (13, 14, 15):
         slider.press("ArrowRight")
-        expect(spread).to_contain_text(f"neurons of block {block}", timeout=SMOL)
+        expect(spread).to_contain_text(f"neurons of block {block}", timeout=SMOLLM2_MS)
         expect(demo.locator(".ip-ex")).to_have_count(8)
 
 

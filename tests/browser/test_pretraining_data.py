@@ -49,4 +49,4 @@ def test_compute_calculator(page):
     expect(demo.locator("tr", has_text="GPT-3")).to_contain_text("1.7")
     demo.get_by_label("Parameters N").fill("0")
     demo.get_by_role("button", name="Compute").click()
-    expect(demo.locator('[data-field="params"] .field-error')).to_contain_text("more than 0")
+    expect(demo.locator('[data-field="params"] .field-error')).to_contain_text("at least 1")

@@ -78,8 +78,8 @@ def test_few_shot_against_zero_shot_with_intervals_and_findings(page):
     for technique in ("zero-shot", "few-shot"):
         demo.get_by_label("Technique", exact=True).select_option(technique)
         demo.get_by_role("button", name="Run", exact=True).click()
-        expect(demo.locator(f'.pr-item[data-technique="{technique}"]')).to_have_count(12, timeout=2 * SMOL)
-        expect(demo.locator(f'tr[data-technique="{technique}"] td').first).not_to_contain_text("running", timeout=SMOL)
+        expect(demo.locator(f'.pr-item[data-technique="{technique}"]')).to_have_count(12, timeout=2 * SMOLLM2_MS)
+        expect(demo.locator(f'tr[data-technique="{technique}"] td').first).not_to_contain_text("running", timeout=SMOLLM2_MS)
     for technique in ("zero-shot", "few-shot"):
         row = demo.locator(f'tr[data-technique="{technique}"]')
         right = int(row.locator("td").nth(2).inner_text())

@@ -78,4 +78,4 @@ def test_compute_optimal_calculator(page):
     expect(readout(demo, "compute-optimal tokens D")).to_have_text("20.0 B")
     demo.get_by_label("Compute budget C (FLOPs)").fill("-5")
     demo.get_by_role("button", name="Compute").click()
-    expect(demo.locator('[data-field="flops"] .field-error')).to_contain_text("more than 0")
+    expect(demo.locator('[data-field="flops"] .field-error')).to_contain_text("at least 1000000")

@@ -175,3 +175,18 @@ def test_ops_match_torch():
     np.testing.assert_allclose(logits.data, plogits.detach().numpy(), rtol=1e-12, atol=1e-12)
     for ours, ref in ((tx, px), (tw, pw), (th, ph)):
         np.testing.assert_allclose(ours.grad, ref.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_parameters_stay_views_of_one_buffer_after_pickling():
+    """A training run travels to a worker process and back by pickle: its weights must
+    still be views of the buffer the optimizer updates, or training would change nothing."""
+    import pickle
+
+    p = tt.Parameters({"a": (2, 3), "b": (4, 3)})
+    p.flat[:] = np.arange(p.size)
+    q = pickle.loads(pickle.dumps(p))
+    np.testing.assert_array_equal(q["b"].data, p["b"].data)
+    q.flat += 1  # what an optimizer does
+    np.testing.assert_array_equal(q["a"].data, p["a"].data + 1)
+    q.flat_grad[:] = 7
+    assert (q["b"].grad == 7).all()

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.models.vision import diffusion
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
 
@@ -120,7 +121,7 @@ def train(req: TrainRequest, request: Request, session: str = Depends(session_id
                                     seed=req.seed, eval_interval=max(1, req.steps // PREVIEWS_PER_RUN))
     run = diffusion.DiffusionRun.create(config, diffusion.NoiseSchedule(req.noise_steps, req.schedule),
                                 diffusion.DiffusionConfig.for_data(req.shape, hidden=req.hidden, seed=req.seed))
-    job = request.app.state.jobs.start(session, JOB_KIND, _events(run), state={"diffusion": run})
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_events, run), state={"diffusion": run})
     return {"job": job.id, "n_params": run.model.n_params, "classes": list(diffusion.SHAPES[req.shape])}
 
 

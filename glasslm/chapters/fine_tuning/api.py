@@ -32,6 +32,7 @@ from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.engine.training.train import Docs
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 from glasslm.web.text_input import encode_text
 
 router = APIRouter()
@@ -153,7 +154,8 @@ def _lora_events(req: LoRARequest, lora: LoRAConfig):
 def start_lora(req: LoRARequest, request: Request, session: str = Depends(session_id)):
     """Pretrain on first names, then fine-tune to last names with LoRA and in full, as one job."""
     lora = _lora_config(req)
-    job = request.app.state.jobs.start(session, LORA_JOB, _lora_events(req, lora), state={"request": req.model_dump()})
+    job = request.app.state.jobs.start(session, LORA_JOB, InWorker(_lora_events, req, lora),
+                                       state={"request": req.model_dump()})
     return {"job": job.id}
 
 

@@ -23,6 +23,7 @@ from glasslm.engine.basics.mlp import MAX_LAYERS, MAX_LR, MAX_WIDTH, MLP, MLPCon
 from glasslm.engine.basics.perceptron import MAX_EPOCHS, PerceptronConfig
 from glasslm.engine.basics.perceptron import train as train_perceptron
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -96,7 +97,12 @@ def mlp_train(req: TrainRequest, request: Request, session: str = Depends(sessio
                           seed=req.seed))
     config = TrainConfig(optimizer=req.optimizer, lr=req.lr, steps=req.steps,
                          report_every=max(1, req.steps // REPORTS_PER_RUN))
+    job = request.app.state.jobs.start(session, "mlp", InWorker(_mlp_events, model, X, y, config))
+    return {"job": job.id, "steps": req.steps}
 
+
+def _mlp_events(model: MLP, X: np.ndarray, y: np.ndarray, config: TrainConfig):
+    """The run's events: the data and the starting picture, then paced progress reports."""
     def events(job):
         yield {"type": "setup", "points": np.round(X, 4).tolist(), "labels": y.tolist(),
                "ticks": model.grid(GRID)["ticks"], "sizes": model.sizes,
@@ -111,9 +117,7 @@ def mlp_train(req: TrainRequest, request: Request, session: str = Depends(sessio
             last = time.monotonic()
             yield {"type": "progress", **report, "grid": None if report["diverged"] else _grid(model)}
         job.state["model"] = model
-
-    job = request.app.state.jobs.start(session, "mlp", events)
-    return {"job": job.id, "steps": req.steps}
+    return events
 
 
 class NetworkRequest(NetworkShape):

@@ -38,6 +38,7 @@ from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -219,27 +220,30 @@ def sft_train(req: SFTRequest, request: Request, session: str = Depends(session_
     config = sft_engine.SFTConfig(steps=req.steps, lr=req.lr, mask_prompt=req.mask_prompt, seed=req.seed,
                                   eval_interval=max(1, req.steps // 10))
     model = sft_engine.clone(base)
+    job = request.app.state.jobs.start(session, "post-training-sft", InWorker(_sft_events, base, model, config))
+    return {"job": job.id, "steps": req.steps}
 
+
+def _sft_events(base, model, config: sft_engine.SFTConfig):
+    """The base model's answers, the fine-tuning of `model` (a clone of it), then its answers."""
     def events(job):
         yield {"type": "before", "matrix": sft_engine.instruction_matrix(base, MATRIX_NAMES),
-               "samples": answers_by_prompt(base, req.seed), "instructions": sft_engine.INSTRUCTIONS,
-               "steps": req.steps}
-        every = max(1, req.steps // SFT_STEP_EVENTS)
+               "samples": answers_by_prompt(base, config.seed), "instructions": sft_engine.INSTRUCTIONS,
+               "steps": config.steps}
+        every = max(1, config.steps // SFT_STEP_EVENTS)
         losses = []
         for e in sft_engine.sft(model, config):
             if e["type"] == "step":
                 losses.append(e["loss"])
-                if e["step"] % every == 0 or e["step"] == req.steps:
+                if e["step"] % every == 0 or e["step"] == config.steps:
                     yield {"type": "step", "step": e["step"], "loss": float(np.mean(losses))}
                     losses = []
             elif e["type"] == "eval":
                 yield e
         job.state["model"] = model
         yield {"type": "after", "matrix": sft_engine.instruction_matrix(model, MATRIX_NAMES),
-               "samples": answers_by_prompt(model, req.seed)}
-
-    job = request.app.state.jobs.start(session, "post-training-sft", events)
-    return {"job": job.id, "steps": req.steps}
+               "samples": answers_by_prompt(model, config.seed)}
+    return events
 
 
 # ------------------------------------------------------------------ 3. the reward model
@@ -360,20 +364,24 @@ def dpo(req: DPORequest, request: Request, session: str = Depends(session_id)):
         raise DemoError(f"Pick at least {MIN_REWARD_PAIRS} pairs first.", "pairs")
     config = dpo_engine.DPOConfig(beta=req.beta, steps=req.steps, lr=req.lr)
     policy = sft_engine.clone(reference)
+    job = request.app.state.jobs.start(session, "post-training-dpo",
+                                       InWorker(_dpo_events, policy, reference, rm, pairs, config, req.seed))
+    return {"job": job.id, "steps": req.steps}
 
+
+def _dpo_events(policy, reference, rm, pairs: list[tuple[str, str]], config: dpo_engine.DPOConfig, seed: int):
+    """The reference's names and rewards, DPO's steps on `policy` (a clone of it), then the policy's."""
     def events(job):
-        before = measure(reference, rm, req.seed)
+        before = measure(reference, rm, seed)
         before.pop("all_names")
         labels = {k: name for k, name, _ in pf.FEATURES}
-        yield {"type": "before", **before, "labels": labels, "steps": req.steps, "n_pairs": len(pairs)}
+        yield {"type": "before", **before, "labels": labels, "steps": config.steps, "n_pairs": len(pairs)}
         for e in dpo_engine.dpo(policy, reference, pairs, config):
             yield e
-        after = measure(policy, rm, req.seed)
+        after = measure(policy, rm, seed)
         names = [n for n in after.pop("all_names") if n] or [""]
         yield {"type": "after", **after, "kl": dpo_engine.kl_estimate(policy, reference, names)}
-
-    job = request.app.state.jobs.start(session, "post-training-dpo", events)
-    return {"job": job.id, "steps": req.steps}
+    return events
 
 
 # ------------------------------------------------------------------ 5. critique and revise

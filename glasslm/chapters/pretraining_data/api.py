@@ -38,6 +38,8 @@ MAX_PERM = 512  # hash functions offered here
 PERM_STEPS = (4, 8, 16, 32, 64, 128, 256, 512)  # K values shown for the estimate's convergence
 MAX_PARAMS = 1e15  # a thousand times the largest published model
 MAX_TOKENS = 1e16  # a thousand times the largest published data set
+MIN_FLOPS_PER_S = 1_000  # slower than any computer; smaller rates make the training times overflow
+MAX_FLOPS_PER_S = 1e18  # an exaFLOP per second: a whole supercomputer
 FLOP_RATE_LOCK = threading.Lock()  # one measurement at a time: two would only measure each other
 
 
@@ -68,9 +70,9 @@ class SimilarityRequest(BaseModel):
 
 
 class ComputeRequest(BaseModel):
-    params: float = Field(gt=0, le=MAX_PARAMS, allow_inf_nan=False, description="N, parameters")
-    tokens: float = Field(gt=0, le=MAX_TOKENS, allow_inf_nan=False, description="D, training tokens")
-    flops_per_s: float | None = Field(None, gt=0, le=1e18, allow_inf_nan=False,
+    params: float = Field(ge=1, le=MAX_PARAMS, allow_inf_nan=False, description="N, parameters")
+    tokens: float = Field(ge=1, le=MAX_TOKENS, allow_inf_nan=False, description="D, training tokens")
+    flops_per_s: float | None = Field(None, ge=MIN_FLOPS_PER_S, le=MAX_FLOPS_PER_S, allow_inf_nan=False,
                                       description="this machine's rate, as /flop-rate measured it")
 
 

@@ -20,6 +20,7 @@ from glasslm.engine.data import arithmetic_data as ad
 from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
 from glasslm.engine.inference.thinking_budget import MAX_VOTES, budget_study, complete, vote_study
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
 
 router = APIRouter()
@@ -133,7 +134,7 @@ def train(req: TrainRequest, request: Request, session: str = Depends(session_id
     config = ReasoningConfig(digits=req.digits, steps=req.steps, n_embd=req.n_embd, n_head=N_HEADS,
                              seed=req.seed, eval_interval=max(1, req.steps // EVALS_PER_RUN))
     run = ReasoningRun(config)
-    job = request.app.state.jobs.start(session, JOB_KIND, _train_events(run), state={"reasoning": run})
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_train_events, run), state={"reasoning": run})
     return {"job": job.id, "n_params": {f: m.n_params for f, m in run.models.items()},
             "n_heldout": len(run.task.heldout)}
 

@@ -24,6 +24,7 @@ from glasslm.engine.pretraining import scaling
 from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.pretraining.training_compute import training_flops
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
 
 router = APIRouter()
@@ -31,6 +32,8 @@ router = APIRouter()
 JOB_KIND = "scaling-sweep"
 ALLOWED_WIDTHS = (4, 8, 16, 24, 32, 48)  # embedding widths on offer: 0.5k to 30k parameters with one layer
 MAX_FLOPS = 1e30  # far beyond any model trained so far (Llama 3.1 405B: about 4e25)
+MIN_TOKENS_PER_PARAM = 0.01  # fewer makes the optimal size overflow at large budgets
+MIN_FLOPS = 1_000_000  # about a millisecond of one core; smaller budgets give models of almost no parameters
 CURVE_POINTS = 60  # points drawn along a fitted law
 EXTRAPOLATE = 10.0  # the fitted curve is drawn to ten times the sweep's largest compute
 
@@ -49,8 +52,9 @@ class FitRequest(BaseModel):
 
 
 class OptimalRequest(BaseModel):
-    flops: float = Field(gt=0, le=MAX_FLOPS, allow_inf_nan=False, description="compute budget C in FLOPs")
-    tokens_per_param: float = Field(scaling.CHINCHILLA_TOKENS_PER_PARAM, gt=0, le=10_000, allow_inf_nan=False)
+    flops: float = Field(ge=MIN_FLOPS, le=MAX_FLOPS, allow_inf_nan=False, description="compute budget C in FLOPs")
+    tokens_per_param: float = Field(scaling.CHINCHILLA_TOKENS_PER_PARAM, ge=MIN_TOKENS_PER_PARAM, le=10_000,
+                                    allow_inf_nan=False)
 
 
 def _config(req: SweepRequest) -> scaling.SweepConfig:
@@ -84,9 +88,15 @@ def start(req: SweepRequest, request: Request, session: str = Depends(session_id
     cfg = _config(req)
     plan = scaling.plan_sweep(cfg)
     finished: list[dict] = []
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_sweep_events, cfg, plan.data, finished),
+                                       cooperative=True, state={"runs": finished})
+    return {"job": job.id, **_plan_json(plan)}
 
+
+def _sweep_events(cfg: scaling.SweepConfig, data, finished: list[dict]):
+    """The sweep's events; each finished run is also kept in `finished` (the job's state)."""
     def source(job):
-        stream = scaling.sweep(cfg, plan.data)
+        stream = scaling.sweep(cfg, data)
         for event in stream:
             if event["type"] == "run":
                 finished.append(event["run"])
@@ -96,9 +106,7 @@ def start(req: SweepRequest, request: Request, session: str = Depends(session_id
                 front, fit = scaling.fit_frontier([scaling.RunResult(**r) for r in finished])
                 yield {"type": "stopped", "runs": list(finished), "frontier": front, "fit": fit}
                 return
-
-    job = request.app.state.jobs.start(session, JOB_KIND, source, cooperative=True, state={"runs": finished})
-    return {"job": job.id, **_plan_json(plan)}
+    return source
 
 
 @router.post("/fit")

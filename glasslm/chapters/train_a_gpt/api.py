@@ -35,6 +35,7 @@ from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
 
 router = APIRouter()
@@ -152,7 +153,7 @@ def start(req: TrainRequest, request: Request, session: str = Depends(session_id
         run = TrainRun.create(data=data, config=config, model_config=model_config)
     except ValueError as err:
         raise DemoError(str(err)) from None
-    job = request.app.state.jobs.start(session, JOB_KIND, _run_events(run), state={"run": run})
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state={"run": run})
     return {"job": job.id, "n_params": run.model.n_params, "bigram_heldout_loss": run.bigram_heldout_loss}
 
 
@@ -168,7 +169,7 @@ def resume(req: ResumeRequest, request: Request, session: str = Depends(session_
     if run.step >= run.config.steps:
         raise DemoError("That run has finished: give a larger number of steps to train it further.", "steps", 409)
     step = run.step  # read before the job starts: its thread trains on at once
-    job = request.app.state.jobs.start(session, JOB_KIND, _run_events(run), state={"run": run})
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state={"run": run})
     return {"job": job.id, "step": step, "steps": run.config.steps}
 
 

@@ -25,6 +25,7 @@ from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.data import digits
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
+from glasslm.web.worker import InWorker
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
 
@@ -81,6 +82,14 @@ def _thinned(source, steps: int):
     return thinned_steps(source, steps, STEP_EVENTS_PER_RUN)
 
 
+def _vit_events(run: ViTRun):
+    return _thinned(train_vit(run), run.config.steps)
+
+
+def _clip_events(run):
+    return _thinned(clip_digits.train_clip(run), run.config.steps)
+
+
 def _job_state(request: Request, session: str, job_id: str, key: str, what: str):
     job = request.app.state.jobs.get(session, job_id)
     value = job.state.get(key)
@@ -109,7 +118,7 @@ def train(req: TrainRequest, request: Request, session: str = Depends(session_id
     config = ViTTrainConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
                             eval_interval=max(1, req.steps // EVALS_PER_RUN))
     run = ViTRun.create(model_config, config)
-    job = request.app.state.jobs.start(session, VIT_JOB, _thinned(train_vit(run), req.steps), state={"vit": run})
+    job = request.app.state.jobs.start(session, VIT_JOB, InWorker(_vit_events, run), state={"vit": run})
     return {"job": job.id, "n_params": run.model.n_params, "n_tokens": model_config.n_tokens}
 
 
@@ -149,8 +158,7 @@ def clip_train(req: ClipTrainRequest, request: Request, session: str = Depends(s
     config = clip_digits.ClipTrainConfig(steps=req.steps, groups=req.groups, lr=req.lr, seed=req.seed,
                                eval_interval=max(1, req.steps // EVALS_PER_RUN))
     run = clip_digits.ClipRun.create(clip_digits.ClipConfig(seed=req.seed), config)
-    events = _thinned(clip_digits.train_clip(run), req.steps)
-    job = request.app.state.jobs.start(session, CLIP_JOB, events, state={"clip": run})
+    job = request.app.state.jobs.start(session, CLIP_JOB, InWorker(_clip_events, run), state={"clip": run})
     return {"job": job.id, "n_params": run.model.n_params}
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from glasslm.engine.data.files import data_file
 
 MAX_DOCUMENTS = 20  # documents in one set: a handbook, not a library

@@ -160,6 +160,16 @@ class Parameters:
         return Tensor(self.flat[start:stop].reshape(shape), grad=self.flat_grad[start:stop].reshape(shape),
                       is_param=True)
 
+    def __getstate__(self) -> dict:
+        # Pickle copies views, which would cut each weight loose from `flat` (and the
+        # optimizer would train a buffer the model no longer reads): keep only the
+        # buffers, and view them again on the other side (a training run in a worker).
+        return {k: v for k, v in self.__dict__.items() if k != "tensors"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.tensors = {name: self._view(name, name) for name in self.shapes}
+
     def joined(self, first: str, last: str) -> Tensor:
         """One matrix spanning consecutive 2-D weights first..last (stacked by rows)."""
         return self._view(first, last)

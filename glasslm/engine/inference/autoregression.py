@@ -30,8 +30,7 @@ from glasslm.engine.models.llama import decode
 from glasslm.engine.models.tiny.gpt import TinyGPT
 
 if TYPE_CHECKING:
-    from glasslm.engine.models.llama.kv_cache import KVCache
-    from glasslm.engine.models.llama.smollm2 import SmolLM2
+    pass
 
 
 @dataclass(frozen=True)

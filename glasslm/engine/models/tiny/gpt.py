@@ -221,6 +221,8 @@ class TinyGPT:
             raise CheckpointError(f"{path.name} is a safetensors file but not a glasslm tiny GPT (no config inside)")
         try:
             raw = json.loads(meta["config"])
+            if not isinstance(raw, dict):
+                raise ValueError(f"the config must be a JSON object of settings, not {type(raw).__name__}")
             known = {f.name for f in fields(GPTConfig)}
             config = GPTConfig(**{k: v for k, v in raw.items() if k in known}).validate()
             tokenizer = CharTokenizer(meta["chars"]) if "chars" in meta else None
@@ -234,6 +236,12 @@ class TinyGPT:
             raise CheckpointError(f"{path.name} does not match its config: missing {missing}, unexpected {extra}")
         for name, shape in expected.items():
             w = tensors[name]
+            # Refused rather than converted: glasslm saves its own number type, so another one
+            # means a file made by something else, whose numbers may not mean what this model expects.
+            if w.dtype != model.params.flat.dtype:
+                raise CheckpointError(f"{path.name}: {name} holds {w.dtype} numbers; a tiny GPT checkpoint holds "
+                                      f"{model.params.flat.dtype} (save one with `glasslm train --out "
+                                      "FILE.safetensors`)")
             if w.shape != shape:
                 raise CheckpointError(f"{path.name}: {name} has shape {w.shape}, the config says {shape}")
             if not np.all(np.isfinite(w)):
