@@ -54,6 +54,14 @@ RUNS_IN_WORKER = {  # tiny models trained from scratch: minutes of numpy of thei
     "fine-tuning-lora": "pretrains a tiny GPT, then fine-tunes it in full and with LoRA",
 }
 RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the server), or only watches
+    "recall": "SmolLM2 recalls door codes through a context window",
+    "serving-batch": "fires requests at the server's own SmolLM2 scheduler",
+    "serving-speculate": "SmolLM2 decodes with and without speculation",
+    "serving-roofline": "measures this process's matrix products, memory and SmolLM2 (a few seconds)",
+    "scaling-ddp-step": "starts its own torch processes and waits for them",
+    "embeddings-ann-build": "builds a faiss index the app keeps for searching (a few seconds, in faiss's C++)",
+    "embeddings-word2vec": "trains small word vectors (about 10 s); to move to a worker",
+    "transformer-seq2seq": "trains a small encoder-decoder the app keeps for /translate (about 15 s); to move to a worker",
     "agents-react": "SmolLM2 answers an agent's steps",
     "attention-cost": "times SmolLM2's attention",
     "needle": "SmolLM2 reads long contexts",

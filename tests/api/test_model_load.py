@@ -7,12 +7,13 @@ from fastapi.testclient import TestClient
 
 from glasslm.engine.models.llama import smollm2
 from glasslm.web.app import create_app
+from tests.api.local import LOCAL
 
 
 def test_preload_reports_its_progress_then_ready(monkeypatch):
     monkeypatch.setattr(smollm2, "_status", {"state": "idle", "started": None, "seconds": None, "error": None})
     seen = []
-    with TestClient(create_app(preload=True)) as c:
+    with TestClient(create_app(preload=True), base_url=LOCAL) as c:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             s = c.get("/api/models/smollm2").json()

@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 
 from glasslm.engine.models.llama.batching import MAX_QUEUED, QueueFull
 from glasslm.web.app import create_app
+from tests.api.local import LOCAL
 
 
 def test_queue_full_is_a_429_with_a_sentence():
@@ -13,7 +14,7 @@ def test_queue_full_is_a_429_with_a_sentence():
     def busy():
         raise QueueFull(f"{MAX_QUEUED} requests are already waiting for the model: try again in a moment.")
 
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, base_url=LOCAL) as c:
         r = c.get("/api/test-busy")
     assert r.status_code == 429
     assert r.json()["error"] == f"{MAX_QUEUED} requests are already waiting for the model: try again in a moment."

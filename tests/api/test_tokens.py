@@ -74,7 +74,7 @@ def test_training_stops_early_on_short_text(client):
     ("train", {"text": "a" * (MAX_TRAIN_CHARS + 1)}, 422, "text", "too long"),
     ("train", {"text": "hello", "vocab_size": 100}, 422, "vocab_size", "at least 256"),
     ("train", {"text": "hello", "vocab_size": 99999}, 422, "vocab_size", "at most"),
-    ("train", '{"text": "a\\ud800b"}', 422, "text", "valid string"),  # a lone surrogate, as JSON may carry
+    ("train", '{"text": "a\\ud800b"}', 422, "text", "not a value this demo can use"),  # a lone surrogate, as JSON may carry
     ("replay", {"text": "ab ab", "vocab_size": 300, "step": 50}, 400, "step", "only 1 merges"),
     ("replay", {"text": "ab " * 2000, "vocab_size": 300, "step": 0}, 413, "text", "at most"),
     ("languages", {"extra": "x" * 401}, 422, "extra", "too long"),

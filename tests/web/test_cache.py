@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from glasslm.web.app import create_app
 from glasslm.web.cache import LRUCache, app_cache
 from glasslm.web.shared_models import SharedModel
+from tests.api.local import LOCAL
 
 
 def slow(calls, value):
@@ -56,7 +57,7 @@ def test_two_apps_in_one_process_share_no_state():
     assert app_cache(a, "x", 2) is app_cache(a, "x", 2)
     assert app_cache(a, "x", 2) is not app_cache(b, "x", 2)
     body = {"text": "abc abd abe abc abd " * 20, "vocab_size": 260}
-    with TestClient(a) as ca, TestClient(b) as cb:
+    with TestClient(a, base_url=LOCAL) as ca, TestClient(b, base_url=LOCAL) as cb:
         assert ca.post("/api/tokens/train", json=body).status_code == 200
         assert len(a.state.caches["tokens-bpe"]) == 1 and "tokens-bpe" not in b.state.caches
         assert cb.post("/api/tokens/train", json=body).status_code == 200
