@@ -257,9 +257,8 @@ function recurrent(el) {
   const table = h("table", { class: "terms num rnn-table", "aria-label": "the three models compared" });
   f.picture.append(lossBox, h("div", { class: "scroll-x" }, table), bpttBox);
   const names = Object.keys(MODEL_NAMES);
-  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "loss (nats per character)", title: "training loss (lines) and held-out loss (dots)",
-    series: [...names.map((n) => ({ name: n, label: `${MODEL_NAMES[n]} (train)` })),
-      ...names.map((n) => ({ name: `${n}-held`, label: `${MODEL_NAMES[n]} (held-out)`, dots: true, line: false }))] });
+  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "held-out loss (nats per character)",
+    title: "held-out loss of the three models", series: names.map((n) => ({ name: n, label: MODEL_NAMES[n], dots: true })) });
   const bptt = lineChart(bpttBox, { xLabel: "steps back from the last character", yScale: "log",
     yLabel: "gradient size, relative to the last step", title: "how much gradient reaches each earlier step",
     series: [{ name: "rnn-0", label: "plain RNN h, untrained", dashed: true }, { name: "rnn", label: "plain RNN h, trained" },
@@ -279,14 +278,13 @@ function recurrent(el) {
   function onEvent(ev) {
     if (ev.type === "start") {
       info = ev.models; held = {}; speed = {}; samples = {};
-      for (const n of names) { loss.set(n, []); loss.set(`${n}-held`, []); }
+      for (const n of names) loss.set(n, []);
       f.setStatus("Training…");
     } else if (ev.type === "step") {
-      for (const n of names) loss.append(n, [ev.step, ev.losses[n]]);
       f.setStatus(`Training… step ${count(ev.step)}`);
     } else if (ev.type === "eval") {
       held = ev.heldout;
-      for (const n of names) loss.append(`${n}-held`, [ev.step, ev.heldout[n]]);
+      for (const n of names) loss.append(n, [ev.step, ev.heldout[n]]);
     } else if (ev.type === "bptt") {
       if (ev.step === 0) { bptt.set("rnn-0", relative(ev.models.rnn.h)); for (const s of ["rnn", "lstm", "lstm-c"]) bptt.set(s, []); }
       else {
