@@ -250,7 +250,7 @@ function recurrent(el) {
   const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.01, min: 0, max: 0.1, step: "any" });
   const jobs = jobButtons(f, "Train all three", () => run());
   f.add(steps.el, batch.el, lr.el, jobs.row,
-    h("p", { class: "rnn-eta", text: "Three models, the same batches: about 10 s for the default 1,000 steps." }));
+    h("p", { class: "rnn-eta", text: "Three models, the same batches: the default 1,000 steps take a few seconds (about 10 on a busy machine)." }));
 
   const lossBox = h("div", { class: "rnn-loss" });
   const bpttBox = h("div", { class: "rnn-bptt" });

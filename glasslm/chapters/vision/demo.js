@@ -258,7 +258,7 @@ function cnn(el) {
   const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.003, min: 0, max: 0.1, step: "any" });
   const jobs = jobButtons(f, "Train both", () => run());
   f.add(steps.el, batch.el, lr.el, jobs.row,
-    h("p", { class: "cnn-eta", text: "Both models, the same batches: about 10 s for the default 500 steps." }));
+    h("p", { class: "cnn-eta", text: "Both models, the same batches: the default 500 steps take a few seconds (about 10 on a busy machine)." }));
 
   const curveBox = h("div", { class: "cnn-curve" });
   const table = h("table", { class: "terms num cnn-table", "aria-label": "the CNN and the ViT compared" });
