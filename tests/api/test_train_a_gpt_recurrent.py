@@ -15,6 +15,7 @@ def test_three_models_stream_losses_gradients_and_speeds(client, sse):
     assert kinds[0] == "start" and kinds[-2:] == ["done", "end"] and evs[-1]["status"] == "done"
     sizes = {name: m["n_params"] for name, m in evs[0]["models"].items()}
     assert sizes == {"gpt": 4192, "rnn": 4171, "lstm": 4300}
+    assert evs[0]["models"]["rnn"]["chain"] == {"4": 15, "8": 27, "16": 51}  # JSON keys are strings
     steps = [e for e in evs if e["type"] == "step"]
     assert steps[-1]["step"] == 120 and set(steps[-1]["losses"]) == {"gpt", "rnn", "lstm"}
     evals = [e for e in evs if e["type"] == "eval"]

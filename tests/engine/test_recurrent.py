@@ -27,3 +27,15 @@ def test_all_three_learn_on_the_same_batches_and_the_rnn_forgets():
 def test_stopping_is_asked_every_step():
     events = list(train_side_by_side(steps=100, should_stop=lambda: True))
     assert events[-1] == {"type": "stopped", "step": 0}
+
+
+def test_the_longest_chain_grows_with_length_only_for_the_recurrent_networks():
+    from glasslm.engine.training.recurrent import build_models, longest_chain
+
+    models = build_models(27)
+    chains = {name: [longest_chain(m, T) for T in (4, 8, 16)] for name, m in models.items()}
+    assert chains["gpt"][0] == chains["gpt"][1] == chains["gpt"][2]  # every position at once
+    # counted by hand: each RNN step is linear -> add -> tanh; each LSTM step is
+    # linear -> add -> columns -> sigmoid -> mul -> add -> tanh -> mul (the cell path through o's product)
+    assert chains["rnn"][2] - chains["rnn"][1] == 8 * 3 and chains["rnn"][1] - chains["rnn"][0] == 4 * 3
+    assert chains["lstm"][2] - chains["lstm"][1] == 8 * 8

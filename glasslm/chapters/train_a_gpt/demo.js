@@ -271,6 +271,7 @@ function recurrent(el) {
       row("weights", (n) => (info[n] ? count(info[n].n_params) : "–")),
       row("held-out loss", (n) => fixed(held[n] ?? null, 3)),
       row("steps per second", (n) => (speed[n] ? count(Math.round(speed[n])) : "–")),
+      row("operations in a row, 4 / 8 / 16 characters", (n) => (info[n] ? Object.values(info[n].chain).join(" / ") : "–")),
       row("samples", (n) => (samples[n] || []).join(", ") || "–"));
   }
   const relative = (v) => v.map((x, k) => [k, x / v[0]]);

@@ -6,7 +6,7 @@ loss curves differ only by architecture. Each one's busy time is measured
 separately, which gives its steps per second.
 
 Events, in order:
-    start   {steps, models: {name: {kind, n_params, n_hidden}}, n_train, n_heldout}
+    start   {steps, models: {name: {kind, n_params, n_hidden, chain: {T: ops}}}, n_train, n_heldout}
     bptt    {step, models: {rnn: {h}, lstm: {h, c}}}      first and last: gradient norm per step back
     step    {step, losses: {name: loss}}                  every step
     eval    {step, heldout: {name: loss}}                 every eval_interval, first and last
@@ -29,6 +29,32 @@ from glasslm.engine.training.train import Docs, TrainConfig, heldout_loss
 
 NAMES = ("gpt", "rnn", "lstm")
 PROBE_WINDOWS = 64  # held-out windows averaged in the gradient-through-time measurement
+CHAIN_LENGTHS = (4, 8, 16)  # sequence lengths at which the longest chain of operations is counted
+
+
+def longest_chain(model, T: int) -> int:
+    """The most operations that must run one after another in a forward pass over T characters.
+
+    Counted on the real computation graph the model builds for one (1, T)
+    sequence: the longest path from an input to the loss. Operations not on
+    one path can run at the same time (a GPU does); those on it cannot. For a
+    transformer it does not grow with T; for a recurrent network it grows with
+    every character, because step t needs step t-1's result.
+    """
+    x = np.zeros((1, T), dtype=np.int64)
+    _, loss = model.forward(x, x)
+    depth: dict[int, int] = {}
+    stack = [(loss, False)]
+    while stack:  # iterative post-order: a node's depth after all its inputs'
+        node, ready = stack.pop()
+        if id(node) in depth:
+            continue
+        if ready or not node._prev:
+            depth[id(node)] = 1 + max((depth[id(p)] for p in node._prev), default=-1) if node._prev else 0
+            continue
+        stack.append((node, True))
+        stack.extend((p, False) for p in node._prev if id(p) not in depth)
+    return depth[id(loss)]
 
 
 def build_models(vocab_size: int, block_size: int = 16, seed: int = 0, tokenizer=None) -> dict:
@@ -83,7 +109,8 @@ def train_side_by_side(data: name_data.NameData | None = None, config: TrainConf
     yield {"type": "start", "steps": cfg.steps, "n_train": len(data.train), "n_heldout": len(data.heldout),
            "batch_size": cfg.batch_size, "lr": cfg.lr,
            "models": {name: {"kind": name, "n_params": m.n_params, "param_counts": m.param_counts(),
-                             "n_hidden": getattr(m.config, "n_hidden", None)} for name, m in models.items()}}
+                             "n_hidden": getattr(m.config, "n_hidden", None),
+                             "chain": {T: longest_chain(m, T) for T in CHAIN_LENGTHS}} for name, m in models.items()}}
     yield bptt_event(models, 0, px, py)
     yield {"type": "eval", "step": 0, "heldout": _heldout(models, held)}
 
