@@ -5,8 +5,14 @@ import pytest
 
 from glasslm.engine.autograd import tensor as T_
 from glasslm.engine.data import digits
-from glasslm.engine.models.vision.cnn import (CNNConfig, CompareConfig, TinyCNN, conv2d, max_pool2d,
-                                              train_cnn_and_vit)
+from glasslm.engine.models.vision.cnn import (
+    CNNConfig,
+    CompareConfig,
+    TinyCNN,
+    conv2d,
+    max_pool2d,
+    train_cnn_and_vit,
+)
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from glasslm.engine.autograd import tensor as tt
-from glasslm.engine.models.tiny.rnn import DEFAULT_HIDDEN, CharRNN, RNNConfig, gradient_through_time
+from glasslm.engine.models.tiny.rnn import (
+    DEFAULT_HIDDEN,
+    CharRNN,
+    RNNConfig,
+    gradient_through_time,
+)
 
 torch = pytest.importorskip("torch")
 

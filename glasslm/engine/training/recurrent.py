@@ -24,7 +24,12 @@ import numpy as np
 from glasslm.engine.autograd.optim import Adam
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
-from glasslm.engine.models.tiny.rnn import DEFAULT_HIDDEN, CharRNN, RNNConfig, gradient_through_time
+from glasslm.engine.models.tiny.rnn import (
+    DEFAULT_HIDDEN,
+    CharRNN,
+    RNNConfig,
+    gradient_through_time,
+)
 from glasslm.engine.training.train import Docs, TrainConfig, heldout_loss
 
 NAMES = ("gpt", "rnn", "lstm")

@@ -54,7 +54,7 @@ class RNNConfig:
     block_size: int = 16  # the longest sequence trained on, as the tiny GPT's context
     init_std: float = 0.08  # the tiny GPT's init; Whh is scaled by 1/sqrt(H) instead (see param init)
 
-    def validate(self) -> "RNNConfig":
+    def validate(self) -> RNNConfig:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         for name, value, low, high in (("vocab_size", self.vocab_size, 2, 512),
@@ -151,10 +151,10 @@ def gradient_through_time(model: CharRNN, idx: np.ndarray, targets: np.ndarray) 
     gradient that reaches an earlier h_t has travelled back through the
     recurrence. Per sequence (the mean loss divides by B; undone), averaged
     over the batch. idx, targets (B, T). An LSTM also gets "c": the same
-    norm for its cell, the path its gradient mostly travels.
+    norm for its cell, the path built to carry the gradient further back.
     """
     idx = np.asarray(idx)
-    B, T = idx.shape
+    B = idx.shape[0]
     states = model.states(idx)
     logits = tt.linear(states[-1][0], model.params["wout"])  # (B, V)
     loss = tt.cross_entropy(logits, np.asarray(targets)[:, -1])

@@ -124,7 +124,7 @@ class CNNConfig:
     kernel: int = 3  # 3x3 filters with padding 1 keep each map the image's size
     seed: int = 0
 
-    def validate(self) -> "CNNConfig":
+    def validate(self) -> CNNConfig:
         for name in ("filters1", "filters2"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or not 1 <= v <= MAX_FILTERS:
@@ -203,7 +203,7 @@ class CompareConfig:
     eval_interval: int = 50
     seed: int = 0
 
-    def validate(self) -> "CompareConfig":
+    def validate(self) -> CompareConfig:
         if not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be from 1 to {MAX_STEPS:,}, not {self.steps}")
         if self.batch_size < 1 or not (math.isfinite(self.lr) and self.lr > 0) or self.eval_interval < 1:
