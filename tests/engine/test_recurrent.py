@@ -20,7 +20,7 @@ def test_all_three_learn_on_the_same_batches_and_the_rnn_forgets():
     trained = [e for e in events if e["type"] == "bptt"][-1]
     h = trained["models"]["rnn"]["h"]
     assert len(h) == 16 and all(math.isfinite(v) for v in h)
-    assert h[8] < h[0] / 5  # eight steps back, the plain RNN's gradient has shrunk many times over
+    assert h[0] == 1 and h[8] < 0.2  # eight steps back, the plain RNN's gradient has shrunk many times over
     assert "c" in trained["models"]["lstm"]
 
 

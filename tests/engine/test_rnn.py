@@ -118,9 +118,10 @@ def test_gradient_through_time_matches_torch(kind):
         hs.append(h)
     loss = torch.nn.functional.cross_entropy(h @ p["wout"].T, torch.tensor(targets[:, -1]), reduction="sum")
     loss.backward()
-    want = [float(x.grad.norm(dim=1).mean()) for x in hs][::-1]
+    norms = torch.stack([x.grad.norm(dim=1) for x in hs], dim=1).flip(1)  # (B, T): k steps back
+    want = torch.exp(torch.log(norms / norms[:, :1]).mean(dim=0)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-10)
-    assert len(got) == 8 and got[0] > 0
+    assert len(got) == 8 and got[0] == pytest.approx(1.0)
 
 
 def test_default_sizes_are_about_the_tiny_gpts():

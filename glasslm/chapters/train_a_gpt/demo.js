@@ -274,7 +274,7 @@ function recurrent(el) {
       row("operations in a row, 4 / 8 / 16 characters", (n) => (info[n] ? Object.values(info[n].chain).join(" / ") : "–")),
       row("samples", (n) => (samples[n] || []).join(", ") || "–"));
   }
-  const relative = (v) => v.map((x, k) => [k, x / v[0]]);
+  const points = (v) => v.map((x, k) => [k, x]);
 
   function onEvent(ev) {
     if (ev.type === "start") {
@@ -287,11 +287,11 @@ function recurrent(el) {
       held = ev.heldout;
       for (const n of names) loss.append(n, [ev.step, ev.heldout[n]]);
     } else if (ev.type === "bptt") {
-      if (ev.step === 0) { bptt.set("rnn-0", relative(ev.models.rnn.h)); for (const s of ["rnn", "lstm", "lstm-c"]) bptt.set(s, []); }
+      if (ev.step === 0) { bptt.set("rnn-0", points(ev.models.rnn.h)); for (const s of ["rnn", "lstm", "lstm-c"]) bptt.set(s, []); }
       else {
-        bptt.set("rnn", relative(ev.models.rnn.h));
-        bptt.set("lstm", relative(ev.models.lstm.h));
-        bptt.set("lstm-c", relative(ev.models.lstm.c));
+        bptt.set("rnn", points(ev.models.rnn.h));
+        bptt.set("lstm", points(ev.models.lstm.h));
+        bptt.set("lstm-c", points(ev.models.lstm.c));
       }
     } else if (ev.type === "done") {
       speed = ev.steps_per_s; samples = ev.samples;

@@ -145,16 +145,18 @@ class CharRNN:
 
 
 def gradient_through_time(model: CharRNN, idx: np.ndarray, targets: np.ndarray) -> dict[str, list[float]]:
-    """||dL/dh_t|| for t counting back from the end: entry k is k steps before the last.
+    """How much of the gradient reaches each earlier step: entry k is k steps before the last.
 
     L is the loss of the last position's prediction only, so every bit of
     gradient that reaches an earlier h_t has travelled back through the
-    recurrence. Per sequence (the mean loss divides by B; undone), averaged
-    over the batch. idx, targets (B, T). An LSTM also gets "c": the same
-    norm for its cell, the path built to carry the gradient further back.
+    recurrence. For each sequence, ||dL/dh_{T-1-k}|| is divided by
+    ||dL/dh_{T-1}||; the ratios are averaged over the batch as a geometric mean
+    (the mean of their logarithms), because they spread over orders of
+    magnitude and a plain mean would follow the one or two largest. Entry 0 is
+    therefore 1. idx, targets (B, T). An LSTM also gets "c": the same for its
+    cell, the path built to carry memory further back.
     """
     idx = np.asarray(idx)
-    B = idx.shape[0]
     states = model.states(idx)
     logits = tt.linear(states[-1][0], model.params["wout"])  # (B, V)
     loss = tt.cross_entropy(logits, np.asarray(targets)[:, -1])
@@ -162,9 +164,11 @@ def gradient_through_time(model: CharRNN, idx: np.ndarray, targets: np.ndarray) 
     loss.backward()
     model.params.zero_grad()
 
-    def norms(j):
-        per_step = [B * float(np.linalg.norm(s[j].grad, axis=1).mean()) if s[j].grad is not None else 0.0
-                    for s in states]
-        return per_step[::-1]
+    def ratios(j):
+        norms = np.stack([np.linalg.norm(s[j].grad, axis=1) if s[j].grad is not None else np.zeros(len(idx))
+                          for s in states], axis=1)[:, ::-1]  # (B, T): k steps back
+        with np.errstate(divide="ignore"):
+            logs = np.log(norms) - np.log(norms[:, :1])
+        return np.exp(logs.mean(axis=0)).tolist()
 
-    return {"h": norms(0), **({"c": norms(1)} if model.config.kind == "lstm" else {})}
+    return {"h": ratios(0), **({"c": ratios(1)} if model.config.kind == "lstm" else {})}
