@@ -99,11 +99,6 @@ def max_pool2d(x: T_.Tensor, size: int = 2) -> T_.Tensor:
     return T_.Tensor(out, (x,), backward)
 
 
-def relu(x: T_.Tensor) -> T_.Tensor:
-    """ReLU of any shape (tensor.py's works on any shape too; this names the intent)."""
-    return T_.relu(x)
-
-
 def flatten(x: T_.Tensor) -> T_.Tensor:
     """(B, ...) -> (B, rest): the last feature maps as one vector per image."""
     shape = x.data.shape
@@ -163,8 +158,8 @@ class TinyCNN:
         """
         p, k = self.params, self.config.kernel
         x = E.constant(np.asarray(images, dtype=T_.DTYPE)[:, None])  # (B, 1, 8, 8)
-        a1 = relu(conv2d(x, p["conv1_w"], p["conv1_b"], pad=k // 2))  # (B, F1, 8, 8)
-        a2 = relu(conv2d(max_pool2d(a1), p["conv2_w"], p["conv2_b"], pad=k // 2))  # (B, F2, 4, 4)
+        a1 = T_.relu(conv2d(x, p["conv1_w"], p["conv1_b"], pad=k // 2))  # (B, F1, 8, 8)
+        a2 = T_.relu(conv2d(max_pool2d(a1), p["conv2_w"], p["conv2_b"], pad=k // 2))  # (B, F2, 4, 4)
         logits = E.add_bias(T_.linear(flatten(max_pool2d(a2)), p["head_w"]), p["head_b"])  # (B, 10)
         if trace is not None:
             trace["maps1"], trace["maps2"] = a1.data, a2.data
