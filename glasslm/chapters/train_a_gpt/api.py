@@ -7,6 +7,7 @@ POST /sample     names from a run's model at a chosen temperature
 POST /schedule   the learning-rate curve a run would follow (drawn before it starts)
 POST /inspect    a checkpoint file the learner uploads: its size, config and names sampled from it
 POST /speed      the scalar and the vectorized engine timed on the same steps, live (one at a time)
+POST /recurrent  the tiny GPT, a plain RNN and an LSTM trained side by side (a background job)
 
 Every number comes from glasslm.engine.training.train.train_tiny_gpt: this router only
 validates, thins the event stream (a step event every few steps, with the
@@ -33,6 +34,7 @@ from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import CheckpointError, GPTConfig, TinyGPT, sample
 from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
+from glasslm.engine.training.recurrent import train_side_by_side
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
 from glasslm.web.worker import InWorker
@@ -266,3 +268,44 @@ def _measure_speed() -> dict:
     return {"scalar_steps_per_s": 1 / scalar_s, "vectorized_steps_per_s": 1 / vector_s,
             "ratio": scalar_s / vector_s, "scalar_steps": len(docs), "vectorized_steps": SPEED_VECTOR_STEPS,
             "scalar_graph_nodes": nodes, "n_params": model.n_params}
+
+
+# ---------------------------------------------------------------- before transformers: RNNs
+
+MAX_RECURRENT_STEPS = 3_000  # three models train at once: a long run is about half a minute
+MAX_RECURRENT_BATCH = 16
+RECURRENT_JOB_KIND = "train-a-gpt-recurrent"
+
+
+class RecurrentRequest(BaseModel):
+    steps: int = Field(1000, ge=1, le=MAX_RECURRENT_STEPS)
+    batch_size: int = Field(1, ge=1, le=MAX_RECURRENT_BATCH)
+    lr: float = Field(0.01, gt=0, le=0.1, allow_inf_nan=False)
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+
+
+def _recurrent_events(config: TrainConfig):
+    """The engine's events, step events thinned to about STEP_EVENTS_PER_RUN with the losses averaged."""
+    def source(job):
+        every = _interval(config.steps, STEP_EVENTS_PER_RUN)
+        sums: dict[str, list[float]] = {}
+        for event in train_side_by_side(config=config, should_stop=job.stop_event.is_set):
+            if event["type"] == "step":
+                for name, v in event["losses"].items():
+                    sums.setdefault(name, []).append(v)
+                if event["step"] % every and event["step"] != config.steps:
+                    continue
+                event = {**event, "losses": {name: float(np.mean(v)) for name, v in sums.items()}}
+                sums = {}
+            yield event
+    return source
+
+
+@router.post("/recurrent")
+def recurrent(req: RecurrentRequest, request: Request, session: str = Depends(session_id)):
+    """Train the tiny GPT, a plain RNN and an LSTM of the same size on the same first names."""
+    snap = _interval(req.steps, SNAPSHOTS_PER_RUN // 2)
+    config = TrainConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
+                         eval_interval=snap, n_samples=8)
+    job = request.app.state.jobs.start(session, RECURRENT_JOB_KIND, _recurrent_events(config))
+    return {"job": job.id, "steps": req.steps}

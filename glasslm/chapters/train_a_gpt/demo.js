@@ -8,6 +8,7 @@ import { numberInput, textInput, select, segmented, slider, button, buttonRow } 
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { fixed, count } from "/static/js/components/format.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 
 const API = "/api/train-a-gpt";
 const EXAMPLE_TEXT = "apple\napricot\nbanana\nblackberry\nblueberry\ncherry\ncoconut\ndate\nfig\ngrape\nguava\nkiwi\nlemon\nlime\nmango\nmelon\nnectarine\norange\npapaya\npeach\npear\nplum\nquince\nraspberry\nstrawberry\ntangerine";
@@ -257,4 +258,75 @@ function openModel(el) {
   }
 }
 
-export const demos = { playground, speed, "open-model": openModel };
+// ---------------------------------------------------------------- before transformers: RNNs
+const MODEL_NAMES = { gpt: "tiny GPT", rnn: "plain RNN", lstm: "LSTM" };
+
+function recurrent(el) {
+  const f = demoFrame(el, { title: "A GPT, an RNN and an LSTM on the same names",
+    sources: ["glasslm.engine.training.recurrent:train_side_by_side", "glasslm.engine.models.tiny.rnn:CharRNN.step",
+      "glasslm.engine.models.tiny.rnn:gradient_through_time"] });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 1000, min: 1, max: 3000, step: 1 });
+  const batch = select({ label: "Names per step (batch)", field: "batch_size", value: "1", options: ["1", "2", "4", "8", "16"] });
+  const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.01, min: 0, max: 0.1, step: "any" });
+  const jobs = jobButtons(f, "Train all three", () => run());
+  f.add(steps.el, batch.el, lr.el, jobs.row,
+    h("p", { class: "rnn-eta", text: "Three models, the same batches: the default 1,000 steps take a few seconds (about 10 on a busy machine)." }));
+
+  const lossBox = h("div", { class: "rnn-loss" });
+  const bpttBox = h("div", { class: "rnn-bptt" });
+  const table = h("table", { class: "terms num rnn-table", "aria-label": "the three models compared" });
+  f.picture.append(lossBox, h("div", { class: "scroll-x" }, table), bpttBox);
+  const names = Object.keys(MODEL_NAMES);
+  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "held-out loss (nats per character)",
+    title: "held-out loss of the three models", series: names.map((n) => ({ name: n, label: MODEL_NAMES[n], dots: true })) });
+  const bptt = lineChart(bpttBox, { xLabel: "steps back from the last character", yScale: "log",
+    yLabel: "gradient size, relative to the last step", title: "how much gradient reaches each earlier step",
+    series: [{ name: "rnn-0", label: "plain RNN h, untrained", dashed: true }, { name: "rnn", label: "plain RNN h, trained" },
+      { name: "lstm-c", label: "LSTM cell c, trained" }, { name: "lstm", label: "LSTM h, trained" }] });
+  let info = {}, held = {}, speed = {}, samples = {};
+
+  function drawTable() {
+    const row = (label, fn) => h("tr", {}, h("th", { text: label }), ...names.map((n) => h("td", { "data-model": n, text: fn(n) })));
+    table.replaceChildren(h("tr", {}, h("th", { text: "" }), ...names.map((n) => h("th", { text: MODEL_NAMES[n] }))),
+      row("weights", (n) => (info[n] ? count(info[n].n_params) : "–")),
+      row("held-out loss", (n) => fixed(held[n] ?? null, 3)),
+      row("steps per second", (n) => (speed[n] ? count(Math.round(speed[n])) : "–")),
+      row("operations in a row, 4 / 8 / 16 characters", (n) => (info[n] ? Object.values(info[n].chain).join(" / ") : "–")),
+      row("samples", (n) => (samples[n] || []).join(", ") || "–"));
+  }
+  const points = (v) => v.map((x, k) => [k, x]);
+
+  function onEvent(ev) {
+    if (ev.type === "start") {
+      info = ev.models; held = {}; speed = {}; samples = {};
+      for (const n of names) loss.set(n, []);
+      f.setStatus("Training…");
+    } else if (ev.type === "step") {
+      f.setStatus(`Training… step ${count(ev.step)}`);
+    } else if (ev.type === "eval") {
+      held = ev.heldout;
+      for (const n of names) loss.append(n, [ev.step, ev.heldout[n]]);
+    } else if (ev.type === "bptt") {
+      if (ev.step === 0) { bptt.set("rnn-0", points(ev.models.rnn.h)); for (const s of ["rnn", "lstm", "lstm-c"]) bptt.set(s, []); }
+      else {
+        bptt.set("rnn", points(ev.models.rnn.h));
+        bptt.set("lstm", points(ev.models.lstm.h));
+        bptt.set("lstm-c", points(ev.models.lstm.c));
+      }
+    } else if (ev.type === "done") {
+      speed = ev.steps_per_s; samples = ev.samples;
+      if (ev.heldout) held = ev.heldout;
+      f.setStatus(ev.diverged ? "" : `Done in ${fixed(ev.elapsed_s, 1)} s.`);
+      if (ev.diverged) f.setError(ev.message, "lr");
+      f.hood(ev);
+    }
+    drawTable();
+  }
+  async function run() {
+    await jobs.follow(`${API}/recurrent`, { steps: steps.value, batch_size: Number(batch.value), lr: lr.value },
+      { onEvent, keepStatus: true });
+  }
+  drawTable();
+}
+
+export const demos = { playground, speed, "open-model": openModel, recurrent };

@@ -6,6 +6,8 @@ POST /predict         a run's model on one image: patches, class probabilities, 
 POST /clip/train      train the image and name encoders together (a job)
 POST /clip/similarity a run's similarities between showcase images and the learner's candidate names,
                       and the zero-shot accuracy those names give on every held-out digit
+POST /cnn/train       train a small CNN and the default ViT on the same batches (a job)
+POST /cnn/look        a CNN run's filters, feature maps and probabilities for the learner's drawn digit
 
 Every number comes from glasslm.engine.models.vision.vit and glasslm.engine.models.vision.clip_digits; this
 router validates, thins the step events and keeps each run in its job's state.
@@ -23,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.data import digits
+from glasslm.engine.models.vision.cnn import CNNConfig, CompareConfig, TinyCNN, train_cnn_and_vit
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
 from glasslm.web.worker import InWorker
@@ -184,3 +187,66 @@ def clip_similarity(req: SimilarityRequest, request: Request, session: str = Dep
             "images": (d.test_x[shown] * digits.MAX_PIXEL).round().astype(int).reshape(10, -1).tolist(),
             "zero_shot_accuracy": float((every["pick"] == d.test_y).mean()), "per_digit_accuracy": per_digit,
             "n_test": len(d.test_y)}
+
+
+# ---------------------------------------------------------------- CNNs beside the ViT
+
+MAX_CNN_STEPS = 2_000  # two models train at once: a long run is under a minute
+MAX_CNN_FILTERS = 16
+CNN_JOB = "vision-cnn"
+
+
+class CNNTrainRequest(BaseModel):
+    steps: int = Field(500, ge=1, le=MAX_CNN_STEPS)
+    batch_size: int = Field(64, ge=1, le=MAX_WEB_BATCH)
+    lr: float = Field(0.003, gt=0, le=0.1, allow_inf_nan=False)
+    filters1: int = Field(8, ge=1, le=MAX_CNN_FILTERS)
+    filters2: int = Field(16, ge=1, le=MAX_CNN_FILTERS)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+def _cnn_events(config: CompareConfig, cnn_config: CNNConfig, models: dict):
+    """The engine's events, step events thinned to about STEP_EVENTS_PER_RUN with the losses averaged."""
+    def source(job):
+        every = max(1, config.steps // STEP_EVENTS_PER_RUN)
+        sums: dict[str, list[float]] = {}
+        for event in train_cnn_and_vit(config, cnn_config, models, should_stop=job.stop_event.is_set):
+            if event["type"] == "step":
+                for name, v in event["losses"].items():
+                    sums.setdefault(name, []).append(v)
+                if event["step"] % every and event["step"] != config.steps:
+                    continue
+                event = {**event, "losses": {name: float(np.mean(v)) for name, v in sums.items()}}
+                sums = {}
+            yield event
+    return source
+
+
+@router.post("/cnn/train")
+def cnn_train(req: CNNTrainRequest, request: Request, session: str = Depends(session_id)):
+    cnn_config = CNNConfig(filters1=req.filters1, filters2=req.filters2, seed=req.seed)
+    config = CompareConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
+                           eval_interval=max(1, req.steps // EVALS_PER_RUN))
+    models: dict = {}
+    job = request.app.state.jobs.start(session, CNN_JOB, _cnn_events(config, cnn_config, models),
+                                       state={"cnn": models})
+    return {"job": job.id, "n_params": TinyCNN(cnn_config).n_params}
+
+
+@router.post("/cnn/look")
+def cnn_look(req: PredictRequest, request: Request, session: str = Depends(session_id)):
+    """The CNN's filters, its feature maps for one image and its class probabilities."""
+    models = _job_state(request, session, req.job, "cnn", "a CNN run")
+    if "cnn" not in models:
+        raise DemoError("That run has not built its network yet: try again in a moment.", "job", 409)
+    try:
+        image = digits.from_pixels(req.pixels)
+    except ValueError as err:
+        raise DemoError(f"The image is not valid: {err}.", "pixels") from None
+    live = models["cnn"]
+    model = TinyCNN(live.config)
+    model.params.flat[:] = live.params.flat  # the weights as they are now, even mid-run
+    seen = model.look(image)
+    return {"probs": seen["probs"].round(4).tolist(), "prediction": int(seen["probs"].argmax()),
+            "filters1": seen["filters1"].round(4).tolist(), "maps1": seen["maps1"].round(4).tolist(),
+            "maps2": seen["maps2"].round(4).tolist(), "n_params": model.n_params}

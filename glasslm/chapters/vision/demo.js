@@ -11,6 +11,8 @@ import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct } from "/static/js/components/format.js";
 import { etaClock } from "/static/js/components/eta.js";
 import { drawGrid, inkStyle } from "/chapters/vision/drawgrid.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
+import { diverging } from "/static/js/components/color.js";
 
 const API = "/api/vision";
 // Steps for a first run of about 15 s on 2 cores, per patch size: a step's cost grows with the number of
@@ -238,4 +240,113 @@ function clip(el) {
   }
 }
 
-export const demos = { vit, clip };
+// ---------------------------------------------------------------- a CNN beside the ViT
+const CNN_MODELS = { cnn: "CNN", vit: "ViT" };
+
+// A small square of cells: a filter (signed, diverging colours) or a feature map (ink scaled to its largest value).
+function tiles(values, { signed = false, top = null, label = "" } = {}) {
+  const n = values.length;
+  const flat = values.flat();
+  const max = top ?? (Math.max(...flat.map(Math.abs)) || 1);
+  return h("figure", { class: "cnn-tile" },
+    h("div", { class: "cnn-cells", style: `grid-template-columns:repeat(${n},1fr)`, role: "img", "aria-label": label },
+      ...flat.map((v) => h("span", { title: fixed(v, 3),
+        style: `background:${signed ? diverging(v, max) : inkStyle((16 * v) / max)}` }))),
+    h("figcaption", { text: label }));
+}
+
+function cnn(el) {
+  const f = demoFrame(el, { title: "A convolutional network beside the ViT",
+    sources: ["glasslm.engine.models.vision.cnn:conv2d", "glasslm.engine.models.vision.cnn:max_pool2d",
+      "glasslm.engine.models.vision.cnn:TinyCNN.forward", "glasslm.engine.models.vision.cnn:train_cnn_and_vit"] });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 500, min: 1, max: 2000, step: 1 });
+  const batch = select({ label: "Images per step", field: "batch_size", value: "64", options: ["16", "32", "64", "128"] });
+  const lr = numberInput({ label: "Learning rate", field: "lr", value: 0.003, min: 0, max: 0.1, step: "any" });
+  const jobs = jobButtons(f, "Train both", () => run());
+  f.add(steps.el, batch.el, lr.el, jobs.row,
+    h("p", { class: "cnn-eta", text: "Both models, the same batches: the default 500 steps take a few seconds (about 10 on a busy machine)." }));
+
+  const curveBox = h("div", { class: "cnn-curve" });
+  const table = h("table", { class: "terms num cnn-table", "aria-label": "the CNN and the ViT compared" });
+  const thumbs = h("div", { class: "vi-thumbs", role: "group", "aria-label": "held-out digits to pick" });
+  const gridBox = h("div", { class: "vi-draw" });
+  const probBox = h("div", { class: "vi-probs" });
+  const filters = h("div", { class: "cnn-row cnn-filters" });
+  const maps1 = h("div", { class: "cnn-row cnn-maps1" });
+  const maps2 = h("div", { class: "cnn-row cnn-maps2" });
+  f.picture.append(curveBox, h("div", { class: "scroll-x" }, table),
+    h("h4", { text: "Pick a held-out digit, or draw one: the trained CNN's view of it" }), thumbs,
+    h("div", { class: "vi-look" },
+      h("figure", {}, gridBox, buttonRow(button("Clear", () => grid.clear())), h("figcaption", { text: "the image (8×8)" })),
+      h("figure", { class: "vi-prob-fig" }, probBox, h("figcaption", { text: "the CNN's class probabilities" }))),
+    h("h4", { text: "Layer 1's eight 3×3 filters (blue negative, orange positive)" }), filters,
+    h("h4", { text: "Layer 1's feature maps for this image: where each filter fires (8×8)" }), maps1,
+    h("h4", { text: "Layer 2's sixteen feature maps, after pooling and a second convolution (4×4)" }), maps2);
+  const curve = lineChart(curveBox, { xLabel: "step", yLabel: "held-out accuracy", title: "held-out accuracy, same batches",
+    series: Object.keys(CNN_MODELS).map((n) => ({ name: n, label: CNN_MODELS[n], dots: true })) });
+  const probs = barChart(probBox, { max: 1, label: "class probabilities" });
+  const grid = drawGrid(gridBox, { label: "Digit for the CNN", onchange: debounce(() => look(), 60) });
+
+  let job = null, info = {}, acc = {}, speed = {};
+  function drawTable() {
+    const names = Object.keys(CNN_MODELS);
+    const row = (label, fn) => h("tr", {}, h("th", { text: label }), ...names.map((n) => h("td", { "data-model": n, text: fn(n) })));
+    table.replaceChildren(h("tr", {}, h("th", { text: "" }), ...names.map((n) => h("th", { text: CNN_MODELS[n] }))),
+      row("weights", (n) => (info[n] ? count(info[n].n_params) : "–")),
+      row("held-out accuracy", (n) => (acc[n] == null ? "–" : pct(acc[n]))),
+      row("images per second", (n) => (speed[n] ? count(Math.round(speed[n])) : "–")));
+  }
+  drawTable();
+
+  async function look() {
+    if (!job) return;
+    const d = await f.run(() => postJSON(`${API}/cnn/look`, { job, pixels: grid.pixels }));
+    if (!d) return;
+    probs.update(d.probs.map((p, i) => ({ label: `${i}`, value: p, highlight: i === d.prediction })));
+    const fmax = Math.max(...d.filters1.flat(2).map(Math.abs)) || 1;
+    filters.replaceChildren(...d.filters1.map((w, i) => tiles(w, { signed: true, top: fmax, label: `filter ${i + 1}` })));
+    const top1 = Math.max(...d.maps1.flat(2)) || 1, top2 = Math.max(...d.maps2.flat(2)) || 1;
+    maps1.replaceChildren(...d.maps1.map((m, i) => tiles(m, { top: top1, label: `map ${i + 1}` })));
+    maps2.replaceChildren(...d.maps2.map((m, i) => tiles(m, { top: top2, label: `map ${i + 1}` })));
+    f.setReadout([{ label: "CNN's prediction", value: `${d.prediction} (${pct(d.probs[d.prediction])})` }]);
+    f.hood(d);
+  }
+
+  function onEvent(ev) {
+    if (ev.type === "start") {
+      info = ev.models; acc = {}; speed = {};
+      for (const n of Object.keys(CNN_MODELS)) curve.set(n, []);
+    } else if (ev.type === "step") {
+      f.setStatus(`Training… step ${count(ev.step)}`);
+    } else if (ev.type === "eval") {
+      acc = ev.test_accuracy;
+      for (const n of Object.keys(CNN_MODELS)) curve.append(n, [ev.step, ev.test_accuracy[n]]);
+      if (ev.step > 0) look();
+    } else if (ev.type === "done") {
+      speed = ev.images_per_s; acc = ev.test_accuracy;
+      f.setStatus(`Done in ${fixed(ev.elapsed_s, 1)} s.`);
+      look();
+    }
+    drawTable();
+  }
+  async function run() {
+    const d = await jobs.follow(`${API}/cnn/train`, { steps: steps.value, batch_size: Number(batch.value), lr: lr.value },
+      { onEvent, keepStatus: true });
+    if (d) job = d.job;
+  }
+
+  (async () => {
+    const d = await f.run(() => getJSON(`${API}/examples`));
+    if (!d) return;
+    thumbs.replaceChildren(...d.examples.map((ex) => {
+      const b = h("button", { type: "button", class: "vi-thumb", "aria-label": `held-out digit ${ex.label}`, title: `a held-out ${ex.label}` },
+        ...ex.pixels.map((v) => h("span", { style: `background:${inkStyle(v)}` })));
+      b.addEventListener("click", () => { grid.set(ex.pixels); look(); });
+      return b;
+    }));
+    grid.set(d.examples[d.examples.length - 1 - 3 * 2].pixels);  // a held-out seven to start with
+  })();
+  f.setStatus("Press “Train both”, then draw a digit to see what the CNN's filters find in it.");
+}
+
+export const demos = { vit, clip, cnn };

@@ -368,3 +368,72 @@ def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
         logits.add_grad(d)
 
     return Tensor(np.array(loss, dtype=z.dtype), (logits,), backward)
+
+
+# ------------------------------------------------------------------ recurrent ops
+# A recurrent network runs the same few small ops once per time step, so these are
+# elementwise and slicing ops rather than fused blocks (glasslm/engine/models/tiny/rnn.py).
+# Formulas: tanh' = 1 - y^2, sigmoid' = y (1 - y), (a*b)' = (b, a).
+
+
+def lookup(w: Tensor, ids: np.ndarray) -> Tensor:
+    """Rows w[ids]: a one-hot vector times a matrix, without building the one-hot. ids (B,) -> (B, C)."""
+    ids = np.asarray(ids).reshape(-1)
+
+    def backward(g):
+        gw = np.zeros_like(w.data)
+        np.add.at(gw, ids, g)  # a token seen twice in the batch collects both gradients
+        w.add_grad(gw)
+
+    return Tensor(w.data[ids], (w,), backward)
+
+
+def tanh(x: Tensor) -> Tensor:
+    y = np.tanh(x.data)
+
+    def backward(g):
+        x.add_grad(g * (1.0 - y * y))
+
+    return Tensor(y, (x,), backward)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    y = 0.5 * (1.0 + np.tanh(0.5 * x.data))  # the same function, without overflow in exp(-x)
+
+    def backward(g):
+        x.add_grad(g * y * (1.0 - y))
+
+    return Tensor(y, (x,), backward)
+
+
+def mul(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise product of two same-shaped tensors (an LSTM's gates)."""
+
+    def backward(g):
+        a.add_grad(g * b.data)
+        b.add_grad(g * a.data)
+
+    return Tensor(a.data * b.data, (a, b), backward)
+
+
+def columns(x: Tensor, lo: int, hi: int) -> Tensor:
+    """Columns lo..hi-1 of a (N, C) tensor: one gate out of several computed by one multiply."""
+
+    def backward(g):
+        full = np.zeros_like(x.data)
+        full[:, lo:hi] = g
+        x.add_grad(full)
+
+    return Tensor(x.data[:, lo:hi], (x,), backward)
+
+
+def concat_rows(parts: list[Tensor]) -> Tensor:
+    """Stack (B, C) tensors into one (len(parts) * B, C): every time step's state, for one output layer."""
+    sizes = [p.data.shape[0] for p in parts]
+    bounds = np.cumsum([0] + sizes)
+
+    def backward(g):
+        for p, lo, hi in zip(parts, bounds[:-1], bounds[1:]):
+            p.add_grad(g[lo:hi])
+
+    return Tensor(np.concatenate([p.data for p in parts], axis=0), tuple(parts), backward)
