@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["serve", *argv]
     args = parser.parse_args(argv)
+    args.argv = argv  # as given: `train --nproc N` starts N copies of itself under torchrun
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

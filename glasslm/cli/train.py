@@ -43,6 +43,14 @@ def add_parser(sub) -> None:
     p.add_argument("--temperature", type=float, default=t.temperature,
                    help=f"sampling temperature for those names (default {t.temperature})")
     p.add_argument("--out", metavar="FILE.safetensors", help="save the trained model here")
+    t = p.add_argument_group("PyTorch (pip install \"glasslm[torch]\"): bigger models, GPUs, several processes")
+    t.add_argument("--backend", choices=("numpy", "torch"), default="numpy",
+                   help="numpy: glasslm's own engine (default); torch: the same model in PyTorch")
+    t.add_argument("--device", default="cpu", help="with --backend torch: cpu (default), cuda or mps")
+    t.add_argument("--nproc", type=int, default=1,
+                   help="with --backend torch: processes, each a shard of every batch (torchrun + DDP; default 1)")
+    t.add_argument("--resume", metavar="FILE.safetensors",
+                   help="with --backend torch: continue a run saved with --out, up to --steps in all")
     p.set_defaults(func=run)
 
 
@@ -59,6 +67,13 @@ def _bar(step: int, total: int, loss: float, heldout: float | None, steps_per_s:
 
 
 def run(args) -> int:
+    if args.backend == "torch":
+        from glasslm.cli.train_torch import run as run_torch
+
+        return run_torch(args)
+    if args.device != "cpu" or args.nproc != 1 or args.resume:
+        return _fail("--device, --nproc and --resume need --backend torch (PyTorch); "
+                     "the numpy engine trains in this one process")
 
     from glasslm.engine.data import name_data
     from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample

@@ -150,3 +150,66 @@ def optimal(req: OptimalRequest):
     return {"flops": req.flops, "tokens_per_param": req.tokens_per_param, "params": n, "tokens": d,
             "check_flops": training_flops(n, d), "models": models,
             "log10_flops": math.log10(req.flops)}
+
+
+# -- When one machine is not enough: data parallelism for real, and the memory arithmetic -------------
+
+DDP_JOB_KIND = "scaling-ddp-step"
+
+
+class DDPStepRequest(BaseModel):
+    processes: int = Field(2, ge=2, le=4, description="processes sharing one batch")
+    batch: int = Field(8, ge=2, le=32, description="names in the batch")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    letter: str = Field("a", min_length=1, max_length=1, pattern="^[a-z]$",
+                        description="the letter whose embedding gradient is shown")
+
+
+class ParallelMemoryRequest(BaseModel):
+    params: float = Field(gt=0, le=1e13, allow_inf_nan=False, description="parameters of the model to train")
+    gpus: int = Field(ge=1, le=100_000, description="GPUs to spread it over")
+
+
+def _torch_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+@router.get("/data-parallel")
+def data_parallel_status():
+    """Whether the real data-parallel step can run here, and the one command that adds PyTorch if not."""
+    import os
+
+    return {"torch": _torch_installed(), "install": 'pip install "glasslm[torch]"',
+            "cores": os.cpu_count() or 1}
+
+
+@router.post("/data-parallel")
+def data_parallel_step(req: DDPStepRequest, request: Request, session: str = Depends(session_id)):
+    """Start one real data-parallel step (N torch processes over gloo, and one on the whole batch)."""
+    if req.batch < req.processes:
+        raise DemoError(f"A batch of {req.batch} names cannot be shared by {req.processes} processes: "
+                        "give each process at least one name.", "batch")
+    if not _torch_installed():
+        raise DemoError('This demo runs PyTorch, which is not installed here. Add it with: '
+                        'pip install "glasslm[torch]", then restart glasslm.', None, 409)
+    from glasslm.torch_gpt.ddp_step import one_ddp_step
+
+    def source(job):
+        yield from one_ddp_step(req.processes, req.batch, req.seed, req.letter)
+
+    job = request.app.state.jobs.start(session, DDP_JOB_KIND, source)
+    return {"job": job.id}
+
+
+@router.post("/parallel-memory")
+def parallel_memory(req: ParallelMemoryRequest):
+    from glasslm.engine.training.parallelism import ADAM_STATE_BYTES, memory_per_gpu
+
+    try:
+        rows = memory_per_gpu(req.params, req.gpus)
+    except ValueError as err:
+        raise DemoError(str(err), "params") from None
+    return {"params": req.params, "gpus": req.gpus, "adam_state_bytes": ADAM_STATE_BYTES,
+            "strategies": [asdict(s) for s in rows]}

@@ -8,7 +8,8 @@ import { numberInput, segmented, button, buttonRow, progressBar } from "/static/
 import { etaClock } from "/static/js/components/eta.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
-import { fixed, count, compact, seconds, sci as sciFormat, superscript } from "/static/js/components/format.js";
+import { fixed, count, compact, seconds, signed, sci as sciFormat, superscript } from "/static/js/components/format.js";
+import { heatmap } from "/static/js/components/heatmap.js";
 
 const API = "/api/scaling-laws";
 // Compute values between 0.01 and 1e5 stay plain here (the sweep's own range reads better so).
@@ -197,4 +198,95 @@ function optimal(el) {
   go();
 }
 
-export const demos = { sweep, optimal };
+// One real data-parallel step: N torch processes each take a share of one batch of names,
+// compute their gradient, and all-reduce it; a separate process takes the whole batch.
+function dataParallel(el) {
+  const f = demoFrame(el, { title: "Data parallelism, run for real: N processes, one batch", stacked: true,
+    sources: ["glasslm.torch_gpt.ddp_step:_worker", "glasslm.torch_gpt.train:train_torch"] });
+  const procs = segmented({ label: "Processes", field: "processes", value: "2",
+    options: [["2", "2"], ["3", "3"], ["4", "4"]] });
+  const batch = numberInput({ label: "Names in the batch", field: "batch", value: 8, min: 2, max: 32, step: 1 });
+  const letter = h("input", { type: "text", value: "a", maxlength: 1, size: 2, "aria-label": "letter" });
+  const letterBox = h("label", { class: "control", "data-field": "letter" },
+    h("span", { class: "label", text: "Show the gradient of letter" }), letter);
+  const jb = jobButtons(f, "Run one step", () => go());
+  const installBox = h("p", { class: "sl-hint", hidden: true });
+  f.add(procs.el, batch.el, letterBox, jb.row, installBox);
+  const table = h("table", { class: "sl-table dp-table" });
+  const heatBox = h("div", { class: "dp-heat" });
+  f.picture.append(h("div", { class: "scroll-x" }, table), heatBox);
+  const heat = heatmap(heatBox, { scale: "diverging", format: (v) => signed(v, 4), cell: 30,
+    label: "gradient values per process" });
+
+  function show(r) {
+    const rows = r.processes.map((p) => h("tr", {},
+      h("td", { text: `process ${p.rank}` }), h("td", { text: p.names.join(", ") }),
+      h("td", { class: "num", text: String(p.predicted) }), h("td", { class: "num", text: fixed(p.loss_share, 4) })));
+    rows.push(h("tr", { class: "dp-sum" }, h("td", { text: "sum of the shares" }), h("td", { text: "" }),
+      h("td", { class: "num", text: String(r.processes.reduce((a, p) => a + p.predicted, 0)) }),
+      h("td", { class: "num", text: fixed(r.loss_sum_of_shares, 4) })));
+    rows.push(h("tr", {}, h("td", { text: "one process, whole batch" }), h("td", { text: r.single.names.join(", ") }),
+      h("td", { class: "num", text: String(r.single.predicted) }), h("td", { class: "num", text: fixed(r.loss_single, 4) })));
+    table.replaceChildren(h("thead", {}, h("tr", {}, ...["", "its names", "characters predicted", "its share of the loss"]
+      .map((t) => h("th", { text: t })))), h("tbody", {}, ...rows));
+    heat.update([...r.processes.map((p) => p.local), r.processes[0].reduced, r.single.local],
+      [...r.processes.map((p) => `process ${p.rank}`), "all-reduced", "whole batch"],
+      r.processes[0].local.map((_, i) => `${r.letter}[${i}]`));
+    f.setReadout([
+      { label: "largest difference, all-reduced vs whole batch", value: sciFormat(r.max_abs_diff, 2) },
+      { label: "loss: sum of shares vs one process", value: `${fixed(r.loss_sum_of_shares, 5)} vs ${fixed(r.loss_single, 5)}` },
+      { label: "wall time (starting the processes included)", value: `${fixed(r.elapsed_s, 1)} s` },
+    ]);
+    f.hood(r);
+  }
+
+  async function go() {
+    await jb.follow(`${API}/data-parallel`, { processes: Number(procs.value), batch: batch.value, letter: letter.value },
+      { progress: "Starting the processes…",
+        onEvent: (e) => { if (e.type === "progress") f.setStatus(`${e.message}…`); if (e.type === "result") show(e); } });
+  }
+
+  (async () => {
+    const s = await f.run(() => getJSON(`${API}/data-parallel`));
+    if (s && !s.torch) {
+      jb.go.disabled = true;
+      installBox.hidden = false;
+      installBox.replaceChildren("PyTorch is not installed, so this demo cannot run here. Add it with ",
+        h("code", { text: s.install }), " and restart glasslm.");
+    }
+  })();
+}
+
+// Decimal units, as the ZeRO paper and GPU makers count: 120 GB = 120 × 10⁹ bytes.
+function gigabytes(n) {
+  const [v, unit] = n >= 1e12 ? [n / 1e12, "TB"] : n >= 1e9 ? [n / 1e9, "GB"] : n >= 1e6 ? [n / 1e6, "MB"] : [n / 1e3, "kB"];
+  return `${v >= 100 ? v.toFixed(0) : v.toPrecision(3)} ${unit}`;
+}
+
+// Memory per GPU of each way of splitting training, from the ZeRO paper's accounting.
+function parallelMemory(el) {
+  const f = demoFrame(el, { title: "Memory per GPU: data, tensor and pipeline parallelism, and ZeRO", stacked: true,
+    sources: ["glasslm.engine.training.parallelism:memory_per_gpu"] });
+  const params = numberInput({ label: "Parameters of the model", field: "params", value: 7.5e9, min: 1, step: "any", onchange: () => go() });
+  const gpus = numberInput({ label: "GPUs", field: "gpus", value: 64, min: 1, max: 100000, step: 1, onchange: () => go() });
+  f.add(params.el, gpus.el, h("p", { class: "sl-hint", text: "The default is the ZeRO paper's example: 7.5 billion parameters on 64 GPUs." }),
+    buttonRow(button("Compute", () => go(), { primary: true })));
+  const barsBox = h("div", { class: "sl-bars" });
+  f.picture.append(barsBox);
+  const bars = barChart(barsBox, { format: gigabytes, label: "memory per GPU for weights, gradients and Adam state" });
+  async function go() {
+    const d = await f.run(() => postJSON(`${API}/parallel-memory`, { params: params.value, gpus: gpus.value }));
+    if (!d) return;
+    const dp = d.strategies[0].bytes_per_gpu;
+    bars.update(d.strategies.map((s) => ({ label: s.name, value: s.bytes_per_gpu, note: s.note, highlight: s.bytes_per_gpu < 80e9 })));
+    f.setReadout([
+      { label: "data parallel: every GPU holds", value: gigabytes(dp) },
+      { label: "ZeRO-3: each GPU holds", value: gigabytes(d.strategies[3].bytes_per_gpu) },
+      { label: "an 80 GB GPU fits (highlighted)", value: d.strategies.filter((s) => s.bytes_per_gpu < 80e9).map((s) => s.name).join(", ") || "none of them" },
+    ]);
+    f.hood(d);
+  }
+  go();
+}
+
+export const demos = { sweep, optimal, "data-parallel": dataParallel, "parallel-memory": parallelMemory };

@@ -75,11 +75,16 @@ def last_names(seed: int = SPLIT_SEED) -> NameData:
     return _split(list(_read_census("dist.all.last")), "US census last names (names package)", seed)
 
 
-def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your text") -> NameData:
-    """One document per non-empty line of the learner's text, checked against the limits."""
+def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your text",
+              max_bytes: int = MAX_TEXT_BYTES, max_docs: int = MAX_DOCS) -> NameData:
+    """One document per non-empty line of the learner's text, checked against the limits.
+
+    max_bytes and max_docs default to what the numpy trainer handles in minutes;
+    the PyTorch trainer passes larger ones.
+    """
     if isinstance(text, bytes):
-        if len(text) > MAX_TEXT_BYTES:
-            raise DataError(f"the text is {len(text):,} bytes; the limit is {MAX_TEXT_BYTES:,}: use a shorter file")
+        if len(text) > max_bytes:
+            raise DataError(f"the text is {len(text):,} bytes; the limit is {max_bytes:,}: use a shorter file")
         if b"\x00" in text:
             raise DataError("this looks like a binary file (it contains NUL bytes): give plain text, one document per line")
         try:
@@ -87,16 +92,16 @@ def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your tex
         except UnicodeDecodeError as err:
             raise DataError(f"the text is not valid UTF-8 (at byte {err.start}): save it as UTF-8 plain text") from None
     size = len(text.encode("utf-8"))
-    if size > MAX_TEXT_BYTES:
-        raise DataError(f"the text is {size:,} bytes; the limit is {MAX_TEXT_BYTES:,}: use a shorter text")
+    if size > max_bytes:
+        raise DataError(f"the text is {size:,} bytes; the limit is {max_bytes:,}: use a shorter text")
     if "\x00" in text:
         raise DataError("this looks like binary data (it contains NUL characters): give plain text, one document per line")
     docs = [line.strip() for line in text.splitlines()]
     docs = [d for d in docs if d]
     if not docs:
         raise DataError("the text is empty: give at least two non-empty lines, one document per line")
-    if len(docs) > MAX_DOCS:
-        raise DataError(f"the text has {len(docs):,} lines; the limit is {MAX_DOCS:,}")
+    if len(docs) > max_docs:
+        raise DataError(f"the text has {len(docs):,} lines; the limit is {max_docs:,}")
     longest = max(len(d) for d in docs)
     if longest > MAX_LINE_CHARS:
         raise DataError(f"a line is {longest:,} characters long; the limit is {MAX_LINE_CHARS:,} per line")

@@ -132,6 +132,24 @@ class Docs:
         return x, y
 
 
+def shuffled_rows(rng: np.random.Generator, n_docs: int, order: np.ndarray | None, cursor: int,
+                  batch_size: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The next batch_size rows of shuffled passes over n_docs documents: (rows, order, cursor).
+
+    Each pass is a fresh permutation; a batch that runs past the end of one
+    pass continues into the next. Kept as plain state so a run can resume, and
+    shared by the numpy and the PyTorch trainers (same seed, same batches).
+    """
+    rows: list[int] = []
+    while len(rows) < batch_size:
+        if order is None or cursor >= len(order):
+            order, cursor = rng.permutation(n_docs), 0
+        take = order[cursor : cursor + batch_size - len(rows)]
+        cursor += len(take)
+        rows.extend(take.tolist())
+    return np.array(rows, dtype=np.int64), order, cursor
+
+
 def heldout_loss(model: TinyGPT, docs: Docs) -> float | None:
     """Mean loss per predicted character over (up to MAX_EVAL_DOCS) held-out documents.
 
@@ -190,15 +208,9 @@ class TrainRun:
 
     def next_rows(self, batch_size: int) -> np.ndarray:
         """The next batch_size documents of a shuffled pass through the training set."""
-        rows = []
-        while len(rows) < batch_size:
-            if self.order is None or self.cursor >= len(self.order):
-                self.order = self.rng.permutation(len(self.train_docs))
-                self.cursor = 0
-            take = self.order[self.cursor : self.cursor + batch_size - len(rows)]
-            self.cursor += len(take)
-            rows.extend(take.tolist())
-        return np.array(rows, dtype=np.int64)
+        rows, self.order, self.cursor = shuffled_rows(self.rng, len(self.train_docs), self.order, self.cursor,
+                                                      batch_size)
+        return rows
 
     def train_loss(self) -> float | None:
         return float(np.mean(self.recent)) if self.recent else None

@@ -45,6 +45,9 @@ MAX_HEADS = 16
 MAX_CONTEXT = 128
 MAX_VOCAB = 512
 MAX_SAMPLES = 200  # names per sample() call
+# Checkpoints may be bigger than what the guide trains: a model trained with
+# PyTorch (glasslm.torch_gpt) still loads here, for sampling and inspection.
+CHECKPOINT_LIMITS = {"max_layers": 24, "max_embd": 1024, "max_heads": 32, "max_context": 1024}
 
 
 class CheckpointError(ValueError):
@@ -61,14 +64,19 @@ class GPTConfig:
     mlp_ratio: int = 4  # MLP width 4 x n_embd = 64, the usual transformer ratio
     init_std: float = 0.08  # microgpt's Gaussian init: small enough that early losses are ~log(V)
 
-    def validate(self) -> "GPTConfig":
-        """Raise ValueError saying which size is wrong and what is allowed."""
+    def validate(self, max_layers: int = MAX_LAYERS, max_embd: int = MAX_EMBD, max_heads: int = MAX_HEADS,
+                 max_context: int = MAX_CONTEXT) -> "GPTConfig":
+        """Raise ValueError saying which size is wrong and what is allowed.
+
+        The default limits are the numpy trainer's; pass larger ones for models
+        trained elsewhere (CHECKPOINT_LIMITS, or glasslm.torch_gpt's).
+        """
         checks = [
             ("vocab_size", self.vocab_size, 2, MAX_VOCAB),
-            ("block_size (context)", self.block_size, 1, MAX_CONTEXT),
-            ("n_layer (layers)", self.n_layer, 1, MAX_LAYERS),
-            ("n_embd (embedding width)", self.n_embd, 1, MAX_EMBD),
-            ("n_head (heads)", self.n_head, 1, MAX_HEADS),
+            ("block_size (context)", self.block_size, 1, max_context),
+            ("n_layer (layers)", self.n_layer, 1, max_layers),
+            ("n_embd (embedding width)", self.n_embd, 1, max_embd),
+            ("n_head (heads)", self.n_head, 1, max_heads),
             ("mlp_ratio", self.mlp_ratio, 1, 8),
         ]
         for name, value, low, high in checks:
@@ -100,8 +108,9 @@ def param_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
 class TinyGPT:
     """The model: parameters in one flat buffer, a forward pass of fused ops."""
 
-    def __init__(self, config: GPTConfig | None = None, seed: int = 0, tokenizer: CharTokenizer | None = None):
-        self.config = (config or GPTConfig()).validate()
+    def __init__(self, config: GPTConfig | None = None, seed: int = 0, tokenizer: CharTokenizer | None = None,
+                 limits: dict | None = None):
+        self.config = (config or GPTConfig()).validate(**(limits or {}))
         tt.keep_freed_memory()  # once per process: see its docstring
         if tokenizer is not None and tokenizer.vocab_size != self.config.vocab_size:
             raise ValueError(f"the tokenizer has {tokenizer.vocab_size} ids but the config says "
@@ -224,9 +233,9 @@ class TinyGPT:
             if not isinstance(raw, dict):
                 raise ValueError(f"the config must be a JSON object of settings, not {type(raw).__name__}")
             known = {f.name for f in fields(GPTConfig)}
-            config = GPTConfig(**{k: v for k, v in raw.items() if k in known}).validate()
+            config = GPTConfig(**{k: v for k, v in raw.items() if k in known}).validate(**CHECKPOINT_LIMITS)
             tokenizer = CharTokenizer(meta["chars"]) if "chars" in meta else None
-            model = cls(config, tokenizer=tokenizer)
+            model = cls(config, tokenizer=tokenizer, limits=CHECKPOINT_LIMITS)
         except (ValueError, TypeError) as err:
             raise CheckpointError(f"{path.name} has an invalid config: {err}") from None
         expected = param_shapes(config)
