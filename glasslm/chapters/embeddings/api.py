@@ -14,13 +14,14 @@ import functools
 import time
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.embeddings import positions
 from glasslm.engine.embeddings.contextual import compare_in_context, find_word
 from glasslm.engine.embeddings.glove import UnknownWord, glove
 from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
 
 router = APIRouter()
 
@@ -232,3 +233,48 @@ def rope(pair: int = 0, seed: int = 0):
             "wavelengths": positions.rope_wavelengths(head_dim, theta).round(2).tolist(),
             "distances": distances, "offsets": offsets, "scores": scores.round(4).tolist(),
             "max_row_difference": float(np.abs(scores - scores[0]).max())}
+
+
+# -- word2vec trained here, on a small real corpus -----------------------------------------------------
+
+W2V_JOB_KIND = "embeddings-word2vec"
+W2V_DEFAULT_WATCH = ("string", "function", "error", "file", "list")
+W2V_NEIGHBOURS = 6
+
+
+class Word2VecRequest(BaseModel):
+    watch: list[str] = Field(list(W2V_DEFAULT_WATCH), min_length=1, max_length=8)
+    epochs: int = Field(3, ge=1, le=10)
+    dim: int = Field(32, ge=2, le=100)
+
+
+@router.post("/word2vec")
+def word2vec_start(req: Word2VecRequest, request: Request, session: str = Depends(session_id)):
+    """Train skip-gram word vectors live (a job); GloVe's neighbours of the same words come with the start."""
+    from glasslm.engine.embeddings import word2vec as w2v
+
+    if any(len(w) > MAX_WORD_CHARS for w in req.watch):
+        raise DemoError(f"Each word must be at most {MAX_WORD_CHARS} characters.", "watch")
+    watch = tuple(dict.fromkeys(_word(w, "watch") for w in req.watch))
+    cfg = w2v.Word2VecConfig(epochs=req.epochs, dim=req.dim)
+    try:
+        stream = w2v.train_word2vec(cfg, watch=watch)
+        first = next(stream)  # the vocabulary is built here: a rare word is refused now, not mid-stream
+    except ValueError as err:
+        raise DemoError(str(err), "watch") from None
+    g = glove()
+    first["glove"] = {w: g.neighbours(w, W2V_NEIGHBOURS) if w in g else [] for w in watch}
+
+    def source(job):
+        yield first
+        for event in stream:
+            if event["type"] == "done":
+                event = {k: v for k, v in event.items() if k != "model"}
+            elif event["type"] == "neighbours":
+                event = {**event, "words": {w: n[:W2V_NEIGHBOURS] for w, n in event["words"].items()}}
+            yield event
+            if job.stop_event.is_set():
+                return
+
+    job = request.app.state.jobs.start(session, W2V_JOB_KIND, source, cooperative=True)
+    return {"job": job.id, "watch": list(watch)}

@@ -9,6 +9,7 @@ import { heatmap } from "/static/js/components/heatmap.js";
 import { series } from "/static/js/components/color.js";
 import { fixed, count, ms as fmtMs } from "/static/js/components/format.js";
 import { scatter3d } from "/chapters/embeddings/scatter3d.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 
 const API = "/api/embeddings";
 const GROUPS = ["animals", "places", "verbs", "emotions"];
@@ -267,4 +268,52 @@ function rope(el) {
   whenVisible(el, update); // reads theta from SmolLM2's file: a couple of seconds the first time
 }
 
-export const demos = { "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };
+// ---- word2vec trained live on Python's documentation and this guide, beside GloVe's neighbours
+function word2vec(el) {
+  const f = demoFrame(el, { title: "Train word vectors: word2vec on a small real corpus", stacked: true,
+    sources: ["glasslm.engine.embeddings.word2vec:train_word2vec", "glasslm.engine.embeddings.word2vec:sgns_loss_and_grads"] });
+  const words = textInput({ label: "Words to watch (comma-separated)", field: "watch", value: "string, function, error, file, list" });
+  const epochs = segmented({ label: "Passes over the corpus", field: "epochs", value: "3", options: ["1", "2", "3", "5"].map((v) => [v, v]) });
+  const jb = jobButtons(f, "Train", () => go());
+  f.add(words.el, epochs.el, jb.row);
+  const chartBox = h("div", {});
+  const table = h("table", { class: "emb-w2v-table" });
+  f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
+  const chart = lineChart(chartBox, { xLabel: "training step", yLabel: "loss (mean over pairs)", height: 220,
+    series: [{ name: "loss", label: "skip-gram loss" }], title: "word2vec's loss as it trains" });
+  let glove = {}, start = null, points = [];
+
+  function drawTable(ev) {
+    const names = Object.keys(ev.words);
+    const list = (ns) => ns.map(([w, c]) => `${w} ${fixed(c, 2)}`).join(", ");
+    table.replaceChildren(h("thead", {}, h("tr", {}, ...["word", `word2vec after step ${count(ev.step)}`, "GloVe (6 billion tokens)"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, ...names.map((w) => h("tr", {}, h("td", { class: "mono", text: w }),
+        h("td", { class: "emb-w2v-ours", text: list(ev.words[w]) }), h("td", { class: "emb-w2v-glove", text: list(glove[w] || []) })))));
+  }
+
+  async function go() {
+    points = [];
+    chart.set("loss", []);
+    const watch = words.value.split(",").map((w) => w.trim()).filter(Boolean);
+    await jb.follow(`${API}/word2vec`, { watch, epochs: Number(epochs.value) }, { progress: "Reading the corpus…",
+      onEvent: (e) => {
+        if (e.type === "start") {
+          start = e; glove = e.glove;
+          f.setReadout([{ label: "corpus", value: `${count(e.tokens)} words, ${count(e.vocab)} distinct words seen 5+ times` },
+            { label: "pairs per pass", value: count(e.pairs_per_epoch) }]);
+        } else if (e.type === "step") {
+          points.push([e.step, e.loss]); chart.set("loss", points);
+          f.setStatus(`Step ${count(e.step)} of about ${count(e.steps)}…`);
+        } else if (e.type === "neighbours") {
+          drawTable(e);
+        } else if (e.type === "done") {
+          f.setReadout([{ label: "corpus", value: `${count(start.tokens)} words (GloVe: 6 billion)` },
+            { label: "final loss", value: points.length ? fixed(points[points.length - 1][1], 3) : "–" },
+            { label: "training time", value: `${fixed(e.seconds, 1)} s` }]);
+          f.hood(e);
+        }
+      } });
+  }
+}
+
+export const demos = { word2vec, "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };
