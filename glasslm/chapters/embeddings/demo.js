@@ -316,4 +316,46 @@ function word2vec(el) {
   }
 }
 
-export const demos = { word2vec, "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };
+// ---- approximate nearest neighbours over 400,000 words: an IVF index against the exact scan
+function ann(el) {
+  const f = demoFrame(el, { title: "Search 400,000 vectors fast: an approximate index", stacked: true,
+    sources: ["glasslm.engine.applications.vector_search:build_ivf", "glasslm.engine.applications.vector_search:measure",
+      "glasslm.engine.applications.vector_search:exact_top_k"] });
+  const nlist = segmented({ label: "Clusters (nlist): set when the index is built", field: "nlist", value: "256",
+    options: [["64", "64"], ["256", "256"], ["1024", "1024"]], onchange: () => build() });
+  const nprobe = slider({ label: "Clusters opened per query (nprobe)", field: "nprobe", min: 1, max: 64, step: 1, value: 4,
+    format: (v) => `${v}`, oninput: debounce(() => search(), 150) });
+  const word = textInput({ label: "Word", field: "word", value: "river", maxlength: 40, oninput: debounce(() => search(), 300) });
+  const jb = jobButtons(f, "Build the index", () => build());
+  f.add(nlist.el, jb.row, nprobe.el, word.el);
+  const table = h("table", { class: "emb-w2v-table" });
+  f.picture.append(h("div", { class: "scroll-x" }, table));
+  let built = new Set();
+
+  async function build() {
+    if (built.has(nlist.value)) return search();
+    await jb.follow(`${API}/ann/build`, { nlist: Number(nlist.value) }, { progress: "Building…",
+      onEvent: (e) => {
+        if (e.type === "progress") f.setStatus(`${e.message}…`);
+        if (e.type === "built") { built.add(String(e.nlist)); f.setStatus(`Index built in ${fixed(e.seconds, 1)} s.`); search(); }
+      } });
+  }
+
+  async function search() {
+    if (!built.has(nlist.value)) return;
+    const d = await f.run(() => postJSON(`${API}/ann/search`, { nlist: Number(nlist.value), nprobe: nprobe.value, word: word.value }));
+    if (!d) return;
+    const exact = new Set(d.neighbours.exact);
+    table.replaceChildren(h("thead", {}, h("tr", {}, ...["rank", "exact scan", `index (nprobe ${d.nprobe})`].map((x) => h("th", { text: x })))),
+      h("tbody", {}, ...d.neighbours.exact.map((w, i) => h("tr", {}, h("td", { text: String(i + 1) }), h("td", { text: w }),
+        h("td", { class: exact.has(d.neighbours.ivf[i]) ? "" : "emb-ann-miss", text: d.neighbours.ivf[i] ?? "–" })))));
+    f.setReadout([
+      { label: `recall@10 over ${d.queries} words`, value: `${fixed(100 * d.recall_at_10, 1)}%` },
+      { label: "vectors compared per query", value: `${fixed(100 * d.share_scanned, 1)}% of ${count(d.vectors)} (about)` },
+      { label: "time per query: index vs exact", value: `${fmtMs(d.ivf_ms_per_query / 1000)} vs ${fmtMs(d.exact_ms_per_query / 1000)}` },
+    ]);
+    f.hood(d);
+  }
+}
+
+export const demos = { word2vec, ann, "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };
