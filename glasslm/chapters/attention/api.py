@@ -194,3 +194,59 @@ def gqa(context: int = 0):
     return {"heads": cfg.n_heads, "kv_heads": cfg.n_kv_heads, "head_dim": cfg.head_dim, "layers": cfg.n_layers,
             "d_model": cfg.d_model, "group_size": cfg.group_size, "groups": av.gqa_groups(cfg),
             "qkv_columns": int(qkv_cols), "memory": av.gqa_memory(cfg, context), "published": published}
+
+
+# -- FlashAttention: the same attention, tile by tile ---------------------------------------------
+
+FLASH_MAX_TEXT_CHARS = 4_000
+FLASH_MAX_TOKENS = 512  # the residual stream up to the chosen layer is computed with ordinary attention
+FLASH_CONTEXT = 8192  # SmolLM2's context, for the formula line
+
+
+class FlashRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=FLASH_MAX_TEXT_CHARS)
+    layer: int = Field(0, ge=0, le=1000)
+    head: int = Field(0, ge=0, le=1000)
+    tile: int = Field(64, ge=1, le=1024, description="rows and columns of one tile")
+    length: int = Field(0, ge=0, le=FLASH_MAX_TOKENS, description="tokens of the text to use; 0 = all")
+    watch: int = Field(-1, ge=-1, le=FLASH_MAX_TOKENS, description="query whose running values are shown; -1 = last")
+
+
+@router.post("/flash")
+def flash(req: FlashRequest):
+    """One head of SmolLM2 on the learner's text, attended ordinarily and tile by tile."""
+    from glasslm.engine.inference.flash_attention import TILES, flash_attention, ordinary_attention
+    from glasslm.engine.models.llama.hooked_llama import residuals
+
+    if req.tile not in TILES:
+        raise DemoError(f"“tile” must be one of {', '.join(map(str, TILES))}; you gave {req.tile}.", "tile")
+    m = load_smollm2()
+    _check_layer_head(m, req.layer, req.head)
+    ids = encode_text(m, req.text, FLASH_MAX_TOKENS, purpose="attention is computed for", at_least=2)
+    if req.length:
+        if req.length < 2:
+            raise DemoError("“length” must be at least 2 tokens (or 0 for the whole text).", "length")
+        ids = ids[: req.length]
+    T = len(ids)
+    watch = T - 1 if req.watch == -1 else req.watch
+    if watch >= T:
+        raise DemoError(f"“watch” must be a token of the text, from 0 to {T - 1}; you gave {watch}.", "watch")
+    x = residuals(m, ids, upto=req.layer)[req.layer]  # (T, C) entering the layer
+    q, k, v = av.head_qkv(m, x, req.layer, req.head)  # (T, D) each: this head's real queries, keys, values
+    ordinary, ordinary_bytes, ordinary_flops = ordinary_attention(q, k, v)
+    r = flash_attention(q, k, v, req.tile, watch=watch)
+    n = -(-T // req.tile)  # tiles per side
+    grid = [["computed" if j <= i else "skipped" for j in range(n)] for i in range(n)]  # causal: whole tiles
+    D = q.shape[1]
+    return {
+        "tokens": _tokens(m, ids), "layer": req.layer, "head": req.head, "head_dim": D, "tile": req.tile,
+        "watch": watch, "history": r.history, "grid": grid,
+        "max_abs_difference": float(np.abs(r.out - ordinary).max()),
+        "largest_bytes": {"ordinary": ordinary_bytes, "flash": r.largest_bytes},
+        "tiles": {"computed": r.tiles_computed, "skipped": r.tiles_skipped},
+        "flops": {"flash": r.flops, "ordinary_full_matrix": ordinary_flops},
+        "at_full_context": {"tokens": FLASH_CONTEXT, "ordinary_bytes": FLASH_CONTEXT**2 * 4,
+                            "flash_bytes": max(req.tile * req.tile, req.tile * D) * 4,
+                            "note": "from the formulas T² × 4 bytes and max(tile², tile × head size) × 4 bytes, "
+                            "per head, float32"},
+    }

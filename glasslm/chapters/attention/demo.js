@@ -5,6 +5,7 @@ import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, segmented, button, buttonRow, numberInput } from "/static/js/components/controls.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { fitWidth } from "/static/js/components/chartsize.js";
+import { lineChart } from "/static/js/components/linechart.js";
 import { visible } from "/static/js/components/tokenstrip.js";
 import { sequential, textOn, onThemeChange } from "/static/js/components/color.js";
 import { pct, fixed, signed, count, bytes } from "/static/js/components/format.js";
@@ -322,4 +323,71 @@ function gqa(el) {
   load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
-export const demos = { where, bank, "qkv-steps": qkvSteps, gqa };
+const FLASH_TEXT = "Attention compares every token with every token before it. For a short sentence that is "
+  + "a small table of scores, but the table grows with the square of the length: a book chapter of eight thousand "
+  + "tokens would need sixty-four million scores for every head of every layer. FlashAttention computes exactly the "
+  + "same result without ever writing that table down. It walks along each row of scores in tiles, keeps a running "
+  + "maximum and a running sum, and corrects what it has summed so far whenever a larger score turns up. The "
+  + "arithmetic is the same; what changes is how much has to be held in memory at once. On a graphics card the "
+  + "difference is dramatic. The card has a few gigabytes of large, slow memory and a few megabytes of small, fast "
+  + "memory beside its arithmetic units. Reading and writing the big table in slow memory takes longer than the "
+  + "arithmetic itself, so a method that keeps each tile in fast memory and never stores the table runs several "
+  + "times faster, even though it does a little extra work to correct its running sums. It also lets the context "
+  + "grow: the memory it needs grows with the length of the text, not with its square, which is one of the reasons "
+  + "models could move from a few thousand tokens of context to hundreds of thousands.";
+
+// One head of SmolLM2 on the learner's text: ordinary attention against the tiled, online-softmax version.
+function flash(el) {
+  const f = demoFrame(el, { title: "FlashAttention: the same attention, one tile at a time", stacked: true,
+    sources: ["glasslm.engine.inference.flash_attention:flash_attention", "glasslm.engine.inference.flash_attention:ordinary_attention"] });
+  const text = textInput({ label: "Text", field: "text", value: FLASH_TEXT, multiline: true, rows: 4, maxlength: 4000 });
+  const length = slider({ label: "sequence length (tokens of the text)", field: "length", min: 8, max: 512, step: 8, value: 512,
+    format: (v) => `${v}`, onchange: () => go() });
+  const tile = segmented({ label: "tile size", field: "tile", value: "32", options: [["16", "16"], ["32", "32"], ["64", "64"], ["128", "128"]],
+    onchange: () => go() });
+  const layer = layerSlider(0, debounce(() => go(), 250));
+  const head = headSelect(0, () => go());
+  f.add(text.el, length.el, tile.el, layer.el, head.el, buttonRow(button("Compute", () => go(), { primary: true })));
+  const gridBox = h("div", { class: "att-flash-grid", role: "img" });
+  const chartBox = h("div", { class: "att-flash-chart" });
+  f.picture.append(h("p", { class: "att-caption", text: "The score matrix in tiles: filled tiles are computed, empty ones (after the diagonal) skipped by the causal mask; the outlined row holds the query followed below." }),
+    gridBox, chartBox);
+  const maxChart = lineChart(chartBox, { xLabel: "key tiles seen", yLabel: "running maximum m", height: 200,
+    series: [{ name: "max", label: "running maximum of the scores", dots: true }],
+    title: "The watched query's running maximum, tile by tile" });
+  const normChart = lineChart(chartBox, { xLabel: "key tiles seen", yLabel: "normaliser l", height: 200,
+    series: [{ name: "norm", label: "running sum of exp(score − m)", dots: true }],
+    title: "The watched query's running normaliser, tile by tile" });
+  const fresh = latest();
+
+  function drawGrid(d) {
+    const n = d.grid.length, row = Math.floor(d.watch / d.tile);
+    gridBox.setAttribute("aria-label", `${n} by ${n} tiles of ${d.tile} by ${d.tile} scores`);
+    gridBox.style.gridTemplateColumns = `repeat(${n}, 1fr)`;
+    gridBox.replaceChildren(...d.grid.flatMap((cells, i) => cells.map((state) =>
+      h("div", { class: `att-flash-tile ${state}${i === row ? " watched" : ""}` }))));
+  }
+
+  async function go() {
+    const body = { text: text.value, tile: Number(tile.value), layer: layer.value, head: Number(head.value), length: length.value };
+    const signal = fresh();
+    const d = await f.run(() => postJSON(`${API}/flash`, body, { signal }), { progress: "Running SmolLM2 up to the layer…" });
+    if (!d) return;
+    drawGrid(d);
+    maxChart.set("max", d.history.map((s, i) => [i + 1, s.max]));
+    normChart.set("norm", d.history.map((s, i) => [i + 1, s.normaliser]));
+    f.setReadout([
+      { label: "tokens", value: `${d.tokens.length} (${d.grid.length} × ${d.grid.length} tiles of ${d.tile})` },
+      { label: "largest array: ordinary vs tiled", value: `${bytes(d.largest_bytes.ordinary)} vs ${bytes(d.largest_bytes.flash)}` },
+      { label: "largest difference between the two outputs", value: d.max_abs_difference.toExponential(1) },
+      { label: "tiles computed / skipped", value: `${d.tiles.computed} / ${d.tiles.skipped}` },
+      { label: "multiply-adds: tiled vs ordinary's full matrix", value: `${count(d.flops.flash / 2)} vs ${count(d.flops.ordinary_full_matrix / 2)}` },
+      { label: `at ${count(d.at_full_context.tokens)} tokens, per head (formula)`, value: `${bytes(d.at_full_context.ordinary_bytes)} vs ${bytes(d.at_full_context.flash_bytes)}` },
+    ]);
+    f.hood(d);
+  }
+  text.el.querySelector("textarea")?.addEventListener("change", () => go());
+  go();
+}
+
+export const demos = { where, bank, "qkv-steps": qkvSteps, gqa, flash };

@@ -14,13 +14,14 @@ import functools
 import time
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.embeddings import positions
 from glasslm.engine.embeddings.contextual import compare_in_context, find_word
 from glasslm.engine.embeddings.glove import UnknownWord, glove
 from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
 
 router = APIRouter()
 
@@ -232,3 +233,124 @@ def rope(pair: int = 0, seed: int = 0):
             "wavelengths": positions.rope_wavelengths(head_dim, theta).round(2).tolist(),
             "distances": distances, "offsets": offsets, "scores": scores.round(4).tolist(),
             "max_row_difference": float(np.abs(scores - scores[0]).max())}
+
+
+# -- word2vec trained here, on a small real corpus -----------------------------------------------------
+
+W2V_JOB_KIND = "embeddings-word2vec"
+W2V_DEFAULT_WATCH = ("string", "function", "error", "file", "list")
+W2V_NEIGHBOURS = 6
+
+
+class Word2VecRequest(BaseModel):
+    watch: list[str] = Field(list(W2V_DEFAULT_WATCH), min_length=1, max_length=8)
+    epochs: int = Field(3, ge=1, le=10)
+    dim: int = Field(32, ge=2, le=100)
+
+
+@router.post("/word2vec")
+def word2vec_start(req: Word2VecRequest, request: Request, session: str = Depends(session_id)):
+    """Train skip-gram word vectors live (a job); GloVe's neighbours of the same words come with the start."""
+    from glasslm.engine.embeddings import word2vec as w2v
+
+    if any(len(w) > MAX_WORD_CHARS for w in req.watch):
+        raise DemoError(f"Each word must be at most {MAX_WORD_CHARS} characters.", "watch")
+    watch = tuple(dict.fromkeys(_word(w, "watch") for w in req.watch))
+    cfg = w2v.Word2VecConfig(epochs=req.epochs, dim=req.dim)
+    try:
+        stream = w2v.train_word2vec(cfg, watch=watch)
+        first = next(stream)  # the vocabulary is built here: a rare word is refused now, not mid-stream
+    except ValueError as err:
+        raise DemoError(str(err), "watch") from None
+    g = glove()
+    first["glove"] = {w: g.neighbours(w, W2V_NEIGHBOURS) if w in g else [] for w in watch}
+
+    def source(job):
+        yield first
+        for event in stream:
+            if event["type"] == "done":
+                event = {k: v for k, v in event.items() if k != "model"}
+            elif event["type"] == "neighbours":
+                event = {**event, "words": {w: n[:W2V_NEIGHBOURS] for w, n in event["words"].items()}}
+            yield event
+            if job.stop_event.is_set():
+                return
+
+    job = request.app.state.jobs.start(session, W2V_JOB_KIND, source, cooperative=True)
+    return {"job": job.id, "watch": list(watch)}
+
+
+# -- Approximate nearest neighbours over GloVe's 400,000 words (faiss IVF) -----------------------------
+
+ANN_JOB_KIND = "embeddings-ann-build"
+ANN_QUERIES = 200  # query words for recall: a fixed sample of the 20,000 commonest
+ANN_K = 10
+
+
+class AnnBuildRequest(BaseModel):
+    nlist: int = Field(256, description="clusters k-means splits the vectors into (64, 256 or 1024)")
+
+
+class AnnSearchRequest(BaseModel):
+    nlist: int = Field(256)
+    nprobe: int = Field(8, ge=1, le=256, description="clusters opened per query")
+    word: str = Word
+
+
+def _ann_indexes(request: Request) -> dict:
+    """This app's built IVF indexes by nlist (a few MB each: kept for the app's life)."""
+    if not hasattr(request.app.state, "ann_indexes"):
+        request.app.state.ann_indexes = {}
+    return request.app.state.ann_indexes
+
+
+def _check_nlist(nlist: int) -> None:
+    from glasslm.engine.applications.vector_search import NLISTS
+
+    if nlist not in NLISTS:
+        raise DemoError(f"“nlist” must be one of {', '.join(map(str, NLISTS))}; you gave {nlist}.", "nlist")
+
+
+@router.post("/ann/build")
+def ann_build(req: AnnBuildRequest, request: Request, session: str = Depends(session_id)):
+    """Build the IVF index for this nlist (k-means on a sample, then every word filed), as a job."""
+    from glasslm.engine.applications.vector_search import TRAIN_SAMPLE, build_ivf
+
+    _check_nlist(req.nlist)
+    indexes = _ann_indexes(request)
+
+    def source(job):
+        if req.nlist in indexes:
+            yield {"type": "built", "nlist": req.nlist, "seconds": 0.0, "cached": True}
+            return
+        yield {"type": "progress", "message": f"k-means: {req.nlist} clusters from {TRAIN_SAMPLE:,} vectors, "
+                                              f"then filing all {len(glove()):,} words"}
+        start = time.perf_counter()
+        indexes[req.nlist] = build_ivf(glove().unit, req.nlist)
+        yield {"type": "built", "nlist": req.nlist, "seconds": time.perf_counter() - start, "cached": False}
+
+    job = request.app.state.jobs.start(session, ANN_JOB_KIND, source)
+    return {"job": job.id}
+
+
+@router.post("/ann/search")
+def ann_search(req: AnnSearchRequest, request: Request):
+    """Recall@10 and time per query of the IVF index against exact search, and one word's neighbours both ways."""
+    from glasslm.engine.applications.vector_search import measure
+
+    _check_nlist(req.nlist)
+    index = _ann_indexes(request).get(req.nlist)
+    if index is None:
+        raise DemoError(f"The index with {req.nlist} clusters is not built yet: press Build first.", "nlist", 409)
+    if req.nprobe > req.nlist:
+        raise DemoError(f"“nprobe” cannot be more than the {req.nlist} clusters there are; you gave {req.nprobe}.", "nprobe")
+    w = _word(req.word, "word")
+    g = glove()
+    sample = np.random.default_rng(0).choice(20_000, ANN_QUERIES, replace=False)  # word ids are by frequency
+    queries = np.concatenate([[g.index(w)], sample])
+    r = measure(index, g.unit, queries, req.nprobe, ANN_K)
+    return {"word": w, "nlist": req.nlist, "nprobe": req.nprobe, "queries": ANN_QUERIES,
+            "recall_at_10": r["recall"], "exact_ms_per_query": r["exact_ms_per_query"],
+            "ivf_ms_per_query": r["ivf_ms_per_query"], "share_scanned": r["share_scanned"],
+            "neighbours": {"exact": [g.words[j] for j in r["exact"][0]], "ivf": [g.words[j] for j in r["found"][0]]},
+            "vectors": len(g)}

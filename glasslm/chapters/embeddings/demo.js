@@ -9,6 +9,7 @@ import { heatmap } from "/static/js/components/heatmap.js";
 import { series, diverging, onThemeChange } from "/static/js/components/color.js";
 import { fixed, count, ms as fmtMs } from "/static/js/components/format.js";
 import { scatter3d } from "/chapters/embeddings/scatter3d.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 
 const API = "/api/embeddings";
 const GROUPS = ["animals", "places", "verbs", "emotions"];
@@ -290,4 +291,94 @@ function rope(el) {
   whenVisible(el, update); // reads theta from SmolLM2's file: a couple of seconds the first time
 }
 
-export const demos = { "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };
+// ---- word2vec trained live on Python's documentation and this guide, beside GloVe's neighbours
+function word2vec(el) {
+  const f = demoFrame(el, { title: "Train word vectors: word2vec on a small real corpus", stacked: true,
+    sources: ["glasslm.engine.embeddings.word2vec:train_word2vec", "glasslm.engine.embeddings.word2vec:sgns_loss_and_grads"] });
+  const words = textInput({ label: "Words to watch (comma-separated)", field: "watch", value: "string, function, error, file, list" });
+  const epochs = segmented({ label: "Passes over the corpus", field: "epochs", value: "3", options: ["1", "2", "3", "5"].map((v) => [v, v]) });
+  const jb = jobButtons(f, "Train", () => go());
+  f.add(words.el, epochs.el, jb.row);
+  const chartBox = h("div", {});
+  const table = h("table", { class: "emb-w2v-table" });
+  f.picture.append(chartBox, h("div", { class: "scroll-x" }, table));
+  const chart = lineChart(chartBox, { xLabel: "training step", yLabel: "loss (mean over pairs)", height: 220,
+    series: [{ name: "loss", label: "skip-gram loss" }], title: "word2vec's loss as it trains" });
+  let glove = {}, start = null, points = [];
+
+  function drawTable(ev) {
+    const names = Object.keys(ev.words);
+    const list = (ns) => ns.map(([w, c]) => `${w} ${fixed(c, 2)}`).join(", ");
+    table.replaceChildren(h("thead", {}, h("tr", {}, ...["word", `word2vec after step ${count(ev.step)}`, "GloVe (6 billion tokens)"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, ...names.map((w) => h("tr", {}, h("td", { class: "mono", text: w }),
+        h("td", { class: "emb-w2v-ours", text: list(ev.words[w]) }), h("td", { class: "emb-w2v-glove", text: list(glove[w] || []) })))));
+  }
+
+  async function go() {
+    points = [];
+    chart.set("loss", []);
+    const watch = words.value.split(",").map((w) => w.trim()).filter(Boolean);
+    await jb.follow(`${API}/word2vec`, { watch, epochs: Number(epochs.value) }, { progress: "Reading the corpus…",
+      onEvent: (e) => {
+        if (e.type === "start") {
+          start = e; glove = e.glove;
+          f.setReadout([{ label: "corpus", value: `${count(e.tokens)} words, ${count(e.vocab)} distinct words seen 5+ times` },
+            { label: "pairs per pass", value: count(e.pairs_per_epoch) }]);
+        } else if (e.type === "step") {
+          points.push([e.step, e.loss]); chart.set("loss", points);
+          f.setStatus(`Step ${count(e.step)} of about ${count(e.steps)}…`);
+        } else if (e.type === "neighbours") {
+          drawTable(e);
+        } else if (e.type === "done") {
+          f.setReadout([{ label: "corpus", value: `${count(start.tokens)} words (GloVe: 6 billion)` },
+            { label: "final loss", value: points.length ? fixed(points[points.length - 1][1], 3) : "–" },
+            { label: "training time", value: `${fixed(e.seconds, 1)} s` }]);
+          f.hood(e);
+        }
+      } });
+  }
+}
+
+// ---- approximate nearest neighbours over 400,000 words: an IVF index against the exact scan
+function ann(el) {
+  const f = demoFrame(el, { title: "Search 400,000 vectors fast: an approximate index", stacked: true,
+    sources: ["glasslm.engine.applications.vector_search:build_ivf", "glasslm.engine.applications.vector_search:measure",
+      "glasslm.engine.applications.vector_search:exact_top_k"] });
+  const nlist = segmented({ label: "Clusters (nlist): set when the index is built", field: "nlist", value: "256",
+    options: [["64", "64"], ["256", "256"], ["1024", "1024"]], onchange: () => build() });
+  const nprobe = slider({ label: "Clusters opened per query (nprobe)", field: "nprobe", min: 1, max: 64, step: 1, value: 4,
+    format: (v) => `${v}`, oninput: debounce(() => search(), 150) });
+  const word = textInput({ label: "Word", field: "word", value: "river", maxlength: 40, oninput: debounce(() => search(), 300) });
+  const jb = jobButtons(f, "Build the index", () => build());
+  f.add(nlist.el, jb.row, nprobe.el, word.el);
+  const table = h("table", { class: "emb-w2v-table" });
+  f.picture.append(h("div", { class: "scroll-x" }, table));
+  let built = new Set();
+
+  async function build() {
+    if (built.has(nlist.value)) return search();
+    await jb.follow(`${API}/ann/build`, { nlist: Number(nlist.value) }, { progress: "Building…",
+      onEvent: (e) => {
+        if (e.type === "progress") f.setStatus(`${e.message}…`);
+        if (e.type === "built") { built.add(String(e.nlist)); f.setStatus(`Index built in ${fixed(e.seconds, 1)} s.`); search(); }
+      } });
+  }
+
+  async function search() {
+    if (!built.has(nlist.value)) return;
+    const d = await f.run(() => postJSON(`${API}/ann/search`, { nlist: Number(nlist.value), nprobe: nprobe.value, word: word.value }));
+    if (!d) return;
+    const exact = new Set(d.neighbours.exact);
+    table.replaceChildren(h("thead", {}, h("tr", {}, ...["rank", "exact scan", `index (nprobe ${d.nprobe})`].map((x) => h("th", { text: x })))),
+      h("tbody", {}, ...d.neighbours.exact.map((w, i) => h("tr", {}, h("td", { text: String(i + 1) }), h("td", { text: w }),
+        h("td", { class: exact.has(d.neighbours.ivf[i]) ? "" : "emb-ann-miss", text: d.neighbours.ivf[i] ?? "–" })))));
+    f.setReadout([
+      { label: `recall@10 over ${d.queries} words`, value: `${fixed(100 * d.recall_at_10, 1)}%` },
+      { label: "vectors compared per query", value: `${fixed(100 * d.share_scanned, 1)}% of ${count(d.vectors)} (about)` },
+      { label: "time per query: index vs exact", value: `${fmtMs(d.ivf_ms_per_query / 1000)} vs ${fmtMs(d.exact_ms_per_query / 1000)}` },
+    ]);
+    f.hood(d);
+  }
+}
+
+export const demos = { word2vec, ann, "space-3d": space, analogy, similarity, neighbours, "vector-strip": vectorStrip, contextual, sinusoidal, rope };

@@ -137,3 +137,28 @@ def compute(req: ComputeRequest):
     def shaped(r: tc.ComputeRow) -> dict:
         return {**asdict(r), "time_here": tc.readable_duration(r.seconds_here) if r.seconds_here else None}
     return {"yours": shaped(mine), "published": [shaped(r) for r in rows], "flops_per_s": req.flops_per_s}
+
+
+# -- Personal data: find and mask it ------------------------------------------------------------------
+
+class PIIRequest(BaseModel):
+    text: str = Field(max_length=20_000, description="text to scrub")
+
+
+@router.post("/pii")
+def pii(req: PIIRequest):
+    """The learner's text with e-mails, phones, IPs and cards masked, and the scrubber's scores
+    on the hand-labelled sample that ships with glasslm."""
+    from glasslm.engine.pretraining.pii import evaluate, labelled_sample, scrub
+
+    if not req.text.strip():
+        raise DemoError("Paste some text to scrub: a few sentences with an e-mail address or a phone number.", "text")
+    scrubbed, spans = scrub(req.text)
+    scores, mistakes = evaluate()
+    return {"scrubbed": scrubbed, "spans": [s.__dict__ for s in spans],
+            "counts": {k: sum(s.kind == k for s in spans) for k in ("email", "phone", "ip", "card")},
+            "sample": {"examples": len(labelled_sample()),
+                       "scores": [{"kind": s.kind, "true_positives": s.true_positives,
+                                   "false_positives": s.false_positives, "false_negatives": s.false_negatives,
+                                   "precision": s.precision, "recall": s.recall} for s in scores],
+                       "mistakes": mistakes}}

@@ -164,4 +164,51 @@ function compute(el) {
   measureRate();
 }
 
-export const demos = { minhash, pipeline, compute };
+// ---- personal data found and masked, and the scrubber's own mistakes on a labelled sample
+const PII_TEXT = "Thanks for your order! Questions go to orders@shop.example.com or +1 (555) 010-2231. "
+  + "We charged the card ending 1111 (4111 1111 1111 1111). Your download link works from 198.51.100.23 only. "
+  + "Version 2.4.1.7 of the app was released on 2024-03-18; ask Priya at priya dot n at example dot org.";
+const PII_KIND = { email: "e-mail", phone: "phone", ip: "IP address", card: "card" };
+const PII_KINDS = { email: "e-mail addresses", phone: "phone numbers", ip: "IP addresses", card: "card numbers" };
+
+function pii(el) {
+  const f = demoFrame(el, { title: "Find and mask personal data", stacked: true,
+    sources: ["glasslm.engine.pretraining.pii:find_pii", "glasslm.engine.pretraining.pii:luhn_ok", "glasslm.engine.pretraining.pii:evaluate"] });
+  const text = textInput({ label: "Text (paste your own)", field: "text", multiline: true, rows: 5, value: PII_TEXT, maxlength: 20000 });
+  f.add(text.el, buttonRow(button("Scrub", () => go(), { primary: true })));
+  const marked = h("p", { class: "pd-pii-text" });
+  const masked = h("p", { class: "pd-pii-text mono" });
+  const scores = h("table", { class: "pd-table" });
+  const mistakes = h("ul", { class: "pd-pii-mistakes" });
+  f.picture.append(h("h4", { text: "What was found" }), marked, h("h4", { text: "What a model would train on" }), masked,
+    h("h4", { text: "How well the patterns do on glasslm's hand-labelled sample" }), h("div", { class: "scroll-x" }, scores), mistakes);
+  const go = debounce(async () => {
+    const d = await f.run(() => postJSON(`${API}/pii`, { text: text.value }));
+    if (!d) return;
+    const parts = [];
+    let at = 0;
+    for (const s of d.spans) {
+      parts.push(text.value.slice(at, s.start), h("mark", { class: `pd-pii pd-pii-${s.kind}`, title: PII_KIND[s.kind], text: s.text }));
+      at = s.end;
+    }
+    parts.push(text.value.slice(at));
+    marked.replaceChildren(...parts);
+    masked.textContent = d.scrubbed;
+    const p = (v) => (v === null ? "–" : pct(v, 0));
+    scores.replaceChildren(h("thead", {}, h("tr", {}, ...["kind", "found right", "found wrongly", "missed", "precision", "recall"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, ...d.sample.scores.map((s) => h("tr", {}, h("td", { text: PII_KIND[s.kind] }),
+        h("td", { class: "num", text: count(s.true_positives) }), h("td", { class: "num", text: count(s.false_positives) }),
+        h("td", { class: "num", text: count(s.false_negatives) }), h("td", { class: "num", text: p(s.precision) }), h("td", { class: "num", text: p(s.recall) })))));
+    mistakes.replaceChildren(...d.sample.mistakes.map((m) => h("li", {},
+      `${m.error === "missed" ? "Missed" : "Wrongly masked as " + PII_KIND[m.kind]}: `, h("code", { text: m.text }))));
+    f.setReadout([
+      ...Object.entries(d.counts).map(([k, n]) => ({ label: `${PII_KINDS[k]} masked`, value: count(n) })),
+      { label: "labelled sample", value: `${d.sample.examples} sentences` },
+    ]);
+    f.hood(d);
+  }, 200);
+  text.input.addEventListener("input", go);
+  go();
+}
+
+export const demos = { minhash, pipeline, compute, pii };

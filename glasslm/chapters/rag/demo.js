@@ -7,12 +7,12 @@ import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
-import { fixed, count, ms, seconds } from "/static/js/components/format.js";
+import { fixed, count, ms, seconds, pct } from "/static/js/components/format.js";
 
 // Durations: milliseconds below a second, else seconds.
 
 const API = "/api/rag";
-const EMBEDDING_NAMES = { tfidf: "TF-IDF", glove: "GloVe mean (50-d)" };
+const EMBEDDING_NAMES = { tfidf: "TF-IDF", glove: "GloVe mean (50-d)", minilm: "MiniLM sentence encoder (384-d)" };
 
 const state = { documents: null, size: 40, overlap: 10, question: "When does the last ferry return?", k: 3 };
 const bus = new EventTarget();
@@ -74,9 +74,13 @@ function hitList(r, embedding) {
       h("span", { class: "rag-bar" }, h("span", { style: `width:${(100 * Math.max(0, x.score)).toFixed(1)}%`, title: "cosine on a scale from 0 to 1" })),
       h("span", { class: "mono", text: `#${x.rank} · chunk ${x.n} · ${x.title}` })),
     h("p", { class: "rag-text", text: x.text })))));
-  const known = r.query.known.map((w) => w.weight ? `${w.word} (idf ${fixed(w.weight, 2)})` : w.word).join(", ");
-  col.append(h("p", { class: "rag-words" }, h("strong", { text: "Question words it can read: " }), known || "none",
-    h("br"), h("strong", { text: "Words it cannot: " }), r.query.unknown.join(", ") || "none"));
+  if (r.query.pieces) {  // the sentence encoder reads word pieces, every one of them
+    col.append(h("p", { class: "rag-words" }, h("strong", { text: "The word pieces it reads: " }), r.query.pieces.join(" ")));
+  } else {
+    const known = r.query.known.map((w) => w.weight ? `${w.word} (idf ${fixed(w.weight, 2)})` : w.word).join(", ");
+    col.append(h("p", { class: "rag-words" }, h("strong", { text: "Question words it can read: " }), known || "none",
+      h("br"), h("strong", { text: "Words it cannot: " }), r.query.unknown.join(", ") || "none"));
+  }
   return col;
 }
 
@@ -97,17 +101,18 @@ function search(el) {
 
   async function update() {
     if (state.documents === null) return;
-    const body = { ...docBody(), question: q.value, k: k.value, embeddings: ["tfidf", "glove"] };
+    const body = { ...docBody(), question: q.value, k: k.value, embeddings: ["tfidf", "glove", "minilm"] };
     const d = await f.run(() => postJSON(`${API}/search`, body, { signal: signal() }), { progress: "Embedding the chunks…" });
     if (!d) return;
     cols.replaceChildren(...Object.entries(d.results).map(([e, r]) => hitList(r, e)));
-    const t = d.results.tfidf, g = d.results.glove;
-    const same = t.hits[0].n === g.hits[0].n;
+    const rs = Object.values(d.results);
+    const tops = Object.entries(d.results).map(([e, r]) => `${EMBEDDING_NAMES[e].split(" (")[0]} ${r.hits[0].n}`);
+    const allSame = rs.every((r) => r.hits[0].n === rs[0].hits[0].n);
     f.setReadout([
       { label: "chunks searched", value: count(d.chunks_total) },
-      { label: "best chunk", value: same ? `both chose chunk ${t.hits[0].n}` : `TF-IDF ${t.hits[0].n}, GloVe ${g.hits[0].n}` },
-      { label: "search time", value: `${ms(t.search_seconds)} + ${ms(g.search_seconds)}` },
-      { label: "index", value: t.index_cached && g.index_cached ? "cached" : `built in ${seconds(t.index_seconds + g.index_seconds)}` },
+      { label: "best chunk", value: allSame ? `all chose chunk ${rs[0].hits[0].n}` : tops.join(", ") },
+      { label: "search time", value: rs.map((r) => ms(r.search_seconds)).join(" + ") },
+      { label: "index", value: rs.every((r) => r.index_cached) ? "cached" : `built in ${seconds(rs.reduce((a, r) => a + r.index_seconds, 0))}` },
     ]);
     f.hood(d);
   }
@@ -119,7 +124,7 @@ function answer(el) {
     sources: ["glasslm.engine.applications.rag:rag_messages", "glasslm.engine.applications.rag:answer", "glasslm.engine.applications.retrieval:Index.search"] });
   const using = h("p", { class: "rag-using" });
   const embedding = select({ label: "Embedding for retrieval", field: "embedding", value: "tfidf",
-    options: [["tfidf", "TF-IDF"], ["glove", "GloVe mean"]] });
+    options: [["tfidf", "TF-IDF"], ["glove", "GloVe mean"], ["minilm", "MiniLM sentence encoder"]] });
   const k = slider({ label: "Chunks in the prompt", field: "k", min: 1, max: 5, step: 1, value: 2, format: String });
   const maxNew = slider({ label: "Longest answer", field: "max_new_tokens", min: 8, max: 64, step: 1, value: 40, format: (v) => `${v} tokens` });
   const jobs = jobButtons(f, "Ask SmolLM2", () => run());
@@ -183,4 +188,29 @@ function answer(el) {
   }
 }
 
-export const demos = { chunks, search, answer };
+// ---- which retriever finds the right document, over hand-labelled questions
+function quality(el) {
+  const f = demoFrame(el, { title: "Which retriever finds the answer?", stacked: true,
+    sources: ["glasslm.engine.applications.retrieval:document_hit_rates", "glasslm.engine.embeddings.sentence_encoder:SentenceEncoder.hidden",
+      "glasslm.engine.applications.retrieval:Tfidf.embed"] });
+  const table = h("table", { class: "rag-quality" });
+  f.picture.append(h("div", { class: "scroll-x" }, table));
+  const go = button("Measure all three", () => run(), { primary: true });
+  f.add(buttonRow(go));
+  async function run() {
+    const d = await f.run(() => getJSON(`${API}/quality`), { progress: "Embedding the handbook three ways…" });
+    if (!d) return;
+    const names = Object.keys(d.results);
+    const rank = (r) => (r === null ? "–" : String(r));
+    table.replaceChildren(h("thead", {}, h("tr", {}, h("th", { text: "question (the document that answers it)" }),
+      ...names.map((e) => h("th", { text: EMBEDDING_NAMES[e].split(" (")[0] })))),
+      h("tbody", {}, ...d.questions.map((q, i) => h("tr", {}, h("td", {}, q.question, h("span", { class: "rag-doc", text: ` (${q.document})` })),
+        ...names.map((e) => h("td", { class: `num ${d.results[e].ranks[i] === 1 ? "rag-first" : ""}`, text: rank(d.results[e].ranks[i]) }))))),
+      h("tfoot", {}, h("tr", {}, h("th", { text: "right document first / in the top 3" }),
+        ...names.map((e) => h("th", { class: "num", text: `${pct(d.results[e].hit_at[1], 0)} / ${pct(d.results[e].hit_at[3], 0)}` })))));
+    f.setReadout(names.map((e) => ({ label: EMBEDDING_NAMES[e], value: `first ${pct(d.results[e].hit_at[1], 0)}, top 3 ${pct(d.results[e].hit_at[3], 0)}` })));
+    f.hood(d);
+  }
+}
+
+export const demos = { quality, chunks, search, answer };

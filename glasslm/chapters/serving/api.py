@@ -171,3 +171,48 @@ def batch(req: BatchRequest, request: Request, session: str = Depends(session_id
 
     job = request.app.state.jobs.start(session, "serving-batch", events)
     return {"job": job.id, "requests": req.requests}
+
+# -- The roofline: this machine's two limits, and where SmolLM2 sits -----------------------------------
+
+ROOFLINE_JOB_KIND = "serving-roofline"
+ROOFLINE_PROMPT = ("Explain, in a few short paragraphs, why a language model that writes one token at a time "
+                   "spends most of each step waiting for its weights to arrive from memory, and how serving "
+                   "many people at once changes that. ") * 3
+ROOFLINE_DECODE_TOKENS = 16
+BATCHES_SHOWN = (1, 4, 16, 64)  # decode batch sizes placed on the roof by their intensity
+
+
+@router.post("/roofline")
+def roofline_start(request: Request, session: str = Depends(session_id)):
+    """Measure this machine's matrix-product peak and memory bandwidth (bounded, under a second each),
+    then time SmolLM2's prefill and decode, streamed as a job."""
+    from glasslm.engine.inference import roofline as rl
+
+    def source(job):
+        yield {"type": "progress", "step": 1, "steps": 4, "message": "timing a 1024 × 1024 matrix product"}
+        peak = rl.measure_peak_flops()
+        yield {"type": "progress", "step": 2, "steps": 4, "message": "timing a 256 MB copy"}
+        bandwidth = rl.measure_bandwidth()
+        yield {"type": "progress", "step": 3, "steps": 4, "message": "timing SmolLM2: a prefill and 16 decode steps"}
+        m = load_smollm2()
+        ids = m.encode(f"[{time.time_ns()}] {ROOFLINE_PROMPT}")  # a new prompt: no cached prefix to skip
+        run = rl.measure_model(m, ids, ROOFLINE_DECODE_TOKENS)
+        mach = rl.Machine(peak, bandwidth)
+        gpu = rl.Machine(rl.H100["peak_flops"], rl.H100["bandwidth"])
+        per_byte = lambda tokens: rl.intensity(tokens, run.bytes_per_weight)  # noqa: E731
+        yield {"type": "result",
+               "machine": {"peak_flops": peak, "bandwidth": bandwidth, "ridge": mach.ridge},
+               "gpu": {**rl.H100, "ridge": gpu.ridge},
+               "model": {"weights_per_token": run.weights_per_token, "bytes_per_weight": run.bytes_per_weight,
+                         "bytes_per_token": run.weights_per_token * run.bytes_per_weight,
+                         "flops_per_token": run.flops_per_token},
+               "decode": {"intensity": per_byte(1), "tok_s": run.decode_tok_s, "flops": run.decode_flops,
+                          "bandwidth": run.decode_bandwidth, "attainable": mach.attainable(per_byte(1))},
+               "prefill": {"tokens": run.prefill_tokens, "seconds": run.prefill_s,
+                           "intensity": per_byte(run.prefill_tokens), "flops": run.prefill_flops,
+                           "attainable": mach.attainable(per_byte(run.prefill_tokens))},
+               "batches": [{"batch": b, "intensity": per_byte(b), "attainable": mach.attainable(per_byte(b)),
+                            "gpu_attainable": gpu.attainable(per_byte(b))} for b in BATCHES_SHOWN]}
+
+    job = request.app.state.jobs.start(session, ROOFLINE_JOB_KIND, source)
+    return {"job": job.id}

@@ -9,7 +9,7 @@ import { numberInput, slider, textInput, button, buttonRow } from "/static/js/co
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fitWidth, keepTicksInside, xTickCount } from "/static/js/components/chartsize.js";
-import { fixed, count, bytes } from "/static/js/components/format.js";
+import { fixed, count, bytes, sci } from "/static/js/components/format.js";
 import { speculate } from "./speculate.js";
 import { client } from "./client.js";
 
@@ -288,4 +288,49 @@ function batch(el) {
   }
 }
 
-export const demos = { chat, journey, speculate, client, batch };
+// The roofline: measure this machine's peak FLOP/s and memory bandwidth, time SmolLM2, place both on it.
+const flopsText = (v) => `${sci(v, 3)} FLOP/s`;
+const gbs = (v) => `${fixed(v / 1e9, 1)} GB/s`;
+
+function roofline(el) {
+  const f = demoFrame(el, { title: "The roofline: why decoding waits for memory", stacked: true,
+    sources: ["glasslm.engine.inference.roofline:measure_peak_flops", "glasslm.engine.inference.roofline:measure_bandwidth",
+      "glasslm.engine.inference.roofline:measure_model", "glasslm.engine.inference.roofline:intensity"] });
+  const jb = jobButtons(f, "Measure this machine", () => go());
+  f.add(h("p", { class: "sv-hint", text: "About five seconds: a matrix product, a large copy, then SmolLM2 reads a prompt and writes 16 tokens." }), jb.row);
+  const chartBox = h("div", {});
+  f.picture.append(chartBox);
+  const chart = lineChart(chartBox, { xScale: "log", yScale: "log", height: 340,
+    xLabel: "arithmetic intensity (FLOPs per byte of weights read, log scale)", yLabel: "FLOP/s (log scale)",
+    title: "Attainable FLOP/s against arithmetic intensity",
+    series: [{ name: "roof", label: "this machine's roof" }, { name: "gpu", label: "H100 roof (published)", dashed: true },
+      { name: "batches", label: "decode, batch b (predicted)", dots: true }, { name: "measured", label: "SmolLM2 measured", dots: true }] });
+  const XS = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+
+  function show(d) {
+    const roof = (peak, bw) => XS.map((x) => [x, Math.min(peak, bw * x)]);
+    chart.set("roof", roof(d.machine.peak_flops, d.machine.bandwidth));
+    chart.set("gpu", roof(d.gpu.peak_flops, d.gpu.bandwidth));
+    chart.set("batches", d.batches.map((b) => [b.intensity, b.attainable, { title: `batch ${b.batch}: at most ${flopsText(b.attainable)}` }]));
+    // two separate measurements: a point with no y between them keeps the line from joining them
+    chart.set("measured", [[d.decode.intensity, d.decode.flops, { title: `decode: ${flopsText(d.decode.flops)}` }],
+      [Math.sqrt(d.decode.intensity * d.prefill.intensity), null],
+      [d.prefill.intensity, d.prefill.flops, { title: `prefill of ${d.prefill.tokens} tokens: ${flopsText(d.prefill.flops)}` }]]);
+    f.setReadout([
+      { label: "this machine's peak (float32 matrix product)", value: flopsText(d.machine.peak_flops) },
+      { label: "its memory bandwidth (large copy)", value: gbs(d.machine.bandwidth) },
+      { label: "ridge point", value: `${fixed(d.machine.ridge, 1)} FLOP/byte (H100: ${fixed(d.gpu.ridge, 0)})` },
+      { label: "weights read per decoded token", value: bytes(d.model.bytes_per_token) },
+      { label: "decode, one sequence", value: `${fixed(d.decode.tok_s, 1)} tok/s = ${gbs(d.decode.bandwidth)} of weights, ${flopsText(d.decode.flops)}` },
+      { label: `prefill of ${d.prefill.tokens} tokens`, value: `${flopsText(d.prefill.flops)} (${fixed(d.prefill.intensity, 0)} FLOP/byte)` },
+      { label: "decode's share of the peak", value: `${fixed((100 * d.decode.flops) / d.machine.peak_flops, 1)}%` },
+    ]);
+    f.hood(d);
+  }
+  async function go() {
+    await jb.follow(`${API}/roofline`, {}, { progress: "Measuring…",
+      onEvent: (e) => { if (e.type === "progress") f.setStatus(`${e.step}/${e.steps}: ${e.message}…`); if (e.type === "result") show(e); } });
+  }
+}
+
+export const demos = { chat, journey, speculate, client, batch, roofline };

@@ -213,3 +213,54 @@ def replay(req: ReplayRequest, request: Request):
             "new_token": shown(trace[req.step - 1].token)[0] if req.step else None,
             "new_count": sum(t["new"] for t in tokens), "top_pairs": top,
             "compression": len(text.encode("utf-8")) / max(len(tokens), 1)}
+
+
+# -- Another way to tokenize: the Unigram language model (SentencePiece) -------------------------------
+
+MAX_SENTENCE_CHARS = 400
+MAX_WORD_CHARS = 23
+
+
+class UnigramRequest(BaseModel):
+    corpus: str = Field(min_length=1, max_length=MAX_TRAIN_CHARS, description="training text (the learner's)")
+    vocab_size: int = Field(DEFAULT_VOCAB, ge=MIN_VOCAB, le=MAX_VOCAB)
+    sentence: str = Field(min_length=1, max_length=MAX_SENTENCE_CHARS, description="text to cut both ways")
+    word: str = Field(min_length=1, max_length=MAX_WORD_CHARS, description="one word whose every cut is listed")
+
+
+def _unigram(request: Request, text: str, vocab_size: int):
+    """The Unigram model of this text and size (this app keeps the last few: the demo asks again as you type)."""
+    from glasslm.engine.tokenizers.unigram import train_unigram
+
+    return app_cache(request, "tokens-unigram", 8).get((text, vocab_size), lambda: train_unigram(text, vocab_size))[0]
+
+
+@router.post("/unigram")
+def unigram(req: UnigramRequest, request: Request):
+    """A Unigram tokenizer trained on the learner's corpus beside their BPE of the same size: both cuts of
+    one sentence, and every way of cutting one word with its probability."""
+    import math
+
+    from glasslm.engine.tokenizers.unigram import UnigramError, all_segmentations, log_partition, viterbi
+
+    corpus = check_text(req.corpus, "corpus")
+    sentence = check_text(req.sentence, "sentence")
+    word = req.word.strip()
+    if not word or " " in word:
+        raise DemoError("Type one word, without spaces.", "word")
+    try:
+        model = _unigram(request, corpus, req.vocab_size)
+        pieces, best = viterbi(model, sentence)
+        segs = all_segmentations(model, word)
+        log_z = log_partition(model, word)
+    except UnigramError as err:
+        raise DemoError(str(err), "corpus") from None
+    bpe, _ = trained(request, corpus, req.vocab_size)
+    bpe_pieces = [shown(data)[0] for _, data in bpe.encode_pieces(sentence)]
+    return {"vocab_size": model.vocab_size, "requested_vocab": req.vocab_size,
+            "unigram": {"pieces": pieces, "log_prob": best, "library_agrees": pieces == model.encode(sentence),
+                        "byte_pieces": sum(p.startswith("<0x") for p in pieces)},
+            "bpe": {"pieces": bpe_pieces, "vocab_size": len(bpe.bpe)},
+            "word": word, "segmentations": [{"pieces": p, "log_prob": s, "probability": math.exp(s - log_z)}
+                                            for p, s in segs],
+            "ways": len(segs)}

@@ -232,4 +232,45 @@ function replay(el) {
   return train();
 }
 
-export const demos = { compare, spelling, numbers, languages, "bpe-replay": replay };
+// ---- the Unigram language model (SentencePiece) on the learner's training text, beside their BPE
+function unigram(el) {
+  const f = demoFrame(el, { title: "Another way to cut: the Unigram model", stacked: true,
+    sources: ["glasslm.engine.tokenizers.unigram:viterbi", "glasslm.engine.tokenizers.unigram:all_segmentations",
+      "glasslm.engine.tokenizers.unigram:log_partition", "glasslm.engine.tokenizers.unigram:train_unigram"] });
+  const sentence = textInput({ label: "Sentence to cut both ways", field: "sentence", maxlength: 400,
+    value: "The tokenizer splits unbelievably rare words ☃ into pieces.", oninput: debounce(() => go(), 250) });
+  const word = textInput({ label: "One word: every way to cut it", field: "word", value: "tokens", maxlength: 23,
+    oninput: debounce(() => go(), 250) });
+  const note = h("p", { class: "demo-note" });
+  f.add(sentence.el, word.el, note);
+  const uniBox = h("div", {}), bpeBox = h("div", {}), barsBox = h("div", {});
+  f.picture.append(h("h4", { text: "Unigram (sentencepiece)" }), uniBox, h("h4", { text: "Your BPE" }), bpeBox,
+    h("h4", { text: "Every way the Unigram model can cut the word, with its probability" }), barsBox);
+  const uni = tokenStrip(uniBox, { label: "Unigram pieces" });
+  const bpe = tokenStrip(bpeBox, { label: "BPE pieces" });
+  const bars = barChart(barsBox, { format: (v) => `${fixed(100 * v, 1)}%`, max: 1, label: "probability of each segmentation" });
+  const signal = latest();
+
+  async function go() {
+    note.textContent = `Both trained on the text of the BPE demo above (${count(shared.corpus.length)} characters), asking for ${shared.vocab} tokens.`;
+    const body = { corpus: shared.corpus, vocab_size: shared.vocab, sentence: sentence.value, word: word.value };
+    const d = await f.run(() => postJSON(`${API}/unigram`, body, { signal: signal() }));
+    if (!d) return;
+    uni.update(d.unigram.pieces.map((p) => ({ text: p, title: p.startsWith("<0x") ? "a byte: this character is not in the vocabulary" : p })));
+    bpe.update(d.bpe.pieces.map((p) => ({ text: p })));
+    bars.update(d.segmentations.slice(0, 12).map((s, i) => ({ label: s.pieces.join(" | "), value: s.probability, highlight: i === 0,
+      note: i === 0 ? "← the tokenizer's choice" : "" })));
+    f.setReadout([
+      { label: "Unigram pieces", value: `${count(d.unigram.pieces.length)} (vocabulary ${count(d.vocab_size)})` },
+      { label: "BPE pieces", value: `${count(d.bpe.pieces.length)} (vocabulary ${count(d.bpe.vocab_size)})` },
+      { label: "bytes used for unseen characters", value: count(d.unigram.byte_pieces) },
+      { label: `ways to cut “${d.word}”`, value: count(d.ways) },
+      { label: "same cut as sentencepiece's own", value: d.unigram.library_agrees ? "yes" : "no" },
+    ]);
+    f.hood(d);
+  }
+  shared.listeners.push(go);
+  go();
+}
+
+export const demos = { compare, spelling, numbers, languages, "bpe-replay": replay, unigram };

@@ -14,7 +14,7 @@ Endpoints:
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.interpretability import anatomy
@@ -25,6 +25,7 @@ from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
+from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
 
 router = APIRouter()
@@ -132,3 +133,61 @@ def compare():
                      "kv_heads": p.kv_heads, "context": p.context, "params": p.params, "how": "published",
                      "source": p.source, **(feats(f) if f else {})})
     return {"models": rows}
+
+
+# -- Encoder, decoder and cross-attention: a tiny translator trained live ------------------------------
+
+SEQ2SEQ_JOB_KIND = "transformer-seq2seq"
+
+
+class Seq2SeqRequest(BaseModel):
+    probe: str = Field("March 14, 2023", min_length=1, max_length=40, description="a date to watch being rewritten")
+    steps: int = Field(400, ge=50, le=2000)
+
+
+class TranslateRequest(BaseModel):
+    job: str = Field(min_length=1, max_length=64)
+    date: str = Field(min_length=1, max_length=40)
+
+
+def _date_error(err: ValueError, field: str) -> DemoError:
+    return DemoError(str(err)[0].upper() + str(err)[1:] + ".", field)
+
+
+@router.post("/seq2seq")
+def seq2seq_start(req: Seq2SeqRequest, request: Request, session: str = Depends(session_id)):
+    """Train the encoder-decoder on random dates (a job); the model stays in the job for /translate."""
+    from glasslm.engine.models.tiny.seq2seq import Seq2SeqConfig, encode_source, train_seq2seq
+
+    try:
+        encode_source(req.probe)
+    except ValueError as err:
+        raise _date_error(err, "probe") from None
+
+    def source(job):
+        for event in train_seq2seq(Seq2SeqConfig(steps=req.steps), probe=req.probe):
+            if event["type"] == "done":
+                job.state["model"] = event.pop("model")
+            yield event
+            if job.stop_event.is_set():
+                return
+
+    job = request.app.state.jobs.start(session, SEQ2SEQ_JOB_KIND, source, cooperative=True)
+    return {"job": job.id}
+
+
+@router.post("/seq2seq/translate")
+def seq2seq_translate(req: TranslateRequest, request: Request, session: str = Depends(session_id)):
+    """Rewrite the learner's own date with the trained model, and its cross-attention."""
+    from glasslm.engine.models.tiny.seq2seq import SRC_LEN
+
+    job = request.app.state.jobs.get(session, req.job)
+    model = job.state.get("model")
+    if model is None:
+        raise DemoError("The model is still training (or was stopped before it finished): train it first.", "date", 409)
+    try:
+        out, cross = model.translate(req.date.strip())
+    except ValueError as err:
+        raise _date_error(err, "date") from None
+    return {"date": req.date.strip(), "output": out, "source": list(req.date.strip().ljust(SRC_LEN, "_")),
+            "target": list(out), "cross": np.round(cross.mean(axis=0), 3).tolist()}

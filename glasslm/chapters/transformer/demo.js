@@ -2,7 +2,9 @@
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
-import { textInput, numberInput } from "/static/js/components/controls.js";
+import { textInput, numberInput, button, buttonRow } from "/static/js/components/controls.js";
+import { lineChart } from "/static/js/components/linechart.js";
+import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { visible } from "/static/js/components/tokenstrip.js";
@@ -203,4 +205,67 @@ function compare(el) {
   load();  // not awaited: the page is usable while SmolLM2 runs (progress shows in the demo)
 }
 
-export const demos = { anatomy, residual, lens, compare };
+// ---- an encoder-decoder trained live on dates; its cross-attention drawn as it learns
+function seq2seq(el) {
+  const f = demoFrame(el, { title: "Encoder, decoder and cross-attention: rewrite a date", stacked: true,
+    sources: ["glasslm.engine.models.tiny.seq2seq:Seq2Seq.forward", "glasslm.engine.autograd.tensor:cross_attention",
+      "glasslm.engine.models.tiny.seq2seq:train_seq2seq"] });
+  const probe = textInput({ label: "A date to watch (month day, year)", field: "probe", value: "March 14, 2023", maxlength: 40 });
+  const jb = jobButtons(f, "Train", () => go());
+  const mine = textInput({ label: "After training: your own date", field: "date", value: "December 25, 1999", maxlength: 40 });
+  const rewrite = button("Rewrite it", () => translate());
+  rewrite.disabled = true;
+  f.add(probe.el, jb.row, mine.el, buttonRow(rewrite));
+  const chartBox = h("div", {}), crossBox = h("div", {}), masksBox = h("div", { class: "tf-masks" });
+  const encBox = h("div", {}), decBox = h("div", {});
+  masksBox.append(h("div", {}, h("h4", { text: "Encoder (as BERT): every character sees every character" }), encBox),
+    h("div", {}, h("h4", { text: "Decoder (as GPT): each output sees only the outputs before it" }), decBox));
+  f.picture.append(chartBox, h("h4", { text: "Cross-attention: which source characters each output character reads (mean over heads)" }),
+    crossBox, masksBox);
+  const chart = lineChart(chartBox, { xLabel: "training step", yLabel: "loss", height: 200, yScale: "log",
+    series: [{ name: "loss", label: "training loss" }], title: "The encoder-decoder's loss" });
+  const cross = heatmap(crossBox, { format: (v) => fixed(v, 2), cell: 24, showValues: false, label: "cross-attention weights" });
+  const enc = heatmap(encBox, { format: (v) => (v ? "sees" : "masked"), cell: 14, showValues: false, label: "encoder mask" });
+  const dec = heatmap(decBox, { format: (v) => (v ? "sees" : "masked"), cell: 14, showValues: false, label: "decoder mask" });
+  let job = null, points = [];
+  const show = (c) => (c === "_" ? "·" : c === " " ? "␣" : c);
+
+  function drawCross(e) {
+    cross.update(e.cross, e.target.map((c, i) => `${i}: ${c}`), e.source.map(show));
+    enc.update(e.source.map(() => e.source.map(() => 1)), e.source.map(show), e.source.map(show));
+    dec.update(e.target.map((_, i) => e.target.map((__, j) => (j <= i ? 1 : 0))), e.target, e.target);
+  }
+
+  let state = {};
+  function readout() {
+    f.setReadout([
+      { label: "weights", value: count(state.n_params ?? 0) },
+      { label: "held-out dates rewritten exactly", value: state.exact === undefined ? "–" : `${pct(state.exact, 1)} (step ${count(state.step)})` },
+      { label: "the watched date becomes", value: state.output ?? "–" },
+    ]);
+  }
+
+  async function go() {
+    points = []; chart.set("loss", []); rewrite.disabled = true; state = {};
+    const d = await jb.follow(`${API}/seq2seq`, { probe: probe.value }, { progress: "Starting…",
+      onEvent: (e) => {
+        if (e.type === "start") { state.n_params = e.n_params; readout(); }
+        else if (e.type === "step") { points.push([e.step, e.loss]); chart.set("loss", points); f.setStatus(`Step ${e.step}…`); }
+        else if (e.type === "eval") { state.exact = e.exact_match; state.step = e.step; readout(); }
+        else if (e.type === "attention") { state.output = e.output; drawCross(e); readout(); }
+        else if (e.type === "done") { rewrite.disabled = false; f.hood(e); }
+      } });
+    if (d) job = d.job;
+  }
+
+  async function translate() {
+    if (!job) return;
+    const d = await f.run(() => postJSON(`${API}/seq2seq/translate`, { job, date: mine.value }));
+    if (!d) return;
+    drawCross(d);
+    f.setReadout([{ label: "your date becomes", value: d.output }]);
+    f.hood(d);
+  }
+}
+
+export const demos = { anatomy, residual, lens, compare, seq2seq };

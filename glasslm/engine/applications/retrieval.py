@@ -39,7 +39,7 @@ import numpy as np
 
 from glasslm.engine.applications.chunking import Chunk
 
-EMBEDDINGS = ("tfidf", "glove")
+EMBEDDINGS = ("tfidf", "glove", "minilm")
 MAX_K = 10  # chunks retrieved at most: more would not fit a small model's prompt anyway
 
 _TERM = re.compile(r"[^\W_]+")  # letters and digits of any script
@@ -120,6 +120,26 @@ class MeanGlove:
                 "unknown": [w for w in words if w not in self.glove], "dimensions": 50}
 
 
+class Minilm:
+    """all-MiniLM-L6-v2 sentence vectors (384-d), run by glasslm's numpy encoder: a transformer
+    trained so that texts with the same meaning land close, whatever words they use."""
+
+    name = "minilm"
+
+    def __init__(self, texts: list[str]):
+        from glasslm.engine.embeddings.sentence_encoder import sentence_encoder
+
+        self.encoder = sentence_encoder()
+        self.matrix = self.encoder.embed_many(texts) if texts else np.zeros((0, self.encoder.dim))
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.encoder.embed(text)
+
+    def explain(self, text: str) -> dict:
+        tok = self.encoder.tokenizer
+        return {"pieces": [tok.vocab[i] for i in tok.encode(text)], "dimensions": self.encoder.dim}
+
+
 @dataclass(frozen=True)
 class Hit:
     rank: int  # 1 = best
@@ -132,7 +152,7 @@ class Index:
     """Chunks and their unit vectors (N, D), searchable by cosine similarity."""
 
     chunks: list[Chunk]
-    embedder: Tfidf | MeanGlove
+    embedder: Tfidf | MeanGlove | Minilm
     vectors: np.ndarray = field(init=False)  # (N, D) unit rows
 
     def __post_init__(self):
@@ -159,4 +179,17 @@ def build_index(chunks: list[Chunk], embedding: str = "tfidf") -> Index:
     if embedding not in EMBEDDINGS:
         raise ValueError(f"embedding must be one of {', '.join(EMBEDDINGS)}, got {embedding!r}")
     texts = [c.text for c in chunks]
-    return Index(chunks, Tfidf(texts) if embedding == "tfidf" else MeanGlove(texts))
+    return Index(chunks, {"tfidf": Tfidf, "glove": MeanGlove, "minilm": Minilm}[embedding](texts))
+
+
+def document_hit_rates(index: Index, questions: list[tuple[str, str]], ks: tuple[int, ...] = (1, 3)) -> dict:
+    """How often the chunks retrieved for each question include one from the document that answers it.
+
+    questions: (question, title of the answering document). Returns {"hit_at": {k: share}, "ranks":
+    [rank of the first right chunk, or None if not in the top MAX_K]}.
+    """
+    ranks = []
+    for question, title in questions:
+        hits = index.search(question, min(MAX_K, len(index.chunks)))
+        ranks.append(next((h.rank for h in hits if index.chunks[h.chunk].title == title), None))
+    return {"hit_at": {k: sum(r is not None and r <= k for r in ranks) / len(ranks) for k in ks}, "ranks": ranks}

@@ -315,22 +315,12 @@ def attention(qkv: Tensor, B: int, T: int, n_head: int, causal: bool) -> Tensor:
     the weights (B, H, T, T) in the output's `aux`."""
     C = qkv.data.shape[1] // 3
     H, D = n_head, C // n_head
-    scale = 1.0 / math.sqrt(D)
     parts = qkv.data.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
-    q, k, v = parts[0], parts[1], parts[2]
-    mask = causal_mask(T) if causal else None  # (T, T): no peeking ahead
-    att = _softmax_rows((q @ k.transpose(0, 1, 3, 2)) * scale, mask)  # (B, H, T, T), rows sum to 1
-    y = att @ v  # (B, H, T, D)
+    y, att, back = _attend(parts[0], parts[1], parts[2], causal_mask(T) if causal else None)  # no peeking ahead
     out = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (N, C)
 
     def backward(g):  # g (N, C)
-        gy = g.reshape(B, T, H, D).transpose(0, 2, 1, 3)  # (B, H, T, D)
-        gatt = gy @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
-        gv = att.transpose(0, 1, 3, 2) @ gy  # (B, H, T, D)
-        gs = att * (gatt - _row_sum(gatt * att))  # softmax backward; 0 where masked
-        gs *= scale
-        gq = gs @ k  # (B, H, T, D)
-        gk = gs.transpose(0, 1, 3, 2) @ q  # (B, H, T, D)
+        gq, gk, gv = back(g.reshape(B, T, H, D).transpose(0, 2, 1, 3))
         gqkv = np.empty((B, T, 3, H, D), dtype=g.dtype)
         gqkv[:, :, 0] = gq.transpose(0, 2, 1, 3)
         gqkv[:, :, 1] = gk.transpose(0, 2, 1, 3)
@@ -340,6 +330,50 @@ def attention(qkv: Tensor, B: int, T: int, n_head: int, causal: bool) -> Tensor:
     result = Tensor(out, (qkv,), backward)
     result.aux = att
     return result
+
+
+def cross_attention(q: Tensor, kv: Tensor, B: int, Tq: int, Tk: int, n_head: int) -> Tensor:
+    """Multi-head cross-attention (Vaswani et al. 2017, the decoder's second sublayer): queries
+    from one sequence, keys and values from another, no mask. q (B*Tq, C), kv (B*Tk, 2C) as
+    [k | v] -> (B*Tq, C); the weights (B, H, Tq, Tk) in the output's `aux`."""
+    C = q.data.shape[1]
+    H, D = n_head, C // n_head
+    qh = q.data.reshape(B, Tq, H, D).transpose(0, 2, 1, 3)  # (B, H, Tq, D)
+    kvh = kv.data.reshape(B, Tk, 2, H, D).transpose(2, 0, 3, 1, 4)  # (2, B, H, Tk, D)
+    y, att, back = _attend(qh, kvh[0], kvh[1], None)
+    out = y.transpose(0, 2, 1, 3).reshape(B * Tq, C)
+
+    def backward(g):  # g (B*Tq, C)
+        gq, gk, gv = back(g.reshape(B, Tq, H, D).transpose(0, 2, 1, 3))
+        q.add_grad(gq.transpose(0, 2, 1, 3).reshape(B * Tq, C))
+        gkv = np.empty((B, Tk, 2, H, D), dtype=g.dtype)
+        gkv[:, :, 0] = gk.transpose(0, 2, 1, 3)
+        gkv[:, :, 1] = gv.transpose(0, 2, 1, 3)
+        kv.add_grad(gkv.reshape(B * Tk, 2 * C))
+
+    result = Tensor(out, (q, kv), backward)
+    result.aux = att
+    return result
+
+
+def _attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | None):
+    """softmax(q k^T / sqrt(D), masked) v for (B, H, Tq, D) queries and (B, H, Tk, D) keys and values.
+
+    Returns the output (B, H, Tq, D), the weights (B, H, Tq, Tk), and a function taking the
+    output's gradient to the gradients of q, k and v.
+    """
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    att = _softmax_rows((q @ k.transpose(0, 1, 3, 2)) * scale, mask)  # rows sum to 1
+    y = att @ v
+
+    def back(gy):
+        gatt = gy @ v.transpose(0, 1, 3, 2)  # (B, H, Tq, Tk)
+        gv = att.transpose(0, 1, 3, 2) @ gy  # (B, H, Tk, D)
+        gs = att * (gatt - _row_sum(gatt * att))  # softmax backward; 0 where masked
+        gs *= scale
+        return gs @ k, gs.transpose(0, 1, 3, 2) @ q, gv
+
+    return y, att, back
 
 
 def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
