@@ -42,6 +42,7 @@ from glasslm.web.limits import FINISHED_PER_SESSION, MAX_JOBS_GLOBAL, MAX_JOBS_P
 STOP_GRACE_S = 3.0  # a stopped worker that has not ended by then is terminated
 # Every chapter's kind of job, and why it runs where it does (tests/api/test_server.py checks the list).
 RUNS_IN_WORKER = {  # tiny models trained from scratch: minutes of numpy of their own
+    "train-a-gpt-recurrent": "trains a tiny GPT, an RNN and an LSTM side by side",
     "train-a-gpt": "trains a tiny GPT",
     "vision-vit": "trains a tiny vision transformer",
     "vision-clip": "trains a tiny CLIP",
@@ -55,6 +56,7 @@ RUNS_IN_WORKER = {  # tiny models trained from scratch: minutes of numpy of thei
 }
 RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the server), or only watches
     "recall": "SmolLM2 recalls door codes through a context window",
+    "vision-cnn": "trains a small CNN beside a ViT whose models /cnn/look reads (about 7 s); to move to a worker",
     "serving-batch": "fires requests at the server's own SmolLM2 scheduler",
     "serving-speculate": "SmolLM2 decodes with and without speculation",
     "serving-roofline": "measures this process's matrix products, memory and SmolLM2 (a few seconds)",

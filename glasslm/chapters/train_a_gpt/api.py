@@ -307,5 +307,5 @@ def recurrent(req: RecurrentRequest, request: Request, session: str = Depends(se
     snap = _interval(req.steps, SNAPSHOTS_PER_RUN // 2)
     config = TrainConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
                          eval_interval=snap, n_samples=8)
-    job = request.app.state.jobs.start(session, RECURRENT_JOB_KIND, _recurrent_events(config))
+    job = request.app.state.jobs.start(session, RECURRENT_JOB_KIND, InWorker(_recurrent_events, config))
     return {"job": job.id, "steps": req.steps}

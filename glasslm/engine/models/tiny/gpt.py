@@ -245,12 +245,13 @@ class TinyGPT:
             raise CheckpointError(f"{path.name} does not match its config: missing {missing}, unexpected {extra}")
         for name, shape in expected.items():
             w = tensors[name]
-            # Refused rather than converted: glasslm saves its own number type, so another one
-            # means a file made by something else, whose numbers may not mean what this model expects.
-            if w.dtype != model.params.flat.dtype:
+            # float64 (the numpy trainer's) and float32 (the PyTorch trainer's, glasslm.torch_gpt) are
+            # read, float32 widened exactly; anything else (integers, float16) is refused rather than
+            # converted: it means a file made by something else, whose numbers may not mean what we expect.
+            if w.dtype not in (np.float64, np.float32):
                 raise CheckpointError(f"{path.name}: {name} holds {w.dtype} numbers; a tiny GPT checkpoint holds "
-                                      f"{model.params.flat.dtype} (save one with `glasslm train --out "
-                                      "FILE.safetensors`)")
+                                      "float64 (numpy) or float32 (PyTorch) weights (save one with `glasslm train "
+                                      "--out FILE.safetensors`)")
             if w.shape != shape:
                 raise CheckpointError(f"{path.name}: {name} has shape {w.shape}, the config says {shape}")
             if not np.all(np.isfinite(w)):
