@@ -31,9 +31,9 @@ import sysconfig
 import time
 from pathlib import Path
 
+from glasslm.engine.tokenizers.bpe import BytePairEncoding
 from glasslm.engine.tokenizers.bpe_naive import train_naive
 from glasslm.engine.tokenizers.bpe_regex import GPT4_PATTERN, GPT4_SPLIT, Tokenizer, train_tokenizer
-from glasslm.engine.tokenizers.bpe import BytePairEncoding
 from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer
 
 CORPUS_CHARS = 1_000_000
@@ -81,7 +81,10 @@ def hf_train_seconds(text: str, vocab_size: int) -> float | None:
     def run():
         tok = tokenizers.Tokenizer(tokenizers.models.BPE())
         tok.pre_tokenizer = pre.Sequence(
-            [pre.Split(tokenizers.Regex(GPT4_PATTERN), behavior="isolated"), pre.ByteLevel(add_prefix_space=False, use_regex=False)]
+            [
+                pre.Split(tokenizers.Regex(GPT4_PATTERN), behavior="isolated"),
+                pre.ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
         )
         trainer = tokenizers.trainers.BpeTrainer(
             vocab_size=vocab_size, initial_alphabet=pre.ByteLevel.alphabet(), show_progress=False, min_frequency=2
@@ -102,8 +105,13 @@ def main() -> None:
 
     train_s = {}
     for vocab_size in (512, 1024, 4096):
-        train_s[vocab_size], (tok, trace) = timed(lambda: train_tokenizer(text, vocab_size), repeat=3)
-        rows.append((f"glasslm train to {vocab_size}", f"{train_s[vocab_size]:.3f} s  (compression {trace[-1].compression:.2f} bytes/token)"))
+        train_s[vocab_size], (tok, trace) = timed(lambda v=vocab_size: train_tokenizer(text, v), repeat=3)
+        rows.append(
+            (
+                f"glasslm train to {vocab_size}",
+                f"{train_s[vocab_size]:.3f} s  (compression {trace[-1].compression:.2f} bytes/token)",
+            )
+        )
         if vocab_size == 512:
             fast_merges = tok.bpe.merges
 
@@ -141,7 +149,10 @@ def main() -> None:
     rows.append(("encode cl100k, tiktoken (Rust)", f"{mb / tk_s:.1f} MB/s"))
     rows.append(("  glasslm speed / tiktoken speed", f"cold {tk_s / cold_s:.2f}, warm {tk_s / warm_s:.2f}"))
 
-    print(f"corpus: {len(text):,} characters, {len(data):,} bytes of Python {sysconfig.get_python_version()} stdlib docstrings")
+    print(
+        f"corpus: {len(text):,} characters, {len(data):,} bytes of Python "
+        f"{sysconfig.get_python_version()} stdlib docstrings"
+    )
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -45,28 +45,76 @@ def sweep(lo, hi, step):
 
 # (name, method, path, body for the i-th move)
 CASES = [
-    ("context-window: window slider", "POST", "/api/context-window/fit",
-     lambda i: {"messages": [{"role": "user", "content": "I am planning a trip to Lisbon next spring."},
-                             {"role": "assistant", "content": "Lisbon is beautiful in spring."}],
-                "window": int(sweep(64, 512, 24)[i % 19]), "policy": "turns", "with_fact": True}),
-    ("embeddings: sinusoidal Channels slider", "POST", "/api/embeddings/sinusoidal",
-     lambda i: {"positions": 48, "channels": int(sweep(8, 128, 8)[i % 16])}),
-    ("interpretability: neuron Block slider", "POST", "/api/interpretability/neurons",
-     lambda i: {"layer": 1 + i % 30, "neuron": 0, "k": 8}),
-    ("transformer: logit lens, first answer to typing", "POST", "/api/transformer/lens",
-     lambda i: {"text": typed(i), "k": 3, "last_only": True}),
-    ("transformer: logit lens, whole table after it", "POST", "/api/transformer/lens", lambda i: {"text": typed(i), "k": 3}),
+    (
+        "context-window: window slider",
+        "POST",
+        "/api/context-window/fit",
+        lambda i: {
+            "messages": [
+                {"role": "user", "content": "I am planning a trip to Lisbon next spring."},
+                {"role": "assistant", "content": "Lisbon is beautiful in spring."},
+            ],
+            "window": int(sweep(64, 512, 24)[i % 19]),
+            "policy": "turns",
+            "with_fact": True,
+        },
+    ),
+    (
+        "embeddings: sinusoidal Channels slider",
+        "POST",
+        "/api/embeddings/sinusoidal",
+        lambda i: {"positions": 48, "channels": int(sweep(8, 128, 8)[i % 16])},
+    ),
+    (
+        "interpretability: neuron Block slider",
+        "POST",
+        "/api/interpretability/neurons",
+        lambda i: {"layer": 1 + i % 30, "neuron": 0, "k": 8},
+    ),
+    (
+        "transformer: logit lens, first answer to typing",
+        "POST",
+        "/api/transformer/lens",
+        lambda i: {"text": typed(i), "k": 3, "last_only": True},
+    ),
+    (
+        "transformer: logit lens, whole table after it",
+        "POST",
+        "/api/transformer/lens",
+        lambda i: {"text": typed(i), "k": 3},
+    ),
     ("attention: layer slider", "POST", "/api/attention/maps", lambda i: {"text": TEXT, "layer": i % 30}),
-    ("attention: query click", "POST", "/api/attention/steps",
-     lambda i: {"text": TEXT, "layer": 3, "head": i % 9, "token": i % 5}),
-    ("sampling: temperature slider", "POST", "/api/sampling/distribution",
-     lambda i: {"text": TEXT, "temperature": float(sweep(0, 2, 0.1)[i % 21]), "show": 12}),
+    (
+        "attention: query click",
+        "POST",
+        "/api/attention/steps",
+        lambda i: {"text": TEXT, "layer": 3, "head": i % 9, "token": i % 5},
+    ),
+    (
+        "sampling: temperature slider",
+        "POST",
+        "/api/sampling/distribution",
+        lambda i: {"text": TEXT, "temperature": float(sweep(0, 2, 0.1)[i % 21]), "show": 12},
+    ),
     ("next-token: typing", "POST", "/api/next-token/predict", lambda i: {"text": typed(i), "k": 10}),
-    ("probability-and-loss: temperature slider", "POST", "/api/probability-and-loss/softmax",
-     lambda i: {"logits": [2.0, 1.0, 0.5, -1.0], "temperature": float(sweep(0.1, 3, 0.15)[i % 20])}),
-    ("neurons: activation x slider", "POST", "/api/neurons/activations",
-     lambda i: {"name": "relu", "x": float(sweep(-4, 4, 0.5)[i % 17])}),
-    ("weights: one-weight slider", "POST", "/api/weights/one-weight", lambda i: {"w": float(sweep(-2, 2, 0.25)[i % 17])}),
+    (
+        "probability-and-loss: temperature slider",
+        "POST",
+        "/api/probability-and-loss/softmax",
+        lambda i: {"logits": [2.0, 1.0, 0.5, -1.0], "temperature": float(sweep(0.1, 3, 0.15)[i % 20])},
+    ),
+    (
+        "neurons: activation x slider",
+        "POST",
+        "/api/neurons/activations",
+        lambda i: {"name": "relu", "x": float(sweep(-4, 4, 0.5)[i % 17])},
+    ),
+    (
+        "weights: one-weight slider",
+        "POST",
+        "/api/weights/one-weight",
+        lambda i: {"w": float(sweep(-2, 2, 0.25)[i % 17])},
+    ),
 ]
 
 
@@ -89,8 +137,15 @@ def main() -> None:
                 if r.status_code != 200:
                     raise SystemExit(f"{name}: {path} answered {r.status_code}: {r.text[:300]}")
             first, rest = times[0], times[1:]
-            rows.append({"endpoint": name, "path": path, "first_ms": round(first, 1),
-                         "p50_ms": round(percentile(rest, 50), 1), "p95_ms": round(percentile(rest, 95), 1)})
+            rows.append(
+                {
+                    "endpoint": name,
+                    "path": path,
+                    "first_ms": round(first, 1),
+                    "p50_ms": round(percentile(rest, 50), 1),
+                    "p95_ms": round(percentile(rest, 95), 1),
+                }
+            )
             print(f"  {name}: done", flush=True)
 
     print(f"\nSmolLM2 load in this process: {load_s:.1f} s (the server does this in the background at start)")
@@ -101,10 +156,20 @@ def main() -> None:
         flag = "" if r["p95_ms"] < TARGET_MS else "  over target"
         print(f"{r['endpoint']:<{w}}  {r['first_ms']:>7.1f}ms  {r['p50_ms']:>7.1f}ms  {r['p95_ms']:>7.1f}ms{flag}")
     over = [r["endpoint"] for r in rows if r["p95_ms"] >= TARGET_MS]
-    print(json.dumps({"target_p95_ms": TARGET_MS, "repeats": REPEATS, "smollm2_load_s": round(load_s, 2),
-                      "endpoints": {r["endpoint"]: {"path": r["path"], **{k: r[k] for k in ("p50_ms", "p95_ms", "first_ms")}}
-                                    for r in rows},
-                      "over_target": over}))
+    print(
+        json.dumps(
+            {
+                "target_p95_ms": TARGET_MS,
+                "repeats": REPEATS,
+                "smollm2_load_s": round(load_s, 2),
+                "endpoints": {
+                    r["endpoint"]: {"path": r["path"], **{k: r[k] for k in ("p50_ms", "p95_ms", "first_ms")}}
+                    for r in rows
+                },
+                "over_target": over,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def ours(model: Llama, ids512: list[int]) -> dict:
         cache = model.new_cache(ctx + DECODE_STEPS * (REPEATS + 1))
         model.prefill(ids512[:ctx], cache, last_only=True)
 
-        def decode():
+        def decode(cache=cache):
             for t in range(DECODE_STEPS):
                 model.forward([ids512[t]], cache, last_only=True)
 
@@ -160,7 +160,7 @@ def theirs(model, ids512: list[int]) -> dict:
         for ctx in (128, 512):
             base = model(torch.tensor([ids512[:ctx]]), use_cache=True, logits_to_keep=1).cache
 
-            def decode():
+            def decode(base=base):
                 past = copy.deepcopy(base)  # the same context every repetition
                 for t in range(DECODE_STEPS):
                     past = model(torch.tensor([[ids512[t]]]), cache=past, use_cache=True).cache
@@ -186,9 +186,11 @@ def main() -> None:
         model = Llama(weights)
         hf, hf_load = load_hf()
         results["hf_load_s"] = hf_load
-        print(f"load (s): weights first {results['load_s_first']:.2f}, cached {results['load_s_cached']:.3f}; "
-              f"tokenizer {results['load_s_tokenizer']:.2f}; transformers {hf_load if hf_load else float('nan'):.2f}",
-              flush=True)
+        print(
+            f"load (s): weights first {results['load_s_first']:.2f}, cached {results['load_s_cached']:.3f}; "
+            f"tokenizer {results['load_s_tokenizer']:.2f}; transformers {hf_load if hf_load else float('nan'):.2f}",
+            flush=True,
+        )
         print(f"{'measure (tokens/s)':34s} {'glasslm':>9s} {'transformers':>13s} {'ratio':>7s}", flush=True)
         for threads in (1, 2):
             with threadpool_limits(threads):
@@ -220,9 +222,15 @@ def main() -> None:
         results[key] = max(results[f"{key}_1t"], results[f"{key}_2t"])
         hf_vals = [results.get(f"hf_{key}_{t}t") for t in (1, 2)]
         results[f"hf_{key}"] = max(hf_vals) if None not in hf_vals else None
-    print("best of 1 and 2 threads: " + ", ".join(
-        f"{k} {results[k]:.1f}" + (f" ({results[k] / results['hf_' + k]:.2f}x transformers)" if results.get("hf_" + k) else "")
-        for k in keys), flush=True)
+    print(
+        "best of 1 and 2 threads: "
+        + ", ".join(
+            f"{k} {results[k]:.1f}"
+            + (f" ({results[k] / results['hf_' + k]:.2f}x transformers)" if results.get("hf_" + k) else "")
+            for k in keys
+        ),
+        flush=True,
+    )
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in results.items()}))
 
 

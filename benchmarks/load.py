@@ -40,8 +40,28 @@ TRAINING_JOBS = 4
 TRAIN_BODY = {"steps": 20_000, "n_layer": 2, "n_embd": 32, "batch_size": 32}  # longer than a phase: stopped
 THINK_S = (1.0, 5.0)  # a learner reads the answer for this long (uniform) before the next request
 TIMEOUT_S = 60
-WORDS = ["river", "music", "planet", "garden", "winter", "dragon", "coffee", "silver", "market", "forest",
-         "engine", "castle", "window", "school", "letter", "doctor", "summer", "bridge", "pocket", "circle"]
+WORDS = [
+    "river",
+    "music",
+    "planet",
+    "garden",
+    "winter",
+    "dragon",
+    "coffee",
+    "silver",
+    "market",
+    "forest",
+    "engine",
+    "castle",
+    "window",
+    "school",
+    "letter",
+    "doctor",
+    "summer",
+    "bridge",
+    "pocket",
+    "circle",
+]
 
 
 def text(rng: random.Random) -> str:
@@ -67,8 +87,9 @@ class Learner:
 
     def call(self, method: str, path: str, body=None, timeout: float = TIMEOUT_S):
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"content-type": "application/json"} if data else {})
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"content-type": "application/json"} if data else {}
+        )
         with self.opener.open(req, timeout=timeout) as r:
             return r.status, r.read()
 
@@ -93,8 +114,11 @@ def _parents() -> dict[int, int]:
 def worker_pids(server_pid: int) -> list[int]:
     """The job workers: children of the server's forkserver (the only process that forks them)."""
     parents = _parents()
-    servers = [pid for pid, parent in parents.items() if parent == server_pid
-               and b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    servers = [
+        pid
+        for pid, parent in parents.items()
+        if parent == server_pid and b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
     return [pid for pid, parent in parents.items() if parent in servers]
 
 
@@ -137,9 +161,26 @@ def percentile(values: list[float], q: float) -> float:
 
 def start_server() -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "glasslm", "serve", "--no-browser", "--host", "127.0.0.1",
-                             "--port", "0", "--max-jobs", str(TRAINING_JOBS)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "glasslm",
+            "serve",
+            "--no-browser",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--max-jobs",
+            str(TRAINING_JOBS),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     line = proc.stdout.readline()
     base = line.split(" at ")[1].split()[0].rstrip("/")
     for _ in range(600):
@@ -158,8 +199,10 @@ def table(rows: list[tuple[str, list[tuple[str, float, bool]]]]) -> None:
         for name in [m[0] for m in MIX] + ["all"]:
             mine = [r for r in results if name == "all" or r[0] == name]
             ms = [r[1] for r in mine]
-            print(f"{phase:<14}{name:<14}{len(mine):>9}{sum(not r[2] for r in mine):>8}"
-                  f"{percentile(ms, 50):>9.0f}{percentile(ms, 95):>9.0f}")
+            print(
+                f"{phase:<14}{name:<14}{len(mine):>9}{sum(not r[2] for r in mine):>8}"
+                f"{percentile(ms, 50):>9.0f}{percentile(ms, 95):>9.0f}"
+            )
 
 
 def main() -> int:
@@ -174,7 +217,7 @@ def main() -> int:
     try:
         warm = Learner(base)
         rng = random.Random(0)
-        for name, method, path, body in MIX:  # loads SmolLM2, GloVe, the tokenizers: not measured
+        for _name, method, path, body in MIX:  # loads SmolLM2, GloVe, the tokenizers: not measured
             warm.call(method, path, body(rng) if body else None, timeout=600)
         time.sleep(2)
         rss_start = rss_mb(proc.pid)
@@ -215,25 +258,41 @@ def main() -> int:
             proc.kill()
 
     table([("no jobs", quiet), (f"{TRAINING_JOBS} jobs", busy)])
-    print(f"\ntraining jobs: {jobs_status}; {len(workers)} worker processes, {workers_rss:.0f} MB resident in all; "
-          f"server {rss_start:.0f} MB at start, {rss_with_jobs:.0f} MB with jobs, {rss_end:.0f} MB at the end")
+    print(
+        f"\ntraining jobs: {jobs_status}; {len(workers)} worker processes, {workers_rss:.0f} MB resident in all; "
+        f"server {rss_start:.0f} MB at start, {rss_with_jobs:.0f} MB with jobs, {rss_end:.0f} MB at the end"
+    )
     q_ms, b_ms = [r[1] for r in quiet], [r[1] for r in busy]
     # SmolLM2's answers wait for the one shared model; the rest are the server's own work.
     smol = {"next-token", "attention", "sampling"}
-    split = {f"{kind}_p95_ms{phase}": round(percentile([r[1] for r in rs if (r[0] in smol) == (kind == "smollm2")],
-                                                       95), 1)
-             for phase, rs in (("", quiet), ("_with_jobs", busy)) for kind in ("smollm2", "other")}
-    print(json.dumps({
-        "learners": args.learners, "seconds_per_phase": args.seconds, "training_jobs": TRAINING_JOBS,
-        "requests": len(quiet) + len(busy), "errors": sum(not r[2] for r in quiet + busy),
-        "interactive_p50_ms": round(percentile(q_ms, 50), 1), "interactive_p95_ms": round(percentile(q_ms, 95), 1),
-        "interactive_p50_ms_with_jobs": round(percentile(b_ms, 50), 1),
-        "interactive_p95_ms_with_jobs": round(percentile(b_ms, 95), 1),
-        "server_rss_mb_start": round(rss_start, 1), "server_rss_mb_with_jobs": round(rss_with_jobs, 1),
-        "server_rss_mb_end": round(rss_end, 1), "worker_processes": len(workers),
-        "workers_rss_mb_with_jobs": round(workers_rss, 1), **split,
-        "load_average_1min_at_end": round(os.getloadavg()[0], 2), "cores": os.cpu_count(),
-    }))
+    split = {
+        f"{kind}_p95_ms{phase}": round(percentile([r[1] for r in rs if (r[0] in smol) == (kind == "smollm2")], 95), 1)
+        for phase, rs in (("", quiet), ("_with_jobs", busy))
+        for kind in ("smollm2", "other")
+    }
+    print(
+        json.dumps(
+            {
+                "learners": args.learners,
+                "seconds_per_phase": args.seconds,
+                "training_jobs": TRAINING_JOBS,
+                "requests": len(quiet) + len(busy),
+                "errors": sum(not r[2] for r in quiet + busy),
+                "interactive_p50_ms": round(percentile(q_ms, 50), 1),
+                "interactive_p95_ms": round(percentile(q_ms, 95), 1),
+                "interactive_p50_ms_with_jobs": round(percentile(b_ms, 50), 1),
+                "interactive_p95_ms_with_jobs": round(percentile(b_ms, 95), 1),
+                "server_rss_mb_start": round(rss_start, 1),
+                "server_rss_mb_with_jobs": round(rss_with_jobs, 1),
+                "server_rss_mb_end": round(rss_end, 1),
+                "worker_processes": len(workers),
+                "workers_rss_mb_with_jobs": round(workers_rss, 1),
+                **split,
+                "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+                "cores": os.cpu_count(),
+            }
+        )
+    )
     return 0
 
 

@@ -63,8 +63,10 @@ def drain(events) -> None:
 
 
 def vit(steps: int) -> None:
-    run = ViTRun.create(ViTConfig(patch=1, width=32, n_head=4, n_layer=1, mlp=64, pool="cls", seed=0),
-                        ViTTrainConfig(steps=steps, batch_size=64, lr=0.003, seed=0, eval_interval=max(1, steps // 20)))
+    run = ViTRun.create(
+        ViTConfig(patch=1, width=32, n_head=4, n_layer=1, mlp=64, pool="cls", seed=0),
+        ViTTrainConfig(steps=steps, batch_size=64, lr=0.003, seed=0, eval_interval=max(1, steps // 20)),
+    )
     drain(train_vit(run))
 
 
@@ -87,17 +89,28 @@ def main() -> None:
     for name, (old, new) in pairs.items():
         old_s, new_s = timed(old), timed(new)
         ratio = new_s / old_s
-        out[name] = {"old_s": round(old_s, 1), "new_s": round(new_s, 1), "ratio": round(ratio, 3),
-                     "idle_estimate_s": round(ratio * IDLE_OLD_S[name], 1)}
+        out[name] = {
+            "old_s": round(old_s, 1),
+            "new_s": round(new_s, 1),
+            "ratio": round(ratio, 3),
+            "idle_estimate_s": round(ratio * IDLE_OLD_S[name], 1),
+        }
         rows.append((name, old_s, new_s, ratio, ratio * IDLE_OLD_S[name]))
-        print(f"{name:<14} old {old_s:7.1f} s   new {new_s:7.1f} s   ratio {ratio:5.2f}   "
-              f"idle estimate {ratio * IDLE_OLD_S[name]:5.1f} s", flush=True)
+        print(
+            f"{name:<14} old {old_s:7.1f} s   new {new_s:7.1f} s   ratio {ratio:5.2f}   "
+            f"idle estimate {ratio * IDLE_OLD_S[name]:5.1f} s",
+            flush=True,
+        )
     _, trace = train_tokenizer(bpe_default_text(), 350)
     merges = len(trace)
     pace_ms = max(PLAY_MIN_MS, min(PLAY_MAX_MS, PLAY_SECONDS * 1000 / merges))
     play_s = merges * pace_ms / 1000
-    out["bpe_play"] = {"merges": merges, "pace_ms": round(pace_ms, 1), "play_s": round(play_s, 1),
-                       "old_play_s": round(merges * PLAY_MAX_MS / 1000, 1)}
+    out["bpe_play"] = {
+        "merges": merges,
+        "pace_ms": round(pace_ms, 1),
+        "play_s": round(play_s, 1),
+        "old_play_s": round(merges * PLAY_MAX_MS / 1000, 1),
+    }
     print(f"{'bpe_play':<14} {merges} merges at {pace_ms:.0f} ms: {play_s:.1f} s (old pace: {merges * 0.25:.1f} s)")
     print(json.dumps(out))
 

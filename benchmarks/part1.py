@@ -29,10 +29,10 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from glasslm.engine.autograd import expr  # noqa: E402
-from glasslm.engine.basics import surfaces, toy_data
-from glasslm.engine.basics.mlp import MLP, MLPConfig  # noqa: E402
 from glasslm.engine.autograd.optim import Adam  # noqa: E402
 from glasslm.engine.autograd.value import Value  # noqa: E402
+from glasslm.engine.basics import surfaces, toy_data
+from glasslm.engine.basics.mlp import MLP, MLPConfig  # noqa: E402
 
 EXPRESSION = "(w1*x1 + w2*x2 + b).tanh() * 2 - log(exp(a) + exp(c))"
 
@@ -89,10 +89,11 @@ def torch_mlp_steps(layers: int, width: int, steps: int) -> float | None:
 
 def value_nodes_per_s(n: int) -> float:
     """Build and back-propagate a chain of n multiply-adds on Values."""
+
     def run():
         x = Value(0.5)
         out = Value(0.0)
-        for i in range(n):
+        for _ in range(n):
             out = out * 0.999 + x
         out.backward()
 
@@ -108,7 +109,7 @@ def torch_scalar_nodes_per_s(n: int) -> float | None:
     def run():
         x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
         out = torch.tensor(0.0, dtype=torch.float64)
-        for i in range(n):
+        for _ in range(n):
             out = out * 0.999 + x
         out.backward()
 
@@ -129,9 +130,14 @@ def main() -> None:
             key = f"mlp_{layers}x{width}"
             out[f"{key}_steps_per_s"] = round(ours, 1)
             out[f"{key}_torch_steps_per_s"] = None if theirs is None else round(theirs, 1)
-            rows.append((f"MLP {layers}x{width} train step (200 pts)", f"{ours:,.0f} steps/s",
-                         "-" if theirs is None else f"{theirs:,.0f} steps/s",
-                         "-" if theirs is None else f"{ours / theirs:.2f}x"))
+            rows.append(
+                (
+                    f"MLP {layers}x{width} train step (200 pts)",
+                    f"{ours:,.0f} steps/s",
+                    "-" if theirs is None else f"{theirs:,.0f} steps/s",
+                    "-" if theirs is None else f"{ours / theirs:.2f}x",
+                )
+            )
         model = MLP(MLPConfig(layers=4, width=8))
         grid_s = best_of(lambda: model.grid(40), 5)
         out["boundary_grid_ms"] = round(1000 * grid_s, 2)
@@ -144,9 +150,14 @@ def main() -> None:
         theirs = torch_scalar_nodes_per_s(chain)
         out["value_nodes_per_s"] = round(ours)
         out["torch_scalar_nodes_per_s"] = None if theirs is None else round(theirs)
-        rows.append(("scalar Value: nodes built + backprop", f"{ours:,.0f} nodes/s",
-                     "-" if theirs is None else f"{theirs:,.0f} nodes/s",
-                     "-" if theirs is None else f"{ours / theirs:.2f}x"))
+        rows.append(
+            (
+                "scalar Value: nodes built + backprop",
+                f"{ours:,.0f} nodes/s",
+                "-" if theirs is None else f"{theirs:,.0f} nodes/s",
+                "-" if theirs is None else f"{ours / theirs:.2f}x",
+            )
+        )
         race_s = best_of(lambda: surfaces.race("rosenbrock", 200), 5)
         out["race_ms"] = round(1000 * race_s, 2)
         rows.append(("learning loop: race, 3 x 200 steps", f"{1000 * race_s:.2f} ms", "-", "-"))

@@ -51,7 +51,7 @@ def one_round(m: SmolLM2, text: str, round_: int) -> dict[str, float]:
     ids = m.encode(text)
     middle = len(text) // 2
     cut = text.index(" ", middle)
-    edited = m.encode(text[:cut] + " purple" + text[text.index(" ", cut + 1):])
+    edited = m.encode(text[:cut] + " purple" + text[text.index(" ", cut + 1) :])
     appended = m.encode(text + f" and {round_}")
     more = m.encode(text + f" or {round_}")
     return {
@@ -84,8 +84,10 @@ def main() -> None:
         results[key] = max(a, b) if key == "cache_mb" else min(a, b)
     results["repeat_speedup"] = results["cold_ms_ctx512"] / results["repeat_ms_ctx512"]
     results["append_speedup"] = results["cold_ms_ctx512"] / results["append_one_token_ms_ctx512"]
-    print(f"append is {results['append_speedup']:.0f}x faster than cold, repeat {results['repeat_speedup']:.0f}x "
-          f"(targets: <= 150 ms and >= 10x)")
+    print(
+        f"append is {results['append_speedup']:.0f}x faster than cold, repeat {results['repeat_speedup']:.0f}x "
+        f"(targets: <= 150 ms and >= 10x)"
+    )
     print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in results.items()}))
 
 

@@ -40,23 +40,30 @@ def main():
     print("1. GPT vs RNN vs LSTM on first names, 1,000 steps of 1 name")
     print(f"{'model':8s} {'weights':>8s} {'held-out loss':>14s} {'steps/s':>9s}")
     for name in ("gpt", "rnn", "lstm"):
-        print(f"{name:8s} {rs['models'][name]['n_params']:8,d} {rd['heldout'][name]:14.4f} "
-              f"{rd['steps_per_s'][name]:9.0f}")
+        print(
+            f"{name:8s} {rs['models'][name]['n_params']:8,d} {rd['heldout'][name]:14.4f} {rd['steps_per_s'][name]:9.0f}"
+        )
     print(f"whole run: {rnn_s:.1f} s")
     print("2. CNN vs ViT on the 8x8 digits, 500 steps of 64 images")
     print(f"{'model':8s} {'weights':>8s} {'held-out acc':>13s} {'images/s':>9s}")
     for name in ("cnn", "vit"):
-        print(f"{name:8s} {cs['models'][name]['n_params']:8,d} {cd['test_accuracy'][name]:13.3f} "
-              f"{cd['images_per_s'][name]:9.0f}")
+        print(
+            f"{name:8s} {cs['models'][name]['n_params']:8,d} {cd['test_accuracy'][name]:13.3f} "
+            f"{cd['images_per_s'][name]:9.0f}"
+        )
     print(f"whole run: {cnn_s:.1f} s")
-    print(json.dumps({
-        "recurrent_default_run_s": round(rnn_s, 2),
-        **{f"{n}_heldout_loss_nats": round(rd["heldout"][n], 4) for n in ("gpt", "rnn", "lstm")},
-        **{f"{n}_steps_per_s": round(rd["steps_per_s"][n], 1) for n in ("gpt", "rnn", "lstm")},
-        "cnn_default_run_s": round(cnn_s, 2),
-        **{f"{n}_test_accuracy": round(cd["test_accuracy"][n], 4) for n in ("cnn", "vit")},
-        **{f"{n}_images_per_s": round(cd["images_per_s"][n], 1) for n in ("cnn", "vit")},
-    }))
+    print(
+        json.dumps(
+            {
+                "recurrent_default_run_s": round(rnn_s, 2),
+                **{f"{n}_heldout_loss_nats": round(rd["heldout"][n], 4) for n in ("gpt", "rnn", "lstm")},
+                **{f"{n}_steps_per_s": round(rd["steps_per_s"][n], 1) for n in ("gpt", "rnn", "lstm")},
+                "cnn_default_run_s": round(cnn_s, 2),
+                **{f"{n}_test_accuracy": round(cd["test_accuracy"][n], 4) for n in ("cnn", "vit")},
+                **{f"{n}_images_per_s": round(cd["images_per_s"][n], 1) for n in ("cnn", "vit")},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -112,9 +112,11 @@ def main() -> None:
     small = GPTConfig(vocab_size=names.tokenizer.vocab_size)
     big = GPTConfig(vocab_size=prose.tokenizer.vocab_size, **BIG)
 
-    res = {"numpy_tok_s_small": numpy_tok_s(names, small, 32, small_steps),
-           "torch_cpu_tok_s_small": torch_tok_s(names, small, 32, small_steps)[0],
-           "numpy_tok_s_big": numpy_tok_s(prose, big, 16, big_steps)}
+    res = {
+        "numpy_tok_s_small": numpy_tok_s(names, small, 32, small_steps),
+        "torch_cpu_tok_s_small": torch_tok_s(names, small, 32, small_steps)[0],
+        "numpy_tok_s_big": numpy_tok_s(prose, big, 16, big_steps),
+    }
     res["torch_cpu_tok_s_big"], single = torch_tok_s(prose, big, 16, big_steps)
     res["torch_cpu_tok_s_big_2threads"], _ = torch_tok_s(prose, big, 16, big_steps, threads=2)
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,9 +130,11 @@ def main() -> None:
     print(f"{'measure':<42}{'tokens/s':>12}")
     for k, v in res.items():
         print(f"{k:<42}{'n/a' if v is None else f'{v:,.1f}' if v >= 1 else f'{v:.2e}':>12}")
-    print(f"big model: {BIG}, {len(prose.train):,} lines of the guide's prose; "
-          f"torch/numpy big: {res['torch_cpu_tok_s_big'] / res['numpy_tok_s_big']:.2f}x; "
-          f"2 DDP processes / 1 process: {res['ddp2_tok_s_big'] / res['torch_cpu_tok_s_big']:.2f}x")
+    print(
+        f"big model: {BIG}, {len(prose.train):,} lines of the guide's prose; "
+        f"torch/numpy big: {res['torch_cpu_tok_s_big'] / res['numpy_tok_s_big']:.2f}x; "
+        f"2 DDP processes / 1 process: {res['ddp2_tok_s_big'] / res['torch_cpu_tok_s_big']:.2f}x"
+    )
     print(json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in res.items()}))
 
 

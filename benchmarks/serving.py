@@ -37,11 +37,22 @@ from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 GEN_TOKENS = int(sys.argv[2]) if len(sys.argv) > 2 else 128  # the 128; fewer on a crowded machine
 PROMPTS = [
-    "The best way to learn a new language is", "Once upon a time, a small robot", "The recipe for bread needs",
-    "In the year 2050, cities will", "My favourite animal is the owl because", "The history of the bicycle began",
-    "To fix a flat tyre, first", "The ocean is deep and", "A good night's sleep helps", "Dear friend, I am writing to",
-    "The rules of chess say that", "Volcanoes form when", "The train left the station at", "Mathematics is useful for",
-    "The old castle on the hill", "Music makes people feel",
+    "The best way to learn a new language is",
+    "Once upon a time, a small robot",
+    "The recipe for bread needs",
+    "In the year 2050, cities will",
+    "My favourite animal is the owl because",
+    "The history of the bicycle began",
+    "To fix a flat tyre, first",
+    "The ocean is deep and",
+    "A good night's sleep helps",
+    "Dear friend, I am writing to",
+    "The rules of chess say that",
+    "Volcanoes form when",
+    "The train left the station at",
+    "Mathematics is useful for",
+    "The old castle on the hill",
+    "Music makes people feel",
 ]
 
 
@@ -129,8 +140,14 @@ def theirs(m, prompts, threads: int) -> dict[str, float]:
     with torch.no_grad(), threadpool_limits(threads):
         model.generate(ids[:2, -4:], attention_mask=mask[:2, -4:], max_new_tokens=4, do_sample=False, pad_token_id=pad)
         with Clocks() as c:
-            out = model.generate(ids, attention_mask=mask, max_new_tokens=GEN_TOKENS, min_new_tokens=GEN_TOKENS,
-                                 do_sample=False, pad_token_id=pad)
+            out = model.generate(
+                ids,
+                attention_mask=mask,
+                max_new_tokens=GEN_TOKENS,
+                min_new_tokens=GEN_TOKENS,
+                do_sample=False,
+                pad_token_id=pad,
+            )
     result: dict[str, float] = {}
     tokens = (out.shape[1] - longest) * len(prompts)
     show(result, "hf_aggregate_tok_s_b16", tokens / c.wall)
@@ -160,8 +177,10 @@ def main() -> None:
     results["b16_over_b1_cpu"] = results["tok_per_cpu_s_b16"] / results["tok_per_cpu_s_b1"]
     hf_cpu = results.get("hf_tok_per_cpu_s_b16")
     results["b16_over_hf_cpu"] = results["tok_per_cpu_s_b16"] / hf_cpu if hf_cpu else None
-    print(f"b16 is {results['b16_over_b1']:.1f}x b1 (target >= 6) and "
-          f"{results['b16_over_hf'] or float('nan'):.2f}x transformers (target >= 1.5)")
+    print(
+        f"b16 is {results['b16_over_b1']:.1f}x b1 (target >= 6) and "
+        f"{results['b16_over_hf'] or float('nan'):.2f}x transformers (target >= 1.5)"
+    )
     print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in results.items()}))
 
 

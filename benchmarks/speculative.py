@@ -34,14 +34,16 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-from glasslm.engine.inference import speculative as sp
-from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.inference import speculative as sp  # noqa: E402 (after the sys.path line)
+from glasslm.engine.models.llama.smollm2 import load_smollm2  # noqa: E402
 
-QUOTE = ("Repeat the following paragraph exactly, word for word:\n\n"
-         "The old lighthouse keeper climbed the spiral stairs every evening to light the great lamp. "
-         "Every morning he wrote the weather in a small blue notebook: the wind, the clouds, the height "
-         "of the waves and the ships that passed. After forty years the notebooks filled a whole shelf, "
-         "and the village school borrowed them to teach the children how the sea changes with the seasons.")
+QUOTE = (
+    "Repeat the following paragraph exactly, word for word:\n\n"
+    "The old lighthouse keeper climbed the spiral stairs every evening to light the great lamp. "
+    "Every morning he wrote the weather in a small blue notebook: the wind, the clouds, the height "
+    "of the waves and the ships that passed. After forty years the notebooks filled a whole shelf, "
+    "and the village school borrowed them to teach the children how the sea changes with the seasons."
+)
 FREE = "Write a short story about a robot who learns to paint."
 MAX_TOKENS = 128
 REPEATS = 3
@@ -74,14 +76,23 @@ def spec_task(m, name, prompt, cost, results):
     results[f"spec_speedup_{name}_cpu"] = statistics.median(r[6] for r in runs) / statistics.median(r[7] for r in runs)
     results[f"spec_acceptance_{name}"] = accepted / drafted if drafted else 0.0
     results[f"spec_tokens_per_pass_{name}"] = n / passes
-    print(f"{name:6s} {len(ids):7d} {n:7d} {t_plain:8.2f} {t_spec:8.2f} {t_plain / t_spec:8.2f} "
-          f"{drafted:8d} {accepted:9d} {n / passes:10.2f} {results[f'spec_speedup_{name}_cpu']:12.2f}", flush=True)
+    print(
+        f"{name:6s} {len(ids):7d} {n:7d} {t_plain:8.2f} {t_spec:8.2f} {t_plain / t_spec:8.2f} "
+        f"{drafted:8d} {accepted:9d} {n / passes:10.2f} {results[f'spec_speedup_{name}_cpu']:12.2f}",
+        flush=True,
+    )
 
 
 def start_server():
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "glasslm", "serve", "--port", "0", "--no-browser"], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glasslm", "serve", "--port", "0", "--no-browser"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     while True:
         line = proc.stdout.readline()
         if not line:
@@ -109,8 +120,13 @@ def openai_ttft(results):
         def ask(i):
             t0 = time.perf_counter()
             stream = client.chat.completions.create(
-                model="SmolLM2-135M-Instruct", max_tokens=16, temperature=0.7, seed=i, stream=True,
-                messages=[{"role": "user", "content": f"Give me one fun fact about the number {i}."}])
+                model="SmolLM2-135M-Instruct",
+                max_tokens=16,
+                temperature=0.7,
+                seed=i,
+                stream=True,
+                messages=[{"role": "user", "content": f"Give me one fun fact about the number {i}."}],
+            )
             for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
                     ttfts.append((time.perf_counter() - t0) * 1000)
@@ -127,9 +143,11 @@ def openai_ttft(results):
         ttfts.sort()
         results["openai_client_ttft_ms_p50"] = statistics.median(ttfts)
         results["openai_client_ttft_ms_p95"] = ttfts[min(len(ttfts) - 1, round(0.95 * (len(ttfts) - 1)))]
-        print(f"{CLIENTS} concurrent openai clients x {ROUNDS} rounds: time to first token "
-              f"p50 {results['openai_client_ttft_ms_p50']:.0f} ms, p95 {results['openai_client_ttft_ms_p95']:.0f} ms",
-              flush=True)
+        print(
+            f"{CLIENTS} concurrent openai clients x {ROUNDS} rounds: time to first token "
+            f"p50 {results['openai_client_ttft_ms_p50']:.0f} ms, p95 {results['openai_client_ttft_ms_p95']:.0f} ms",
+            flush=True,
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -142,8 +160,11 @@ def main():
         cost = sp.measure_pass_cost(m.model)
         results["spec_pass_cost"] = cost
         print(f"a verify pass over 1 + {sp.DEFAULT_DRAFT_K} tokens costs {cost:.2f} single-token passes", flush=True)
-        print(f"{'task':6s} {'prompt':>7s} {'tokens':>7s} {'plain s':>8s} {'spec s':>8s} {'speedup':>8s} "
-              f"{'drafted':>8s} {'accepted':>9s} {'tok/pass':>10s} {'cpu speedup':>12s}", flush=True)
+        print(
+            f"{'task':6s} {'prompt':>7s} {'tokens':>7s} {'plain s':>8s} {'spec s':>8s} {'speedup':>8s} "
+            f"{'drafted':>8s} {'accepted':>9s} {'tok/pass':>10s} {'cpu speedup':>12s}",
+            flush=True,
+        )
         spec_task(m, "quote", QUOTE, cost, results)
         spec_task(m, "free", FREE, cost, results)
     openai_ttft(results)

@@ -31,9 +31,9 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from glasslm.engine.autograd.optim import Adam, Schedule  # noqa: E402
 from glasslm.engine.data import name_data  # noqa: E402
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample  # noqa: E402
-from glasslm.engine.autograd.optim import Adam, Schedule  # noqa: E402
 from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps  # noqa: E402
 from glasslm.engine.training.train import Docs, TrainConfig, train_tiny_gpt  # noqa: E402
 
@@ -51,7 +51,7 @@ def time_vectorized(data, batch_size: int, steps: int) -> float:
     docs = Docs(data.train, data.tokenizer)
     rng = np.random.default_rng(0)
     grads = [model.params.flat_grad]
-    for i in range(20):  # warm up
+    for _ in range(20):  # warm up
         x, y = docs.batch(rng.integers(0, len(docs), batch_size), 16, rng)
         model.loss_and_grad(x, y)
     t0 = time.perf_counter()
@@ -137,12 +137,15 @@ def main() -> None:
     with threadpool_limits(1):
         # Two alternating rounds, best of each: a busy neighbour slows one
         # measurement, not one engine.
-        rounds = [{
-            "steps_per_s_batch1": time_vectorized(data, 1, n1),
-            "torch_steps_per_s_batch1": time_torch(data, 1, n1),
-            "steps_per_s_batch32": time_vectorized(data, 32, n32),
-            "torch_steps_per_s_batch32": time_torch(data, 32, n32),
-        } for _ in range(2)]
+        rounds = [
+            {
+                "steps_per_s_batch1": time_vectorized(data, 1, n1),
+                "torch_steps_per_s_batch1": time_torch(data, 1, n1),
+                "steps_per_s_batch32": time_vectorized(data, 32, n32),
+                "torch_steps_per_s_batch32": time_torch(data, 32, n32),
+            }
+            for _ in range(2)
+        ]
         r = {k: None if rounds[0][k] is None else max(rd[k] for rd in rounds) for k in rounds[0]}
         # The scalar ratio against vectorized timings taken just before and just after it.
         before = time_vectorized(data, 1, n1 // 4)
@@ -169,8 +172,10 @@ def main() -> None:
     def fmt(v):
         return "n/a" if v is None else f"{v:,.1f}"
 
-    print("tiny GPT training speed (microgpt config: 1 layer, 16 channels, 4 heads, context 16; 1 BLAS thread,"
-          f" {os.cpu_count()} CPUs shared, so compare ratios, not absolute numbers)")
+    print(
+        "tiny GPT training speed (microgpt config: 1 layer, 16 channels, 4 heads, context 16; 1 BLAS thread,"
+        f" {os.cpu_count()} CPUs shared, so compare ratios, not absolute numbers)"
+    )
     print(f"{'engine':34s} {'batch':>5s} {'steps/s':>10s} {'names/s':>10s} {'ratio':>18s}")
     rows = [
         ("glasslm vectorized (numpy, fp64)", 1, r["steps_per_s_batch1"], r["vs_torch_batch1"], "x torch"),
@@ -183,10 +188,14 @@ def main() -> None:
         ratio_s = f"{ratio:.2f} {unit}" if ratio else ""
         print(f"{name:34s} {b:5d} {fmt(sps):>10s} {fmt(sps * b if sps else None):>10s} {ratio_s:>18s}")
     print(f"vectorized / scalar at batch 1 (timed back to back): {r['vs_scalar_batch1']:,.0f}x")
-    print(f"note: with 2 BLAS threads the vectorized batch-32 step runs at {r['steps_per_s_batch32_2threads']:,.1f}"
-          f" steps/s (1 thread: {r['steps_per_s_batch32']:,.1f})")
-    print(f"default run (1,000 steps, 1 name/step, Adam, linear decay): held-out loss {r['heldout_loss']:.4f} nats,"
-          f" bigram baseline {r['bigram_heldout_loss']:.4f} nats, {r['default_run_s']:.1f} s")
+    print(
+        f"note: with 2 BLAS threads the vectorized batch-32 step runs at {r['steps_per_s_batch32_2threads']:,.1f}"
+        f" steps/s (1 thread: {r['steps_per_s_batch32']:,.1f})"
+    )
+    print(
+        f"default run (1,000 steps, 1 name/step, Adam, linear decay): held-out loss {r['heldout_loss']:.4f} nats,"
+        f" bigram baseline {r['bigram_heldout_loss']:.4f} nats, {r['default_run_s']:.1f} s"
+    )
     print("samples:", ", ".join(names))
     print(json.dumps(r))
 

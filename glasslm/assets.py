@@ -106,8 +106,10 @@ def cache_dir() -> Path:
     except OSError:  # a file where the folder should be, or a parent it may not create
         usable = False
     if not usable:
-        raise UnusableCache(f"The cache folder {path} cannot be used (it is a file, or not writable). "
-                            "Point GLASSLM_CACHE at a folder you can write to, or unset it.")
+        raise UnusableCache(
+            f"The cache folder {path} cannot be used (it is a file, or not writable). "
+            "Point GLASSLM_CACHE at a folder you can write to, or unset it."
+        )
     return path
 
 

@@ -62,9 +62,7 @@ def main() -> None:
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             for member in tar.getmembers():
                 rel = member.name.removeprefix("package/")
-                if not member.isfile() or not any(
-                    rel == w or (w.endswith("/") and rel.startswith(w)) for w in wanted
-                ):
+                if not member.isfile() or not any(rel == w or (w.endswith("/") and rel.startswith(w)) for w in wanted):
                     continue
                 if rel.endswith((".ttf", ".woff")):  # every current browser takes woff2
                     continue

@@ -34,8 +34,15 @@ from tests.api.local import LOCAL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GLASSLM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SERVER_START_S = 60
 WARM_UP_S = 300
 
@@ -81,8 +88,14 @@ def sse(client):
 def server():
     """Base URL of the real CLI serving the guide on a free port."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "glasslm", "serve", "--port", "0", "--no-browser"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glasslm", "serve", "--port", "0", "--no-browser"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url, lines = None, []
     deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline and url is None:
@@ -145,8 +158,12 @@ def page(browser, server):
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     errors: list[str] = []
-    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}")
-          if m.type == "error" and not _IGNORED.search(m.text) else None)
+    pg.on(
+        "console",
+        lambda m: (
+            errors.append(f"console.{m.type}: {m.text}") if m.type == "error" and not _IGNORED.search(m.text) else None
+        ),
+    )
     pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     pg.base = server
     pg.console_errors = errors
@@ -188,7 +205,9 @@ def smollm2_pair():
     model = tokenizers.models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges)
     plain = tokenizers.Tokenizer(model)
     pre = tokenizers.pre_tokenizers
-    plain.pre_tokenizer = pre.Sequence([pre.Digits(individual_digits=True), pre.ByteLevel(add_prefix_space=False, use_regex=True)])
+    plain.pre_tokenizer = pre.Sequence(
+        [pre.Digits(individual_digits=True), pre.ByteLevel(add_prefix_space=False, use_regex=True)]
+    )
     plain.decoder = tokenizers.decoders.ByteLevel()
     with_special = tokenizers.Tokenizer.from_str(plain.to_str())
     with_special.add_special_tokens([tokenizers.AddedToken(t, special=True) for t, k in zip(tokens, types) if k == 3])

@@ -44,8 +44,12 @@ def smollm2_param_count() -> int:
     """Parameters of SmolLM2, counted from its shapes as the weights chapter counts its tensors."""
     c = smollm2_config()
     kv = c.n_kv_heads * c.head_dim
-    per_layer = (2 * c.d_model * c.d_model + 2 * c.d_model * kv  # q, o; k, v
-                 + 3 * c.d_model * c.d_ff + 2 * c.d_model)  # gate, up, down; two RMSNorm weights
+    per_layer = (
+        2 * c.d_model * c.d_model
+        + 2 * c.d_model * kv  # q, o; k, v
+        + 3 * c.d_model * c.d_ff
+        + 2 * c.d_model
+    )  # gate, up, down; two RMSNorm weights
     lm_head = 0 if c.tied_embeddings else c.vocab_size * c.d_model
     return c.vocab_size * c.d_model + c.n_layers * per_layer + c.d_model + lm_head
 
@@ -162,8 +166,9 @@ def _probe_texts() -> list[dict]:
     import json
     from importlib import resources
 
-    return json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json")
-                      .read_text("utf-8"))["texts"]
+    return json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json").read_text("utf-8"))[
+        "texts"
+    ]
 
 
 def _probe_vectors() -> int:

@@ -23,24 +23,43 @@ MAX_PROMPT_TOKENS = 4096  # longest prompt accepted, in tokens
 def add_sampling_flags(p, temperature: float | None, include_temperature: bool = True) -> None:
     """The SmolLM2 sampling flags (shared with `glasslm generate --prompt`)."""
     if include_temperature:
-        p.add_argument("--temperature", type=float, default=temperature,
-                       help=f"0: always the likeliest token; higher: more varied (default {temperature})")
-    p.add_argument("--top-p", type=float, default=1.0, help="nucleus: keep the likeliest tokens up to this total "
-                   "probability, in (0, 1] (default 1 = off)")
+        p.add_argument(
+            "--temperature",
+            type=float,
+            default=temperature,
+            help=f"0: always the likeliest token; higher: more varied (default {temperature})",
+        )
+    p.add_argument(
+        "--top-p",
+        type=float,
+        default=1.0,
+        help="nucleus: keep the likeliest tokens up to this total probability, in (0, 1] (default 1 = off)",
+    )
     p.add_argument("--top-k", type=int, default=0, help="keep only the k likeliest tokens (default 0 = off)")
-    p.add_argument("--min-p", type=float, default=0.0,
-                   help="drop tokens under this fraction of the likeliest one, in [0, 1) (default 0 = off)")
-    p.add_argument("--max-tokens", type=int, default=256,
-                   help=f"longest reply, in tokens (1 to {MAX_TOKENS_LIMIT}; default 256)")
+    p.add_argument(
+        "--min-p",
+        type=float,
+        default=0.0,
+        help="drop tokens under this fraction of the likeliest one, in [0, 1) (default 0 = off)",
+    )
+    p.add_argument(
+        "--max-tokens", type=int, default=256, help=f"longest reply, in tokens (1 to {MAX_TOKENS_LIMIT}; default 256)"
+    )
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("chat", help="chat with SmolLM2-135M-Instruct in the terminal",
-                       description="Chat with SmolLM2-135M-Instruct, run by glasslm's numpy engine. Replies "
-                                   "stream token by token. /reset starts over, /exit or Ctrl-D ends.")
-    p.add_argument("--system", default=None,
-                   help="system prompt (default: the one in the model file, 'You are a helpful AI assistant "
-                        "named SmolLM, trained by Hugging Face')")
+    p = sub.add_parser(
+        "chat",
+        help="chat with SmolLM2-135M-Instruct in the terminal",
+        description="Chat with SmolLM2-135M-Instruct, run by glasslm's numpy engine. Replies "
+        "stream token by token. /reset starts over, /exit or Ctrl-D ends.",
+    )
+    p.add_argument(
+        "--system",
+        default=None,
+        help="system prompt (default: the one in the model file, 'You are a helpful AI assistant "
+        "named SmolLM, trained by Hugging Face')",
+    )
     add_sampling_flags(p, temperature=0.7)
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable replies")
     p.set_defaults(func=run)
@@ -84,8 +103,9 @@ def stream_reply(model, ids, args, out=None) -> tuple[str, int]:
 
     out = out or sys.stdout
     pieces = []
-    for event in model_stream(model, ids, args.max_tokens, args.temperature, args.top_p, args.seed,
-                              top_k=args.top_k, min_p=args.min_p):
+    for event in model_stream(
+        model, ids, args.max_tokens, args.temperature, args.top_p, args.seed, top_k=args.top_k, min_p=args.min_p
+    ):
         out.write(event.text)
         out.flush()
         pieces.append(event.text)

@@ -24,17 +24,27 @@ SMOLLM2_TEMPERATURE = 0.7
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("generate", help="sample text from a model",
-                       description="Sample from a model. --model FILE: names from a tiny GPT trained "
-                                   "with `glasslm train --out FILE`.")
+    p = sub.add_parser(
+        "generate",
+        help="sample text from a model",
+        description="Sample from a model. --model FILE: names from a tiny GPT trained with `glasslm train --out FILE`.",
+    )
     p.add_argument("--model", metavar="FILE.safetensors", help="a tiny GPT checkpoint from `glasslm train --out`")
     p.add_argument("-n", type=int, default=10, help=f"how many samples (1 to {MAX_SAMPLES}; default 10)")
-    p.add_argument("--temperature", type=float, default=None,
-                   help="below 1: safer, more typical; above 1: wilder; 0: always the likeliest "
-                        f"(default {TINY_GPT_TEMPERATURE} for --model, {SMOLLM2_TEMPERATURE} for --prompt)")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="below 1: safer, more typical; above 1: wilder; 0: always the likeliest "
+        f"(default {TINY_GPT_TEMPERATURE} for --model, {SMOLLM2_TEMPERATURE} for --prompt)",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable samples")
-    p.add_argument("--prompt", metavar="TEXT", default=None,
-                   help="SmolLM2-135M-Instruct continues TEXT (the sampling flags below apply)")
+    p.add_argument(
+        "--prompt",
+        metavar="TEXT",
+        default=None,
+        help="SmolLM2-135M-Instruct continues TEXT (the sampling flags below apply)",
+    )
     add_sampling_flags(p, temperature=None, include_temperature=False)
     p.set_defaults(func=run)
 
@@ -55,8 +65,10 @@ def run(args) -> int:
         if args.temperature is None:
             args.temperature = TINY_GPT_TEMPERATURE
         return run_tiny_gpt(args)
-    return _fail("say which model: --model FILE.safetensors (a tiny GPT saved by `glasslm train --out`) "
-                 "or --prompt TEXT (SmolLM2 continues it)")
+    return _fail(
+        "say which model: --model FILE.safetensors (a tiny GPT saved by `glasslm train --out`) "
+        "or --prompt TEXT (SmolLM2 continues it)"
+    )
 
 
 def run_smollm2(args) -> int:

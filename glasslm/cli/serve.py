@@ -19,21 +19,41 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("serve", help="serve the guide (the default command)",
-                       description="Serve the guide on HOST:PORT and open it in the browser.")
+    p = sub.add_parser(
+        "serve",
+        help="serve the guide (the default command)",
+        description="Serve the guide on HOST:PORT and open it in the browser.",
+    )
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT,
-                   help=f"port (default {DEFAULT_PORT}; a free one is chosen if it is taken; 0 = any free port)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; a free one is chosen if it is taken; 0 = any free port)",
+    )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
-    p.add_argument("--blas-threads", type=int, default=default_blas_threads(),
-                   help="threads for numpy's matrix products (default: half the cores, at least 1; "
-                        "on 2 cores one thread stays steady while two can stall under load)")
-    p.add_argument("--jobs-per-learner", type=int, default=MAX_JOBS_PER_SESSION, metavar="N",
-                   help=f"background runs (training, sweeps) one browser may have going at once "
-                        f"(default {MAX_JOBS_PER_SESSION})")
-    p.add_argument("--max-jobs", type=int, default=MAX_JOBS_GLOBAL, metavar="N",
-                   help=f"background runs on the whole server at once (default {MAX_JOBS_GLOBAL}, for 2 cores; "
-                        "a bigger machine serving a class can allow more)")
+    p.add_argument(
+        "--blas-threads",
+        type=int,
+        default=default_blas_threads(),
+        help="threads for numpy's matrix products (default: half the cores, at least 1; "
+        "on 2 cores one thread stays steady while two can stall under load)",
+    )
+    p.add_argument(
+        "--jobs-per-learner",
+        type=int,
+        default=MAX_JOBS_PER_SESSION,
+        metavar="N",
+        help=f"background runs (training, sweeps) one browser may have going at once (default {MAX_JOBS_PER_SESSION})",
+    )
+    p.add_argument(
+        "--max-jobs",
+        type=int,
+        default=MAX_JOBS_GLOBAL,
+        metavar="N",
+        help=f"background runs on the whole server at once (default {MAX_JOBS_GLOBAL}, for 2 cores; "
+        "a bigger machine serving a class can allow more)",
+    )
     p.set_defaults(func=run)
 
 
@@ -89,9 +109,13 @@ def run(args) -> int:
     url = f"http://{args.host}:{port}/"
     print(f"glasslm is serving the guide at {url}  (Ctrl+C to stop)", flush=True)
     if args.host not in LOOPBACK:
-        print(f"Warning: listening on {args.host}, so anyone on your network who can reach this machine can "
-              "use the guide and start runs on it. Serve a class like this only on a network you trust "
-              "(see README, 'Serving a class').", file=sys.stderr, flush=True)
+        print(
+            f"Warning: listening on {args.host}, so anyone on your network who can reach this machine can "
+            "use the guide and start runs on it. Serve a class like this only on a network you trust "
+            "(see README, 'Serving a class').",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         assets.cache_dir()
     except assets.UnusableCache as err:

@@ -16,11 +16,19 @@ TOKENIZERS = ("cl100k", "smollm2")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("tokenize", help="split text into tokens",
-                       description="Split TEXT (or standard input) into tokens and show their ids.")
+    p = sub.add_parser(
+        "tokenize",
+        help="split text into tokens",
+        description="Split TEXT (or standard input) into tokens and show their ids.",
+    )
     p.add_argument("text", nargs="?", help="the text (default: read standard input)")
-    p.add_argument("--tokenizer", "-t", choices=TOKENIZERS, default="cl100k",
-                   help="cl100k (GPT-4's) or smollm2 (SmolLM2's); default cl100k")
+    p.add_argument(
+        "--tokenizer",
+        "-t",
+        choices=TOKENIZERS,
+        default="cl100k",
+        help="cl100k (GPT-4's) or smollm2 (SmolLM2's); default cl100k",
+    )
     p.add_argument("--ids", action="store_true", help="print only the ids, space-separated")
     p.set_defaults(func=run)
 
@@ -55,5 +63,7 @@ def run(args) -> int:
     for i, piece in pieces:
         print(f"{i:>7}  {visible(piece)}")
     n = len(pieces)
-    print(f"{n:,} tokens, {len(text):,} characters, {len(text) / max(n, 1):.2f} characters per token ({args.tokenizer})")
+    print(
+        f"{n:,} tokens, {len(text):,} characters, {len(text) / max(n, 1):.2f} characters per token ({args.tokenizer})"
+    )
     return 0

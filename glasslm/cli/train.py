@@ -23,12 +23,14 @@ def add_parser(sub) -> None:
     from glasslm.engine.training.train import TrainConfig
 
     g, t = GPTConfig(), TrainConfig()
-    p = sub.add_parser("train", help="train the tiny GPT from scratch",
-                       description="Train the tiny character-level GPT (microgpt's defaults) on names or your own "
-                                   "text, show the loss as it falls, print invented names, and save the model.")
+    p = sub.add_parser(
+        "train",
+        help="train the tiny GPT from scratch",
+        description="Train the tiny character-level GPT (microgpt's defaults) on names or your own "
+        "text, show the loss as it falls, print invented names, and save the model.",
+    )
     p.add_argument("--steps", type=int, default=t.steps, help=f"training steps (default {t.steps})")
-    p.add_argument("--data", metavar="FILE", help="a UTF-8 text file, one document per line "
-                                                  "(default: US first names)")
+    p.add_argument("--data", metavar="FILE", help="a UTF-8 text file, one document per line (default: US first names)")
     p.add_argument("--last-names", action="store_true", help="train on US last names instead of first names")
     p.add_argument("--layers", type=int, default=g.n_layer, help=f"transformer blocks (default {g.n_layer})")
     p.add_argument("--embd", type=int, default=g.n_embd, help=f"embedding width (default {g.n_embd})")
@@ -40,17 +42,32 @@ def add_parser(sub) -> None:
     p.add_argument("--schedule", default=t.schedule, help=f"linear, cosine or constant (default {t.schedule})")
     p.add_argument("--seed", type=int, default=t.seed, help=f"data order and sampling seed (default {t.seed})")
     p.add_argument("--samples", type=int, default=10, help="names to print at the end (default 10)")
-    p.add_argument("--temperature", type=float, default=t.temperature,
-                   help=f"sampling temperature for those names (default {t.temperature})")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=t.temperature,
+        help=f"sampling temperature for those names (default {t.temperature})",
+    )
     p.add_argument("--out", metavar="FILE.safetensors", help="save the trained model here")
-    t = p.add_argument_group("PyTorch (pip install \"glasslm[torch]\"): bigger models, GPUs, several processes")
-    t.add_argument("--backend", choices=("numpy", "torch"), default="numpy",
-                   help="numpy: glasslm's own engine (default); torch: the same model in PyTorch")
+    t = p.add_argument_group('PyTorch (pip install "glasslm[torch]"): bigger models, GPUs, several processes')
+    t.add_argument(
+        "--backend",
+        choices=("numpy", "torch"),
+        default="numpy",
+        help="numpy: glasslm's own engine (default); torch: the same model in PyTorch",
+    )
     t.add_argument("--device", default="cpu", help="with --backend torch: cpu (default), cuda or mps")
-    t.add_argument("--nproc", type=int, default=1,
-                   help="with --backend torch: processes, each a shard of every batch (torchrun + DDP; default 1)")
-    t.add_argument("--resume", metavar="FILE.safetensors",
-                   help="with --backend torch: continue a run saved with --out, up to --steps in all")
+    t.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        help="with --backend torch: processes, each a shard of every batch (torchrun + DDP; default 1)",
+    )
+    t.add_argument(
+        "--resume",
+        metavar="FILE.safetensors",
+        help="with --backend torch: continue a run saved with --out, up to --steps in all",
+    )
     p.set_defaults(func=run)
 
 
@@ -62,8 +79,10 @@ def _fail(message: str) -> int:
 def _bar(step: int, total: int, loss: float, heldout: float | None, steps_per_s: float) -> str:
     done = int(PROGRESS_WIDTH * step / total)
     held = f"  held-out {heldout:.3f}" if heldout is not None else ""
-    return (f"\r[{'#' * done}{'.' * (PROGRESS_WIDTH - done)}] {step:,}/{total:,}  loss {loss:.3f}{held}"
-            f"  {steps_per_s:,.0f} steps/s")
+    return (
+        f"\r[{'#' * done}{'.' * (PROGRESS_WIDTH - done)}] {step:,}/{total:,}  loss {loss:.3f}{held}"
+        f"  {steps_per_s:,.0f} steps/s"
+    )
 
 
 def run(args) -> int:
@@ -72,8 +91,9 @@ def run(args) -> int:
 
         return run_torch(args)
     if args.device != "cpu" or args.nproc != 1 or args.resume:
-        return _fail("--device, --nproc and --resume need --backend torch (PyTorch); "
-                     "the numpy engine trains in this one process")
+        return _fail(
+            "--device, --nproc and --resume need --backend torch (PyTorch); the numpy engine trains in this one process"
+        )
 
     from glasslm.engine.data import name_data
     from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
@@ -91,16 +111,30 @@ def run(args) -> int:
             if not path.is_file():
                 return _fail(f"--data {args.data}: no such file")
             if path.stat().st_size > name_data.MAX_TEXT_BYTES:
-                return _fail(f"--data {args.data} is {path.stat().st_size:,} bytes; "
-                             f"the limit is {name_data.MAX_TEXT_BYTES:,}")
+                return _fail(
+                    f"--data {args.data} is {path.stat().st_size:,} bytes; the limit is {name_data.MAX_TEXT_BYTES:,}"
+                )
             data = name_data.from_text(path.read_bytes(), source=path.name)
         else:
             data = name_data.last_names() if args.last_names else name_data.first_names()
-        config = TrainConfig(steps=args.steps, batch_size=args.batch, lr=args.lr, optimizer=args.optimizer,
-                             schedule=args.schedule, seed=args.seed, temperature=args.temperature,
-                             eval_interval=max(1, args.steps // 10), n_samples=0).validate()
-        model_config = GPTConfig(vocab_size=data.tokenizer.vocab_size, block_size=args.context,
-                                 n_layer=args.layers, n_embd=args.embd, n_head=args.heads).validate()
+        config = TrainConfig(
+            steps=args.steps,
+            batch_size=args.batch,
+            lr=args.lr,
+            optimizer=args.optimizer,
+            schedule=args.schedule,
+            seed=args.seed,
+            temperature=args.temperature,
+            eval_interval=max(1, args.steps // 10),
+            n_samples=0,
+        ).validate()
+        model_config = GPTConfig(
+            vocab_size=data.tokenizer.vocab_size,
+            block_size=args.context,
+            n_layer=args.layers,
+            n_embd=args.embd,
+            n_head=args.heads,
+        ).validate()
         if not 0 <= args.samples <= 100:
             return _fail(f"--samples must be from 0 to 100, got {args.samples}")
         model = TinyGPT(model_config, tokenizer=data.tokenizer)
@@ -108,8 +142,11 @@ def run(args) -> int:
     except ValueError as err:  # DataError and bad settings: the message says what to change
         return _fail(str(err))
 
-    print(f"training a {model.n_params:,}-parameter GPT on {len(data.train):,} documents ({data.source}); "
-          f"held-out: {len(data.heldout):,}; bigram baseline {run_.bigram_heldout_loss:.3f} nats", file=sys.stderr)
+    print(
+        f"training a {model.n_params:,}-parameter GPT on {len(data.train):,} documents ({data.source}); "
+        f"held-out: {len(data.heldout):,}; bigram baseline {run_.bigram_heldout_loss:.3f} nats",
+        file=sys.stderr,
+    )
     heldout, last_draw, first, final = None, 0.0, None, None  # first: (step, time) of the first step seen
     interactive = sys.stderr.isatty()
     for ev in train_tiny_gpt(run=run_):
@@ -131,9 +168,11 @@ def run(args) -> int:
         print(file=sys.stderr)
     if final["diverged"]:
         return _fail(final["message"])
-    print(f"done: {final['step']:,} steps in {final['elapsed_s']:.1f} s; train loss {final['train_loss']:.3f}, "
-          f"held-out loss {final['heldout_loss']:.3f} (bigram baseline {final['bigram_heldout_loss']:.3f})",
-          file=sys.stderr)
+    print(
+        f"done: {final['step']:,} steps in {final['elapsed_s']:.1f} s; train loss {final['train_loss']:.3f}, "
+        f"held-out loss {final['heldout_loss']:.3f} (bigram baseline {final['bigram_heldout_loss']:.3f})",
+        file=sys.stderr,
+    )
     if args.samples:
         for name in sample(model, n=args.samples, temperature=args.temperature, seed=args.seed):
             print(name)

@@ -71,21 +71,38 @@ def run(args) -> int:
     if out and not out.resolve().parent.is_dir():
         return _fail(f"the folder for --out ({out.parent}) does not exist")
     if args.resume and not Path(args.resume).with_name(Path(args.resume).name + ".state.pt").is_file():
-        return _fail(f"--resume {args.resume}: there is no {args.resume}.state.pt beside it to continue from "
-                     "(it is written with --out by --backend torch)")
+        return _fail(
+            f"--resume {args.resume}: there is no {args.resume}.state.pt beside it to continue from "
+            "(it is written with --out by --backend torch)"
+        )
     if args.device not in tt.DEVICES:
         return _fail(f"--device must be one of {', '.join(tt.DEVICES)}, got {args.device!r}")
     limit = max_processes(args.device)
     if d.world == 1 and not 1 <= args.nproc <= limit:
-        return _fail(f"--nproc must be from 1 to {limit} on {args.device} here "
-                     f"({'one per CPU core' if args.device == 'cpu' else 'one per device'}), got {args.nproc}")
+        return _fail(
+            f"--nproc must be from 1 to {limit} on {args.device} here "
+            f"({'one per CPU core' if args.device == 'cpu' else 'one per device'}), got {args.nproc}"
+        )
     try:
         data = _load_data(args)
-        config = TrainConfig(steps=args.steps, batch_size=args.batch, lr=args.lr, optimizer=args.optimizer,
-                             schedule=args.schedule, seed=args.seed, temperature=args.temperature,
-                             eval_interval=max(1, args.steps // 10), n_samples=0).validate()
-        model_config = GPTConfig(vocab_size=data.tokenizer.vocab_size, block_size=args.context,
-                                 n_layer=args.layers, n_embd=args.embd, n_head=args.heads).validate(**tt.TORCH_LIMITS)
+        config = TrainConfig(
+            steps=args.steps,
+            batch_size=args.batch,
+            lr=args.lr,
+            optimizer=args.optimizer,
+            schedule=args.schedule,
+            seed=args.seed,
+            temperature=args.temperature,
+            eval_interval=max(1, args.steps // 10),
+            n_samples=0,
+        ).validate()
+        model_config = GPTConfig(
+            vocab_size=data.tokenizer.vocab_size,
+            block_size=args.context,
+            n_layer=args.layers,
+            n_embd=args.embd,
+            n_head=args.heads,
+        ).validate(**tt.TORCH_LIMITS)
         if d.world == 1 and args.nproc > 1:
             # Check everything once here, then let torchrun start the N workers.
             tt.TorchRun.create(data, config, model_config, args.device, tt.Dist(0, args.nproc))
@@ -97,8 +114,10 @@ def run(args) -> int:
         if args.resume:
             resumed = load_checkpoint(args.resume, tt.TORCH_LIMITS)
             if resumed.config != run_.model.config or resumed.tokenizer.chars != data.tokenizer.chars:
-                raise ValueError(f"--resume {args.resume} was trained with other sizes or other data; "
-                                 "give the same --data and sizes as that run")
+                raise ValueError(
+                    f"--resume {args.resume} was trained with other sizes or other data; "
+                    "give the same --data and sizes as that run"
+                )
             run_.model.load_state_dict(resumed.state_dict())
             run_.load_state(torch.load(args.resume + ".state.pt", weights_only=False))
             if run_.step >= config.steps:
@@ -107,9 +126,12 @@ def run(args) -> int:
         return _fail(str(err))
 
     say = print if d.main else (lambda *a, **k: None)
-    say(f"training a {run_.model.n_params:,}-parameter GPT with PyTorch on {run_.device}"
+    say(
+        f"training a {run_.model.n_params:,}-parameter GPT with PyTorch on {run_.device}"
         f"{f' in {d.world} processes' if d.world > 1 else ''}, {len(data.train):,} documents ({data.source}); "
-        f"held-out: {len(data.heldout):,}", file=sys.stderr)
+        f"held-out: {len(data.heldout):,}",
+        file=sys.stderr,
+    )
     interactive, heldout, last_draw, first, final = sys.stderr.isatty(), None, 0.0, None, None
     for ev in tt.train_torch(run_):
         if ev["type"] == "eval":
@@ -130,8 +152,11 @@ def run(args) -> int:
     if final["diverged"]:
         return _fail(final["message"])
     if d.main:
-        print(f"done: {final['step']:,} steps in {final['elapsed_s']:.1f} s ({final['tokens_per_s']:,.0f} tokens/s); "
-              f"train loss {final['train_loss']:.3f}, held-out loss {final['heldout_loss']:.3f}", file=sys.stderr)
+        print(
+            f"done: {final['step']:,} steps in {final['elapsed_s']:.1f} s ({final['tokens_per_s']:,.0f} tokens/s); "
+            f"train loss {final['train_loss']:.3f}, held-out loss {final['heldout_loss']:.3f}",
+            file=sys.stderr,
+        )
     if d.main and out:
         save_checkpoint(run_.model, out)
         state_path = out.with_name(out.name + ".state.pt")
@@ -162,7 +187,15 @@ def _launch(args) -> int:
             skip = True
         elif not a.startswith("--nproc="):
             argv.append(a)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={args.nproc}",
-           "-m", "glasslm", *argv]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={args.nproc}",
+        "-m",
+        "glasslm",
+        *argv,
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // args.nproc))}
     return subprocess.run(cmd, env=env).returncode

@@ -50,14 +50,33 @@ def one_ddp_step(world: int = 2, batch: int = 8, seed: int = 0, letter: str = "a
         procs = []
         for rank, w in [*((r, world) for r in range(world)), (0, 1)]:
             out = Path(tmp) / f"w{w}-r{rank}.json"
-            cmd = [sys.executable, "-m", "glasslm.torch_gpt.ddp_step", "--rank", str(rank), "--world", str(w),
-                   "--port", str(port if w > 1 else _free_port()), "--batch", str(batch), "--seed", str(seed),
-                   "--letter", letter, "--out", str(out)]
+            cmd = [
+                sys.executable,
+                "-m",
+                "glasslm.torch_gpt.ddp_step",
+                "--rank",
+                str(rank),
+                "--world",
+                str(w),
+                "--port",
+                str(port if w > 1 else _free_port()),
+                "--batch",
+                str(batch),
+                "--seed",
+                str(seed),
+                "--letter",
+                letter,
+                "--out",
+                str(out),
+            ]
             procs.append((out, subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
-        yield {"type": "progress", "message": f"started {world} processes on one batch, and one more on all of it",
-               "pids": [p.pid for _, p in procs]}
+        yield {
+            "type": "progress",
+            "message": f"started {world} processes on one batch, and one more on all of it",
+            "pids": [p.pid for _, p in procs],
+        }
         try:
-            for out, p in procs:
+            for _out, p in procs:
                 _, err = p.communicate(timeout=TIMEOUT_S)
                 if p.returncode != 0:
                     raise RuntimeError(f"a training process failed: {err.decode(errors='replace')[-400:]}")
@@ -68,9 +87,16 @@ def one_ddp_step(world: int = 2, batch: int = 8, seed: int = 0, letter: str = "a
         results = [json.loads(out.read_text()) for out, _ in procs]
     shards, single = results[:-1], results[-1]
     diff = max(abs(a - b) for a, b in zip(shards[0]["reduced"], single["local"]))
-    yield {"type": "result", "processes": shards, "single": single, "max_abs_diff": diff,
-           "loss_sum_of_shares": sum(s["loss_share"] for s in shards), "loss_single": single["loss_share"],
-           "letter": letter, "elapsed_s": time.perf_counter() - began}
+    yield {
+        "type": "result",
+        "processes": shards,
+        "single": single,
+        "max_abs_diff": diff,
+        "loss_sum_of_shares": sum(s["loss_share"] for s in shards),
+        "loss_single": single["loss_share"],
+        "letter": letter,
+        "elapsed_s": time.perf_counter() - began,
+    }
 
 
 def _worker(rank: int, world: int, port: int, batch: int, seed: int, letter: str, out: Path) -> None:
@@ -102,9 +128,16 @@ def _worker(rank: int, world: int, port: int, batch: int, seed: int, letter: str
         for p in model.parameters():  # what DDP does during backward: the mean over processes
             dist.all_reduce(p.grad)
             p.grad /= world
-    result = {"rank": rank, "world": world, "names": [data.train[i] for i in rows[mine]],
-              "predicted": int((y[mine] >= 0).sum()), "loss_share": float(loss) / world,
-              "local": local, "reduced": model.wte.grad[row, :SHOWN].tolist(), "grad_norms": norms_local}
+    result = {
+        "rank": rank,
+        "world": world,
+        "names": [data.train[i] for i in rows[mine]],
+        "predicted": int((y[mine] >= 0).sum()),
+        "loss_share": float(loss) / world,
+        "local": local,
+        "reduced": model.wte.grad[row, :SHOWN].tolist(),
+        "grad_norms": norms_local,
+    }
     out.write_text(json.dumps(result))
     if world > 1:
         dist.destroy_process_group()

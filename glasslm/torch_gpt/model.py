@@ -48,8 +48,9 @@ class Block(nn.Module):
         B, T, C = x.shape
         H = self.n_head
         h = rmsnorm(x)
-        q, k, v = (F.linear(h, w).view(B, T, H, C // H).transpose(1, 2)
-                   for w in (self.attn_wq, self.attn_wk, self.attn_wv))  # each (B, H, T, D)
+        q, k, v = (
+            F.linear(h, w).view(B, T, H, C // H).transpose(1, 2) for w in (self.attn_wq, self.attn_wk, self.attn_wv)
+        )  # each (B, H, T, D)
         a = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, D)
         x = x + F.linear(a.transpose(1, 2).reshape(B, T, C), self.attn_wo)
         return x + F.linear(F.relu(F.linear(rmsnorm(x), self.mlp_fc1)), self.mlp_fc2)
@@ -159,14 +160,18 @@ def load_checkpoint(path: str | Path, limits: dict | None = None) -> TorchGPT:
         raise CheckpointError(f"{path.name} has an invalid config: {err}") from None
     expected = param_shapes(config)
     if set(tensors) != set(expected):
-        raise CheckpointError(f"{path.name} does not match its config: missing {sorted(set(expected) - set(tensors))}, "
-                              f"unexpected {sorted(set(tensors) - set(expected))}")
+        raise CheckpointError(
+            f"{path.name} does not match its config: missing {sorted(set(expected) - set(tensors))}, "
+            f"unexpected {sorted(set(tensors) - set(expected))}"
+        )
     model = TorchGPT(config, tokenizer, seed=None)
     with torch.no_grad():
         for name, p in model.named_weights().items():
             w = tensors[name]
             if tuple(w.shape) != expected[name]:
-                raise CheckpointError(f"{path.name}: {name} has shape {tuple(w.shape)}, the config says {expected[name]}")
+                raise CheckpointError(
+                    f"{path.name}: {name} has shape {tuple(w.shape)}, the config says {expected[name]}"
+                )
             if not w.is_floating_point() or not torch.isfinite(w).all():
                 raise CheckpointError(f"{path.name}: {name} is not finite floating-point weights")
             p.copy_(w.to(p.dtype))

@@ -87,9 +87,11 @@ def check_memory(config: GPTConfig, batch_size: int, device: torch.device) -> No
     else:
         free = _available_ram()
     if free is not None and need > free:
-        raise SetupError(f"this model and batch need at least {need / 2**30:.1f} GiB to train, and the "
-                         f"{device.type} has {free / 2**30:.1f} GiB free: use fewer layers, a narrower model, "
-                         "a shorter context or a smaller batch")
+        raise SetupError(
+            f"this model and batch need at least {need / 2**30:.1f} GiB to train, and the "
+            f"{device.type} has {free / 2**30:.1f} GiB free: use fewer layers, a narrower model, "
+            "a shorter context or a smaller batch"
+        )
 
 
 def _available_ram() -> int | None:
@@ -122,32 +124,57 @@ class TorchRun:
     recent: list = field(default_factory=list)
 
     @classmethod
-    def create(cls, data: NameData, config: TrainConfig, model_config: GPTConfig, device: str = "cpu",
-               dist_: Dist | None = None, init_seed: int = 0) -> "TorchRun":
+    def create(
+        cls,
+        data: NameData,
+        config: TrainConfig,
+        model_config: GPTConfig,
+        device: str = "cpu",
+        dist_: Dist | None = None,
+        init_seed: int = 0,
+    ) -> "TorchRun":
         d = dist_ or Dist()
         config = config.validate()
         if config.optimizer != "adam":
-            raise SetupError("the torch trainer uses Adam, as the numpy trainer's default; "
-                             f"--optimizer {config.optimizer} is only in the numpy trainer")
+            raise SetupError(
+                "the torch trainer uses Adam, as the numpy trainer's default; "
+                f"--optimizer {config.optimizer} is only in the numpy trainer"
+            )
         mc = GPTConfig(**{**asdict(model_config), "vocab_size": data.tokenizer.vocab_size}).validate(**TORCH_LIMITS)
         dev = pick_device(device, d)
         check_memory(mc, config.batch_size, dev)
         if config.batch_size < d.world:
-            raise SetupError(f"a batch of {config.batch_size} documents cannot be shared by {d.world} processes: "
-                             f"use --batch {d.world} or more")
+            raise SetupError(
+                f"a batch of {config.batch_size} documents cannot be shared by {d.world} processes: "
+                f"use --batch {d.world} or more"
+            )
         model = TorchGPT(mc, data.tokenizer, seed=init_seed).to(dev)
         opt = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2), eps=1e-8)
-        return cls(model=model, data=data, config=config, optimizer=opt, device=dev, dist=d,
-                   train_docs=Docs(data.train, data.tokenizer), heldout_docs=Docs(data.heldout, data.tokenizer),
-                   rng=np.random.default_rng(config.seed))
+        return cls(
+            model=model,
+            data=data,
+            config=config,
+            optimizer=opt,
+            device=dev,
+            dist=d,
+            train_docs=Docs(data.train, data.tokenizer),
+            heldout_docs=Docs(data.heldout, data.tokenizer),
+            rng=np.random.default_rng(config.seed),
+        )
 
     # ------------------------------------------------------------ resuming
 
     def state(self) -> dict:
         """Optimizer moments, step, data order and random state: what a resumed run needs."""
-        return {"optimizer": self.optimizer.state_dict(), "step": self.step, "order": self.order,
-                "cursor": self.cursor, "rng": self.rng.bit_generator.state, "recent": self.recent,
-                "train_config": asdict(self.config)}
+        return {
+            "optimizer": self.optimizer.state_dict(),
+            "step": self.step,
+            "order": self.order,
+            "cursor": self.cursor,
+            "rng": self.rng.bit_generator.state,
+            "recent": self.recent,
+            "train_config": asdict(self.config),
+        }
 
     def load_state(self, state: dict) -> None:
         self.optimizer.load_state_dict(state["optimizer"])
@@ -183,18 +210,30 @@ def train_torch(run: TorchRun):
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
     schedule = cfg.lr_schedule()
     block = model.config.block_size
-    yield {"type": "start", "step": run.step, "steps": cfg.steps, "n_params": model.n_params,
-           "vocab": model.config.vocab_size, "n_train": len(run.data.train), "n_heldout": len(run.data.heldout),
-           "config": asdict(model.config), "train_config": asdict(cfg), "processes": d.world,
-           "device": str(dev)}
+    yield {
+        "type": "start",
+        "step": run.step,
+        "steps": cfg.steps,
+        "n_params": model.n_params,
+        "vocab": model.config.vocab_size,
+        "n_train": len(run.data.train),
+        "n_heldout": len(run.data.heldout),
+        "config": asdict(model.config),
+        "train_config": asdict(cfg),
+        "processes": d.world,
+        "device": str(dev),
+    }
     if run.step == 0 and d.main:
-        yield {"type": "eval", "step": 0, "heldout_loss": heldout_loss(model, run.heldout_docs, dev),
-               "train_loss": None}
+        yield {
+            "type": "eval",
+            "step": 0,
+            "heldout_loss": heldout_loss(model, run.heldout_docs, dev),
+            "train_loss": None,
+        }
     tokens, busy, began, first_step = 0, 0.0, time.perf_counter(), run.step
     diverged, message, last_eval = False, "", None
     while run.step < cfg.steps:
-        rows, run.order, run.cursor = shuffled_rows(run.rng, len(run.train_docs), run.order, run.cursor,
-                                                    cfg.batch_size)
+        rows, run.order, run.cursor = shuffled_rows(run.rng, len(run.train_docs), run.order, run.cursor, cfg.batch_size)
         x, y = run.train_docs.batch(rows, block, run.rng)  # the global batch, the same in every process
         count = int((y >= 0).sum())
         mine = slice(d.rank, None, d.world)
@@ -213,24 +252,43 @@ def train_torch(run: TorchRun):
         busy += time.perf_counter() - t0
         if not math.isfinite(loss_value):
             diverged = True
-            message = (f"the loss became {loss_value} at step {run.step + 1}: training diverged. "
-                       "Lower the learning rate and start again.")
+            message = (
+                f"the loss became {loss_value} at step {run.step + 1}: training diverged. "
+                "Lower the learning rate and start again."
+            )
             break
         run.step += 1
         tokens += count
         run.recent.append(loss_value)
         del run.recent[:-50]
-        yield {"type": "step", "step": run.step, "loss": loss_value, "lr": schedule(run.step - 1),
-               "tokens_per_s": tokens / max(busy, 1e-9)}
+        yield {
+            "type": "step",
+            "step": run.step,
+            "loss": loss_value,
+            "lr": schedule(run.step - 1),
+            "tokens_per_s": tokens / max(busy, 1e-9),
+        }
         if d.main and (run.step % cfg.eval_interval == 0 or run.step == cfg.steps):
             last_eval = heldout_loss(model, run.heldout_docs, dev)
-            yield {"type": "eval", "step": run.step, "heldout_loss": last_eval,
-                   "train_loss": float(np.mean(run.recent))}
+            yield {
+                "type": "eval",
+                "step": run.step,
+                "heldout_loss": last_eval,
+                "train_loss": float(np.mean(run.recent)),
+            }
     done = run.step - first_step
-    yield {"type": "done", "step": run.step, "steps": cfg.steps, "heldout_loss": None if diverged else last_eval,
-           "train_loss": float(np.mean(run.recent)) if run.recent else None,
-           "steps_per_s": done / busy if busy else None, "tokens_per_s": tokens / busy if busy else None,
-           "elapsed_s": time.perf_counter() - began, "diverged": diverged, "message": message}
+    yield {
+        "type": "done",
+        "step": run.step,
+        "steps": cfg.steps,
+        "heldout_loss": None if diverged else last_eval,
+        "train_loss": float(np.mean(run.recent)) if run.recent else None,
+        "steps_per_s": done / busy if busy else None,
+        "tokens_per_s": tokens / busy if busy else None,
+        "elapsed_s": time.perf_counter() - began,
+        "diverged": diverged,
+        "message": message,
+    }
 
 
 def init_distributed(d: Dist, device: str) -> None:

@@ -38,8 +38,9 @@ REAP_EVERY_S = 2.0
 SOURCE_PREFIX = "glasslm.engine."
 
 
-def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
-               hosts: tuple[str, ...] = (), preload: bool = False) -> FastAPI:
+def create_app(
+    registry: Registry | None = None, jobs: JobManager | None = None, hosts: tuple[str, ...] = (), preload: bool = False
+) -> FastAPI:
     """The guide's app. `hosts`: Host names answered besides the loopback ones (`--host`);
     preload: load SmolLM2 in a background thread at start (the server does; tests need not)."""
     registry = registry or Registry()
@@ -60,8 +61,12 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
         task.cancel()
         jobs.stop_all()
 
-    app = FastAPI(title="glasslm", version=__version__, lifespan=lifespan,
-                  description="Every number in the guide comes from these endpoints.")
+    app = FastAPI(
+        title="glasslm",
+        version=__version__,
+        lifespan=lifespan,
+        description="Every number in the guide comes from these endpoints.",
+    )
     app.state.registry, app.state.jobs = registry, jobs
     app.state.caches, app.state.caches_lock = {}, threading.Lock()  # web/cache.py: app_cache
     app.state.shared_models, app.state.shared_models_lock = {}, threading.Lock()  # web/shared_models.py
@@ -82,18 +87,26 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request):
-        return templates.TemplateResponse(request, "index.html", {"parts": registry.by_part(),
-                                                                  "version": __version__})
+        return templates.TemplateResponse(request, "index.html", {"parts": registry.by_part(), "version": __version__})
 
     @app.get("/chapters/{slug}", response_class=HTMLResponse, include_in_schema=False)
     def chapter_page(request: Request, slug: str):
         chapter = _chapter(registry, slug)
         prev, nxt = registry.neighbours(chapter)
         body = markdown.render_file(chapter.folder / "chapter.md")
-        return templates.TemplateResponse(request, "chapter.html", {
-            "chapter": chapter, "body": body, "prev": prev, "next": nxt, "version": __version__,
-            "has_demos": (chapter.folder / "demo.js").exists(),
-            "has_style": (chapter.folder / "style.css").exists()})
+        return templates.TemplateResponse(
+            request,
+            "chapter.html",
+            {
+                "chapter": chapter,
+                "body": body,
+                "prev": prev,
+                "next": nxt,
+                "version": __version__,
+                "has_demos": (chapter.folder / "demo.js").exists(),
+                "has_style": (chapter.folder / "style.css").exists(),
+            },
+        )
 
     @app.get("/chapters/{slug}/{name}.{ext}", include_in_schema=False)
     def chapter_file(slug: str, name: str, ext: str):
@@ -109,16 +122,25 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
 
     @app.get("/api/chapters", tags=["guide"])
     def list_chapters():
-        return {"parts": [{"number": n, "title": title, "chapters": [_meta(c) for c in chapters]}
-                          for n, title, chapters in registry.by_part()]}
+        return {
+            "parts": [
+                {"number": n, "title": title, "chapters": [_meta(c) for c in chapters]}
+                for n, title, chapters in registry.by_part()
+            ]
+        }
 
     @app.get("/api/chapters/{slug}", tags=["guide"])
     def chapter_json(slug: str):
         chapter = _chapter(registry, slug)
         prev, nxt = registry.neighbours(chapter)
         text = (chapter.folder / "chapter.md").read_text(encoding="utf-8")
-        return {**_meta(chapter), "markdown": markdown.resolve(text), "demos": markdown.demo_names(text),
-                "prev": prev.slug if prev else None, "next": nxt.slug if nxt else None}
+        return {
+            **_meta(chapter),
+            "markdown": markdown.resolve(text),
+            "demos": markdown.demo_names(text),
+            "prev": prev.slug if prev else None,
+            "next": nxt.slug if nxt else None,
+        }
 
     @app.get("/api/source", tags=["guide"])
     def source(name: str = Query(..., max_length=200, description="module:qualname in glasslm.engine")):
@@ -149,15 +171,16 @@ def create_app(registry: Registry | None = None, jobs: JobManager | None = None,
         return jobs.stop(session, job_id).summary()
 
     @app.get("/api/jobs/{job_id}/events", tags=["jobs"])
-    def job_events(request: Request, job_id: str, after: int = Query(0, ge=0),
-                   session: str = Depends(session_id)):
+    def job_events(request: Request, job_id: str, after: int = Query(0, ge=0), session: str = Depends(session_id)):
         """Server-sent events of a run, from event number `after` to its end."""
         job = jobs.get(session, job_id)
         last = request.headers.get("last-event-id")
         start = int(last) if last and last.isdigit() else after
-        return StreamingResponse(jobs.stream(job, request.is_disconnected, start),
-                                 media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            jobs.stream(job, request.is_disconnected, start),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     return app
 
@@ -170,8 +193,15 @@ def _chapter(registry: Registry, slug: str):
 
 
 def _meta(c) -> dict:
-    return {"number": c.number, "slug": c.slug, "title": c.title, "part": c.part,
-            "promise": c.promise, "minutes": c.minutes, "url": f"/chapters/{c.slug}"}
+    return {
+        "number": c.number,
+        "slug": c.slug,
+        "title": c.title,
+        "part": c.part,
+        "promise": c.promise,
+        "minutes": c.minutes,
+        "url": f"/chapters/{c.slug}",
+    }
 
 
 def engine_source(name: str) -> dict:
@@ -193,5 +223,9 @@ def engine_source(name: str) -> dict:
         path.relative_to(WEB_DIR.parent)
     except (ImportError, AttributeError, TypeError, OSError, LookupError, ValueError):
         raise DemoError(f"There is no engine code called {name}.", "name", 404) from None
-    return {"name": name, "file": f"glasslm/{path.relative_to(WEB_DIR.parent).as_posix()}",
-            "line": start, "source": "".join(lines)}
+    return {
+        "name": name,
+        "file": f"glasslm/{path.relative_to(WEB_DIR.parent).as_posix()}",
+        "line": start,
+        "source": "".join(lines),
+    }

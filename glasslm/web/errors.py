@@ -21,8 +21,10 @@ log = logging.getLogger("glasslm")
 
 
 PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads refused
-UNREADABLE_BODY = ("The request's body could not be read as JSON: send UTF-8 text with ordinary numbers "
-                   "(at most 4,300 digits) nested no deeper than a few hundred levels.")
+UNREADABLE_BODY = (
+    "The request's body could not be read as JSON: send UTF-8 text with ordinary numbers "
+    "(at most 4,300 digits) nested no deeper than a few hundred levels."
+)
 
 
 class DemoError(Exception):
@@ -136,4 +138,7 @@ def install(app: FastAPI) -> None:
         log.exception("unhandled error on %s", request.url.path)
         return error_response(
             f"Something went wrong inside glasslm ({type(exc).__name__}). This is a bug: "
-            "the server is still running; please try again or report it.", None, 500)
+            "the server is still running; please try again or report it.",
+            None,
+            500,
+        )

@@ -33,9 +33,11 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 JSON = "application/json"
 # KaTeX lays out formulas with inline style attributes, so styles may be inline;
 # scripts may only come from the guide itself.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 # FastAPI's API explorer loads its scripts from a CDN with an inline starter script.
 NO_CSP_PATHS = ("/docs", "/redoc")
 
@@ -44,7 +46,7 @@ def host_name(host: str) -> str:
     """The name in a Host header or --host value, without its port: "[::1]:8765" -> "[::1]"."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[:host.find("]") + 1] if "]" in host else host
+        return host[: host.find("]") + 1] if "]" in host else host
     if host.count(":") > 1:  # a bare IPv6 address, as given to --host
         return f"[{host}]"
     return host.partition(":")[0]
@@ -66,11 +68,19 @@ class GuardMiddleware:
         method = scope["method"]
         host = host_name(headers.get("host", ""))
         if host not in self.hosts and not (self.any_address and _is_address(host)):
-            return await _refuse(send, 421, "This server answers only to the address it was started on "
-                                            "(such as http://127.0.0.1); open the guide there.")
+            return await _refuse(
+                send,
+                421,
+                "This server answers only to the address it was started on "
+                "(such as http://127.0.0.1); open the guide there.",
+            )
         if method not in SAFE_METHODS and _cross_site(headers):
-            return await _refuse(send, 403, "Another web site tried to use this guide's server; only the "
-                                            "guide's own pages may change anything here.")
+            return await _refuse(
+                send,
+                403,
+                "Another web site tried to use this guide's server; only the "
+                "guide's own pages may change anything here.",
+            )
         body = b""
         if method not in SAFE_METHODS:
             length = headers.get("content-length", "")
@@ -81,8 +91,9 @@ class GuardMiddleware:
                 return await _too_large(send)
             if body and not self._accepts(scope, headers.get("content-type", "")):
                 wanted = " or ".join(sorted(self._declared_types(scope))) or JSON
-                return await _refuse(send, 415, f"Send this request's body as {wanted} (its Content-Type), "
-                                                "as the guide's pages do.")
+                return await _refuse(
+                    send, 415, f"Send this request's body as {wanted} (its Content-Type), as the guide's pages do."
+                )
         await self.app(scope, _replay(body, receive), _with_headers(scope["path"], send))
 
     def _accepts(self, scope, content_type: str) -> bool:
@@ -164,8 +175,11 @@ def _replay(body: bytes, receive):
 def _with_headers(path: str, send):
     async def send_with_headers(message):
         if message["type"] == "http.response.start":
-            extra = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                     (b"referrer-policy", b"same-origin")]
+            extra = [
+                (b"x-content-type-options", b"nosniff"),
+                (b"x-frame-options", b"DENY"),
+                (b"referrer-policy", b"same-origin"),
+            ]
             if not path.startswith(NO_CSP_PATHS):
                 extra.append((b"content-security-policy", CSP.encode()))
             message["headers"] = [*message.get("headers", []), *extra]
@@ -176,12 +190,21 @@ def _with_headers(path: str, send):
 
 async def _refuse(send, status: int, sentence: str):
     body = json.dumps({"error": sentence, "field": None}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"x-content-type-options", b"nosniff")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 async def _too_large(send):
-    await _refuse(send, 413, f"That request is too large (the limit is {MAX_BODY_BYTES:,} bytes). "
-                             "Please send less text.")
+    await _refuse(
+        send, 413, f"That request is too large (the limit is {MAX_BODY_BYTES:,} bytes). Please send less text."
+    )

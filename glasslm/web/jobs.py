@@ -35,9 +35,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from glasslm.web import worker
 from glasslm.web.errors import DemoError
-from glasslm.web.worker import InWorker
-
 from glasslm.web.limits import FINISHED_PER_SESSION, MAX_JOBS_GLOBAL, MAX_JOBS_PER_SESSION  # noqa: F401
+from glasslm.web.worker import InWorker
 
 STOP_GRACE_S = 3.0  # a stopped worker that has not ended by then is terminated
 # Every chapter's kind of job, and why it runs where it does (tests/api/test_server.py checks the list).
@@ -63,7 +62,7 @@ RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the s
     "scaling-ddp-step": "starts its own torch processes and waits for them",
     "embeddings-ann-build": "builds a faiss index the app keeps for searching (a few seconds, in faiss's C++)",
     "embeddings-word2vec": "trains small word vectors (about 10 s); to move to a worker",
-    "transformer-seq2seq": "trains a small encoder-decoder the app keeps for /translate (about 15 s); to move to a worker",
+    "transformer-seq2seq": "trains an encoder-decoder the app keeps for /translate (~15 s); to move to a worker",
     "agents-react": "SmolLM2 answers an agent's steps",
     "attention-cost": "times SmolLM2's attention",
     "needle": "SmolLM2 reads long contexts",
@@ -115,17 +114,28 @@ class Job:
         return self.status == "running"
 
     def summary(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "status": self.status,
-                "events": len(self.events), "error": self.error, "runs_in": self.runs_in}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "events": len(self.events),
+            "error": self.error,
+            "runs_in": self.runs_in,
+        }
 
 
 EventSource = Callable[[Job], Iterator[dict]]
 
 
 class JobManager:
-    def __init__(self, per_session: int = MAX_JOBS_PER_SESSION, global_limit: int = MAX_JOBS_GLOBAL,
-                 orphan_after: float = ORPHAN_AFTER_S, keep_finished: float = KEEP_FINISHED_S,
-                 finished_per_session: int = FINISHED_PER_SESSION):
+    def __init__(
+        self,
+        per_session: int = MAX_JOBS_PER_SESSION,
+        global_limit: int = MAX_JOBS_GLOBAL,
+        orphan_after: float = ORPHAN_AFTER_S,
+        keep_finished: float = KEEP_FINISHED_S,
+        finished_per_session: int = FINISHED_PER_SESSION,
+    ):
         self.per_session, self.global_limit = per_session, global_limit
         self.finished_per_session = finished_per_session
         self.closing = False  # set when the server shuts down: open streams end at once
@@ -135,8 +145,14 @@ class JobManager:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, session: str, kind: str, source: EventSource | InWorker, cooperative: bool = False,
-              state: dict | None = None) -> Job:
+    def start(
+        self,
+        session: str,
+        kind: str,
+        source: EventSource | InWorker,
+        cooperative: bool = False,
+        state: dict | None = None,
+    ) -> Job:
         """Run `source(job)` in a thread, or in a worker process if it is an InWorker.
         Raises DemoError(429) past a limit.
 
@@ -154,11 +170,17 @@ class JobManager:
             if len(mine) >= self.per_session:
                 raise DemoError(
                     f"You already have {len(mine)} runs going (the limit is {self.per_session} "
-                    "per learner). Stop one before starting another.", None, 429)
+                    "per learner). Stop one before starting another.",
+                    None,
+                    429,
+                )
             if len(running) >= self.global_limit:
                 raise DemoError(
                     f"The server is busy with {len(running)} runs (its limit is {self.global_limit}). "
-                    "Please try again in a moment.", None, 429)
+                    "Please try again in a moment.",
+                    None,
+                    429,
+                )
             job = Job(id=uuid.uuid4().hex[:12], session=session, kind=kind, state=dict(state or {}))
             if isinstance(source, InWorker):
                 # Pickled here, so a source that cannot travel fails now, in the request.
@@ -166,8 +188,12 @@ class JobManager:
                 ctx = worker.context()
                 job.stop_event = ctx.Event()
                 receive, send = ctx.Pipe(duplex=False)
-                job.process = ctx.Process(target=worker.main, args=(send, job.stop_event, payload, cooperative),
-                                          name=f"glasslm-job-{kind}", daemon=True)
+                job.process = ctx.Process(
+                    target=worker.main,
+                    args=(send, job.stop_event, payload, cooperative),
+                    name=f"glasslm-job-{kind}",
+                    daemon=True,
+                )
                 target, args = self._follow, (job, receive)
             else:
                 target, args = self._run, (job, source, cooperative)
@@ -235,8 +261,12 @@ class JobManager:
     def get(self, session: str, job_id: str) -> Job:
         job = self._jobs.get(job_id)
         if job is None or job.session != session:
-            raise DemoError("That run is not known here (it may have ended long ago, or "
-                            "belong to another browser). Start a new one.", None, 404)
+            raise DemoError(
+                "That run is not known here (it may have ended long ago, or "
+                "belong to another browser). Start a new one.",
+                None,
+                404,
+            )
         return job
 
     def stop(self, session: str, job_id: str) -> Job:

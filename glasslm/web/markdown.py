@@ -39,6 +39,7 @@ def _box(kind: str, label: str):
         if tokens[idx].nesting == 1:
             return f'<aside class="box box-{kind}"><p class="box-label">{label}</p>\n'
         return "</aside>\n"
+
     return render
 
 

@@ -53,27 +53,46 @@ RECENT_REQUESTS = 20  # kept in app.state.v1_log for the serving chapter
 
 # ---------------------------------------------------------------- the one path to the model
 
-def model_stream(m, ids: list[int], max_tokens: int, temperature: float, top_p: float = 1.0,
-                 seed: int | None = None, top_k: int = 0, min_p: float = 0.0) -> Iterator[GenerationEvent]:
+
+def model_stream(
+    m,
+    ids: list[int],
+    max_tokens: int,
+    temperature: float,
+    top_p: float = 1.0,
+    seed: int | None = None,
+    top_k: int = 0,
+    min_p: float = 0.0,
+) -> Iterator[GenerationEvent]:
     """Every /v1 token (and `glasslm chat`'s) comes from here: swap this body to
     change how the server runs the model (a batching scheduler, speculation)."""
-    return m.generate(ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed,
-                      top_k=top_k, min_p=min_p)
+    return m.generate(
+        ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed, top_k=top_k, min_p=min_p
+    )
 
 
 # ---------------------------------------------------------------- requests
 
+
 class OpenAIError(Exception):
     """A request we cannot honour, answered as OpenAI's error object."""
 
-    def __init__(self, message: str, param: str | None = None, status: int = 400,
-                 type_: str = "invalid_request_error", code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        param: str | None = None,
+        status: int = 400,
+        type_: str = "invalid_request_error",
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.message, self.param, self.status, self.type, self.code = message, param, status, type_, code
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": {"message": self.message, "type": self.type, "param": self.param,
-                                       "code": self.code}}, status_code=self.status)
+        return JSONResponse(
+            {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}},
+            status_code=self.status,
+        )
 
 
 class Message(BaseModel):
@@ -142,19 +161,24 @@ def parse(cls, body) -> Common:
         loc = [str(p) for p in first.get("loc", ()) if not str(p).isdigit()]
         param = loc[0] if loc else None
         if first.get("type") == "extra_forbidden":
-            raise OpenAIError(f"The parameter '{param}' is not supported by this server. Remove it and try again.",
-                              param) from None
+            raise OpenAIError(
+                f"The parameter '{param}' is not supported by this server. Remove it and try again.", param
+            ) from None
         raise OpenAIError(validation_sentence(first).replace("“", "'").replace("”", "'"), param) from None
     if req.model not in MODEL_ALIASES:
-        raise OpenAIError(f"The model '{req.model}' does not exist here: this server runs only '{MODEL_ID}' "
-                          "(GET /v1/models lists it).", "model", 404, code="model_not_found")
+        raise OpenAIError(
+            f"The model '{req.model}' does not exist here: this server runs only '{MODEL_ID}' "
+            "(GET /v1/models lists it).",
+            "model",
+            404,
+            code="model_not_found",
+        )
     for name in ("presence_penalty", "frequency_penalty"):
         if getattr(req, name) != 0:
             raise OpenAIError(f"'{name}' is not supported here: leave it at 0.", name)
     stops = [req.stop] if isinstance(req.stop, str) else (req.stop or [])
     if len(stops) > MAX_STOP or any(not 1 <= len(s) <= MAX_STOP_CHARS for s in stops):
-        raise OpenAIError(f"'stop' takes up to {MAX_STOP} sequences of 1 to {MAX_STOP_CHARS} characters each.",
-                          "stop")
+        raise OpenAIError(f"'stop' takes up to {MAX_STOP} sequences of 1 to {MAX_STOP_CHARS} characters each.", "stop")
     req.stop = stops
     return req
 
@@ -172,13 +196,17 @@ def prompt_ids(m, req) -> list[int]:
             raise OpenAIError("The prompt is empty: give some text to continue.", "prompt")
         ids = m.encode(req.prompt)
     if len(ids) > MAX_PROMPT_TOKENS:
-        raise OpenAIError(f"The prompt is {len(ids):,} tokens long; this server takes at most "
-                          f"{MAX_PROMPT_TOKENS:,}. Shorten it and try again.",
-                          "messages" if isinstance(req, ChatRequest) else "prompt", code="context_length_exceeded")
+        raise OpenAIError(
+            f"The prompt is {len(ids):,} tokens long; this server takes at most "
+            f"{MAX_PROMPT_TOKENS:,}. Shorten it and try again.",
+            "messages" if isinstance(req, ChatRequest) else "prompt",
+            code="context_length_exceeded",
+        )
     return ids
 
 
 # ---------------------------------------------------------------- generation with stop sequences
+
 
 class Choice:
     """One completion being generated: text so far, held back while it might be
@@ -195,14 +223,17 @@ class Choice:
             at = self.text.find(s, max(0, self.sent - len(s)))
             if at >= 0:
                 self.text, self.finish = self.text[:at], "stop"
-        hold = 0 if self.finish else max((k for s in self.stops for k in range(len(s) - 1, 0, -1)
-                                          if self.text.endswith(s[:k])), default=0)
-        out = self.text[self.sent: len(self.text) - hold]
+        hold = (
+            0
+            if self.finish
+            else max((k for s in self.stops for k in range(len(s) - 1, 0, -1) if self.text.endswith(s[:k])), default=0)
+        )
+        out = self.text[self.sent : len(self.text) - hold]
         self.sent += len(out)
         return out
 
     def flush(self) -> str:
-        out = self.text[self.sent:]
+        out = self.text[self.sent :]
         self.sent = len(self.text)
         return out
 
@@ -226,6 +257,7 @@ def run_choice(m, ids, req, max_tokens: int, index: int) -> Iterator[tuple[str, 
 
 
 # ---------------------------------------------------------------- endpoints
+
 
 def record(request: Request, entry: dict) -> None:
     log = getattr(request.app.state, "v1_log", None)
@@ -254,11 +286,21 @@ async def answer(request: Request, cls, kind: Literal["chat", "text"]):
         return err.response()
     rid = ("chatcmpl-" if kind == "chat" else "cmpl-") + uuid.uuid4().hex[:24]
     created = int(time.time())
-    entry = {"id": rid, "endpoint": "/v1/chat/completions" if kind == "chat" else "/v1/completions",
-             "client": request.headers.get("user-agent", "")[:80], "stream": req.stream, "n": req.n,
-             "prompt_tokens": len(ids), "completion_tokens": 0, "received_unix": time.time(),
-             "time_to_first_token_s": None, "total_s": None, "finish_reason": None, "status": "running",
-             "preview": ""}
+    entry = {
+        "id": rid,
+        "endpoint": "/v1/chat/completions" if kind == "chat" else "/v1/completions",
+        "client": request.headers.get("user-agent", "")[:80],
+        "stream": req.stream,
+        "n": req.n,
+        "prompt_tokens": len(ids),
+        "completion_tokens": 0,
+        "received_unix": time.time(),
+        "time_to_first_token_s": None,
+        "total_s": None,
+        "finish_reason": None,
+        "status": "running",
+        "preview": "",
+    }
     record(request, entry)
 
     def usage(choices):
@@ -266,9 +308,13 @@ async def answer(request: Request, cls, kind: Literal["chat", "text"]):
         return {"prompt_tokens": len(ids), "completion_tokens": done, "total_tokens": len(ids) + done}
 
     def finish(choices, status):
-        entry.update(completion_tokens=sum(c.tokens for c in choices), total_s=time.perf_counter() - received,
-                     finish_reason=choices[-1].finish if choices else None, status=status,
-                     preview=(choices[0].text if choices else "")[:200])
+        entry.update(
+            completion_tokens=sum(c.tokens for c in choices),
+            total_s=time.perf_counter() - received,
+            finish_reason=choices[-1].finish if choices else None,
+            status=status,
+            preview=(choices[0].text if choices else "")[:200],
+        )
 
     def first_token():
         if entry["time_to_first_token_s"] is None:
@@ -277,12 +323,19 @@ async def answer(request: Request, cls, kind: Literal["chat", "text"]):
     def chunk(delta_or_text, index, finish_reason=None):
         if kind == "chat":
             c = {"index": index, "delta": delta_or_text, "logprobs": None, "finish_reason": finish_reason}
-            return {"id": rid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-                    "system_fingerprint": None, "choices": [c]}
+            return {
+                "id": rid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": MODEL_ID,
+                "system_fingerprint": None,
+                "choices": [c],
+            }
         c = {"index": index, "text": delta_or_text, "logprobs": None, "finish_reason": finish_reason}
         return {"id": rid, "object": "text_completion", "created": created, "model": MODEL_ID, "choices": [c]}
 
     if req.stream:
+
         async def events():
             choices = []
             status = "disconnected"
@@ -309,8 +362,9 @@ async def answer(request: Request, cls, kind: Literal["chat", "text"]):
             finally:  # also when the client went away and the server cancelled us
                 finish(choices, status)
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
 
     choices = []
     for index in range(req.n):
@@ -326,15 +380,28 @@ async def answer(request: Request, cls, kind: Literal["chat", "text"]):
                 return JSONResponse({}, status_code=499)
     finish(choices, "done")
     if kind == "chat":
-        out = [{"index": i, "message": {"role": "assistant", "content": c.text, "refusal": None},
-                "logprobs": None, "finish_reason": c.finish} for i, c in enumerate(choices)]
+        out = [
+            {
+                "index": i,
+                "message": {"role": "assistant", "content": c.text, "refusal": None},
+                "logprobs": None,
+                "finish_reason": c.finish,
+            }
+            for i, c in enumerate(choices)
+        ]
         obj = "chat.completion"
     else:
-        out = [{"index": i, "text": c.text, "logprobs": None, "finish_reason": c.finish}
-               for i, c in enumerate(choices)]
+        out = [{"index": i, "text": c.text, "logprobs": None, "finish_reason": c.finish} for i, c in enumerate(choices)]
         obj = "text_completion"
-    return {"id": rid, "object": obj, "created": created, "model": MODEL_ID, "system_fingerprint": None,
-            "choices": out, "usage": usage(choices)}
+    return {
+        "id": rid,
+        "object": obj,
+        "created": created,
+        "model": MODEL_ID,
+        "system_fingerprint": None,
+        "choices": out,
+        "usage": usage(choices),
+    }
 
 
 def sse(obj) -> str:
@@ -353,14 +420,19 @@ async def completions(request: Request):
 
 @router.get("/models")
 def models():
-    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 1730419200,
-                                        "owned_by": "HuggingFaceTB"}]}
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": 1730419200, "owned_by": "HuggingFaceTB"}],
+    }
 
 
 @router.get("/models/{model_id:path}")
 def model(model_id: str):
     if model_id not in MODEL_ALIASES:
-        return OpenAIError(f"The model '{model_id}' does not exist here: this server runs only '{MODEL_ID}'.",
-                           "model", 404, code="model_not_found").response()
+        return OpenAIError(
+            f"The model '{model_id}' does not exist here: this server runs only '{MODEL_ID}'.",
+            "model",
+            404,
+            code="model_not_found",
+        ).response()
     return models()["data"][0]
-

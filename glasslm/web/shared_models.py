@@ -75,9 +75,15 @@ class SharedModel:
         self.model = model
 
     def progress(self) -> dict:
-        return {"step": self.step, "steps": self.steps, "ready": self.model is not None,
-                "heldout_loss": self.heldout_loss, "bigram_heldout_loss": self.bigram_heldout_loss,
-                "seconds": self.seconds, "error": self.error}
+        return {
+            "step": self.step,
+            "steps": self.steps,
+            "ready": self.model is not None,
+            "heldout_loss": self.heldout_loss,
+            "bigram_heldout_loss": self.bigram_heldout_loss,
+            "seconds": self.seconds,
+            "error": self.error,
+        }
 
 
 def shared_model(request: Request, name: str, make: Callable[[], SharedModel]) -> SharedModel:
@@ -96,8 +102,12 @@ def shared_model(request: Request, name: str, make: Callable[[], SharedModel]) -
 def ready_model(shared: SharedModel) -> TinyGPT:
     """The trained model, or a 409 saying it is still training."""
     if shared.model is None:
-        raise DemoError(f"The {shared.what} is still training ({shared.step:,} of {shared.steps:,} steps); "
-                        "try again in a few seconds.", None, 409)
+        raise DemoError(
+            f"The {shared.what} is still training ({shared.step:,} of {shared.steps:,} steps); "
+            "try again in a few seconds.",
+            None,
+            409,
+        )
     return shared.model
 
 

@@ -12,8 +12,9 @@ from glasslm.web.errors import DemoError
 _WORDS = {1: "one", 2: "two", 3: "three"}
 
 
-def encode_text(m, text: str, limit: int, field: str = "text", at_least: int = 1, why: str = "",
-                purpose: str = "the model reads") -> list[int]:
+def encode_text(
+    m, text: str, limit: int, field: str = "text", at_least: int = 1, why: str = "", purpose: str = "the model reads"
+) -> list[int]:
     """`m.encode(text)` (special-token look-alikes stay plain text), checked.
 
     at_least/why: the fewest tokens the demo needs, and the reason shown;
@@ -26,6 +27,10 @@ def encode_text(m, text: str, limit: int, field: str = "text", at_least: int = 1
         count = _WORDS.get(at_least, str(at_least))
         raise DemoError(f"Type at least {count} tokens{': ' + why if why else ''}.", field)
     if len(ids) > limit:
-        raise DemoError(f"The text is {len(ids):,} tokens long; the limit here is {limit}, so {purpose} "
-                        f"at most {limit} tokens. Shorten it.", field, status=413)
+        raise DemoError(
+            f"The text is {len(ids):,} tokens long; the limit here is {limit}, so {purpose} "
+            f"at most {limit} tokens. Shorten it.",
+            field,
+            status=413,
+        )
     return ids

@@ -28,8 +28,19 @@ STATE_EVERY_S = 2.0  # how stale the server's copy of a running job's state may 
 WORKER_BLAS_THREADS = 1  # each worker's matrix products use one thread: 2 cores, several workers
 # Imported once in the forkserver, so each worker starts in a fraction of a second: the
 # routers whose job sources run in workers (their sources travel by name).
-PRELOAD = ["numpy", "glasslm.web.worker"] + [f"glasslm.chapters.{c}.api" for c in (
-    "train_a_gpt", "vision", "diffusion", "reasoning", "scaling_laws", "neurons", "post_training", "fine_tuning")]
+PRELOAD = ["numpy", "glasslm.web.worker"] + [
+    f"glasslm.chapters.{c}.api"
+    for c in (
+        "train_a_gpt",
+        "vision",
+        "diffusion",
+        "reasoning",
+        "scaling_laws",
+        "neurons",
+        "post_training",
+        "fine_tuning",
+    )
+]
 
 _context = None
 

@@ -7,8 +7,8 @@ import pytest
 
 from glasslm.chapters.registry import PLAN, Registry
 from glasslm.web.errors import DemoError
-from glasslm.web.jobs import JobManager
 from glasslm.web.guard import MAX_BODY_BYTES
+from glasslm.web.jobs import JobManager
 
 
 def test_index_lists_existing_chapters(client):
@@ -53,8 +53,9 @@ def test_source_shows_engine_code_only(client):
 
 
 def test_oversized_body_is_refused_and_server_keeps_serving(client):
-    r = client.post("/api/weights/one-weight", content=b"x" * (MAX_BODY_BYTES + 1),
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/weights/one-weight", content=b"x" * (MAX_BODY_BYTES + 1), headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert "too large" in r.json()["error"]
     assert client.get("/healthz").status_code == 200
@@ -81,6 +82,7 @@ def ticking(n, dt=0.01):
             time.sleep(dt)
             yield {"type": "tick", "i": i}
         job.state["result"] = n
+
     return source
 
 
@@ -137,6 +139,7 @@ def test_engine_failure_ends_the_job_with_a_message():
     def broken(job):
         yield {"type": "tick"}
         raise ValueError("boom")
+
     jobs = JobManager()
     job = jobs.start("a", "broken", broken)
     assert wait_for(lambda: job.status == "error")
@@ -164,8 +167,12 @@ def test_concurrent_requests_are_served_while_a_job_runs(client):
     client.get("/healthz")
     job = client.app.state.jobs.start(client.cookies["glasslm_session"], "tick", ticking(10_000, 0.001))
     results = []
-    threads = [threading.Thread(target=lambda: results.append(
-        client.post("/api/weights/one-weight", json={"w": 0.3}).status_code)) for _ in range(4)]
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(client.post("/api/weights/one-weight", json={"w": 0.3}).status_code)
+        )
+        for _ in range(4)
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert results == [200] * 4
@@ -181,6 +188,7 @@ def test_a_source_that_returns_on_stop_is_reported_stopped():
             time.sleep(0.001)
             if i % 10 == 0:
                 yield {"type": "tick", "i": i}
+
     jobs = JobManager()
     job = jobs.start("a", "polite", polite)
     time.sleep(0.05)
@@ -198,8 +206,11 @@ def test_validation_sentence_keeps_a_field_called_query():
 
 
 def test_an_error_inside_a_list_points_at_the_list_control(client):
-    r = client.post("/api/weights/few-inputs", content='{"weights": [1, "x", 3], "bias": 0}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/weights/few-inputs",
+        content='{"weights": [1, "x", 3], "bias": 0}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 422 and r.json()["field"] == "weights"
     assert "weights.1" in r.json()["error"]
 
@@ -212,6 +223,7 @@ def test_a_cooperative_source_gets_its_last_word_after_a_stop():
             i += 1
             yield {"type": "tick", "i": i}
         yield {"type": "summary", "ticks": i}
+
     jobs = JobManager()
     job = jobs.start("a", "sum", summarising, cooperative=True)
     time.sleep(0.05)
@@ -231,7 +243,9 @@ def test_thinned_steps_sends_mean_losses_every_few_steps_and_the_last():
 
     from glasslm.web.jobs import thinned_steps
 
-    run = [{"type": "start"}] + [{"type": "step", "step": s, "loss": float(s)} for s in range(1, 11)] + [{"type": "done"}]
+    run = (
+        [{"type": "start"}] + [{"type": "step", "step": s, "loss": float(s)} for s in range(1, 11)] + [{"type": "done"}]
+    )
     job = SimpleNamespace(stop_event=threading.Event())
     out = list(thinned_steps(iter(run), steps=10, per_run=3)(job))  # every 3 steps, and step 10
     assert [e["type"] for e in out] == ["start", "step", "step", "step", "step", "done"]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.attention.api import MAX_TEXT_CHARS, MAX_TOKENS
-from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from tests.engine import reference_llama as ref
 
@@ -51,8 +51,11 @@ def test_steps_recomputed_from_the_weights(client, smollm2):
 
 
 def test_compare_follows_the_word_in_both_sentences(client, smollm2):
-    body = {"word": "bank", "sentences": ["The fisherman sat on the river bank", "I need to deposit money at the bank"],
-            "context": ["river", "money"]}
+    body = {
+        "word": "bank",
+        "sentences": ["The fisherman sat on the river bank", "I need to deposit money at the bank"],
+        "context": ["river", "money"],
+    }
     d = client.post(f"{API}/compare", json=body).json()
     assert d["layers"] == 30 and d["heads"] == 9
     for s, sentence, ctx in zip(d["sentences"], body["sentences"], body["context"]):
@@ -89,28 +92,52 @@ def test_gqa_from_the_config(client, smollm2):
     assert len(d["published"]) == len(PUBLISHED) and all(p["source"] for p in d["published"])
 
 
-@pytest.mark.parametrize("path,body,status,field,words", [
-    ("maps", {"text": "", "layer": 0}, 422, "text", "empty"),
-    ("maps", {"text": "   ", "layer": 0}, 400, "text", "Type some text"),
-    ("maps", {"text": "x" * (MAX_TEXT_CHARS + 1), "layer": 0}, 422, "text", "too long"),
-    ("maps", {"text": "a b " * 30, "layer": 0}, 413, "text", f"at most {MAX_TOKENS}"),
-    ("maps", {"text": TEXT, "layer": 30}, 400, "layer", "from 0 to 29"),
-    ("maps", {"text": TEXT, "layer": -1}, 422, "layer", "at least 0"),
-    ("maps", {"text": TEXT, "layer": 2.5}, 422, "layer", "whole number"),
-    ("steps", {"text": TEXT, "layer": 0, "head": 9}, 400, "head", "from 0 to 8"),
-    ("steps", {"text": TEXT, "layer": 0, "head": 0, "token": 11}, 400, "token", "from 0 to 10"),
-    ("steps", {"text": TEXT, "layer": 0, "head": 0, "token": -2}, 422, "token", "at least -1"),
-    ("compare", {"word": "bank", "sentences": ["the river bank", "the money"]}, 400, "sentences", "does not appear"),
-    ("compare", {"word": " ", "sentences": ["a", "b"]}, 400, "word", "Type the word"),
-    ("compare", {"word": "bank", "sentences": ["the bank"]}, 422, "sentences", "at least 2"),
-    ("compare", {"word": "bank", "sentences": ["the bank", "x" * 401]}, 400, "sentences", "too long"),
-    ("compare", {"word": "bank", "sentences": ["the bank by the river", "the money bank"], "context": ["river", "money"]},
-     400, "context", "must appear before"),
-    ("compare", {"word": "bank", "sentences": ["the river bank", "the money bank"], "context": ["river"]},
-     422, "context", "at least 2"),
-    ("compare", {"word": "bank", "sentences": ["the river bank", "the money bank"], "context": ["river", "y" * 41]},
-     400, "context", "too long"),
-])
+@pytest.mark.parametrize(
+    "path,body,status,field,words",
+    [
+        ("maps", {"text": "", "layer": 0}, 422, "text", "empty"),
+        ("maps", {"text": "   ", "layer": 0}, 400, "text", "Type some text"),
+        ("maps", {"text": "x" * (MAX_TEXT_CHARS + 1), "layer": 0}, 422, "text", "too long"),
+        ("maps", {"text": "a b " * 30, "layer": 0}, 413, "text", f"at most {MAX_TOKENS}"),
+        ("maps", {"text": TEXT, "layer": 30}, 400, "layer", "from 0 to 29"),
+        ("maps", {"text": TEXT, "layer": -1}, 422, "layer", "at least 0"),
+        ("maps", {"text": TEXT, "layer": 2.5}, 422, "layer", "whole number"),
+        ("steps", {"text": TEXT, "layer": 0, "head": 9}, 400, "head", "from 0 to 8"),
+        ("steps", {"text": TEXT, "layer": 0, "head": 0, "token": 11}, 400, "token", "from 0 to 10"),
+        ("steps", {"text": TEXT, "layer": 0, "head": 0, "token": -2}, 422, "token", "at least -1"),
+        (
+            "compare",
+            {"word": "bank", "sentences": ["the river bank", "the money"]},
+            400,
+            "sentences",
+            "does not appear",
+        ),
+        ("compare", {"word": " ", "sentences": ["a", "b"]}, 400, "word", "Type the word"),
+        ("compare", {"word": "bank", "sentences": ["the bank"]}, 422, "sentences", "at least 2"),
+        ("compare", {"word": "bank", "sentences": ["the bank", "x" * 401]}, 400, "sentences", "too long"),
+        (
+            "compare",
+            {"word": "bank", "sentences": ["the bank by the river", "the money bank"], "context": ["river", "money"]},
+            400,
+            "context",
+            "must appear before",
+        ),
+        (
+            "compare",
+            {"word": "bank", "sentences": ["the river bank", "the money bank"], "context": ["river"]},
+            422,
+            "context",
+            "at least 2",
+        ),
+        (
+            "compare",
+            {"word": "bank", "sentences": ["the river bank", "the money bank"], "context": ["river", "y" * 41]},
+            400,
+            "context",
+            "too long",
+        ),
+    ],
+)
 def test_bad_input_is_a_sentence(client, path, body, status, field, words):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.json()

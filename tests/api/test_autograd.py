@@ -38,18 +38,21 @@ def test_check_sweeps_step_sizes(client):
     assert best < 1e-8
 
 
-@pytest.mark.parametrize("expression, words, position", [
-    ("", "empty", 0),
-    ("(a*b + c))", "Unexpected ')' at column 10", 9),
-    ("sin(a)", "unknown function 'sin'", 0),
-    ("a +", "ends too early", 3),
-    ("log(a - 5)", "log of a negative number", 0),
-    ("1/(a-a)", "division by zero", 0),
-    ("a ** b", "plain number", 5),
-    ("+".join(["a"] * (expr.MAX_NODES + 1)), "too big", None),
-    ("(" * 30 + "a" + ")" * 30, "nested too deeply", None),
-    ("+".join(f"v{i}" for i in range(expr.MAX_NAMES + 1)), "limit is 8", None),
-])
+@pytest.mark.parametrize(
+    "expression, words, position",
+    [
+        ("", "empty", 0),
+        ("(a*b + c))", "Unexpected ')' at column 10", 9),
+        ("sin(a)", "unknown function 'sin'", 0),
+        ("a +", "ends too early", 3),
+        ("log(a - 5)", "log of a negative number", 0),
+        ("1/(a-a)", "division by zero", 0),
+        ("a ** b", "plain number", 5),
+        ("+".join(["a"] * (expr.MAX_NODES + 1)), "too big", None),
+        ("(" * 30 + "a" + ")" * 30, "nested too deeply", None),
+        ("+".join(f"v{i}" for i in range(expr.MAX_NAMES + 1)), "limit is 8", None),
+    ],
+)
 def test_bad_expressions(client, expression, words, position):
     r = post(client, "graph", {"expression": expression})
     assert r.status_code == 400
@@ -60,15 +63,18 @@ def test_bad_expressions(client, expression, words, position):
         assert d["position"] == position
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"expression": "a", "values": {"a": NaN}}', "a", "finite"),
-    ('{"expression": "a", "values": {"a": Infinity}}', "a", "finite"),
-    ('{"expression": "a", "values": {"a": 1e9}}', "a", "at most"),
-    ('{"expression": "a", "values": {"a": "two"}}', "a", "number"),
-    ('{"expression": "' + "a" * (expr.MAX_LENGTH + 1) + '"}', "expression", "too long"),
-    ('{"values": {}}', "expression", "missing"),
-    ('{"expression": 5}', "expression", "text"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"expression": "a", "values": {"a": NaN}}', "a", "finite"),
+        ('{"expression": "a", "values": {"a": Infinity}}', "a", "finite"),
+        ('{"expression": "a", "values": {"a": 1e9}}', "a", "at most"),
+        ('{"expression": "a", "values": {"a": "two"}}', "a", "number"),
+        ('{"expression": "' + "a" * (expr.MAX_LENGTH + 1) + '"}', "expression", "too long"),
+        ('{"values": {}}', "expression", "missing"),
+        ('{"expression": 5}', "expression", "text"),
+    ],
+)
 def test_bad_request_bodies(client, body, field, words):
     r = client.post("/api/autograd/graph", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -81,11 +87,14 @@ def test_too_many_values(client):
     assert r.status_code == 422 and "too many" in r.json()["error"]
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({"expression": "exp(x)", "name": "y"}, "name", "not a name"),
-    ({"expression": "2 + 3"}, "expression", "no names"),
-    ({"expression": "exp(x"}, "expression", "ends too early"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({"expression": "exp(x)", "name": "y"}, "name", "not a name"),
+        ({"expression": "2 + 3"}, "expression", "no names"),
+        ({"expression": "exp(x"}, "expression", "ends too early"),
+    ],
+)
 def test_check_bad_input(client, body, field, words):
     r = post(client, "check", body)
     assert r.status_code == 400

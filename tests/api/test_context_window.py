@@ -2,7 +2,6 @@
 window keeps (rebuilt independently from the chat template), the recall job's
 greedy replies from the kept tokens, the attention-cost and needle jobs, and bad input."""
 
-
 import pytest
 
 from glasslm.chapters.context_window.api import MAX_ANSWER_TOKENS, MAX_ANSWER_WINDOW, MAX_FACTS, NEEDLE_LENGTHS
@@ -69,23 +68,26 @@ def test_recall_job_replies_from_the_window_only(client, sse):
         assert t["recalled"] == (t["code"] in t["reply"])
 
 
-@pytest.mark.parametrize("path, body, field, words, status", [
-    ("fit", {"messages": CHAT, "window": 8}, "window", "at least 16", 422),
-    ("fit", {"messages": CHAT, "window": 100000}, "window", "at most", 422),
-    ("fit", {"messages": CHAT, "window": 16, "policy": "turns"}, "window", "too small", 400),
-    ("fit", {"messages": CHAT, "policy": "middle"}, "policy", "one of", 422),
-    ("fit", {"messages": []}, "messages", "at least 1", 422),
-    ("fit", {"messages": [{"role": "user", "content": "x" * 1001}]}, "content", "too long", 422),
-    ("fit", {"messages": CHAT + [{"role": "system", "content": "late"}]}, "messages", "first message", 400),
-    ("recall", {"messages": CHAT, "window": MAX_ANSWER_WINDOW + 8}, "window", f"at most {MAX_ANSWER_WINDOW}", 413),
-    ("recall", {"messages": CHAT, "facts": MAX_FACTS + 1}, "facts", f"at most {MAX_FACTS}", 422),
-    ("recall", {"messages": [{"role": "system", "content": "Be brief."}]}, "messages", "system prompt", 400),
-    ("recall", {"messages": CHAT, "window": 24}, "window", "too small", 400),
-    ("needle", {"max_length": NEEDLE_LENGTHS[-1] + 1}, "max_length", "at most 8192", 422),
-    ("attention-cost", {"max_length": 5000}, "max_length", "at most", 422),
-    ("needle", {"max_length": 32}, "max_length", "at least 64", 422),
-    ("needle", {"depths": 9}, "depths", "at most 5", 422),
-])
+@pytest.mark.parametrize(
+    "path, body, field, words, status",
+    [
+        ("fit", {"messages": CHAT, "window": 8}, "window", "at least 16", 422),
+        ("fit", {"messages": CHAT, "window": 100000}, "window", "at most", 422),
+        ("fit", {"messages": CHAT, "window": 16, "policy": "turns"}, "window", "too small", 400),
+        ("fit", {"messages": CHAT, "policy": "middle"}, "policy", "one of", 422),
+        ("fit", {"messages": []}, "messages", "at least 1", 422),
+        ("fit", {"messages": [{"role": "user", "content": "x" * 1001}]}, "content", "too long", 422),
+        ("fit", {"messages": CHAT + [{"role": "system", "content": "late"}]}, "messages", "first message", 400),
+        ("recall", {"messages": CHAT, "window": MAX_ANSWER_WINDOW + 8}, "window", f"at most {MAX_ANSWER_WINDOW}", 413),
+        ("recall", {"messages": CHAT, "facts": MAX_FACTS + 1}, "facts", f"at most {MAX_FACTS}", 422),
+        ("recall", {"messages": [{"role": "system", "content": "Be brief."}]}, "messages", "system prompt", 400),
+        ("recall", {"messages": CHAT, "window": 24}, "window", "too small", 400),
+        ("needle", {"max_length": NEEDLE_LENGTHS[-1] + 1}, "max_length", "at most 8192", 422),
+        ("attention-cost", {"max_length": 5000}, "max_length", "at most", 422),
+        ("needle", {"max_length": 32}, "max_length", "at least 64", 422),
+        ("needle", {"depths": 9}, "depths", "at most 5", 422),
+    ],
+)
 def test_bad_input(client, path, body, field, words, status):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"], r.json()
@@ -133,11 +135,14 @@ def test_needle_lengths_reach_the_whole_context(client):
     client.post(f"/api/jobs/{r.json()['job']}/stop")
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("attention-cost", '{"max_length": NaN}', "max_length"),
-    ("needle", '{"max_length": 128, "depths": NaN}', "depths"),
-    ("fit", '{"messages": [{"role": "user", "content": "hi"}], "window": NaN}', "window"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("attention-cost", '{"max_length": NaN}', "max_length"),
+        ("needle", '{"max_length": 128, "depths": NaN}', "depths"),
+        ("fit", '{"messages": [{"role": "user", "content": "hi"}], "window": NaN}', "window"),
+    ],
+)
 def test_nan_numbers_are_refused(client, path, body, field):
     r = client.post(f"{API}/{path}", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["field"] == field and r.json()["error"].startswith(f"“{field}”")

@@ -24,7 +24,9 @@ def test_noise_matches_the_closed_form(client):
     rng = np.random.default_rng(3)
     x0, c = D.make_shape("moons", 400, rng)
     eps = rng.normal(size=x0.shape)
-    np.testing.assert_allclose(d["xt"], np.sqrt(sched.alpha_bar[29]) * x0 + np.sqrt(1 - sched.alpha_bar[29]) * eps, atol=6e-4)
+    np.testing.assert_allclose(
+        d["xt"], np.sqrt(sched.alpha_bar[29]) * x0 + np.sqrt(1 - sched.alpha_bar[29]) * eps, atol=6e-4
+    )
     assert d["labels"] == c.tolist()
     assert d["measured_noise_std"] == pytest.approx(d["noise_std"], rel=0.1)  # 800 draws
     clean = client.post(f"{API}/noise", json={"shape": "moons", "t": 0, "n": 400, "seed": 3}).json()
@@ -60,22 +62,25 @@ def test_train_then_sample_with_guidance(client, sse):
     assert s["median_distance"] == pytest.approx(fit["median_distance"]) and sum(s["class_share"]) == pytest.approx(1)
 
 
-@pytest.mark.parametrize("path, body, status, field", [
-    ("noise", {"t": -1}, 422, "t"),
-    ("noise", {"t": 200, "noise_steps": 100}, 400, "t"),
-    ("noise", {"shape": "square"}, 422, "shape"),
-    ("noise", {"n": 10**5}, 422, "n"),
-    ("noise", {"noise_steps": 1}, 422, "noise_steps"),
-    ("noise", '{"t": NaN}', 422, "t"),
-    ("train", {"steps": 0}, 422, "steps"),
-    ("train", {"steps": 10**6}, 422, "steps"),
-    ("train", {"lr": 5}, 422, "lr"),
-    ("train", '{"lr": Infinity}', 422, "lr"),
-    ("train", {"hidden": 10**4}, 422, "hidden"),
-    ("train", {"schedule": "quadratic"}, 422, "schedule"),
-    ("sample", {"job": "nope"}, 404, None),
-    ("sample", {"job": ""}, 422, "job"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, field",
+    [
+        ("noise", {"t": -1}, 422, "t"),
+        ("noise", {"t": 200, "noise_steps": 100}, 400, "t"),
+        ("noise", {"shape": "square"}, 422, "shape"),
+        ("noise", {"n": 10**5}, 422, "n"),
+        ("noise", {"noise_steps": 1}, 422, "noise_steps"),
+        ("noise", '{"t": NaN}', 422, "t"),
+        ("train", {"steps": 0}, 422, "steps"),
+        ("train", {"steps": 10**6}, 422, "steps"),
+        ("train", {"lr": 5}, 422, "lr"),
+        ("train", '{"lr": Infinity}', 422, "lr"),
+        ("train", {"hidden": 10**4}, 422, "hidden"),
+        ("train", {"schedule": "quadratic"}, 422, "schedule"),
+        ("sample", {"job": "nope"}, 404, None),
+        ("sample", {"job": ""}, 422, "job"),
+    ],
+)
 def test_bad_input(client, path, body, status, field):
     if isinstance(body, str):
         r = client.post(f"{API}/{path}", content=body, headers={"content-type": "application/json"})
@@ -87,8 +92,14 @@ def test_bad_input(client, path, body, status, field):
 def test_bad_sampling_settings(client, sse):
     job = client.post(f"{API}/train", json={**TINY, "steps": 1}).json()["job"]
     sse(job)
-    for body, status, field in [({"guidance": 2.0}, 400, "guidance"), ({"guidance": 11}, 422, "guidance"),
-                                ({"label": "2"}, 400, "label"), ({"label": "ten"}, 422, "label"), ({"n": 5000}, 422, "n"), ({"frames": 1}, 422, "frames")]:
+    for body, status, field in [
+        ({"guidance": 2.0}, 400, "guidance"),
+        ({"guidance": 11}, 422, "guidance"),
+        ({"label": "2"}, 400, "label"),
+        ({"label": "ten"}, 422, "label"),
+        ({"n": 5000}, 422, "n"),
+        ({"frames": 1}, 422, "frames"),
+    ]:
         r = client.post(f"{API}/sample", json={"job": job, **body})
         assert r.status_code == status and r.json()["field"] == field, body
     assert "class to guide" in client.post(f"{API}/sample", json={"job": job, "guidance": 2.0}).json()["error"]
@@ -103,12 +114,16 @@ def test_digits_noise_train_and_sample(client, sse):
     r = client.post(f"{API}/noise", json={"shape": "digits", "n": 33})
     assert r.status_code == 400 and r.json()["field"] == "n" and "32" in r.json()["error"]
 
-    job = client.post(f"{API}/train", json={"shape": "digits", "steps": 3, "hidden": 16, "noise_steps": 10}).json()["job"]
+    job = client.post(f"{API}/train", json={"shape": "digits", "steps": 3, "hidden": 16, "noise_steps": 10}).json()[
+        "job"
+    ]
     evs = sse(job)
     prev = [e for e in evs if e["type"] == "preview"][-1]
     assert prev["labels"] == list(range(10)) and len(prev["images"]) == 10 and len(prev["images"][0]) == 64
     assert min(min(i) for i in prev["images"]) >= 0 and max(max(i) for i in prev["images"]) <= 16
-    s = client.post(f"{API}/sample", json={"job": job, "n": 6, "label": "7", "guidance": 1, "frames": 3, "seed": 2}).json()
+    s = client.post(
+        f"{API}/sample", json={"job": job, "n": 6, "label": "7", "guidance": 1, "frames": 3, "seed": 2}
+    ).json()
     assert s["classes"][7] == "7" and len(s["frames"]) == 3 and len(s["frames"][-1]["points"]) == 6
     run = client.app.state.jobs.get(_session(client, job), job).state["diffusion"]
     again = D.sample(run.model, run.schedule, 6, np.random.default_rng(2), label=7, guidance=1.0, frames=3)["x"]

@@ -18,22 +18,27 @@ def test_space_projects_groups_and_own_words(client):
     assert d["explained"] == pytest.approx(explained.tolist(), abs=1e-4)
 
 
-@pytest.mark.parametrize("body,status,field,words", [
-    ({"words": [f"w{i}" for i in range(MAX_EXTRA_WORDS + 1)]}, 400, "words", "At most 20"),
-    ({"words": ["x"] * 61}, 422, "words", "too many items"),
-    ({"words": ["elephent"]}, 404, "words", "Did you mean: elephant"),
-    ({"words": ["cat", "dog"], "groups": []}, 400, "groups", "at least"),
-    ({"groups": ["fruits"]}, 400, "groups", "Unknown group"),
-    ({"words": ["a" * 41]}, 400, "words", "too long"),
-])
+@pytest.mark.parametrize(
+    "body,status,field,words",
+    [
+        ({"words": [f"w{i}" for i in range(MAX_EXTRA_WORDS + 1)]}, 400, "words", "At most 20"),
+        ({"words": ["x"] * 61}, 422, "words", "too many items"),
+        ({"words": ["elephent"]}, 404, "words", "Did you mean: elephant"),
+        ({"words": ["cat", "dog"], "groups": []}, 400, "groups", "at least"),
+        ({"groups": ["fruits"]}, 400, "groups", "Unknown group"),
+        ({"words": ["a" * 41]}, 400, "words", "too long"),
+    ],
+)
 def test_space_bad_input(client, body, status, field, words):
     r = client.post("/api/embeddings/space", json=body)
     assert r.status_code == status, r.json()
     assert r.json()["field"] == field and words in r.json()["error"]
 
 
-@pytest.mark.parametrize("a,b,c,answer", [("king", "man", "woman", "queen"), ("paris", "france", "italy", "rome"),
-                                           ("tokyo", "japan", "france", "paris")])
+@pytest.mark.parametrize(
+    "a,b,c,answer",
+    [("king", "man", "woman", "queen"), ("paris", "france", "italy", "rome"), ("tokyo", "japan", "france", "paris")],
+)
 def test_analogies(client, a, b, c, answer):
     d = client.post("/api/embeddings/analogy", json={"a": a, "b": b, "c": c}).json()
     assert d["answer"] == answer and d["answers"][0]["word"] == answer
@@ -45,13 +50,16 @@ def test_king_queen_rank_and_cosine(client):
     assert d["rank_with_inputs"] == 2 and d["cosine"] == pytest.approx(0.852, abs=0.01)
 
 
-@pytest.mark.parametrize("body,status,field,words", [
-    ({"a": "king", "b": "king", "c": "woman"}, 400, "c", "three different"),
-    ({"a": "kingg", "b": "man", "c": "woman"}, 404, "a", "not one of GloVe"),
-    ({"a": "", "b": "man", "c": "woman"}, 422, "a", "empty"),
-    ({"a": "   ", "b": "man", "c": "woman"}, 400, "a", "Type a word"),
-    ({"a": "x" * 41, "b": "man", "c": "woman"}, 422, "a", "too long"),
-])
+@pytest.mark.parametrize(
+    "body,status,field,words",
+    [
+        ({"a": "king", "b": "king", "c": "woman"}, 400, "c", "three different"),
+        ({"a": "kingg", "b": "man", "c": "woman"}, 404, "a", "not one of GloVe"),
+        ({"a": "", "b": "man", "c": "woman"}, 422, "a", "empty"),
+        ({"a": "   ", "b": "man", "c": "woman"}, 400, "a", "Type a word"),
+        ({"a": "x" * 41, "b": "man", "c": "woman"}, 422, "a", "too long"),
+    ],
+)
 def test_analogy_bad_input(client, body, status, field, words):
     r = client.post("/api/embeddings/analogy", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"]
@@ -87,7 +95,11 @@ def test_sinusoidal_matches_the_paper(client):
     assert pe.shape == (16, 8)
     assert pe[5, 2] == pytest.approx(math.sin(5 / 10000 ** (2 / 8)), abs=1e-4)
     assert pe[5, 3] == pytest.approx(math.cos(5 / 10000 ** (2 / 8)), abs=1e-4)
-    for body, field in [({"channels": 7}, "channels"), ({"positions": 100000}, "positions"), ({"channels": 1000}, "channels")]:
+    for body, field in [
+        ({"channels": 7}, "channels"),
+        ({"positions": 100000}, "positions"),
+        ({"channels": 1000}, "channels"),
+    ]:
         r = client.post("/api/embeddings/sinusoidal", json=body)
         assert r.status_code == 422 and r.json()["field"] == field
 
@@ -103,9 +115,14 @@ def test_rope_uses_smollm2_theta_and_depends_on_distance_only(client):
 
 @pytest.mark.slow
 def test_contextual_embeddings_from_smollm2(client):
-    body = {"word": "bank", "sentences": ["She sat on the bank of the river and watched the water.",
-                                          "He fished from the muddy bank of the stream.",
-                                          "She went to the bank to deposit her money."]}
+    body = {
+        "word": "bank",
+        "sentences": [
+            "She sat on the bank of the river and watched the water.",
+            "He fished from the muddy bank of the stream.",
+            "She went to the bank to deposit her money.",
+        ],
+    }
     d = client.post("/api/embeddings/contextual", json=body).json()
     assert d["layers"] == 30 and all(s["tokens"] == [" bank"] for s in d["sentences"])
     for mode in ("raw", "centred"):
@@ -118,11 +135,14 @@ def test_contextual_embeddings_from_smollm2(client):
     assert centred[(0, 1)] > centred[(0, 2)] and centred[(0, 1)] > centred[(1, 2)]
 
 
-@pytest.mark.parametrize("body,status,words", [
-    ({"word": "bank", "sentences": ["I went to the bank.", "No such word here."]}, 400, "does not appear"),
-    ({"word": "bank", "sentences": ["bank"]}, 422, "at least 2"),
-    ({"word": "bank", "sentences": ["bank " * 100, "a bank"]}, 400, "too long"),
-])
+@pytest.mark.parametrize(
+    "body,status,words",
+    [
+        ({"word": "bank", "sentences": ["I went to the bank.", "No such word here."]}, 400, "does not appear"),
+        ({"word": "bank", "sentences": ["bank"]}, 422, "at least 2"),
+        ({"word": "bank", "sentences": ["bank " * 100, "a bank"]}, 400, "too long"),
+    ],
+)
 def test_contextual_bad_input(client, body, status, words):
     r = client.post("/api/embeddings/contextual", json=body)
     assert r.status_code == status and words in r.json()["error"]

@@ -6,9 +6,19 @@ every limit refused with a sentence."""
 import numpy as np
 import pytest
 
-from glasslm.chapters.evaluation.api import (ARENA_TOKENS, MAX_ARENA_PROMPT_CHARS, MAX_ARENA_PROMPT_TOKENS, MAX_K, MAX_OPTION_CHARS, MAX_PASSAGE_CHARS,
-                                             MAX_PASSAGE_TOKENS, MAX_QUESTION_CHARS, MAX_VOTES, MIN_PASSAGE_TOKENS,
-                                             PLAYERS)
+from glasslm.chapters.evaluation.api import (
+    ARENA_TOKENS,
+    MAX_ARENA_PROMPT_CHARS,
+    MAX_ARENA_PROMPT_TOKENS,
+    MAX_K,
+    MAX_OPTION_CHARS,
+    MAX_PASSAGE_CHARS,
+    MAX_PASSAGE_TOKENS,
+    MAX_QUESTION_CHARS,
+    MAX_VOTES,
+    MIN_PASSAGE_TOKENS,
+    PLAYERS,
+)
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/evaluation"
@@ -17,7 +27,7 @@ TOL = 2e-4
 
 def logp_by_hand(m, context, option):
     z = m.logits(context + option).astype(np.float64)  # (T, V) one pass over everything
-    rows = z[len(context) - 1: len(context) - 1 + len(option)]
+    rows = z[len(context) - 1 : len(context) - 1 + len(option)]
     lse = rows.max(1) + np.log(np.exp(rows - rows.max(1, keepdims=True)).sum(1))
     return rows[np.arange(len(option)), option] - lse
 
@@ -25,8 +35,12 @@ def logp_by_hand(m, context, option):
 @pytest.mark.slow
 def test_own_question_scores_equal_a_recomputation(client):
     m = load_smollm2()
-    body = {"question": "What colour is the sky on a clear day?", "options": ["blue", "green", "bright purple"],
-            "answer": 0, "format": "cloze"}
+    body = {
+        "question": "What colour is the sky on a clear day?",
+        "options": ["blue", "green", "bright purple"],
+        "answer": 0,
+        "format": "cloze",
+    }
     d = client.post(f"{API}/score", json=body).json()
     context = [t["id"] for t in d["context"]]
     assert context == m.encode("Question: What colour is the sky on a clear day?\nAnswer:")
@@ -36,15 +50,21 @@ def test_own_question_scores_equal_a_recomputation(client):
         assert ids == m.encode(" " + text) and o["scored"] == " " + text
         want = logp_by_hand(m, context, ids)
         np.testing.assert_allclose(o["logprobs"], want, atol=TOL)
-        assert o["sum"] == pytest.approx(want.sum(), abs=TOL * len(ids)) and o["mean"] == pytest.approx(want.mean(), abs=TOL)
+        assert o["sum"] == pytest.approx(want.sum(), abs=TOL * len(ids)) and o["mean"] == pytest.approx(
+            want.mean(), abs=TOL
+        )
         sums.append(want.sum())
     assert d["pick_sum"] == int(np.argmax(sums)) and d["answer"] == 0
     assert d["probs_sum"] == pytest.approx((np.exp(sums) / np.exp(sums).sum()).tolist(), abs=1e-4)
 
 
 def test_letters_format_scores_one_letter_token(client):
-    body = {"question": "Which planet is closest to the Sun?", "options": ["Venus", "Mercury", "Mars"], "answer": 1,
-            "format": "letters"}
+    body = {
+        "question": "Which planet is closest to the Sun?",
+        "options": ["Venus", "Mercury", "Mars"],
+        "answer": 1,
+        "format": "letters",
+    }
     d = client.post(f"{API}/score", json=body).json()
     assert [o["scored"] for o in d["options"]] == [" A", " B", " C"]
     assert all(len(o["tokens"]) == 1 and o["sum"] == o["mean"] for o in d["options"])
@@ -73,8 +93,13 @@ def test_benchmark_accuracies_are_the_streamed_picks_counted(client, sse):
         assert done["summary"][fmt]["accuracy_sum"] == acc
     m = load_smollm2()
     q = qs[0]  # one question's letter scores recomputed by hand
-    ctx = m.encode("Question: " + q["question"] + "\n" + "\n".join(f"{'ABCD'[i]}. {o}" for i, o in enumerate(q["options"]))
-                   + "\nAnswer:")
+    ctx = m.encode(
+        "Question: "
+        + q["question"]
+        + "\n"
+        + "\n".join(f"{'ABCD'[i]}. {o}" for i, o in enumerate(q["options"]))
+        + "\nAnswer:"
+    )
     row = next(e for e in evs if e["type"] == "question" and e["format"] == "letters")
     want = [logp_by_hand(m, ctx, m.encode(" " + "ABCD"[i]))[0] for i in range(4)]
     np.testing.assert_allclose(row["sums"], want, atol=TOL)
@@ -105,15 +130,20 @@ def test_arena_answers_are_the_players_generations(client, sse):
     for side, player in (("a", "greedy"), ("b", "warm")):
         s = PLAYERS[player]
         ids = m.chat_ids([{"role": "user", "content": body["prompt"]}])
-        want = [e.token_id for e in m.generate(ids, max_tokens=ARENA_TOKENS, temperature=s["temperature"],
-                                                top_p=s["top_p"], seed=5)]
+        want = [
+            e.token_id
+            for e in m.generate(ids, max_tokens=ARENA_TOKENS, temperature=s["temperature"], top_p=s["top_p"], seed=5)
+        ]
         assert [e["token"]["id"] for e in evs if e["type"] == "token" and e["side"] == side] == want
         assert evs[-2][side] == m.decode(want)
 
 
 def test_ratings_by_hand(client):
-    votes = [{"a": "greedy", "b": "hot", "outcome": "a"}, {"a": "greedy", "b": "hot", "outcome": "a"},
-             {"a": "hot", "b": "greedy", "outcome": "a"}]
+    votes = [
+        {"a": "greedy", "b": "hot", "outcome": "a"},
+        {"a": "greedy", "b": "hot", "outcome": "a"},
+        {"a": "hot", "b": "greedy", "outcome": "a"},
+    ]
     d = client.post(f"{API}/arena/ratings", json={"votes": votes, "k": 32}).json()
     assert d["history"][1]["greedy"] == 1016 and d["history"][1]["hot"] == 984 and d["history"][1]["warm"] == 1000
     e = 1 / (1 + 10 ** (-32 / 400))  # greedy's expectation at 1016 vs 984
@@ -129,38 +159,80 @@ def test_ratings_by_hand(client):
     assert set(empty["elo"].values()) == {1000.0}
 
 
-@pytest.mark.parametrize("path, body, status, words, field", [
-    ("score", {"question": "", "options": ["a", "b"]}, 422, "empty", "question"),
-    ("score", {"question": "  ", "options": ["a", "b"]}, 400, "Type a question", "question"),
-    ("score", {"question": "x" * (MAX_QUESTION_CHARS + 1), "options": ["a", "b"]}, 422, f"at most {MAX_QUESTION_CHARS}", "question"),
-    ("score", {"question": "Q?", "options": ["a"]}, 422, "at least 2", "options"),
-    ("score", {"question": "Q?", "options": ["a", "b", "c", "d", "e"]}, 422, "at most 4", "options"),
-    ("score", {"question": "Q?", "options": ["a", " "]}, 400, "Option B is empty", "options"),
-    ("score", {"question": "Q?", "options": ["a", "x" * (MAX_OPTION_CHARS + 1)]}, 400, f"limit is {MAX_OPTION_CHARS}", "options"),
-    ("score", {"question": "Q?", "options": ["a", "a"]}, 400, "the same", "options"),
-    ("score", {"question": "Q?", "options": ["a", "b"], "answer": 2}, 400, "A-B", "answer"),
-    ("score", {"question": "Q?", "options": ["a", "b"], "format": "essay"}, 422, "must be one of", "format"),
-    ("benchmark", {"formats": []}, 422, "at least 1", "formats"),
-    ("benchmark", {"formats": ["cloze", "cloze"]}, 400, "only once", "formats"),
-    ("contamination", {"text": ""}, 422, "empty", "text"),
-    ("contamination", {"text": "x" * (MAX_PASSAGE_CHARS + 1)}, 422, f"at most {MAX_PASSAGE_CHARS}", "text"),
-    ("contamination", {"text": " a" * (MAX_PASSAGE_TOKENS + 1)}, 413, f"limit here is {MAX_PASSAGE_TOKENS}", "text"),
-    ("contamination", {"text": "Hi"}, 400, f"at least {MIN_PASSAGE_TOKENS}", "text"),
-    ("arena/answers", {"prompt": "", "a": "greedy", "b": "hot"}, 422, "empty", "prompt"),
-    ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "greedy"}, 400, "two different", "b"),
-    ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "gpt-5"}, 422, "must be one of", "b"),
-    ("arena/answers", {"prompt": "x" * (MAX_ARENA_PROMPT_CHARS + 1), "a": "greedy", "b": "hot"}, 422,
-     f"at most {MAX_ARENA_PROMPT_CHARS}", "prompt"),
-    ("arena/answers", {"prompt": " a" * (MAX_ARENA_PROMPT_TOKENS + 1), "a": "greedy", "b": "hot"}, 413,
-     f"limit here is {MAX_ARENA_PROMPT_TOKENS}", "prompt"),
-    ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "hot", "seed": -1}, 422, "at least 0", "seed"),
-    ("arena/ratings", {"votes": [{"a": "greedy", "b": "hot", "outcome": "draw"}]}, 422, "must be one of", "outcome"),
-    ("arena/ratings", {"votes": [{"a": "hot", "b": "hot", "outcome": "a"}]}, 400, "two different", "votes"),
-    ("arena/ratings", {"votes": [], "k": "NaN"}, 422, "finite", "k"),
-    ("arena/ratings", {"votes": [], "k": MAX_K + 1}, 422, f"at most {MAX_K}", "k"),
-    ("arena/ratings", {"votes": [{"a": "greedy", "b": "hot", "outcome": "a"}] * (MAX_VOTES + 1)}, 422,
-     f"at most {MAX_VOTES}", "votes"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, words, field",
+    [
+        ("score", {"question": "", "options": ["a", "b"]}, 422, "empty", "question"),
+        ("score", {"question": "  ", "options": ["a", "b"]}, 400, "Type a question", "question"),
+        (
+            "score",
+            {"question": "x" * (MAX_QUESTION_CHARS + 1), "options": ["a", "b"]},
+            422,
+            f"at most {MAX_QUESTION_CHARS}",
+            "question",
+        ),
+        ("score", {"question": "Q?", "options": ["a"]}, 422, "at least 2", "options"),
+        ("score", {"question": "Q?", "options": ["a", "b", "c", "d", "e"]}, 422, "at most 4", "options"),
+        ("score", {"question": "Q?", "options": ["a", " "]}, 400, "Option B is empty", "options"),
+        (
+            "score",
+            {"question": "Q?", "options": ["a", "x" * (MAX_OPTION_CHARS + 1)]},
+            400,
+            f"limit is {MAX_OPTION_CHARS}",
+            "options",
+        ),
+        ("score", {"question": "Q?", "options": ["a", "a"]}, 400, "the same", "options"),
+        ("score", {"question": "Q?", "options": ["a", "b"], "answer": 2}, 400, "A-B", "answer"),
+        ("score", {"question": "Q?", "options": ["a", "b"], "format": "essay"}, 422, "must be one of", "format"),
+        ("benchmark", {"formats": []}, 422, "at least 1", "formats"),
+        ("benchmark", {"formats": ["cloze", "cloze"]}, 400, "only once", "formats"),
+        ("contamination", {"text": ""}, 422, "empty", "text"),
+        ("contamination", {"text": "x" * (MAX_PASSAGE_CHARS + 1)}, 422, f"at most {MAX_PASSAGE_CHARS}", "text"),
+        (
+            "contamination",
+            {"text": " a" * (MAX_PASSAGE_TOKENS + 1)},
+            413,
+            f"limit here is {MAX_PASSAGE_TOKENS}",
+            "text",
+        ),
+        ("contamination", {"text": "Hi"}, 400, f"at least {MIN_PASSAGE_TOKENS}", "text"),
+        ("arena/answers", {"prompt": "", "a": "greedy", "b": "hot"}, 422, "empty", "prompt"),
+        ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "greedy"}, 400, "two different", "b"),
+        ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "gpt-5"}, 422, "must be one of", "b"),
+        (
+            "arena/answers",
+            {"prompt": "x" * (MAX_ARENA_PROMPT_CHARS + 1), "a": "greedy", "b": "hot"},
+            422,
+            f"at most {MAX_ARENA_PROMPT_CHARS}",
+            "prompt",
+        ),
+        (
+            "arena/answers",
+            {"prompt": " a" * (MAX_ARENA_PROMPT_TOKENS + 1), "a": "greedy", "b": "hot"},
+            413,
+            f"limit here is {MAX_ARENA_PROMPT_TOKENS}",
+            "prompt",
+        ),
+        ("arena/answers", {"prompt": "Hi", "a": "greedy", "b": "hot", "seed": -1}, 422, "at least 0", "seed"),
+        (
+            "arena/ratings",
+            {"votes": [{"a": "greedy", "b": "hot", "outcome": "draw"}]},
+            422,
+            "must be one of",
+            "outcome",
+        ),
+        ("arena/ratings", {"votes": [{"a": "hot", "b": "hot", "outcome": "a"}]}, 400, "two different", "votes"),
+        ("arena/ratings", {"votes": [], "k": "NaN"}, 422, "finite", "k"),
+        ("arena/ratings", {"votes": [], "k": MAX_K + 1}, 422, f"at most {MAX_K}", "k"),
+        (
+            "arena/ratings",
+            {"votes": [{"a": "greedy", "b": "hot", "outcome": "a"}] * (MAX_VOTES + 1)},
+            422,
+            f"at most {MAX_VOTES}",
+            "votes",
+        ),
+    ],
+)
 def test_bad_input_is_refused_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.text

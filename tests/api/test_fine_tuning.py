@@ -10,17 +10,17 @@ from glasslm.engine.models.llama import quantize as qz
 from glasslm.engine.training.lora import TARGETS, count_lora_params
 from tests.api.jobs import wait_end
 
-
 API = "/api/fine-tuning"
 SMALL_RUN = {"pretrain_steps": 40, "steps": 20, "batch_size": 4, "n_embd": 16, "rank": 2}
 
 
-
-
-@pytest.mark.parametrize("body,expected", [
-    ({"rank": 4, "targets": ["attn_wq", "attn_wv"], "n_embd": 32}, 4 * 64 * 2),
-    ({"rank": 8, "targets": list(TARGETS), "n_embd": 16, "n_layer": 2}, 2 * 8 * (4 * 32 + 2 * 80)),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ({"rank": 4, "targets": ["attn_wq", "attn_wv"], "n_embd": 32}, 4 * 64 * 2),
+        ({"rank": 8, "targets": list(TARGETS), "n_embd": 16, "n_layer": 2}, 2 * 8 * (4 * 32 + 2 * 80)),
+    ],
+)
 def test_count_is_the_hand_formula_and_a_real_share(client, body, expected):
     d = client.post(f"{API}/count", json=body).json()
     assert d["lora_trainable"] == d["formula"] == expected
@@ -30,14 +30,17 @@ def test_count_is_the_hand_formula_and_a_real_share(client, body, expected):
     assert sum(m["lora"] for m in d["matrices"]) * L == expected
 
 
-@pytest.mark.parametrize("body,field,words,status", [
-    ({"rank": 0}, "rank", "at least 1", 422),
-    ({"rank": 17}, "rank", "at most 16", 422),
-    ({"targets": []}, "targets", "", 422),
-    ({"targets": ["attn_wz"]}, "targets", "", 422),
-    ({"targets": ["attn_wq", "attn_wq"]}, "targets", "one adapter", 400),
-    ({"n_embd": 48}, "n_embd", "", 422),
-])
+@pytest.mark.parametrize(
+    "body,field,words,status",
+    [
+        ({"rank": 0}, "rank", "at least 1", 422),
+        ({"rank": 17}, "rank", "at most 16", 422),
+        ({"targets": []}, "targets", "", 422),
+        ({"targets": ["attn_wz"]}, "targets", "", 422),
+        ({"targets": ["attn_wq", "attn_wq"]}, "targets", "one adapter", 400),
+        ({"n_embd": 48}, "n_embd", "", 422),
+    ],
+)
 def test_count_bad_input(client, body, field, words, status):
     r = client.post(f"{API}/count", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"]
@@ -75,11 +78,19 @@ def test_merge_needs_a_finished_lora_run(client):
     assert wait_end(client, job)["status"] == "stopped"
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"lr_lora": 5}, "lr_lora"), ({"lr_full": 0}, "lr_full"), ({"steps": 0}, "steps"),
-    ({"steps": 2001}, "steps"), ({"alpha": -1}, "alpha"), ({"pretrain_steps": 10**6}, "pretrain_steps"),
-    ({"batch_size": 65}, "batch_size"), ({"n_layer": 3}, "n_layer"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"lr_lora": 5}, "lr_lora"),
+        ({"lr_full": 0}, "lr_full"),
+        ({"steps": 0}, "steps"),
+        ({"steps": 2001}, "steps"),
+        ({"alpha": -1}, "alpha"),
+        ({"pretrain_steps": 10**6}, "pretrain_steps"),
+        ({"batch_size": 65}, "batch_size"),
+        ({"n_layer": 3}, "n_layer"),
+    ],
+)
 def test_lora_bad_input(client, body, field):
     r = client.post(f"{API}/lora", json=body)
     assert r.status_code == 422 and r.json()["field"] == field
@@ -100,7 +111,9 @@ def test_quantize_sizes_errors_and_the_files_format(client):
     assert f4["actual_bytes"] == f4["formula_bytes"] == n / 2 + 2 * n / 32
     # the 8-bit error equals the gguf package's own Q8_0 round trip of the same matrix
     w = qz.matrix(load_smollm2().model.w, 2, "v_proj")
-    back = gguf.quants.dequantize(gguf.quants.quantize(w, gguf.GGMLQuantizationType.Q8_0), gguf.GGMLQuantizationType.Q8_0)
+    back = gguf.quants.dequantize(
+        gguf.quants.quantize(w, gguf.GGMLQuantizationType.Q8_0), gguf.GGMLQuantizationType.Q8_0
+    )
     assert f8["rmse"] == pytest.approx(float(np.sqrt(np.mean((back.astype(np.float64) - w) ** 2))), rel=1e-9)
     assert f4["rmse"] > 8 * f8["rmse"]
     assert sum(d["weights"]["counts"]) == n == sum(f4["errors"]["counts"])
@@ -109,12 +122,15 @@ def test_quantize_sizes_errors_and_the_files_format(client):
     assert d["gguf"]["type"] in types and sum(t["tensors"] for t in types.values()) == 272  # 30 x 9 + 2
 
 
-@pytest.mark.parametrize("body,field,status,words", [
-    ({"block": 100}, "block", 400, "divides 576"),
-    ({"block": 0}, "block", 422, ""),
-    ({"layer": 30}, "layer", 422, "at most 29"),
-    ({"matrix": "lm_head"}, "matrix", 422, ""),
-])
+@pytest.mark.parametrize(
+    "body,field,status,words",
+    [
+        ({"block": 100}, "block", 400, "divides 576"),
+        ({"block": 0}, "block", 422, ""),
+        ({"layer": 30}, "layer", 422, "at most 29"),
+        ({"matrix": "lm_head"}, "matrix", 422, ""),
+    ],
+)
 def test_quantize_bad_input(client, body, field, status, words):
     r = client.post(f"{API}/quantize", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"]
@@ -123,8 +139,10 @@ def test_quantize_bad_input(client, body, field, status, words):
 def test_effect_of_one_matrix_at_8_bits(client, sse):
     from glasslm.engine.models.llama.smollm2 import load_smollm2
 
-    r = client.post(f"{API}/effect", json={"text": "The capital of France is", "bits": 8, "scope": "matrix",
-                                            "layer": 0, "matrix": "o_proj"})
+    r = client.post(
+        f"{API}/effect",
+        json={"text": "The capital of France is", "bits": 8, "scope": "matrix", "layer": 0, "matrix": "o_proj"},
+    )
     assert r.status_code == 200 and r.json()["matrices"] == 1
     evs = sse(r.json()["job"])
     res = next(e for e in evs if e["type"] == "result")
@@ -134,7 +152,9 @@ def test_effect_of_one_matrix_at_8_bits(client, sse):
     z = m.next_logits(m.encode("The capital of France is")).astype(np.float64)
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
     top = res["reference_top"]
-    assert [t["id"] for t in top] == list(np.argsort(-p)[:10]) and top[0]["p"] == pytest.approx(p[top[0]["id"]], rel=1e-9)
+    assert [t["id"] for t in top] == list(np.argsort(-p)[:10]) and top[0]["p"] == pytest.approx(
+        p[top[0]["id"]], rel=1e-9
+    )
     assert 0 <= res["kl"] < 1e-3 and res["top_same"] and res["weights_quantized"] == 576 * 576
     # KL from the listed probabilities can only be a part of the whole sum, never more than it
     part = sum(t["p"] * math.log(t["p"] / t["p_quantized"]) for t in top)
@@ -150,15 +170,18 @@ def test_effect_of_everything_can_be_stopped(client, sse):
     assert wait_end(client, job)["status"] == "stopped"
 
 
-@pytest.mark.parametrize("body,field,status,words", [
-    ({"text": ""}, "text", 422, ""),
-    ({"text": "   "}, "text", 400, "Type some text"),
-    ({"text": "word " * 200}, "text", 413, "limit"),
-    ({"text": "Hi", "block": 100}, "block", 400, "divides"),
-    ({"text": "Hi", "block": 576, "scope": "layer"}, "block", 400, "divides 1536"),  # down_proj's rows
-    ({"text": "Hi", "bits": 3}, "bits", 422, ""),
-    ({"text": "Hi", "scope": "everything"}, "scope", 422, ""),
-])
+@pytest.mark.parametrize(
+    "body,field,status,words",
+    [
+        ({"text": ""}, "text", 422, ""),
+        ({"text": "   "}, "text", 400, "Type some text"),
+        ({"text": "word " * 200}, "text", 413, "limit"),
+        ({"text": "Hi", "block": 100}, "block", 400, "divides"),
+        ({"text": "Hi", "block": 576, "scope": "layer"}, "block", 400, "divides 1536"),  # down_proj's rows
+        ({"text": "Hi", "bits": 3}, "bits", 422, ""),
+        ({"text": "Hi", "scope": "everything"}, "scope", 422, ""),
+    ],
+)
 def test_effect_bad_input(client, body, field, status, words):
     r = client.post(f"{API}/effect", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"]
@@ -173,7 +196,11 @@ def test_memory_by_formula(client):
     assert smol["adapter_params"] == 30 * 8 * (2 * 1152 + 2 * 768)
     P, A = big["params"], big["adapter_params"]
     assert big["model"] == "Llama 2 70B" and A == 80 * 8 * (2 * 16384 + 2 * (8192 + 1024))
-    assert big["bytes"] == {"full": 16 * P, "lora": 2 * P + 16 * A, "qlora": pytest.approx(P * 4.127 / 8 + 16 * A, rel=1e-3)}
+    assert big["bytes"] == {
+        "full": 16 * P,
+        "lora": 2 * P + 16 * A,
+        "qlora": pytest.approx(P * 4.127 / 8 + 16 * A, rel=1e-3),
+    }
     assert client.post(f"{API}/memory", json={"rank": 0}).status_code == 422
     assert client.post(f"{API}/memory", json={"rank": 257}).json()["field"] == "rank"
 

@@ -24,14 +24,17 @@ def test_length_and_watch(client):
     assert len(d["tokens"]) == 40 and d["watch"] == 5 and len(d["history"]) == 1
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({"text": "   "}, "text", "Type some text"),
-    ({"text": TEXT, "tile": 50}, "tile", "must be one of"),
-    ({"text": TEXT, "layer": 99}, "layer", "from 0 to 29"),
-    ({"text": TEXT, "length": 1}, "length", "at least 2"),
-    ({"text": "Hi there", "watch": 30}, "watch", "must be a token"),
-    ({"text": "x" * 5000}, "text", "at most"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({"text": "   "}, "text", "Type some text"),
+        ({"text": TEXT, "tile": 50}, "tile", "must be one of"),
+        ({"text": TEXT, "layer": 99}, "layer", "from 0 to 29"),
+        ({"text": TEXT, "length": 1}, "length", "at least 2"),
+        ({"text": "Hi there", "watch": 30}, "watch", "must be a token"),
+        ({"text": "x" * 5000}, "text", "at most"),
+    ],
+)
 def test_bad_input_gets_a_sentence(client, body, field, words):
     r = client.post(API, json=body)
     assert r.status_code in (400, 422) and r.json()["field"] == field and words in r.json()["error"], r.json()

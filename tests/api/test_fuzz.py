@@ -23,8 +23,13 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers={"host": "
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=FUZZ_EXAMPLES, derandomize=True, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_input_answers_5xx(case):
     try:
         response = case.call(base_url="http://127.0.0.1", timeout=120)

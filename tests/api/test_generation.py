@@ -71,7 +71,9 @@ def test_a_steps_bars_are_the_filtered_distribution(client, smollm2):
     want = nucleus(softmax(smollm2.logits(ids)[-1].astype(np.float64), 0.8), 0.9)  # full forward pass, rules by hand
     # the 6 likeliest tokens, then the chosen one if it is not among them
     assert [c["id"] for c in d["candidates"][:6]] == np.argsort(-want, kind="stable")[:6].tolist()
-    assert [c["prob"] for c in d["candidates"]] == pytest.approx(want[[c["id"] for c in d["candidates"]]].tolist(), abs=1e-5)
+    assert [c["prob"] for c in d["candidates"]] == pytest.approx(
+        want[[c["id"] for c in d["candidates"]]].tolist(), abs=1e-5
+    )
     assert d["survivors"] == int((want > 0).sum())
     assert want[d["chosen"]["id"]] > 0 and sum(c["chosen"] for c in d["candidates"]) == 1
     again = client.post(f"{API}/smollm2/step", json=body).json()
@@ -135,23 +137,28 @@ def test_tiny_gpt_step_distribution_and_seed(client, tiny):
     logits = tiny.model.forward(np.array([body["ids"]]))[0].data[-1]  # the model's own forward pass
     np.testing.assert_allclose(d["logits"], logits, atol=1e-9)
     want = softmax(logits, 0.7)
-    assert [c["prob"] for c in d["candidates"]] == pytest.approx(want[[c["id"] for c in d["candidates"]]].tolist(), abs=1e-9)
+    assert [c["prob"] for c in d["candidates"]] == pytest.approx(
+        want[[c["id"] for c in d["candidates"]]].tolist(), abs=1e-9
+    )
     assert len(d["candidates"]) == 27 and d["name"].startswith("e")
     assert client.post(f"{API}/tiny/step", json=body).json()["chosen"] == d["chosen"]
 
 
-@pytest.mark.parametrize("path, body, status, words, field", [
-    ("smollm2/start", {"text": ""}, 422, "empty", "text"),
-    ("smollm2/start", {"text": "   "}, 400, "only spaces", "text"),
-    ("smollm2/start", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
-    ("smollm2/start", {"text": "hi", "mode": "poem"}, 422, "continue", "mode"),
-    ("smollm2/step", {"ids": [], "prompt_length": 1}, 422, "at least 1", "ids"),
-    ("smollm2/step", {"ids": [1, 2], "prompt_length": 3}, 400, "longer than the context", "prompt_length"),
-    ("smollm2/step", {"ids": [1, 99999], "prompt_length": 1}, 400, "from 0 to 49151", "ids"),
-    ("smollm2/step", {"ids": [1, 2], "prompt_length": 1, "temperature": "NaN"}, 422, "finite", "temperature"),
-    ("smollm2/step", {"ids": [1, 2], "prompt_length": 1, "top_p": 0}, 422, "more than 0", "top_p"),
-    ("smollm2/step", {"ids": [1, 2], "prompt_length": 1, "show": 0}, 422, "at least 1", "show"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, words, field",
+    [
+        ("smollm2/start", {"text": ""}, 422, "empty", "text"),
+        ("smollm2/start", {"text": "   "}, 400, "only spaces", "text"),
+        ("smollm2/start", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
+        ("smollm2/start", {"text": "hi", "mode": "poem"}, 422, "continue", "mode"),
+        ("smollm2/step", {"ids": [], "prompt_length": 1}, 422, "at least 1", "ids"),
+        ("smollm2/step", {"ids": [1, 2], "prompt_length": 3}, 400, "longer than the context", "prompt_length"),
+        ("smollm2/step", {"ids": [1, 99999], "prompt_length": 1}, 400, "from 0 to 49151", "ids"),
+        ("smollm2/step", {"ids": [1, 2], "prompt_length": 1, "temperature": "NaN"}, 422, "finite", "temperature"),
+        ("smollm2/step", {"ids": [1, 2], "prompt_length": 1, "top_p": 0}, 422, "more than 0", "top_p"),
+        ("smollm2/step", {"ids": [1, 2], "prompt_length": 1, "show": 0}, 422, "at least 1", "show"),
+    ],
+)
 def test_bad_smollm2_input_is_answered_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.json()

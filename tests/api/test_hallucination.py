@@ -38,8 +38,14 @@ def test_ask_reads_confidence_off_the_models_distribution(client):
 
 @pytest.mark.slow
 def test_ask_with_a_fact_and_an_own_question(client):
-    d = client.post(f"{API}/ask", json={"id": None, "question": "What colour is the sky on a clear day?",
-                                        "fact": "On a clear day the sky is blue."}).json()
+    d = client.post(
+        f"{API}/ask",
+        json={
+            "id": None,
+            "question": "What colour is the sky on a clear day?",
+            "fact": "On a clear day the sky is blue.",
+        },
+    ).json()
     assert d["prompt"].count("Fact:") == 3 and "Fact: On a clear day the sky is blue.\nQ: What colour" in d["prompt"]
     assert d["correct"] is None and d["answers"] is None and 0 < d["first"] <= 1
 
@@ -74,14 +80,17 @@ def test_a_run_streams_answers_and_its_calibration_is_recomputed(client, sse):
     assert r.status_code == 409 and "with the facts" in r.json()["error"]
 
 
-@pytest.mark.parametrize("body, status, field, words", [
-    ({"id": "atlantis"}, 404, "id", "no question"),
-    ({"id": None, "question": "   "}, 400, "question", "Type some text"),
-    ({"id": None, "question": "x" * (MAX_QUESTION_CHARS + 1)}, 422, "question", "at most"),
-    ({"id": None, "question": "1," * (MAX_QUESTION_TOKENS + 5)}, 413, "question", "limit"),
-    ({"id": "france", "fact": "y" * (MAX_FACT_CHARS + 1)}, 422, "fact", "at most"),
-    ({"id": "france", "fact": "so " * (MAX_FACT_TOKENS + 5)}, 413, "fact", "limit"),
-])
+@pytest.mark.parametrize(
+    "body, status, field, words",
+    [
+        ({"id": "atlantis"}, 404, "id", "no question"),
+        ({"id": None, "question": "   "}, 400, "question", "Type some text"),
+        ({"id": None, "question": "x" * (MAX_QUESTION_CHARS + 1)}, 422, "question", "at most"),
+        ({"id": None, "question": "1," * (MAX_QUESTION_TOKENS + 5)}, 413, "question", "limit"),
+        ({"id": "france", "fact": "y" * (MAX_FACT_CHARS + 1)}, 422, "fact", "at most"),
+        ({"id": "france", "fact": "so " * (MAX_FACT_TOKENS + 5)}, 413, "fact", "limit"),
+    ],
+)
 def test_ask_refuses_bad_input(client, body, status, field, words):
     r = client.post(f"{API}/ask", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"]
@@ -96,8 +105,12 @@ def test_run_and_calibration_refuse_bad_input(client):
     assert r.status_code == 422
     r = client.post(f"{API}/calibration", json={"job": "0123456789ab"})
     assert r.status_code == 404 and "not known" in r.json()["error"]
-    for body, field in (('{"job": "x", "threshold": NaN}', "threshold"), ('{"job": "x", "bins": 0}', "bins"),
-                        ('{"job": "x", "bins": 21}', "bins"), ('{"job": "x", "measure": "vibes"}', "measure")):
+    for body, field in (
+        ('{"job": "x", "threshold": NaN}', "threshold"),
+        ('{"job": "x", "bins": 0}', "bins"),
+        ('{"job": "x", "bins": 21}', "bins"),
+        ('{"job": "x", "measure": "vibes"}', "measure"),
+    ):
         r = client.post(f"{API}/calibration", content=body, headers={"content-type": "application/json"})
         assert r.status_code == 422 and r.json()["field"] == field
 
@@ -110,6 +123,7 @@ def test_retrieval_puts_each_fact_in_the_prompt(client, sse):
     assert rows[1]["prompt_tokens"] > rows[0]["prompt_tokens"]
     m = load_smollm2()
     from glasslm.engine.evaluation.fact_qa import load_facts, prompt_text
+
     facts, examples = load_facts()
     fact = next(f for f in facts if f.id == "burkina")
     ids = m.encode(prompt_text(fact.question, examples, fact.fact))
@@ -123,6 +137,7 @@ def test_retrieval_puts_each_fact_in_the_prompt(client, sse):
 def test_every_fact_states_an_accepted_answer():
     """So a wrong answer with the fact in the prompt always contradicts the prompt."""
     from glasslm.engine.evaluation.fact_qa import is_correct, load_facts
+
     facts, _ = load_facts()
     assert [f.id for f in facts if not is_correct(f.fact, f.answers)] == []
 

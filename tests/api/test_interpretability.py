@@ -31,10 +31,17 @@ def test_neuron_examples_match_a_traced_forward_pass(client):
     assert sum(d["span_counts"]) == d["n_neurons"] == 1536
 
 
-@pytest.mark.parametrize("body, status, field", [
-    ({"layer": 0}, 422, "layer"), ({"layer": N_LAYERS + 1}, 422, "layer"), ({"neuron": 1536}, 400, "neuron"),
-    ({"neuron": -1}, 422, "neuron"), ({"k": MAX_EXAMPLES + 1}, 422, "k"), ({"layer": "deep"}, 422, "layer"),
-])
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"layer": 0}, 422, "layer"),
+        ({"layer": N_LAYERS + 1}, 422, "layer"),
+        ({"neuron": 1536}, 400, "neuron"),
+        ({"neuron": -1}, 422, "neuron"),
+        ({"k": MAX_EXAMPLES + 1}, 422, "k"),
+        ({"layer": "deep"}, 422, "layer"),
+    ],
+)
 def test_neurons_refuse_bad_input(client, body, status, field):
     r = client.post(f"{API}/neurons", json=body)
     assert r.status_code == status and r.json()["field"] == field
@@ -61,11 +68,14 @@ def test_sae_features_match_the_encoder_applied_by_hand(client, sse):
     # the gradient check: its finite differences recomputed here from the loss's formula
     g = client.post(f"{API}/sae/gradcheck", json={"job": job, "checks": 4, "seed": 1}).json()
     from glasslm.chapters.interpretability.api import layer_acts
+
     xs = layer_acts(client.app, m, 2)["residual"][g["vectors"]].astype(np.float64) * scale  # (16, C)
     W = {n: p.astype(np.float64) for n, p in zip(("W_enc", "b_enc", "W_dec", "b_dec"), sae.params)}
+
     def loss():
         f = np.maximum((xs - W["b_dec"]) @ W["W_enc"] + W["b_enc"], 0)
         return np.mean(np.sum((f @ W["W_dec"] + W["b_dec"] - xs) ** 2, 1)) + 0.5 * np.mean(np.sum(f, 1))
+
     for c in g["checks"]:
         p, i = W[c["param"]], tuple(c["index"])
         old = p[i]
@@ -80,10 +90,16 @@ def test_sae_features_match_the_encoder_applied_by_hand(client, sse):
     assert r.status_code == 422 and r.json()["field"] == "checks"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"layer": 31}, "layer"), ({"n_features": 100}, "n_features"), ({"l1": -1}, "l1"),
-    ({"steps": MAX_SAE_STEPS + 1}, "steps"), ({"steps": 5}, "steps"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"layer": 31}, "layer"),
+        ({"n_features": 100}, "n_features"),
+        ({"l1": -1}, "l1"),
+        ({"steps": MAX_SAE_STEPS + 1}, "steps"),
+        ({"steps": 5}, "steps"),
+    ],
+)
 def test_sae_refuses_bad_input(client, body, field):
     r = client.post(f"{API}/sae/train", json=body)
     assert r.status_code == 422 and r.json()["field"] == field
@@ -115,7 +131,9 @@ def test_patch_sweep_against_llama_forward(client, sse):
 
 @pytest.mark.slow
 def test_patch_refuses_bad_input(client, sse):
-    post = lambda **b: client.post(f"{API}/patch", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is", **b})
+    post = lambda **b: client.post(
+        f"{API}/patch", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is", **b}
+    )
     r = post(corrupted="The capital of the United Kingdom is")
     assert r.status_code == 400 and r.json()["field"] == "corrupted" and "line up" in r.json()["error"]
     r = post(clean="word " * (MAX_PATCH_TOKENS + 2), corrupted="words " * (MAX_PATCH_TOKENS + 2))
@@ -133,10 +151,13 @@ def test_patch_refuses_bad_input(client, sse):
 
 @pytest.mark.slow
 def test_lens_against_a_traced_forward_pass(client):
-    d = client.post(f"{API}/lens", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}).json()
+    d = client.post(
+        f"{API}/lens", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}
+    ).json()
     assert d["good"] == " Paris" and d["bad"] == " Rome" and len(d["layers"]) == 31
     m = load_smollm2()
     from glasslm.engine.interpretability.logit_lens import logit_lens
+
     tr = m.trace(m.encode("The capital of France is"), attention=False)  # llama.py's own residuals
     paris = m.encode(" Paris")[0]
     full = m.logits(m.encode("The capital of France is"))[-1].astype(np.float64)

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from glasslm.chapters.kv_cache.api import MAX_PREFIX_TOKENS
-from glasslm.engine.models.llama.kv_cache import KVCache
 from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.kv_cache import KVCache
 
 API = "/api/kv-cache"
 
@@ -45,23 +45,29 @@ def test_memory_table(client):
     assert small["check"]["real_cache_bytes_float32"] == KVCache(30, 3, 64, 100).nbytes
 
 
-@pytest.mark.parametrize("params, field, words", [
-    ({"dtype": "float64"}, "dtype", "one of"),
-    ({"context": 0}, "context", "at least 1"),
-    ({"context": 10**9}, "context", "at most"),
-    ({"context": "lots"}, "context", "whole number"),
-])
+@pytest.mark.parametrize(
+    "params, field, words",
+    [
+        ({"dtype": "float64"}, "dtype", "one of"),
+        ({"context": 0}, "context", "at least 1"),
+        ({"context": 10**9}, "context", "at most"),
+        ({"context": "lots"}, "context", "whole number"),
+    ],
+)
 def test_memory_bad_input(client, params, field, words):
     r = client.get(f"{API}/memory", params=params)
     assert r.status_code == 422 and r.json()["field"] == field and words in r.json()["error"]
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"max_length": 5000}', "max_length", "at most 512"),
-    ('{"max_length": 2}', "max_length", "at least 16"),
-    ('{"max_length": NaN}', "max_length", "finite"),
-    ('{"repeats": 9}', "repeats", "at most 3"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"max_length": 5000}', "max_length", "at most 512"),
+        ('{"max_length": 2}', "max_length", "at least 16"),
+        ('{"max_length": NaN}', "max_length", "finite"),
+        ('{"repeats": 9}', "repeats", "at most 3"),
+    ],
+)
 def test_timing_bad_input(client, body, field, words):
     r = client.post(f"{API}/timing", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["field"] == field and words in r.json()["error"], r.json()
@@ -104,10 +110,13 @@ def test_prefix_cache_reuses_what_it_has_seen(client):
     assert more["bytes_per_token"] == 2 * 30 * 3 * 64 * 4 + 576 * 4  # keys, values and the kept hidden row
 
 
-@pytest.mark.parametrize("text,status,words", [
-    ("   ", 400, "Type some text"),
-    ("word " * (MAX_PREFIX_TOKENS + 10), 413, f"the limit here is {MAX_PREFIX_TOKENS}"),
-])
+@pytest.mark.parametrize(
+    "text,status,words",
+    [
+        ("   ", 400, "Type some text"),
+        ("word " * (MAX_PREFIX_TOKENS + 10), 413, f"the limit here is {MAX_PREFIX_TOKENS}"),
+    ],
+)
 def test_prefix_bad_text_is_refused(client, text, status, words):
     r = client.post(f"{API}/prefix", json={"text": text})
     assert r.status_code == status and words in r.json()["error"]

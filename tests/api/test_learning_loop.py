@@ -60,16 +60,19 @@ def test_huge_learning_rate_stops_and_says_so(client):
     assert len(d["path"]) < 201
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"preset": "sprint"}', "preset", "must be one of"),
-    ('{"lr": NaN}', "lr", "finite"),
-    ('{"lr": 0}', "lr", "more than 0"),
-    ('{"lr": 5}', "lr", "at most 1"),
-    ('{"w0": Infinity}', "w0", "finite"),
-    ('{"w0": 100}', "w0", "at most 5"),
-    ('{"steps": 0}', "steps", "at least 1"),
-    ('{"steps": 5000}', "steps", "at most 200"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"preset": "sprint"}', "preset", "must be one of"),
+        ('{"lr": NaN}', "lr", "finite"),
+        ('{"lr": 0}', "lr", "more than 0"),
+        ('{"lr": 5}', "lr", "at most 1"),
+        ('{"w0": Infinity}', "w0", "finite"),
+        ('{"w0": 100}', "w0", "at most 5"),
+        ('{"steps": 0}', "steps", "at least 1"),
+        ('{"steps": 5000}', "steps", "at most 200"),
+    ],
+)
 def test_descent_bad_input(client, body, field, words):
     r = client.post("/api/learning-loop/descent", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -89,8 +92,9 @@ def test_unknown_surface(client):
 
 
 def test_path_and_race_match_the_engine(client):
-    d = client.post("/api/learning-loop/path", json={"surface": "bowl", "optimizer": "adam", "steps": 50,
-                                                      "start": [3.0, -1.0]}).json()
+    d = client.post(
+        "/api/learning-loop/path", json={"surface": "bowl", "optimizer": "adam", "steps": 50, "start": [3.0, -1.0]}
+    ).json()
     want = surfaces.path("bowl", "adam", None, 50, (3.0, -1.0))
     np.testing.assert_allclose(d["points"], want["points"])
     r = client.post("/api/learning-loop/race", json={"surface": "two_valleys", "steps": 300}).json()
@@ -98,18 +102,21 @@ def test_path_and_race_match_the_engine(client):
     assert r["paths"]["momentum"]["points"][-1][0] < 0 < r["paths"]["sgd"]["points"][-1][0]
 
 
-@pytest.mark.parametrize("path, body, field, words", [
-    ("path", '{"optimizer": "rmsprop"}', "optimizer", "must be one of"),
-    ("path", '{"surface": "moon"}', "surface", "must be one of"),
-    ("path", '{"lr": NaN}', "lr", "finite"),
-    ("path", '{"lr": 50}', "lr", "at most 10"),
-    ("path", '{"steps": 100000}', "steps", "at most"),
-    ("path", '{"start": [1]}', "start", "at least 2"),
-    ("path", '{"start": [NaN, 0]}', "start", "finite numbers"),
-    ("path", '{"start": [1e9, 0]}', "start", "between -10"),
-    ("race", '{"start": [0, 0, 0]}', "start", "too many"),
-    ("race", '{"steps": -1}', "steps", "at least 1"),
-])
+@pytest.mark.parametrize(
+    "path, body, field, words",
+    [
+        ("path", '{"optimizer": "rmsprop"}', "optimizer", "must be one of"),
+        ("path", '{"surface": "moon"}', "surface", "must be one of"),
+        ("path", '{"lr": NaN}', "lr", "finite"),
+        ("path", '{"lr": 50}', "lr", "at most 10"),
+        ("path", '{"steps": 100000}', "steps", "at most"),
+        ("path", '{"start": [1]}', "start", "at least 2"),
+        ("path", '{"start": [NaN, 0]}', "start", "finite numbers"),
+        ("path", '{"start": [1e9, 0]}', "start", "between -10"),
+        ("race", '{"start": [0, 0, 0]}', "start", "too many"),
+        ("race", '{"steps": -1}', "steps", "at least 1"),
+    ],
+)
 def test_path_bad_input(client, path, body, field, words):
     r = client.post(f"/api/learning-loop/{path}", content=body, headers={"content-type": "application/json"})
     assert r.status_code in (400, 422)

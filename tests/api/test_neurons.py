@@ -18,12 +18,15 @@ def test_activation_value_and_slope(client):
     np.testing.assert_allclose(d["dy"], activations.d_sigmoid(np.array(d["x"])))
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"name": "softsign"}', "name", "must be one of"),
-    ('{"x": NaN}', "x", "finite"),
-    ('{"x": 7}', "x", "at most 6"),
-    ('{"x": -1e9}', "x", "at least -6"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"name": "softsign"}', "name", "must be one of"),
+        ('{"x": NaN}', "x", "finite"),
+        ('{"x": 7}', "x", "at most 6"),
+        ('{"x": -1e9}', "x", "at least -6"),
+    ],
+)
 def test_activation_bad_input(client, body, field, words):
     r = client.post("/api/neurons/activations", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -40,13 +43,16 @@ def test_perceptron_learns_and_but_never_xor(client):
     assert len(d["epochs"]) == 100
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"gate": "nand"}', "gate", "must be one of"),
-    ('{"epochs": 0}', "epochs", "at least 1"),
-    ('{"epochs": 100000}', "epochs", "at most"),
-    ('{"lr": Infinity}', "lr", "finite"),
-    ('{"lr": -1}', "lr", "more than 0"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"gate": "nand"}', "gate", "must be one of"),
+        ('{"epochs": 0}', "epochs", "at least 1"),
+        ('{"epochs": 100000}', "epochs", "at most"),
+        ('{"lr": Infinity}', "lr", "finite"),
+        ('{"lr": -1}', "lr", "more than 0"),
+    ],
+)
 def test_perceptron_bad_input(client, body, field, words):
     r = client.post("/api/neurons/perceptron", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -76,17 +82,20 @@ def test_training_does_not_block_the_server(client, sse):
     assert sse(job)[-1]["status"] == "stopped"
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"dataset": "galaxy"}', "dataset", "must be one of"),
-    ('{"layers": 5}', "layers", "at most 4"),
-    ('{"layers": 0}', "layers", "at least 1"),
-    ('{"width": 9}', "width", "at most 8"),
-    ('{"lr": NaN}', "lr", "finite"),
-    ('{"lr": 100}', "lr", "at most 10"),
-    ('{"steps": 1000000}', "steps", "at most"),
-    ('{"activation": "step"}', "activation", "must be one of"),
-    ('{"optimizer": "lbfgs"}', "optimizer", "must be one of"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"dataset": "galaxy"}', "dataset", "must be one of"),
+        ('{"layers": 5}', "layers", "at most 4"),
+        ('{"layers": 0}', "layers", "at least 1"),
+        ('{"width": 9}', "width", "at most 8"),
+        ('{"lr": NaN}', "lr", "finite"),
+        ('{"lr": 100}', "lr", "at most 10"),
+        ('{"steps": 1000000}', "steps", "at most"),
+        ('{"activation": "step"}', "activation", "must be one of"),
+        ('{"optimizer": "lbfgs"}', "optimizer", "must be one of"),
+    ],
+)
 def test_training_bad_input(client, body, field, words):
     r = client.post("/api/neurons/mlp/train", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -94,7 +103,9 @@ def test_training_bad_input(client, body, field, words):
 
 
 def test_network_trace_of_a_point(client):
-    d = client.post("/api/neurons/network", json={"dataset": "xor", "layers": 2, "width": 3, "steps": 200, "index": 5}).json()
+    d = client.post(
+        "/api/neurons/network", json={"dataset": "xor", "layers": 2, "width": 3, "steps": 200, "index": 5}
+    ).json()
     X, y = toy_data.make("xor", api.POINTS, seed=0)
     t = d["trace"]
     assert t["x"] == pytest.approx(X[5].tolist()) and t["y"] == int(y[5])
@@ -110,12 +121,15 @@ def test_untrained_network(client):
     assert 0.3 < d["loss"] < 1.5  # near log 2 before any training
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ('{"index": 200}', "index", "less than 200"),
-    ('{"steps": 5000}', "steps", "at most 1000"),
-    ('{"width": 0}', "width", "at least 1"),
-    ('{"dataset": ""}', "dataset", "must be one of"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ('{"index": 200}', "index", "less than 200"),
+        ('{"steps": 5000}', "steps", "at most 1000"),
+        ('{"width": 0}', "width", "at least 1"),
+        ('{"dataset": ""}', "dataset", "must be one of"),
+    ],
+)
 def test_network_bad_input(client, body, field, words):
     r = client.post("/api/neurons/network", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422

@@ -62,16 +62,19 @@ def test_timeline(client):
     assert [n["name"] for n in d["nesting"]][-1] == "Large language models"
 
 
-@pytest.mark.parametrize("path, body, status, words, field", [
-    ("predict", {"text": ""}, 422, "empty", "text"),
-    ("predict", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, "too long", "text"),
-    ("predict", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
-    ("predict", {"text": "hi", "k": 0}, 422, "at least 1", "k"),
-    ("predict", {"text": "hi", "k": 1000}, 422, "at most 30", "k"),
-    ("predict", {"text": "hi", "k": "many"}, 422, "whole number", "k"),
-    ("score", {"text": "Hi"}, 400, "at least two tokens", "text"),
-    ("score", {}, 422, "missing", "text"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, words, field",
+    [
+        ("predict", {"text": ""}, 422, "empty", "text"),
+        ("predict", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, "too long", "text"),
+        ("predict", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
+        ("predict", {"text": "hi", "k": 0}, 422, "at least 1", "k"),
+        ("predict", {"text": "hi", "k": 1000}, 422, "at most 30", "k"),
+        ("predict", {"text": "hi", "k": "many"}, 422, "whole number", "k"),
+        ("score", {"text": "Hi"}, 400, "at least two tokens", "text"),
+        ("score", {}, 422, "missing", "text"),
+    ],
+)
 def test_bad_input_is_answered_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"/api/next-token/{path}", json=body)
     assert r.status_code == status

@@ -12,8 +12,17 @@ import pytest
 
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web import openai_api
-from glasslm.web.openai_api import (MAX_MAX_TOKENS, MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_N, MAX_PROMPT_CHARS,
-                                   MAX_PROMPT_TOKENS, MAX_STOP_CHARS, MODEL_ID, Choice)
+from glasslm.web.openai_api import (
+    MAX_MAX_TOKENS,
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGES,
+    MAX_N,
+    MAX_PROMPT_CHARS,
+    MAX_PROMPT_TOKENS,
+    MAX_STOP_CHARS,
+    MODEL_ID,
+    Choice,
+)
 
 
 @pytest.fixture
@@ -50,8 +59,14 @@ def test_chat_completion_is_the_models_greedy_reply_with_usage(oa):
 
 
 def test_streamed_chat_chunks_add_up_to_the_same_reply(oa):
-    stream = oa.chat.completions.create(model=MODEL_ID, messages=QUESTION, max_tokens=8, temperature=0,
-                                        stream=True, stream_options={"include_usage": True})
+    stream = oa.chat.completions.create(
+        model=MODEL_ID,
+        messages=QUESTION,
+        max_tokens=8,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     want = greedy_ids(load_smollm2().chat_ids(QUESTION), 8)
@@ -68,8 +83,10 @@ def test_text_completion_streamed_and_not(oa):
     r = oa.completions.create(model=MODEL_ID, prompt=prompt, max_tokens=6, temperature=0)
     assert r.object == "text_completion" and r.choices[0].text == want
     assert r.usage.prompt_tokens == len(load_smollm2().encode(prompt))
-    parts = [c.choices[0].text for c in oa.completions.create(model=MODEL_ID, prompt=prompt, max_tokens=6,
-                                                                temperature=0, stream=True)]
+    parts = [
+        c.choices[0].text
+        for c in oa.completions.create(model=MODEL_ID, prompt=prompt, max_tokens=6, temperature=0, stream=True)
+    ]
     assert "".join(parts) == want
 
 
@@ -79,11 +96,17 @@ def test_stop_sequence_cuts_the_text_and_seed_repeats_a_sample(oa):
     assert " 7" in full  # the model counts on
     cut = oa.completions.create(model=MODEL_ID, prompt=prompt, max_tokens=12, temperature=0, stop=[" 7"])
     assert cut.choices[0].text == full[: full.index(" 7")] and cut.choices[0].finish_reason == "stop"
-    streamed = "".join(c.choices[0].text for c in oa.completions.create(
-        model=MODEL_ID, prompt=prompt, max_tokens=12, temperature=0, stop=" 7", stream=True))
+    streamed = "".join(
+        c.choices[0].text
+        for c in oa.completions.create(
+            model=MODEL_ID, prompt=prompt, max_tokens=12, temperature=0, stop=" 7", stream=True
+        )
+    )
     assert streamed == cut.choices[0].text
-    a, b, c = (oa.chat.completions.create(model=MODEL_ID, messages=QUESTION, max_tokens=10, temperature=1.0,
-                                          seed=s, n=2) for s in (5, 5, 6))
+    a, b, c = (
+        oa.chat.completions.create(model=MODEL_ID, messages=QUESTION, max_tokens=10, temperature=1.0, seed=s, n=2)
+        for s in (5, 5, 6)
+    )
     assert [x.message.content for x in a.choices] == [x.message.content for x in b.choices]
     assert len(a.choices) == 2 and [x.index for x in a.choices] == [0, 1]
     assert [x.message.content for x in a.choices] != [x.message.content for x in c.choices]
@@ -95,8 +118,10 @@ def test_several_clients_at_once_each_get_their_own_reply(oa):
 
     def ask(p):
         try:
-            results[p] = "".join(c.choices[0].text for c in oa.completions.create(
-                model=MODEL_ID, prompt=p, max_tokens=5, temperature=0, stream=True))
+            results[p] = "".join(
+                c.choices[0].text
+                for c in oa.completions.create(model=MODEL_ID, prompt=p, max_tokens=5, temperature=0, stream=True)
+            )
         except Exception as e:  # noqa: BLE001 (reported below)
             errors.append(e)
 
@@ -112,27 +137,36 @@ def test_several_clients_at_once_each_get_their_own_reply(oa):
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_streams_server_sent_events_ending_with_done(server):
     body = json.dumps({"model": MODEL_ID, "messages": QUESTION, "max_tokens": 4, "temperature": 0, "stream": True})
-    out = subprocess.run(["curl", "-sN", server + "/v1/chat/completions", "-H", "Content-Type: application/json",
-                          "-d", body], capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        ["curl", "-sN", server + "/v1/chat/completions", "-H", "Content-Type: application/json", "-d", body],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     lines = [x for x in out.split("\n") if x]
     assert all(x.startswith("data: ") for x in lines) and lines[-1] == "data: [DONE]"
     chunks = [json.loads(x[6:]) for x in lines[:-1]]
     assert {c["object"] for c in chunks} == {"chat.completion.chunk"} and len({c["id"] for c in chunks}) == 1
     assert "".join(c["choices"][0]["delta"].get("content", "") for c in chunks) == greedy(
-        load_smollm2().chat_ids(QUESTION), 4)
+        load_smollm2().chat_ids(QUESTION), 4
+    )
 
 
-@pytest.mark.parametrize("kwargs, param, status", [
-    ({"model": "gpt-4o"}, "model", 404),
-    ({"max_tokens": MAX_MAX_TOKENS + 1}, "max_tokens", 400),
-    ({"n": MAX_N + 1}, "n", 400),
-    ({"temperature": 3}, "temperature", 400),
-    ({"top_p": 0}, "top_p", 400),
-    ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools", 400),
-    ({"logprobs": True}, "logprobs", 400),
-    ({"stop": ["a", "b", "c", "d", "e"]}, "stop", 400),
-    ({"presence_penalty": 1.0}, "presence_penalty", 400),
-])
+@pytest.mark.parametrize(
+    "kwargs, param, status",
+    [
+        ({"model": "gpt-4o"}, "model", 404),
+        ({"max_tokens": MAX_MAX_TOKENS + 1}, "max_tokens", 400),
+        ({"n": MAX_N + 1}, "n", 400),
+        ({"temperature": 3}, "temperature", 400),
+        ({"top_p": 0}, "top_p", 400),
+        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools", 400),
+        ({"logprobs": True}, "logprobs", 400),
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop", 400),
+        ({"presence_penalty": 1.0}, "presence_penalty", 400),
+    ],
+)
 def test_bad_requests_get_openais_error_object(oa, kwargs, param, status):
     args = {"model": MODEL_ID, "messages": QUESTION, "max_tokens": 2, **kwargs}
     with pytest.raises(openai.APIStatusError) as err:
@@ -142,15 +176,18 @@ def test_bad_requests_get_openais_error_object(oa, kwargs, param, status):
     assert body["param"] == param and body["type"] == "invalid_request_error" and body["message"].endswith(".")
 
 
-@pytest.mark.parametrize("body, param", [
-    ({"messages": [{"role": "user", "content": "hi"}] * (MAX_MESSAGES + 1)}, "messages"),
-    ({"messages": [{"role": "user", "content": "x" * (MAX_MESSAGE_CHARS + 1)}]}, "messages"),
-    ({"messages": [{"role": "robot", "content": "hi"}]}, "messages"),
-    ({"messages": []}, "messages"),
-    ({"messages": QUESTION, "stop": "x" * (MAX_STOP_CHARS + 1)}, "stop"),
-    ({"messages": QUESTION, "max_tokens": 0}, "max_tokens"),
-    ({"messages": QUESTION, "temperature": "hot"}, "temperature"),
-])
+@pytest.mark.parametrize(
+    "body, param",
+    [
+        ({"messages": [{"role": "user", "content": "hi"}] * (MAX_MESSAGES + 1)}, "messages"),
+        ({"messages": [{"role": "user", "content": "x" * (MAX_MESSAGE_CHARS + 1)}]}, "messages"),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "messages"),
+        ({"messages": []}, "messages"),
+        ({"messages": QUESTION, "stop": "x" * (MAX_STOP_CHARS + 1)}, "stop"),
+        ({"messages": QUESTION, "max_tokens": 0}, "max_tokens"),
+        ({"messages": QUESTION, "temperature": "hot"}, "temperature"),
+    ],
+)
 def test_chat_limits_are_named_and_enforced(client, body, param):
     r = client.post("/v1/chat/completions", json={"model": MODEL_ID, **body})
     assert r.status_code == 400 and r.json()["error"]["param"] == param
@@ -181,15 +218,21 @@ def test_a_client_that_disconnects_stops_generation(server, monkeypatch):
     """The stream is closed after two chunks: the server's log shows it ended early, not after 400 tokens."""
     import httpx
 
-    body = {"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 400, "temperature": 0, "stream": True,
-            "user": "disconnect-test"}
+    body = {
+        "model": MODEL_ID,
+        "prompt": "Once upon a time",
+        "max_tokens": 400,
+        "temperature": 0,
+        "stream": True,
+        "user": "disconnect-test",
+    }
     with httpx.Client(timeout=120) as h:
-        with h.stream("POST", server + "/v1/completions", json=body,
-                      headers={"user-agent": "disconnect-test"}) as r:
+        with h.stream("POST", server + "/v1/completions", json=body, headers={"user-agent": "disconnect-test"}) as r:
             for i, _ in enumerate(r.iter_lines()):
                 if i >= 3:
                     break
         import time
+
         for _ in range(100):
             log = h.get(server + "/api/serving/v1-requests").json()["requests"]
             mine = [x for x in log if x["client"] == "disconnect-test"]
@@ -235,6 +278,5 @@ def test_model_stream_is_the_one_path(monkeypatch, client):
 
     monkeypatch.setattr(openai_api, "model_stream", spy)
     client.post("/v1/completions", json={"model": MODEL_ID, "prompt": "Hi", "max_tokens": 2})
-    client.post("/v1/chat/completions", json={"model": MODEL_ID, "messages": QUESTION, "max_tokens": 3,
-                                              "stream": True})
+    client.post("/v1/chat/completions", json={"model": MODEL_ID, "messages": QUESTION, "max_tokens": 3, "stream": True})
     assert calls == [2, 3]

@@ -34,14 +34,17 @@ def test_memory_per_gpu_is_the_zero_papers(client):
     assert got["data parallel"] == pytest.approx(120) and got["ZeRO-3"] == pytest.approx(1.875)
 
 
-@pytest.mark.parametrize("path, body, field, words", [
-    ("data-parallel", {"processes": 9}, "processes", "at most 4"),
-    ("data-parallel", {"processes": 4, "batch": 3}, "batch", "at least one name"),
-    ("data-parallel", {"letter": "É"}, "letter", "letter"),
-    ("parallel-memory", {"params": 0, "gpus": 8}, "params", "more than 0"),
-    ("parallel-memory", {"params": 1e9, "gpus": 0}, "gpus", "at least 1"),
-    ("parallel-memory", {"params": 1e30, "gpus": 8}, "params", "at most"),
-])
+@pytest.mark.parametrize(
+    "path, body, field, words",
+    [
+        ("data-parallel", {"processes": 9}, "processes", "at most 4"),
+        ("data-parallel", {"processes": 4, "batch": 3}, "batch", "at least one name"),
+        ("data-parallel", {"letter": "É"}, "letter", "letter"),
+        ("parallel-memory", {"params": 0, "gpus": 8}, "params", "more than 0"),
+        ("parallel-memory", {"params": 1e9, "gpus": 0}, "gpus", "at least 1"),
+        ("parallel-memory", {"params": 1e30, "gpus": 8}, "params", "at most"),
+    ],
+)
 def test_bad_input_gets_a_sentence(client, path, body, field, words):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code in (400, 422), r.json()

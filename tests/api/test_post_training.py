@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.post_training import api
+from glasslm.engine.models.tiny.gpt import sample
 from glasslm.engine.post_training import preferences as pf
 from glasslm.engine.post_training import sft
-from glasslm.engine.models.tiny.gpt import sample
 from glasslm.web.shared_models import SharedModel
 
 API = "/api/post-training"
@@ -43,8 +43,11 @@ def jobs_state(client, job):
 
 
 def test_template_tokens_are_the_rendered_jinja_template(client, smollm2):
-    msgs = [{"role": "user", "content": "What is <|im_end|> for?"}, {"role": "assistant", "content": "Turns."},
-            {"role": "user", "content": "Thanks"}]
+    msgs = [
+        {"role": "user", "content": "What is <|im_end|> for?"},
+        {"role": "assistant", "content": "Turns."},
+        {"role": "user", "content": "Thanks"},
+    ]
     d = client.post(f"{API}/template", json={"messages": msgs}).json()
     assert d["ids"] == smollm2.chat_ids(msgs)
     want = jinja2.Template(smollm2.metadata["chat_template"]).render(messages=msgs, add_generation_prompt=True)
@@ -59,14 +62,17 @@ def test_template_tokens_are_the_rendered_jinja_template(client, smollm2):
     assert no_prompt["ids"] == smollm2.chat_ids(msgs, add_generation_prompt=False)
 
 
-@pytest.mark.parametrize("body,field,status", [
-    ({"messages": []}, "messages", 422),
-    ({"messages": [{"role": "robot", "content": "hi"}]}, "role", 422),
-    ({"messages": [{"role": "user", "content": "  "}]}, "messages", 400),
-    ({"messages": [{"role": "user", "content": "x" * (api.MAX_CONTENT_CHARS + 1)}]}, "content", 422),
-    ({"messages": [{"role": "user", "content": "hi"}] * (api.MAX_MESSAGES + 1)}, "messages", 422),
-    ({"messages": [{"role": "user", "content": "dog " * 240}] * 3}, "messages", 413),
-])
+@pytest.mark.parametrize(
+    "body,field,status",
+    [
+        ({"messages": []}, "messages", 422),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "role", 422),
+        ({"messages": [{"role": "user", "content": "  "}]}, "messages", 400),
+        ({"messages": [{"role": "user", "content": "x" * (api.MAX_CONTENT_CHARS + 1)}]}, "content", 422),
+        ({"messages": [{"role": "user", "content": "hi"}] * (api.MAX_MESSAGES + 1)}, "messages", 422),
+        ({"messages": [{"role": "user", "content": "dog " * 240}] * 3}, "messages", 413),
+    ],
+)
 def test_template_bad_input(client, body, field, status):
     r = client.post(f"{API}/template", json=body)
     assert r.status_code == status and field in r.json().get("field", "") and r.json()["error"]
@@ -80,8 +86,10 @@ def test_compare_streams_both_answers_greedily(client, sse, smollm2):
     assert set(answers) == {"raw", "chat"} and events[-1]["status"] == "done"
     # without the template, the instruct model's likeliest next token closes the user's turn itself
     assert answers["raw"]["ids"][0] == 2 and answers["raw"]["specials"] >= 1
-    for mode, ids in (("raw", smollm2.encode("What is the capital of France?")),
-                      ("chat", smollm2.chat_ids([{"role": "user", "content": "What is the capital of France?"}]))):
+    for mode, ids in (
+        ("raw", smollm2.encode("What is the capital of France?")),
+        ("chat", smollm2.chat_ids([{"role": "user", "content": "What is the capital of France?"}])),
+    ):
         got = answers[mode]["ids"]
         streamed = [e["id"] for e in events if e["type"] == "token" and e["mode"] == mode]
         assert streamed == got and 1 <= len(got) <= 4
@@ -89,11 +97,16 @@ def test_compare_streams_both_answers_greedily(client, sse, smollm2):
         assert [int(np.argmax(logits[len(ids) - 1 + k])) for k in range(len(got))] == got
 
 
-@pytest.mark.parametrize("body,field,status", [
-    ({"question": ""}, "question", 422), ({"question": "   "}, "question", 400),
-    ({"question": "x" * (api.MAX_QUESTION_CHARS + 1)}, "question", 422),
-    ({"question": "1234567890" * 9}, "question", 413),  # digits are one token each
-    ({"question": "Hi", "max_tokens": api.MAX_COMPARE_TOKENS + 1}, "max_tokens", 422)])
+@pytest.mark.parametrize(
+    "body,field,status",
+    [
+        ({"question": ""}, "question", 422),
+        ({"question": "   "}, "question", 400),
+        ({"question": "x" * (api.MAX_QUESTION_CHARS + 1)}, "question", 422),
+        ({"question": "1234567890" * 9}, "question", 413),  # digits are one token each
+        ({"question": "Hi", "max_tokens": api.MAX_COMPARE_TOKENS + 1}, "max_tokens", 422),
+    ],
+)
 def test_compare_bad_input(client, body, field, status):
     r = client.post(f"{API}/compare", json=body)
     assert r.status_code == status and r.json()["field"] == field
@@ -126,11 +139,16 @@ def test_example_counts_only_the_response(client, quick_base):
     assert d["base"]["masked_loss"] == pytest.approx(want) == pytest.approx(np.mean([r["loss"] for r in rows[2:]]))
 
 
-@pytest.mark.parametrize("body,field,status", [
-    ({"prompt": "x>", "response": "emma"}, "prompt", 422), ({"prompt": "f>", "response": ""}, "response", 422),
-    ({"prompt": "f>", "response": "em-ma"}, "response", 400),
-    ({"prompt": "f>", "response": "a" * (pf.MAX_NAME_CHARS + 1)}, "response", 422),
-    ({"prompt": "f>", "response": "emma", "job": "nope"}, None, 404)])
+@pytest.mark.parametrize(
+    "body,field,status",
+    [
+        ({"prompt": "x>", "response": "emma"}, "prompt", 422),
+        ({"prompt": "f>", "response": ""}, "response", 422),
+        ({"prompt": "f>", "response": "em-ma"}, "response", 400),
+        ({"prompt": "f>", "response": "a" * (pf.MAX_NAME_CHARS + 1)}, "response", 422),
+        ({"prompt": "f>", "response": "emma", "job": "nope"}, None, 404),
+    ],
+)
 def test_example_bad_input(client, body, field, status):
     r = client.post(f"{API}/sft/example", json=body)
     assert r.status_code == status and r.json()["error"]
@@ -158,8 +176,10 @@ def test_sft_job_measures_before_and_after(client, sse, quick_base):
     assert ex["sft"]["masked_loss"] == pytest.approx(sft.response_loss(model, [sft.Example("f>", "emma")]))
 
 
-@pytest.mark.parametrize("body,field", [({"steps": 0}, "steps"), ({"steps": api.MAX_SFT_STEPS + 1}, "steps"),
-                                        ({"lr": "NaN"}, "lr"), ({"lr": 1}, "lr")])
+@pytest.mark.parametrize(
+    "body,field",
+    [({"steps": 0}, "steps"), ({"steps": api.MAX_SFT_STEPS + 1}, "steps"), ({"lr": "NaN"}, "lr"), ({"lr": 1}, "lr")],
+)
 def test_sft_bad_input(client, body, field):
     r = client.post(f"{API}/sft/train", json=body)
     assert r.status_code == 422 and r.json()["field"] == field
@@ -198,11 +218,16 @@ def test_reward_model_recovers_the_scripted_preference(client):
     assert d["curve"][0] == pytest.approx(np.log(2))
 
 
-@pytest.mark.parametrize("body,field,status", [
-    ({"pairs": []}, "pairs", 422), ({"pairs": [{"chosen": "al", "rejected": "bo"}]}, "pairs", 400),
-    ({"pairs": [{"chosen": "Al!", "rejected": "bo"}] * 3}, "pairs", 400),
-    ({"pairs": [{"chosen": "a" * 20, "rejected": "bo"}] * 3}, "chosen", 422),
-    ({"pairs": [{"chosen": "al", "rejected": "bo"}] * (api.MAX_PAIRS + 1)}, "pairs", 422)])
+@pytest.mark.parametrize(
+    "body,field,status",
+    [
+        ({"pairs": []}, "pairs", 422),
+        ({"pairs": [{"chosen": "al", "rejected": "bo"}]}, "pairs", 400),
+        ({"pairs": [{"chosen": "Al!", "rejected": "bo"}] * 3}, "pairs", 400),
+        ({"pairs": [{"chosen": "a" * 20, "rejected": "bo"}] * 3}, "chosen", 422),
+        ({"pairs": [{"chosen": "al", "rejected": "bo"}] * (api.MAX_PAIRS + 1)}, "pairs", 422),
+    ],
+)
 def test_reward_bad_input(client, body, field, status):
     r = client.post(f"{API}/reward", json=body)
     assert r.status_code == status and r.json()["field"] == field
@@ -239,11 +264,16 @@ def test_dpo_toward_shorter_names_measured_before_and_after(client, sse, quick_b
     assert steps[0]["loss"] == pytest.approx(np.log(2), abs=1e-9) and steps[-1]["margin"] > 0
 
 
-@pytest.mark.parametrize("body,field,status", [
-    ({"pairs": []}, "pairs", 422), ({"pairs": [{"chosen": "al", "rejected": "bo"}]}, "pairs", 400),
-    ({"pairs": [{"chosen": "al", "rejected": "bo"}] * 2, "beta": 0}, "beta", 422),
-    ({"pairs": [{"chosen": "al", "rejected": "bo"}] * 2, "beta": "Infinity"}, "beta", 422),
-    ({"pairs": [{"chosen": "al", "rejected": "bo"}] * 2, "steps": api.MAX_DPO_STEPS + 1}, "steps", 422)])
+@pytest.mark.parametrize(
+    "body,field,status",
+    [
+        ({"pairs": []}, "pairs", 422),
+        ({"pairs": [{"chosen": "al", "rejected": "bo"}]}, "pairs", 400),
+        ({"pairs": [{"chosen": "al", "rejected": "bo"}] * 2, "beta": 0}, "beta", 422),
+        ({"pairs": [{"chosen": "al", "rejected": "bo"}] * 2, "beta": "Infinity"}, "beta", 422),
+        ({"pairs": [{"chosen": "al", "rejected": "bo"}] * 2, "steps": api.MAX_DPO_STEPS + 1}, "steps", 422),
+    ],
+)
 def test_dpo_bad_input(client, body, field, status):
     r = client.post(f"{API}/dpo", json=body)
     assert r.status_code == status and r.json()["field"] == field
@@ -254,8 +284,9 @@ def test_dpo_bad_input(client, body, field, status):
 
 @pytest.mark.slow
 def test_critique_job_streams_three_stages(client, sse, smollm2):
-    d = client.post(f"{API}/critique", json={"question": "Is the sun a star?", "principle": "Be brief.",
-                                             "max_tokens": 3, "seed": 5}).json()
+    d = client.post(
+        f"{API}/critique", json={"question": "Is the sun a star?", "principle": "Be brief.", "max_tokens": 3, "seed": 5}
+    ).json()
     events = sse(d["job"])
     assert events[-1]["status"] == "done"
     done = [e for e in events if e["type"] == "stage_done"]
@@ -265,11 +296,16 @@ def test_critique_job_streams_three_stages(client, sse, smollm2):
     assert done[0]["text"] == want
 
 
-@pytest.mark.parametrize("body,field,status", [
-    ({"question": "", "principle": "p"}, "question", 422), ({"question": "q", "principle": "  "}, "principle", 400),
-    ({"question": "q", "principle": "p" * 301}, "principle", 422),
-    ({"question": "q", "principle": "p", "max_tokens": 0}, "max_tokens", 422),
-    ({"question": "q", "principle": "p", "seed": -1}, "seed", 422)])
+@pytest.mark.parametrize(
+    "body,field,status",
+    [
+        ({"question": "", "principle": "p"}, "question", 422),
+        ({"question": "q", "principle": "  "}, "principle", 400),
+        ({"question": "q", "principle": "p" * 301}, "principle", 422),
+        ({"question": "q", "principle": "p", "max_tokens": 0}, "max_tokens", 422),
+        ({"question": "q", "principle": "p", "seed": -1}, "seed", 422),
+    ],
+)
 def test_critique_bad_input(client, body, field, status):
     r = client.post(f"{API}/critique", json=body)
     assert r.status_code == status and r.json()["field"] == field

@@ -55,8 +55,10 @@ def test_smollm2_counts_match_hugging_face_tokenizers(client, default_corpus, sm
 
 def test_thresholds_change_what_is_removed(client, default_corpus):
     strict = client.post(f"{API}/clean", json={"text": default_corpus, "min_words": 40}).json()
-    lenient = client.post(f"{API}/clean", json={"text": default_corpus, "min_words": 0, "min_stop_words": 0,
-                                                "max_top_bigram": 1, "max_symbol_ratio": 10}).json()
+    lenient = client.post(
+        f"{API}/clean",
+        json={"text": default_corpus, "min_words": 0, "min_stop_words": 0, "max_top_bigram": 1, "max_symbol_ratio": 10},
+    ).json()
     assert strict["kept"] < client.post(f"{API}/clean", json={"text": default_corpus}).json()["kept"] < lenient["kept"]
     loose_near = client.post(f"{API}/clean", json={"text": default_corpus, "threshold": 0.95}).json()
     assert loose_near["removed_by"]["near"] == 0
@@ -83,25 +85,33 @@ def test_compute_matches_six_n_d_and_published_models(client):
     assert "Brown et al. 2020" in gpt3["source"]
 
 
-@pytest.mark.parametrize("path, body, field, words", [
-    ("clean", {"text": ""}, "text", "empty"),
-    ("clean", {"text": "x" * (ch.MAX_CORPUS_CHARS + 1)}, "text", "at most"),
-    ("clean", {"text": "---\n---\n  "}, "text", "empty"),
-    ("clean", {"text": "a " * 3000}, "text", "at most 5,000"),
-    ("clean", {"text": "a\n---\n" * 201}, "text", "at most 200"),
-    ("clean", {"text": "hi", "num_perm": 100000}, "num_perm", "at most"),
-    ("clean", {"text": "hi", "min_mean_word_len": 9, "max_mean_word_len": 4}, "min_mean_word_len", "must not exceed"),
-    ("clean", {"text": "hi", "min_alpha_words": 2}, "min_alpha_words", "at most"),
-    ("similarity", {"a": "", "b": "x"}, "a", "empty"),
-    ("similarity", {"a": "!!!", "b": "some words"}, "a", "at least one word"),
-    ("similarity", {"a": "x", "b": "y" * (ch.MAX_PAIR_CHARS + 1)}, "b", "at most"),
-    ("similarity", {"a": "x", "b": "y", "shingle": 99}, "shingle", "at most"),
-    ("compute", {"params": 0, "tokens": 1}, "params", "at least"),
-    ("compute", {"params": 5e-324, "tokens": 1.0}, "params", "at least"),
-    ("compute", {"params": 1, "tokens": 1, "flops_per_s": 1e-300}, "flops_per_s", "at least"),
-    ("compute", {"params": 1e9, "tokens": 1e30}, "tokens", "at most"),
-    ("compute", {"params": 1e9, "tokens": "lots"}, "tokens", "number"),
-])
+@pytest.mark.parametrize(
+    "path, body, field, words",
+    [
+        ("clean", {"text": ""}, "text", "empty"),
+        ("clean", {"text": "x" * (ch.MAX_CORPUS_CHARS + 1)}, "text", "at most"),
+        ("clean", {"text": "---\n---\n  "}, "text", "empty"),
+        ("clean", {"text": "a " * 3000}, "text", "at most 5,000"),
+        ("clean", {"text": "a\n---\n" * 201}, "text", "at most 200"),
+        ("clean", {"text": "hi", "num_perm": 100000}, "num_perm", "at most"),
+        (
+            "clean",
+            {"text": "hi", "min_mean_word_len": 9, "max_mean_word_len": 4},
+            "min_mean_word_len",
+            "must not exceed",
+        ),
+        ("clean", {"text": "hi", "min_alpha_words": 2}, "min_alpha_words", "at most"),
+        ("similarity", {"a": "", "b": "x"}, "a", "empty"),
+        ("similarity", {"a": "!!!", "b": "some words"}, "a", "at least one word"),
+        ("similarity", {"a": "x", "b": "y" * (ch.MAX_PAIR_CHARS + 1)}, "b", "at most"),
+        ("similarity", {"a": "x", "b": "y", "shingle": 99}, "shingle", "at most"),
+        ("compute", {"params": 0, "tokens": 1}, "params", "at least"),
+        ("compute", {"params": 5e-324, "tokens": 1.0}, "params", "at least"),
+        ("compute", {"params": 1, "tokens": 1, "flops_per_s": 1e-300}, "flops_per_s", "at least"),
+        ("compute", {"params": 1e9, "tokens": 1e30}, "tokens", "at most"),
+        ("compute", {"params": 1e9, "tokens": "lots"}, "tokens", "number"),
+    ],
+)
 def test_bad_input_gets_a_sentence_naming_the_field(client, path, body, field, words):
     r = client.post(f"{API}/{path}", json=body)
     assert 400 <= r.status_code < 500
@@ -109,12 +119,15 @@ def test_bad_input_gets_a_sentence_naming_the_field(client, path, body, field, w
     assert words in r.json()["error"], r.json()
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("clean", '{"text": "hi", "threshold": NaN}', "threshold"),
-    ("clean", '{"text": "hi", "max_symbol_ratio": Infinity}', "max_symbol_ratio"),
-    ("compute", '{"params": NaN, "tokens": 1}', "params"),
-    ("compute", '{"params": 1, "tokens": 1, "flops_per_s": NaN}', "flops_per_s"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("clean", '{"text": "hi", "threshold": NaN}', "threshold"),
+        ("clean", '{"text": "hi", "max_symbol_ratio": Infinity}', "max_symbol_ratio"),
+        ("compute", '{"params": NaN, "tokens": 1}', "params"),
+        ("compute", '{"params": 1, "tokens": 1, "flops_per_s": NaN}', "flops_per_s"),
+    ],
+)
 def test_nan_numbers_are_refused(client, path, body, field):
     r = client.post(f"{API}/{path}", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["field"] == field and r.json()["error"].startswith(f"“{field}”")

@@ -17,7 +17,9 @@ def test_softmax_by_hand(client):
     assert d["shifted"] == pytest.approx([-math.log(3), 0]) and d["exps"] == pytest.approx([1 / 3, 1])
     assert d["entropy_bits"] == pytest.approx(-(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75)))
     # temperature 0.5 squares the odds: 1:9
-    assert client.post(f"{API}/softmax", json={"logits": [0, math.log(3)], "temperature": 0.5}).json()["probs"] == pytest.approx([0.1, 0.9])
+    assert client.post(f"{API}/softmax", json={"logits": [0, math.log(3)], "temperature": 0.5}).json()[
+        "probs"
+    ] == pytest.approx([0.1, 0.9])
     # adding a constant to every logit changes nothing
     shifted = client.post(f"{API}/softmax", json={"logits": [10, 10 + math.log(3)]}).json()
     assert shifted["probs"] == pytest.approx(d["probs"])
@@ -64,23 +66,26 @@ def test_text_loss_is_the_mean_negative_log_probability(client):
     assert d["worst"]["loss"] == pytest.approx(max(losses), abs=1e-5)
 
 
-@pytest.mark.parametrize("path, body, status, words, field", [
-    ("softmax", {"logits": [1]}, 422, "at least 2", "logits"),
-    ("softmax", {"logits": [1] * (MAX_ITEMS + 1)}, 422, f"at most {MAX_ITEMS}", "logits"),
-    ("softmax", {"logits": [1, 1e6]}, 400, "between -50 and 50", "logits"),
-    ("softmax", {"logits": [1, 2], "temperature": 0}, 422, "at least 0.05", "temperature"),
-    ("softmax", {"logits": [1, 2], "temperature": "NaN"}, 422, "finite", "temperature"),
-    ("cross-entropy", {"p": 0}, 422, "more than 0", "p"),
-    ("cross-entropy", {"p": 1.5}, 422, "at most 1", "p"),
-    ("entropy", {"weights": [0, 0]}, 400, "above zero", "weights"),
-    ("entropy", {"weights": [-1, 2]}, 400, "from 0", "weights"),
-    ("text-loss", {"text": ""}, 422, "empty", "text"),
-    ("text-loss", {"text": "Hi"}, 400, "at least two tokens", "text"),
-    ("text-loss", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
-    ("top-logits", {"text": "hi", "k": 1}, 422, "at least 2", "k"),
-    ("top-logits", {"text": "  "}, 400, "Type some text", "text"),  # the guide's shared text check
-    ("top-logits", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, words, field",
+    [
+        ("softmax", {"logits": [1]}, 422, "at least 2", "logits"),
+        ("softmax", {"logits": [1] * (MAX_ITEMS + 1)}, 422, f"at most {MAX_ITEMS}", "logits"),
+        ("softmax", {"logits": [1, 1e6]}, 400, "between -50 and 50", "logits"),
+        ("softmax", {"logits": [1, 2], "temperature": 0}, 422, "at least 0.05", "temperature"),
+        ("softmax", {"logits": [1, 2], "temperature": "NaN"}, 422, "finite", "temperature"),
+        ("cross-entropy", {"p": 0}, 422, "more than 0", "p"),
+        ("cross-entropy", {"p": 1.5}, 422, "at most 1", "p"),
+        ("entropy", {"weights": [0, 0]}, 400, "above zero", "weights"),
+        ("entropy", {"weights": [-1, 2]}, 400, "from 0", "weights"),
+        ("text-loss", {"text": ""}, 422, "empty", "text"),
+        ("text-loss", {"text": "Hi"}, 400, "at least two tokens", "text"),
+        ("text-loss", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
+        ("top-logits", {"text": "hi", "k": 1}, 422, "at least 2", "k"),
+        ("top-logits", {"text": "  "}, 400, "Type some text", "text"),  # the guide's shared text check
+        ("top-logits", {"text": " a" * (MAX_TOKENS + 1)}, 413, f"limit here is {MAX_TOKENS}", "text"),
+    ],
+)
 def test_bad_input_is_answered_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.json()

@@ -7,8 +7,13 @@ import re
 import pytest
 from scipy.stats import binomtest
 
-from glasslm.chapters.prompting.api import (MAX_EXPECTED_CHARS, MAX_PATHS, MAX_PROMPT_TOKENS, MAX_TEMPERATURE,
-                                            MAX_TEXT_CHARS)
+from glasslm.chapters.prompting.api import (
+    MAX_EXPECTED_CHARS,
+    MAX_PATHS,
+    MAX_PROMPT_TOKENS,
+    MAX_TEMPERATURE,
+    MAX_TEXT_CHARS,
+)
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/prompting"
@@ -55,8 +60,12 @@ def test_run_job_verdicts_follow_the_rule(client, sse):
     done = evs[-2]
     right = sum(e["right"] for e in items)
     want = binomtest(right, n).proportion_ci(method="wilson")  # an independent Wilson interval
-    assert done["summary"]["zero-shot"] == {"right": right, "items": n, "accuracy": right / n,
-                                            "interval": pytest.approx([want.low, want.high], abs=1e-9)}
+    assert done["summary"]["zero-shot"] == {
+        "right": right,
+        "items": n,
+        "accuracy": right / n,
+        "interval": pytest.approx([want.low, want.high], abs=1e-9),
+    }
     assert done["tokens"] == sum(e["tokens"] for e in items)
     assert [e["type"] for e in evs[:3]] == ["start", "item_start", "item"]
 
@@ -83,25 +92,39 @@ def test_own_prompt_streams_the_template_and_greedy_tokens(client, sse):
         assert reply["right"] == (reply["answer"] == "paris")
 
 
-@pytest.mark.parametrize("path, body, status, words, field", [
-    ("run", {"techniques": []}, 422, "at least 1", "techniques"),
-    ("run", {"techniques": ["tree-of-thought"]}, 422, "must be one of", "techniques"),
-    ("run", {"techniques": ["zero-shot", "zero-shot"]}, 422, "only once", "techniques"),
-    ("run", {"techniques": ["zero-shot"], "kind": "poems"}, 422, "must be one of", "kind"),
-    ("run", {"techniques": ["zero-shot"], "paths": MAX_PATHS + 1}, 422, f"at most {MAX_PATHS}", "paths"),
-    ("run", {"techniques": ["zero-shot"], "temperature": "NaN"}, 422, "finite", "temperature"),
-    ("run", {"techniques": ["zero-shot"], "temperature": 0}, 422, "at least 0.1", "temperature"),
-    ("run", {"techniques": ["zero-shot"], "temperature": MAX_TEMPERATURE + 1}, 422, f"at most {MAX_TEMPERATURE}",
-     "temperature"),
-    ("own", {"text": ""}, 422, "empty", "text"),
-    ("own", {"text": "   "}, 400, "Type some text", "text"),
-    ("own", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, f"at most {MAX_TEXT_CHARS}", "text"),
-    ("own", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
-    ("own", {"text": "Hi?", "expected": "x" * (MAX_EXPECTED_CHARS + 1)}, 422, f"at most {MAX_EXPECTED_CHARS}", "expected"),
-    ("own", {"text": "Hi?", "expected": "two words"}, 400, "one word", "expected"),
-    ("own", {"text": "Hi?", "expected": "  "}, 400, "only spaces", "expected"),
-    ("own", {"text": "Hi?", "shots_kind": "jokes"}, 422, "must be one of", "shots_kind"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, words, field",
+    [
+        ("run", {"techniques": []}, 422, "at least 1", "techniques"),
+        ("run", {"techniques": ["tree-of-thought"]}, 422, "must be one of", "techniques"),
+        ("run", {"techniques": ["zero-shot", "zero-shot"]}, 422, "only once", "techniques"),
+        ("run", {"techniques": ["zero-shot"], "kind": "poems"}, 422, "must be one of", "kind"),
+        ("run", {"techniques": ["zero-shot"], "paths": MAX_PATHS + 1}, 422, f"at most {MAX_PATHS}", "paths"),
+        ("run", {"techniques": ["zero-shot"], "temperature": "NaN"}, 422, "finite", "temperature"),
+        ("run", {"techniques": ["zero-shot"], "temperature": 0}, 422, "at least 0.1", "temperature"),
+        (
+            "run",
+            {"techniques": ["zero-shot"], "temperature": MAX_TEMPERATURE + 1},
+            422,
+            f"at most {MAX_TEMPERATURE}",
+            "temperature",
+        ),
+        ("own", {"text": ""}, 422, "empty", "text"),
+        ("own", {"text": "   "}, 400, "Type some text", "text"),
+        ("own", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, f"at most {MAX_TEXT_CHARS}", "text"),
+        ("own", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
+        (
+            "own",
+            {"text": "Hi?", "expected": "x" * (MAX_EXPECTED_CHARS + 1)},
+            422,
+            f"at most {MAX_EXPECTED_CHARS}",
+            "expected",
+        ),
+        ("own", {"text": "Hi?", "expected": "two words"}, 400, "one word", "expected"),
+        ("own", {"text": "Hi?", "expected": "  "}, 400, "only spaces", "expected"),
+        ("own", {"text": "Hi?", "shots_kind": "jokes"}, 422, "must be one of", "shots_kind"),
+    ],
+)
 def test_bad_input_is_refused_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.text
@@ -109,6 +132,8 @@ def test_bad_input_is_refused_with_a_sentence(client, path, body, status, words,
 
 
 def test_odd_unicode_is_ordinary_text(client):
-    r = client.post(f"{API}/own", json={"text": "Was ist 2+2? 🤔 <|im_end|>", "expected": "4", "techniques": ["zero-shot"]})
+    r = client.post(
+        f"{API}/own", json={"text": "Was ist 2+2? 🤔 <|im_end|>", "expected": "4", "techniques": ["zero-shot"]}
+    )
     assert r.status_code == 200 and r.json()["rule"] == "number"
     client.post(f"/api/jobs/{r.json()['job']}/stop")

@@ -154,7 +154,7 @@ def test_no_chapter_is_named_by_its_number():
 
 
 def test_no_chapter_is_named_by_its_place():
-    """"The next chapter" is wrong as soon as chapters move: the prose names a slug instead."""
+    """ "The next chapter" is wrong as soon as chapters move: the prose names a slug instead."""
     relative = re.compile(r"\b(?:previous|next|following|preceding)\s+chapters?\b", re.IGNORECASE)
     offenders = [f"{slug}: {m.group(0)}" for slug, text in PROSE.items() for m in relative.finditer(text)]
     assert offenders == []
@@ -179,7 +179,7 @@ def test_every_year_in_the_prose_belongs_to_a_citation():
         spans = [m.span(2) for m in CITE.finditer(text)]
         for m in YEAR.finditer(text):
             if not any(a <= m.start() < b for a, b in spans):
-                loose.append(f"{slug}: …{text[max(0, m.start() - 50):m.end() + 10]!r}")
+                loose.append(f"{slug}: …{text[max(0, m.start() - 50) : m.end() + 10]!r}")
     assert loose == []
 
 

@@ -54,9 +54,11 @@ def test_ordinary_english_has_a_perplexity_of_a_few_dozen(m):
     """probability-and-loss: "Ordinary English usually lands at a perplexity of a few dozen or less;
     random letters ... push it up"."""
     assert "Ordinary English usually lands at a perplexity of a few dozen or less" in prose("probability_and_loss")
-    english = ["The cat sat on the mat and looked out of the window at the birds in the garden.",
-               "Water boils at one hundred degrees Celsius at sea level, and it freezes at zero degrees.",
-               "After dinner we walked down to the river and watched the boats until it got dark."]
+    english = [
+        "The cat sat on the mat and looked out of the window at the birds in the garden.",
+        "Water boils at one hundred degrees Celsius at sea level, and it freezes at zero degrees.",
+        "After dinner we walked down to the river and watched the boats until it got dark.",
+    ]
     ppl = [m.score(m.encode(t)).perplexity for t in english]
     assert max(ppl) < 60, ppl
     letters = m.score(m.encode("qzv xplr mwtk gjeb ounfy ctrz hvdw lkq psoe yrtm bnzx")).perplexity
@@ -79,7 +81,9 @@ def test_default_hallucination_question_is_confidently_wrong(client):
     assert 'SmolLM2 answers "Sydney"' in text and 'it says "A spider has 12"' in text
     d = client.post("/api/hallucination/ask", json={"id": "canberra", "fact": ""}).json()
     assert "sydney" in d["answer"].lower() and d["correct"] is False and d["first"] > 0.5
-    d = client.post("/api/hallucination/ask", json={"id": "canberra", "fact": "Canberra is the capital of Australia."}).json()
+    d = client.post(
+        "/api/hallucination/ask", json={"id": "canberra", "fact": "Canberra is the capital of Australia."}
+    ).json()
     assert "canberra" in d["answer"].lower()
     d = client.post("/api/hallucination/ask", json={"id": "spider", "fact": ""}).json()
     assert "8" in d["answer"] and d["correct"] is True
@@ -202,7 +206,7 @@ def test_scratchpad_wins_the_default_race():
 
     assert "the scratchpad model usually solves nearly all held-out problems within the default " in prose("reasoning")
     cfg = ReasoningConfig()
-    assert cfg.digits == 4  # "With four digits" 
+    assert cfg.digits == 4  # "With four digits"
     done = list(train_reasoning(ReasoningRun(cfg)))[-1]
     assert done["accuracy"]["scratchpad"] >= 0.8 and done["accuracy"]["direct"] <= 0.1
 
@@ -214,8 +218,14 @@ def test_rag_copies_the_ferry_time_only_when_it_is_retrieved(client, sse):
     from glasslm.engine.applications.chunking import HANDBOOK
 
     assert '("The last ferry returns at 21:15"). Without it, it invents a confident answer' in prose("rag")
-    body = {"documents": HANDBOOK.read_text(encoding="utf-8"), "size": 40, "overlap": 10, "k": 3,
-            "question": "When does the last ferry return?", "max_new_tokens": 40}
+    body = {
+        "documents": HANDBOOK.read_text(encoding="utf-8"),
+        "size": 40,
+        "overlap": 10,
+        "k": 3,
+        "question": "When does the last ferry return?",
+        "max_new_tokens": 40,
+    }
     events = sse(client.post("/api/rag/answer", json=body).json()["job"])
     answers = {e["mode"]: e["text"] for e in events if e["type"] == "answer_end"}
     assert "21:15" in answers["with"] and "21:15" not in answers["without"]
@@ -228,8 +238,9 @@ def test_interpretability_lens_and_neurons_as_described(client):
     text = prose("interpretability")
     assert "becomes the lens's top guess only in the last few blocks" in text
     assert "Most neurons' top examples span several unrelated topics" in text
-    d = client.post("/api/interpretability/lens",
-                    json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}).json()
+    d = client.post(
+        "/api/interpretability/lens", json={"clean": "The capital of France is", "corrupted": "The capital of Italy is"}
+    ).json()
     last = d["layers"][-1]
     assert all(last - 5 <= layer <= last for layer in d["first_top_layer"].values())
     spans = client.post("/api/interpretability/neurons", json={}).json()["span_counts"]  # neurons by topics among top k
@@ -257,8 +268,11 @@ def test_river_bank_stays_closer_to_the_streams_bank(client):
     """embeddings: "At layer 0 (the embedding) the vectors are identical. Through the layers they drift apart,
     and a river bank stays closer to a stream's bank than to the bank that keeps money" (the demo's sentences)."""
     assert "a river bank stays closer to a stream's bank than to the bank that keeps money" in prose("embeddings")
-    sentences = ["She sat on the bank of the river and watched the water.",
-                 "He fished from the muddy bank of the stream.", "She went to the bank to deposit her money."]
+    sentences = [
+        "She sat on the bank of the river and watched the water.",
+        "He fished from the muddy bank of the stream.",
+        "She went to the bank to deposit her money.",
+    ]
     d = client.post("/api/embeddings/contextual", json={"word": "bank", "sentences": sentences}).json()
     for kind in ("raw", "centred"):
         cos = {tuple(p["pair"]): np.array(p["cosine"]) for p in d[kind]}
@@ -273,8 +287,10 @@ def test_eight_bits_barely_move_the_predictions_four_bits_visibly(client, sse):
     assert "8 bits barely move them; 4 bits everywhere move them visibly" in prose("fine_tuning")
     kl = {}
     for bits in (8, 4):
-        r = client.post("/api/fine-tuning/effect", json={"text": "The capital of France is", "bits": bits,
-                                                          "scope": "all", "block": 32})
+        r = client.post(
+            "/api/fine-tuning/effect",
+            json={"text": "The capital of France is", "bits": bits, "scope": "all", "block": 32},
+        )
         kl[bits] = next(e for e in sse(r.json()["job"]) if e["type"] == "result")["kl"]
     assert kl[8] < 0.01 and kl[4] > 10 * kl[8]
 

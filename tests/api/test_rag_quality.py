@@ -17,8 +17,11 @@ def test_quality_of_three_retrievers_as_the_prose_says(client):
 def test_search_returns_three_columns(client):
     from glasslm.engine.data.files import data_file
 
-    body = {"documents": data_file("handbook.md").read_text(encoding="utf-8"), "question": "What time is the final boat back?",
-            "k": 3}
+    body = {
+        "documents": data_file("handbook.md").read_text(encoding="utf-8"),
+        "question": "What time is the final boat back?",
+        "k": 3,
+    }
     d = client.post("/api/rag/search", json=body).json()
     assert set(d["results"]) == {"tfidf", "glove", "minilm"}
     assert d["results"]["minilm"]["dimensions"] == 384 and d["results"]["minilm"]["query"]["pieces"][0] == "[CLS]"

@@ -7,13 +7,12 @@ import pytest
 
 from glasslm.chapters.reasoning.api import MAX_BUDGET_PROBLEMS, MAX_TEMPERATURE, MAX_VOTE_PROBLEMS, MAX_WEB_STEPS
 from glasslm.engine.data import arithmetic_data as ad
-from glasslm.engine.training.scratchpad_training import exact_match
 from glasslm.engine.inference.thinking_budget import MAX_VOTES, complete, majority_vote
+from glasslm.engine.training.scratchpad_training import exact_match
 from tests.api.local import LOCAL
 
 API = "/api/reasoning"
 TINY = {"digits": 2, "steps": 30, "n_embd": 16, "seed": 1}
-
 
 
 def the_run(client, job):
@@ -36,15 +35,18 @@ def test_format_matches_a_hand_example():
     assert d["alphabet"] == "+0123456789;=>" and d["bos"] == 14
 
 
-@pytest.mark.parametrize("body,status,field,words", [
-    ({"a": 370, "b": 4, "digits": 2}, 400, "a", "more than 2 digits"),
-    ({"a": 3, "b": 100000, "digits": 5}, 422, "b", "at most 99999"),
-    ({"a": -1, "b": 4}, 422, "a", "at least 0"),
-    ({"a": 1.5, "b": 4}, 422, "a", "whole number"),
-    ({"a": "٣", "b": 4}, 422, "a", ""),
-    ({"a": 3, "b": 4, "digits": 9}, 422, "digits", "at most 5"),
-    ({"a": 3, "b": 4, "digits": 1}, 422, "digits", "at least 2"),
-])
+@pytest.mark.parametrize(
+    "body,status,field,words",
+    [
+        ({"a": 370, "b": 4, "digits": 2}, 400, "a", "more than 2 digits"),
+        ({"a": 3, "b": 100000, "digits": 5}, 422, "b", "at most 99999"),
+        ({"a": -1, "b": 4}, 422, "a", "at least 0"),
+        ({"a": 1.5, "b": 4}, 422, "a", "whole number"),
+        ({"a": "٣", "b": 4}, 422, "a", ""),
+        ({"a": 3, "b": 4, "digits": 9}, 422, "digits", "at most 5"),
+        ({"a": 3, "b": 4, "digits": 1}, 422, "digits", "at least 2"),
+    ],
+)
 def test_format_bad_input(client, body, status, field, words):
     r = client.post(f"{API}/format", json=body)
     assert r.status_code == status and r.json()["field"] == field
@@ -68,8 +70,10 @@ def test_train_streams_accuracies_that_the_models_reproduce(client, sse):
         right = np.mean([ad.parse_answer(t, fmt) == a + b for t, (a, b) in zip(texts, run.task.heldout)])
         assert done["answer_accuracy"][fmt] == pytest.approx(right)
     rows = [e for e in evs if e["type"] == "samples"][-1]["rows"]
-    assert rows[0]["scratchpad"]["text"] == complete(run.models["scratchpad"], run.task, run.task.heldout[:1],
-                                                      "scratchpad")[0]
+    assert (
+        rows[0]["scratchpad"]["text"]
+        == complete(run.models["scratchpad"], run.task, run.task.heldout[:1], "scratchpad")[0]
+    )
 
 
 def test_votes_budget_and_ask_recomputed_from_the_engine(client, sse):
@@ -95,15 +99,18 @@ def test_votes_budget_and_ask_recomputed_from_the_engine(client, sse):
     pairs = run.task.heldout[:20]
     for p in points:
         texts = complete(run.models["scratchpad"], run.task, pairs, "scratchpad", think_steps=p["think_steps"])
-        assert p["accuracy"] == pytest.approx(np.mean([ad.parse_answer(t, "scratchpad") == a + b
-                                                       for t, (a, b) in zip(texts, pairs)]))
+        assert p["accuracy"] == pytest.approx(
+            np.mean([ad.parse_answer(t, "scratchpad") == a + b for t, (a, b) in zip(texts, pairs)])
+        )
 
     a, b = run.task.heldout[0]
     d = client.post(f"{API}/ask", json={"job": job, "a": a, "b": b}).json()
     assert d["heldout"] is True and d["sum"] == a + b and d["question"] == ad.prompt(a, b, 2)
     assert d["scratchpad"]["text"] == complete(run.models["scratchpad"], run.task, [(a, b)], "scratchpad")[0]
     train_pair = next(p for p in [(1, 2), (3, 4), (5, 6)] if not run.task.is_heldout(*p))
-    assert client.post(f"{API}/ask", json={"job": job, "a": train_pair[0], "b": train_pair[1]}).json()["heldout"] is False
+    assert (
+        client.post(f"{API}/ask", json={"job": job, "a": train_pair[0], "b": train_pair[1]}).json()["heldout"] is False
+    )
 
     r = client.post(f"{API}/ask", json={"job": job, "a": 123, "b": 4})
     assert r.status_code == 400 and r.json()["field"] == "a" and "trained on 2-digit sums" in r.json()["error"]
@@ -120,23 +127,32 @@ def test_a_run_still_training_cannot_be_asked(client, sse):
     assert client.post(f"{API}/ask", json={"job": job, "a": 1, "b": 2}).status_code == 200  # stopped: usable
 
 
-@pytest.mark.parametrize("url,body,status,field,words", [
-    ("train", {"digits": 6}, 422, "digits", "at most 5"),
-    ("train", {"steps": MAX_WEB_STEPS + 1}, 422, "steps", f"at most {MAX_WEB_STEPS}"),
-    ("train", {"steps": 0}, 422, "steps", "at least 1"),
-    ("train", {"n_embd": 30}, 400, "n_embd", "multiple of 4"),
-    ("train", {"n_embd": 128}, 422, "n_embd", "at most 64"),
-    ("votes", {"job": "nope"}, 404, None, ""),
-    ("votes", {"job": ""}, 422, "job", ""),
-    ("votes", {"job": "x" * 65}, 422, "job", ""),
-    ("votes", {"job": "nope", "temperature": "NaN"}, 422, "temperature", ""),
-    ("votes", {"job": "nope", "temperature": MAX_TEMPERATURE + 1}, 422, "temperature", f"at most {MAX_TEMPERATURE:g}"),
-    ("votes", {"job": "nope", "n_votes": MAX_VOTES + 1}, 422, "n_votes", f"at most {MAX_VOTES}"),
-    ("votes", {"job": "nope", "n_problems": MAX_VOTE_PROBLEMS + 1}, 422, "n_problems", ""),
-    ("budget", {"job": "nope", "n_problems": MAX_BUDGET_PROBLEMS + 1}, 422, "n_problems", ""),
-    ("budget", {"job": "nope", "n_problems": 0}, 422, "n_problems", ""),
-    ("ask", {"job": "nope", "a": 1}, 422, "b", ""),
-])
+@pytest.mark.parametrize(
+    "url,body,status,field,words",
+    [
+        ("train", {"digits": 6}, 422, "digits", "at most 5"),
+        ("train", {"steps": MAX_WEB_STEPS + 1}, 422, "steps", f"at most {MAX_WEB_STEPS}"),
+        ("train", {"steps": 0}, 422, "steps", "at least 1"),
+        ("train", {"n_embd": 30}, 400, "n_embd", "multiple of 4"),
+        ("train", {"n_embd": 128}, 422, "n_embd", "at most 64"),
+        ("votes", {"job": "nope"}, 404, None, ""),
+        ("votes", {"job": ""}, 422, "job", ""),
+        ("votes", {"job": "x" * 65}, 422, "job", ""),
+        ("votes", {"job": "nope", "temperature": "NaN"}, 422, "temperature", ""),
+        (
+            "votes",
+            {"job": "nope", "temperature": MAX_TEMPERATURE + 1},
+            422,
+            "temperature",
+            f"at most {MAX_TEMPERATURE:g}",
+        ),
+        ("votes", {"job": "nope", "n_votes": MAX_VOTES + 1}, 422, "n_votes", f"at most {MAX_VOTES}"),
+        ("votes", {"job": "nope", "n_problems": MAX_VOTE_PROBLEMS + 1}, 422, "n_problems", ""),
+        ("budget", {"job": "nope", "n_problems": MAX_BUDGET_PROBLEMS + 1}, 422, "n_problems", ""),
+        ("budget", {"job": "nope", "n_problems": 0}, 422, "n_problems", ""),
+        ("ask", {"job": "nope", "a": 1}, 422, "b", ""),
+    ],
+)
 def test_bad_input_is_named(client, url, body, status, field, words):
     r = client.post(f"{API}/{url}", json=body)
     assert r.status_code == status, r.json()

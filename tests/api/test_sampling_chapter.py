@@ -22,6 +22,7 @@ def truth():
 
 # ---- each rule, written again from its definition ----
 
+
 def softmax(z, t=1.0):
     if t == 0:
         p = np.zeros_like(z)
@@ -70,14 +71,27 @@ def bits(p):
     return float(-(p * np.log2(p)).sum())
 
 
-@pytest.mark.parametrize("settings", [
-    {"temperature": 0.5}, {"temperature": 1.7}, {"top_k": 5}, {"top_p": 0.6}, {"min_p": 0.1},
-    {"temperature": 0.8, "top_k": 40, "top_p": 0.9, "min_p": 0.05}, {"temperature": 0},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"temperature": 0.5},
+        {"temperature": 1.7},
+        {"top_k": 5},
+        {"top_p": 0.6},
+        {"min_p": 0.1},
+        {"temperature": 0.8, "top_k": 40, "top_p": 0.9, "min_p": 0.05},
+        {"temperature": 0},
+    ],
+)
 def test_filtered_distribution_matches_each_rule_by_hand(client, truth, settings):
     d = client.post(f"{API}/distribution", json={"text": PROMPT, "show": 30, **settings}).json()
-    want = reference(truth, settings.get("temperature", 1.0), settings.get("top_k", 0), settings.get("top_p", 1.0),
-                     settings.get("min_p", 0.0))
+    want = reference(
+        truth,
+        settings.get("temperature", 1.0),
+        settings.get("top_k", 0),
+        settings.get("top_p", 1.0),
+        settings.get("min_p", 0.0),
+    )
     ids = [c["id"] for c in d["candidates"]]
     assert ids == np.argsort(-truth, kind="stable")[:30].tolist()
     assert [c["before"] for c in d["candidates"]] == pytest.approx(softmax(truth)[ids].tolist(), abs=1e-5)
@@ -119,14 +133,27 @@ def test_draws_follow_the_filtered_distribution(client, truth):
 
 def test_continuations_stream_and_equal_smollm2_generate(client, sse):
     m = load_smollm2()
-    body = {"text": "The capital of France is", "temperature": 1.0, "top_p": 0.95, "max_tokens": 4, "samples": 2, "seed": 3}
+    body = {
+        "text": "The capital of France is",
+        "temperature": 1.0,
+        "top_p": 0.95,
+        "max_tokens": 4,
+        "samples": 2,
+        "seed": 3,
+    }
     r = client.post(f"{API}/continuations", json=body).json()
     assert r["runs"] == 3
     evs = sse(r["job"])
-    assert evs[0]["type"] == "start" and evs[-2]["type"] == "done" and evs[-1] == {"type": "end", "status": "done", "error": None}
+    assert (
+        evs[0]["type"] == "start"
+        and evs[-2]["type"] == "done"
+        and evs[-1] == {"type": "end", "status": "done", "error": None}
+    )
     d = evs[-2]
     streamed = [[e["token"]["id"] for e in evs if e["type"] == "token" and e["run"] == i] for i in range(3)]
-    assert streamed == [[t["id"] for t in c["tokens"]] for c in [d["greedy"], *d["sampled"]]]  # the stream is the result
+    assert streamed == [
+        [t["id"] for t in c["tokens"]] for c in [d["greedy"], *d["sampled"]]
+    ]  # the stream is the result
     assert [e["run"] for e in evs if e["type"] == "run_end"] == [0, 1, 2]
     ids = m.encode(body["text"])
     greedy = [e.token_id for e in m.generate(ids, max_tokens=4, temperature=0)]
@@ -137,25 +164,34 @@ def test_continuations_stream_and_equal_smollm2_generate(client, sse):
     assert d["seeds"] == [3, 4] and d["tokens_generated"] == sum(len(r["tokens"]) for r in [d["greedy"], *d["sampled"]])
 
 
-@pytest.mark.parametrize("path, body, status, words, field", [
-    ("distribution", {"text": ""}, 422, "empty", "text"),
-    ("distribution", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, f"at most {MAX_TEXT_CHARS}", "text"),
-    ("distribution", {"text": "   "}, 400, "Type some text", "text"),  # the guide's shared text check
-    ("distribution", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
-    ("distribution", {"text": "hi", "temperature": "NaN"}, 422, "finite", "temperature"),
-    ("distribution", {"text": "hi", "temperature": -1}, 422, "at least 0", "temperature"),
-    ("distribution", {"text": "hi", "top_k": -1}, 422, "at least 0", "top_k"),
-    ("distribution", {"text": "hi", "top_p": 0}, 422, "more than 0", "top_p"),
-    ("distribution", {"text": "hi", "top_p": 1.5}, 422, "at most 1", "top_p"),
-    ("distribution", {"text": "hi", "min_p": 1}, 422, "less than 1", "min_p"),
-    ("distribution", {"text": "hi", "min_p": "Infinity"}, 422, "finite", "min_p"),
-    ("draws", {"text": "hi", "n": 0}, 422, "at least 1", "n"),
-    ("draws", {"text": "hi", "n": MAX_DRAWS + 1}, 422, f"at most {MAX_DRAWS}", "n"),
-    ("draws", {"text": "hi", "seed": -2}, 422, "at least 0", "seed"),
-    ("continuations", {"text": "hi", "max_tokens": MAX_NEW_TOKENS + 1}, 422, f"at most {MAX_NEW_TOKENS}", "max_tokens"),
-    ("continuations", {"text": "hi", "samples": MAX_SAMPLED + 1}, 422, f"at most {MAX_SAMPLED}", "samples"),
-    ("continuations", {"text": ""}, 422, "empty", "text"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, words, field",
+    [
+        ("distribution", {"text": ""}, 422, "empty", "text"),
+        ("distribution", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, f"at most {MAX_TEXT_CHARS}", "text"),
+        ("distribution", {"text": "   "}, 400, "Type some text", "text"),  # the guide's shared text check
+        ("distribution", {"text": " a" * (MAX_PROMPT_TOKENS + 1)}, 413, f"limit here is {MAX_PROMPT_TOKENS}", "text"),
+        ("distribution", {"text": "hi", "temperature": "NaN"}, 422, "finite", "temperature"),
+        ("distribution", {"text": "hi", "temperature": -1}, 422, "at least 0", "temperature"),
+        ("distribution", {"text": "hi", "top_k": -1}, 422, "at least 0", "top_k"),
+        ("distribution", {"text": "hi", "top_p": 0}, 422, "more than 0", "top_p"),
+        ("distribution", {"text": "hi", "top_p": 1.5}, 422, "at most 1", "top_p"),
+        ("distribution", {"text": "hi", "min_p": 1}, 422, "less than 1", "min_p"),
+        ("distribution", {"text": "hi", "min_p": "Infinity"}, 422, "finite", "min_p"),
+        ("draws", {"text": "hi", "n": 0}, 422, "at least 1", "n"),
+        ("draws", {"text": "hi", "n": MAX_DRAWS + 1}, 422, f"at most {MAX_DRAWS}", "n"),
+        ("draws", {"text": "hi", "seed": -2}, 422, "at least 0", "seed"),
+        (
+            "continuations",
+            {"text": "hi", "max_tokens": MAX_NEW_TOKENS + 1},
+            422,
+            f"at most {MAX_NEW_TOKENS}",
+            "max_tokens",
+        ),
+        ("continuations", {"text": "hi", "samples": MAX_SAMPLED + 1}, 422, f"at most {MAX_SAMPLED}", "samples"),
+        ("continuations", {"text": ""}, 422, "empty", "text"),
+    ],
+)
 def test_bad_input_is_answered_with_a_sentence(client, path, body, status, words, field):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.json()
@@ -163,9 +199,11 @@ def test_bad_input_is_answered_with_a_sentence(client, path, body, status, words
 
 
 def test_odd_unicode(client):
-    r = client.post(f"{API}/distribution", content=b'{"text": "ab\\ud800c"}', headers={"content-type": "application/json"})
+    r = client.post(
+        f"{API}/distribution", content=b'{"text": "ab\\ud800c"}', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["field"] == "text"
-    r = client.post(f"{API}/distribution", json={"text": "caf\u00e9 \u200b\U0001F600"})
+    r = client.post(f"{API}/distribution", json={"text": "caf\u00e9 \u200b\U0001f600"})
     assert r.status_code == 200 and "".join(t["text"] for t in r.json()["tokens"]).startswith("café")
 
 

@@ -74,19 +74,22 @@ def test_optimal_rule_and_gpt3(client):
     assert chin["params_vs_optimal"] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("path, body, status, field, words", [
-    ("sweep", {"preset": "huge"}, 422, "preset", "quick"),
-    ("sweep", {"widths": [5]}, 400, "widths", "not on offer"),
-    ("sweep", {"widths": []}, 422, "widths", "at least 1"),
-    ("sweep", {"preset": "standard", "widths": [4, 8, 16, 24, 32, 48]}, 413, "widths", "at most"),
-    ("optimal", {"flops": 0}, 422, "flops", "at least"),
-    ("optimal", {"flops": 5e-324}, 422, "flops", "at least"),
-    ("optimal", {"flops": 1e40}, 422, "flops", "at most"),
-    ("optimal", {"flops": 1e20, "tokens_per_param": -1}, 422, "tokens_per_param", "at least"),
-    ("optimal", {"flops": 1e30, "tokens_per_param": 1e-300}, 422, "tokens_per_param", "at least"),
-    ("fit", {"job": "nope"}, 404, None, "not known"),
-    ("fit", {"job": "x" * 65}, 422, "job", "at most"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, field, words",
+    [
+        ("sweep", {"preset": "huge"}, 422, "preset", "quick"),
+        ("sweep", {"widths": [5]}, 400, "widths", "not on offer"),
+        ("sweep", {"widths": []}, 422, "widths", "at least 1"),
+        ("sweep", {"preset": "standard", "widths": [4, 8, 16, 24, 32, 48]}, 413, "widths", "at most"),
+        ("optimal", {"flops": 0}, 422, "flops", "at least"),
+        ("optimal", {"flops": 5e-324}, 422, "flops", "at least"),
+        ("optimal", {"flops": 1e40}, 422, "flops", "at most"),
+        ("optimal", {"flops": 1e20, "tokens_per_param": -1}, 422, "tokens_per_param", "at least"),
+        ("optimal", {"flops": 1e30, "tokens_per_param": 1e-300}, 422, "tokens_per_param", "at least"),
+        ("fit", {"job": "nope"}, 404, None, "not known"),
+        ("fit", {"job": "x" * 65}, 422, "job", "at most"),
+    ],
+)
 def test_bad_input_gets_a_sentence(client, path, body, status, field, words):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.json()

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from glasslm.web import guard, jobs as jobs_module
+from glasslm.web import guard
+from glasslm.web import jobs as jobs_module
 from glasslm.web.app import create_app
 from glasslm.web.errors import UNREADABLE_BODY
 from glasslm.web.jobs import FINISHED_PER_SESSION, JobManager
@@ -88,6 +89,7 @@ def _ticking(n: int, every: float = 0.0):
         for i in range(n):
             time.sleep(every)
             yield {"type": "tick", "i": i}
+
     return source
 
 
@@ -152,10 +154,19 @@ def test_streams_end_when_the_server_closes():
 # ------------------------------------------------------------ the guard
 
 
-@pytest.mark.parametrize("host, ok", [
-    ("127.0.0.1:8765", True), ("localhost", True), ("[::1]:8765", True), ("LOCALHOST:80", True),
-    ("evil.example", False), ("evil.example:8765", False), ("127.0.0.1.evil.example", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        ("127.0.0.1:8765", True),
+        ("localhost", True),
+        ("[::1]:8765", True),
+        ("LOCALHOST:80", True),
+        ("evil.example", False),
+        ("evil.example:8765", False),
+        ("127.0.0.1.evil.example", False),
+        ("", False),
+    ],
+)
 def test_only_loopback_host_names_are_answered(client, host, ok):
     r = client.get("/api/chapters", headers={"host": host})
     assert (r.status_code == 200) == ok
@@ -177,10 +188,24 @@ def test_listening_on_every_address_answers_addresses_but_not_names():
         assert c.get("/api/chapters", headers={"host": "rebound.evil.example:8765"}).status_code == 421
 
 
-@pytest.mark.parametrize("path", ["/api/generation/tiny/train", "/api/post-training/base",
-                                  "/api/train-a-gpt/speed", "/api/pretraining-data/flop-rate"])
-@pytest.mark.parametrize("headers", [{"origin": "http://evil.example"}, {"sec-fetch-site": "cross-site"},
-                                     {"origin": "null"}, {"sec-fetch-site": "same-site"}])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/generation/tiny/train",
+        "/api/post-training/base",
+        "/api/train-a-gpt/speed",
+        "/api/pretraining-data/flop-rate",
+    ],
+)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "http://evil.example"},
+        {"sec-fetch-site": "cross-site"},
+        {"origin": "null"},
+        {"sec-fetch-site": "same-site"},
+    ],
+)
 def test_other_sites_cannot_start_work(client, path, headers):
     r = client.post(path, headers=headers)
     assert r.status_code == 403 and "Another web site" in r.json()["error"]
@@ -199,8 +224,11 @@ def test_a_body_must_be_declared_json_or_the_endpoints_upload_type(client):
     assert r.status_code == 415 and "application/octet-stream" in r.json()["error"]
     r = client.post("/api/scaling-laws/optimal", content=b"{}", headers={"content-type": "application/octet-stream"})
     assert r.status_code == 415  # only the inspect upload declares octet-stream
-    r = client.post("/api/scaling-laws/optimal", content=b'{"flops": 1e20}',
-                    headers={"content-type": "application/json; charset=utf-8"})
+    r = client.post(
+        "/api/scaling-laws/optimal",
+        content=b'{"flops": 1e20}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
     assert r.status_code == 200
 
 
@@ -230,11 +258,14 @@ def test_a_chunked_body_is_counted_as_it_arrives(client):
 # ------------------------------------------------------------ no 500
 
 
-@pytest.mark.parametrize("body", [
-    b'{"k": ' + b"9" * 5000 + b"}",
-    b"[" * 100_000 + b"]" * 100_000,
-    b'{"word": "\xff\xfe"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"k": ' + b"9" * 5000 + b"}",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"word": "\xff\xfe"}',
+    ],
+)
 def test_unreadable_json_gets_the_guides_sentence(client, body):
     r = client.post("/api/embeddings/neighbours", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json()["error"] == UNREADABLE_BODY
@@ -253,9 +284,16 @@ def test_a_wrong_method_gets_a_sentence(client):
     assert r.status_code == 405 and r.json()["error"] == "/api/chapters does not answer DELETE requests."
 
 
-@pytest.mark.parametrize("name", ["glasslm.engine.models.tiny.gpt:np", "glasslm.engine.models.tiny.gpt:json.loads",
-                                  "glasslm.engine.models.tiny.gpt:dataclass", "glasslm.engine.data.files:Path.home",
-                                  "glasslm.engine.gpt:np"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "glasslm.engine.models.tiny.gpt:np",
+        "glasslm.engine.models.tiny.gpt:json.loads",
+        "glasslm.engine.models.tiny.gpt:dataclass",
+        "glasslm.engine.data.files:Path.home",
+        "glasslm.engine.gpt:np",
+    ],
+)
 def test_source_names_leading_outside_the_engine_are_not_found(client, name):
     r = client.get("/api/source", params={"name": name})
     assert r.status_code == 404 and "no engine code" in r.json()["error"]
@@ -270,17 +308,28 @@ def _checkpoint(tmp_path, config_meta: str | None = None, dtype=None) -> bytes:
     m = TinyGPT(GPTConfig(vocab_size=7, n_embd=8, n_head=2), seed=4, tokenizer=CharTokenizer("abcxyz"))
     path = m.save(tmp_path / "m.safetensors")
     if config_meta is not None or dtype is not None:
-        meta = {"glasslm": "tiny-gpt", "chars": "abcxyz",
-                "config": config_meta if config_meta is not None else json.dumps(m.config.__dict__)}
-        save_file({k: np.ascontiguousarray(v).astype(dtype or v.dtype) for k, v in m.state_dict().items()},
-                  str(path), metadata=meta)
+        meta = {
+            "glasslm": "tiny-gpt",
+            "chars": "abcxyz",
+            "config": config_meta if config_meta is not None else json.dumps(m.config.__dict__),
+        }
+        save_file(
+            {k: np.ascontiguousarray(v).astype(dtype or v.dtype) for k, v in m.state_dict().items()},
+            str(path),
+            metadata=meta,
+        )
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("config, dtype, words", [
-    ("[1, 2]", None, "must be a JSON object"), ("null", None, "must be a JSON object"),
-    (None, np.int32, "holds int32"), (None, np.float16, "holds float16"),
-])
+@pytest.mark.parametrize(
+    "config, dtype, words",
+    [
+        ("[1, 2]", None, "must be a JSON object"),
+        ("null", None, "must be a JSON object"),
+        (None, np.int32, "holds int32"),
+        (None, np.float16, "holds float16"),
+    ],
+)
 def test_odd_checkpoints_are_refused_with_a_sentence(client, tmp_path, config, dtype, words):
     body = _checkpoint(tmp_path, config, dtype)
     r = client.post("/api/train-a-gpt/inspect", content=body, headers={"content-type": "application/octet-stream"})

@@ -2,7 +2,6 @@
 SmolLM2.generate's, multi-turn prompts built by the chat template, the stop
 button and a closed tab ending generation, and bad input answered with a sentence."""
 
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,11 +15,12 @@ from tests.api.local import LOCAL
 API = "/api/serving"
 
 
-
-
 def test_a_multi_turn_reply_is_traced(client, sse):
-    messages = [{"role": "user", "content": "Hi, I am Ada."}, {"role": "assistant", "content": "Hello Ada!"},
-                {"role": "user", "content": "What is my name?"}]
+    messages = [
+        {"role": "user", "content": "Hi, I am Ada."},
+        {"role": "assistant", "content": "Hello Ada!"},
+        {"role": "user", "content": "What is my name?"},
+    ]
     r = client.post(f"{API}/chat", json={"messages": messages, "max_tokens": 5, "temperature": 0.9, "seed": 7})
     assert r.status_code == 200
     m = load_smollm2()
@@ -46,8 +46,15 @@ def test_limits_are_served(client):
 
 
 def test_stop_button_ends_the_reply(client, sse):
-    r = client.post(f"{API}/chat", json={"messages": [{"role": "user", "content": "Tell me a long story."}],
-                                         "max_tokens": MAX_REPLY_TOKENS, "temperature": 1.0, "seed": 1})
+    r = client.post(
+        f"{API}/chat",
+        json={
+            "messages": [{"role": "user", "content": "Tell me a long story."}],
+            "max_tokens": MAX_REPLY_TOKENS,
+            "temperature": 1.0,
+            "seed": 1,
+        },
+    )
     job = r.json()["job"]
     sse(job, until=lambda e: e["type"] == "token")
     client.post(f"/api/jobs/{job}/stop")
@@ -61,8 +68,15 @@ def test_stop_button_ends_the_reply(client, sse):
 def test_a_closed_tab_stops_generation(sse):
     jobs = JobManager(orphan_after=0.3)
     with TestClient(create_app(jobs=jobs), base_url=LOCAL, raise_server_exceptions=False) as c:
-        r = c.post(f"{API}/chat", json={"messages": [{"role": "user", "content": "Tell me a long story."}],
-                                        "max_tokens": MAX_REPLY_TOKENS, "temperature": 1.0, "seed": 2})
+        r = c.post(
+            f"{API}/chat",
+            json={
+                "messages": [{"role": "user", "content": "Tell me a long story."}],
+                "max_tokens": MAX_REPLY_TOKENS,
+                "temperature": 1.0,
+                "seed": 2,
+            },
+        )
         job = r.json()["job"]
         sse(job, via=c, until=lambda e: e["type"] == "token")  # the tab reads one token, then closes
         wait_end(c, job)
@@ -71,27 +85,41 @@ def test_a_closed_tab_stops_generation(sse):
         assert done["summary"]["reply_tokens"] < MAX_REPLY_TOKENS
 
 
-@pytest.mark.parametrize("body, field, words, status", [
-    ({"messages": []}, "messages", "at least 1", 422),
-    ({"messages": [{"role": "assistant", "content": "hi"}]}, "messages", "must be yours", 400),
-    ({"messages": [{"role": "user", "content": "   "}]}, "messages", "empty", 400),
-    ({"messages": [{"role": "robot", "content": "hi"}]}, "role", "messages.0.role", 422),
-    ({"messages": [{"role": "user", "content": "x" * 2001}]}, "content", "too long", 422),
-    ({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, "max_tokens", "at least 1", 422),
-    ({"messages": [{"role": "user", "content": "hi"}], "max_tokens": MAX_REPLY_TOKENS + 1}, "max_tokens", "at most", 422),
-    ({"messages": [{"role": "user", "content": "hi"}], "temperature": 5}, "temperature", "at most 2", 422),
-])
+@pytest.mark.parametrize(
+    "body, field, words, status",
+    [
+        ({"messages": []}, "messages", "at least 1", 422),
+        ({"messages": [{"role": "assistant", "content": "hi"}]}, "messages", "must be yours", 400),
+        ({"messages": [{"role": "user", "content": "   "}]}, "messages", "empty", 400),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "role", "messages.0.role", 422),
+        ({"messages": [{"role": "user", "content": "x" * 2001}]}, "content", "too long", 422),
+        ({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, "max_tokens", "at least 1", 422),
+        (
+            {"messages": [{"role": "user", "content": "hi"}], "max_tokens": MAX_REPLY_TOKENS + 1},
+            "max_tokens",
+            "at most",
+            422,
+        ),
+        ({"messages": [{"role": "user", "content": "hi"}], "temperature": 5}, "temperature", "at most 2", 422),
+    ],
+)
 def test_bad_chat_input(client, body, field, words, status):
     r = client.post(f"{API}/chat", json=body)
     assert r.status_code == status and r.json()["field"] == field and words in r.json()["error"], r.json()
 
 
 def test_nan_temperature_and_a_too_long_conversation(client):
-    r = client.post(f"{API}/chat", content='{"messages": [{"role": "user", "content": "hi"}], "temperature": NaN}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        f"{API}/chat",
+        content='{"messages": [{"role": "user", "content": "hi"}], "temperature": NaN}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 422 and "finite" in r.json()["error"]
-    long = [{"role": "user", "content": "🙂 " * 600}, {"role": "assistant", "content": "ok"},
-            {"role": "user", "content": "🙂 " * 600}]
+    long = [
+        {"role": "user", "content": "🙂 " * 600},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "🙂 " * 600},
+    ]
     r = client.post(f"{API}/chat", json={"messages": long})
     assert r.status_code == 413 and f"{MAX_PROMPT_TOKENS:,}" in r.json()["error"] and r.json()["field"] == "messages"
 
@@ -103,8 +131,9 @@ def test_batch_run_fires_requests_together_then_alone(client, sse):
     assert r.status_code == 200
     evs = sse(r.json()["job"])
     start = evs[0]
-    assert start["type"] == "start" and [q["max_tokens"] for q in start["requests"]] == [max_tokens_for(i, 6)
-                                                                                      for i in range(3)]
+    assert start["type"] == "start" and [q["max_tokens"] for q in start["requests"]] == [
+        max_tokens_for(i, 6) for i in range(3)
+    ]
     modes = {e["mode"]: e for e in evs if e["type"] == "mode"}
     assert set(modes) == {"together", "alone"}
     for mode, summary in modes.items():
@@ -119,8 +148,9 @@ def test_batch_run_fires_requests_together_then_alone(client, sse):
     assert modes["together"]["mean_batch"] >= 1.0
 
 
-@pytest.mark.parametrize("body,words", [({"requests": 17}, "at most 16"), ({"requests": 0}, "at least 1"),
-                                        ({"tokens": 49}, "at most 48")])
+@pytest.mark.parametrize(
+    "body,words", [({"requests": 17}, "at most 16"), ({"requests": 0}, "at least 1"), ({"tokens": 49}, "at most 48")]
+)
 def test_batch_limits(client, body, words):
     r = client.post("/api/serving/batch", json=body)
     assert r.status_code == 422 and words in r.json()["error"]

@@ -8,8 +8,10 @@ from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.openai_api import MODEL_ID
 
 API = "/api/serving"
-QUOTE = ("Repeat exactly: The old lighthouse keeper climbed the spiral stairs every evening to light the "
-         "great lamp, and every morning he wrote the weather in a small blue notebook.")
+QUOTE = (
+    "Repeat exactly: The old lighthouse keeper climbed the spiral stairs every evening to light the "
+    "great lamp, and every morning he wrote the weather in a small blue notebook."
+)
 
 
 def test_a_quoting_prompt_is_answered_identically_with_fewer_passes(client, sse):
@@ -43,13 +45,16 @@ def test_a_quoting_prompt_is_answered_identically_with_fewer_passes(client, sse)
     assert plain_done["decode_tokens_per_s"] == pytest.approx((len(times) - 1) / (times[-1] - times[0]))
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"text": "x" * (MAX_SPEC_PROMPT_CHARS + 1)}, "text"),
-    ({"text": "hi", "max_tokens": MAX_SPEC_TOKENS + 1}, "max_tokens"),
-    ({"text": "hi", "k": MAX_DRAFT_K + 1}, "k"),
-    ({"text": "hi", "k": 0}, "k"),
-    ({"text": "   "}, "text"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"text": "x" * (MAX_SPEC_PROMPT_CHARS + 1)}, "text"),
+        ({"text": "hi", "max_tokens": MAX_SPEC_TOKENS + 1}, "max_tokens"),
+        ({"text": "hi", "k": MAX_DRAFT_K + 1}, "k"),
+        ({"text": "hi", "k": 0}, "k"),
+        ({"text": "   "}, "text"),
+    ],
+)
 def test_bad_speculate_requests_get_a_sentence(client, body, field):
     r = client.post(f"{API}/speculate", json=body)
     assert 400 <= r.status_code < 500 and r.json()["field"] == field and r.json()["error"].endswith(".")
@@ -57,11 +62,16 @@ def test_bad_speculate_requests_get_a_sentence(client, body, field):
 
 def test_v1_requests_are_listed_newest_first(client):
     assert client.get(f"{API}/v1-requests").json() == {"requests": []}
-    client.post("/v1/completions", json={"model": MODEL_ID, "prompt": "Hello", "max_tokens": 3, "temperature": 0},
-                headers={"user-agent": "first"})
-    client.post("/v1/chat/completions", json={"model": MODEL_ID, "max_tokens": 2, "stream": True,
-                                              "messages": [{"role": "user", "content": "Hi"}]},
-                headers={"user-agent": "second"})
+    client.post(
+        "/v1/completions",
+        json={"model": MODEL_ID, "prompt": "Hello", "max_tokens": 3, "temperature": 0},
+        headers={"user-agent": "first"},
+    )
+    client.post(
+        "/v1/chat/completions",
+        json={"model": MODEL_ID, "max_tokens": 2, "stream": True, "messages": [{"role": "user", "content": "Hi"}]},
+        headers={"user-agent": "second"},
+    )
     reqs = client.get(f"{API}/v1-requests").json()["requests"]
     assert [x["client"] for x in reqs] == ["second", "first"]
     assert reqs[1]["endpoint"] == "/v1/completions" and reqs[1]["prompt_tokens"] == len(load_smollm2().encode("Hello"))

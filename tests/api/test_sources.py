@@ -85,14 +85,18 @@ def is_wrapper(source: str) -> bool:
 
 
 def test_is_wrapper_tells_a_delegation_from_maths():
-    lock = "def forward(self, ids, cache=None):\n    \"\"\"Doc.\"\"\"\n    with self._lock:\n" \
-           "        return self._forward(ids, cache, last_only=False)\n"
+    lock = (
+        'def forward(self, ids, cache=None):\n    """Doc."""\n    with self._lock:\n'
+        "        return self._forward(ids, cache, last_only=False)\n"
+    )
     delegation = "def causal(qkv, B, T):\n    return attention(qkv, B, T, causal=True)\n"
     accessor = "def ids(self, messages):\n    return self.template.ids(messages)\n"
     maths = "def cosine(self, a, b):\n    return float(self.unit[self.index(a)] @ self.unit[self.index(b)])\n"
     steps = "def f(x):\n    y = g(x)\n    return h(y)\n"
-    guarded = "def f(self, ids):\n    ids = self.check_ids(ids)\n    if not ids:\n        raise ValueError('x')\n" \
-              "    return self.model.run(ids)\n"
+    guarded = (
+        "def f(self, ids):\n    ids = self.check_ids(ids)\n    if not ids:\n        raise ValueError('x')\n"
+        "    return self.model.run(ids)\n"
+    )
     assert is_wrapper(lock) and is_wrapper(delegation) and is_wrapper(accessor) and is_wrapper(guarded)
     assert not is_wrapper(maths) and not is_wrapper(steps)
     assert not is_wrapper("class A:\n    def f(self):\n        return g(self)\n")
@@ -110,4 +114,5 @@ def _engine_object(name: str):
 def test_source_does_the_work(name):
     source = inspect.getsource(_engine_object(name))
     assert not is_wrapper(source), (
-        f"{name} only hands its arguments to another function; list the function that computes the numbers")
+        f"{name} only hands its arguments to another function; list the function that computes the numbers"
+    )

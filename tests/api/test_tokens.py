@@ -61,24 +61,33 @@ def test_training_stops_early_on_short_text(client):
     assert d["stopped"] and "no pair" in d["stopped"] and len(d["merges"]) < 744
 
 
-@pytest.mark.parametrize("path,body,status,field,words", [
-    ("compare", {"text": ""}, 422, "text", "empty"),
-    ("compare", {"text": "   "}, 400, "text", "empty"),
-    ("compare", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, "text", "too long"),
-    ("compare", {"text": "PK\x03\x04\x00\x00binary"}, 400, "text", "binary"),
-    ("compare", {"text": "ok", "vocab_size": 255}, 422, "vocab_size", "at least 256"),
-    ("compare", {"text": "ok", "vocab_size": MAX_VOCAB + 1}, 422, "vocab_size", f"at most {MAX_VOCAB}"),
-    ("compare", {"text": "ok", "corpus": "\x00\x01\x02"}, 400, "corpus", "binary"),
-    ("spelling", {"word": "strawberry", "letter": "rr"}, 422, "letter", "too long"),
-    ("spelling", {"word": "", "letter": "r"}, 422, "word", "empty"),
-    ("train", {"text": "a" * (MAX_TRAIN_CHARS + 1)}, 422, "text", "too long"),
-    ("train", {"text": "hello", "vocab_size": 100}, 422, "vocab_size", "at least 256"),
-    ("train", {"text": "hello", "vocab_size": 99999}, 422, "vocab_size", "at most"),
-    ("train", '{"text": "a\\ud800b"}', 422, "text", "not a value this demo can use"),  # a lone surrogate, as JSON may carry
-    ("replay", {"text": "ab ab", "vocab_size": 300, "step": 50}, 400, "step", "only 1 merges"),
-    ("replay", {"text": "ab " * 2000, "vocab_size": 300, "step": 0}, 413, "text", "at most"),
-    ("languages", {"extra": "x" * 401}, 422, "extra", "too long"),
-])
+@pytest.mark.parametrize(
+    "path,body,status,field,words",
+    [
+        ("compare", {"text": ""}, 422, "text", "empty"),
+        ("compare", {"text": "   "}, 400, "text", "empty"),
+        ("compare", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 422, "text", "too long"),
+        ("compare", {"text": "PK\x03\x04\x00\x00binary"}, 400, "text", "binary"),
+        ("compare", {"text": "ok", "vocab_size": 255}, 422, "vocab_size", "at least 256"),
+        ("compare", {"text": "ok", "vocab_size": MAX_VOCAB + 1}, 422, "vocab_size", f"at most {MAX_VOCAB}"),
+        ("compare", {"text": "ok", "corpus": "\x00\x01\x02"}, 400, "corpus", "binary"),
+        ("spelling", {"word": "strawberry", "letter": "rr"}, 422, "letter", "too long"),
+        ("spelling", {"word": "", "letter": "r"}, 422, "word", "empty"),
+        ("train", {"text": "a" * (MAX_TRAIN_CHARS + 1)}, 422, "text", "too long"),
+        ("train", {"text": "hello", "vocab_size": 100}, 422, "vocab_size", "at least 256"),
+        ("train", {"text": "hello", "vocab_size": 99999}, 422, "vocab_size", "at most"),
+        (
+            "train",
+            '{"text": "a\\ud800b"}',
+            422,
+            "text",
+            "not a value this demo can use",
+        ),  # a lone surrogate, as JSON may carry
+        ("replay", {"text": "ab ab", "vocab_size": 300, "step": 50}, 400, "step", "only 1 merges"),
+        ("replay", {"text": "ab " * 2000, "vocab_size": 300, "step": 0}, 413, "text", "at most"),
+        ("languages", {"extra": "x" * 401}, 422, "extra", "too long"),
+    ],
+)
 def test_bad_input_is_a_sentence_beside_the_control(client, path, body, status, field, words):
     if isinstance(body, str):
         r = client.post(f"/api/tokens/{path}", content=body, headers={"content-type": "application/json"})

@@ -6,9 +6,9 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from glasslm.engine.autograd.optim import Schedule
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import TinyGPT, sample
-from glasslm.engine.autograd.optim import Schedule
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
 from tests.api.jobs import wait_end
@@ -16,8 +16,6 @@ from tests.api.local import LOCAL
 
 API = "/api/train-a-gpt"
 LONG = {"steps": 20000, "batch_size": 64}  # minutes of work: always stopped by the test
-
-
 
 
 def test_a_run_streams_losses_samples_and_attention(client, sse):
@@ -127,23 +125,26 @@ def test_speed_measures_both_engines(client):
     assert d["scalar_graph_nodes"] > 10_000  # one Value per multiply and add
 
 
-@pytest.mark.parametrize("body, field, status, words", [
-    ('{"lr": NaN}', "lr", 422, "finite"),
-    ('{"lr": Infinity}', "lr", 422, "finite"),
-    ('{"lr": 1e9}', "lr", 422, "at most"),
-    ('{"lr": 0}', "lr", 422, "more than"),
-    ('{"steps": 1000000000}', "steps", 422, "at most"),
-    ('{"batch_size": 100000}', "batch_size", 422, "at most"),
-    ('{"n_embd": 4096}', "n_embd", 422, "at most"),
-    ('{"n_layer": 100}', "n_layer", 422, "at most"),
-    ('{"block_size": 5000}', "block_size", 422, "at most"),
-    ('{"n_embd": 16, "n_head": 3}', "n_head", 400, "divisible"),
-    ('{"optimizer": "magic"}', "optimizer", 422, "one of"),
-    ('{"warmup": 50, "steps": 10}', "warmup", 400, "shorter"),
-    ('{"data": "text", "text": ""}', "text", 400, "empty"),
-    ('{"data": "text", "text": "one line only"}', "text", 400, "at least 2"),
-    ('{"data": "text", "text": "bin\\u0000ary\\nstuff"}', "text", 400, "binary"),
-])
+@pytest.mark.parametrize(
+    "body, field, status, words",
+    [
+        ('{"lr": NaN}', "lr", 422, "finite"),
+        ('{"lr": Infinity}', "lr", 422, "finite"),
+        ('{"lr": 1e9}', "lr", 422, "at most"),
+        ('{"lr": 0}', "lr", 422, "more than"),
+        ('{"steps": 1000000000}', "steps", 422, "at most"),
+        ('{"batch_size": 100000}', "batch_size", 422, "at most"),
+        ('{"n_embd": 4096}', "n_embd", 422, "at most"),
+        ('{"n_layer": 100}', "n_layer", 422, "at most"),
+        ('{"block_size": 5000}', "block_size", 422, "at most"),
+        ('{"n_embd": 16, "n_head": 3}', "n_head", 400, "divisible"),
+        ('{"optimizer": "magic"}', "optimizer", 422, "one of"),
+        ('{"warmup": 50, "steps": 10}', "warmup", 400, "shorter"),
+        ('{"data": "text", "text": ""}', "text", 400, "empty"),
+        ('{"data": "text", "text": "one line only"}', "text", 400, "at least 2"),
+        ('{"data": "text", "text": "bin\\u0000ary\\nstuff"}', "text", 400, "binary"),
+    ],
+)
 def test_bad_settings_are_answered_with_a_sentence(client, body, field, status, words):
     r = client.post(f"{API}/train", content=body, headers={"content-type": "application/json"})
     assert r.status_code == status, r.text
@@ -165,26 +166,30 @@ def test_unknown_jobs(client):
 
 
 def test_inspect_a_saved_checkpoint(client, tmp_path):
-    from glasslm.engine.tokenizers.chars import CharTokenizer
     from glasslm.engine.models.tiny.gpt import GPTConfig
+    from glasslm.engine.tokenizers.chars import CharTokenizer
 
     tok = CharTokenizer("abcxyz")
     m = TinyGPT(GPTConfig(vocab_size=7, n_embd=8, n_head=2), seed=4, tokenizer=tok)
     body = m.save(tmp_path / "m.safetensors").read_bytes()
-    r = client.post(f"{API}/inspect", params={"n": 4, "seed": 2}, content=body,
-                    headers={"content-type": "application/octet-stream"})
+    r = client.post(
+        f"{API}/inspect", params={"n": 4, "seed": 2}, content=body, headers={"content-type": "application/octet-stream"}
+    )
     assert r.status_code == 200
     d = r.json()
     assert d["n_params"] == m.n_params and d["chars"] == "abcxyz" and d["config"]["n_embd"] == 8
     assert d["names"] == sample(m, n=4, seed=2)
 
 
-@pytest.mark.parametrize("body, status, words", [
-    (b"", 400, "empty"),
-    (b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}", 400, "not a readable safetensors file"),
-    (bytes(range(256)) * 8, 400, "not a readable safetensors file"),
-    (b"x" * 1_600_000, 413, "at most"),
-])
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        (b"", 400, "empty"),
+        (b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}", 400, "not a readable safetensors file"),
+        (bytes(range(256)) * 8, 400, "not a readable safetensors file"),
+        (b"x" * 1_600_000, 413, "at most"),
+    ],
+)
 def test_a_corrupted_or_oversized_upload_is_refused(client, body, status, words):
     r = client.post(f"{API}/inspect", content=body, headers={"content-type": "application/octet-stream"})
     assert r.status_code == status, r.text
@@ -194,7 +199,10 @@ def test_a_corrupted_or_oversized_upload_is_refused(client, body, status, words)
 def test_the_server_wide_limit_counts_every_learner():
     jobs = JobManager(per_session=2, global_limit=3)
     app = create_app(jobs=jobs)
-    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as a, TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as b:
+    with (
+        TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as a,
+        TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as b,
+    ):
         started = [a.post(f"{API}/train", json=LONG).json()["job"] for _ in range(2)]
         started.append(b.post(f"{API}/train", json=LONG).json()["job"])
         r = b.post(f"{API}/train", json=LONG)  # b has only one run, but the server is full

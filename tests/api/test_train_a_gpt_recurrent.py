@@ -35,12 +35,15 @@ def test_a_stopped_run_ends_stopped(client, sse):
     assert sse(job)[-1]["status"] == "stopped"
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({"steps": MAX_RECURRENT_STEPS + 1}, "steps", "at most"),
-    ({"batch_size": MAX_RECURRENT_BATCH + 1}, "batch_size", "at most"),
-    ({"lr": 5}, "lr", "at most"),
-    ({"steps": 0}, "steps", "at least"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({"steps": MAX_RECURRENT_STEPS + 1}, "steps", "at most"),
+        ({"batch_size": MAX_RECURRENT_BATCH + 1}, "batch_size", "at most"),
+        ({"lr": 5}, "lr", "at most"),
+        ({"steps": 0}, "steps", "at least"),
+    ],
+)
 def test_bad_settings_are_answered_with_a_sentence(client, body, field, words):
     r = client.post(f"{API}/recurrent", json=body)
     assert r.status_code == 422, r.text

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.transformer.api import MAX_LENS_TOKENS, MAX_TOKENS
-from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
 from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
 from tests.engine import reference_llama as ref
 
 API = "/api/transformer"
@@ -84,25 +84,46 @@ def test_compare_counts_and_sources(client, smollm2):
     tiny, smol, *published = d["models"]
     cfg = GPTConfig()
     assert tiny["params"] == sum(int(np.prod(s)) for s in param_shapes(cfg).values()) == 4192
-    assert (tiny["layers"], tiny["d_model"], tiny["heads"], tiny["context"]) == (cfg.n_layer, cfg.n_embd, cfg.n_head, cfg.block_size)
+    assert (tiny["layers"], tiny["d_model"], tiny["heads"], tiny["context"]) == (
+        cfg.n_layer,
+        cfg.n_embd,
+        cfg.n_head,
+        cfg.block_size,
+    )
     assert smol["params"] == smollm2.parameter_counts()["total"] and smol["kv_heads"] == 3 and smol["context"] == 8192
-    assert (smol["norm"], smol["positions"], smol["mlp"], smol["attention"]) == ("RMSNorm", "RoPE", "SwiGLU", "grouped-query")
+    assert (smol["norm"], smol["positions"], smol["mlp"], smol["attention"]) == (
+        "RMSNorm",
+        "RoPE",
+        "SwiGLU",
+        "grouped-query",
+    )
     assert [p["name"] for p in published] == [p.name for p in PUBLISHED]
     assert all(p["source"] and p["features_source"] for p in published)
     assert next(p for p in published if p["name"] == "GPT-3")["params"] == 175e9
 
 
-@pytest.mark.parametrize("path,body,status,field,words", [
-    ("residual", {"text": ""}, 422, "text", "empty"),
-    ("residual", {"text": " \n "}, 400, "text", "Type some text"),
-    ("residual", {"text": "a b " * (MAX_TOKENS // 2 + 1)}, 413, "text", f"at most {MAX_TOKENS}"),
-    ("residual", {"text": "x" * 401}, 422, "text", "too long"),
-    ("lens", {"text": "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"},
-     413, "text", f"at most {MAX_LENS_TOKENS}"),
-    ("lens", {"text": "hello", "k": 0}, 422, "k", "at least 1"),
-    ("lens", {"text": "hello", "k": 11}, 422, "k", "at most 10"),
-    ("lens", {"text": "hello", "k": "NaN"}, 422, "k", "whole number"),
-])
+@pytest.mark.parametrize(
+    "path,body,status,field,words",
+    [
+        ("residual", {"text": ""}, 422, "text", "empty"),
+        ("residual", {"text": " \n "}, 400, "text", "Type some text"),
+        ("residual", {"text": "a b " * (MAX_TOKENS // 2 + 1)}, 413, "text", f"at most {MAX_TOKENS}"),
+        ("residual", {"text": "x" * 401}, 422, "text", "too long"),
+        (
+            "lens",
+            {
+                "text": "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen"
+            },
+            413,
+            "text",
+            f"at most {MAX_LENS_TOKENS}",
+        ),
+        ("lens", {"text": "hello", "k": 0}, 422, "k", "at least 1"),
+        ("lens", {"text": "hello", "k": 11}, 422, "k", "at most 10"),
+        ("lens", {"text": "hello", "k": "NaN"}, 422, "k", "whole number"),
+    ],
+)
 def test_bad_input_is_a_sentence(client, path, body, status, field, words):
     r = client.post(f"{API}/{path}", json=body)
     assert r.status_code == status, r.json()

@@ -1,18 +1,15 @@
 """Chapter 27's endpoints: ViT and CLIP runs as jobs, predictions and similarities
 recomputed from the run's own model, and bad input answered with a sentence."""
 
-
 import numpy as np
 import pytest
 
-from glasslm.engine.models.vision import clip_digits as C
 from glasslm.engine.data import digits
+from glasslm.engine.models.vision import clip_digits as C
 from tests.api.jobs import wait_end
 
 API = "/api/vision"
 TINY_VIT = {"steps": 30, "batch_size": 16, "patch": 4, "width": 8, "n_head": 2}
-
-
 
 
 def test_examples_are_held_out_digits(client):
@@ -50,14 +47,17 @@ def _session(client, job):
     return next(j.session for j in client.app.state.jobs._jobs.values() if j.id == job)
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({"steps": 0}, "steps", "at least"),
-    ({"steps": 10**6}, "steps", "at most"),
-    ({"patch": 3}, "patch", ""),
-    ('{"lr": NaN}', "lr", "finite"),
-    ({"width": 30, "n_head": 4}, "n_head", "divisible"),
-    ({"pool": "max"}, "pool", ""),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({"steps": 0}, "steps", "at least"),
+        ({"steps": 10**6}, "steps", "at most"),
+        ({"patch": 3}, "patch", ""),
+        ('{"lr": NaN}', "lr", "finite"),
+        ({"width": 30, "n_head": 4}, "n_head", "divisible"),
+        ({"pool": "max"}, "pool", ""),
+    ],
+)
 def test_bad_training_settings(client, body, field, words):
     if isinstance(body, str):
         r = client.post(f"{API}/train", content=body, headers={"content-type": "application/json"})
@@ -70,9 +70,13 @@ def test_bad_predictions(client, sse):
     job = client.post(f"{API}/train", json={**TINY_VIT, "steps": 1}).json()["job"]
     sse(job)
     ok = [0] * 64
-    cases = [({"job": job, "pixels": ok[:63]}, 422, "pixels"), ({"job": job, "pixels": [17] + ok[1:]}, 400, "pixels"),
-             ({"job": job, "pixels": [-1] + ok[1:]}, 400, "pixels"), ({"job": "nope", "pixels": ok}, 404, None),
-             ({"job": "", "pixels": ok}, 422, "job")]
+    cases = [
+        ({"job": job, "pixels": ok[:63]}, 422, "pixels"),
+        ({"job": job, "pixels": [17] + ok[1:]}, 400, "pixels"),
+        ({"job": job, "pixels": [-1] + ok[1:]}, 400, "pixels"),
+        ({"job": "nope", "pixels": ok}, 404, None),
+        ({"job": "", "pixels": ok}, 422, "job"),
+    ]
     for body, status, field in cases:
         r = client.post(f"{API}/predict", json=body)
         assert r.status_code == status, body
@@ -109,15 +113,18 @@ def test_clip_run_similarity_and_zero_shot(client, sse):
     assert np.array(s["probs"]).sum(axis=1) == pytest.approx(np.ones(10), abs=1e-3)
 
 
-@pytest.mark.parametrize("names, status, field", [
-    (["zero"] * 9, 422, "names"),
-    (["zero"] * 11, 422, "names"),
-    (["zero"] * 9 + ["n1ne"], 400, "names.9"),
-    (["zero"] * 9 + [""], 400, "names.9"),
-    (["zero"] * 9 + ["a" * 13], 400, "names.9"),
-    (["zero"] * 9 + ["neuf\u0301"], 400, "names.9"),
-    (["zero"] * 9 + ["x" * 101], 422, "names"),
-])
+@pytest.mark.parametrize(
+    "names, status, field",
+    [
+        (["zero"] * 9, 422, "names"),
+        (["zero"] * 11, 422, "names"),
+        (["zero"] * 9 + ["n1ne"], 400, "names.9"),
+        (["zero"] * 9 + [""], 400, "names.9"),
+        (["zero"] * 9 + ["a" * 13], 400, "names.9"),
+        (["zero"] * 9 + ["neuf\u0301"], 400, "names.9"),
+        (["zero"] * 9 + ["x" * 101], 422, "names"),
+    ],
+)
 def test_bad_candidate_names(client, sse, names, status, field):
     job = client.post(f"{API}/clip/train", json={"steps": 1}).json()["job"]
     sse(job)

@@ -39,11 +39,14 @@ def _session(client, job):
     return next(j.session for j in client.app.state.jobs._jobs.values() if j.id == job)
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({"steps": MAX_CNN_STEPS + 1}, "steps", "at most"),
-    ({"filters1": MAX_CNN_FILTERS + 1}, "filters1", "at most"),
-    ({"lr": 0}, "lr", "more than"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({"steps": MAX_CNN_STEPS + 1}, "steps", "at most"),
+        ({"filters1": MAX_CNN_FILTERS + 1}, "filters1", "at most"),
+        ({"lr": 0}, "lr", "more than"),
+    ],
+)
 def test_bad_training_settings_are_answered_with_a_sentence(client, body, field, words):
     r = client.post(f"{API}/cnn/train", json=body)
     assert r.status_code == 422, r.text

@@ -18,13 +18,16 @@ def test_one_weight_matches_the_engine(client):
     assert d["best_w"] == pytest.approx(float(x @ data.y / (x @ x)))
 
 
-@pytest.mark.parametrize("body,field,words", [
-    ('{"w": NaN}', "w", "finite"),
-    ('{"w": Infinity}', "w", "finite"),
-    ('{"w": 1e9}', "w", "at most"),
-    ('{"w": "heavy"}', "w", "number"),
-    ("{}", "w", "missing"),
-])
+@pytest.mark.parametrize(
+    "body,field,words",
+    [
+        ('{"w": NaN}', "w", "finite"),
+        ('{"w": Infinity}', "w", "finite"),
+        ('{"w": 1e9}', "w", "at most"),
+        ('{"w": "heavy"}', "w", "number"),
+        ("{}", "w", "missing"),
+    ],
+)
 def test_one_weight_bad_input(client, body, field, words):
     r = client.post("/api/weights/one-weight", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -38,13 +41,16 @@ def test_few_inputs_terms_add_up(client):
     assert d["best"]["mse"] < d["mse"]
 
 
-@pytest.mark.parametrize("body,words", [
-    ('{"weights": [1, 2], "bias": 0}', "at least 3"),
-    ('{"weights": [1, 2, 3, 4], "bias": 0}', "too many"),
-    ('{"weights": [1, 2, Infinity], "bias": 0}', "finite"),
-    ('{"weights": [1, 2, 3], "bias": 0, "flower": 150}', "at most 149"),
-    ('{"weights": [1, 2, 3], "bias": NaN}', "finite"),
-])
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        ('{"weights": [1, 2], "bias": 0}', "at least 3"),
+        ('{"weights": [1, 2, 3, 4], "bias": 0}', "too many"),
+        ('{"weights": [1, 2, Infinity], "bias": 0}', "finite"),
+        ('{"weights": [1, 2, 3], "bias": 0, "flower": 150}', "at most 149"),
+        ('{"weights": [1, 2, 3], "bias": NaN}', "finite"),
+    ],
+)
 def test_few_inputs_bad_input(client, body, words):
     r = client.post("/api/weights/few-inputs", content=body, headers={"content-type": "application/json"})
     assert r.status_code in (400, 422)

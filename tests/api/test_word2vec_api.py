@@ -17,13 +17,16 @@ def test_a_run_streams_loss_and_neighbours(client, sse):
     assert any(e["type"] == "done" for e in evs)
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"watch": ["zyzzyva"]}, "too rare"),
-    ({"watch": ["qwxzv"]}, ""),  # not even in GloVe
-    ({"watch": ["   "]}, "Type a word"),
-    ({"watch": ["x" * 50]}, "at most 40"),
-    ({"watch": ["string"], "epochs": 50}, "at most 10"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"watch": ["zyzzyva"]}, "too rare"),
+        ({"watch": ["qwxzv"]}, ""),  # not even in GloVe
+        ({"watch": ["   "]}, "Type a word"),
+        ({"watch": ["x" * 50]}, "at most 40"),
+        ({"watch": ["string"], "epochs": 50}, "at most 10"),
+    ],
+)
 def test_bad_words_and_settings_get_a_sentence(client, body, words):
     r = client.post("/api/embeddings/word2vec", json=body)
     assert 400 <= r.status_code < 500 and words in r.json()["error"], r.json()

@@ -1,8 +1,8 @@
 """What the browser tests share: finding a readout's value, and how long SmolLM2 may take.
 
-    readout(demo, "loss")              the value beside the first readout label containing "loss"
-    readout(demo, "loss", exact=True)  ... beside the label that is exactly "loss" (when labels overlap)
-    SMOLLM2_MS                         Playwright timeout for anything that waits on SmolLM2
+readout(demo, "loss")              the value beside the first readout label containing "loss"
+readout(demo, "loss", exact=True)  ... beside the label that is exactly "loss" (when labels overlap)
+SMOLLM2_MS                         Playwright timeout for anything that waits on SmolLM2
 """
 
 from __future__ import annotations

@@ -56,7 +56,9 @@ def test_agent_streams_steps_within_its_limits(page):
     demo.locator('[data-field="max_step_tokens"] input[type=range]').fill("10")
     demo.get_by_role("button", name="Run the agent").click()
     expect(demo.locator(".ag-step")).to_have_count(1, timeout=SMOLLM2_MS)
-    expect(readout(demo, "outcome", exact=True)).to_have_text(re.compile("finished|step limit|token limit"), timeout=SMOLLM2_MS)
+    expect(readout(demo, "outcome", exact=True)).to_have_text(
+        re.compile("finished|step limit|token limit"), timeout=SMOLLM2_MS
+    )
     expect(demo.locator(".ag-step .ag-text")).to_contain_text("Thought:")
     expect(demo.locator(".ag-step .ag-parsed")).not_to_have_text("")
     expect(readout(demo, "steps", exact=True)).to_have_text("1")

@@ -1,6 +1,5 @@
 """Chapter 9 in Chromium: click a token and its attention shows; bank in two sentences; one head step by step; GQA."""
 
-
 import re
 
 import pytest
@@ -18,7 +17,9 @@ def test_click_a_token_and_switch_heads(page):
     expect(readout(demo, "looks most at", exact=True)).to_contain_text("“·cat”")
     demo.locator('.att-token[data-index="0"]').click()
     expect(readout(demo, "token", exact=True)).to_have_text("“The” (position 0)")
-    expect(readout(demo, "looks most at", exact=True)).to_have_text("“The” (100.0%)")  # the first token can only see itself
+    expect(readout(demo, "looks most at", exact=True)).to_have_text(
+        "“The” (100.0%)"
+    )  # the first token can only see itself
     expect(demo.locator(".att-token.future")).to_have_count(10)
     demo.get_by_role("button", name="all 9 heads").click()
     expect(demo.locator(".att-small")).to_have_count(9)
@@ -33,7 +34,9 @@ def test_click_a_token_and_switch_heads(page):
 def test_bank_and_the_steps_of_one_head(page):
     page.open_chapter("attention")
     bank = page.locator('.demo[data-demo="bank"]')
-    expect(bank.locator(".att-caption").first).to_contain_text("“bank” looks at “river” most in layer 16, head 0", timeout=SMOLLM2_MS)
+    expect(bank.locator(".att-caption").first).to_contain_text(
+        "“bank” looks at “river” most in layer 16, head 0", timeout=SMOLLM2_MS
+    )
     expect(bank.locator('[data-sentence="1"] .att-caption').first).to_contain_text("“bank” looks at “money” most")
     here = readout(bank, "sentence 1: “bank” → “river” here", exact=True)
     expect(here).to_have_text("95.0%")

@@ -18,13 +18,18 @@ READABLE_PX = 10  # a tick label at least this tall (11 px text is about 12-13 p
 NOT_BLOWN_UP_PX = 16  # and at most this tall on a laptop (the old 963 px wide bars: 19 px)
 
 # The shared components, told apart from a chapter's private SVG pictures.
-SELECTORS = {"lineChart": ".chart-legend + svg.chart", "barChart": "svg.chart.bars", "scatterPlot": "svg.chart.scatter",
-             "heatmap": "svg.chart.heatmap"}
+SELECTORS = {
+    "lineChart": ".chart-legend + svg.chart",
+    "barChart": "svg.chart.bars",
+    "scatterPlot": "svg.chart.scatter",
+    "heatmap": "svg.chart.heatmap",
+}
 TEXT = ".tick text, .axis-label, .bar-label, .bar-value, .row-label"  # (a turned column label has no simple height)
 
 # For every shown chart of one component: its box against its parent's, and the heights of its
 # labels. It waits until the chart has redrawn at its shown width (viewBox width = CSS width).
-MEASURE = """(sel) => [...document.querySelectorAll(sel)].filter((s) => s.getBoundingClientRect().width > 0).map((s) => {
+MEASURE = (
+    """(sel) => [...document.querySelectorAll(sel)].filter((s) => s.getBoundingClientRect().width > 0).map((s) => {
     const r = s.getBoundingClientRect(), p = s.parentElement.getBoundingClientRect();
     const texts = [...s.querySelectorAll(%r)].filter((t) => t.textContent.trim());
     return {left: r.left, right: r.right, width: r.width, parentLeft: p.left, parentRight: p.right,
@@ -37,7 +42,9 @@ MEASURE = """(sel) => [...document.querySelectorAll(sel)].filter((s) => s.getBou
             textBottom: Math.max(...texts.map((t) => t.getBoundingClientRect().bottom)),
             textLeft: Math.min(...texts.map((t) => t.getBoundingClientRect().left)),
             textRight: Math.max(...texts.map((t) => t.getBoundingClientRect().right))};
-})""" % TEXT
+})"""
+    % TEXT
+)
 
 # (a heatmap narrower than its box is scaled up, so its viewBox may be narrower than it is shown)
 SETTLED = """(sel) => [...document.querySelectorAll(sel)].every((s) => {
@@ -56,8 +63,15 @@ def charts(page, component):
 
 # chapter, component; the tokens' bars in next-token are filled by the demo on load; reasoning
 # has a 200 px tall chart whose y title ("loss (nats per written character)") is longer than that
-CASES = [("train-a-gpt", "lineChart"), ("learning-loop", "lineChart"), ("learning-loop", "scatterPlot"), ("reasoning", "lineChart"),
-         ("next-token", "barChart"), ("embeddings", "barChart"), ("embeddings", "heatmap")]
+CASES = [
+    ("train-a-gpt", "lineChart"),
+    ("learning-loop", "lineChart"),
+    ("learning-loop", "scatterPlot"),
+    ("reasoning", "lineChart"),
+    ("next-token", "barChart"),
+    ("embeddings", "barChart"),
+    ("embeddings", "heatmap"),
+]
 
 
 @pytest.mark.parametrize("slug,component", CASES)
@@ -70,24 +84,34 @@ def test_chart_text_is_readable_on_a_phone_and_the_chart_fits(browser, server, s
     for c in charts(page, component):
         if not c["heights"]:
             continue  # a heatmap a demo has not filled yet
-        assert min(c["heights"]) >= READABLE_PX, f"{slug} {component}: labels {min(c['heights']):.1f} px tall on a phone"
+        assert min(c["heights"]) >= READABLE_PX, (
+            f"{slug} {component}: labels {min(c['heights']):.1f} px tall on a phone"
+        )
         assert c["right"] <= c["parentRight"] + 1 and c["left"] >= c["parentLeft"] - 1, c
         assert c["width"] >= c["parentRight"] - c["parentLeft"] - 1, f"{slug} {component} does not fill its box: {c}"
-        assert c["left"] - 1 <= c["textLeft"] and c["textRight"] <= c["right"] + 1, f"{slug} {component}: text outside the chart {c}"
-        assert c["top"] - 1 <= c["textTop"] and c["textBottom"] <= c["bottom"] + 1, f"{slug} {component}: text cut off {c}"
+        assert c["left"] - 1 <= c["textLeft"] and c["textRight"] <= c["right"] + 1, (
+            f"{slug} {component}: text outside the chart {c}"
+        )
+        assert c["top"] - 1 <= c["textTop"] and c["textBottom"] <= c["bottom"] + 1, (
+            f"{slug} {component}: text cut off {c}"
+        )
         assert c["right"] <= PHONE["width"], c
     context.close()
     assert not errors, errors
 
 
-@pytest.mark.parametrize("slug,component", [("next-token", "barChart"), ("embeddings", "lineChart"), ("weights", "scatterPlot")])
+@pytest.mark.parametrize(
+    "slug,component", [("next-token", "barChart"), ("embeddings", "lineChart"), ("weights", "scatterPlot")]
+)
 def test_chart_text_is_not_blown_up_on_a_laptop(browser, server, slug, component):
     # next-token's bars and embeddings' layer chart span the whole 963 px wide demo
     context, page, errors = open_at(browser, server, LAPTOP, slug)
     if component == "barChart":
         expect(page.locator(".bar-row").first).to_be_visible()
     for c in charts(page, component):
-        assert READABLE_PX <= max(c["heights"]) <= NOT_BLOWN_UP_PX, f"{slug} {component}: labels {max(c['heights']):.1f} px on a laptop"
+        assert READABLE_PX <= max(c["heights"]) <= NOT_BLOWN_UP_PX, (
+            f"{slug} {component}: labels {max(c['heights']):.1f} px on a laptop"
+        )
         assert c["width"] >= c["parentRight"] - c["parentLeft"] - 1, c
     context.close()
     assert not errors, errors
@@ -97,8 +121,10 @@ def test_a_chart_redraws_at_its_new_width_when_the_window_narrows(page):
     page.open_chapter("train-a-gpt")
     before = charts(page, "lineChart")
     page.set_viewport_size(PHONE)
-    page.wait_for_function("""(sel) => [...document.querySelectorAll(sel)].every((s) => s.viewBox.baseVal.width < 400)""",
-                           arg=SELECTORS["lineChart"])
+    page.wait_for_function(
+        """(sel) => [...document.querySelectorAll(sel)].every((s) => s.viewBox.baseVal.width < 400)""",
+        arg=SELECTORS["lineChart"],
+    )
     after = charts(page, "lineChart")
     assert [c["viewBoxWidth"] for c in before] != [c["viewBoxWidth"] for c in after]
     assert min(min(c["heights"]) for c in after) >= READABLE_PX

@@ -13,7 +13,8 @@ from tests.browser.helpers import SMOLLM2_MS, readout
 
 def set_slider(demo, value):
     demo.locator('input[type="range"]').evaluate(
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value
+    )
 
 
 def test_window_drops_turns_then_tokens(page):

@@ -99,8 +99,10 @@ def test_sinusoidal_map_fills_the_picture_and_follows_the_channels_slider(page):
     box, pic = canvas.bounding_box(), demo.locator(".demo-picture").bounding_box()
     assert box["width"] >= pic["width"] - 4 and box["height"] >= 160, (box, pic)
     # a solid image: every pixel painted (an SVG grid left gaps of background between cells)
-    alpha = canvas.evaluate("(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-                            " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] === 255; return n; }")
+    alpha = canvas.evaluate(
+        "(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] === 255; return n; }"
+    )
     assert alpha == 64 * 48
     demo.locator('[data-field="channels"] input[type=range]').fill("128")
     expect(canvas).to_have_attribute("width", "128")
@@ -118,8 +120,9 @@ def test_3d_word_map_labels_do_not_pile_up_and_hover_names_a_point(page):
     expect(canvas).to_have_attribute("data-hidden-labels", re.compile(r"^\d+$"))
     hidden = int(canvas.get_attribute("data-hidden-labels"))
     assert hidden < 43 // 2  # most words labelled, the rest left out rather than drawn on top of each other
-    expect(demo.locator(".scatter3d-note")).to_contain_text(f"{hidden} of 43 labels are left out" if hidden
-                                                            else "Every point is labelled")
+    expect(demo.locator(".scatter3d-note")).to_contain_text(
+        f"{hidden} of 43 labels are left out" if hidden else "Every point is labelled"
+    )
     # the cloud fills the frame: it is taller than the old fixed 460 px box on a laptop
     assert canvas.bounding_box()["height"] > 460
     box = canvas.bounding_box()

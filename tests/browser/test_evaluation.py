@@ -13,7 +13,9 @@ from tests.browser.helpers import SMOLLM2_MS, readout
 def test_options_are_scored_and_rescored(page):
     page.open_chapter("evaluation")
     demo = page.locator('.demo[data-demo="choice"]')
-    expect(readout(demo, "pick by sum", exact=True)).to_have_text(re.compile(r"^[A-D] \((right|wrong)\)$"), timeout=SMOLLM2_MS)
+    expect(readout(demo, "pick by sum", exact=True)).to_have_text(
+        re.compile(r"^[A-D] \((right|wrong)\)$"), timeout=SMOLLM2_MS
+    )
     expect(demo.locator(".ev-options tr[data-option]")).to_have_count(4)
     before = demo.locator('.ev-options tr[data-option="B"]').inner_text()
     demo.get_by_label("Option B").fill("Pluto, the dwarf planet")

@@ -85,7 +85,9 @@ def test_phone_sized_screen_has_no_sideways_scroll(browser, server, mobile):
         pg.goto(f"{server}/chapters/{c.slug}")
         pg.wait_for_selector("body[data-demos-ready]")
         overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, f"{c.slug} scrolls sideways by {overflow}px in a 390 px wide {'phone' if mobile else 'window'}"
+        assert overflow <= 1, (
+            f"{c.slug} scrolls sideways by {overflow}px in a 390 px wide {'phone' if mobile else 'window'}"
+        )
     context.close()
 
 

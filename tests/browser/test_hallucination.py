@@ -78,10 +78,14 @@ def test_a_contradicted_fact_is_a_finding_on_the_page(page):
     # over the set: the retrieval demo counts and lists the contradictions (spider and tungsten among the first 8)
     ret = page.locator('.demo[data-demo="retrieval"]')
     ret.get_by_role("button", name="Run closed-book and with facts").click()
-    expect(readout(ret, "contradicted the given fact")).to_have_text(re.compile(r"^2 of 8 \(25(\.0)?%\)$"), timeout=4 * SMOLLM2_MS)
+    expect(readout(ret, "contradicted the given fact")).to_have_text(
+        re.compile(r"^2 of 8 \(25(\.0)?%\)$"), timeout=4 * SMOLLM2_MS
+    )
     expect(ret.locator(".hl-finding")).to_contain_text("in 2 of 8 answers")
     expect(ret.locator(".hl-contradicted li")).to_have_count(2)
     expect(ret.locator(".hl-contradicted")).to_contain_text("A spider has 12")
     # the diagrams draw at their box's width, not a fixed 360-unit picture shrunk to fit
-    widths = ret.locator("svg.hl-rel").evaluate_all("(ss) => ss.map((s) => [s.getBoundingClientRect().width, s.viewBox.baseVal.width])")
+    widths = ret.locator("svg.hl-rel").evaluate_all(
+        "(ss) => ss.map((s) => [s.getBoundingClientRect().width, s.viewBox.baseVal.width])"
+    )
     assert all(abs(w - vb) <= 1 and w > 250 for w, vb in widths), widths

@@ -46,19 +46,23 @@ def test_sae_trains_and_shows_features(page):
     demo = page.locator('.demo[data-demo="sae"]')
     demo.get_by_label("Steps", exact=True).select_option("100")
     demo.get_by_role("button", name="Train").click()
-    expect(readout(demo, "features that ever fire", exact=True)).to_have_text(re.compile(r"^\d+ of 128$"), timeout=SMOLLM2_MS)
+    expect(readout(demo, "features that ever fire", exact=True)).to_have_text(
+        re.compile(r"^\d+ of 128$"), timeout=SMOLLM2_MS
+    )
     expect(demo.locator(".ip-feature")).to_have_count(12)
     expect(demo.locator(".ip-feature mark").first).not_to_be_empty()
     # snippets in the narrow cards wrap between whole tokens: no token's box spans two lines
     expect(demo.locator(".ip-feature .ip-ex").first.locator(".ip-tok")).not_to_have_count(0)
     split = demo.locator(".ip-feature .ip-tok").evaluate_all(
         "(ts) => ts.filter((t) => t.getClientRects().length > 1 || t.getBoundingClientRect().height > 2.2 * "
-        "parseFloat(getComputedStyle(t).lineHeight || 16)).map((t) => t.textContent)")
+        "parseFloat(getComputedStyle(t).lineHeight || 16)).map((t) => t.textContent)"
+    )
     assert split == [], split
     page.set_viewport_size({"width": 360, "height": 800})
     expect(demo.locator(".ip-feature .ip-hit").first).to_be_visible()
     one_line = demo.locator(".ip-feature .ip-tok").evaluate_all(
-        "(ts) => ts.every((t) => t.getClientRects().length === 1)")
+        "(ts) => ts.every((t) => t.getClientRects().length === 1)"
+    )
     assert one_line
     expect(demo.locator("path.series").first).to_have_attribute("d", re.compile("L"))
     first = demo.locator(".ip-feature h4").first.inner_text()
@@ -78,7 +82,9 @@ def test_patching_sweep_draws_the_heatmap(page):
     expect(readout(demo, "rows done", exact=True)).to_have_text("7 of 7", timeout=SMOLLM2_MS)
     expect(demo.locator("svg.heatmap g.cell")).to_have_count(35)  # 7 layers x 5 tokens
     expect(demo.locator(".ip-note")).to_contain_text("Paris")
-    expect(readout(demo, "deepest row where the changed word still matters", exact=True)).to_have_text(re.compile("after block"))
+    expect(readout(demo, "deepest row where the changed word still matters", exact=True)).to_have_text(
+        re.compile("after block")
+    )
 
 
 def test_patching_prompts_must_line_up(page):

@@ -36,15 +36,28 @@ def labels(chart, axis):
 
 
 def overlaps(a, b):
-    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def test_log_log_axes_label_powers_of_ten_and_drop_what_they_cannot_place(page):
     # loss against compute over six decades; a zero and a negative point cannot go on log axes
-    points = [[10.0 ** e, 10.0 ** (-e / 2)] for e in range(9, 16)] + [[0, 2.0], [1e12, -1.0], [1e13, 0.0]]
-    chart = build(page, {"xScale": "log", "yScale": "log", "xLabel": "compute", "yLabel": "loss",
-                         "series": [{"name": "runs", "dots": True}]}, {"runs": points})
+    points = [[10.0**e, 10.0 ** (-e / 2)] for e in range(9, 16)] + [[0, 2.0], [1e12, -1.0], [1e13, 0.0]]
+    chart = build(
+        page,
+        {
+            "xScale": "log",
+            "yScale": "log",
+            "xLabel": "compute",
+            "yLabel": "loss",
+            "series": [{"name": "runs", "dots": True}],
+        },
+        {"runs": points},
+    )
     xs = labels(chart, 0)
     assert xs == ["10⁹", "10¹⁰", "10¹¹", "10¹²", "10¹³", "10¹⁴", "10¹⁵"]
     ys = labels(chart, 1)
@@ -56,8 +69,9 @@ def test_log_log_axes_label_powers_of_ten_and_drop_what_they_cannot_place(page):
 
 def test_long_and_short_log_spans(page):
     # eighteen decades: every third power labelled, the others unlabelled ticks
-    chart = build(page, {"yScale": "log", "series": [{"name": "error"}]},
-                  {"error": [[i, 10.0 ** -i] for i in range(0, 18)]})
+    chart = build(
+        page, {"yScale": "log", "series": [{"name": "error"}]}, {"error": [[i, 10.0**-i] for i in range(0, 18)]}
+    )
     assert labels(chart, 1) == ["10⁻¹⁵", "10⁻¹²", "10⁻⁹", "10⁻⁶", "10⁻³", "10⁰"]
     # under one decade: plain round numbers, not powers
     chart = build(page, {"xScale": "log", "series": [{"name": "loss"}]}, {"loss": [[2.1, 1], [2.6, 2]]})
@@ -70,7 +84,9 @@ def test_long_and_short_log_spans(page):
 
 
 def test_linear_axes_are_unchanged(page):
-    chart = build(page, {"series": [{"name": "loss"}], "xDomain": [0, 100]}, {"loss": [[0, 3.0], [50, 2.0], [100, 1.5]]})
+    chart = build(
+        page, {"series": [{"name": "loss"}], "xDomain": [0, 100]}, {"loss": [[0, 3.0], [50, 2.0], [100, 1.5]]}
+    )
     assert labels(chart, 0) == ["0", "20", "40", "60", "80", "100"]
     assert not any(POWER.match(t) for t in labels(chart, 1))
 
@@ -81,8 +97,11 @@ def test_legend_stays_off_the_plot_on_a_phone(browser, server):
     page.base = server
     names = [f"width {w} (about {w * w * 20} parameters)" for w in (4, 8, 16, 24, 32, 48)]
     # curves that start in the top-left corner, where the legend used to sit
-    chart = build(page, {"series": [{"name": n} for n in names] + [{"name": "fit", "dashed": True}]},
-                  {n: [[0, 10 - i], [5, 1]] for i, n in enumerate(names + ["fit"])})
+    chart = build(
+        page,
+        {"series": [{"name": n} for n in names] + [{"name": "fit", "dashed": True}]},
+        {n: [[0, 10 - i], [5, 1]] for i, n in enumerate(names + ["fit"])},
+    )
     items = chart.locator(".chart-legend-item")
     expect(items).to_have_count(7)
     plot = chart.locator("rect.plot-area").bounding_box()
@@ -100,8 +119,11 @@ def test_narrow_chart_keeps_its_tick_labels_apart_and_inside(browser, server):
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
     page.base = server
-    chart = build(page, {"series": [{"name": "tokens"}], "xLabel": "tokens", "yLabel": "ms"},
-                  {"tokens": [[0, 1.0], [1_000_000, 2.0]]})
+    chart = build(
+        page,
+        {"series": [{"name": "tokens"}], "xLabel": "tokens", "yLabel": "ms"},
+        {"tokens": [[0, 1.0], [1_000_000, 2.0]]},
+    )
     svg = chart.locator("svg").bounding_box()
     assert abs(float(chart.locator("svg").get_attribute("viewBox").split()[2]) - svg["width"]) <= 1
     ticks = [t.bounding_box() for t in chart.locator("g.axis").nth(0).locator(".tick text").all()]

@@ -8,9 +8,14 @@ from playwright.sync_api import expect
 
 def test_a_waiting_demo_shows_the_load(page):
     held = []
-    page.route("**/api/models/smollm2", lambda r: r.fulfill(
-        status=200, content_type="application/json",
-        body=json.dumps({"state": "warming", "seconds": 4.25, "error": None})))
+    page.route(
+        "**/api/models/smollm2",
+        lambda r: r.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"state": "warming", "seconds": 4.25, "error": None}),
+        ),
+    )
     page.route("**/api/context-window/config", lambda r: held.append(r))  # answered below, as a slow load would
     page.goto(f"{page.base}/chapters/context-window")
     demo = page.locator('.demo[data-demo="window"]')

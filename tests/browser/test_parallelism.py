@@ -18,7 +18,9 @@ def test_a_real_data_parallel_step(page):
     demo = page.locator('.demo[data-demo="data-parallel"]')
     demo.get_by_role("button", name="Run one step").click()
     diff = readout(demo, "largest difference")
-    expect(diff).to_have_text(re.compile(r"10⁻[⁵⁶⁷⁸⁹]|10⁻¹[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]"), timeout=120_000)  # e.g. 3.7 × 10⁻⁹: float32 rounding
+    expect(diff).to_have_text(
+        re.compile(r"10⁻[⁵⁶⁷⁸⁹]|10⁻¹[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]"), timeout=120_000
+    )  # e.g. 3.7 × 10⁻⁹: float32 rounding
     expect(demo.locator(".dp-table tbody tr")).to_have_count(4)  # 2 processes, their sum, one process
     expect(demo.locator(".dp-heat g.cell")).to_have_count(4 * 12)
     shares = readout(demo, "sum of shares")

@@ -65,8 +65,9 @@ LAPTOP_TEXT = {"post-training": "svg.pt-pipeline .pt-box-text, svg.pt-pipeline .
 @pytest.mark.parametrize("slug", list(PICTURES))
 def test_picture_text_is_not_blown_up_on_a_laptop(browser, server, slug):
     got = measure(browser, server, LAPTOP, slug, LAPTOP_TEXT.get(slug))
-    assert READABLE_PX <= max(got["heights"]) <= NOT_BLOWN_UP_PX, \
+    assert READABLE_PX <= max(got["heights"]) <= NOT_BLOWN_UP_PX, (
         f"{slug}: text {max(got['heights']):.1f} px tall on a laptop"
+    )
 
 
 # Pictures that draw only once the learner has run their demo:
@@ -88,8 +89,11 @@ def _run_questions(page):
 
 AFTER_RUN = {
     "autograd": (".ag-graph svg text", _run_all, ".ag-graph svg .edge-label"),
-    "diffusion": ('.demo[data-demo="training"] .pointcloud text', _train_diffusion,
-                  '.demo[data-demo="training"] .pointcloud circle'),
+    "diffusion": (
+        '.demo[data-demo="training"] .pointcloud text',
+        _train_diffusion,
+        '.demo[data-demo="training"] .pointcloud circle',
+    ),
     "fine-tuning": ("svg.ft-hist text", lambda page: None, "svg.ft-hist rect"),
     "hallucination": ("svg.hl-rel text", _run_questions, "svg.hl-rel .hl-bin"),
     "neurons": ("svg.pc-square text", lambda page: None, "svg.pc-square text"),

@@ -29,7 +29,9 @@ def test_template_tokens_follow_the_messages(page):
     expect(d.locator(".pt-message")).to_have_count(4)
     d.get_by_role("button", name="Remove this message").first.click()
     expect(d.locator(".pt-message")).to_have_count(3)
-    expect(readout(d, "special tokens", exact=True)).to_have_text("9")  # system + 3 messages (one added, one removed) + the opened turn
+    expect(readout(d, "special tokens", exact=True)).to_have_text(
+        "9"
+    )  # system + 3 messages (one added, one removed) + the opened turn
 
 
 def test_template_refuses_empty_messages(page):
@@ -97,7 +99,9 @@ def test_sft_fills_both_grids(page):
     expect(d.get_by_role("button", name="Fine-tune")).to_be_enabled(timeout=BASE)
     d.locator('[data-field="steps"] input[type=range]').fill("20")
     d.get_by_role("button", name="Fine-tune").click()
-    expect(readout(d, "kinds of name likeliest under their own prompt", exact=True)).to_contain_text("of 3", timeout=BASE)
+    expect(readout(d, "kinds of name likeliest under their own prompt", exact=True)).to_contain_text(
+        "of 3", timeout=BASE
+    )
     expect(d.locator(".pt-samples tr")).to_have_count(4)
     # the masking table now compares the fine-tuned model
     expect(demo(page, "masking").locator("th", has_text="after your SFT")).to_have_count(1)
@@ -120,7 +124,8 @@ def test_critique_loop_streams_three_stages(page):
     d.get_by_label("Principle (edit it)").fill("Answer in one short sentence.")
     d.get_by_role("button", name="Run the loop").click()
     expect(d.locator('.pt-stage[data-stage="revision"] .pt-note')).to_contain_text(
-        re.compile("ended by the model|cut at the limit"), timeout=SMOLLM2_MS * 5)
+        re.compile("ended by the model|cut at the limit"), timeout=SMOLLM2_MS * 5
+    )
     expect(d.locator('.pt-stage[data-stage="draft"] .pt-stage-text')).not_to_have_text("")
 
 

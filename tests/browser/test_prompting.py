@@ -33,7 +33,9 @@ def test_zero_shot_on_capitals_scores_each_item(page):
     expect(demo.locator(".pr-item .pr-mark")).to_have_count(12)
     row = demo.locator('tr[data-technique="zero-shot"]')
     expect(row).to_contain_text("12")
-    expect(readout(demo, "Zero-shot", exact=True)).to_have_text(re.compile(r"^\d+ of 12 \(\d+%; 95 %: \d+%–\d+%\)$"), timeout=SMOLLM2_MS)
+    expect(readout(demo, "Zero-shot", exact=True)).to_have_text(
+        re.compile(r"^\d+ of 12 \(\d+%; 95 %: \d+%–\d+%\)$"), timeout=SMOLLM2_MS
+    )
     right = demo.locator('.pr-item[data-right="true"]').count()
     expect(readout(demo, "Zero-shot", exact=True)).to_have_text(re.compile(f"^{right} of 12"))
 
@@ -48,7 +50,9 @@ def test_own_prompt_shows_prompt_tokens_and_replies(page):
     zero = demo.locator('.pr-card[data-technique="zero-shot"]')
     expect(zero.locator(".pr-prompt summary")).to_contain_text("tokens (1 message)")
     expect(zero.locator(".pr-verdict .pr-mark")).to_be_visible()
-    expect(demo.locator('.pr-card[data-technique="self-consistency"] .pr-path')).to_have_count(3, timeout=3 * SMOLLM2_MS)
+    expect(demo.locator('.pr-card[data-technique="self-consistency"] .pr-path')).to_have_count(
+        3, timeout=3 * SMOLLM2_MS
+    )
     expect(readout(demo, "right", exact=True)).to_have_text(re.compile(r"of 4$"), timeout=3 * SMOLLM2_MS)
 
 
@@ -79,7 +83,9 @@ def test_few_shot_against_zero_shot_with_intervals_and_findings(page):
         demo.get_by_label("Technique", exact=True).select_option(technique)
         demo.get_by_role("button", name="Run", exact=True).click()
         expect(demo.locator(f'.pr-item[data-technique="{technique}"]')).to_have_count(12, timeout=2 * SMOLLM2_MS)
-        expect(demo.locator(f'tr[data-technique="{technique}"] td').first).not_to_contain_text("running", timeout=SMOLLM2_MS)
+        expect(demo.locator(f'tr[data-technique="{technique}"] td').first).not_to_contain_text(
+            "running", timeout=SMOLLM2_MS
+        )
     for technique in ("zero-shot", "few-shot"):
         row = demo.locator(f'tr[data-technique="{technique}"]')
         right = int(row.locator("td").nth(2).inner_text())

@@ -15,7 +15,9 @@ def test_a_reference_names_the_chapter_and_takes_the_learner_to_its_section(page
     expect(page).to_have_url(f"{page.base}/chapters/fine-tuning#quantization-fewer-bits-per-weight")
     expect(page.locator("h2#quantization-fewer-bits-per-weight")).to_be_in_viewport()
 
+
 def test_numbers_in_the_prose_are_the_models_own(page):
     page.open_chapter("attention")
-    expect(page.locator("main")).to_contain_text(f"SmolLM2 has {facts.value('smollm2_layers')} layers, and each "
-                                                 f"layer has {facts.value('smollm2_heads')} heads")
+    expect(page.locator("main")).to_contain_text(
+        f"SmolLM2 has {facts.value('smollm2_layers')} layers, and each layer has {facts.value('smollm2_heads')} heads"
+    )

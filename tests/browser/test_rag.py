@@ -1,7 +1,6 @@
 """Chapter 22 in Chromium: the learner re-chunks documents, searches them with two embeddings,
 writes their own document, and asks SmolLM2 with and without retrieval."""
 
-
 import pytest
 from playwright.sync_api import expect
 

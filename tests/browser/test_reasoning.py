@@ -84,6 +84,7 @@ def test_training_shows_the_time_left_and_stops(page):
     race.get_by_role("button", name="Train").click()
     total = race.get_by_label("Steps").input_value()
     expect(race.locator(".demo-status")).to_contain_text(
-        re.compile(rf"step [\d,]+ of {int(total):,}, about [\d.]+ m?s left"), timeout=60_000)
+        re.compile(rf"step [\d,]+ of {int(total):,}, about [\d.]+ m?s left"), timeout=60_000
+    )
     race.get_by_role("button", name="Stop").click()
     expect(race.locator(".demo-status")).to_contain_text("Stopped at step", timeout=30_000)

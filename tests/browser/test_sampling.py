@@ -48,7 +48,9 @@ def test_draws_are_counted_against_expectations(page):
 def test_empty_prompt_is_refused_beside_the_box(page):
     page.open_chapter("sampling")
     demo = page.locator('.demo[data-demo="filters"]')
-    expect(readout(demo, "tokens that can be drawn", exact=True)).to_have_text(re.compile("of 49,152"), timeout=SMOLLM2_MS)
+    expect(readout(demo, "tokens that can be drawn", exact=True)).to_have_text(
+        re.compile("of 49,152"), timeout=SMOLLM2_MS
+    )
     demo.locator("textarea").fill("")
     expect(demo.locator('[data-field="text"] .field-error')).to_contain_text("empty")
 
@@ -60,7 +62,9 @@ def test_greedy_and_sampled_continuations(page):
     demo.locator('[data-field="max_tokens"] input[type=range]').fill("3")
     demo.locator('[data-field="samples"] input[type=range]').fill("2")
     demo.get_by_role("button", name="Generate").click()
-    expect(demo.locator(".sp-cont")).to_have_count(3, timeout=SMOLLM2_MS)  # greedy + 2 samples, filled as tokens stream in
+    expect(demo.locator(".sp-cont")).to_have_count(
+        3, timeout=SMOLLM2_MS
+    )  # greedy + 2 samples, filled as tokens stream in
     expect(demo.locator(".sp-cont").first).to_contain_text("Greedy")
     expect(demo.locator(".sp-cont").first.locator(".token").first).to_be_visible(timeout=SMOLLM2_MS)
     expect(readout(demo, "tokens written", exact=True)).to_have_text(re.compile(r"^\d"), timeout=2 * SMOLLM2_MS)

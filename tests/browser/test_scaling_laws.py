@@ -43,7 +43,9 @@ def test_a_small_sweep_plots_points_and_a_fit(page):
     plot = demo.locator("rect.plot-area").bounding_box()
     for box in (i.bounding_box() for i in items.all()):
         assert box["y"] + box["height"] <= plot["y"] or box["x"] >= plot["x"] + plot["width"], (box, plot)
-    expect(readout(demo, "characters per parameter of the fitted runs")).to_contain_text(re.compile(r"^\d+\.\d to \d+\.\d$"))
+    expect(readout(demo, "characters per parameter of the fitted runs")).to_contain_text(
+        re.compile(r"^\d+\.\d to \d+\.\d$")
+    )
     demo.get_by_role("button", name="L = E + a·C^−b").click()
     expect(law).to_contain_text(re.compile(r"^L = \d+\.\d{3} \+ "))
     expect(demo.locator(".sl-table tbody td.sl-loss").first).to_have_text(re.compile(r"^\d\.\d{3}$"))
@@ -60,8 +62,9 @@ def test_no_width_is_explained_and_stop_works(page):
     demo.get_by_role("button", name="Train the sweep").click()
     expect(demo.locator(".demo-status")).to_contain_text("Training run", timeout=30_000)
     # A long run says how long it has left (issue 13: a 29 s sweep with no estimate).
-    expect(demo.locator(".demo-status")).to_contain_text(re.compile(r"about [\d.]+ (m?s) left in the sweep"),
-                                                         timeout=30_000)
+    expect(demo.locator(".demo-status")).to_contain_text(
+        re.compile(r"about [\d.]+ (m?s) left in the sweep"), timeout=30_000
+    )
     demo.get_by_role("button", name="Stop").click()
     expect(demo.locator(".demo-status")).to_contain_text("Stopped after", timeout=30_000)
     expect(demo.get_by_role("button", name="Train the sweep")).to_be_enabled()

@@ -14,7 +14,9 @@ def test_train_and_rewrite(page):
     demo.get_by_role("button", name="Train").click()
     rewrite = demo.get_by_role("button", name="Rewrite it")
     expect(rewrite).to_be_enabled(timeout=180_000)
-    expect(demo.locator(".readout-item", has_text="held-out dates").locator(".value")).to_have_text(re.compile(r"^\d+\.\d%"))
+    expect(demo.locator(".readout-item", has_text="held-out dates").locator(".value")).to_have_text(
+        re.compile(r"^\d+\.\d%")
+    )
     expect(demo.locator(".readout-item", has_text="watched date").locator(".value")).to_have_text("2023-03-14")
     assert demo.locator(".heatmap").first.locator("g.cell").count() == 10 * 18
     demo.locator('[data-field="date"] input').fill("July 4, 1976")

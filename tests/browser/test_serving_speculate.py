@@ -21,7 +21,8 @@ def test_racing_a_quoting_prompt_shows_accepted_drafts(page):
     expect(demo.locator(".demo-status")).to_have_text("Identical text both ways, token for token.", timeout=120_000)
     plain = demo.locator(".sp-text").nth(0).inner_text()
     spec = demo.locator(".sp-pass").evaluate_all(
-        "ps => ps.map(p => [...p.children].filter(c => !c.classList.contains('sp-rej')).map(c => c.textContent).join('')).join('')")
+        "ps => ps.map(p => [...p.children].filter(c => !c.classList.contains('sp-rej')).map(c => c.textContent).join('')).join('')"
+    )
     assert plain == spec and "lighthouse" in plain
     assert demo.locator(".sp-acc").count() > 5
     passes = demo.locator(".sp-pass").count()
@@ -49,10 +50,17 @@ def test_a_request_from_the_openai_package_appears_on_the_page(page, server):
     expect(demo.locator('.cl-block[data-lang="curl"] pre')).to_contain_text(f"curl -N {server}/v1/chat/completions")
     expect(demo.locator('.cl-block[data-lang="Python"] pre')).to_contain_text(f'base_url="{server}/v1"')
     oa = openai.OpenAI(base_url=server + "/v1", api_key="not-needed", max_retries=0, timeout=120)
-    reply = oa.chat.completions.create(model="SmolLM2-135M-Instruct", max_tokens=5, temperature=0,
-                                       messages=[{"role": "user", "content": "Say hello to the browser test."}])
-    row = demo.locator(".cl-table tr", has=page.locator(f'td:text-is("{reply.usage.completion_tokens} tok")')).filter(
-        has_text="OpenAI/Python").first
+    reply = oa.chat.completions.create(
+        model="SmolLM2-135M-Instruct",
+        max_tokens=5,
+        temperature=0,
+        messages=[{"role": "user", "content": "Say hello to the browser test."}],
+    )
+    row = (
+        demo.locator(".cl-table tr", has=page.locator(f'td:text-is("{reply.usage.completion_tokens} tok")'))
+        .filter(has_text="OpenAI/Python")
+        .first
+    )
     expect(row).to_be_visible(timeout=15_000)
     expect(row.locator(".cl-status")).to_have_text("done")
     expect(row).to_contain_text(f"{reply.usage.prompt_tokens} tok")

@@ -83,9 +83,14 @@ def test_trained_model_is_sampled_in_place_and_trained_further(page):
     demo.get_by_label("Schedule", exact=True).select_option("constant")
     lr_path = demo.locator(".gpt-lr path.series").first
     expect(lr_path).to_have_attribute("d", re.compile(r"^M[\d.]+,([\d.]+)(L[\d.]+,\1)+$"))  # flat
-    share = page.evaluate(FLAT_LINE_HEIGHT, [lr_path.element_handle(), demo.locator(".gpt-lr rect.plot-area").element_handle()])
+    share = page.evaluate(
+        FLAT_LINE_HEIGHT, [lr_path.element_handle(), demo.locator(".gpt-lr rect.plot-area").element_handle()]
+    )
     assert 0.3 < share < 0.7
-    y_ticks = [float(t.replace("−", "-")) for t in demo.locator(".gpt-lr .axis").nth(1).locator(".tick text").all_text_contents()]
+    y_ticks = [
+        float(t.replace("−", "-"))
+        for t in demo.locator(".gpt-lr .axis").nth(1).locator(".tick text").all_text_contents()
+    ]
     assert min(y_ticks) >= 0 and 0.01 < max(y_ticks) <= 0.02 + 1e-9  # 0 to twice the rate, not -1 to 1
     demo.get_by_label("Schedule", exact=True).select_option("linear")
     demo.locator('[data-field="data"] button[data-value="last-names"]').click()

@@ -1,4 +1,5 @@
-"""Chapter 10 in Chromium: shapes follow T, the parts add up, the residual map and the logit lens draw, the comparison lists sources."""
+"""The transformer chapter in Chromium: shapes follow T, the parts add up, the residual map and the logit lens
+draw, the comparison lists sources."""
 
 import re
 
@@ -13,7 +14,9 @@ def test_anatomy_shapes_follow_the_token_count(page):
     demo = page.locator('.demo[data-demo="anatomy"]')
     expect(readout(demo, "total parameters", exact=True)).to_have_text("134,515,008", timeout=SMOLLM2_MS)
     expect(readout(demo, "as counted in the weights chapter", exact=True)).to_have_text("134,515,008")
-    attention = demo.locator(".tf-stage", has=page.locator(".tf-name", has_text=re.compile("^attention$"))).locator(".tf-shape")
+    attention = demo.locator(".tf-stage", has=page.locator(".tf-name", has_text=re.compile("^attention$"))).locator(
+        ".tf-shape"
+    )
     expect(attention).to_have_text("(9, 8, 8)")
     box = demo.locator('[data-field="tokens"] input')
     box.fill("100")
@@ -50,8 +53,10 @@ def test_lens_shows_the_last_column_before_the_rest(page):
     lens = page.locator('.demo[data-demo="lens"]')
     expect(readout(lens, "the model's real next token", exact=True)).to_have_text("“·Paris”", timeout=SMOLLM2_MS)
     held = []
-    page.route("**/api/transformer/lens", lambda r: r.continue_() if (r.request.post_data_json or {}).get("last_only")
-               else held.append(r))
+    page.route(
+        "**/api/transformer/lens",
+        lambda r: r.continue_() if (r.request.post_data_json or {}).get("last_only") else held.append(r),
+    )
     lens.locator("input").fill("The capital of Italy is")
     expect(readout(lens, "the model's real next token", exact=True)).to_have_text("“·Rome”", timeout=SMOLLM2_MS)
     expect(lens.locator('.tf-cell[data-token="4"]')).to_have_count(31)

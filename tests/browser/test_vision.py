@@ -42,8 +42,9 @@ def test_train_pick_and_draw(page):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] - 5, box["y"] + 5, steps=8)
     page.mouse.up()
-    expect(demo.locator(".dg-cell").nth(7)).not_to_have_css("background-color", demo.locator(".dg-cell").nth(63).evaluate(
-        "e => getComputedStyle(e).backgroundColor"))
+    expect(demo.locator(".dg-cell").nth(7)).not_to_have_css(
+        "background-color", demo.locator(".dg-cell").nth(63).evaluate("e => getComputedStyle(e).backgroundColor")
+    )
 
 
 def test_clip_zero_shot_with_an_edited_name(page):
@@ -86,7 +87,8 @@ def test_one_pixel_patches_bring_a_shorter_run_with_an_estimate(page):
     demo.get_by_role("button", name="1×1 (64 tokens)").click()
     steps.fill("400")
     demo.get_by_role("button", name="Train").click()
-    expect(demo.locator(".demo-status")).to_contain_text(re.compile(r"step [\d,]+ of 400, about [\d.]+ s left"),
-                                                         timeout=60_000)
+    expect(demo.locator(".demo-status")).to_contain_text(
+        re.compile(r"step [\d,]+ of 400, about [\d.]+ s left"), timeout=60_000
+    )
     demo.get_by_role("button", name="Stop").click()
     expect(demo.locator(".demo-status")).to_contain_text("Stopped at step", timeout=30_000)

@@ -33,7 +33,8 @@ def test_train_both_then_draw_and_see_the_feature_maps_change(page):
         page.keyboard.press("Space")
         page.keyboard.press("ArrowDown")
     page.wait_for_function(
-        "(b) => document.querySelector('.demo[data-demo=\"cnn\"] .cnn-maps1').innerHTML !== b", arg=before)
+        "(b) => document.querySelector('.demo[data-demo=\"cnn\"] .cnn-maps1').innerHTML !== b", arg=before
+    )
 
 
 def test_a_bad_learning_rate_is_explained_beside_its_box(page):

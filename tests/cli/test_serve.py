@@ -39,11 +39,33 @@ def test_silly_job_limits_are_refused(flag, capsys):
 def test_a_class_server_warns_limits_jobs_and_stops_quietly(tmp_path):
     cache = tmp_path / "cache-is-a-file"
     cache.write_text("x")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "GLASSLM_CACHE": str(cache), "OPENBLAS_NUM_THREADS": "1",
-           "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "glasslm", "serve", "--no-browser", "--port", "0",
-                             "--host", "0.0.0.0", "--max-jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "GLASSLM_CACHE": str(cache),
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "glasslm",
+            "serve",
+            "--no-browser",
+            "--port",
+            "0",
+            "--host",
+            "0.0.0.0",
+            "--max-jobs",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         line = proc.stdout.readline()
         port = int(line.split(":")[2].split("/")[0])
@@ -57,8 +79,9 @@ def test_a_class_server_warns_limits_jobs_and_stops_quietly(tmp_path):
                 time.sleep(0.1)
 
         def post(path, body):
-            req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
-                                         headers={"content-type": "application/json"})
+            req = urllib.request.Request(
+                base + path, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+            )
             try:
                 with opener.open(req, timeout=30) as r:
                     return r.status, json.load(r)

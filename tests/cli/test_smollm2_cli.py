@@ -23,16 +23,19 @@ def test_generate_continues_the_prompt(capsys):
     assert capsys.readouterr().out.startswith("The capital of France is Paris")
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["chat", "--temperature", "nan"], "--temperature must be"),
-    (["chat", "--top-p", "0"], "--top-p must be"),
-    (["chat", "--min-p", "1"], "--min-p must be"),
-    (["chat", "--top-k", "-1"], "--top-k must be"),
-    (["chat", "--max-tokens", "100000"], "--max-tokens must be"),
-    (["generate", "--prompt", "  "], "--prompt is empty"),
-    (["generate", "--prompt", "hi", "--temperature", "-1"], "--temperature must be"),
-    (["generate", "--prompt", "hi", "--model", "x.safetensors"], "not both"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["chat", "--temperature", "nan"], "--temperature must be"),
+        (["chat", "--top-p", "0"], "--top-p must be"),
+        (["chat", "--min-p", "1"], "--min-p must be"),
+        (["chat", "--top-k", "-1"], "--top-k must be"),
+        (["chat", "--max-tokens", "100000"], "--max-tokens must be"),
+        (["generate", "--prompt", "  "], "--prompt is empty"),
+        (["generate", "--prompt", "hi", "--temperature", "-1"], "--temperature must be"),
+        (["generate", "--prompt", "hi", "--model", "x.safetensors"], "not both"),
+    ],
+)
 def test_bad_flags_are_refused(argv, words, capsys):
     assert main(argv) == 2
     assert words in capsys.readouterr().err
@@ -50,11 +53,14 @@ def test_missing_model_says_how_to_install(monkeypatch, capsys):
     assert "make setup" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, runner, expected", [
-    (["generate", "--prompt", "hi"], "run_smollm2", "SMOLLM2_TEMPERATURE"),
-    (["generate", "--model", "x.safetensors"], "run_tiny_gpt", "TINY_GPT_TEMPERATURE"),
-    (["generate", "--prompt", "hi", "--temperature", "1.3"], "run_smollm2", 1.3),
-])
+@pytest.mark.parametrize(
+    "argv, runner, expected",
+    [
+        (["generate", "--prompt", "hi"], "run_smollm2", "SMOLLM2_TEMPERATURE"),
+        (["generate", "--model", "x.safetensors"], "run_tiny_gpt", "TINY_GPT_TEMPERATURE"),
+        (["generate", "--prompt", "hi", "--temperature", "1.3"], "run_smollm2", 1.3),
+    ],
+)
 def test_generate_picks_each_models_own_default_temperature(argv, runner, expected, monkeypatch):
     from glasslm.cli import generate
 

@@ -22,26 +22,48 @@ def test_size_flags_and_own_text(tmp_path, capsys):
     data = tmp_path / "words.txt"
     data.write_text("\n".join(["apple", "banana", "cherry", "date", "elder", "fig", "grape"]) + "\n")
     out = tmp_path / "m.safetensors"
-    argv = ["train", "--data", str(data), "--steps", "5", "--layers", "2", "--embd", "8", "--heads", "2",
-            "--context", "8", "--batch", "4", "--samples", "0", "--out", str(out)]
+    argv = [
+        "train",
+        "--data",
+        str(data),
+        "--steps",
+        "5",
+        "--layers",
+        "2",
+        "--embd",
+        "8",
+        "--heads",
+        "2",
+        "--context",
+        "8",
+        "--batch",
+        "4",
+        "--samples",
+        "0",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     m = TinyGPT.from_checkpoint(out)
     assert (m.config.n_layer, m.config.n_embd, m.config.n_head, m.config.block_size) == (2, 8, 2, 8)
     assert m.tokenizer.chars == "".join(sorted(set("applebananacherrydateelderfiggrape")))
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["train", "--lr", "nan"], "lr must be a finite number"),
-    (["train", "--lr", "inf"], "lr must be a finite number"),
-    (["train", "--steps", "100000000"], "steps must be"),
-    (["train", "--layers", "500"], "n_layer"),
-    (["train", "--embd", "10", "--heads", "4"], "divisible"),
-    (["train", "--optimizer", "magic"], "optimizer must be"),
-    (["train", "--data", "/nonexistent/file.txt"], "no such file"),
-    (["train", "--out", "model.bin"], ".safetensors"),
-    (["generate"], "--model"),
-    (["generate", "--model", "/nonexistent.safetensors"], "no checkpoint file"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["train", "--lr", "nan"], "lr must be a finite number"),
+        (["train", "--lr", "inf"], "lr must be a finite number"),
+        (["train", "--steps", "100000000"], "steps must be"),
+        (["train", "--layers", "500"], "n_layer"),
+        (["train", "--embd", "10", "--heads", "4"], "divisible"),
+        (["train", "--optimizer", "magic"], "optimizer must be"),
+        (["train", "--data", "/nonexistent/file.txt"], "no such file"),
+        (["train", "--out", "model.bin"], ".safetensors"),
+        (["generate"], "--model"),
+        (["generate", "--model", "/nonexistent.safetensors"], "no checkpoint file"),
+    ],
+)
 def test_bad_input_exits_2_with_a_sentence(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err

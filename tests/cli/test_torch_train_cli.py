@@ -24,8 +24,29 @@ def text_file(tmp_path) -> Path:
 
 def test_torch_trains_past_numpys_limits_on_a_text_file_and_resumes(tmp_path, capsys):
     out = tmp_path / "big.safetensors"
-    argv = ["train", "--backend", "torch", "--data", str(text_file(tmp_path)), "--layers", "1", "--embd", "288",
-            "--heads", "6", "--context", "136", "--batch", "4", "--steps", "6", "--samples", "0", "--out", str(out)]
+    argv = [
+        "train",
+        "--backend",
+        "torch",
+        "--data",
+        str(text_file(tmp_path)),
+        "--layers",
+        "1",
+        "--embd",
+        "288",
+        "--heads",
+        "6",
+        "--context",
+        "136",
+        "--batch",
+        "4",
+        "--steps",
+        "6",
+        "--samples",
+        "0",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     cap = capsys.readouterr()
     assert "PyTorch on cpu" in cap.err and "saved the model" in cap.err and cap.out == ""
@@ -37,17 +58,20 @@ def test_torch_trains_past_numpys_limits_on_a_text_file_and_resumes(tmp_path, ca
     assert "already done 9 steps" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("extra, words", [
-    (["--nproc", "64"], "--nproc must be from 1 to"),
-    (["--nproc", "0"], "--nproc must be from 1 to"),
-    (["--device", "tpu"], "--device must be one of"),
-    (["--layers", "99"], "n_layer"),
-    (["--embd", "2048"], "n_embd"),
-    (["--data", "/nonexistent/book.txt"], "no such file"),
-    (["--optimizer", "sgd"], "uses Adam"),
-    (["--resume", "/nonexistent/x.safetensors"], "no /nonexistent/x.safetensors.state.pt"),
-    (["--layers", "24", "--embd", "1024", "--heads", "16", "--context", "1024", "--batch", "512"], "GiB"),
-])
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--nproc", "64"], "--nproc must be from 1 to"),
+        (["--nproc", "0"], "--nproc must be from 1 to"),
+        (["--device", "tpu"], "--device must be one of"),
+        (["--layers", "99"], "n_layer"),
+        (["--embd", "2048"], "n_embd"),
+        (["--data", "/nonexistent/book.txt"], "no such file"),
+        (["--optimizer", "sgd"], "uses Adam"),
+        (["--resume", "/nonexistent/x.safetensors"], "no /nonexistent/x.safetensors.state.pt"),
+        (["--layers", "24", "--embd", "1024", "--heads", "16", "--context", "1024", "--batch", "512"], "GiB"),
+    ],
+)
 def test_bad_requests_get_one_sentence_and_write_nothing(tmp_path, capsys, extra, words):
     out = tmp_path / "m.safetensors"
     assert main(["train", "--backend", "torch", "--steps", "3", "--out", str(out), *extra]) == 2
@@ -80,10 +104,31 @@ def test_cuda_path_says_why_without_a_gpu(capsys):
 @pytest.mark.slow
 def test_nproc_2_runs_two_processes_under_torchrun(tmp_path):
     out = tmp_path / "ddp.safetensors"
-    r = subprocess.run([sys.executable, "-m", "glasslm", "train", "--backend", "torch", "--nproc", "2",
-                        "--batch", "8", "--steps", "20", "--samples", "0", "--out", str(out)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=300,
-                       env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "glasslm",
+            "train",
+            "--backend",
+            "torch",
+            "--nproc",
+            "2",
+            "--batch",
+            "8",
+            "--steps",
+            "20",
+            "--samples",
+            "0",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)},
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "in 2 processes" in r.stderr and r.stderr.count("saved the model") == 1
     assert TinyGPT.from_checkpoint(out).n_params == 4192

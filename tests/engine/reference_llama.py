@@ -35,9 +35,9 @@ def head_vectors(m, x, layer, head):
     W = np.asarray(lw.qkv_proj, dtype=np.float64)  # (C, (H + 2 Hkv) D)
     h = rms(x, np.asarray(lw.input_layernorm, np.float64), cfg.norm_eps)
     kv = head // (H // Hkv)
-    q = rope_complex(h @ W[:, head * D:(head + 1) * D], cfg.rope_theta)
-    k = rope_complex(h @ W[:, (H + kv) * D:(H + kv + 1) * D], cfg.rope_theta)
-    v = h @ W[:, (H + Hkv + kv) * D:(H + Hkv + kv + 1) * D]
+    q = rope_complex(h @ W[:, head * D : (head + 1) * D], cfg.rope_theta)
+    k = rope_complex(h @ W[:, (H + kv) * D : (H + kv + 1) * D], cfg.rope_theta)
+    v = h @ W[:, (H + Hkv + kv) * D : (H + Hkv + kv + 1) * D]
     return q, k, v
 
 
@@ -75,4 +75,7 @@ def residuals(m, ids, layers=None):
 
 def lens_logits(m, x):
     """Final norm + tied unembedding applied to a residual x (T, C): (T, V)."""
-    return rms(x, np.asarray(m.model.w.norm, np.float64), m.config.norm_eps) @ np.asarray(m.model.w.embed_tokens, np.float64).T
+    return (
+        rms(x, np.asarray(m.model.w.norm, np.float64), m.config.norm_eps)
+        @ np.asarray(m.model.w.embed_tokens, np.float64).T
+    )

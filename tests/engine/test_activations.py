@@ -52,8 +52,12 @@ def test_values_match_torch():
     F = torch.nn.functional
     t = torch.tensor(X, dtype=torch.float64)
     pairs = {
-        "sigmoid": torch.sigmoid(t), "tanh": torch.tanh(t), "relu": F.relu(t),
-        "gelu": F.gelu(t), "gelu_tanh": F.gelu(t, approximate="tanh"), "silu": F.silu(t),
+        "sigmoid": torch.sigmoid(t),
+        "tanh": torch.tanh(t),
+        "relu": F.relu(t),
+        "gelu": F.gelu(t),
+        "gelu_tanh": F.gelu(t, approximate="tanh"),
+        "silu": F.silu(t),
     }
     for name, want in pairs.items():
         np.testing.assert_allclose(activations.get(name).f(X), want.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)

@@ -82,7 +82,9 @@ def test_batch_masks_the_question_and_the_forced_mark():
     assert tok.decode(y[1][y[1] >= 0], show_bos=True) == "5+9+0=14;014<BOS>"
     assert tok.decode(x[1][: 6 + 1 + 9 + 1 + 3]) == "05+09=5+9+0=14;>014"
     x, y = task.batch([(37, 48)], "direct")
-    assert tok.decode(x[0], show_bos=True) == "<BOS>37+48=085" and tok.decode(y[0][y[0] >= 0], show_bos=True) == "085<BOS>"
+    assert (
+        tok.decode(x[0], show_bos=True) == "<BOS>37+48=085" and tok.decode(y[0][y[0] >= 0], show_bos=True) == "085<BOS>"
+    )
 
 
 @pytest.mark.parametrize("bad", [1, 6, 2.0, True, "3"])

@@ -25,10 +25,10 @@ def test_each_step_equals_the_plain_recomputation(smollm2, sentence, layer, head
     np.testing.assert_allclose(s.dots, dots, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(s.scores, dots / 8.0, rtol=1e-3, atol=1e-3)  # sqrt(64) = 8
     assert s.visible.tolist() == [j <= query for j in range(len(ids))]
-    assert np.all(np.isneginf(s.masked[query + 1:])) and np.all(np.isfinite(s.masked[: query + 1]))
+    assert np.all(np.isneginf(s.masked[query + 1 :])) and np.all(np.isfinite(s.masked[: query + 1]))
     seen = np.exp(dots[: query + 1] / 8 - (dots[: query + 1] / 8).max())
     np.testing.assert_allclose(s.weights[: query + 1], seen / seen.sum(), atol=1e-5)
-    assert s.weights[query + 1:].sum() == 0 and s.weights.sum() == pytest.approx(1.0)
+    assert s.weights[query + 1 :].sum() == 0 and s.weights.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(s.output, (seen / seen.sum()) @ v[: query + 1], atol=1e-3, rtol=1e-3)
     assert s.kv_head == head // 3
 
@@ -72,7 +72,7 @@ def test_gqa_layout_and_memory_from_the_config(smollm2):
     assert mem["context_bytes_mha"] == 3 * mem["context_bytes"] and mem["saving"] == pytest.approx(2 / 3)
     # k and v projection weights counted from the fused tensor's columns
     H, D = cfg.n_heads, cfg.head_dim
-    kv_cols = sum(lw.qkv_proj[:, H * D:].size for lw in smollm2.model.w.layers)
+    kv_cols = sum(lw.qkv_proj[:, H * D :].size for lw in smollm2.model.w.layers)
     assert mem["kv_params"] == kv_cols
 
 
@@ -87,8 +87,9 @@ def test_attention_maps_and_residuals_equal_transformers(smollm2):
     from glasslm.assets import smollm2_gguf_path
 
     path = smollm2_gguf_path()
-    hf = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32,
-                                              attn_implementation="eager")
+    hf = AutoModelForCausalLM.from_pretrained(
+        str(path.parent), gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
+    )
     hf.eval()
     ids = smollm2.encode("The fisherman sat on the river bank")
     with torch.no_grad():

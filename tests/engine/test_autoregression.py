@@ -7,8 +7,8 @@ import pytest
 
 from glasslm.engine.basics import sampling
 from glasslm.engine.inference.autoregression import choose, continuations, step_rng, tiny_gpt_next_logits
-from glasslm.engine.training.train import train_default_tiny_gpt
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.training.train import train_default_tiny_gpt
 
 
 def test_choose_is_greedy_at_zero_and_repeatable():
@@ -16,7 +16,9 @@ def test_choose_is_greedy_at_zero_and_repeatable():
     c = choose(z, position=4, temperature=0)
     assert c.token == 1 and c.prob == 1.0 and not c.end
     a = [choose(z, position=p, seed=9).token for p in range(40)]
-    assert a == [choose(z, position=p, seed=9).token for p in range(40)]  # a step gives the same token alone or in a run
+    assert a == [
+        choose(z, position=p, seed=9).token for p in range(40)
+    ]  # a step gives the same token alone or in a run
     assert len(set(a)) > 1
     assert choose(z, position=0, temperature=0, end_ids=[1]).end
     # the step's random numbers are the generator seeded by (seed, position)
@@ -79,6 +81,8 @@ def test_continuations_equal_generate(smollm2):
     ids = smollm2.encode("The capital of France is")
     runs = continuations(smollm2, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
     want = [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=0)]]
-    want += [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)]
+    want += [
+        [e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)
+    ]
     assert runs == want
     assert smollm2.decode(runs[0]).startswith(" Paris")

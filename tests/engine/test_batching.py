@@ -43,8 +43,9 @@ def test_rows_equal_the_one_sequence_step_with_ragged_lengths_joining_and_leavin
             seqs[r].append(tokens[row])
             assert caches[r].length == len(seqs[r])
     # the kept last-block outputs are right too: the logits of every position
-    np.testing.assert_allclose(m.model.unembed(caches[2].x[: caches[2].length]), m.model.forward(seqs[2]),
-                               atol=TOL, rtol=0)
+    np.testing.assert_allclose(
+        m.model.unembed(caches[2].x[: caches[2].length]), m.model.forward(seqs[2]), atol=TOL, rtol=0
+    )
 
 
 def test_concurrent_generations_share_passes_and_keep_their_tokens(m):

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
+from glasslm.engine.data.name_data import first_names
 from glasslm.engine.models.tiny.bigram import Bigram, bigram_baseline
 from glasslm.engine.tokenizers.chars import CharTokenizer
-from glasslm.engine.data.name_data import first_names
 
 
 def test_counts_and_probabilities_by_hand():

@@ -85,7 +85,15 @@ def test_empty_training_text_is_refused():
 
 def _random_text(rng: random.Random, n: int) -> str:
     # Any code point except surrogates, biased towards ASCII and a few scripts.
-    pools = [(0x20, 0x7E), (0x00, 0x1F), (0xA0, 0x24F), (0x3040, 0x30FF), (0x4E00, 0x9FFF), (0x1F300, 0x1FAFF), (0xE000, 0x10FFFF)]
+    pools = [
+        (0x20, 0x7E),
+        (0x00, 0x1F),
+        (0xA0, 0x24F),
+        (0x3040, 0x30FF),
+        (0x4E00, 0x9FFF),
+        (0x1F300, 0x1FAFF),
+        (0xE000, 0x10FFFF),
+    ]
     out = []
     for _ in range(n):
         lo, hi = rng.choice(pools)

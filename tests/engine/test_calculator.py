@@ -6,11 +6,25 @@ import random
 
 import pytest
 
-from glasslm.engine.applications.calculator import (MAX_DEPTH, MAX_EXPONENT, MAX_EXPRESSION_CHARS, CalculatorError, calculate,
-                                       normalise, show)
+from glasslm.engine.applications.calculator import (
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_EXPRESSION_CHARS,
+    CalculatorError,
+    calculate,
+    normalise,
+    show,
+)
 
-OPS = [("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv),
-       ("//", operator.floordiv), ("%", operator.mod), ("**", operator.pow)]
+OPS = [
+    ("+", operator.add),
+    ("-", operator.sub),
+    ("*", operator.mul),
+    ("/", operator.truediv),
+    ("//", operator.floordiv),
+    ("%", operator.mod),
+    ("**", operator.pow),
+]
 
 
 def random_expression(rng: random.Random, depth: int):
@@ -43,28 +57,73 @@ def test_many_random_expressions_match_python_arithmetic():
     assert checked > 500
 
 
-@pytest.mark.parametrize("text,value", [
-    ("2+3*4", 14), ("(2+3)*4", 20), ("-2**2", -4), ("(-2)**2", 4), ("2**3**2", 512), ("7//2", 3),
-    ("-7//2", -4), ("7 % 3", 1), ("-7 % 3", 2), ("1/4", 0.25), ("2**-1", 0.5), ("10 - 2 - 3", 5),
-    ("2^10", 1024), ("3 × 4", 12), ("9 ÷ 2", 4.5), ("+5", 5), ("1e3", 1000.0), ("0.1 + 0.2", 0.30000000000000004),
-    ("  ( 1 )  ", 1), ("((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))", 1), ("3 * 12", 36), ("2**256", 2**256),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("2+3*4", 14),
+        ("(2+3)*4", 20),
+        ("-2**2", -4),
+        ("(-2)**2", 4),
+        ("2**3**2", 512),
+        ("7//2", 3),
+        ("-7//2", -4),
+        ("7 % 3", 1),
+        ("-7 % 3", 2),
+        ("1/4", 0.25),
+        ("2**-1", 0.5),
+        ("10 - 2 - 3", 5),
+        ("2^10", 1024),
+        ("3 × 4", 12),
+        ("9 ÷ 2", 4.5),
+        ("+5", 5),
+        ("1e3", 1000.0),
+        ("0.1 + 0.2", 0.30000000000000004),
+        ("  ( 1 )  ", 1),
+        ("((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))", 1),
+        ("3 * 12", 36),
+        ("2**256", 2**256),
+    ],
+)
 def test_hand_checked_values(text, value):
     got = calculate(text)
     assert got == value and type(got) is type(value)
 
 
-@pytest.mark.parametrize("text,words", [
-    ("__import__('os').system('ls')", "function call"), ("abs(-2)", "function call"), ("x + 1", "name 'x'"),
-    ("(1).real", "Attribute"), ("'a' * 3", "not a number"), ("True + 1", "not a number"), ("1 < 2", "comparison"),
-    ("[1, 2]", "List"), ("1 if 1 else 2", "IfExp"), ("lambda: 1", "Lambda"), ("1j * 2", "not a number"),
-    ("1 & 3", "BitAnd"), ("~1", "Invert"), ("1 +", "not arithmetic"), ("", "empty"), ("   ", "empty"),
-    ("1/0", "division by zero"), ("5 // 0", "division by zero"), ("5 % 0.0", "division by zero"),
-    ("0 ** -1", "negative power"), (f"2 ** {MAX_EXPONENT + 1}", "exponents"), ("1e309", "too large"),
-    ("1e300 * 1e300", "too large"), ("(2**200)**5 * 2**200", "bits"), ("(-8) ** 0.5", "no real value"),
-    ("1" * (MAX_EXPRESSION_CHARS + 1), "characters long"), ("(" * (MAX_DEPTH + 2) + "1" + "+1)" * (MAX_DEPTH + 2), "nested"),
-    ("-" * (MAX_DEPTH + 5) + "1", "nested"), ("1; 2", "not arithmetic"), ("a = 1", "not arithmetic"),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("__import__('os').system('ls')", "function call"),
+        ("abs(-2)", "function call"),
+        ("x + 1", "name 'x'"),
+        ("(1).real", "Attribute"),
+        ("'a' * 3", "not a number"),
+        ("True + 1", "not a number"),
+        ("1 < 2", "comparison"),
+        ("[1, 2]", "List"),
+        ("1 if 1 else 2", "IfExp"),
+        ("lambda: 1", "Lambda"),
+        ("1j * 2", "not a number"),
+        ("1 & 3", "BitAnd"),
+        ("~1", "Invert"),
+        ("1 +", "not arithmetic"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("1/0", "division by zero"),
+        ("5 // 0", "division by zero"),
+        ("5 % 0.0", "division by zero"),
+        ("0 ** -1", "negative power"),
+        (f"2 ** {MAX_EXPONENT + 1}", "exponents"),
+        ("1e309", "too large"),
+        ("1e300 * 1e300", "too large"),
+        ("(2**200)**5 * 2**200", "bits"),
+        ("(-8) ** 0.5", "no real value"),
+        ("1" * (MAX_EXPRESSION_CHARS + 1), "characters long"),
+        ("(" * (MAX_DEPTH + 2) + "1" + "+1)" * (MAX_DEPTH + 2), "nested"),
+        ("-" * (MAX_DEPTH + 5) + "1", "nested"),
+        ("1; 2", "not arithmetic"),
+        ("a = 1", "not arithmetic"),
+    ],
+)
 def test_everything_else_is_refused_with_a_reason(text, words):
     with pytest.raises(CalculatorError, match=words):
         calculate(text)

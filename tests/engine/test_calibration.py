@@ -37,7 +37,7 @@ def test_perfect_calibration_and_total_overconfidence():
 def test_ece_matches_a_plain_loop_on_random_answers():
     rng = np.random.default_rng(0)
     c = rng.random(200)
-    y = (rng.random(200) < c ** 2).astype(int)
+    y = (rng.random(200) < c**2).astype(int)
     for bins in (1, 3, 10, 20):
         total = 0.0
         for m in range(bins):
@@ -93,6 +93,7 @@ def test_fact_set_is_well_formed():
 
 def test_answer_and_confidence_match_a_teacher_forced_pass():
     from glasslm.engine.models.llama.smollm2 import load_smollm2
+
     m = load_smollm2()
     facts, examples = load_facts()
     fact = next(f for f in facts if f.id == "romeo")  # a two-token answer: William Shakespeare
@@ -101,7 +102,7 @@ def test_answer_and_confidence_match_a_teacher_forced_pass():
     assert len(a.ids) >= 2
     full = ids + a.ids
     logits = m.logits(full).astype(np.float64)  # (T, V), one full pass
-    rows = logits[len(ids) - 1: len(full) - 1]  # rows predicting each answer token
+    rows = logits[len(ids) - 1 : len(full) - 1]  # rows predicting each answer token
     p = np.exp(rows - rows.max(-1, keepdims=True))
     p /= p.sum(-1, keepdims=True)
     assert [int(r.argmax()) for r in rows] == a.ids  # greedy: the top token at every step

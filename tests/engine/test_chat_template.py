@@ -31,7 +31,9 @@ def test_equals_the_files_own_template(smollm2, messages, gen):
 
 
 def test_default_system_prompt_comes_from_the_file(smollm2):
-    assert smollm2.chat_template.default_system == "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+    assert (
+        smollm2.chat_template.default_system == "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+    )
     ids = smollm2.chat_ids([{"role": "user", "content": "Hi"}])
     head, tail = [1, *smollm2.encode("system\n")], [1, *smollm2.encode("assistant\n")]
     assert ids[: len(head)] == head and ids[-len(tail) :] == tail

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.models.tiny.gpt import CheckpointError, GPTConfig, TinyGPT, sample
+from glasslm.engine.tokenizers.chars import CharTokenizer
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")
 

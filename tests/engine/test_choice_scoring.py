@@ -5,8 +5,18 @@ contamination measurement against m.score."""
 import numpy as np
 import pytest
 
-from glasslm.engine.evaluation.choice_scoring import (FORMATS, HEADER, SEPARATOR, Question, accuracy, continuation_logprobs,
-                                           load_questions, prompt_for, score_question, seen_twice)
+from glasslm.engine.evaluation.choice_scoring import (
+    FORMATS,
+    HEADER,
+    SEPARATOR,
+    Question,
+    accuracy,
+    continuation_logprobs,
+    load_questions,
+    prompt_for,
+    score_question,
+    seen_twice,
+)
 
 TOL = 2e-4  # float32 logits; the cached and the full pass add in a different order
 
@@ -45,13 +55,22 @@ def test_scores_equal_a_recomputation_from_full_logits(smollm2, fmt):
 def test_format_prompts(smollm2):
     q = Question("Which planet is closest to the Sun?", ("Venus", "Mercury"), 1)
     ctx, opts, scored = prompt_for(smollm2, q, "cloze")
-    assert smollm2.decode(ctx) == "Question: Which planet is closest to the Sun?\nAnswer:" and scored == [" Venus", " Mercury"]
+    assert smollm2.decode(ctx) == "Question: Which planet is closest to the Sun?\nAnswer:" and scored == [
+        " Venus",
+        " Mercury",
+    ]
     ctx, opts, scored = prompt_for(smollm2, q, "letters")
     assert smollm2.decode(ctx).endswith("\nA. Venus\nB. Mercury\nAnswer:") and scored == [" A", " B"]
     assert all(len(o) == 1 for o in opts)  # a letter is one token
     ctx, opts, scored = prompt_for(smollm2, q, "chat")
-    assert ctx == smollm2.chat_ids([{"role": "user", "content": "Which planet is closest to the Sun?\nA. Venus\nB. Mercury"
-                                                          "\nAnswer with the letter."}])
+    assert ctx == smollm2.chat_ids(
+        [
+            {
+                "role": "user",
+                "content": "Which planet is closest to the Sun?\nA. Venus\nB. Mercury\nAnswer with the letter.",
+            }
+        ]
+    )
     with pytest.raises(ValueError, match="format"):
         prompt_for(smollm2, q, "essay")
 

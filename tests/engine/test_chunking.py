@@ -2,8 +2,17 @@
 
 import pytest
 
-from glasslm.engine.applications.chunking import (MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS, Document,
-                                     chunk_document, chunk_documents, default_documents, parse_documents)
+from glasslm.engine.applications.chunking import (
+    MAX_CHUNK_WORDS,
+    MAX_CHUNKS,
+    MAX_DOCUMENT_SET_CHARS,
+    MAX_DOCUMENTS,
+    Document,
+    chunk_document,
+    chunk_documents,
+    default_documents,
+    parse_documents,
+)
 
 
 def doc(n: int) -> Document:
@@ -23,7 +32,7 @@ def test_last_chunk_may_be_shorter_and_spans_point_into_the_text():
     chunks = chunk_document(d, 3, size=2, overlap=0)
     assert [c.text for c in chunks] == ["alpha  beta", "gamma delta", "epsilon"]
     for c in chunks:
-        assert d.text[c.start:c.end] == c.text and c.doc == 3 and c.title == "T"
+        assert d.text[c.start : c.end] == c.text and c.doc == 3 and c.title == "T"
 
 
 @pytest.mark.parametrize("n,size,overlap", [(1, 5, 0), (37, 8, 3), (100, 10, 9), (50, 50, 0), (51, 50, 49)])
@@ -35,7 +44,7 @@ def test_every_word_is_covered_and_consecutive_chunks_share_overlap_words(n, siz
         assert a[-overlap:] == b[:overlap] if overlap else a[-1] != b[0]
         assert len(a) == size
     # chunks start every size - overlap words until one reaches the end
-    assert [int(ws[0][1:]) for ws in words] == list(range(0, n, size - overlap))[:len(chunks)]
+    assert [int(ws[0][1:]) for ws in words] == list(range(0, n, size - overlap))[: len(chunks)]
     assert words[-1][-1] == f"w{n - 1}"
 
 
@@ -56,8 +65,10 @@ def test_default_handbook_is_invented_and_chunks():
     assert len(chunk_documents(docs)) > len(docs)
 
 
-@pytest.mark.parametrize("size,overlap,words", [(0, 0, "chunk size"), (MAX_CHUNK_WORDS + 1, 0, "chunk size"),
-                                                (10, 10, "overlap"), (10, -1, "overlap")])
+@pytest.mark.parametrize(
+    "size,overlap,words",
+    [(0, 0, "chunk size"), (MAX_CHUNK_WORDS + 1, 0, "chunk size"), (10, 10, "overlap"), (10, -1, "overlap")],
+)
 def test_bad_sizes_are_refused(size, overlap, words):
     with pytest.raises(ValueError, match=words):
         chunk_document(doc(20), 0, size, overlap)

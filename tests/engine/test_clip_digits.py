@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.models.vision import clip_digits
-from glasslm.engine.data import digits
 from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.data import digits
+from glasslm.engine.models.vision import clip_digits
 
 FD_STEP = 1e-6
 
@@ -19,7 +19,7 @@ def plain_infonce(img, txt, scale, groups):
     K = len(txt)
     total = 0.0
     for g in range(groups):
-        S = scale * img[g * K:(g + 1) * K] @ txt.T
+        S = scale * img[g * K : (g + 1) * K] @ txt.T
         rows = S - np.log(np.exp(S).sum(axis=1, keepdims=True))  # log softmax over names
         cols = S - np.log(np.exp(S).sum(axis=0, keepdims=True))  # log softmax over images
         total += -(np.trace(rows) + np.trace(cols)) / (2 * K)

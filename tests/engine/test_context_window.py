@@ -7,7 +7,6 @@ import pytest
 
 from glasslm.engine.inference import context_window as cw
 
-
 CHAT = [
     {"role": "user", "content": "My name is Ada."},
     {"role": "assistant", "content": "Nice to meet you, Ada."},
@@ -23,7 +22,7 @@ def test_spans_rebuild_the_chat_ids(smollm2):
     assert [s["role"] for s in spans] == ["system", "user", "assistant", "user", "assistant", "user", "next"]
     assert spans[0]["start"] == 0 and spans[-1]["end"] == len(ids)
     assert all(a["end"] == b["start"] for a, b in zip(spans, spans[1:]))
-    assert smollm2.decode(ids[spans[1]["start"]:spans[1]["end"]]) == "<|im_start|>user\nMy name is Ada.<|im_end|>\n"
+    assert smollm2.decode(ids[spans[1]["start"] : spans[1]["end"]]) == "<|im_start|>user\nMy name is Ada.<|im_end|>\n"
 
 
 def test_token_policy_keeps_the_last_tokens(smollm2):
@@ -103,7 +102,7 @@ def test_answer_probability_matches_score(smollm2):
     prompt, answer = smollm2.encode("The capital of France is"), smollm2.encode(" Paris")
     p, greedy = cw.answer_probability(smollm2, prompt, answer)
     s = smollm2.score(prompt + answer)
-    assert p == pytest.approx(np.exp(s.logprobs[-len(answer):].sum()), rel=1e-4)
+    assert p == pytest.approx(np.exp(s.logprobs[-len(answer) :].sum()), rel=1e-4)
     assert greedy == (s.ranks[-len(answer)] == 1)
 
 

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from glasslm.engine.embeddings.contextual import compare_in_context, layer_cosines, word_last_token
 from glasslm.engine.tokenizers.bpe import BytePairEncoding
 from glasslm.engine.tokenizers.bpe_regex import Tokenizer, train_tokenizer
-from glasslm.engine.embeddings.contextual import compare_in_context, layer_cosines, word_last_token
 
 
 def test_word_last_token_finds_the_words_pieces():

@@ -17,10 +17,14 @@ from glasslm.engine.pretraining.corpus_cleaning import (
     split_documents,
 )
 
-PROSE = ("The river runs past the old mill and the children walk to school along its bank "
-         "every morning with their dogs and their bright red bags")  # 26 words
-OTHER = ("A baker in the village wakes before dawn to light the oven and shape the bread "
-         "that the whole street will eat with their breakfast")  # 25 words
+PROSE = (
+    "The river runs past the old mill and the children walk to school along its bank "
+    "every morning with their dogs and their bright red bags"
+)  # 26 words
+OTHER = (
+    "A baker in the village wakes before dawn to light the oven and shape the bread "
+    "that the whole street will eat with their breakfast"
+)  # 25 words
 NEAR = PROSE.replace("bags", "coats")  # the last word changed: Jaccard of three-word shingles 23/25
 SPAM = "buy now buy now"  # 4 words: too short, no real sentence
 
@@ -38,12 +42,15 @@ def test_split_documents_on_separator_lines():
     assert split_documents("a --- b") == ["a --- b"]  # a separator must be alone on its line
 
 
-@pytest.mark.parametrize("text, words", [
-    ("", "empty"),
-    ("\n---\n   \n---\n", "empty"),
-    ("\n---\n".join(["doc"] * (MAX_DOCS + 1)), f"{MAX_DOCS + 1} documents"),
-    ("x" * (MAX_DOC_CHARS + 1), f"{MAX_DOC_CHARS + 1:,} characters"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("", "empty"),
+        ("\n---\n   \n---\n", "empty"),
+        ("\n---\n".join(["doc"] * (MAX_DOCS + 1)), f"{MAX_DOCS + 1} documents"),
+        ("x" * (MAX_DOC_CHARS + 1), f"{MAX_DOC_CHARS + 1:,} characters"),
+    ],
+)
 def test_split_documents_refuses_what_it_cannot_compare(text, words):
     with pytest.raises(CorpusError, match=words):
         split_documents(text)

@@ -48,9 +48,15 @@ def test_the_limit_cuts_a_stage_and_says_so():
     assert [e["tokens"] for e in done] == [2, 2, 2] and [e["ended"] for e in done] == [False, False, False]
 
 
-@pytest.mark.parametrize("question,principle,msg", [
-    ("   ", "P", "question is empty"), ("Q", "", "principle is empty"),
-    ("x" * (cr.MAX_QUESTION_CHARS + 1), "P", "limit"), ("Q", "y" * (cr.MAX_PRINCIPLE_CHARS + 1), "limit")])
+@pytest.mark.parametrize(
+    "question,principle,msg",
+    [
+        ("   ", "P", "question is empty"),
+        ("Q", "", "principle is empty"),
+        ("x" * (cr.MAX_QUESTION_CHARS + 1), "P", "limit"),
+        ("Q", "y" * (cr.MAX_PRINCIPLE_CHARS + 1), "limit"),
+    ],
+)
 def test_bad_text_is_refused(question, principle, msg):
     with pytest.raises(ValueError, match=msg):
         next(cr.critique_loop(Scripted(), question, principle))

@@ -10,8 +10,18 @@ import itertools
 import numpy as np
 import pytest
 
-from glasslm.engine.pretraining.dedup import (MinHasher, candidate_probability, estimate_jaccard, exact_duplicates, jaccard,
-                                  lsh_candidates, near_duplicates, normalize, shingles, text_hash)
+from glasslm.engine.pretraining.dedup import (
+    MinHasher,
+    candidate_probability,
+    estimate_jaccard,
+    exact_duplicates,
+    jaccard,
+    lsh_candidates,
+    near_duplicates,
+    normalize,
+    shingles,
+    text_hash,
+)
 
 
 def test_normalize_and_exact_duplicates_by_hand():
@@ -79,9 +89,13 @@ def test_lsh_candidates_equal_brute_force_band_agreement():
     rng = np.random.default_rng(0)
     sigs = rng.integers(0, 3, size=(12, 8)).astype(np.uint64)  # few values: many bands agree
     bands, rows = 4, 2
-    brute = {(i, j) for i, j in itertools.combinations(range(12), 2)
-             if any(np.array_equal(sigs[i, b * rows:(b + 1) * rows], sigs[j, b * rows:(b + 1) * rows])
-                    for b in range(bands))}
+    brute = {
+        (i, j)
+        for i, j in itertools.combinations(range(12), 2)
+        if any(
+            np.array_equal(sigs[i, b * rows : (b + 1) * rows], sigs[j, b * rows : (b + 1) * rows]) for b in range(bands)
+        )
+    }
     assert lsh_candidates(sigs, bands) == brute
     with pytest.raises(ValueError, match="bands"):
         lsh_candidates(sigs, 3)

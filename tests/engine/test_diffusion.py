@@ -62,10 +62,16 @@ def test_noising_step_by_step_equals_one_jump():
 def test_noise_predictor_gradient_matches_finite_differences():
     m = diffusion.NoisePredictor(diffusion.DiffusionConfig(hidden=8))
     rng = np.random.default_rng(0)
-    xt, t, c, eps = rng.normal(size=(6, 2)), np.array([1, 5, 9, 20, 3, 7]), np.array([0, 1, 2, 0, 2, 1]), rng.normal(size=(6, 2))
+    xt, t, c, eps = (
+        rng.normal(size=(6, 2)),
+        np.array([1, 5, 9, 20, 3, 7]),
+        np.array([0, 1, 2, 0, 2, 1]),
+        rng.normal(size=(6, 2)),
+    )
     m.loss_and_grad(xt, t, c, eps, 20)
     analytic = m.params.flat_grad.copy()
     from glasslm.engine.autograd import encoder_ops
+
     for i in rng.choice(m.params.size, 40, replace=False):
         flat = m.params.flat
         old = flat[i]
@@ -126,25 +132,29 @@ def test_digits_are_points_in_64_dimensions():
     assert m.forward(x, np.array([1, 2, 3, 4, 5]), c, 10).data.shape == (5, 64)
     # a training digit is its own nearest neighbour: distance 0, its own class
     from glasslm.engine.data import digits
+
     d = digits.load()
     fit = diffusion.shape_fit(d.train_x[:3].reshape(3, -1) * 2 - 1, "digits")
     assert fit["median_distance"] == pytest.approx(0, abs=1e-6)
     assert fit["class_share"] == pytest.approx(np.bincount(d.train_y[:3], minlength=10) / 3)
     with pytest.raises(ValueError, match="for_data"):
-        diffusion.DiffusionRun.create(diffusion.DiffusionTrainConfig(shape="digits"),
-                                      model_config=diffusion.DiffusionConfig())
+        diffusion.DiffusionRun.create(
+            diffusion.DiffusionTrainConfig(shape="digits"), model_config=diffusion.DiffusionConfig()
+        )
 
 
 @pytest.mark.slow
 def test_guided_digits_look_like_the_asked_digit():
     config = diffusion.DiffusionTrainConfig(shape="digits", steps=600, batch_size=128, lr=0.003, eval_interval=10**6)
-    run = diffusion.DiffusionRun.create(config, diffusion.NoiseSchedule(50),
-                                        diffusion.DiffusionConfig.for_data("digits", hidden=128))
+    run = diffusion.DiffusionRun.create(
+        config, diffusion.NoiseSchedule(50), diffusion.DiffusionConfig.for_data("digits", hidden=128)
+    )
     for _ in diffusion.train_diffusion(run):
         pass
     labels = np.repeat(np.arange(10), 4)
     x = diffusion.sample(run.model, run.schedule, 40, np.random.default_rng(1), label=labels, guidance=2.0)["x"]
     from glasslm.engine.data import digits
+
     d = digits.load()
     ref = d.train_x.reshape(len(d.train_y), -1) * 2 - 1
     nearest = d.train_y[((x[:, None, :] - ref[None]) ** 2).sum(-1).argmin(1)]  # a nearest-neighbour classifier

@@ -7,15 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.post_training import dpo, sft
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.post_training import dpo, sft
 
 PAIRS = [("ann", "maximilian"), ("bo", "christopher"), ("eve", "alexandra"), ("al", "bartholomew")]
 
 
 def small_model(seed=0, n_embd=8):
-    return TinyGPT(GPTConfig(vocab_size=28, block_size=20, n_embd=n_embd, n_head=2), seed=seed,
-                   tokenizer=sft.tokenizer())
+    return TinyGPT(
+        GPTConfig(vocab_size=28, block_size=20, n_embd=n_embd, n_head=2), seed=seed, tokenizer=sft.tokenizer()
+    )
 
 
 def log_softmax(z):

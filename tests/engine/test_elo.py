@@ -7,7 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.evaluation.elo import ELO_SCALE, EloConfig, Vote, bradley_terry, elo_history, expected, update, win_counts
+from glasslm.engine.evaluation.elo import (
+    ELO_SCALE,
+    EloConfig,
+    Vote,
+    bradley_terry,
+    elo_history,
+    expected,
+    update,
+    win_counts,
+)
 
 
 def test_expected_score_by_hand():
@@ -52,8 +61,14 @@ def test_bradley_terry_two_players_closed_form():
 
 def test_bradley_terry_is_order_independent_and_a_likelihood_maximum():
     players = ["a", "b", "c"]
-    votes = [Vote("a", "b", 1), Vote("b", "c", 1), Vote("a", "c", 0.5), Vote("c", "a", 1), Vote("a", "b", 1),
-             Vote("c", "b", 0)]
+    votes = [
+        Vote("a", "b", 1),
+        Vote("b", "c", 1),
+        Vote("a", "c", 0.5),
+        Vote("c", "a", 1),
+        Vote("a", "b", 1),
+        Vote("c", "b", 0),
+    ]
     r = bradley_terry(players, votes, prior=0.5)
     for perm in itertools.islice(itertools.permutations(votes), 0, 720, 97):
         assert bradley_terry(players, list(perm), prior=0.5) == pytest.approx(r, abs=1e-6)

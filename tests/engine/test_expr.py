@@ -36,8 +36,13 @@ def reference(text: str, values: dict) -> float:
             return -v if isinstance(n.op, ast.USub) else v
         if isinstance(n, ast.BinOp):
             a, b = go(n.left), go(n.right)
-            ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
-                   ast.Div: lambda: a / b, ast.Pow: lambda: a**b}
+            ops = {
+                ast.Add: lambda: a + b,
+                ast.Sub: lambda: a - b,
+                ast.Mult: lambda: a * b,
+                ast.Div: lambda: a / b,
+                ast.Pow: lambda: a**b,
+            }
             r = ops[type(n.op)]()
             if isinstance(r, complex):
                 raise ValueError("complex")
@@ -126,43 +131,49 @@ def test_gradients_match_finite_differences_of_the_reference():
     assert checked > 250
 
 
-@pytest.mark.parametrize("text, want", [
-    ("-x**2", -9.0),  # unary minus binds looser than **, as in Python
-    ("2**-1", 0.5),
-    ("2**3**2", 512.0),  # ** is right-associative
-    ("x-1-1", 1.0),  # - is left-associative
-    ("x/3/3", 1 / 3),
-    ("(-x)**2", 9.0),
-    ("x.relu().log()", math.log(3)),
-    ("relu(-x)", 0.0),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("-x**2", -9.0),  # unary minus binds looser than **, as in Python
+        ("2**-1", 0.5),
+        ("2**3**2", 512.0),  # ** is right-associative
+        ("x-1-1", 1.0),  # - is left-associative
+        ("x/3/3", 1 / 3),
+        ("(-x)**2", 9.0),
+        ("x.relu().log()", math.log(3)),
+        ("relu(-x)", 0.0),
+    ],
+)
 def test_precedence(text, want):
     assert analyse(text, {"x": 3.0})["value"] == pytest.approx(want)
 
 
-@pytest.mark.parametrize("text, words, column", [
-    ("", "the expression is empty", 1),
-    ("   ", "the expression is empty", 1),
-    ("(a*b + c))", "unexpected ')' at column 10", 10),
-    ("a + ) ", "unexpected ')' at column 5", 5),
-    ("(a*b", "ends too early: expected ')' to close the '(' at column 1", 5),
-    ("sin(x)", "unknown function 'sin' at column 1: use relu, tanh, exp or log", 1),
-    ("x.sigmoid()", "unknown function 'sigmoid' at column 3", 3),
-    ("2x", "is an operator such as * missing", 2),
-    ("a ** b", "must be a plain number", 6),
-    ("log", "is a function: write log(x)", 1),
-    ("a ; b", "unexpected character ';' at column 3", 3),
-    ("__import__(os)", "unknown function '__import__'", 1),
-    ("__import__('os')", "unexpected character \"'\" at column 12", 12),
-    ("x.__class__", "unknown function '__class__'", 3),
-    ("relu(a, b)", "takes one argument", 7),
-    ("1e400 * a", "too large", 1),
-    ("log(a - 5)", "log of a negative number", 1),
-    ("log(a - 1)", "log of zero", 1),
-    ("a / (a - 1)", "division by zero", 1),
-    ("(a - 3)**0.5", "fractional power", 1),
-    ("exp(a * 1000)", "too large", 1),
-])
+@pytest.mark.parametrize(
+    "text, words, column",
+    [
+        ("", "the expression is empty", 1),
+        ("   ", "the expression is empty", 1),
+        ("(a*b + c))", "unexpected ')' at column 10", 10),
+        ("a + ) ", "unexpected ')' at column 5", 5),
+        ("(a*b", "ends too early: expected ')' to close the '(' at column 1", 5),
+        ("sin(x)", "unknown function 'sin' at column 1: use relu, tanh, exp or log", 1),
+        ("x.sigmoid()", "unknown function 'sigmoid' at column 3", 3),
+        ("2x", "is an operator such as * missing", 2),
+        ("a ** b", "must be a plain number", 6),
+        ("log", "is a function: write log(x)", 1),
+        ("a ; b", "unexpected character ';' at column 3", 3),
+        ("__import__(os)", "unknown function '__import__'", 1),
+        ("__import__('os')", 'unexpected character "\'" at column 12', 12),
+        ("x.__class__", "unknown function '__class__'", 3),
+        ("relu(a, b)", "takes one argument", 7),
+        ("1e400 * a", "too large", 1),
+        ("log(a - 5)", "log of a negative number", 1),
+        ("log(a - 1)", "log of zero", 1),
+        ("a / (a - 1)", "division by zero", 1),
+        ("(a - 3)**0.5", "fractional power", 1),
+        ("exp(a * 1000)", "too large", 1),
+    ],
+)
 def test_bad_expressions_point_at_the_problem(text, words, column):
     with pytest.raises(ParseError) as err:
         analyse(text, {"a": 1.0, "b": 2.0, "c": 3.0, "x": 4.0})
@@ -202,8 +213,9 @@ def test_graph_shape_and_backward_steps():
     assert g["value"] == 12.0
     kinds = [n["kind"] for n in g["nodes"]]
     assert kinds.count("input") == 1 and kinds.count("op") == 2
-    assert g["inputs"] == [{"name": "x", "value": 3.0, "grad": 7.0,
-                            "finite_difference": pytest.approx(7.0), "agrees": True}]
+    assert g["inputs"] == [
+        {"name": "x", "value": 3.0, "grad": 7.0, "finite_difference": pytest.approx(7.0), "agrees": True}
+    ]
     assert g["nodes"][g["output"]]["text"] == "x*x + x"
     # Replaying the recorded steps from zero reproduces every gradient.
     grads = [0.0] * len(g["nodes"])

@@ -14,12 +14,24 @@ torch = pytest.importorskip("torch")
 
 def qkv(T, S, D, seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.normal(size=(T, D)).astype(np.float32) * 2, rng.normal(size=(S, D)).astype(np.float32) * 2,
-            rng.normal(size=(S, D)).astype(np.float32))
+    return (
+        rng.normal(size=(T, D)).astype(np.float32) * 2,
+        rng.normal(size=(S, D)).astype(np.float32) * 2,
+        rng.normal(size=(S, D)).astype(np.float32),
+    )
 
 
-@pytest.mark.parametrize("T, S, tile, causal", [(100, 100, 16, True), (100, 100, 7, True), (64, 64, 64, False),
-                                                 (1, 50, 16, True), (30, 80, 8, True), (257, 257, 128, True)])
+@pytest.mark.parametrize(
+    "T, S, tile, causal",
+    [
+        (100, 100, 16, True),
+        (100, 100, 7, True),
+        (64, 64, 64, False),
+        (1, 50, 16, True),
+        (30, 80, 8, True),
+        (257, 257, 128, True),
+    ],
+)
 def test_equals_ordinary_attention_and_torch(T, S, tile, causal):
     q, k, v = qkv(T, S, 64)
     flash = flash_attention(q, k, v, tile, causal)
@@ -28,8 +40,9 @@ def test_equals_ordinary_attention_and_torch(T, S, tile, causal):
     mask = None
     if causal:  # query i sees keys up to S - T + i
         mask = torch.from_numpy(np.arange(S)[None, :] <= (S - T + np.arange(T))[:, None])
-    t = torch.nn.functional.scaled_dot_product_attention(torch.from_numpy(q)[None], torch.from_numpy(k)[None],
-                                                         torch.from_numpy(v)[None], attn_mask=mask)
+    t = torch.nn.functional.scaled_dot_product_attention(
+        torch.from_numpy(q)[None], torch.from_numpy(k)[None], torch.from_numpy(v)[None], attn_mask=mask
+    )
     np.testing.assert_allclose(flash.out, t[0].numpy(), rtol=1e-4, atol=2e-5)
     if not causal:
         assert flash.flops == flops and flash.tiles_skipped == 0  # the same arithmetic, only in pieces
@@ -54,8 +67,9 @@ def test_never_holds_the_score_matrix_and_skips_tiles_above_the_diagonal():
     assert r.tiles_computed == 8 * 9 // 2 and r.tiles_skipped == 8 * 7 // 2
 
 
-@pytest.mark.parametrize("kwargs, words", [({"tile": 0}, "tile size"), ({"tile": 2.5}, "tile size"),
-                                           ({"watch": 99}, "watched query")])
+@pytest.mark.parametrize(
+    "kwargs, words", [({"tile": 0}, "tile size"), ({"tile": 2.5}, "tile size"), ({"watch": 99}, "watched query")]
+)
 def test_bad_settings_say_what_is_allowed(kwargs, words):
     q, k, v = qkv(10, 10, 4)
     with pytest.raises(ValueError, match=words):

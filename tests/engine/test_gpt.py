@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
+from glasslm.engine.tokenizers.chars import CharTokenizer
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")
 
@@ -20,8 +20,17 @@ def test_default_config_is_microgpt_with_4192_parameters():
     assert (c.vocab_size, c.block_size, c.n_layer, c.n_embd, c.n_head, c.mlp_ratio) == (27, 16, 1, 16, 4, 4)
     counts = m.param_counts()
     # by hand: wte 27x16, wpe 16x16, lm_head 27x16, q/k/v/o 16x16 each, fc1 64x16, fc2 16x64
-    assert counts == {"wte": 432, "wpe": 256, "lm_head": 432, "layer0.attn_wq": 256, "layer0.attn_wk": 256,
-                      "layer0.attn_wv": 256, "layer0.attn_wo": 256, "layer0.mlp_fc1": 1024, "layer0.mlp_fc2": 1024}
+    assert counts == {
+        "wte": 432,
+        "wpe": 256,
+        "lm_head": 432,
+        "layer0.attn_wq": 256,
+        "layer0.attn_wk": 256,
+        "layer0.attn_wv": 256,
+        "layer0.attn_wo": 256,
+        "layer0.mlp_fc1": 1024,
+        "layer0.mlp_fc2": 1024,
+    }
     assert m.n_params == sum(counts.values()) == 4192
 
 
@@ -31,14 +40,17 @@ def test_initial_loss_is_near_uniform():
     assert TinyGPT(seed=1).loss(x, y) == pytest.approx(np.log(27), abs=0.15)
 
 
-@pytest.mark.parametrize("bad, msg", [
-    (dict(n_embd=15, n_head=4), "divisible"),
-    (dict(n_layer=0), "n_layer"),
-    (dict(n_layer=1000), "n_layer"),
-    (dict(block_size=10**6), "block_size"),
-    (dict(n_embd=2.5), "n_embd"),
-    (dict(init_std=float("nan")), "init_std"),
-])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        (dict(n_embd=15, n_head=4), "divisible"),
+        (dict(n_layer=0), "n_layer"),
+        (dict(n_layer=1000), "n_layer"),
+        (dict(block_size=10**6), "block_size"),
+        (dict(n_embd=2.5), "n_embd"),
+        (dict(init_std=float("nan")), "init_std"),
+    ],
+)
 def test_bad_sizes_are_refused_with_a_reason(bad, msg):
     with pytest.raises(ValueError, match=msg):
         TinyGPT(GPTConfig(**bad))
@@ -162,8 +174,7 @@ def test_same_loss_and_gradients_as_torch():
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=causal)  # (B, H, T, D)
         x = x + F.linear(a.transpose(1, 2).reshape(3, T, C), w[f"layer{i}.attn_wo"])
         x = x + F.linear(F.relu(F.linear(norm(x), w[f"layer{i}.mlp_fc1"])), w[f"layer{i}.mlp_fc2"])
-    ref = F.cross_entropy(F.linear(x, w["lm_head"]).view(-1, cfg.vocab_size), torch.tensor(Y).view(-1),
-                          ignore_index=-1)
+    ref = F.cross_entropy(F.linear(x, w["lm_head"]).view(-1, cfg.vocab_size), torch.tensor(Y).view(-1), ignore_index=-1)
     ref.backward()
     assert loss == pytest.approx(ref.item(), rel=1e-12)
     for name, t in w.items():

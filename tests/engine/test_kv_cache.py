@@ -71,7 +71,9 @@ def test_concurrent_requests_share_the_model_safely(smollm2):
     """Each call has its own cache: threads decoding at once get the serial answers."""
     from concurrent.futures import ThreadPoolExecutor
 
-    prompts = [smollm2.encode(t) for t in ("The capital of France is", "Once upon a time", "def add(a, b):", "Water boils at")]
+    prompts = [
+        smollm2.encode(t) for t in ("The capital of France is", "Once upon a time", "def add(a, b):", "Water boils at")
+    ]
 
     def run(ids):
         return [e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=0.8, seed=len(ids))]

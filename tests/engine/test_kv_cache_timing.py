@@ -4,9 +4,9 @@ numbers; the cached and recomputed next-token logits agree (no wall-clock assert
 import numpy as np
 import pytest
 
-from glasslm.engine.models.llama.kv_cache import KVCache
-from glasslm.engine.inference.kv_cache_timing import filler_ids, measure_length, memory_row, memory_rows, time_decoding
 from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.inference.kv_cache_timing import filler_ids, measure_length, memory_row, memory_rows, time_decoding
+from glasslm.engine.models.llama.kv_cache import KVCache
 
 
 @pytest.mark.parametrize("context", [1, 7, 512])

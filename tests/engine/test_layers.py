@@ -14,10 +14,19 @@ ENGINE = Path(glasslm.engine.__file__).parent
 
 # Lowest first. The three model families sit on one rung: siblings never import each other.
 LAYERS = [
-    {"autograd"}, {"basics"}, {"tokenizers"}, {"data"},
+    {"autograd"},
+    {"basics"},
+    {"tokenizers"},
+    {"data"},
     {"models.tiny", "models.llama", "models.vision"},
-    {"embeddings"}, {"training"}, {"inference"}, {"post_training"}, {"pretraining"},
-    {"evaluation"}, {"interpretability"}, {"applications"},
+    {"embeddings"},
+    {"training"},
+    {"inference"},
+    {"post_training"},
+    {"pretraining"},
+    {"evaluation"},
+    {"interpretability"},
+    {"applications"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
@@ -72,8 +81,11 @@ def violations(path: Path, source: str | None = None) -> list[str]:
 
 
 def test_the_layers_name_every_subpackage():
-    found = {subpackage(f"glasslm.engine.{'.'.join(p.relative_to(ENGINE).parts[:-1])}.x")
-             for p in ENGINE.rglob("__init__.py") if p.parent != ENGINE and p.parent.name != "models"}
+    found = {
+        subpackage(f"glasslm.engine.{'.'.join(p.relative_to(ENGINE).parts[:-1])}.x")
+        for p in ENGINE.rglob("__init__.py")
+        if p.parent != ENGINE and p.parent.name != "models"
+    }
     assert found == set(RANK)
 
 
@@ -84,8 +96,11 @@ def test_no_module_imports_a_layer_above_its_own(path):
 
 def test_the_check_catches_upward_lazy_sibling_and_web_imports():
     probe = ENGINE / "models" / "tiny" / "probe.py"  # never written: its text is checked as if it were there
-    got = violations(probe, "def f():\n    from glasslm.engine.training.train import TrainConfig\n"
-                            "from glasslm.web import app\nfrom ..llama import rope\nfrom ...basics import sampling\n")
+    got = violations(
+        probe,
+        "def f():\n    from glasslm.engine.training.train import TrainConfig\n"
+        "from glasslm.web import app\nfrom ..llama import rope\nfrom ...basics import sampling\n",
+    )
     assert len(got) == 3, got
     assert "models.tiny sits below training" in got[0]
     assert "never imports web" in got[1]

@@ -229,6 +229,9 @@ def test_tokenizer_from_the_saved_metadata_equals_the_files(smollm2, reader):
     saved = smollm2.model.w.gguf_fields
     assert saved.fields["tokenizer.ggml.merges"].contents() == reader.fields["tokenizer.ggml.merges"].contents()
     assert saved.fields["tokenizer.ggml.tokens"].contents() == reader.fields["tokenizer.ggml.tokens"].contents()
-    assert smollm2.tokenizer.bpe.merges == from_file.bpe.merges and smollm2.tokenizer.special_tokens == from_file.special_tokens
+    assert (
+        smollm2.tokenizer.bpe.merges == from_file.bpe.merges
+        and smollm2.tokenizer.special_tokens == from_file.special_tokens
+    )
     text = "Hello 2024! naïve café 日本語 🎉 <|im_start|>  spaces\n\tdef f(x): return x**2"
     assert smollm2.encode(text) == from_file.encode(text)

@@ -66,9 +66,15 @@ def test_parameter_parts_equal_the_gguf_tensors(smollm2):
         sizes[kind] = sizes.get(kind, 0) + int(t.n_elements)
     parts = {p["part"]: p["params"] for p in anatomy.parameter_parts(smollm2)}
     assert parts["embedding"] == sizes["token_embd"]
-    assert parts["queries"] == sizes["attn_q"] and parts["keys"] == sizes["attn_k"] and parts["values"] == sizes["attn_v"]
+    assert (
+        parts["queries"] == sizes["attn_q"] and parts["keys"] == sizes["attn_k"] and parts["values"] == sizes["attn_v"]
+    )
     assert parts["attention output"] == sizes["attn_output"]
-    assert parts["MLP gate"] == sizes["ffn_gate"] and parts["MLP up"] == sizes["ffn_up"] and parts["MLP down"] == sizes["ffn_down"]
+    assert (
+        parts["MLP gate"] == sizes["ffn_gate"]
+        and parts["MLP up"] == sizes["ffn_up"]
+        and parts["MLP down"] == sizes["ffn_down"]
+    )
     assert parts["attention norms"] == sizes["attn_norm"] and parts["MLP norms"] == sizes["ffn_norm"]
     assert parts["final norm"] == sizes["output_norm"] and parts["unembedding"] == 0 and "output" not in sizes
     assert sum(parts.values()) == sum(sizes.values()) == smollm2.parameter_counts()["total"]

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.training.finetune import compare_finetuning
-from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.training.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, lora_linear, merge
-
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")
 EPS = 1e-6
@@ -95,18 +94,22 @@ def test_merged_weights_give_the_adapter_paths_logits_and_samples():
     # merged is W + (alpha/r) B A, computed here by hand for one matrix
     a = lora.params["layer1.attn_wk.lora_A"].data
     b = lora.params["layer1.attn_wk.lora_B"].data
-    np.testing.assert_allclose(merged.params["layer1.attn_wk"].data,
-                               base.params["layer1.attn_wk"].data + (8.0 / 4) * b @ a, atol=1e-15)
+    np.testing.assert_allclose(
+        merged.params["layer1.attn_wk"].data, base.params["layer1.attn_wk"].data + (8.0 / 4) * b @ a, atol=1e-15
+    )
     assert merged.n_params == base.n_params
 
 
-@pytest.mark.parametrize("C,L,r,targets,expected", [
-    # hand-derived: r * (in + out) per adapted matrix per layer
-    (16, 1, 4, ("attn_wq", "attn_wv"), 4 * (16 + 16) * 2),  # 256
-    (16, 1, 4, TARGETS, 4 * (4 * 32 + 2 * (16 + 64))),  # 1,152
-    (32, 2, 8, ("mlp_fc1",), 2 * 8 * (32 + 128)),  # 2,560
-    (64, 1, 1, ("attn_wo", "mlp_fc2"), (64 + 64) + (256 + 64)),  # 448
-])
+@pytest.mark.parametrize(
+    "C,L,r,targets,expected",
+    [
+        # hand-derived: r * (in + out) per adapted matrix per layer
+        (16, 1, 4, ("attn_wq", "attn_wv"), 4 * (16 + 16) * 2),  # 256
+        (16, 1, 4, TARGETS, 4 * (4 * 32 + 2 * (16 + 64))),  # 1,152
+        (32, 2, 8, ("mlp_fc1",), 2 * 8 * (32 + 128)),  # 2,560
+        (64, 1, 1, ("attn_wo", "mlp_fc2"), (64 + 64) + (256 + 64)),  # 448
+    ],
+)
 def test_trainable_counts_equal_the_hand_formula(C, L, r, targets, expected):
     base = TinyGPT(GPTConfig(n_embd=C, n_layer=L), tokenizer=TOK)
     lora = LoRAGPT(base, LoRAConfig(rank=r, targets=targets))
@@ -116,8 +119,12 @@ def test_trainable_counts_equal_the_hand_formula(C, L, r, targets, expected):
 
 def test_bad_settings_say_what_is_allowed():
     base = TinyGPT(tokenizer=TOK)
-    for cfg, words in [(LoRAConfig(rank=0), "rank"), (LoRAConfig(alpha=float("nan")), "alpha"),
-                       (LoRAConfig(targets=("attn_wz",)), "targets"), (LoRAConfig(targets=()), "at least one")]:
+    for cfg, words in [
+        (LoRAConfig(rank=0), "rank"),
+        (LoRAConfig(alpha=float("nan")), "alpha"),
+        (LoRAConfig(targets=("attn_wz",)), "targets"),
+        (LoRAConfig(targets=()), "at least one"),
+    ]:
         with pytest.raises(ValueError, match=words):
             LoRAGPT(base, cfg)
 
@@ -126,8 +133,19 @@ def test_a_short_comparison_learns_last_names_and_keeps_the_base():
     base = TinyGPT(seed=0, tokenizer=TOK)
     before = base.params.flat.copy()
     runs = {}
-    events = list(compare_finetuning(base, LoRAConfig(rank=4, targets=TARGETS), steps=60, batch_size=8,
-                                     lr_full=0.01, lr_lora=0.02, eval_interval=30, n_samples=3, runs=runs))
+    events = list(
+        compare_finetuning(
+            base,
+            LoRAConfig(rank=4, targets=TARGETS),
+            steps=60,
+            batch_size=8,
+            lr_full=0.01,
+            lr_lora=0.02,
+            eval_interval=30,
+            n_samples=3,
+            runs=runs,
+        )
+    )
     start, done = events[0], events[-1]
     assert start["lora_trainable"] == count_lora_params(1, 16, 4, 4, TARGETS) == runs["lora"].model.n_params
     assert start["full_trainable"] == base.n_params == 4192
@@ -143,5 +161,7 @@ def test_a_short_comparison_learns_last_names_and_keeps_the_base():
     assert spec["target"] == "attn_wq" and len(spec["full"]) == len(spec["lora"]) == 16
     full_delta = runs["full"].model.params["layer0.attn_wq"].data - base.params["layer0.attn_wq"].data
     assert np.sum(np.square(spec["full"])) == pytest.approx(np.sum(full_delta**2), rel=1e-10)
-    assert np.sum(np.square(spec["lora"])) == pytest.approx(np.sum(runs["lora"].model.delta(0, "attn_wq") ** 2), rel=1e-10)
+    assert np.sum(np.square(spec["lora"])) == pytest.approx(
+        np.sum(runs["lora"].model.delta(0, "attn_wq") ** 2), rel=1e-10
+    )
     assert all(v < 1e-10 * spec["lora"][0] for v in spec["lora"][4:]) and spec["lora"][3] > 1e-6

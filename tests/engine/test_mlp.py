@@ -30,10 +30,16 @@ def finite_difference_grads(model, X, y, h=1e-6):
     return out
 
 
-@pytest.mark.parametrize("activation, output, layers", [
-    ("tanh", "sigmoid", 1), ("relu", "softmax", 2), ("sigmoid", "sigmoid", 3),
-    ("gelu_tanh", "softmax", 1), ("silu", "sigmoid", 4),
-])
+@pytest.mark.parametrize(
+    "activation, output, layers",
+    [
+        ("tanh", "sigmoid", 1),
+        ("relu", "softmax", 2),
+        ("sigmoid", "sigmoid", 3),
+        ("gelu_tanh", "softmax", 1),
+        ("silu", "sigmoid", 4),
+    ],
+)
 def test_gradients_match_finite_differences(activation, output, layers):
     X, y = toy_data.make("moons", n=20, seed=1)
     model = MLP(MLPConfig(layers=layers, width=3, activation=activation, output=output, seed=2))
@@ -117,24 +123,30 @@ def test_grid_for_the_decision_boundary():
     assert g["p"][1][3] == pytest.approx(p)
 
 
-@pytest.mark.parametrize("config, words", [
-    (MLPConfig(layers=MAX_LAYERS + 1), "hidden layers"),
-    (MLPConfig(layers=0), "hidden layers"),
-    (MLPConfig(width=MAX_WIDTH + 1), "neurons"),
-    (MLPConfig(activation="step"), "unknown activation"),
-    (MLPConfig(output="linear"), "unknown output"),
-])
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        (MLPConfig(layers=MAX_LAYERS + 1), "hidden layers"),
+        (MLPConfig(layers=0), "hidden layers"),
+        (MLPConfig(width=MAX_WIDTH + 1), "neurons"),
+        (MLPConfig(activation="step"), "unknown activation"),
+        (MLPConfig(output="linear"), "unknown output"),
+    ],
+)
 def test_bad_config(config, words):
     with pytest.raises(ValueError, match=words):
         MLP(config)
 
 
-@pytest.mark.parametrize("config, words", [
-    (TrainConfig(lr=float("inf")), "learning rate"),
-    (TrainConfig(lr=0.0), "learning rate"),
-    (TrainConfig(optimizer="lbfgs"), "unknown optimizer"),
-    (TrainConfig(steps=10**6), "steps must be"),
-])
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        (TrainConfig(lr=float("inf")), "learning rate"),
+        (TrainConfig(lr=0.0), "learning rate"),
+        (TrainConfig(optimizer="lbfgs"), "unknown optimizer"),
+        (TrainConfig(steps=10**6), "steps must be"),
+    ],
+)
 def test_bad_training_config(config, words):
     X, y = toy_data.make("xor")
     with pytest.raises(ValueError, match=words):
@@ -170,9 +182,14 @@ def test_truth_tables():
         assert X.tolist() == [[a, b] for a, b in itertools.product([0, 1], [0, 1])]
 
 
-@pytest.mark.parametrize("args, words", [
-    (("galaxy",), "unknown data set"), (("xor", 2), "number of points"), (("xor", 100, 0.9), "noise"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("galaxy",), "unknown data set"),
+        (("xor", 2), "number of points"),
+        (("xor", 100, 0.9), "noise"),
+    ],
+)
 def test_bad_data_requests(args, words):
     with pytest.raises(ValueError, match=words):
         toy_data.make(*args)

@@ -4,8 +4,8 @@ patching nothing gives the corrupted logits, patching everything the clean ones.
 import numpy as np
 import pytest
 
-from glasslm.engine.models.llama import hooked_llama as hl
 from glasslm.engine.interpretability.patching import both_runs, check_pair, logit_diff, patch, patch_sweep
+from glasslm.engine.models.llama import hooked_llama as hl
 
 CLEAN, CORRUPT = "The capital of France is", "The capital of Italy is"
 

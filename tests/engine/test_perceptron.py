@@ -52,12 +52,15 @@ def test_record_has_every_update():
     assert r["updates"][-1]["w"] == r["w"]
 
 
-@pytest.mark.parametrize("config, words", [
-    (PerceptronConfig(epochs=0), "epochs must be"),
-    (PerceptronConfig(epochs=MAX_EPOCHS + 1), "epochs must be"),
-    (PerceptronConfig(lr=float("nan")), "learning rate"),
-    (PerceptronConfig(lr=-1), "learning rate"),
-])
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        (PerceptronConfig(epochs=0), "epochs must be"),
+        (PerceptronConfig(epochs=MAX_EPOCHS + 1), "epochs must be"),
+        (PerceptronConfig(lr=float("nan")), "learning rate"),
+        (PerceptronConfig(lr=-1), "learning rate"),
+    ],
+)
 def test_bad_config(config, words):
     X, y = toy_data.truth_table("and")
     with pytest.raises(ValueError, match=words):

@@ -23,8 +23,18 @@ def test_scrub_masks_each_kind_once_without_overlaps():
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
 
 
-@pytest.mark.parametrize("text", ["version 1.2.3.4.5", "999.1.1.1", "at 12:30:45", "ISBN 978-0-13-110362-7",
-                                  "4111 1111 1111 1112", "12.5 to 18.25", "8,450,000 people"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version 1.2.3.4.5",
+        "999.1.1.1",
+        "at 12:30:45",
+        "ISBN 978-0-13-110362-7",
+        "4111 1111 1111 1112",
+        "12.5 to 18.25",
+        "8,450,000 people",
+    ],
+)
 def test_lookalikes_are_left_alone(text):
     assert find_pii(text) == []
 
@@ -35,8 +45,10 @@ def test_an_address_at_the_end_of_a_sentence_is_found():
 
 def test_counts_of_a_small_set_worked_by_hand():
     examples = [
-        {"text": "x@example.com and 555-0100", "spans": [{"kind": "email", "text": "x@example.com"},
-                                                         {"kind": "phone", "text": "555-0100"}]},
+        {
+            "text": "x@example.com and 555-0100",
+            "spans": [{"kind": "email", "text": "x@example.com"}, {"kind": "phone", "text": "555-0100"}],
+        },
         {"text": "born 2001-02-03", "spans": []},  # a date read as a phone: one false positive
         {"text": "me at example dot com", "spans": [{"kind": "email", "text": "me at example dot com"}]},  # missed
     ]

@@ -25,8 +25,10 @@ def fresh(base, mb=64) -> SmolLM2:
 
 @pytest.fixture(scope="module")
 def text(base):
-    return base.encode("The old lighthouse keeper climbed the stairs every evening, counting each step, "
-                       "and at the top he lit the lamp that guided the fishing boats home.")
+    return base.encode(
+        "The old lighthouse keeper climbed the stairs every evening, counting each step, "
+        "and at the top he lit the lamp that guided the fishing boats home."
+    )
 
 
 def test_shared_length():

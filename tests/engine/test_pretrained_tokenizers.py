@@ -102,7 +102,10 @@ def test_smollm2_special_tokens(smollm2_pair):
     ours, plain, with_special = smollm2_pair
     assert ours.special_tokens["<|im_start|>"] == 1 and ours.special_tokens["<|im_end|>"] == 2
     assert ours.special_tokens["<|endoftext|>"] == 0 and ours.vocab_size == 49152
-    chat = "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nWhat is 12+30?<|im_end|>\n<|im_start|>assistant\n"
+    chat = (
+        "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nWhat is 12+30?<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
     ids = ours.encode(chat, allowed_special="all")
     assert ids == with_special.encode(chat, add_special_tokens=False).ids
     assert ids[0] == 1 and ours.decode(ids) == chat
@@ -118,7 +121,9 @@ def test_smollm2_splits_digits_one_by_one_and_drops_bytes_it_has_no_token_for(sm
     assert pieces == [b"In", b" ", b"2", b"0", b"2", b"4"]
     # U+0004 has no token in SmolLM2's vocabulary: dropped, as the reference does.
     assert ours.encode("!\x04!") == plain.encode("!\x04!", add_special_tokens=False).ids == ours.encode("!!")
-    assert ours.bpe.missing_bytes == bytes([0x04, 0x06, 0x13, 0x14, 0x16, 0x1D, 0xC0, 0xC1, 0xF1, 0xF2, *range(0xF5, 0x100)])
+    assert ours.bpe.missing_bytes == bytes(
+        [0x04, 0x06, 0x13, 0x14, 0x16, 0x1D, 0xC0, 0xC1, 0xF1, 0xF2, *range(0xF5, 0x100)]
+    )
     text = "Café 日本 🎉 12"
     assert ours.decode(ours.encode(text)) == plain.decode(plain.encode(text).ids) == text
 

@@ -4,27 +4,44 @@ runs against SmolLM2.generate called directly."""
 
 import pytest
 
-from glasslm.engine.applications.prompting import (COT_INSTRUCTION, TECHNIQUES, Item, PromptConfig, accuracy, extract, is_right,
-                                      load_task_set, majority, messages_for, prompt_steps, run_item, run_prompt, worst_case_tokens)
+from glasslm.engine.applications.prompting import (
+    COT_INSTRUCTION,
+    TECHNIQUES,
+    Item,
+    PromptConfig,
+    accuracy,
+    extract,
+    is_right,
+    load_task_set,
+    majority,
+    messages_for,
+    prompt_steps,
+    run_item,
+    run_prompt,
+    worst_case_tokens,
+)
 
 
-@pytest.mark.parametrize("reply, rule, question, want", [
-    ("The sentiment of this review is generally positive.", "label", "", "positive"),
-    ("Neutral, not negative: positive overall.", "label", "", "negative"),  # the first label found
-    ("I cannot tell.", "label", "", ""),
-    ("The capital city of Japan is Tokyo.", "word", "What is the capital city of Japan?", "tokyo"),
-    ('The opposite of "hot" is "cold".', "word", 'What is the opposite of the word "hot"?', "cold"),
-    ("Let me think. Japan is in Asia.\nAnswer: Tokyo", "word", "What is the capital city of Japan?", "tokyo"),
-    ("3 + 4 = 7", "number", "Tom has 3 apples and buys 4 more.", "7"),
-    ("He had 3, bought 4, so 7.\nanswer: 1,000.", "number", "", "1000"),
-    ("No numbers here", "number", "", ""),
-])
+@pytest.mark.parametrize(
+    "reply, rule, question, want",
+    [
+        ("The sentiment of this review is generally positive.", "label", "", "positive"),
+        ("Neutral, not negative: positive overall.", "label", "", "negative"),  # the first label found
+        ("I cannot tell.", "label", "", ""),
+        ("The capital city of Japan is Tokyo.", "word", "What is the capital city of Japan?", "tokyo"),
+        ('The opposite of "hot" is "cold".', "word", 'What is the opposite of the word "hot"?', "cold"),
+        ("Let me think. Japan is in Asia.\nAnswer: Tokyo", "word", "What is the capital city of Japan?", "tokyo"),
+        ("3 + 4 = 7", "number", "Tom has 3 apples and buys 4 more.", "7"),
+        ("He had 3, bought 4, so 7.\nanswer: 1,000.", "number", "", "1000"),
+        ("No numbers here", "number", "", ""),
+    ],
+)
 def test_answer_rule_on_hand_made_replies(reply, rule, question, want):
     assert extract(reply, rule, ("positive", "negative"), question) == want
 
 
 def test_right_answers_and_aliases():
-    item = Item("opposite", "What is the opposite of the word \"big\"?", "small", ("little",))
+    item = Item("opposite", 'What is the opposite of the word "big"?', "small", ("little",))
     assert is_right("small", item) and is_right("Little", item) and not is_right("", item) and not is_right("big", item)
 
 
@@ -108,6 +125,7 @@ def test_accuracy_and_cost():
     class R:  # the two fields accuracy reads
         def __init__(self, right):
             self.right = right
+
     assert accuracy([R(True), R(False), R(True), R(None)]) == 0.5
     assert accuracy([]) == 0.0
     cfg = PromptConfig(short_tokens=10, cot_tokens=40, paths=3)

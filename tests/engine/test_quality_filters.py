@@ -33,21 +33,32 @@ def test_measures_by_hand():
 
 
 def test_a_good_paragraph_passes_every_rule():
-    text = ("The river runs through the old town, and the bridges that cross it have stood "
-            "for centuries. People walk to the market with their baskets to buy bread and fruit.")
+    text = (
+        "The river runs through the old town, and the bridges that cross it have stood "
+        "for centuries. People walk to the market with their baskets to buy bread and fruit."
+    )
     assert failed(text) == []
     assert [v.rule for v in judge(text)[1]] == list(RULES)
 
 
-@pytest.mark.parametrize("text, rule", [
-    ("Click here to win.", "too_short"),
-    ("#tags #more #words #here #and #the #to #of #with #that #have #be", "symbols"),
-    ("1 2 3 4 5 6 7 8 9 10 11 12 13 the and", "alphabetic"),
-    ("Supercalifragilistic extraordinarily incomprehensibilities notwithstanding "
-     "internationalization counterrevolutionaries the and of to be with", "word_length"),
-    ("Cheap watches, cheap shoes, cheap bags, cheap hats, cheap socks, cheap belts, cheap ties online", "stop_words"),
-    ("buy now buy now buy now buy now buy now buy now the and to of", "repeated_phrase"),
-])
+@pytest.mark.parametrize(
+    "text, rule",
+    [
+        ("Click here to win.", "too_short"),
+        ("#tags #more #words #here #and #the #to #of #with #that #have #be", "symbols"),
+        ("1 2 3 4 5 6 7 8 9 10 11 12 13 the and", "alphabetic"),
+        (
+            "Supercalifragilistic extraordinarily incomprehensibilities notwithstanding "
+            "internationalization counterrevolutionaries the and of to be with",
+            "word_length",
+        ),
+        (
+            "Cheap watches, cheap shoes, cheap bags, cheap hats, cheap socks, cheap belts, cheap ties online",
+            "stop_words",
+        ),
+        ("buy now buy now buy now buy now buy now buy now the and to of", "repeated_phrase"),
+    ],
+)
 def test_each_kind_of_bad_document_fails_its_rule(text, rule):
     assert rule in failed(text)
 
@@ -71,12 +82,15 @@ def test_thresholds_flip_exactly_at_the_measured_value():
     assert reasons["symbols"] == ""
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"min_alpha_words": 1.5}, "fraction"),
-    ({"min_words": -1}, "at least 0"),
-    ({"max_symbol_ratio": float("nan")}, "max_symbol_ratio"),
-    ({"min_words": 10, "max_words": 5}, "must not exceed"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"min_alpha_words": 1.5}, "fraction"),
+        ({"min_words": -1}, "at least 0"),
+        ({"max_symbol_ratio": float("nan")}, "max_symbol_ratio"),
+        ({"min_words": 10, "max_words": 5}, "must not exceed"),
+    ],
+)
 def test_bad_thresholds_are_refused(change, message):
     with pytest.raises(ValueError, match=message):
         replace(QualityConfig(), **change).validate()

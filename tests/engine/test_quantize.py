@@ -21,8 +21,9 @@ def test_8_bit_block_32_is_byte_for_byte_ggufs_q8_0():
     ours = np.concatenate([q.scales.reshape(-1, 1).view(np.uint8), q.q.reshape(-1, 32).view(np.uint8)], axis=1)
     theirs = gguf.quants.quantize(w, gguf.GGMLQuantizationType.Q8_0).reshape(-1, 34)
     np.testing.assert_array_equal(ours, theirs)
-    np.testing.assert_array_equal(q.dequantize(), gguf.quants.dequantize(theirs.reshape(40, -1),
-                                                                         gguf.GGMLQuantizationType.Q8_0))
+    np.testing.assert_array_equal(
+        q.dequantize(), gguf.quants.dequantize(theirs.reshape(40, -1), gguf.GGMLQuantizationType.Q8_0)
+    )
 
 
 def test_4_bit_hand_example():
@@ -75,8 +76,9 @@ def test_kl_by_hand_and_by_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=50) * 3, rng.normal(size=50) * 3
-    want = torch.nn.functional.kl_div(torch.log_softmax(torch.tensor(b), -1), torch.log_softmax(torch.tensor(a), -1),
-                                      log_target=True, reduction="sum")
+    want = torch.nn.functional.kl_div(
+        torch.log_softmax(torch.tensor(b), -1), torch.log_softmax(torch.tensor(a), -1), log_target=True, reduction="sum"
+    )
     assert qz.kl_divergence(a, b) == pytest.approx(float(want), rel=1e-10)
 
 
@@ -136,8 +138,9 @@ def test_quantizing_one_matrix_changes_only_it_and_the_logits_match_gguf_q8_0(sm
     assert new.layers[4] is w.layers[4]
     # the same matrix through gguf's own Q8_0, put in by hand: identical logits
     up = qz.matrix(w, 5, "up_proj")
-    ref = gguf.quants.dequantize(gguf.quants.quantize(up, gguf.GGMLQuantizationType.Q8_0),
-                                 gguf.GGMLQuantizationType.Q8_0)
+    ref = gguf.quants.dequantize(
+        gguf.quants.quantize(up, gguf.GGMLQuantizationType.Q8_0), gguf.GGMLQuantizationType.Q8_0
+    )
     np.testing.assert_array_equal(new.layers[5].gate_up_proj[:, F:], ref.T)
     ids = smollm2.encode("The capital of France is")
     gen = qz.quantized_next_logits(smollm2, ids, [(5, "up_proj")], 8, 32)

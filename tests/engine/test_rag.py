@@ -4,8 +4,15 @@ and the limits hold. (SmolLM2's real answer is checked by a teacher-forced pass 
 import pytest
 
 from glasslm.engine.applications.chunking import chunk_documents, default_documents
-from glasslm.engine.applications.rag import MAX_NEW_TOKENS, MAX_PROMPT_TOKENS, RAG_SYSTEM, answer, context_block, plain_messages, \
-    rag_messages
+from glasslm.engine.applications.rag import (
+    MAX_NEW_TOKENS,
+    MAX_PROMPT_TOKENS,
+    RAG_SYSTEM,
+    answer,
+    context_block,
+    plain_messages,
+    rag_messages,
+)
 from glasslm.engine.applications.retrieval import build_index
 
 
@@ -34,6 +41,7 @@ class FakeModel:
     def generate(self, ids, max_tokens, temperature):
         self.args = (ids, max_tokens, temperature)
         from glasslm.engine.models.llama.smollm2 import GenerationEvent
+
         yield GenerationEvent(7, "ok", 0.0, 0, 0.0, 0.0)
 
 
@@ -45,4 +53,3 @@ def test_answer_is_greedy_and_limited():
         list(answer(m, [1], MAX_NEW_TOKENS + 1))
     with pytest.raises(ValueError, match="prompt is"):
         list(answer(m, [1] * (MAX_PROMPT_TOKENS + 1)))
-

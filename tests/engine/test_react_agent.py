@@ -5,43 +5,63 @@ import pytest
 
 from glasslm.engine.applications.calculator import calculate
 from glasslm.engine.applications.chunking import chunk_documents, default_documents
-from glasslm.engine.applications.react_agent import (DEFAULT_EXAMPLE, DEFAULT_SYSTEM, MAX_OBSERVATION_CHARS, MAX_STEPS,
-                                        AgentLimits, agent_messages, calculator_tool, parse_step, run_react,
-                                        run_tool, search_tool, smollm2_writer)
+from glasslm.engine.applications.react_agent import (
+    DEFAULT_EXAMPLE,
+    DEFAULT_SYSTEM,
+    MAX_OBSERVATION_CHARS,
+    MAX_STEPS,
+    AgentLimits,
+    agent_messages,
+    calculator_tool,
+    parse_step,
+    run_react,
+    run_tool,
+    search_tool,
+    smollm2_writer,
+)
 from glasslm.engine.applications.retrieval import build_index
 
 TOOLS = ("search", "calculate")
 
 
-@pytest.mark.parametrize("text,thought,tool,arg", [
-    ("Thought: I need the ferry.\nAction: search[last ferry]", "I need the ferry.", "search", "last ferry"),
-    (" I need maths.\nAction: calculate[3*(4+5)]", "I need maths.", "calculate", "3*(4+5)"),
-    ("Thought: done\nAction: finish[21:15]", "done", "finish", "21:15"),
-    ("Thought: x\naction 2: Search[ferry]", "x", "search", "ferry"),  # Yao et al. number their steps
-    ("Thought: x\nAction: search(\"ferry times\")", "x", "search", "ferry times"),  # call syntax, quotes dropped
-    ("Thought: a\nb\nAction:calculate[ 2 + 2 ].", "a\nb", "calculate", "2 + 2"),
-    ("Thought: x\nAction: search[a]\nAction: finish[b]", "x", "search", "a"),  # the first action counts
-    ("Thought: x\nAction: finish[[nested] answer]", "x", "finish", "[nested] answer"),
-    ("Thought: I know it.\nFinal Answer: 42", "I know it.", "finish", "42"),
-    ("Thought: x\nAction: finish[9]\nObservation: made up\nAction: search[y]", "x", "finish", "9"),
-])
+@pytest.mark.parametrize(
+    "text,thought,tool,arg",
+    [
+        ("Thought: I need the ferry.\nAction: search[last ferry]", "I need the ferry.", "search", "last ferry"),
+        (" I need maths.\nAction: calculate[3*(4+5)]", "I need maths.", "calculate", "3*(4+5)"),
+        ("Thought: done\nAction: finish[21:15]", "done", "finish", "21:15"),
+        ("Thought: x\naction 2: Search[ferry]", "x", "search", "ferry"),  # Yao et al. number their steps
+        ('Thought: x\nAction: search("ferry times")', "x", "search", "ferry times"),  # call syntax, quotes dropped
+        ("Thought: a\nb\nAction:calculate[ 2 + 2 ].", "a\nb", "calculate", "2 + 2"),
+        ("Thought: x\nAction: search[a]\nAction: finish[b]", "x", "search", "a"),  # the first action counts
+        ("Thought: x\nAction: finish[[nested] answer]", "x", "finish", "[nested] answer"),
+        ("Thought: I know it.\nFinal Answer: 42", "I know it.", "finish", "42"),
+        ("Thought: x\nAction: finish[9]\nObservation: made up\nAction: search[y]", "x", "finish", "9"),
+    ],
+)
 def test_well_formed_steps(text, thought, tool, arg):
     p = parse_step(text, TOOLS)
     assert (p.thought, p.tool, p.argument, p.error) == (thought, tool, arg, None)
 
 
-@pytest.mark.parametrize("text,words", [
-    ("Thought: I will just answer. 42", "no line starting with 'Action:'"),
-    ("", "no line starting with 'Action:'"),
-    ("Thought: x\nAction: search last ferry", "not of the form tool[input]"),
-    ("Thought: x\nAction: search[last ferry", "closing ']' is missing"),
-    ("Thought: x\nAction: google[ferry]", "no tool called 'google'. The tools are: calculate, finish, search"),
-    ("Thought: x\nAction: calculate[]", "needs an input"),
-    ("Thought: x\nAction: search['']", "needs an input"),
-    ("Thought: x\nFinal Answer:   ", "Final Answer line is empty"),
-    ("Thought: x\nObservation: 5\nAction: finish[5]", "no line starting with 'Action:'"),  # after its own observation
-    ("Thought: x\nAction: [ferry]", "not of the form"),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("Thought: I will just answer. 42", "no line starting with 'Action:'"),
+        ("", "no line starting with 'Action:'"),
+        ("Thought: x\nAction: search last ferry", "not of the form tool[input]"),
+        ("Thought: x\nAction: search[last ferry", "closing ']' is missing"),
+        ("Thought: x\nAction: google[ferry]", "no tool called 'google'. The tools are: calculate, finish, search"),
+        ("Thought: x\nAction: calculate[]", "needs an input"),
+        ("Thought: x\nAction: search['']", "needs an input"),
+        ("Thought: x\nFinal Answer:   ", "Final Answer line is empty"),
+        (
+            "Thought: x\nObservation: 5\nAction: finish[5]",
+            "no line starting with 'Action:'",
+        ),  # after its own observation
+        ("Thought: x\nAction: [ferry]", "not of the form"),
+    ],
+)
 def test_malformed_steps_give_a_sentence(text, words):
     p = parse_step(text, TOOLS)
     assert p.tool is None and p.argument is None and words in p.error
@@ -57,6 +77,7 @@ def scripted(*replies):
         reply = replies[len(seen) - 1]
         for i, word in enumerate(reply.split(" ")):
             yield word if i == 0 else " " + word
+
     write.seen = seen
     return write
 
@@ -66,21 +87,32 @@ def fake_tools():
 
 
 def test_scripted_run_searches_calculates_and_finishes():
-    write = scripted(" I need the price.\nAction: search[permit price]\nObservation: invented by the model",
-                     " Three permits.\nAction: calculate[3*12]",
-                     " Done.\nAction: finish[36 vells]")
+    write = scripted(
+        " I need the price.\nAction: search[permit price]\nObservation: invented by the model",
+        " Three permits.\nAction: calculate[3*12]",
+        " Done.\nAction: finish[36 vells]",
+    )
     events = list(run_react(write, fake_tools(), AgentLimits(max_steps=5)))
     steps = [e for e in events if e["type"] == "step"]
     assert [(s["tool"], s["input"], s["observation"]) for s in steps] == [
-        ("search", "permit price", "result for permit price"), ("calculate", "3*12", "36"),
-        ("finish", "36 vells", None)]
+        ("search", "permit price", "result for permit price"),
+        ("calculate", "3*12", "36"),
+        ("finish", "36 vells", None),
+    ]
     assert [s["ended"] for s in steps] == ["action", "model", "model"]  # step 1: cut after its action line
     final = events[-1]
-    assert final == {"type": "final", "reason": "finished", "answer": "36 vells", "steps": 3,
-                     "tokens": final["tokens"], "transcript": final["transcript"]}
+    assert final == {
+        "type": "final",
+        "reason": "finished",
+        "answer": "36 vells",
+        "steps": 3,
+        "tokens": final["tokens"],
+        "transcript": final["transcript"],
+    }
     # the model saw the real observation, never its invented one
-    assert write.seen[1] == ("Thought: I need the price.\nAction: search[permit price]\n"
-                             "Observation: result for permit price\nThought:")
+    assert write.seen[1] == (
+        "Thought: I need the price.\nAction: search[permit price]\nObservation: result for permit price\nThought:"
+    )
     assert "invented" not in final["transcript"]
     assert final["transcript"].endswith("Observation: 36\nThought: Done.\nAction: finish[36 vells]")
     # tokens streamed = pieces written; their texts add up to each step's text
@@ -112,13 +144,21 @@ def test_step_and_total_token_budgets_cut_the_model_off():
 
 
 def test_a_step_ends_at_a_finished_action_line_or_an_invented_observation():
-    write = scripted(" a\nAction: search[x]\nQuestion: more junk", " b\nObservation: 5\nAction: finish[5]",
-                     " c\nAction: finish[7]")
+    write = scripted(
+        " a\nAction: search[x]\nQuestion: more junk", " b\nObservation: 5\nAction: finish[5]", " c\nAction: finish[7]"
+    )
     events = list(run_react(write, fake_tools()))
     steps = [e for e in events if e["type"] == "step"]
     assert [(s["ended"], s["text"]) for s in steps] == [
-        ("action", "Thought: a\nAction: search[x]"), ("observation", "Thought: b"), ("model", "Thought: c\nAction: finish[7]")]
-    assert [s["tokens"] for s in steps] == [3, 2, 3]  # "", " a\nAction:", " search[x]\nQuestion:" | "", " b\nObservation:" | ...
+        ("action", "Thought: a\nAction: search[x]"),
+        ("observation", "Thought: b"),
+        ("model", "Thought: c\nAction: finish[7]"),
+    ]
+    assert [s["tokens"] for s in steps] == [
+        3,
+        2,
+        3,
+    ]  # "", " a\nAction:", " search[x]\nQuestion:" | "", " b\nObservation:" | ...
     assert "junk" not in events[-1]["transcript"]
 
 
@@ -131,6 +171,7 @@ def test_the_model_is_stopped_when_the_loop_stops_reading():
             yield "never read"
         finally:
             closed.append(True)
+
     events = list(run_react(write, fake_tools()))
     assert closed == [True] and events[-1]["answer"] == "1"
 

@@ -9,8 +9,12 @@ import pytest
 from glasslm.engine.applications.chunking import Chunk, chunk_documents, default_documents
 from glasslm.engine.applications.retrieval import MAX_K, MeanGlove, Tfidf, build_index, cosine, terms
 
-TEXTS = ["The ferry leaves the north pier at dawn.", "The library opens at nine; the library closes at seven.",
-         "Ferry tickets cost three vells.", "Dogs on a lead in the square."]
+TEXTS = [
+    "The ferry leaves the north pier at dawn.",
+    "The library opens at nine; the library closes at seven.",
+    "Ferry tickets cost three vells.",
+    "Dogs on a lead in the square.",
+]
 QUESTIONS = ["When does the ferry leave?", "library hours", "how much is a ticket for the ferry", "zebra"]
 
 
@@ -40,8 +44,11 @@ def test_tfidf_idf_by_hand():
     t = Tfidf(TEXTS)
     assert t.idf[t.col["the"]] == pytest.approx(np.log(5 / 4) + 1)
     assert t.idf[t.col["dogs"]] == pytest.approx(np.log(5 / 2) + 1)
-    assert t.explain("zebra ferry") == {"known": [{"word": "ferry", "weight": pytest.approx(np.log(5 / 3) + 1)}],
-                                        "unknown": ["zebra"], "dimensions": len(t.vocab)}
+    assert t.explain("zebra ferry") == {
+        "known": [{"word": "ferry", "weight": pytest.approx(np.log(5 / 3) + 1)}],
+        "unknown": ["zebra"],
+        "dimensions": len(t.vocab),
+    }
 
 
 def test_cosine_against_numpy_by_hand():
@@ -58,8 +65,9 @@ def test_scores_are_cosines_and_ranking_matches_brute_force(embedding):
     chunks = chunk_documents(default_documents(), size=30, overlap=5)
     index = build_index(chunks, embedding)
     emb = index.embedder
-    raw = [emb._counts(Counter(terms(c.text))) * emb.idf if embedding == "tfidf"
-           else emb._mean(c.text) for c in chunks]  # un-normalised vectors
+    raw = [
+        emb._counts(Counter(terms(c.text))) * emb.idf if embedding == "tfidf" else emb._mean(c.text) for c in chunks
+    ]  # un-normalised vectors
     for q in ["When does the last ferry return?", "Who is the mayor?", "a doctor for my sick child", "qwzx"]:
         qv = emb.embed(q) if embedding == "tfidf" else emb._mean(q)
         brute = [cosine(r, qv) for r in raw]  # one cosine at a time, from the raw vectors

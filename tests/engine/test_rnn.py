@@ -57,8 +57,9 @@ def _torch_forward(model: CharRNN, idx, targets):
             h = torch.sigmoid(o) * torch.tanh(c)
         hs.append(h)
     logits = torch.stack(hs, 1) @ p["wout"].T  # (B, T, V)
-    loss = torch.nn.functional.cross_entropy(logits.reshape(B * T, -1), torch.tensor(targets).reshape(-1),
-                                             ignore_index=-1)
+    loss = torch.nn.functional.cross_entropy(
+        logits.reshape(B * T, -1), torch.tensor(targets).reshape(-1), ignore_index=-1
+    )
     return logits, loss, p
 
 
@@ -83,7 +84,7 @@ def test_lstm_uses_all_four_gates_torch_nn_lstm():
     model = CharRNN(RNNConfig(kind="lstm", n_hidden=5, vocab_size=7, block_size=6), seed=3)
     H = 5
     wx, whh = model.params["wx"].data, model.params["whh"].data
-    order = np.r_[0:H, H:2 * H, 3 * H:4 * H, 2 * H:3 * H]  # ours i, f, o, g -> torch i, f, g, o
+    order = np.r_[0:H, H : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]  # ours i, f, o, g -> torch i, f, g, o
     lstm = torch.nn.LSTM(7, H, bias=False, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         lstm.weight_ih_l0.copy_(torch.tensor(wx[:, order].T))

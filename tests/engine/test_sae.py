@@ -61,7 +61,9 @@ def test_input_scale_and_top_examples():
     assert top_examples(acts, 1, 2) == [(2, 3.0), (0, 1.0)]
 
 
-@pytest.mark.parametrize("cfg", [SAEConfig(n_features=0), SAEConfig(l1=float("nan")), SAEConfig(lr=0), SAEConfig(steps=0)])
+@pytest.mark.parametrize(
+    "cfg", [SAEConfig(n_features=0), SAEConfig(l1=float("nan")), SAEConfig(lr=0), SAEConfig(steps=0)]
+)
 def test_bad_configs_are_refused(cfg):
     with pytest.raises(ValueError):
         SparseAutoencoder(4, cfg)
@@ -69,6 +71,7 @@ def test_bad_configs_are_refused(cfg):
 
 def test_gradient_check_reports_agreement_and_catches_a_wrong_gradient():
     from glasslm.engine.interpretability.sae import gradient_check
+
     rng = np.random.default_rng(3)
     sae = SparseAutoencoder(5, SAEConfig(n_features=7, l1=0.2, seed=1))
     x = rng.normal(size=(6, 5))

@@ -81,9 +81,16 @@ def test_seeded_draws_repeat_and_follow_the_distribution():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"temperature": -1}, {"temperature": float("nan")}, {"temperature": float("inf")},
-        {"top_k": -3}, {"top_k": 2.5}, {"top_p": 0}, {"top_p": 1.5}, {"top_p": float("nan")},
-        {"min_p": 1.0}, {"min_p": -0.1},
+        {"temperature": -1},
+        {"temperature": float("nan")},
+        {"temperature": float("inf")},
+        {"top_k": -3},
+        {"top_k": 2.5},
+        {"top_p": 0},
+        {"top_p": 1.5},
+        {"top_p": float("nan")},
+        {"min_p": 1.0},
+        {"min_p": -0.1},
     ],
 )
 def test_out_of_range_parameters_are_refused(kwargs):

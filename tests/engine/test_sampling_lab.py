@@ -25,7 +25,12 @@ def test_stages_by_hand():
 
 def test_last_stage_is_the_distribution_sampled_from():
     z = np.random.default_rng(3).standard_normal(500) * 2
-    for kw in [dict(temperature=0.7, top_k=50), dict(top_p=0.9), dict(temperature=1.3, min_p=0.05), dict(temperature=0)]:
+    for kw in [
+        dict(temperature=0.7, top_k=50),
+        dict(top_p=0.9),
+        dict(temperature=1.3, min_p=0.05),
+        dict(temperature=0),
+    ]:
         stages = filter_stages(z, SamplingConfig(**kw))
         np.testing.assert_array_equal(stages[-1].probs, sampling.filter_distribution(z, **kw))
         assert stages[-1].survivors == int((stages[-1].probs > 0).sum())

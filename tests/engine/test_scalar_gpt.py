@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from glasslm.engine.tokenizers.chars import CharTokenizer
-from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 from glasslm.engine.autograd.optim import Adam
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
+from glasslm.engine.tokenizers.chars import CharTokenizer
 
 TOK = CharTokenizer("abcdefghijklmnopqrstuvwxyz")
 

@@ -6,16 +6,23 @@ import math
 import numpy as np
 import pytest
 
-from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 from glasslm.engine.data.model_facts import published
-from glasslm.engine.pretraining.scaling import (SweepConfig, compute_optimal, fit_power_law, frontier, heads_for,
-                                    plan_sweep, sweep)
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.pretraining.scaling import (
+    SweepConfig,
+    compute_optimal,
+    fit_power_law,
+    frontier,
+    heads_for,
+    plan_sweep,
+    sweep,
+)
 from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
 
 
 def test_fit_recovers_a_pure_power_law():
     c = np.logspace(6, 12, 9)
-    law = fit_power_law(c, 40 * c ** -0.12)
+    law = fit_power_law(c, 40 * c**-0.12)
     assert law.a == pytest.approx(40, rel=1e-9) and law.b == pytest.approx(0.12, rel=1e-9)
     assert law.e == 0 and law.rmse_log < 1e-12
 
@@ -23,12 +30,12 @@ def test_fit_recovers_a_pure_power_law():
 def test_fit_recovers_known_parameters_from_noisy_data():
     rng = np.random.default_rng(0)
     c = np.logspace(7, 13, 30)
-    clean = 1.7 + 25 * c ** -0.2
+    clean = 1.7 + 25 * c**-0.2
     noisy = clean * np.exp(rng.normal(0, 0.003, c.shape))  # 0.3% noise on each loss
     law = fit_power_law(c, noisy, irreducible=True)
     assert law.e == pytest.approx(1.7, abs=0.05)
     assert law.b == pytest.approx(0.2, abs=0.02)
-    assert law(1e10) == pytest.approx(1.7 + 25 * 1e10 ** -0.2, rel=0.01)
+    assert law(1e10) == pytest.approx(1.7 + 25 * 1e10**-0.2, rel=0.01)
     # without the floor a plain power law fits the same data worse
     assert fit_power_law(c, noisy).rmse_log > 3 * law.rmse_log
 
@@ -48,7 +55,7 @@ def test_frontier_by_hand():
 
 
 def test_compute_optimal_by_hand_and_chinchilla():
-    n, d = compute_optimal(6 * 20 * 1e6 ** 2)  # C = 6 r N^2 with N = 1e6
+    n, d = compute_optimal(6 * 20 * 1e6**2)  # C = 6 r N^2 with N = 1e6
     assert n == pytest.approx(1e6) and d == pytest.approx(2e7)
     ch = published("Chinchilla")  # 70B parameters on 1.4T tokens: exactly 20 per parameter
     n, d = compute_optimal(6 * ch.params * ch.train_tokens)
@@ -81,8 +88,15 @@ def test_a_tiny_sweep_reports_what_training_the_run_directly_gives():
     assert all(r["heldout_loss"] < math.log(27) for r in runs)
     # recompute the last run by training it directly with the same settings
     r = runs[-1]
-    tc = TrainConfig(steps=r["steps"], batch_size=4, seed=7, n_samples=0, eval_interval=r["steps"],
-                     sample_interval=r["steps"], attention_interval=r["steps"])
+    tc = TrainConfig(
+        steps=r["steps"],
+        batch_size=4,
+        seed=7,
+        n_samples=0,
+        eval_interval=r["steps"],
+        sample_interval=r["steps"],
+        attention_interval=r["steps"],
+    )
     run = TrainRun.create(config=tc, model_config=GPTConfig(n_embd=8, n_head=2))
     done = [e for e in train_tiny_gpt(run=run) if e["type"] == "done"][0]
     assert r["heldout_loss"] == pytest.approx(done["heldout_loss"], rel=1e-9)

@@ -6,12 +6,16 @@ import numpy as np
 import pytest
 
 from glasslm.engine.data import arithmetic_data as ad
-from glasslm.engine.training.scratchpad_training import (ReasoningConfig, ReasoningRun, answer_accuracy, exact_match,
-                                                train_reasoning)
 from glasslm.engine.inference.thinking_budget import complete
+from glasslm.engine.training.scratchpad_training import (
+    ReasoningConfig,
+    ReasoningRun,
+    answer_accuracy,
+    exact_match,
+    train_reasoning,
+)
 
 SMALL = dict(digits=2, steps=150, batch_size=32, lr=0.02, n_heldout=50, eval_interval=50, seed=0)
-
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +43,10 @@ def test_a_short_run_learns_far_above_chance(trained):
     assert done["answer_accuracy"]["scratchpad"] >= done["accuracy"]["scratchpad"] - 0.1
     rows = [e for e in events if e["type"] == "samples"][-1]["rows"]
     assert len(rows) == 3 and rows[0]["question"] == ad.prompt(*run.task.heldout[0], 2)
-    assert rows[0]["scratchpad"]["text"] == complete(run.models["scratchpad"], run.task, run.task.heldout[:1],
-                                                      "scratchpad")[0]
+    assert (
+        rows[0]["scratchpad"]["text"]
+        == complete(run.models["scratchpad"], run.task, run.task.heldout[:1], "scratchpad")[0]
+    )
 
 
 @pytest.mark.parametrize("fmt", ad.FORMATS)
@@ -78,13 +84,16 @@ def test_a_diverging_run_says_so():
     assert done["diverged"] and "Lower the learning rate" in done["message"] and done["step"] == 0
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("steps", 0, "steps must be a whole number from 1"),
-    ("batch_size", 1000, "batch_size must be"),
-    ("lr", float("nan"), "lr must be a number above 0"),
-    ("cut_fraction", 1.5, "cut_fraction must be"),
-    ("digits", 9, "digits must be a whole number from 2 to 5"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("steps", 0, "steps must be a whole number from 1"),
+        ("batch_size", 1000, "batch_size must be"),
+        ("lr", float("nan"), "lr must be a number above 0"),
+        ("cut_fraction", 1.5, "cut_fraction must be"),
+        ("digits", 9, "digits must be a whole number from 2 to 5"),
+    ],
+)
 def test_bad_settings_are_named(field, value, message):
     with pytest.raises(ValueError, match=message):
         ReasoningConfig(**{field: value}).validate()

@@ -7,8 +7,13 @@ import pytest
 from glasslm import assets
 from glasslm.engine.embeddings.sentence_encoder import sentence_encoder
 
-TEXTS = ["How do I reset my password?", "Refunds are paid within five working days.",
-         "Naïve café owners can't stand CAPITALS, emojis 🙂 or 東京!", "x", "supercalifragilisticexpialidocious"]
+TEXTS = [
+    "How do I reset my password?",
+    "Refunds are paid within five working days.",
+    "Naïve café owners can't stand CAPITALS, emojis 🙂 or 東京!",
+    "x",
+    "supercalifragilisticexpialidocious",
+]
 
 
 @pytest.mark.parametrize("text", TEXTS)

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from glasslm.engine.autograd import tensor as tt
-from glasslm.engine.models.tiny.seq2seq import SRC_LEN, Seq2Seq, Seq2SeqConfig, batch, encode_source, random_dates, train_seq2seq
+from glasslm.engine.models.tiny.seq2seq import (
+    SRC_LEN,
+    Seq2Seq,
+    Seq2SeqConfig,
+    batch,
+    encode_source,
+    random_dates,
+    train_seq2seq,
+)
 
 torch = pytest.importorskip("torch")
 

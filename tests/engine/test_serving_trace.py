@@ -45,8 +45,11 @@ def test_greedy_reply_is_the_argmax_at_every_step(smollm2):
 
 def test_should_stop_ends_the_reply(smollm2):
     seen = []
-    events = list(traced_reply(smollm2, CHAT, max_tokens=20, temperature=0.8, seed=1,
-                               should_stop=lambda: len(seen) >= 2 or seen.append(1)))
+    events = list(
+        traced_reply(
+            smollm2, CHAT, max_tokens=20, temperature=0.8, seed=1, should_stop=lambda: len(seen) >= 2 or seen.append(1)
+        )
+    )
     assert events[-1]["reason"] == "stopped"
     assert events[-1]["summary"]["reply_tokens"] == 2
 

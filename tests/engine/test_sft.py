@@ -5,8 +5,8 @@ held-out name likeliest under its own prompt."""
 import numpy as np
 import pytest
 
-from glasslm.engine.post_training import sft
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
+from glasslm.engine.post_training import sft
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,14 @@ from glasslm.engine.basics import sampling
 from glasslm.engine.inference import speculative as sp
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
-QUOTE = ("Repeat this sentence exactly: The old lighthouse keeper climbed the spiral stairs every evening "
-         "to light the great lamp, and every morning he wrote the weather in a small blue notebook.")
+QUOTE = (
+    "Repeat this sentence exactly: The old lighthouse keeper climbed the spiral stairs every evening "
+    "to light the great lamp, and every morning he wrote the weather in a small blue notebook."
+)
 
 
 # ---------------------------------------------------------------- a toy model with a rollback-able cache
+
 
 class ToyCache:
     def __init__(self, capacity):
@@ -83,8 +86,11 @@ def test_sampled_sequences_follow_the_models_joint_distribution():
     toy, prompt, n, seeds = Toy(), [0], 3, 3000
     counts = {}
     for seed in range(seeds):
-        out = [t for e in sp.speculative_generate(toy, prompt, n, temperature=1.0, seed=seed, k=2,
-                                                  draft=repeat_last) for t in e.tokens]
+        out = [
+            t
+            for e in sp.speculative_generate(toy, prompt, n, temperature=1.0, seed=seed, k=2, draft=repeat_last)
+            for t in e.tokens
+        ]
         counts[tuple(out)] = counts.get(tuple(out), 0) + 1
     assert chi_square_p(counts, toy.joint(prompt, n), seeds) > 1e-3
 
@@ -97,8 +103,11 @@ def test_the_check_catches_a_rule_that_keeps_every_draft():
         sp.verify = lambda rows, draft, rng, *a, **k: (len(draft), real(rows[-1:], [], rng, *a)[1], None)
         counts = {}
         for seed in range(seeds):
-            out = [t for e in sp.speculative_generate(toy, prompt, n, temperature=1.0, seed=seed, k=2,
-                                                      draft=repeat_last) for t in e.tokens]
+            out = [
+                t
+                for e in sp.speculative_generate(toy, prompt, n, temperature=1.0, seed=seed, k=2, draft=repeat_last)
+                for t in e.tokens
+            ]
             counts[tuple(out)] = counts.get(tuple(out), 0) + 1
     finally:
         sp.verify = real
@@ -147,8 +156,11 @@ def test_greedy_output_is_identical_to_plain_greedy_and_accepts_drafts():
     events = list(sp.speculative_generate(m.model, ids, 40, 0.0, stop_ids=m.stop_ids, k=6))
     assert [t for e in events for t in e.tokens] == plain
     assert sum(e.accepted for e in events) >= 10 and len(events) < len(plain)  # fewer passes than tokens
-    text = "".join(p for e in sp.speculative_generate(m.model, ids, 40, 0.0, stop_ids=m.stop_ids,
-                                                      token_bytes=m.token_bytes) for p in e.texts)
+    text = "".join(
+        p
+        for e in sp.speculative_generate(m.model, ids, 40, 0.0, stop_ids=m.stop_ids, token_bytes=m.token_bytes)
+        for p in e.texts
+    )
     assert text == m.decode(plain)
 
 

@@ -69,14 +69,17 @@ def test_adam_reaches_the_end_of_the_rosenbrock_valley():
     assert p["points"][-1][:2] == pytest.approx([1.0, 1.0], abs=1e-2)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    (dict(name="moon"), "unknown surface"),
-    (dict(name="bowl", optimizer="rmsprop"), "unknown optimizer"),
-    (dict(name="bowl", lr=float("nan")), "learning rate"),
-    (dict(name="bowl", lr=surfaces.MAX_LR * 2), "learning rate"),
-    (dict(name="bowl", steps=surfaces.MAX_STEPS + 1), "steps"),
-    (dict(name="bowl", start=(float("inf"), 0.0)), "start point"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(name="moon"), "unknown surface"),
+        (dict(name="bowl", optimizer="rmsprop"), "unknown optimizer"),
+        (dict(name="bowl", lr=float("nan")), "learning rate"),
+        (dict(name="bowl", lr=surfaces.MAX_LR * 2), "learning rate"),
+        (dict(name="bowl", steps=surfaces.MAX_STEPS + 1), "steps"),
+        (dict(name="bowl", start=(float("inf"), 0.0)), "start point"),
+    ],
+)
 def test_bad_requests(kwargs, words):
     args = {"name": "bowl", "optimizer": "sgd", **kwargs}
     with pytest.raises(ValueError, match=words):

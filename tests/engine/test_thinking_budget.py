@@ -22,9 +22,11 @@ def test_majority_vote_hand_examples():
 
 
 def test_vote_accuracy_hand_example():
-    answers = [[1, 9, 9, 1, 1],  # right at n=1; n=3 votes 9 (wrong); n=5 votes 1 (right)
-               [9, 2, 2, 2, 9],  # wrong at n=1; right from n=3
-               [None, None, None, None, 3]]  # only its fifth sample answers (rightly)
+    answers = [
+        [1, 9, 9, 1, 1],  # right at n=1; n=3 votes 9 (wrong); n=5 votes 1 (right)
+        [9, 2, 2, 2, 9],  # wrong at n=1; right from n=3
+        [None, None, None, None, 3],
+    ]  # only its fifth sample answers (rightly)
     assert vote_accuracy(answers, [1, 2, 3], [1, 2, 3, 4, 5]) == pytest.approx([1 / 3, 1 / 3, 1 / 3, 2 / 3, 1.0])
     with pytest.raises(ValueError, match="one list of sampled answers per question"):
         vote_accuracy(answers, [1, 2], [1])
@@ -83,15 +85,27 @@ def test_sampled_first_characters_follow_their_probabilities():
         first[tok.encode(ch)[0]] = p
     first /= first.sum()
     n = 2000
-    texts = complete(Oracle(task, "direct", first), task, [task.heldout[0]] * n, "direct",
-                     temperature=1.0, rng=np.random.default_rng(1))
+    texts = complete(
+        Oracle(task, "direct", first),
+        task,
+        [task.heldout[0]] * n,
+        "direct",
+        temperature=1.0,
+        rng=np.random.default_rng(1),
+    )
     counts = np.array([sum(t[0] == ch for t in texts) for ch in "017"])
     expected = n * np.array([0.5, 0.3, 0.2])
     chi2 = ((counts - expected) ** 2 / expected).sum()
     assert chi2 < 13.8  # chi-square, 2 degrees of freedom, p = 0.001
     # temperature 0.5 squares and renormalises the probabilities
-    texts = complete(Oracle(task, "direct", first), task, [task.heldout[0]] * n, "direct",
-                     temperature=0.5, rng=np.random.default_rng(2))
+    texts = complete(
+        Oracle(task, "direct", first),
+        task,
+        [task.heldout[0]] * n,
+        "direct",
+        temperature=0.5,
+        rng=np.random.default_rng(2),
+    )
     sharp = np.array([0.25, 0.09, 0.04]) / 0.38
     counts = np.array([sum(t[0] == ch for t in texts) for ch in "017"])
     assert ((counts - n * sharp) ** 2 / (n * sharp)).sum() < 13.8
@@ -140,11 +154,16 @@ def test_vote_curves_match_the_probability_of_a_plurality():
     for ch, p in probs.items():
         first[tok.encode(ch)[0]] = p
     first /= first.sum()
-    events = list(vote_study({"direct": Oracle(task, "direct", first)}, task, pairs, n_votes=5,
-                             temperature=1.0, seed=3, chunk=100))
+    events = list(
+        vote_study(
+            {"direct": Oracle(task, "direct", first)}, task, pairs, n_votes=5, temperature=1.0, seed=3, chunk=100
+        )
+    )
     curve = events[-1]["curves"]["direct"]
     expected = [plurality_right(probs, n) for n in range(1, 6)]
-    assert expected[0] == pytest.approx(0.5) and expected[2] == pytest.approx(0.5 ** 3 + 3 * 0.5 ** 2 * 0.5 + 0.5 * 0.3 * 0.2 * 2)
+    assert expected[0] == pytest.approx(0.5) and expected[2] == pytest.approx(
+        0.5**3 + 3 * 0.5**2 * 0.5 + 0.5 * 0.3 * 0.2 * 2
+    )
     sd = np.sqrt(0.25 / len(pairs))
     assert np.abs(np.array(curve) - expected).max() < 4 * sd  # four standard errors
     assert events[-1]["single"]["direct"] == pytest.approx(0.5, abs=4 * np.sqrt(0.25 / (5 * len(pairs))))

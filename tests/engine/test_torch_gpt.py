@@ -20,8 +20,11 @@ from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt 
 from glasslm.torch_gpt import train as tg  # noqa: E402
 from glasslm.torch_gpt.model import TorchGPT, load_checkpoint, save_checkpoint  # noqa: E402
 
-CONFIGS = [GPTConfig(), GPTConfig(vocab_size=30, block_size=8, n_layer=2, n_embd=24, n_head=3),
-           GPTConfig(vocab_size=11, block_size=12, n_layer=3, n_embd=8, n_head=1, mlp_ratio=2)]
+CONFIGS = [
+    GPTConfig(),
+    GPTConfig(vocab_size=30, block_size=8, n_layer=2, n_embd=24, n_head=3),
+    GPTConfig(vocab_size=11, block_size=12, n_layer=3, n_embd=8, n_head=1, mlp_ratio=2),
+]
 
 
 def twin(np_model: TinyGPT, dtype=torch.float64) -> TorchGPT:
@@ -93,8 +96,9 @@ def test_checkpoints_round_trip_both_ways(tmp_path):
     m.save(tmp_path / "np.safetensors")
     t = load_checkpoint(tmp_path / "np.safetensors")  # numpy -> torch
     assert t.tokenizer.chars == data.tokenizer.chars
-    np.testing.assert_allclose(t(torch.from_numpy(x))[0].detach().numpy().reshape(-1, m.config.vocab_size),
-                               m.forward(x)[0].data, atol=2e-5)
+    np.testing.assert_allclose(
+        t(torch.from_numpy(x))[0].detach().numpy().reshape(-1, m.config.vocab_size), m.forward(x)[0].data, atol=2e-5
+    )
     save_checkpoint(t, tmp_path / "t.safetensors")  # torch -> numpy
     back = TinyGPT.from_checkpoint(tmp_path / "t.safetensors")
     np.testing.assert_allclose(back.forward(x)[0].data, m.forward(x)[0].data, atol=2e-5)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from glasslm.engine.data import name_data
-from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 
 SMALL = GPTConfig(n_embd=8, n_head=2)
@@ -39,17 +39,20 @@ def test_tokenizer_round_trip_and_errors():
         tok.encode("z")
 
 
-@pytest.mark.parametrize("text, msg", [
-    ("", "empty"),
-    ("\n\n  \n", "empty"),
-    ("only one line", "at least 2"),
-    (b"\x00\x01binary", "binary"),
-    (b"\xff\xfe bad utf8\nline", "UTF-8"),
-    ("a" * (name_data.MAX_TEXT_BYTES + 1), "limit"),
-    ("x\n" + "y" * (name_data.MAX_LINE_CHARS + 1), "characters long"),
-    ("ok\nbell\x07", "control"),
-    ("\n".join(chr(0x4E00 + i) for i in range(name_data.MAX_VOCAB_CHARS + 1)), "different characters"),
-])
+@pytest.mark.parametrize(
+    "text, msg",
+    [
+        ("", "empty"),
+        ("\n\n  \n", "empty"),
+        ("only one line", "at least 2"),
+        (b"\x00\x01binary", "binary"),
+        (b"\xff\xfe bad utf8\nline", "UTF-8"),
+        ("a" * (name_data.MAX_TEXT_BYTES + 1), "limit"),
+        ("x\n" + "y" * (name_data.MAX_LINE_CHARS + 1), "characters long"),
+        ("ok\nbell\x07", "control"),
+        ("\n".join(chr(0x4E00 + i) for i in range(name_data.MAX_VOCAB_CHARS + 1)), "different characters"),
+    ],
+)
 def test_bad_text_is_refused_with_a_reason(text, msg):
     with pytest.raises(name_data.DataError, match=msg):
         name_data.from_text(text)
@@ -78,8 +81,11 @@ def events_of(gen):
 
 def test_event_stream_order_and_contents():
     d = name_data.from_text(TEXT)
-    evs = events_of(train_tiny_gpt(data=d, steps=6, eval_interval=3, sample_interval=3, attention_interval=3,
-                                   n_samples=2, probe="anna"))
+    evs = events_of(
+        train_tiny_gpt(
+            data=d, steps=6, eval_interval=3, sample_interval=3, attention_interval=3, n_samples=2, probe="anna"
+        )
+    )
     types = [e["type"] for e in evs]
     assert types[:3] == ["start", "eval", "attention"] and types[-1] == "done"
     assert types.count("step") == 6 and types.count("samples") == 2 and types.count("eval") == 3
@@ -124,11 +130,21 @@ def test_a_given_model_is_trained_in_place(names):
     assert not np.array_equal(before, m.params.flat) and m.tokenizer == names.tokenizer
 
 
-@pytest.mark.parametrize("bad, msg", [
-    (dict(lr=float("nan")), "lr"), (dict(lr=float("inf")), "lr"), (dict(lr=-1.0), "lr"), (dict(lr=1e9), "lr"),
-    (dict(steps=10**9), "steps"), (dict(steps=0), "steps"), (dict(batch_size=10**6), "batch_size"),
-    (dict(optimizer="lbfgs"), "optimizer"), (dict(schedule="zigzag"), "schedule"), (dict(beta1=1.0), "beta1"),
-])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        (dict(lr=float("nan")), "lr"),
+        (dict(lr=float("inf")), "lr"),
+        (dict(lr=-1.0), "lr"),
+        (dict(lr=1e9), "lr"),
+        (dict(steps=10**9), "steps"),
+        (dict(steps=0), "steps"),
+        (dict(batch_size=10**6), "batch_size"),
+        (dict(optimizer="lbfgs"), "optimizer"),
+        (dict(schedule="zigzag"), "schedule"),
+        (dict(beta1=1.0), "beta1"),
+    ],
+)
 def test_bad_settings_are_refused(bad, msg):
     with pytest.raises(ValueError, match=msg):
         TrainConfig(**bad).validate()
@@ -164,5 +180,5 @@ def test_attention_probe_is_a_name_from_the_data_being_learned():
     """With no probe given, the attention maps show a held-out name of this data (a last name on last names)."""
     last = name_data.last_names()
     evs = [e for e in train_tiny_gpt(data=last, steps=1, attention_interval=1) if e["type"] == "attention"]
-    assert evs and all(e["probe"] == last.heldout[0][: 15] for e in evs)
+    assert evs and all(e["probe"] == last.heldout[0][:15] for e in evs)
     assert last.heldout[0] not in name_data.first_names().train + name_data.first_names().heldout

@@ -6,8 +6,14 @@ import math
 import pytest
 
 from glasslm.engine.data.model_facts import published
-from glasslm.engine.pretraining.training_compute import (REPORTED_FLOPS, matmul_flops, measure_flop_rate, published_rows,
-                                             readable_duration, training_flops)
+from glasslm.engine.pretraining.training_compute import (
+    REPORTED_FLOPS,
+    matmul_flops,
+    measure_flop_rate,
+    published_rows,
+    readable_duration,
+    training_flops,
+)
 
 
 def test_six_n_d_by_hand():

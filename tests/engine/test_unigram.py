@@ -8,9 +8,15 @@ import pytest
 
 pytest.importorskip("sentencepiece")
 
-from glasslm.engine.tokenizers.unigram import (SPACE, UnigramError, all_segmentations, log_partition,  # noqa: E402
-                                               train_unigram, viterbi)
 from glasslm.engine.data.files import data_file  # noqa: E402
+from glasslm.engine.tokenizers.unigram import (  # noqa: E402
+    SPACE,
+    UnigramError,
+    all_segmentations,
+    log_partition,
+    train_unigram,
+    viterbi,
+)
 
 TEXT = data_file("handbook.md").read_text(encoding="utf-8")
 
@@ -20,8 +26,10 @@ def model():
     return train_unigram(TEXT, 400)
 
 
-@pytest.mark.parametrize("sentence", ["The handbook says where the fire exits are.", "unbelievable tokenization",
-                                      "Refunds take five working days", "x"])
+@pytest.mark.parametrize(
+    "sentence",
+    ["The handbook says where the fire exits are.", "unbelievable tokenization", "Refunds take five working days", "x"],
+)
 def test_our_viterbi_equals_sentencepiece(model, sentence):
     ours, _ = viterbi(model, sentence)
     assert ours == model.encode(sentence)

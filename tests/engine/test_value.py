@@ -21,7 +21,9 @@ def random_program(rng: random.Random, depth: int):
     """A random expression tree over leaves 0..N_LEAVES-1, kept inside every op's domain."""
     if depth == 0 or rng.random() < 0.2:
         return ("leaf", rng.randrange(N_LEAVES))
-    op = rng.choice(["add", "sub", "mul", "div", "pow", "neg", "relu", "tanh", "exp", "log", "sigmoid", "rsub", "rmul", "sqrt"])
+    op = rng.choice(
+        ["add", "sub", "mul", "div", "pow", "neg", "relu", "tanh", "exp", "log", "sigmoid", "rsub", "rmul", "sqrt"]
+    )
     a = random_program(rng, depth - 1)
     if op in ("add", "sub", "mul", "div"):
         return (op, a, random_program(rng, depth - 1))
@@ -70,9 +72,11 @@ def relu_near_kink(prog, xs) -> bool:
     found = []
 
     ops = dict(VALUE_OPS)
+
     def relu(a):
         found.append(abs(a.data) < 1e-4)
         return a.relu()
+
     ops["relu"] = relu
     evaluate(prog, [Value(x) for x in xs], ops)
     return any(found)
@@ -100,10 +104,14 @@ def test_random_expressions_match_finite_differences():
             continue
         f, grads = value_and_grads(prog, xs)
         for i in range(N_LEAVES):
-            up = list(xs); up[i] += H
-            down = list(xs); down[i] -= H
-            fd = (evaluate(prog, [Value(x) for x in up], VALUE_OPS).data
-                  - evaluate(prog, [Value(x) for x in down], VALUE_OPS).data) / (2 * H)
+            up = list(xs)
+            up[i] += H
+            down = list(xs)
+            down[i] -= H
+            fd = (
+                evaluate(prog, [Value(x) for x in up], VALUE_OPS).data
+                - evaluate(prog, [Value(x) for x in down], VALUE_OPS).data
+            ) / (2 * H)
             assert grads[i] == pytest.approx(fd, rel=1e-5, abs=1e-6), (prog, xs, i)
         checked += 1
     assert checked > 250

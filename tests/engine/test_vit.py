@@ -5,9 +5,9 @@ run that learns."""
 import numpy as np
 import pytest
 
-from glasslm.engine.data import digits
 from glasslm.engine.autograd import encoder_ops
 from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.data import digits
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, evaluate, train_vit
 
 FD_STEP = 1e-6
@@ -77,7 +77,7 @@ def test_attention_is_unmasked_and_rows_sum_to_one():
     np.testing.assert_allclose(a.aux.sum(-1), 1.0, atol=1e-12)
     assert (a.aux[..., 0, 4] > 0).all()  # the first token sees the last: no causal mask
     # one head by hand: softmax(q k^T / sqrt(D)) v for sequence 0, head 0
-    q, k, v = (qkv.data[:5, i * 4:i * 4 + 2] for i in range(3))
+    q, k, v = (qkv.data[:5, i * 4 : i * 4 + 2] for i in range(3))
     s = q @ k.T / np.sqrt(2)
     att = np.exp(s) / np.exp(s).sum(1, keepdims=True)
     np.testing.assert_allclose(a.data[:5, :2], att @ v, atol=1e-12)
@@ -88,8 +88,10 @@ def test_embed_normalize_mse_gradients():
     table, x = rand(rng, 5, 4), rand(rng, 6, 4)
     ids = np.array([0, 3, 3, 1, 4, 0])
     target = rng.normal(size=(6, 4))
-    check(lambda: encoder_ops.mse(encoder_ops.l2_normalize(tt.add(encoder_ops.embed_rows(table, ids), x)), target),
-          [table, x])
+    check(
+        lambda: encoder_ops.mse(encoder_ops.l2_normalize(tt.add(encoder_ops.embed_rows(table, ids), x)), target),
+        [table, x],
+    )
     y = encoder_ops.l2_normalize(x).data
     np.testing.assert_allclose(np.linalg.norm(y, axis=1), 1.0, atol=1e-9)
 
@@ -153,8 +155,9 @@ def _cls_self(model):
 
 
 def test_a_short_run_learns():
-    run = ViTRun.create(ViTConfig(patch=4, width=16, n_head=2), ViTTrainConfig(steps=80, batch_size=32,
-                                                                             lr=0.01, eval_interval=40))
+    run = ViTRun.create(
+        ViTConfig(patch=4, width=16, n_head=2), ViTTrainConfig(steps=80, batch_size=32, lr=0.01, eval_interval=40)
+    )
     events = list(train_vit(run))
     evals = [e for e in events if e["type"] == "eval"]
     assert [e["step"] for e in evals] == [0, 40, 80]

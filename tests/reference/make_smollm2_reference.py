@@ -46,8 +46,11 @@ PROMPTS = [
     "def fibonacci(n):\n    if n < 2:\n        return n\n    return",
     CHAT_PROMPT,
     # a longer text, to check RoPE and attention far from the start
-    ("Gradient descent is an optimisation method. It starts from a guess, measures how the loss "
-     "changes when each weight moves a little, and steps every weight downhill. ") * 6
+    (
+        "Gradient descent is an optimisation method. It starts from a guess, measures how the loss "
+        "changes when each weight moves a little, and steps every weight downhill. "
+    )
+    * 6
     + "The learning rate sets",
 ]
 
@@ -92,8 +95,10 @@ def main() -> None:
         arrays[f"slice_{n}"] = logits[:, slice_ids].astype(np.float32)
         last = logits[-1]
         best = np.argsort(-last)[:2]
-        print(f"prompt {n}: {len(ids)} tokens; next: {tok.decode([best[0]])!r} "
-              f"(margin {last[best[0]] - last[best[1]]:.3f} over {tok.decode([best[1]])!r})")
+        print(
+            f"prompt {n}: {len(ids)} tokens; next: {tok.decode([best[0]])!r} "
+            f"(margin {last[best[0]] - last[best[1]]:.3f} over {tok.decode([best[1]])!r})"
+        )
     np.savez_compressed(OUT, **arrays)
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
 

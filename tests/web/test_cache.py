@@ -15,19 +15,22 @@ from tests.api.local import LOCAL
 
 def slow(calls, value):
     """A compute function that takes long enough for concurrent callers to overlap, and counts its calls."""
+
     def compute():
         calls.append(value)
         time.sleep(0.05)
         if value == "bad":
             raise ValueError("bad input")
         return ("result", value)
+
     return compute
 
 
 def test_concurrent_callers_share_one_computation():
     cache, calls, results = LRUCache(2), [], []
-    threads = [threading.Thread(target=lambda: results.append(cache.get((1, 2, 3), slow(calls, "a"))))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get((1, 2, 3), slow(calls, "a")))) for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -70,14 +73,25 @@ def test_two_apps_in_one_process_share_no_state():
 
 def test_a_shared_model_reads_the_training_events_and_reports_errors():
     model = object()
-    events = [{"type": "start", "bigram_heldout_loss": 2.5}, {"type": "step", "step": 1},
-              {"type": "step", "step": 2}, {"type": "done", "heldout_loss": 2.1, "elapsed_s": 0.1},
-              {"type": "model", "model": model}]
+    events = [
+        {"type": "start", "bigram_heldout_loss": 2.5},
+        {"type": "step", "step": 1},
+        {"type": "step", "step": 2},
+        {"type": "done", "heldout_loss": 2.1, "elapsed_s": 0.1},
+        {"type": "model", "model": model},
+    ]
     shared = SharedModel(lambda: iter(events), 2, "test model")
     assert not shared.training and shared.progress()["ready"] is False
     assert shared.wait(10) is model and not shared.training
-    assert shared.progress() == {"step": 2, "steps": 2, "ready": True, "heldout_loss": 2.1,
-                                 "bigram_heldout_loss": 2.5, "seconds": 0.1, "error": None}
+    assert shared.progress() == {
+        "step": 2,
+        "steps": 2,
+        "ready": True,
+        "heldout_loss": 2.1,
+        "bigram_heldout_loss": 2.5,
+        "seconds": 0.1,
+        "error": None,
+    }
 
     def broken():
         yield {"type": "step", "step": 1}
@@ -104,8 +118,9 @@ def test_no_router_keeps_state_at_module_level():
             continue
         module = importlib.import_module(f"glasslm.chapters.{chapter.package}.api")
         for name, value in vars(module).items():
-            stateful = (isinstance(value, (LRUCache, SharedModel, OrderedDict, type(threading.Lock())))
-                        or hasattr(value, "cache_info"))  # a functools.lru_cache
+            stateful = isinstance(value, (LRUCache, SharedModel, OrderedDict, type(threading.Lock()))) or hasattr(
+                value, "cache_info"
+            )  # a functools.lru_cache
             if stateful and getattr(value, "__module__", module.__name__) in (module.__name__, None, "_thread"):
                 found.append(f"{chapter.package}.{name}")
     assert set(found) == PROCESS_WIDE

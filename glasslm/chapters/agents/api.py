@@ -42,11 +42,17 @@ MAX_PROMPT_TOKENS = 900  # system + example + question: each step's prefill stay
 MAX_PARSE_CHARS = 1000  # a step's text typed by the learner
 CHUNK_WORDS, CHUNK_OVERLAP = 40, 10  # the handbook's chunks, as the rag chapter's defaults
 JOB_KIND = "agents-react"
-EXAMPLE_QUESTIONS = ["What is 17 * 23?", "When does the last ferry return to Quillmere?",
-                     "How much do 3 fishing permits cost in total?", "Who is the head librarian of Quillmere?"]
+EXAMPLE_QUESTIONS = [
+    "What is 17 * 23?",
+    "When does the last ferry return to Quillmere?",
+    "How much do 3 fishing permits cost in total?",
+    "Who is the head librarian of Quillmere?",
+]
+
 
 def tools(request: Request) -> dict:
     """The agent's tools; its search index of the handbook is built once per app."""
+
     def build():
         return build_index(chunk_documents(default_documents(), CHUNK_WORDS, CHUNK_OVERLAP), "tfidf")
 
@@ -56,14 +62,26 @@ def tools(request: Request) -> dict:
 
 @router.get("/defaults")
 def defaults():
-    return {"system": ra.DEFAULT_SYSTEM, "example": ra.DEFAULT_EXAMPLE, "questions": EXAMPLE_QUESTIONS,
-            "tools": ["search", "calculate", ra.FINISH],
-            "limits": {"max_steps": ra.MAX_STEPS, "max_step_tokens": ra.MAX_STEP_TOKENS,
-                       "max_total_tokens": ra.MAX_TOTAL_TOKENS, "question_chars": MAX_QUESTION_CHARS,
-                       "system_chars": MAX_SYSTEM_CHARS, "example_chars": MAX_EXAMPLE_CHARS,
-                       "expression_chars": MAX_EXPRESSION_CHARS},
-            "defaults": {"max_steps": ra.AgentLimits().max_steps, "max_step_tokens": ra.AgentLimits().max_step_tokens,
-                         "max_total_tokens": ra.AgentLimits().max_total_tokens}}
+    return {
+        "system": ra.DEFAULT_SYSTEM,
+        "example": ra.DEFAULT_EXAMPLE,
+        "questions": EXAMPLE_QUESTIONS,
+        "tools": ["search", "calculate", ra.FINISH],
+        "limits": {
+            "max_steps": ra.MAX_STEPS,
+            "max_step_tokens": ra.MAX_STEP_TOKENS,
+            "max_total_tokens": ra.MAX_TOTAL_TOKENS,
+            "question_chars": MAX_QUESTION_CHARS,
+            "system_chars": MAX_SYSTEM_CHARS,
+            "example_chars": MAX_EXAMPLE_CHARS,
+            "expression_chars": MAX_EXPRESSION_CHARS,
+        },
+        "defaults": {
+            "max_steps": ra.AgentLimits().max_steps,
+            "max_step_tokens": ra.AgentLimits().max_step_tokens,
+            "max_total_tokens": ra.AgentLimits().max_total_tokens,
+        },
+    }
 
 
 class CalculateRequest(BaseModel):
@@ -77,8 +95,14 @@ def calculate_endpoint(req: CalculateRequest):
         value = calculate(req.expression)
     except CalculatorError as e:
         raise DemoError(f"The calculator refuses this: {e}.", "expression") from None
-    return {"expression": req.expression, "read_as": normalise(req.expression), "value": value,
-            "observation": show(value), "type": type(value).__name__, "seconds": time.perf_counter() - start}
+    return {
+        "expression": req.expression,
+        "read_as": normalise(req.expression),
+        "value": value,
+        "observation": show(value),
+        "type": type(value).__name__,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 class ParseRequest(BaseModel):
@@ -88,8 +112,13 @@ class ParseRequest(BaseModel):
 @router.post("/parse")
 def parse(req: ParseRequest):
     p = ra.parse_step(req.text, ("search", "calculate"))
-    return {"thought": p.thought, "tool": p.tool, "input": p.argument, "error": p.error,
-            "observation": f"Error: {p.error}" if p.error else None}
+    return {
+        "thought": p.thought,
+        "tool": p.tool,
+        "input": p.argument,
+        "error": p.error,
+        "observation": f"Error: {p.error}" if p.error else None,
+    }
 
 
 class RunRequest(BaseModel):
@@ -110,9 +139,12 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
     messages = ra.agent_messages(req.system, req.example, req.question)
     head = m.chat_ids(messages)
     if len(head) > MAX_PROMPT_TOKENS:
-        raise DemoError(f"The instructions, example and question make {len(head):,} tokens; the limit here is "
-                        f"{MAX_PROMPT_TOKENS} (the model re-reads them at every step). Shorten them.", "system",
-                        status=413)
+        raise DemoError(
+            f"The instructions, example and question make {len(head):,} tokens; the limit here is "
+            f"{MAX_PROMPT_TOKENS} (the model re-reads them at every step). Shorten them.",
+            "system",
+            status=413,
+        )
     limits = ra.AgentLimits(req.max_steps, req.max_step_tokens, req.max_total_tokens)
     write = ra.smollm2_writer(m, messages, req.max_step_tokens)
     toolset = tools(request)

@@ -22,9 +22,9 @@ import numpy as np
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.interpretability import attention_view as av
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
-from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.models.llama.llama import Trace
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
@@ -53,11 +53,15 @@ def traced(request: Request, m: SmolLM2, ids: list[int]) -> Trace:
 def _check_layer_head(m: SmolLM2, layer: int, head: int | None = None) -> None:
     cfg = m.config
     if not 0 <= layer < cfg.n_layers:
-        raise DemoError(f"“layer” must be from 0 to {cfg.n_layers - 1} (SmolLM2 has {cfg.n_layers} layers); "
-                        f"you gave {layer}.", "layer")
+        raise DemoError(
+            f"“layer” must be from 0 to {cfg.n_layers - 1} (SmolLM2 has {cfg.n_layers} layers); you gave {layer}.",
+            "layer",
+        )
     if head is not None and not 0 <= head < cfg.n_heads:
-        raise DemoError(f"“head” must be from 0 to {cfg.n_heads - 1} (each layer has {cfg.n_heads} query heads); "
-                        f"you gave {head}.", "head")
+        raise DemoError(
+            f"“head” must be from 0 to {cfg.n_heads - 1} (each layer has {cfg.n_heads} query heads); you gave {head}.",
+            "head",
+        )
 
 
 def _tokens(m: SmolLM2, ids) -> list[dict]:
@@ -81,9 +85,14 @@ def maps(req: MapsRequest, request: Request):
     ids = encode_text(m, req.text, MAX_TOKENS, purpose="attention is drawn for")
     att = traced(request, m, ids).attentions[req.layer]  # (H, T, T)
     cfg = m.config
-    return {"tokens": _tokens(m, ids), "layer": req.layer, "layers": cfg.n_layers, "heads": cfg.n_heads,
-            "kv_head_of": [h // cfg.group_size for h in range(cfg.n_heads)],
-            "maps": [_rows(a) for a in att]}
+    return {
+        "tokens": _tokens(m, ids),
+        "layer": req.layer,
+        "layers": cfg.n_layers,
+        "heads": cfg.n_heads,
+        "kv_head_of": [h // cfg.group_size for h in range(cfg.n_heads)],
+        "maps": [_rows(a) for a in att],
+    }
 
 
 class StepsRequest(BaseModel):
@@ -106,11 +115,21 @@ def steps(req: StepsRequest, request: Request):
     forward_row = trace.attentions[req.layer][req.head, query, : query + 1]  # what the model itself computed
     fin = lambda a: [None if not np.isfinite(x) else round(float(x), 5) for x in a]  # noqa: E731
     return {
-        "tokens": _tokens(m, ids), "layer": req.layer, "head": req.head, "kv_head": s.kv_head, "query": query,
-        "head_dim": int(s.q.shape[0]), "scale": s.scale,
-        "q": s.q.round(4).tolist(), "k": s.k.round(4).tolist(), "v": s.v.round(4).tolist(),
-        "dots": s.dots.round(5).tolist(), "scores": s.scores.round(5).tolist(),
-        "visible": s.visible.tolist(), "masked": fin(s.masked), "weights": s.weights.round(6).tolist(),
+        "tokens": _tokens(m, ids),
+        "layer": req.layer,
+        "head": req.head,
+        "kv_head": s.kv_head,
+        "query": query,
+        "head_dim": int(s.q.shape[0]),
+        "scale": s.scale,
+        "q": s.q.round(4).tolist(),
+        "k": s.k.round(4).tolist(),
+        "v": s.v.round(4).tolist(),
+        "dots": s.dots.round(5).tolist(),
+        "scores": s.scores.round(5).tolist(),
+        "visible": s.visible.tolist(),
+        "masked": fin(s.masked),
+        "weights": s.weights.round(6).tolist(),
         "output": s.output.round(5).tolist(),
         "max_difference_from_forward_pass": float(np.abs(s.weights[: query + 1] - forward_row).max()),
     }
@@ -119,14 +138,20 @@ def steps(req: StepsRequest, request: Request):
 class CompareRequest(BaseModel):
     word: str = Field(min_length=1, max_length=MAX_WORD_CHARS)
     sentences: list[str] = Field(min_length=2, max_length=2)
-    context: list[str] = Field(["", ""], min_length=2, max_length=2,
-                               description="a word before `word` in each sentence whose link to it is measured ('' = none)")
+    context: list[str] = Field(
+        ["", ""],
+        min_length=2,
+        max_length=2,
+        description="a word before `word` in each sentence whose link to it is measured ('' = none)",
+    )
 
 
 def _word_matches(word: str, sentence: str) -> list[int]:
     """Byte offsets where each whole-word occurrence of `word` ends."""
-    return [len(sentence[: mt.end()].encode())
-            for mt in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)]
+    return [
+        len(sentence[: mt.end()].encode())
+        for mt in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, flags=re.IGNORECASE)
+    ]
 
 
 def _token_ending_at(m: SmolLM2, ids: list[int], end: int) -> int:
@@ -153,26 +178,45 @@ def compare(req: CompareRequest, request: Request):
             raise DemoError(f"Context word {n + 1} is too long: at most {MAX_WORD_CHARS} characters.", "context")
         ends = _word_matches(word, sentence)
         if not ends:
-            raise DemoError(f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in both sentences.",
-                            "sentences")
+            raise DemoError(
+                f"“{word}” does not appear as a word in “{sentence[:60]}”. Use it in both sentences.", "sentences"
+            )
         ids = encode_text(m, sentence, MAX_TOKENS, "sentences", purpose="attention is drawn for")
         at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
         att = np.stack(traced(request, m, ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): its rows
         layer, head, j = av.strongest_link(att)  # not the first token (an attention sink), not itself
-        item = {"sentence": sentence, "tokens": _tokens(m, ids), "position": at, "rows": att.round(4).tolist(),
-                "strongest": {"layer": layer, "head": head, "token": j, "text": token_text(m.tokenizer, ids[j]),
-                              "weight": float(att[layer, head, j])}, "link": None}
+        item = {
+            "sentence": sentence,
+            "tokens": _tokens(m, ids),
+            "position": at,
+            "rows": att.round(4).tolist(),
+            "strongest": {
+                "layer": layer,
+                "head": head,
+                "token": j,
+                "text": token_text(m.tokenizer, ids[j]),
+                "weight": float(att[layer, head, j]),
+            },
+            "link": None,
+        }
         ctx = ctx.strip()
         if ctx:
             before = [t for t in (_token_ending_at(m, ids, e) for e in _word_matches(ctx, sentence)) if t < at]
             if not before:
-                raise DemoError(f"“{ctx}” must appear before “{word}” in sentence {n + 1}: attention only looks back.",
-                                "context")
+                raise DemoError(
+                    f"“{ctx}” must appear before “{word}” in sentence {n + 1}: attention only looks back.", "context"
+                )
             c = before[-1]
             grid = att[:, :, c]  # (L, H) how much the word looks at the context word, in every head
             cl, ch = av.strongest_head(grid)
-            item["link"] = {"word": ctx, "token": c, "grid": grid.round(4).tolist(),
-                            "layer": cl, "head": ch, "weight": float(grid[cl, ch])}
+            item["link"] = {
+                "word": ctx,
+                "token": c,
+                "grid": grid.round(4).tolist(),
+                "layer": cl,
+                "head": ch,
+                "weight": float(grid[cl, ch]),
+            }
         out.append(item)
     return {"word": word, "layers": m.config.n_layers, "heads": m.config.n_heads, "sentences": out}
 
@@ -184,16 +228,37 @@ def gqa(context: int = 0):
     cfg = m.config
     context = context or cfg.context_length
     if not 1 <= context <= cfg.context_length:
-        raise DemoError(f"“context” must be from 1 to {cfg.context_length:,} tokens (SmolLM2's context window); "
-                        f"you gave {context:,}.", "context")
+        raise DemoError(
+            f"“context” must be from 1 to {cfg.context_length:,} tokens (SmolLM2's context window); "
+            f"you gave {context:,}.",
+            "context",
+        )
     qkv_cols = m.model.w.layers[0].qkv_proj.shape[1]  # (H + 2 Hkv) D columns, read from the tensor
-    published = [{"name": p.name, "heads": p.heads, "kv_heads": p.kv_heads, "head_dim": p.head_dim,
-                  "layers": p.layers, "context": p.context, "source": p.source,
-                  "kv_bytes_per_token_16bit": kv_cache_bytes(p.layers, p.kv_heads, p.head_dim, 1, 2)}
-                 for p in PUBLISHED]
-    return {"heads": cfg.n_heads, "kv_heads": cfg.n_kv_heads, "head_dim": cfg.head_dim, "layers": cfg.n_layers,
-            "d_model": cfg.d_model, "group_size": cfg.group_size, "groups": av.gqa_groups(cfg),
-            "qkv_columns": int(qkv_cols), "memory": av.gqa_memory(cfg, context), "published": published}
+    published = [
+        {
+            "name": p.name,
+            "heads": p.heads,
+            "kv_heads": p.kv_heads,
+            "head_dim": p.head_dim,
+            "layers": p.layers,
+            "context": p.context,
+            "source": p.source,
+            "kv_bytes_per_token_16bit": kv_cache_bytes(p.layers, p.kv_heads, p.head_dim, 1, 2),
+        }
+        for p in PUBLISHED
+    ]
+    return {
+        "heads": cfg.n_heads,
+        "kv_heads": cfg.n_kv_heads,
+        "head_dim": cfg.head_dim,
+        "layers": cfg.n_layers,
+        "d_model": cfg.d_model,
+        "group_size": cfg.group_size,
+        "groups": av.gqa_groups(cfg),
+        "qkv_columns": int(qkv_cols),
+        "memory": av.gqa_memory(cfg, context),
+        "published": published,
+    }
 
 
 # -- FlashAttention: the same attention, tile by tile ---------------------------------------------
@@ -239,14 +304,22 @@ def flash(req: FlashRequest):
     grid = [["computed" if j <= i else "skipped" for j in range(n)] for i in range(n)]  # causal: whole tiles
     D = q.shape[1]
     return {
-        "tokens": _tokens(m, ids), "layer": req.layer, "head": req.head, "head_dim": D, "tile": req.tile,
-        "watch": watch, "history": r.history, "grid": grid,
+        "tokens": _tokens(m, ids),
+        "layer": req.layer,
+        "head": req.head,
+        "head_dim": D,
+        "tile": req.tile,
+        "watch": watch,
+        "history": r.history,
+        "grid": grid,
         "max_abs_difference": float(np.abs(r.out - ordinary).max()),
         "largest_bytes": {"ordinary": ordinary_bytes, "flash": r.largest_bytes},
         "tiles": {"computed": r.tiles_computed, "skipped": r.tiles_skipped},
         "flops": {"flash": r.flops, "ordinary_full_matrix": ordinary_flops},
-        "at_full_context": {"tokens": FLASH_CONTEXT, "ordinary_bytes": FLASH_CONTEXT**2 * 4,
-                            "flash_bytes": max(req.tile * req.tile, req.tile * D) * 4,
-                            "note": "from the formulas T² × 4 bytes and max(tile², tile × head size) × 4 bytes, "
-                            "per head, float32"},
+        "at_full_context": {
+            "tokens": FLASH_CONTEXT,
+            "ordinary_bytes": FLASH_CONTEXT**2 * 4,
+            "flash_bytes": max(req.tile * req.tile, req.tile * D) * 4,
+            "note": "from the formulas T² × 4 bytes and max(tile², tile × head size) × 4 bytes, per head, float32",
+        },
     }

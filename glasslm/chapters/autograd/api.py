@@ -31,7 +31,8 @@ Scalar = Annotated[float, Field(allow_inf_nan=False, ge=-expr.MAX_ABS_VALUE, le=
 class GraphRequest(BaseModel):
     expression: str = Field(max_length=expr.MAX_LENGTH, description="e.g. (a*b + c).relu()")
     values: dict[Annotated[str, Field(max_length=expr.MAX_NAME_LENGTH)], Scalar] = Field(
-        default_factory=dict, max_length=expr.MAX_NAMES, description="a value for each name")
+        default_factory=dict, max_length=expr.MAX_NAMES, description="a value for each name"
+    )
 
 
 @router.post("/graph")
@@ -47,8 +48,9 @@ def graph(req: GraphRequest):
 
 
 class CheckRequest(GraphRequest):
-    name: str | None = Field(None, min_length=1, max_length=expr.MAX_NAME_LENGTH,
-                             description="the input to check (default: the first name)")
+    name: str | None = Field(
+        None, min_length=1, max_length=expr.MAX_NAME_LENGTH, description="the input to check (default: the first name)"
+    )
 
 
 @router.post("/check")
@@ -58,8 +60,9 @@ def check(req: CheckRequest):
         names = expr.names(expr.parse(req.expression))
         values = _values(names, req.values)
         if not names:
-            return _error("The expression has no names, so there is nothing to nudge: use a name such as x.",
-                          "expression")
+            return _error(
+                "The expression has no names, so there is nothing to nudge: use a name such as x.", "expression"
+            )
         name = req.name if req.name is not None else names[0]
         if name not in names:
             return _error(f"'{name}' is not a name in the expression: choose one of {', '.join(names)}.", "name")

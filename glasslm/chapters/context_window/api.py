@@ -69,17 +69,26 @@ def fit(m: SmolLM2, req: FitRequest, door: tuple[str, str] | None = None) -> dic
     try:
         return cw.fit_conversation(m, messages, req.window, req.policy)
     except ValueError as e:
-        raise DemoError(f"A window of {req.window} tokens is too small for this policy: the system prompt alone "
-                        "does not fit. Make the window larger or choose “last tokens”.", "window") from e
+        raise DemoError(
+            f"A window of {req.window} tokens is too small for this policy: the system prompt alone "
+            "does not fit. Make the window larger or choose “last tokens”.",
+            "window",
+        ) from e
 
 
 @router.get("/config")
 def config():
     m = load_smollm2()
     c = m.config
-    return {"context_length": c.context_length, "n_layers": c.n_layers, "n_heads": c.n_heads,
-            "n_kv_heads": c.n_kv_heads, "head_dim": c.head_dim, "d_model": c.d_model,
-            "source": "context_length from the GGUF metadata (llama.context_length), read by gguf_weights.py"}
+    return {
+        "context_length": c.context_length,
+        "n_layers": c.n_layers,
+        "n_heads": c.n_heads,
+        "n_kv_heads": c.n_kv_heads,
+        "head_dim": c.head_dim,
+        "d_model": c.d_model,
+        "source": "context_length from the GGUF metadata (llama.context_length), read by gguf_weights.py",
+    }
 
 
 @router.post("/fit")
@@ -87,10 +96,14 @@ def fit_endpoint(req: FitRequest):
     m = load_smollm2()
     f = fit(m, req)
     return {
-        "window": f["window"], "policy": f["policy"], "total_tokens": f["total_tokens"],
-        "kept_tokens": f["kept_tokens"], "dropped_tokens": f["total_tokens"] - f["kept_tokens"],
-        "messages": [{k: s[k] for k in ("role", "content", "start", "end", "kept_tokens", "status")}
-                     for s in f["spans"]],
+        "window": f["window"],
+        "policy": f["policy"],
+        "total_tokens": f["total_tokens"],
+        "kept_tokens": f["kept_tokens"],
+        "dropped_tokens": f["total_tokens"] - f["kept_tokens"],
+        "messages": [
+            {k: s[k] for k in ("role", "content", "start", "end", "kept_tokens", "status")} for s in f["spans"]
+        ],
         "tokens": [{"id": int(t), "text": token_text(m.tokenizer, t), "kept": k} for t, k in zip(f["ids"], f["keep"])],
     }
 
@@ -103,8 +116,11 @@ class RecallRequest(FitRequest):
 @router.post("/recall")
 def recall(req: RecallRequest, request: Request, session: str = Depends(session_id)):
     if req.window > MAX_ANSWER_WINDOW:
-        raise DemoError(f"To answer, the window can be at most {MAX_ANSWER_WINDOW} tokens here "
-                        f"(you chose {req.window}).", "window", status=413)
+        raise DemoError(
+            f"To answer, the window can be at most {MAX_ANSWER_WINDOW} tokens here (you chose {req.window}).",
+            "window",
+            status=413,
+        )
     m = load_smollm2()
     facts = cw.door_codes(req.facts, req.seed)
     fit(m, req, facts[0])  # refuse a window too small for the policy before starting
@@ -112,8 +128,9 @@ def recall(req: RecallRequest, request: Request, session: str = Depends(session_
 
     def events(job):
         yield {"type": "start", "facts": len(facts), "window": req.window, "policy": req.policy}
-        yield from cw.recall_trials(m, chat, facts, req.window, req.policy, MAX_ANSWER_TOKENS,
-                                    should_stop=job.stop_event.is_set)
+        yield from cw.recall_trials(
+            m, chat, facts, req.window, req.policy, MAX_ANSWER_TOKENS, should_stop=job.stop_event.is_set
+        )
 
     job = request.app.state.jobs.start(session, "recall", events)
     return {"job": job.id, "facts": len(facts)}
@@ -147,8 +164,12 @@ def attention_cost(req: CostRequest, request: Request, session: str = Depends(se
 
 
 class NeedleRequest(BaseModel):
-    max_length: int = Field(2048, ge=MIN_NEEDLE_LENGTH, le=NEEDLE_LENGTHS[-1],
-                            description="the longest prompt; the others are a quarter of the one after")
+    max_length: int = Field(
+        2048,
+        ge=MIN_NEEDLE_LENGTH,
+        le=NEEDLE_LENGTHS[-1],
+        description="the longest prompt; the others are a quarter of the one after",
+    )
     depths: int = Field(3, ge=2, le=MAX_DEPTHS, description="needle positions from start to end")
     seed: int = Field(0, ge=0, le=1000)
 
@@ -161,8 +182,15 @@ def needle(req: NeedleRequest, request: Request, session: str = Depends(session_
     work = cw.needle_work(m, cw.needle_plan(m, lengths, depths, req.seed))
 
     def events(job):
-        yield {"type": "start", "lengths": lengths, "depths": depths, "needle": cw.NEEDLE,
-               "question": cw.QUESTION.strip(), "answer": cw.ANSWER.strip(), "tokens_total": work}
+        yield {
+            "type": "start",
+            "lengths": lengths,
+            "depths": depths,
+            "needle": cw.NEEDLE,
+            "question": cw.QUESTION.strip(),
+            "answer": cw.ANSWER.strip(),
+            "tokens_total": work,
+        }
         yield from cw.needle_probe(m, lengths, depths, req.seed, should_stop=job.stop_event.is_set)
 
     job = request.app.state.jobs.start(session, "needle", events)

@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.models.vision import diffusion
 from glasslm.web.errors import DemoError
-from glasslm.web.worker import InWorker
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -102,12 +102,22 @@ def noise(req: NoiseRequest):
     abar = float(sched.alpha_bar[req.t - 1]) if req.t else 1.0
     xt = sched.noise(x0, np.full(req.n, req.t), eps) if req.t else x0.copy()
     residual = xt - np.sqrt(abar) * x0  # what the noise added: mean 0, variance 1 - abar
-    return {"t": req.t, "noise_steps": req.noise_steps, "shape": req.shape, "x0": _shown(req.shape, x0),
-            "xt": _shown(req.shape, xt), "labels": c.tolist(),
-            "alpha_bar": sched.alpha_bar.tolist(), "betas": sched.betas.tolist(), "alpha_bar_t": abar,
-            "signal_scale": float(np.sqrt(abar)), "noise_std": float(np.sqrt(1 - abar)),
-            "measured_noise_std": float(residual.std()) if req.n > 1 else None,
-            "measured_noise_mean": float(residual.mean()), "classes": list(diffusion.SHAPES[req.shape])}
+    return {
+        "t": req.t,
+        "noise_steps": req.noise_steps,
+        "shape": req.shape,
+        "x0": _shown(req.shape, x0),
+        "xt": _shown(req.shape, xt),
+        "labels": c.tolist(),
+        "alpha_bar": sched.alpha_bar.tolist(),
+        "betas": sched.betas.tolist(),
+        "alpha_bar_t": abar,
+        "signal_scale": float(np.sqrt(abar)),
+        "noise_std": float(np.sqrt(1 - abar)),
+        "measured_noise_std": float(residual.std()) if req.n > 1 else None,
+        "measured_noise_mean": float(residual.mean()),
+        "classes": list(diffusion.SHAPES[req.shape]),
+    }
 
 
 def _events(run: diffusion.DiffusionRun):
@@ -117,10 +127,19 @@ def _events(run: diffusion.DiffusionRun):
 
 @router.post("/train")
 def train(req: TrainRequest, request: Request, session: str = Depends(session_id)):
-    config = diffusion.DiffusionTrainConfig(shape=req.shape, steps=req.steps, batch_size=req.batch_size, lr=req.lr,
-                                    seed=req.seed, eval_interval=max(1, req.steps // PREVIEWS_PER_RUN))
-    run = diffusion.DiffusionRun.create(config, diffusion.NoiseSchedule(req.noise_steps, req.schedule),
-                                diffusion.DiffusionConfig.for_data(req.shape, hidden=req.hidden, seed=req.seed))
+    config = diffusion.DiffusionTrainConfig(
+        shape=req.shape,
+        steps=req.steps,
+        batch_size=req.batch_size,
+        lr=req.lr,
+        seed=req.seed,
+        eval_interval=max(1, req.steps // PREVIEWS_PER_RUN),
+    )
+    run = diffusion.DiffusionRun.create(
+        config,
+        diffusion.NoiseSchedule(req.noise_steps, req.schedule),
+        diffusion.DiffusionConfig.for_data(req.shape, hidden=req.hidden, seed=req.seed),
+    )
     job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_events, run), state={"diffusion": run})
     return {"job": job.id, "n_params": run.model.n_params, "classes": list(diffusion.SHAPES[req.shape])}
 
@@ -138,14 +157,29 @@ def sample(req: SampleRequest, request: Request, session: str = Depends(session_
     _check_digit_count(kind, req.n)
     label = None if req.label == "none" else int(req.label)
     if label is not None and label >= run.model.config.n_classes:
-        raise DemoError(f"The {kind} have classes 0 to {run.model.config.n_classes - 1}; there is no class {label}.",
-                        "label")
+        raise DemoError(
+            f"The {kind} have classes 0 to {run.model.config.n_classes - 1}; there is no class {label}.", "label"
+        )
     model = diffusion.NoisePredictor(run.model.config)
     model.params.flat[:] = run.model.params.flat  # the weights as they are now, even mid-run
-    out = diffusion.sample(model, run.schedule, req.n, np.random.default_rng(req.seed), label=label,
-                   guidance=req.guidance, frames=req.frames)
+    out = diffusion.sample(
+        model,
+        run.schedule,
+        req.n,
+        np.random.default_rng(req.seed),
+        label=label,
+        guidance=req.guidance,
+        frames=req.frames,
+    )
     fit = diffusion.shape_fit(out["x"], kind)
-    return {"step": run.step, "shape": kind, "classes": list(diffusion.SHAPES[kind]),
-            "label": label, "guidance": req.guidance, "noise_steps": run.schedule.steps,
-            "frames": [{"t": t, "points": _shown(kind, x)} for t, x in out["frames"]],
-            "median_distance": fit["median_distance"], "class_share": fit["class_share"]}
+    return {
+        "step": run.step,
+        "shape": kind,
+        "classes": list(diffusion.SHAPES[kind]),
+        "label": label,
+        "guidance": req.guidance,
+        "noise_steps": run.schedule.steps,
+        "frames": [{"t": t, "points": _shown(kind, x)} for t, x in out["frames"]],
+        "median_distance": fit["median_distance"],
+        "class_share": fit["class_share"],
+    }

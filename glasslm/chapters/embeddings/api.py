@@ -57,7 +57,9 @@ Word = Field(min_length=1, max_length=MAX_WORD_CHARS)
 
 
 class SpaceRequest(BaseModel):
-    words: list[str] = Field([], max_length=MAX_WORDS_3D, description="the learner's own words, shown as their own group")
+    words: list[str] = Field(
+        [], max_length=MAX_WORDS_3D, description="the learner's own words, shown as their own group"
+    )
     groups: list[str] = Field(list(GROUPS), max_length=len(GROUPS))
 
 
@@ -77,13 +79,20 @@ def space(req: SpaceRequest):
     seen = {w for w, _ in labelled}
     labelled += [(w, "yours") for w in dict.fromkeys(extra) if w not in seen]
     if len(labelled) > MAX_WORDS_3D:
-        raise DemoError(f"The 3-D view shows at most {MAX_WORDS_3D} words; you asked for {len(labelled)}. "
-                        "Turn off a group or remove some words.", "words")
+        raise DemoError(
+            f"The 3-D view shows at most {MAX_WORDS_3D} words; you asked for {len(labelled)}. "
+            "Turn off a group or remove some words.",
+            "words",
+        )
     if len(labelled) < 3:
         raise DemoError("Choose at least one group or three words of your own to see them in 3-D.", "groups")
     coords, explained = glove().project_3d([w for w, _ in labelled], max_words=MAX_WORDS_3D)
-    return {"points": [{"word": w, "group": g, "xyz": c.round(4).tolist()} for (w, g), c in zip(labelled, coords)],
-            "explained": explained.round(4).tolist(), "dims": int(glove().vectors.shape[1]), "groups": list(req.groups) + (["yours"] if extra else [])}
+    return {
+        "points": [{"word": w, "group": g, "xyz": c.round(4).tolist()} for (w, g), c in zip(labelled, coords)],
+        "explained": explained.round(4).tolist(),
+        "dims": int(glove().vectors.shape[1]),
+        "groups": list(req.groups) + (["yours"] if extra else []),
+    }
 
 
 class AnalogyRequest(BaseModel):
@@ -99,10 +108,18 @@ def analogy(req: AnalogyRequest):
         raise DemoError("Use three different words: with a repeated word the arithmetic cancels out.", "c")
     start = time.perf_counter()
     result = glove().analogy(a, b, c, k=8)
-    return {"a": a, "b": b, "c": c, "answers": [{"word": w, "cosine": s} for w, s in result.answers],
-            "answer": result.answers[0][0], "cosine": result.answers[0][1], "rank_with_inputs": result.rank_with_inputs,
-            "nearest_overall": [{"word": w, "cosine": s} for w, s in result.nearest_overall],
-            "ms": 1000 * (time.perf_counter() - start), "searched": len(glove())}
+    return {
+        "a": a,
+        "b": b,
+        "c": c,
+        "answers": [{"word": w, "cosine": s} for w, s in result.answers],
+        "answer": result.answers[0][0],
+        "cosine": result.answers[0][1],
+        "rank_with_inputs": result.rank_with_inputs,
+        "nearest_overall": [{"word": w, "cosine": s} for w, s in result.nearest_overall],
+        "ms": 1000 * (time.perf_counter() - start),
+        "searched": len(glove()),
+    }
 
 
 def reading(cos: float) -> str:
@@ -131,8 +148,16 @@ def similarity(req: PairRequest):
     g = glove()
     cos = g.cosine(a, b)
     va, vb = g.vector(a), g.vector(b)
-    return {"a": a, "b": b, "cosine": cos, "reading": reading(cos), "angle_degrees": float(np.degrees(np.arccos(np.clip(cos, -1, 1)))),
-            "dot": float(va @ vb), "norm_a": float(np.linalg.norm(va)), "norm_b": float(np.linalg.norm(vb))}
+    return {
+        "a": a,
+        "b": b,
+        "cosine": cos,
+        "reading": reading(cos),
+        "angle_degrees": float(np.degrees(np.arccos(np.clip(cos, -1, 1)))),
+        "dot": float(va @ vb),
+        "norm_a": float(np.linalg.norm(va)),
+        "norm_b": float(np.linalg.norm(vb)),
+    }
 
 
 class NeighboursRequest(BaseModel):
@@ -157,8 +182,12 @@ class VectorRequest(BaseModel):
 def vector(req: VectorRequest):
     words = [_word(w, "words") for w in req.words]
     g = glove()
-    return {"words": words, "vectors": [g.vector(w).round(4).tolist() for w in words],
-            "rank": [g.index(w) + 1 for w in words], "dims": 50}
+    return {
+        "words": words,
+        "vectors": [g.vector(w).round(4).tolist() for w in words],
+        "rank": [g.index(w) + 1 for w in words],
+        "dims": 50,
+    }
 
 
 # ---------------------------------------------------------------- SmolLM2
@@ -182,11 +211,17 @@ def contextual(req: ContextualRequest):
 
     model = load_smollm2()
     result = compare_in_context(model, word, sentences)
-    used = [{"sentence": s, "tokens": [p.decode("utf-8", errors="replace") for p in pieces], "position": at}
-            for s, pieces, at in zip(sentences, result.pieces, result.positions)]
-    return {"word": word, "layers": model.config.n_layers, "sentences": used,
-            "raw": [{"pair": list(p), "cosine": c.tolist()} for p, c in zip(result.pairs, result.raw)],
-            "centred": [{"pair": list(p), "cosine": c.tolist()} for p, c in zip(result.pairs, result.centred)]}
+    used = [
+        {"sentence": s, "tokens": [p.decode("utf-8", errors="replace") for p in pieces], "position": at}
+        for s, pieces, at in zip(sentences, result.pieces, result.positions)
+    ]
+    return {
+        "word": word,
+        "layers": model.config.n_layers,
+        "sentences": used,
+        "raw": [{"pair": list(p), "cosine": c.tolist()} for p, c in zip(result.pairs, result.raw)],
+        "centred": [{"pair": list(p), "cosine": c.tolist()} for p, c in zip(result.pairs, result.centred)],
+    }
 
 
 # ---------------------------------------------------------------- positions
@@ -199,9 +234,12 @@ class SinusoidalRequest(BaseModel):
 def sinusoidal(req: SinusoidalRequest):
     pe = positions.sinusoidal(req.positions, req.channels)  # (T, C)
     sim = positions.similarity_by_offset(pe)  # (T, T)
-    return {"pe": pe.round(4).tolist(), "similarity_from_0": sim[0].round(4).tolist(),
-            "similarity_from_mid": sim[req.positions // 2].round(4).tolist(),
-            "wavelengths": positions.sinusoidal_wavelengths(req.channels).round(2).tolist()}
+    return {
+        "pe": pe.round(4).tolist(),
+        "similarity_from_0": sim[0].round(4).tolist(),
+        "similarity_from_mid": sim[req.positions // 2].round(4).tolist(),
+        "wavelengths": positions.sinusoidal_wavelengths(req.channels).round(2).tolist(),
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -228,11 +266,18 @@ def rope(pair: int = 0, seed: int = 0):
     distances = list(range(0, 65))
     offsets = [0, 100, 1000]
     scores = positions.rope_scores_by_offset(q, k, theta, distances, offsets)  # (O, R)
-    return {"theta": theta, "head_dim": head_dim, "pair": pair, "positions": steps,
-            "angles": angles[:, pair].round(5).tolist(),
-            "wavelengths": positions.rope_wavelengths(head_dim, theta).round(2).tolist(),
-            "distances": distances, "offsets": offsets, "scores": scores.round(4).tolist(),
-            "max_row_difference": float(np.abs(scores - scores[0]).max())}
+    return {
+        "theta": theta,
+        "head_dim": head_dim,
+        "pair": pair,
+        "positions": steps,
+        "angles": angles[:, pair].round(5).tolist(),
+        "wavelengths": positions.rope_wavelengths(head_dim, theta).round(2).tolist(),
+        "distances": distances,
+        "offsets": offsets,
+        "scores": scores.round(4).tolist(),
+        "max_row_difference": float(np.abs(scores - scores[0]).max()),
+    }
 
 
 # -- word2vec trained here, on a small real corpus -----------------------------------------------------
@@ -323,8 +368,11 @@ def ann_build(req: AnnBuildRequest, request: Request, session: str = Depends(ses
         if req.nlist in indexes:
             yield {"type": "built", "nlist": req.nlist, "seconds": 0.0, "cached": True}
             return
-        yield {"type": "progress", "message": f"k-means: {req.nlist} clusters from {TRAIN_SAMPLE:,} vectors, "
-                                              f"then filing all {len(glove()):,} words"}
+        yield {
+            "type": "progress",
+            "message": f"k-means: {req.nlist} clusters from {TRAIN_SAMPLE:,} vectors, "
+            f"then filing all {len(glove()):,} words",
+        }
         start = time.perf_counter()
         indexes[req.nlist] = build_ivf(glove().unit, req.nlist)
         yield {"type": "built", "nlist": req.nlist, "seconds": time.perf_counter() - start, "cached": False}
@@ -343,14 +391,23 @@ def ann_search(req: AnnSearchRequest, request: Request):
     if index is None:
         raise DemoError(f"The index with {req.nlist} clusters is not built yet: press Build first.", "nlist", 409)
     if req.nprobe > req.nlist:
-        raise DemoError(f"“nprobe” cannot be more than the {req.nlist} clusters there are; you gave {req.nprobe}.", "nprobe")
+        raise DemoError(
+            f"“nprobe” cannot be more than the {req.nlist} clusters there are; you gave {req.nprobe}.", "nprobe"
+        )
     w = _word(req.word, "word")
     g = glove()
     sample = np.random.default_rng(0).choice(20_000, ANN_QUERIES, replace=False)  # word ids are by frequency
     queries = np.concatenate([[g.index(w)], sample])
     r = measure(index, g.unit, queries, req.nprobe, ANN_K)
-    return {"word": w, "nlist": req.nlist, "nprobe": req.nprobe, "queries": ANN_QUERIES,
-            "recall_at_10": r["recall"], "exact_ms_per_query": r["exact_ms_per_query"],
-            "ivf_ms_per_query": r["ivf_ms_per_query"], "share_scanned": r["share_scanned"],
-            "neighbours": {"exact": [g.words[j] for j in r["exact"][0]], "ivf": [g.words[j] for j in r["found"][0]]},
-            "vectors": len(g)}
+    return {
+        "word": w,
+        "nlist": req.nlist,
+        "nprobe": req.nprobe,
+        "queries": ANN_QUERIES,
+        "recall_at_10": r["recall"],
+        "exact_ms_per_query": r["exact_ms_per_query"],
+        "ivf_ms_per_query": r["ivf_ms_per_query"],
+        "share_scanned": r["share_scanned"],
+        "neighbours": {"exact": [g.words[j] for j in r["exact"][0]], "ivf": [g.words[j] for j in r["found"][0]]},
+        "vectors": len(g),
+    }

@@ -25,8 +25,15 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
-from glasslm.engine.evaluation.choice_scoring import (FORMATS, LETTERS, Question, accuracy, load_questions, score_question,
-                                           seen_twice)
+from glasslm.engine.evaluation.choice_scoring import (
+    FORMATS,
+    LETTERS,
+    Question,
+    accuracy,
+    load_questions,
+    score_question,
+    seen_twice,
+)
 from glasslm.engine.evaluation.elo import EloConfig, Vote, bradley_terry, elo_history, win_counts
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
@@ -49,7 +56,8 @@ MAX_ARENA_PROMPT_CHARS = 300
 MAX_ARENA_PROMPT_TOKENS = 80
 # Each answer runs to its end or to this many tokens (about 120 words): measured on the sample prompts, SmolLM2's
 # greedy, warm and terse answers end within 20-130 tokens, except a long greedy one (213) and the hot player, which
-# rarely stops. Judging needs whole answers; the page says when one was cut here. Two of them: about 16 s at 20 tokens/s.
+# rarely stops. Judging needs whole answers; the page says when one was cut here.
+# Two of them: about 16 s at 20 tokens/s.
 ARENA_TOKENS = 160
 MAX_VOTES = 500  # ratings are recomputed from all votes on each one; 500 take milliseconds
 MAX_K = 100  # an Elo K above this swings a rating by more than a chess-style scale means
@@ -61,43 +69,82 @@ Format = Literal["cloze", "letters", "chat"]
 
 # The competitors: SmolLM2 under four settings (the same weights, other sampling or system prompt).
 PLAYERS = {
-    "greedy": {"temperature": 0.0, "top_p": 1.0, "system": None,
-               "about": "always the likeliest token (temperature 0), the default system prompt"},
-    "warm": {"temperature": 0.7, "top_p": 0.9, "system": None,
-             "about": "temperature 0.7 with top-p 0.9, the default system prompt"},
-    "hot": {"temperature": 1.3, "top_p": 1.0, "system": None,
-            "about": "temperature 1.3: adventurous, often incoherent"},
-    "terse": {"temperature": 0.0, "top_p": 1.0, "system": "You are a helpful assistant. Answer in one short sentence.",
-              "about": "greedy, with a system prompt asking for one short sentence"},
+    "greedy": {
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "system": None,
+        "about": "always the likeliest token (temperature 0), the default system prompt",
+    },
+    "warm": {
+        "temperature": 0.7,
+        "top_p": 0.9,
+        "system": None,
+        "about": "temperature 0.7 with top-p 0.9, the default system prompt",
+    },
+    "hot": {
+        "temperature": 1.3,
+        "top_p": 1.0,
+        "system": None,
+        "about": "temperature 1.3: adventurous, often incoherent",
+    },
+    "terse": {
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "system": "You are a helpful assistant. Answer in one short sentence.",
+        "about": "greedy, with a system prompt asking for one short sentence",
+    },
 }
 Player = Literal["greedy", "warm", "hot", "terse"]
-ARENA_PROMPTS = ["Why is the sky blue?", "Give me one tip for sleeping better.", "What is a rainbow?",
-                 "Write a short poem about the sea.", "How do I make a cup of tea?", "What do cats like to eat?"]
+ARENA_PROMPTS = [
+    "Why is the sky blue?",
+    "Give me one tip for sleeping better.",
+    "What is a rainbow?",
+    "Write a short poem about the sea.",
+    "How do I make a cup of tea?",
+    "What do cats like to eat?",
+]
 
 
 @router.get("/questions")
 def questions():
-    return {"questions": [{"question": q.question, "options": list(q.options), "answer": q.answer} for q in QUESTIONS],
-            "formats": list(FORMATS), "letters": LETTERS[:MAX_OPTIONS]}
+    return {
+        "questions": [{"question": q.question, "options": list(q.options), "answer": q.answer} for q in QUESTIONS],
+        "formats": list(FORMATS),
+        "letters": LETTERS[:MAX_OPTIONS],
+    }
 
 
 def scores_json(m: SmolLM2, s) -> dict:
     return {
         "format": s.fmt,
         "context": [token_piece(m.tokenizer, i) for i in s.context_ids],
-        "options": [{"scored": s.scored[k], "tokens": [token_piece(m.tokenizer, i) for i in s.option_ids[k]],
-                     "logprobs": s.token_logprobs[k].tolist(), "sum": float(s.sums[k]), "mean": float(s.means[k])}
-                    for k in range(len(s.scored))],
-        "pick_sum": s.pick("sum"), "pick_mean": s.pick("mean"), "answer": s.answer,
-        "probs_sum": s.probs("sum").tolist(), "probs_mean": s.probs("mean").tolist(),
+        "options": [
+            {
+                "scored": s.scored[k],
+                "tokens": [token_piece(m.tokenizer, i) for i in s.option_ids[k]],
+                "logprobs": s.token_logprobs[k].tolist(),
+                "sum": float(s.sums[k]),
+                "mean": float(s.means[k]),
+            }
+            for k in range(len(s.scored))
+        ],
+        "pick_sum": s.pick("sum"),
+        "pick_mean": s.pick("mean"),
+        "answer": s.answer,
+        "probs_sum": s.probs("sum").tolist(),
+        "probs_mean": s.probs("mean").tolist(),
     }
 
 
 class ScoreRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     options: list[str] = Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)
-    answer: int | None = Field(None, ge=0, lt=MAX_OPTIONS,
-                               description="index of the right option, or none: the pick is then not marked right or wrong")
+    answer: int | None = Field(
+        None,
+        ge=0,
+        lt=MAX_OPTIONS,
+        description="index of the right option, or none: the pick is then not marked right or wrong",
+    )
     format: Format = "cloze"
 
     @model_validator(mode="after")
@@ -108,8 +155,9 @@ class ScoreRequest(BaseModel):
             if not o.strip():
                 raise DemoError(f"Option {LETTERS[k]} is empty: every option needs some text.", "options")
             if len(o) > MAX_OPTION_CHARS:
-                raise DemoError(f"Option {LETTERS[k]} is {len(o)} characters; the limit is {MAX_OPTION_CHARS}.",
-                                "options")
+                raise DemoError(
+                    f"Option {LETTERS[k]} is {len(o)} characters; the limit is {MAX_OPTION_CHARS}.", "options"
+                )
         if len({o.strip() for o in self.options}) < len(self.options):
             raise DemoError("Two options are the same: make every option different.", "options")
         if self.answer is not None and self.answer >= len(self.options):
@@ -152,14 +200,30 @@ def benchmark(req: BenchmarkRequest, request: Request, session: str = Depends(se
                     return
                 s = score_question(m, q, fmt)
                 done.append(s)
-                yield {"type": "question", "format": fmt, "index": n, "question": q.question,
-                       "options": list(q.options), "answer": q.answer, "sums": s.sums.tolist(),
-                       "means": s.means.tolist(), "pick_sum": s.pick("sum"), "pick_mean": s.pick("mean")}
-            summary[fmt] = {"accuracy_sum": accuracy(done, "sum"), "accuracy_mean": accuracy(done, "mean"),
-                            "questions": len(done)}
+                yield {
+                    "type": "question",
+                    "format": fmt,
+                    "index": n,
+                    "question": q.question,
+                    "options": list(q.options),
+                    "answer": q.answer,
+                    "sums": s.sums.tolist(),
+                    "means": s.means.tolist(),
+                    "pick_sum": s.pick("sum"),
+                    "pick_mean": s.pick("mean"),
+                }
+            summary[fmt] = {
+                "accuracy_sum": accuracy(done, "sum"),
+                "accuracy_mean": accuracy(done, "mean"),
+                "questions": len(done),
+            }
             yield {"type": "format_done", "format": fmt, **summary[fmt]}
-        yield {"type": "done", "summary": summary, "seconds": time.perf_counter() - start,
-               "chance": sum(1 / len(q.options) for q in QUESTIONS) / len(QUESTIONS)}
+        yield {
+            "type": "done",
+            "summary": summary,
+            "seconds": time.perf_counter() - start,
+            "chance": sum(1 / len(q.options) for q in QUESTIONS) / len(QUESTIONS),
+        }
 
     job = request.app.state.jobs.start(session, BENCH_JOB, events)
     return {"job": job.id, "questions": len(QUESTIONS)}
@@ -172,13 +236,26 @@ class PassageRequest(BaseModel):
 @router.post("/contamination")
 def contamination(req: PassageRequest):
     m = load_smollm2()
-    encode_text(m, req.text, MAX_PASSAGE_TOKENS, field="text", at_least=MIN_PASSAGE_TOKENS,
-                why="a loss over fewer says little", purpose="it is read twice,")
+    encode_text(
+        m,
+        req.text,
+        MAX_PASSAGE_TOKENS,
+        field="text",
+        at_least=MIN_PASSAGE_TOKENS,
+        why="a loss over fewer says little",
+        purpose="it is read twice,",
+    )
     start = time.perf_counter()
     r = seen_twice(m, req.text)
-    return {"tokens": [token_piece(m.tokenizer, i) for i in r.ids], "fresh": r.fresh.tolist(), "seen": r.seen.tolist(),
-            "fresh_loss": r.fresh_loss, "seen_loss": r.seen_loss, "ratio": r.seen_loss / r.fresh_loss
-            if r.fresh_loss > 0 else 0.0, "seconds": time.perf_counter() - start}
+    return {
+        "tokens": [token_piece(m.tokenizer, i) for i in r.ids],
+        "fresh": r.fresh.tolist(),
+        "seen": r.seen.tolist(),
+        "fresh_loss": r.fresh_loss,
+        "seen_loss": r.seen_loss,
+        "ratio": r.seen_loss / r.fresh_loss if r.fresh_loss > 0 else 0.0,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 # ------------------------------------------------------------------ arena
@@ -186,8 +263,12 @@ def contamination(req: PassageRequest):
 
 @router.get("/arena/players")
 def players():
-    return {"players": {p: {k: v for k, v in s.items()} for p, s in PLAYERS.items()}, "prompts": ARENA_PROMPTS,
-            "max_tokens": ARENA_TOKENS, "elo": {"k": EloConfig.k, "start": EloConfig.start}}
+    return {
+        "players": {p: {k: v for k, v in s.items()} for p, s in PLAYERS.items()},
+        "prompts": ARENA_PROMPTS,
+        "max_tokens": ARENA_TOKENS,
+        "elo": {"k": EloConfig.k, "start": EloConfig.start},
+    }
 
 
 class AnswersRequest(BaseModel):
@@ -223,15 +304,21 @@ def answers(req: AnswersRequest, request: Request, session: str = Depends(sessio
             s = PLAYERS[player]
             ids = player_ids(m, player, req.prompt)
             tokens = []
-            for ev in m.generate(ids, max_tokens=ARENA_TOKENS, temperature=s["temperature"], top_p=s["top_p"],
-                                 seed=req.seed):
+            for ev in m.generate(
+                ids, max_tokens=ARENA_TOKENS, temperature=s["temperature"], top_p=s["top_p"], seed=req.seed
+            ):
                 if job.stop_event.is_set():
                     return
                 tokens.append(ev.token_id)
                 yield {"type": "token", "side": side, "token": token_piece(m.tokenizer, ev.token_id)}
             texts[side] = m.decode(tokens)
-            yield {"type": "answer_end", "side": side, "tokens": len(tokens), "ended": len(tokens) < ARENA_TOKENS,
-                   "text": texts[side]}
+            yield {
+                "type": "answer_end",
+                "side": side,
+                "tokens": len(tokens),
+                "ended": len(tokens) < ARENA_TOKENS,
+                "text": texts[side],
+            }
         yield {"type": "done", "a": texts["a"], "b": texts["b"], "seconds": time.perf_counter() - start}
 
     job = request.app.state.jobs.start(session, ARENA_JOB, events)
@@ -258,6 +345,13 @@ def ratings(req: RatingsRequest):
     cfg = EloConfig(k=req.k)
     history = elo_history(names, votes, cfg)
     reversed_final = elo_history(names, votes[::-1], cfg)[-1]
-    return {"players": names, "history": history, "elo": history[-1], "elo_reversed": reversed_final,
-            "bradley_terry": bradley_terry(names, votes, start=cfg.start), "wins": win_counts(names, votes),
-            "votes": len(votes), "k": req.k}
+    return {
+        "players": names,
+        "history": history,
+        "elo": history[-1],
+        "elo_reversed": reversed_final,
+        "bradley_terry": bradley_terry(names, votes, start=cfg.start),
+        "wins": win_counts(names, votes),
+        "votes": len(votes),
+        "k": req.k,
+    }

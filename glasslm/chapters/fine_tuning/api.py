@@ -22,18 +22,18 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm import assets
-from glasslm.engine.training import finetune
-from glasslm.engine.models.llama import quantize as qz
-from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
-from glasslm.engine.training.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, merge
 from glasslm.engine.data.model_facts import published
+from glasslm.engine.models.llama import quantize as qz
 from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.tokenizers.token_display import token_text
+from glasslm.engine.training import finetune
+from glasslm.engine.training.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, merge
 from glasslm.engine.training.train import Docs
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
-from glasslm.web.worker import InWorker
 from glasslm.web.text_input import encode_text
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -106,12 +106,19 @@ def _lora_config(req) -> LoRAConfig:
 def _counts(base: TinyGPT, lora: LoRAConfig) -> dict:
     adapted = LoRAGPT(base, lora)
     per_matrix = {t: base.params.shapes[f"layer0.{t}"] for t in lora.targets}
-    return {"base_params": base.n_params, "lora_trainable": adapted.n_params, "full_trainable": base.n_params,
-            "lora_share": adapted.n_params / base.n_params,
-            "matrices": [{"name": t, "out": s[0], "in": s[1], "full": s[0] * s[1], "lora": lora.rank * (s[0] + s[1])}
-                         for t, s in per_matrix.items()],
-            "formula": count_lora_params(base.config.n_layer, base.config.n_embd, base.config.mlp_ratio,
-                                         lora.rank, lora.targets)}
+    return {
+        "base_params": base.n_params,
+        "lora_trainable": adapted.n_params,
+        "full_trainable": base.n_params,
+        "lora_share": adapted.n_params / base.n_params,
+        "matrices": [
+            {"name": t, "out": s[0], "in": s[1], "full": s[0] * s[1], "lora": lora.rank * (s[0] + s[1])}
+            for t, s in per_matrix.items()
+        ],
+        "formula": count_lora_params(
+            base.config.n_layer, base.config.n_embd, base.config.mlp_ratio, lora.rank, lora.targets
+        ),
+    }
 
 
 @router.post("/count")
@@ -128,15 +135,23 @@ def count(req: CountRequest):
 def _lora_events(req: LoRARequest, lora: LoRAConfig):
     def source(job):
         state = job.state  # what /merge reads later: the base model and both runs
-        base = yield from finetune.pretrain_base(steps=req.pretrain_steps, model_config=_model_config(req),
-                                                 seed=req.seed + 42, init_seed=req.seed)
+        base = yield from finetune.pretrain_base(
+            steps=req.pretrain_steps, model_config=_model_config(req), seed=req.seed + 42, init_seed=req.seed
+        )
         state["base"] = base
         every = max(1, req.steps // STEP_EVENTS_PER_RUN)
         losses: list = []
-        for event in finetune.compare_finetuning(base, lora, steps=req.steps, batch_size=req.batch_size,
-                                                 lr_full=req.lr_full, lr_lora=req.lr_lora,
-                                                 eval_interval=max(1, req.steps // EVALS_PER_RUN),
-                                                 seed=req.seed, runs=state):
+        for event in finetune.compare_finetuning(
+            base,
+            lora,
+            steps=req.steps,
+            batch_size=req.batch_size,
+            lr_full=req.lr_full,
+            lr_lora=req.lr_lora,
+            eval_interval=max(1, req.steps // EVALS_PER_RUN),
+            seed=req.seed,
+            runs=state,
+        ):
             if job.stop_event.is_set():
                 yield {"type": "stopped", "step": event.get("step")}
                 return
@@ -147,6 +162,7 @@ def _lora_events(req: LoRARequest, lora: LoRAConfig):
                 full, lo = np.mean(losses, axis=0)
                 event, losses = {**event, "full": float(full), "lora": float(lo)}, []
             yield event
+
     return source
 
 
@@ -154,8 +170,9 @@ def _lora_events(req: LoRARequest, lora: LoRAConfig):
 def start_lora(req: LoRARequest, request: Request, session: str = Depends(session_id)):
     """Pretrain on first names, then fine-tune to last names with LoRA and in full, as one job."""
     lora = _lora_config(req)
-    job = request.app.state.jobs.start(session, LORA_JOB, InWorker(_lora_events, req, lora),
-                                       state={"request": req.model_dump()})
+    job = request.app.state.jobs.start(
+        session, LORA_JOB, InWorker(_lora_events, req, lora), state={"request": req.model_dump()}
+    )
     return {"job": job.id}
 
 
@@ -163,7 +180,9 @@ def _finished_lora(request: Request, session: str, job_id: str) -> LoRAGPT:
     job = request.app.state.jobs.get(session, job_id)
     run = job.state.get("lora")
     if run is None or job.kind != LORA_JOB:
-        raise DemoError("That job is not a LoRA run of this chapter (or it has not started fine-tuning yet).", "job", 404)
+        raise DemoError(
+            "That job is not a LoRA run of this chapter (or it has not started fine-tuning yet).", "job", 404
+        )
     if job.running:
         raise DemoError("That run is still training: wait for it to finish or stop it first.", "job", 409)
     return run.model
@@ -176,15 +195,23 @@ def merge_adapters(req: MergeRequest, request: Request, session: str = Depends(s
     merged = merge(adapted)
     data = finetune.target_data(adapted.base)
     x, _ = Docs(data.heldout[: finetune.EVAL_NAMES], adapted.tokenizer).batch(
-        np.arange(min(finetune.EVAL_NAMES, len(data.heldout))), adapted.config.block_size)
+        np.arange(min(finetune.EVAL_NAMES, len(data.heldout))), adapted.config.block_size
+    )
     diff = float(np.abs(merged.forward(x)[0].data - adapted.forward(x)[0].data).max())
     with_adapter = sample(adapted, n=MERGE_SAMPLES, temperature=finetune.SAMPLE_TEMPERATURE, seed=req.seed)
     merged_names = sample(merged, n=MERGE_SAMPLES, temperature=finetune.SAMPLE_TEMPERATURE, seed=req.seed)
     changed = {t: float(np.abs(adapted.delta(0, t)).max()) for t in adapted.lora.targets}
-    return {"adapter_samples": with_adapter, "merged_samples": merged_names, "identical": with_adapter == merged_names,
-            "max_logit_difference": diff, "positions_compared": int(x.size),
-            "merged_params": merged.n_params, "base_params": adapted.base.n_params,
-            "adapter_params": adapted.n_params, "largest_change_layer0": changed}
+    return {
+        "adapter_samples": with_adapter,
+        "merged_samples": merged_names,
+        "identical": with_adapter == merged_names,
+        "max_logit_difference": diff,
+        "positions_compared": int(x.size),
+        "merged_params": merged.n_params,
+        "base_params": adapted.base.n_params,
+        "adapter_params": adapted.n_params,
+        "largest_change_layer0": changed,
+    }
 
 
 # ---------------------------------------------------------------- quantization
@@ -211,19 +238,33 @@ def quantize_matrix(req: QuantizeRequest):
         raise DemoError(str(err).capitalize() + ".", "block") from None
     types = _file_types()
     gguf_name = f"blk.{req.layer}.{qz.GGUF_NAMES[req.matrix]}.weight"
-    out = {"layer": req.layer, "matrix": req.matrix, "shape": list(w.shape), "n": int(w.size), "block": req.block,
-           "float32_bytes": int(w.nbytes), "float16_bytes": int(w.size * 2),
-           "weights": qz.histogram(w), "weight_absmax": float(np.abs(w).max()),
-           "gguf": {"name": gguf_name, **types[gguf_name]},
-           "file_types": _type_summary(types), "formats": {}}
+    out = {
+        "layer": req.layer,
+        "matrix": req.matrix,
+        "shape": list(w.shape),
+        "n": int(w.size),
+        "block": req.block,
+        "float32_bytes": int(w.nbytes),
+        "float16_bytes": int(w.size * 2),
+        "weights": qz.histogram(w),
+        "weight_absmax": float(np.abs(w).max()),
+        "gguf": {"name": gguf_name, **types[gguf_name]},
+        "file_types": _type_summary(types),
+        "formats": {},
+    }
     for bits in qz.BITS:
         q = qz.quantize(w, bits, req.block)
         w_hat = q.dequantize()
         out["formats"][str(bits)] = {
-            "bits": bits, "formula_bytes": qz.size_bytes(w.size, bits, req.block), "actual_bytes": q.nbytes,
-            "integer_bytes": int(q.packed().nbytes), "scale_bytes": int(q.scales.nbytes),
-            "bits_per_weight": qz.bits_per_weight(bits, req.block), "levels": 2 * (2 ** (bits - 1) - 1) + 1,
-            **qz.error_stats(w, w_hat), "errors": qz.histogram(w_hat - w),
+            "bits": bits,
+            "formula_bytes": qz.size_bytes(w.size, bits, req.block),
+            "actual_bytes": q.nbytes,
+            "integer_bytes": int(q.packed().nbytes),
+            "scale_bytes": int(q.scales.nbytes),
+            "bits_per_weight": qz.bits_per_weight(bits, req.block),
+            "levels": 2 * (2 ** (bits - 1) - 1) + 1,
+            **qz.error_stats(w, w_hat),
+            "errors": qz.histogram(w_hat - w),
         }
     return out
 
@@ -279,9 +320,16 @@ def start_effect(req: EffectRequest, request: Request, session: str = Depends(se
             logits = end.value
         changed = qz.compare_next_token(reference, logits, lambda i: token_text(m.tokenizer, i))
         n_weights = sum(math.prod(qz.matrix_shape(m.config, name)) for _, name in selection)
-        yield {"type": "result", **changed, "matrices": len(selection), "weights_quantized": int(n_weights),
-               "bits": req.bits, "block": req.block, "scope": req.scope,
-               "prompt_tokens": [token_text(m.tokenizer, i) for i in ids]}
+        yield {
+            "type": "result",
+            **changed,
+            "matrices": len(selection),
+            "weights_quantized": int(n_weights),
+            "bits": req.bits,
+            "block": req.block,
+            "scope": req.scope,
+            "prompt_tokens": [token_text(m.tokenizer, i) for i in ids],
+        }
 
     job = request.app.state.jobs.start(session, EFFECT_JOB, source)
     return {"job": job.id, "matrices": len(selection)}
@@ -295,12 +343,30 @@ def memory(req: MemoryRequest):
     big = published(QLORA_REFERENCE)
     rows = []
     for name, params, layers, d, heads, kv, source in (
-        ("SmolLM2-135M", m.parameter_counts()["total"], cfg.n_layers, cfg.d_model, cfg.n_heads, cfg.n_kv_heads,
-         "counted from the loaded tensors; shape from the GGUF metadata"),
+        (
+            "SmolLM2-135M",
+            m.parameter_counts()["total"],
+            cfg.n_layers,
+            cfg.d_model,
+            cfg.n_heads,
+            cfg.n_kv_heads,
+            "counted from the loaded tensors; shape from the GGUF metadata",
+        ),
         (big.name, big.params, big.layers, big.d_model, big.heads, big.kv_heads, big.source),
     ):
         adapters = qz.adapter_params(layers, d, heads, kv, req.rank)
-        rows.append({"model": name, "params": params, "adapter_params": adapters, "source": source,
-                     "adapter_share": adapters / params, "bytes": qz.finetune_memory(params, adapters)})
-    return {"rank": req.rank, "rows": rows, "bytes_per_param": {"adam_mixed": qz.ADAM_MIXED_BYTES,
-            "fp16": 2, "nf4_double_quant": qz.NF4_DQ_BITS / 8}}
+        rows.append(
+            {
+                "model": name,
+                "params": params,
+                "adapter_params": adapters,
+                "source": source,
+                "adapter_share": adapters / params,
+                "bytes": qz.finetune_memory(params, adapters),
+            }
+        )
+    return {
+        "rank": req.rank,
+        "rows": rows,
+        "bytes_per_param": {"adam_mixed": qz.ADAM_MIXED_BYTES, "fp16": 2, "nf4_double_quant": qz.NF4_DQ_BITS / 8},
+    }

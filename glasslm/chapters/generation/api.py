@@ -29,9 +29,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.inference.autoregression import choose, tiny_gpt_next_logits
-from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
+from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
@@ -66,7 +66,15 @@ class StartRequest(BaseModel):
 def model_read(tokens: int, reused: int) -> str:
     """What the step's forward pass read, in the words the page shows."""
     new = tokens - reused
-    return "cached" if new == 0 else "one new token" if new == 1 else "whole context" if reused == 0 else f"{new} new tokens"
+    return (
+        "cached"
+        if new == 0
+        else "one new token"
+        if new == 1
+        else "whole context"
+        if reused == 0
+        else f"{new} new tokens"
+    )
 
 
 @router.post("/smollm2/start")
@@ -76,10 +84,19 @@ def smollm2_start(req: StartRequest):
         raise DemoError("The text is only spaces: type a few words.", "text")
     ids = m.encode(req.text) if req.mode == "continue" else m.chat_ids([{"role": "user", "content": req.text}])
     if len(ids) > MAX_PROMPT_TOKENS:
-        raise DemoError(f"The prompt is {len(ids):,} tokens long; the limit here is {MAX_PROMPT_TOKENS}. "
-                        "Shorten it.", "text", status=413)
-    return {"ids": ids, "tokens": [token_piece(m.tokenizer, i) for i in ids], "prompt_length": len(ids), "mode": req.mode,
-            "end_tokens": [token_piece(m.tokenizer, i) for i in sorted(m.stop_ids)], "max_steps": MAX_STEPS}
+        raise DemoError(
+            f"The prompt is {len(ids):,} tokens long; the limit here is {MAX_PROMPT_TOKENS}. Shorten it.",
+            "text",
+            status=413,
+        )
+    return {
+        "ids": ids,
+        "tokens": [token_piece(m.tokenizer, i) for i in ids],
+        "prompt_length": len(ids),
+        "mode": req.mode,
+        "end_tokens": [token_piece(m.tokenizer, i) for i in sorted(m.stop_ids)],
+        "max_steps": MAX_STEPS,
+    }
 
 
 class StepRequest(BaseModel):
@@ -107,8 +124,11 @@ def smollm2_step(req: StepRequest, request: Request):
         raise DemoError("prompt_length is longer than the context: start again from your text.", "prompt_length")
     generated = len(req.ids) - req.prompt_length
     if generated >= MAX_STEPS:
-        raise DemoError(f"This run has generated {generated} tokens, the limit here ({MAX_STEPS}). "
-                        "Start again to generate more.", "ids", status=409)
+        raise DemoError(
+            f"This run has generated {generated} tokens, the limit here ({MAX_STEPS}). Start again to generate more.",
+            "ids",
+            status=409,
+        )
     V = m.config.vocab_size
     if any(not 0 <= i < V for i in req.ids):
         raise DemoError(f"Token ids must be from 0 to {V - 1}.", "ids")
@@ -116,18 +136,30 @@ def smollm2_step(req: StepRequest, request: Request):
     _, logits, reused = m.prefill(req.ids)  # through the prefix cache: a step reads only the new token
     how = model_read(len(req.ids), reused)
     seconds = time.perf_counter() - start
-    c = choose(logits, position=len(req.ids), seed=req.seed, temperature=req.temperature, top_k=req.top_k,
-               top_p=req.top_p, end_ids=m.stop_ids)
+    c = choose(
+        logits,
+        position=len(req.ids),
+        seed=req.seed,
+        temperature=req.temperature,
+        top_k=req.top_k,
+        top_p=req.top_p,
+        end_ids=m.stop_ids,
+    )
     ids = [*req.ids, c.token]
     return {
-        "position": len(req.ids), "step": generated + 1, "max_steps": MAX_STEPS,
+        "position": len(req.ids),
+        "step": generated + 1,
+        "max_steps": MAX_STEPS,
         "candidates": bars(c.probs, c.token, req.show, lambda i: token_piece(m.tokenizer, i)),
         "chosen": {**token_piece(m.tokenizer, c.token), "prob": c.prob},
-        "end": c.end, "limit_reached": not c.end and generated + 1 >= MAX_STEPS,
+        "end": c.end,
+        "limit_reached": not c.end and generated + 1 >= MAX_STEPS,
         "survivors": int((c.probs > 0).sum()),
         "ids": ids,
-        "generated_text": m.decode([i for i in ids[req.prompt_length:] if i not in m.stop_ids]),
-        "model_seconds": seconds, "model_read": how, "context_tokens": len(req.ids),
+        "generated_text": m.decode([i for i in ids[req.prompt_length :] if i not in m.stop_ids]),
+        "model_seconds": seconds,
+        "model_read": how,
+        "context_tokens": len(req.ids),
     }
 
 
@@ -144,10 +176,17 @@ def tiny_train(request: Request, session: str = Depends(session_id)):
 def tiny_info(shared: SharedModel) -> dict:
     model = shared.model
     tok = model.tokenizer
-    return {"n_params": model.n_params, "vocab": [tok.token_text(i) for i in range(tok.vocab_size)],
-            "bos": tok.bos, "block_size": model.config.block_size, "steps": shared.steps,
-            "heldout_loss": shared.heldout_loss, "bigram_heldout_loss": shared.bigram_heldout_loss,
-            "train_seconds": shared.seconds, "max_steps": MAX_NAME_STEPS}
+    return {
+        "n_params": model.n_params,
+        "vocab": [tok.token_text(i) for i in range(tok.vocab_size)],
+        "bos": tok.bos,
+        "block_size": model.config.block_size,
+        "steps": shared.steps,
+        "heldout_loss": shared.heldout_loss,
+        "bigram_heldout_loss": shared.bigram_heldout_loss,
+        "train_seconds": shared.seconds,
+        "max_steps": MAX_NAME_STEPS,
+    }
 
 
 class TinyStepRequest(BaseModel):
@@ -166,8 +205,9 @@ def tiny_step(req: TinyStepRequest, request: Request):
     if any(not 0 <= i < tok.vocab_size for i in req.ids):
         raise DemoError(f"Character ids must be from 0 to {tok.vocab_size - 1}.", "ids")
     if len(req.ids) > MAX_NAME_STEPS:
-        raise DemoError(f"This name has reached the limit of {MAX_NAME_STEPS} steps: start a new one.", "ids",
-                        status=409)
+        raise DemoError(
+            f"This name has reached the limit of {MAX_NAME_STEPS} steps: start a new one.", "ids", status=409
+        )
     if tok.bos in req.ids[1:]:
         raise DemoError("This name has already ended (BOS came out): start a new one.", "ids", status=409)
     logits = tiny_gpt_next_logits(model, req.ids)  # (V,)
@@ -175,10 +215,14 @@ def tiny_step(req: TinyStepRequest, request: Request):
     ids = [*req.ids, c.token]
     label = lambda i: {"id": i, "text": "BOS (end)" if i == tok.bos else tok.token_text(i)}  # noqa: E731
     return {
-        "position": len(req.ids), "step": len(req.ids), "max_steps": MAX_NAME_STEPS,
+        "position": len(req.ids),
+        "step": len(req.ids),
+        "max_steps": MAX_NAME_STEPS,
         "candidates": bars(c.probs, c.token, min(req.show, tok.vocab_size), label),
         "chosen": {**label(c.token), "prob": c.prob},
-        "end": c.end, "limit_reached": not c.end and len(ids) > MAX_NAME_STEPS,
-        "ids": ids, "name": tok.decode(ids),
+        "end": c.end,
+        "limit_reached": not c.end and len(ids) > MAX_NAME_STEPS,
+        "ids": ids,
+        "name": tok.decode(ids),
         "logits": [float(x) for x in logits],
     }

@@ -63,21 +63,46 @@ def _answer_row(m: SmolLM2, fact, mode: str) -> dict:
     ids = m.encode(prompt_text(fact.question, EXAMPLES, fact.fact if mode == "retrieval" else None))
     start = time.perf_counter()
     a = answer(m, ids)
-    row = {"id": fact.id, "mode": mode, "level": fact.level, "question": fact.question, "answers": list(fact.answers),
-           "answer": a.text, "tokens": [token_piece(m.tokenizer, i) for i in a.ids],
-           "first": a.first_token_prob, "likelihood": a.likelihood, "token_probs": a.probs,
-           "correct": is_correct(a.text, fact.answers), "prompt_tokens": len(ids), "fact": fact.fact,
-           "contradicts": mode == "retrieval" and is_correct(fact.fact, fact.answers)
-           and not is_correct(a.text, fact.answers),
-           "seconds": time.perf_counter() - start}
+    row = {
+        "id": fact.id,
+        "mode": mode,
+        "level": fact.level,
+        "question": fact.question,
+        "answers": list(fact.answers),
+        "answer": a.text,
+        "tokens": [token_piece(m.tokenizer, i) for i in a.ids],
+        "first": a.first_token_prob,
+        "likelihood": a.likelihood,
+        "token_probs": a.probs,
+        "correct": is_correct(a.text, fact.answers),
+        "prompt_tokens": len(ids),
+        "fact": fact.fact,
+        "contradicts": mode == "retrieval"
+        and is_correct(fact.fact, fact.answers)
+        and not is_correct(a.text, fact.answers),
+        "seconds": time.perf_counter() - start,
+    }
     return row
 
 
 @router.get("/facts")
 def facts():
-    return {"questions": [{"id": f.id, "level": f.level, "question": f.question, "answers": list(f.answers),
-                           "fact": f.fact, "source": f.source} for f in FACTS],
-            "examples": EXAMPLES, "max_answer_tokens": MAX_ANSWER_TOKENS, "confident": CONFIDENT}
+    return {
+        "questions": [
+            {
+                "id": f.id,
+                "level": f.level,
+                "question": f.question,
+                "answers": list(f.answers),
+                "fact": f.fact,
+                "source": f.source,
+            }
+            for f in FACTS
+        ],
+        "examples": EXAMPLES,
+        "max_answer_tokens": MAX_ANSWER_TOKENS,
+        "confident": CONFIDENT,
+    }
 
 
 class AskRequest(BaseModel):
@@ -106,14 +131,22 @@ def ask(req: AskRequest):
     start = time.perf_counter()
     a = answer(m, ids)
     return {
-        "question": question, "fact": fact, "prompt": prompt, "prompt_tokens": len(ids),
-        "answer": a.text, "tokens": [token_piece(m.tokenizer, i) for i in a.ids], "token_probs": a.probs,
-        "first": a.first_token_prob, "likelihood": a.likelihood,
+        "question": question,
+        "fact": fact,
+        "prompt": prompt,
+        "prompt_tokens": len(ids),
+        "answer": a.text,
+        "tokens": [token_piece(m.tokenizer, i) for i in a.ids],
+        "token_probs": a.probs,
+        "first": a.first_token_prob,
+        "likelihood": a.likelihood,
         "alternatives": [{**token_piece(m.tokenizer, i), "prob": p} for i, p in a.first_top],
         "answers": list(known.answers) if known else None,
         "correct": is_correct(a.text, known.answers) if known else None,
         # the fact given states an accepted answer, and the model said something else
-        "contradicts": bool(known and fact and is_correct(fact, known.answers) and not is_correct(a.text, known.answers)),
+        "contradicts": bool(
+            known and fact and is_correct(fact, known.answers) and not is_correct(a.text, known.answers)
+        ),
         "seconds": time.perf_counter() - start,
     }
 
@@ -172,14 +205,36 @@ def calibration(req: CalibrationRequest, request: Request, session: str = Depend
     rel = reliability(conf, correct, req.bins)
     wrong = sorted((r for r in rows if not r["correct"] and r[req.measure] >= CONFIDENT), key=lambda r: -r[req.measure])
     return {
-        "mode": req.mode, "measure": req.measure, "n": len(rows), "finished": not job.running,
-        "accuracy": sum(correct) / len(rows), "mean_confidence": sum(conf) / len(rows),
-        "ece": rel.ece, "bins": rel.rows(),
-        "confident_wrong": [{"id": r["id"], "question": r["question"], "answer": r["answer"],
-                             "answers": r["answers"], "confidence": r[req.measure]} for r in wrong],
+        "mode": req.mode,
+        "measure": req.measure,
+        "n": len(rows),
+        "finished": not job.running,
+        "accuracy": sum(correct) / len(rows),
+        "mean_confidence": sum(conf) / len(rows),
+        "ece": rel.ece,
+        "bins": rel.rows(),
+        "confident_wrong": [
+            {
+                "id": r["id"],
+                "question": r["question"],
+                "answer": r["answer"],
+                "answers": r["answers"],
+                "confidence": r[req.measure],
+            }
+            for r in wrong
+        ],
         "abstain": abstain(conf, correct, req.threshold).as_dict(),
         "curve": [s.as_dict() for s in coverage_curve(conf, correct)],
         "points": [{"id": r["id"], "confidence": r[req.measure], "correct": r["correct"]} for r in rows],
-        "contradicted": [{"id": r["id"], "question": r["question"], "answer": r["answer"], "fact": r["fact"],
-                          "answers": r["answers"]} for r in rows if r["contradicts"]],
+        "contradicted": [
+            {
+                "id": r["id"],
+                "question": r["question"],
+                "answer": r["answer"],
+                "fact": r["fact"],
+                "answers": r["answers"],
+            }
+            for r in rows
+            if r["contradicts"]
+        ],
     }

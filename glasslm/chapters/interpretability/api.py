@@ -35,10 +35,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.basics.sampling import softmax
-from glasslm.engine.models.llama.hooked_llama import batch_layers, residuals
 from glasslm.engine.interpretability.logit_lens import lens_logits
 from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
 from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, topic_spans, train_sae
+from glasslm.engine.models.llama.hooked_llama import batch_layers, residuals
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.cache import app_cache
@@ -48,7 +48,9 @@ from glasslm.web.text_input import encode_text
 
 router = APIRouter()
 
-TEXTS = json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json").read_text("utf-8"))["texts"]
+TEXTS = json.loads(resources.files("glasslm.chapters.interpretability").joinpath("texts.json").read_text("utf-8"))[
+    "texts"
+]
 N_LAYERS = 30  # SmolLM2-135M's blocks (checked against the model when it loads)
 MAX_EXAMPLES = 12  # top-activating tokens shown per neuron or feature
 MAX_FEATURES_SHOWN = 48
@@ -75,21 +77,32 @@ def _collect(m: SmolLM2) -> dict[int, dict]:
     rows = [(i, p) for i, s in enumerate(seqs) for p in range(1, len(s))]  # position 0 left out
     out = {}
     for n, (xs, acts) in enumerate(batch_layers(m, seqs, m.config.n_layers), start=1):
-        out[n] = {"rows": rows, "seqs": seqs, "residual": np.concatenate([x[1:] for x in xs]),
-                  "mlp": np.concatenate([a[1:] for a in acts]), "seconds": time.perf_counter() - start}
+        out[n] = {
+            "rows": rows,
+            "seqs": seqs,
+            "residual": np.concatenate([x[1:] for x in xs]),
+            "mlp": np.concatenate([a[1:] for a in acts]),
+            "seconds": time.perf_counter() - start,
+        }
     return out
 
 
 def example(m: SmolLM2, entry: dict, row: int, value: float) -> dict:
     text, pos = entry["rows"][row]
     ids = entry["seqs"][text]
-    piece = lambda a, b: "".join(token_text(m.tokenizer, i) for i in ids[max(a, 0):b])
-    return {"text": text, "topic": TEXTS[text]["topic"], "position": pos, "value": value,
-            "before": piece(pos - CONTEXT_BEFORE, pos), "token": piece(pos, pos + 1),
-            "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER),
-            # token by token, so a narrow card wraps between tokens, never inside one
-            "before_tokens": [token_text(m.tokenizer, i) for i in ids[max(pos - CONTEXT_BEFORE, 0):pos]],
-            "after_tokens": [token_text(m.tokenizer, i) for i in ids[pos + 1:pos + 1 + CONTEXT_AFTER]]}
+    piece = lambda a, b: "".join(token_text(m.tokenizer, i) for i in ids[max(a, 0) : b])
+    return {
+        "text": text,
+        "topic": TEXTS[text]["topic"],
+        "position": pos,
+        "value": value,
+        "before": piece(pos - CONTEXT_BEFORE, pos),
+        "token": piece(pos, pos + 1),
+        "after": piece(pos + 1, pos + 1 + CONTEXT_AFTER),
+        # token by token, so a narrow card wraps between tokens, never inside one
+        "before_tokens": [token_text(m.tokenizer, i) for i in ids[max(pos - CONTEXT_BEFORE, 0) : pos]],
+        "after_tokens": [token_text(m.tokenizer, i) for i in ids[pos + 1 : pos + 1 + CONTEXT_AFTER]],
+    }
 
 
 def examples(m: SmolLM2, entry: dict, acts: np.ndarray, column: int, k: int) -> dict:
@@ -124,11 +137,14 @@ def lens(req: LensRequest):
         out[field] = probs
         answers.append(int(probs[-1].argmax()))
     good, bad = answers
-    return {"good": token_text(m.tokenizer, good), "bad": token_text(m.tokenizer, bad),
-            "layers": list(range(m.config.n_layers + 1)),
-            **{f"{field}_good": out[field][:, good].tolist() for field in out},
-            **{f"{field}_bad": out[field][:, bad].tolist() for field in out},
-            "first_top_layer": {field: int(np.argmax(out[field].argmax(axis=1) == a)) for field, a in zip(out, answers)}}
+    return {
+        "good": token_text(m.tokenizer, good),
+        "bad": token_text(m.tokenizer, bad),
+        "layers": list(range(m.config.n_layers + 1)),
+        **{f"{field}_good": out[field][:, good].tolist() for field in out},
+        **{f"{field}_bad": out[field][:, bad].tolist() for field in out},
+        "first_top_layer": {field: int(np.argmax(out[field].argmax(axis=1) == a)) for field, a in zip(out, answers)},
+    }
 
 
 class NeuronRequest(BaseModel):
@@ -145,22 +161,32 @@ def neurons(req: NeuronRequest, request: Request):
     if req.neuron >= F:
         raise DemoError(f"Block {req.layer}'s MLP has {F:,} neurons: pick 0 to {F - 1}.", "neuron")
     entry = layer_acts(request, m, req.layer)
-    return {"layer": req.layer, "neuron": req.neuron, "n_neurons": F, "k": req.k, "tokens": len(entry["rows"]),
-            **examples(m, entry, entry["mlp"], req.neuron, req.k), **neuron_spans(request, m, req.layer, req.k),
-            "seconds": entry["seconds"]}
+    return {
+        "layer": req.layer,
+        "neuron": req.neuron,
+        "n_neurons": F,
+        "k": req.k,
+        "tokens": len(entry["rows"]),
+        **examples(m, entry, entry["mlp"], req.neuron, req.k),
+        **neuron_spans(request, m, req.layer, req.k),
+        "seconds": entry["seconds"],
+    }
 
 
 def neuron_spans(request: Request, m: SmolLM2, layer: int, k: int) -> dict:
     """How many topics each neuron's top k tokens come from (sae.topic_spans), at one block: the same for
     every neuron picked there, so this app computes it once per (layer, k) and the Block slider reads it."""
+
     def compute() -> dict:
         entry = layer_acts(request, m, layer)
         spans = topic_spans(entry["mlp"], [TEXTS[text]["topic"] for text, _ in entry["rows"]], k)  # (F,)
         mixed = np.argsort(-spans, kind="stable")[:6]
         pure = np.argsort(spans, kind="stable")[:6]
-        return {"mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
-                "pure": [{"neuron": int(j), "topics": int(spans[j])} for j in pure],
-                "span_counts": np.bincount(spans, minlength=k + 1).tolist()}
+        return {
+            "mixed": [{"neuron": int(j), "topics": int(spans[j])} for j in mixed],
+            "pure": [{"neuron": int(j), "topics": int(spans[j])} for j in pure],
+            "span_counts": np.bincount(spans, minlength=k + 1).tolist(),
+        }
 
     return app_cache(request, "interpretability-spans", 4 * N_LAYERS).get((layer, k), compute)[0]
 
@@ -183,8 +209,13 @@ def sae_train(req: SAERequest, request: Request, session: str = Depends(session_
         yield {"type": "collect", "layer": req.layer, "texts": len(TEXTS)}
         entry = layer_acts(request, m, req.layer)
         x = entry["residual"]  # (N, C)
-        yield {"type": "data", "tokens": int(x.shape[0]), "width": int(x.shape[1]), "seconds": entry["seconds"],
-               "steps": req.steps}
+        yield {
+            "type": "data",
+            "tokens": int(x.shape[0]),
+            "width": int(x.shape[1]),
+            "seconds": entry["seconds"],
+            "steps": req.steps,
+        }
         start = time.perf_counter()
         for ev in train_sae(x, cfg, every=10):
             if job.stop_event.is_set():
@@ -192,8 +223,12 @@ def sae_train(req: SAERequest, request: Request, session: str = Depends(session_
             if ev["type"] == "trained":
                 f = ev["sae"].encode(x.astype(np.float32) * np.float32(ev["scale"]))  # (N, F)
                 job.state.update(sae=ev["sae"], scale=ev["scale"], layer=req.layer, features=f)
-                yield {"type": "trained", "seconds": time.perf_counter() - start, "alive": int((f > 0).any(axis=0).sum()),
-                       "n_features": req.n_features}
+                yield {
+                    "type": "trained",
+                    "seconds": time.perf_counter() - start,
+                    "alive": int((f > 0).any(axis=0).sum()),
+                    "n_features": req.n_features,
+                }
             else:
                 yield ev
 
@@ -213,8 +248,11 @@ def trained_state(request: Request, session: str, job_id: str) -> dict:
     if job.kind != SAE_JOB:
         raise DemoError("That run did not train an autoencoder: press Train first.", "job", 409)
     if "features" not in job.state:
-        raise DemoError("The autoencoder is still training (or was stopped before the end): "
-                        "wait for it to finish, or train again.", "job", 409)
+        raise DemoError(
+            "The autoencoder is still training (or was stopped before the end): wait for it to finish, or train again.",
+            "job",
+            409,
+        )
     return job.state
 
 
@@ -227,11 +265,24 @@ def sae_features(req: FeaturesRequest, request: Request, session: str = Depends(
     key = f.max(axis=0) if req.sort == "max" else (f > 0).mean(axis=0)  # (F,)
     alive = np.flatnonzero(f.max(axis=0) > 0)
     chosen = alive[np.argsort(-key[alive], kind="stable")][: req.show]
-    feats = [{"feature": int(j), "max": float(f[:, j].max()), "frequency": float((f[:, j] > 0).mean()),
-              **examples(m, entry, f, int(j), req.k)} for j in chosen]
-    return {"layer": state["layer"], "n_features": int(f.shape[1]), "alive": int(alive.size),
-            "tokens": int(f.shape[0]), "l0": float((f > 0).sum(axis=1).mean()), "features": feats,
-            "mean_topics": float(np.mean([x["topics"] for x in feats])) if feats else 0.0}
+    feats = [
+        {
+            "feature": int(j),
+            "max": float(f[:, j].max()),
+            "frequency": float((f[:, j] > 0).mean()),
+            **examples(m, entry, f, int(j), req.k),
+        }
+        for j in chosen
+    ]
+    return {
+        "layer": state["layer"],
+        "n_features": int(f.shape[1]),
+        "alive": int(alive.size),
+        "tokens": int(f.shape[0]),
+        "l0": float((f > 0).sum(axis=1).mean()),
+        "features": feats,
+        "mean_topics": float(np.mean([x["topics"] for x in feats])) if feats else 0.0,
+    }
 
 
 class GradcheckRequest(BaseModel):
@@ -247,8 +298,12 @@ def sae_gradcheck(req: GradcheckRequest, request: Request, session: str = Depend
     rows = np.random.default_rng(req.seed).choice(len(entry["rows"]), GRADCHECK_VECTORS, replace=False)
     x = entry["residual"][rows].astype(np.float64) * state["scale"]  # (n, C) scaled as in training
     checks = gradient_check(state["sae"], x, req.checks, eps=1e-5, seed=req.seed)
-    return {"vectors": rows.tolist(), "eps": 1e-5, "checks": checks,
-            "max_rel_error": max(c["rel_error"] for c in checks)}
+    return {
+        "vectors": rows.tolist(),
+        "eps": 1e-5,
+        "checks": checks,
+        "max_rel_error": max(c["rel_error"] for c in checks),
+    }
 
 
 class PatchRequest(BaseModel):
@@ -261,13 +316,30 @@ class PatchRequest(BaseModel):
 def patch(req: PatchRequest, request: Request, session: str = Depends(session_id)):
     """Start a sweep (events: start {tokens, answers, logit differences}, row {layer, recovered}, done)."""
     m = load_smollm2()
-    clean = encode_text(m, req.clean, MAX_PATCH_TOKENS, field="clean", at_least=2,
-                        why="a prompt and a word to change", purpose="a sweep patches")
-    corrupted = encode_text(m, req.corrupted, MAX_PATCH_TOKENS, field="corrupted", at_least=2,
-                            why="a prompt and a word to change", purpose="a sweep patches")
+    clean = encode_text(
+        m,
+        req.clean,
+        MAX_PATCH_TOKENS,
+        field="clean",
+        at_least=2,
+        why="a prompt and a word to change",
+        purpose="a sweep patches",
+    )
+    corrupted = encode_text(
+        m,
+        req.corrupted,
+        MAX_PATCH_TOKENS,
+        field="corrupted",
+        at_least=2,
+        why="a prompt and a word to change",
+        purpose="a sweep patches",
+    )
     if len(clean) != len(corrupted):
-        raise DemoError(f"The corrupted prompt has {len(corrupted)} tokens and the clean one {len(clean)}: they must "
-                        "line up token by token. Change a word for one of the same token length.", "corrupted")
+        raise DemoError(
+            f"The corrupted prompt has {len(corrupted)} tokens and the clean one {len(clean)}: they must "
+            "line up token by token. Change a word for one of the same token length.",
+            "corrupted",
+        )
     if clean == corrupted:
         raise DemoError("The two prompts are the same: change a word in the corrupted one.", "corrupted")
     L = m.config.n_layers
@@ -278,13 +350,20 @@ def patch(req: PatchRequest, request: Request, session: str = Depends(session_id
         runs = both_runs(m, clean, corrupted)
         good, bad = int(runs.clean_logits.argmax()), int(runs.corrupted_logits.argmax())
         if good == bad:
-            raise DemoError(f"Both prompts predict “{token_text(m.tokenizer, good)}” next: choose a change that "
-                            "changes the answer (France → Italy, say).")
-        yield {"type": "start", "clean": [token_text(m.tokenizer, i) for i in clean],
-               "corrupted": [token_text(m.tokenizer, i) for i in corrupted], "layers": layers,
-               "good": token_text(m.tokenizer, good), "bad": token_text(m.tokenizer, bad),
-               "clean_ld": float(logit_diff(runs.clean_logits, good, bad)),
-               "corrupted_ld": float(logit_diff(runs.corrupted_logits, good, bad))}
+            raise DemoError(
+                f"Both prompts predict “{token_text(m.tokenizer, good)}” next: choose a change that "
+                "changes the answer (France → Italy, say)."
+            )
+        yield {
+            "type": "start",
+            "clean": [token_text(m.tokenizer, i) for i in clean],
+            "corrupted": [token_text(m.tokenizer, i) for i in corrupted],
+            "layers": layers,
+            "good": token_text(m.tokenizer, good),
+            "bad": token_text(m.tokenizer, bad),
+            "clean_ld": float(logit_diff(runs.clean_logits, good, bad)),
+            "corrupted_ld": float(logit_diff(runs.corrupted_logits, good, bad)),
+        }
         for i, (layer, rec) in enumerate(patch_sweep(m, runs, good, bad, layers)):
             if job.stop_event.is_set():
                 return

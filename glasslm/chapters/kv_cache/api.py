@@ -18,9 +18,8 @@ Endpoints:
 
 from __future__ import annotations
 
-from typing import Literal
-
 import time
+from typing import Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
@@ -40,8 +39,10 @@ MAX_REPEATS = 3  # each point is the median of this many measurements at most
 MAX_CONTEXT = 1_048_576  # the memory calculator's largest context (a million tokens)
 MAX_PREFIX_TOKENS = 512  # a cold request of 512 tokens takes about two seconds on 2 cores
 MAX_PREFIX_CHARS = 4000
-FILLER = ("Once upon a time a small robot learned to read. Every night it read one more page, "
-          "and every morning it told the garden what it had learned. ")
+FILLER = (
+    "Once upon a time a small robot learned to read. Every night it read one more page, "
+    "and every morning it told the garden what it had learned. "
+)
 
 
 def lengths_up_to(max_length: int) -> list[int]:
@@ -66,8 +67,14 @@ def timing(req: TimingRequest, request: Request, session: str = Depends(session_
     cfg = m.config
 
     def events(job):
-        yield {"type": "start", "lengths": lengths, "layers": cfg.n_layers, "kv_heads": cfg.n_kv_heads,
-               "head_dim": cfg.head_dim, "bytes_per_value": 4}
+        yield {
+            "type": "start",
+            "lengths": lengths,
+            "layers": cfg.n_layers,
+            "kv_heads": cfg.n_kv_heads,
+            "head_dim": cfg.head_dim,
+            "bytes_per_value": 4,
+        }
         yield from time_decoding(m.model, ids, lengths, req.repeats, should_stop=job.stop_event.is_set)
 
     job = request.app.state.jobs.start(session, "kv-cache-timing", events)
@@ -75,8 +82,10 @@ def timing(req: TimingRequest, request: Request, session: str = Depends(session_
 
 
 @router.get("/memory")
-def memory(context: int | None = Query(None, ge=1, le=MAX_CONTEXT),
-           dtype: Literal["float32", "float16", "int8"] = Query("float16")):
+def memory(
+    context: int | None = Query(None, ge=1, le=MAX_CONTEXT),
+    dtype: Literal["float32", "float16", "int8"] = Query("float16"),
+):
     m = load_smollm2()
     cfg = m.config
     params = float(m.parameter_counts()["total"])
@@ -87,17 +96,28 @@ def memory(context: int | None = Query(None, ge=1, le=MAX_CONTEXT),
     # SmolLM2's shapes with every possible number of key/value heads (divisors of its query heads):
     # 1 = multi-query attention, heads = ordinary multi-head attention.
     variants = [
-        {**memory_row("SmolLM2 shapes", cfg.n_layers, cfg.n_heads, kv, cfg.head_dim, smol["context"],
-                      BYTES_PER_VALUE[dtype]), "actual": kv == cfg.n_kv_heads,
-         "kind": "multi-query" if kv == 1 else "multi-head" if kv == cfg.n_heads else "grouped-query"}
-        for kv in range(1, cfg.n_heads + 1) if cfg.n_heads % kv == 0
+        {
+            **memory_row(
+                "SmolLM2 shapes", cfg.n_layers, cfg.n_heads, kv, cfg.head_dim, smol["context"], BYTES_PER_VALUE[dtype]
+            ),
+            "actual": kv == cfg.n_kv_heads,
+            "kind": "multi-query" if kv == 1 else "multi-head" if kv == cfg.n_heads else "grouped-query",
+        }
+        for kv in range(1, cfg.n_heads + 1)
+        if cfg.n_heads % kv == 0
     ]
     return {
-        "dtype": dtype, "variants": variants, "bytes_per_value": BYTES_PER_VALUE[dtype], "context": context,
+        "dtype": dtype,
+        "variants": variants,
+        "bytes_per_value": BYTES_PER_VALUE[dtype],
+        "context": context,
         "formula": "2 × layers × kv_heads × head_dim × context × bytes_per_value",
         "rows": rows,
-        "check": {"context": smol["context"], "real_cache_bytes_float32": real,
-                  "formula_bytes_float32": memory_rows(cfg, 4, smol["context"])[0]["cache_bytes"]},
+        "check": {
+            "context": smol["context"],
+            "real_cache_bytes_float32": real,
+            "formula_bytes_float32": memory_rows(cfg, 4, smol["context"])[0]["cache_bytes"],
+        },
     }
 
 

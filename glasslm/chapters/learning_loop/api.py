@@ -44,8 +44,13 @@ START_LIMIT = 10.0  # start points on the surfaces: within a few box-widths of t
 
 class DescentRequest(BaseModel):
     preset: Preset | None = Field("converge", description="a learning rate chosen from the data's curvature")
-    lr: float | None = Field(None, allow_inf_nan=False, gt=0, le=MAX_DESCENT_LR,
-                             description="a learning rate of your own (overrides the preset)")
+    lr: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        gt=0,
+        le=MAX_DESCENT_LR,
+        description="a learning rate of your own (overrides the preset)",
+    )
     w0: float = Field(0.0, allow_inf_nan=False, ge=-W_LIMIT, le=W_LIMIT, description="starting weight")
     steps: int = Field(30, ge=1, le=MAX_DESCENT_STEPS)
 
@@ -66,11 +71,22 @@ def descent(req: DescentRequest):
     hi = max([best + 0.5, *finite_ws]) + 0.1
     ws = np.linspace(lo, hi, CURVE_POINTS)
     curve = [[float(w), linear.mse(data.X, y, np.array([w]))] for w in ws]
-    return {"lr": lr, "presets": presets, "curvature": a, "factor": 1.0 - lr * a, "best_w": best,
-            "best_loss": linear.mse(data.X, y, best_w), "path": path, "curve": curve,
-            "diverged": bool(path[-1].get("diverged", False)),
-            "points": np.column_stack([x, y]).round(3).tolist(),
-            "input": data.inputs[0], "target": data.target, "unit": data.unit, "source": data.source}
+    return {
+        "lr": lr,
+        "presets": presets,
+        "curvature": a,
+        "factor": 1.0 - lr * a,
+        "best_w": best,
+        "best_loss": linear.mse(data.X, y, best_w),
+        "path": path,
+        "curve": curve,
+        "diverged": bool(path[-1].get("diverged", False)),
+        "points": np.column_stack([x, y]).round(3).tolist(),
+        "input": data.inputs[0],
+        "target": data.target,
+        "unit": data.unit,
+        "source": data.source,
+    }
 
 
 @router.get("/surface")
@@ -82,8 +98,13 @@ def surface(name: SurfaceName = Query("bowl")):
 class PathRequest(BaseModel):
     surface: SurfaceName = "bowl"
     optimizer: Optimizer = "sgd"
-    lr: float | None = Field(None, allow_inf_nan=False, gt=0, le=surfaces.MAX_LR,
-                             description="learning rate (default: one that works on this surface)")
+    lr: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        gt=0,
+        le=surfaces.MAX_LR,
+        description="learning rate (default: one that works on this surface)",
+    )
     steps: int = Field(150, ge=1, le=surfaces.MAX_STEPS)
     start: list[float] | None = Field(None, min_length=2, max_length=2, description="[x, y] start point")
 
@@ -92,8 +113,9 @@ def _start(start: list[float] | None):
     if start is None:
         return None
     if not all(np.isfinite(v) and abs(v) <= START_LIMIT for v in start):
-        raise DemoError(f"The start point must be two finite numbers between -{START_LIMIT:g} and "
-                        f"{START_LIMIT:g}.", "start")
+        raise DemoError(
+            f"The start point must be two finite numbers between -{START_LIMIT:g} and {START_LIMIT:g}.", "start"
+        )
     return (float(start[0]), float(start[1]))
 
 

@@ -65,9 +65,14 @@ def perceptron(req: PerceptronRequest):
     X, y = toy_data.truth_table(req.gate)
     run = train_perceptron(X, y, PerceptronConfig(lr=req.lr, epochs=req.epochs))
     errors = [e["errors"] for e in run["epochs"]]
-    return {"gate": req.gate, "X": X.tolist(), "y": y.tolist(), **run,
-            "lowest_errors": min(errors), "first_perfect_epoch": next(
-                (e["epoch"] for e in run["epochs"] if e["errors"] == 0), None)}
+    return {
+        "gate": req.gate,
+        "X": X.tolist(),
+        "y": y.tolist(),
+        **run,
+        "lowest_errors": min(errors),
+        "first_perfect_epoch": next((e["epoch"] for e in run["epochs"] if e["errors"] == 0), None),
+    }
 
 
 class NetworkShape(BaseModel):
@@ -93,22 +98,36 @@ def _grid(model: MLP) -> list[list[float]]:
 def mlp_train(req: TrainRequest, request: Request, session: str = Depends(session_id)):
     """Start a training run; follow it at /api/jobs/{job}/events."""
     X, y = toy_data.make(req.dataset, POINTS, seed=req.seed)
-    model = MLP(MLPConfig(layers=req.layers, width=req.width, activation=req.activation, output=req.output,
-                          seed=req.seed))
-    config = TrainConfig(optimizer=req.optimizer, lr=req.lr, steps=req.steps,
-                         report_every=max(1, req.steps // REPORTS_PER_RUN))
+    model = MLP(
+        MLPConfig(layers=req.layers, width=req.width, activation=req.activation, output=req.output, seed=req.seed)
+    )
+    config = TrainConfig(
+        optimizer=req.optimizer, lr=req.lr, steps=req.steps, report_every=max(1, req.steps // REPORTS_PER_RUN)
+    )
     job = request.app.state.jobs.start(session, "mlp", InWorker(_mlp_events, model, X, y, config))
     return {"job": job.id, "steps": req.steps}
 
 
 def _mlp_events(model: MLP, X: np.ndarray, y: np.ndarray, config: TrainConfig):
     """The run's events: the data and the starting picture, then paced progress reports."""
+
     def events(job):
-        yield {"type": "setup", "points": np.round(X, 4).tolist(), "labels": y.tolist(),
-               "ticks": model.grid(GRID)["ticks"], "sizes": model.sizes,
-               "params": int(sum(p.size for p in model.params))}
-        yield {"type": "progress", "step": 0, "loss": model.loss(X, y), "accuracy": accuracy(model, X, y),
-               "diverged": False, "grid": _grid(model)}
+        yield {
+            "type": "setup",
+            "points": np.round(X, 4).tolist(),
+            "labels": y.tolist(),
+            "ticks": model.grid(GRID)["ticks"],
+            "sizes": model.sizes,
+            "params": int(sum(p.size for p in model.params)),
+        }
+        yield {
+            "type": "progress",
+            "step": 0,
+            "loss": model.loss(X, y),
+            "accuracy": accuracy(model, X, y),
+            "diverged": False,
+            "grid": _grid(model),
+        }
         last = time.monotonic()
         for report in training(model, X, y, config):  # the job manager stops it after a Stop
             wait = MIN_REPORT_S - (time.monotonic() - last)
@@ -117,6 +136,7 @@ def _mlp_events(model: MLP, X: np.ndarray, y: np.ndarray, config: TrainConfig):
             last = time.monotonic()
             yield {"type": "progress", **report, "grid": None if report["diverged"] else _grid(model)}
         job.state["model"] = model
+
     return events
 
 
@@ -129,12 +149,21 @@ class NetworkRequest(NetworkShape):
 def network(req: NetworkRequest):
     """Train briefly (Adam, lr 0.03, seeded), then trace one point forward and backward."""
     X, y = toy_data.make(req.dataset, POINTS, seed=req.seed)
-    model = MLP(MLPConfig(layers=req.layers, width=req.width, activation=req.activation, output=req.output,
-                          seed=req.seed))
+    model = MLP(
+        MLPConfig(layers=req.layers, width=req.width, activation=req.activation, output=req.output, seed=req.seed)
+    )
     if req.steps:
         for _ in training(model, X, y, TrainConfig(steps=req.steps, report_every=req.steps)):
             pass
-    return {"points": np.round(X, 4).tolist(), "labels": y.tolist(), "sizes": model.sizes,
-            "ticks": model.grid(GRID)["ticks"], "grid": _grid(model),
-            "loss": model.loss(X, y), "accuracy": accuracy(model, X, y), "steps": req.steps,
-            "index": req.index, "trace": model.trace(X[req.index], int(y[req.index]))}
+    return {
+        "points": np.round(X, 4).tolist(),
+        "labels": y.tolist(),
+        "sizes": model.sizes,
+        "ticks": model.grid(GRID)["ticks"],
+        "grid": _grid(model),
+        "loss": model.loss(X, y),
+        "accuracy": accuracy(model, X, y),
+        "steps": req.steps,
+        "index": req.index,
+        "trace": model.trace(X[req.index], int(y[req.index])),
+    }

@@ -31,6 +31,7 @@ MAX_TEXT_CHARS = 2000  # a paragraph or two
 MAX_TOKENS = 512  # one forward pass over 512 tokens takes about a second on 2 cores
 MAX_K = 30  # candidates shown
 
+
 class PredictRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     k: int = Field(10, ge=1, le=MAX_K, description="how many candidates to return")
@@ -45,7 +46,9 @@ def predict(req: PredictRequest):
     top = np.argsort(-probs, kind="stable")[: req.k]
     return {
         "tokens": [token_piece(m.tokenizer, i) for i in ids],
-        "candidates": [{**token_piece(m.tokenizer, i), "prob": float(probs[i]), "logit": float(logits[i])} for i in top],
+        "candidates": [
+            {**token_piece(m.tokenizer, i), "prob": float(probs[i]), "logit": float(logits[i])} for i in top
+        ],
         "top_mass": float(probs[top].sum()),
         "entropy_bits": float(entropy(probs) / math.log(2)),
         "vocab_size": m.config.vocab_size,
@@ -59,18 +62,21 @@ class ScoreRequest(BaseModel):
 @router.post("/score")
 def score(req: ScoreRequest):
     m = load_smollm2()
-    ids = encode_text(m, req.text, MAX_TOKENS, at_least=2,
-                      why="the first token has nothing before it to be predicted from")
+    ids = encode_text(
+        m, req.text, MAX_TOKENS, at_least=2, why="the first token has nothing before it to be predicted from"
+    )
     s = m.score(ids, top=1)
     tokens = [{**token_piece(m.tokenizer, ids[0]), "prob": None, "logprob": None, "rank": None, "guess": None}]
     for t, tok in enumerate(ids[1:]):
-        tokens.append({
-            **token_piece(m.tokenizer, tok),
-            "prob": float(np.exp(s.logprobs[t])),
-            "logprob": float(s.logprobs[t]),
-            "rank": int(s.ranks[t]),
-            "guess": {**token_piece(m.tokenizer, int(s.top_ids[t, 0])), "prob": float(s.top_probs[t, 0])},
-        })
+        tokens.append(
+            {
+                **token_piece(m.tokenizer, tok),
+                "prob": float(np.exp(s.logprobs[t])),
+                "logprob": float(s.logprobs[t]),
+                "rank": int(s.ranks[t]),
+                "guess": {**token_piece(m.tokenizer, int(s.top_ids[t, 0])), "prob": float(s.top_probs[t, 0])},
+            }
+        )
     total = float(s.logprobs.sum())
     return {
         "tokens": tokens,
@@ -92,11 +98,31 @@ NESTING = [
 ]
 
 TIMELINE = [
-    {"year": 1958, "name": "Perceptron", "what": "Rosenblatt's machine learns the weights of one artificial neuron from examples."},
-    {"year": 1986, "name": "Backpropagation", "what": "Rumelhart, Hinton and Williams show how to train networks with hidden layers."},
-    {"year": 2012, "name": "AlexNet", "what": "A deep convolutional network trained on GPUs wins the ImageNet contest by a wide margin."},
-    {"year": 2017, "name": "Transformer", "what": "\"Attention Is All You Need\" (Vaswani et al.) replaces recurrence with attention."},
-    {"year": 2020, "name": "GPT-3", "what": "175 billion parameters; does new tasks from a few examples in the prompt."},
+    {
+        "year": 1958,
+        "name": "Perceptron",
+        "what": "Rosenblatt's machine learns the weights of one artificial neuron from examples.",
+    },
+    {
+        "year": 1986,
+        "name": "Backpropagation",
+        "what": "Rumelhart, Hinton and Williams show how to train networks with hidden layers.",
+    },
+    {
+        "year": 2012,
+        "name": "AlexNet",
+        "what": "A deep convolutional network trained on GPUs wins the ImageNet contest by a wide margin.",
+    },
+    {
+        "year": 2017,
+        "name": "Transformer",
+        "what": '"Attention Is All You Need" (Vaswani et al.) replaces recurrence with attention.',
+    },
+    {
+        "year": 2020,
+        "name": "GPT-3",
+        "what": "175 billion parameters; does new tasks from a few examples in the prompt.",
+    },
     {"year": 2022, "name": "ChatGPT", "what": "An instruction-tuned chat assistant reaches the public."},
 ]
 

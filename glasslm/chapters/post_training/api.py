@@ -29,11 +29,11 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.post_training import critique as cr
 from glasslm.engine.post_training import dpo as dpo_engine
 from glasslm.engine.post_training import preferences as pf
 from glasslm.engine.post_training import sft as sft_engine
-from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
@@ -93,12 +93,21 @@ def template(req: TemplateRequest):
         role = shown[owner]["role"] if owner < len(shown) else "assistant (to be written)"
         tokens += [{**token_piece(m.tokenizer, i), "message": owner, "role": role} for i in ids]
     if len(tokens) > MAX_TEMPLATE_TOKENS:
-        raise DemoError(f"The conversation is {len(tokens):,} tokens; the limit here is {MAX_TEMPLATE_TOKENS}. "
-                        "Shorten a message.", "messages", status=413)
+        raise DemoError(
+            f"The conversation is {len(tokens):,} tokens; the limit here is {MAX_TEMPLATE_TOKENS}. Shorten a message.",
+            "messages",
+            status=413,
+        )
     plain = m.encode("".join(msg["content"] for msg in messages))
-    return {"tokens": tokens, "ids": [t["id"] for t in tokens], "n_tokens": len(tokens),
-            "n_special": sum(t["special"] for t in tokens), "text": tpl.render(messages, req.add_generation_prompt),
-            "added_default_system": added_system, "content_tokens": len(plain)}
+    return {
+        "tokens": tokens,
+        "ids": [t["id"] for t in tokens],
+        "n_tokens": len(tokens),
+        "n_special": sum(t["special"] for t in tokens),
+        "text": tpl.render(messages, req.add_generation_prompt),
+        "added_default_system": added_system,
+        "content_tokens": len(plain),
+    }
 
 
 class CompareRequest(BaseModel):
@@ -113,8 +122,11 @@ def compare(req: CompareRequest, request: Request, session: str = Depends(sessio
         raise DemoError("The question is only spaces: type a question.", "question")
     prompts = {"raw": m.encode(req.question), "chat": m.chat_ids([{"role": "user", "content": req.question}])}
     if len(prompts["raw"]) > MAX_QUESTION_TOKENS:
-        raise DemoError(f"The question is {len(prompts['raw'])} tokens; the limit here is {MAX_QUESTION_TOKENS}. "
-                        "Shorten it.", "question", status=413)
+        raise DemoError(
+            f"The question is {len(prompts['raw'])} tokens; the limit here is {MAX_QUESTION_TOKENS}. Shorten it.",
+            "question",
+            status=413,
+        )
 
     # Raw text ends only at the end of a document: the instruct model, given no template, often
     # writes <|im_end|> and a whole assistant turn itself, and the learner should see it do so.
@@ -122,18 +134,29 @@ def compare(req: CompareRequest, request: Request, session: str = Depends(sessio
 
     def events(job):
         for mode, ids in prompts.items():
-            yield {"type": "start", "mode": mode, "prompt_tokens": len(ids),
-                   "prompt": [token_piece(m.tokenizer, i) for i in ids],
-                   "stops": [token_piece(m.tokenizer, i) for i in stops[mode]]}
+            yield {
+                "type": "start",
+                "mode": mode,
+                "prompt_tokens": len(ids),
+                "prompt": [token_piece(m.tokenizer, i) for i in ids],
+                "stops": [token_piece(m.tokenizer, i) for i in stops[mode]],
+            }
             pieces, began = [], time.perf_counter()
             for e in m.generate(ids, max_tokens=req.max_tokens, temperature=0, stop_ids=stops[mode]):
                 if job.stop_event.is_set():
                     return
                 pieces.append(e.token_id)
                 yield {"type": "token", "mode": mode, **token_piece(m.tokenizer, e.token_id)}
-            yield {"type": "answer", "mode": mode, "text": m.decode(pieces), "ids": pieces, "tokens": len(pieces),
-                   "specials": sum(i in m.tokenizer.special_tokens.values() for i in pieces),
-                   "ended": len(pieces) < req.max_tokens, "seconds": time.perf_counter() - began}
+            yield {
+                "type": "answer",
+                "mode": mode,
+                "text": m.decode(pieces),
+                "ids": pieces,
+                "tokens": len(pieces),
+                "specials": sum(i in m.tokenizer.special_tokens.values() for i in pieces),
+                "ended": len(pieces) < req.max_tokens,
+                "seconds": time.perf_counter() - began,
+            }
 
     job = request.app.state.jobs.start(session, "post-training-compare", events)
     return {"job": job.id, "max_tokens": req.max_tokens}
@@ -144,16 +167,23 @@ def compare(req: CompareRequest, request: Request, session: str = Depends(sessio
 
 def shared_base(request: Request) -> SharedModel:
     """The app's base model (its pretraining started on first use)."""
-    return shared_model(request, BASE_MODEL, lambda: SharedModel(sft_engine.pretrain_base, sft_engine.BASE_STEPS,
-                                                                 BASE_MODEL))
+    return shared_model(
+        request, BASE_MODEL, lambda: SharedModel(sft_engine.pretrain_base, sft_engine.BASE_STEPS, BASE_MODEL)
+    )
 
 
 def base_info(shared: SharedModel) -> dict:
     model = shared.model
-    return {"ready": True, "n_params": model.n_params, "steps": shared.steps, "heldout_loss": shared.heldout_loss,
-            "bigram_heldout_loss": shared.bigram_heldout_loss, "train_seconds": shared.seconds,
-            "vocab": [model.tokenizer.token_text(i) for i in range(model.tokenizer.vocab_size)],
-            "instructions": sft_engine.INSTRUCTIONS}
+    return {
+        "ready": True,
+        "n_params": model.n_params,
+        "steps": shared.steps,
+        "heldout_loss": shared.heldout_loss,
+        "bigram_heldout_loss": shared.bigram_heldout_loss,
+        "train_seconds": shared.seconds,
+        "vocab": [model.tokenizer.token_text(i) for i in range(model.tokenizer.vocab_size)],
+        "instructions": sft_engine.INSTRUCTIONS,
+    }
 
 
 def base_model(request: Request):
@@ -217,8 +247,9 @@ def answers_by_prompt(model, seed: int) -> dict[str, list[str]]:
 @router.post("/sft/train")
 def sft_train(req: SFTRequest, request: Request, session: str = Depends(session_id)):
     base = base_model(request)
-    config = sft_engine.SFTConfig(steps=req.steps, lr=req.lr, mask_prompt=req.mask_prompt, seed=req.seed,
-                                  eval_interval=max(1, req.steps // 10))
+    config = sft_engine.SFTConfig(
+        steps=req.steps, lr=req.lr, mask_prompt=req.mask_prompt, seed=req.seed, eval_interval=max(1, req.steps // 10)
+    )
     model = sft_engine.clone(base)
     job = request.app.state.jobs.start(session, "post-training-sft", InWorker(_sft_events, base, model, config))
     return {"job": job.id, "steps": req.steps}
@@ -226,10 +257,15 @@ def sft_train(req: SFTRequest, request: Request, session: str = Depends(session_
 
 def _sft_events(base, model, config: sft_engine.SFTConfig):
     """The base model's answers, the fine-tuning of `model` (a clone of it), then its answers."""
+
     def events(job):
-        yield {"type": "before", "matrix": sft_engine.instruction_matrix(base, MATRIX_NAMES),
-               "samples": answers_by_prompt(base, config.seed), "instructions": sft_engine.INSTRUCTIONS,
-               "steps": config.steps}
+        yield {
+            "type": "before",
+            "matrix": sft_engine.instruction_matrix(base, MATRIX_NAMES),
+            "samples": answers_by_prompt(base, config.seed),
+            "instructions": sft_engine.INSTRUCTIONS,
+            "steps": config.steps,
+        }
         every = max(1, config.steps // SFT_STEP_EVENTS)
         losses = []
         for e in sft_engine.sft(model, config):
@@ -241,8 +277,12 @@ def _sft_events(base, model, config: sft_engine.SFTConfig):
             elif e["type"] == "eval":
                 yield e
         job.state["model"] = model
-        yield {"type": "after", "matrix": sft_engine.instruction_matrix(model, MATRIX_NAMES),
-               "samples": answers_by_prompt(model, config.seed)}
+        yield {
+            "type": "after",
+            "matrix": sft_engine.instruction_matrix(model, MATRIX_NAMES),
+            "samples": answers_by_prompt(model, config.seed),
+        }
+
     return events
 
 
@@ -318,18 +358,31 @@ class RewardRequest(BaseModel):
 def reward(req: RewardRequest, request: Request):
     pairs = checked_pairs(req.pairs)
     if len(pairs) < MIN_REWARD_PAIRS:
-        raise DemoError(f"Pick at least {MIN_REWARD_PAIRS} pairs first: one choice says nothing a model can fit.",
-                        "pairs")
+        raise DemoError(
+            f"Pick at least {MIN_REWARD_PAIRS} pairs first: one choice says nothing a model can fit.", "pairs"
+        )
     rm = pf.fit(pairs)
     tok = base_model(request).tokenizer
-    fresh = sorted({n for n in (tok.decode(r) for r in sft_engine.sample_after(base_model(request), [tok.bos], 40, 1.0,
-                                                                                   req.seed)) if n})
+    fresh = sorted(
+        {
+            n
+            for n in (tok.decode(r) for r in sft_engine.sample_after(base_model(request), [tok.bos], 40, 1.0, req.seed))
+            if n
+        }
+    )
     ranked = sorted(({"name": n, "reward": rm.reward(n)} for n in fresh), key=lambda r: -r["reward"])
-    return {"features": [{"key": k, "name": name, "label": label, "weight": float(w)}
-                         for (k, name, label), w in zip(pf.FEATURES, rm.w)],
-            "curve": rm.curve[:: max(1, len(rm.curve) // 100)], "train_accuracy": pf.accuracy(rm, pairs),
-            "heldout_accuracy": pf.cross_validated_accuracy(pairs), "folds": pf.RewardConfig().folds,
-            "n_pairs": len(pairs), "ranked": ranked}
+    return {
+        "features": [
+            {"key": k, "name": name, "label": label, "weight": float(w)}
+            for (k, name, label), w in zip(pf.FEATURES, rm.w)
+        ],
+        "curve": rm.curve[:: max(1, len(rm.curve) // 100)],
+        "train_accuracy": pf.accuracy(rm, pairs),
+        "heldout_accuracy": pf.cross_validated_accuracy(pairs),
+        "folds": pf.RewardConfig().folds,
+        "n_pairs": len(pairs),
+        "ranked": ranked,
+    }
 
 
 # ------------------------------------------------------------------ 4. DPO
@@ -349,10 +402,14 @@ def measure(model, rm, seed: int) -> dict:
     names = [tok.decode(r) for r in sft_engine.sample_after(model, [tok.bos], MEASURE_SAMPLES, 1.0, seed)]
     real = [n for n in names if n]  # an empty name (BOS at once) has no letters to measure
     feats = np.array([pf.features(n) for n in real]) if real else np.zeros((0, len(pf.FEATURES)))
-    return {"names": names[:12], "empty": len(names) - len(real), "n": len(names),
-            "rates": {k: (float(feats[:, i].mean()) if real else None) for i, (k, _, _) in enumerate(pf.FEATURES)},
-            "mean_reward": float(np.mean([rm.reward(n) for n in real])) if real else None,
-            "all_names": names}
+    return {
+        "names": names[:12],
+        "empty": len(names) - len(real),
+        "n": len(names),
+        "rates": {k: (float(feats[:, i].mean()) if real else None) for i, (k, _, _) in enumerate(pf.FEATURES)},
+        "mean_reward": float(np.mean([rm.reward(n) for n in real])) if real else None,
+        "all_names": names,
+    }
 
 
 @router.post("/dpo")
@@ -364,13 +421,15 @@ def dpo(req: DPORequest, request: Request, session: str = Depends(session_id)):
         raise DemoError(f"Pick at least {MIN_REWARD_PAIRS} pairs first.", "pairs")
     config = dpo_engine.DPOConfig(beta=req.beta, steps=req.steps, lr=req.lr)
     policy = sft_engine.clone(reference)
-    job = request.app.state.jobs.start(session, "post-training-dpo",
-                                       InWorker(_dpo_events, policy, reference, rm, pairs, config, req.seed))
+    job = request.app.state.jobs.start(
+        session, "post-training-dpo", InWorker(_dpo_events, policy, reference, rm, pairs, config, req.seed)
+    )
     return {"job": job.id, "steps": req.steps}
 
 
 def _dpo_events(policy, reference, rm, pairs: list[tuple[str, str]], config: dpo_engine.DPOConfig, seed: int):
     """The reference's names and rewards, DPO's steps on `policy` (a clone of it), then the policy's."""
+
     def events(job):
         before = measure(reference, rm, seed)
         before.pop("all_names")
@@ -381,6 +440,7 @@ def _dpo_events(policy, reference, rm, pairs: list[tuple[str, str]], config: dpo
         after = measure(policy, rm, seed)
         names = [n for n in after.pop("all_names") if n] or [""]
         yield {"type": "after", **after, "kl": dpo_engine.kl_estimate(policy, reference, names)}
+
     return events
 
 
@@ -403,4 +463,3 @@ def critique(req: CritiqueRequest, request: Request, session: str = Depends(sess
     loop = cr.critique_loop(m, req.question, req.principle, cr.LoopConfig(max_new_tokens=req.max_tokens, seed=req.seed))
     job = request.app.state.jobs.start(session, "post-training-critique", lambda job: loop)
     return {"job": job.id, "stages": list(cr.STAGES), "max_tokens": req.max_tokens}
-

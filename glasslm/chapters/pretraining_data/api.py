@@ -21,11 +21,16 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from glasslm.engine.pretraining import training_compute as tc
-from glasslm.engine.pretraining.corpus_cleaning import (MAX_DOC_CHARS, CorpusError, DedupSettings, clean_corpus,
-                                            split_documents)
+from glasslm.engine.pretraining.corpus_cleaning import (
+    MAX_DOC_CHARS,
+    CorpusError,
+    DedupSettings,
+    clean_corpus,
+    split_documents,
+)
 from glasslm.engine.pretraining.dedup import MinHasher, estimate_jaccard, jaccard, shingles
-from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
 from glasslm.engine.pretraining.quality_filters import QualityConfig
+from glasslm.engine.tokenizers.pretrained_tokenizers import cl100k_tokenizer, smollm2_tokenizer
 from glasslm.web.errors import DemoError
 
 router = APIRouter()
@@ -72,8 +77,13 @@ class SimilarityRequest(BaseModel):
 class ComputeRequest(BaseModel):
     params: float = Field(ge=1, le=MAX_PARAMS, allow_inf_nan=False, description="N, parameters")
     tokens: float = Field(ge=1, le=MAX_TOKENS, allow_inf_nan=False, description="D, training tokens")
-    flops_per_s: float | None = Field(None, ge=MIN_FLOPS_PER_S, le=MAX_FLOPS_PER_S, allow_inf_nan=False,
-                                      description="this machine's rate, as /flop-rate measured it")
+    flops_per_s: float | None = Field(
+        None,
+        ge=MIN_FLOPS_PER_S,
+        le=MAX_FLOPS_PER_S,
+        allow_inf_nan=False,
+        description="this machine's rate, as /flop-rate measured it",
+    )
 
 
 @router.get("/corpus")
@@ -85,17 +95,26 @@ def corpus():
 @router.post("/clean")
 def clean(req: CleanRequest):
     if req.min_mean_word_len > req.max_mean_word_len:
-        raise DemoError(f"The shortest mean word length ({req.min_mean_word_len:g}) must not exceed the longest "
-                        f"({req.max_mean_word_len:g}).", "min_mean_word_len")
+        raise DemoError(
+            f"The shortest mean word length ({req.min_mean_word_len:g}) must not exceed the longest "
+            f"({req.max_mean_word_len:g}).",
+            "min_mean_word_len",
+        )
     try:
         docs = split_documents(req.text)
     except CorpusError as err:
         raise DemoError(str(err), "text", 413 if "at most" in str(err) else 400) from None
     bands = max(b for b in (32, 16, 8, 4, 2, 1) if req.num_perm % b == 0)
-    quality = QualityConfig(min_words=req.min_words, min_stop_words=req.min_stop_words,
-                            max_symbol_ratio=req.max_symbol_ratio, min_alpha_words=req.min_alpha_words,
-                            max_duplicate_lines=req.max_duplicate_lines, max_top_bigram=req.max_top_bigram,
-                            min_mean_word_len=req.min_mean_word_len, max_mean_word_len=req.max_mean_word_len)
+    quality = QualityConfig(
+        min_words=req.min_words,
+        min_stop_words=req.min_stop_words,
+        max_symbol_ratio=req.max_symbol_ratio,
+        min_alpha_words=req.min_alpha_words,
+        max_duplicate_lines=req.max_duplicate_lines,
+        max_top_bigram=req.max_top_bigram,
+        min_mean_word_len=req.min_mean_word_len,
+        max_mean_word_len=req.max_mean_word_len,
+    )
     dedup = DedupSettings(shingle=req.shingle, num_perm=req.num_perm, bands=bands, threshold=req.threshold)
     out = clean_corpus(docs, dedup, quality, _tokenizers())
     return {**out, "n_docs": len(docs), "settings": {"dedup": asdict(dedup), "quality": asdict(quality)}}
@@ -110,12 +129,22 @@ def similarity(req: SimilarityRequest):
     hasher = MinHasher.create(max(PERM_STEPS), req.seed)
     sig_a, sig_b = hasher.signature(sa), hasher.signature(sb)
     # The first K functions of one long signature: the estimate as more functions are added.
-    estimates = [{"k": k, "estimate": estimate_jaccard(sig_a[:k], sig_b[:k]),
-                  "std_error": (exact * (1 - exact) / k) ** 0.5} for k in PERM_STEPS]
+    estimates = [
+        {"k": k, "estimate": estimate_jaccard(sig_a[:k], sig_b[:k]), "std_error": (exact * (1 - exact) / k) ** 0.5}
+        for k in PERM_STEPS
+    ]
     shared = sorted(sa & sb)
-    return {"exact": exact, "estimates": estimates, "shingles_a": len(sa), "shingles_b": len(sb),
-            "shared": len(shared), "union": len(sa | sb), "shared_examples": shared[:12],
-            "only_a_examples": sorted(sa - sb)[:6], "only_b_examples": sorted(sb - sa)[:6]}
+    return {
+        "exact": exact,
+        "estimates": estimates,
+        "shingles_a": len(sa),
+        "shingles_b": len(sb),
+        "shared": len(shared),
+        "union": len(sa | sb),
+        "shared_examples": shared[:12],
+        "only_a_examples": sorted(sa - sb)[:6],
+        "only_b_examples": sorted(sb - sa)[:6],
+    }
 
 
 @router.post("/flop-rate")
@@ -126,20 +155,28 @@ def flop_rate():
         r = tc.measure_flop_rate()
     finally:
         FLOP_RATE_LOCK.release()
-    return {"flops_per_s": r.flops_per_s, "seconds": r.seconds, "size": r.size, "repeats": r.repeats,
-            "flops": tc.matmul_flops(r.size, r.size, r.size)}
+    return {
+        "flops_per_s": r.flops_per_s,
+        "seconds": r.seconds,
+        "size": r.size,
+        "repeats": r.repeats,
+        "flops": tc.matmul_flops(r.size, r.size, r.size),
+    }
 
 
 @router.post("/compute")
 def compute(req: ComputeRequest):
     mine = tc.compute_row("your model", req.params, req.tokens, "your choice", req.flops_per_s)
     rows = tc.published_rows(req.flops_per_s)
+
     def shaped(r: tc.ComputeRow) -> dict:
         return {**asdict(r), "time_here": tc.readable_duration(r.seconds_here) if r.seconds_here else None}
+
     return {"yours": shaped(mine), "published": [shaped(r) for r in rows], "flops_per_s": req.flops_per_s}
 
 
 # -- Personal data: find and mask it ------------------------------------------------------------------
+
 
 class PIIRequest(BaseModel):
     text: str = Field(max_length=20_000, description="text to scrub")
@@ -155,10 +192,23 @@ def pii(req: PIIRequest):
         raise DemoError("Paste some text to scrub: a few sentences with an e-mail address or a phone number.", "text")
     scrubbed, spans = scrub(req.text)
     scores, mistakes = evaluate()
-    return {"scrubbed": scrubbed, "spans": [s.__dict__ for s in spans],
-            "counts": {k: sum(s.kind == k for s in spans) for k in ("email", "phone", "ip", "card")},
-            "sample": {"examples": len(labelled_sample()),
-                       "scores": [{"kind": s.kind, "true_positives": s.true_positives,
-                                   "false_positives": s.false_positives, "false_negatives": s.false_negatives,
-                                   "precision": s.precision, "recall": s.recall} for s in scores],
-                       "mistakes": mistakes}}
+    return {
+        "scrubbed": scrubbed,
+        "spans": [s.__dict__ for s in spans],
+        "counts": {k: sum(s.kind == k for s in spans) for k in ("email", "phone", "ip", "card")},
+        "sample": {
+            "examples": len(labelled_sample()),
+            "scores": [
+                {
+                    "kind": s.kind,
+                    "true_positives": s.true_positives,
+                    "false_positives": s.false_positives,
+                    "false_negatives": s.false_negatives,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                }
+                for s in scores
+            ],
+            "mistakes": mistakes,
+        },
+    }

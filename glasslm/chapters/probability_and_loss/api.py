@@ -35,6 +35,7 @@ MAX_LOGIT = 50.0  # larger logits only saturate the softmax; the sliders stay we
 MAX_ITEMS = 12  # bars in the hand-made distributions
 CURVE_POINTS = 200  # points on the -log p curve
 
+
 class SoftmaxRequest(BaseModel):
     logits: list[float] = Field(min_length=2, max_length=MAX_ITEMS)
     temperature: float = Field(1.0, ge=0.05, le=10, allow_inf_nan=False)
@@ -47,9 +48,14 @@ def softmax_by_steps(req: SoftmaxRequest):
         raise DemoError(f"Every logit must be a finite number between -{MAX_LOGIT:g} and {MAX_LOGIT:g}.", "logits")
     s = softmax_steps(z, req.temperature)
     return {
-        "logits": z.tolist(), "temperature": req.temperature, "scaled": s.scaled.tolist(),
-        "shifted": s.shifted.tolist(), "exps": s.exps.tolist(), "sum_exps": s.sum_exps,
-        "probs": s.probs.tolist(), "entropy_bits": float(entropy(s.probs) / math.log(2)),
+        "logits": z.tolist(),
+        "temperature": req.temperature,
+        "scaled": s.scaled.tolist(),
+        "shifted": s.shifted.tolist(),
+        "exps": s.exps.tolist(),
+        "sum_exps": s.sum_exps,
+        "probs": s.probs.tolist(),
+        "entropy_bits": float(entropy(s.probs) / math.log(2)),
     }
 
 
@@ -65,8 +71,13 @@ def top_logits(req: TopLogitsRequest):
     logits = m.next_logits(ids)  # (V,)
     top = np.argsort(-logits, kind="stable")[: req.k]
     probs = softmax(logits)
-    return {"tokens": [token_text(m.tokenizer, i) for i in top], "ids": top.tolist(), "logits": logits[top].astype(float).tolist(),
-            "probs_full_vocab": probs[top].tolist(), "vocab_size": m.config.vocab_size}
+    return {
+        "tokens": [token_text(m.tokenizer, i) for i in top],
+        "ids": top.tolist(),
+        "logits": logits[top].astype(float).tolist(),
+        "probs_full_vocab": probs[top].tolist(),
+        "vocab_size": m.config.vocab_size,
+    }
 
 
 class CrossEntropyRequest(BaseModel):
@@ -77,7 +88,9 @@ class CrossEntropyRequest(BaseModel):
 def cross_entropy(req: CrossEntropyRequest):
     grid = np.linspace(0.005, 1.0, CURVE_POINTS)
     return {
-        "p": req.p, "loss_nats": -math.log(req.p), "loss_bits": -math.log2(req.p),
+        "p": req.p,
+        "loss_nats": -math.log(req.p),
+        "loss_bits": -math.log2(req.p),
         "curve": np.column_stack([grid, -np.log(grid)]).round(5).tolist(),
     }
 
@@ -95,8 +108,14 @@ def entropy_of(req: EntropyRequest):
         raise DemoError("At least one weight must be above zero, or there is no distribution.", "weights")
     p = w / w.sum()
     h = float(entropy(p))
-    return {"probs": p.tolist(), "entropy_nats": h, "entropy_bits": h / math.log(2), "perplexity": math.exp(h),
-            "max_bits": math.log2(len(p)), "n": len(p)}
+    return {
+        "probs": p.tolist(),
+        "entropy_nats": h,
+        "entropy_bits": h / math.log(2),
+        "perplexity": math.exp(h),
+        "max_bits": math.log2(len(p)),
+        "n": len(p),
+    }
 
 
 class TextLossRequest(BaseModel):
@@ -106,18 +125,30 @@ class TextLossRequest(BaseModel):
 @router.post("/text-loss")
 def text_loss(req: TextLossRequest):
     m = load_smollm2()
-    ids = encode_text(m, req.text, MAX_TOKENS, at_least=2, why="the first token has nothing before it to be predicted from")
+    ids = encode_text(
+        m, req.text, MAX_TOKENS, at_least=2, why="the first token has nothing before it to be predicted from"
+    )
     s = m.score(ids, top=1)
     losses = -s.logprobs  # (T-1,) nats
     tokens = [{"id": ids[0], "text": token_text(m.tokenizer, ids[0]), "loss": None, "prob": None, "guess": None}]
     for t, tok in enumerate(ids[1:]):
-        tokens.append({"id": tok, "text": token_text(m.tokenizer, tok), "loss": float(losses[t]), "prob": float(np.exp(-losses[t])),
-                       "guess": token_text(m.tokenizer, int(s.top_ids[t, 0]))})
+        tokens.append(
+            {
+                "id": tok,
+                "text": token_text(m.tokenizer, tok),
+                "loss": float(losses[t]),
+                "prob": float(np.exp(-losses[t])),
+                "guess": token_text(m.tokenizer, int(s.top_ids[t, 0])),
+            }
+        )
     worst = int(np.argmax(losses)) + 1
     V = m.config.vocab_size
     return {
-        "tokens": tokens, "mean_loss": s.mean_loss, "mean_loss_bits": s.mean_loss / math.log(2),
-        "perplexity": s.perplexity, "uniform_loss": math.log(V), "uniform_perplexity": V,
+        "tokens": tokens,
+        "mean_loss": s.mean_loss,
+        "mean_loss_bits": s.mean_loss / math.log(2),
+        "perplexity": s.perplexity,
+        "uniform_loss": math.log(V),
+        "uniform_perplexity": V,
         "worst": {"index": worst, "text": tokens[worst]["text"], "loss": tokens[worst]["loss"]},
     }
-

@@ -25,8 +25,20 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from glasslm.engine.applications.prompting import (COT_INSTRUCTION, FILLER, TECHNIQUES, Item, ItemResult, PromptConfig, accuracy,
-                                      load_task_set, messages_for, prompt_steps, run_item, worst_case_tokens)
+from glasslm.engine.applications.prompting import (
+    COT_INSTRUCTION,
+    FILLER,
+    TECHNIQUES,
+    Item,
+    ItemResult,
+    PromptConfig,
+    accuracy,
+    load_task_set,
+    messages_for,
+    prompt_steps,
+    run_item,
+    worst_case_tokens,
+)
 from glasslm.engine.evaluation.intervals import wilson
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
@@ -70,14 +82,22 @@ def tasks():
         "kinds": TASKS.kinds,
         "counts": {k: sum(i.kind == k for i in TASKS.items) for k in KINDS},
         "findings": TASKS.findings,
-        "items": [{"kind": i.kind, "question": i.question, "answer": i.answer, "aliases": list(i.aliases)}
-                  for i in TASKS.items],
+        "items": [
+            {"kind": i.kind, "question": i.question, "answer": i.answer, "aliases": list(i.aliases)}
+            for i in TASKS.items
+        ],
         "shots": [{"kind": s.kind, "question": s.question, "answer": s.answer} for s in TASKS.shots],
         "techniques": list(TECHNIQUES),
         "cot_instruction": COT_INSTRUCTION,
         "filler": sorted(FILLER),
-        "settings": {"short_tokens": cfg.short_tokens, "cot_tokens": cfg.cot_tokens, "shots": cfg.shots,
-                     "paths": cfg.paths, "max_paths": MAX_PATHS, "temperature": cfg.temperature},
+        "settings": {
+            "short_tokens": cfg.short_tokens,
+            "cot_tokens": cfg.cot_tokens,
+            "shots": cfg.shots,
+            "paths": cfg.paths,
+            "max_paths": MAX_PATHS,
+            "temperature": cfg.temperature,
+        },
         "worst_tokens": {t: worst_case_tokens(n, [t], cfg) for t in TECHNIQUES},
         "tokens_per_second": TOKENS_PER_SECOND,
     }
@@ -96,10 +116,20 @@ class RunRequest(BaseModel):
 
 
 def item_event(m: SmolLM2, technique: str, index: int, item: Item, r) -> dict:
-    return {"type": "item", "technique": technique, "index": index, "question": item.question,
-            "expected": item.answer, "replies": [m.decode(x) for x in r.replies], "answers": r.answers,
-            "answer": r.answer, "votes": r.votes, "right": r.right, "tokens": r.tokens,
-            "prompt_tokens": len(r.prompt_ids)}
+    return {
+        "type": "item",
+        "technique": technique,
+        "index": index,
+        "question": item.question,
+        "expected": item.answer,
+        "replies": [m.decode(x) for x in r.replies],
+        "answers": r.answers,
+        "answer": r.answer,
+        "votes": r.votes,
+        "right": r.right,
+        "tokens": r.tokens,
+        "prompt_tokens": len(r.prompt_ids),
+    }
 
 
 @router.post("/run")
@@ -112,8 +142,13 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
 
     def events(job):
         start = time.perf_counter()
-        yield {"type": "start", "techniques": req.techniques, "items": [i.question for i in items],
-               "worst_tokens": worst, "settings": {"paths": cfg.paths, "temperature": cfg.temperature}}
+        yield {
+            "type": "start",
+            "techniques": req.techniques,
+            "items": [i.question for i in items],
+            "worst_tokens": worst,
+            "settings": {"paths": cfg.paths, "temperature": cfg.temperature},
+        }
         summary, tokens = {}, 0
         for t in req.techniques:
             results = []
@@ -126,23 +161,29 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
                 tokens += r.tokens
                 yield item_event(m, t, n, item, r)
             right = sum(bool(r.right) for r in results)
-            summary[t] = {"right": right, "items": len(results), "accuracy": accuracy(results),
-                          "interval": wilson(right, len(results))}
+            summary[t] = {
+                "right": right,
+                "items": len(results),
+                "accuracy": accuracy(results),
+                "interval": wilson(right, len(results)),
+            }
             yield {"type": "technique_done", "technique": t, **summary[t]}
         seconds = time.perf_counter() - start
         yield {"type": "done", "summary": summary, "tokens": tokens, "seconds": seconds, "kind": req.kind}
 
     job = request.app.state.jobs.start(session, RUN_JOB, events)
-    return {"job": job.id, "items": len(items), "worst_tokens": worst,
-            "worst_seconds": worst / TOKENS_PER_SECOND}
+    return {"job": job.id, "items": len(items), "worst_tokens": worst, "worst_seconds": worst / TOKENS_PER_SECOND}
 
 
 class OwnRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    expected: str = Field("", max_length=MAX_EXPECTED_CHARS, description="the right answer (one word or number), if you know it")
+    expected: str = Field(
+        "", max_length=MAX_EXPECTED_CHARS, description="the right answer (one word or number), if you know it"
+    )
     shots_kind: Literal["sentiment", "capital", "opposite", "arithmetic"] = "capital"
-    techniques: list[Technique] = Field(default_factory=lambda: list(TECHNIQUES), min_length=1,
-                                        max_length=len(TECHNIQUES))
+    techniques: list[Technique] = Field(
+        default_factory=lambda: list(TECHNIQUES), min_length=1, max_length=len(TECHNIQUES)
+    )
     paths: int = Field(PromptConfig.paths, ge=2, le=MAX_PATHS)
     temperature: float = Field(PromptConfig.temperature, ge=MIN_TEMPERATURE, le=MAX_TEMPERATURE, allow_inf_nan=False)
 
@@ -166,8 +207,9 @@ def own(req: OwnRequest, request: Request, session: str = Depends(session_id)):
     if req.expected and not expected:
         raise DemoError("The expected answer is only spaces: type a word or a number, or leave it empty.", "expected")
     if len(expected.split()) > 1:
-        raise DemoError("The expected answer must be one word or one number: the answer rule reads one word.",
-                        "expected")
+        raise DemoError(
+            "The expected answer must be one word or one number: the answer rule reads one word.", "expected"
+        )
     rule = own_rule(expected)
     cfg = config(req.paths, req.temperature)
     item = Item("own", req.text, expected.replace(",", "") if rule == "number" else expected) if expected else None
@@ -179,20 +221,29 @@ def own(req: OwnRequest, request: Request, session: str = Depends(session_id)):
             shots = TASKS.shots_for(req.shots_kind, cfg.shots) if t == "few-shot" else []
             msgs = messages_for(t, req.text, shots)
             ids = m.chat_ids(msgs)
-            yield {"type": "prompt", "technique": t, "messages": msgs,
-                   "tokens": [token_piece(m.tokenizer, i) for i in ids]}
+            yield {
+                "type": "prompt",
+                "technique": t,
+                "messages": msgs,
+                "tokens": [token_piece(m.tokenizer, i) for i in ids],
+            }
             for step in prompt_steps(m, msgs, t, rule, (), req.text, cfg, item):
                 if job.stop_event.is_set():
                     return
                 if isinstance(step, ItemResult):
-                    yield {"type": "reply", "technique": t, "replies": [m.decode(x) for x in step.replies],
-                           "answers": step.answers, "answer": step.answer, "votes": step.votes,
-                           "right": step.right, "tokens": step.tokens}
+                    yield {
+                        "type": "reply",
+                        "technique": t,
+                        "replies": [m.decode(x) for x in step.replies],
+                        "answers": step.answers,
+                        "answer": step.answer,
+                        "votes": step.votes,
+                        "right": step.right,
+                        "tokens": step.tokens,
+                    }
                 elif step[1] is not None:
-                    yield {"type": "token", "technique": t, "path": step[0],
-                           "token": token_piece(m.tokenizer, step[1])}
+                    yield {"type": "token", "technique": t, "path": step[0], "token": token_piece(m.tokenizer, step[1])}
         yield {"type": "done", "seconds": time.perf_counter() - start}
 
     job = request.app.state.jobs.start(session, OWN_JOB, events)
     return {"job": job.id, "rule": rule}
-

@@ -25,8 +25,16 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.applications import rag
-from glasslm.engine.applications.chunking import (HANDBOOK, MAX_CHUNK_WORDS, MAX_CHUNKS, MAX_DOCUMENT_SET_CHARS, MAX_DOCUMENTS,
-                                     Chunk, chunk_documents, parse_documents)
+from glasslm.engine.applications.chunking import (
+    HANDBOOK,
+    MAX_CHUNK_WORDS,
+    MAX_CHUNKS,
+    MAX_DOCUMENT_SET_CHARS,
+    MAX_DOCUMENTS,
+    Chunk,
+    chunk_documents,
+    parse_documents,
+)
 from glasslm.engine.applications.retrieval import MAX_K, Index, build_index, terms
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
@@ -44,9 +52,13 @@ MAX_DOCUMENTS_CHARS = MAX_DOCUMENT_SET_CHARS + 2000  # the text box: the documen
 MAX_QUESTION_CHARS = 300  # a question, not a second document
 MAX_QUESTION_TOKENS = 80  # keeps the prompt's room for the chunks
 JOB_KIND = "rag-answer"
-EXAMPLE_QUESTIONS = ["When does the last ferry return?", "Who is the mayor of Quillmere?",
-                     "How many books can I borrow from the library?", "What is vellcake made of?",
-                     "How much does a fishing permit cost?"]
+EXAMPLE_QUESTIONS = [
+    "When does the last ferry return?",
+    "Who is the mayor of Quillmere?",
+    "How many books can I borrow from the library?",
+    "What is vellcake made of?",
+    "How much does a fishing permit cost?",
+]
 
 INDEXES_KEPT = 16  # indexes kept (documents x chunking x embedding): each is at most 400 x a few thousand floats
 
@@ -55,6 +67,8 @@ def cached_index(request: Request, chunks: list[Chunk], embedding: str) -> tuple
     """(the index of these chunks, whether this app had built it already)."""
     cache = app_cache(request, "rag-indexes", INDEXES_KEPT)
     return cache.get((tuple(chunks), embedding), lambda: build_index(chunks, embedding))
+
+
 Embedding = Literal["tfidf", "glove", "minilm"]
 
 
@@ -80,19 +94,29 @@ class AnswerRequest(DocumentsRequest):
 def chunks_of(req: DocumentsRequest) -> list[Chunk]:
     """The request's documents chunked, or a DemoError naming the control to change."""
     if req.overlap >= req.size:
-        raise DemoError(f"The overlap ({req.overlap} words) must be smaller than the chunk size ({req.size} words).",
-                        "overlap")
+        raise DemoError(
+            f"The overlap ({req.overlap} words) must be smaller than the chunk size ({req.size} words).", "overlap"
+        )
     docs = parse_documents(req.documents)
     try:
         return chunk_documents(docs, req.size, req.overlap)
     except ValueError as e:
         field = "size" if "chunks, more than" in str(e) else "documents"
-        raise DemoError(str(e)[0].upper() + str(e)[1:] + ".", field, status=413 if "more than" in str(e) else 400)
+        status = 413 if "more than" in str(e) else 400
+        raise DemoError(str(e)[0].upper() + str(e)[1:] + ".", field, status=status) from None
 
 
 def chunk_json(c: Chunk, n: int) -> dict:
-    return {"n": n, "doc": c.doc, "title": c.title, "index": c.index, "start": c.start, "end": c.end,
-            "words": c.words, "text": c.text}
+    return {
+        "n": n,
+        "doc": c.doc,
+        "title": c.title,
+        "index": c.index,
+        "start": c.start,
+        "end": c.end,
+        "words": c.words,
+        "text": c.text,
+    }
 
 
 def check_question(question: str) -> str:
@@ -105,10 +129,19 @@ def check_question(question: str) -> str:
 
 @router.get("/defaults")
 def defaults():
-    return {"documents": HANDBOOK.read_text(encoding="utf-8"), "questions": EXAMPLE_QUESTIONS,
-            "limits": {"documents": MAX_DOCUMENTS, "characters": MAX_DOCUMENT_SET_CHARS, "chunk_words": MAX_CHUNK_WORDS,
-                       "chunks": MAX_CHUNKS, "k": MAX_K, "question_chars": MAX_QUESTION_CHARS,
-                       "max_new_tokens": rag.MAX_NEW_TOKENS}}
+    return {
+        "documents": HANDBOOK.read_text(encoding="utf-8"),
+        "questions": EXAMPLE_QUESTIONS,
+        "limits": {
+            "documents": MAX_DOCUMENTS,
+            "characters": MAX_DOCUMENT_SET_CHARS,
+            "chunk_words": MAX_CHUNK_WORDS,
+            "chunks": MAX_CHUNKS,
+            "k": MAX_K,
+            "question_chars": MAX_QUESTION_CHARS,
+            "max_new_tokens": rag.MAX_NEW_TOKENS,
+        },
+    }
 
 
 @router.post("/chunks")
@@ -116,10 +149,15 @@ def chunks(req: DocumentsRequest):
     start = time.perf_counter()
     cs = chunks_of(req)
     docs = parse_documents(req.documents)
-    return {"documents": [{"title": d.title, "words": len(d.text.split()), "chars": len(d.text)} for d in docs],
-            "chunks": [chunk_json(c, n) for n, c in enumerate(cs)], "size": req.size, "overlap": req.overlap,
-            "step": req.size - req.overlap, "mean_words": sum(c.words for c in cs) / len(cs),
-            "seconds": time.perf_counter() - start}
+    return {
+        "documents": [{"title": d.title, "words": len(d.text.split()), "chars": len(d.text)} for d in docs],
+        "chunks": [chunk_json(c, n) for n, c in enumerate(cs)],
+        "size": req.size,
+        "overlap": req.overlap,
+        "step": req.size - req.overlap,
+        "mean_words": sum(c.words for c in cs) / len(cs),
+        "seconds": time.perf_counter() - start,
+    }
 
 
 @router.post("/search")
@@ -134,8 +172,11 @@ def search(req: SearchRequest, request: Request):
         hits = index.search(question, req.k)
         results[embedding] = {
             "hits": [{"rank": h.rank, "score": h.score, **chunk_json(cs[h.chunk], h.chunk)} for h in hits],
-            "query": index.embedder.explain(question), "index_cached": cached, "index_seconds": built,
-            "search_seconds": time.perf_counter() - start - built, "dimensions": int(index.vectors.shape[1]),
+            "query": index.embedder.explain(question),
+            "index_cached": cached,
+            "index_seconds": built,
+            "search_seconds": time.perf_counter() - start - built,
+            "dimensions": int(index.vectors.shape[1]),
         }
     return {"question": question, "k": req.k, "chunks_total": len(cs), "results": results}
 
@@ -157,15 +198,24 @@ def answer(req: AnswerRequest, request: Request, session: str = Depends(session_
     with_ids = m.chat_ids(rag.rag_messages(question, [cs[h.chunk] for h in hits]))
     without_ids = m.chat_ids(rag.plain_messages(question))
     if len(with_ids) > rag.MAX_PROMPT_TOKENS:
-        raise DemoError(f"The prompt with {req.k} chunks is {len(with_ids):,} tokens; the limit here is "
-                        f"{rag.MAX_PROMPT_TOKENS}. Retrieve fewer chunks or make them smaller.", "k", status=413)
+        raise DemoError(
+            f"The prompt with {req.k} chunks is {len(with_ids):,} tokens; the limit here is "
+            f"{rag.MAX_PROMPT_TOKENS}. Retrieve fewer chunks or make them smaller.",
+            "k",
+            status=413,
+        )
 
     def events(job):
         begin = time.perf_counter()
-        yield {"type": "prompts", "question": question, "embedding": req.embedding,
-               "hits": [{"rank": h.rank, "score": h.score, **chunk_json(cs[h.chunk], h.chunk)} for h in hits],
-               "with": prompt_json(m, with_ids), "without": prompt_json(m, without_ids),
-               "max_new_tokens": req.max_new_tokens}
+        yield {
+            "type": "prompts",
+            "question": question,
+            "embedding": req.embedding,
+            "hits": [{"rank": h.rank, "score": h.score, **chunk_json(cs[h.chunk], h.chunk)} for h in hits],
+            "with": prompt_json(m, with_ids),
+            "without": prompt_json(m, without_ids),
+            "max_new_tokens": req.max_new_tokens,
+        }
         done = {}
         for mode, ids in (("with", with_ids), ("without", without_ids)):
             start, out = time.perf_counter(), []
@@ -174,8 +224,13 @@ def answer(req: AnswerRequest, request: Request, session: str = Depends(session_
                     return
                 out.append(e.token_id)
                 yield {"type": "token", "mode": mode, "token": token_piece(m.tokenizer, e.token_id)}
-            done[mode] = {"text": m.decode(out), "ids": out, "tokens": len(out),
-                          "ended": len(out) < req.max_new_tokens, "seconds": time.perf_counter() - start}
+            done[mode] = {
+                "text": m.decode(out),
+                "ids": out,
+                "tokens": len(out),
+                "ended": len(out) < req.max_new_tokens,
+                "seconds": time.perf_counter() - start,
+            }
             yield {"type": "answer_end", "mode": mode, **done[mode]}
         yield {"type": "done", **done, "seconds": time.perf_counter() - begin}
 

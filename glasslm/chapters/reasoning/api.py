@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.data import arithmetic_data as ad
-from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
 from glasslm.engine.inference.thinking_budget import MAX_VOTES, budget_study, complete, vote_study
+from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
 from glasslm.web.errors import DemoError
-from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -75,8 +75,7 @@ def _check_pair(a: int, b: int, digits: int, why: str) -> None:
     top = 10**digits - 1
     for name, v in (("a", a), ("b", b)):
         if v > top:
-            raise DemoError(f"{v:,} has more than {digits} digits: {why}, "
-                            f"or give a number from 0 to {top:,}.", name)
+            raise DemoError(f"{v:,} has more than {digits} digits: {why}, or give a number from 0 to {top:,}.", name)
 
 
 def _run(request: Request, session: str, job_id: str) -> ReasoningRun:
@@ -98,11 +97,21 @@ def show_format(req: FormatRequest):
     out = {}
     for fmt in ad.FORMATS:
         text = ad.prompt(req.a, req.b, req.digits) + ad.completion(req.a, req.b, req.digits, fmt)
-        out[fmt] = {"text": text, "tokens": list(text), "ids": tok.encode(text),
-                    "prompt_len": len(ad.prompt(req.a, req.b, req.digits)),
-                    "answer": ad.parse_answer(ad.completion(req.a, req.b, req.digits, fmt), fmt)}
-    return {"digits": req.digits, "sum": req.a + req.b, "steps": ad.scratchpad_steps(req.a, req.b, req.digits),
-            "alphabet": tok.chars, "bos": tok.bos, "formats": out}
+        out[fmt] = {
+            "text": text,
+            "tokens": list(text),
+            "ids": tok.encode(text),
+            "prompt_len": len(ad.prompt(req.a, req.b, req.digits)),
+            "answer": ad.parse_answer(ad.completion(req.a, req.b, req.digits, fmt), fmt),
+        }
+    return {
+        "digits": req.digits,
+        "sum": req.a + req.b,
+        "steps": ad.scratchpad_steps(req.a, req.b, req.digits),
+        "alphabet": tok.chars,
+        "bos": tok.bos,
+        "formats": out,
+    }
 
 
 def _train_events(run: ReasoningRun):
@@ -122,6 +131,7 @@ def _train_events(run: ReasoningRun):
                 event = {**event, "loss": {fmt: s / n for fmt, s in sums.items()}}  # mean since the last point
                 sums, n = {}, 0
             yield event
+
     return source
 
 
@@ -129,14 +139,26 @@ def _train_events(run: ReasoningRun):
 def train(req: TrainRequest, request: Request, session: str = Depends(session_id)):
     """Start training both models; events stream over /api/jobs/{id}/events."""
     if req.n_embd % N_HEADS:
-        raise DemoError(f"The width ({req.n_embd}) must be a multiple of {N_HEADS}: the {N_HEADS} attention "
-                        "heads each get an equal share.", "n_embd")
-    config = ReasoningConfig(digits=req.digits, steps=req.steps, n_embd=req.n_embd, n_head=N_HEADS,
-                             seed=req.seed, eval_interval=max(1, req.steps // EVALS_PER_RUN))
+        raise DemoError(
+            f"The width ({req.n_embd}) must be a multiple of {N_HEADS}: the {N_HEADS} attention "
+            "heads each get an equal share.",
+            "n_embd",
+        )
+    config = ReasoningConfig(
+        digits=req.digits,
+        steps=req.steps,
+        n_embd=req.n_embd,
+        n_head=N_HEADS,
+        seed=req.seed,
+        eval_interval=max(1, req.steps // EVALS_PER_RUN),
+    )
     run = ReasoningRun(config)
     job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_train_events, run), state={"reasoning": run})
-    return {"job": job.id, "n_params": {f: m.n_params for f, m in run.models.items()},
-            "n_heldout": len(run.task.heldout)}
+    return {
+        "job": job.id,
+        "n_params": {f: m.n_params for f, m in run.models.items()},
+        "n_heldout": len(run.task.heldout),
+    }
 
 
 def _study_events(study):
@@ -145,6 +167,7 @@ def _study_events(study):
             if job.stop_event.is_set():
                 return
             yield event
+
     return source
 
 
@@ -163,8 +186,9 @@ def budget(req: BudgetRequest, request: Request, session: str = Depends(session_
     """Greedy accuracy of the scratchpad model when its work is capped at k steps (a job)."""
     run = _run(request, session, req.job)
     pairs = run.task.heldout[: req.n_problems]
-    job = request.app.state.jobs.start(session, JOB_KIND + "-budget",
-                                       _study_events(budget_study(run.models["scratchpad"], run.task, pairs)))
+    job = request.app.state.jobs.start(
+        session, JOB_KIND + "-budget", _study_events(budget_study(run.models["scratchpad"], run.task, pairs))
+    )
     return {"job": job.id, "n_problems": len(pairs), "digits": run.task.digits, "step_chars": ad.STEP_CHARS}
 
 
@@ -178,5 +202,11 @@ def ask(req: AskRequest, request: Request, session: str = Depends(session_id)):
     for fmt, model in run.models.items():
         text = complete(model, run.task, [(req.a, req.b)], fmt)[0]
         out[fmt] = {"text": text, "answer": ad.parse_answer(text, fmt)}
-    return {"question": ad.prompt(req.a, req.b, digits), "sum": req.a + req.b, "digits": digits,
-            "heldout": run.task.is_heldout(req.a, req.b), "step": run.step, **out}
+    return {
+        "question": ad.prompt(req.a, req.b, digits),
+        "sum": req.a + req.b,
+        "digits": digits,
+        "heldout": run.task.is_heldout(req.a, req.b),
+        "step": run.step,
+        **out,
+    }

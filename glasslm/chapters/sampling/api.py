@@ -93,10 +93,19 @@ def distribution(req: DistributionRequest, request: Request):
     filter_seconds = time.perf_counter() - start
     return {
         "tokens": [token_piece(m.tokenizer, i) for i in ids],
-        "candidates": [{**token_piece(m.tokenizer, i), "logit": float(logits[i]), "before": float(model[i]), "after": float(final[i])}
-                       for i in top],
-        "stages": [{"name": s.name, "survivors": s.survivors, "kept_mass": s.kept_mass,
-                    "entropy_bits": s.entropy_bits} for s in stages],
+        "candidates": [
+            {
+                **token_piece(m.tokenizer, i),
+                "logit": float(logits[i]),
+                "before": float(model[i]),
+                "after": float(final[i]),
+            }
+            for i in top
+        ],
+        "stages": [
+            {"name": s.name, "survivors": s.survivors, "kept_mass": s.kept_mass, "entropy_bits": s.entropy_bits}
+            for s in stages
+        ],
         "survivors": stages[-1].survivors,
         "entropy_bits_before": stages[0].entropy_bits,
         "entropy_bits_after": stages[-1].entropy_bits,
@@ -125,12 +134,18 @@ def draws(req: DrawsRequest, request: Request):
     hist = histogram(drawn, probs, top)
     distinct = int(np.unique(drawn).size)
     return {
-        "n": req.n, "seed": req.seed,
-        "rows": [{**token_piece(m.tokenizer, i), "prob": float(probs[i]), "count": c, "expected": e}
-                 for i, c, e in zip(hist.ids, hist.counts, hist.expected)],
+        "n": req.n,
+        "seed": req.seed,
+        "rows": [
+            {**token_piece(m.tokenizer, i), "prob": float(probs[i]), "count": c, "expected": e}
+            for i, c, e in zip(hist.ids, hist.counts, hist.expected)
+        ],
         "other": {"count": hist.other_count, "expected": hist.other_expected},
-        "chi_square": hist.chi_square, "dof": hist.dof, "total_variation": hist.total_variation,
-        "distinct_drawn": distinct, "survivors": int((probs > 0).sum()),
+        "chi_square": hist.chi_square,
+        "dof": hist.dof,
+        "total_variation": hist.total_variation,
+        "distinct_drawn": distinct,
+        "survivors": int((probs > 0).sum()),
         "first": [token_piece(m.tokenizer, int(i)) for i in drawn[:20]],
         "cached": hit,
     }
@@ -170,10 +185,18 @@ def compare_continuations(req: ContinuationsRequest, request: Request, session: 
                 yield {"type": "token", "run": run, "token": token_piece(m.tokenizer, token)}
         seconds = time.perf_counter() - start
         sampled = [_tokens(m, r, req.max_tokens) for r in runs[1:]]
-        yield {"type": "done", "prompt": req.text, "greedy": _tokens(m, runs[0], req.max_tokens), "sampled": sampled,
-               "seeds": seeds[1:], "settings": settings, "max_tokens": req.max_tokens,
-               "distinct_sampled": len({s["text"] for s in sampled}), "seconds": seconds,
-               "tokens_generated": sum(len(r) for r in runs)}
+        yield {
+            "type": "done",
+            "prompt": req.text,
+            "greedy": _tokens(m, runs[0], req.max_tokens),
+            "sampled": sampled,
+            "seeds": seeds[1:],
+            "settings": settings,
+            "max_tokens": req.max_tokens,
+            "distinct_sampled": len({s["text"] for s in sampled}),
+            "seconds": seconds,
+            "tokens_generated": sum(len(r) for r in runs),
+        }
 
     job = request.app.state.jobs.start(session, JOB_KIND, events)
     return {"job": job.id, "runs": len(seeds)}

@@ -20,12 +20,12 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.pretraining import scaling
 from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.pretraining import scaling
 from glasslm.engine.pretraining.training_compute import training_flops
 from glasslm.web.errors import DemoError
-from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -40,8 +40,12 @@ EXTRAPOLATE = 10.0  # the fitted curve is drawn to ten times the sweep's largest
 
 class SweepRequest(BaseModel):
     preset: Literal["quick", "standard", "wide"] = "quick"
-    widths: list[int] | None = Field(None, min_length=1, max_length=len(ALLOWED_WIDTHS),
-                                     description="embedding widths to train (default: the preset's)")
+    widths: list[int] | None = Field(
+        None,
+        min_length=1,
+        max_length=len(ALLOWED_WIDTHS),
+        description="embedding widths to train (default: the preset's)",
+    )
     seed: int = Field(42, ge=0, le=2**31 - 1)
 
 
@@ -53,8 +57,9 @@ class FitRequest(BaseModel):
 
 class OptimalRequest(BaseModel):
     flops: float = Field(ge=MIN_FLOPS, le=MAX_FLOPS, allow_inf_nan=False, description="compute budget C in FLOPs")
-    tokens_per_param: float = Field(scaling.CHINCHILLA_TOKENS_PER_PARAM, ge=MIN_TOKENS_PER_PARAM, le=10_000,
-                                    allow_inf_nan=False)
+    tokens_per_param: float = Field(
+        scaling.CHINCHILLA_TOKENS_PER_PARAM, ge=MIN_TOKENS_PER_PARAM, le=10_000, allow_inf_nan=False
+    )
 
 
 def _config(req: SweepRequest) -> scaling.SweepConfig:
@@ -62,8 +67,9 @@ def _config(req: SweepRequest) -> scaling.SweepConfig:
     if req.widths is not None:
         bad = [w for w in req.widths if w not in ALLOWED_WIDTHS]
         if bad:
-            raise DemoError(f"Width {bad[0]} is not on offer; choose from {', '.join(map(str, ALLOWED_WIDTHS))}.",
-                            "widths")
+            raise DemoError(
+                f"Width {bad[0]} is not on offer; choose from {', '.join(map(str, ALLOWED_WIDTHS))}.", "widths"
+            )
         cfg = replace(cfg, widths=tuple(sorted(set(req.widths))))
     try:
         return cfg.validate()
@@ -72,14 +78,20 @@ def _config(req: SweepRequest) -> scaling.SweepConfig:
 
 
 def _plan_json(plan: scaling.Plan) -> dict:
-    return {"runs": [r.as_dict() for r in plan.runs], "total_flops": plan.total_flops,
-            "widths": list(plan.config.widths), "token_budgets": list(plan.config.token_budgets)}
+    return {
+        "runs": [r.as_dict() for r in plan.runs],
+        "total_flops": plan.total_flops,
+        "widths": list(plan.config.widths),
+        "token_budgets": list(plan.config.token_budgets),
+    }
 
 
 @router.get("/presets")
 def presets():
-    return {"presets": {name: _plan_json(scaling.plan_sweep(cfg)) for name, cfg in scaling.PRESETS.items()},
-            "allowed_widths": list(ALLOWED_WIDTHS)}
+    return {
+        "presets": {name: _plan_json(scaling.plan_sweep(cfg)) for name, cfg in scaling.PRESETS.items()},
+        "allowed_widths": list(ALLOWED_WIDTHS),
+    }
 
 
 @router.post("/sweep")
@@ -88,13 +100,15 @@ def start(req: SweepRequest, request: Request, session: str = Depends(session_id
     cfg = _config(req)
     plan = scaling.plan_sweep(cfg)
     finished: list[dict] = []
-    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_sweep_events, cfg, plan.data, finished),
-                                       cooperative=True, state={"runs": finished})
+    job = request.app.state.jobs.start(
+        session, JOB_KIND, InWorker(_sweep_events, cfg, plan.data, finished), cooperative=True, state={"runs": finished}
+    )
     return {"job": job.id, **_plan_json(plan)}
 
 
 def _sweep_events(cfg: scaling.SweepConfig, data, finished: list[dict]):
     """The sweep's events; each finished run is also kept in `finished` (the job's state)."""
+
     def source(job):
         stream = scaling.sweep(cfg, data)
         for event in stream:
@@ -106,6 +120,7 @@ def _sweep_events(cfg: scaling.SweepConfig, data, finished: list[dict]):
                 front, fit = scaling.fit_frontier([scaling.RunResult(**r) for r in finished])
                 yield {"type": "stopped", "runs": list(finished), "frontier": front, "fit": fit}
                 return
+
     return source
 
 
@@ -121,8 +136,12 @@ def fit(req: FitRequest, request: Request, session: str = Depends(session_id)):
         use = [runs[i] for i in keep]
     need = 3 if req.irreducible else 2
     if len(use) < need:
-        raise DemoError(f"The fit needs at least {need} finished runs{' on the frontier' if req.points == 'frontier' else ''}; "
-                        f"{len(use)} so far. Wait for more runs, or fit all runs.", "points", 409)
+        raise DemoError(
+            f"The fit needs at least {need} finished runs{' on the frontier' if req.points == 'frontier' else ''}; "
+            f"{len(use)} so far. Wait for more runs, or fit all runs.",
+            "points",
+            409,
+        )
     try:
         law = scaling.fit_power_law([r["flops"] for r in use], [r["heldout_loss"] for r in use], req.irreducible)
     except ValueError as err:
@@ -130,9 +149,14 @@ def fit(req: FitRequest, request: Request, session: str = Depends(session_id)):
     lo = min(r["flops"] for r in runs)
     hi = max(r["flops"] for r in runs) * EXTRAPOLATE
     grid = np.geomspace(lo, hi, CURVE_POINTS)
-    return {"law": asdict(law), "used": [r["index"] for r in use], "curve": [[float(c), float(law(c))] for c in grid],
-            "predicted_at_10x": float(law(hi)), "max_flops": hi / EXTRAPOLATE,
-            "tokens_per_param": [[r["index"], r["tokens"] / r["n_params"]] for r in use]}
+    return {
+        "law": asdict(law),
+        "used": [r["index"] for r in use],
+        "curve": [[float(c), float(law(c))] for c in grid],
+        "predicted_at_10x": float(law(hi)),
+        "max_flops": hi / EXTRAPOLATE,
+        "tokens_per_param": [[r["index"], r["tokens"] / r["n_params"]] for r in use],
+    }
 
 
 @router.post("/optimal")
@@ -144,12 +168,29 @@ def optimal(req: OptimalRequest):
             continue
         c = training_flops(m.params, m.train_tokens)
         n_opt, d_opt = scaling.compute_optimal(c, req.tokens_per_param)
-        models.append({"name": m.name, "year": m.year, "params": m.params, "tokens": m.train_tokens, "flops": c,
-                       "tokens_per_param": m.train_tokens / m.params, "optimal_params": n_opt,
-                       "optimal_tokens": d_opt, "params_vs_optimal": m.params / n_opt, "source": m.source})
-    return {"flops": req.flops, "tokens_per_param": req.tokens_per_param, "params": n, "tokens": d,
-            "check_flops": training_flops(n, d), "models": models,
-            "log10_flops": math.log10(req.flops)}
+        models.append(
+            {
+                "name": m.name,
+                "year": m.year,
+                "params": m.params,
+                "tokens": m.train_tokens,
+                "flops": c,
+                "tokens_per_param": m.train_tokens / m.params,
+                "optimal_params": n_opt,
+                "optimal_tokens": d_opt,
+                "params_vs_optimal": m.params / n_opt,
+                "source": m.source,
+            }
+        )
+    return {
+        "flops": req.flops,
+        "tokens_per_param": req.tokens_per_param,
+        "params": n,
+        "tokens": d,
+        "check_flops": training_flops(n, d),
+        "models": models,
+        "log10_flops": math.log10(req.flops),
+    }
 
 
 # -- When one machine is not enough: data parallelism for real, and the memory arithmetic -------------
@@ -161,8 +202,9 @@ class DDPStepRequest(BaseModel):
     processes: int = Field(2, ge=2, le=4, description="processes sharing one batch")
     batch: int = Field(8, ge=2, le=32, description="names in the batch")
     seed: int = Field(0, ge=0, le=2**31 - 1)
-    letter: str = Field("a", min_length=1, max_length=1, pattern="^[a-z]$",
-                        description="the letter whose embedding gradient is shown")
+    letter: str = Field(
+        "a", min_length=1, max_length=1, pattern="^[a-z]$", description="the letter whose embedding gradient is shown"
+    )
 
 
 class ParallelMemoryRequest(BaseModel):
@@ -181,19 +223,25 @@ def data_parallel_status():
     """Whether the real data-parallel step can run here, and the one command that adds PyTorch if not."""
     import os
 
-    return {"torch": _torch_installed(), "install": 'pip install "glasslm[torch]"',
-            "cores": os.cpu_count() or 1}
+    return {"torch": _torch_installed(), "install": 'pip install "glasslm[torch]"', "cores": os.cpu_count() or 1}
 
 
 @router.post("/data-parallel")
 def data_parallel_step(req: DDPStepRequest, request: Request, session: str = Depends(session_id)):
     """Start one real data-parallel step (N torch processes over gloo, and one on the whole batch)."""
     if req.batch < req.processes:
-        raise DemoError(f"A batch of {req.batch} names cannot be shared by {req.processes} processes: "
-                        "give each process at least one name.", "batch")
+        raise DemoError(
+            f"A batch of {req.batch} names cannot be shared by {req.processes} processes: "
+            "give each process at least one name.",
+            "batch",
+        )
     if not _torch_installed():
-        raise DemoError('This demo runs PyTorch, which is not installed here. Add it with: '
-                        'pip install "glasslm[torch]", then restart glasslm.', None, 409)
+        raise DemoError(
+            "This demo runs PyTorch, which is not installed here. Add it with: "
+            'pip install "glasslm[torch]", then restart glasslm.',
+            None,
+            409,
+        )
     from glasslm.torch_gpt.ddp_step import one_ddp_step
 
     def source(job):
@@ -211,5 +259,9 @@ def parallel_memory(req: ParallelMemoryRequest):
         rows = memory_per_gpu(req.params, req.gpus)
     except ValueError as err:
         raise DemoError(str(err), "params") from None
-    return {"params": req.params, "gpus": req.gpus, "adam_state_bytes": ADAM_STATE_BYTES,
-            "strategies": [asdict(s) for s in rows]}
+    return {
+        "params": req.params,
+        "gpus": req.gpus,
+        "adam_state_bytes": ADAM_STATE_BYTES,
+        "strategies": [asdict(s) for s in rows],
+    }

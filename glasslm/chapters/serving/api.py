@@ -60,9 +60,14 @@ class ChatRequest(BaseModel):
 
 @router.get("/limits")
 def limits():
-    return {"max_reply_tokens": MAX_REPLY_TOKENS, "default_reply_tokens": DEFAULT_REPLY_TOKENS,
-            "max_prompt_tokens": MAX_PROMPT_TOKENS, "max_messages": MAX_MESSAGES,
-            "max_message_chars": MAX_MESSAGE_CHARS, "closed_tab_grace_s": CLOSED_TAB_GRACE_S}
+    return {
+        "max_reply_tokens": MAX_REPLY_TOKENS,
+        "default_reply_tokens": DEFAULT_REPLY_TOKENS,
+        "max_prompt_tokens": MAX_PROMPT_TOKENS,
+        "max_messages": MAX_MESSAGES,
+        "max_message_chars": MAX_MESSAGE_CHARS,
+        "closed_tab_grace_s": CLOSED_TAB_GRACE_S,
+    }
 
 
 @router.post("/chat")
@@ -76,8 +81,12 @@ def chat(req: ChatRequest, request: Request, session: str = Depends(session_id))
     m = load_smollm2()
     n = len(m.chat_ids(messages))
     if n > MAX_PROMPT_TOKENS:
-        raise DemoError(f"The conversation is {n:,} tokens long; the limit here is {MAX_PROMPT_TOKENS:,}. "
-                        "Start a new chat or shorten your message.", "messages", status=413)
+        raise DemoError(
+            f"The conversation is {n:,} tokens long; the limit here is {MAX_PROMPT_TOKENS:,}. "
+            "Start a new chat or shorten your message.",
+            "messages",
+            status=413,
+        )
     jobs = request.app.state.jobs
     grace = min(CLOSED_TAB_GRACE_S, jobs.orphan_after)
 
@@ -92,8 +101,15 @@ def chat(req: ChatRequest, request: Request, session: str = Depends(session_id))
             return False
 
         yield {"type": "received", "t": 0.0, "messages": len(messages)}
-        for event in traced_reply(m, messages, req.max_tokens, req.temperature, seed=req.seed,
-                                  should_stop=should_stop, max_prompt_tokens=MAX_PROMPT_TOKENS):
+        for event in traced_reply(
+            m,
+            messages,
+            req.max_tokens,
+            req.temperature,
+            seed=req.seed,
+            should_stop=should_stop,
+            max_prompt_tokens=MAX_PROMPT_TOKENS,
+        ):
             event["t"] = time.perf_counter() - received
             if event["type"] == "done":
                 event["ended_by"] = job.state.get("ended_by")
@@ -127,8 +143,13 @@ class SpeculateRequest(BaseModel):
 
 @router.get("/speculate/limits")
 def speculate_limits():
-    return {"max_tokens": MAX_SPEC_TOKENS, "default_tokens": DEFAULT_SPEC_TOKENS, "max_chars": MAX_SPEC_PROMPT_CHARS,
-            "max_k": speculative.MAX_DRAFT_K, "default_k": speculative.DEFAULT_DRAFT_K}
+    return {
+        "max_tokens": MAX_SPEC_TOKENS,
+        "default_tokens": DEFAULT_SPEC_TOKENS,
+        "max_chars": MAX_SPEC_PROMPT_CHARS,
+        "max_k": speculative.MAX_DRAFT_K,
+        "default_k": speculative.DEFAULT_DRAFT_K,
+    }
 
 
 @router.post("/speculate")
@@ -154,6 +175,7 @@ def speculate(req: SpeculateRequest, request: Request, session: str = Depends(se
 
 # ---------------------------------------------------------------- continuous batching, live
 
+
 class BatchRequest(BaseModel):
     requests: int = Field(8, ge=1, le=MAX_REQUESTS, description="requests fired at once")
     tokens: int = Field(24, ge=2, le=MAX_BATCH_TOKENS, description="tokens of the longest request")
@@ -172,12 +194,15 @@ def batch(req: BatchRequest, request: Request, session: str = Depends(session_id
     job = request.app.state.jobs.start(session, "serving-batch", events)
     return {"job": job.id, "requests": req.requests}
 
+
 # -- The roofline: this machine's two limits, and where SmolLM2 sits -----------------------------------
 
 ROOFLINE_JOB_KIND = "serving-roofline"
-ROOFLINE_PROMPT = ("Explain, in a few short paragraphs, why a language model that writes one token at a time "
-                   "spends most of each step waiting for its weights to arrive from memory, and how serving "
-                   "many people at once changes that. ") * 3
+ROOFLINE_PROMPT = (
+    "Explain, in a few short paragraphs, why a language model that writes one token at a time "
+    "spends most of each step waiting for its weights to arrive from memory, and how serving "
+    "many people at once changes that. "
+) * 3
 ROOFLINE_DECODE_TOKENS = 16
 BATCHES_SHOWN = (1, 4, 16, 64)  # decode batch sizes placed on the roof by their intensity
 
@@ -200,19 +225,40 @@ def roofline_start(request: Request, session: str = Depends(session_id)):
         mach = rl.Machine(peak, bandwidth)
         gpu = rl.Machine(rl.H100["peak_flops"], rl.H100["bandwidth"])
         per_byte = lambda tokens: rl.intensity(tokens, run.bytes_per_weight)  # noqa: E731
-        yield {"type": "result",
-               "machine": {"peak_flops": peak, "bandwidth": bandwidth, "ridge": mach.ridge},
-               "gpu": {**rl.H100, "ridge": gpu.ridge},
-               "model": {"weights_per_token": run.weights_per_token, "bytes_per_weight": run.bytes_per_weight,
-                         "bytes_per_token": run.weights_per_token * run.bytes_per_weight,
-                         "flops_per_token": run.flops_per_token},
-               "decode": {"intensity": per_byte(1), "tok_s": run.decode_tok_s, "flops": run.decode_flops,
-                          "bandwidth": run.decode_bandwidth, "attainable": mach.attainable(per_byte(1))},
-               "prefill": {"tokens": run.prefill_tokens, "seconds": run.prefill_s,
-                           "intensity": per_byte(run.prefill_tokens), "flops": run.prefill_flops,
-                           "attainable": mach.attainable(per_byte(run.prefill_tokens))},
-               "batches": [{"batch": b, "intensity": per_byte(b), "attainable": mach.attainable(per_byte(b)),
-                            "gpu_attainable": gpu.attainable(per_byte(b))} for b in BATCHES_SHOWN]}
+        yield {
+            "type": "result",
+            "machine": {"peak_flops": peak, "bandwidth": bandwidth, "ridge": mach.ridge},
+            "gpu": {**rl.H100, "ridge": gpu.ridge},
+            "model": {
+                "weights_per_token": run.weights_per_token,
+                "bytes_per_weight": run.bytes_per_weight,
+                "bytes_per_token": run.weights_per_token * run.bytes_per_weight,
+                "flops_per_token": run.flops_per_token,
+            },
+            "decode": {
+                "intensity": per_byte(1),
+                "tok_s": run.decode_tok_s,
+                "flops": run.decode_flops,
+                "bandwidth": run.decode_bandwidth,
+                "attainable": mach.attainable(per_byte(1)),
+            },
+            "prefill": {
+                "tokens": run.prefill_tokens,
+                "seconds": run.prefill_s,
+                "intensity": per_byte(run.prefill_tokens),
+                "flops": run.prefill_flops,
+                "attainable": mach.attainable(per_byte(run.prefill_tokens)),
+            },
+            "batches": [
+                {
+                    "batch": b,
+                    "intensity": per_byte(b),
+                    "attainable": mach.attainable(per_byte(b)),
+                    "gpu_attainable": gpu.attainable(per_byte(b)),
+                }
+                for b in BATCHES_SHOWN
+            ],
+        }
 
     job = request.app.state.jobs.start(session, ROOFLINE_JOB_KIND, source)
     return {"job": job.id}

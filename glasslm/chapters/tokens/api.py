@@ -41,11 +41,15 @@ def check_text(text: str, field: str) -> str:
     """Refuse text that is empty, or that looks like binary data rather than writing."""
     if not text.strip():
         raise DemoError("The text is empty: type or paste a few words.", field)
-    bad = [c for c in text if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or unicodedata.category(c) == "Cs"]
+    bad = [
+        c for c in text if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or unicodedata.category(c) == "Cs"
+    ]
     if bad:
         raise DemoError(
             f"The text contains {len(bad)} control character(s) such as U+{ord(bad[0]):04X}, which looks like "
-            "binary data rather than writing. Paste plain text.", field)
+            "binary data rather than writing. Paste plain text.",
+            field,
+        )
     return text
 
 
@@ -75,13 +79,20 @@ def trained(request: Request, text: str, vocab_size: int):
 
 
 def _row(name: str, how: str, tokens: list[dict], text: str) -> dict:
-    return {"name": name, "how": how, "tokens": tokens, "count": len(tokens),
-            "chars_per_token": len(text) / max(len(tokens), 1)}
+    return {
+        "name": name,
+        "how": how,
+        "tokens": tokens,
+        "count": len(tokens),
+        "chars_per_token": len(text) / max(len(tokens), 1),
+    }
 
 
 class CompareRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    corpus: str = Field("", max_length=MAX_TRAIN_CHARS, description="training text for the learner's own BPE; empty: the text itself")
+    corpus: str = Field(
+        "", max_length=MAX_TRAIN_CHARS, description="training text for the learner's own BPE; empty: the text itself"
+    )
     vocab_size: int = Field(DEFAULT_VOCAB, ge=MIN_VOCAB, le=MAX_VOCAB)
 
 
@@ -93,12 +104,24 @@ def compare(req: CompareRequest, request: Request):
     chars = [{"id": ord(c), "text": c, "partial": False} for c in text]
     rows = [
         _row("characters", "one token per Unicode character (id = code point)", chars, text),
-        _row("cl100k_base (GPT-4)", f"{cl100k_tokenizer().vocab_size:,} tokens; numbers in groups of up to 3 digits",
-             pieces(cl100k_tokenizer(), text), text),
-        _row("SmolLM2", f"{smollm2_tokenizer().vocab_size:,} tokens; every digit on its own",
-             pieces(smollm2_tokenizer(), text), text),
-        _row(f"your BPE ({own.vocab_size:,} tokens)", f"trained here on {len(corpus):,} characters of your text, {len(trace)} merges",
-             pieces(own, text), text),
+        _row(
+            "cl100k_base (GPT-4)",
+            f"{cl100k_tokenizer().vocab_size:,} tokens; numbers in groups of up to 3 digits",
+            pieces(cl100k_tokenizer(), text),
+            text,
+        ),
+        _row(
+            "SmolLM2",
+            f"{smollm2_tokenizer().vocab_size:,} tokens; every digit on its own",
+            pieces(smollm2_tokenizer(), text),
+            text,
+        ),
+        _row(
+            f"your BPE ({own.vocab_size:,} tokens)",
+            f"trained here on {len(corpus):,} characters of your text, {len(trace)} merges",
+            pieces(own, text),
+            text,
+        ),
     ]
     return {"text": text, "chars": len(text), "bytes": len(text.encode("utf-8")), "rows": rows}
 
@@ -120,7 +143,13 @@ def spelling(req: SpellingRequest):
         # Inside a sentence the word comes with a leading space, and often splits differently.
         spaced = pieces(tok, " " + word)
         rows.append({"name": name, "tokens": toks, "with_space": [t["text"] for t in spaced]})
-    return {"word": word, "letter": letter, "count": word.lower().count(letter.lower()), "letters": len(word), "rows": rows}
+    return {
+        "word": word,
+        "letter": letter,
+        "count": word.lower().count(letter.lower()),
+        "letters": len(word),
+        "rows": rows,
+    }
 
 
 # The same sentence in several languages (translations written for this guide).
@@ -152,9 +181,18 @@ def languages(req: LanguagesRequest):
     rows = []
     for language, sentence in sentences:
         n_cl, n_sm = len(cl.encode(sentence)), len(sm.encode(sentence))
-        rows.append({"language": language, "sentence": sentence, "chars": len(sentence),
-                     "bytes": len(sentence.encode("utf-8")), "cl100k": n_cl, "smollm2": n_sm,
-                     "cl100k_chars_per_token": len(sentence) / n_cl, "smollm2_chars_per_token": len(sentence) / n_sm})
+        rows.append(
+            {
+                "language": language,
+                "sentence": sentence,
+                "chars": len(sentence),
+                "bytes": len(sentence.encode("utf-8")),
+                "cl100k": n_cl,
+                "smollm2": n_sm,
+                "cl100k_chars_per_token": len(sentence) / n_cl,
+                "smollm2_chars_per_token": len(sentence) / n_sm,
+            }
+        )
     return {"rows": rows}
 
 
@@ -172,16 +210,36 @@ def train(req: TrainRequest, request: Request):
     text = check_text(req.text, "text")
     tok, trace = trained(request, text, req.vocab_size)
     n_bytes = len(text.encode("utf-8"))
-    merges = [{"step": k + 1, "pair": list(s.pair), "left": _token_text(tok, s.pair[0]), "right": _token_text(tok, s.pair[1]),
-               "token": shown(s.token)[0], "id": s.new_id, "count": s.count, "vocab_size": s.vocab_size,
-               "tokens": s.tokens, "compression": s.compression} for k, s in enumerate(trace[:MAX_TRACE_SHOWN])]
+    merges = [
+        {
+            "step": k + 1,
+            "pair": list(s.pair),
+            "left": _token_text(tok, s.pair[0]),
+            "right": _token_text(tok, s.pair[1]),
+            "token": shown(s.token)[0],
+            "id": s.new_id,
+            "count": s.count,
+            "vocab_size": s.vocab_size,
+            "tokens": s.tokens,
+            "compression": s.compression,
+        }
+        for k, s in enumerate(trace[:MAX_TRACE_SHOWN])
+    ]
     stopped = None
     if len(trace) < req.vocab_size - 256:
-        stopped = (f"Stopped at {256 + len(trace)} tokens, short of the {req.vocab_size} you asked for: after {len(trace)} "
-                   "merges no pair of neighbouring tokens occurs twice in this text, so no merge would save anything. "
-                   "For a bigger vocabulary, give it more text (or ask for fewer tokens).")
-    return {"bytes": n_bytes, "chars": len(text), "requested_vocab": req.vocab_size, "merges": merges, "stopped": stopped,
-            "start": {"vocab_size": 256, "tokens": n_bytes, "compression": 1.0}}
+        stopped = (
+            f"Stopped at {256 + len(trace)} tokens, short of the {req.vocab_size} you asked for: after {len(trace)} "
+            "merges no pair of neighbouring tokens occurs twice in this text, so no merge would save anything. "
+            "For a bigger vocabulary, give it more text (or ask for fewer tokens)."
+        )
+    return {
+        "bytes": n_bytes,
+        "chars": len(text),
+        "requested_vocab": req.vocab_size,
+        "merges": merges,
+        "stopped": stopped,
+        "start": {"vocab_size": 256, "tokens": n_bytes, "compression": 1.0},
+    }
 
 
 class ReplayRequest(TrainRequest):
@@ -192,7 +250,9 @@ class ReplayRequest(TrainRequest):
 def replay(req: ReplayRequest, request: Request):
     text = check_text(req.text, "text")
     if len(text) > MAX_TEXT_CHARS:
-        raise DemoError(f"The replay shows at most {MAX_TEXT_CHARS:,} characters as tokens; shorten the text.", "text", 413)
+        raise DemoError(
+            f"The replay shows at most {MAX_TEXT_CHARS:,} characters as tokens; shorten the text.", "text", 413
+        )
     tok, trace = trained(request, text, req.vocab_size)
     if req.step > len(trace):
         raise DemoError(f"This training made only {len(trace)} merges; choose a step from 0 to {len(trace)}.", "step")
@@ -207,12 +267,20 @@ def replay(req: ReplayRequest, request: Request):
         for i in ids:
             piece, is_partial = shown(partial.token_bytes(i))
             tokens.append({"id": i, "text": piece, "partial": is_partial, "new": i == new_id})
-    top = [{"left": _token_text(partial, a), "right": _token_text(partial, b), "pair": [a, b], "count": c}
-           for (a, b), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PAIRS]]
-    return {"step": req.step, "merges": len(trace), "tokens": tokens, "count": len(tokens),
-            "new_token": shown(trace[req.step - 1].token)[0] if req.step else None,
-            "new_count": sum(t["new"] for t in tokens), "top_pairs": top,
-            "compression": len(text.encode("utf-8")) / max(len(tokens), 1)}
+    top = [
+        {"left": _token_text(partial, a), "right": _token_text(partial, b), "pair": [a, b], "count": c}
+        for (a, b), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PAIRS]
+    ]
+    return {
+        "step": req.step,
+        "merges": len(trace),
+        "tokens": tokens,
+        "count": len(tokens),
+        "new_token": shown(trace[req.step - 1].token)[0] if req.step else None,
+        "new_count": sum(t["new"] for t in tokens),
+        "top_pairs": top,
+        "compression": len(text.encode("utf-8")) / max(len(tokens), 1),
+    }
 
 
 # -- Another way to tokenize: the Unigram language model (SentencePiece) -------------------------------
@@ -257,10 +325,17 @@ def unigram(req: UnigramRequest, request: Request):
         raise DemoError(str(err), "corpus") from None
     bpe, _ = trained(request, corpus, req.vocab_size)
     bpe_pieces = [shown(data)[0] for _, data in bpe.encode_pieces(sentence)]
-    return {"vocab_size": model.vocab_size, "requested_vocab": req.vocab_size,
-            "unigram": {"pieces": pieces, "log_prob": best, "library_agrees": pieces == model.encode(sentence),
-                        "byte_pieces": sum(p.startswith("<0x") for p in pieces)},
-            "bpe": {"pieces": bpe_pieces, "vocab_size": len(bpe.bpe)},
-            "word": word, "segmentations": [{"pieces": p, "log_prob": s, "probability": math.exp(s - log_z)}
-                                            for p, s in segs],
-            "ways": len(segs)}
+    return {
+        "vocab_size": model.vocab_size,
+        "requested_vocab": req.vocab_size,
+        "unigram": {
+            "pieces": pieces,
+            "log_prob": best,
+            "library_agrees": pieces == model.encode(sentence),
+            "byte_pieces": sum(p.startswith("<0x") for p in pieces),
+        },
+        "bpe": {"pieces": bpe_pieces, "vocab_size": len(bpe.bpe)},
+        "word": word,
+        "segmentations": [{"pieces": p, "log_prob": s, "probability": math.exp(s - log_z)} for p, s in segs],
+        "ways": len(segs),
+    }

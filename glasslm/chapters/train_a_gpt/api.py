@@ -30,15 +30,15 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import CheckpointError, GPTConfig, TinyGPT, sample
-from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
 from glasslm.engine.training.recurrent import train_side_by_side
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
-from glasslm.web.worker import InWorker
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -109,6 +109,7 @@ def _interval(steps: int, per_run: int) -> int:
 
 def _run_events(run: TrainRun):
     """The engine's events, with step events thinned to about STEP_EVENTS_PER_RUN per run."""
+
     def source(job):
         every = _interval(run.config.steps, STEP_EVENTS_PER_RUN)
         losses = []
@@ -123,6 +124,7 @@ def _run_events(run: TrainRun):
                 event = {**event, "loss": float(np.mean(losses))}
                 losses = []
             yield event
+
     return source
 
 
@@ -140,18 +142,35 @@ def _finished_run(request: Request, session: str, job_id: str) -> TrainRun:
 def start(req: TrainRequest, request: Request, session: str = Depends(session_id)):
     """Start a training run in this session; returns the job id and the run's plan."""
     if req.n_embd % req.n_head:
-        raise DemoError(f"The embedding width ({req.n_embd}) must be divisible by the number of heads "
-                        f"({req.n_head}): each head gets an equal share.", "n_head")
+        raise DemoError(
+            f"The embedding width ({req.n_embd}) must be divisible by the number of heads "
+            f"({req.n_head}): each head gets an equal share.",
+            "n_head",
+        )
     if req.warmup >= req.steps and req.warmup:
         raise DemoError(f"Warm-up ({req.warmup} steps) must be shorter than the run ({req.steps}).", "warmup")
     data = _data(req)
     snap = _interval(req.steps, SNAPSHOTS_PER_RUN)
     try:
-        config = TrainConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, optimizer=req.optimizer,
-                             schedule=req.schedule, warmup=req.warmup, seed=req.seed, eval_interval=snap,
-                             sample_interval=snap, attention_interval=snap)
-        model_config = GPTConfig(vocab_size=data.tokenizer.vocab_size, block_size=req.block_size,
-                                 n_layer=req.n_layer, n_embd=req.n_embd, n_head=req.n_head)
+        config = TrainConfig(
+            steps=req.steps,
+            batch_size=req.batch_size,
+            lr=req.lr,
+            optimizer=req.optimizer,
+            schedule=req.schedule,
+            warmup=req.warmup,
+            seed=req.seed,
+            eval_interval=snap,
+            sample_interval=snap,
+            attention_interval=snap,
+        )
+        model_config = GPTConfig(
+            vocab_size=data.tokenizer.vocab_size,
+            block_size=req.block_size,
+            n_layer=req.n_layer,
+            n_embd=req.n_embd,
+            n_head=req.n_head,
+        )
         run = TrainRun.create(data=data, config=config, model_config=model_config)
     except ValueError as err:
         raise DemoError(str(err)) from None
@@ -176,16 +195,16 @@ def resume(req: ResumeRequest, request: Request, session: str = Depends(session_
 
 
 @router.get("/model")
-def download(request: Request, job: str = Query(..., min_length=1, max_length=64),
-             session: str = Depends(session_id)):
+def download(request: Request, job: str = Query(..., min_length=1, max_length=64), session: str = Depends(session_id)):
     """The run's model as a safetensors file (config and characters stored beside the weights)."""
     run = _finished_run(request, session, job)
     with tempfile.TemporaryDirectory() as tmp:
         path = run.model.save(Path(tmp) / "tiny-gpt.safetensors")
         body = path.read_bytes()
     name = f"tiny-gpt-{run.step}-steps.safetensors"
-    return Response(body, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type="application/octet-stream", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.post("/sample")
@@ -199,17 +218,23 @@ def more_samples(req: SampleRequest, request: Request, session: str = Depends(se
 
 
 @router.post("/inspect")
-def inspect_checkpoint(file: bytes = Body(b"", media_type="application/octet-stream"),
-                       n: int = Query(10, ge=1, le=50),
-                       temperature: float = Query(0.5, ge=0, le=3, allow_inf_nan=False),
-                       seed: int = Query(0, ge=0, le=2**31 - 1)):
+def inspect_checkpoint(
+    file: bytes = Body(b"", media_type="application/octet-stream"),
+    n: int = Query(10, ge=1, le=50),
+    temperature: float = Query(0.5, ge=0, le=3, allow_inf_nan=False),
+    seed: int = Query(0, ge=0, le=2**31 - 1),
+):
     """Open a tiny GPT saved earlier (here or with `glasslm train --out`): nothing is kept."""
     if not file:
-        raise DemoError("The file is empty: choose a .safetensors file saved from this page or "
-                        "`glasslm train --out`.", "file")
+        raise DemoError(
+            "The file is empty: choose a .safetensors file saved from this page or `glasslm train --out`.", "file"
+        )
     if len(file) > MAX_CHECKPOINT_BYTES:
-        raise DemoError(f"The file is {len(file):,} bytes; a tiny GPT checkpoint here is at most "
-                        f"{MAX_CHECKPOINT_BYTES:,}.", "file", 413)
+        raise DemoError(
+            f"The file is {len(file):,} bytes; a tiny GPT checkpoint here is at most {MAX_CHECKPOINT_BYTES:,}.",
+            "file",
+            413,
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.safetensors"
         path.write_bytes(file)
@@ -218,11 +243,18 @@ def inspect_checkpoint(file: bytes = Body(b"", media_type="application/octet-str
         except CheckpointError as err:
             raise DemoError(str(err).replace("upload.safetensors", "This file"), "file") from None
     if model.tokenizer is None:
-        raise DemoError("This checkpoint has no characters stored beside its weights, so its ids "
-                        "cannot be turned into text.", "file")
-    return {"config": model.config.__dict__, "n_params": model.n_params, "param_counts": model.param_counts(),
-            "chars": model.tokenizer.chars,
-            "names": sample(model, n=n, temperature=temperature, seed=seed), "temperature": temperature}
+        raise DemoError(
+            "This checkpoint has no characters stored beside its weights, so its ids cannot be turned into text.",
+            "file",
+        )
+    return {
+        "config": model.config.__dict__,
+        "n_params": model.n_params,
+        "param_counts": model.param_counts(),
+        "chars": model.tokenizer.chars,
+        "names": sample(model, n=n, temperature=temperature, seed=seed),
+        "temperature": temperature,
+    }
 
 
 @router.post("/schedule")
@@ -265,9 +297,15 @@ def _measure_speed() -> dict:
         opt.step([vec.params.flat_grad], 0.01)
     vector_s = (time.perf_counter() - t0) / SPEED_VECTOR_STEPS
     nodes = len(scalar.doc_loss(docs[0]).topo())
-    return {"scalar_steps_per_s": 1 / scalar_s, "vectorized_steps_per_s": 1 / vector_s,
-            "ratio": scalar_s / vector_s, "scalar_steps": len(docs), "vectorized_steps": SPEED_VECTOR_STEPS,
-            "scalar_graph_nodes": nodes, "n_params": model.n_params}
+    return {
+        "scalar_steps_per_s": 1 / scalar_s,
+        "vectorized_steps_per_s": 1 / vector_s,
+        "ratio": scalar_s / vector_s,
+        "scalar_steps": len(docs),
+        "vectorized_steps": SPEED_VECTOR_STEPS,
+        "scalar_graph_nodes": nodes,
+        "n_params": model.n_params,
+    }
 
 
 # ---------------------------------------------------------------- before transformers: RNNs
@@ -286,6 +324,7 @@ class RecurrentRequest(BaseModel):
 
 def _recurrent_events(config: TrainConfig):
     """The engine's events, step events thinned to about STEP_EVENTS_PER_RUN with the losses averaged."""
+
     def source(job):
         every = _interval(config.steps, STEP_EVENTS_PER_RUN)
         sums: dict[str, list[float]] = {}
@@ -298,6 +337,7 @@ def _recurrent_events(config: TrainConfig):
                 event = {**event, "losses": {name: float(np.mean(v)) for name, v in sums.items()}}
                 sums = {}
             yield event
+
     return source
 
 
@@ -305,7 +345,8 @@ def _recurrent_events(config: TrainConfig):
 def recurrent(req: RecurrentRequest, request: Request, session: str = Depends(session_id)):
     """Train the tiny GPT, a plain RNN and an LSTM of the same size on the same first names."""
     snap = _interval(req.steps, SNAPSHOTS_PER_RUN // 2)
-    config = TrainConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
-                         eval_interval=snap, n_samples=8)
+    config = TrainConfig(
+        steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed, eval_interval=snap, n_samples=8
+    )
     job = request.app.state.jobs.start(session, RECURRENT_JOB_KIND, InWorker(_recurrent_events, config))
     return {"job": job.id, "steps": req.steps}

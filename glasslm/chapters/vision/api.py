@@ -23,14 +23,14 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.data import digits
+from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.models.vision.cnn import CNNConfig, CompareConfig, TinyCNN, train_cnn_and_vit
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
-from glasslm.web.worker import InWorker
 from glasslm.web.jobs import thinned_steps
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -63,8 +63,11 @@ class TrainRequest(BaseModel):
 
 class PredictRequest(BaseModel):
     job: str = Field(min_length=1, max_length=64)
-    pixels: list[float] = Field(min_length=N_PIXELS, max_length=N_PIXELS,
-                                description="64 values 0-16, row by row (scikit-learn's digits' scale)")
+    pixels: list[float] = Field(
+        min_length=N_PIXELS,
+        max_length=N_PIXELS,
+        description="64 values 0-16, row by row (scikit-learn's digits' scale)",
+    )
 
 
 class ClipTrainRequest(BaseModel):
@@ -77,7 +80,8 @@ class ClipTrainRequest(BaseModel):
 class SimilarityRequest(BaseModel):
     job: str = Field(min_length=1, max_length=64)
     names: list[Annotated[str, Field(max_length=MAX_NAME_FIELD)]] = Field(
-        min_length=N_CANDIDATES, max_length=N_CANDIDATES, description="one candidate name per digit 0..9")
+        min_length=N_CANDIDATES, max_length=N_CANDIDATES, description="one candidate name per digit 0..9"
+    )
 
 
 def _thinned(source, steps: int):
@@ -106,20 +110,42 @@ def examples():
     """A few held-out digits of each kind, as pixels 0-16 row by row."""
     d = digits.load()
     rows = [i for k in range(10) for i in np.nonzero(d.test_y == k)[0][:EXAMPLES_PER_DIGIT]]
-    return {"examples": [{"index": int(i), "label": int(d.test_y[i]),
-                          "pixels": (d.test_x[i] * digits.MAX_PIXEL).round().astype(int).reshape(-1).tolist()}
-                         for i in rows]}
+    return {
+        "examples": [
+            {
+                "index": int(i),
+                "label": int(d.test_y[i]),
+                "pixels": (d.test_x[i] * digits.MAX_PIXEL).round().astype(int).reshape(-1).tolist(),
+            }
+            for i in rows
+        ]
+    }
 
 
 @router.post("/train")
 def train(req: TrainRequest, request: Request, session: str = Depends(session_id)):
     if req.width % req.n_head:
-        raise DemoError(f"The width ({req.width}) must be divisible by the number of heads ({req.n_head}): "
-                        "each head gets an equal share of the channels.", "n_head")
-    model_config = ViTConfig(patch=req.patch, width=req.width, n_head=req.n_head, n_layer=req.n_layer,
-                             mlp=2 * req.width, pool=req.pool, seed=req.seed)
-    config = ViTTrainConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
-                            eval_interval=max(1, req.steps // EVALS_PER_RUN))
+        raise DemoError(
+            f"The width ({req.width}) must be divisible by the number of heads ({req.n_head}): "
+            "each head gets an equal share of the channels.",
+            "n_head",
+        )
+    model_config = ViTConfig(
+        patch=req.patch,
+        width=req.width,
+        n_head=req.n_head,
+        n_layer=req.n_layer,
+        mlp=2 * req.width,
+        pool=req.pool,
+        seed=req.seed,
+    )
+    config = ViTTrainConfig(
+        steps=req.steps,
+        batch_size=req.batch_size,
+        lr=req.lr,
+        seed=req.seed,
+        eval_interval=max(1, req.steps // EVALS_PER_RUN),
+    )
     run = ViTRun.create(model_config, config)
     job = request.app.state.jobs.start(session, VIT_JOB, InWorker(_vit_events, run), state={"vit": run})
     return {"job": job.id, "n_params": run.model.n_params, "n_tokens": model_config.n_tokens}
@@ -146,7 +172,10 @@ def predict(req: PredictRequest, request: Request, session: str = Depends(sessio
     g = digits.SIDE // cfg.patch
     last = att[-1].mean(axis=0)  # (P,) last layer, averaged over heads
     return {
-        "step": run.step, "patch": cfg.patch, "grid": g, "pool": cfg.pool,
+        "step": run.step,
+        "patch": cfg.patch,
+        "grid": g,
+        "pool": cfg.pool,
         "patches": (digits.patchify(image[None], cfg.patch)[0] * digits.MAX_PIXEL).round(2).tolist(),  # (P, p*p)
         "probs": out["probs"][0].tolist(),
         "prediction": int(out["probs"][0].argmax()),
@@ -158,8 +187,9 @@ def predict(req: PredictRequest, request: Request, session: str = Depends(sessio
 
 @router.post("/clip/train")
 def clip_train(req: ClipTrainRequest, request: Request, session: str = Depends(session_id)):
-    config = clip_digits.ClipTrainConfig(steps=req.steps, groups=req.groups, lr=req.lr, seed=req.seed,
-                               eval_interval=max(1, req.steps // EVALS_PER_RUN))
+    config = clip_digits.ClipTrainConfig(
+        steps=req.steps, groups=req.groups, lr=req.lr, seed=req.seed, eval_interval=max(1, req.steps // EVALS_PER_RUN)
+    )
     run = clip_digits.ClipRun.create(clip_digits.ClipConfig(seed=req.seed), config)
     job = request.app.state.jobs.start(session, CLIP_JOB, InWorker(_clip_events, run), state={"clip": run})
     return {"job": job.id, "n_params": run.model.n_params}
@@ -182,11 +212,16 @@ def clip_similarity(req: SimilarityRequest, request: Request, session: str = Dep
     every = clip_digits.zero_shot(model, d.test_x, names)
     per_digit = [float((every["pick"][d.test_y == k] == k).mean()) for k in range(10)]
     few = clip_digits.zero_shot(model, d.test_x[shown], names)
-    return {"step": run.step, "names": names, "cosine": few["cosine"].round(4).tolist(),
-            "probs": few["probs"].round(4).tolist(),
-            "images": (d.test_x[shown] * digits.MAX_PIXEL).round().astype(int).reshape(10, -1).tolist(),
-            "zero_shot_accuracy": float((every["pick"] == d.test_y).mean()), "per_digit_accuracy": per_digit,
-            "n_test": len(d.test_y)}
+    return {
+        "step": run.step,
+        "names": names,
+        "cosine": few["cosine"].round(4).tolist(),
+        "probs": few["probs"].round(4).tolist(),
+        "images": (d.test_x[shown] * digits.MAX_PIXEL).round().astype(int).reshape(10, -1).tolist(),
+        "zero_shot_accuracy": float((every["pick"] == d.test_y).mean()),
+        "per_digit_accuracy": per_digit,
+        "n_test": len(d.test_y),
+    }
 
 
 # ---------------------------------------------------------------- CNNs beside the ViT
@@ -207,6 +242,7 @@ class CNNTrainRequest(BaseModel):
 
 def _cnn_events(config: CompareConfig, cnn_config: CNNConfig, models: dict):
     """The engine's events, step events thinned to about STEP_EVENTS_PER_RUN with the losses averaged."""
+
     def source(job):
         every = max(1, config.steps // STEP_EVENTS_PER_RUN)
         sums: dict[str, list[float]] = {}
@@ -219,17 +255,22 @@ def _cnn_events(config: CompareConfig, cnn_config: CNNConfig, models: dict):
                 event = {**event, "losses": {name: float(np.mean(v)) for name, v in sums.items()}}
                 sums = {}
             yield event
+
     return source
 
 
 @router.post("/cnn/train")
 def cnn_train(req: CNNTrainRequest, request: Request, session: str = Depends(session_id)):
     cnn_config = CNNConfig(filters1=req.filters1, filters2=req.filters2, seed=req.seed)
-    config = CompareConfig(steps=req.steps, batch_size=req.batch_size, lr=req.lr, seed=req.seed,
-                           eval_interval=max(1, req.steps // EVALS_PER_RUN))
+    config = CompareConfig(
+        steps=req.steps,
+        batch_size=req.batch_size,
+        lr=req.lr,
+        seed=req.seed,
+        eval_interval=max(1, req.steps // EVALS_PER_RUN),
+    )
     models: dict = {}
-    job = request.app.state.jobs.start(session, CNN_JOB, _cnn_events(config, cnn_config, models),
-                                       state={"cnn": models})
+    job = request.app.state.jobs.start(session, CNN_JOB, _cnn_events(config, cnn_config, models), state={"cnn": models})
     return {"job": job.id, "n_params": TinyCNN(cnn_config).n_params}
 
 
@@ -247,6 +288,11 @@ def cnn_look(req: PredictRequest, request: Request, session: str = Depends(sessi
     model = TinyCNN(live.config)
     model.params.flat[:] = live.params.flat  # the weights as they are now, even mid-run
     seen = model.look(image)
-    return {"probs": seen["probs"].round(4).tolist(), "prediction": int(seen["probs"].argmax()),
-            "filters1": seen["filters1"].round(4).tolist(), "maps1": seen["maps1"].round(4).tolist(),
-            "maps2": seen["maps2"].round(4).tolist(), "n_params": model.n_params}
+    return {
+        "probs": seen["probs"].round(4).tolist(),
+        "prediction": int(seen["probs"].argmax()),
+        "filters1": seen["filters1"].round(4).tolist(),
+        "maps1": seen["maps1"].round(4).tolist(),
+        "maps2": seen["maps2"].round(4).tolist(),
+        "n_params": model.n_params,
+    }

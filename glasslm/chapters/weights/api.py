@@ -41,7 +41,10 @@ def one_weight(req: OneWeight):
         "mse": linear.mse(data.X, data.y, w),
         "best_w": float(best_w[0]),
         "best_mse": linear.mse(data.X, data.y, best_w),
-        "input": data.inputs[0], "target": data.target, "unit": data.unit, "source": data.source,
+        "input": data.inputs[0],
+        "target": data.target,
+        "unit": data.unit,
+        "source": data.source,
     }
 
 
@@ -55,16 +58,23 @@ class FewInputs(BaseModel):
 def few_inputs(req: FewInputs):
     for i, v in enumerate(req.weights):
         if not np.isfinite(v) or abs(v) > WEIGHT_LIMIT:
-            raise DemoError(f"Weight {i + 1} must be a finite number between -{WEIGHT_LIMIT:g} and "
-                            f"{WEIGHT_LIMIT:g}.", "weights")
+            raise DemoError(
+                f"Weight {i + 1} must be a finite number between -{WEIGHT_LIMIT:g} and {WEIGHT_LIMIT:g}.", "weights"
+            )
     data = linear.iris_three_inputs()
     w = np.array(req.weights)
     x = data.X[req.flower]
     best_w, best_b = linear.least_squares(data.X, data.y)
     return {
-        "inputs": list(data.inputs), "target": data.target, "unit": data.unit, "source": data.source,
-        "flower": req.flower, "x": x.tolist(), "terms": (x * w).tolist(),
-        "prediction": float(linear.predict(x[None], w, req.bias)[0]), "actual": float(data.y[req.flower]),
+        "inputs": list(data.inputs),
+        "target": data.target,
+        "unit": data.unit,
+        "source": data.source,
+        "flower": req.flower,
+        "x": x.tolist(),
+        "terms": (x * w).tolist(),
+        "prediction": float(linear.predict(x[None], w, req.bias)[0]),
+        "actual": float(data.y[req.flower]),
         "mse": linear.mse(data.X, data.y, w, req.bias),
         "best": {"weights": best_w.tolist(), "bias": best_b, "mse": linear.mse(data.X, data.y, best_w, best_b)},
     }
@@ -101,11 +111,18 @@ def smollm2_counts() -> dict:
 @router.get("/parameter-counts")
 def parameter_counts():
     here = [
-        {"name": "tiny GPT (default)", "how": "counted from its tensors",
-         **_counted(tiny_gpt_counts, "glasslm.engine.models.tiny.gpt", "11")},
-        {"name": "SmolLM2-135M-Instruct", "how": "counted from its tensors",
-         **_counted(smollm2_counts, "glasslm.engine.models.llama.smollm2", "1")},
+        {
+            "name": "tiny GPT (default)",
+            "how": "counted from its tensors",
+            **_counted(tiny_gpt_counts, "glasslm.engine.models.tiny.gpt", "11"),
+        },
+        {
+            "name": "SmolLM2-135M-Instruct",
+            "how": "counted from its tensors",
+            **_counted(smollm2_counts, "glasslm.engine.models.llama.smollm2", "1"),
+        },
     ]
-    published = [{"name": m.name, "params": m.params, "year": m.year, "how": "published", "source": m.source}
-                 for m in PUBLISHED]
+    published = [
+        {"name": m.name, "params": m.params, "year": m.year, "how": "published", "source": m.source} for m in PUBLISHED
+    ]
     return {"here": here, "published": published}

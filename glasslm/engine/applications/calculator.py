@@ -31,8 +31,15 @@ MAX_DEPTH = 32  # nesting of the tree: deeper is a machine-made expression, not 
 MAX_EXPONENT = 256  # 2**256 is still exact and instant; 10**100000 would hold the server
 MAX_INT_BITS = 1024  # about 308 decimal digits, the float range
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _REWRITES = {"^": "**", "×": "*", "÷": "/", "−": "-"}
 
@@ -118,4 +125,3 @@ def show(value: int | float) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.12g}" if isinstance(value, float) else str(value)
-

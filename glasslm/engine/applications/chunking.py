@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from glasslm.engine.data.files import data_file
 
 MAX_DOCUMENTS = 20  # documents in one set: a handbook, not a library
@@ -83,8 +84,9 @@ def check_documents(docs: list[Document]) -> None:
         raise ValueError(f"{len(docs)} documents is more than the limit of {MAX_DOCUMENTS}: merge or remove some")
     total = sum(len(d.text) for d in docs)
     if total > MAX_DOCUMENT_SET_CHARS:
-        raise ValueError(f"the documents hold {total:,} characters, more than the limit of "
-                         f"{MAX_DOCUMENT_SET_CHARS:,}: shorten them")
+        raise ValueError(
+            f"the documents hold {total:,} characters, more than the limit of {MAX_DOCUMENT_SET_CHARS:,}: shorten them"
+        )
 
 
 def chunk_document(doc: Document, doc_index: int, size: int, overlap: int) -> list[Chunk]:
@@ -110,6 +112,8 @@ def chunk_documents(docs: list[Document], size: int = 40, overlap: int = 10) -> 
     check_documents(docs)
     chunks = [c for i, d in enumerate(docs) for c in chunk_document(d, i, size, overlap)]
     if len(chunks) > MAX_CHUNKS:
-        raise ValueError(f"these settings make {len(chunks)} chunks, more than the limit of {MAX_CHUNKS}: "
-                         "use bigger chunks or less overlap")
+        raise ValueError(
+            f"these settings make {len(chunks)} chunks, more than the limit of {MAX_CHUNKS}: "
+            "use bigger chunks or less overlap"
+        )
     return chunks

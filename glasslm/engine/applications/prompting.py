@@ -44,6 +44,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
+
 from glasslm.engine.data.files import read_json
 
 if TYPE_CHECKING:
@@ -88,8 +89,9 @@ def load_task_set() -> TaskSet:
     def item(d):
         return Item(d["kind"], d["question"], d["answer"], tuple(d.get("aliases", ())))
 
-    return TaskSet(data["kinds"], [item(d) for d in data["items"]], [item(d) for d in data["shots"]],
-                   data.get("findings", []))
+    return TaskSet(
+        data["kinds"], [item(d) for d in data["items"]], [item(d) for d in data["shots"]], data.get("findings", [])
+    )
 
 
 @dataclass(frozen=True)
@@ -178,8 +180,16 @@ class ItemResult:
     tokens: int = field(default=0)  # tokens generated
 
 
-def prompt_steps(m: SmolLM2, messages: list[dict], technique: str, rule: str = "word", labels=(), question: str = "",
-                 cfg: PromptConfig = PromptConfig(), item: Item | None = None) -> Iterator[tuple[int, int | None] | ItemResult]:
+def prompt_steps(
+    m: SmolLM2,
+    messages: list[dict],
+    technique: str,
+    rule: str = "word",
+    labels=(),
+    question: str = "",
+    cfg: PromptConfig = PromptConfig(),
+    item: Item | None = None,
+) -> Iterator[tuple[int, int | None] | ItemResult]:
     """Run one prompt with a technique: yield (run, token id) as each token is chosen, (run, None) when
     a reply ends, and last the ItemResult. Self-consistency's paths share one read of the prompt."""
     from glasslm.engine.inference.autoregression import continuation_steps
@@ -193,12 +203,28 @@ def prompt_steps(m: SmolLM2, messages: list[dict], technique: str, rule: str = "
         yield run, token
     answers = [extract(m.decode(r), rule, labels, question) for r in replies]
     final, votes = majority(answers) if technique == "self-consistency" else (answers[0], 1)
-    yield ItemResult(technique, ids, replies, answers, final, votes,
-                     None if item is None else is_right(final, item), sum(len(r) for r in replies))
+    yield ItemResult(
+        technique,
+        ids,
+        replies,
+        answers,
+        final,
+        votes,
+        None if item is None else is_right(final, item),
+        sum(len(r) for r in replies),
+    )
 
 
-def run_prompt(m: SmolLM2, messages: list[dict], technique: str, rule: str = "word", labels=(), question: str = "",
-               cfg: PromptConfig = PromptConfig(), item: Item | None = None) -> ItemResult:
+def run_prompt(
+    m: SmolLM2,
+    messages: list[dict],
+    technique: str,
+    rule: str = "word",
+    labels=(),
+    question: str = "",
+    cfg: PromptConfig = PromptConfig(),
+    item: Item | None = None,
+) -> ItemResult:
     """prompt_steps run to the end: just the result."""
     *_, result = prompt_steps(m, messages, technique, rule, labels, question, cfg, item)
     return result
@@ -208,8 +234,9 @@ def run_item(m: SmolLM2, tasks: TaskSet, item: Item, technique: str, cfg: Prompt
     """One task item with one technique, scored."""
     rule, labels = tasks.rule(item.kind)
     shots = tasks.shots_for(item.kind, cfg.shots) if technique == "few-shot" else []
-    return run_prompt(m, messages_for(technique, item.question, shots), technique, rule, labels,
-                      item.question, cfg, item)
+    return run_prompt(
+        m, messages_for(technique, item.question, shots), technique, rule, labels, item.question, cfg, item
+    )
 
 
 def accuracy(results: list[ItemResult]) -> float:

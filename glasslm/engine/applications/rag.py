@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 MAX_NEW_TOKENS = 64  # an answer of a sentence or two: about 3 s of decoding on 2 cores
 MAX_PROMPT_TOKENS = 1024  # chunks + question + template: a prefill of about 2 s at most
 
-RAG_SYSTEM = ("You answer questions using only the context the user gives you. "
-              "If the context does not contain the answer, say that you do not know.")
+RAG_SYSTEM = (
+    "You answer questions using only the context the user gives you. "
+    "If the context does not contain the answer, say that you do not know."
+)
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,15 @@ def plain_messages(question: str) -> list[dict]:
     return [{"role": "user", "content": question.strip()}]
 
 
-def answer(m: SmolLM2, ids: list[int], max_new_tokens: int = MAX_NEW_TOKENS,
-           mode: str = "with") -> Iterator[AnswerEvent]:
+def answer(
+    m: SmolLM2, ids: list[int], max_new_tokens: int = MAX_NEW_TOKENS, mode: str = "with"
+) -> Iterator[AnswerEvent]:
     """SmolLM2's greedy answer to a prompt of token ids, token by token, until <|im_end|>."""
     if len(ids) > MAX_PROMPT_TOKENS:
-        raise ValueError(f"the prompt is {len(ids)} tokens, more than the limit of {MAX_PROMPT_TOKENS}: "
-                         "retrieve fewer or smaller chunks")
+        raise ValueError(
+            f"the prompt is {len(ids)} tokens, more than the limit of {MAX_PROMPT_TOKENS}: "
+            "retrieve fewer or smaller chunks"
+        )
     if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
         raise ValueError(f"max_new_tokens must be from 1 to {MAX_NEW_TOKENS}, got {max_new_tokens}")
     for event in m.generate(ids, max_tokens=max_new_tokens, temperature=0.0):

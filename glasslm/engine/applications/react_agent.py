@@ -103,7 +103,7 @@ def parse_step(text: str, tools) -> ParsedStep:
     """Read one step's text (Thought ... Action: tool[input]); see the module docstring for the rules."""
     names = sorted({t.lower() for t in tools} | {FINISH})
     cut = _OBSERVATION.search(text)
-    lines = (text[:cut.start()] if cut else text).splitlines()
+    lines = (text[: cut.start()] if cut else text).splitlines()
     action_at = next((i for i, line in enumerate(lines) if _ACTION.match(line)), None)
     final_at = next((i for i, line in enumerate(lines) if _FINAL.match(line)), None)
 
@@ -112,22 +112,34 @@ def parse_step(text: str, tools) -> ParsedStep:
 
     if action_at is None and final_at is not None:
         answer = _FINAL.match(lines[final_at]).group("rest").strip()
-        return ParsedStep(thought(final_at), FINISH, answer, None) if answer else ParsedStep(
-            thought(final_at), None, None, "the Final Answer line is empty")
+        return (
+            ParsedStep(thought(final_at), FINISH, answer, None)
+            if answer
+            else ParsedStep(thought(final_at), None, None, "the Final Answer line is empty")
+        )
     if action_at is None:
-        return ParsedStep(thought(len(lines)), None, None,
-                          "no line starting with 'Action:' was found. Write one line: Action: tool[input]")
+        return ParsedStep(
+            thought(len(lines)),
+            None,
+            None,
+            "no line starting with 'Action:' was found. Write one line: Action: tool[input]",
+        )
     rest = _ACTION.match(lines[action_at]).group("rest").strip()
     call = _CALL.match(rest)
     if call is None:
         hint = " (the closing ']' is missing)" if "[" in rest and "]" not in rest else ""
-        return ParsedStep(thought(action_at), None, None,
-                          f"the action '{rest[:60]}' is not of the form tool[input]{hint}")
+        return ParsedStep(
+            thought(action_at), None, None, f"the action '{rest[:60]}' is not of the form tool[input]{hint}"
+        )
     tool = call.group("tool").lower()
     argument = (call.group("sq") if call.group("sq") is not None else call.group("paren")).strip().strip("\"'`").strip()
     if tool not in names:
-        return ParsedStep(thought(action_at), None, None,
-                          f"there is no tool called '{call.group('tool')}'. The tools are: {', '.join(names)}")
+        return ParsedStep(
+            thought(action_at),
+            None,
+            None,
+            f"there is no tool called '{call.group('tool')}'. The tools are: {', '.join(names)}",
+        )
     if not argument:
         return ParsedStep(thought(action_at), None, None, f"{tool}[...] needs an input inside the brackets")
     return ParsedStep(thought(action_at), tool, argument, None)
@@ -140,9 +152,11 @@ class AgentLimits:
     max_total_tokens: int = 300  # the run's whole budget: about 15-30 s of decoding here
 
     def __post_init__(self):
-        for name, value, top in (("max_steps", self.max_steps, MAX_STEPS),
-                                 ("max_step_tokens", self.max_step_tokens, MAX_STEP_TOKENS),
-                                 ("max_total_tokens", self.max_total_tokens, MAX_TOTAL_TOKENS)):
+        for name, value, top in (
+            ("max_steps", self.max_steps, MAX_STEPS),
+            ("max_step_tokens", self.max_step_tokens, MAX_STEP_TOKENS),
+            ("max_total_tokens", self.max_total_tokens, MAX_TOTAL_TOKENS),
+        ):
             if not 1 <= value <= top:
                 raise ValueError(f"{name} must be from 1 to {top}, got {value}")
 
@@ -155,7 +169,7 @@ def run_tool(tools: dict[str, Tool], name: str, argument: str) -> tuple[str, boo
     except ValueError as e:
         out, ok = f"Error: {e}", False
     out = " ".join(out.split())
-    return (out if len(out) <= MAX_OBSERVATION_CHARS else out[:MAX_OBSERVATION_CHARS - 1] + "…"), ok
+    return (out if len(out) <= MAX_OBSERVATION_CHARS else out[: MAX_OBSERVATION_CHARS - 1] + "…"), ok
 
 
 def run_react(write: Writer, tools: dict[str, Tool], limits: AgentLimits = AgentLimits()) -> Iterator[dict]:
@@ -179,10 +193,10 @@ def run_react(write: Writer, tools: dict[str, Tool], limits: AgentLimits = Agent
                 yield {"type": "token", "step": step, "text": piece}
                 action, cut = _ACTION_LINE.search(text), _OBSERVATION.search(text)
                 if action and (cut is None or action.end() - 1 <= cut.start()):
-                    text, ended = text[:action.end() - 1], "action"  # the action line is complete: act now
+                    text, ended = text[: action.end() - 1], "action"  # the action line is complete: act now
                     break
                 if cut:
-                    text, ended = text[:cut.start()], "observation"  # its own observation is not trusted
+                    text, ended = text[: cut.start()], "observation"  # its own observation is not trusted
                     break
                 if n >= budget:
                     ended = "budget"
@@ -194,13 +208,30 @@ def run_react(write: Writer, tools: dict[str, Tool], limits: AgentLimits = Agent
         used += n
         written = "Thought:" + text
         parsed = parse_step(written, tools)
-        event = {"type": "step", "step": step, "text": written, "tokens": n, "ended": ended,
-                 "thought": parsed.thought, "tool": parsed.tool, "input": parsed.argument,
-                 "parse_error": parsed.error, "observation": None, "tool_ok": None, "tokens_used": used}
+        event = {
+            "type": "step",
+            "step": step,
+            "text": written,
+            "tokens": n,
+            "ended": ended,
+            "thought": parsed.thought,
+            "tool": parsed.tool,
+            "input": parsed.argument,
+            "parse_error": parsed.error,
+            "observation": None,
+            "tool_ok": None,
+            "tokens_used": used,
+        }
         if parsed.tool == FINISH:
             yield event
-            yield {"type": "final", "reason": "finished", "answer": parsed.argument, "steps": step,
-                   "tokens": used, "transcript": transcript + text.rstrip()}
+            yield {
+                "type": "final",
+                "reason": "finished",
+                "answer": parsed.argument,
+                "steps": step,
+                "tokens": used,
+                "transcript": transcript + text.rstrip(),
+            }
             return
         if parsed.error:
             observation, ok = f"Error: {parsed.error}", False
@@ -210,11 +241,23 @@ def run_react(write: Writer, tools: dict[str, Tool], limits: AgentLimits = Agent
         transcript += f"{text.rstrip()}\nObservation: {observation}\n"
         yield event
         if used >= limits.max_total_tokens:
-            yield {"type": "final", "reason": "token limit", "answer": None, "steps": step, "tokens": used,
-                   "transcript": transcript}
+            yield {
+                "type": "final",
+                "reason": "token limit",
+                "answer": None,
+                "steps": step,
+                "tokens": used,
+                "transcript": transcript,
+            }
             return
-    yield {"type": "final", "reason": "step limit", "answer": None, "steps": limits.max_steps, "tokens": used,
-           "transcript": transcript}
+    yield {
+        "type": "final",
+        "reason": "step limit",
+        "answer": None,
+        "steps": limits.max_steps,
+        "tokens": used,
+        "transcript": transcript,
+    }
 
 
 # ------------------------------------------------------------------ the real tools and model
@@ -227,11 +270,13 @@ def calculator_tool(expression: str) -> str:
 
 def search_tool(index: Index, k: int = 1) -> Tool:
     """Document search as a tool: the best chunk(s) for the words, with their titles."""
+
     def search(words: str) -> str:
         hits = [h for h in index.search(words, k) if h.score > 0]
         if not hits:
             raise ValueError(f"nothing in the documents matches '{words}'. Try other words")
         return " ".join(f"[{index.chunks[h.chunk].title}] {index.chunks[h.chunk].text}" for h in hits)
+
     return search
 
 
@@ -250,4 +295,5 @@ def smollm2_writer(m: SmolLM2, messages: list[dict], max_step_tokens: int = MAX_
         ids = head + m.encode(transcript)
         for event in m.generate(ids, max_tokens=max_step_tokens, temperature=0.0):
             yield event.text
+
     return write

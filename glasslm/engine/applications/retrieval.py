@@ -90,8 +90,11 @@ class Tfidf:
 
     def explain(self, text: str) -> dict:
         words = list(dict.fromkeys(terms(text)))
-        return {"known": [{"word": w, "weight": float(self.idf[self.col[w]])} for w in words if w in self.col],
-                "unknown": [w for w in words if w not in self.col], "dimensions": len(self.vocab)}
+        return {
+            "known": [{"word": w, "weight": float(self.idf[self.col[w]])} for w in words if w in self.col],
+            "unknown": [w for w in words if w not in self.col],
+            "dimensions": len(self.vocab),
+        }
 
 
 class MeanGlove:
@@ -116,8 +119,11 @@ class MeanGlove:
 
     def explain(self, text: str) -> dict:
         words = list(dict.fromkeys(terms(text)))
-        return {"known": [{"word": w} for w in words if w in self.glove],
-                "unknown": [w for w in words if w not in self.glove], "dimensions": 50}
+        return {
+            "known": [{"word": w} for w in words if w in self.glove],
+            "unknown": [w for w in words if w not in self.glove],
+            "dimensions": 50,
+        }
 
 
 class Minilm:

@@ -70,6 +70,11 @@ def measure(index, X: np.ndarray, queries: np.ndarray, nprobe: int, k: int = 10)
     _, found = index.search(Q, k + 1)
     t_ivf = time.perf_counter() - t0
     found = np.array([[j for j in row if j != q][:k] for row, q in zip(found.tolist(), queries.tolist())])
-    return {"recall": recall_at_k(found, exact), "exact_ms_per_query": 1000 * t_exact / len(queries),
-            "ivf_ms_per_query": 1000 * t_ivf / len(queries), "share_scanned": nprobe / index.nlist,
-            "found": found, "exact": exact}
+    return {
+        "recall": recall_at_k(found, exact),
+        "exact_ms_per_query": 1000 * t_exact / len(queries),
+        "ivf_ms_per_query": 1000 * t_ivf / len(queries),
+        "share_scanned": nprobe / index.nlist,
+        "found": found,
+        "exact": exact,
+    }

@@ -76,8 +76,10 @@ def tokenize(text: str) -> list[Token]:
         m = _TOKEN.match(text, pos)
         if not m:
             at = pos + len(text[pos:]) - len(text[pos:].lstrip())
-            raise ParseError(f"unexpected character {text[at]!r} at column {at + 1}: "
-                             "use numbers, names, + - * / ** and parentheses", at)
+            raise ParseError(
+                f"unexpected character {text[at]!r} at column {at + 1}: use numbers, names, + - * / ** and parentheses",
+                at,
+            )
         kind = m.lastgroup
         tokens.append(Token(kind, m.group(kind), m.start(kind)))
         pos = m.end()
@@ -132,8 +134,10 @@ class _Parser:
     def node(self, *a, **kw) -> Node:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise ParseError(f"the expression is too big (more than {MAX_NODES} parts): "
-                             "make it shorter so its graph can be drawn", self.tok.pos)
+            raise ParseError(
+                f"the expression is too big (more than {MAX_NODES} parts): make it shorter so its graph can be drawn",
+                self.tok.pos,
+            )
         return Node(*a, **kw)
 
     def enter(self):
@@ -195,8 +199,10 @@ class _Parser:
             exponent = self.unary()
             k = _constant(exponent)
             if k is None:
-                raise ParseError(f"the exponent after '**' at column {star.pos + 1} must be a plain number, "
-                                 "like x**2 or x**-1", exponent.start)
+                raise ParseError(
+                    f"the exponent after '**' at column {star.pos + 1} must be a plain number, like x**2 or x**-1",
+                    exponent.start,
+                )
             return self.node("pow", base.start, exponent.end, (base,), number=k)
         return base
 
@@ -219,8 +225,9 @@ class _Parser:
             self.take()
             value = float(t.text)
             if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
-                raise ParseError(f"the number {t.text} at column {t.pos + 1} is too large "
-                                 f"(the limit is {MAX_ABS_VALUE:g})", t.pos)
+                raise ParseError(
+                    f"the number {t.text} at column {t.pos + 1} is too large (the limit is {MAX_ABS_VALUE:g})", t.pos
+                )
             return self.node("num", t.pos, t.pos + len(t.text), number=value)
         if t.kind == "name":
             self.take()
@@ -232,16 +239,21 @@ class _Parser:
                 arg = self.sum()
                 self.depth -= 1
                 if self.tok.text == ",":
-                    raise ParseError(f"{t.text}() takes one argument; unexpected ',' at column {self.tok.pos + 1}",
-                                     self.tok.pos)
+                    raise ParseError(
+                        f"{t.text}() takes one argument; unexpected ',' at column {self.tok.pos + 1}", self.tok.pos
+                    )
                 close = self.expect(")", f"to close {t.text}( opened at column {nxt.pos + 1}")
                 return self.node(t.text, t.pos, close.pos + 1, (arg,))
             if t.text in FUNCTIONS:
-                raise ParseError(f"'{t.text}' at column {t.pos + 1} is a function: write {t.text}(x) or x.{t.text}()",
-                                 t.pos)
+                raise ParseError(
+                    f"'{t.text}' at column {t.pos + 1} is a function: write {t.text}(x) or x.{t.text}()", t.pos
+                )
             if len(t.text) > MAX_NAME_LENGTH:
-                raise ParseError(f"the name '{t.text[:MAX_NAME_LENGTH]}...' at column {t.pos + 1} is longer than "
-                                 f"{MAX_NAME_LENGTH} characters", t.pos)
+                raise ParseError(
+                    f"the name '{t.text[:MAX_NAME_LENGTH]}...' at column {t.pos + 1} is longer than "
+                    f"{MAX_NAME_LENGTH} characters",
+                    t.pos,
+                )
             return self.node("name", t.pos, t.pos + len(t.text), name=t.text)
         if t.kind == "op" and t.text == "(":
             self.take()

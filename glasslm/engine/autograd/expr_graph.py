@@ -24,8 +24,9 @@ FD_TOLERANCE = 1e-4  # |autograd - finite difference| <= tol * max(1, |gradient|
 # ------------------------------------------------------------------ building the graph
 
 
-def build(tree: Node, values: dict[str, float], source: str = "",
-          spans: dict[int, tuple[int, int]] | None = None) -> tuple[Value, dict[str, Value]]:
+def build(
+    tree: Node, values: dict[str, float], source: str = "", spans: dict[int, tuple[int, int]] | None = None
+) -> tuple[Value, dict[str, Value]]:
     """The Value graph of `tree`; returns (output, the input leaf of each name).
 
     One leaf per name, shared wherever the name appears. `source` is the text
@@ -44,7 +45,7 @@ def build(tree: Node, values: dict[str, float], source: str = "",
             out = leaves[n.name]
         else:
             args = [go(a) for a in n.args]
-            where = f"at column {n.start + 1}" + (f", in '{source[n.start:n.end]}'" if source else "")
+            where = f"at column {n.start + 1}" + (f", in '{source[n.start : n.end]}'" if source else "")
             try:
                 out = _apply(n, args)
             except ValueError as e:  # a domain error: point at the operation
@@ -84,8 +85,9 @@ def check_values(tree: Node, values: dict[str, float]) -> dict[str, float]:
             raise ParseError(f"no value given for '{name}': set one for each name")
         v = float(values[name])
         if not math.isfinite(v) or abs(v) > MAX_ABS_VALUE:
-            raise ParseError(f"the value of '{name}' must be a finite number between "
-                             f"{-MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}")
+            raise ParseError(
+                f"the value of '{name}' must be a finite number between {-MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}"
+            )
         out[name] = v
     return out
 
@@ -136,22 +138,45 @@ def analyse(text: str, values: dict[str, float]) -> dict:
     for i, v in enumerate(order):
         start, end = spans.get(id(v), (0, 0))
         kind = "input" if id(v) in leaf_ids else ("constant" if not v._op else "op")
-        nodes.append({"id": i, "kind": kind, "op": v._op, "label": v.label or v._op,
-                      "text": text[start:end].strip(), "value": v.data, "grad": v.grad})
-    edges = [{"source": index[id(child)], "target": index[id(v)], "local": local}
-             for v in order for child, local in zip(v._prev, v._local)]
-    step_list = [{"node": index[id(s.node)], "grad": s.grad,
-                  "contributions": [{"child": index[id(c.child)], "local": c.local, "added": c.added}
-                                    for c in s.contributions]}
-                 for s in steps]
+        nodes.append(
+            {
+                "id": i,
+                "kind": kind,
+                "op": v._op,
+                "label": v.label or v._op,
+                "text": text[start:end].strip(),
+                "value": v.data,
+                "grad": v.grad,
+            }
+        )
+    edges = [
+        {"source": index[id(child)], "target": index[id(v)], "local": local}
+        for v in order
+        for child, local in zip(v._prev, v._local)
+    ]
+    step_list = [
+        {
+            "node": index[id(s.node)],
+            "grad": s.grad,
+            "contributions": [
+                {"child": index[id(c.child)], "local": c.local, "added": c.added} for c in s.contributions
+            ],
+        }
+        for s in steps
+    ]
     inputs = []
     for name, leaf in leaves.items():
         fd = finite_difference(tree, values, name)
         agrees = fd is not None and abs(fd - leaf.grad) <= FD_TOLERANCE * max(1.0, abs(leaf.grad))
-        inputs.append({"name": name, "value": leaf.data, "grad": leaf.grad,
-                       "finite_difference": fd, "agrees": agrees})
-    return {"value": out.data, "nodes": nodes, "edges": edges, "steps": step_list,
-            "inputs": inputs, "output": index[id(out)]}
+        inputs.append({"name": name, "value": leaf.data, "grad": leaf.grad, "finite_difference": fd, "agrees": agrees})
+    return {
+        "value": out.data,
+        "nodes": nodes,
+        "edges": edges,
+        "steps": step_list,
+        "inputs": inputs,
+        "output": index[id(out)],
+    }
 
 
 SWEEP_STEPS = tuple(10.0**-k for k in range(1, 15))  # h = 1e-1 ... 1e-14: from too coarse to lost in rounding

@@ -157,8 +157,9 @@ class Parameters:
         stop = self.offsets[last][1]
         cols = self.shapes[first][-1]
         shape = (-1, cols) if len(self.shapes[first]) == 2 else self.shapes[first]
-        return Tensor(self.flat[start:stop].reshape(shape), grad=self.flat_grad[start:stop].reshape(shape),
-                      is_param=True)
+        return Tensor(
+            self.flat[start:stop].reshape(shape), grad=self.flat_grad[start:stop].reshape(shape), is_param=True
+        )
 
     def __getstate__(self) -> dict:
         # Pickle copies views, which would cut each weight loose from `flat` (and the

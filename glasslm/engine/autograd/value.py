@@ -44,8 +44,7 @@ class Value:
 
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")
 
-    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "",
-                 _local: tuple = ()):
+    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
         self.data = float(data)
         self.grad = 0.0  # d(output of the last backward) / d(this value)
         self._prev = tuple(_children)  # inputs, in order (a*a keeps both)
@@ -217,4 +216,3 @@ _EMIT = object()  # topo()'s stack marker: "the node under me is finished"
 
 def _as_value(x) -> Value:
     return x if isinstance(x, Value) else Value(x)
-

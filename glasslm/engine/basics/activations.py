@@ -123,27 +123,66 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("step", "step", step, d_step, r"\mathbb{1}[x > 0]",
-                   "Rosenblatt's perceptron: an on/off answer, but its slope is zero everywhere, "
-                   "so gradients cannot flow through it."),
-        Activation("sigmoid", "sigmoid", sigmoid, d_sigmoid, r"\frac{1}{1 + e^{-x}}",
-                   "Squashes to (0, 1), like a probability; its slope is at most 0.25 and vanishes "
-                   "for large |x|."),
-        Activation("tanh", "tanh", tanh, d_tanh, r"\tanh x",
-                   "Squashes to (-1, 1), centred on zero; slope 1 at zero, vanishing for large |x|."),
-        Activation("relu", "ReLU", relu, d_relu, r"\max(0, x)",
-                   "Zero for negatives, identity for positives: slope exactly 1 or 0, cheap, "
-                   "the default of deep learning since AlexNet (2012)."),
-        Activation("gelu", "GELU (exact, erf)", gelu, d_gelu, r"x\,\Phi(x)",
-                   "A smooth ReLU that lets small negatives through, used in BERT and GPT-2; "
-                   "this is the exact form with the Gaussian CDF."),
-        Activation("gelu_tanh", "GELU (tanh approximation)", gelu_tanh, d_gelu_tanh,
-                   r"\tfrac12 x\left(1 + \tanh\!\left(\sqrt{2/\pi}\,(x + 0.044715x^3)\right)\right)",
-                   "The tanh approximation of GELU that GPT-2's code uses; within about 0.001 "
-                   "of the exact form."),
-        Activation("silu", "SiLU (swish)", silu, d_silu, r"x\,\sigma(x)",
-                   "x times its own sigmoid: smooth, dips slightly below zero; the gate inside "
-                   "SwiGLU, the MLP of Llama and SmolLM2."),
+        Activation(
+            "step",
+            "step",
+            step,
+            d_step,
+            r"\mathbb{1}[x > 0]",
+            "Rosenblatt's perceptron: an on/off answer, but its slope is zero everywhere, "
+            "so gradients cannot flow through it.",
+        ),
+        Activation(
+            "sigmoid",
+            "sigmoid",
+            sigmoid,
+            d_sigmoid,
+            r"\frac{1}{1 + e^{-x}}",
+            "Squashes to (0, 1), like a probability; its slope is at most 0.25 and vanishes for large |x|.",
+        ),
+        Activation(
+            "tanh",
+            "tanh",
+            tanh,
+            d_tanh,
+            r"\tanh x",
+            "Squashes to (-1, 1), centred on zero; slope 1 at zero, vanishing for large |x|.",
+        ),
+        Activation(
+            "relu",
+            "ReLU",
+            relu,
+            d_relu,
+            r"\max(0, x)",
+            "Zero for negatives, identity for positives: slope exactly 1 or 0, cheap, "
+            "the default of deep learning since AlexNet (2012).",
+        ),
+        Activation(
+            "gelu",
+            "GELU (exact, erf)",
+            gelu,
+            d_gelu,
+            r"x\,\Phi(x)",
+            "A smooth ReLU that lets small negatives through, used in BERT and GPT-2; "
+            "this is the exact form with the Gaussian CDF.",
+        ),
+        Activation(
+            "gelu_tanh",
+            "GELU (tanh approximation)",
+            gelu_tanh,
+            d_gelu_tanh,
+            r"\tfrac12 x\left(1 + \tanh\!\left(\sqrt{2/\pi}\,(x + 0.044715x^3)\right)\right)",
+            "The tanh approximation of GELU that GPT-2's code uses; within about 0.001 of the exact form.",
+        ),
+        Activation(
+            "silu",
+            "SiLU (swish)",
+            silu,
+            d_silu,
+            r"x\,\sigma(x)",
+            "x times its own sigmoid: smooth, dips slightly below zero; the gate inside "
+            "SwiGLU, the MLP of Llama and SmolLM2.",
+        ),
     ]
 }
 
@@ -159,5 +198,12 @@ def curves(name: str, lo: float = -4.0, hi: float = 4.0, points: int = 161) -> d
     """x, f(x) and f'(x) on an even grid, for drawing."""
     act = get(name)
     x = np.linspace(lo, hi, points)  # (points,)
-    return {"name": act.name, "title": act.title, "formula": act.formula, "note": act.note,
-            "x": x.tolist(), "y": act.f(x).tolist(), "dy": act.df(x).tolist()}
+    return {
+        "name": act.name,
+        "title": act.title,
+        "formula": act.formula,
+        "note": act.note,
+        "x": x.tolist(),
+        "y": act.f(x).tolist(),
+        "dy": act.df(x).tolist(),
+    }

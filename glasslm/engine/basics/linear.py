@@ -47,15 +47,17 @@ def _iris() -> np.ndarray:
 def iris_petals() -> Dataset:
     """One input: petal length -> petal width (cm)."""
     d = _iris()
-    return Dataset(d[:, 2:3], d[:, 3], ("petal length",), "petal width", "cm",
-                   "Fisher's iris data (150 flowers), via scikit-learn")
+    return Dataset(
+        d[:, 2:3], d[:, 3], ("petal length",), "petal width", "cm", "Fisher's iris data (150 flowers), via scikit-learn"
+    )
 
 
 def iris_three_inputs() -> Dataset:
     """Three inputs: sepal length, sepal width, petal length -> petal width (cm)."""
     d = _iris()
-    return Dataset(d[:, :3], d[:, 3], IRIS_FEATURES[:3], "petal width", "cm",
-                   "Fisher's iris data (150 flowers), via scikit-learn")
+    return Dataset(
+        d[:, :3], d[:, 3], IRIS_FEATURES[:3], "petal width", "cm", "Fisher's iris data (150 flowers), via scikit-learn"
+    )
 
 
 def predict(X: np.ndarray, w: np.ndarray, b: float = 0.0) -> np.ndarray:
@@ -103,8 +105,9 @@ def descend_one_weight(x: np.ndarray, y: np.ndarray, w0: float, lr: float, steps
         loss = mse(X, y, w)
         gw, _ = mse_grad(X, y, w)
         finite = bool(np.isfinite(loss) and np.isfinite(gw[0]))
-        path.append({"step": step, "w": float(w[0]), "loss": loss if finite else None,
-                     "grad": float(gw[0]) if finite else None})
+        path.append(
+            {"step": step, "w": float(w[0]), "loss": loss if finite else None, "grad": float(gw[0]) if finite else None}
+        )
         if not finite or abs(w[0]) > 1e12:
             path[-1]["diverged"] = True
             break

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glasslm.engine.basics import activations
 from glasslm.engine.autograd.optim import OPTIMIZERS
+from glasslm.engine.basics import activations
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.basics.toy_data import BOX
 
@@ -162,10 +162,18 @@ class MLP:
         layers = [{"z": None, "a": acts[0][0].tolist(), "dz": None}]
         for l in range(k):
             layers.append({"z": zs[l][0].tolist(), "a": acts[l + 1][0].tolist(), "dz": dzs[l][0].tolist()})
-        weights = [{"W": self.W[l].tolist(), "dW": grads[l].tolist(), "b": self.b[l].tolist(),
-                    "db": grads[k + l].tolist()} for l in range(k)]
-        return {"x": X[0].tolist(), "y": int(y), "p": float(self.proba(X)[0]), "loss": self.loss(X, Y),
-                "layers": layers, "weights": weights}
+        weights = [
+            {"W": self.W[l].tolist(), "dW": grads[l].tolist(), "b": self.b[l].tolist(), "db": grads[k + l].tolist()}
+            for l in range(k)
+        ]
+        return {
+            "x": X[0].tolist(),
+            "y": int(y),
+            "p": float(self.proba(X)[0]),
+            "loss": self.loss(X, Y),
+            "layers": layers,
+            "weights": weights,
+        }
 
     def grid(self, resolution: int = 40, box: tuple[float, float] = BOX) -> dict:
         """p(class 1) on a resolution x resolution grid over box x box (rows are y, bottom first)."""
@@ -220,7 +228,11 @@ def training(model: MLP, X: np.ndarray, y: np.ndarray, config: TrainConfig = Tra
                 continue
             loss = model.loss(X, y)
         diverged = not (math.isfinite(loss) and all(np.isfinite(p).all() for p in model.params))
-        yield {"step": step, "loss": None if diverged else loss,
-               "accuracy": None if diverged else accuracy(model, X, y), "diverged": diverged}
+        yield {
+            "step": step,
+            "loss": None if diverged else loss,
+            "accuracy": None if diverged else accuracy(model, X, y),
+            "diverged": diverged,
+        }
         if diverged:
             return

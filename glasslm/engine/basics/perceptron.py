@@ -73,8 +73,9 @@ def train(X: np.ndarray, y: np.ndarray, config: PerceptronConfig = PerceptronCon
                 w = w + config.lr * delta * x  # the perceptron rule
                 b = b + config.lr * delta
                 mistakes += 1
-            updates.append({"epoch": epoch, "index": i, "x": x.tolist(), "y": int(target),
-                            "y_hat": y_hat, "w": w.tolist(), "b": b})
+            updates.append(
+                {"epoch": epoch, "index": i, "x": x.tolist(), "y": int(target), "y_hat": y_hat, "w": w.tolist(), "b": b}
+            )
         errors = int(np.sum(predict(X, w, b) != y))
         epochs.append({"epoch": epoch, "mistakes": mistakes, "errors": errors, "w": w.tolist(), "b": b})
         if errors == 0:

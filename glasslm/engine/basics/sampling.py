@@ -72,7 +72,7 @@ def softmax(logits: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
 
 @dataclass(frozen=True)
 class SoftmaxSteps:
-    """softmax(z / temperature) written out, each intermediate kept (the probability-and-loss chapter shows them all)."""
+    """softmax(z / temperature) written out, each intermediate kept (probability-and-loss shows them all)."""
 
     scaled: np.ndarray  # z / temperature
     shifted: np.ndarray  # scaled - max(scaled): the same probabilities, and exp can no longer overflow

@@ -82,13 +82,39 @@ def _valleys_minimum() -> float:
 SURFACES: dict[str, Surface] = {
     s.name: s
     for s in [
-        Surface("bowl", "Elongated bowl", _bowl, _bowl_grad, (-5.0, 5.0, -2.0, 2.0), (-4.5, 1.5), (0.0, 0.0),
-                {"sgd": 0.18, "momentum": 0.03, "adam": 0.3}, r"\tfrac12(x^2 + 10y^2)"),
-        Surface("rosenbrock", "Rosenbrock valley", _rosen, _rosen_grad, (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.5),
-                (1.0, 1.0), {"sgd": 0.015, "momentum": 0.004, "adam": 0.1}, r"(1-x)^2 + 10(y-x^2)^2"),
-        Surface("two_valleys", "Two valleys", _valleys, _valleys_grad, (-2.0, 2.0, -2.0, 2.0), (1.8, 1.5),
-                (_valleys_minimum(), 0.0), {"sgd": 0.05, "momentum": 0.02, "adam": 0.05},  # momentum rolls over the ridge
-                r"(x^2-1)^2 + \tfrac{x}{2} + \tfrac{y^2}{2}"),
+        Surface(
+            "bowl",
+            "Elongated bowl",
+            _bowl,
+            _bowl_grad,
+            (-5.0, 5.0, -2.0, 2.0),
+            (-4.5, 1.5),
+            (0.0, 0.0),
+            {"sgd": 0.18, "momentum": 0.03, "adam": 0.3},
+            r"\tfrac12(x^2 + 10y^2)",
+        ),
+        Surface(
+            "rosenbrock",
+            "Rosenbrock valley",
+            _rosen,
+            _rosen_grad,
+            (-2.0, 2.0, -1.0, 3.0),
+            (-1.5, 2.5),
+            (1.0, 1.0),
+            {"sgd": 0.015, "momentum": 0.004, "adam": 0.1},
+            r"(1-x)^2 + 10(y-x^2)^2",
+        ),
+        Surface(
+            "two_valleys",
+            "Two valleys",
+            _valleys,
+            _valleys_grad,
+            (-2.0, 2.0, -2.0, 2.0),
+            (1.8, 1.5),
+            (_valleys_minimum(), 0.0),
+            {"sgd": 0.05, "momentum": 0.02, "adam": 0.05},  # momentum rolls over the ridge
+            r"(x^2-1)^2 + \tfrac{x}{2} + \tfrac{y^2}{2}",
+        ),
     ]
 }
 
@@ -108,13 +134,23 @@ def grid(name: str, resolution: int = 60) -> dict:
     ys = np.linspace(s.box[2], s.box[3], resolution)  # (R,)
     gx, gy = np.meshgrid(xs, ys)  # (R, R) each
     z = s.f(gx, gy)  # (R, R)
-    return {"name": s.name, "title": s.title, "formula": s.formula, "box": list(s.box),
-            "xs": xs.tolist(), "ys": ys.tolist(), "z": z.tolist(),
-            "minimum": list(s.minimum), "minimum_loss": float(s.f(*s.minimum)), "start": list(s.start)}
+    return {
+        "name": s.name,
+        "title": s.title,
+        "formula": s.formula,
+        "box": list(s.box),
+        "xs": xs.tolist(),
+        "ys": ys.tolist(),
+        "z": z.tolist(),
+        "minimum": list(s.minimum),
+        "minimum_loss": float(s.f(*s.minimum)),
+        "start": list(s.start),
+    }
 
 
-def path(name: str, optimizer: str, lr: float | None = None, steps: int = 200,
-         start: tuple[float, float] | None = None) -> dict:
+def path(
+    name: str, optimizer: str, lr: float | None = None, steps: int = 200, start: tuple[float, float] | None = None
+) -> dict:
     """The points an optimizer visits on surface `name`, the start included.
 
     Returns {"points": [[x, y, loss], ...], "diverged": bool, "lr": the rate used}.
@@ -147,8 +183,7 @@ def path(name: str, optimizer: str, lr: float | None = None, steps: int = 200,
     return {"points": points, "diverged": diverged, "lr": lr, "optimizer": optimizer, "surface": s.name}
 
 
-def race(name: str, steps: int = 200, start: tuple[float, float] | None = None,
-         lrs: dict | None = None) -> dict:
+def race(name: str, steps: int = 200, start: tuple[float, float] | None = None, lrs: dict | None = None) -> dict:
     """SGD, Momentum and Adam from the same start on the same surface."""
     lrs = lrs or {}
     return {opt: path(name, opt, lrs.get(opt), steps, start) for opt in OPTIMIZERS}

@@ -141,7 +141,9 @@ class ArithmeticTask:
         check_digits(self.digits)
         top = 10**self.digits
         if not isinstance(self.n_heldout, int) or not 1 <= self.n_heldout <= min(MAX_HELDOUT, top * top // 10):
-            raise ValueError(f"n_heldout must be from 1 to {min(MAX_HELDOUT, top * top // 10):,}, got {self.n_heldout!r}")
+            raise ValueError(
+                f"n_heldout must be from 1 to {min(MAX_HELDOUT, top * top // 10):,}, got {self.n_heldout!r}"
+            )
         rng = np.random.default_rng([self.seed, 7919])  # its own stream: never the training order
         codes = set()
         while len(codes) < self.n_heldout:

@@ -73,9 +73,11 @@ def patchify(images: np.ndarray, patch: int) -> np.ndarray:
         raise ValueError(f"patch size must be one of {PATCH_SIZES} (it must divide 8), not {patch}")
     B = images.shape[0]
     g = SIDE // patch  # patches per side
-    return (images.reshape(B, g, patch, g, patch)  # (B, row, y, col, x)
-            .transpose(0, 1, 3, 2, 4)  # (B, row, col, y, x)
-            .reshape(B, g * g, patch * patch))
+    return (
+        images.reshape(B, g, patch, g, patch)  # (B, row, y, col, x)
+        .transpose(0, 1, 3, 2, 4)  # (B, row, col, y, x)
+        .reshape(B, g * g, patch * patch)
+    )
 
 
 def from_pixels(pixels) -> np.ndarray:

@@ -75,8 +75,13 @@ def last_names(seed: int = SPLIT_SEED) -> NameData:
     return _split(list(_read_census("dist.all.last")), "US census last names (names package)", seed)
 
 
-def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your text",
-              max_bytes: int = MAX_TEXT_BYTES, max_docs: int = MAX_DOCS) -> NameData:
+def from_text(
+    text: str | bytes,
+    seed: int = SPLIT_SEED,
+    source: str = "your text",
+    max_bytes: int = MAX_TEXT_BYTES,
+    max_docs: int = MAX_DOCS,
+) -> NameData:
     """One document per non-empty line of the learner's text, checked against the limits.
 
     max_bytes and max_docs default to what the numpy trainer handles in minutes;
@@ -86,7 +91,9 @@ def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your tex
         if len(text) > max_bytes:
             raise DataError(f"the text is {len(text):,} bytes; the limit is {max_bytes:,}: use a shorter file")
         if b"\x00" in text:
-            raise DataError("this looks like a binary file (it contains NUL bytes): give plain text, one document per line")
+            raise DataError(
+                "this looks like a binary file (it contains NUL bytes): give plain text, one document per line"
+            )
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -95,7 +102,9 @@ def from_text(text: str | bytes, seed: int = SPLIT_SEED, source: str = "your tex
     if size > max_bytes:
         raise DataError(f"the text is {size:,} bytes; the limit is {max_bytes:,}: use a shorter text")
     if "\x00" in text:
-        raise DataError("this looks like binary data (it contains NUL characters): give plain text, one document per line")
+        raise DataError(
+            "this looks like binary data (it contains NUL characters): give plain text, one document per line"
+        )
     docs = [line.strip() for line in text.splitlines()]
     docs = [d for d in docs if d]
     if not docs:

@@ -27,10 +27,9 @@ residual=True).residuals`` works), and averaging over many sentences.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 

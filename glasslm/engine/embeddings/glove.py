@@ -159,7 +159,9 @@ class WordVectors:
         best = best[np.argsort(-sims[best], kind="stable")]  # (k,) best first
         return [(self.words[i], float(sims[i])) for i in best]
 
-    def nearest_to_vector(self, query: np.ndarray, k: int = 10, exclude: tuple[int, ...] = ()) -> list[tuple[str, float]]:
+    def nearest_to_vector(
+        self, query: np.ndarray, k: int = 10, exclude: tuple[int, ...] = ()
+    ) -> list[tuple[str, float]]:
         """The k words nearest to ``query`` by cosine, leaving out the rows in ``exclude``."""
         sims = self.cosines(query)
         if exclude:

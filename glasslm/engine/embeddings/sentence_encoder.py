@@ -52,13 +52,22 @@ class WordPiece:
 
     @staticmethod
     def _is_cjk(cp: int) -> bool:
-        return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2CEAF
-                or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+        return (
+            0x4E00 <= cp <= 0x9FFF
+            or 0x3400 <= cp <= 0x4DBF
+            or 0x20000 <= cp <= 0x2A6DF
+            or 0x2A700 <= cp <= 0x2CEAF
+            or 0xF900 <= cp <= 0xFAFF
+            or 0x2F800 <= cp <= 0x2FA1F
+        )
 
     def words(self, text: str) -> list[str]:
         """Lowercase, strip accents, drop control characters, split on spaces, punctuation and CJK characters."""
-        text = "".join(" " if ch.isspace() else ch for ch in text
-                       if ch != "\ufffd" and ord(ch) != 0 and not unicodedata.category(ch).startswith("C") or ch.isspace())
+        text = "".join(
+            " " if ch.isspace() else ch
+            for ch in text
+            if ch != "\ufffd" and ord(ch) != 0 and not unicodedata.category(ch).startswith("C") or ch.isspace()
+        )
         text = "".join(f" {ch} " if self._is_cjk(ord(ch)) else ch for ch in text)
         out = []
         for word in text.lower().split():
@@ -118,7 +127,10 @@ class SentenceEncoder:
         cfg = json.loads((folder / "config.json").read_text())
         self.layers, self.heads = cfg["num_hidden_layers"], cfg["num_attention_heads"]
         self.dim = cfg["hidden_size"]
-        self.w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
+        self.w = {
+            k.removeprefix("bert."): v.astype(np.float32)
+            for k, v in load_file(str(folder / "model.safetensors")).items()
+        }
         self.tokenizer = WordPiece((folder / "vocab.txt").read_text(encoding="utf-8").splitlines())
         self.n_params = int(sum(v.size for k, v in self.w.items() if not k.startswith("pooler")))
 
@@ -126,21 +138,32 @@ class SentenceEncoder:
         """The last layer's token vectors (T, 384) of one sequence."""
         w, T, H = self.w, len(ids), self.heads
         D = self.dim // H
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:T] \
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:T]
             + w["embeddings.token_type_embeddings.weight"][0]
+        )
         x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            lin = lambda h, name: h @ w[p + name + ".weight"].T + w[p + name + ".bias"]  # noqa: E731
-            q, k, v = (lin(x, f"attention.self.{n}").reshape(T, H, D).transpose(1, 0, 2) for n in ("query", "key", "value"))
+            lin = lambda h, name, p=p: h @ w[p + name + ".weight"].T + w[p + name + ".bias"]  # noqa: E731
+            q, k, v = (
+                lin(x, f"attention.self.{n}").reshape(T, H, D).transpose(1, 0, 2) for n in ("query", "key", "value")
+            )
             s = q @ k.transpose(0, 2, 1) / math.sqrt(D)  # (H, T, T): no mask, every token sees every token
             a = np.exp(s - s.max(axis=-1, keepdims=True))
             a /= a.sum(axis=-1, keepdims=True)
             att = (a @ v).transpose(1, 0, 2).reshape(T, self.dim)
-            x = layer_norm(x + lin(att, "attention.output.dense"), w[p + "attention.output.LayerNorm.weight"],
-                           w[p + "attention.output.LayerNorm.bias"])
-            x = layer_norm(x + lin(gelu(lin(x, "intermediate.dense")), "output.dense"), w[p + "output.LayerNorm.weight"],
-                           w[p + "output.LayerNorm.bias"])
+            x = layer_norm(
+                x + lin(att, "attention.output.dense"),
+                w[p + "attention.output.LayerNorm.weight"],
+                w[p + "attention.output.LayerNorm.bias"],
+            )
+            x = layer_norm(
+                x + lin(gelu(lin(x, "intermediate.dense")), "output.dense"),
+                w[p + "output.LayerNorm.weight"],
+                w[p + "output.LayerNorm.bias"],
+            )
         return x
 
     def embed(self, text: str) -> np.ndarray:

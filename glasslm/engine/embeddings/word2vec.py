@@ -49,9 +49,13 @@ class Word2VecConfig:
     seed: int = 0
 
     def validate(self) -> "Word2VecConfig":
-        for name, value, low, high in (("dim", self.dim, 2, MAX_DIM), ("window", self.window, 1, 10),
-                                       ("negatives", self.negatives, 1, 20), ("epochs", self.epochs, 1, MAX_EPOCHS),
-                                       ("batch", self.batch, 1, 8192)):
+        for name, value, low, high in (
+            ("dim", self.dim, 2, MAX_DIM),
+            ("window", self.window, 1, 10),
+            ("negatives", self.negatives, 1, 20),
+            ("epochs", self.epochs, 1, MAX_EPOCHS),
+            ("batch", self.batch, 1, 8192),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         if not (isinstance(self.lr, (int, float)) and 0 < self.lr <= 1):
@@ -83,8 +87,9 @@ class Vocab:
         return np.array([self.ids[w] for w in words if w in self.ids], dtype=np.int64)
 
 
-def sgns_loss_and_grads(v_in: np.ndarray, u_out: np.ndarray, centres: np.ndarray, contexts: np.ndarray,
-                        negatives: np.ndarray):
+def sgns_loss_and_grads(
+    v_in: np.ndarray, u_out: np.ndarray, centres: np.ndarray, contexts: np.ndarray, negatives: np.ndarray
+):
     """Mean skip-gram negative-sampling loss over a batch, and its gradients.
 
     v_in, u_out (V, d); centres, contexts (B,); negatives (B, k).
@@ -132,8 +137,12 @@ class Word2Vec:
         return [(self.vocab.words[j], float(sims[j])) for j in top]
 
 
-def train_word2vec(config: Word2VecConfig | None = None, watch: tuple[str, ...] = ("list", "error"),
-                   words: list[str] | None = None, report_every: int = 100):
+def train_word2vec(
+    config: Word2VecConfig | None = None,
+    watch: tuple[str, ...] = ("list", "error"),
+    words: list[str] | None = None,
+    report_every: int = 100,
+):
     """Train skip-gram with negative sampling, yielding events:
     start {vocab, tokens, pairs_per_epoch, steps}, step {step, loss, lr} (every report_every),
     neighbours {step, words: {word: [[neighbour, cosine], ...]}}, done {step, loss, seconds, model}."""
@@ -142,8 +151,10 @@ def train_word2vec(config: Word2VecConfig | None = None, watch: tuple[str, ...] 
     vocab = Vocab(words)
     missing = [w for w in watch if w not in vocab.ids]
     if missing:
-        raise ValueError(f"“{missing[0]}” is too rare in the corpus (seen fewer than {MIN_COUNT} times): "
-                         "pick a word such as list, string, error, function or file")
+        raise ValueError(
+            f"“{missing[0]}” is too rare in the corpus (seen fewer than {MIN_COUNT} times): "
+            "pick a word such as list, string, error, function or file"
+        )
     rng = np.random.default_rng(cfg.seed)
     model = Word2Vec(vocab, cfg.dim, cfg.seed)
     ids = vocab.encode(words)
@@ -153,8 +164,14 @@ def train_word2vec(config: Word2VecConfig | None = None, watch: tuple[str, ...] 
     noise_cdf = np.cumsum(noise / noise.sum())
     est_pairs = int(len(ids) * keep_p[ids].mean() * (cfg.window + 1))
     steps = cfg.epochs * max(1, est_pairs // cfg.batch)
-    yield {"type": "start", "vocab": len(vocab), "tokens": int(len(ids)), "pairs_per_epoch": est_pairs,
-           "steps": steps, "config": cfg.__dict__}
+    yield {
+        "type": "start",
+        "vocab": len(vocab),
+        "tokens": int(len(ids)),
+        "pairs_per_epoch": est_pairs,
+        "steps": steps,
+        "config": cfg.__dict__,
+    }
 
     def snapshot(step):
         return {"type": "neighbours", "step": step, "words": {w: model.neighbours(w) for w in watch}}

@@ -46,9 +46,15 @@ class Reliability:
         out = []
         for m in range(len(self.counts)):
             empty = self.counts[m] == 0
-            out.append({"lo": float(self.edges[m]), "hi": float(self.edges[m + 1]), "count": int(self.counts[m]),
-                        "confidence": None if empty else float(self.confidence[m]),
-                        "accuracy": None if empty else float(self.accuracy[m])})
+            out.append(
+                {
+                    "lo": float(self.edges[m]),
+                    "hi": float(self.edges[m + 1]),
+                    "count": int(self.counts[m]),
+                    "confidence": None if empty else float(self.confidence[m]),
+                    "accuracy": None if empty else float(self.accuracy[m]),
+                }
+            )
         return out
 
 
@@ -110,9 +116,16 @@ class Selective:
         return self.correct / self.answered if self.answered else None
 
     def as_dict(self) -> dict:
-        return {"threshold": self.threshold, "answered": self.answered, "correct": self.correct,
-                "abstained": self.total - self.answered, "wrong": self.answered - self.correct,
-                "total": self.total, "coverage": self.coverage, "accuracy": self.accuracy}
+        return {
+            "threshold": self.threshold,
+            "answered": self.answered,
+            "correct": self.correct,
+            "abstained": self.total - self.answered,
+            "wrong": self.answered - self.correct,
+            "total": self.total,
+            "coverage": self.coverage,
+            "accuracy": self.accuracy,
+        }
 
 
 def abstain(confidence, correct, threshold: float) -> Selective:
@@ -121,7 +134,9 @@ def abstain(confidence, correct, threshold: float) -> Selective:
         raise ValueError(f"the threshold must be from 0 to 1, got {threshold!r}")
     c, y = _check(confidence, correct)
     keep = c >= threshold  # (N,)
-    return Selective(threshold=float(threshold), answered=int(keep.sum()), correct=int(y[keep].sum()), total=int(c.size))
+    return Selective(
+        threshold=float(threshold), answered=int(keep.sum()), correct=int(y[keep].sum()), total=int(c.size)
+    )
 
 
 def coverage_curve(confidence, correct) -> list[Selective]:

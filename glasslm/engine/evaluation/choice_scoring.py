@@ -35,9 +35,8 @@ option's unconditional probability, few-shot benchmark prompts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -74,7 +73,10 @@ def prompt_for(m: SmolLM2, q: Question, fmt: str) -> tuple[list[int], list[list[
     if fmt == "cloze":
         context, scored = m.encode(f"Question: {q.question}\nAnswer:"), [" " + o for o in q.options]
     elif fmt == "letters":
-        context, scored = m.encode(f"Question: {lettered(q)}\nAnswer:"), [" " + LETTERS[i] for i in range(len(q.options))]
+        context, scored = (
+            m.encode(f"Question: {lettered(q)}\nAnswer:"),
+            [" " + LETTERS[i] for i in range(len(q.options))],
+        )
     elif fmt == "chat":
         context = m.chat_ids([{"role": "user", "content": lettered(q) + "\nAnswer with the letter."}])
         scored = [LETTERS[i] for i in range(len(q.options))]
@@ -168,6 +170,6 @@ def seen_twice(m: SmolLM2, passage: str) -> SeenTwice:
     """Per-token log p of a passage read fresh (after HEADER) and read again (after HEADER, itself, SEPARATOR)."""
     ids = m.encode(passage)
     header = m.encode(HEADER)
-    fresh, = continuation_logprobs(m, header, [ids])
-    seen, = continuation_logprobs(m, header + ids + m.encode(SEPARATOR), [ids])
+    (fresh,) = continuation_logprobs(m, header, [ids])
+    (seen,) = continuation_logprobs(m, header + ids + m.encode(SEPARATOR), [ids])
     return SeenTwice(ids, fresh, seen)

@@ -83,8 +83,14 @@ def elo_history(players, votes: list[Vote], cfg: EloConfig = EloConfig()) -> lis
     return history
 
 
-def bradley_terry(players, votes: list[Vote], start: float = EloConfig.start, prior: float = PRIOR_TIES,
-                  iters: int = 1000, tol: float = 1e-10) -> dict[str, float]:
+def bradley_terry(
+    players,
+    votes: list[Vote],
+    start: float = EloConfig.start,
+    prior: float = PRIOR_TIES,
+    iters: int = 1000,
+    tol: float = 1e-10,
+) -> dict[str, float]:
     """Bradley-Terry ratings on the Elo scale (mean = start), fitted to all votes at once."""
     players = list(players)
     index = {p: i for i, p in enumerate(players)}

@@ -72,8 +72,17 @@ class Answer:
 def load_facts() -> tuple[list[Fact], list[dict]]:
     """The fact set (glasslm/engine/data/facts.json) and the few-shot examples."""
     data = read_json("facts.json")
-    facts = [Fact(id=q["id"], level=q["level"], question=q["question"], answers=tuple(q["answers"]),
-                  fact=q["fact"], source=q["source"]) for q in data["questions"]]
+    facts = [
+        Fact(
+            id=q["id"],
+            level=q["level"],
+            question=q["question"],
+            answers=tuple(q["answers"]),
+            fact=q["fact"],
+            source=q["source"],
+        )
+        for q in data["questions"]
+    ]
     return facts, data["examples"]
 
 
@@ -129,6 +138,6 @@ def is_correct(given: str, accepted) -> bool:
     words = normalize(given)
     for option in accepted:
         want = normalize(option)
-        if want and any(words[i:i + len(want)] == want for i in range(len(words) - len(want) + 1)):
+        if want and any(words[i : i + len(want)] == want for i in range(len(words) - len(want) + 1)):
             return True
     return False

@@ -48,11 +48,20 @@ def step_rng(seed: int, position: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(position)])
 
 
-def choose(logits: np.ndarray, position: int, seed: int = 0, temperature: float = 1.0, top_k: int = 0,
-           top_p: float = 1.0, min_p: float = 0.0, end_ids=()) -> Choice:
+def choose(
+    logits: np.ndarray,
+    position: int,
+    seed: int = 0,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    min_p: float = 0.0,
+    end_ids=(),
+) -> Choice:
     """Pick the next token from logits (V,); temperature 0 is greedy (the argmax)."""
-    token, probs = sampling.sample(np.asarray(logits).reshape(-1), step_rng(seed, position),
-                                   temperature, top_k, top_p, min_p)
+    token, probs = sampling.sample(
+        np.asarray(logits).reshape(-1), step_rng(seed, position), temperature, top_k, top_p, min_p
+    )
     return Choice(probs=probs, token=token, prob=float(probs[token]), end=token in set(end_ids))
 
 
@@ -64,7 +73,7 @@ def tiny_gpt_next_logits(model: TinyGPT, ids) -> np.ndarray:
     V = model.config.vocab_size
     if any(not 0 <= i < V for i in ids):
         raise ValueError(f"character ids must be in 0..{V - 1}")
-    window = np.array([ids[-model.config.block_size:]])  # (1, T)
+    window = np.array([ids[-model.config.block_size :]])  # (1, T)
     logits, _ = model.forward(window)  # (T, V)
     return logits.data[-1].astype(np.float64)  # (V,)
 
@@ -97,5 +106,3 @@ def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> 
         if token is not None:
             out[run].append(token)
     return out
-
-

@@ -24,11 +24,22 @@ from collections.abc import Iterator
 
 MAX_REQUESTS = 16
 PROMPTS = [
-    "The best way to learn a new language is", "Once upon a time, a small robot", "The recipe for bread needs",
-    "In the year 2050, cities will", "My favourite animal is the owl because", "The history of the bicycle began",
-    "To fix a flat tyre, first", "The ocean is deep and", "A good night's sleep helps", "Dear friend, I am writing to",
-    "The rules of chess say that", "Volcanoes form when", "The train left the station at", "Mathematics is useful for",
-    "The old castle on the hill", "Music makes people feel",
+    "The best way to learn a new language is",
+    "Once upon a time, a small robot",
+    "The recipe for bread needs",
+    "In the year 2050, cities will",
+    "My favourite animal is the owl because",
+    "The history of the bicycle began",
+    "To fix a flat tyre, first",
+    "The ocean is deep and",
+    "A good night's sleep helps",
+    "Dear friend, I am writing to",
+    "The rules of chess say that",
+    "Volcanoes form when",
+    "The train left the station at",
+    "Mathematics is useful for",
+    "The old castle on the hill",
+    "Music makes people feel",
 ]
 
 
@@ -43,7 +54,9 @@ def _run(m, ids, max_tokens, i, mode, start, events: queue.Queue, counts, spans)
     try:
         for e in m.generate(ids, max_tokens=max_tokens, temperature=0, stop_ids=[]):
             counts[i] += 1
-            events.put({"type": "token", "mode": mode, "request": i, "index": e.index, "t": time.perf_counter() - start})
+            events.put(
+                {"type": "token", "mode": mode, "request": i, "index": e.index, "t": time.perf_counter() - start}
+            )
     finally:
         spans[i] = time.perf_counter() - began
         events.put(None)
@@ -54,8 +67,10 @@ def fire(m, n: int, longest: int) -> Iterator[dict]:
         raise ValueError(f"fire between 1 and {MAX_REQUESTS} requests, got {n}")
     prompts = [m.encode(p) for p in PROMPTS[:n]]
     lengths = [max_tokens_for(i, longest) for i in range(n)]
-    yield {"type": "start", "requests": [{"request": i, "prompt": PROMPTS[i], "max_tokens": lengths[i]}
-                                         for i in range(n)]}
+    yield {
+        "type": "start",
+        "requests": [{"request": i, "prompt": PROMPTS[i], "max_tokens": lengths[i]} for i in range(n)],
+    }
     for mode in ("together", "alone"):
         events: queue.Queue = queue.Queue()
         counts, spans = [0] * n, [0.0] * n
@@ -83,6 +98,13 @@ def fire(m, n: int, longest: int) -> Iterator[dict]:
                     yield e
         seconds = time.perf_counter() - start
         done_passes = m.scheduler.passes - passes
-        yield {"type": "mode", "mode": mode, "seconds": seconds, "tokens": sum(counts),
-               "tokens_per_s": sum(counts) / seconds, "per_request": [c / s for c, s in zip(counts, spans)],
-               "passes": done_passes, "mean_batch": (m.scheduler.rows - rows) / max(1, done_passes)}
+        yield {
+            "type": "mode",
+            "mode": mode,
+            "seconds": seconds,
+            "tokens": sum(counts),
+            "tokens_per_s": sum(counts) / seconds,
+            "per_request": [c / s for c, s in zip(counts, spans)],
+            "passes": done_passes,
+            "mean_batch": (m.scheduler.rows - rows) / max(1, done_passes),
+        }

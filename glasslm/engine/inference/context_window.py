@@ -49,8 +49,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
-from glasslm.engine.models.llama.llama import softmax_
 from glasslm.engine.basics.sampling import log_softmax
+from glasslm.engine.models.llama.llama import softmax_
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.llama import Llama
@@ -74,8 +74,7 @@ def message_spans(m: SmolLM2, messages) -> tuple[list[int], list[dict]]:
         for text, special in group:
             ids += [special] if special is not None else m.encode(text)
         role, _, content = group[1][0].partition("\n")
-        spans.append({"role": role if len(group) == 4 else "next", "content": content,
-                      "start": begin, "end": len(ids)})
+        spans.append({"role": role if len(group) == 4 else "next", "content": content, "start": begin, "end": len(ids)})
     return ids, spans
 
 
@@ -106,8 +105,9 @@ def fit_conversation(m: SmolLM2, messages, window: int, policy: str = "turns") -
             budget -= size
             keep.add(id(s))
         if budget < 0:
-            raise ValueError(f"a window of {window} tokens cannot even hold the system prompt and the reply's "
-                             "start: make it larger")
+            raise ValueError(
+                f"a window of {window} tokens cannot even hold the system prompt and the reply's start: make it larger"
+            )
         for s in spans:
             s["kept_tokens"] = s["end"] - s["start"] if id(s) in keep else 0
         keep_token = [False] * n
@@ -118,8 +118,16 @@ def fit_conversation(m: SmolLM2, messages, window: int, policy: str = "turns") -
     for s in spans:
         size = s["end"] - s["start"]
         s["status"] = "kept" if s["kept_tokens"] == size else "dropped" if s["kept_tokens"] == 0 else "cut"
-    return {"ids": ids, "keep": keep_token, "kept_ids": kept_ids, "spans": spans,
-            "total_tokens": n, "kept_tokens": len(kept_ids), "window": window, "policy": policy}
+    return {
+        "ids": ids,
+        "keep": keep_token,
+        "kept_ids": kept_ids,
+        "spans": spans,
+        "total_tokens": n,
+        "kept_tokens": len(kept_ids),
+        "window": window,
+        "policy": policy,
+    }
 
 
 DOORS = ("red", "blue", "green", "yellow", "black", "white", "orange", "purple")
@@ -135,13 +143,25 @@ def door_codes(n: int, seed: int = 0) -> list[tuple[str, str]]:
 
 def with_fact(chat: list[dict], door: str, code: str) -> list[dict]:
     """The fact in the first turn, the chat, then the question about it."""
-    return ([{"role": "user", "content": f"The code for the {door} door is {code}. Please remember it."},
-             {"role": "assistant", "content": "Got it, I will remember."}]
-            + list(chat) + [{"role": "user", "content": f"What is the code for the {door} door?"}])
+    return (
+        [
+            {"role": "user", "content": f"The code for the {door} door is {code}. Please remember it."},
+            {"role": "assistant", "content": "Got it, I will remember."},
+        ]
+        + list(chat)
+        + [{"role": "user", "content": f"What is the code for the {door} door?"}]
+    )
 
 
-def recall_trials(m, chat: list[dict], facts, window: int, policy: str, max_tokens: int = 12,
-                  should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+def recall_trials(
+    m,
+    chat: list[dict],
+    facts,
+    window: int,
+    policy: str,
+    max_tokens: int = 12,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[dict]:
     """Per (door, code): fit the conversation to the window, reply greedily, check the code is in the reply."""
     for door, code in facts:
         if should_stop():
@@ -150,8 +170,16 @@ def recall_trials(m, chat: list[dict], facts, window: int, policy: str, max_toke
         reply = [e.token_id for e in m.generate(f["kept_ids"], max_tokens=max_tokens, temperature=0)]
         text = m.decode(reply)
         first = f["spans"][1] if f["spans"][0]["role"] == "system" else f["spans"][0]
-        yield {"type": "trial", "door": door, "code": code, "reply": text, "recalled": code in text,
-               "fact": first["status"], "seen_tokens": f["kept_tokens"], "total_tokens": f["total_tokens"]}
+        yield {
+            "type": "trial",
+            "door": door,
+            "code": code,
+            "reply": text,
+            "recalled": code in text,
+            "fact": first["status"],
+            "seen_tokens": f["kept_tokens"],
+            "total_tokens": f["total_tokens"],
+        }
 
 
 # ------------------------------------------------------------------ 2. what length costs
@@ -187,8 +215,9 @@ def time_attention(model: Llama, ids, lengths, should_stop: Callable[[], bool] =
     cfg = model.config
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
     rng = np.random.default_rng(0)
-    non_embedding = sum(int(lw.qkv_proj.size + lw.o_proj.size + lw.gate_up_proj.size + lw.down_proj.size)
-                        for lw in model.w.layers)
+    non_embedding = sum(
+        int(lw.qkv_proj.size + lw.o_proj.size + lw.gate_up_proj.size + lw.down_proj.size) for lw in model.w.layers
+    )
     for T in lengths:
         if should_stop():
             return
@@ -206,21 +235,33 @@ def time_attention(model: Llama, ids, lengths, should_stop: Callable[[], bool] =
         for _ in range(cfg.n_layers):
             attention_arithmetic(q, k, v)
         attention_s = time.perf_counter() - t0
-        yield {"type": "point", "length": T, "forward_s": forward_s, "attention_s": attention_s,
-               "attention_share": min(1.0, attention_s / forward_s) if forward_s > 0 else None,
-               "attention_flops": attention_flops(cfg, T), "weight_flops": weight_flops(cfg, non_embedding, T),
-               "score_bytes_per_layer": cfg.n_heads * T * T * 4}
+        yield {
+            "type": "point",
+            "length": T,
+            "forward_s": forward_s,
+            "attention_s": attention_s,
+            "attention_share": min(1.0, attention_s / forward_s) if forward_s > 0 else None,
+            "attention_flops": attention_flops(cfg, T),
+            "weight_flops": weight_flops(cfg, non_embedding, T),
+            "score_bytes_per_layer": cfg.n_heads * T * T * 4,
+        }
 
 
 # ------------------------------------------------------------------ 3. needle in a haystack
 
 FILLER = (
-    "The river ran slowly past the old mill.", "A farmer counted his sheep before dusk.",
-    "Rain fell on the roofs of the village.", "The baker opened her shop at six.",
-    "Children played by the stone bridge.", "A cat slept in the warm window.",
-    "The road wound up the green hill.", "Bells rang from the church tower at noon.",
-    "The market sold apples, bread and cheese.", "Clouds drifted over the quiet fields.",
-    "An old man read the paper on a bench.", "The train to the city left on time.",
+    "The river ran slowly past the old mill.",
+    "A farmer counted his sheep before dusk.",
+    "Rain fell on the roofs of the village.",
+    "The baker opened her shop at six.",
+    "Children played by the stone bridge.",
+    "A cat slept in the warm window.",
+    "The road wound up the green hill.",
+    "Bells rang from the church tower at noon.",
+    "The market sold apples, bread and cheese.",
+    "Clouds drifted over the quiet fields.",
+    "An old man read the paper on a bench.",
+    "The train to the city left on time.",
 )
 NEEDLE = "The secret password is Tangerine."
 QUESTION = "\nQuestion: What is the secret password?\nAnswer: The secret password is"
@@ -293,8 +334,9 @@ def needle_plan(m, lengths, depths, seed: int = 0) -> list[dict]:
         room = int(L) - len(question) - len(m.encode(" " + NEEDLE)) - len(answer)
         pieces = filler_pieces(m.encode, room, seed)
         at = [int(round(d * len(pieces))) for d in depths]
-        plans.append({"length": int(L), "pieces": pieces, "depths": depths, "at": at,
-                      "question": question, "answer": answer})
+        plans.append(
+            {"length": int(L), "pieces": pieces, "depths": depths, "at": at, "question": question, "answer": answer}
+        )
     return plans
 
 
@@ -350,8 +392,9 @@ def _answer_score(model, cache, last_row, answer_ids) -> tuple[float, bool]:
     return float(np.exp(total)), bool(int(np.argmax(last_row)) == answer_ids[0])
 
 
-def needle_probe(m, lengths, depths, seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
-                 chunk: int = 256) -> Iterator[dict]:
+def needle_probe(
+    m, lengths, depths, seed: int = 0, should_stop: Callable[[], bool] = lambda: False, chunk: int = 256
+) -> Iterator[dict]:
     """Yield "progress" events, and per length a "cell" per depth and then a "baseline" (no needle).
 
     The prompts of one length share their filler up to the needle, so one KV cache
@@ -372,8 +415,13 @@ def needle_probe(m, lengths, depths, seed: int = 0, should_stop: Callable[[], bo
             except StopIteration as end:
                 return end.value
             done += n
-            yield {"type": "progress", "length": L, "tokens_done": done, "tokens_total": total,
-                   "seconds": time.perf_counter() - t_start}
+            yield {
+                "type": "progress",
+                "length": L,
+                "tokens_done": done,
+                "tokens_total": total,
+                "seconds": time.perf_counter() - t_start,
+            }
 
     for p in plans:
         L, answer = p["length"], p["answer"]
@@ -392,8 +440,16 @@ def needle_probe(m, lengths, depths, seed: int = 0, should_stop: Callable[[], bo
             if last is None:
                 return
             prob, top = _answer_score(model, cache, last, answer)
-            yield {"type": "cell", "length": L, "depth": d, "prompt_tokens": len(ids), "needle_at": shared,
-                   "prob": prob, "greedy": top, "seconds": time.perf_counter() - t0}
+            yield {
+                "type": "cell",
+                "length": L,
+                "depth": d,
+                "prompt_tokens": len(ids),
+                "needle_at": shared,
+                "prob": prob,
+                "greedy": top,
+                "seconds": time.perf_counter() - t0,
+            }
         ids = needle_ids(m, p, None)
         cache.length = prefix
         last = yield from run(cache, ids[prefix:], L)

@@ -53,8 +53,9 @@ def ordinary_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool
     return out, scores.nbytes, 2 * T * S * D * 2
 
 
-def flash_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, tile: int = 64, causal: bool = True,
-                    watch: int | None = None) -> FlashResult:
+def flash_attention(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, tile: int = 64, causal: bool = True, watch: int | None = None
+) -> FlashResult:
     """The same attention in tile x tile blocks with the online softmax (see the module docstring).
 
     q (T, D), k and v (S, D) with S >= T (the last T keys are the queries' own positions).

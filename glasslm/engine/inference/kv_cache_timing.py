@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.data.model_facts import PUBLISHED
+from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.llama import Llama
@@ -91,16 +91,22 @@ def measure_length(model: Llama, ids, length: int, repeats: int = 2) -> DecodePo
     prefill_t, cached_t, full_t = [], [], []
     for _ in range(max(1, repeats)):
         cache = model.new_cache(length + 1)
-        t, _ = _timed(lambda: model.prefill(ids[:length], cache, last_only=True))
+        t, _ = _timed(lambda c=cache, n=length: model.prefill(ids[:n], c, last_only=True))
         prefill_t.append(t)
-        t, cached = _timed(lambda: model.forward(ids[length : length + 1], cache, last_only=True))  # (1, V)
+        t, cached = _timed(lambda c=cache, n=length: model.forward(ids[n : n + 1], c, last_only=True))  # (1, V)
         cached_t.append(t)
         cache.truncate(length)  # undo the step so the next repeat starts from the same state
         t, full = _timed(lambda: model.forward(ids[: length + 1], None, last_only=True))  # (1, V)
         full_t.append(t)
     diff = float(np.abs(cached[-1].astype(np.float64) - full[-1]).max())
-    return DecodePoint(length, float(np.median(cached_t)), float(np.median(full_t)),
-                       float(np.median(prefill_t)), diff, int(cache.nbytes))
+    return DecodePoint(
+        length,
+        float(np.median(cached_t)),
+        float(np.median(full_t)),
+        float(np.median(prefill_t)),
+        diff,
+        int(cache.nbytes),
+    )
 
 
 def time_decoding(model: Llama, ids, lengths, repeats: int = 2, should_stop=lambda: False) -> Iterator[dict]:
@@ -120,14 +126,28 @@ def filler_ids(encode, n: int, text: str) -> list[int]:
     return (base * reps)[:n]
 
 
-def memory_row(name: str, layers: int, heads: int, kv_heads: int, head_dim: int, context: int,
-               bytes_per_value: int, params: float | None = None, source: str = "") -> dict:
+def memory_row(
+    name: str,
+    layers: int,
+    heads: int,
+    kv_heads: int,
+    head_dim: int,
+    context: int,
+    bytes_per_value: int,
+    params: float | None = None,
+    source: str = "",
+) -> dict:
     """One model's cache size at `context` tokens, with its GQA saving, from the formula."""
     with_gqa = kv_cache_bytes(layers, kv_heads, head_dim, context, bytes_per_value)
     without = kv_cache_bytes(layers, heads, head_dim, context, bytes_per_value)  # every head keeps its own k, v
     return {
-        "name": name, "layers": layers, "heads": heads, "kv_heads": kv_heads, "head_dim": head_dim,
-        "context": context, "bytes_per_value": bytes_per_value,
+        "name": name,
+        "layers": layers,
+        "heads": heads,
+        "kv_heads": kv_heads,
+        "head_dim": head_dim,
+        "context": context,
+        "bytes_per_value": bytes_per_value,
         "per_token_bytes": kv_cache_bytes(layers, kv_heads, head_dim, 1, bytes_per_value),
         "cache_bytes": with_gqa,
         "cache_bytes_without_gqa": without,
@@ -137,16 +157,39 @@ def memory_row(name: str, layers: int, heads: int, kv_heads: int, head_dim: int,
     }
 
 
-def memory_rows(config, bytes_per_value: int = 2, context: int | None = None, params: float | None = None) -> list[dict]:
+def memory_rows(
+    config, bytes_per_value: int = 2, context: int | None = None, params: float | None = None
+) -> list[dict]:
     """SmolLM2 (from its loaded config) and each published model in model_facts.PUBLISHED.
 
     context=None uses each model's own context length; a number uses that
     for every model (capped at the model's own context).
     """
-    rows = [memory_row("SmolLM2-135M (loaded here)", config.n_layers, config.n_heads, config.n_kv_heads,
-                       config.head_dim, min(context or config.context_length, config.context_length),
-                       bytes_per_value, params, "the GGUF file's metadata, read by gguf_weights.py")]
+    rows = [
+        memory_row(
+            "SmolLM2-135M (loaded here)",
+            config.n_layers,
+            config.n_heads,
+            config.n_kv_heads,
+            config.head_dim,
+            min(context or config.context_length, config.context_length),
+            bytes_per_value,
+            params,
+            "the GGUF file's metadata, read by gguf_weights.py",
+        )
+    ]
     for m in PUBLISHED:
-        rows.append(memory_row(m.name, m.layers, m.heads, m.kv_heads, m.head_dim,
-                               min(context or m.context, m.context), bytes_per_value, m.params, m.source))
+        rows.append(
+            memory_row(
+                m.name,
+                m.layers,
+                m.heads,
+                m.kv_heads,
+                m.head_dim,
+                min(context or m.context, m.context),
+                bytes_per_value,
+                m.params,
+                m.source,
+            )
+        )
     return rows

@@ -35,8 +35,12 @@ MEASURE_S = 0.4  # each measurement repeats for about this long and keeps its be
 
 # One data-centre GPU's published figures, for comparison (NVIDIA H100 Tensor Core GPU datasheet,
 # H100 SXM5: 989 dense BF16 tensor TFLOP/s, 3.35 TB/s of HBM3 memory bandwidth).
-H100 = {"name": "NVIDIA H100 SXM (published)", "peak_flops": 989e12, "bandwidth": 3.35e12,
-        "source": "NVIDIA H100 Tensor Core GPU datasheet (SXM5: BF16 dense tensor core, HBM3)"}
+H100 = {
+    "name": "NVIDIA H100 SXM (published)",
+    "peak_flops": 989e12,
+    "bandwidth": 3.35e12,
+    "source": "NVIDIA H100 Tensor Core GPU datasheet (SXM5: BF16 dense tensor core, HBM3)",
+}
 
 
 @dataclass(frozen=True)
@@ -131,5 +135,10 @@ def measure_model(m, prompt_ids: list[int], decode_tokens: int = 16) -> ModelOnM
     if len(events) < 2:
         raise ValueError("the model stopped after one token: nothing to time for decoding")
     decode_s = sum(e.seconds for e in events[1:])
-    return ModelOnMachine(weights_per_token(m), m.model.w.layers[0].qkv_proj.dtype.itemsize, len(prompt_ids),
-                          events[0].seconds, (len(events) - 1) / decode_s)
+    return ModelOnMachine(
+        weights_per_token(m),
+        m.model.w.layers[0].qkv_proj.dtype.itemsize,
+        len(prompt_ids),
+        events[0].seconds,
+        (len(events) - 1) / decode_s,
+    )

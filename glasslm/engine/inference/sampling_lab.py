@@ -44,7 +44,7 @@ class Stage:
     entropy_bits: float
 
 
-def filter_stages(logits: np.ndarray, config: sampling.SamplingConfig = sampling.SamplingConfig()) -> list[Stage]:
+def filter_stages(logits: np.ndarray, config: sampling.SamplingConfig | None = None) -> list[Stage]:
     """The model's distribution, then each rule of config added in sampling.py's order.
 
     The last stage is exactly sampling.filter_distribution(logits, **asdict(config)):
@@ -52,7 +52,7 @@ def filter_stages(logits: np.ndarray, config: sampling.SamplingConfig = sampling
     """
     z = np.asarray(logits).reshape(-1)  # (V,)
     model = sampling.softmax(z)  # (V,) float64, temperature 1
-    c = config
+    c = config or sampling.SamplingConfig()
     settings = [
         ("model", None),
         ("temperature", sampling.SamplingConfig(temperature=c.temperature)),
@@ -64,8 +64,15 @@ def filter_stages(logits: np.ndarray, config: sampling.SamplingConfig = sampling
     for name, cfg in settings:
         p = model if cfg is None else sampling.filter_distribution(z, **asdict(cfg))  # (V,)
         alive = p > 0
-        stages.append(Stage(name=name, probs=p, survivors=int(alive.sum()), kept_mass=float(model[alive].sum()),
-                            entropy_bits=float(sampling.entropy(p) / LOG2) + 0.0))  # + 0.0: no -0.0
+        stages.append(
+            Stage(
+                name=name,
+                probs=p,
+                survivors=int(alive.sum()),
+                kept_mass=float(model[alive].sum()),
+                entropy_bits=float(sampling.entropy(p) / LOG2) + 0.0,
+            )
+        )  # + 0.0: no -0.0
     return stages
 
 
@@ -121,6 +128,14 @@ def histogram(draws: np.ndarray, probs: np.ndarray, ids) -> Histogram:
     if (obs[~live] > 0).any():
         raise ValueError("a token with probability 0 was drawn: the draws do not come from these probabilities")
     chi = float((((obs - exp) ** 2)[live] / exp[live]).sum())
-    return Histogram(ids=ids, counts=counts.tolist(), expected=exp[:-1].tolist(), other_count=other,
-                     other_expected=float(exp[-1]), n=n, chi_square=chi, dof=max(0, int(live.sum()) - 1),
-                     total_variation=float(0.5 * np.abs(obs / n - exp / n).sum()))
+    return Histogram(
+        ids=ids,
+        counts=counts.tolist(),
+        expected=exp[:-1].tolist(),
+        other_count=other,
+        other_expected=float(exp[-1]),
+        n=n,
+        chi_square=chi,
+        dof=max(0, int(live.sum()) - 1),
+        total_variation=float(0.5 * np.abs(obs / n - exp / n).sum()),
+    )

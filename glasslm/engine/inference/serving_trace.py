@@ -72,8 +72,13 @@ def traced_reply(
     prefill: dict = {}
     steps = decode(m, ids, max_tokens, sampler(temperature, 0, top_p, 0.0, seed), on_prefill=prefill.update)
     step = next(steps)  # the prefill (through the prefix cache) and the first token's pick
-    yield {"type": "prefill", "tokens": len(ids), "reused_tokens": prefill["reused"], "seconds": prefill["seconds"],
-           "cache_bytes": prefill["cache_bytes"]}
+    yield {
+        "type": "prefill",
+        "tokens": len(ids),
+        "reused_tokens": prefill["reused"],
+        "seconds": prefill["seconds"],
+        "cache_bytes": prefill["cache_bytes"],
+    }
 
     decode_total = sample_total = detok_total = 0.0
     passes = 0  # decode passes (each turns the newest token into the next token's logits)
@@ -102,28 +107,40 @@ def traced_reply(
         if first_token_at is None:
             first_token_at = now - start
         # Sent at once: the next token's pass runs only after this one is on its way.
-        yield {"type": "token", "index": index, "id": int(token), "text": piece,
-               "logprob": float(np.log(step.probs[token])), "decode_s": step.forward_s, "sample_s": step.pick_s,
-               "detokenize_s": detok_s, "elapsed_s": now - start}
+        yield {
+            "type": "token",
+            "index": index,
+            "id": int(token),
+            "text": piece,
+            "logprob": float(np.log(step.probs[token])),
+            "decode_s": step.forward_s,
+            "sample_s": step.pick_s,
+            "detokenize_s": detok_s,
+            "elapsed_s": now - start,
+        }
     steps.close()
     prefill_s = prefill["seconds"]
     cache_bytes = prefill["cache_bytes"] * (len(ids) + passes) // len(ids)
     total = time.perf_counter() - start
     n = len(reply)
-    yield {"type": "done", "reason": reason, "summary": {
-        "prompt_tokens": len(ids),
-        "reply_tokens": n,
-        "decode_passes": passes,
-        "reply_text": m.decode(reply),
-        "reply_ids": reply,
-        "tokenize_s": tokenize_s,
-        "prefill_s": prefill_s,
-        "decode_s": decode_total,
-        "sample_s": sample_total,
-        "detokenize_s": detok_total,
-        "total_s": total,
-        "time_to_first_token_s": first_token_at,
-        "decode_tokens_per_s": passes / decode_total if passes else None,
-        "prefill_tokens_per_s": len(ids) / prefill_s if prefill_s > 0 else None,
-        "cache_bytes": int(cache_bytes),
-    }}
+    yield {
+        "type": "done",
+        "reason": reason,
+        "summary": {
+            "prompt_tokens": len(ids),
+            "reply_tokens": n,
+            "decode_passes": passes,
+            "reply_text": m.decode(reply),
+            "reply_ids": reply,
+            "tokenize_s": tokenize_s,
+            "prefill_s": prefill_s,
+            "decode_s": decode_total,
+            "sample_s": sample_total,
+            "detokenize_s": detok_total,
+            "total_s": total,
+            "time_to_first_token_s": first_token_at,
+            "decode_tokens_per_s": passes / decode_total if passes else None,
+            "prefill_tokens_per_s": len(ids) / prefill_s if prefill_s > 0 else None,
+            "cache_bytes": int(cache_bytes),
+        },
+    }

@@ -73,7 +73,7 @@ def prompt_lookup_draft(tokens, k: int, max_ngram: int = MAX_NGRAM, min_ngram: i
     t = np.asarray(tokens, dtype=np.int64)
     T = t.size
     for n in range(min(max_ngram, T - 1), min_ngram - 1, -1):
-        suffix = t[T - n:]
+        suffix = t[T - n :]
         # windows[i] = t[i : i + n]; an earlier match starts at i <= T - n - 1
         windows = np.lib.stride_tricks.sliding_window_view(t[: T - 1], n)  # (T - n, n)
         hits = np.flatnonzero((windows == suffix).all(axis=1))
@@ -83,9 +83,16 @@ def prompt_lookup_draft(tokens, k: int, max_ngram: int = MAX_NGRAM, min_ngram: i
     return []
 
 
-def verify(rows: np.ndarray, draft: list[int], rng: np.random.Generator | None, temperature: float = 1.0,
-           top_k: int = 0, top_p: float = 1.0, min_p: float = 0.0,
-           draft_probs: np.ndarray | None = None) -> tuple[int, int, np.ndarray]:
+def verify(
+    rows: np.ndarray,
+    draft: list[int],
+    rng: np.random.Generator | None,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    min_p: float = 0.0,
+    draft_probs: np.ndarray | None = None,
+) -> tuple[int, int, np.ndarray]:
     """The acceptance rule over one verify pass.
 
     rows: (k+1, V) logits, row i predicting the token after draft[:i];
@@ -242,8 +249,9 @@ def speculative_generate(
             keep.append(t)
         now = time.perf_counter()
         if keep or drafted:
-            yield SpecEvent(keep, [piece(t) for t in keep], drafted, accepted, logps[: len(keep)],
-                            now - last, now - start, step)
+            yield SpecEvent(
+                keep, [piece(t) for t in keep], drafted, accepted, logps[: len(keep)], now - last, now - start, step
+            )
         emitted += len(keep)
         if len(keep) < len(out) or emitted >= max_tokens:
             return
@@ -263,8 +271,12 @@ def speculative_generate(
         if governor is not None and proposal:
             governor.record(len(proposal), n)
         out = proposal[:n] + [token]
-        logps = [float(np.log(sampling.filter_distribution(rows[i], temperature, top_k, top_p, min_p)[t]))
-                 if temperature > 0 else 0.0 for i, t in enumerate(out)]
+        logps = [
+            float(np.log(sampling.filter_distribution(rows[i], temperature, top_k, top_p, min_p)[t]))
+            if temperature > 0
+            else 0.0
+            for i, t in enumerate(out)
+        ]
         drafted, accepted = proposal, n
 
 
@@ -272,13 +284,29 @@ def weight_bytes_per_pass(model) -> int:
     """Bytes of weights one forward pass reads: every matrix and norm of every layer, the final
     norm and the unembedding (the embedding contributes only its T rows, left out)."""
     w = model.w
-    layers = sum(a.nbytes for lw in w.layers for a in (lw.qkv_proj, lw.o_proj, lw.gate_up_proj, lw.down_proj,
-                                                        lw.input_layernorm, lw.post_attention_layernorm))
+    layers = sum(
+        a.nbytes
+        for lw in w.layers
+        for a in (
+            lw.qkv_proj,
+            lw.o_proj,
+            lw.gate_up_proj,
+            lw.down_proj,
+            lw.input_layernorm,
+            lw.post_attention_layernorm,
+        )
+    )
     return int(layers + w.norm.nbytes + w.lm_head.nbytes)
 
 
-def race(m, ids, max_tokens: int, k: int = DEFAULT_DRAFT_K, governed: bool = True,
-         should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+def race(
+    m,
+    ids,
+    max_tokens: int,
+    k: int = DEFAULT_DRAFT_K,
+    governed: bool = True,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[dict]:
     """The same greedy reply twice, plainly and speculatively, as events for a page.
 
     {"type": "plain", "text", "index", "elapsed_s"}  one per token of plain decoding
@@ -301,26 +329,52 @@ def race(m, ids, max_tokens: int, k: int = DEFAULT_DRAFT_K, governed: bool = Tru
         yield {"type": "plain", "text": e.text, "index": e.index, "elapsed_s": e.elapsed}
     plain_s = time.perf_counter() - t0
     decode_s = (e.elapsed - first) if len(plain) > 1 else None  # after the first token: decode passes only
-    yield {"type": "plain-done", "tokens": len(plain), "passes": len(plain), "seconds": plain_s,
-           "decode_tokens_per_s": (len(plain) - 1) / decode_s if decode_s else None}
+    yield {
+        "type": "plain-done",
+        "tokens": len(plain),
+        "passes": len(plain),
+        "seconds": plain_s,
+        "decode_tokens_per_s": (len(plain) - 1) / decode_s if decode_s else None,
+    }
     governor = SpeculationGovernor(pass_cost=cost) if governed else None
     spec, passes, drafted, accepted = [], 0, 0, 0
     t0 = time.perf_counter()
-    for e in speculative_generate(m.model, ids, max_tokens, 0.0, stop_ids=m.stop_ids, k=k, governor=governor,
-                                  token_bytes=m.token_bytes):
+    for e in speculative_generate(
+        m.model, ids, max_tokens, 0.0, stop_ids=m.stop_ids, k=k, governor=governor, token_bytes=m.token_bytes
+    ):
         if should_stop():
             return
         spec.extend(e.tokens)
         passes += 1
         drafted += len(e.drafted)
         accepted += e.accepted
-        yield {"type": "step", "texts": e.texts, "tokens": e.tokens, "accepted": e.accepted,
-               "drafted_texts": [m.decode([t]) for t in e.drafted], "elapsed_s": e.elapsed}
+        yield {
+            "type": "step",
+            "texts": e.texts,
+            "tokens": e.tokens,
+            "accepted": e.accepted,
+            "drafted_texts": [m.decode([t]) for t in e.drafted],
+            "elapsed_s": e.elapsed,
+        }
     spec_s = time.perf_counter() - t0
-    yield {"type": "spec-done", "tokens": len(spec), "passes": passes, "seconds": spec_s, "drafted": drafted,
-           "accepted": accepted, "identical": spec == plain}
+    yield {
+        "type": "spec-done",
+        "tokens": len(spec),
+        "passes": passes,
+        "seconds": spec_s,
+        "drafted": drafted,
+        "accepted": accepted,
+        "identical": spec == plain,
+    }
     wb = weight_bytes_per_pass(m.model)
-    yield {"type": "summary", "speedup": plain_s / spec_s, "acceptance": accepted / drafted if drafted else None,
-           "tokens_per_pass": len(spec) / passes if passes else None, "weight_bytes_per_pass": wb,
-           "plain_gb_s": wb * (len(plain) - 1) / decode_s / 1e9 if decode_s else None, "bytes_per_token_plain": wb,
-           "bytes_per_token_spec": wb * passes / max(1, len(spec)), "pass_cost": cost}
+    yield {
+        "type": "summary",
+        "speedup": plain_s / spec_s,
+        "acceptance": accepted / drafted if drafted else None,
+        "tokens_per_pass": len(spec) / passes if passes else None,
+        "weight_bytes_per_pass": wb,
+        "plain_gb_s": wb * (len(plain) - 1) / decode_s / 1e9 if decode_s else None,
+        "bytes_per_token_plain": wb,
+        "bytes_per_token_spec": wb * passes / max(1, len(spec)),
+        "pass_cost": cost,
+    }

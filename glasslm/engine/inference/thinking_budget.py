@@ -27,7 +27,14 @@ from collections import Counter
 
 import numpy as np
 
-from glasslm.engine.data.arithmetic_data import SEPARATOR, STEP_CHARS, ArithmeticTask, check_format, parse_answer, prompt
+from glasslm.engine.data.arithmetic_data import (
+    SEPARATOR,
+    STEP_CHARS,
+    ArithmeticTask,
+    check_format,
+    parse_answer,
+    prompt,
+)
 from glasslm.engine.models.tiny.gpt import TinyGPT, generate
 
 MAX_TEMPERATURE = 3.0
@@ -35,9 +42,15 @@ MAX_VOTES = 25  # samples per question: beyond this the curve is flat and the wa
 MAX_ROWS = 2_000  # questions x samples decoded in one batch
 
 
-def complete(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, int]], fmt: str,
-             temperature: float = 0.0, rng: np.random.Generator | None = None,
-             think_steps: int | None = None) -> list[str]:
+def complete(
+    model: TinyGPT,
+    task: ArithmeticTask,
+    pairs: list[tuple[int, int]],
+    fmt: str,
+    temperature: float = 0.0,
+    rng: np.random.Generator | None = None,
+    think_steps: int | None = None,
+) -> list[str]:
     """What the model writes after each question, up to (not including) its BOS.
 
     temperature 0 is greedy (ties: the lowest id); otherwise each character is
@@ -81,8 +94,15 @@ def vote_accuracy(answers: list[list[int | None]], truths: list[int], ns: list[i
     return [sum(majority_vote(row[:n])[0] == t for row, t in zip(answers, truths)) / len(truths) for n in ns]
 
 
-def vote_study(models: dict[str, TinyGPT], task: ArithmeticTask, pairs: list[tuple[int, int]],
-               n_votes: int = 9, temperature: float = 0.8, seed: int = 0, chunk: int = 10):
+def vote_study(
+    models: dict[str, TinyGPT],
+    task: ArithmeticTask,
+    pairs: list[tuple[int, int]],
+    n_votes: int = 9,
+    temperature: float = 0.8,
+    seed: int = 0,
+    chunk: int = 10,
+):
     """Sample n_votes answers per question from each model; yield the accuracy-vs-N curves so far.
 
     Events: {"type": "votes", "done", "of", "ns", "curves": {fmt: [accuracy at each n]},
@@ -106,15 +126,26 @@ def vote_study(models: dict[str, TinyGPT], task: ArithmeticTask, pairs: list[tup
             answers[fmt].extend(got[i : i + n_votes] for i in range(0, len(got), n_votes))
             if lo == 0:
                 winner, votes = majority_vote(got[:n_votes])
-                example[fmt] = {"question": prompt(*part[0], task.digits), "truth": part[0][0] + part[0][1],
-                                "samples": texts[:n_votes], "answers": got[:n_votes],
-                                "vote": winner, "votes": votes}
+                example[fmt] = {
+                    "question": prompt(*part[0], task.digits),
+                    "truth": part[0][0] + part[0][1],
+                    "samples": texts[:n_votes],
+                    "answers": got[:n_votes],
+                    "vote": winner,
+                    "votes": votes,
+                }
         done = min(lo + chunk, len(pairs))
-        yield {"type": "votes", "done": done, "of": len(pairs), "ns": ns,
-               "curves": {fmt: vote_accuracy(a, truths[:done], ns) for fmt, a in answers.items()},
-               "single": {fmt: float(np.mean([[x == t for x in row] for row, t in zip(a, truths)]))
-                          for fmt, a in answers.items()},
-               "example": example}
+        yield {
+            "type": "votes",
+            "done": done,
+            "of": len(pairs),
+            "ns": ns,
+            "curves": {fmt: vote_accuracy(a, truths[:done], ns) for fmt, a in answers.items()},
+            "single": {
+                fmt: float(np.mean([[x == t for x in row] for row, t in zip(a, truths)])) for fmt, a in answers.items()
+            },
+            "example": example,
+        }
 
 
 def budget_study(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, int]]):
@@ -128,8 +159,16 @@ def budget_study(model: TinyGPT, task: ArithmeticTask, pairs: list[tuple[int, in
         texts = complete(model, task, pairs, "scratchpad", 0.0, think_steps=k)
         got = [parse_answer(t, "scratchpad") for t in texts]
         work = [t.split(SEPARATOR, 1)[0] for t in texts]
-        yield {"type": "budget", "think_steps": k, "think_tokens": k * STEP_CHARS,
-               "accuracy": sum(g == t for g, t in zip(got, truths)) / len(truths),
-               "mean_written": float(np.mean([len(w) for w in work])),
-               "example": {"question": prompt(*pairs[0], task.digits), "text": texts[0],
-                           "answer": got[0], "truth": truths[0]}}
+        yield {
+            "type": "budget",
+            "think_steps": k,
+            "think_tokens": k * STEP_CHARS,
+            "accuracy": sum(g == t for g, t in zip(got, truths)) / len(truths),
+            "mean_written": float(np.mean([len(w) for w in work])),
+            "example": {
+                "question": prompt(*pairs[0], task.digits),
+                "text": texts[0],
+                "answer": got[0],
+                "truth": truths[0],
+            },
+        }

@@ -24,9 +24,8 @@ Shapes: T tokens, C width, H query heads, Hkv key/value heads, D head dim.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -106,9 +105,21 @@ def head_steps(model: SmolLM2, residual: np.ndarray, layer: int, head: int, quer
     visible = np.arange(T) <= query  # (T,)
     masked = np.where(visible, scores, -np.inf)  # (T,)
     weights = softmax(masked)  # (T,) exp(-inf) = 0 for the future
-    return HeadSteps(layer=layer, head=head, kv_head=head // model.config.group_size, query=query,
-                     q=q, k=k, v=v, dots=dots, scores=scores, visible=visible, masked=masked,
-                     weights=weights, output=weights @ v.astype(np.float64))
+    return HeadSteps(
+        layer=layer,
+        head=head,
+        kv_head=head // model.config.group_size,
+        query=query,
+        q=q,
+        k=k,
+        v=v,
+        dots=dots,
+        scores=scores,
+        visible=visible,
+        masked=masked,
+        weights=weights,
+        output=weights @ v.astype(np.float64),
+    )
 
 
 # ---------------------------------------------------------------- GQA

@@ -18,9 +18,8 @@ Shapes: L layers, T tokens, C width, V vocabulary, k top tokens.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -61,8 +60,10 @@ def logit_lens(model: SmolLM2, residuals, k: int = 1) -> Lens:
     x = np.stack(residuals)  # (L+1, T, C)
     n_rows = x.shape[0] * x.shape[1]
     if n_rows > MAX_LENS_ROWS:
-        raise ValueError(f"the logit lens reads at most {MAX_LENS_ROWS} (layer, token) rows at once; "
-                         f"{x.shape[0]} x {x.shape[1]} = {n_rows}: use a shorter text")
+        raise ValueError(
+            f"the logit lens reads at most {MAX_LENS_ROWS} (layer, token) rows at once; "
+            f"{x.shape[0]} x {x.shape[1]} = {n_rows}: use a shorter text"
+        )
     if not 1 <= k <= 20:
         raise ValueError(f"k must be from 1 to 20, got {k}")
     z = lens_logits(model, x.reshape(n_rows, -1))  # (rows, V) float32
@@ -76,5 +77,4 @@ def logit_lens(model: SmolLM2, residuals, k: int = 1) -> Lens:
     top = np.take_along_axis(top, order, -1)  # (rows, k) best first
     probs = np.take_along_axis(e, top, -1) / total[:, None]  # (rows, k)
     shape = x.shape[:2]
-    return Lens(top_ids=top.reshape(*shape, k), top_probs=probs.reshape(*shape, k),
-                entropy=entropy.reshape(shape))
+    return Lens(top_ids=top.reshape(*shape, k), top_probs=probs.reshape(*shape, k), entropy=entropy.reshape(shape))

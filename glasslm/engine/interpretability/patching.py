@@ -52,8 +52,10 @@ class Runs:
 
 def check_pair(clean_ids, corrupted_ids) -> None:
     if len(clean_ids) != len(corrupted_ids):
-        raise ValueError(f"the two prompts must have the same number of tokens to line up position by position; "
-                         f"the clean one has {len(clean_ids)}, the corrupted one {len(corrupted_ids)}")
+        raise ValueError(
+            f"the two prompts must have the same number of tokens to line up position by position; "
+            f"the clean one has {len(clean_ids)}, the corrupted one {len(corrupted_ids)}"
+        )
     if len(clean_ids) > MAX_PATCH_TOKENS:
         raise ValueError(f"the prompts are {len(clean_ids)} tokens long; patching takes at most {MAX_PATCH_TOKENS}")
     if list(clean_ids) == list(corrupted_ids):
@@ -63,8 +65,12 @@ def check_pair(clean_ids, corrupted_ids) -> None:
 def both_runs(m: SmolLM2, clean_ids, corrupted_ids) -> Runs:
     check_pair(clean_ids, corrupted_ids)
     clean, corrupted = residuals(m, clean_ids), residuals(m, corrupted_ids)
-    return Runs(clean=clean, corrupted=corrupted, clean_logits=last_logits(m, clean[-1][None])[0],
-                corrupted_logits=last_logits(m, corrupted[-1][None])[0])
+    return Runs(
+        clean=clean,
+        corrupted=corrupted,
+        clean_logits=last_logits(m, clean[-1][None])[0],
+        corrupted_logits=last_logits(m, corrupted[-1][None])[0],
+    )
 
 
 def logit_diff(logits: np.ndarray, good: int, bad: int) -> np.ndarray:

@@ -126,8 +126,14 @@ def train_sae(x: np.ndarray, cfg: SAEConfig, every: int = 10) -> Iterator[dict]:
         if step % every == 0 or step == cfg.steps:
             f = sae.encode(xs)  # (N, F)
             active = f > 0
-            yield {"type": "step", "step": step, **parts, "l0": float(active.sum(axis=1).mean()),
-                   "dead": int((~active.any(axis=0)).sum()), "explained": 1.0 - parts["mse"] / variance}
+            yield {
+                "type": "step",
+                "step": step,
+                **parts,
+                "l0": float(active.sum(axis=1).mean()),
+                "dead": int((~active.any(axis=0)).sum()),
+                "explained": 1.0 - parts["mse"] / variance,
+            }
     yield {"type": "trained", "sae": sae, "scale": scale}
 
 
@@ -153,8 +159,9 @@ def topic_spans(acts: np.ndarray, row_topics: list[str], k: int) -> np.ndarray:
 PARAM_NAMES = ("W_enc", "b_enc", "W_dec", "b_dec")
 
 
-def gradient_check(sae: SparseAutoencoder, x: np.ndarray, n_checks: int = 12, eps: float = 1e-4,
-                   seed: int = 0) -> list[dict]:
+def gradient_check(
+    sae: SparseAutoencoder, x: np.ndarray, n_checks: int = 12, eps: float = 1e-4, seed: int = 0
+) -> list[dict]:
     """Hand-written gradients against central finite differences (L(p+eps) - L(p-eps)) / 2 eps,
     at `n_checks` random entries spread over the four parameters, all in float64.
 
@@ -183,6 +190,13 @@ def gradient_check(sae: SparseAutoencoder, x: np.ndarray, n_checks: int = 12, ep
         numeric = (up - down) / (2 * eps)
         analytic = float(grads[which][index])
         scale = max(abs(numeric), abs(analytic), 1e-8)
-        out.append({"param": PARAM_NAMES[which], "index": list(index), "analytic": analytic, "numeric": numeric,
-                    "rel_error": abs(analytic - numeric) / scale})
+        out.append(
+            {
+                "param": PARAM_NAMES[which],
+                "index": list(index),
+                "analytic": analytic,
+                "numeric": numeric,
+                "rel_error": abs(analytic - numeric) / scale,
+            }
+        )
     return out

@@ -25,9 +25,8 @@ chapter shows what it does, not what a large model would.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2
@@ -59,12 +58,16 @@ def stage_messages(stage: str, question: str, principle: str, draft: str = "", c
         return [{"role": "user", "content": question}]
     if stage == "critique":
         system = "You are a careful reviewer. You check answers against a principle."
-        content = (f"Principle: {principle}\n\nQuestion: {question}\nAnswer: {draft}\n\n"
-                   "Does the answer follow the principle? Point out one problem in one sentence.")
+        content = (
+            f"Principle: {principle}\n\nQuestion: {question}\nAnswer: {draft}\n\n"
+            "Does the answer follow the principle? Point out one problem in one sentence."
+        )
     elif stage == "revision":
         system = "You rewrite answers so that they follow a principle."
-        content = (f"Principle: {principle}\n\nQuestion: {question}\nAnswer: {draft}\nCritique: {critique}\n\n"
-                   "Write a better answer that follows the principle. Reply with the new answer only.")
+        content = (
+            f"Principle: {principle}\n\nQuestion: {question}\nAnswer: {draft}\nCritique: {critique}\n\n"
+            "Write a better answer that follows the principle. Reply with the new answer only."
+        )
     else:
         raise ValueError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")
     return [{"role": "system", "content": system}, {"role": "user", "content": content}]
@@ -95,11 +98,17 @@ def critique_loop(m: SmolLM2, question: str, principle: str = DEFAULT_PRINCIPLE,
         ids = m.chat_ids(stage_messages(stage, question, principle, texts["draft"], texts["critique"]))
         yield {"type": "stage", "stage": stage, "prompt_tokens": len(ids)}
         pieces = []
-        for event in m.generate(ids, max_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=cfg.top_p,
-                                seed=cfg.seed):
+        for event in m.generate(
+            ids, max_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed
+        ):
             pieces.append(event.text)
             yield {"type": "token", "stage": stage, "text": event.text}
         text = "".join(pieces).strip()
         texts[stage] = text
-        yield {"type": "stage_done", "stage": stage, "text": text, "tokens": len(pieces),
-               "ended": len(pieces) < cfg.max_new_tokens}
+        yield {
+            "type": "stage_done",
+            "stage": stage,
+            "text": text,
+            "tokens": len(pieces),
+            "ended": len(pieces) < cfg.max_new_tokens,
+        }

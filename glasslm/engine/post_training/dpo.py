@@ -32,11 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glasslm.engine.models.tiny.gpt import TinyGPT
 from glasslm.engine.autograd.optim import Adam
-from glasslm.engine.post_training.sft import Example, masked_batch
 from glasslm.engine.autograd.tensor import Tensor
 from glasslm.engine.basics.sampling import log_softmax
+from glasslm.engine.models.tiny.gpt import TinyGPT
+from glasslm.engine.post_training.sft import Example, masked_batch
 
 MAX_PAIRS = 500  # preference pairs per DPO run: full-batch steps stay well under a second
 
@@ -91,7 +91,9 @@ def logprobs(model: TinyGPT, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return sequence_logprob(logits, y).data
 
 
-def loss_and_grad(policy: TinyGPT, x: np.ndarray, y: np.ndarray, ref_lp: np.ndarray, beta: float) -> tuple[float, np.ndarray]:
+def loss_and_grad(
+    policy: TinyGPT, x: np.ndarray, y: np.ndarray, ref_lp: np.ndarray, beta: float
+) -> tuple[float, np.ndarray]:
     """DPO loss and the implicit reward margins (P,); the gradient lands in policy.params.flat_grad."""
     policy.params.zero_grad()
     logits, _ = policy.forward(x)
@@ -139,8 +141,13 @@ def dpo(policy: TinyGPT, reference: TinyGPT, pairs, config: DPOConfig | None = N
         if not math.isfinite(loss):
             raise ValueError(f"the DPO loss became {loss} at step {step + 1}: lower the learning rate")
         opt.step([policy.params.flat_grad])
-        yield {"type": "step", "step": step + 1, "loss": loss, "margin": float(margins.mean()),
-               "accuracy": float(np.mean(margins > 0))}
+        yield {
+            "type": "step",
+            "step": step + 1,
+            "loss": loss,
+            "margin": float(margins.mean()),
+            "accuracy": float(np.mean(margins > 0)),
+        }
     _, margins = loss_and_grad(policy, x, y, ref_lp, cfg.beta)  # after the last update
     yield {"type": "done", "step": cfg.steps, "margin": float(margins.mean()), "accuracy": float(np.mean(margins > 0))}
 

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glasslm.engine.data import name_data
 from glasslm.engine.autograd.optim import Adam
+from glasslm.engine.data import name_data
 
 VOWELS = set("aeiou")
 RARE = set("fjpqvxz")  # the seven least frequent letters in the chapter's training names (x q z j v f p)
@@ -55,8 +55,11 @@ FEATURES = (
 
 @functools.lru_cache(maxsize=1)
 def _census() -> frozenset[str]:
-    return frozenset(name_data._read_census("dist.female.first") + name_data._read_census("dist.male.first")
-                     + name_data._read_census("dist.all.last"))
+    return frozenset(
+        name_data._read_census("dist.female.first")
+        + name_data._read_census("dist.male.first")
+        + name_data._read_census("dist.all.last")
+    )
 
 
 def check_name(name: str) -> str:
@@ -74,14 +77,16 @@ def check_name(name: str) -> str:
 def features(name: str) -> np.ndarray:
     """phi(name): (F,) float64, in the order of FEATURES."""
     name = check_name(name)
-    return np.array([
-        len(name) / 10,
-        sum(c in VOWELS for c in name) / len(name),
-        float(name[-1] in VOWELS),
-        float(any(a == b for a, b in zip(name, name[1:]))),
-        float(any(c in RARE for c in name)),
-        float(name in _census()),
-    ])
+    return np.array(
+        [
+            len(name) / 10,
+            sum(c in VOWELS for c in name) / len(name),
+            float(name[-1] in VOWELS),
+            float(any(a == b for a, b in zip(name, name[1:]))),
+            float(any(c in RARE for c in name)),
+            float(name in _census()),
+        ]
+    )
 
 
 def differences(pairs) -> np.ndarray:

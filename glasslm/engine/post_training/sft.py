@@ -42,11 +42,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.basics.sampling import log_softmax
 from glasslm.engine.data import name_data
-from glasslm.engine.tokenizers.chars import CharTokenizer
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, generate
-from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.tokenizers.chars import CharTokenizer
 
 CHARS = "abcdefghijklmnopqrstuvwxyz>"  # 26 letters and the prompt's separator (sorted first: id 0); BOS is id 27
 INSTRUCTIONS = {"f>": "a female first name", "m>": "a male first name", "l>": "a surname"}
@@ -143,8 +143,10 @@ def masked_batch(tok: CharTokenizer, examples: list[Example], block_size: int, m
     encoded = [encode_example(tok, ex) for ex in examples]
     T = max(len(ids) for ids, _ in encoded) - 1
     if T > block_size:
-        raise ValueError(f"an example is {T + 1} ids long; the model's context is {block_size}: "
-                         "use a shorter name or a model with a longer context")
+        raise ValueError(
+            f"an example is {T + 1} ids long; the model's context is {block_size}: "
+            "use a shorter name or a model with a longer context"
+        )
     x = np.full((len(examples), T), tok.bos, dtype=np.int64)  # (B, T) padding is BOS, never predicted from
     y = np.full((len(examples), T), -1, dtype=np.int64)  # (B, T)
     for b, (ids, n_prompt) in enumerate(encoded):
@@ -165,11 +167,21 @@ def token_losses(model: TinyGPT, ex: Example) -> dict:
     ids, _ = encode_example(tok, ex)
     rows = []
     for t, target in enumerate(y_all[0]):
-        rows.append({"context": tok.decode(ids[: t + 1], show_bos=True), "target": tok.token_text(target),
-                     "loss": float(-logp[t, target]), "counted": bool(y[0, t] >= 0)})
+        rows.append(
+            {
+                "context": tok.decode(ids[: t + 1], show_bos=True),
+                "target": tok.token_text(target),
+                "loss": float(-logp[t, target]),
+                "counted": bool(y[0, t] >= 0),
+            }
+        )
     counted = [r["loss"] for r in rows if r["counted"]]
-    return {"tokens": [tok.token_text(i) for i in ids], "targets": rows,
-            "masked_loss": float(np.mean(counted)), "unmasked_loss": float(np.mean([r["loss"] for r in rows]))}
+    return {
+        "tokens": [tok.token_text(i) for i in ids],
+        "targets": rows,
+        "masked_loss": float(np.mean(counted)),
+        "unmasked_loss": float(np.mean([r["loss"] for r in rows])),
+    }
 
 
 def response_loss(model: TinyGPT, examples: list[Example]) -> float:
@@ -189,16 +201,18 @@ def instruction_matrix(model: TinyGPT, per_kind: int = 200) -> dict[str, dict[st
     held = name_split().heldout
     out: dict[str, dict[str, float]] = {}
     for prompt in INSTRUCTIONS:
-        out[prompt] = {kind: response_loss(model, [Example(prompt, n) for n in names[:per_kind]])
-                       for kind, names in held.items()}
+        out[prompt] = {
+            kind: response_loss(model, [Example(prompt, n) for n in names[:per_kind]]) for kind, names in held.items()
+        }
     return out
 
 
 # ------------------------------------------------------------------ sampling after a prompt
 
 
-def sample_after(model: TinyGPT, prompt_ids: list[int], n: int = 10, temperature: float = 1.0,
-                 seed: int | None = 0) -> list[list[int]]:
+def sample_after(
+    model: TinyGPT, prompt_ids: list[int], n: int = 10, temperature: float = 1.0, seed: int | None = 0
+) -> list[list[int]]:
     """n responses to one prompt (ids, usually starting with BOS), each ending before BOS.
 
     gpt.generate from a prompt rather than BOS alone; a response stops at
@@ -237,8 +251,12 @@ class SFTConfig:
     seed: int = 0  # example choice and order
 
     def validate(self) -> "SFTConfig":
-        for name, low, high in (("steps", 1, 5_000), ("batch_size", 1, 256), ("per_instruction", 1, 2_000),
-                                ("eval_interval", 1, 5_000)):
+        for name, low, high in (
+            ("steps", 1, 5_000),
+            ("batch_size", 1, 256),
+            ("per_instruction", 1, 2_000),
+            ("eval_interval", 1, 5_000),
+        ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
                 raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}, got {v!r}")
@@ -272,7 +290,7 @@ def sft(model: TinyGPT, config: SFTConfig | None = None, heldout: list[Example] 
     for step in range(cfg.steps):
         if cursor + cfg.batch_size > len(order):
             order, cursor = rng.permutation(len(train)), 0
-        batch = [train[i] for i in order[cursor: cursor + cfg.batch_size]]
+        batch = [train[i] for i in order[cursor : cursor + cfg.batch_size]]
         cursor += cfg.batch_size
         x, y = masked_batch(tok, batch, model.config.block_size, cfg.mask_prompt)
         loss = model.loss_and_grad(x, y)
@@ -296,8 +314,12 @@ BASE_BATCH = 16  # names per pretraining step
 def base_data() -> name_data.NameData:
     """The base model's training data: every training name of every kind, no prompts."""
     train, held = name_split().base_docs()
-    return name_data.NameData(train=train, heldout=held, tokenizer=tokenizer(),
-                              source="US census first names and surnames (names package), no prompts")
+    return name_data.NameData(
+        train=train,
+        heldout=held,
+        tokenizer=tokenizer(),
+        source="US census first names and surnames (names package), no prompts",
+    )
 
 
 def pretrain_base(steps: int = BASE_STEPS, seed: int = 0):
@@ -306,8 +328,15 @@ def pretrain_base(steps: int = BASE_STEPS, seed: int = 0):
     from glasslm.engine.training.train import TrainConfig, train_tiny_gpt
 
     model = TinyGPT(BASE_CONFIG, seed=seed, tokenizer=tokenizer())
-    config = TrainConfig(steps=steps, batch_size=BASE_BATCH, eval_interval=max(1, steps // 5),
-                         sample_interval=steps, attention_interval=steps * 2, n_samples=0, seed=seed)
+    config = TrainConfig(
+        steps=steps,
+        batch_size=BASE_BATCH,
+        eval_interval=max(1, steps // 5),
+        sample_interval=steps,
+        attention_interval=steps * 2,
+        n_samples=0,
+        seed=seed,
+    )
     for event in train_tiny_gpt(model, base_data(), config):
         if event["type"] == "attention":
             continue

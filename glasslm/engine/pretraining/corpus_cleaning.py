@@ -74,8 +74,12 @@ class DocReport:
     tokens: dict = field(default_factory=dict)  # tokenizer name -> token count
 
 
-def clean_corpus(docs: list[str], dedup: DedupSettings | None = None, quality: QualityConfig | None = None,
-                 tokenizers: dict | None = None) -> dict:
+def clean_corpus(
+    docs: list[str],
+    dedup: DedupSettings | None = None,
+    quality: QualityConfig | None = None,
+    tokenizers: dict | None = None,
+) -> dict:
     """Every document's fate, the near-duplicate pairs, and token counts before and after.
 
     tokenizers: name -> object with .encode(text) (glasslm's Tokenizer); none counted if omitted.
@@ -97,11 +101,16 @@ def clean_corpus(docs: list[str], dedup: DedupSettings | None = None, quality: Q
         else:
             status, of = "kept", None
         counts = {name: len(tok.encode(d)) for name, tok in (tokenizers or {}).items()}
-        reports.append(DocReport(i, d, m.words, status, of, [v.rule for v in failed], [v.reason for v in failed],
-                                 m.__dict__, counts))
+        reports.append(
+            DocReport(
+                i, d, m.words, status, of, [v.rule for v in failed], [v.reason for v in failed], m.__dict__, counts
+            )
+        )
     kept = [r for r in reports if r.status == "kept"]
-    totals = {name: {"before": sum(r.tokens[name] for r in reports), "after": sum(r.tokens[name] for r in kept)}
-              for name in (tokenizers or {})}
+    totals = {
+        name: {"before": sum(r.tokens[name] for r in reports), "after": sum(r.tokens[name] for r in kept)}
+        for name in (tokenizers or {})
+    }
     removed_by = {s: sum(r.status == s for r in reports) for s in ("exact", "near", "quality")}
     rule_counts: dict[str, int] = {}
     for r in reports:

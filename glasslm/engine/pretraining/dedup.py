@@ -90,8 +90,10 @@ def jaccard(a: set, b: set) -> float:
 def shingle_hashes(sh: set[str]) -> np.ndarray:
     """BLAKE2b hash of each shingle reduced mod p, (S,) uint64 below 2^31 - 1."""
     p = int(MERSENNE_P)
-    return np.array([int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little") % p
-                     for s in sorted(sh)], dtype=np.uint64)
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little") % p for s in sorted(sh)],
+        dtype=np.uint64,
+    )
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,9 @@ class NearPair:
     candidate: bool  # found by LSH banding
 
 
-def near_duplicates(docs: list[str], k: int = 3, num_perm: int = 128, bands: int = 32,
-                    threshold: float = 0.5, seed: int = 1) -> tuple[list[NearPair], list[int | None]]:
+def near_duplicates(
+    docs: list[str], k: int = 3, num_perm: int = 128, bands: int = 32, threshold: float = 0.5, seed: int = 1
+) -> tuple[list[NearPair], list[int | None]]:
     """Pairs whose estimated similarity reaches the threshold, and for each document the
     earlier document it nearly copies (None if none): the first of each group is kept.
 

@@ -141,7 +141,7 @@ def evaluate(examples: list[dict] | None = None) -> tuple[list[KindScore], list[
     for ex in examples:
         want = {(s["kind"], s["text"]) for s in ex["spans"]}
         got = {(s.kind, s.text) for s in find_pii(ex["text"])}
-        for kind, text in got & want:
+        for kind, _text in got & want:
             counts[kind][0] += 1
         for kind, text in got - want:
             counts[kind][1] += 1

@@ -59,8 +59,10 @@ class QualityConfig:
         if self.min_words > self.max_words:
             raise ValueError(f"min_words ({self.min_words}) must not exceed max_words ({self.max_words})")
         if self.min_mean_word_len > self.max_mean_word_len:
-            raise ValueError(f"min_mean_word_len ({self.min_mean_word_len}) must not exceed "
-                             f"max_mean_word_len ({self.max_mean_word_len})")
+            raise ValueError(
+                f"min_mean_word_len ({self.min_mean_word_len}) must not exceed "
+                f"max_mean_word_len ({self.max_mean_word_len})"
+            )
         return self
 
 
@@ -124,27 +126,64 @@ def judge(text: str, config: QualityConfig | None = None) -> tuple[Measures, lis
         return Verdict(name, bool(passed), float(value), "" if passed else why)
 
     return m, [
-        rule("too_short", m.words >= c.min_words, m.words,
-             f"{m.words} words, fewer than the minimum of {c.min_words}"),
-        rule("too_long", m.words <= c.max_words, m.words,
-             f"{m.words:,} words, more than the maximum of {c.max_words:,}"),
-        rule("word_length", c.min_mean_word_len <= m.mean_word_len <= c.max_mean_word_len, m.mean_word_len,
-             f"mean word length {m.mean_word_len:.1f} characters, outside {c.min_mean_word_len:g} to "
-             f"{c.max_mean_word_len:g}"),
-        rule("symbols", m.symbol_ratio <= c.max_symbol_ratio, m.symbol_ratio,
-             f"{m.symbol_ratio:.2f} hash signs or ellipses per word, above {c.max_symbol_ratio:g}"),
-        rule("alphabetic", m.alpha_words >= c.min_alpha_words, m.alpha_words,
-             f"only {m.alpha_words:.0%} of words contain a letter (minimum {c.min_alpha_words:.0%})"),
-        rule("stop_words", m.stop_words >= c.min_stop_words, m.stop_words,
-             f"{m.stop_words} of the common words ({', '.join(STOP_WORDS)}), fewer than {c.min_stop_words}"),
-        rule("repeated_lines", m.duplicate_lines <= c.max_duplicate_lines, m.duplicate_lines,
-             f"{m.duplicate_lines:.0%} of lines repeat an earlier line (maximum {c.max_duplicate_lines:.0%})"),
-        rule("bullets", m.bullet_lines <= c.max_bullet_lines, m.bullet_lines,
-             f"{m.bullet_lines:.0%} of lines start with a bullet (maximum {c.max_bullet_lines:.0%})"),
-        rule("repeated_phrase", m.top_bigram <= c.max_top_bigram, m.top_bigram,
-             f"the most common word pair covers {m.top_bigram:.0%} of the text (maximum {c.max_top_bigram:.0%})"),
+        rule("too_short", m.words >= c.min_words, m.words, f"{m.words} words, fewer than the minimum of {c.min_words}"),
+        rule(
+            "too_long", m.words <= c.max_words, m.words, f"{m.words:,} words, more than the maximum of {c.max_words:,}"
+        ),
+        rule(
+            "word_length",
+            c.min_mean_word_len <= m.mean_word_len <= c.max_mean_word_len,
+            m.mean_word_len,
+            f"mean word length {m.mean_word_len:.1f} characters, outside {c.min_mean_word_len:g} to "
+            f"{c.max_mean_word_len:g}",
+        ),
+        rule(
+            "symbols",
+            m.symbol_ratio <= c.max_symbol_ratio,
+            m.symbol_ratio,
+            f"{m.symbol_ratio:.2f} hash signs or ellipses per word, above {c.max_symbol_ratio:g}",
+        ),
+        rule(
+            "alphabetic",
+            m.alpha_words >= c.min_alpha_words,
+            m.alpha_words,
+            f"only {m.alpha_words:.0%} of words contain a letter (minimum {c.min_alpha_words:.0%})",
+        ),
+        rule(
+            "stop_words",
+            m.stop_words >= c.min_stop_words,
+            m.stop_words,
+            f"{m.stop_words} of the common words ({', '.join(STOP_WORDS)}), fewer than {c.min_stop_words}",
+        ),
+        rule(
+            "repeated_lines",
+            m.duplicate_lines <= c.max_duplicate_lines,
+            m.duplicate_lines,
+            f"{m.duplicate_lines:.0%} of lines repeat an earlier line (maximum {c.max_duplicate_lines:.0%})",
+        ),
+        rule(
+            "bullets",
+            m.bullet_lines <= c.max_bullet_lines,
+            m.bullet_lines,
+            f"{m.bullet_lines:.0%} of lines start with a bullet (maximum {c.max_bullet_lines:.0%})",
+        ),
+        rule(
+            "repeated_phrase",
+            m.top_bigram <= c.max_top_bigram,
+            m.top_bigram,
+            f"the most common word pair covers {m.top_bigram:.0%} of the text (maximum {c.max_top_bigram:.0%})",
+        ),
     ]
 
 
-RULES = ("too_short", "too_long", "word_length", "symbols", "alphabetic", "stop_words",
-         "repeated_lines", "bullets", "repeated_phrase")
+RULES = (
+    "too_short",
+    "too_long",
+    "word_length",
+    "symbols",
+    "alphabetic",
+    "stop_words",
+    "repeated_lines",
+    "bullets",
+    "repeated_phrase",
+)

@@ -38,8 +38,8 @@ import numpy as np
 
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
-from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.engine.pretraining.training_compute import training_flops
+from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
 
 CHINCHILLA_TOKENS_PER_PARAM = 20.0  # Hoffmann et al. 2022: D_opt ≈ 20 N_opt (e.g. 70B params, 1.4T tokens)
 MAX_RUNS = 25  # a sweep is a grid; more runs do not fit in a learner's minute
@@ -76,8 +76,10 @@ def fit_power_law(compute, loss, irreducible: bool = False) -> PowerLaw:
     if c.shape != y.shape or c.ndim != 1:
         raise ValueError("compute and loss must be two lists of the same length")
     if len(c) < (3 if irreducible else 2):
-        raise ValueError(f"a power law{' with an irreducible term' if irreducible else ''} needs at least "
-                         f"{3 if irreducible else 2} points, got {len(c)}")
+        raise ValueError(
+            f"a power law{' with an irreducible term' if irreducible else ''} needs at least "
+            f"{3 if irreducible else 2} points, got {len(c)}"
+        )
     if not (np.all(np.isfinite(c)) and np.all(np.isfinite(y)) and np.all(c > 0) and np.all(y > 0)):
         raise ValueError("every compute and loss must be a positive finite number")
     if np.ptp(np.log(c)) == 0:
@@ -158,18 +160,26 @@ class SweepConfig:
         if not self.widths or not self.token_budgets:
             raise ValueError("a sweep needs at least one width and one token budget")
         if len(self.widths) * len(self.token_budgets) > MAX_RUNS:
-            raise ValueError(f"{len(self.widths)} widths x {len(self.token_budgets)} budgets is "
-                             f"{len(self.widths) * len(self.token_budgets)} runs; at most {MAX_RUNS}")
+            raise ValueError(
+                f"{len(self.widths)} widths x {len(self.token_budgets)} budgets is "
+                f"{len(self.widths) * len(self.token_budgets)} runs; at most {MAX_RUNS}"
+            )
         for w in self.widths:
             GPTConfig(n_embd=w, n_head=heads_for(w), n_layer=self.n_layer, block_size=self.block_size).validate()
         if any(b < 1 for b in self.token_budgets):
             raise ValueError("token budgets must be positive")
         # 6ND over the grid, with the default vocabulary (27): the cost of the sweep
-        total = sum(training_flops(_n_params(GPTConfig(n_embd=w, n_head=heads_for(w), n_layer=self.n_layer,
-                                                          block_size=self.block_size)), d)
-                    for w in self.widths for d in self.token_budgets)
+        total = sum(
+            training_flops(
+                _n_params(GPTConfig(n_embd=w, n_head=heads_for(w), n_layer=self.n_layer, block_size=self.block_size)), d
+            )
+            for w in self.widths
+            for d in self.token_budgets
+        )
         if total > MAX_SWEEP_FLOPS:
-            raise ValueError(f"the sweep would cost {total:.2g} FLOPs (6ND over all runs); at most {MAX_SWEEP_FLOPS:.2g}")
+            raise ValueError(
+                f"the sweep would cost {total:.2g} FLOPs (6ND over all runs); at most {MAX_SWEEP_FLOPS:.2g}"
+            )
         return self
 
 
@@ -220,8 +230,13 @@ def plan_sweep(config: SweepConfig | None = None, data: name_data.NameData | Non
     per_step = cfg.batch_size * mean_predictions_per_doc(data, cfg.block_size)
     plan = Plan(cfg, data)
     for w in cfg.widths:
-        n = GPTConfig(vocab_size=data.tokenizer.vocab_size, n_embd=w, n_head=heads_for(w),
-                      n_layer=cfg.n_layer, block_size=cfg.block_size)
+        n = GPTConfig(
+            vocab_size=data.tokenizer.vocab_size,
+            n_embd=w,
+            n_head=heads_for(w),
+            n_layer=cfg.n_layer,
+            block_size=cfg.block_size,
+        )
         n_params = _n_params(n)
         for d in cfg.token_budgets:
             steps = max(1, round(d / per_step))
@@ -240,22 +255,45 @@ def sweep(config: SweepConfig | None = None, data: name_data.NameData | None = N
     """
     plan = plan_sweep(config, data)
     cfg = plan.config
-    yield {"type": "plan", "runs": [r.as_dict() for r in plan.runs], "total_flops": plan.total_flops,
-           "config": {**cfg.__dict__, "widths": list(cfg.widths), "token_budgets": list(cfg.token_budgets)}}
+    yield {
+        "type": "plan",
+        "runs": [r.as_dict() for r in plan.runs],
+        "total_flops": plan.total_flops,
+        "config": {**cfg.__dict__, "widths": list(cfg.widths), "token_budgets": list(cfg.token_budgets)},
+    }
     began, done_flops, finished = time.perf_counter(), 0.0, []
     fit = None
     for r in plan.runs:
-        mc = GPTConfig(vocab_size=plan.data.tokenizer.vocab_size, n_embd=r.width, n_head=heads_for(r.width),
-                       n_layer=cfg.n_layer, block_size=cfg.block_size)
-        tc = TrainConfig(steps=r.steps, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, n_samples=0,
-                         eval_interval=r.steps, sample_interval=r.steps, attention_interval=r.steps)
+        mc = GPTConfig(
+            vocab_size=plan.data.tokenizer.vocab_size,
+            n_embd=r.width,
+            n_head=heads_for(r.width),
+            n_layer=cfg.n_layer,
+            block_size=cfg.block_size,
+        )
+        tc = TrainConfig(
+            steps=r.steps,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            seed=cfg.seed,
+            n_samples=0,
+            eval_interval=r.steps,
+            sample_interval=r.steps,
+            attention_interval=r.steps,
+        )
         run = TrainRun.create(data=plan.data, config=tc, model_config=mc)
         every = max(1, r.steps // PROGRESS_EVENTS_PER_RUN)
         t0 = time.perf_counter()
         for ev in train_tiny_gpt(run=run):
             if ev["type"] == "step" and (ev["step"] % every == 0 or ev["step"] == r.steps):
-                yield {"type": "progress", "index": r.index, "step": ev["step"], "steps": r.steps,
-                       "done_flops": done_flops + r.flops * ev["step"] / r.steps, "total_flops": plan.total_flops}
+                yield {
+                    "type": "progress",
+                    "index": r.index,
+                    "step": ev["step"],
+                    "steps": r.steps,
+                    "done_flops": done_flops + r.flops * ev["step"] / r.steps,
+                    "total_flops": plan.total_flops,
+                }
             elif ev["type"] == "done":
                 r.heldout_loss, r.train_loss = ev["heldout_loss"], ev["train_loss"]
         r.seconds = time.perf_counter() - t0
@@ -264,8 +302,13 @@ def sweep(config: SweepConfig | None = None, data: name_data.NameData | None = N
         front, fit = fit_frontier(finished)
         yield {"type": "run", "run": r.as_dict(), "frontier": front, "fit": fit}
     front, fit = fit_frontier(finished)
-    yield {"type": "done", "runs": [r.as_dict() for r in plan.runs], "frontier": front, "fit": fit,
-           "elapsed_s": time.perf_counter() - began}
+    yield {
+        "type": "done",
+        "runs": [r.as_dict() for r in plan.runs],
+        "frontier": front,
+        "fit": fit,
+        "elapsed_s": time.perf_counter() - began,
+    }
 
 
 def fit_frontier(finished: list[RunResult]) -> tuple[list[int], dict | None]:

@@ -100,14 +100,16 @@ class ComputeRow:
 def compute_row(name: str, params: float, tokens: float, source: str, rate: float | None = None) -> ComputeRow:
     flops = training_flops(params, tokens)
     reported, where = REPORTED_FLOPS.get(name, (None, None))
-    return ComputeRow(name, params, tokens, flops, tokens / params, reported, where,
-                      flops / rate if rate else None, source)
+    return ComputeRow(
+        name, params, tokens, flops, tokens / params, reported, where, flops / rate if rate else None, source
+    )
 
 
 def published_rows(rate: float | None = None, models: list[PublishedModel] | None = None) -> list[ComputeRow]:
     """6ND for every published model whose training tokens are known."""
-    return [compute_row(m.name, m.params, m.train_tokens, m.source, rate)
-            for m in (models or PUBLISHED) if m.train_tokens]
+    return [
+        compute_row(m.name, m.params, m.train_tokens, m.source, rate) for m in (models or PUBLISHED) if m.train_tokens
+    ]
 
 
 def readable_duration(seconds: float) -> str:

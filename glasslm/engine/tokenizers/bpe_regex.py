@@ -35,9 +35,7 @@ import regex
 from glasslm.engine.tokenizers.bpe import BytePairEncoding, MergeStep, train
 
 # cl100k_base's split pattern (tiktoken 0.14, openai_public.cl100k_base).
-GPT4_PATTERN = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-)
+GPT4_PATTERN = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""  # noqa: E501
 # GPT-2's byte-level split pattern (as in Hugging Face tokenizers' ByteLevel pre-tokenizer).
 GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
@@ -135,7 +133,9 @@ class Tokenizer:
             allowed = frozenset(allowed_special)
             unknown = allowed - set(self.special_tokens)
             if unknown:
-                raise ValueError(f"{sorted(unknown)} are not special tokens of {self.name}: {sorted(self.special_tokens)}")
+                raise ValueError(
+                    f"{sorted(unknown)} are not special tokens of {self.name}: {sorted(self.special_tokens)}"
+                )
         if not allowed:
             return [(text, None)]
         pattern = self._special_res.get(allowed)

@@ -69,7 +69,12 @@ class ChatTemplate:
             messages = [{"role": "system", "content": self.default_system}] + messages
         pieces: list[tuple[str, int | None]] = []
         for m in messages:
-            pieces += [(START, self.start_id), (m["role"] + "\n" + m["content"], None), (END, self.end_id), ("\n", None)]
+            pieces += [
+                (START, self.start_id),
+                (m["role"] + "\n" + m["content"], None),
+                (END, self.end_id),
+                ("\n", None),
+            ]
         if add_generation_prompt:
             pieces += [(START, self.start_id), ("assistant\n", None)]
         return pieces

@@ -176,7 +176,9 @@ def save_tokenizer(tok: Tokenizer, path: Path) -> None:
     """Write a tokenizer's merges, byte ids, whole tokens and special tokens as one .npz file."""
     bpe = tok.bpe
     arrays = {
-        "merges": np.array([(a, b, new) for (a, b), new in bpe.merges.items()], dtype=np.int64).reshape(-1, 3),  # (M, 3)
+        "merges": np.array([(a, b, new) for (a, b), new in bpe.merges.items()], dtype=np.int64).reshape(
+            -1, 3
+        ),  # (M, 3)
         "byte_ids": np.array([-1 if t is None else t for t in bpe.byte_ids], dtype=np.int64),  # (256,)
         "whole": np.array(sorted(bpe.whole.values()), dtype=np.int64),  # (K,)
         "special_names": np.array(list(tok.special_tokens), dtype=str),

@@ -18,8 +18,12 @@ def token_piece(tokenizer, token_id: int) -> dict:
     try:
         return {"id": token_id, "text": data.decode("utf-8"), "special": special, "partial": False}
     except UnicodeDecodeError:
-        return {"id": token_id, "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩",
-                "special": special, "partial": True}
+        return {
+            "id": token_id,
+            "text": "⟨" + " ".join(f"{b:02x}" for b in data) + "⟩",
+            "special": special,
+            "partial": True,
+        }
 
 
 def token_text(tokenizer, token_id: int) -> str:

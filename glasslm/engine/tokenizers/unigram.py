@@ -73,9 +73,16 @@ def train_unigram(text: str, vocab_size: int = 500, byte_fallback: bool = True) 
     lines = [ln for ln in text.splitlines() if ln.strip()]
     model = io.BytesIO()
     try:
-        spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=model, vocab_size=vocab_size,
-                                       model_type="unigram", byte_fallback=byte_fallback, hard_vocab_limit=False,
-                                       minloglevel=2, num_threads=1)
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines),
+            model_writer=model,
+            vocab_size=vocab_size,
+            model_type="unigram",
+            byte_fallback=byte_fallback,
+            hard_vocab_limit=False,
+            minloglevel=2,
+            num_threads=1,
+        )
     except RuntimeError as err:  # sentencepiece says why (e.g. too little text for the vocabulary)
         raise UnigramError(f"sentencepiece could not train on this text: {str(err).split('] ')[-1]}") from None
     sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
@@ -125,7 +132,9 @@ def all_segmentations(model: Unigram, word: str) -> list[tuple[list[str], float]
     with each one's log probability (the sum of its pieces' log probabilities)."""
     s = model.normalize(word)
     if len(s) > MAX_WORD_CHARS:
-        raise UnigramError(f"“{word}” is too long to list every way of cutting it (at most {MAX_WORD_CHARS - 1} characters).")
+        raise UnigramError(
+            f"“{word}” is too long to list every way of cutting it (at most {MAX_WORD_CHARS - 1} characters)."
+        )
     out: list[tuple[list[str], float]] = []
 
     def walk(at: int, pieces: list[str], score: float) -> None:

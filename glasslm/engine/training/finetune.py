@@ -28,10 +28,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from glasslm.engine.autograd.optim import Adam
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.training.lora import LoRAConfig, LoRAGPT, copy_model
-from glasslm.engine.autograd.optim import Adam
 from glasslm.engine.training.train import Docs, TrainConfig, heldout_loss, train_tiny_gpt
 
 MAX_FT_STEPS = 5_000  # a comparison runs both models: a few seconds to a minute
@@ -76,23 +76,40 @@ def update_spectra(base: TinyGPT, tuned: TinyGPT, adapted: LoRAGPT, target: str,
     """
     name = f"layer{layer}.{target}"
     full_delta = tuned.params[name].data - base.params[name].data  # (out, in)
-    return {"target": target, "layer": layer,
-            "full": np.linalg.svd(full_delta, compute_uv=False).tolist(),
-            "lora": np.linalg.svd(adapted.delta(layer, target), compute_uv=False).tolist()}
+    return {
+        "target": target,
+        "layer": layer,
+        "full": np.linalg.svd(full_delta, compute_uv=False).tolist(),
+        "lora": np.linalg.svd(adapted.delta(layer, target), compute_uv=False).tolist(),
+    }
 
 
-def pretrain_base(steps: int = 600, batch_size: int = 16, lr: float = 0.01, model_config: GPTConfig | None = None,
-                  seed: int = 42, init_seed: int = 0):
+def pretrain_base(
+    steps: int = 600,
+    batch_size: int = 16,
+    lr: float = 0.01,
+    model_config: GPTConfig | None = None,
+    seed: int = 42,
+    init_seed: int = 0,
+):
     """Pretrain a tiny GPT on first names with train.py's loop; yields its events, returns the model.
 
     Use as `model = yield from pretrain_base(...)`.
     """
     data = name_data.first_names()
-    config = (model_config or GPTConfig())
+    config = model_config or GPTConfig()
     model = TinyGPT(replace(config, vocab_size=data.tokenizer.vocab_size), seed=init_seed, tokenizer=data.tokenizer)
     every = max(1, steps // 10)
-    tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, seed=seed, eval_interval=every,
-                     sample_interval=steps, attention_interval=10 * steps, n_samples=0)
+    tc = TrainConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        eval_interval=every,
+        sample_interval=steps,
+        attention_interval=10 * steps,
+        n_samples=0,
+    )
     for event in train_tiny_gpt(model=model, data=data, config=tc):
         if event["type"] in ("eval", "done"):
             yield {**event, "phase": "pretrain"}
@@ -103,14 +120,25 @@ def target_data(base: TinyGPT) -> name_data.NameData:
     """Last names, checked to use only characters the base model knows."""
     data = name_data.last_names()
     if data.tokenizer != base.tokenizer:
-        raise ValueError(f"the last names use the characters {data.tokenizer.chars!r}, the base model knows "
-                         f"{base.tokenizer.chars!r}: both must share one vocabulary")
+        raise ValueError(
+            f"the last names use the characters {data.tokenizer.chars!r}, the base model knows "
+            f"{base.tokenizer.chars!r}: both must share one vocabulary"
+        )
     return data
 
 
-def compare_finetuning(base: TinyGPT, lora: LoRAConfig, steps: int = 500, batch_size: int = 16,
-                       lr_full: float = 0.003, lr_lora: float = 0.01, eval_interval: int = 50,
-                       n_samples: int = 8, seed: int = 0, runs: dict | None = None):
+def compare_finetuning(
+    base: TinyGPT,
+    lora: LoRAConfig,
+    steps: int = 500,
+    batch_size: int = 16,
+    lr_full: float = 0.003,
+    lr_lora: float = 0.01,
+    eval_interval: int = 50,
+    n_samples: int = 8,
+    seed: int = 0,
+    runs: dict | None = None,
+):
     """Fine-tune a full copy and a LoRA copy of `base` on last names; yield events (module docstring).
 
     `runs`, if given, is filled with the two FineTuneRuns as soon as they exist.
@@ -133,12 +161,22 @@ def compare_finetuning(base: TinyGPT, lora: LoRAConfig, steps: int = 500, batch_
     if runs is not None:
         runs.update(full=full, lora=adapted)
     base_loss = heldout_loss(base, held_docs)
-    yield {"type": "start", "steps": steps, "base_params": base.n_params, "full_trainable": full.trainable,
-           "lora_trainable": adapted.trainable, "lora_share": adapted.trainable / base.n_params,
-           "rank": lora.rank, "alpha": lora.alpha, "targets": list(lora.targets),
-           "n_train": len(data.train), "n_heldout": len(data.heldout), "base_heldout": base_loss,
-           "base_first_names": heldout_loss(base, first_held),
-           "base_samples": sample(base, n=n_samples, temperature=SAMPLE_TEMPERATURE, seed=seed) if n_samples else []}
+    yield {
+        "type": "start",
+        "steps": steps,
+        "base_params": base.n_params,
+        "full_trainable": full.trainable,
+        "lora_trainable": adapted.trainable,
+        "lora_share": adapted.trainable / base.n_params,
+        "rank": lora.rank,
+        "alpha": lora.alpha,
+        "targets": list(lora.targets),
+        "n_train": len(data.train),
+        "n_heldout": len(data.heldout),
+        "base_heldout": base_loss,
+        "base_first_names": heldout_loss(base, first_held),
+        "base_samples": sample(base, n=n_samples, temperature=SAMPLE_TEMPERATURE, seed=seed) if n_samples else [],
+    }
     for r in pair:
         r.curve.append((0, base_loss))
     yield {"type": "eval", "step": 0, "full": base_loss, "lora": base_loss}
@@ -152,8 +190,10 @@ def compare_finetuning(base: TinyGPT, lora: LoRAConfig, steps: int = 500, batch_
         bad = [r.name for r, loss in zip(pair, losses) if not math.isfinite(loss)]
         if bad:
             diverged = True
-            message = (f"the {' and '.join(bad)} run's loss stopped being a number at step {step}: "
-                       "lower its learning rate and start again")
+            message = (
+                f"the {' and '.join(bad)} run's loss stopped being a number at step {step}: "
+                "lower its learning rate and start again"
+            )
             break
         yield {"type": "step", "step": step, "full": losses[0], "lora": losses[1]}
         if step % eval_interval == 0 or step == steps:
@@ -161,12 +201,19 @@ def compare_finetuning(base: TinyGPT, lora: LoRAConfig, steps: int = 500, batch_
             for r, h in zip(pair, held):
                 r.curve.append((step, h))
             yield {"type": "eval", "step": step, "full": held[0], "lora": held[1]}
-    result = {"type": "done", "step": step, "diverged": diverged, "message": message,
-              "full": full.curve[-1][1], "lora": adapted.curve[-1][1]}
+    result = {
+        "type": "done",
+        "step": step,
+        "diverged": diverged,
+        "message": message,
+        "full": full.curve[-1][1],
+        "lora": adapted.curve[-1][1],
+    }
     if not diverged:
         result["first_names"] = {r.name: heldout_loss(r.model, first_held) for r in pair}
         result["spectrum"] = update_spectra(base, full.model, adapted.model, lora.targets[0])
         if n_samples:
-            result["samples"] = {r.name: sample(r.model, n=n_samples, temperature=SAMPLE_TEMPERATURE, seed=seed)
-                                 for r in pair}
+            result["samples"] = {
+                r.name: sample(r.model, n=n_samples, temperature=SAMPLE_TEMPERATURE, seed=seed) for r in pair
+            }
     yield result

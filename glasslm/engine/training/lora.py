@@ -49,7 +49,11 @@ class LoRAConfig:
 
     def validate(self) -> "LoRAConfig":
         """Raise ValueError naming the bad setting and what is allowed."""
-        if isinstance(self.rank, bool) or not isinstance(self.rank, (int, np.integer)) or not 1 <= self.rank <= MAX_RANK:
+        if (
+            isinstance(self.rank, bool)
+            or not isinstance(self.rank, (int, np.integer))
+            or not 1 <= self.rank <= MAX_RANK
+        ):
             raise ValueError(f"rank must be a whole number from 1 to {MAX_RANK}, got {self.rank!r}")
         if not isinstance(self.alpha, (int, float)) or not np.isfinite(self.alpha) or not 0 < self.alpha <= 1024:
             raise ValueError(f"alpha must be a number above 0 and at most 1024, got {self.alpha!r}")
@@ -114,8 +118,14 @@ def adapter_shapes(base: TinyGPT, config: LoRAConfig) -> dict[str, tuple[int, in
 def count_lora_params(n_layer: int, n_embd: int, mlp_ratio: int, rank: int, targets) -> int:
     """Trainable numbers of LoRA: r * (in + out) per adapted matrix per layer (Hu et al. 2021, Section 4.1)."""
     C, F = n_embd, mlp_ratio * n_embd
-    size = {"attn_wq": C + C, "attn_wk": C + C, "attn_wv": C + C, "attn_wo": C + C,
-            "mlp_fc1": C + F, "mlp_fc2": F + C}  # in + out of each matrix
+    size = {
+        "attn_wq": C + C,
+        "attn_wk": C + C,
+        "attn_wv": C + C,
+        "attn_wo": C + C,
+        "mlp_fc1": C + F,
+        "mlp_fc2": F + C,
+    }  # in + out of each matrix
     return n_layer * rank * sum(size[t] for t in targets)
 
 

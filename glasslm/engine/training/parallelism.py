@@ -54,8 +54,16 @@ def memory_per_gpu(params: float, gpus: int, k: float = ADAM_STATE_BYTES) -> lis
         Strategy("ZeRO-1", w * p + g * p + k * p / n, 2 * p, "Adam state split over the GPUs"),
         Strategy("ZeRO-2", w * p + (g + k) * p / n, 2 * p, "Adam state and gradients split"),
         Strategy("ZeRO-3", (w + g + k) * p / n, 3 * p, "everything split; weights gathered layer by layer"),
-        Strategy("tensor parallel", (w + g + k) * p / n, None,
-                 "each weight matrix split; activations exchanged inside every layer"),
-        Strategy("pipeline parallel", (w + g + k) * p / n, None,
-                 "each GPU holds a slice of the layers; micro-batches flow through"),
+        Strategy(
+            "tensor parallel",
+            (w + g + k) * p / n,
+            None,
+            "each weight matrix split; activations exchanged inside every layer",
+        ),
+        Strategy(
+            "pipeline parallel",
+            (w + g + k) * p / n,
+            None,
+            "each GPU holds a slice of the layers; micro-batches flow through",
+        ),
     ]

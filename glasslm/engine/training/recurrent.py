@@ -65,9 +65,14 @@ def longest_chain(model, T: int) -> int:
 def build_models(vocab_size: int, block_size: int = 16, seed: int = 0, tokenizer=None) -> dict:
     """The default tiny GPT and the two recurrent networks of about its size."""
     gpt = TinyGPT(GPTConfig(vocab_size=vocab_size, block_size=block_size), seed=seed, tokenizer=tokenizer)
-    rnns = {kind: CharRNN(RNNConfig(kind=kind, vocab_size=vocab_size, n_hidden=DEFAULT_HIDDEN[kind],
-                                    block_size=block_size), seed=seed, tokenizer=tokenizer)
-            for kind in ("rnn", "lstm")}
+    rnns = {
+        kind: CharRNN(
+            RNNConfig(kind=kind, vocab_size=vocab_size, n_hidden=DEFAULT_HIDDEN[kind], block_size=block_size),
+            seed=seed,
+            tokenizer=tokenizer,
+        )
+        for kind in ("rnn", "lstm")
+    }
     return {"gpt": gpt, **rnns}
 
 
@@ -92,8 +97,9 @@ def _heldout(models: dict, docs: Docs) -> dict:
     return {name: heldout_loss(m, docs) for name, m in models.items()}
 
 
-def train_side_by_side(data: name_data.NameData | None = None, config: TrainConfig | None = None,
-                       should_stop=lambda: False, **settings):
+def train_side_by_side(
+    data: name_data.NameData | None = None, config: TrainConfig | None = None, should_stop=lambda: False, **settings
+):
     """Train the three models on the same batches, yielding events (see the module docstring).
 
     `settings` override TrainConfig fields (steps, batch_size, lr, seed...).
@@ -111,11 +117,24 @@ def train_side_by_side(data: name_data.NameData | None = None, config: TrainConf
     busy = {name: 0.0 for name in models}
     px, py = probe_windows(held, block)
 
-    yield {"type": "start", "steps": cfg.steps, "n_train": len(data.train), "n_heldout": len(data.heldout),
-           "batch_size": cfg.batch_size, "lr": cfg.lr,
-           "models": {name: {"kind": name, "n_params": m.n_params, "param_counts": m.param_counts(),
-                             "n_hidden": getattr(m.config, "n_hidden", None),
-                             "chain": {T: longest_chain(m, T) for T in CHAIN_LENGTHS}} for name, m in models.items()}}
+    yield {
+        "type": "start",
+        "steps": cfg.steps,
+        "n_train": len(data.train),
+        "n_heldout": len(data.heldout),
+        "batch_size": cfg.batch_size,
+        "lr": cfg.lr,
+        "models": {
+            name: {
+                "kind": name,
+                "n_params": m.n_params,
+                "param_counts": m.param_counts(),
+                "n_hidden": getattr(m.config, "n_hidden", None),
+                "chain": {T: longest_chain(m, T) for T in CHAIN_LENGTHS},
+            }
+            for name, m in models.items()
+        },
+    }
     yield bptt_event(models, 0, px, py)
     yield {"type": "eval", "step": 0, "heldout": _heldout(models, held)}
 
@@ -143,8 +162,10 @@ def train_side_by_side(data: name_data.NameData | None = None, config: TrainConf
         bad = [name for name, v in losses.items() if not math.isfinite(v)]
         if bad:
             diverged = True
-            message = (f"the {bad[0].upper()}'s loss became {losses[bad[0]]} at step {step}: training diverged. "
-                       "Lower the learning rate and start again.")
+            message = (
+                f"the {bad[0].upper()}'s loss became {losses[bad[0]]} at step {step}: training diverged. "
+                "Lower the learning rate and start again."
+            )
             break
         yield {"type": "step", "step": step, "losses": losses, "lr": lr}
         if step % cfg.eval_interval == 0 or step == cfg.steps:
@@ -154,9 +175,17 @@ def train_side_by_side(data: name_data.NameData | None = None, config: TrainConf
         yield bptt_event(models, step, px, py)
     samples = {}
     if cfg.n_samples and not diverged:
-        samples = {name: sample(m, n=cfg.n_samples, temperature=cfg.temperature, seed=step)
-                   for name, m in models.items()}
-    yield {"type": "done", "step": step, "steps": cfg.steps,
-           "heldout": None if diverged else _heldout(models, held),
-           "steps_per_s": {name: (step / b if b else None) for name, b in busy.items()},
-           "samples": samples, "elapsed_s": time.perf_counter() - began, "diverged": diverged, "message": message}
+        samples = {
+            name: sample(m, n=cfg.n_samples, temperature=cfg.temperature, seed=step) for name, m in models.items()
+        }
+    yield {
+        "type": "done",
+        "step": step,
+        "steps": cfg.steps,
+        "heldout": None if diverged else _heldout(models, held),
+        "steps_per_s": {name: (step / b if b else None) for name, b in busy.items()},
+        "samples": samples,
+        "elapsed_s": time.perf_counter() - began,
+        "diverged": diverged,
+        "message": message,
+    }

@@ -37,9 +37,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.data.arithmetic_data import FORMATS, ArithmeticTask, check_digits, completion, parse_answer, prompt
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, generate
-from glasslm.engine.autograd.optim import Adam, Schedule
 
 MAX_STEPS = 5_000
 MAX_BATCH = 128
@@ -89,8 +89,13 @@ class ReasoningRun:
         self.models: dict[str, TinyGPT] = {}
         self.optimizers: dict[str, Adam] = {}
         for fmt in FORMATS:
-            mc = GPTConfig(vocab_size=tok.vocab_size, block_size=self.task.seq_len(fmt) - 1,
-                           n_layer=cfg.n_layer, n_embd=cfg.n_embd, n_head=cfg.n_head)
+            mc = GPTConfig(
+                vocab_size=tok.vocab_size,
+                block_size=self.task.seq_len(fmt) - 1,
+                n_layer=cfg.n_layer,
+                n_embd=cfg.n_embd,
+                n_head=cfg.n_head,
+            )
             self.models[fmt] = TinyGPT(mc, seed=cfg.seed, tokenizer=tok)
             self.optimizers[fmt] = Adam([self.models[fmt].params.flat], cfg.lr, 0.9, 0.99)
         self.schedule = Schedule(cfg.lr, cfg.steps, "linear")
@@ -132,9 +137,14 @@ def worked_examples(run: ReasoningRun, n: int = N_SHOWN) -> list[dict]:
     """What each model writes (greedy) for the first n held-out problems."""
     pairs = run.task.heldout[:n]
     outs = {fmt: greedy_text(m, run.task, pairs) for fmt, m in run.models.items()}
-    return [{"question": prompt(a, b, run.task.digits), "truth": a + b,
-             **{fmt: {"text": outs[fmt][i], "answer": parse_answer(outs[fmt][i], fmt)} for fmt in outs}}
-            for i, (a, b) in enumerate(pairs)]
+    return [
+        {
+            "question": prompt(a, b, run.task.digits),
+            "truth": a + b,
+            **{fmt: {"text": outs[fmt][i], "answer": parse_answer(outs[fmt][i], fmt)} for fmt in outs},
+        }
+        for i, (a, b) in enumerate(pairs)
+    ]
 
 
 def train_reasoning(run: ReasoningRun):
@@ -143,16 +153,24 @@ def train_reasoning(run: ReasoningRun):
     Calling it again with the same run continues where it stopped.
     """
     cfg, task = run.config, run.task
-    yield {"type": "start", "step": run.step, "steps": cfg.steps, "digits": cfg.digits,
-           "n_heldout": len(task.heldout), "config": asdict(cfg),
-           "n_params": {f: m.n_params for f, m in run.models.items()},
-           "seq_len": {f: task.seq_len(f) for f in run.models},
-           "example": {f: prompt(37, 48, cfg.digits) + completion(37, 48, cfg.digits, f) for f in run.models}}
+    yield {
+        "type": "start",
+        "step": run.step,
+        "steps": cfg.steps,
+        "digits": cfg.digits,
+        "n_heldout": len(task.heldout),
+        "config": asdict(cfg),
+        "n_params": {f: m.n_params for f, m in run.models.items()},
+        "seq_len": {f: task.seq_len(f) for f in run.models},
+        "example": {f: prompt(37, 48, cfg.digits) + completion(37, 48, cfg.digits, f) for f in run.models},
+    }
 
     def evaluate():
         acc = {f: exact_match(m, task, task.heldout, f) for f, m in run.models.items()}
-        return [{"type": "eval", "step": run.step, "accuracy": acc},
-                {"type": "samples", "step": run.step, "rows": worked_examples(run)}]
+        return [
+            {"type": "eval", "step": run.step, "accuracy": acc},
+            {"type": "samples", "step": run.step, "rows": worked_examples(run)},
+        ]
 
     if run.step == 0:
         yield from evaluate()
@@ -169,8 +187,10 @@ def train_reasoning(run: ReasoningRun):
                 losses[fmt] = model.loss_and_grad(x, y)
             if not math.isfinite(losses[fmt]):
                 diverged = True
-                message = (f"the {fmt} model's loss became {losses[fmt]} at step {run.step + 1}: training diverged. "
-                           "Lower the learning rate and start again.")
+                message = (
+                    f"the {fmt} model's loss became {losses[fmt]} at step {run.step + 1}: training diverged. "
+                    "Lower the learning rate and start again."
+                )
                 break
             run.optimizers[fmt].step([model.params.flat_grad], lr)
         if diverged:
@@ -180,9 +200,14 @@ def train_reasoning(run: ReasoningRun):
         yield {"type": "step", "step": run.step, "loss": losses, "lr": lr}
         if run.step % cfg.eval_interval == 0 or run.step == cfg.steps:
             yield from evaluate()
-    yield {"type": "done", "step": run.step, "steps": cfg.steps,
-           "accuracy": {f: exact_match(m, task, task.heldout, f) for f, m in run.models.items()},
-           "answer_accuracy": {f: answer_accuracy(m, task, task.heldout, f) for f, m in run.models.items()},
-           "elapsed_s": time.perf_counter() - began,
-           "steps_per_s": (run.step - first) / busy if busy else None,
-           "diverged": diverged, "message": message}
+    yield {
+        "type": "done",
+        "step": run.step,
+        "steps": cfg.steps,
+        "accuracy": {f: exact_match(m, task, task.heldout, f) for f, m in run.models.items()},
+        "answer_accuracy": {f: answer_accuracy(m, task, task.heldout, f) for f, m in run.models.items()},
+        "elapsed_s": time.perf_counter() - began,
+        "steps_per_s": (run.step - first) / busy if busy else None,
+        "diverged": diverged,
+        "message": message,
+    }

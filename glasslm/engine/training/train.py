@@ -32,10 +32,10 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from glasslm.engine.autograd.optim import OPTIMIZERS, Schedule
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.bigram import bigram_baseline
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
-from glasslm.engine.autograd.optim import OPTIMIZERS, Schedule
 
 MAX_STEPS = 100_000  # minutes of training at most, on a laptop
 MAX_BATCH = 512
@@ -66,6 +66,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise ValueError naming the bad setting and the allowed range."""
+
         def whole(name, value, low, high):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}, got {value!r}")
@@ -132,8 +133,9 @@ class Docs:
         return x, y
 
 
-def shuffled_rows(rng: np.random.Generator, n_docs: int, order: np.ndarray | None, cursor: int,
-                  batch_size: int) -> tuple[np.ndarray, np.ndarray, int]:
+def shuffled_rows(
+    rng: np.random.Generator, n_docs: int, order: np.ndarray | None, cursor: int, batch_size: int
+) -> tuple[np.ndarray, np.ndarray, int]:
     """The next batch_size rows of shuffled passes over n_docs documents: (rows, order, cursor).
 
     Each pass is a fresh permutation; a batch that runs past the end of one
@@ -184,9 +186,14 @@ class TrainRun:
     recent: list | None = None  # last TRAIN_LOSS_WINDOW step losses
 
     @classmethod
-    def create(cls, model: TinyGPT | None = None, data: name_data.NameData | None = None,
-               config: TrainConfig | None = None, model_config: GPTConfig | None = None,
-               init_seed: int = 0) -> "TrainRun":
+    def create(
+        cls,
+        model: TinyGPT | None = None,
+        data: name_data.NameData | None = None,
+        config: TrainConfig | None = None,
+        model_config: GPTConfig | None = None,
+        init_seed: int = 0,
+    ) -> "TrainRun":
         config = (config or TrainConfig()).validate()
         data = data or name_data.first_names()
         tok = data.tokenizer
@@ -194,22 +201,37 @@ class TrainRun:
             mc = model_config or GPTConfig()
             model = TinyGPT(replace(mc, vocab_size=tok.vocab_size), seed=init_seed, tokenizer=tok)
         elif model.config.vocab_size != tok.vocab_size:
-            raise ValueError(f"the model's vocabulary ({model.config.vocab_size}) does not match the data's "
-                             f"({tok.vocab_size} = {len(tok.chars)} characters + BOS)")
+            raise ValueError(
+                f"the model's vocabulary ({model.config.vocab_size}) does not match the data's "
+                f"({tok.vocab_size} = {len(tok.chars)} characters + BOS)"
+            )
         if model.tokenizer is None:
             model.tokenizer = tok
         kind = OPTIMIZERS[config.optimizer]
         params = [model.params.flat]
-        opt = kind(params, config.lr, config.beta1, config.beta2) if config.optimizer == "adam" else kind(params, config.lr)
+        opt = (
+            kind(params, config.lr, config.beta1, config.beta2)
+            if config.optimizer == "adam"
+            else kind(params, config.lr)
+        )
         block = model.config.block_size
-        return cls(model=model, data=data, config=config, optimizer=opt, rng=np.random.default_rng(config.seed),
-                   train_docs=Docs(data.train, tok), heldout_docs=Docs(data.heldout, tok),
-                   bigram_heldout_loss=bigram_baseline(data.train, data.heldout, tok, block), recent=[])
+        return cls(
+            model=model,
+            data=data,
+            config=config,
+            optimizer=opt,
+            rng=np.random.default_rng(config.seed),
+            train_docs=Docs(data.train, tok),
+            heldout_docs=Docs(data.heldout, tok),
+            bigram_heldout_loss=bigram_baseline(data.train, data.heldout, tok, block),
+            recent=[],
+        )
 
     def next_rows(self, batch_size: int) -> np.ndarray:
         """The next batch_size documents of a shuffled pass through the training set."""
-        rows, self.order, self.cursor = shuffled_rows(self.rng, len(self.train_docs), self.order, self.cursor,
-                                                      batch_size)
+        rows, self.order, self.cursor = shuffled_rows(
+            self.rng, len(self.train_docs), self.order, self.cursor, batch_size
+        )
         return rows
 
     def train_loss(self) -> float | None:
@@ -231,8 +253,14 @@ def attention_event(run: TrainRun) -> dict | None:
     return {"type": "attention", "step": run.step, "probe": probe, "tokens": tr["tokens"], "layers": layers}
 
 
-def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None = None,
-                   config: TrainConfig | None = None, *, run: TrainRun | None = None, **settings):
+def train_tiny_gpt(
+    model: TinyGPT | None = None,
+    data: name_data.NameData | None = None,
+    config: TrainConfig | None = None,
+    *,
+    run: TrainRun | None = None,
+    **settings,
+):
     """Train (or continue training) the tiny GPT, yielding events (see the module docstring).
 
     `settings` override TrainConfig fields: train_tiny_gpt(steps=300, lr=0.02).
@@ -249,11 +277,20 @@ def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None
     flat_grad = [model.params.flat_grad]
     block = model.config.block_size
 
-    yield {"type": "start", "step": run.step, "steps": cfg.steps, "n_params": model.n_params,
-           "param_counts": model.param_counts(), "vocab": model.tokenizer.vocab_size,
-           "n_train": len(run.data.train), "n_heldout": len(run.data.heldout),
-           "config": asdict(model.config), "train_config": asdict(cfg),
-           "schedule": schedule.curve(), "bigram_heldout_loss": run.bigram_heldout_loss}
+    yield {
+        "type": "start",
+        "step": run.step,
+        "steps": cfg.steps,
+        "n_params": model.n_params,
+        "param_counts": model.param_counts(),
+        "vocab": model.tokenizer.vocab_size,
+        "n_train": len(run.data.train),
+        "n_heldout": len(run.data.heldout),
+        "config": asdict(model.config),
+        "train_config": asdict(cfg),
+        "schedule": schedule.curve(),
+        "bigram_heldout_loss": run.bigram_heldout_loss,
+    }
     if run.step == 0:
         yield {"type": "eval", "step": 0, "heldout_loss": heldout_loss(model, run.heldout_docs), "train_loss": None}
         if att := attention_event(run):
@@ -268,8 +305,10 @@ def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None
             loss = model.loss_and_grad(x, y)
         if not math.isfinite(loss):
             diverged = True
-            message = (f"the loss became {loss} at step {run.step + 1}: training diverged. "
-                       "Lower the learning rate and start again.")
+            message = (
+                f"the loss became {loss} at step {run.step + 1}: training diverged. "
+                "Lower the learning rate and start again."
+            )
             break
         lr = schedule(run.step)
         run.optimizer.step(flat_grad, lr)
@@ -292,12 +331,20 @@ def train_tiny_gpt(model: TinyGPT | None = None, data: name_data.NameData | None
 
     elapsed = time.perf_counter() - began
     done_steps = run.step - first_step
-    yield {"type": "done", "step": run.step, "steps": cfg.steps,
-           "heldout_loss": None if diverged else (last_eval if evaluated_at == run.step
-                                                  else heldout_loss(model, run.heldout_docs)),
-           "train_loss": run.train_loss(), "bigram_heldout_loss": run.bigram_heldout_loss,
-           "steps_per_s": done_steps / busy if busy else None, "elapsed_s": elapsed,
-           "diverged": diverged, "message": message}
+    yield {
+        "type": "done",
+        "step": run.step,
+        "steps": cfg.steps,
+        "heldout_loss": None
+        if diverged
+        else (last_eval if evaluated_at == run.step else heldout_loss(model, run.heldout_docs)),
+        "train_loss": run.train_loss(),
+        "bigram_heldout_loss": run.bigram_heldout_loss,
+        "steps_per_s": done_steps / busy if busy else None,
+        "elapsed_s": elapsed,
+        "diverged": diverged,
+        "message": message,
+    }
 
 
 DEFAULT_STEPS = 1_000  # the default recipe's length: a few seconds here, names already name-like
@@ -311,8 +358,9 @@ def train_default_tiny_gpt(steps: int = DEFAULT_STEPS):
     background, where nothing draws them), then {"type": "model", "model"}.
     Raises RuntimeError if training diverged.
     """
-    config = replace(TrainConfig(), steps=steps, eval_interval=steps, sample_interval=steps,
-                     attention_interval=steps, n_samples=0)
+    config = replace(
+        TrainConfig(), steps=steps, eval_interval=steps, sample_interval=steps, attention_interval=steps, n_samples=0
+    )
     run = TrainRun.create(config=config)
     for event in train_tiny_gpt(run=run):  # trains run.model in place
         if event["type"] == "done" and event["diverged"]:

@@ -88,10 +88,21 @@ class _Waiting:
 class Scheduler:
     """Runs waiting decode steps of all admitted requests as batched passes of `model`."""
 
-    def __init__(self, model: Llama, max_batch: int = MAX_BATCH, max_queued: int = MAX_QUEUED,
-                 max_kv_tokens: int = MAX_KV_TOKENS, gather_s: float = GATHER_S):
+    def __init__(
+        self,
+        model: Llama,
+        max_batch: int = MAX_BATCH,
+        max_queued: int = MAX_QUEUED,
+        max_kv_tokens: int = MAX_KV_TOKENS,
+        gather_s: float = GATHER_S,
+    ):
         self.model = model
-        self.max_batch, self.max_queued, self.max_kv_tokens, self.gather_s = max_batch, max_queued, max_kv_tokens, gather_s
+        self.max_batch, self.max_queued, self.max_kv_tokens, self.gather_s = (
+            max_batch,
+            max_queued,
+            max_kv_tokens,
+            gather_s,
+        )
         self._cond = threading.Condition()
         self._admitted = 0  # requests holding a slot
         self._queued = 0  # requests waiting for one
@@ -111,7 +122,9 @@ class Scheduler:
         with self._cond:
             if self._must_wait(kv_tokens):
                 if self._queued >= self.max_queued:
-                    raise QueueFull(f"{self._queued} requests are already waiting for the model: try again in a moment.")
+                    raise QueueFull(
+                        f"{self._queued} requests are already waiting for the model: try again in a moment."
+                    )
                 self._queued += 1
                 try:
                     self._cond.wait_for(lambda: not self._must_wait(kv_tokens))
@@ -144,9 +157,16 @@ class Scheduler:
 
     def stats(self) -> dict:
         with self._cond:
-            return {"admitted": self._admitted, "queued": self._queued, "reserved_kv_tokens": self._reserved,
-                    "passes": self.passes, "rows": self.rows, "max_batch": self.max_batch,
-                    "max_queued": self.max_queued, "max_kv_tokens": self.max_kv_tokens}
+            return {
+                "admitted": self._admitted,
+                "queued": self._queued,
+                "reserved_kv_tokens": self._reserved,
+                "passes": self.passes,
+                "rows": self.rows,
+                "max_batch": self.max_batch,
+                "max_queued": self.max_queued,
+                "max_kv_tokens": self.max_kv_tokens,
+            }
 
     # ------------------------------------------------------------ the loop
     def _start(self) -> None:

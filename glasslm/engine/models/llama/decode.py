@@ -49,8 +49,9 @@ class Step:
     pick_s: float
 
 
-def sampler(temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, min_p: float = 0.0,
-            seed: int | None = None) -> Pick:
+def sampler(
+    temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, min_p: float = 0.0, seed: int | None = None
+) -> Pick:
     """pick for sampling.sample with these settings and one generator seeded once."""
     rng = np.random.default_rng(seed)
     return lambda logits, index: sampling.sample(logits, rng, temperature, top_k, top_p, min_p)
@@ -61,8 +62,9 @@ def greedy(logits: np.ndarray, index: int) -> tuple[int, None]:
     return int(np.argmax(logits)), None
 
 
-def decode(m: SmolLM2, ids, max_tokens: int, pick: Pick,
-           on_prefill: Callable[[dict], None] | None = None) -> Iterator[Step]:
+def decode(
+    m: SmolLM2, ids, max_tokens: int, pick: Pick, on_prefill: Callable[[dict], None] | None = None
+) -> Iterator[Step]:
     """Up to max_tokens steps after `ids` (checked by the caller), each picked by `pick`.
 
     The request holds a slot of the scheduler (batching.py) from its first step until
@@ -72,8 +74,14 @@ def decode(m: SmolLM2, ids, max_tokens: int, pick: Pick,
         t0 = time.perf_counter()
         cache, logits, reused = m.prefill(ids, room=max_tokens)
         if on_prefill is not None:
-            on_prefill({"tokens": len(ids), "reused": reused, "seconds": time.perf_counter() - t0,
-                        "cache_bytes": int(cache.kt.nbytes + cache.v.nbytes) * cache.length // cache.capacity})
+            on_prefill(
+                {
+                    "tokens": len(ids),
+                    "reused": reused,
+                    "seconds": time.perf_counter() - t0,
+                    "cache_bytes": int(cache.kt.nbytes + cache.v.nbytes) * cache.length // cache.capacity,
+                }
+            )
         forward_s = None
         for index in range(max_tokens):
             t0 = time.perf_counter()

@@ -409,9 +409,13 @@ def _open_cached(folder: Path, verify: bool = True) -> LlamaWeights | None:
         return flat[offset : offset + int(np.prod(shape))].reshape(shape)
 
     layers = [
-        LayerWeights(*(get(f"layers.{i}.{p}") for p in (
-            "input_layernorm", "qkv_proj", "o_proj", "post_attention_layernorm",
-            "gate_up_proj")), down_proj=get(f"layers.{i}.down_proj_t").T)
+        LayerWeights(
+            *(
+                get(f"layers.{i}.{p}")
+                for p in ("input_layernorm", "qkv_proj", "o_proj", "post_attention_layernorm", "gate_up_proj")
+            ),
+            down_proj=get(f"layers.{i}.down_proj_t").T,
+        )
         for i in range(cfg.n_layers)
     ]
     embed = get("embed_tokens")

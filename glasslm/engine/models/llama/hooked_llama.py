@@ -56,7 +56,7 @@ def block(m: SmolLM2, x: np.ndarray, layer: int, mlp_acts: list | None = None) -
     qkv = (h @ lw.qkv_proj).reshape(B, T, -1)  # (B, T, (H + 2Hkv) D)
     qk = apply_rope_complex(np.ascontiguousarray(qkv[..., : (H + Hkv) * D]).reshape(B, T, H + Hkv, D), rot)
     q, k = qk[:, :, :H], qk[:, :, H:]  # (B, T, H, D), (B, T, Hkv, D)
-    v = qkv[..., (H + Hkv) * D:].reshape(B, T, Hkv, D)  # (B, T, Hkv, D)
+    v = qkv[..., (H + Hkv) * D :].reshape(B, T, Hkv, D)  # (B, T, Hkv, D)
     k, v = np.repeat(k, G, axis=2), np.repeat(v, G, axis=2)  # (B, T, H, D): query head h uses kv head h // G
     scores = np.einsum("bthd,bshd->bhts", q, k) / np.float32(np.sqrt(D))  # (B, H, T, T)
     scores = scores + np.triu(np.full((T, T), -np.inf, dtype=np.float32), k=1)  # causal: no future keys
@@ -111,9 +111,8 @@ def batch_layers(m: SmolLM2, texts_ids: list, upto: int):
 def batch_residuals(m: SmolLM2, texts_ids: list, layer: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Residual x_layer (T_i, C) and the MLP activations of block layer-1 (T_i, F) of several
     sequences at once (batch_layers' last layer)."""
-    for out in batch_layers(m, texts_ids, layer):
-        pass
-    return out
+    *_, last = batch_layers(m, texts_ids, layer)
+    return last
 
 
 def run_blocks(m: SmolLM2, x: np.ndarray, start: int) -> np.ndarray:

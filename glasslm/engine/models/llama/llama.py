@@ -318,8 +318,9 @@ class Llama:
         x = rms_norm(x, self.w.norm, self.config.norm_eps)  # (T, C)
         return (self.w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ self.w.lm_head.T
 
-    def prefill(self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False,
-                logits: bool = True) -> np.ndarray | None:
+    def prefill(
+        self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False, logits: bool = True
+    ) -> np.ndarray | None:
         """forward() in chunks of `chunk` tokens, so attention's (T, S) scores stay
         small for long prompts; the logits are the same as one big forward."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
@@ -327,8 +328,9 @@ class Llama:
         for start in range(0, len(ids), chunk):
             end = min(start + chunk, len(ids))
             last = end == len(ids)
-            parts.append(self.forward(ids[start:end], cache, last_only=last_only,
-                                      logits=logits and (last or not last_only)))
+            parts.append(
+                self.forward(ids[start:end], cache, last_only=last_only, logits=logits and (last or not last_only))
+            )
         if not logits:
             return None
         return parts[-1] if last_only else np.concatenate(parts)  # (T, V) or (1, V)

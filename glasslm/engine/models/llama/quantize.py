@@ -35,10 +35,9 @@ the matrix products in integers (here weights are dequantized to float32).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import functools
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -92,8 +91,10 @@ def check(bits: int, block: int, cols: int) -> None:
         raise ValueError(f"block must be a whole number from 1 to {MAX_BLOCK}, got {block!r}")
     if cols % block:
         fits = [b for b in (8, 16, 32, 64, 96, 128, 192, 576) if cols % b == 0]
-        raise ValueError(f"a row of {cols} weights does not split into blocks of {block}: "
-                         f"use a block size that divides {cols}, such as {', '.join(map(str, fits))}")
+        raise ValueError(
+            f"a row of {cols} weights does not split into blocks of {block}: "
+            f"use a block size that divides {cols}, such as {', '.join(map(str, fits))}"
+        )
 
 
 def round_half_away(x: np.ndarray) -> np.ndarray:
@@ -119,7 +120,7 @@ def quantize(w: np.ndarray, bits: int, block: int) -> Quantized:
 
 def error_stats(w: np.ndarray, w_hat: np.ndarray) -> dict:
     """RMSE, largest absolute error, and the error relative to the weights' own RMS."""
-    err = (np.asarray(w_hat, np.float64) - np.asarray(w, np.float64))
+    err = np.asarray(w_hat, np.float64) - np.asarray(w, np.float64)
     rms_w = float(np.sqrt(np.mean(np.square(w, dtype=np.float64))))
     rmse = float(np.sqrt(np.mean(err * err)))
     return {"rmse": rmse, "max_abs": float(np.abs(err).max()), "relative_rmse": rmse / rms_w if rms_w else 0.0}
@@ -145,16 +146,29 @@ def kl_divergence(logits_p: np.ndarray, logits_q: np.ndarray) -> float:
 # Per-layer matrices by their checkpoint names, and where each lives in the fused,
 # transposed arrays of gguf_weights.LayerWeights: (fused array, which part).
 MATRICES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-GGUF_NAMES = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
-              "gate_proj": "ffn_gate", "up_proj": "ffn_up", "down_proj": "ffn_down"}
+GGUF_NAMES = {
+    "q_proj": "attn_q",
+    "k_proj": "attn_k",
+    "v_proj": "attn_v",
+    "o_proj": "attn_output",
+    "gate_proj": "ffn_gate",
+    "up_proj": "ffn_up",
+    "down_proj": "ffn_down",
+}
 
 
 def _columns(cfg, name: str) -> tuple[str, int, int]:
     """(fused array, first column, last column + 1) of one matrix in the (in, out) layout."""
     q, kv, F = cfg.n_heads * cfg.head_dim, cfg.n_kv_heads * cfg.head_dim, cfg.d_ff
-    return {"q_proj": ("qkv_proj", 0, q), "k_proj": ("qkv_proj", q, q + kv), "v_proj": ("qkv_proj", q + kv, q + 2 * kv),
-            "o_proj": ("o_proj", 0, cfg.d_model), "gate_proj": ("gate_up_proj", 0, F),
-            "up_proj": ("gate_up_proj", F, 2 * F), "down_proj": ("down_proj", 0, cfg.d_model)}[name]
+    return {
+        "q_proj": ("qkv_proj", 0, q),
+        "k_proj": ("qkv_proj", q, q + kv),
+        "v_proj": ("qkv_proj", q + kv, q + 2 * kv),
+        "o_proj": ("o_proj", 0, cfg.d_model),
+        "gate_proj": ("gate_up_proj", 0, F),
+        "up_proj": ("gate_up_proj", F, 2 * F),
+        "down_proj": ("down_proj", 0, cfg.d_model),
+    }[name]
 
 
 def matrix_shape(cfg, name: str) -> tuple[int, int]:
@@ -201,8 +215,9 @@ def read_tensor_types(path: str) -> dict[str, dict]:
     from glasslm.assets import open_gguf
 
     reader = open_gguf(path)
-    return {t.name: {"type": t.tensor_type.name, "bytes": int(t.n_bytes), "n": int(t.n_elements)}
-            for t in reader.tensors}
+    return {
+        t.name: {"type": t.tensor_type.name, "bytes": int(t.n_bytes), "n": int(t.n_elements)} for t in reader.tensors
+    }
 
 
 @functools.lru_cache(maxsize=1)

@@ -59,7 +59,6 @@ def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     return out
 
 
-
 def rope_rotations(cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     """The same angles as unit complex numbers e^{i angle} = cos + i sin: (T, D/2) complex64."""
     return (cos + 1j * sin).astype(np.complex64)

@@ -36,13 +36,13 @@ from typing import Iterator
 import numpy as np
 
 from glasslm.engine.basics import sampling
-from glasslm.engine.tokenizers.chat_template import ChatTemplate
 from glasslm.engine.models.llama import decode
 from glasslm.engine.models.llama.batching import Scheduler
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig, load_weights
 from glasslm.engine.models.llama.kv_cache import KVCache
 from glasslm.engine.models.llama.llama import Llama, Trace
 from glasslm.engine.models.llama.prefix_cache import PrefixCache
+from glasslm.engine.tokenizers.chat_template import ChatTemplate
 
 TRACE_MAX_TOKENS = 512  # attention maps grow as T^2 per head and layer: keep traces short
 
@@ -80,16 +80,23 @@ class TokenScores:
 
     def rows(self, start: int, end: int, k: int) -> "TokenScores":
         """Rows start..end-1 with the top k alternatives (k <= the kept ones)."""
-        return TokenScores(ids=self.ids[start : end + 1], logprobs=self.logprobs[start:end],
-                           ranks=self.ranks[start:end], top_ids=self.top_ids[start:end, :k],
-                           top_probs=self.top_probs[start:end, :k])
+        return TokenScores(
+            ids=self.ids[start : end + 1],
+            logprobs=self.logprobs[start:end],
+            ranks=self.ranks[start:end],
+            top_ids=self.top_ids[start:end, :k],
+            top_probs=self.top_probs[start:end, :k],
+        )
 
     def join(self, more: "TokenScores") -> "TokenScores":
         """These rows followed by more's."""
-        return TokenScores(ids=[], logprobs=np.concatenate([self.logprobs, more.logprobs]),
-                           ranks=np.concatenate([self.ranks, more.ranks]),
-                           top_ids=np.concatenate([self.top_ids, more.top_ids]),
-                           top_probs=np.concatenate([self.top_probs, more.top_probs]))
+        return TokenScores(
+            ids=[],
+            logprobs=np.concatenate([self.logprobs, more.logprobs]),
+            ranks=np.concatenate([self.ranks, more.ranks]),
+            top_ids=np.concatenate([self.top_ids, more.top_ids]),
+            top_probs=np.concatenate([self.top_probs, more.top_probs]),
+        )
 
 
 def _scores(logits: np.ndarray, targets, k: int) -> "TokenScores":
@@ -118,8 +125,9 @@ def _scores(logits: np.ndarray, targets, k: int) -> "TokenScores":
 class SmolLM2:
     """The loaded model. Read-only after construction, safe to share across threads."""
 
-    def __init__(self, model: Llama, tokenizer, metadata: dict, load_info: dict,
-                 prefix_cache: PrefixCache | None = None):
+    def __init__(
+        self, model: Llama, tokenizer, metadata: dict, load_info: dict, prefix_cache: PrefixCache | None = None
+    ):
         self.model = model
         self.prefix_cache = prefix_cache if prefix_cache is not None else PrefixCache()
         self.scheduler = Scheduler(model)  # decode steps of all generating requests, batched (batching.py)
@@ -167,8 +175,9 @@ class SmolLM2:
         return ids
 
     # ---------------------------------------------------------------- model
-    def prefill(self, ids, room: int = 0, remember: bool = True,
-                logits: bool = True) -> tuple[KVCache, np.ndarray | None, int]:
+    def prefill(
+        self, ids, room: int = 0, remember: bool = True, logits: bool = True
+    ) -> tuple[KVCache, np.ndarray | None, int]:
         """A KV cache holding ids (with room for `room` more tokens), the logits (V,) after
         the last one, and how many leading tokens were reused from the prefix cache.
 
@@ -230,14 +239,17 @@ class SmolLM2:
         self.prefix_cache.insert(ids, cache, scores)
         return scores
 
-    def trace(self, ids, attention: bool = True, mlp: bool = False, residual: bool = True,
-              head: tuple[int, int] | None = None) -> Trace:
+    def trace(
+        self, ids, attention: bool = True, mlp: bool = False, residual: bool = True, head: tuple[int, int] | None = None
+    ) -> Trace:
         """One forward pass with its insides recorded (see llama.Trace)."""
         ids = self.check_ids(ids, limit=TRACE_MAX_TOKENS)
         if head is not None:
             layer, h = head
             if not (0 <= layer < self.config.n_layers and 0 <= h < self.config.n_heads):
-                raise ValueError(f"head must be (layer 0..{self.config.n_layers - 1}, head 0..{self.config.n_heads - 1})")
+                raise ValueError(
+                    f"head must be (layer 0..{self.config.n_layers - 1}, head 0..{self.config.n_heads - 1})"
+                )
         trace = Trace(residual=residual, attention=attention, mlp=mlp, head=head)
         self.model.forward(ids, trace=trace)  # the whole text, no prefix cache: a trace shows every position
         return trace
@@ -261,7 +273,9 @@ class SmolLM2:
         ids = self.check_ids(ids)
         room = self.config.context_length - len(ids)
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or not 1 <= max_tokens <= room:
-            raise ValueError(f"max_tokens must be a whole number from 1 to {room} (the context left), got {max_tokens!r}")
+            raise ValueError(
+                f"max_tokens must be a whole number from 1 to {room} (the context left), got {max_tokens!r}"
+            )
         sampling.check_sampling(temperature, top_k, top_p, min_p)
         stop = self.stop_ids if stop_ids is None else frozenset(int(s) for s in stop_ids)
         return self._generate(ids, int(max_tokens), temperature, top_k, top_p, min_p, seed, stop)
@@ -292,8 +306,8 @@ class SmolLM2:
             "embedding": int(w.embed_tokens.size),
             "attention": sum(int(lw.qkv_proj.size + lw.o_proj.size) for lw in w.layers),
             "mlp": sum(int(lw.gate_up_proj.size + lw.down_proj.size) for lw in w.layers),
-            "norms": int(w.norm.size) + sum(
-                int(lw.input_layernorm.size + lw.post_attention_layernorm.size) for lw in w.layers),
+            "norms": int(w.norm.size)
+            + sum(int(lw.input_layernorm.size + lw.post_attention_layernorm.size) for lw in w.layers),
             "unembedding": 0 if self.config.tied_embeddings else int(w.lm_head.size),
         }
         counts["total"] = sum(counts.values())

@@ -66,7 +66,12 @@ class Bigram:
         return float(-np.log(self.probs[pairs[:, 0], pairs[:, 1]]).mean())
 
 
-def bigram_baseline(train: list[str], heldout: list[str], tokenizer: CharTokenizer,
-                    block_size: int | None = None, alpha: float = DEFAULT_ALPHA) -> float:
+def bigram_baseline(
+    train: list[str],
+    heldout: list[str],
+    tokenizer: CharTokenizer,
+    block_size: int | None = None,
+    alpha: float = DEFAULT_ALPHA,
+) -> float:
     """Held-out loss of a bigram model counted on the training documents."""
     return Bigram(tokenizer, alpha).fit(train, block_size).loss(heldout, block_size)

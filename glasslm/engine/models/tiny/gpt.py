@@ -64,8 +64,13 @@ class GPTConfig:
     mlp_ratio: int = 4  # MLP width 4 x n_embd = 64, the usual transformer ratio
     init_std: float = 0.08  # microgpt's Gaussian init: small enough that early losses are ~log(V)
 
-    def validate(self, max_layers: int = MAX_LAYERS, max_embd: int = MAX_EMBD, max_heads: int = MAX_HEADS,
-                 max_context: int = MAX_CONTEXT) -> "GPTConfig":
+    def validate(
+        self,
+        max_layers: int = MAX_LAYERS,
+        max_embd: int = MAX_EMBD,
+        max_heads: int = MAX_HEADS,
+        max_context: int = MAX_CONTEXT,
+    ) -> "GPTConfig":
         """Raise ValueError saying which size is wrong and what is allowed.
 
         The default limits are the numpy trainer's; pass larger ones for models
@@ -83,8 +88,10 @@ class GPTConfig:
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}): "
-                             "each head gets an equal share of the channels")
+            raise ValueError(
+                f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}): "
+                "each head gets an equal share of the channels"
+            )
         if not (isinstance(self.init_std, (int, float)) and 0 < self.init_std <= 1):
             raise ValueError(f"init_std must be a number in (0, 1], got {self.init_std!r}")
         return self
@@ -108,21 +115,31 @@ def param_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
 class TinyGPT:
     """The model: parameters in one flat buffer, a forward pass of fused ops."""
 
-    def __init__(self, config: GPTConfig | None = None, seed: int = 0, tokenizer: CharTokenizer | None = None,
-                 limits: dict | None = None):
+    def __init__(
+        self,
+        config: GPTConfig | None = None,
+        seed: int = 0,
+        tokenizer: CharTokenizer | None = None,
+        limits: dict | None = None,
+    ):
         self.config = (config or GPTConfig()).validate(**(limits or {}))
         tt.keep_freed_memory()  # once per process: see its docstring
         if tokenizer is not None and tokenizer.vocab_size != self.config.vocab_size:
-            raise ValueError(f"the tokenizer has {tokenizer.vocab_size} ids but the config says "
-                             f"vocab_size={self.config.vocab_size}")
+            raise ValueError(
+                f"the tokenizer has {tokenizer.vocab_size} ids but the config says vocab_size={self.config.vocab_size}"
+            )
         self.tokenizer = tokenizer
         self.params = tt.Parameters(param_shapes(self.config))
         rng = np.random.default_rng(seed)
         self.params.flat[:] = rng.normal(0.0, self.config.init_std, self.params.size)
         p = self.params
         self._layers = [
-            (p.joined(f"layer{i}.attn_wq", f"layer{i}.attn_wv"), p[f"layer{i}.attn_wo"],
-             p[f"layer{i}.mlp_fc1"], p[f"layer{i}.mlp_fc2"])
+            (
+                p.joined(f"layer{i}.attn_wq", f"layer{i}.attn_wv"),
+                p[f"layer{i}.attn_wo"],
+                p[f"layer{i}.mlp_fc1"],
+                p[f"layer{i}.mlp_fc2"],
+            )
             for i in range(self.config.n_layer)
         ]
 
@@ -147,7 +164,7 @@ class TinyGPT:
         if trace is not None:
             trace["embedding"] = x.data.reshape(B, T, -1)
         x = tt.rmsnorm(x)  # (N, C)
-        for i, (wqkv, wo, fc1, fc2) in enumerate(self._layers):
+        for wqkv, wo, fc1, fc2 in self._layers:
             qkv = tt.linear(tt.rmsnorm(x), wqkv)  # (N, 3C)
             a = tt.causal_attention(qkv, B, T, cfg.n_head)  # (N, C)
             x = tt.add(x, tt.linear(a, wo))  # (N, C)
@@ -224,8 +241,10 @@ class TinyGPT:
                 meta = f.metadata() or {}
                 tensors = {k: f.get_tensor(k) for k in f.keys()}
         except Exception as err:  # safetensors raises several types for damaged headers and data
-            raise CheckpointError(f"{path.name} is not a readable safetensors file ({err}); "
-                                  "save a model with `glasslm train --out FILE.safetensors`") from None
+            raise CheckpointError(
+                f"{path.name} is not a readable safetensors file ({err}); "
+                "save a model with `glasslm train --out FILE.safetensors`"
+            ) from None
         if meta.get("glasslm") != "tiny-gpt" or "config" not in meta:
             raise CheckpointError(f"{path.name} is a safetensors file but not a glasslm tiny GPT (no config inside)")
         try:
@@ -249,9 +268,11 @@ class TinyGPT:
             # read, float32 widened exactly; anything else (integers, float16) is refused rather than
             # converted: it means a file made by something else, whose numbers may not mean what we expect.
             if w.dtype not in (np.float64, np.float32):
-                raise CheckpointError(f"{path.name}: {name} holds {w.dtype} numbers; a tiny GPT checkpoint holds "
-                                      "float64 (numpy) or float32 (PyTorch) weights (save one with `glasslm train "
-                                      "--out FILE.safetensors`)")
+                raise CheckpointError(
+                    f"{path.name}: {name} holds {w.dtype} numbers; a tiny GPT checkpoint holds "
+                    "float64 (numpy) or float32 (PyTorch) weights (save one with `glasslm train "
+                    "--out FILE.safetensors`)"
+                )
             if w.shape != shape:
                 raise CheckpointError(f"{path.name}: {name} has shape {w.shape}, the config says {shape}")
             if not np.all(np.isfinite(w)):
@@ -260,9 +281,15 @@ class TinyGPT:
         return model
 
 
-def generate(model: TinyGPT, idx: np.ndarray, stop: int, temperature: float = 0.0,
-             rng: np.random.Generator | None = None, max_new: int | None = None,
-             force: Callable[[int, np.ndarray], None] | None = None) -> list[list[int]]:
+def generate(
+    model: TinyGPT,
+    idx: np.ndarray,
+    stop: int,
+    temperature: float = 0.0,
+    rng: np.random.Generator | None = None,
+    max_new: int | None = None,
+    force: Callable[[int, np.ndarray], None] | None = None,
+) -> list[list[int]]:
     """Continue each row of idx (B, P) one character at a time; each row's new ids, up to `stop`.
 
     The one tiny-GPT decode loop (gpt.sample, sft.sample_after and the
@@ -303,8 +330,14 @@ def generate(model: TinyGPT, idx: np.ndarray, stop: int, temperature: float = 0.
     return out
 
 
-def sample(model: TinyGPT, tokenizer: CharTokenizer | None = None, n: int = 10, temperature: float = 0.5,
-           seed: int | None = 0, max_len: int | None = None) -> list[str]:
+def sample(
+    model: TinyGPT,
+    tokenizer: CharTokenizer | None = None,
+    n: int = 10,
+    temperature: float = 0.5,
+    seed: int | None = 0,
+    max_len: int | None = None,
+) -> list[str]:
     """Invent n documents, each started from BOS and ended when the model emits BOS.
 
     The n samples run side by side as one batch. temperature divides the

@@ -57,9 +57,11 @@ class RNNConfig:
     def validate(self) -> RNNConfig:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        for name, value, low, high in (("vocab_size", self.vocab_size, 2, 512),
-                                       ("n_hidden", self.n_hidden, 1, MAX_HIDDEN),
-                                       ("block_size", self.block_size, 1, MAX_CONTEXT)):
+        for name, value, low, high in (
+            ("vocab_size", self.vocab_size, 2, 512),
+            ("n_hidden", self.n_hidden, 1, MAX_HIDDEN),
+            ("block_size", self.block_size, 1, MAX_CONTEXT),
+        ):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         return self
@@ -165,8 +167,9 @@ def gradient_through_time(model: CharRNN, idx: np.ndarray, targets: np.ndarray) 
     model.params.zero_grad()
 
     def ratios(j):
-        norms = np.stack([np.linalg.norm(s[j].grad, axis=1) if s[j].grad is not None else np.zeros(len(idx))
-                          for s in states], axis=1)[:, ::-1]  # (B, T): k steps back
+        norms = np.stack(
+            [np.linalg.norm(s[j].grad, axis=1) if s[j].grad is not None else np.zeros(len(idx)) for s in states], axis=1
+        )[:, ::-1]  # (B, T): k steps back
         with np.errstate(divide="ignore"):
             logs = np.log(norms) - np.log(norms[:, :1])
         return np.exp(logs.mean(axis=0)).tolist()

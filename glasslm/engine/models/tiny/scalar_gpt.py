@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from glasslm.engine.models.tiny.gpt import TinyGPT
 from glasslm.engine.autograd.value import Value
+from glasslm.engine.models.tiny.gpt import TinyGPT
 
 RMS_EPS = 1e-5  # as in tensor.rmsnorm
 
@@ -51,8 +51,7 @@ class ScalarGPT:
         self.config = model.config
         self.names = list(model.params.shapes)
         self.weights: dict[str, list[list[Value]]] = {
-            name: [[Value(float(v)) for v in row] for row in model.params[name].data]
-            for name in self.names
+            name: [[Value(float(v)) for v in row] for row in model.params[name].data] for name in self.names
         }
         self.params: list[Value] = [v for name in self.names for row in self.weights[name] for v in row]
 
@@ -87,8 +86,7 @@ class ScalarGPT:
                 heads = []
                 for hd in range(H):
                     sl = slice(hd * D, (hd + 1) * D)
-                    scores = [sum((a * b for a, b in zip(q[sl], k[sl])), Value(0.0)) / math.sqrt(D)
-                              for k in keys[i]]
+                    scores = [sum((a * b for a, b in zip(q[sl], k[sl])), Value(0.0)) / math.sqrt(D) for k in keys[i]]
                     att = _softmax(scores)
                     heads.extend(sum((a * v[sl][d] for a, v in zip(att, vals[i])), Value(0.0)) for d in range(D))
                 x = [a + b for a, b in zip(x, _linear(heads, w[f"layer{i}.attn_wo"]))]

@@ -51,8 +51,12 @@ class Seq2SeqConfig:
     seed: int = 0
 
     def validate(self) -> "Seq2SeqConfig":
-        for name, value, low, high in (("n_embd", self.n_embd, 8, 128), ("n_head", self.n_head, 1, 8),
-                                       ("steps", self.steps, 1, MAX_STEPS), ("batch", self.batch, 1, 256)):
+        for name, value, low, high in (
+            ("n_embd", self.n_embd, 8, 128),
+            ("n_head", self.n_head, 1, 8),
+            ("steps", self.steps, 1, MAX_STEPS),
+            ("batch", self.batch, 1, 256),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         if self.n_embd % self.n_head:
@@ -73,7 +77,9 @@ def random_dates(n: int, rng: np.random.Generator) -> list[tuple[str, str]]:
 def encode_source(text: str) -> list[int]:
     bad = sorted({c for c in text if c not in SRC_CHARS or c == "_"})
     if bad:
-        raise ValueError(f"the date contains {bad[0]!r}: write it as a month name, a day and a year, e.g. March 14, 2023")
+        raise ValueError(
+            f"the date contains {bad[0]!r}: write it as a month name, a day and a year, e.g. March 14, 2023"
+        )
     if len(text) > SRC_LEN:
         raise ValueError(f"the date is {len(text)} characters; at most {SRC_LEN} fit (e.g. September 30, 2099)")
     return [SRC_CHARS.index(c) for c in text.ljust(SRC_LEN, "_")]
@@ -85,15 +91,30 @@ class Seq2Seq:
         tt.keep_freed_memory()
         C, F = cfg.n_embd, cfg.mlp_ratio * cfg.n_embd
         self.bos = len(TGT_CHARS)
-        shapes = {"src_wte": (len(SRC_CHARS), C), "src_wpe": (SRC_LEN, C),
-                  "tgt_wte": (len(TGT_CHARS) + 1, C), "tgt_wpe": (TGT_LEN, C),
-                  "enc_wqkv": (3 * C, C), "enc_wo": (C, C), "enc_fc1": (F, C), "enc_fc2": (C, F),
-                  "dec_wqkv": (3 * C, C), "dec_wo": (C, C), "x_wq": (C, C), "x_wkv": (2 * C, C), "x_wo": (C, C),
-                  "dec_fc1": (F, C), "dec_fc2": (C, F), "lm_head": (len(TGT_CHARS), C)}
+        shapes = {
+            "src_wte": (len(SRC_CHARS), C),
+            "src_wpe": (SRC_LEN, C),
+            "tgt_wte": (len(TGT_CHARS) + 1, C),
+            "tgt_wpe": (TGT_LEN, C),
+            "enc_wqkv": (3 * C, C),
+            "enc_wo": (C, C),
+            "enc_fc1": (F, C),
+            "enc_fc2": (C, F),
+            "dec_wqkv": (3 * C, C),
+            "dec_wo": (C, C),
+            "x_wq": (C, C),
+            "x_wkv": (2 * C, C),
+            "x_wo": (C, C),
+            "dec_fc1": (F, C),
+            "dec_fc2": (C, F),
+            "lm_head": (len(TGT_CHARS), C),
+        }
         self.params = tt.Parameters(shapes)
         self.params.flat[:] = np.random.default_rng(cfg.seed).normal(0, cfg.init_std, self.params.size)
 
-    def forward(self, src: np.ndarray, tgt_in: np.ndarray, targets: np.ndarray | None = None, trace: dict | None = None):
+    def forward(
+        self, src: np.ndarray, tgt_in: np.ndarray, targets: np.ndarray | None = None, trace: dict | None = None
+    ):
         """Logits (B*Tt, V) and the loss if targets are given. src (B, SRC_LEN), tgt_in (B, Tt) starting with BOS."""
         p, H = self.params, self.config.n_head
         B, Ts = src.shape
@@ -157,13 +178,25 @@ def train_seq2seq(config: Seq2SeqConfig | None = None, probe: str = "March 14, 2
     rng = np.random.default_rng(cfg.seed)
     heldout = random_dates(200, np.random.default_rng(10_000 + cfg.seed))
     opt = Adam([model.params.flat], cfg.lr, 0.9, 0.98)
-    yield {"type": "start", "n_params": model.params.size, "steps": cfg.steps, "probe": probe,
-           "example": random_dates(1, np.random.default_rng(1))[0]}
+    yield {
+        "type": "start",
+        "n_params": model.params.size,
+        "steps": cfg.steps,
+        "probe": probe,
+        "example": random_dates(1, np.random.default_rng(1))[0],
+    }
 
     def attention_event(step):
         out, cross = model.translate(probe)
-        return {"type": "attention", "step": step, "probe": probe, "output": out, "source": list(probe.ljust(SRC_LEN, "_")),
-                "target": list(out), "cross": np.round(cross.mean(axis=0), 3).tolist()}
+        return {
+            "type": "attention",
+            "step": step,
+            "probe": probe,
+            "output": out,
+            "source": list(probe.ljust(SRC_LEN, "_")),
+            "target": list(out),
+            "cross": np.round(cross.mean(axis=0), 3).tolist(),
+        }
 
     began, recent = time.perf_counter(), []
     for step in range(1, cfg.steps + 1):

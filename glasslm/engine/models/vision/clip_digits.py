@@ -36,11 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glasslm.engine.basics.sampling import softmax
-from glasslm.engine.data import digits as digit_data
 from glasslm.engine.autograd import encoder_ops
 from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.data import digits as digit_data
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 MAX_NAME_CHARS = 12  # "seven" is 5; room for longer made-up words
@@ -75,9 +75,17 @@ class ClipDigits:
     def __init__(self, config: ClipConfig | None = None):
         self.config = cfg = config or ClipConfig()
         Hd, Em, Cd = cfg.hidden, cfg.embed, cfg.char_dim
-        shapes = {"img.w1": (Hd, digit_data.SIDE**2), "img.b1": (Hd,), "img.w2": (Em, Hd),
-                  "txt.chars": (len(ALPHABET), Cd), "txt.pos": (MAX_NAME_CHARS, Cd),
-                  "txt.w1": (Hd, Cd), "txt.b1": (Hd,), "txt.w2": (Em, Hd), "log_scale": (1,)}
+        shapes = {
+            "img.w1": (Hd, digit_data.SIDE**2),
+            "img.b1": (Hd,),
+            "img.w2": (Em, Hd),
+            "txt.chars": (len(ALPHABET), Cd),
+            "txt.pos": (MAX_NAME_CHARS, Cd),
+            "txt.w1": (Hd, Cd),
+            "txt.b1": (Hd,),
+            "txt.w2": (Em, Hd),
+            "log_scale": (1,),
+        }
         self.params = tt.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
@@ -108,7 +116,7 @@ class ClipDigits:
         avg = np.zeros((len(ids), sum(len(i) for i in ids)))
         start = 0
         for k, i in enumerate(ids):
-            avg[k, start:start + len(i)] = 1.0 / len(i)
+            avg[k, start : start + len(i)] = 1.0 / len(i)
             start += len(i)
         summed = tt.add(chars, pos)  # (L, Cd)
         pooled = _matmul_const(avg, summed)  # (K, Cd)
@@ -230,8 +238,15 @@ def train_clip(run: ClipRun):
     by_digit = [np.nonzero(data.train_y == d)[0] for d in range(10)]
     shown = showcase(data)
     schedule = Schedule(cfg.lr, cfg.steps, "linear")
-    yield {"type": "start", "step": run.step, "steps": cfg.steps, "n_params": model.n_params,
-           "n_train": len(data.train_y), "n_test": len(data.test_y), "names": list(digit_data.NAMES)}
+    yield {
+        "type": "start",
+        "step": run.step,
+        "steps": cfg.steps,
+        "n_params": model.n_params,
+        "n_train": len(data.train_y),
+        "n_test": len(data.test_y),
+        "names": list(digit_data.NAMES),
+    }
 
     def temperature():
         return 1.0 / math.exp(min(float(model.params["log_scale"].data[0]), MAX_LOG_SCALE))
@@ -239,8 +254,13 @@ def train_clip(run: ClipRun):
     def eval_event():
         acc = float((zero_shot(model, data.test_x)["pick"] == data.test_y).mean())
         cos = zero_shot(model, data.test_x[shown])["cosine"]
-        return {"type": "eval", "step": run.step, "zero_shot_accuracy": acc, "cosine": cos.round(4).tolist(),
-                "temperature": temperature()}
+        return {
+            "type": "eval",
+            "step": run.step,
+            "zero_shot_accuracy": acc,
+            "cosine": cos.round(4).tolist(),
+            "temperature": temperature(),
+        }
 
     t0 = time.perf_counter()
     last = None
@@ -259,5 +279,10 @@ def train_clip(run: ClipRun):
             yield last
     if last is None:
         last = eval_event()
-    yield {"type": "done", "step": run.step, "steps": cfg.steps, "zero_shot_accuracy": last["zero_shot_accuracy"],
-           "elapsed_s": time.perf_counter() - t0}
+    yield {
+        "type": "done",
+        "step": run.step,
+        "steps": cfg.steps,
+        "zero_shot_accuracy": last["zero_shot_accuracy"],
+        "elapsed_s": time.perf_counter() - t0,
+    }

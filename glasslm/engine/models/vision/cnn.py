@@ -134,8 +134,14 @@ class TinyCNN:
         self.config = cfg = (config or CNNConfig()).validate()
         k, F1, F2 = cfg.kernel, cfg.filters1, cfg.filters2
         side = digit_data.SIDE // 4  # two 2x2 poolings
-        shapes = {"conv1_w": (F1, 1, k, k), "conv1_b": (F1,), "conv2_w": (F2, F1, k, k), "conv2_b": (F2,),
-                  "head_w": (N_CLASSES, F2 * side * side), "head_b": (N_CLASSES,)}
+        shapes = {
+            "conv1_w": (F1, 1, k, k),
+            "conv1_b": (F1,),
+            "conv2_w": (F2, F1, k, k),
+            "conv2_b": (F2,),
+            "head_w": (N_CLASSES, F2 * side * side),
+            "head_b": (N_CLASSES,),
+        }
         self.params = T_.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
@@ -178,8 +184,12 @@ class TinyCNN:
         logits, _ = self.forward(image[None], trace=trace)
         z = logits.data[0] - logits.data[0].max()
         probs = np.exp(z) / np.exp(z).sum()
-        return {"probs": probs, "maps1": trace["maps1"][0], "maps2": trace["maps2"][0],
-                "filters1": self.params["conv1_w"].data[:, 0].copy()}
+        return {
+            "probs": probs,
+            "maps1": trace["maps1"][0],
+            "maps2": trace["maps2"][0],
+            "filters1": self.params["conv1_w"].data[:, 0].copy(),
+        }
 
 
 # ------------------------------------------------------------------ training beside the ViT
@@ -206,8 +216,12 @@ class CompareConfig:
         return self
 
 
-def train_cnn_and_vit(config: CompareConfig | None = None, cnn_config: CNNConfig | None = None,
-                      models: dict | None = None, should_stop=lambda: False):
+def train_cnn_and_vit(
+    config: CompareConfig | None = None,
+    cnn_config: CNNConfig | None = None,
+    models: dict | None = None,
+    should_stop=lambda: False,
+):
     """Train a TinyCNN and the default TinyViT on the same batches, yielding events (module docstring).
 
     Pass `models` (an empty dict) to receive the two models as they train.
@@ -221,14 +235,24 @@ def train_cnn_and_vit(config: CompareConfig | None = None, cnn_config: CNNConfig
     busy = {name: 0.0 for name in run}
     schedule = Schedule(cfg.lr, cfg.steps, "linear")
     rng = np.random.default_rng(cfg.seed)
-    yield {"type": "start", "steps": cfg.steps, "batch_size": cfg.batch_size, "n_train": len(data.train_y),
-           "n_test": len(data.test_y),
-           "models": {"cnn": {"n_params": run["cnn"].n_params, "param_counts": run["cnn"].param_counts()},
-                      "vit": {"n_params": run["vit"].n_params}}}
+    yield {
+        "type": "start",
+        "steps": cfg.steps,
+        "batch_size": cfg.batch_size,
+        "n_train": len(data.train_y),
+        "n_test": len(data.test_y),
+        "models": {
+            "cnn": {"n_params": run["cnn"].n_params, "param_counts": run["cnn"].param_counts()},
+            "vit": {"n_params": run["vit"].n_params},
+        },
+    }
 
     def eval_event(step):
-        return {"type": "eval", "step": step,
-                "test_accuracy": {name: accuracy(m, data.test_x, data.test_y) for name, m in run.items()}}
+        return {
+            "type": "eval",
+            "step": step,
+            "test_accuracy": {name: accuracy(m, data.test_x, data.test_y) for name, m in run.items()},
+        }
 
     began = time.perf_counter()
     last = eval_event(0)
@@ -249,6 +273,11 @@ def train_cnn_and_vit(config: CompareConfig | None = None, cnn_config: CNNConfig
         if step % cfg.eval_interval == 0 or step == cfg.steps:
             last = eval_event(step)
             yield last
-    yield {"type": "done", "step": cfg.steps, "steps": cfg.steps, "test_accuracy": last["test_accuracy"],
-           "images_per_s": {name: cfg.steps * cfg.batch_size / b for name, b in busy.items()},
-           "elapsed_s": time.perf_counter() - began}
+    yield {
+        "type": "done",
+        "step": cfg.steps,
+        "steps": cfg.steps,
+        "test_accuracy": last["test_accuracy"],
+        "images_per_s": {name: cfg.steps * cfg.batch_size / b for name, b in busy.items()},
+        "elapsed_s": time.perf_counter() - began,
+    }

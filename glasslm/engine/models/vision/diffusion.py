@@ -48,20 +48,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glasslm.engine.data import digits as digit_data
 from glasslm.engine.autograd import encoder_ops
 from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.data import digits as digit_data
 
-SHAPES = {"rings": ("inner ring", "outer ring"), "moons": ("upper moon", "lower moon"),
-          "spiral": ("first arm", "second arm"),
-          "digits": tuple(str(d) for d in range(10))}  # the classes of each data set, for guidance
+SHAPES = {
+    "rings": ("inner ring", "outer ring"),
+    "moons": ("upper moon", "lower moon"),
+    "spiral": ("first arm", "second arm"),
+    "digits": tuple(str(d) for d in range(10)),
+}  # the classes of each data set, for guidance
 DIGITS = "digits"  # the one data set that is not 2-D: 64 pixels per point
 RING_RADII = (0.5, 1.0)  # inner and outer ring
 SHAPE_NOISE = 0.03  # how far points scatter off the ideal curve
 SCHEDULES = ("linear", "cosine")
 TIME_FEATURES = 16  # sinusoidal features of t (8 frequencies, sin and cos)
-POINT_FREQUENCIES = np.exp(np.linspace(0.0, math.log(20.0), 8))  # 1 .. 20 radians per unit: ring widths ~0.05 resolvable
+POINT_FREQUENCIES = np.exp(
+    np.linspace(0.0, math.log(20.0), 8)
+)  # 1 .. 20 radians per unit: ring widths ~0.05 resolvable
 POINT_FEATURES = 2 + 2 * 2 * len(POINT_FREQUENCIES)  # x itself, then sin and cos of each coordinate
 COSINE_OFFSET = 0.008  # s in Nichol & Dhariwal's cosine schedule
 MAX_STEPS = 20_000
@@ -177,8 +182,15 @@ class NoisePredictor:
         self.config = cfg = config or DiffusionConfig()
         H = cfg.hidden
         n_in = (POINT_FEATURES if cfg.dim == 2 else cfg.dim) + TIME_FEATURES
-        shapes = {"w_in": (H, n_in), "b_in": (H,), "class_emb": (cfg.n_classes + 1, H),
-                  "w_mid": (H, H), "b_mid": (H,), "w_out": (cfg.dim, H), "b_out": (cfg.dim,)}
+        shapes = {
+            "w_in": (H, n_in),
+            "b_in": (H,),
+            "class_emb": (cfg.n_classes + 1, H),
+            "w_mid": (H, H),
+            "b_mid": (H,),
+            "w_out": (cfg.dim, H),
+            "b_out": (cfg.dim,),
+        }
         self.params = tt.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
         for name, shape in shapes.items():
@@ -208,8 +220,15 @@ class NoisePredictor:
         return float(loss.data)
 
 
-def sample(model: NoisePredictor, schedule: NoiseSchedule, n: int, rng: np.random.Generator,
-           label: int | None = None, guidance: float = 0.0, frames: int = 0) -> dict:
+def sample(
+    model: NoisePredictor,
+    schedule: NoiseSchedule,
+    n: int,
+    rng: np.random.Generator,
+    label: int | None = None,
+    guidance: float = 0.0,
+    frames: int = 0,
+) -> dict:
     """Algorithm 2, with classifier-free guidance when `label` is given (one class, or one per point).
 
     Returns x (n, 2) and, if frames > 0, about that many snapshots
@@ -247,7 +266,9 @@ class DiffusionTrainConfig:
     steps: int = 3000  # a sharp ring after a few thousand steps
     batch_size: int = 256  # fresh points each step: the shape is infinite data
     lr: float = 0.002  # Adam's rate, decayed linearly to 0
-    uncond_prob: float = 0.1  # how often the class is hidden, so guidance has a "no class" model (Ho & Salimans use 0.1-0.2)
+    uncond_prob: float = (
+        0.1  # how often the class is hidden, so guidance has a "no class" model (Ho & Salimans use 0.1-0.2)
+    )
     eval_interval: int = 250  # a preview of samples 12 times per default run
     preview: int = 300  # points in each preview
     seed: int = 0
@@ -272,14 +293,23 @@ class DiffusionRun:
     step: int = 0
 
     @classmethod
-    def create(cls, config: DiffusionTrainConfig | None = None, schedule: NoiseSchedule | None = None,
-               model_config: DiffusionConfig | None = None) -> "DiffusionRun":
+    def create(
+        cls,
+        config: DiffusionTrainConfig | None = None,
+        schedule: NoiseSchedule | None = None,
+        model_config: DiffusionConfig | None = None,
+    ) -> "DiffusionRun":
         config = (config or DiffusionTrainConfig()).validate()
         model = NoisePredictor(model_config or DiffusionConfig.for_data(config.shape))
         if (model.config.dim, model.config.n_classes) != (dims(config.shape), len(SHAPES[config.shape])):
             raise ValueError(f"the model's dim/n_classes do not fit {config.shape!r}: use DiffusionConfig.for_data")
-        return cls(model, schedule or NoiseSchedule(), config, Adam([model.params.flat], config.lr),
-                   np.random.default_rng(config.seed))
+        return cls(
+            model,
+            schedule or NoiseSchedule(),
+            config,
+            Adam([model.params.flat], config.lr),
+            np.random.default_rng(config.seed),
+        )
 
 
 def train_diffusion(run: DiffusionRun):
@@ -293,9 +323,15 @@ def train_diffusion(run: DiffusionRun):
     """
     cfg, model, sched = run.config, run.model, run.schedule
     T = sched.steps
-    yield {"type": "start", "step": run.step, "steps": cfg.steps, "n_params": model.n_params, "shape": cfg.shape,
-           "classes": list(SHAPES[cfg.shape]),
-           "schedule": {"kind": sched.kind, "steps": T, "alpha_bar": sched.alpha_bar.tolist()}}
+    yield {
+        "type": "start",
+        "step": run.step,
+        "steps": cfg.steps,
+        "n_params": model.n_params,
+        "shape": cfg.shape,
+        "classes": list(SHAPES[cfg.shape]),
+        "schedule": {"kind": sched.kind, "steps": T, "alpha_bar": sched.alpha_bar.tolist()},
+    }
     schedule = Schedule(cfg.lr, cfg.steps, "linear")
     t0 = time.perf_counter()
     recent: list[float] = []
@@ -312,8 +348,13 @@ def train_diffusion(run: DiffusionRun):
         yield {"type": "step", "step": run.step, "loss": loss, "lr": lr}
         if run.step % cfg.eval_interval == 0 or run.step == cfg.steps:
             yield preview_event(run)
-    yield {"type": "done", "step": run.step, "steps": cfg.steps,
-           "loss": float(np.mean(recent)) if recent else None, "elapsed_s": time.perf_counter() - t0}
+    yield {
+        "type": "done",
+        "step": run.step,
+        "steps": cfg.steps,
+        "loss": float(np.mean(recent)) if recent else None,
+        "elapsed_s": time.perf_counter() - t0,
+    }
 
 
 def to_pixels(x: np.ndarray) -> np.ndarray:
@@ -327,7 +368,12 @@ def preview_event(run: DiffusionRun) -> dict:
     if run.config.shape == DIGITS:
         labels = np.arange(10)
         x = sample(run.model, run.schedule, 10, rng, label=labels)["x"]
-        return {"type": "preview", "step": run.step, "images": to_pixels(x).round(1).tolist(), "labels": labels.tolist()}
+        return {
+            "type": "preview",
+            "step": run.step,
+            "images": to_pixels(x).round(1).tolist(),
+            "labels": labels.tolist(),
+        }
     x = sample(run.model, run.schedule, run.config.preview, rng)["x"]
     return {"type": "preview", "step": run.step, "points": x.round(3).tolist()}
 

@@ -34,11 +34,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from glasslm.engine.basics.sampling import softmax
-from glasslm.engine.data import digits as digit_data
 from glasslm.engine.autograd import encoder_ops
 from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.data import digits as digit_data
 
 N_CLASSES = 10
 MAX_STEPS = 20_000
@@ -78,8 +78,13 @@ class TinyViT:
         C, M, pp = cfg.width, cfg.mlp, cfg.patch * cfg.patch
         shapes = {"patch_w": (C, pp), "patch_b": (C,), "cls": (C,), "pos": (cfg.n_tokens, C)}
         for i in range(cfg.n_layer):
-            shapes |= {f"h{i}.qkv_w": (3 * C, C), f"h{i}.proj_w": (C, C),
-                       f"h{i}.fc1_w": (M, C), f"h{i}.fc1_b": (M,), f"h{i}.fc2_w": (C, M)}
+            shapes |= {
+                f"h{i}.qkv_w": (3 * C, C),
+                f"h{i}.proj_w": (C, C),
+                f"h{i}.fc1_w": (M, C),
+                f"h{i}.fc1_b": (M,),
+                f"h{i}.fc2_w": (C, M),
+            }
         shapes |= {"head_w": (N_CLASSES, C), "head_b": (N_CLASSES,)}
         self.params = tt.Parameters(shapes)
         rng = np.random.default_rng(cfg.seed)
@@ -188,9 +193,17 @@ def train_vit(run: ViTRun):
     data = digit_data.load()
     cfg, model = run.config, run.model
     schedule = Schedule(cfg.lr, cfg.steps, "linear")
-    yield {"type": "start", "step": run.step, "steps": cfg.steps, "n_params": model.n_params,
-           "n_train": len(data.train_y), "n_test": len(data.test_y), "patch": model.config.patch,
-           "n_patches": model.config.n_patches, "config": asdict(model.config)}
+    yield {
+        "type": "start",
+        "step": run.step,
+        "steps": cfg.steps,
+        "n_params": model.n_params,
+        "n_train": len(data.train_y),
+        "n_test": len(data.test_y),
+        "patch": model.config.patch,
+        "n_patches": model.config.n_patches,
+        "config": asdict(model.config),
+    }
 
     def eval_event():
         acc, loss = evaluate(model, data.test_x, data.test_y)
@@ -208,12 +221,23 @@ def train_vit(run: ViTRun):
         lr = schedule(run.step)
         run.opt.step([model.params.flat_grad], lr)
         run.step += 1
-        yield {"type": "step", "step": run.step, "loss": loss, "lr": lr,
-               "images_per_s": cfg.batch_size / max(time.perf_counter() - t, 1e-9)}
+        yield {
+            "type": "step",
+            "step": run.step,
+            "loss": loss,
+            "lr": lr,
+            "images_per_s": cfg.batch_size / max(time.perf_counter() - t, 1e-9),
+        }
         if run.step % cfg.eval_interval == 0 or run.step == cfg.steps:
             last = eval_event()
             yield last
     if last is None:
         last = eval_event()
-    yield {"type": "done", "step": run.step, "steps": cfg.steps, "test_accuracy": last["test_accuracy"],
-           "test_loss": last["test_loss"], "elapsed_s": time.perf_counter() - t0}
+    yield {
+        "type": "done",
+        "step": run.step,
+        "steps": cfg.steps,
+        "test_accuracy": last["test_accuracy"],
+        "test_loss": last["test_loss"],
+        "elapsed_s": time.perf_counter() - t0,
+    }
