@@ -8,7 +8,6 @@ import { numberInput, textInput, select, segmented, slider, button, buttonRow } 
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { fixed, count } from "/static/js/components/format.js";
-import { jobButtons } from "/static/js/components/jobbuttons.js";
 
 const API = "/api/train-a-gpt";
 const EXAMPLE_TEXT = "apple\napricot\nbanana\nblackberry\nblueberry\ncherry\ncoconut\ndate\nfig\ngrape\nguava\nkiwi\nlemon\nlime\nmango\nmelon\nnectarine\norange\npapaya\npeach\npear\nplum\nquince\nraspberry\nstrawberry\ntangerine";

@@ -11,7 +11,6 @@ import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct } from "/static/js/components/format.js";
 import { etaClock } from "/static/js/components/eta.js";
 import { drawGrid, inkStyle } from "/chapters/vision/drawgrid.js";
-import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { diverging } from "/static/js/components/color.js";
 
 const API = "/api/vision";
