@@ -76,6 +76,32 @@ def _fail(message: str) -> int:
     return 2
 
 
+def train_config(args):
+    """The run's TrainConfig from the command line (both backends)."""
+    from glasslm.engine.training.train import TrainConfig
+
+    return TrainConfig(
+        steps=args.steps,
+        batch_size=args.batch,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        seed=args.seed,
+        temperature=args.temperature,
+        eval_interval=max(1, args.steps // 10),
+        n_samples=0,
+    )
+
+
+def model_config_of(args, vocab_size: int):
+    """The model's GPTConfig from the command line (not yet checked: each backend has its limits)."""
+    from glasslm.engine.models.tiny.gpt import GPTConfig
+
+    return GPTConfig(
+        vocab_size=vocab_size, block_size=args.context, n_layer=args.layers, n_embd=args.embd, n_head=args.heads
+    )
+
+
 def _bar(step: int, total: int, loss: float, heldout: float | None, steps_per_s: float) -> str:
     done = int(PROGRESS_WIDTH * step / total)
     held = f"  held-out {heldout:.3f}" if heldout is not None else ""
@@ -96,8 +122,8 @@ def run(args) -> int:
         )
 
     from glasslm.engine.data import name_data
-    from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
-    from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
+    from glasslm.engine.models.tiny.gpt import TinyGPT, sample
+    from glasslm.engine.training.train import TrainRun, train_tiny_gpt
 
     if args.out and not args.out.endswith(".safetensors"):
         return _fail(f"--out must name a .safetensors file, got {args.out!r}")
@@ -117,24 +143,8 @@ def run(args) -> int:
             data = name_data.from_text(path.read_bytes(), source=path.name)
         else:
             data = name_data.last_names() if args.last_names else name_data.first_names()
-        config = TrainConfig(
-            steps=args.steps,
-            batch_size=args.batch,
-            lr=args.lr,
-            optimizer=args.optimizer,
-            schedule=args.schedule,
-            seed=args.seed,
-            temperature=args.temperature,
-            eval_interval=max(1, args.steps // 10),
-            n_samples=0,
-        ).validate()
-        model_config = GPTConfig(
-            vocab_size=data.tokenizer.vocab_size,
-            block_size=args.context,
-            n_layer=args.layers,
-            n_embd=args.embd,
-            n_head=args.heads,
-        ).validate()
+        config = train_config(args).validate()
+        model_config = model_config_of(args, data.tokenizer.vocab_size).validate()
         if not 0 <= args.samples <= 100:
             return _fail(f"--samples must be from 0 to 100, got {args.samples}")
         model = TinyGPT(model_config, tokenizer=data.tokenizer)

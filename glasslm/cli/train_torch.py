@@ -58,9 +58,8 @@ def run(args) -> int:
         import torch
     except ImportError:
         return _fail('--backend torch needs PyTorch, which is not installed: pip install "glasslm[torch]"')
-    from glasslm.cli.train import _bar
-    from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
-    from glasslm.engine.training.train import TrainConfig
+    from glasslm.cli.train import _bar, model_config_of, train_config
+    from glasslm.engine.models.tiny.gpt import TinyGPT, sample
     from glasslm.torch_gpt import train as tt
     from glasslm.torch_gpt.model import load_checkpoint, save_checkpoint
 
@@ -85,24 +84,8 @@ def run(args) -> int:
         )
     try:
         data = _load_data(args)
-        config = TrainConfig(
-            steps=args.steps,
-            batch_size=args.batch,
-            lr=args.lr,
-            optimizer=args.optimizer,
-            schedule=args.schedule,
-            seed=args.seed,
-            temperature=args.temperature,
-            eval_interval=max(1, args.steps // 10),
-            n_samples=0,
-        ).validate()
-        model_config = GPTConfig(
-            vocab_size=data.tokenizer.vocab_size,
-            block_size=args.context,
-            n_layer=args.layers,
-            n_embd=args.embd,
-            n_head=args.heads,
-        ).validate(**tt.TORCH_LIMITS)
+        config = train_config(args).validate()
+        model_config = model_config_of(args, data.tokenizer.vocab_size).validate(**tt.TORCH_LIMITS)
         if d.world == 1 and args.nproc > 1:
             # Check everything once here, then let torchrun start the N workers.
             tt.TorchRun.create(data, config, model_config, args.device, tt.Dist(0, args.nproc))

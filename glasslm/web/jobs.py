@@ -354,3 +354,18 @@ def thinned_steps(events: Iterable[dict], steps: int, per_run: int) -> Callable[
             yield event
 
     return source
+
+
+def averaged_steps(events: Iterator[dict], every: int, last: int) -> Iterator[dict]:
+    """Step events thinned to one in `every` (and step `last`), each carrying the mean of its
+    "losses" since the one before: a run of several models sends a readable curve, not every step."""
+    sums: dict[str, list[float]] = {}
+    for event in events:
+        if event["type"] == "step":
+            for name, v in event["losses"].items():
+                sums.setdefault(name, []).append(v)
+            if event["step"] % every and event["step"] != last:
+                continue
+            event = {**event, "losses": {name: sum(v) / len(v) for name, v in sums.items()}}
+            sums = {}
+        yield event

@@ -37,6 +37,7 @@ from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
 from glasslm.engine.training.recurrent import train_side_by_side
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
+from glasslm.web.jobs import averaged_steps
 from glasslm.web.session import session_id
 from glasslm.web.worker import InWorker
 
@@ -326,17 +327,8 @@ def _recurrent_events(config: TrainConfig):
     """The engine's events, step events thinned to about STEP_EVENTS_PER_RUN with the losses averaged."""
 
     def source(job):
-        every = _interval(config.steps, STEP_EVENTS_PER_RUN)
-        sums: dict[str, list[float]] = {}
-        for event in train_side_by_side(config=config, should_stop=job.stop_event.is_set):
-            if event["type"] == "step":
-                for name, v in event["losses"].items():
-                    sums.setdefault(name, []).append(v)
-                if event["step"] % every and event["step"] != config.steps:
-                    continue
-                event = {**event, "losses": {name: float(np.mean(v)) for name, v in sums.items()}}
-                sums = {}
-            yield event
+        events = train_side_by_side(config=config, should_stop=job.stop_event.is_set)
+        yield from averaged_steps(events, _interval(config.steps, STEP_EVENTS_PER_RUN), config.steps)
 
     return source
 

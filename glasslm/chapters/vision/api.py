@@ -28,7 +28,7 @@ from glasslm.engine.models.vision import clip_digits
 from glasslm.engine.models.vision.cnn import CNNConfig, CompareConfig, TinyCNN, train_cnn_and_vit
 from glasslm.engine.models.vision.vit import TinyViT, ViTConfig, ViTRun, ViTTrainConfig, train_vit
 from glasslm.web.errors import DemoError
-from glasslm.web.jobs import thinned_steps
+from glasslm.web.jobs import averaged_steps, thinned_steps
 from glasslm.web.session import session_id
 from glasslm.web.worker import InWorker
 
@@ -244,17 +244,8 @@ def _cnn_events(config: CompareConfig, cnn_config: CNNConfig, models: dict):
     """The engine's events, step events thinned to about STEP_EVENTS_PER_RUN with the losses averaged."""
 
     def source(job):
-        every = max(1, config.steps // STEP_EVENTS_PER_RUN)
-        sums: dict[str, list[float]] = {}
-        for event in train_cnn_and_vit(config, cnn_config, models, should_stop=job.stop_event.is_set):
-            if event["type"] == "step":
-                for name, v in event["losses"].items():
-                    sums.setdefault(name, []).append(v)
-                if event["step"] % every and event["step"] != config.steps:
-                    continue
-                event = {**event, "losses": {name: float(np.mean(v)) for name, v in sums.items()}}
-                sums = {}
-            yield event
+        events = train_cnn_and_vit(config, cnn_config, models, should_stop=job.stop_event.is_set)
+        yield from averaged_steps(events, max(1, config.steps // STEP_EVENTS_PER_RUN), config.steps)
 
     return source
 
