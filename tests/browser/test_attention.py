@@ -60,7 +60,7 @@ def test_bank_and_the_steps_of_one_head(page):
 def test_all_heads_maps_name_their_tokens(page):
     page.open_chapter("attention")
     demo = page.locator('.demo[data-demo="where"]')
-    expect(readout(demo, "token")).to_have_text("“·it” (position 7)", timeout=SMOLLM2_MS)
+    expect(readout(demo, "token", exact=True)).to_have_text("“·it” (position 7)", timeout=SMOLLM2_MS)
     demo.get_by_role("button", name="all 9 heads").click()
     small = demo.locator('.att-small[data-head="0"]')
     # which row is which token: the first row and column are labelled with the first token
