@@ -153,7 +153,7 @@ def test_chart_made_in_a_hidden_box_fits_once_shown(browser, server):
     svg = page.locator("#chart-under-test svg")
     assert svg.get_attribute("viewBox").startswith("0 0 640 ")
     page.evaluate("document.getElementById('chart-under-test').hidden = false")
-    page.wait_for_function("document.querySelector('#chart-under-test svg').viewBox.baseVal.width < 400")
+    page.wait_for_function("() => document.querySelector('#chart-under-test svg').viewBox.baseVal.width < 400")
     width = svg.bounding_box()["width"]
     assert abs(svg.evaluate("s => s.viewBox.baseVal.width") - width) <= 1
     context.close()
