@@ -31,12 +31,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data.files import read_json
 from glasslm.engine.models.llama.decode import decode
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 MAX_ANSWER_TOKENS = 6  # answers are a name or a number; SmolLM2 decodes ~20 tokens/s here
 TOP_ALTERNATIVES = 5  # first-token candidates kept for the page
@@ -102,7 +106,7 @@ def _greedy_with_probs(logits: np.ndarray, index: int) -> tuple[int, np.ndarray]
     return int(np.argmax(logits)), softmax(logits)
 
 
-def answer(m, prompt_ids: list[int], max_tokens: int = MAX_ANSWER_TOKENS, k: int = TOP_ALTERNATIVES) -> Answer:
+def answer(m: SmolLM2, prompt_ids: list[int], max_tokens: int = MAX_ANSWER_TOKENS, k: int = TOP_ALTERNATIVES) -> Answer:
     """SmolLM2's greedy answer after prompt_ids, up to a newline or max_tokens, with p of each token."""
     if not 1 <= max_tokens <= 64:
         raise ValueError(f"max_tokens must be from 1 to 64, got {max_tokens}")

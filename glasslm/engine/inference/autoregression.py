@@ -30,6 +30,8 @@ from glasslm.engine.models.llama import decode
 from glasslm.engine.models.tiny.gpt import TinyGPT
 
 if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
+
     pass
 
 
@@ -78,7 +80,7 @@ def tiny_gpt_next_logits(model: TinyGPT, ids) -> np.ndarray:
     return logits.data[-1].astype(np.float64)  # (V,)
 
 
-def continuation_steps(m, ids, max_tokens: int, seeds, stop_ids=None, **settings):
+def continuation_steps(m: SmolLM2, ids, max_tokens: int, seeds, stop_ids=None, **settings):
     """Yield (run, token id) as each token of each continuation is chosen, and (run, None) when
     a continuation is over. One run per seed (None = greedy, temperature 0); the prompt is
     read once and every run starts from its KV cache.
@@ -99,7 +101,7 @@ def continuation_steps(m, ids, max_tokens: int, seeds, stop_ids=None, **settings
         yield run, None
 
 
-def continuations(m, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> list[list[int]]:
+def continuations(m: SmolLM2, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> list[list[int]]:
     """Token ids continuing `ids`, one list per seed: continuation_steps collected."""
     out: list[list[int]] = [[] for _ in seeds]
     for run, token in continuation_steps(m, ids, max_tokens, seeds, stop_ids, **settings):

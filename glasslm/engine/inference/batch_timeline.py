@@ -21,6 +21,10 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 MAX_REQUESTS = 16
 PROMPTS = [
@@ -48,7 +52,7 @@ def max_tokens_for(request: int, longest: int) -> int:
     return max(1, longest // 2 + (request * 7) % (longest // 2 + 1))
 
 
-def _run(m, ids, max_tokens, i, mode, start, events: queue.Queue, counts, spans) -> None:
+def _run(m: SmolLM2, ids, max_tokens, i, mode, start, events: queue.Queue, counts, spans) -> None:
     """Request i: every token onto `events` as it comes, then None; its count and span kept."""
     began = time.perf_counter()
     try:
@@ -62,7 +66,7 @@ def _run(m, ids, max_tokens, i, mode, start, events: queue.Queue, counts, spans)
         events.put(None)
 
 
-def fire(m, n: int, longest: int) -> Iterator[dict]:
+def fire(m: SmolLM2, n: int, longest: int) -> Iterator[dict]:
     if not 1 <= n <= MAX_REQUESTS:
         raise ValueError(f"fire between 1 and {MAX_REQUESTS} requests, got {n}")
     prompts = [m.encode(p) for p in PROMPTS[:n]]

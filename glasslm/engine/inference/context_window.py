@@ -319,7 +319,7 @@ def filler_pieces(encode, n_tokens: int, seed: int = 0) -> list[list[int]]:
         size += len(piece)
 
 
-def needle_plan(m, lengths, depths, seed: int = 0) -> list[dict]:
+def needle_plan(m: SmolLM2, lengths, depths, seed: int = 0) -> list[dict]:
     """Per length: the filler pieces, and the sentence index each depth puts the needle before.
 
     A length counts every token the model reads: filler, needle, question and the
@@ -340,7 +340,7 @@ def needle_plan(m, lengths, depths, seed: int = 0) -> list[dict]:
     return plans
 
 
-def needle_ids(m, plan: dict, k: int | None) -> list[int]:
+def needle_ids(m: SmolLM2, plan: dict, k: int | None) -> list[int]:
     """The prompt with the needle before sentence k (None: no needle), question included."""
     pieces = [list(p) for p in plan["pieces"]]
     if k is not None:
@@ -355,7 +355,7 @@ def _shared(plan: dict, k: int) -> int:
     return sum(len(x) for x in plan["pieces"][:k])
 
 
-def needle_work(m, plans) -> int:
+def needle_work(m: SmolLM2, plans) -> int:
     """Tokens needle_probe runs through the model (the answers aside): its progress's denominator.
 
     Per length: the filler once, plus each cell's needle and what follows it.

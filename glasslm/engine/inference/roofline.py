@@ -26,8 +26,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
 
 GEMM_N = 1024  # a 1024 x 1024 x 1024 float32 product: 2.1 GFLOP, big enough to reach the peak
 BANDWIDTH_MB = 256  # copied array: far larger than any cache, so the copy runs at memory speed
@@ -118,7 +122,7 @@ class ModelOnMachine:
         return self.flops_per_token * self.prefill_tokens / self.prefill_s
 
 
-def weights_per_token(m) -> int:
+def weights_per_token(m: SmolLM2) -> int:
     """Weights a forward pass multiplies for every token: all layers' matrices and norms, plus the
     output layer (SmolLM2 ties it to the embedding: the whole matrix is read to score every token,
     while the input side reads one row, left out)."""
@@ -126,7 +130,7 @@ def weights_per_token(m) -> int:
     return c["attention"] + c["mlp"] + c["norms"] + (c["unembedding"] or c["embedding"])
 
 
-def measure_model(m, prompt_ids: list[int], decode_tokens: int = 16) -> ModelOnMachine:
+def measure_model(m: SmolLM2, prompt_ids: list[int], decode_tokens: int = 16) -> ModelOnMachine:
     """Time one prefill of prompt_ids and `decode_tokens` greedy decode steps of SmolLM2 `m`.
 
     The prompt should be new to the model (a prefix cache would skip its prefill).

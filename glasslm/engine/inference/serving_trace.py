@@ -34,16 +34,19 @@ from __future__ import annotations
 
 import codecs
 import time
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from glasslm.engine.basics import sampling
 from glasslm.engine.models.llama.decode import decode, sampler
 
+if TYPE_CHECKING:
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
+
 
 def traced_reply(
-    m,
+    m: SmolLM2,
     messages,
     max_tokens: int,
     temperature: float = 0.7,
