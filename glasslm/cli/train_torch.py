@@ -153,7 +153,8 @@ def run(args) -> int:
             numpy_model.params[name].data[...] = w
         for name in sample(numpy_model, n=args.samples, temperature=args.temperature, seed=args.seed):
             print(name)
-    if d.world > 1:
+    if d.world > 1:  # every process waits for the first to finish writing, then they leave together
+        torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return 0
 

@@ -140,6 +140,7 @@ def _worker(rank: int, world: int, port: int, batch: int, seed: int, letter: str
     }
     out.write_text(json.dumps(result))
     if world > 1:
+        dist.barrier()  # leave together: a process exiting while gloo still talks to it aborts
         dist.destroy_process_group()
 
 
