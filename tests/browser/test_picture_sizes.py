@@ -43,8 +43,15 @@ def measure(browser, server, viewport, slug, only=None):
     texts, ready = PICTURES[slug]
     expect(page.locator(ready).first).to_be_attached(timeout=30_000)
     page.locator(texts).first.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # let a debounced redraw at the shown width happen
-    got = page.evaluate(MEASURE, only or texts)
+    # let a debounced redraw at the shown width happen: measure until two readings agree
+    # (a busy machine can take a few seconds to load SmolLM2's numbers and redraw)
+    got, previous = None, object()
+    for _ in range(40):
+        page.wait_for_timeout(300)
+        got = page.evaluate(MEASURE, only or texts)
+        if got == previous:
+            break
+        previous = got
     context.close()
     assert not errors, errors
     assert got["heights"], f"no text shown in {slug}'s picture"
