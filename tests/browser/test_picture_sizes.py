@@ -42,7 +42,8 @@ def measure(browser, server, viewport, slug, only=None):
     context, page, errors = open_at(browser, server, viewport, slug)
     texts, ready = PICTURES[slug]
     expect(page.locator(ready).first).to_be_attached(timeout=30_000)
-    page.locator(texts).first.scroll_into_view_if_needed()
+    # the picture itself, not one of its texts: a redraw replaces the texts while we scroll
+    page.locator(texts.rsplit(" ", 1)[0]).first.scroll_into_view_if_needed()
     # let a debounced redraw at the shown width happen: measure until two readings agree
     # (a busy machine can take a few seconds to load SmolLM2's numbers and redraw)
     got, previous = None, object()
@@ -112,7 +113,8 @@ def measure_after_run(browser, server, viewport, slug):
     texts, act, ready = AFTER_RUN[slug]
     act(page)
     expect(page.locator(ready).first).to_be_attached(timeout=180_000)
-    page.locator(texts).first.scroll_into_view_if_needed()
+    # the picture itself, not one of its texts: a redraw replaces the texts while we scroll
+    page.locator(texts.rsplit(" ", 1)[0]).first.scroll_into_view_if_needed()
     page.wait_for_timeout(400)  # let a debounced redraw at the shown width happen
     got = page.evaluate(MEASURE, texts)
     context.close()
