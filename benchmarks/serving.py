@@ -33,27 +33,10 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from glasslm.engine.inference.batch_timeline import PROMPTS  # the serving demo's prompts, one list
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 GEN_TOKENS = int(sys.argv[2]) if len(sys.argv) > 2 else 128  # the 128; fewer on a crowded machine
-PROMPTS = [
-    "The best way to learn a new language is",
-    "Once upon a time, a small robot",
-    "The recipe for bread needs",
-    "In the year 2050, cities will",
-    "My favourite animal is the owl because",
-    "The history of the bicycle began",
-    "To fix a flat tyre, first",
-    "The ocean is deep and",
-    "A good night's sleep helps",
-    "Dear friend, I am writing to",
-    "The rules of chess say that",
-    "Volcanoes form when",
-    "The train left the station at",
-    "Mathematics is useful for",
-    "The old castle on the hill",
-    "Music makes people feel",
-]
 
 
 def run_one(m, ids) -> tuple[int, float, float]:
