@@ -39,13 +39,15 @@ function softmaxDemo(el) {
     await update();
   }
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/softmax`, { logits: sliders.map((s) => s.value), temperature: temp.value }));
+    const shownLabels = [...labels];  // the labels of the logits sent, whatever loads meanwhile
+    const d = await f.run(() => postJSON(`${API}/softmax`, { logits: sliders.map((s) => s.value), temperature: temp.value }),
+      { key: "softmax" });
     if (!d) return;
-    bars.update(d.probs.map((p, i) => ({ label: labels[i], value: p })));
+    bars.update(d.probs.map((p, i) => ({ label: shownLabels[i], value: p })));
     table.replaceChildren(
       h("tr", {}, h("th", { text: "token" }), h("th", { text: "logit z" }), h("th", { text: "z/T − max" }), h("th", { text: "e^(z/T − max)" }),
         h("th", { text: "÷ sum = p" })),
-      ...d.probs.map((p, i) => h("tr", {}, h("td", { class: "mono", text: labels[i] }), h("td", { text: fixed(d.logits[i], 2) }),
+      ...d.probs.map((p, i) => h("tr", {}, h("td", { class: "mono", text: shownLabels[i] }), h("td", { text: fixed(d.logits[i], 2) }),
         h("td", { text: signed(d.shifted[i], 2) }), h("td", { text: fixed(d.exps[i], 4) }), h("td", { text: pct(p) }))));
     f.setReadout([
       { label: "sum of exponentials", value: fixed(d.sum_exps, 4) },

@@ -37,6 +37,7 @@ export function demoFrame(el, { title, stacked = false, sources = [] } = {}) {
   el.append(...[titleEl, body, error, status, readout, hood].filter(Boolean));
 
   let sourceNames = [...sources];
+  const newest = {};  // run key -> number of its newest call
   let sourcesShown = "";
   async function showSources() {
     const key = sourceNames.join(",");
@@ -89,8 +90,13 @@ export function demoFrame(el, { title, stacked = false, sources = [] } = {}) {
     },
     // Run an API call: clears old errors, shows progress when slow, shows
     // ApiErrors beside their control. Returns the result, or null on error.
-    async run(call, { progress = "Computing…" } = {}) {
+    // Calls sharing a `key` (one control's updates) return only the newest
+    // call's result: an older answer that arrives late returns null instead of
+    // drawing stale numbers over fresh ones.
+    async run(call, { progress = "Computing…", key = null } = {}) {
       frame.clearError();
+      const mine = key === null ? 0 : (newest[key] = (newest[key] || 0) + 1);
+      const stale = () => key !== null && newest[key] !== mine;
       let shown = progress, watching = null;
       const timer = setTimeout(() => {
         picture.classList.add("loading");
@@ -99,9 +105,10 @@ export function demoFrame(el, { title, stacked = false, sources = [] } = {}) {
         watching = watchModelLoad((note) => { if (status.textContent === shown) frame.setStatus(shown = `${progress} ${note}`); });
       }, PROGRESS_AFTER_MS);
       try {
-        return await call();
+        const result = await call();
+        return stale() ? null : result;
       } catch (e) {
-        if (e.name === "AbortError") return null;
+        if (e.name === "AbortError" || stale()) return null;
         frame.setError(e instanceof ApiError ? e.message : String(e), e.field);
         return null;
       } finally {
