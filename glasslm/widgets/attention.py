@@ -52,8 +52,9 @@ class AttentionMap(GlassWidget):
         if not (0 <= layer < L and 0 <= head < H):
             raise ValueError(f"layer must be 0..{L - 1} and head 0..{H - 1} (got layer {layer}, head {head})")
         name = "tiny GPT" if is_tiny(self._model) else "SmolLM2-135M"
-        super().__init__(text=text, model_name=name, tokens=tokens, n_layers=L, n_heads=H, layer=layer, head=head,
-                         **kwargs)
+        super().__init__(
+            text=text, model_name=name, tokens=tokens, n_layers=L, n_heads=H, layer=layer, head=head, **kwargs
+        )
         self._show()
 
     def _show(self):
@@ -92,5 +93,10 @@ class AttentionMap(GlassWidget):
 
     def data(self) -> dict:
         """{"tokens", "attention" (L, H, T, T) float array, "layer", "head", "weights" (T, T) of that head}."""
-        return {"tokens": list(self.tokens), "attention": self._att.copy(), "layer": self.layer, "head": self.head,
-                "weights": self._att[self.layer, self.head].copy()}
+        return {
+            "tokens": list(self.tokens),
+            "attention": self._att.copy(),
+            "layer": self.layer,
+            "head": self.head,
+            "weights": self._att[self.layer, self.head].copy(),
+        }

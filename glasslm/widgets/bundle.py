@@ -49,7 +49,7 @@ class BundleError(ValueError):
 
 
 def resolve(spec: str, importer: Path) -> Path:
-    """The file an import specifier names: "/static/..." from the guide's static folder, "./x.js" beside the importer."""
+    """The file an import specifier names: "/static/..." in the guide's static folder, "./x.js" beside the importer."""
     if spec.startswith("/static/"):
         path = STATIC / spec.removeprefix("/static/")
     elif spec.startswith(("./", "../")):
@@ -103,7 +103,7 @@ def rewrite(path: Path, entry: bool = False) -> tuple[str, list[Path]]:
         elif entry and EXPORT_DEFAULT.match(line):
             lines.append(line)
         elif ANY_MODULE_SYNTAX.match(line):
-            raise BundleError(f"{path.name}:{number}: the bundler does not know this import/export form: {line.strip()}")
+            raise BundleError(f"{path.name}:{number}: the bundler does not know this import/export: {line.strip()}")
         else:
             lines.append(line)
     if not entry:
@@ -148,7 +148,7 @@ def bundle(entry: str) -> str:
     path = WIDGET_JS / entry
     if not path.is_file():
         raise BundleError(f"no widget front end called {entry!r} in {WIDGET_JS}")
-    parts = [f"// glasslm widget {entry}: bundled by glasslm.widgets.bundle from the guide's own modules", _d3_prelude()]
+    parts = [f"// glasslm widget {entry}, bundled by glasslm.widgets.bundle from the guide's modules", _d3_prelude()]
     parts.append("const __glasslm = {};")
     for module in _order(path):
         body, _ = rewrite(module, entry=module == path)
