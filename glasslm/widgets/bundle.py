@@ -56,14 +56,14 @@ def resolve(spec: str, importer: Path) -> Path:
         path = (importer.parent / spec).resolve()
     else:
         raise BundleError(f"{importer.name}: cannot bundle the import {spec!r}: use /static/... or a relative path")
-    if not path.is_file() or not path.is_relative_to(PACKAGE):
-        raise BundleError(f"{importer.name}: the import {spec!r} names no file of the glasslm package ({path})")
+    if not path.is_file():
+        raise BundleError(f"{importer.name}: the import {spec!r} names no file ({path})")
     return path
 
 
 def _key(path: Path) -> str:
     """A module's name inside the bundle: its path in the glasslm package (web/static/js/..., widgets/js/...)."""
-    return path.relative_to(PACKAGE).as_posix()
+    return path.relative_to(PACKAGE).as_posix() if path.is_relative_to(PACKAGE) else path.as_posix()
 
 
 def _names(listing: str) -> list[tuple[str, str]]:
@@ -143,11 +143,11 @@ def _d3_prelude() -> str:
 
 
 @lru_cache(maxsize=None)
-def bundle(entry: str) -> str:
-    """The ES module string for the widget entry file `entry` (a name in glasslm/widgets/js/)."""
+def bundle(entry: str | Path) -> str:
+    """The ES module string for the widget entry file `entry` (a name in glasslm/widgets/js/, or a path)."""
     path = WIDGET_JS / entry
     if not path.is_file():
-        raise BundleError(f"no widget front end called {entry!r} in {WIDGET_JS}")
+        raise BundleError(f"no widget front end called {str(entry)!r} in {WIDGET_JS}")
     parts = [f"// glasslm widget {entry}, bundled by glasslm.widgets.bundle from the guide's modules", _d3_prelude()]
     parts.append("const __glasslm = {};")
     for module in _order(path):
