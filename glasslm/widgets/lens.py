@@ -3,8 +3,8 @@
 For each position of the text, what SmolLM2 would predict if it stopped after
 each block: the residual stream after that block put through the model's own
 final norm and unembedding (the transformer chapter's `logit_lens`), next to
-the model's real prediction at the end. Early layers guess generic tokens; the
-answer appears somewhere in the middle and firms up.
+the model's real prediction at the end: which layer first puts the answer on
+top, and how sure each layer is.
 """
 
 from __future__ import annotations
