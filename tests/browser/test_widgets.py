@@ -1,8 +1,8 @@
 """glasslm.widgets in Chromium: the bundled ES modules draw the kernel's numbers and answer their controls.
 
 No Jupyter: tests/browser/widget_page.py serves the page anywidget would make,
-with the Python widget's real state. Where a control asks the kernel, the
-page's fake kernel answers with numbers the Python widget computed.
+with the Python widget's real state, and the Python widget itself answers what
+the page saves or sends, as its kernel would.
 """
 
 import json
@@ -12,34 +12,36 @@ from playwright.sync_api import expect
 
 from glasslm.engine.data import name_data
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
-from tests.browser.widget_page import widget_server, write_page
+from tests.browser.helpers import SMOLLM2_MS
+from tests.browser.widget_page import serve_widget, widget_server
 
 widgets = pytest.importorskip("glasslm.widgets")
 
 
 @pytest.fixture
 def open_widget(browser, tmp_path):
-    pages = []
+    opened = []
 
-    def open_(widget, kernel=None, data=None):
-        write_page(tmp_path, widget, kernel, data)
-        ctx = browser.new_context(viewport={"width": 900, "height": 800})
+    def open_(widget, width=900):
+        folder = tmp_path / f"w{len(opened)}"
+        folder.mkdir()
+        ctx = browser.new_context(viewport={"width": width, "height": 800})
         page = ctx.new_page()
         page.set_default_timeout(20_000)
         errors = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.errors = errors
-        pages.append((ctx, page))
-        page.goto(f"{base}/index.html")
+        opened.append((ctx, errors))
+        serve_widget(folder, page, widget)
+        page.goto(f"{base}/w{len(opened) - 1}/index.html")
         page.wait_for_selector("body[data-rendered]")
         return page
 
     with widget_server(tmp_path) as base:
         yield open_
-        for ctx, page in pages:
+        for ctx, errors in opened:
             ctx.close()
-            assert not page.errors, "the widget page logged errors:\n" + "\n".join(page.errors)
+            assert not errors, "the widget page logged errors:\n" + "\n".join(errors)
 
 
 def _tiny(n_layer=2):
@@ -47,56 +49,110 @@ def _tiny(n_layer=2):
     return TinyGPT(GPTConfig(vocab_size=data.tokenizer.vocab_size, n_layer=n_layer), seed=3, tokenizer=data.tokenizer)
 
 
-def _cell_titles(page):
-    return page.locator("svg.heatmap g.cell title").all_text_contents()
+def _drawn_cells(page):
+    return page.evaluate("[...document.querySelectorAll('svg.heatmap g.cell')].map((g) => g.__data__.v)")
 
 
 def test_attention_map_draws_and_switches_heads(open_widget):
     w = widgets.AttentionMap("emma", model=_tiny())
-    table = [
-        [[[round(v, 4) for v in row] for row in head] for head in layer] for layer in w.data()["attention"].tolist()
-    ]
-    # the kernel's answer to a new layer or head: that head's weights, as AttentionMap._show computes them
-    kernel = "(model, c) => window.model.set('weights', window.kernelData[model.get('layer')][model.get('head')])"
-    page = open_widget(w, kernel, table)
+    page = open_widget(w)
     expect(page.locator("svg.heatmap g.cell")).to_have_count(25)  # [BOS] e m m a: 5 x 5
     expect(page.locator("svg.heatmap text.row-label")).to_have_text(["<BOS>", "e", "m", "m", "a"])
-    before = _cell_titles(page)
-    assert "a → <BOS>" in before[20]
+    first = [v for row in w.weights for v in row]
+    assert _drawn_cells(page) == first
     page.get_by_label("Layer", exact=True).select_option("1")
     page.get_by_label("Head", exact=True).select_option("3")
-    assert page.evaluate("window.saved") == [{"layer": 1}, {"head": 3}]
-    expect(page.locator("svg.heatmap g.cell title").nth(20)).not_to_have_text(before[20])
-    after = _cell_titles(page)
-    w.layer, w.head = 1, 3  # the Python widget shows the same head
-    shown = page.evaluate("[...document.querySelectorAll('svg.heatmap g.cell')].map((g) => g.__data__.v)")
-    assert shown == [v for row in w.weights for v in row]  # the page draws exactly the kernel's numbers
-    assert after[4] == "<BOS> → a: 0.0000%"  # the first token cannot look ahead
     expect(page.locator(".demo-status")).to_contain_text("layer 1, head 3")
+    assert page.evaluate("window.saved") == [{"layer": 1}, {"head": 3}]
+    assert (w.layer, w.head) == (1, 3)  # the kernel side followed the pickers
+    # the caption is redrawn with the kernel's new weights, so they are on screen now
+    assert _drawn_cells(page) == [v for row in w.weights for v in row] != first
+    assert page.locator("svg.heatmap g.cell title").nth(4).text_content() == "<BOS> → a: 0.0000%"  # no looking ahead
+    # a new text: the kernel retraces; one the model cannot read gets its sentence and the picture stays
+    page.get_by_label("Text (Enter to redraw)").fill("Ava")
+    page.get_by_label("Text (Enter to redraw)").press("Enter")
+    expect(page.locator(".demo-error")).to_contain_text("'A' is not in this tokenizer's vocabulary")
+    expect(page.locator("svg.heatmap g.cell")).to_have_count(25)
+    page.get_by_label("Text (Enter to redraw)").fill("ava")
+    page.get_by_label("Text (Enter to redraw)").press("Enter")
+    expect(page.locator("svg.heatmap g.cell")).to_have_count(16)
+    expect(page.locator(".demo-error")).to_be_hidden()
 
 
-def test_training_curve_grows_switches_to_log_and_asks_the_kernel_to_train(open_widget):
+def test_training_curve_grows_switches_to_log_and_trains_in_the_kernel(open_widget):
     fresh = widgets.TrainingCurve(steps=60)
-    trained = widgets.TrainingCurve(steps=60)
-    trained.train()
+    streamed = widgets.TrainingCurve(steps=60)
+    streamed.train()
     page = open_widget(fresh)
-    expect(page.get_by_role("button", name="Train")).to_be_enabled()
-    page.get_by_role("button", name="Train").click()
-    assert page.evaluate("window.sent") == [{"type": "train"}]
     path = page.locator("svg.chart path.series").first
-    # the kernel streams: first a few points, then all of them (as traits set while train() runs)
-    for upto in (5, len(trained.losses)):
-        page.evaluate(f"window.model.set('losses', {json.dumps(trained.losses[:upto])})")
+    # the kernel streams traits while train() runs: first a few points, then all of them
+    for upto in (5, len(streamed.losses)):
+        page.evaluate(f"window.model.set('losses', {json.dumps(streamed.losses[:upto])})")
         page.wait_for_function(
             "(n) => (document.querySelector('svg.chart path.series').getAttribute('d') || '').split('L').length === n",
             arg=upto,
         )
-    page.evaluate(f"window.model.set('heldout', {json.dumps(trained.heldout)})")
-    expect(page.locator("svg.chart circle")).to_have_count(len(trained.heldout))
-    page.evaluate(f"window.model.set('samples', {json.dumps(trained.samples)})")
-    expect(page.locator(".glasslm-samples")).to_contain_text(trained.samples[0])
+    page.evaluate(f"window.model.set('heldout', {json.dumps(streamed.heldout)})")
+    expect(page.locator("svg.chart circle")).to_have_count(len(streamed.heldout))
     linear = page.locator("svg.chart .axis").nth(1).locator(".tick text").all_text_contents()
     page.get_by_role("button", name="log").click()
-    assert page.evaluate("window.saved").pop() == {"y_scale": "log"}
     expect(page.locator("svg.chart .axis").nth(1).locator(".tick text")).not_to_have_text(linear)
-    assert path.get_attribute("d").count("L") == len(trained.losses) - 1  # redrawn whole on the log axis
+    assert fresh.y_scale == "log"
+    assert path.get_attribute("d").count("L") == len(streamed.losses) - 1  # the whole curve, redrawn on a log axis
+    # Train: the page asks, the kernel trains the widget's own run and answers with its curve and samples
+    page.get_by_role("button", name="Train").click()
+    expect(page.locator(".demo-status")).to_contain_text("Done: 60 steps")
+    assert page.evaluate("window.sent") == [{"type": "train"}]
+    expect(page.locator(".glasslm-samples")).to_contain_text(fresh.samples[0])
+    expect(page.locator("svg.chart circle")).to_have_count(len(fresh.heldout))
+    expect(page.get_by_role("button", name="Train")).to_be_disabled()  # trained to its step count
+    assert fresh.losses == streamed.losses  # same seeds: the kernel's run is the streamed one
+
+
+@pytest.mark.slow  # SmolLM2 forward passes
+def test_next_token_bar_appends_the_token_and_the_kernel_predicts_again(open_widget):
+    w = widgets.NextToken("The capital of France is", k=5)
+    page = open_widget(w)
+    expect(page.locator(".bars .bar-row")).to_have_count(5)
+    expect(page.locator(".bars .bar-label").first).to_have_text("·Paris")
+    expect(page.locator(".tokens .token")).to_have_count(5)
+    page.locator(".bars .bar-row").first.click()
+    expect(page.locator(".tokens .token")).to_have_count(6, timeout=SMOLLM2_MS)
+    expect(page.locator(".tokens .token").last).to_have_text("·Paris")
+    assert w.text == "The capital of France is Paris"
+    expect(page.locator(".bars .bar-label").first).to_have_text(w.top[0]["text"].replace(" ", "·"))
+
+
+@pytest.mark.slow  # SmolLM2 forward passes
+def test_sampling_knobs_and_token_strip_and_lens_answer_their_controls(open_widget):
+    knobs = widgets.SamplingKnobs("Once upon a time", top_k=0)
+    page = open_widget(knobs)
+    expect(page.locator(".bars .bar-row")).to_have_count(12)
+    page.get_by_label("Top-k (0 = off)").fill("2")  # a range input: fill sets it and fires change
+    expect(page.locator(".demo-status")).to_contain_text("2 tokens can be drawn", timeout=SMOLLM2_MS)
+    assert knobs.top_k == 2 and knobs.stages[-1]["survivors"] == 2
+    expect(page.locator(".bars .bar-value").nth(2)).to_have_text("0.0000%  model " + _pct(knobs.rows[2]["model"]))
+
+    strip = widgets.TokenStrip("Hello world", "cl100k")
+    page = open_widget(strip)
+    expect(page.locator(".tokens .token")).to_have_text(["Hello", "·world"])
+    page.get_by_label("Text").fill("Hello, world!")
+    expect(page.locator(".tokens .token")).to_have_text(["Hello", ",", "·world", "!"])
+    expect(page.locator(".demo-status")).to_contain_text("4 tokens (cl100k)")
+
+    lens = widgets.LogitLens("The capital of France is")
+    page = open_widget(lens)
+    expect(page.locator(".bars .bar-row")).to_have_count(len(lens.layers[-1]))
+    expect(page.locator(".bars .bar-label").last).to_have_text("layer 30: ·Paris")
+    expect(page.locator(".demo-status")).to_contain_text("predicts “·Paris”")
+    page.locator(".tokens .token").nth(1).click()  # "·capital": what comes after it, layer by layer
+    expect(page.locator(".demo-status")).to_contain_text(
+        f"After “·capital” the model predicts “{lens.final[1]['text'].replace(' ', '·')}”"
+    )
+    assert lens.position == 1
+
+
+def _pct(p):
+    v = 100 * p
+    d = 1 if v >= 10 else 2 if v >= 1 else 3 if v >= 0.01 else 4
+    return f"{v:.{d}f}%"
