@@ -125,3 +125,21 @@ def test_training_curve_thins_long_runs_to_about_curve_points():
     loss = w.data()["loss"]
     assert w.losses[0] == [2, pytest.approx(loss[:2].mean())]
     assert w.losses[-1] == [2 * CURVE_POINTS + 1, pytest.approx(loss[-1])]
+
+
+@pytest.mark.slow  # loads SmolLM2 (the limits are checked before any forward pass)
+def test_limits_are_named_and_refused_with_a_sentence(smollm2):
+    from glasslm.widgets import lens, next_token
+
+    too_long = "word " * (next_token.MAX_TOKENS + 1)
+    with pytest.raises(ValueError, match=f"at most {next_token.MAX_TOKENS}"):
+        widgets.NextToken(too_long)
+    with pytest.raises(ValueError, match=f"at most {next_token.MAX_TOKENS}"):
+        widgets.SamplingKnobs(too_long)
+    with pytest.raises(ValueError, match=f"k must be from 1 to {next_token.MAX_K}"):
+        widgets.NextToken("Hello", k=next_token.MAX_K + 1)
+    most = lens.MAX_LENS_ROWS // (smollm2.config.n_layers + 1)
+    with pytest.raises(ValueError, match=f"the lens reads at most {most} at once"):
+        widgets.LogitLens("word " * (most + 1))
+    with pytest.raises(ValueError, match="Type some text"):
+        widgets.LogitLens("   ")
