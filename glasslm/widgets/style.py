@@ -92,6 +92,7 @@ def widget_css() -> str:
         f".{ROOT} {{ font: 14px/1.5 var(--font); color: var(--text); background: var(--surface); "
         "padding: .6rem .8rem; border: 1px solid var(--border); border-radius: var(--radius); }"
     )
+    out.append(f".{ROOT}, .{ROOT} * {{ box-sizing: border-box; }}")  # the guide sets it page-wide; here only inside
     out.append(f".{ROOT} .glasslm-row {{ display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; }}")
     out.append(f".{ROOT} svg {{ width: 100%; height: auto; display: block; }}")
     out.append(f".{ROOT} .glasslm-samples {{ font-family: var(--mono); font-size: .9rem; color: var(--muted); }}")

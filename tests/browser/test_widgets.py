@@ -50,7 +50,10 @@ def _tiny(n_layer=2):
 
 
 def _drawn_cells(page):
-    return page.evaluate("[...document.querySelectorAll('svg.heatmap g.cell')].map((g) => g.__data__.v)")
+    """The values of the heat map's cells left to right, top to bottom; masked cells (the future) left out."""
+    return page.evaluate(
+        "[...document.querySelectorAll('svg.heatmap g.cell')].map((g) => g.__data__.v).filter((v) => v !== null)"
+    )
 
 
 def test_attention_map_draws_and_switches_heads(open_widget):
@@ -58,7 +61,7 @@ def test_attention_map_draws_and_switches_heads(open_widget):
     page = open_widget(w)
     expect(page.locator("svg.heatmap g.cell")).to_have_count(25)  # [BOS] e m m a: 5 x 5
     expect(page.locator("svg.heatmap text.row-label")).to_have_text(["<BOS>", "e", "m", "m", "a"])
-    first = [v for row in w.weights for v in row]
+    first = [v for i, row in enumerate(w.weights) for v in row[: i + 1]]
     assert _drawn_cells(page) == first
     page.get_by_label("Layer", exact=True).select_option("1")
     page.get_by_label("Head", exact=True).select_option("3")
@@ -66,8 +69,11 @@ def test_attention_map_draws_and_switches_heads(open_widget):
     assert page.evaluate("window.saved") == [{"layer": 1}, {"head": 3}]
     assert (w.layer, w.head) == (1, 3)  # the kernel side followed the pickers
     # the caption is redrawn with the kernel's new weights, so they are on screen now
-    assert _drawn_cells(page) == [v for row in w.weights for v in row] != first
-    assert page.locator("svg.heatmap g.cell title").nth(4).text_content() == "<BOS> → a: 0.0000%"  # no looking ahead
+    assert _drawn_cells(page) == [v for i, row in enumerate(w.weights) for v in row[: i + 1]] != first
+    assert w.weights[0][1:] == [0, 0, 0, 0]  # no looking ahead: the page masks those cells
+    titles = page.locator("svg.heatmap g.cell title")
+    assert titles.nth(4).text_content() == "<BOS> → a: masked"
+    assert titles.nth(24).text_content() == f"a → a: {round(100 * w.weights[4][4])}%"
     # a new text: the kernel retraces; one the model cannot read gets its sentence and the picture stays
     page.get_by_label("Text (Enter to redraw)").fill("Ava")
     page.get_by_label("Text (Enter to redraw)").press("Enter")
