@@ -65,6 +65,6 @@ def test_the_css_brings_the_theme_and_scopes_the_component_rules():
     assert re.search(r":root \{ color-scheme: light;.*--seq-1: #1f5fbf", css, re.S)
     assert ':root:has(body[data-jp-theme-light="false"])' in css  # JupyterLab's dark theme gets the dark set
     rules = [line for line in css.splitlines() if line.startswith(".")]
-    assert rules and all(r.startswith(".glasslm-widget ") for r in rules)
+    assert rules and all(r.startswith((".glasslm-widget ", ".glasslm-widget,")) for r in rules)
     assert ".glasslm-widget .bars rect.bar {" in css and ".glasslm-widget .token-3 {" in css
     assert not re.search(r"^(body|main|html|\.topbar)\b", css, re.M)  # nothing for the notebook's own page
