@@ -83,6 +83,11 @@ def test_attention_map_draws_and_switches_heads(open_widget):
     page.get_by_label("Text (Enter to redraw)").press("Enter")
     expect(page.locator("svg.heatmap g.cell")).to_have_count(16)
     expect(page.locator(".demo-error")).to_be_hidden()
+    # JupyterLab's dark theme: the guide's dark colours, read from :root as color.js reads them
+    seq = "getComputedStyle(document.documentElement).getPropertyValue('--seq-1').trim()"
+    assert page.evaluate(seq) == "#1f5fbf"
+    page.evaluate("document.body.setAttribute('data-jp-theme-light', 'false')")
+    assert page.evaluate(seq) == "#7db0ff"
 
 
 def test_training_curve_grows_switches_to_log_and_trains_in_the_kernel(open_widget):
@@ -150,6 +155,9 @@ def test_sampling_knobs_and_token_strip_and_lens_answer_their_controls(open_widg
     page = open_widget(lens)
     expect(page.locator(".bars .bar-row")).to_have_count(len(lens.layers[-1]))
     expect(page.locator(".bars .bar-label").last).to_have_text("layer 30: ·Paris")
+    expect(page.locator(".bars .bar-value").last).to_have_text(
+        f"{100 * lens.final[-1]['prob']:.1f}%  ‖x‖ {lens.layers[-1][-1]['norm']:.0f}"
+    )
     expect(page.locator(".demo-status")).to_contain_text("predicts “·Paris”")
     page.locator(".tokens .token").nth(1).click()  # "·capital": what comes after it, layer by layer
     expect(page.locator(".demo-status")).to_contain_text(
