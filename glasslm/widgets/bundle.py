@@ -98,7 +98,8 @@ def rewrite(path: Path, entry: bool = False) -> tuple[str, list[Path]]:
             exports.append(m.group(2))
             lines.append(line.removeprefix("export").lstrip())
         elif m := EXPORT_LIST.match(line):
-            exports.extend(local for _, local in _names(m.group(1)))
+            # `export { a as b }`: the local a is exported as b (import lists read the other way round)
+            exports.extend(local if local == name else f"{name}: {local}" for local, name in _names(m.group(1)))
             lines.append("")
         elif entry and EXPORT_DEFAULT.match(line):
             lines.append(line)

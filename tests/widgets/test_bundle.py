@@ -33,14 +33,14 @@ def test_every_widget_bundles_into_one_module_of_the_guides_own_components(entry
 
 def test_modules_keep_their_own_scope_and_imports_become_reads(tmp_path):
     (tmp_path / "a.js").write_text("const W = 1;\nexport function a() { return W; }\nexport const b = 2;\n")
-    (tmp_path / "c.js").write_text("const W = 3;\nfunction h() {}\nexport { h };\n")
+    (tmp_path / "c.js").write_text("const W = 3;\nfunction h() {}\nfunction g() {}\nexport { h, g as gee };\n")
     (tmp_path / "entry.js").write_text(
         'import { a, b as bee } from "./a.js";\nimport { h } from "./c.js";\nexport default { render() { a(); } };\n'
     )
     js = bundle(tmp_path / "entry.js")
     a_key, c_key = (tmp_path / "a.js").as_posix(), (tmp_path / "c.js").as_posix()
     assert f'__glasslm["{a_key}"] = (() => {{\nconst W = 1;' in js and "return { a, b };\n})();" in js
-    assert "return { h };" in js
+    assert "return { h, gee: g };" in js  # g is exported under the name gee
     assert f'const {{ a, b: bee }} = __glasslm["{a_key}"];' in js
     assert js.index(a_key) < js.index(c_key) < js.index("export default")
 
