@@ -10,8 +10,11 @@ the module only draws them.
 from __future__ import annotations
 
 import anywidget
+import numpy as np
 import traitlets as t
 
+from glasslm.engine.models.llama.smollm2 import load_smollm2
+from glasslm.engine.models.tiny.gpt import TinyGPT
 from glasslm.widgets.bundle import bundle
 from glasslm.widgets.style import widget_css
 
@@ -30,27 +33,20 @@ class GlassWidget(anywidget.AnyWidget):
             cls._esm = bundle(cls.entry)
             cls._css = widget_css()
 
-    def data(self) -> dict:  # pragma: no cover - every widget defines it
-        raise NotImplementedError
+    def data(self) -> dict:
+        """The numbers the widget shows, in full precision (dicts, lists, numpy arrays)."""
+        raise NotImplementedError(f"{type(self).__name__} must define data()")
 
 
 def smollm2_if(model):
     """The model to use: the one given, or SmolLM2 loaded once (load_smollm2 caches it)."""
-    if model is not None:
-        return model
-    from glasslm.engine.models.llama.smollm2 import load_smollm2
-
-    return load_smollm2()
+    return model if model is not None else load_smollm2()
 
 
 def is_tiny(model) -> bool:
-    from glasslm.engine.models.tiny.gpt import TinyGPT
-
     return isinstance(model, TinyGPT)
 
 
 def rounded(a) -> list:
     """A numpy array as nested lists of floats with WEIGHT_DIGITS decimals (what the page draws)."""
-    import numpy as np
-
     return np.round(np.asarray(a, dtype=np.float64), WEIGHT_DIGITS).tolist()
