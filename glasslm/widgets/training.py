@@ -24,7 +24,11 @@ CURVE_POINTS = 200  # training-loss points drawn per run: the loss is averaged b
 
 
 class TrainingCurve(GlassWidget):
-    """TrainingCurve(steps=300, data=None, model_config=None, **TrainConfig settings); .train() runs it."""
+    """TrainingCurve(steps=300, data=None, model=None, model_config=None, **TrainConfig settings); .train() runs it.
+
+    data: a NameData (name_data.first_names() by default, or name_data.from_text(your lines));
+    model: a TinyGPT to train further in place (else a new one, shaped by model_config).
+    """
 
     entry = "training.js"
     step = t.Int(0).tag(sync=True)
@@ -37,10 +41,10 @@ class TrainingCurve(GlassWidget):
     status = t.Unicode("").tag(sync=True)
     y_scale = t.Unicode("linear").tag(sync=True)  # "linear" or "log": how the page draws the loss axis
 
-    def __init__(self, steps: int = 300, data=None, model_config: GPTConfig | None = None, **settings):
+    def __init__(self, steps: int = 300, data=None, model=None, model_config: GPTConfig | None = None, **settings):
         defaults = {"eval_interval": max(1, steps // 10), "sample_interval": max(1, steps // 5)}
         config = replace(TrainConfig(), steps=steps, **{**defaults, **settings})
-        self.run = TrainRun.create(data=data, config=config, model_config=model_config)
+        self.run = TrainRun.create(model=model, data=data, config=config, model_config=model_config)
         self.events: list[dict] = []
         super().__init__(
             total=config.steps,

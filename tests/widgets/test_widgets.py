@@ -116,6 +116,17 @@ def test_training_curve_is_train_tiny_gpt_and_continues_nowhere_past_its_steps()
     assert w2.step == 40 and w2.losses == w.losses
 
 
+def test_training_curve_trains_a_given_model_in_place_on_given_data():
+    data = name_data.from_text("anna\nbob\ncarla\ndavid\nemma\nfrank\ngina\nhugo\nida\njon\n" * 3)
+    model = TinyGPT(GPTConfig(vocab_size=data.tokenizer.vocab_size), tokenizer=data.tokenizer)
+    before = model.params.flat.copy()
+    w = widgets.TrainingCurve(steps=20, data=data, model=model)
+    w.train()
+    assert w.model is model and not np.array_equal(model.params.flat, before)
+    with pytest.raises(ValueError, match="does not match the data"):
+        widgets.TrainingCurve(steps=20, model=model)  # its letters are not the census names' alphabet
+
+
 def test_training_curve_thins_long_runs_to_about_curve_points():
     from glasslm.widgets.training import CURVE_POINTS
 
