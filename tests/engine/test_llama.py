@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from glasslm.engine.basics.rope import apply_rope, rope_angles
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.llama import Trace
-from glasslm.engine.basics.rope import apply_rope, rope_angles
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "smollm2_logits.npz"
 TOL = 1e-3

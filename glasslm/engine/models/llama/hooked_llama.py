@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.llama import rms_norm, silu
-from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig, LlamaWeights
 from glasslm.engine.models.llama.kv_cache import KVCache
-from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:

@@ -222,7 +222,11 @@ class TinyGPT:
         self._norm = {"rmsnorm": tt.rmsnorm, "layernorm": tt.layernorm, "none": None}[cfg.norm]
         self._act = {"relu": tt.relu, "gelu": tt.gelu, "swiglu": tt.swiglu}[cfg.mlp]
         # A fixed table at the token embeddings' scale (init_std), so neither drowns the other.
-        self._table = sinusoidal(cfg.block_size, cfg.n_embd) * cfg.init_std if cfg.positions == "sinusoidal" else None
+        self._table = (
+            sinusoidal(cfg.block_size, cfg.n_embd).astype(np.float64) * cfg.init_std
+            if cfg.positions == "sinusoidal"
+            else None
+        )
 
     # ------------------------------------------------------------ forward
 

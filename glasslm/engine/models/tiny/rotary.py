@@ -23,8 +23,7 @@ ROPE_THETA = 10000.0  # the paper's base; SmolLM2's 100000 is for 8k-token conte
 
 @functools.lru_cache(maxsize=64)
 def _angles(T: int, head_dim: int) -> tuple[np.ndarray, np.ndarray]:
-    cos, sin = rope_angles(np.arange(T), head_dim, ROPE_THETA)  # (T, D/2) each
-    return cos.astype(np.float64), sin.astype(np.float64)
+    return rope_angles(np.arange(T), head_dim, ROPE_THETA, dtype=np.float64)  # (T, D/2) each
 
 
 def rotate_qk(qkv: Tensor, B: int, T: int, n_head: int, n_kv_head: int) -> Tensor:
