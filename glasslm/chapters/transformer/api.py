@@ -291,13 +291,12 @@ MAX_LAB_BATCH = 32
 MAX_LAB_EMBD = 64  # wider models train too slowly to compare on a shared laptop
 MAX_LAB_HEADS = 8
 MAX_KV_CONTEXT = 1_000_000  # far past SmolLM2's 8,192: the formula still answers
-TOUR_STEPS = 1_000  # four depth-2 models: about ten seconds here
 
 
 class ArchSpec(BaseModel):
     """One tiny GPT's architecture: the switches of GPTConfig."""
 
-    n_layer: int = Field(12, ge=1, le=MAX_LAB_LAYERS)
+    n_layer: int = Field(arch_lab.DEMO_DEPTH, ge=1, le=MAX_LAB_LAYERS)
     n_embd: int = Field(16, ge=4, le=MAX_LAB_EMBD)
     n_head: int = Field(4, ge=1, le=MAX_LAB_HEADS)
     n_kv_head: int = Field(4, ge=1, le=MAX_LAB_HEADS)
@@ -361,8 +360,8 @@ def lab(req: LabRequest, request: Request, session: str = Depends(session_id)):
 
 
 class TourRequest(BaseModel):
-    n_layer: int = Field(2, ge=1, le=MAX_LAB_LAYERS)
-    steps: int = Field(TOUR_STEPS, ge=1, le=MAX_LAB_STEPS)
+    n_layer: int = Field(arch_lab.TOUR_DEPTH, ge=1, le=MAX_LAB_LAYERS)
+    steps: int = Field(arch_lab.TOUR_STEPS, ge=1, le=MAX_LAB_STEPS)
     seed: int = Field(42, ge=0, le=2**31 - 1)
 
 
@@ -376,7 +375,7 @@ def tour(req: TourRequest, request: Request, session: str = Depends(session_id))
 
 
 @router.get("/kv-cache")
-def kv_cache(context: int = 2048, n_layer: int = 2):
+def kv_cache(context: int = 2048, n_layer: int = arch_lab.TOUR_DEPTH):
     """Bytes of keys and values each attention variant keeps for `context` tokens."""
     if not 1 <= context <= MAX_KV_CONTEXT:
         raise DemoError(f"“context” must be from 1 to {MAX_KV_CONTEXT:,} tokens; you gave {context:,}.", "context")

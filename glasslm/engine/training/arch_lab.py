@@ -37,6 +37,9 @@ from glasslm.engine.models.tiny.gpt import MAX_LAB_LAYERS, GPTConfig, TinyGPT
 from glasslm.engine.training.train import MAX_STEPS, TrainConfig, TrainRun, train_tiny_gpt
 
 MAX_RUNS = 4  # the tour's length; the lab compares two
+DEMO_DEPTH = 12  # the lab's default pair: deep enough that a stack without residuals starves its first block
+TOUR_DEPTH = 2  # the tour's models: shallow, so four of them train in seconds
+TOUR_STEPS = 1_000  # the tour's four depth-2 models: about ten seconds on two busy cores
 LAB_LIMITS = {"max_layers": MAX_LAB_LAYERS}
 POINTS = 100  # loss points per curve: enough to draw, few enough to stream
 
@@ -141,7 +144,7 @@ def tour_configs(base: GPTConfig | None = None) -> list[tuple[str, GPTConfig]]:
     rotary positions, grouped-query attention (its 9 query heads share 3 key-value
     heads; here 4 share 2) and a SwiGLU MLP.
     """
-    base = base or GPTConfig(n_layer=2)
+    base = base or GPTConfig(n_layer=TOUR_DEPTH)
     rope = replace(base, positions="rope")
     gqa = replace(rope, n_kv_head=max(1, base.n_head // 2))
     return [
