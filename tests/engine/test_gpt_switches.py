@@ -283,3 +283,19 @@ def test_a_switched_model_round_trips_through_a_checkpoint(tmp_path):
     assert loaded.config == m.config
     X, Y = batch(["zoe"])
     assert loaded.loss(X, Y) == m.loss(X, Y)
+
+
+def test_the_pytorch_twin_and_lora_refuse_switched_models(tmp_path):
+    from glasslm.engine.models.tiny.gpt import CheckpointError
+    from glasslm.engine.training.lora import LoRAGPT
+
+    switched = TinyGPT(GPTConfig(mlp="gelu"), tokenizer=TOK)
+    assert GPTConfig().microgpt_layout and GPTConfig(n_kv_head=4).microgpt_layout
+    assert not switched.config.microgpt_layout
+    with pytest.raises(ValueError, match="microgpt's layout"):
+        LoRAGPT(switched)
+    torch_model = pytest.importorskip("glasslm.torch_gpt.model")
+    with pytest.raises(ValueError, match="microgpt's layout"):
+        torch_model.TorchGPT(switched.config)
+    with pytest.raises(CheckpointError, match="architecture switches"):
+        torch_model.load_checkpoint(switched.save(tmp_path / "s.safetensors"))

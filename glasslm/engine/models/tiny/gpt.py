@@ -91,6 +91,18 @@ class GPTConfig:
     mlp: str = "relu"
 
     @property
+    def microgpt_layout(self) -> bool:
+        """True when every architecture switch is at microgpt's default (what the PyTorch twin and LoRA run)."""
+        return (self.residual, self.norm, self.norm_position, self.positions, self.kv_heads, self.mlp) == (
+            True,
+            "rmsnorm",
+            "pre",
+            "learned",
+            self.n_head,
+            "relu",
+        )
+
+    @property
     def kv_heads(self) -> int:
         return self.n_head if self.n_kv_head is None else self.n_kv_head
 
