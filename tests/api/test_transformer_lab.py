@@ -69,7 +69,7 @@ def test_both_jobs_run_in_a_worker():
         ({"batch_size": MAX_LAB_BATCH + 1}, "batch_size", 422, "at most"),
         ({"a": {"n_head": 4, "n_kv_head": 3}}, "n_kv_head", 400, "key-value heads"),
         ({"b": {"n_head": 2, "n_kv_head": 4}}, "n_kv_head", 400, "Model B"),
-        ({"a": {"n_embd": 16, "n_head": 3, "n_kv_head": 3}}, "n_head", 400, "divide evenly"),
+        ({"a": {"n_embd": 18}}, "n_embd", 400, "divide evenly"),
         ({"a": {"n_embd": 12, "n_head": 4, "positions": "rope"}}, "positions", 400, "even"),
         ({"a": {"norm": "batchnorm"}}, "norm", 422, "one of"),
         ({"lr": float("nan")}, "lr", 422, "finite"),

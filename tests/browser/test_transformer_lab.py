@@ -35,6 +35,12 @@ def test_a_depth_past_the_limit_is_answered_beside_it(page):
     demo.get_by_role("group", name="Model A").get_by_label("Layers").fill("17")
     demo.get_by_role("button", name="Train both").click()
     expect(demo.locator(".demo-error, .field-error").first).to_contain_text("at most 16")
+    demo.get_by_role("group", name="Model A").get_by_label("Layers").fill("2")
+    demo.get_by_role("group", name="Model B").get_by_label("Width (channels)").fill("18")
+    demo.get_by_role("button", name="Train both").click()
+    expect(demo.locator(".demo-error, .field-error").first).to_contain_text(
+        "Model B: the width (18) must divide evenly"
+    )
 
 
 @pytest.mark.slow  # four models of a thousand steps each

@@ -311,7 +311,7 @@ class ArchSpec(BaseModel):
         if self.n_embd % self.n_head:
             raise DemoError(
                 f"Model {side}: the width ({self.n_embd}) must divide evenly among the {self.n_head} heads.",
-                "n_head",
+                "n_embd",
             )
         if self.n_kv_head > self.n_head or self.n_head % self.n_kv_head:
             raise DemoError(

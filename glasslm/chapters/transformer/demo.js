@@ -278,6 +278,7 @@ const LAB_SOURCES = ["glasslm.engine.training.arch_lab:train_side_by_side", "gla
 function archForm(name, preset) {
   const box = h("fieldset", { class: "arch-form", "aria-label": `Model ${name}` }, h("legend", { text: `Model ${name}` }));
   const layers = numberInput({ label: "Layers", field: "n_layer", value: preset.n_layer, min: 1, max: 16, step: 1 });
+  const width = numberInput({ label: "Width (channels)", field: "n_embd", value: 16, min: 4, max: 64, step: 4 });
   const residual = select({ label: "Residual connections", field: "residual", value: preset.residual,
     options: [["on", "on"], ["off", "off"]] });
   const norm = select({ label: "Normalization", field: "norm", value: preset.norm,
@@ -290,11 +291,11 @@ function archForm(name, preset) {
     options: [["full", "full: 4 key-value heads"], ["grouped", "grouped-query: 2"], ["multi", "multi-query: 1"]] });
   const mlp = select({ label: "MLP", field: "mlp", value: preset.mlp,
     options: [["relu", "ReLU"], ["gelu", "GELU"], ["swiglu", "SwiGLU"]] });
-  const all = [layers, residual, norm, place, positions, attention, mlp];
+  const all = [layers, width, residual, norm, place, positions, attention, mlp];
   box.append(...all.map((c) => c.el));
   return {
     el: box,
-    spec: () => ({ n_layer: Number(layers.value), residual: residual.value === "on", norm: norm.value,
+    spec: () => ({ n_layer: Number(layers.value), n_embd: Number(width.value), residual: residual.value === "on", norm: norm.value,
       norm_position: place.value, positions: positions.value, n_head: LAB_HEADS, n_kv_head: KV_HEADS[attention.value],
       mlp: mlp.value }),
   };
