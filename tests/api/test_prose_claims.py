@@ -364,6 +364,16 @@ def test_residuals_decide_whether_a_deep_tiny_gpt_learns():
     assert "with residuals reached a held-out loss of about 2.19" in text
     assert "stayed at about 2.81, no better than a model that predicts every letter from its frequency alone" in text
     res, plain = _arch_pair(DEMO_DEPTH, LabConfig.steps)
+    # "(2.80 on these names)": letter frequencies of the training names, scored on the held-out names
+    from glasslm.engine.data import name_data
+
+    data = name_data.first_names()
+    counts = np.zeros(data.tokenizer.vocab_size)
+    for n in data.train:
+        np.add.at(counts, data.tokenizer.encode_doc(n)[1:], 1)
+    logp = np.log(counts / counts.sum())
+    held = np.concatenate([logp[data.tokenizer.encode_doc(n)[1:]] for n in data.heldout])
+    assert "(2.80 on these names)" in text and -held.mean() == pytest.approx(2.80, abs=0.005)
     assert res["heldout_loss"] == pytest.approx(2.19, abs=0.03)
     assert plain["heldout_loss"] == pytest.approx(2.81, abs=0.03)
     # "the first block of the plain stack received a gradient of the order of 10^-10, against about 0.2"
