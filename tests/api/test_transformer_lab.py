@@ -12,13 +12,14 @@ API = "/api/transformer"
 
 
 def test_two_architectures_stream_curves_sizes_and_gradients(client, sse):
-    body = {"a": {"n_layer": 3}, "b": {"n_layer": 3, "residual": False, "mlp": "swiglu"}, "steps": 20}
+    body = {"a": {"n_layer": 3, "n_head": 2}, "b": {"n_layer": 3, "residual": False, "mlp": "swiglu"}, "steps": 20}
     r = client.post(f"{API}/lab", json=body)
     assert r.status_code == 200, r.text
     evs = sse(r.json()["job"])
     assert evs[-1]["type"] == "end" and evs[-1]["status"] == "done"
     start = evs[0]
     assert [run["name"] for run in start["runs"]] == ["A", "B"]
+    assert start["runs"][0]["config"]["n_head"] == 2 and start["runs"][0]["config"]["n_kv_head"] is None
     assert start["runs"][1]["config"]["residual"] is False and start["runs"][1]["config"]["mlp"] == "swiglu"
     for i in (0, 1):
         steps = [e for e in evs if e["type"] == "step" and e["run"] == i]

@@ -299,7 +299,7 @@ class ArchSpec(BaseModel):
     n_layer: int = Field(arch_lab.DEMO_DEPTH, ge=1, le=MAX_LAB_LAYERS)
     n_embd: int = Field(16, ge=4, le=MAX_LAB_EMBD)
     n_head: int = Field(4, ge=1, le=MAX_LAB_HEADS)
-    n_kv_head: int = Field(4, ge=1, le=MAX_LAB_HEADS)
+    n_kv_head: int | None = Field(None, ge=1, le=MAX_LAB_HEADS, description="none: one per query head")
     residual: bool = True
     norm: Literal["rmsnorm", "layernorm", "none"] = "rmsnorm"
     norm_position: Literal["pre", "post"] = "pre"
@@ -313,9 +313,10 @@ class ArchSpec(BaseModel):
                 f"Model {side}: the width ({self.n_embd}) must divide evenly among the {self.n_head} heads.",
                 "n_embd",
             )
-        if self.n_kv_head > self.n_head or self.n_head % self.n_kv_head:
+        kv = self.n_kv_head or self.n_head
+        if kv > self.n_head or self.n_head % kv:
             raise DemoError(
-                f"Model {side}: {self.n_head} query heads cannot share {self.n_kv_head} key-value heads evenly; "
+                f"Model {side}: {self.n_head} query heads cannot share {kv} key-value heads evenly; "
                 "pick a number of key-value heads that divides the heads.",
                 "n_kv_head",
             )
