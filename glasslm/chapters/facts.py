@@ -74,6 +74,12 @@ def smollm2_format(embedding: bool = False) -> str:
     return kinds.most_common(1)[0][0]
 
 
+def _arch_lab():
+    from glasslm.engine.training import arch_lab
+
+    return arch_lab
+
+
 @functools.lru_cache(maxsize=1)
 def _tiny_gpt():
     from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
@@ -279,7 +285,15 @@ FACTS: dict[str, Callable[[], str]] = {
     "tiny_gpt_ln_vocab": lambda: f"{math.log(_tiny_gpt()[0].vocab_size):.2f}",
     "tiny_gpt_context": lambda: _count(_tiny_gpt()[0].block_size),
     "tiny_gpt_layers": lambda: _count(_tiny_gpt()[0].n_layer),
+    "tiny_gpt_heads": lambda: _count(_tiny_gpt()[0].n_head),
     "tiny_gpt_lr": lambda: f"{_train_config().lr:g}",
+    "arch_lab_max_layers": lambda: _count(_arch_lab().MAX_LAB_LAYERS),
+    "arch_lab_depth": lambda: _count(_arch_lab().DEMO_DEPTH),
+    "arch_lab_steps": lambda: _count(_arch_lab().LabConfig.steps),
+    "arch_lab_batch": lambda: _count(_arch_lab().LabConfig.batch_size),
+    "arch_tour_steps": lambda: _count(_arch_lab().TOUR_STEPS),
+    "arch_tour_layers": lambda: _count(_arch_lab().TOUR_DEPTH),
+    "arch_tour_kv_heads": lambda: _count(_arch_lab().tour_configs()[2][1].kv_heads),
     "first_names": lambda: _count(len(_first_names().train) + len(_first_names().heldout)),
     "first_names_train": lambda: _count(len(_first_names().train)),
     "cl100k_vocab": lambda: _count(_cl100k_vocab_size()),

@@ -61,6 +61,10 @@ class TorchGPT(nn.Module):
 
     def __init__(self, config: GPTConfig, tokenizer: CharTokenizer | None = None, seed: int | None = 0):
         super().__init__()
+        if not config.microgpt_layout:
+            raise ValueError(
+                "the PyTorch twin runs microgpt's layout only; train a model with architecture switches in numpy"
+            )
         self.config = config
         self.tokenizer = tokenizer
         C, V, T = config.n_embd, config.vocab_size, config.block_size
@@ -155,6 +159,8 @@ def load_checkpoint(path: str | Path, limits: dict | None = None) -> TorchGPT:
             raise ValueError("the config is not a JSON object")
         known = {f.name for f in fields(GPTConfig)}
         config = GPTConfig(**{k: v for k, v in raw.items() if k in known}).validate(**(limits or {}))
+        if not config.microgpt_layout:
+            raise ValueError("its architecture switches differ from microgpt's; load it with glasslm's numpy TinyGPT")
         tokenizer = CharTokenizer(meta["chars"]) if "chars" in meta else None
     except (ValueError, TypeError) as err:
         raise CheckpointError(f"{path.name} has an invalid config: {err}") from None

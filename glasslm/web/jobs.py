@@ -52,6 +52,8 @@ RUNS_IN_WORKER = {  # tiny models trained from scratch: minutes of numpy of thei
     "post-training-sft": "fine-tunes the tiny base GPT",
     "post-training-dpo": "tunes the tiny base GPT with DPO",
     "fine-tuning-lora": "pretrains a tiny GPT, then fine-tunes it in full and with LoRA",
+    "transformer-lab": "trains two tiny GPTs of different architectures side by side",
+    "transformer-tour": "trains microgpt's architecture upgraded step by step towards SmolLM2's",
 }
 RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the server), or only watches
     "recall": "SmolLM2 recalls door codes through a context window",

@@ -346,3 +346,59 @@ def test_numbers_split_as_the_tokens_chapter_says():
     assert [cl.decode([i]) for i in cl.encode("1234")] == ["123", "4"]
     smol = smollm2_tokenizer()
     assert [smol.decode([i]) for i in smol.encode("12345")] == list("12345")
+
+
+def _arch_pair(depth: int, steps: int):
+    from glasslm.engine.models.tiny.gpt import GPTConfig
+    from glasslm.engine.training.arch_lab import LabConfig, train_side_by_side
+
+    pair = [("res", GPTConfig(n_layer=depth)), ("plain", GPTConfig(n_layer=depth, residual=False))]
+    return next(e for e in train_side_by_side(pair, LabConfig(steps=steps)) if e["type"] == "done")["runs"]
+
+
+@pytest.mark.slow
+def test_residuals_decide_whether_a_deep_tiny_gpt_learns():
+    from glasslm.engine.training.arch_lab import DEMO_DEPTH, LabConfig
+
+    text = prose("transformer")
+    assert "with residuals reached a held-out loss of about 2.19" in text
+    assert "stayed at about 2.81, no better than a model that predicts every letter from its frequency alone" in text
+    res, plain = _arch_pair(DEMO_DEPTH, LabConfig.steps)
+    # "(2.80 on these names)": letter frequencies of the training names, scored on the held-out names
+    from glasslm.engine.data import name_data
+
+    data = name_data.first_names()
+    counts = np.zeros(data.tokenizer.vocab_size)
+    for n in data.train:
+        np.add.at(counts, data.tokenizer.encode_doc(n)[1:], 1)
+    logp = np.log(counts / counts.sum())
+    held = np.concatenate([logp[data.tokenizer.encode_doc(n)[1:]] for n in data.heldout])
+    assert "(2.80 on these names)" in text and -held.mean() == pytest.approx(2.80, abs=0.005)
+    assert res["heldout_loss"] == pytest.approx(2.19, abs=0.03)
+    assert plain["heldout_loss"] == pytest.approx(2.81, abs=0.03)
+    # "the first block of the plain stack received a gradient of the order of 10^-10, against about 0.2"
+    assert plain["grad_norms"][0] < 1e-8 and 0.1 < res["grad_norms"][0] < 0.4
+    assert 0.5 < plain["grad_norms"][-1] / res["grad_norms"][-1] < 4  # the top blocks: about the same
+    # "at four layers ... less than a hundred-thousandth ... stuck at letter frequencies; at two ... still learns"
+    assert "at four layers the first block already receives less than a hundred-thousandth" in text
+    res4, plain4 = _arch_pair(4, LabConfig.steps)
+    assert plain4["grad_norms"][0] < 1e-5 * res4["grad_norms"][0] and plain4["heldout_loss"] > 2.75
+    res2, plain2 = _arch_pair(2, LabConfig.steps)
+    assert plain2["heldout_loss"] < 2.6
+
+
+@pytest.mark.slow
+def test_the_tour_upgrades_change_little_on_names():
+    from glasslm.engine.training.arch_lab import TOUR_STEPS, LabConfig, tour_configs, train_side_by_side
+
+    assert "the four held-out losses landed within about 0.02 nats of one another" in prose("transformer")
+    assert "no better than microgpt's under any of three initial seeds" in prose("transformer")
+    first_last = tour_configs()[0::3]
+    for seed in (0, 1, 2):
+        cfgs = tour_configs() if seed == 0 else first_last
+        runs = next(
+            e for e in train_side_by_side(cfgs, LabConfig(steps=TOUR_STEPS, init_seed=seed)) if e["type"] == "done"
+        )
+        losses = [r["heldout_loss"] for r in runs["runs"]]
+        assert max(losses) - min(losses) < 0.025
+        assert losses[-1] >= losses[0] - 0.002  # the upgraded model is no better

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from glasslm.engine.basics.rope import apply_rope, rope_angles
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.llama import Trace
-from glasslm.engine.models.llama.rope import apply_rope, rope_angles
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "smollm2_logits.npz"
 TOL = 1e-3
@@ -193,7 +193,7 @@ def test_attention_weights_are_a_trace_only_cost(smollm2):
 
 
 def test_complex_rope_equals_the_readable_rope():
-    from glasslm.engine.models.llama.rope import apply_rope_complex, rope_rotations
+    from glasslm.engine.basics.rope import apply_rope_complex, rope_rotations
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal((6, 4, 64)).astype(np.float32)  # (T, H, D)

@@ -229,7 +229,7 @@ function pixelMap(box, { rowName, colName, label }) {
 }
 
 function sinusoidal(el) {
-  const f = demoFrame(el, { title: "Sinusoidal position encodings", stacked: true, sources: ["glasslm.engine.embeddings.positions:sinusoidal"] });
+  const f = demoFrame(el, { title: "Sinusoidal position encodings", stacked: true, sources: ["glasslm.engine.basics.sinusoid:sinusoidal"] });
   const n = slider({ label: "Positions", field: "positions", min: 8, max: 128, step: 8, value: 48, oninput: debounce(() => update(), 60) });
   const c = slider({ label: "Channels", field: "channels", min: 8, max: 128, step: 8, value: 64, oninput: debounce(() => update(), 60) });
   f.add(n.el, c.el);
@@ -256,7 +256,7 @@ function sinusoidal(el) {
 
 function rope(el) {
   const f = demoFrame(el, { title: "RoPE: position as rotation, with SmolLM2's theta", stacked: true,
-    sources: ["glasslm.engine.models.llama.rope:rope_angles", "glasslm.engine.embeddings.positions:rope_scores_by_offset"] });
+    sources: ["glasslm.engine.basics.rope:rope_angles", "glasslm.engine.embeddings.positions:rope_scores_by_offset"] });
   const pair = slider({ label: "Dimension pair i", field: "pair", min: 0, max: 31, step: 1, value: 0, oninput: debounce(() => update(), 80) });
   f.add(pair.el);
   const wrap = h("div", { class: "rope-grid" });

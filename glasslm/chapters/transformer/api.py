@@ -8,10 +8,19 @@ Endpoints:
   every position of the learner's text, and how much each block added;
 - POST /lens: the logit lens, the top next token each layer would predict
   (last_only: just the last token's column, which the page shows first);
-- GET /compare: the tiny GPT, SmolLM2 and published models side by side.
+- GET /compare: the tiny GPT, SmolLM2 and published models side by side;
+- POST /lab: two tiny GPTs of the learner's architectures trained side by side
+  on the same names and batches (a job in a worker process): loss curves,
+  held-out loss, sizes, speed and each block's gradient norm;
+- POST /tour: microgpt's configuration becoming SmolLM2's choices one upgrade
+  at a time, every step trained (a job in a worker process);
+- GET /kv-cache: the KV cache each attention variant needs at a context, for the
+  tour's tiny GPT and for SmolLM2 (its real config).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
@@ -22,11 +31,14 @@ from glasslm.engine.interpretability import anatomy
 from glasslm.engine.interpretability.logit_lens import logit_lens, residual_norms
 from glasslm.engine.models.llama.llama import Trace
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
+from glasslm.engine.models.tiny.gpt import MAX_LAB_LAYERS, GPTConfig
 from glasslm.engine.tokenizers.token_display import token_text
+from glasslm.engine.training import arch_lab
 from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -267,4 +279,130 @@ def seq2seq_translate(req: TranslateRequest, request: Request, session: str = De
         "source": list(req.date.strip().ljust(SRC_LEN, "_")),
         "target": list(out),
         "cross": np.round(cross.mean(axis=0), 3).tolist(),
+    }
+
+
+# ------------------------------------------------------------------ the architecture lab
+
+LAB_JOB = "transformer-lab"
+TOUR_JOB = "transformer-tour"
+MAX_LAB_STEPS = 2_000  # two depth-16 models at 2,000 steps is about a minute and a half here
+MAX_LAB_BATCH = 32
+MAX_LAB_EMBD = 64  # wider models train too slowly to compare on a shared laptop
+MAX_LAB_HEADS = 8
+MAX_KV_CONTEXT = 1_000_000  # far past SmolLM2's 8,192: the formula still answers
+
+
+class ArchSpec(BaseModel):
+    """One tiny GPT's architecture: the switches of GPTConfig."""
+
+    n_layer: int = Field(arch_lab.DEMO_DEPTH, ge=1, le=MAX_LAB_LAYERS)
+    n_embd: int = Field(16, ge=4, le=MAX_LAB_EMBD)
+    n_head: int = Field(4, ge=1, le=MAX_LAB_HEADS)
+    n_kv_head: int | None = Field(None, ge=1, le=MAX_LAB_HEADS, description="none: one per query head")
+    residual: bool = True
+    norm: Literal["rmsnorm", "layernorm", "none"] = "rmsnorm"
+    norm_position: Literal["pre", "post"] = "pre"
+    positions: Literal["learned", "sinusoidal", "rope", "none"] = "learned"
+    mlp: Literal["relu", "gelu", "swiglu"] = "relu"
+
+    def config(self, side: str) -> GPTConfig:
+        """The GPTConfig, or a DemoError naming the setting that does not fit the others."""
+        if self.n_embd % self.n_head:
+            raise DemoError(
+                f"Model {side}: the width ({self.n_embd}) must divide evenly among the {self.n_head} heads.",
+                "n_embd",
+            )
+        kv = self.n_kv_head or self.n_head
+        if kv > self.n_head or self.n_head % kv:
+            raise DemoError(
+                f"Model {side}: {self.n_head} query heads cannot share {kv} key-value heads evenly; "
+                "pick a number of key-value heads that divides the heads.",
+                "n_kv_head",
+            )
+        cfg = GPTConfig(**self.model_dump())
+        try:
+            return cfg.validate(max_layers=MAX_LAB_LAYERS)
+        except ValueError as err:  # RoPE or sinusoids on an odd width
+            raise DemoError(f"Model {side}: {err}.", "positions") from None
+
+
+class LabRequest(BaseModel):
+    a: ArchSpec = ArchSpec()
+    b: ArchSpec = ArchSpec(residual=False)
+    steps: int = Field(arch_lab.LabConfig.steps, ge=1, le=MAX_LAB_STEPS)
+    batch_size: int = Field(arch_lab.LabConfig.batch_size, ge=1, le=MAX_LAB_BATCH)
+    lr: float = Field(arch_lab.LabConfig.lr, gt=0, le=0.1, allow_inf_nan=False)
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+
+
+def _lab_events(configs: list, lab: arch_lab.LabConfig):
+    def source(job):
+        for event in arch_lab.train_side_by_side(configs, lab):
+            if job.stop_event.is_set():
+                return
+            yield event
+
+    return source
+
+
+def _lab_config(steps: int, batch_size: int, lr: float, seed: int) -> arch_lab.LabConfig:
+    return arch_lab.LabConfig(steps=steps, batch_size=batch_size, lr=lr, seed=seed, eval_interval=max(1, steps // 10))
+
+
+@router.post("/lab")
+def lab(req: LabRequest, request: Request, session: str = Depends(session_id)):
+    """Train the learner's two architectures on the same names, batches and seed."""
+    configs = [("A", req.a.config("A")), ("B", req.b.config("B"))]
+    job = request.app.state.jobs.start(
+        session, LAB_JOB, InWorker(_lab_events, configs, _lab_config(req.steps, req.batch_size, req.lr, req.seed))
+    )
+    return {"job": job.id, "steps": req.steps}
+
+
+class TourRequest(BaseModel):
+    n_layer: int = Field(arch_lab.TOUR_DEPTH, ge=1, le=MAX_LAB_LAYERS)
+    steps: int = Field(arch_lab.TOUR_STEPS, ge=1, le=MAX_LAB_STEPS)
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+
+
+@router.post("/tour")
+def tour(req: TourRequest, request: Request, session: str = Depends(session_id)):
+    """microgpt's configuration, then SmolLM2's choices added one at a time, each trained."""
+    configs = arch_lab.tour_configs(GPTConfig(n_layer=req.n_layer))
+    lab_cfg = _lab_config(req.steps, arch_lab.LabConfig.batch_size, arch_lab.LabConfig.lr, req.seed)
+    job = request.app.state.jobs.start(session, TOUR_JOB, InWorker(_lab_events, configs, lab_cfg))
+    return {"job": job.id, "steps": req.steps, "names": [name for name, _ in configs]}
+
+
+@router.get("/kv-cache")
+def kv_cache(context: int = 2048, n_layer: int = arch_lab.TOUR_DEPTH):
+    """Bytes of keys and values each attention variant keeps for `context` tokens."""
+    if not 1 <= context <= MAX_KV_CONTEXT:
+        raise DemoError(f"“context” must be from 1 to {MAX_KV_CONTEXT:,} tokens; you gave {context:,}.", "context")
+    if not 1 <= n_layer <= MAX_LAB_LAYERS:
+        raise DemoError(f"“n_layer” must be from 1 to {MAX_LAB_LAYERS}; you gave {n_layer}.", "n_layer")
+    tiny = GPTConfig(n_layer=n_layer)
+    smol = load_smollm2().config
+    return {
+        "context": context,
+        "tiny": {
+            "layers": tiny.n_layer,
+            "heads": tiny.n_head,
+            "head_dim": tiny.head_dim,
+            "bytes_per_value": 8,
+            "variants": arch_lab.kv_cache_variants(
+                tiny.n_layer, tiny.n_head, tiny.head_dim, context, tiny.n_head // 2, bytes_per_value=8
+            ),
+        },
+        "smollm2": {
+            "layers": smol.n_layers,
+            "heads": smol.n_heads,
+            "kv_heads": smol.n_kv_heads,
+            "head_dim": smol.head_dim,
+            "bytes_per_value": 4,
+            "variants": arch_lab.kv_cache_variants(
+                smol.n_layers, smol.n_heads, smol.head_dim, context, smol.n_kv_heads, bytes_per_value=4
+            ),
+        },
     }

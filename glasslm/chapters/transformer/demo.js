@@ -2,14 +2,14 @@
 
 import { postJSON, getJSON } from "/static/js/api.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
-import { textInput, numberInput, button, buttonRow } from "/static/js/components/controls.js";
+import { textInput, numberInput, button, buttonRow, select } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { visible } from "/static/js/components/tokenstrip.js";
 import { sequential, textOn, onThemeChange } from "/static/js/components/color.js";
-import { pct, fixed, count, compact } from "/static/js/components/format.js";
+import { pct, fixed, count, compact, bytes, sci } from "/static/js/components/format.js";
 
 const API = "/api/transformer";
 const shape = (s) => `(${s.map((n) => count(n)).join(", ")})`;
@@ -268,4 +268,148 @@ function seq2seq(el) {
   }
 }
 
-export const demos = { anatomy, residual, lens, compare, seq2seq };
+// ---------------------------------------------------------------- the architecture lab
+const LAB_HEADS = 4;  // the tiny GPT's heads; "grouped" shares 2 key-value heads among them, "multi-query" 1
+const KV_HEADS = { full: LAB_HEADS, grouped: LAB_HEADS / 2, multi: 1 };
+const LAB_SOURCES = ["glasslm.engine.training.arch_lab:train_side_by_side", "glasslm.engine.models.tiny.gpt:TinyGPT.forward",
+  "glasslm.engine.models.tiny.gpt:TinyGPT._sublayer", "glasslm.engine.models.tiny.gpt:TinyGPT.layer_grad_norms"];
+
+// One model's switches: a small form whose values are an ArchSpec for the API.
+function archForm(name, preset) {
+  const box = h("fieldset", { class: "arch-form", "aria-label": `Model ${name}` }, h("legend", { text: `Model ${name}` }));
+  const layers = numberInput({ label: "Layers", field: "n_layer", value: preset.n_layer, min: 1, max: 16, step: 1 });
+  const width = numberInput({ label: "Width (channels)", field: "n_embd", value: 16, min: 4, max: 64, step: 4 });
+  const residual = select({ label: "Residual connections", field: "residual", value: preset.residual,
+    options: [["on", "on"], ["off", "off"]] });
+  const norm = select({ label: "Normalization", field: "norm", value: preset.norm,
+    options: [["rmsnorm", "RMSNorm"], ["layernorm", "LayerNorm"], ["none", "none"]] });
+  const place = select({ label: "Norm placed", field: "norm_position", value: "pre",
+    options: [["pre", "before each block (pre-norm)"], ["post", "after the sum (post-norm)"]] });
+  const positions = select({ label: "Positions", field: "positions", value: preset.positions,
+    options: [["learned", "learned"], ["sinusoidal", "sinusoidal"], ["rope", "rotary (RoPE)"], ["none", "none"]] });
+  const attention = select({ label: "Attention", field: "n_kv_head", value: "full",
+    options: [["full", "full: 4 key-value heads"], ["grouped", "grouped-query: 2"], ["multi", "multi-query: 1"]] });
+  const mlp = select({ label: "MLP", field: "mlp", value: preset.mlp,
+    options: [["relu", "ReLU"], ["gelu", "GELU"], ["swiglu", "SwiGLU"]] });
+  const all = [layers, width, residual, norm, place, positions, attention, mlp];
+  box.append(...all.map((c) => c.el));
+  return {
+    el: box,
+    spec: () => ({ n_layer: Number(layers.value), n_embd: Number(width.value), residual: residual.value === "on", norm: norm.value,
+      norm_position: place.value, positions: positions.value, n_head: LAB_HEADS, n_kv_head: KV_HEADS[attention.value],
+      mlp: mlp.value }),
+  };
+}
+
+function lab(el) {
+  const f = demoFrame(el, { title: "Two architectures, the same names", stacked: true, sources: LAB_SOURCES });
+  const a = archForm("A", { n_layer: 12, residual: "on", norm: "rmsnorm", positions: "learned", mlp: "relu" });
+  const b = archForm("B", { n_layer: 12, residual: "off", norm: "rmsnorm", positions: "learned", mlp: "relu" });
+  const steps = numberInput({ label: "Steps", field: "steps", value: 300, min: 1, max: 2000, step: 1 });
+  const jobs = jobButtons(f, "Train both", () => run());
+  f.add(h("div", { class: "arch-forms" }, a.el, b.el), h("div", { class: "arch-run" }, steps.el, jobs.row));
+  const lossBox = h("div", { class: "arch-loss" });
+  const gradBox = h("div", { class: "arch-grads" });
+  const table = h("table", { class: "terms num arch-table", "aria-label": "the two models compared" });
+  f.picture.append(lossBox, h("div", { class: "scroll-x" }, table), gradBox);
+  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "training loss (nats per character)", title: "training loss of A and B",
+    series: [{ name: "A", label: "A" }, { name: "B", label: "B" }] });
+  const grads = lineChart(gradBox, { xLabel: "block (1 = nearest the input)", yLabel: "gradient size (L2 norm)", yScale: "log",
+    xIntegers: true, title: "how much gradient reaches each block, latest stretch of training",
+    series: [{ name: "A", label: "A", dots: true }, { name: "B", label: "B", dots: true }] });
+  let rows = [{}, {}];
+
+  function drawTable() {
+    const row = (label, fn) => h("tr", {}, h("th", { text: label }), ...[0, 1].map((i) => h("td", { "data-run": "AB"[i], text: fn(rows[i]) })));
+    table.replaceChildren(h("tr", {}, h("th", { text: "" }), h("th", { text: "A" }), h("th", { text: "B" })),
+      row("weights", (r) => (r.n_params ? count(r.n_params) : "–")),
+      row("held-out loss", (r) => fixed(r.heldout ?? null, 3)),
+      row("steps per second", (r) => (r.speed ? count(Math.round(r.speed)) : "–")),
+      row("gradient at block 1", (r) => (r.first ? sci(r.first, 2) : "–")));
+  }
+  function onEvent(ev) {
+    if (ev.type === "start") {
+      rows = ev.runs.map((r) => ({ n_params: r.n_params }));
+      for (const n of ["A", "B"]) { loss.set(n, []); grads.set(n, []); }
+      f.setStatus("Training…");
+    } else if (ev.type === "step") {
+      loss.append("AB"[ev.run], [ev.step, ev.loss]);
+      if (ev.run === 1) f.setStatus(`Training… step ${count(ev.step)}`);
+    } else if (ev.type === "eval") {
+      rows[ev.run].heldout = ev.heldout_loss;
+    } else if (ev.type === "grads") {
+      grads.set("AB"[ev.run], ev.norms.map((g, k) => [k + 1, g]));
+      rows[ev.run].first = ev.norms[0];
+    } else if (ev.type === "run_done") {
+      Object.assign(rows[ev.run], { heldout: ev.heldout_loss, speed: ev.steps_per_s });
+      if (ev.diverged) f.setError(`Model ${"AB"[ev.run]}: ${ev.message}`);
+    } else if (ev.type === "done") {
+      f.setStatus("Done.");
+      f.hood(ev);
+    }
+    drawTable();
+  }
+  async function run() {
+    await jobs.follow(`${API}/lab`, { a: a.spec(), b: b.spec(), steps: steps.value }, { onEvent, keepStatus: true });
+  }
+  drawTable();
+}
+
+function tour(el) {
+  const f = demoFrame(el, { title: "From microgpt to SmolLM2's choices, one upgrade at a time", stacked: true,
+    sources: ["glasslm.engine.training.arch_lab:tour_configs", "glasslm.engine.training.arch_lab:kv_cache_variants",
+      "glasslm.engine.training.arch_lab:train_side_by_side"] });
+  const jobs = jobButtons(f, "Run the tour", () => run());
+  const context = numberInput({ label: "Context for the KV cache (tokens)", field: "context", value: 8192, min: 1, max: 1000000, step: 1,
+    onchange: () => sizes() });
+  f.add(jobs.row, context.el);
+  const lossBox = h("div", { class: "arch-loss" });
+  const table = h("table", { class: "terms num tour-table", "aria-label": "each step of the tour measured" });
+  const kvTable = h("table", { class: "terms num kv-table", "aria-label": "KV cache per attention variant" });
+  f.picture.append(lossBox, h("div", { class: "scroll-x" }, table), h("h4", { text: "The KV cache each attention variant needs" }),
+    h("div", { class: "scroll-x" }, kvTable));
+  let names = [], rows = [];
+  const loss = lineChart(lossBox, { xLabel: "step", yLabel: "training loss (nats per character)", title: "training loss at each step of the tour", series: [] });
+
+  function drawTable() {
+    table.replaceChildren(h("tr", {}, ...["model", "weights", "held-out loss", "steps per second"].map((t) => h("th", { text: t }))),
+      ...names.map((n, i) => h("tr", { "data-step": String(i) }, h("td", { text: n }),
+        h("td", { text: rows[i]?.n_params ? count(rows[i].n_params) : "–" }),
+        h("td", { text: fixed(rows[i]?.heldout ?? null, 3) }),
+        h("td", { text: rows[i]?.speed ? count(Math.round(rows[i].speed)) : "–" }))));
+  }
+  function onEvent(ev) {
+    if (ev.type === "start") {
+      names = ev.runs.map((r) => r.name);
+      rows = ev.runs.map((r) => ({ n_params: r.n_params }));
+      loss.setSeries(names.map((n) => ({ name: n, label: n })));
+      f.setStatus("Training all four…");
+    } else if (ev.type === "step") {
+      loss.append(names[ev.run], [ev.step, ev.loss]);
+    } else if (ev.type === "eval") {
+      rows[ev.run].heldout = ev.heldout_loss;
+    } else if (ev.type === "run_done") {
+      Object.assign(rows[ev.run], { heldout: ev.heldout_loss, speed: ev.steps_per_s });
+    } else if (ev.type === "done") {
+      f.setStatus("Done.");
+      f.hood(ev);
+    }
+    drawTable();
+  }
+  async function run() {
+    await jobs.follow(`${API}/tour`, {}, { onEvent, keepStatus: true });
+  }
+  async function sizes() {
+    const d = await f.run(() => getJSON(`${API}/kv-cache`, { context: context.value }), { key: "kv" });
+    if (!d) return;
+    const model = (label, m) => m.variants.map((v) => h("tr", { "data-variant": v.variant },
+      h("td", { text: label }), h("td", { text: v.variant }), h("td", { text: count(v.kv_heads) }), h("td", { class: "kv-bytes", text: bytes(v.bytes) })));
+    kvTable.replaceChildren(h("tr", {}, ...["model", "attention", "key-value heads", `cache for ${count(d.context)} tokens`].map((t) => h("th", { text: t }))),
+      ...model(`tiny GPT (${d.tiny.layers} layers, float64)`, d.tiny),
+      ...model(`SmolLM2 (${d.smollm2.layers} layers, ${d.smollm2.heads} heads, float32)`, d.smollm2));
+  }
+  drawTable();
+  sizes();
+}
+
+export const demos = { anatomy, residual, lens, compare, seq2seq, lab, tour };

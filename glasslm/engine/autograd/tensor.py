@@ -32,6 +32,9 @@ Formulas:
 - linear y = x W^T:          dx = dy W,   dW = dy^T x
 - RMSNorm y = x / rms(x), rms = sqrt(mean(x^2) + eps) (Zhang & Sennrich 2019):
                              dx = (dy - y * mean(dy * y)) / rms
+- LayerNorm y = (x - mean(x)) / sd(x) (Ba et al. 2016; no gain or bias, like our RMSNorm):
+                             dx = (dy - mean(dy) - y * mean(dy * y)) / sd
+- GELU (tanh form, as GPT-2) and SwiGLU silu(a) * b (Shazeer 2020): slopes written out below
 - softmax p (rows):          ds = p * (dp - sum(dp * p))
 - attention (Vaswani et al. 2017) A = softmax(q k^T / sqrt(D) + causal mask), y = A v
 - cross-entropy, mean over counted targets: dlogits = (softmax - onehot) / count
@@ -238,6 +241,55 @@ def rmsnorm(x: Tensor, eps: float = 1e-5) -> Tensor:
     return Tensor(y, (x,), backward)
 
 
+def layernorm(x: Tensor, eps: float = 1e-5) -> Tensor:
+    """Centre each row, then divide by its standard deviation (no learned gain or bias)."""
+    xc = x.data - x.data.mean(axis=-1, keepdims=True)  # (N, C)
+    C = xc.shape[-1]
+    inv = 1.0 / np.sqrt(np.einsum("nc,nc->n", xc, xc)[:, None] / C + eps)  # (N, 1)
+    y = xc * inv
+
+    def backward(g):
+        gy = np.einsum("nc,nc->n", g, y)[:, None] / C
+        x.add_grad(inv * (g - g.mean(axis=-1, keepdims=True) - y * gy))
+
+    return Tensor(y, (x,), backward)
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+def gelu(x: Tensor) -> Tensor:
+    """0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi): GPT-2's smooth ReLU."""
+    xd = x.data
+    t = np.tanh(_GELU_C * (xd + 0.044715 * xd**3))
+    y = 0.5 * xd * (1.0 + t)
+
+    def backward(g):
+        slope = 0.5 * (1.0 + t) + 0.5 * xd * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * xd * xd)
+        x.add_grad(g * slope)
+
+    return Tensor(y, (x,), backward)
+
+
+def swiglu(x: Tensor) -> Tensor:
+    """silu(a) * b for x = [a | b] (N, 2h) -> (N, h): the gated MLP of Llama (Shazeer 2020).
+
+    silu(a) = a sigmoid(a); its slope is s (1 + a (1 - s)) with s = sigmoid(a).
+    """
+    h = x.data.shape[1] // 2
+    a, b = x.data[:, :h], x.data[:, h:]
+    s = 0.5 * (1.0 + np.tanh(0.5 * a))  # sigmoid without overflow
+    silu = a * s
+
+    def backward(g):
+        gx = np.empty_like(x.data)
+        gx[:, :h] = g * b * s * (1.0 + a * (1.0 - s))
+        gx[:, h:] = g * silu
+        x.add_grad(gx)
+
+    return Tensor(silu * b, (x,), backward)
+
+
 def relu(x: Tensor) -> Tensor:
     y = np.maximum(x.data, 0.0)
 
@@ -301,32 +353,42 @@ def causal_mask(T: int) -> np.ndarray:
     return mask
 
 
-def causal_attention(qkv: Tensor, B: int, T: int, n_head: int) -> Tensor:
-    """Multi-head causal self-attention. qkv (N, 3C) as [q | k | v] -> (N, C).
+def causal_attention(qkv: Tensor, B: int, T: int, n_head: int, n_kv_head: int | None = None) -> Tensor:
+    """Multi-head causal self-attention. qkv (N, 3C) as [q | k | v] -> (N, C)
+    (narrower k and v with n_kv_head: see `attention`).
 
     The attention weights (B, H, T, T) are kept in the output's `aux` so a
     trace can show them.
     """
-    return attention(qkv, B, T, n_head, causal=True)
+    return attention(qkv, B, T, n_head, causal=True, n_kv_head=n_kv_head)
 
 
-def attention(qkv: Tensor, B: int, T: int, n_head: int, causal: bool) -> Tensor:
+def attention(qkv: Tensor, B: int, T: int, n_head: int, causal: bool, n_kv_head: int | None = None) -> Tensor:
     """Multi-head self-attention, with the causal mask (a GPT) or without (an encoder,
-    where every token sees every other). qkv (N, 3C) as [q | k | v] -> (N, C);
-    the weights (B, H, T, T) in the output's `aux`."""
-    C = qkv.data.shape[1] // 3
-    H, D = n_head, C // n_head
-    parts = qkv.data.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
-    y, att, back = _attend(parts[0], parts[1], parts[2], causal_mask(T) if causal else None)  # no peeking ahead
+    where every token sees every other). qkv (N, C + 2 K D) as [q | k | v] -> (N, C);
+    the weights (B, H, T, T) in the output's `aux`.
+
+    n_kv_head K (default H) below H is grouped-query attention (Ainslie et al. 2023):
+    each key-value head serves H/K consecutive query heads; K = 1 is multi-query.
+    The backward adds up the gradients of the query heads sharing a key-value head.
+    """
+    H = n_head
+    K = n_kv_head or H
+    D = qkv.data.shape[1] // (H + 2 * K)
+    C, G = H * D, H // K  # G query heads per key-value head
+    q = qkv.data[:, :C].reshape(B, T, H, D).transpose(0, 2, 1, 3)  # (B, H, T, D)
+    kv = qkv.data[:, C:].reshape(B, T, 2, K, D).transpose(2, 0, 3, 1, 4)  # (2, B, K, T, D)
+    k, v = (kv[0], kv[1]) if G == 1 else (np.repeat(kv[0], G, axis=1), np.repeat(kv[1], G, axis=1))  # (B, H, T, D)
+    y, att, back = _attend(q, k, v, causal_mask(T) if causal else None)  # no peeking ahead
     out = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (N, C)
 
     def backward(g):  # g (N, C)
         gq, gk, gv = back(g.reshape(B, T, H, D).transpose(0, 2, 1, 3))
-        gqkv = np.empty((B, T, 3, H, D), dtype=g.dtype)
-        gqkv[:, :, 0] = gq.transpose(0, 2, 1, 3)
-        gqkv[:, :, 1] = gk.transpose(0, 2, 1, 3)
-        gqkv[:, :, 2] = gv.transpose(0, 2, 1, 3)
-        qkv.add_grad(gqkv.reshape(B * T, 3 * C))
+        gqkv = np.empty((B, T, H + 2 * K, D), dtype=g.dtype)
+        gqkv[:, :, :H] = gq.transpose(0, 2, 1, 3)
+        gqkv[:, :, H : H + K] = gk.reshape(B, K, G, T, D).sum(axis=2).transpose(0, 2, 1, 3)
+        gqkv[:, :, H + K :] = gv.reshape(B, K, G, T, D).sum(axis=2).transpose(0, 2, 1, 3)
+        qkv.add_grad(gqkv.reshape(B * T, -1))
 
     result = Tensor(out, (qkv,), backward)
     result.aux = att

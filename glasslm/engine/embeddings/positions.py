@@ -15,7 +15,7 @@ file computes what the embeddings chapter draws for each.
 
 2. RoPE (Su et al. 2021, "RoFormer"), used by SmolLM2: nothing is added;
    query and key vectors are rotated, pair by pair, by p * theta^(-2i/D). The
-   rotation itself is helper code in ``rope.py`` (``rope_angles``,
+   rotation itself is helper code in ``basics/rope.py`` (``rope_angles``,
    ``apply_rope``), used here unchanged; this file adds the views of it:
    each pair's wavelength in tokens, the angles at chosen positions, and the
    check that a query-key score depends only on the distance between them.
@@ -30,24 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glasslm.engine.models.llama.rope import apply_rope, rope_angles
-
-SINUSOID_BASE = 10000.0  # Vaswani et al. 2017: wavelengths from 2*pi to 10000*2*pi
-MAX_POSITIONS = 100_000  # bigger tables are never drawn; keeps memory bounded
-
-
-def sinusoidal(n_positions: int, d_model: int, base: float = SINUSOID_BASE) -> np.ndarray:
-    """(T, C) float32: the sinusoidal encoding of positions 0..T-1 in C channels (C even)."""
-    if not 1 <= n_positions <= MAX_POSITIONS:
-        raise ValueError(f"n_positions must be between 1 and {MAX_POSITIONS}, got {n_positions}")
-    if d_model < 2 or d_model % 2:
-        raise ValueError(f"d_model must be a positive even number, got {d_model}")
-    pos = np.arange(n_positions, dtype=np.float64)[:, None]  # (T, 1)
-    freq = base ** (-np.arange(0, d_model, 2, dtype=np.float64) / d_model)  # (C/2,)
-    pe = np.empty((n_positions, d_model))  # (T, C)
-    pe[:, 0::2] = np.sin(pos * freq)
-    pe[:, 1::2] = np.cos(pos * freq)
-    return pe.astype(np.float32)
+from glasslm.engine.basics.rope import apply_rope, rope_angles
+from glasslm.engine.basics.sinusoid import SINUSOID_BASE, sinusoidal  # noqa: F401  (sinusoidal: the table drawn here)
 
 
 def sinusoidal_wavelengths(d_model: int, base: float = SINUSOID_BASE) -> np.ndarray:

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glasslm.engine.basics.rope import apply_rope, rope_angles
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.models.llama.llama import rms_norm
-from glasslm.engine.models.llama.rope import apply_rope, rope_angles
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2

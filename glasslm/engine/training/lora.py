@@ -138,6 +138,8 @@ class LoRAGPT:
     """
 
     def __init__(self, base: TinyGPT, config: LoRAConfig | None = None, seed: int = 0):
+        if not base.config.microgpt_layout:
+            raise ValueError("LoRA here adapts microgpt's layout only; this model's architecture switches differ")
         self.base = base
         self.lora = (config or LoRAConfig()).validate()
         self.config = base.config  # the GPT's config: block_size etc. (what training code reads)

@@ -1,7 +1,8 @@
 """SmolLM2 (the Llama architecture) in numpy, from the file on disk to many requests at once.
 
+(Its rotary position embeddings live in basics/rope.py, shared with the tiny GPT.)
+
 gguf_weights  reads the GGUF file into float32 matrices laid out for x @ W (cached on disk)
-rope          rotary position embeddings, as complex rotations
 kv_cache      one sequence's keys and values, so a decode step reads one new token
 llama         the forward pass: a prompt's prefill, one decode step, or a batch of decode steps
 hooked_llama  the same blocks with the residual stream open (read it, stop, edit, resume)

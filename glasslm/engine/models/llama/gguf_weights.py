@@ -23,7 +23,7 @@ Every later start memory-maps that file: no parsing, no dequantizing.
 RoPE convention (see ASSETS.md's pitfall): llama.cpp stores the rows of
 `attn_q`/`attn_k` in the original Meta layout, where RoPE rotates ADJACENT
 pairs (x[2i], x[2i+1]) as in the RoFormer paper (Su et al. 2021, eq. 34).
-We keep those rows exactly as the file has them and `rope.py` rotates adjacent
+We keep those rows exactly as the file has them and `basics/rope.py` rotates adjacent
 pairs. (Hugging Face un-permutes the rows instead and rotates the two halves;
 both give identical attention scores, mixing them does not.)
 

@@ -6,7 +6,7 @@ stream x_l after block l, stop at a chosen layer (no unembedding: 49,152
 logits per token are most of the cost of a pass over many tokens), or
 replace part of x_l and run only the blocks after it. This file is that
 forward, written again from llama.py's own pieces (rms_norm, silu, softmax,
-RoPE from rope.py) so that every step is the same maths; tests check its
+RoPE from basics/rope.py) so that every step is the same maths; tests check its
 logits against Llama.forward.
 
     residuals(m, ids)         -> [x_0, ..., x_L], each (T, C); x_0 is the embedding
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.models.llama.llama import rms_norm, silu
-from glasslm.engine.models.llama.rope import apply_rope_complex, rope_angles, rope_rotations
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2

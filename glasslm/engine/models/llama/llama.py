@@ -15,7 +15,7 @@ One block, as in Llama (Touvron et al. 2023) and SmolLM2 (Allal et al. 2025):
     logits = RMSNorm(x) * norm @ embed_tokens^T             (T, V)     tied unembedding
 
 RMSNorm(x) = x / sqrt(mean(x^2) + eps) (Zhang & Sennrich 2019).
-RoPE: rope.py. Shapes: T new tokens, S = past + T keys, C width, H query heads,
+RoPE: basics/rope.py. Shapes: T new tokens, S = past + T keys, C width, H query heads,
 Hkv key/value heads, G = H/Hkv, D head dim, F MLP width, V vocabulary.
 
 `forward(ids, cache)` runs T new tokens after the `cache.length` tokens already
@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig, LlamaWeights
 from glasslm.engine.models.llama.kv_cache import KVCache
-from glasslm.engine.models.llama.rope import apply_rope_complex, rope_angles, rope_rotations
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:

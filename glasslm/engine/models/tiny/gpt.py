@@ -14,6 +14,18 @@ without a learned gain. With the defaults that is 4,192 parameters.
 (GPT: Radford et al. 2018/2019; RMSNorm: Zhang & Sennrich 2019; the layer
 layout and weight names follow microgpt.)
 
+Architecture switches (GPTConfig; the defaults are microgpt's, above), so the
+architecture lab can train the upgrades that lead to a model like SmolLM2:
+- residual: False drops the "x +" of both blocks (He et al. 2016 added it);
+- norm "rmsnorm" / "layernorm" (Ba et al. 2016) / "none", at "pre" (before
+  each block, inside the residual branch) or "post" (after the sum, as in the
+  original transformer); both norms without learned gain, like microgpt's;
+- positions "learned" (wpe) / "sinusoidal" (a fixed table, basics/sinusoid.py)
+  / "rope" (queries and keys rotated, rotary.py; Su et al. 2021) / "none";
+- n_kv_head below n_head: grouped-query attention (Ainslie et al. 2023), 1: multi-query;
+- mlp "relu" / "gelu" / "swiglu" (Shazeer 2020), SwiGLU's hidden width cut to
+  2/3 so its three matrices hold about as many weights as the other two.
+
 What this file adds over tensor.py: the model, its config, a trace of the
 attention weights and activations, checkpoints in safetensors with the config
 and the characters beside the weights, and the one decode loop (`generate`)
@@ -36,10 +48,17 @@ import numpy as np
 
 from glasslm.engine.autograd import tensor as tt
 from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.basics.sinusoid import sinusoidal
+from glasslm.engine.models.tiny.rotary import rotate_qk
 from glasslm.engine.tokenizers.chars import CharTokenizer
 
 # Limits that keep a model trainable on a laptop in a learner's session.
 MAX_LAYERS = 8
+MAX_LAB_LAYERS = 16  # the architecture lab may go deeper, to watch gradients fade without residuals
+NORMS = ("rmsnorm", "layernorm", "none")
+NORM_POSITIONS = ("pre", "post")
+POSITIONS = ("learned", "sinusoidal", "rope", "none")
+MLPS = ("relu", "gelu", "swiglu")
 MAX_EMBD = 256
 MAX_HEADS = 16
 MAX_CONTEXT = 128
@@ -63,6 +82,39 @@ class GPTConfig:
     n_head: int = 4  # four heads of 4 dimensions each: enough to see distinct patterns
     mlp_ratio: int = 4  # MLP width 4 x n_embd = 64, the usual transformer ratio
     init_std: float = 0.08  # microgpt's Gaussian init: small enough that early losses are ~log(V)
+    # Architecture switches (module docstring); checkpoints saved before they existed load with these defaults.
+    residual: bool = True
+    norm: str = "rmsnorm"
+    norm_position: str = "pre"
+    positions: str = "learned"
+    n_kv_head: int | None = None  # None: one key-value head per query head
+    mlp: str = "relu"
+
+    @property
+    def microgpt_layout(self) -> bool:
+        """True when every architecture switch is at microgpt's default (what the PyTorch twin and LoRA run)."""
+        return (self.residual, self.norm, self.norm_position, self.positions, self.kv_heads, self.mlp) == (
+            True,
+            "rmsnorm",
+            "pre",
+            "learned",
+            self.n_head,
+            "relu",
+        )
+
+    @property
+    def kv_heads(self) -> int:
+        return self.n_head if self.n_kv_head is None else self.n_kv_head
+
+    @property
+    def head_dim(self) -> int:
+        return self.n_embd // self.n_head
+
+    @property
+    def mlp_hidden(self) -> int:
+        """The MLP's hidden width: mlp_ratio x n_embd, or 2/3 of it (rounded) for SwiGLU's three matrices."""
+        width = self.mlp_ratio * self.n_embd
+        return max(1, round(2 * width / 3)) if self.mlp == "swiglu" else width
 
     def validate(
         self,
@@ -94,22 +146,56 @@ class GPTConfig:
             )
         if not (isinstance(self.init_std, (int, float)) and 0 < self.init_std <= 1):
             raise ValueError(f"init_std must be a number in (0, 1], got {self.init_std!r}")
+        for name, value, choices in (
+            ("norm", self.norm, NORMS),
+            ("norm_position", self.norm_position, NORM_POSITIONS),
+            ("positions", self.positions, POSITIONS),
+            ("mlp", self.mlp, MLPS),
+        ):
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        if not isinstance(self.residual, bool):
+            raise ValueError(f"residual must be true or false, got {self.residual!r}")
+        K = self.kv_heads
+        if not isinstance(K, (int, np.integer)) or isinstance(K, bool) or not 1 <= K <= self.n_head:
+            raise ValueError(
+                f"n_kv_head (key-value heads) must be a whole number from 1 to n_head ({self.n_head}), got {K!r}"
+            )
+        if self.n_head % K:
+            raise ValueError(
+                f"n_head ({self.n_head}) must be divisible by n_kv_head ({K}): "
+                "each key-value head serves the same number of query heads"
+            )
+        if self.positions == "rope" and self.head_dim % 2:
+            raise ValueError(f"RoPE turns pairs of numbers, so the head size ({self.head_dim}) must be even")
+        if self.positions == "sinusoidal" and self.n_embd % 2:
+            raise ValueError(f"sinusoidal positions come in sine-cosine pairs, so n_embd ({self.n_embd}) must be even")
         return self
 
 
 def param_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
     """Every weight's name (as in the checkpoint) and shape, (out, in) for matrices."""
-    C, V, T = config.n_embd, config.vocab_size, config.block_size
+    C, V, T, F = config.n_embd, config.vocab_size, config.block_size, config.mlp_hidden
+    KD = config.kv_heads * config.head_dim  # width of k and v: C unless heads share them
     shapes = {"wte": (V, C), "wpe": (T, C), "lm_head": (V, C)}
+    if config.positions != "learned":
+        del shapes["wpe"]
     for i in range(config.n_layer):
-        # wq, wk, wv must stay consecutive: the forward pass runs them as one (3C, C) matrix.
+        # wq, wk, wv must stay consecutive: the forward pass runs them as one (C + 2 KD, C) matrix.
         shapes[f"layer{i}.attn_wq"] = (C, C)
-        shapes[f"layer{i}.attn_wk"] = (C, C)
-        shapes[f"layer{i}.attn_wv"] = (C, C)
+        shapes[f"layer{i}.attn_wk"] = (KD, C)
+        shapes[f"layer{i}.attn_wv"] = (KD, C)
         shapes[f"layer{i}.attn_wo"] = (C, C)
-        shapes[f"layer{i}.mlp_fc1"] = (config.mlp_ratio * C, C)
-        shapes[f"layer{i}.mlp_fc2"] = (C, config.mlp_ratio * C)
+        if config.mlp == "swiglu":  # gate then fc1, consecutive: run as one (2F, C) matrix
+            shapes[f"layer{i}.mlp_gate"] = (F, C)
+        shapes[f"layer{i}.mlp_fc1"] = (F, C)
+        shapes[f"layer{i}.mlp_fc2"] = (C, F)
     return shapes
+
+
+def layer_names(config: GPTConfig, i: int) -> list[str]:
+    """The weights of block i (for its gradient norm)."""
+    return [name for name in param_shapes(config) if name.startswith(f"layer{i}.")]
 
 
 class TinyGPT:
@@ -137,11 +223,22 @@ class TinyGPT:
             (
                 p.joined(f"layer{i}.attn_wq", f"layer{i}.attn_wv"),
                 p[f"layer{i}.attn_wo"],
-                p[f"layer{i}.mlp_fc1"],
+                p.joined(f"layer{i}.mlp_gate", f"layer{i}.mlp_fc1")
+                if self.config.mlp == "swiglu"
+                else p[f"layer{i}.mlp_fc1"],
                 p[f"layer{i}.mlp_fc2"],
             )
             for i in range(self.config.n_layer)
         ]
+        cfg = self.config
+        self._norm = {"rmsnorm": tt.rmsnorm, "layernorm": tt.layernorm, "none": None}[cfg.norm]
+        self._act = {"relu": tt.relu, "gelu": tt.gelu, "swiglu": tt.swiglu}[cfg.mlp]
+        # A fixed table at the token embeddings' scale (init_std), so neither drowns the other.
+        self._table = (
+            sinusoidal(cfg.block_size, cfg.n_embd).astype(np.float64) * cfg.init_std
+            if cfg.positions == "sinusoidal"
+            else None
+        )
 
     # ------------------------------------------------------------ forward
 
@@ -160,16 +257,36 @@ class TinyGPT:
         if T > cfg.block_size:
             raise ValueError(f"sequence of {T} tokens is longer than the context ({cfg.block_size})")
         p = self.params
-        x = tt.embed(p["wte"], p["wpe"], idx)  # (N, C)
+        if cfg.positions == "learned":
+            x = tt.embed(p["wte"], p["wpe"], idx)  # (N, C)
+        else:
+            x = tt.lookup(p["wte"], idx)  # (N, C); RoPE and "none" add nothing here
+            if self._table is not None:
+                x = tt.add(x, tt.Tensor(np.tile(self._table[:T], (B, 1))))  # a constant: no gradient kept
         if trace is not None:
             trace["embedding"] = x.data.reshape(B, T, -1)
-        x = tt.rmsnorm(x)  # (N, C)
+        if self._norm is not None:
+            x = self._norm(x)  # (N, C)
         for wqkv, wo, fc1, fc2 in self._layers:
-            qkv = tt.linear(tt.rmsnorm(x), wqkv)  # (N, 3C)
-            a = tt.causal_attention(qkv, B, T, cfg.n_head)  # (N, C)
-            x = tt.add(x, tt.linear(a, wo))  # (N, C)
-            h = tt.relu(tt.linear(tt.rmsnorm(x), fc1))  # (N, 4C)
-            x = tt.add(x, tt.linear(h, fc2))  # (N, C)
+            a = None
+
+            def attend(h, wqkv=wqkv, wo=wo):
+                nonlocal a
+                qkv = tt.linear(h, wqkv)  # (N, C + 2 KD)
+                if cfg.positions == "rope":
+                    qkv = rotate_qk(qkv, B, T, cfg.n_head, cfg.kv_heads)
+                a = tt.causal_attention(qkv, B, T, cfg.n_head, cfg.kv_heads)  # (N, C)
+                return tt.linear(a, wo)
+
+            x = self._sublayer(x, attend)
+            h = None
+
+            def mlp(u, fc1=fc1, fc2=fc2):
+                nonlocal h
+                h = self._act(tt.linear(u, fc1))  # (N, F)
+                return tt.linear(h, fc2)
+
+            x = self._sublayer(x, mlp)
             if trace is not None:
                 trace.setdefault("attention", []).append(a.aux)  # (B, H, T, T)
                 trace.setdefault("mlp_hidden", []).append(h.data.reshape(B, T, -1))
@@ -180,6 +297,15 @@ class TinyGPT:
         if targets is None:
             return logits, None
         return logits, tt.cross_entropy(logits, np.asarray(targets))
+
+    def _sublayer(self, x: tt.Tensor, block: Callable[[tt.Tensor], tt.Tensor]) -> tt.Tensor:
+        """One block with the configured norm and residual: pre-norm x + f(norm(x)), post-norm norm(x + f(x))."""
+        norm = self._norm or (lambda t: t)
+        if self.config.norm_position == "pre":
+            out = block(norm(x))
+            return tt.add(x, out) if self.config.residual else out
+        out = block(x)
+        return norm(tt.add(x, out) if self.config.residual else out)
 
     def loss(self, idx: np.ndarray, targets: np.ndarray) -> float:
         """Mean cross-entropy (nats per token), no gradients kept."""
@@ -206,6 +332,16 @@ class TinyGPT:
     def param_counts(self) -> dict[str, int]:
         """Number of weights in each tensor, by checkpoint name."""
         return {name: int(np.prod(shape)) for name, shape in self.params.shapes.items()}
+
+    def layer_grad_norms(self) -> list[float]:
+        """The size (L2 norm) of the gradient now in params.flat_grad, block by block, first to last."""
+        g, off = self.params.flat_grad, self.params.offsets
+        norms = []
+        for i in range(self.config.n_layer):
+            names = layer_names(self.config, i)
+            lo, hi = off[names[0]][0], off[names[-1]][1]  # a block's weights are consecutive
+            norms.append(float(np.sqrt(g[lo:hi] @ g[lo:hi])))
+        return norms
 
     @property
     def n_params(self) -> int:

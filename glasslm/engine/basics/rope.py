@@ -28,17 +28,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def rope_angles(positions, head_dim: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
-    """cos and sin of every rotation angle: each (T, D/2) float32.
+def rope_angles(positions, head_dim: int, theta: float, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin of every rotation angle: each (T, D/2), float32 unless dtype says otherwise.
 
     positions: (T,) integer positions; head_dim: D (even); theta: the base.
+    (SmolLM2 runs in float32; the tiny GPT trains in float64 and asks for it.)
     """
     if head_dim % 2:
         raise ValueError(f"RoPE needs an even head dimension, got {head_dim}")
     pos = np.asarray(positions, dtype=np.float64).reshape(-1)  # (T,)
     inv_freq = theta ** (-np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)  # (D/2,)
     angles = pos[:, None] * inv_freq[None, :]  # (T, D/2), in float64 for exact large positions
-    return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
+    return np.cos(angles).astype(dtype), np.sin(angles).astype(dtype)
 
 
 def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
