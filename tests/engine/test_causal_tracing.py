@@ -144,3 +144,26 @@ def test_one_restored_cell_equals_transformers_with_hooks(smollm2, setup):
     ours = ct.restored_probability(smollm2, setup, "mlp", layer, [p])
     assert ours == pytest.approx(np.mean(probs), rel=2e-2, abs=1e-4)
     assert ct.restore_column(smollm2, setup, p)["mlp"][layer] == pytest.approx(np.mean(probs), rel=2e-2, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_every_preset_is_answered_correctly_and_broken_by_the_noise(smollm2):
+    """The presets are measured facts: SmolLM2's top-1 next token is the stated answer, and noise
+    on the subject takes most of its probability away (else there is nothing to trace)."""
+    for fact in ct.facts():
+        ids = smollm2.encode(fact["prompt"])
+        s = ct.prepare(smollm2, ids, ct.subject_tokens(smollm2, ids, fact["prompt"], fact["subject"]))
+        assert smollm2.decode([s.answer]) == fact["answer"], fact["prompt"]
+        assert len(ids) <= ct.MAX_TRACE_TOKENS and s.p_corrupted < 0.5 * s.p_clean, fact["prompt"]
+
+
+def test_peaks_find_the_largest_cell(setup):
+    L = 30
+    cols = [{"position": p, **{k: np.full(L, setup.p_corrupted) for k in ct.KINDS}} for p in range(len(setup.ids))]
+    cols[2]["mlp"] = cols[2]["mlp"].copy()
+    cols[2]["mlp"][7] = setup.p_clean
+    cols[-1]["residual"] = np.full(L, setup.p_clean)
+    got = ct.peaks(setup, cols)
+    assert got["mlp"]["all"] == {"layer": 7, "position": 2, "recovered": pytest.approx(1.0)}
+    assert got["residual"]["all"]["position"] == len(setup.ids) - 1
+    assert got["residual"]["subject"]["recovered"] == pytest.approx(0.0)

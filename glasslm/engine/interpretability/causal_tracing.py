@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
+from glasslm.engine.data.files import read_json
 from glasslm.engine.models.llama.hooked_llama import attention, last_logits, mlp
 
 if TYPE_CHECKING:
@@ -59,6 +60,12 @@ if TYPE_CHECKING:
 KINDS = ("residual", "mlp", "attention")
 MAX_TRACE_TOKENS = 16  # a trace runs ~3 x L x T^2 / 2 block-positions per noise sample: short prompts only
 MAX_NOISE_SAMPLES = 10  # the paper's number; each sample is another full set of restored runs
+FACTS_FILE = "causal_facts.json"  # prompts SmolLM2 completes correctly, with their subjects (measured)
+
+
+def facts() -> list[dict]:
+    """[{"prompt", "subject", "answer"}]: facts SmolLM2-135M-Instruct gets right (top-1), for tracing."""
+    return read_json(FACTS_FILE)["facts"]
 
 
 @dataclass(frozen=True)
@@ -264,3 +271,23 @@ def restored_probability(m: SmolLM2, setup: Setup, kind: str, layer: int, positi
         if kind == "residual" and block == layer:
             x[:, at] = setup.clean_x[block + 1][at]
     return float(answer_probability(m, x, setup.answer).mean())
+
+
+def peaks(setup: Setup, columns: list[dict]) -> dict[str, dict]:
+    """Per kind, the cell that recovers most: {kind: {"layer", "position", "recovered"}}, over every
+    position ("all") and over the subject's tokens only ("subject"). The residual at the last
+    position in the last blocks is trivially near 1 (it is the answer itself), so the subject's
+    peak is the informative one for that kind."""
+    a, b = setup.subject
+    out = {}
+    for kind in KINDS:
+        r = setup.recovered(np.stack([c[kind] for c in columns], axis=1))  # (L, positions so far)
+        pos = np.array([c["position"] for c in columns])
+        out[kind] = {}
+        for name, keep in (("all", np.ones(len(pos), bool)), ("subject", (pos >= a) & (pos < b))):
+            if not keep.any():
+                continue
+            sub = np.where(keep[None, :], r, -np.inf)
+            layer, j = np.unravel_index(int(np.argmax(sub)), sub.shape)
+            out[kind][name] = {"layer": int(layer), "position": int(pos[j]), "recovered": float(r[layer, j])}
+    return out
