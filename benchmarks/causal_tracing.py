@@ -13,6 +13,7 @@ over the subject's tokens. The last line printed is one JSON object.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,6 +54,8 @@ def main() -> None:
                 results[f"{name}_{kind}_{where}_peak"] = [p["layer"], p["position"], round(p["recovered"], 3)]
         results[f"{name}_tokens"] = len(ids)
         results[f"{name}_trace_s"] = round(seconds, 1)
+    results["load_average_1min"] = round(os.getloadavg()[0], 2)  # other work on the machine slows every number
+    print(f"load average (1 min) at the end: {results['load_average_1min']}")
     print(json.dumps(results))
 
 

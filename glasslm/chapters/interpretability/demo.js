@@ -294,7 +294,7 @@ async function tracing(el) {
   const maps = {};
   for (const kind of Object.keys(KIND_TITLES)) {
     const box = h("div", { class: "ip-trace", "data-kind": kind }, h("h4", { text: KIND_TITLES[kind] }));
-    maps[kind] = heatmap(box, { scale: "sequential", cell: 12, showValues: false, format: (v) => pct(v),
+    maps[kind] = heatmap(box, { scale: "sequential", cell: 17, showValues: false, format: (v) => pct(v),
       label: `${KIND_TITLES[kind]}: share of the answer's lost probability recovered, per token and block` });
     grid.append(box);
   }
@@ -324,7 +324,8 @@ async function tracing(el) {
           note.textContent = `Clean, SmolLM2 gives “${visible(ev.answer)}” ${pct(ev.p_clean)}. With noise (${fixed(ev.noise_scale, 0)}× the ` +
             `embeddings' spread) on the subject (*), ${pct(ev.p_corrupted)}, averaged over ${ev.noise_samples} noise ` +
             `sample${ev.noise_samples > 1 ? "s" : ""}. A cell is the share of that loss won back by restoring one state ` +
-            `(MLP and attention: ${ev.window} blocks centred on the column).`;
+            `(MLP and attention: ${ev.window} blocks centred on the column): pale is none, the full colour all of it. ` +
+            "Hover a cell for its value.";
           f.setReadout([
             { label: "answer", value: visible(ev.answer) },
             { label: "p(answer) clean", value: pct(ev.p_clean) },
