@@ -53,6 +53,7 @@ def test_the_last_residual_at_the_last_position_is_the_whole_answer(smollm2, set
     assert setup.recovered(col["residual"][0]) < 0.5  # at block 0 the last token knows little of the subject
 
 
+@pytest.mark.slow
 def test_before_the_subject_nothing_changes(smollm2, setup):
     """Position 0 precedes the subject: its clean state is its corrupted state, so restoring it
     (the batched column, with no earlier keys) must give the baseline in every cell."""
@@ -74,6 +75,7 @@ def test_the_batched_column_equals_restoring_one_state_at_a_time(smollm2, setup)
     assert setup.recovered(col["residual"]).max() > 0.2  # early on, restoring "iffel" alone brings much of Paris back
 
 
+@pytest.mark.slow
 def test_trace_yields_every_position_with_the_baseline_before_the_subject(smollm2, setup):
     cols = []
     for ev in ct.trace(smollm2, setup):

@@ -195,11 +195,10 @@ def restore_column(m: SmolLM2, setup: Setup, p: int) -> dict[str, np.ndarray]:
     # row r: (kind, layer l, noise sample n); it joins the batch at block `first`
     rows = [(k, layer, n) for k in range(len(KINDS)) for layer in range(L) for n in range(N)]
     first = [layer + 1 if k == 0 else window(setup, layer, L).start for k, layer, _ in rows]
-    order = np.argsort(first, kind="stable")
     x = np.zeros((0, T - p, m.config.d_model), dtype=np.float32)  # (active rows, T-p, C)
     active: list[int] = []
     for block in range(L + 1):
-        joining = [int(r) for r in order if first[r] == block]
+        joining = [r for r in range(len(rows)) if first[r] == block]
         if joining:
             new = np.stack([setup.corrupted_x[block][rows[r][2], p:] for r in joining])  # (J, T-p, C)
             for j, r in enumerate(joining):
