@@ -237,6 +237,12 @@ def _cl100k_vocab_size() -> int:
     return CL100K_VOCAB_SIZE
 
 
+def _tracing():
+    from glasslm.engine.interpretability import causal_tracing
+
+    return causal_tracing
+
+
 def _count(n: int) -> str:
     return f"{n:,}"
 
@@ -310,6 +316,11 @@ FACTS: dict[str, Callable[[], str]] = {
     "probe_texts": lambda: _count(len(_probe_texts())),
     "probe_topics": lambda: _count(len({t["topic"] for t in _probe_texts()})),
     "probe_vectors": lambda: _count(_probe_vectors()),
+    "trace_noise_scale": lambda: f"{_tracing().TraceConfig().noise_scale:g}",
+    "trace_noise_samples": lambda: _count(_tracing().TraceConfig().noise_samples),
+    "trace_window": lambda: _count(_tracing().TraceConfig().window),
+    "trace_max_tokens": lambda: _count(_tracing().MAX_TRACE_TOKENS),
+    "trace_facts": lambda: _count(len(_tracing().facts())),
     "diffusion_hidden": lambda: _count(_diffusion()[0].hidden),
     "diffusion_uncond_one_in": lambda: f"{1 / _diffusion()[1].uncond_prob:g}",
     "quality_min_words": lambda: _count(_quality_min_words()),

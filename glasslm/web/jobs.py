@@ -75,6 +75,7 @@ RUNS_IN_SERVER = {  # asks the shared SmolLM2 (one 540 MB copy, batched by the s
     "hallucination-run": "SmolLM2 answers fact questions",
     "interp-sae": "an autoencoder on SmolLM2's activations, read from the shared model",
     "interp-patch": "SmolLM2 with patched activations",
+    "interp-trace": "SmolLM2 with noised and restored states (reads the server's one copy of the weights)",
     "kv-cache-timing": "times SmolLM2's decoding with and without a cache",
     "post-training-compare": "SmolLM2 base and instruct answer the same prompts",
     "post-training-base": "watches the server's one shared tiny base GPT pretraining",

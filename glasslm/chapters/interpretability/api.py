@@ -14,7 +14,10 @@ Endpoints:
 - POST /sae/gradcheck: the trained autoencoder's hand-written gradients
   against finite differences, at random entries, on a few of its vectors;
 - POST /patch: a job sweeping activation patching over (layer, position),
-  streaming one row of the heat map per layer.
+  streaming one row of the heat map per layer;
+- GET /trace/facts: the measured facts SmolLM2 gets right, the tracing presets;
+- POST /trace: a causal-tracing job (noise on the subject, one state restored
+  at a time), streaming one column of its three heat maps per position.
 
 Every layer's activations over the text set are computed in one pass and kept
 (in this app's cache), so the neuron picker's Block slider only reads, and the autoencoder
@@ -35,6 +38,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.interpretability import causal_tracing as ct
 from glasslm.engine.interpretability.logit_lens import lens_logits
 from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
 from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, topic_spans, train_sae
@@ -57,7 +61,9 @@ MAX_FEATURES_SHOWN = 48
 MAX_PROMPT_CHARS = 200  # a short sentence
 MAX_SAE_STEPS = 600  # a step is ~20-60 ms here: at most half a minute of training
 CONTEXT_BEFORE, CONTEXT_AFTER = 6, 2  # tokens shown around a top-activating token
-SAE_JOB, PATCH_JOB = "interp-sae", "interp-patch"
+SAE_JOB, PATCH_JOB, TRACE_JOB = "interp-sae", "interp-patch", "interp-trace"
+MAX_SUBJECT_CHARS = 80  # a name or a place
+MIN_DROP = 0.05  # the noise must take at least this much probability from the answer, or there is nothing to trace
 GRADCHECK_VECTORS = 16  # the loss is recomputed twice per checked entry: a few vectors keep it instant
 MAX_GRADCHECKS = 24
 
@@ -372,3 +378,93 @@ def patch(req: PatchRequest, request: Request, session: str = Depends(session_id
 
     job = request.app.state.jobs.start(session, PATCH_JOB, events)
     return {"job": job.id, "layers": layers, "tokens": len(clean)}
+
+
+@router.get("/trace/facts")
+def trace_facts():
+    return {
+        "facts": ct.facts(),
+        "max_tokens": ct.MAX_TRACE_TOKENS,
+        "max_subject_chars": MAX_SUBJECT_CHARS,
+        "max_noise_samples": ct.MAX_NOISE_SAMPLES,
+    }
+
+
+class TraceRequest(BaseModel):
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    subject: str = Field(min_length=1, max_length=MAX_SUBJECT_CHARS)
+    noise_samples: int = Field(ct.TraceConfig.noise_samples, ge=1, le=ct.MAX_NOISE_SAMPLES)
+
+
+@router.post("/trace")
+def trace(req: TraceRequest, request: Request, session: str = Depends(session_id)):
+    """Start a trace (events: start {tokens, subject, answer, p_clean, p_corrupted}, column {position,
+    recovered per kind, work done}, done {peaks, seconds}). The clean and corrupted runs are made here,
+    so a subject whose noise changes nothing is refused before any job starts."""
+    m = load_smollm2()
+    ids = encode_text(
+        m,
+        req.prompt,
+        ct.MAX_TRACE_TOKENS,
+        field="prompt",
+        at_least=2,
+        why="a subject and something after it",
+        purpose="a trace (every layer, position and kind of state, restored one by one) takes",
+    )
+    if not req.subject.strip():
+        raise DemoError("Type the subject: the words of the prompt the fact is about.", "subject")
+    if req.subject not in req.prompt:
+        raise DemoError(
+            f"“{req.subject}” is not in the prompt: copy the subject exactly as it is written there "
+            "(capitals included).",
+            "subject",
+        )
+    config = ct.TraceConfig(noise_samples=req.noise_samples)
+    setup = ct.prepare(m, ids, ct.subject_tokens(m, ids, req.prompt, req.subject), config)
+    answer = token_text(m.tokenizer, setup.answer)
+    if setup.p_clean - setup.p_corrupted < MIN_DROP:
+        raise DemoError(
+            f"Noise on “{req.subject}” barely changes how likely SmolLM2 finds “{answer.strip()}” "
+            f"({setup.p_clean:.1%} clean, {setup.p_corrupted:.1%} with noise): nothing to trace. "
+            "Pick a prompt whose answer depends on the subject.",
+            "subject",
+        )
+    L, T = m.config.n_layers, len(ids)
+    total = sum(ct.work(setup, p) for p in range(T))
+
+    def events(job):
+        start = time.perf_counter()
+        yield {
+            "type": "start",
+            "tokens": [token_text(m.tokenizer, i) for i in ids],
+            "subject": list(setup.subject),
+            "answer": answer,
+            "p_clean": setup.p_clean,
+            "p_corrupted": setup.p_corrupted,
+            "layers": L,
+            "kinds": list(ct.KINDS),
+            "window": config.window,
+            "noise_samples": config.noise_samples,
+            "noise_scale": config.noise_scale,
+        }
+        columns, done = [], 0
+        for col in ct.trace(m, setup):
+            if job.stop_event.is_set():
+                return
+            columns.append(col)
+            done += ct.work(setup, col["position"])
+            elapsed = time.perf_counter() - start
+            yield {
+                "type": "column",
+                "position": col["position"],
+                "computed": col["computed"],
+                **{k: setup.recovered(col[k]).tolist() for k in ct.KINDS},
+                "p": {k: col[k].tolist() for k in ct.KINDS},
+                "done": done,
+                "total": total,
+                "eta_seconds": elapsed / done * (total - done) if done else None,
+            }
+        yield {"type": "done", "peaks": ct.peaks(setup, columns), "seconds": time.perf_counter() - start}
+
+    job = request.app.state.jobs.start(session, TRACE_JOB, events)
+    return {"job": job.id, "tokens": T, "layers": L}

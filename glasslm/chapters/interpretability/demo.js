@@ -2,14 +2,14 @@
 // Neurons and the sparse autoencoder read the same forty sentences (texts.json);
 // the server computes a layer's activations once and both demos share them.
 
-import { postJSON } from "/static/js/api.js";
+import { getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h, latest } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { slider, numberInput, textInput, select, segmented, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { visible } from "/static/js/components/tokenstrip.js";
-import { pct, fixed, count, ms } from "/static/js/components/format.js";
+import { pct, fixed, count, ms, seconds } from "/static/js/components/format.js";
 
 const API = "/api/interpretability";
 const FLOOR = 1e-8;  // the lens chart's log axis starts here: one in a hundred million
@@ -261,4 +261,97 @@ function patching(el) {
   }
 }
 
-export const demos = { lens, neurons, sae, patching };
+// Causal tracing: three heat maps (tokens x blocks), one row per position as the job streams it.
+const KIND_TITLES = {
+  residual: "Residual stream: one state restored",
+  mlp: "MLP outputs: a window of blocks restored",
+  attention: "Attention outputs: a window of blocks restored",
+};
+
+async function tracing(el) {
+  const f = demoFrame(el, { title: "Where is a fact? Causal tracing on SmolLM2", stacked: true,
+    sources: ["glasslm.engine.interpretability.causal_tracing:prepare", "glasslm.engine.interpretability.causal_tracing:restore_column",
+      "glasslm.engine.interpretability.causal_tracing:noise", "glasslm.engine.models.llama.hooked_llama:attention"] });
+  const info = await f.run(() => getJSON(`${API}/trace/facts`));
+  if (!info) return;
+  const facts = info.facts;
+  const preset = select({ label: "A fact SmolLM2 gets right", field: "preset", value: "0",
+    options: facts.map((x, i) => [String(i), `${x.prompt} →${x.answer}`]), onchange: () => pick() });
+  const prompt = textInput({ label: `Prompt (at most ${info.max_tokens} tokens)`, field: "prompt", value: facts[0].prompt, maxlength: 200 });
+  const subject = textInput({ label: "Subject (words of the prompt to blur with noise)", field: "subject", value: facts[0].subject,
+    maxlength: info.max_subject_chars });
+  const noise = select({ label: "Noise samples averaged", field: "noise_samples", value: "3",
+    options: [["1", "1 (fastest)"], ["3", "3"], ["5", "5"], ["10", "10 (as in the paper, slow)"]] });
+  const jobs = jobButtons(f, "Trace", () => start());
+  const bar = progressBar("positions traced", { hidden: true });
+  f.add(preset.el, prompt.el, subject.el, noise.el, jobs.row, bar.el);
+  function pick() {
+    const x = facts[Number(preset.value)];
+    prompt.value = x.prompt;
+    subject.value = x.subject;
+  }
+  const grid = h("div", { class: "ip-traces" });
+  const maps = {};
+  for (const kind of Object.keys(KIND_TITLES)) {
+    const box = h("div", { class: "ip-trace", "data-kind": kind }, h("h4", { text: KIND_TITLES[kind] }));
+    maps[kind] = heatmap(box, { scale: "sequential", cell: 17, showValues: false, format: (v) => pct(v),
+      label: `${KIND_TITLES[kind]}: share of the answer's lost probability recovered, per token and block` });
+    grid.append(box);
+  }
+  const note = h("p", { class: "ip-note" });
+  f.picture.append(note, grid);
+  f.setStatus("Pick a fact or type your own, then press Trace. Each row of the maps is one token position.");
+
+  async function start() {
+    const body = { prompt: prompt.value, subject: subject.value, noise_samples: Number(noise.value) };
+    let head = null, rows = {}, labels = [], cols = [];
+    const draw = () => { for (const k in maps) maps[k].update(rows[k], labels, cols); };
+    await jobs.follow(`${API}/trace`, body, {
+      keepStatus: true,
+      progress: "Running the clean prompt and the noisy ones…",
+      onStarted: (d) => {
+        bar.set(0, 1); bar.show(true);
+        cols = Array.from({ length: d.layers }, (_, l) => String(l));
+        f.setStatus("Tracing…");
+      },
+      onEvent: (ev) => {
+        if (ev.type === "start") {
+          head = ev;
+          const [a, b] = ev.subject;
+          labels = ev.tokens.map((t, i) => (i >= a && i < b ? `${visible(t)}*` : visible(t)));
+          for (const k of ev.kinds) rows[k] = ev.tokens.map(() => cols.map(() => NaN));  // not traced yet: blank
+          draw();
+          note.textContent = `Clean, SmolLM2 gives “${visible(ev.answer)}” ${pct(ev.p_clean)}. With noise (${fixed(ev.noise_scale, 0)}× the ` +
+            `embeddings' spread) on the subject (*), ${pct(ev.p_corrupted)}, averaged over ${ev.noise_samples} noise ` +
+            `sample${ev.noise_samples > 1 ? "s" : ""}. A cell is the share of that loss won back by restoring one state ` +
+            `(MLP and attention: ${ev.window} blocks centred on the column): pale is none, the full colour all of it. ` +
+            "Hover a cell for its value.";
+          f.setReadout([
+            { label: "answer", value: visible(ev.answer) },
+            { label: "p(answer) clean", value: pct(ev.p_clean) },
+            { label: "with noise on the subject", value: pct(ev.p_corrupted) },
+          ]);
+        } else if (ev.type === "column") {
+          for (const k of head.kinds) rows[k][ev.position] = ev[k];
+          draw();
+          bar.set(ev.done, ev.total);
+          const eta = ev.eta_seconds == null ? "" : `, about ${seconds(ev.eta_seconds)} left`;
+          f.setStatus(ev.computed ? `Token ${ev.position + 1} of ${labels.length} traced${eta}.`
+            : `Token ${ev.position + 1} comes before the subject: the noise cannot reach it, so restoring it changes nothing.`);
+        } else if (ev.type === "done") {
+          const at = (p) => `block ${p.layer}, “${labels[p.position]}”: ${pct(p.recovered)}`;
+          f.setReadout([
+            { label: "answer", value: `${visible(head.answer)}: ${pct(head.p_clean)} clean, ${pct(head.p_corrupted)} with noise` },
+            ...head.kinds.map((k) => ({ label: `${k} peak`, value: at(ev.peaks[k].all) })),
+            { label: "residual peak on the subject", value: at(ev.peaks.residual.subject) },
+          ]);
+          f.setStatus(`Traced in ${seconds(ev.seconds)}.`);
+          f.hood({ ...head, peaks: ev.peaks, seconds: ev.seconds, recovered: rows });
+        }
+      },
+      onDone: () => bar.show(false),
+    });
+  }
+}
+
+export const demos = { lens, neurons, sae, patching, tracing };

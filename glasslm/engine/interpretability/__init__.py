@@ -4,5 +4,6 @@ anatomy.py        the stages with real shapes and parameters per part.
 attention_view.py one head's Q, K, V step by step, and grouped-query sharing.
 logit_lens.py     the residual stream layer by layer: what each layer would predict.
 patching.py       activation patching: which layer and position carry the answer.
+causal_tracing.py causal tracing: noise on the subject, then which restored state brings a fact back.
 sae.py            a sparse autoencoder: activations rewritten as a few active features.
 """

@@ -21,7 +21,7 @@ positions line up.
 
 What it adds over hooked_llama.py: the sweep (all positions of one layer run
 as one batch of edited copies), and the metric. Left out: patching single
-heads or MLP outputs, path patching, noise-based corruption.
+heads or MLP outputs, path patching; noise-based corruption with one prompt is causal_tracing.py.
 Shapes: L layers, T tokens, C width, V vocabulary.
 """
 

@@ -13,11 +13,15 @@ logits against Llama.forward.
     batch_layers(m, seqs, l) -> per block up to l: its residual and MLP activations of many sequences
     batch_residuals(m, seqs, l) -> x_l and block l-1's MLP activations of many sequences
     run_blocks(m, x, start)   -> x_L from x_start (B, T, C): blocks start..L-1
+    attention(m, x, l, past), mlp(m, x, l) -> the two outputs block l adds to the residual (B, T, C)
     last_logits(m, x_L)       -> (B, V) the final norm and unembedding, last position
 
 Blocks take a batch: B edited copies of one sequence run together (the
-patching sweep edits one position per copy). Left out: the KV cache (every
-call sees whole sequences of at most MAX_TOKENS), attention recording.
+patching sweep edits one position per copy). A block is its attention and
+its MLP, each callable alone so that causal tracing can replace either output;
+attention accepts the keys and values of earlier positions, so a copy that
+differs only from position p on runs positions p.. alone. Left out: the
+generation KV cache (llama.py's), attention recording.
 Shapes: B copies, T tokens, C width, H query heads, Hkv key/value heads,
 G = H/Hkv, D head dim, F MLP width, V vocabulary, L layers.
 """
@@ -43,32 +47,57 @@ def _check(m: SmolLM2, ids) -> np.ndarray:
     return ids
 
 
-def block(m: SmolLM2, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndarray:
-    """One transformer block on x (B, T, C); returns the new residual (B, T, C).
+def attention(m: SmolLM2, x: np.ndarray, layer: int, past: tuple | None = None) -> tuple[np.ndarray, tuple]:
+    """Block `layer`'s attention output (B, T, C), before it is added to the residual x (B, T, C).
 
-    If mlp_acts is a list, the block's SwiGLU activations silu(g) * u (B, T, F) are appended.
+    x holds positions start..start+T-1, where start is the length of `past` = (k, v), the keys
+    (already rotated) and values of the earlier positions, each (B, start, Hkv, D): a run that
+    changed nothing before `start` reuses them instead of recomputing those positions.
+    Also returns (k, v) of all start+T positions, so a run can be recorded and resumed.
     """
     cfg, lw = m.config, m.model.w.layers[layer]
     B, T, C = x.shape
-    H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
-    rot = rope_rotations(*rope_angles(np.arange(T), D, cfg.rope_theta))[:, None]  # (T, 1, D/2)
+    H, Hkv, D, G = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size
+    start = 0 if past is None else past[0].shape[1]
+    rot = rope_rotations(*rope_angles(np.arange(start, start + T), D, cfg.rope_theta))[:, None]  # (T, 1, D/2)
     h = rms_norm(x.reshape(B * T, C), lw.input_layernorm, cfg.norm_eps)  # (B*T, C)
     qkv = (h @ lw.qkv_proj).reshape(B, T, -1)  # (B, T, (H + 2Hkv) D)
     qk = apply_rope_complex(np.ascontiguousarray(qkv[..., : (H + Hkv) * D]).reshape(B, T, H + Hkv, D), rot)
     q, k = qk[:, :, :H], qk[:, :, H:]  # (B, T, H, D), (B, T, Hkv, D)
     v = qkv[..., (H + Hkv) * D :].reshape(B, T, Hkv, D)  # (B, T, Hkv, D)
-    k, v = np.repeat(k, G, axis=2), np.repeat(v, G, axis=2)  # (B, T, H, D): query head h uses kv head h // G
-    scores = np.einsum("bthd,bshd->bhts", q, k) / np.float32(np.sqrt(D))  # (B, H, T, T)
-    scores = scores + np.triu(np.full((T, T), -np.inf, dtype=np.float32), k=1)  # causal: no future keys
-    att = softmax(scores).astype(x.dtype)  # (B, H, T, T): summed in float64, used in the model's float32
-    out = np.einsum("bhts,bshd->bthd", att, v).reshape(B * T, H * D)  # (B*T, H*D)
-    x = x + (out @ lw.o_proj).reshape(B, T, C)  # (B, T, C) residual add
+    if past is not None:
+        k, v = np.concatenate([past[0], k], axis=1), np.concatenate([past[1], v], axis=1)  # (B, S, Hkv, D)
+    kh, vh = np.repeat(k, G, axis=2), np.repeat(v, G, axis=2)  # (B, S, H, D): query head h uses kv head h // G
+    scores = np.einsum("bthd,bshd->bhts", q, kh) / np.float32(np.sqrt(D))  # (B, H, T, S)
+    S = start + T
+    scores = scores + np.triu(np.full((T, S), -np.inf, dtype=np.float32), k=start + 1)  # causal: no future keys
+    att = softmax(scores).astype(x.dtype)  # (B, H, T, S): summed in float64, used in the model's float32
+    out = np.einsum("bhts,bshd->bthd", att, vh).reshape(B * T, H * D)  # (B*T, H*D)
+    return (out @ lw.o_proj).reshape(B, T, C), (k, v)
+
+
+def mlp(m: SmolLM2, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndarray:
+    """Block `layer`'s MLP output (B, T, C), before it is added to the residual x (B, T, C).
+
+    If mlp_acts is a list, the SwiGLU activations silu(g) * u (B, T, F) are appended."""
+    cfg, lw = m.config, m.model.w.layers[layer]
+    B, T, C = x.shape
+    F = cfg.d_ff
     h = rms_norm(x.reshape(B * T, C), lw.post_attention_layernorm, cfg.norm_eps)  # (B*T, C)
     gu = h @ lw.gate_up_proj  # (B*T, 2F)
     act = silu(gu[:, :F]) * gu[:, F:]  # (B*T, F) SwiGLU
     if mlp_acts is not None:
         mlp_acts.append(act.reshape(B, T, F))
-    return x + (act @ lw.down_proj).reshape(B, T, C)  # (B, T, C)
+    return (act @ lw.down_proj).reshape(B, T, C)
+
+
+def block(m: SmolLM2, x: np.ndarray, layer: int, mlp_acts: list | None = None) -> np.ndarray:
+    """One transformer block on x (B, T, C); returns the new residual (B, T, C).
+
+    If mlp_acts is a list, the block's SwiGLU activations silu(g) * u (B, T, F) are appended.
+    """
+    x = x + attention(m, x, layer)[0]  # residual add
+    return x + mlp(m, x, layer, mlp_acts)
 
 
 def residuals(m: SmolLM2, ids, upto: int | None = None, mlp_acts: list | None = None) -> list[np.ndarray]:
