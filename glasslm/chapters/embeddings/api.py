@@ -22,6 +22,7 @@ from glasslm.engine.embeddings.contextual import compare_in_context, find_word
 from glasslm.engine.embeddings.glove import UnknownWord, glove
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -295,25 +296,36 @@ class Word2VecRequest(BaseModel):
 
 @router.post("/word2vec")
 def word2vec_start(req: Word2VecRequest, request: Request, session: str = Depends(session_id)):
-    """Train skip-gram word vectors live (a job); GloVe's neighbours of the same words come with the start."""
+    """Train skip-gram word vectors live (a job in a worker); GloVe's neighbours of the same words come
+    with the start."""
     from glasslm.engine.embeddings import word2vec as w2v
 
     if any(len(w) > MAX_WORD_CHARS for w in req.watch):
         raise DemoError(f"Each word must be at most {MAX_WORD_CHARS} characters.", "watch")
     watch = tuple(dict.fromkeys(_word(w, "watch") for w in req.watch))
     cfg = w2v.Word2VecConfig(epochs=req.epochs, dim=req.dim)
-    try:
-        stream = w2v.train_word2vec(cfg, watch=watch)
-        first = next(stream)  # the vocabulary is built here: a rare word is refused now, not mid-stream
+    try:  # a rare word is refused now, not mid-stream (the vocabulary takes a tenth of a second)
+        w2v.check_watch(w2v.Vocab(w2v.corpus_words()), watch)
     except ValueError as err:
         raise DemoError(str(err), "watch") from None
     g = glove()
-    first["glove"] = {w: g.neighbours(w, W2V_NEIGHBOURS) if w in g else [] for w in watch}
+    glove_neighbours = {w: g.neighbours(w, W2V_NEIGHBOURS) if w in g else [] for w in watch}
+    job = request.app.state.jobs.start(
+        session, W2V_JOB_KIND, InWorker(_word2vec_events, cfg, watch, glove_neighbours), cooperative=True
+    )
+    return {"job": job.id, "watch": list(watch)}
+
+
+def _word2vec_events(cfg, watch: tuple[str, ...], glove_neighbours: dict):
+    """The training's events, run in a worker process, GloVe's neighbours (computed by the server,
+    which holds GloVe) added to the first."""
+    from glasslm.engine.embeddings import word2vec as w2v
 
     def source(job):
-        yield first
-        for event in stream:
-            if event["type"] == "done":
+        for event in w2v.train_word2vec(cfg, watch=watch):
+            if event["type"] == "start":
+                event = {**event, "glove": glove_neighbours}
+            elif event["type"] == "done":
                 event = {k: v for k, v in event.items() if k != "model"}
             elif event["type"] == "neighbours":
                 event = {**event, "words": {w: n[:W2V_NEIGHBOURS] for w, n in event["words"].items()}}
@@ -321,8 +333,7 @@ def word2vec_start(req: Word2VecRequest, request: Request, session: str = Depend
             if job.stop_event.is_set():
                 return
 
-    job = request.app.state.jobs.start(session, W2V_JOB_KIND, source, cooperative=True)
-    return {"job": job.id, "watch": list(watch)}
+    return source
 
 
 # -- Approximate nearest neighbours over GloVe's 400,000 words (faiss IVF) -----------------------------
