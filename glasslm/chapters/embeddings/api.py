@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from glasslm.engine.embeddings import positions
 from glasslm.engine.embeddings.contextual import compare_in_context, find_word
 from glasslm.engine.embeddings.glove import UnknownWord, glove
+from glasslm.web.cache import LRUCache, app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
 from glasslm.web.worker import InWorker
@@ -353,11 +354,11 @@ class AnnSearchRequest(BaseModel):
     word: str = Word
 
 
-def _ann_indexes(request: Request) -> dict:
-    """This app's built IVF indexes by nlist (a few MB each: kept for the app's life)."""
-    if not hasattr(request.app.state, "ann_indexes"):
-        request.app.state.ann_indexes = {}
-    return request.app.state.ann_indexes
+def _ann_indexes(request: Request) -> LRUCache:
+    """This app's built IVF indexes by nlist (a few MB each), with room for every nlist: none is dropped."""
+    from glasslm.engine.applications.vector_search import NLISTS
+
+    return app_cache(request, "ann-indexes", len(NLISTS))
 
 
 def _check_nlist(nlist: int) -> None:
@@ -385,8 +386,8 @@ def ann_build(req: AnnBuildRequest, request: Request, session: str = Depends(ses
             f"then filing all {len(glove()):,} words",
         }
         start = time.perf_counter()
-        indexes[req.nlist] = build_ivf(glove().unit, req.nlist)
-        yield {"type": "built", "nlist": req.nlist, "seconds": time.perf_counter() - start, "cached": False}
+        _, cached = indexes.get(req.nlist, lambda: build_ivf(glove().unit, req.nlist))  # once, if two ask at once
+        yield {"type": "built", "nlist": req.nlist, "seconds": time.perf_counter() - start, "cached": cached}
 
     job = request.app.state.jobs.start(session, ANN_JOB_KIND, source)
     return {"job": job.id}
@@ -398,9 +399,10 @@ def ann_search(req: AnnSearchRequest, request: Request):
     from glasslm.engine.applications.vector_search import measure
 
     _check_nlist(req.nlist)
-    index = _ann_indexes(request).get(req.nlist)
-    if index is None:
+    indexes = _ann_indexes(request)
+    if req.nlist not in indexes:
         raise DemoError(f"The index with {req.nlist} clusters is not built yet: press Build first.", "nlist", 409)
+    index, _ = indexes.get(req.nlist, lambda: None)  # there: nothing is ever dropped from this cache
     if req.nprobe > req.nlist:
         raise DemoError(
             f"“nprobe” cannot be more than the {req.nlist} clusters there are; you gave {req.nprobe}.", "nprobe"
