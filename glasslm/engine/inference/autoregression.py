@@ -107,17 +107,10 @@ def continuation_steps(
         yield run, None
 
 
-def continuations(
-    m: SmolLM2,
-    ids,
-    max_tokens: int,
-    seeds,
-    stop_ids=None,
-    settings: sampling.SamplingConfig = sampling.PLAIN,
-) -> list[list[int]]:
-    """Token ids continuing `ids`, one list per seed: continuation_steps collected."""
+def continuations(m: SmolLM2, ids, max_tokens: int, seeds, **options) -> list[list[int]]:
+    """Token ids continuing `ids`, one list per seed: continuation_steps (the same stop_ids and settings) collected."""
     out: list[list[int]] = [[] for _ in seeds]
-    for run, token in continuation_steps(m, ids, max_tokens, seeds, stop_ids, settings):
+    for run, token in continuation_steps(m, ids, max_tokens, seeds, **options):
         if token is not None:
             out[run].append(token)
     return out
