@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from glasslm.engine.basics.sampling import GREEDY  # noqa: E402
 from glasslm.engine.inference.batch_timeline import PROMPTS  # the serving demo's prompts, one list
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
@@ -41,7 +42,7 @@ GEN_TOKENS = int(sys.argv[2]) if len(sys.argv) > 2 else 128  # the issue's 128; 
 
 def run_one(m, ids) -> tuple[int, float, float]:
     """(tokens, seconds to the first token, seconds of the rest) of one request."""
-    events = list(m.generate(ids, max_tokens=GEN_TOKENS, temperature=0, stop_ids=[]))
+    events = list(m.generate(ids, max_tokens=GEN_TOKENS, settings=GREEDY, stop_ids=[]))
     return len(events), events[0].elapsed, events[-1].elapsed - events[0].elapsed
 
 

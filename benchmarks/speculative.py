@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
+from glasslm.engine.basics.sampling import GREEDY  # noqa: E402
 from glasslm.engine.inference import speculative as sp  # noqa: E402 (after the sys.path line)
 from glasslm.engine.models.llama.smollm2 import load_smollm2  # noqa: E402
 
@@ -53,7 +54,7 @@ ROUNDS = 2
 
 def run_pair(m, ids, cost):
     t0, c0 = time.perf_counter(), time.thread_time()
-    plain = [e.token_id for e in m.generate(ids, max_tokens=MAX_TOKENS, temperature=0)]
+    plain = [e.token_id for e in m.generate(ids, max_tokens=MAX_TOKENS, settings=GREEDY)]
     t_plain, c_plain = time.perf_counter() - t0, time.thread_time() - c0
     gov = sp.SpeculationGovernor(pass_cost=cost)
     t0, c0 = time.perf_counter(), time.thread_time()

@@ -24,6 +24,8 @@ _LAZY = {
     "sample": "glasslm.engine.models.tiny.gpt",
     "train_tiny_gpt": "glasslm.engine.training.train",
     "TrainConfig": "glasslm.engine.training.train",
+    "SamplingConfig": "glasslm.engine.basics.sampling",
+    "GREEDY": "glasslm.engine.basics.sampling",
 }
 
 __all__ = sorted(_LAZY)

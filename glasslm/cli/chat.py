@@ -99,13 +99,13 @@ def load_model(prog: str):
 def stream_reply(model, ids, args, out=None) -> tuple[str, int]:
     """Print the generated text as it comes; return (text, number of tokens)."""
     # the server's one path to the model
+    from glasslm.engine.basics.sampling import SamplingConfig
     from glasslm.web.openai_api import model_stream
 
     out = out or sys.stdout
     pieces = []
-    for event in model_stream(
-        model, ids, args.max_tokens, args.temperature, args.top_p, args.seed, top_k=args.top_k, min_p=args.min_p
-    ):
+    settings = SamplingConfig(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
+    for event in model_stream(model, ids, args.max_tokens, settings, args.seed):
         out.write(event.text)
         out.flush()
         pieces.append(event.text)

@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.models.llama.smollm2 import GenerationEvent, load_smollm2
 from glasslm.web.errors import validation_sentence
 
@@ -55,20 +56,11 @@ RECENT_REQUESTS = 20  # kept in app.state.v1_log for the serving chapter
 
 
 def model_stream(
-    m,
-    ids: list[int],
-    max_tokens: int,
-    temperature: float,
-    top_p: float = 1.0,
-    seed: int | None = None,
-    top_k: int = 0,
-    min_p: float = 0.0,
+    m, ids: list[int], max_tokens: int, settings: SamplingConfig, seed: int | None = None
 ) -> Iterator[GenerationEvent]:
     """Every /v1 token (and `glasslm chat`'s) comes from here: swap this body to
     change how the server runs the model (a batching scheduler, speculation)."""
-    return m.generate(
-        ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed, top_k=top_k, min_p=min_p
-    )
+    return m.generate(ids, max_tokens=max_tokens, settings=settings, seed=seed)
 
 
 # ---------------------------------------------------------------- requests
@@ -242,7 +234,8 @@ def run_choice(m, ids, req, max_tokens: int, index: int) -> Iterator[tuple[str, 
     """(text to send, choice) per token, then ("", choice) with finish set."""
     seed = None if req.seed is None else req.seed + index
     choice = Choice(req.stop)
-    for event in model_stream(m, ids, max_tokens, req.temperature, req.top_p, seed):
+    settings = SamplingConfig(temperature=req.temperature, top_p=req.top_p)
+    for event in model_stream(m, ids, max_tokens, settings, seed):
         out = choice.add(event.text)
         if out:
             yield out, choice

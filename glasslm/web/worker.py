@@ -39,6 +39,8 @@ PRELOAD = ["numpy", "glasslm.web.worker"] + [
         "neurons",
         "post_training",
         "fine_tuning",
+        "embeddings",
+        "transformer",
     )
 ]
 

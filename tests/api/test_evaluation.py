@@ -19,6 +19,7 @@ from glasslm.chapters.evaluation.api import (
     MIN_PASSAGE_TOKENS,
     PLAYERS,
 )
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/evaluation"
@@ -132,7 +133,12 @@ def test_arena_answers_are_the_players_generations(client, sse):
         ids = m.chat_ids([{"role": "user", "content": body["prompt"]}])
         want = [
             e.token_id
-            for e in m.generate(ids, max_tokens=ARENA_TOKENS, temperature=s["temperature"], top_p=s["top_p"], seed=5)
+            for e in m.generate(
+                ids,
+                max_tokens=ARENA_TOKENS,
+                settings=SamplingConfig(temperature=s["temperature"], top_p=s["top_p"]),
+                seed=5,
+            )
         ]
         assert [e["token"]["id"] for e in evs if e["type"] == "token" and e["side"] == side] == want
         assert evs[-2][side] == m.decode(want)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.generation.api import MAX_NAME_STEPS, MAX_PROMPT_TOKENS, MAX_STEPS, TINY_GPT
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.models.tiny.gpt import sample
 from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.web.shared_models import SharedModel
@@ -52,7 +53,7 @@ def test_start_tokenizes_as_text_or_as_a_chat(client, smollm2):
 def test_greedy_steps_reproduce_generate(client, smollm2):
     smollm2.prefix_cache.clear()  # what is read depends on what earlier tests left in the shared cache
     ids = smollm2.encode("The capital of France is")
-    want = [e.token_id for e in smollm2.generate(ids, max_tokens=3, temperature=0)]
+    want = [e.token_id for e in smollm2.generate(ids, max_tokens=3, settings=GREEDY)]
     ctx, got, reads = list(ids), [], []
     for _ in range(3):
         d = client.post(f"{API}/smollm2/step", json={"ids": ctx, "prompt_length": len(ids), "temperature": 0}).json()

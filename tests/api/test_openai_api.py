@@ -10,6 +10,7 @@ import threading
 import openai
 import pytest
 
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web import openai_api
 from glasslm.web.openai_api import (
@@ -31,7 +32,7 @@ def oa(server):
 
 
 def greedy_ids(ids, n):
-    return [e.token_id for e in load_smollm2().generate(ids, max_tokens=n, temperature=0)]
+    return [e.token_id for e in load_smollm2().generate(ids, max_tokens=n, settings=GREEDY)]
 
 
 def greedy(ids, n):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.post_training import api
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.models.tiny.gpt import sample
 from glasslm.engine.post_training import preferences as pf
 from glasslm.engine.post_training import sft
@@ -292,7 +293,9 @@ def test_critique_job_streams_three_stages(client, sse, smollm2):
     done = [e for e in events if e["type"] == "stage_done"]
     assert [e["stage"] for e in done] == ["draft", "critique", "revision"]
     ids = smollm2.chat_ids([{"role": "user", "content": "Is the sun a star?"}])
-    want = "".join(e.text for e in smollm2.generate(ids, max_tokens=3, temperature=0.7, top_p=0.9, seed=5)).strip()
+    want = "".join(
+        e.text for e in smollm2.generate(ids, max_tokens=3, settings=SamplingConfig(temperature=0.7, top_p=0.9), seed=5)
+    ).strip()
     assert done[0]["text"] == want
 
 

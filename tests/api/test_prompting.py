@@ -14,6 +14,7 @@ from glasslm.chapters.prompting.api import (
     MAX_TEMPERATURE,
     MAX_TEXT_CHARS,
 )
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/prompting"
@@ -85,7 +86,7 @@ def test_own_prompt_streams_the_template_and_greedy_tokens(client, sse):
     assert len(prompts["few-shot"]["messages"]) == 7  # 3 examples (question + answer) and the question
     for t, prompt in prompts.items():
         ids = [x["id"] for x in prompt["tokens"]]
-        want = [e.token_id for e in m.generate(ids, max_tokens=16, temperature=0)]
+        want = [e.token_id for e in m.generate(ids, max_tokens=16, settings=GREEDY)]
         assert [e["token"]["id"] for e in evs if e["type"] == "token" and e["technique"] == t] == want
         reply = next(e for e in evs if e["type"] == "reply" and e["technique"] == t)
         assert reply["replies"] == [m.decode(want)]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from glasslm.chapters.sampling.api import MAX_DRAWS, MAX_NEW_TOKENS, MAX_PROMPT_TOKENS, MAX_SAMPLED, MAX_TEXT_CHARS
+from glasslm.engine.basics.sampling import GREEDY, SamplingConfig
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/sampling"
@@ -156,10 +157,13 @@ def test_continuations_stream_and_equal_smollm2_generate(client, sse):
     ]  # the stream is the result
     assert [e["run"] for e in evs if e["type"] == "run_end"] == [0, 1, 2]
     ids = m.encode(body["text"])
-    greedy = [e.token_id for e in m.generate(ids, max_tokens=4, temperature=0)]
+    greedy = [e.token_id for e in m.generate(ids, max_tokens=4, settings=GREEDY)]
     assert [t["id"] for t in d["greedy"]["tokens"]] == greedy and d["greedy"]["text"].startswith(" Paris")
     for i, s in enumerate(d["sampled"]):
-        want = [e.token_id for e in m.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=3 + i)]
+        want = [
+            e.token_id
+            for e in m.generate(ids, max_tokens=4, settings=SamplingConfig(temperature=1.0, top_p=0.95), seed=3 + i)
+        ]
         assert [t["id"] for t in s["tokens"]] == want
     assert d["seeds"] == [3, 4] and d["tokens_generated"] == sum(len(r["tokens"]) for r in [d["greedy"], *d["sampled"]])
 

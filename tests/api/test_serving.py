@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from glasslm.chapters.serving.api import MAX_PROMPT_TOKENS, MAX_REPLY_TOKENS
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.app import create_app
 from glasslm.web.jobs import JobManager
@@ -31,7 +32,7 @@ def test_a_multi_turn_reply_is_traced(client, sse):
     assert kinds[:3] == ["received", "tokenized", "prefill"] and kinds[-2:] == ["done", "end"]
     assert evs[1]["ids"] == ids and evs[2]["tokens"] == len(ids)
     tokens = [e for e in evs if e["type"] == "token"]
-    expected = [e.token_id for e in m.generate(ids, max_tokens=5, temperature=0.9, seed=7)]
+    expected = [e.token_id for e in m.generate(ids, max_tokens=5, settings=SamplingConfig(temperature=0.9), seed=7)]
     assert [t["id"] for t in tokens] == expected
     ts = [e["t"] for e in evs[:-1]]
     assert ts == sorted(ts)  # server clock since the request arrived, never going back

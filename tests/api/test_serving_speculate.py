@@ -3,6 +3,7 @@
 import pytest
 
 from glasslm.chapters.serving.api import MAX_SPEC_PROMPT_CHARS, MAX_SPEC_TOKENS
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.inference.speculative import MAX_DRAFT_K
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.web.openai_api import MODEL_ID
@@ -25,7 +26,7 @@ def test_a_quoting_prompt_is_answered_identically_with_fewer_passes(client, sse)
     spec = "".join("".join(e["texts"]) for e in steps)
     m = load_smollm2()
     ids = m.chat_ids([{"role": "user", "content": QUOTE}])
-    assert plain == spec == m.decode([e.token_id for e in m.generate(ids, max_tokens=40, temperature=0)])
+    assert plain == spec == m.decode([e.token_id for e in m.generate(ids, max_tokens=40, settings=GREEDY)])
     done = next(e for e in evs if e["type"] == "spec-done")
     plain_done = next(e for e in evs if e["type"] == "plain-done")
     assert done["identical"] and done["tokens"] == plain_done["tokens"]

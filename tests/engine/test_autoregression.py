@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.basics.sampling import GREEDY, SamplingConfig
 from glasslm.engine.inference.autoregression import choose, continuations, step_rng, tiny_gpt_next_logits
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 from glasslm.engine.training.train import train_default_tiny_gpt
@@ -79,10 +80,27 @@ def test_the_default_tiny_gpt_ends_its_events_with_the_model():
 
 def test_continuations_equal_generate(smollm2):
     ids = smollm2.encode("The capital of France is")
-    runs = continuations(smollm2, ids, 4, [None, 1, 2], temperature=1.0, top_p=0.95)
-    want = [[e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=0)]]
+    runs = continuations(smollm2, ids, 4, [None, 1, 2], settings=SamplingConfig(temperature=1.0, top_p=0.95))
+    want = [[e.token_id for e in smollm2.generate(ids, max_tokens=4, settings=GREEDY)]]
     want += [
-        [e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=1.0, top_p=0.95, seed=s)] for s in (1, 2)
+        [
+            e.token_id
+            for e in smollm2.generate(ids, max_tokens=4, settings=SamplingConfig(temperature=1.0, top_p=0.95), seed=s)
+        ]
+        for s in (1, 2)
     ]
     assert runs == want
     assert smollm2.decode(runs[0]).startswith(" Paris")
+
+
+def test_sampling_settings_travel_as_one_validated_dataclass(smollm2):
+    ids = smollm2.encode("The capital of France is")
+    with pytest.raises(TypeError, match="SamplingConfig"):
+        smollm2.generate(ids, max_tokens=2, settings={"temperature": 0})
+    with pytest.raises(ValueError, match="top_p"):
+        SamplingConfig(temperature=1.0, top_p=0)
+    # A top_k of 1 keeps only the likeliest token: sampled at any temperature, it is greedy decoding.
+    top1 = SamplingConfig(temperature=2.0, top_k=1)
+    assert [e.token_id for e in smollm2.generate(ids, max_tokens=4, settings=top1, seed=9)] == [
+        e.token_id for e in smollm2.generate(ids, max_tokens=4, settings=GREEDY)
+    ]

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.models.llama.batching import QueueFull, Scheduler
 from glasslm.engine.models.llama.prefix_cache import PrefixCache
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
@@ -51,14 +52,14 @@ def test_rows_equal_the_one_sequence_step_with_ragged_lengths_joining_and_leavin
 def test_concurrent_generations_share_passes_and_keep_their_tokens(m):
     s = SmolLM2(m.model, m.tokenizer, m.metadata, m.load_info, PrefixCache())
     prompts = [m.encode(t) for t in ("The sun is", "My favourite food is", "Numbers: 1, 2, 3,", "Dear diary, today")]
-    alone = [[e.token_id for e in s.generate(p, max_tokens=8, temperature=0, stop_ids=[])] for p in prompts]
+    alone = [[e.token_id for e in s.generate(p, max_tokens=8, settings=GREEDY, stop_ids=[])] for p in prompts]
     passes_alone = s.scheduler.passes
     got: dict[int, list[int]] = {}
     barrier = threading.Barrier(len(prompts))
 
     def run(i):
         barrier.wait()
-        got[i] = [e.token_id for e in s.generate(prompts[i], max_tokens=8, temperature=0, stop_ids=[])]
+        got[i] = [e.token_id for e in s.generate(prompts[i], max_tokens=8, settings=GREEDY, stop_ids=[])]
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
     for t in threads:
@@ -73,7 +74,7 @@ def test_concurrent_generations_share_passes_and_keep_their_tokens(m):
 
 def test_closing_a_generator_frees_its_slot(m):
     s = SmolLM2(m.model, m.tokenizer, m.metadata, m.load_info, PrefixCache())
-    gen = s.generate(m.encode("Tell me a story"), max_tokens=50, temperature=0, stop_ids=[])
+    gen = s.generate(m.encode("Tell me a story"), max_tokens=50, settings=GREEDY, stop_ids=[])
     next(gen)
     assert s.scheduler.stats()["admitted"] == 1 and s.scheduler.stats()["reserved_kv_tokens"] > 0
     gen.close()  # what a disconnecting client's stream does

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.post_training import critique as cr
 
 
@@ -20,7 +21,7 @@ class Scripted:
         self.prompts.append(messages)
         return list(range(len(messages[-1]["content"])))
 
-    def generate(self, ids, max_tokens, temperature, top_p, seed):
+    def generate(self, ids, max_tokens, settings, seed):
         for word in next(self.replies)[:max_tokens]:
             yield SimpleNamespace(text=word)
 
@@ -78,7 +79,7 @@ def test_with_smollm2_each_stage_is_generate_on_its_own_prompt():
     events = list(cr.critique_loop(m, q, p, cr.LoopConfig(max_new_tokens=4, temperature=0.0)))
     done = {e["stage"]: e["text"] for e in events if e["type"] == "stage_done"}
     draft_ids = m.chat_ids(cr.stage_messages("draft", q, p))
-    want = "".join(e.text for e in m.generate(draft_ids, max_tokens=4, temperature=0)).strip()
+    want = "".join(e.text for e in m.generate(draft_ids, max_tokens=4, settings=GREEDY)).strip()
     assert done["draft"] == want
     rev_ids = m.chat_ids(cr.stage_messages("revision", q, p, done["draft"], done["critique"]))
-    assert done["revision"] == "".join(e.text for e in m.generate(rev_ids, max_tokens=4, temperature=0)).strip()
+    assert done["revision"] == "".join(e.text for e in m.generate(rev_ids, max_tokens=4, settings=GREEDY)).strip()

@@ -4,6 +4,7 @@ and its size is the formula 2 x layers x kv_heads x head_dim x context x bytes."
 import numpy as np
 import pytest
 
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.models.llama.kv_cache import KVCache, kv_cache_bytes
 
 
@@ -76,7 +77,10 @@ def test_concurrent_requests_share_the_model_safely(smollm2):
     ]
 
     def run(ids):
-        return [e.token_id for e in smollm2.generate(ids, max_tokens=4, temperature=0.8, seed=len(ids))]
+        return [
+            e.token_id
+            for e in smollm2.generate(ids, max_tokens=4, settings=SamplingConfig(temperature=0.8), seed=len(ids))
+        ]
 
     serial = [run(p) for p in prompts]
     with ThreadPoolExecutor(4) as pool:

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from glasslm.engine.basics.rope import apply_rope, rope_angles
-from glasslm.engine.basics.sampling import softmax
+from glasslm.engine.basics.sampling import GREEDY, softmax
 from glasslm.engine.models.llama.llama import Trace
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "smollm2_logits.npz"
@@ -65,7 +65,7 @@ def test_golden_capital_of_france_is_paris(smollm2):
     order = np.argsort(-last)
     assert order[0] == paris[0]
     assert last[order[0]] - last[order[1]] > 2.0  # measured 2.48
-    first = next(smollm2.generate(ids, max_tokens=1, temperature=0))
+    first = next(smollm2.generate(ids, max_tokens=1, settings=GREEDY))
     assert first.token_id == paris[0] and first.text == " Paris"
 
 

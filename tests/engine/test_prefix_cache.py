@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+from glasslm.engine.basics.sampling import GREEDY, SamplingConfig
 from glasslm.engine.models.llama.prefix_cache import PrefixCache, shared_length
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 
@@ -87,13 +88,16 @@ def test_scores_reuse_rows_and_equal_a_cold_score(base, text):
 def test_generation_is_the_same_cold_and_warm(base, text):
     m = fresh(base)
     prompt = text[:20]
-    cold = [e.token_id for e in m.generate(prompt, max_tokens=6, temperature=0)]
+    cold = [e.token_id for e in m.generate(prompt, max_tokens=6, settings=GREEDY)]
     assert m.prefill(prompt)[2] == len(prompt)
-    warm = [e.token_id for e in m.generate(prompt, max_tokens=6, temperature=0)]
-    seeded = [[e.token_id for e in m.generate(prompt, max_tokens=6, temperature=1.0, seed=3)] for _ in range(2)]
+    warm = [e.token_id for e in m.generate(prompt, max_tokens=6, settings=GREEDY)]
+    seeded = [
+        [e.token_id for e in m.generate(prompt, max_tokens=6, settings=SamplingConfig(temperature=1.0), seed=3)]
+        for _ in range(2)
+    ]
     assert cold == warm and seeded[0] == seeded[1]
     reference = fresh(base, mb=0)  # a budget of 0 keeps nothing: every request cold
-    assert [e.token_id for e in reference.generate(prompt, max_tokens=6, temperature=0)] == cold
+    assert [e.token_id for e in reference.generate(prompt, max_tokens=6, settings=GREEDY)] == cold
     assert reference.prefix_cache.stats()["entries"] == 0
 
 

@@ -20,6 +20,7 @@ from glasslm.engine.applications.prompting import (
     run_prompt,
     worst_case_tokens,
 )
+from glasslm.engine.basics.sampling import GREEDY, SamplingConfig
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_zero_shot_reply_is_smollm2_greedy(smollm2):
     cfg = PromptConfig(short_tokens=8)
     r = run_item(smollm2, tasks, item, "zero-shot", cfg)
     ids = smollm2.chat_ids([{"role": "user", "content": item.question}])
-    want = [e.token_id for e in smollm2.generate(ids, max_tokens=8, temperature=0)]
+    want = [e.token_id for e in smollm2.generate(ids, max_tokens=8, settings=GREEDY)]
     assert r.prompt_ids == ids and r.replies == [want]
     assert r.answer == extract(smollm2.decode(want), "word", (), item.question)
     assert r.right == is_right(r.answer, item) and r.tokens == len(want)
@@ -112,7 +113,10 @@ def test_self_consistency_paths_are_seeded_samples_and_vote(smollm2):
     *seen, r = prompt_steps(smollm2, msgs, "self-consistency", "number", cfg=cfg)
     ids = smollm2.chat_ids(msgs)
     for i in range(2):
-        want = [e.token_id for e in smollm2.generate(ids, max_tokens=6, temperature=0.7, seed=11 + i)]
+        want = [
+            e.token_id
+            for e in smollm2.generate(ids, max_tokens=6, settings=SamplingConfig(temperature=0.7), seed=11 + i)
+        ]
         assert r.replies[i] == want
     assert [t for run, t in seen if t is not None] == r.replies[0] + r.replies[1]  # streamed as chosen
     assert [run for run, t in seen if t is None] == [0, 1]

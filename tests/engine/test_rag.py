@@ -14,6 +14,7 @@ from glasslm.engine.applications.rag import (
     rag_messages,
 )
 from glasslm.engine.applications.retrieval import build_index
+from glasslm.engine.basics.sampling import GREEDY
 
 
 def retrieved(question, k=2):
@@ -38,8 +39,8 @@ def test_messages_with_and_without_retrieval():
 class FakeModel:
     """Records what it was asked to generate."""
 
-    def generate(self, ids, max_tokens, temperature):
-        self.args = (ids, max_tokens, temperature)
+    def generate(self, ids, max_tokens, settings):
+        self.args = (ids, max_tokens, settings)
         from glasslm.engine.models.llama.smollm2 import GenerationEvent
 
         yield GenerationEvent(7, "ok", 0.0, 0, 0.0, 0.0)
@@ -48,7 +49,7 @@ class FakeModel:
 def test_answer_is_greedy_and_limited():
     m = FakeModel()
     events = list(answer(m, [1, 2, 3], 5, mode="without"))
-    assert m.args == ([1, 2, 3], 5, 0.0) and [(e.mode, e.token_id, e.text) for e in events] == [("without", 7, "ok")]
+    assert m.args == ([1, 2, 3], 5, GREEDY) and [(e.mode, e.token_id, e.text) for e in events] == [("without", 7, "ok")]
     with pytest.raises(ValueError, match="max_new_tokens"):
         list(answer(m, [1], MAX_NEW_TOKENS + 1))
     with pytest.raises(ValueError, match="prompt is"):

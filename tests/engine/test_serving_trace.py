@@ -3,6 +3,7 @@ up, and a stop request ends it (structure only: no wall-clock asserts)."""
 
 import pytest
 
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.inference.serving_trace import traced_reply
 
 CHAT = [{"role": "user", "content": "Name a colour."}]
@@ -10,7 +11,12 @@ CHAT = [{"role": "user", "content": "Name a colour."}]
 
 def test_same_tokens_as_generate(smollm2):
     events = list(traced_reply(smollm2, CHAT, max_tokens=6, temperature=0.8, seed=5))
-    expected = [e.token_id for e in smollm2.generate(smollm2.chat_ids(CHAT), max_tokens=6, temperature=0.8, seed=5)]
+    expected = [
+        e.token_id
+        for e in smollm2.generate(
+            smollm2.chat_ids(CHAT), max_tokens=6, settings=SamplingConfig(temperature=0.8), seed=5
+        )
+    ]
     tokens = [e for e in events if e["type"] == "token"]
     assert [t["id"] for t in tokens] == expected
     assert [e["type"] for e in events[:2]] == ["tokenized", "prefill"] and events[-1]["type"] == "done"

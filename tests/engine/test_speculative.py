@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.inference import speculative as sp
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
@@ -152,7 +153,7 @@ def test_smollm2_sampling_with_a_draft_keeps_its_next_token_distribution():
 def test_greedy_output_is_identical_to_plain_greedy_and_accepts_drafts():
     m = load_smollm2()
     ids = m.chat_ids([{"role": "user", "content": QUOTE}])
-    plain = [e.token_id for e in m.generate(ids, max_tokens=40, temperature=0)]
+    plain = [e.token_id for e in m.generate(ids, max_tokens=40, settings=GREEDY)]
     events = list(sp.speculative_generate(m.model, ids, 40, 0.0, stop_ids=m.stop_ids, k=6))
     assert [t for e in events for t in e.tokens] == plain
     assert sum(e.accepted for e in events) >= 10 and len(events) < len(plain)  # fewer passes than tokens

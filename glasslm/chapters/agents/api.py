@@ -22,7 +22,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.applications import react_agent as ra
+from glasslm.engine.applications import react_agent
 from glasslm.engine.applications.calculator import MAX_EXPRESSION_CHARS, CalculatorError, calculate, normalise, show
 from glasslm.engine.applications.chunking import chunk_documents, default_documents
 from glasslm.engine.applications.retrieval import build_index
@@ -57,29 +57,29 @@ def tools(request: Request) -> dict:
         return build_index(chunk_documents(default_documents(), CHUNK_WORDS, CHUNK_OVERLAP), "tfidf")
 
     index, _ = app_cache(request, "agents-index", 1).get("handbook", build)
-    return {"search": ra.search_tool(index), "calculate": ra.calculator_tool}
+    return {"search": react_agent.search_tool(index), "calculate": react_agent.calculator_tool}
 
 
 @router.get("/defaults")
 def defaults():
     return {
-        "system": ra.DEFAULT_SYSTEM,
-        "example": ra.DEFAULT_EXAMPLE,
+        "system": react_agent.DEFAULT_SYSTEM,
+        "example": react_agent.DEFAULT_EXAMPLE,
         "questions": EXAMPLE_QUESTIONS,
-        "tools": ["search", "calculate", ra.FINISH],
+        "tools": ["search", "calculate", react_agent.FINISH],
         "limits": {
-            "max_steps": ra.MAX_STEPS,
-            "max_step_tokens": ra.MAX_STEP_TOKENS,
-            "max_total_tokens": ra.MAX_TOTAL_TOKENS,
+            "max_steps": react_agent.MAX_STEPS,
+            "max_step_tokens": react_agent.MAX_STEP_TOKENS,
+            "max_total_tokens": react_agent.MAX_TOTAL_TOKENS,
             "question_chars": MAX_QUESTION_CHARS,
             "system_chars": MAX_SYSTEM_CHARS,
             "example_chars": MAX_EXAMPLE_CHARS,
             "expression_chars": MAX_EXPRESSION_CHARS,
         },
         "defaults": {
-            "max_steps": ra.AgentLimits().max_steps,
-            "max_step_tokens": ra.AgentLimits().max_step_tokens,
-            "max_total_tokens": ra.AgentLimits().max_total_tokens,
+            "max_steps": react_agent.AgentLimits().max_steps,
+            "max_step_tokens": react_agent.AgentLimits().max_step_tokens,
+            "max_total_tokens": react_agent.AgentLimits().max_total_tokens,
         },
     }
 
@@ -111,7 +111,7 @@ class ParseRequest(BaseModel):
 
 @router.post("/parse")
 def parse(req: ParseRequest):
-    p = ra.parse_step(req.text, ("search", "calculate"))
+    p = react_agent.parse_step(req.text, ("search", "calculate"))
     return {
         "thought": p.thought,
         "tool": p.tool,
@@ -125,9 +125,9 @@ class RunRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     system: str = Field(min_length=1, max_length=MAX_SYSTEM_CHARS)
     example: str = Field("", max_length=MAX_EXAMPLE_CHARS)
-    max_steps: int = Field(5, ge=1, le=ra.MAX_STEPS)
-    max_step_tokens: int = Field(60, ge=1, le=ra.MAX_STEP_TOKENS)
-    max_total_tokens: int = Field(300, ge=1, le=ra.MAX_TOTAL_TOKENS)
+    max_steps: int = Field(5, ge=1, le=react_agent.MAX_STEPS)
+    max_step_tokens: int = Field(60, ge=1, le=react_agent.MAX_STEP_TOKENS)
+    max_total_tokens: int = Field(300, ge=1, le=react_agent.MAX_TOTAL_TOKENS)
 
 
 @router.post("/run")
@@ -136,7 +136,7 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
     encode_text(m, req.question, MAX_QUESTION_TOKENS, field="question", purpose="the question holds")
     if not req.system.strip():
         raise DemoError("The system prompt is only spaces: write the agent's instructions.", "system")
-    messages = ra.agent_messages(req.system, req.example, req.question)
+    messages = react_agent.agent_messages(req.system, req.example, req.question)
     head = m.chat_ids(messages)
     if len(head) > MAX_PROMPT_TOKENS:
         raise DemoError(
@@ -145,14 +145,14 @@ def run(req: RunRequest, request: Request, session: str = Depends(session_id)):
             "system",
             status=413,
         )
-    limits = ra.AgentLimits(req.max_steps, req.max_step_tokens, req.max_total_tokens)
-    write = ra.smollm2_writer(m, messages, req.max_step_tokens)
+    limits = react_agent.AgentLimits(req.max_steps, req.max_step_tokens, req.max_total_tokens)
+    write = react_agent.smollm2_writer(m, messages, req.max_step_tokens)
     toolset = tools(request)
 
     def events(job):
         start = time.perf_counter()
         yield {"type": "prompt", "text": m.decode(head), "tokens": len(head), "limits": asdict(limits)}
-        for event in ra.run_react(write, toolset, limits):
+        for event in react_agent.run_react(write, toolset, limits):
             if job.stop_event.is_set():
                 return
             if event["type"] == "final":

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.data.model_facts import PUBLISHED
-from glasslm.engine.interpretability import attention_view as av
+from glasslm.engine.interpretability import attention_view
 from glasslm.engine.models.llama.kv_cache import kv_cache_bytes
 from glasslm.engine.models.llama.llama import Trace
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
@@ -111,7 +111,7 @@ def steps(req: StepsRequest, request: Request):
     if query >= len(ids):
         raise DemoError(f"“token” must be a token of the text, from 0 to {len(ids) - 1}; you gave {query}.", "token")
     trace = traced(request, m, ids)
-    s = av.head_steps(m, trace.residuals[req.layer], req.layer, req.head, query)
+    s = attention_view.head_steps(m, trace.residuals[req.layer], req.layer, req.head, query)
     forward_row = trace.attentions[req.layer][req.head, query, : query + 1]  # what the model itself computed
     fin = lambda a: [None if not np.isfinite(x) else round(float(x), 5) for x in a]  # noqa: E731
     return {
@@ -184,7 +184,7 @@ def compare(req: CompareRequest, request: Request):
         ids = encode_text(m, sentence, MAX_TOKENS, "sentences", purpose="attention is drawn for")
         at = _token_ending_at(m, ids, ends[-1])  # the word's last occurrence, its last token
         att = np.stack(traced(request, m, ids).attentions)[:, :, at, : at + 1]  # (L, H, at+1): its rows
-        layer, head, j = av.strongest_link(att)  # not the first token (an attention sink), not itself
+        layer, head, j = attention_view.strongest_link(att)  # not the first token (an attention sink), not itself
         item = {
             "sentence": sentence,
             "tokens": _tokens(m, ids),
@@ -208,7 +208,7 @@ def compare(req: CompareRequest, request: Request):
                 )
             c = before[-1]
             grid = att[:, :, c]  # (L, H) how much the word looks at the context word, in every head
-            cl, ch = av.strongest_head(grid)
+            cl, ch = attention_view.strongest_head(grid)
             item["link"] = {
                 "word": ctx,
                 "token": c,
@@ -254,9 +254,9 @@ def gqa(context: int = 0):
         "layers": cfg.n_layers,
         "d_model": cfg.d_model,
         "group_size": cfg.group_size,
-        "groups": av.gqa_groups(cfg),
+        "groups": attention_view.gqa_groups(cfg),
         "qkv_columns": int(qkv_cols),
-        "memory": av.gqa_memory(cfg, context),
+        "memory": attention_view.gqa_memory(cfg, context),
         "published": published,
     }
 
@@ -297,7 +297,7 @@ def flash(req: FlashRequest):
     if watch >= T:
         raise DemoError(f"“watch” must be a token of the text, from 0 to {T - 1}; you gave {watch}.", "watch")
     x = residuals(m, ids, upto=req.layer)[req.layer]  # (T, C) entering the layer
-    q, k, v = av.head_qkv(m, x, req.layer, req.head)  # (T, D) each: this head's real queries, keys, values
+    q, k, v = attention_view.head_qkv(m, x, req.layer, req.head)  # (T, D) each: this head's real queries, keys, values
     ordinary, ordinary_bytes, ordinary_flops = ordinary_attention(q, k, v)
     r = flash_attention(q, k, v, req.tile, watch=watch)
     n = -(-T // req.tile)  # tiles per side

@@ -60,7 +60,7 @@ const argmax = (a) => a.reduce((best, v, i) => (v > a[best] ? i : best), 0);
 
 function where(el) {
   const f = demoFrame(el, { title: "Click a token: where does it look?", stacked: true,
-    sources: ["glasslm.engine.models.llama.llama:Llama._forward", "glasslm.engine.models.llama.smollm2:SmolLM2.trace"] });
+    sources: ["glasslm.engine.models.llama.llama:Llama._attention", "glasslm.engine.models.llama.llama:Llama._forward", "glasslm.engine.models.llama.smollm2:SmolLM2.trace"] });
   const text = textInput({ label: "Your text", field: "text", value: "The cat sat on the mat because it was tired.", multiline: true,
     rows: 2, maxlength: 400, oninput: debounce(() => { query = null; load(); }, 500) });
   const layer = layerSlider(13, debounce(() => load(), 150));
@@ -122,7 +122,7 @@ function where(el) {
 function bank(el) {
   const f = demoFrame(el, { title: "“bank” beside a river, and beside money", stacked: true,
     sources: ["glasslm.engine.interpretability.attention_view:strongest_link", "glasslm.engine.models.llama.smollm2:SmolLM2.trace",
-      "glasslm.engine.models.llama.llama:Llama._forward"] });
+      "glasslm.engine.models.llama.llama:Llama._attention"] });
   const word = textInput({ label: "Word to follow", field: "word", value: "bank", maxlength: 40, onenter: () => load() });
   const s1 = textInput({ label: "Sentence 1", field: "sentences", value: "The fisherman sat on the river bank", maxlength: 400, onenter: () => load() });
   const c1 = textInput({ label: "its context word", field: "context", value: "river", maxlength: 40, onenter: () => load() });

@@ -22,7 +22,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.inference import context_window as cw
+from glasslm.engine.inference import context_window
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.errors import DemoError
@@ -37,7 +37,7 @@ MIN_WINDOW = 16
 MAX_WINDOW = 2048  # for showing what fits (tokenizing only)
 MAX_ANSWER_WINDOW = 512  # answering means a prefill of up to this many tokens
 MAX_ANSWER_TOKENS = 12  # "The code for the red door is 4817" is 12 tokens
-MAX_FACTS = len(cw.DOORS)
+MAX_FACTS = len(context_window.DOORS)
 MAX_MESSAGES = 30
 MAX_MESSAGE_CHARS = 1000
 MAX_COST_LENGTH = 1024  # a forward pass over 1,024 tokens: a couple of seconds on 2 cores
@@ -65,9 +65,9 @@ def fit(m: SmolLM2, req: FitRequest, door: tuple[str, str] | None = None) -> dic
     if req.with_fact or door:
         if any(x["role"] == "system" for x in messages):
             raise DemoError("The recall test puts the fact first, so leave out the system prompt.", "messages")
-        messages = cw.with_fact(messages, *(door or cw.door_codes(1)[0]))
+        messages = context_window.with_fact(messages, *(door or context_window.door_codes(1)[0]))
     try:
-        return cw.fit_conversation(m, messages, req.window, req.policy)
+        return context_window.fit_conversation(m, messages, req.window, req.policy)
     except ValueError as e:
         raise DemoError(
             f"A window of {req.window} tokens is too small for this policy: the system prompt alone "
@@ -122,13 +122,13 @@ def recall(req: RecallRequest, request: Request, session: str = Depends(session_
             status=413,
         )
     m = load_smollm2()
-    facts = cw.door_codes(req.facts, req.seed)
+    facts = context_window.door_codes(req.facts, req.seed)
     fit(m, req, facts[0])  # refuse a window too small for the policy before starting
     chat = [{"role": x.role, "content": x.content} for x in req.messages]
 
     def events(job):
         yield {"type": "start", "facts": len(facts), "window": req.window, "policy": req.policy}
-        yield from cw.recall_trials(
+        yield from context_window.recall_trials(
             m, chat, facts, req.window, req.policy, MAX_ANSWER_TOKENS, should_stop=job.stop_event.is_set
         )
 
@@ -152,12 +152,12 @@ def doubling(lo: int, hi: int) -> list[int]:
 def attention_cost(req: CostRequest, request: Request, session: str = Depends(session_id)):
     m = load_smollm2()
     lengths = doubling(64, req.max_length)
-    text, _ = cw.haystack(m.encode, req.max_length, 0.5, needle=None)
+    text, _ = context_window.haystack(m.encode, req.max_length, 0.5, needle=None)
     ids = m.encode(text)[: req.max_length]
 
     def events(job):
         yield {"type": "start", "lengths": lengths}
-        yield from cw.time_attention(m.model, ids, lengths, should_stop=job.stop_event.is_set)
+        yield from context_window.time_attention(m.model, ids, lengths, should_stop=job.stop_event.is_set)
 
     job = request.app.state.jobs.start(session, "attention-cost", events)
     return {"job": job.id, "lengths": lengths}
@@ -179,19 +179,19 @@ def needle(req: NeedleRequest, request: Request, session: str = Depends(session_
     m = load_smollm2()
     lengths = [n for n in NEEDLE_LENGTHS if n < req.max_length][-2:] + [req.max_length]
     depths = [float(d) for d in np.linspace(0.0, 1.0, req.depths)]
-    work = cw.needle_work(m, cw.needle_plan(m, lengths, depths, req.seed))
+    work = context_window.needle_work(m, context_window.needle_plan(m, lengths, depths, req.seed))
 
     def events(job):
         yield {
             "type": "start",
             "lengths": lengths,
             "depths": depths,
-            "needle": cw.NEEDLE,
-            "question": cw.QUESTION.strip(),
-            "answer": cw.ANSWER.strip(),
+            "needle": context_window.NEEDLE,
+            "question": context_window.QUESTION.strip(),
+            "answer": context_window.ANSWER.strip(),
             "tokens_total": work,
         }
-        yield from cw.needle_probe(m, lengths, depths, req.seed, should_stop=job.stop_event.is_set)
+        yield from context_window.needle_probe(m, lengths, depths, req.seed, should_stop=job.stop_event.is_set)
 
     job = request.app.state.jobs.start(session, "needle", events)
     return {"job": job.id, "lengths": lengths, "depths": depths, "tokens_total": work}

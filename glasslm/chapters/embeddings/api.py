@@ -20,8 +20,10 @@ from pydantic import BaseModel, Field
 from glasslm.engine.embeddings import positions
 from glasslm.engine.embeddings.contextual import compare_in_context, find_word
 from glasslm.engine.embeddings.glove import UnknownWord, glove
+from glasslm.web.cache import LRUCache, app_cache
 from glasslm.web.errors import DemoError
 from glasslm.web.session import session_id
+from glasslm.web.worker import InWorker
 
 router = APIRouter()
 
@@ -295,25 +297,36 @@ class Word2VecRequest(BaseModel):
 
 @router.post("/word2vec")
 def word2vec_start(req: Word2VecRequest, request: Request, session: str = Depends(session_id)):
-    """Train skip-gram word vectors live (a job); GloVe's neighbours of the same words come with the start."""
+    """Train skip-gram word vectors live (a job in a worker); GloVe's neighbours of the same words come
+    with the start."""
     from glasslm.engine.embeddings import word2vec as w2v
 
     if any(len(w) > MAX_WORD_CHARS for w in req.watch):
         raise DemoError(f"Each word must be at most {MAX_WORD_CHARS} characters.", "watch")
     watch = tuple(dict.fromkeys(_word(w, "watch") for w in req.watch))
     cfg = w2v.Word2VecConfig(epochs=req.epochs, dim=req.dim)
-    try:
-        stream = w2v.train_word2vec(cfg, watch=watch)
-        first = next(stream)  # the vocabulary is built here: a rare word is refused now, not mid-stream
+    try:  # a rare word is refused now, not mid-stream (the vocabulary takes a tenth of a second)
+        w2v.check_watch(w2v.Vocab(w2v.corpus_words()), watch)
     except ValueError as err:
         raise DemoError(str(err), "watch") from None
     g = glove()
-    first["glove"] = {w: g.neighbours(w, W2V_NEIGHBOURS) if w in g else [] for w in watch}
+    glove_neighbours = {w: g.neighbours(w, W2V_NEIGHBOURS) if w in g else [] for w in watch}
+    job = request.app.state.jobs.start(
+        session, W2V_JOB_KIND, InWorker(_word2vec_events, cfg, watch, glove_neighbours), cooperative=True
+    )
+    return {"job": job.id, "watch": list(watch)}
+
+
+def _word2vec_events(cfg, watch: tuple[str, ...], glove_neighbours: dict):
+    """The training's events, run in a worker process, GloVe's neighbours (computed by the server,
+    which holds GloVe) added to the first."""
+    from glasslm.engine.embeddings import word2vec as w2v
 
     def source(job):
-        yield first
-        for event in stream:
-            if event["type"] == "done":
+        for event in w2v.train_word2vec(cfg, watch=watch):
+            if event["type"] == "start":
+                event = {**event, "glove": glove_neighbours}
+            elif event["type"] == "done":
                 event = {k: v for k, v in event.items() if k != "model"}
             elif event["type"] == "neighbours":
                 event = {**event, "words": {w: n[:W2V_NEIGHBOURS] for w, n in event["words"].items()}}
@@ -321,8 +334,7 @@ def word2vec_start(req: Word2VecRequest, request: Request, session: str = Depend
             if job.stop_event.is_set():
                 return
 
-    job = request.app.state.jobs.start(session, W2V_JOB_KIND, source, cooperative=True)
-    return {"job": job.id, "watch": list(watch)}
+    return source
 
 
 # -- Approximate nearest neighbours over GloVe's 400,000 words (faiss IVF) -----------------------------
@@ -342,11 +354,11 @@ class AnnSearchRequest(BaseModel):
     word: str = Word
 
 
-def _ann_indexes(request: Request) -> dict:
-    """This app's built IVF indexes by nlist (a few MB each: kept for the app's life)."""
-    if not hasattr(request.app.state, "ann_indexes"):
-        request.app.state.ann_indexes = {}
-    return request.app.state.ann_indexes
+def _ann_indexes(request: Request) -> LRUCache:
+    """This app's built IVF indexes by nlist (a few MB each), with room for every nlist: none is dropped."""
+    from glasslm.engine.applications.vector_search import NLISTS
+
+    return app_cache(request, "ann-indexes", len(NLISTS))
 
 
 def _check_nlist(nlist: int) -> None:
@@ -374,8 +386,8 @@ def ann_build(req: AnnBuildRequest, request: Request, session: str = Depends(ses
             f"then filing all {len(glove()):,} words",
         }
         start = time.perf_counter()
-        indexes[req.nlist] = build_ivf(glove().unit, req.nlist)
-        yield {"type": "built", "nlist": req.nlist, "seconds": time.perf_counter() - start, "cached": False}
+        _, cached = indexes.get(req.nlist, lambda: build_ivf(glove().unit, req.nlist))  # once, if two ask at once
+        yield {"type": "built", "nlist": req.nlist, "seconds": time.perf_counter() - start, "cached": cached}
 
     job = request.app.state.jobs.start(session, ANN_JOB_KIND, source)
     return {"job": job.id}
@@ -387,9 +399,10 @@ def ann_search(req: AnnSearchRequest, request: Request):
     from glasslm.engine.applications.vector_search import measure
 
     _check_nlist(req.nlist)
-    index = _ann_indexes(request).get(req.nlist)
-    if index is None:
+    indexes = _ann_indexes(request)
+    if req.nlist not in indexes:
         raise DemoError(f"The index with {req.nlist} clusters is not built yet: press Build first.", "nlist", 409)
+    index, _ = indexes.get(req.nlist, lambda: None)  # there: nothing is ever dropped from this cache
     if req.nprobe > req.nlist:
         raise DemoError(
             f"“nprobe” cannot be more than the {req.nlist} clusters there are; you gave {req.nprobe}.", "nprobe"

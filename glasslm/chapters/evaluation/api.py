@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.evaluation.choice_scoring import (
     FORMATS,
     LETTERS,
@@ -305,7 +306,10 @@ def answers(req: AnswersRequest, request: Request, session: str = Depends(sessio
             ids = player_ids(m, player, req.prompt)
             tokens = []
             for ev in m.generate(
-                ids, max_tokens=ARENA_TOKENS, temperature=s["temperature"], top_p=s["top_p"], seed=req.seed
+                ids,
+                max_tokens=ARENA_TOKENS,
+                settings=SamplingConfig(temperature=s["temperature"], top_p=s["top_p"]),
+                seed=req.seed,
             ):
                 if job.stop_event.is_set():
                     return

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from glasslm import assets
 from glasslm.engine.data.model_facts import published
-from glasslm.engine.models.llama import quantize as qz
+from glasslm.engine.models.llama import quantize
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.tokenizers.token_display import token_text
@@ -79,7 +79,7 @@ class MergeRequest(BaseModel):
 class QuantizeRequest(BaseModel):
     layer: int = Field(0, ge=0, le=29)
     matrix: Matrix = "q_proj"
-    block: int = Field(32, ge=1, le=qz.MAX_BLOCK)
+    block: int = Field(32, ge=1, le=quantize.MAX_BLOCK)
 
 
 class EffectRequest(QuantizeRequest):
@@ -222,7 +222,7 @@ def _smollm2():
 
 
 def _file_types() -> dict:
-    return qz.gguf_tensor_types(str(assets.smollm2_gguf_path()))
+    return quantize.gguf_tensor_types(str(assets.smollm2_gguf_path()))
 
 
 @router.post("/quantize")
@@ -231,13 +231,13 @@ def quantize_matrix(req: QuantizeRequest):
     m = _smollm2()
     if req.layer >= m.config.n_layers:
         raise DemoError(f"SmolLM2 has layers 0 to {m.config.n_layers - 1}.", "layer")
-    w = qz.matrix(m.model.w, req.layer, req.matrix)  # (out, in)
+    w = quantize.matrix(m.model.w, req.layer, req.matrix)  # (out, in)
     try:
-        qz.check(8, req.block, w.shape[1])
+        quantize.check(8, req.block, w.shape[1])
     except ValueError as err:
         raise DemoError(str(err).capitalize() + ".", "block") from None
     types = _file_types()
-    gguf_name = f"blk.{req.layer}.{qz.GGUF_NAMES[req.matrix]}.weight"
+    gguf_name = f"blk.{req.layer}.{quantize.GGUF_NAMES[req.matrix]}.weight"
     out = {
         "layer": req.layer,
         "matrix": req.matrix,
@@ -246,25 +246,25 @@ def quantize_matrix(req: QuantizeRequest):
         "block": req.block,
         "float32_bytes": int(w.nbytes),
         "float16_bytes": int(w.size * 2),
-        "weights": qz.histogram(w),
+        "weights": quantize.histogram(w),
         "weight_absmax": float(np.abs(w).max()),
         "gguf": {"name": gguf_name, **types[gguf_name]},
         "file_types": _type_summary(types),
         "formats": {},
     }
-    for bits in qz.BITS:
-        q = qz.quantize(w, bits, req.block)
+    for bits in quantize.BITS:
+        q = quantize.quantize(w, bits, req.block)
         w_hat = q.dequantize()
         out["formats"][str(bits)] = {
             "bits": bits,
-            "formula_bytes": qz.size_bytes(w.size, bits, req.block),
+            "formula_bytes": quantize.size_bytes(w.size, bits, req.block),
             "actual_bytes": q.nbytes,
             "integer_bytes": int(q.packed().nbytes),
             "scale_bytes": int(q.scales.nbytes),
-            "bits_per_weight": qz.bits_per_weight(bits, req.block),
+            "bits_per_weight": quantize.bits_per_weight(bits, req.block),
             "levels": 2 * (2 ** (bits - 1) - 1) + 1,
-            **qz.error_stats(w, w_hat),
-            "errors": qz.histogram(w_hat - w),
+            **quantize.error_stats(w, w_hat),
+            "errors": quantize.histogram(w_hat - w),
         }
     return out
 
@@ -285,8 +285,8 @@ def _selection(req: EffectRequest, n_layers: int) -> list[tuple[int, str]]:
     if req.scope == "matrix":
         return [(req.layer, req.matrix)]
     if req.scope == "layer":
-        return [(req.layer, name) for name in qz.MATRICES]
-    return [(layer, name) for layer in range(n_layers) for name in qz.MATRICES]
+        return [(req.layer, name) for name in quantize.MATRICES]
+    return [(layer, name) for layer in range(n_layers) for name in quantize.MATRICES]
 
 
 @router.post("/effect")
@@ -299,14 +299,14 @@ def start_effect(req: EffectRequest, request: Request, session: str = Depends(se
     selection = _selection(req, m.config.n_layers)
     for name in dict.fromkeys(name for _, name in selection):  # each kind of matrix once: rows of 576 or 1,536
         try:
-            qz.check(req.bits, req.block, qz.matrix_shape(m.config, name)[1])
+            quantize.check(req.bits, req.block, quantize.matrix_shape(m.config, name)[1])
         except ValueError as err:
             raise DemoError(str(err).capitalize() + ".", "block") from None
 
     def source(job):
         yield {"type": "start", "matrices": len(selection), "tokens": len(ids), "bits": req.bits, "block": req.block}
         reference = m.next_logits(ids)  # (V,) the shipped weights
-        gen = qz.quantized_next_logits(m, ids, selection, req.bits, req.block)
+        gen = quantize.quantized_next_logits(m, ids, selection, req.bits, req.block)
         every = max(1, len(selection) // 30)
         try:
             while True:
@@ -318,8 +318,8 @@ def start_effect(req: EffectRequest, request: Request, session: str = Depends(se
                     yield {"type": "progress", "done": done, "total": total}
         except StopIteration as end:
             logits = end.value
-        changed = qz.compare_next_token(reference, logits, lambda i: token_text(m.tokenizer, i))
-        n_weights = sum(math.prod(qz.matrix_shape(m.config, name)) for _, name in selection)
+        changed = quantize.compare_next_token(reference, logits, lambda i: token_text(m.tokenizer, i))
+        n_weights = sum(math.prod(quantize.matrix_shape(m.config, name)) for _, name in selection)
         yield {
             "type": "result",
             **changed,
@@ -354,7 +354,7 @@ def memory(req: MemoryRequest):
         ),
         (big.name, big.params, big.layers, big.d_model, big.heads, big.kv_heads, big.source),
     ):
-        adapters = qz.adapter_params(layers, d, heads, kv, req.rank)
+        adapters = quantize.adapter_params(layers, d, heads, kv, req.rank)
         rows.append(
             {
                 "model": name,
@@ -362,11 +362,15 @@ def memory(req: MemoryRequest):
                 "adapter_params": adapters,
                 "source": source,
                 "adapter_share": adapters / params,
-                "bytes": qz.finetune_memory(params, adapters),
+                "bytes": quantize.finetune_memory(params, adapters),
             }
         )
     return {
         "rank": req.rank,
         "rows": rows,
-        "bytes_per_param": {"adam_mixed": qz.ADAM_MIXED_BYTES, "fp16": 2, "nf4_double_quant": qz.NF4_DQ_BITS / 8},
+        "bytes_per_param": {
+            "adam_mixed": quantize.ADAM_MIXED_BYTES,
+            "fp16": 2,
+            "nf4_double_quant": quantize.NF4_DQ_BITS / 8,
+        },
     }

@@ -23,7 +23,7 @@ const msText = (s) => (s === null || s === undefined ? "–" : `${fixed(1000 * s
 
 function timing(el) {
   const f = demoFrame(el, { title: "Time per generated token, with and without the cache (measured now)",
-    sources: ["glasslm.engine.inference.kv_cache_timing:measure_length", "glasslm.engine.models.llama.llama:Llama._forward"] });
+    sources: ["glasslm.engine.inference.kv_cache_timing:measure_length", "glasslm.engine.models.llama.llama:Llama._attention"] });
   const maxLen = segmented({ label: "Longest sequence (tokens)", field: "max_length", value: "256",
     options: ["64", "128", "256", "512"] });
   const repeats = select({ label: "Repeats per point (median)", field: "repeats", value: "1", options: ["1", "2", "3"] });

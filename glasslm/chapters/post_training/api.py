@@ -29,10 +29,11 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.models.llama.smollm2 import load_smollm2
-from glasslm.engine.post_training import critique as cr
+from glasslm.engine.post_training import critique as critique_engine
 from glasslm.engine.post_training import dpo as dpo_engine
-from glasslm.engine.post_training import preferences as pf
+from glasslm.engine.post_training import preferences
 from glasslm.engine.post_training import sft as sft_engine
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
@@ -53,7 +54,7 @@ MAX_SFT_LR = 0.05
 SFT_STEP_EVENTS = 50  # step events per SFT run (losses averaged in between)
 MATRIX_NAMES = 200  # held-out names of each kind in the before/after matrix
 SHOW_SAMPLES = 8  # answers shown per prompt, before and after
-MAX_PAIRS = pf.MAX_PAIRS
+MAX_PAIRS = preferences.MAX_PAIRS
 MAX_JUDGED = 60  # pairs a scripted judge picks per request
 MIN_REWARD_PAIRS = 2  # fewer than this and there is nothing to fit
 MEASURE_SAMPLES = 200  # names sampled before and after DPO to measure its effect
@@ -142,7 +143,7 @@ def compare(req: CompareRequest, request: Request, session: str = Depends(sessio
                 "stops": [token_piece(m.tokenizer, i) for i in stops[mode]],
             }
             pieces, began = [], time.perf_counter()
-            for e in m.generate(ids, max_tokens=req.max_tokens, temperature=0, stop_ids=stops[mode]):
+            for e in m.generate(ids, max_tokens=req.max_tokens, settings=GREEDY, stop_ids=stops[mode]):
                 if job.stop_event.is_set():
                     return
                 pieces.append(e.token_id)
@@ -215,14 +216,14 @@ def sft_model(request: Request, session: str, job_id: str | None):
 
 class ExampleRequest(BaseModel):
     prompt: Prompt = "f>"
-    response: str = Field(min_length=1, max_length=pf.MAX_NAME_CHARS)
+    response: str = Field(min_length=1, max_length=preferences.MAX_NAME_CHARS)
     job: str | None = Field(None, max_length=40, description="a finished SFT run, to compare")
 
 
 @router.post("/sft/example")
 def sft_example(req: ExampleRequest, request: Request, session: str = Depends(session_id)):
     try:
-        name = pf.check_name(req.response.strip().lower())
+        name = preferences.check_name(req.response.strip().lower())
     except ValueError as err:
         raise DemoError(f"The answer must be a name: {err}.", "response") from None
     tuned = sft_model(request, session, req.job)
@@ -290,15 +291,15 @@ def _sft_events(base, model, config: sft_engine.SFTConfig):
 
 
 class Pair(BaseModel):
-    chosen: str = Field(min_length=1, max_length=pf.MAX_NAME_CHARS)
-    rejected: str = Field(min_length=1, max_length=pf.MAX_NAME_CHARS)
+    chosen: str = Field(min_length=1, max_length=preferences.MAX_NAME_CHARS)
+    rejected: str = Field(min_length=1, max_length=preferences.MAX_NAME_CHARS)
 
 
 def checked_pairs(pairs: list[Pair]) -> list[tuple[str, str]]:
     out = []
     for n, p in enumerate(pairs):
         try:
-            out.append((pf.check_name(p.chosen), pf.check_name(p.rejected)))
+            out.append((preferences.check_name(p.chosen), preferences.check_name(p.rejected)))
         except ValueError as err:
             raise DemoError(f"Pair {n + 1}: {err}.", "pairs") from None
     return out
@@ -325,7 +326,7 @@ def pair(req: PairRequest, request: Request):
     history = checked_pairs(req.pairs)
     guess = None
     if len(history) >= MIN_REWARD_PAIRS:
-        guess = pf.fit(history).prob_prefers(a, b)
+        guess = preferences.fit(history).prob_prefers(a, b)
     return {"a": a, "b": b, "next_seed": next_seed, "p_a": guess, "n_pairs": len(history)}
 
 
@@ -341,12 +342,12 @@ def judge(req: JudgeRequest, request: Request):
     pairs, seed, indifferent = [], req.seed, 0
     while len(pairs) < req.n and indifferent < 10 * req.n:
         a, b, seed = draw_pair(model, seed)
-        j = pf.judge(req.judge, a, b)
+        j = preferences.judge(req.judge, a, b)
         if j == 0:
             indifferent += 1  # the judge has no preference: the pair is skipped, as a learner might
         else:
             pairs.append({"chosen": a, "rejected": b} if j == 1 else {"chosen": b, "rejected": a})
-    return {"pairs": pairs, "judge": pf.JUDGES[req.judge][0], "skipped": indifferent, "next_seed": seed}
+    return {"pairs": pairs, "judge": preferences.JUDGES[req.judge][0], "skipped": indifferent, "next_seed": seed}
 
 
 class RewardRequest(BaseModel):
@@ -361,7 +362,7 @@ def reward(req: RewardRequest, request: Request):
         raise DemoError(
             f"Pick at least {MIN_REWARD_PAIRS} pairs first: one choice says nothing a model can fit.", "pairs"
         )
-    rm = pf.fit(pairs)
+    rm = preferences.fit(pairs)
     tok = base_model(request).tokenizer
     fresh = sorted(
         {
@@ -374,12 +375,12 @@ def reward(req: RewardRequest, request: Request):
     return {
         "features": [
             {"key": k, "name": name, "label": label, "weight": float(w)}
-            for (k, name, label), w in zip(pf.FEATURES, rm.w)
+            for (k, name, label), w in zip(preferences.FEATURES, rm.w)
         ],
         "curve": rm.curve[:: max(1, len(rm.curve) // 100)],
-        "train_accuracy": pf.accuracy(rm, pairs),
-        "heldout_accuracy": pf.cross_validated_accuracy(pairs),
-        "folds": pf.RewardConfig().folds,
+        "train_accuracy": preferences.accuracy(rm, pairs),
+        "heldout_accuracy": preferences.cross_validated_accuracy(pairs),
+        "folds": preferences.RewardConfig().folds,
         "n_pairs": len(pairs),
         "ranked": ranked,
     }
@@ -401,12 +402,12 @@ def measure(model, rm, seed: int) -> dict:
     tok = model.tokenizer
     names = [tok.decode(r) for r in sft_engine.sample_after(model, [tok.bos], MEASURE_SAMPLES, 1.0, seed)]
     real = [n for n in names if n]  # an empty name (BOS at once) has no letters to measure
-    feats = np.array([pf.features(n) for n in real]) if real else np.zeros((0, len(pf.FEATURES)))
+    feats = np.array([preferences.features(n) for n in real]) if real else np.zeros((0, len(preferences.FEATURES)))
     return {
         "names": names[:12],
         "empty": len(names) - len(real),
         "n": len(names),
-        "rates": {k: (float(feats[:, i].mean()) if real else None) for i, (k, _, _) in enumerate(pf.FEATURES)},
+        "rates": {k: (float(feats[:, i].mean()) if real else None) for i, (k, _, _) in enumerate(preferences.FEATURES)},
         "mean_reward": float(np.mean([rm.reward(n) for n in real])) if real else None,
         "all_names": names,
     }
@@ -416,7 +417,7 @@ def measure(model, rm, seed: int) -> dict:
 def dpo(req: DPORequest, request: Request, session: str = Depends(session_id)):
     pairs = checked_pairs(req.pairs)
     reference = base_model(request)
-    rm = pf.fit(pairs) if len(pairs) >= MIN_REWARD_PAIRS else None
+    rm = preferences.fit(pairs) if len(pairs) >= MIN_REWARD_PAIRS else None
     if rm is None:
         raise DemoError(f"Pick at least {MIN_REWARD_PAIRS} pairs first.", "pairs")
     config = dpo_engine.DPOConfig(beta=req.beta, steps=req.steps, lr=req.lr)
@@ -433,7 +434,7 @@ def _dpo_events(policy, reference, rm, pairs: list[tuple[str, str]], config: dpo
     def events(job):
         before = measure(reference, rm, seed)
         before.pop("all_names")
-        labels = {k: name for k, name, _ in pf.FEATURES}
+        labels = {k: name for k, name, _ in preferences.FEATURES}
         yield {"type": "before", **before, "labels": labels, "steps": config.steps, "n_pairs": len(pairs)}
         for e in dpo_engine.dpo(policy, reference, pairs, config):
             yield e
@@ -448,9 +449,9 @@ def _dpo_events(policy, reference, rm, pairs: list[tuple[str, str]], config: dpo
 
 
 class CritiqueRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=cr.MAX_QUESTION_CHARS)
-    principle: str = Field(min_length=1, max_length=cr.MAX_PRINCIPLE_CHARS)
-    max_tokens: int = Field(cr.MAX_NEW_TOKENS, ge=1, le=cr.MAX_NEW_TOKENS)
+    question: str = Field(min_length=1, max_length=critique_engine.MAX_QUESTION_CHARS)
+    principle: str = Field(min_length=1, max_length=critique_engine.MAX_PRINCIPLE_CHARS)
+    max_tokens: int = Field(critique_engine.MAX_NEW_TOKENS, ge=1, le=critique_engine.MAX_NEW_TOKENS)
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
@@ -460,6 +461,8 @@ def critique(req: CritiqueRequest, request: Request, session: str = Depends(sess
         if not text.strip():
             raise DemoError(f"The {field} is only spaces: type a few words.", field)
     m = load_smollm2()
-    loop = cr.critique_loop(m, req.question, req.principle, cr.LoopConfig(max_new_tokens=req.max_tokens, seed=req.seed))
+    loop = critique_engine.critique_loop(
+        m, req.question, req.principle, critique_engine.LoopConfig(max_new_tokens=req.max_tokens, seed=req.seed)
+    )
     job = request.app.state.jobs.start(session, "post-training-critique", lambda job: loop)
-    return {"job": job.id, "stages": list(cr.STAGES), "max_tokens": req.max_tokens}
+    return {"job": job.id, "stages": list(critique_engine.STAGES), "max_tokens": req.max_tokens}

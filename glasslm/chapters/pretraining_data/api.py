@@ -20,7 +20,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from glasslm.engine.pretraining import training_compute as tc
+from glasslm.engine.pretraining import training_compute
 from glasslm.engine.pretraining.corpus_cleaning import (
     MAX_DOC_CHARS,
     CorpusError,
@@ -152,7 +152,7 @@ def flop_rate():
     if not FLOP_RATE_LOCK.acquire(blocking=False):
         raise DemoError("A measurement is running already; try again in a moment.", None, 429)
     try:
-        r = tc.measure_flop_rate()
+        r = training_compute.measure_flop_rate()
     finally:
         FLOP_RATE_LOCK.release()
     return {
@@ -160,17 +160,20 @@ def flop_rate():
         "seconds": r.seconds,
         "size": r.size,
         "repeats": r.repeats,
-        "flops": tc.matmul_flops(r.size, r.size, r.size),
+        "flops": training_compute.matmul_flops(r.size, r.size, r.size),
     }
 
 
 @router.post("/compute")
 def compute(req: ComputeRequest):
-    mine = tc.compute_row("your model", req.params, req.tokens, "your choice", req.flops_per_s)
-    rows = tc.published_rows(req.flops_per_s)
+    mine = training_compute.compute_row("your model", req.params, req.tokens, "your choice", req.flops_per_s)
+    rows = training_compute.published_rows(req.flops_per_s)
 
-    def shaped(r: tc.ComputeRow) -> dict:
-        return {**asdict(r), "time_here": tc.readable_duration(r.seconds_here) if r.seconds_here else None}
+    def shaped(r: training_compute.ComputeRow) -> dict:
+        return {
+            **asdict(r),
+            "time_here": training_compute.readable_duration(r.seconds_here) if r.seconds_here else None,
+        }
 
     return {"yours": shaped(mine), "published": [shaped(r) for r in rows], "flops_per_s": req.flops_per_s}
 

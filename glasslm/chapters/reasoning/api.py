@@ -16,7 +16,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from glasslm.engine.data import arithmetic_data as ad
+from glasslm.engine.data import arithmetic_data
 from glasslm.engine.inference.thinking_budget import MAX_VOTES, budget_study, complete, vote_study
 from glasslm.engine.training.scratchpad_training import ReasoningConfig, ReasoningRun, train_reasoning
 from glasslm.web.errors import DemoError
@@ -37,16 +37,16 @@ JOB_KIND = "reasoning"
 
 
 class FormatRequest(BaseModel):
-    a: int = Field(37, ge=0, le=10**ad.MAX_DIGITS - 1)
-    b: int = Field(48, ge=0, le=10**ad.MAX_DIGITS - 1)
-    digits: int = Field(2, ge=ad.MIN_DIGITS, le=ad.MAX_DIGITS)
+    a: int = Field(37, ge=0, le=10**arithmetic_data.MAX_DIGITS - 1)
+    b: int = Field(48, ge=0, le=10**arithmetic_data.MAX_DIGITS - 1)
+    digits: int = Field(2, ge=arithmetic_data.MIN_DIGITS, le=arithmetic_data.MAX_DIGITS)
 
 
 class TrainRequest(BaseModel):
     # A first run of about 15-20 s on 2 cores that still makes the point. Measured (seed 0, width 32): 3 digits x 300
     # steps ends at 93 % held-out for the scratchpad, 1 % direct, and a 3-digit step costs about 0.6 of a 4-digit one
     # (timed alternately in one run); 4 x 400 (97 % vs 2 %) took 41 s idle, 4 x 200 reached only 51 %.
-    digits: int = Field(3, ge=ad.MIN_DIGITS, le=ad.MAX_DIGITS)
+    digits: int = Field(3, ge=arithmetic_data.MIN_DIGITS, le=arithmetic_data.MAX_DIGITS)
     steps: int = Field(300, ge=1, le=MAX_WEB_STEPS)
     n_embd: int = Field(32, ge=MIN_EMBD, le=MAX_EMBD)
     seed: int = Field(0, ge=0, le=2**31 - 1)
@@ -67,8 +67,8 @@ class BudgetRequest(BaseModel):
 
 class AskRequest(BaseModel):
     job: str = Field(min_length=1, max_length=64)
-    a: int = Field(ge=0, le=10**ad.MAX_DIGITS - 1)
-    b: int = Field(ge=0, le=10**ad.MAX_DIGITS - 1)
+    a: int = Field(ge=0, le=10**arithmetic_data.MAX_DIGITS - 1)
+    b: int = Field(ge=0, le=10**arithmetic_data.MAX_DIGITS - 1)
 
 
 def _check_pair(a: int, b: int, digits: int, why: str) -> None:
@@ -93,21 +93,22 @@ def _run(request: Request, session: str, job_id: str) -> ReasoningRun:
 def show_format(req: FormatRequest):
     """The same addition written both ways, with the ids the models read."""
     _check_pair(req.a, req.b, req.digits, "choose more digits")
-    tok = ad.tokenizer()
+    tok = arithmetic_data.tokenizer()
     out = {}
-    for fmt in ad.FORMATS:
-        text = ad.prompt(req.a, req.b, req.digits) + ad.completion(req.a, req.b, req.digits, fmt)
+    for fmt in arithmetic_data.FORMATS:
+        text = arithmetic_data.prompt(req.a, req.b, req.digits)
+        text += arithmetic_data.completion(req.a, req.b, req.digits, fmt)
         out[fmt] = {
             "text": text,
             "tokens": list(text),
             "ids": tok.encode(text),
-            "prompt_len": len(ad.prompt(req.a, req.b, req.digits)),
-            "answer": ad.parse_answer(ad.completion(req.a, req.b, req.digits, fmt), fmt),
+            "prompt_len": len(arithmetic_data.prompt(req.a, req.b, req.digits)),
+            "answer": arithmetic_data.parse_answer(arithmetic_data.completion(req.a, req.b, req.digits, fmt), fmt),
         }
     return {
         "digits": req.digits,
         "sum": req.a + req.b,
-        "steps": ad.scratchpad_steps(req.a, req.b, req.digits),
+        "steps": arithmetic_data.scratchpad_steps(req.a, req.b, req.digits),
         "alphabet": tok.chars,
         "bos": tok.bos,
         "formats": out,
@@ -189,7 +190,12 @@ def budget(req: BudgetRequest, request: Request, session: str = Depends(session_
     job = request.app.state.jobs.start(
         session, JOB_KIND + "-budget", _study_events(budget_study(run.models["scratchpad"], run.task, pairs))
     )
-    return {"job": job.id, "n_problems": len(pairs), "digits": run.task.digits, "step_chars": ad.STEP_CHARS}
+    return {
+        "job": job.id,
+        "n_problems": len(pairs),
+        "digits": run.task.digits,
+        "step_chars": arithmetic_data.STEP_CHARS,
+    }
 
 
 @router.post("/ask")
@@ -201,9 +207,9 @@ def ask(req: AskRequest, request: Request, session: str = Depends(session_id)):
     out = {}
     for fmt, model in run.models.items():
         text = complete(model, run.task, [(req.a, req.b)], fmt)[0]
-        out[fmt] = {"text": text, "answer": ad.parse_answer(text, fmt)}
+        out[fmt] = {"text": text, "answer": arithmetic_data.parse_answer(text, fmt)}
     return {
-        "question": ad.prompt(req.a, req.b, digits),
+        "question": arithmetic_data.prompt(req.a, req.b, digits),
         "sum": req.a + req.b,
         "digits": digits,
         "heldout": run.task.is_heldout(req.a, req.b),

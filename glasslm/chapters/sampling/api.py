@@ -169,13 +169,13 @@ def compare_continuations(req: ContinuationsRequest, request: Request, session: 
     m = load_smollm2()
     ids = prompt_ids(m, req.text)
     seeds = [None] + [req.seed + i for i in range(req.samples)]
-    settings = asdict(sampling_config(req))
+    settings = sampling_config(req)
 
     def events(job):
         start = time.perf_counter()
         runs: list[list[int]] = [[] for _ in seeds]
         yield {"type": "start", "seeds": seeds[1:], "max_tokens": req.max_tokens, "prompt_tokens": len(ids)}
-        for run, token in continuation_steps(m, ids, req.max_tokens, seeds, **settings):
+        for run, token in continuation_steps(m, ids, req.max_tokens, seeds, settings=settings):
             if job.stop_event.is_set():
                 return
             if token is None:
@@ -191,7 +191,7 @@ def compare_continuations(req: ContinuationsRequest, request: Request, session: 
             "greedy": _tokens(m, runs[0], req.max_tokens),
             "sampled": sampled,
             "seeds": seeds[1:],
-            "settings": settings,
+            "settings": asdict(settings),
             "max_tokens": req.max_tokens,
             "distinct_sampled": len({s["text"] for s in sampled}),
             "seconds": seconds,

@@ -211,24 +211,24 @@ BATCHES_SHOWN = (1, 4, 16, 64)  # decode batch sizes placed on the roof by their
 def roofline_start(request: Request, session: str = Depends(session_id)):
     """Measure this machine's matrix-product peak and memory bandwidth (bounded, under a second each),
     then time SmolLM2's prefill and decode, streamed as a job."""
-    from glasslm.engine.inference import roofline as rl
+    from glasslm.engine.inference import roofline
 
     def source(job):
         yield {"type": "progress", "step": 1, "steps": 4, "message": "timing a 1024 × 1024 matrix product"}
-        peak = rl.measure_peak_flops()
+        peak = roofline.measure_peak_flops()
         yield {"type": "progress", "step": 2, "steps": 4, "message": "timing a 256 MB copy"}
-        bandwidth = rl.measure_bandwidth()
+        bandwidth = roofline.measure_bandwidth()
         yield {"type": "progress", "step": 3, "steps": 4, "message": "timing SmolLM2: a prefill and 16 decode steps"}
         m = load_smollm2()
         ids = m.encode(f"[{time.time_ns()}] {ROOFLINE_PROMPT}")  # a new prompt: no cached prefix to skip
-        run = rl.measure_model(m, ids, ROOFLINE_DECODE_TOKENS)
-        mach = rl.Machine(peak, bandwidth)
-        gpu = rl.Machine(rl.H100["peak_flops"], rl.H100["bandwidth"])
-        per_byte = lambda tokens: rl.intensity(tokens, run.bytes_per_weight)  # noqa: E731
+        run = roofline.measure_model(m, ids, ROOFLINE_DECODE_TOKENS)
+        mach = roofline.Machine(peak, bandwidth)
+        gpu = roofline.Machine(roofline.H100["peak_flops"], roofline.H100["bandwidth"])
+        per_byte = lambda tokens: roofline.intensity(tokens, run.bytes_per_weight)  # noqa: E731
         yield {
             "type": "result",
             "machine": {"peak_flops": peak, "bandwidth": bandwidth, "ridge": mach.ridge},
-            "gpu": {**rl.H100, "ridge": gpu.ridge},
+            "gpu": {**roofline.H100, "ridge": gpu.ridge},
             "model": {
                 "weights_per_token": run.weights_per_token,
                 "bytes_per_weight": run.bytes_per_weight,

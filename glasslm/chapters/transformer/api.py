@@ -241,23 +241,33 @@ def _date_error(err: ValueError, field: str) -> DemoError:
 @router.post("/seq2seq")
 def seq2seq_start(req: Seq2SeqRequest, request: Request, session: str = Depends(session_id)):
     """Train the encoder-decoder on random dates (a job); the model stays in the job for /translate."""
-    from glasslm.engine.models.tiny.seq2seq import Seq2SeqConfig, encode_source, train_seq2seq
+    from glasslm.engine.models.tiny.seq2seq import encode_source
 
     try:
         encode_source(req.probe)
     except ValueError as err:
         raise _date_error(err, "probe") from None
 
+    job = request.app.state.jobs.start(
+        session, SEQ2SEQ_JOB_KIND, InWorker(_seq2seq_events, req.steps, req.probe), cooperative=True
+    )
+    return {"job": job.id}
+
+
+def _seq2seq_events(steps: int, probe: str):
+    """The training's events, run in a worker process; the trained model goes into the job's
+    state, which comes back to the server when the run ends (for /translate)."""
+    from glasslm.engine.models.tiny.seq2seq import Seq2SeqConfig, train_seq2seq
+
     def source(job):
-        for event in train_seq2seq(Seq2SeqConfig(steps=req.steps), probe=req.probe):
+        for event in train_seq2seq(Seq2SeqConfig(steps=steps), probe=probe):
             if event["type"] == "done":
                 job.state["model"] = event.pop("model")
             yield event
             if job.stop_event.is_set():
                 return
 
-    job = request.app.state.jobs.start(session, SEQ2SEQ_JOB_KIND, source, cooperative=True)
-    return {"job": job.id}
+    return source
 
 
 @router.post("/seq2seq/translate")

@@ -261,7 +261,10 @@ def cnn_train(req: CNNTrainRequest, request: Request, session: str = Depends(ses
         eval_interval=max(1, req.steps // EVALS_PER_RUN),
     )
     models: dict = {}
-    job = request.app.state.jobs.start(session, CNN_JOB, _cnn_events(config, cnn_config, models), state={"cnn": models})
+    # In a worker; `models` travels with the state, which comes back every few seconds and at the end.
+    job = request.app.state.jobs.start(
+        session, CNN_JOB, InWorker(_cnn_events, config, cnn_config, models), state={"cnn": models}
+    )
     return {"job": job.id, "n_params": TinyCNN(cnn_config).n_params}
 
 

@@ -40,6 +40,21 @@ function drawPatches(box, pixels, patch, att) {
   box.replaceChildren(...tiles);
 }
 
+// The held-out digits as buttons in `thumbs`: a click draws one in the grid and looks at it.
+// Starts the grid on a held-out seven; false if the examples could not be fetched.
+async function pickExamples(f, thumbs, grid, look) {
+  const d = await f.run(() => getJSON(`${API}/examples`));
+  if (!d) return false;
+  thumbs.replaceChildren(...d.examples.map((ex) => {
+    const b = h("button", { type: "button", class: "vi-thumb", "aria-label": `held-out digit ${ex.label}`, title: `a held-out ${ex.label}` },
+      ...ex.pixels.map((v) => h("span", { style: `background:${inkStyle(v)}` })));
+    b.addEventListener("click", () => { grid.set(ex.pixels); look(); });
+    return b;
+  }));
+  grid.set(d.examples[d.examples.length - 1 - 3 * 2].pixels);
+  return true;
+}
+
 function vit(el) {
   const f = demoFrame(el, { title: "A vision transformer, trained now",
     sources: ["glasslm.engine.models.vision.vit:TinyViT.forward", "glasslm.engine.data.digits:patchify", "glasslm.engine.autograd.tensor:attention"] });
@@ -118,16 +133,7 @@ function vit(el) {
   }
 
   async function loadExamples() {
-    const d = await f.run(() => getJSON(`${API}/examples`));
-    if (!d) return;
-    thumbs.replaceChildren(...d.examples.map((ex) => {
-      const b = h("button", { type: "button", class: "vi-thumb", "aria-label": `held-out digit ${ex.label}`, title: `a held-out ${ex.label}` },
-        ...ex.pixels.map((v) => h("span", { style: `background:${inkStyle(v)}` })));
-      b.addEventListener("click", () => { grid.set(ex.pixels); look(); });
-      return b;
-    }));
-    grid.set(d.examples[d.examples.length - 1 - 3 * 2].pixels);  // a held-out seven to start with
-    drawPatches(patchBox, grid.pixels, Number(patch.value), null);
+    if (await pickExamples(f, thumbs, grid, look)) drawPatches(patchBox, grid.pixels, Number(patch.value), null);
   }
 
   async function train() {
@@ -334,17 +340,7 @@ function cnn(el) {
     if (d) job = d.job;
   }
 
-  (async () => {
-    const d = await f.run(() => getJSON(`${API}/examples`));
-    if (!d) return;
-    thumbs.replaceChildren(...d.examples.map((ex) => {
-      const b = h("button", { type: "button", class: "vi-thumb", "aria-label": `held-out digit ${ex.label}`, title: `a held-out ${ex.label}` },
-        ...ex.pixels.map((v) => h("span", { style: `background:${inkStyle(v)}` })));
-      b.addEventListener("click", () => { grid.set(ex.pixels); look(); });
-      return b;
-    }));
-    grid.set(d.examples[d.examples.length - 1 - 3 * 2].pixels);  // a held-out seven to start with
-  })();
+  pickExamples(f, thumbs, grid, look);
   f.setStatus("Press “Train both”, then draw a digit to see what the CNN's filters find in it.");
 }
 

@@ -45,6 +45,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
+from glasslm.engine.basics.sampling import SamplingConfig
 from glasslm.engine.data.files import read_json
 
 if TYPE_CHECKING:
@@ -197,7 +198,9 @@ def prompt_steps(
     ids = m.chat_ids(messages)
     seeds = [cfg.seed + i for i in range(cfg.paths)] if technique == "self-consistency" else [None]
     replies: list[list[int]] = [[] for _ in seeds]
-    for run, token in continuation_steps(m, ids, cfg.max_tokens(technique), seeds, temperature=cfg.temperature):
+    for run, token in continuation_steps(
+        m, ids, cfg.max_tokens(technique), seeds, settings=SamplingConfig(temperature=cfg.temperature)
+    ):
         if token is not None:
             replies[run].append(token)
         yield run, token
@@ -215,18 +218,9 @@ def prompt_steps(
     )
 
 
-def run_prompt(
-    m: SmolLM2,
-    messages: list[dict],
-    technique: str,
-    rule: str = "word",
-    labels=(),
-    question: str = "",
-    cfg: PromptConfig = PromptConfig(),
-    item: Item | None = None,
-) -> ItemResult:
-    """prompt_steps run to the end: just the result."""
-    *_, result = prompt_steps(m, messages, technique, rule, labels, question, cfg, item)
+def run_prompt(m: SmolLM2, messages: list[dict], technique: str, *args, **kwargs) -> ItemResult:
+    """prompt_steps run to the end (the same arguments): just the result."""
+    *_, result = prompt_steps(m, messages, technique, *args, **kwargs)
     return result
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from glasslm.engine.applications.chunking import Chunk
+from glasslm.engine.basics.sampling import GREEDY
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2
@@ -70,5 +71,5 @@ def answer(
         )
     if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
         raise ValueError(f"max_new_tokens must be from 1 to {MAX_NEW_TOKENS}, got {max_new_tokens}")
-    for event in m.generate(ids, max_tokens=max_new_tokens, temperature=0.0):
+    for event in m.generate(ids, max_tokens=max_new_tokens, settings=GREEDY):
         yield AnswerEvent(mode, event.token_id, event.text)

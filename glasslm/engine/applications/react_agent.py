@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from glasslm.engine.applications.calculator import calculate, show
 from glasslm.engine.applications.retrieval import Index
+from glasslm.engine.basics.sampling import GREEDY
 
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2
@@ -293,7 +294,7 @@ def smollm2_writer(m: SmolLM2, messages: list[dict], max_step_tokens: int = MAX_
 
     def write(transcript: str) -> Iterator[str]:
         ids = head + m.encode(transcript)
-        for event in m.generate(ids, max_tokens=max_step_tokens, temperature=0.0):
+        for event in m.generate(ids, max_tokens=max_step_tokens, settings=GREEDY):
             yield event.text
 
     return write

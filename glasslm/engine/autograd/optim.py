@@ -18,12 +18,17 @@ Schedules are plain functions of the step number, so they can be drawn
 (the train-a-gpt chapter plots the schedule the run will follow) as well as used.
 Weight decay, gradient clipping and the like are left out until a chapter needs
 them.
+
+AdamRun is the XRun of a model trained from scratch with Adam (the vision models):
+the model, its settings, the optimizer's moments, the data order and the step,
+so a run can stop and resume; subclasses name their model and settings classes.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -131,3 +136,25 @@ class Schedule:
         """(step, lr) pairs across the run, for drawing."""
         steps = np.unique(np.linspace(0, max(0, self.total - 1), points).astype(int))
         return [(int(s), self(int(s))) for s in steps]
+
+
+@dataclass
+class AdamRun:
+    """Everything a training run of one model with Adam changes: resuming is calling its train
+    function again with it. `create` builds the model from its config (None: the defaults) and
+    the optimizer over the model's one flat parameter buffer, seeded by the settings' seed."""
+
+    model: Any  # a model_class, whose weights are views into model.params.flat
+    config: Any  # a config_class: validate(), lr and seed
+    opt: Adam
+    rng: np.random.Generator
+    step: int = 0
+
+    model_class: ClassVar[type]
+    config_class: ClassVar[type]
+
+    @classmethod
+    def create(cls, model_config=None, config=None):
+        config = (config or cls.config_class()).validate()
+        model = cls.model_class(model_config)
+        return cls(model, config, Adam([model.params.flat], config.lr), np.random.default_rng(config.seed))

@@ -53,6 +53,10 @@ def check_sampling(temperature: float, top_k: int, top_p: float, min_p: float) -
         raise ValueError(f"min_p must be in [0, 1) (0 = off), got {min_p!r}")
 
 
+GREEDY = SamplingConfig(temperature=0.0)  # always the likeliest token
+PLAIN = SamplingConfig()  # the model's own distribution, untouched
+
+
 def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     """log p = z - logsumexp(z), in float64 (stable for any logits)."""
     z = np.asarray(logits, dtype=np.float64)

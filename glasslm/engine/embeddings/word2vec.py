@@ -137,6 +137,16 @@ class Word2Vec:
         return [(self.vocab.words[j], float(sims[j])) for j in top]
 
 
+def check_watch(vocab: Vocab, watch: tuple[str, ...]) -> None:
+    """Refuse a word to watch that the vocabulary lacks (ValueError saying which and what to pick)."""
+    missing = [w for w in watch if w not in vocab.ids]
+    if missing:
+        raise ValueError(
+            f"“{missing[0]}” is too rare in the corpus (seen fewer than {MIN_COUNT} times): "
+            "pick a word such as list, string, error, function or file"
+        )
+
+
 def train_word2vec(
     config: Word2VecConfig | None = None,
     watch: tuple[str, ...] = ("list", "error"),
@@ -149,12 +159,7 @@ def train_word2vec(
     cfg = (config or Word2VecConfig()).validate()
     words = corpus_words() if words is None else words
     vocab = Vocab(words)
-    missing = [w for w in watch if w not in vocab.ids]
-    if missing:
-        raise ValueError(
-            f"“{missing[0]}” is too rare in the corpus (seen fewer than {MIN_COUNT} times): "
-            "pick a word such as list, string, error, function or file"
-        )
+    check_watch(vocab, watch)
     rng = np.random.default_rng(cfg.seed)
     model = Word2Vec(vocab, cfg.dim, cfg.seed)
     ids = vocab.encode(words)

@@ -80,20 +80,26 @@ def tiny_gpt_next_logits(model: TinyGPT, ids) -> np.ndarray:
     return logits.data[-1].astype(np.float64)  # (V,)
 
 
-def continuation_steps(m: SmolLM2, ids, max_tokens: int, seeds, stop_ids=None, **settings):
+def continuation_steps(
+    m: SmolLM2,
+    ids,
+    max_tokens: int,
+    seeds,
+    stop_ids=None,
+    settings: sampling.SamplingConfig = sampling.PLAIN,
+):
     """Yield (run, token id) as each token of each continuation is chosen, and (run, None) when
     a continuation is over. One run per seed (None = greedy, temperature 0); the prompt is
     read once and every run starts from its KV cache.
 
-    settings are sampling.sample's (temperature, top_k, top_p, min_p) and apply to
-    every seed that is not None. A continuation stops before a stop token.
+    settings apply to every seed that is not None. A continuation stops before a stop token.
     """
     ids = m.check_ids(ids)
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
         raise ValueError(f"max_tokens must be a whole number >= 1, got {max_tokens!r}")
     stop = m.stop_ids if stop_ids is None else frozenset(stop_ids)
     for run, seed in enumerate(seeds):
-        pick = decode.greedy if seed is None else decode.sampler(seed=seed, **settings)
+        pick = decode.greedy if seed is None else decode.sampler(settings, seed)
         for step in decode.decode(m, ids, max_tokens, pick):  # the prompt: from the prefix cache after run 0
             if step.token in stop:
                 break
@@ -101,10 +107,10 @@ def continuation_steps(m: SmolLM2, ids, max_tokens: int, seeds, stop_ids=None, *
         yield run, None
 
 
-def continuations(m: SmolLM2, ids, max_tokens: int, seeds, stop_ids=None, **settings) -> list[list[int]]:
-    """Token ids continuing `ids`, one list per seed: continuation_steps collected."""
+def continuations(m: SmolLM2, ids, max_tokens: int, seeds, **options) -> list[list[int]]:
+    """Token ids continuing `ids`, one list per seed: continuation_steps (the same stop_ids and settings) collected."""
     out: list[list[int]] = [[] for _ in seeds]
-    for run, token in continuation_steps(m, ids, max_tokens, seeds, stop_ids, **settings):
+    for run, token in continuation_steps(m, ids, max_tokens, seeds, **options):
         if token is not None:
             out[run].append(token)
     return out

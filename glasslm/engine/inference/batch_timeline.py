@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from glasslm.engine.basics.sampling import GREEDY
+
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2
 
@@ -56,7 +58,7 @@ def _run(m: SmolLM2, ids, max_tokens, i, mode, start, events: queue.Queue, count
     """Request i: every token onto `events` as it comes, then None; its count and span kept."""
     began = time.perf_counter()
     try:
-        for e in m.generate(ids, max_tokens=max_tokens, temperature=0, stop_ids=[]):
+        for e in m.generate(ids, max_tokens=max_tokens, settings=GREEDY, stop_ids=[]):
             counts[i] += 1
             events.put(
                 {"type": "token", "mode": mode, "request": i, "index": e.index, "t": time.perf_counter() - start}

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
-from glasslm.engine.basics.sampling import log_softmax
+from glasslm.engine.basics.sampling import GREEDY, log_softmax
 from glasslm.engine.models.llama.llama import softmax_
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def recall_trials(
         if should_stop():
             return
         f = fit_conversation(m, with_fact(chat, door, code), window, policy)
-        reply = [e.token_id for e in m.generate(f["kept_ids"], max_tokens=max_tokens, temperature=0)]
+        reply = [e.token_id for e in m.generate(f["kept_ids"], max_tokens=max_tokens, settings=GREEDY)]
         text = m.decode(reply)
         first = f["spans"][1] if f["spans"][0]["role"] == "system" else f["spans"][0]
         yield {

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glasslm.engine.basics.sampling import GREEDY
+
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2
 
@@ -135,7 +137,7 @@ def measure_model(m: SmolLM2, prompt_ids: list[int], decode_tokens: int = 16) ->
 
     The prompt should be new to the model (a prefix cache would skip its prefill).
     """
-    events = list(m.generate(prompt_ids, max_tokens=decode_tokens, temperature=0.0, stop_ids=()))
+    events = list(m.generate(prompt_ids, max_tokens=decode_tokens, settings=GREEDY, stop_ids=()))
     if len(events) < 2:
         raise ValueError("the model stopped after one token: nothing to time for decoding")
     decode_s = sum(e.seconds for e in events[1:])

@@ -60,7 +60,7 @@ def traced_reply(
     should_stop() is asked before every decode step (a closed tab, a stop
     button); when it says yes the reply ends with reason "stopped".
     """
-    sampling.check_sampling(temperature, 0, top_p, 0.0)
+    settings = sampling.SamplingConfig(temperature=temperature, top_p=top_p)  # ValueError when out of range
     start = time.perf_counter()
     ids = m.chat_ids(messages)  # ValueError for malformed messages
     tokenize_s = time.perf_counter() - start
@@ -73,7 +73,7 @@ def traced_reply(
 
     text = codecs.getincrementaldecoder("utf-8")(errors="replace")
     prefill: dict = {}
-    steps = decode(m, ids, max_tokens, sampler(temperature, 0, top_p, 0.0, seed), on_prefill=prefill.update)
+    steps = decode(m, ids, max_tokens, sampler(settings, seed), on_prefill=prefill.update)
     step = next(steps)  # the prefill (through the prefix cache) and the first token's pick
     yield {
         "type": "prefill",

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glasslm.engine.basics import sampling
+from glasslm.engine.basics.sampling import GREEDY
 
 MAX_DRAFT_K = 16  # longest draft one step may verify: the verify pass's cost grows with k
 DEFAULT_DRAFT_K = 10  # a verify pass costs about the same for any k this small: long drafts pay
@@ -321,7 +322,7 @@ def race(
     k = check_k(k)
     cost = pass_cost_for(m.model)
     plain, t0, first = [], time.perf_counter(), None
-    for e in m.generate(ids, max_tokens=max_tokens, temperature=0):
+    for e in m.generate(ids, max_tokens=max_tokens, settings=GREEDY):
         if should_stop():
             return
         plain.append(e.token_id)

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from glasslm.engine.basics.sampling import SamplingConfig
+
 if TYPE_CHECKING:
     from glasslm.engine.models.llama.smollm2 import SmolLM2
 
@@ -99,7 +101,10 @@ def critique_loop(m: SmolLM2, question: str, principle: str = DEFAULT_PRINCIPLE,
         yield {"type": "stage", "stage": stage, "prompt_tokens": len(ids)}
         pieces = []
         for event in m.generate(
-            ids, max_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed
+            ids,
+            max_tokens=cfg.max_new_tokens,
+            settings=SamplingConfig(temperature=cfg.temperature, top_p=cfg.top_p),
+            seed=cfg.seed,
         ):
             pieces.append(event.text)
             yield {"type": "token", "stage": stage, "text": event.text}

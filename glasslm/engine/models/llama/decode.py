@@ -49,12 +49,11 @@ class Step:
     pick_s: float
 
 
-def sampler(
-    temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, min_p: float = 0.0, seed: int | None = None
-) -> Pick:
+def sampler(settings: sampling.SamplingConfig = sampling.PLAIN, seed: int | None = None) -> Pick:
     """pick for sampling.sample with these settings and one generator seeded once."""
     rng = np.random.default_rng(seed)
-    return lambda logits, index: sampling.sample(logits, rng, temperature, top_k, top_p, min_p)
+    s = settings
+    return lambda logits, index: sampling.sample(logits, rng, s.temperature, s.top_k, s.top_p, s.min_p)
 
 
 def greedy(logits: np.ndarray, index: int) -> tuple[int, None]:

@@ -26,9 +26,13 @@ with `trace=None` nothing extra is computed or kept.
 
 `decode_batch(tokens, caches)` is a decode step for B sequences at once: each
 row continues its own cache at its own position, and every weight matrix is
-read once for all B rows (batching.py schedules it).
+read once for all B rows (batching.py schedules it). Forwards that arrive while
+another runs wait in line (first come, first served) and run as one pass
+(`_forward_many`): on a busy server several learners' short prompts cost about
+one prompt's time, since a pass over a few tokens mostly waits on reading the
+weights (540 MB) from memory.
 
-Left out: batched prefill, training (no backward pass), dropout,
+Left out: training (no backward pass), dropout,
 anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
 """
 
@@ -42,6 +46,8 @@ import numpy as np
 from glasslm.engine.basics.rope import apply_rope_complex, rope_angles, rope_rotations
 from glasslm.engine.models.llama.gguf_weights import LlamaConfig, LlamaWeights
 from glasslm.engine.models.llama.kv_cache import KVCache
+
+MAX_COMBINED_TOKENS = 512  # rows of one combined pass (the prefill's chunks are 256)
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
@@ -103,6 +109,15 @@ def softmax_(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def causal_bias(past: int, T: int) -> np.ndarray | None:
+    """The causal mask as an additive (T, S) bias: the query at position past+t sees keys
+    0..past+t (0) and not the later ones (-inf). None for one token, which sees every key."""
+    if T == 1:
+        return None
+    hidden = np.arange(past + T)[None, :] > (past + np.arange(T))[:, None]  # (T, S)
+    return np.where(hidden, -np.inf, 0.0).astype(np.float32)
+
+
 @dataclass
 class Trace:
     """What to record during one forward pass (set the switches, read the lists).
@@ -125,19 +140,37 @@ class Trace:
     logits: np.ndarray | None = None  # (T, V)
 
 
+@dataclass
+class _Pass:
+    """One forward pass waiting in line, and its answer once run."""
+
+    ids: np.ndarray  # (T,) checked
+    past: int
+    cache: KVCache | None
+    trace: Trace | None
+    last_only: bool
+    want_logits: bool
+    done: bool = False
+    logits: np.ndarray | None = None
+    error: Exception | None = None
+
+
 class Llama:
     """A read-only model: weights plus the forward pass. Safe to share across threads
     (all per-sequence state lives in the KVCache a caller passes in).
 
     One forward pass runs at a time (a lock): on a 2-core machine, passes run at
     once only fight over the cores and BLAS threads (four concurrent generations
-    took 2.5-3x longer without the lock). Generating requests do not queue on it
-    step by step: their decode steps share batched passes (batching.Scheduler),
+    took 2.5-3x longer without the lock). Passes waiting for it are served in
+    order, several together (forward). Generating requests do not queue
+    on it step by step: their decode steps share batched passes (batching.Scheduler),
     and a prefill (chunked by `prefill`) runs between those passes.
     """
 
     def __init__(self, weights: LlamaWeights):
         self._lock = threading.Lock()
+        self._line: list[_Pass] = []  # passes waiting for the lock, oldest first
+        self._line_lock = threading.Lock()
         self.w = weights
         self.config: LlamaConfig = weights.config
         cfg = self.config
@@ -164,31 +197,65 @@ class Llama:
 
         With a cache, the tokens continue the cache's sequence and are added to it.
         logits=False skips the unembedding and returns None (the cache is all the caller wants).
-        """
-        with self._lock:
-            return self._forward(ids, cache, trace, last_only, logits)
 
-    def _forward(self, ids, cache, trace, last_only, want_logits=True) -> np.ndarray | None:
-        cfg, w = self.config, self.w
+        Passes asked for while another runs wait in line, first come first served; the
+        thread whose turn comes runs the waiting untraced ones as one pass (_forward_many).
+        """
+        item = _Pass(*self._check(ids, cache), cache, trace, last_only, logits)
+        with self._line_lock:
+            self._line.append(item)
+        with self._lock:
+            while not item.done:  # the line is run in order, up to and including this pass
+                self._run_line()
+        if item.error is not None:
+            raise item.error
+        return item.logits
+
+    def _check(self, ids, cache: KVCache | None) -> tuple[np.ndarray, int]:
+        """(ids as int64 (T,), past tokens): ValueError for ids the model cannot run."""
+        cfg = self.config
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)  # (T,)
-        T = ids.shape[0]
-        if T == 0:
+        if ids.shape[0] == 0:
             raise ValueError("forward needs at least one token")
         if ids.min() < 0 or ids.max() >= cfg.vocab_size:
             raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
         past = cache.length if cache is not None else 0
-        S = past + T  # keys visible to the last new token
-        if S > cfg.context_length:
-            raise ValueError(f"{S} tokens exceed the model's context of {cfg.context_length}")
+        if past + len(ids) > cfg.context_length:
+            raise ValueError(f"{past + len(ids)} tokens exceed the model's context of {cfg.context_length}")
         if cache is not None:
-            cache.check_room(T)
-        H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
+            cache.check_room(len(ids))
+        return ids, past
+
+    def _run_line(self) -> None:
+        """Run the first waiting pass with those behind it, up to MAX_COMBINED_TOKENS (called
+        with the lock held). Reading the weights once for all of them costs little more than
+        for one: a few learners' short prompts cost about one prompt's time."""
+        with self._line_lock:
+            batch = [self._line.pop(0)]
+            tokens = len(batch[0].ids)
+            while self._line and tokens + len(self._line[0].ids) <= MAX_COMBINED_TOKENS:
+                tokens += len(self._line[0].ids)
+                batch.append(self._line.pop(0))
+        try:
+            if len(batch) == 1:
+                b = batch[0]
+                b.logits = self._forward(b.ids, b.cache, b.trace, b.last_only, b.want_logits)
+            else:
+                for b, out in zip(batch, self._forward_many(batch)):
+                    b.logits = out
+        except Exception as e:  # noqa: BLE001  (handed to each waiting caller, raised in its own thread)
+            for b in batch:
+                b.error = e
+        for b in batch:
+            b.done = True
+
+    def _forward(self, ids, cache, trace, last_only, want_logits=True) -> np.ndarray | None:
+        cfg, w = self.config, self.w
+        ids, past = self._check(ids, cache)
+        T = ids.shape[0]
+        S = past + T  # keys visible to the last new token
         rot = self._rot[past:S, None]  # (T, 1, D/2): e^{i angle} for each new position
-        scale = np.float32(1.0 / np.sqrt(D))
-        bias = None  # causal mask as an additive bias: query at position past+t sees keys 0..past+t
-        if T > 1:
-            hidden = np.arange(S)[None, :] > (past + np.arange(T))[:, None]  # (T, S)
-            bias = np.where(hidden, -np.inf, 0.0).astype(np.float32)  # (T, S)
+        bias = causal_bias(past, T)  # (T, S) or None
 
         x = w.embed_tokens[ids]  # (T, C), our own copy (fancy indexing): updated in place
         if trace is not None and trace.residual:
@@ -199,51 +266,13 @@ class Llama:
         keep_hidden = cache is not None and cache.x is not None
         trim_last_block = last_only and trace is None and T > 1 and not keep_hidden
         for layer, lw in enumerate(w.layers):
-            # ---- attention
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
-            qkv = h @ lw.qkv_proj  # (T, (H + 2Hkv) D)
-            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
-            q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
-            v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
-            if cache is not None:
-                cache.store(layer, k, v)
-                kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), as the cache stores them
-                k = kt.transpose(0, 2, 1)  # (Hkv, S, D) view
-            else:
-                kt = k.transpose(0, 2, 1)  # (Hkv, D, S) view
-            Tq = T  # query rows computed in this block
-            if trim_last_block and layer == cfg.n_layers - 1:
-                q, x, Tq = q[-1:], x[-1:], 1  # (1, H, D), (1, C): the last position sees all S keys
-            # queries grouped by the kv head they share; head h = kv*G + g
-            if Tq == 1:  # one query per head
-                qs = q.reshape(Hkv, G, D) * scale  # (Hkv, G, D)
-                scores = qs @ kt  # (Hkv, G, S)
-                att = softmax_(scores)  # (Hkv, G, S), rows sum to 1
-            else:
-                # Keys as rows and queries as columns: the softmax then reduces down
-                # columns, which numpy vectorizes along rows, about twice as fast as
-                # reducing many short rows. Column g*T + t is query head kv*G + g at token t.
-                qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale  # (Hkv, D, G*T)
-                scores = k @ qt  # (Hkv, S, G*T)
-                if bias is not None:
-                    scores.reshape(Hkv, S, G, T)[...] += bias.T[:, None, :]  # -inf on future keys
-                att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S) view, rows sum to 1
-            out = att @ v  # (Hkv, G*Tq, D)
-            out = out.reshape(H, Tq, D).transpose(1, 0, 2).reshape(Tq, H * D)  # (Tq, H*D), head = kv*G + g
+            trim = trim_last_block and layer == cfg.n_layers - 1
+            out = self._attention(layer, h @ lw.qkv_proj, rot, cache, S, bias, trim, trace)  # (Tq, H*D)
+            if trim:
+                x = x[-1:]  # (1, C): the last position sees all S keys
             x += out @ lw.o_proj  # (T, C) residual add
-            if trace is not None:
-                self._record_attention(trace, layer, q, k, v, att, T, S)
-            # ---- MLP (SwiGLU)
-            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (T, C)
-            if Tq == 1:
-                gu = h @ lw.gate_up_proj  # (1, 2F)
-                act = silu_(gu[:, :F])  # (1, F) view into gu, computed in place
-                act *= gu[:, F:]  # silu(gate) * up
-                x += lw.down_proj.T @ act[0]  # (C,) residual add: rows of the stored (C, F) array
-            else:  # the same sums with tokens as columns (see mlp_columns)
-                act = mlp_columns(h, lw.gate_up_proj, F)  # (F, T)
-                x += (lw.down_proj.T @ act).T  # (T, C) residual add
-                act = act.T  # (T, F), a view: silu(gate) * up per token
+            act = self._mlp_(x, lw)  # (T, F)
             if trace is not None:
                 if trace.mlp:
                     trace.mlp_acts.append(np.ascontiguousarray(act))
@@ -261,6 +290,108 @@ class Llama:
         if trace is not None:
             trace.logits = logits
         return logits
+
+    def _forward_many(self, passes: list[_Pass]) -> list[np.ndarray | None]:
+        """Several sequences' passes at once: their N = sum T rows share every product with the
+        weights; attention runs per sequence, over its own keys at its own positions. Each result
+        (and trace) equals forward(p.ids, p.cache, p.trace, p.last_only) alone."""
+        cfg, w = self.config, self.w
+        ends = np.cumsum([len(p.ids) for p in passes])  # row ranges [end - T, end) per pass
+        spans = [(int(e) - len(p.ids), int(e)) for p, e in zip(passes, ends)]
+        x = w.embed_tokens[np.concatenate([p.ids for p in passes])]  # (N, C)
+        seqs = [
+            (
+                p.cache,
+                p.past + len(p.ids),
+                self._rot[p.past : p.past + len(p.ids), None],
+                causal_bias(p.past, len(p.ids)),
+            )
+            for p in passes
+        ]  # per pass: cache, S, rotations (T, 1, D/2), causal bias (T, S)
+        traced = [(p.trace, a, b) for p, (a, b) in zip(passes, spans) if p.trace is not None]
+        for trace, a, b in traced:
+            if trace.residual:
+                trace.residuals.append(x[a:b].copy())
+        for layer, lw in enumerate(w.layers):
+            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (N, C)
+            qkv = h @ lw.qkv_proj  # (N, (H + 2Hkv) D): one read of the weights for all rows
+            out = np.concatenate(
+                [
+                    self._attention(layer, qkv[a:b], rot, cache, S, bias, False, p.trace)
+                    for p, (a, b), (cache, S, rot, bias) in zip(passes, spans, seqs)
+                ]
+            )  # (N, H*D)
+            x += out @ lw.o_proj  # (N, C) residual add
+            act = self._mlp_(x, lw)  # (N, F)
+            for trace, a, b in traced:
+                if trace.mlp:
+                    trace.mlp_acts.append(np.ascontiguousarray(act[a:b]))
+                if trace.residual:
+                    trace.residuals.append(x[a:b].copy())
+        results = []
+        for p, (a, b) in zip(passes, spans):
+            if p.cache is not None:
+                if p.cache.x is not None:
+                    p.cache.x[p.past : p.past + b - a] = x[a:b]
+                p.cache.advance(b - a)
+            logits = None if not p.want_logits else self.unembed(x[b - 1 : b] if p.last_only else x[a:b])
+            if p.trace is not None:
+                p.trace.logits = logits
+            results.append(logits)
+        return results
+
+    def _attention(self, layer, qkv, rot, cache, S, bias, last_row, trace) -> np.ndarray:
+        """One sequence's causal self-attention in block `layer`, from its T rows of qkv
+        ((T, (H + 2Hkv) D), before RoPE): the (Tq, H*D) outputs before o_proj, Tq = 1 for
+        `last_row` (only the last query attends), else T. Keys and values go into the cache."""
+        cfg = self.config
+        H, Hkv, D, G = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size
+        T = qkv.shape[0]
+        scale = np.float32(1.0 / np.sqrt(D))
+        qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
+        q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
+        v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
+        if cache is not None:
+            cache.store(layer, k, v)
+            kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), as the cache stores them
+            k = kt.transpose(0, 2, 1)  # (Hkv, S, D) view
+        else:
+            kt = k.transpose(0, 2, 1)  # (Hkv, D, S) view
+        Tq = T  # query rows computed
+        if last_row:
+            q, Tq = q[-1:], 1  # (1, H, D)
+        # queries grouped by the kv head they share; head h = kv*G + g
+        if Tq == 1:  # one query per head
+            qs = q.reshape(Hkv, G, D) * scale  # (Hkv, G, D)
+            scores = qs @ kt  # (Hkv, G, S)
+            att = softmax_(scores)  # (Hkv, G, S), rows sum to 1
+        else:
+            # Keys as rows and queries as columns: the softmax then reduces down
+            # columns, which numpy vectorizes along rows, about twice as fast as
+            # reducing many short rows. Column g*T + t is query head kv*G + g at token t.
+            qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale  # (Hkv, D, G*T)
+            scores = k @ qt  # (Hkv, S, G*T)
+            if bias is not None:
+                scores.reshape(Hkv, S, G, T)[...] += bias.T[:, None, :]  # -inf on future keys
+            att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S) view, rows sum to 1
+        out = att @ v  # (Hkv, G*Tq, D)
+        if trace is not None:
+            self._record_attention(trace, layer, q, k, v, att, T, S)
+        return out.reshape(H, Tq, D).transpose(1, 0, 2).reshape(Tq, H * D)  # (Tq, H*D), head = kv*G + g
+
+    def _mlp_(self, x: np.ndarray, lw) -> np.ndarray:
+        """SwiGLU's residual add, in place in x (T, C); returns its activations (T, F)."""
+        F = self.config.d_ff
+        h = rms_norm(x, lw.post_attention_layernorm, self.config.norm_eps)  # (T, C)
+        if x.shape[0] == 1:
+            gu = h @ lw.gate_up_proj  # (1, 2F)
+            act = silu_(gu[:, :F])  # (1, F) view into gu, computed in place
+            act *= gu[:, F:]  # silu(gate) * up
+            x += lw.down_proj.T @ act[0]  # (C,) residual add: rows of the stored (C, F) array
+            return act
+        act = mlp_columns(h, lw.gate_up_proj, F)  # (F, T): the same sums with tokens as columns
+        x += (lw.down_proj.T @ act).T  # (T, C) residual add
+        return act.T  # (T, F), a view: silu(gate) * up per token
 
     def decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
         """Logits (B, V) for one new token in each of B sequences, each continuing its own cache.

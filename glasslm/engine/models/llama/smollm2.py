@@ -4,7 +4,7 @@
     m = glasslm.load_smollm2()              # about 3 s the first time in a process
     ids = m.encode("The capital of France is")
     m.logits(ids)                           # (T, V) float32, one row per position
-    for event in m.generate(ids, max_tokens=5, temperature=0):
+    for event in m.generate(ids, max_tokens=5, settings=glasslm.GREEDY):
         print(event.text, end="")           # " Paris. ..."
     m.chat_ids([{"role": "user", "content": "Hi!"}])   # the chat template applied
 
@@ -44,6 +44,7 @@ from glasslm.engine.models.llama.llama import Llama, Trace
 from glasslm.engine.models.llama.prefix_cache import PrefixCache
 from glasslm.engine.tokenizers.chat_template import ChatTemplate
 
+CHAT_SAMPLING = sampling.SamplingConfig(temperature=0.7)  # generate's default: a little variety
 TRACE_MAX_TOKENS = 512  # attention maps grow as T^2 per head and layer: keep traces short
 
 
@@ -258,14 +259,12 @@ class SmolLM2:
         self,
         ids,
         max_tokens: int = 256,
-        temperature: float = 0.7,
-        top_k: int = 0,
-        top_p: float = 1.0,
-        min_p: float = 0.0,
+        settings: sampling.SamplingConfig = CHAT_SAMPLING,
         seed: int | None = None,
         stop_ids=None,
     ) -> Iterator[GenerationEvent]:
-        """Stream new tokens after `ids` until a stop token or max_tokens.
+        """Stream new tokens after `ids` until a stop token or max_tokens, each picked with
+        `settings` (sampling.GREEDY for the likeliest token every time).
 
         Stop tokens (default: <|im_end|> and <|endoftext|>) end the stream and
         are not yielded. The same seed gives the same tokens.
@@ -276,14 +275,15 @@ class SmolLM2:
             raise ValueError(
                 f"max_tokens must be a whole number from 1 to {room} (the context left), got {max_tokens!r}"
             )
-        sampling.check_sampling(temperature, top_k, top_p, min_p)
+        if not isinstance(settings, sampling.SamplingConfig):
+            raise TypeError(f"settings must be a sampling.SamplingConfig, got {type(settings).__name__}")
         stop = self.stop_ids if stop_ids is None else frozenset(int(s) for s in stop_ids)
-        return self._generate(ids, int(max_tokens), temperature, top_k, top_p, min_p, seed, stop)
+        return self._generate(ids, int(max_tokens), settings, seed, stop)
 
-    def _generate(self, ids, max_tokens, temperature, top_k, top_p, min_p, seed, stop):
+    def _generate(self, ids, max_tokens, settings, seed, stop):
         text = codecs.getincrementaldecoder("utf-8")(errors="replace")
         start = last = time.perf_counter()
-        pick = decode.sampler(temperature, top_k, top_p, min_p, seed)
+        pick = decode.sampler(settings, seed)
         for step in decode.decode(self, ids, max_tokens, pick):
             if step.token in stop:
                 return

@@ -38,7 +38,7 @@ import numpy as np
 
 from glasslm.engine.autograd import encoder_ops
 from glasslm.engine.autograd import tensor as tt
-from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.autograd.optim import AdamRun, Schedule
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data import digits as digit_data
 
@@ -211,18 +211,11 @@ class ClipTrainConfig:
 
 
 @dataclass
-class ClipRun:
-    model: ClipDigits
-    config: ClipTrainConfig
-    opt: Adam
-    rng: np.random.Generator
-    step: int = 0
+class ClipRun(AdamRun):
+    """A CLIP training run: ClipRun.create(ClipConfig | None, ClipTrainConfig | None) starts one."""
 
-    @classmethod
-    def create(cls, model_config: ClipConfig | None = None, config: ClipTrainConfig | None = None) -> "ClipRun":
-        config = (config or ClipTrainConfig()).validate()
-        model = ClipDigits(model_config)
-        return cls(model, config, Adam([model.params.flat], config.lr), np.random.default_rng(config.seed))
+    model_class = ClipDigits
+    config_class = ClipTrainConfig
 
 
 def train_clip(run: ClipRun):

@@ -36,7 +36,7 @@ import numpy as np
 
 from glasslm.engine.autograd import encoder_ops
 from glasslm.engine.autograd import tensor as tt
-from glasslm.engine.autograd.optim import Adam, Schedule
+from glasslm.engine.autograd.optim import AdamRun, Schedule
 from glasslm.engine.basics.sampling import softmax
 from glasslm.engine.data import digits as digit_data
 
@@ -172,20 +172,12 @@ class ViTTrainConfig:
 
 
 @dataclass
-class ViTRun:
-    """Everything a training run changes: resuming means calling train_vit again with it."""
+class ViTRun(AdamRun):
+    """Everything a training run changes: resuming means calling train_vit again with it.
+    ViTRun.create(ViTConfig | None, ViTTrainConfig | None) starts one."""
 
-    model: TinyViT
-    config: ViTTrainConfig
-    opt: Adam
-    rng: np.random.Generator
-    step: int = 0
-
-    @classmethod
-    def create(cls, model_config: ViTConfig | None = None, config: ViTTrainConfig | None = None) -> "ViTRun":
-        config = (config or ViTTrainConfig()).validate()
-        model = TinyViT(model_config)
-        return cls(model, config, Adam([model.params.flat], config.lr), np.random.default_rng(config.seed))
+    model_class = TinyViT
+    config_class = ViTTrainConfig
 
 
 def train_vit(run: ViTRun):
