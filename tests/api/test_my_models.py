@@ -1,0 +1,153 @@
+"""/api/my-models: a model trained in train-a-gpt becomes the learner's, downloads and uploads
+round-trip to the same logits, every bad upload is refused with its sentence (and nothing changes),
+and `glasslm serve --model FILE` puts a model in every session."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
+from glasslm.engine.tokenizers.chars import CharTokenizer
+from glasslm.web import my_models_api
+from tests.api.jobs import wait_end
+
+API = "/api/my-models"
+UPLOAD = {"headers": {"Content-Type": "application/octet-stream"}}
+
+
+def names_model(seed=0, **cfg) -> TinyGPT:
+    return TinyGPT(GPTConfig(**cfg), seed=seed, tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz"))
+
+
+def checkpoint_bytes(model: TinyGPT, tmp_path: Path) -> bytes:
+    return model.save(tmp_path / "m.safetensors").read_bytes()
+
+
+def test_a_trained_run_becomes_your_model_and_round_trips(client, tmp_path):
+    assert client.get(API).json()["models"] == []
+    job = client.post("/api/train-a-gpt/train", json={"steps": 30, "batch_size": 2}).json()["job"]
+    assert wait_end(client, job)["status"] == "done"
+    models = client.get(API).json()["models"]
+    assert len(models) == 1
+    mine = models[0]
+    assert mine["name"] == "first names, 1×16, 30 steps" and mine["origin"] == "trained" and mine["names_vocab"]
+
+    r = client.get(f"{API}/{mine['id']}/download")
+    assert r.status_code == 200 and r.headers["content-disposition"].endswith('.safetensors"')
+    (tmp_path / "d.safetensors").write_bytes(r.content)
+    downloaded = TinyGPT.from_checkpoint(tmp_path / "d.safetensors")
+    up = client.post(f"{API}/upload", params={"name": "back again"}, content=r.content, **UPLOAD)
+    assert up.status_code == 200 and up.json()["name"] == "back again" and up.json()["n_params"] == mine["n_params"]
+
+    store = client.app.state.my_models
+    session = client.cookies.get("glasslm_session")
+    trained = store.get(session, mine["id"]).model
+    uploaded = store.get(session, up.json()["id"]).model
+    x = np.array([[26, 0, 13, 13]])  # BOS a n n
+    same = trained.forward(x)[0].data
+    assert np.array_equal(uploaded.forward(x)[0].data, same)
+    assert np.array_equal(downloaded.forward(x)[0].data, same)
+    assert not np.allclose(same, names_model().forward(x)[0].data)  # trained: not an untrained model's numbers
+
+
+def _no_chars(tmp_path):
+    m = names_model()
+    meta = {"glasslm": "tiny-gpt", "config": json.dumps(m.config.__dict__)}
+    save_file({k: np.ascontiguousarray(v) for k, v in m.state_dict().items()}, str(tmp_path / "x"), metadata=meta)
+    return (tmp_path / "x").read_bytes()
+
+
+def _foreign(tmp_path):
+    save_file({"w": np.zeros((2, 2))}, str(tmp_path / "f"), metadata={"format": "pt"})
+    return (tmp_path / "f").read_bytes()
+
+
+def _wrong_shape(tmp_path):
+    m = names_model()
+    config = json.dumps({**m.config.__dict__, "n_embd": 32})
+    meta = {"glasslm": "tiny-gpt", "config": config, "chars": m.tokenizer.chars}
+    save_file({k: np.ascontiguousarray(v) for k, v in m.state_dict().items()}, str(tmp_path / "s"), metadata=meta)
+    return (tmp_path / "s").read_bytes()
+
+
+def _nan(tmp_path):
+    m = names_model()
+    m.params["wte"].data[0, 0] = np.nan
+    return checkpoint_bytes(m, tmp_path)
+
+
+def _float32_too_big(tmp_path):
+    """A float32 file (as the PyTorch trainer writes) small enough to send, too big once widened to float64."""
+    m = names_model(n_layer=4, n_embd=176, n_head=4)
+    meta = {"glasslm": "tiny-gpt", "config": json.dumps(m.config.__dict__), "chars": m.tokenizer.chars}
+    save_file({k: v.astype(np.float32) for k, v in m.state_dict().items()}, str(tmp_path / "b"), metadata=meta)
+    data = (tmp_path / "b").read_bytes()
+    assert len(data) <= my_models_api.MAX_UPLOAD_BYTES
+    return data
+
+
+BAD = [
+    ("empty", lambda p: b"", 400, "The file is empty"),
+    ("text", lambda p: b"hello, I am not a model\n" * 10, 400, "not a tiny GPT checkpoint"),
+    ("foreign safetensors", _foreign, 400, "not a tiny GPT checkpoint"),
+    ("no characters", _no_chars, 400, "no characters stored"),
+    ("shapes", _wrong_shape, 400, "the config says"),
+    ("nan", _nan, 400, "NaN or infinite"),
+    ("too many weights", _float32_too_big, 413, "8,000,000"),
+]
+
+
+@pytest.mark.parametrize("what, make, status, sentence", BAD, ids=[b[0] for b in BAD])
+def test_every_bad_upload_is_refused_with_its_sentence(client, tmp_path, what, make, status, sentence):
+    good = client.post(f"{API}/upload", content=checkpoint_bytes(names_model(), tmp_path), **UPLOAD).json()
+    r = client.post(f"{API}/upload", content=make(tmp_path), **UPLOAD)
+    assert r.status_code == status, r.text
+    assert sentence in r.json()["error"] and r.json()["field"] == "file"
+    assert r.json()["error"].count(". ") <= 1  # one sentence (two at most, the second saying what to do)
+    assert [m["id"] for m in client.get(API).json()["models"]] == [good["id"]]  # nothing changed
+
+
+def test_an_upload_past_its_own_body_limit_is_refused_before_it_is_read(client):
+    big = b"\0" * (my_models_api.MAX_UPLOAD_BYTES + 1)
+    r = client.post(f"{API}/upload", content=big, **UPLOAD)
+    assert r.status_code == 413 and f"{my_models_api.MAX_UPLOAD_BYTES:,} bytes" in r.json()["error"]
+    # the upload's limit is its own: other endpoints keep the 2 MB one
+    assert (
+        client.post(
+            "/api/train-a-gpt/schedule",
+            content=b"{" + b" " * 2_100_000 + b"}",
+            headers={"Content-Type": "application/json"},
+        ).status_code
+        == 413
+    )
+    assert client.get(API).json()["models"] == []
+
+
+def test_an_unknown_model_is_a_404_with_a_sentence(client):
+    r = client.get(f"{API}/abcdef/download")
+    assert r.status_code == 404 and "no longer here" in r.json()["error"]
+
+
+def test_serve_model_puts_the_checkpoint_in_every_session(tmp_path, monkeypatch, capsys):
+    import uvicorn
+
+    from glasslm.cli import main as cli_main
+
+    model = names_model(seed=3, n_layer=2, n_embd=32, block_size=32)
+    path = model.save(tmp_path / "served.safetensors")
+    seen = {}
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: seen.setdefault("app", self.config.app))
+    assert cli_main(["serve", "--port", "0", "--no-browser", "--model", str(path)]) == 0
+    entry = seen["app"].state.my_models.server
+    assert entry.name == "served" and entry.origin == "server"
+    x = np.array([[26, 1, 2]])
+    assert np.array_equal(entry.model.forward(x)[0].data, model.forward(x)[0].data)
+    assert seen["app"].state.my_models.list("any session") == [entry]
+    assert "Your model for every learner: served" in capsys.readouterr().out
+
+    (tmp_path / "bad.safetensors").write_bytes(b"not a model")
+    assert cli_main(["serve", "--port", "0", "--no-browser", "--model", str(tmp_path / "bad.safetensors")]) == 2
+    assert "--model: bad.safetensors is not a readable safetensors file" in capsys.readouterr().err
