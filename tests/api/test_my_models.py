@@ -151,3 +151,71 @@ def test_serve_model_puts_the_checkpoint_in_every_session(tmp_path, monkeypatch,
     (tmp_path / "bad.safetensors").write_bytes(b"not a model")
     assert cli_main(["serve", "--port", "0", "--no-browser", "--model", str(tmp_path / "bad.safetensors")]) == 2
     assert "--model: bad.safetensors is not a readable safetensors file" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the chapters that offer your model
+
+
+def _upload(client, model: TinyGPT, tmp_path: Path, name="mine") -> str:
+    r = client.post(f"{API}/upload", params={"name": name}, content=checkpoint_bytes(model, tmp_path), **UPLOAD)
+    assert r.status_code == 200, r.text
+    return r.json()["id"]
+
+
+def text_model(seed=1) -> TinyGPT:
+    return TinyGPT(GPTConfig(vocab_size=8, block_size=8), seed=seed, tokenizer=CharTokenizer("abc .!\n"))
+
+
+def test_generation_steps_your_model_with_its_own_logits(client, tmp_path):
+    from glasslm.engine.inference.autoregression import tiny_gpt_next_logits
+
+    model = names_model(seed=5, block_size=24)
+    mid = _upload(client, model, tmp_path)
+    info = client.post("/api/generation/tiny/info", json={"model": mid}).json()
+    assert info["n_params"] == model.n_params and info["max_steps"] == 24 and info["name"] == "mine"
+    r = client.post("/api/generation/tiny/step", json={"ids": [26, 12, 0], "model": mid, "temperature": 0})
+    assert r.status_code == 200, r.text
+    expected = tiny_gpt_next_logits(model, [26, 12, 0])
+    assert np.allclose(r.json()["logits"], expected) and r.json()["max_steps"] == 24
+    assert r.json()["chosen"]["id"] == int(np.argmax(expected))
+    # a text model works too: its own characters
+    tid = _upload(client, text_model(), tmp_path, "text")
+    r = client.post("/api/generation/tiny/step", json={"ids": [7, 0], "model": tid, "temperature": 0})
+    assert r.status_code == 200 and len(r.json()["logits"]) == 8
+    gone = client.post("/api/generation/tiny/step", json={"ids": [26], "model": "nosuchmodel"})
+    assert gone.status_code == 404 and gone.json()["field"] == "model"
+
+
+def test_sampling_reshapes_your_models_next_character(client, tmp_path):
+    from glasslm.engine.basics.sampling import softmax
+    from glasslm.engine.inference.autoregression import tiny_gpt_next_logits
+
+    model = names_model(seed=6)
+    mid = _upload(client, model, tmp_path)
+    r = client.post("/api/sampling/distribution", json={"text": "ma", "model": mid, "show": 27, "top_k": 3})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert [t["text"] for t in d["tokens"]] == ["<BOS>", "m", "a"] and d["vocab_size"] == 27
+    probs = softmax(tiny_gpt_next_logits(model, [26, 12, 0]))
+    for c in d["candidates"]:
+        assert c["before"] == pytest.approx(probs[c["id"]])
+    assert d["survivors"] == 3
+    draws = client.post("/api/sampling/draws", json={"text": "ma", "model": mid, "n": 500, "top_k": 3}).json()
+    assert sum(row["count"] for row in draws["rows"]) == 500 and draws["survivors"] == 3
+    bad = client.post("/api/sampling/distribution", json={"text": "Ma!", "model": mid})
+    assert bad.status_code == 400 and bad.json()["field"] == "text" and "'!M'" in bad.json()["error"]
+
+
+def test_fine_tuning_counts_and_tunes_your_model(client, tmp_path, sse):
+    model = names_model(seed=7, n_embd=24, n_head=4, n_layer=2)
+    mid = _upload(client, model, tmp_path)
+    d = client.post("/api/fine-tuning/count", json={"rank": 2, "targets": ["attn_wq"], "model": mid}).json()
+    assert d["base_params"] == model.n_params and d["lora_trainable"] == 2 * 2 * (24 + 24)
+    r = client.post("/api/fine-tuning/lora", json={"model": mid, "steps": 2, "batch_size": 2, "targets": ["attn_wq"]})
+    assert r.status_code == 200, r.text
+    evs = sse(r.json()["job"])
+    assert evs[-1]["status"] == "done" and not [e for e in evs if e.get("phase") == "pretrain"]  # nothing pretrained
+    assert [e for e in evs if e["type"] == "start"][0]["base_params"] == model.n_params  # your model is the base
+    tid = _upload(client, text_model(), tmp_path, "text")
+    bad = client.post("/api/fine-tuning/lora", json={"model": tid, "steps": 2})
+    assert bad.status_code == 400 and "needs a model trained on names" in bad.json()["error"]
