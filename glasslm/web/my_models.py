@@ -18,7 +18,9 @@ the page says (download to keep one).
 
 Chapters call `pick_model(request, session, model_id)` with the id a demo's
 model picker sent, and `needs_names(entry)` when a demo only makes sense with
-the names vocabulary (26 lowercase letters).
+the names vocabulary (26 lowercase letters). `default_tiny_gpt(request)` is
+the default they compare with: the one tiny GPT the server trains on first
+names (shared_models.py), the same in every chapter.
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ from fastapi import Request
 
 from glasslm.engine.models.tiny.gpt import TinyGPT
 from glasslm.engine.tokenizers.chars import CharTokenizer
+from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.web.errors import DemoError
+from glasslm.web.shared_models import SharedModel, shared_model
 
 MAX_MODELS_PER_SESSION = 3  # a learner compares a few; the oldest is forgotten when a fourth arrives
 MAX_MODEL_BYTES = 8_000_000  # weights in memory (float64): a million parameters, far past what the guide trains
 MAX_SESSIONS = 16  # learners whose models are kept; the one unused longest is forgotten first
 MAX_NAME_CHARS = 60
 DEFAULT = "default"  # the id a picker sends for the chapter's own default model
+DEFAULT_TINY_GPT = "default tiny GPT"  # the app's shared model: trained once per server, lent to every learner
 NAMES_VOCAB = CharTokenizer("abcdefghijklmnopqrstuvwxyz")  # what the names data sets use (name_data)
 
 
@@ -148,6 +153,13 @@ class MyModels:
             "model",
             404,
         )
+
+
+def default_tiny_gpt(request: Request) -> SharedModel:
+    """The app's default tiny GPT (its training started on first use)."""
+    return shared_model(
+        request, DEFAULT_TINY_GPT, lambda: SharedModel(train_default_tiny_gpt, DEFAULT_STEPS, DEFAULT_TINY_GPT)
+    )
 
 
 def my_models(request: Request) -> MyModels:

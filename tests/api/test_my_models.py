@@ -219,3 +219,21 @@ def test_fine_tuning_counts_and_tunes_your_model(client, tmp_path, sse):
     tid = _upload(client, text_model(), tmp_path, "text")
     bad = client.post("/api/fine-tuning/lora", json={"model": tid, "steps": 2})
     assert bad.status_code == 400 and "needs a model trained on names" in bad.json()["error"]
+
+
+def test_interpretability_reads_your_models_attention_and_lens(client, tmp_path):
+    from glasslm.engine.interpretability.tiny_lens import tiny_lens
+
+    model = names_model(seed=8, n_layer=2, n_head=2)
+    mid = _upload(client, model, tmp_path)
+    r = client.post("/api/interpretability/tiny-lens", json={"text": "mar", "model": mid, "k": 2})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    truth = tiny_lens(model, "mar", k=2)
+    assert d["tokens"] == ["<BOS>", "m", "a", "r"] and d["layers"] == 2 and d["heads"] == 2
+    assert np.allclose(d["attention"], np.stack(truth.attention), atol=1e-5)
+    assert [c["id"] for c in d["lens"][2][3]] == list(truth.top_ids[2, 3])
+    bad = client.post("/api/interpretability/tiny-lens", json={"text": "Mar", "model": mid})
+    assert bad.status_code == 400 and bad.json()["field"] == "text" and "'M'" in bad.json()["error"]
+    long = client.post("/api/interpretability/tiny-lens", json={"text": "a" * 65, "model": mid})
+    assert long.status_code == 422 and long.json()["field"] == "text"

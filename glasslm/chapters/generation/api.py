@@ -33,11 +33,10 @@ from pydantic import BaseModel, Field
 from glasslm.engine.inference.autoregression import choose, tiny_gpt_next_logits
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
-from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.web.errors import DemoError
-from glasslm.web.my_models import DEFAULT, MyModel, pick_model
+from glasslm.web.my_models import DEFAULT, DEFAULT_TINY_GPT, MyModel, default_tiny_gpt, pick_model
 from glasslm.web.session import session_id
-from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
+from glasslm.web.shared_models import SharedModel, ready_model, wait_job
 
 router = APIRouter()
 
@@ -53,12 +52,8 @@ MAX_NAME_STEPS = 16  # the default tiny GPT's context: past it, the model no lon
 # (glasslm serve --model, 6 layers x 384) rereads its whole context in numpy at every step.
 MAX_TINY_STEPS = 64
 JOB_KIND = "generation-tiny-gpt"
-TINY_GPT = "default tiny GPT"  # the app's shared model: trained once per server, lent to every learner
-
-
-def tiny_gpt(request: Request) -> SharedModel:
-    """The app's default tiny GPT (its training started on first use)."""
-    return shared_model(request, TINY_GPT, lambda: SharedModel(train_default_tiny_gpt, DEFAULT_STEPS, TINY_GPT))
+TINY_GPT = DEFAULT_TINY_GPT  # the app's shared model: trained once per server, lent to every learner
+tiny_gpt = default_tiny_gpt
 
 
 # ------------------------------------------------------------------ SmolLM2
