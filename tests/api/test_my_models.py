@@ -219,6 +219,12 @@ def test_fine_tuning_counts_and_tunes_your_model(client, tmp_path, sse):
     tid = _upload(client, text_model(), tmp_path, "text")
     bad = client.post("/api/fine-tuning/lora", json={"model": tid, "steps": 2})
     assert bad.status_code == 400 and "needs a model trained on names" in bad.json()["error"]
+    from glasslm.chapters.fine_tuning.api import MAX_TUNE_BASE_PARAMS
+
+    big = names_model(n_layer=4, n_embd=80, n_head=4)
+    assert big.n_params > MAX_TUNE_BASE_PARAMS
+    too_big = client.post("/api/fine-tuning/lora", json={"model": _upload(client, big, tmp_path, "big"), "steps": 2})
+    assert too_big.status_code == 413 and f"{MAX_TUNE_BASE_PARAMS:,}" in too_big.json()["error"]
 
 
 def test_interpretability_reads_your_models_attention_and_lens(client, tmp_path):
@@ -237,3 +243,34 @@ def test_interpretability_reads_your_models_attention_and_lens(client, tmp_path)
     assert bad.status_code == 400 and bad.json()["field"] == "text" and "'M'" in bad.json()["error"]
     long = client.post("/api/interpretability/tiny-lens", json={"text": "a" * 65, "model": mid})
     assert long.status_code == 422 and long.json()["field"] == "text"
+
+
+@pytest.mark.slow
+def test_a_big_float32_checkpoint_opens_with_serve_model_and_runs(tmp_path):
+    """Issue 16's size (6 layers, width 384, context 256, float32 as the PyTorch trainer writes) is
+    far past the upload limit, so `serve --model` is its way in; its steps are capped."""
+    from fastapi.testclient import TestClient
+
+    from glasslm.chapters.generation.api import MAX_TINY_STEPS
+    from glasslm.cli.serve import load_server_model
+    from glasslm.engine.inference.autoregression import tiny_gpt_next_logits
+    from glasslm.engine.models.tiny.gpt import CHECKPOINT_LIMITS
+    from glasslm.web.app import create_app
+    from tests.api.local import LOCAL
+
+    cfg = GPTConfig(vocab_size=28, block_size=256, n_layer=6, n_embd=384, n_head=6)
+    big = TinyGPT(cfg, seed=2, tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz "), limits=CHECKPOINT_LIMITS)
+    meta = {"glasslm": "tiny-gpt", "config": json.dumps(cfg.__dict__), "chars": big.tokenizer.chars}
+    path = tmp_path / "big.safetensors"
+    save_file({k: v.astype(np.float32) for k, v in big.state_dict().items()}, str(path), metadata=meta)
+    assert path.stat().st_size > my_models_api.MAX_UPLOAD_BYTES
+    entry = load_server_model(str(path))
+    with TestClient(create_app(model=entry), base_url=LOCAL) as c:
+        mid = c.get(API).json()["models"][0]["id"]
+        info = c.post("/api/generation/tiny/info", json={"model": mid}).json()
+        assert info["max_steps"] == MAX_TINY_STEPS < cfg.block_size
+        ids = [27, 0, 26, 1]  # BOS "a b"
+        d = c.post("/api/generation/tiny/step", json={"ids": ids, "model": mid}).json()
+        assert np.allclose(d["logits"], tiny_gpt_next_logits(entry.model, ids))
+        long = c.post("/api/generation/tiny/step", json={"ids": [27] + [0] * MAX_TINY_STEPS, "model": mid})
+        assert long.status_code == 409 and f"limit of {MAX_TINY_STEPS}" in long.json()["error"]

@@ -43,6 +43,9 @@ MAX_WEB_FT_STEPS = 2_000  # both models train side by side: a couple of minutes 
 MAX_PRETRAIN_STEPS = 3_000
 MAX_WEB_RANK = 16  # the narrowest tiny GPT offered is 16 wide: a larger rank would not be low-rank there
 WIDTHS = (16, 32, 64)  # tiny GPT widths offered (4 heads each)
+# A learner's own base model is tuned twice (full and LoRA) in numpy: past this size (about the largest
+# model train-a-gpt trains) a run would take far too long on a shared laptop.
+MAX_TUNE_BASE_PARAMS = 250_000
 STEP_EVENTS_PER_RUN = 100  # step events sent per run; the losses between them are averaged
 EVALS_PER_RUN = 16  # held-out measurements per run (each measures both models)
 MERGE_SAMPLES = 8
@@ -179,6 +182,13 @@ def start_lora(req: LoRARequest, request: Request, session: str = Depends(sessio
     entry = pick_model(request, session, req.model)
     if entry is not None:
         needs_names(entry, "Fine-tuning to last names")
+        if entry.model.n_params > MAX_TUNE_BASE_PARAMS:
+            raise DemoError(
+                f"“{entry.name}” has {entry.model.n_params:,} parameters; fine-tuning here takes a base of at most "
+                f"{MAX_TUNE_BASE_PARAMS:,} (two copies train side by side in numpy). Pick a smaller model.",
+                "model",
+                413,
+            )
     yours = None if entry is None else entry.model
     job = request.app.state.jobs.start(
         session, LORA_JOB, InWorker(_lora_events, req, lora, yours), state={"request": req.model_dump()}
