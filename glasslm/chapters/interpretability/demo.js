@@ -302,7 +302,7 @@ function tinyLens(el) {
     const next = last[last.length - 1][0];
     f.setReadout([
       { label: "model", value: `${data.model} (${count(data.n_params)} parameters)` },
-      { label: "next character", value: `${next.text === "<BOS>" ? "end of the name" : visible(next.text)} ${pct(next.prob)}` },
+      { label: "next character", value: `${next.text === "<BOS>" ? "end (BOS)" : visible(next.text)} ${pct(next.prob)}` },
     ]);
     f.hood(data);
   }
