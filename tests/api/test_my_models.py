@@ -274,3 +274,14 @@ def test_a_big_float32_checkpoint_opens_with_serve_model_and_runs(tmp_path):
         assert np.allclose(d["logits"], tiny_gpt_next_logits(entry.model, ids))
         long = c.post("/api/generation/tiny/step", json={"ids": [27] + [0] * MAX_TINY_STEPS, "model": mid})
         assert long.status_code == 409 and f"limit of {MAX_TINY_STEPS}" in long.json()["error"]
+
+
+def test_weights_and_transformer_count_your_models_tensors(client, tmp_path):
+    model = names_model(n_layer=2, n_embd=8)
+    _upload(client, model, tmp_path, "counted")
+    here = client.get("/api/weights/parameter-counts").json()["here"]
+    assert here[1]["name"] == "your model: counted" and here[1]["params"] == model.n_params
+    assert sum(here[1]["parts"].values()) == model.n_params
+    rows = client.get("/api/transformer/compare").json()["models"]
+    mine = [r for r in rows if r["name"] == "your model: counted"][0]
+    assert (mine["layers"], mine["d_model"], mine["params"]) == (2, 8, model.n_params)
