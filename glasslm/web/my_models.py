@@ -112,7 +112,8 @@ class MyModels:
             models = self._sessions.pop(session, [])
             self._sessions[session] = [entry, *models][:MAX_MODELS_PER_SESSION]
             while len(self._sessions) > MAX_SESSIONS:
-                self._sessions.popitem(last=False)
+                gone, _ = self._sessions.popitem(last=False)
+                self._pending.pop(gone, None)
         return entry
 
     def adopt_job(self, session: str, job, take: Callable) -> None:
@@ -125,7 +126,11 @@ class MyModels:
         with self._lock:
             pending = self._pending.get(session, [])
             ended = [(job, take) for job, take in pending if not job.running]
-            self._pending[session] = [p for p in pending if p not in ended]
+            left = [p for p in pending if p not in ended]
+            if left:
+                self._pending[session] = left
+            else:
+                self._pending.pop(session, None)
         for job, take in ended:
             got = take(job)
             if got is not None:

@@ -35,6 +35,16 @@ def test_a_trained_run_becomes_your_model_and_round_trips(client, tmp_path):
     mine = models[0]
     assert mine["name"] == "first names, 1×16, 30 steps" and mine["origin"] == "trained" and mine["names_vocab"]
 
+    # the same browser session (a closed tab reopened) finds it again; another browser does not
+    from fastapi.testclient import TestClient
+
+    from tests.api.local import LOCAL
+
+    with TestClient(client.app, base_url=LOCAL, cookies=dict(client.cookies)) as reopened:
+        assert [m["id"] for m in reopened.get(API).json()["models"]] == [mine["id"]]
+    with TestClient(client.app, base_url=LOCAL) as other:
+        assert other.get(API).json()["models"] == []
+
     r = client.get(f"{API}/{mine['id']}/download")
     assert r.status_code == 200 and r.headers["content-disposition"].endswith('.safetensors"')
     (tmp_path / "d.safetensors").write_bytes(r.content)
