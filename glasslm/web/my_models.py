@@ -56,6 +56,7 @@ class MyModel:
     model: TinyGPT
     origin: str  # "trained" (in the guide), "uploaded", "server" (glasslm serve --model)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    lineage: str | None = None  # a run resumed later replaces its earlier model rather than adding one
 
     @property
     def nbytes(self) -> int:
@@ -105,11 +106,11 @@ class MyModels:
         self._pending: dict[str, list[tuple[object, Callable]]] = {}
         self._lock = threading.Lock()
 
-    def add(self, session: str, model: TinyGPT, name: str, origin: str) -> MyModel:
+    def add(self, session: str, model: TinyGPT, name: str, origin: str, lineage: str | None = None) -> MyModel:
         check_size(model)
-        entry = MyModel(name=name[:MAX_NAME_CHARS], model=model, origin=origin)
+        entry = MyModel(name=name[:MAX_NAME_CHARS], model=model, origin=origin, lineage=lineage)
         with self._lock:
-            models = self._sessions.pop(session, [])
+            models = [m for m in self._sessions.pop(session, []) if lineage is None or m.lineage != lineage]
             self._sessions[session] = [entry, *models][:MAX_MODELS_PER_SESSION]
             while len(self._sessions) > MAX_SESSIONS:
                 gone, _ = self._sessions.popitem(last=False)
@@ -117,7 +118,8 @@ class MyModels:
         return entry
 
     def adopt_job(self, session: str, job, take: Callable) -> None:
-        """When `job` ends, `take(job)` -> (model, name) or None becomes this session's newest model."""
+        """When `job` ends, `take(job)` -> (model, name) or (model, name, lineage) or None becomes this
+        session's newest model (replacing the one of the same lineage: an earlier part of the same run)."""
         with self._lock:
             self._pending.setdefault(session, []).append((job, take))
             self._pending[session] = self._pending[session][-MAX_MODELS_PER_SESSION:]
@@ -135,7 +137,7 @@ class MyModels:
             got = take(job)
             if got is not None:
                 try:
-                    self.add(session, got[0], got[1], "trained")
+                    self.add(session, got[0], got[1], "trained", *got[2:])
                 except DemoError:  # too big to keep: the chapter that trained it still has it
                     pass
 

@@ -295,3 +295,12 @@ def test_weights_and_transformer_count_your_models_tensors(client, tmp_path):
     rows = client.get("/api/transformer/compare").json()["models"]
     mine = [r for r in rows if r["name"] == "your model: counted"][0]
     assert (mine["layers"], mine["d_model"], mine["params"]) == (2, 8, model.n_params)
+
+
+def test_a_resumed_run_replaces_the_model_it_left(client):
+    job = client.post("/api/train-a-gpt/train", json={"steps": 20, "batch_size": 2}).json()["job"]
+    wait_end(client, job)
+    assert [m["name"] for m in client.get(API).json()["models"]] == ["first names, 1×16, 20 steps"]
+    again = client.post("/api/train-a-gpt/resume", json={"job": job, "steps": 30}).json()["job"]
+    wait_end(client, again)
+    assert [m["name"] for m in client.get(API).json()["models"]] == ["first names, 1×16, 30 steps"]

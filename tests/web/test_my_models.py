@@ -58,3 +58,11 @@ def test_names_vocabulary_is_checked():
     with pytest.raises(DemoError) as err:
         mm.needs_names(entry)
     assert "needs a model trained on names" in err.value.message and err.value.field == "model"
+
+
+def test_a_resumed_run_replaces_its_earlier_model():
+    store = mm.MyModels()
+    store.add("s", tiny(), "run A, 100 steps", "trained", lineage="A")
+    store.add("s", tiny(), "upload", "uploaded")
+    store.add("s", tiny(), "run A, 300 steps", "trained", lineage="A")
+    assert [e.name for e in store.list("s")] == ["run A, 300 steps", "upload"]

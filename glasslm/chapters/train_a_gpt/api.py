@@ -141,7 +141,7 @@ def _your_model(job):
         return None
     cfg = run.model.config
     data = job.state.get("data", "names")
-    return run.model, f"{data}, {cfg.n_layer}×{cfg.n_embd}, {run.step:,} steps"
+    return run.model, f"{data}, {cfg.n_layer}×{cfg.n_embd}, {run.step:,} steps", job.state.get("lineage", job.id)
 
 
 def _finished_run(request: Request, session: str, job_id: str) -> TrainRun:
@@ -208,7 +208,9 @@ def resume(req: ResumeRequest, request: Request, session: str = Depends(session_
     if run.step >= run.config.steps:
         raise DemoError("That run has finished: give a larger number of steps to train it further.", "steps", 409)
     step = run.step  # read before the job starts: its thread trains on at once
-    state = {"run": run, "data": request.app.state.jobs.get(session, req.job).state.get("data", "names")}
+    before = request.app.state.jobs.get(session, req.job).state
+    # the resumed run's model will replace the one this run left (one lineage: its first job's id)
+    state = {"run": run, "data": before.get("data", "names"), "lineage": before.get("lineage", req.job)}
     job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state=state)
     my_models(request).adopt_job(session, job, _your_model)
     return {"job": job.id, "step": step, "steps": run.config.steps}
