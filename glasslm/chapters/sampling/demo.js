@@ -73,6 +73,9 @@ function filters(el) {
     const body = { text: text.value, temperature: temp.value, top_k: topK.value, top_p: topP.value, min_p: minP.value, show: 12,
       model: picker.value };
     const who = body.model === DEFAULT_MODEL ? "SmolLM2" : "Your model";
+    const title = el.querySelector(".demo-title");
+    if (title) title.textContent = body.model === DEFAULT_MODEL ? "Reshape SmolLM2's next-token distribution"
+      : "Reshape your model's next-character distribution";
     const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { progress: `${who} is reading your prompt…` });
     if (!d) return;
     if (body.model === DEFAULT_MODEL) smolText = body.text;
