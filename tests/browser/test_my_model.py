@@ -42,6 +42,8 @@ def test_a_model_trained_here_is_picked_in_later_chapters(page):
     # The interpretability lens reads the same model: its one layer, its parameters.
     page.open_chapter("interpretability")
     lens = page.locator('.demo[data-demo="tiny-lens"]')
+    # first the default (trained once per server; the demo looks again while it trains), then yours
+    expect(readout(lens, "model")).to_have_text("default tiny GPT (4,192 parameters)", timeout=90_000)
     lens.get_by_role("button", name=re.compile("your model: first names")).click()
     expect(readout(lens, "model")).to_have_text(f"first names, 1×8, 60 steps ({PARAMS} parameters)")
     expect(lens.locator("table.tl-lens tr[data-layer]")).to_have_count(2)  # the embedding and its one layer

@@ -264,6 +264,8 @@ function patching(el) {
 
 // ---------------------------------------------------------------- a tiny GPT, the learner's own
 
+const RETRY_MS = 3000, RETRIES = 40;  // the default tiny GPT trains once per server, in seconds
+
 function tinyLens(el) {
   const f = demoFrame(el, { title: "Inside a tiny GPT: where each head looks, what each layer predicts", stacked: true,
     sources: ["glasslm.engine.interpretability.tiny_lens:tiny_lens", "glasslm.engine.interpretability.tiny_lens:residuals"] });
@@ -281,8 +283,13 @@ function tinyLens(el) {
   let data = null, timer = null;
   function debounceRun() { clearTimeout(timer); timer = setTimeout(run, 300); }
   const options = (n, name) => Array.from({ length: n }, (_, i) => h("option", { value: String(i), text: `${name} ${i + 1}` }));
+  let waits = 0;
   async function run() {
-    const d = await f.run(() => postJSON(`${API}/tiny-lens`, { text: text.value, model: picker.value, k: 3 }), { key: "tiny-lens" });
+    let status = 0;
+    const d = await f.run(() => postJSON(`${API}/tiny-lens`, { text: text.value, model: picker.value, k: 3 })
+      .catch((e) => { status = e.status; throw e; }), { key: "tiny-lens" });
+    // 409: the server's default tiny GPT is still training (its sentence is shown); look again shortly.
+    if (!d && status === 409 && waits++ < RETRIES) setTimeout(run, RETRY_MS);
     if (!d) return;
     if (!data || data.layers !== d.layers) { layer.input.replaceChildren(...options(d.layers, "layer")); layer.value = "0"; }
     if (!data || data.heads !== d.heads) { head.input.replaceChildren(...options(d.heads, "head")); head.value = "0"; }
