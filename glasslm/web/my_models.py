@@ -57,6 +57,7 @@ class MyModel:
     origin: str  # "trained" (in the guide), "uploaded", "server" (glasslm serve --model)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     lineage: str | None = None  # a run resumed later replaces its earlier model rather than adding one
+    training: dict | None = None  # how a run of train-a-gpt trained it ({"data", "steps", "batch_size"}), if known
 
     @property
     def nbytes(self) -> int:
@@ -106,9 +107,17 @@ class MyModels:
         self._pending: dict[str, list[tuple[object, Callable]]] = {}
         self._lock = threading.Lock()
 
-    def add(self, session: str, model: TinyGPT, name: str, origin: str, lineage: str | None = None) -> MyModel:
+    def add(
+        self,
+        session: str,
+        model: TinyGPT,
+        name: str,
+        origin: str,
+        lineage: str | None = None,
+        training: dict | None = None,
+    ) -> MyModel:
         check_size(model)
-        entry = MyModel(name=name[:MAX_NAME_CHARS], model=model, origin=origin, lineage=lineage)
+        entry = MyModel(name=name[:MAX_NAME_CHARS], model=model, origin=origin, lineage=lineage, training=training)
         with self._lock:
             models = [m for m in self._sessions.pop(session, []) if lineage is None or m.lineage != lineage]
             self._sessions[session] = [entry, *models][:MAX_MODELS_PER_SESSION]
@@ -118,7 +127,7 @@ class MyModels:
         return entry
 
     def adopt_job(self, session: str, job, take: Callable) -> None:
-        """When `job` ends, `take(job)` -> (model, name) or (model, name, lineage) or None becomes this
+        """When `job` ends, `take(job)` -> {"model", "name", "lineage"?, "training"?} or None becomes this
         session's newest model (replacing the one of the same lineage: an earlier part of the same run)."""
         with self._lock:
             self._pending.setdefault(session, []).append((job, take))
@@ -137,7 +146,7 @@ class MyModels:
             got = take(job)
             if got is not None:
                 try:
-                    self.add(session, got[0], got[1], "trained", *got[2:])
+                    self.add(session, origin="trained", **got)
                 except DemoError:  # too big to keep: the chapter that trained it still has it
                     pass
 

@@ -304,3 +304,19 @@ def test_a_resumed_run_replaces_the_model_it_left(client):
     again = client.post("/api/train-a-gpt/resume", json={"job": job, "steps": 30}).json()["job"]
     wait_end(client, again)
     assert [m["name"] for m in client.get(API).json()["models"]] == ["first names, 1×16, 30 steps"]
+
+
+def test_scaling_laws_places_a_model_trained_on_first_names(client, tmp_path):
+    from glasslm.engine.pretraining import scaling
+
+    job = client.post("/api/train-a-gpt/train", json={"steps": 20, "batch_size": 4}).json()["job"]
+    wait_end(client, job)
+    mine = client.get(API).json()["models"][0]
+    d = client.post("/api/scaling-laws/yours", json={"model": mine["id"]}).json()
+    model = client.app.state.my_models.get(client.cookies.get("glasslm_session"), mine["id"]).model
+    truth = scaling.place_model(model, 20, 4)
+    assert d["n_params"] == mine["n_params"] == truth["n_params"] and d["tokens"] == truth["tokens"]
+    assert d["heldout_loss"] == pytest.approx(truth["heldout_loss"]) and d["flops"] == 6 * d["n_params"] * d["tokens"]
+    uploaded = _upload(client, names_model(), tmp_path, "uploaded")
+    bad = client.post("/api/scaling-laws/yours", json={"model": uploaded})
+    assert bad.status_code == 400 and "trained on first names in Train a GPT" in bad.json()["error"]

@@ -140,8 +140,13 @@ def _your_model(job):
     if job.status not in ("done", "stopped") or run is None or run.step == 0:
         return None
     cfg = run.model.config
-    data = job.state.get("data", "names")
-    return run.model, f"{data}, {cfg.n_layer}×{cfg.n_embd}, {run.step:,} steps", job.state.get("lineage", job.id)
+    data = job.state.get("data", "first-names")
+    return {
+        "model": run.model,
+        "name": f"{DATA_NAMES[data]}, {cfg.n_layer}×{cfg.n_embd}, {run.step:,} steps",
+        "lineage": job.state.get("lineage", job.id),
+        "training": {"data": data, "steps": run.step, "batch_size": run.config.batch_size},
+    }
 
 
 def _finished_run(request: Request, session: str, job_id: str) -> TrainRun:
@@ -190,7 +195,7 @@ def start(req: TrainRequest, request: Request, session: str = Depends(session_id
         run = TrainRun.create(data=data, config=config, model_config=model_config)
     except ValueError as err:
         raise DemoError(str(err)) from None
-    state = {"run": run, "data": DATA_NAMES[req.data]}
+    state = {"run": run, "data": req.data}
     job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state=state)
     my_models(request).adopt_job(session, job, _your_model)
     return {"job": job.id, "n_params": run.model.n_params, "bigram_heldout_loss": run.bigram_heldout_loss}
@@ -210,7 +215,7 @@ def resume(req: ResumeRequest, request: Request, session: str = Depends(session_
     step = run.step  # read before the job starts: its thread trains on at once
     before = request.app.state.jobs.get(session, req.job).state
     # the resumed run's model will replace the one this run left (one lineage: its first job's id)
-    state = {"run": run, "data": before.get("data", "names"), "lineage": before.get("lineage", req.job)}
+    state = {"run": run, "data": before.get("data", "first-names"), "lineage": before.get("lineage", req.job)}
     job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state=state)
     my_models(request).adopt_job(session, job, _your_model)
     return {"job": job.id, "step": step, "steps": run.config.steps}
