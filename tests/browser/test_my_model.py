@@ -27,6 +27,13 @@ def test_a_model_trained_here_is_picked_in_later_chapters(page):
     expect(mine).to_contain_text("first names, 1×8, 60 steps (your model)")
     expect(mine).to_contain_text(f"{PARAMS} parameters")
 
+    # The scaling-laws sweep places it: its own loss and compute (1,328 params x 60 steps of one name).
+    page.open_chapter("scaling-laws")
+    sweep = page.locator('.demo[data-demo="sweep"]')
+    sweep.get_by_role("button", name=re.compile("your model: first names, 1×8, 60 steps")).click()
+    expect(readout(sweep, "your model")).to_contain_text(re.compile(r"^loss \d\.\d{3} at "))
+    expect(sweep.locator("svg g[data-series='yours'] circle")).to_have_count(1)
+
     # The name demo of generation: picking the model shows its own size and runs it.
     page.open_chapter("generation")
     names = page.locator('.demo[data-demo="names"]')
