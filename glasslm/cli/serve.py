@@ -54,7 +54,27 @@ def add_parser(sub) -> None:
         help=f"background runs on the whole server at once (default {MAX_JOBS_GLOBAL}, for 2 cores; "
         "a bigger machine serving a class can allow more)",
     )
+    p.add_argument(
+        "--model",
+        metavar="FILE",
+        default=None,
+        help="a tiny GPT checkpoint (from `glasslm train --out` or `glasslm train-torch`) every learner "
+        'may pick as "your model" in the chapters that run a tiny GPT',
+    )
     p.set_defaults(func=run)
+
+
+def load_server_model(path: str):
+    """The --model checkpoint as the model every session sees; CheckpointError says what is wrong."""
+    from pathlib import Path
+
+    from glasslm.engine.models.tiny.gpt import CheckpointError, TinyGPT
+    from glasslm.web.my_models import MyModel
+
+    model = TinyGPT.from_checkpoint(path)
+    if model.tokenizer is None:
+        raise CheckpointError(f"{Path(path).name} stores no characters beside its weights, so it cannot write text")
+    return MyModel(name=Path(path).stem, model=model, origin="server")
 
 
 def default_blas_threads() -> int:
@@ -98,6 +118,15 @@ def run(args) -> int:
         if not 1 <= value <= MAX_JOBS_SETTING:
             print(f"{name} must be between 1 and {MAX_JOBS_SETTING}, not {value}.", file=sys.stderr)
             return 2
+    server_model = None
+    if args.model:
+        from glasslm.engine.models.tiny.gpt import CheckpointError
+
+        try:
+            server_model = load_server_model(args.model)
+        except CheckpointError as err:
+            print(f"--model: {err}.", file=sys.stderr)
+            return 2
     from threadpoolctl import threadpool_limits
 
     from glasslm import assets
@@ -124,7 +153,10 @@ def run(args) -> int:
     if not args.no_browser and _has_display():
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
     jobs = JobManager(per_session=args.jobs_per_learner, global_limit=args.max_jobs)
-    app = create_app(jobs=jobs, hosts=(args.host,), preload=True)
+    app = create_app(jobs=jobs, hosts=(args.host,), preload=True, model=server_model)
+    if server_model:
+        m = server_model.model
+        print(f"Your model for every learner: {server_model.name} ({m.n_params:,} parameters)", flush=True)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
     server = _quiet_server(uvicorn.Server)(config)
     server.jobs = jobs

@@ -25,10 +25,11 @@ from fastapi.templating import Jinja2Templates
 from glasslm import __version__
 from glasslm.chapters.registry import Registry
 from glasslm.engine.models.llama import smollm2
-from glasslm.web import errors, markdown, openai_api, worker
+from glasslm.web import errors, markdown, my_models_api, openai_api, worker
 from glasslm.web.errors import DemoError
 from glasslm.web.guard import GuardMiddleware
 from glasslm.web.jobs import JobManager
+from glasslm.web.my_models import MyModel, MyModels
 from glasslm.web.session import SessionMiddleware, session_id
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -39,10 +40,15 @@ SOURCE_PREFIX = "glasslm.engine."
 
 
 def create_app(
-    registry: Registry | None = None, jobs: JobManager | None = None, hosts: tuple[str, ...] = (), preload: bool = False
+    registry: Registry | None = None,
+    jobs: JobManager | None = None,
+    hosts: tuple[str, ...] = (),
+    preload: bool = False,
+    model: MyModel | None = None,
 ) -> FastAPI:
     """The guide's app. `hosts`: Host names answered besides the loopback ones (`--host`);
-    preload: load SmolLM2 in a background thread at start (the server does; tests need not)."""
+    preload: load SmolLM2 in a background thread at start (the server does; tests need not);
+    model: a tiny GPT every learner may pick as theirs (`glasslm serve --model FILE`)."""
     registry = registry or Registry()
     jobs = jobs or JobManager()
 
@@ -71,13 +77,17 @@ def create_app(
     app.state.caches, app.state.caches_lock = {}, threading.Lock()  # web/cache.py: app_cache
     app.state.shared_models, app.state.shared_models_lock = {}, threading.Lock()  # web/shared_models.py
     app.add_middleware(SessionMiddleware)
-    app.add_middleware(GuardMiddleware, hosts=hosts)  # added last: it runs first
+    app.state.my_models = MyModels(server=model)  # web/my_models.py: each learner's tiny GPTs
+    app.add_middleware(  # added last: it runs first
+        GuardMiddleware, hosts=hosts, body_limits={my_models_api.UPLOAD_PATH: my_models_api.MAX_UPLOAD_BYTES}
+    )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
     app.state.v1_log = deque(maxlen=openai_api.RECENT_REQUESTS)  # recent /v1 requests, for the serving chapter
     app.include_router(openai_api.router, prefix="/v1", tags=["openai"])
+    app.include_router(my_models_api.router, prefix="/api/my-models", tags=["my-models"])
     for chapter in registry.chapters:
         if (chapter.folder / "api.py").exists():
             module = importlib.import_module(f"glasslm.chapters.{chapter.package}.api")

@@ -15,8 +15,9 @@ on the network but another web page in the same browser:
   guide's own (vendored) scripts, no MIME sniffing, no framing.
 
 Bodies are read here, counted as they arrive (with or without Content-Length)
-and refused with 413 past `MAX_BODY_BYTES`, so nobody can make the server hold
-more than that in memory.
+and refused with 413 past `MAX_BODY_BYTES` (or the limit of its own an upload
+path is given, `body_limits`), so nobody can make the server hold more than
+that in memory.
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ def host_name(host: str) -> str:
 
 
 class GuardMiddleware:
-    def __init__(self, app, hosts: Iterable[str] = ()):
+    def __init__(self, app, hosts: Iterable[str] = (), body_limits: dict[str, int] | None = None):
         self.app = app
+        self.body_limits = dict(body_limits or {})  # path -> its own limit (an upload's), instead of MAX_BODY_BYTES
         self.hosts = {*LOOPBACK_HOSTS, *(host_name(h) for h in hosts if h)}
         # Listening on every address (a class on a network): any IP address may be the
         # one learners type, and DNS rebinding needs a name, so addresses are answered.
@@ -83,12 +85,13 @@ class GuardMiddleware:
             )
         body = b""
         if method not in SAFE_METHODS:
+            limit = self.body_limits.get(scope["path"], MAX_BODY_BYTES)
             length = headers.get("content-length", "")
-            if length.isdigit() and int(length) > MAX_BODY_BYTES:
-                return await _too_large(send)
-            body, more = await _read_body(receive)
+            if length.isdigit() and int(length) > limit:
+                return await _too_large(send, limit)
+            body, more = await _read_body(receive, limit)
             if more:
-                return await _too_large(send)
+                return await _too_large(send, limit)
             if body and not self._accepts(scope, headers.get("content-type", "")):
                 wanted = " or ".join(sorted(self._declared_types(scope))) or JSON
                 return await _refuse(
@@ -143,7 +146,7 @@ def _cross_site(headers: dict[str, str]) -> bool:
     return scheme not in ("http", "https") or rest.lower() != headers.get("host", "").lower()
 
 
-async def _read_body(receive) -> tuple[bytes, bool]:
+async def _read_body(receive, limit: int) -> tuple[bytes, bool]:
     """The whole body, or (what came, True) as soon as it passes the limit."""
     chunks, size = [], 0
     while True:
@@ -152,7 +155,7 @@ async def _read_body(receive) -> tuple[bytes, bool]:
             return b"".join(chunks), False
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             return b"", True
         chunks.append(chunk)
         if not message.get("more_body", False):
@@ -204,7 +207,6 @@ async def _refuse(send, status: int, sentence: str):
     await send({"type": "http.response.body", "body": body})
 
 
-async def _too_large(send):
-    await _refuse(
-        send, 413, f"That request is too large (the limit is {MAX_BODY_BYTES:,} bytes). Please send less text."
-    )
+async def _too_large(send, limit: int):
+    what = "less text" if limit == MAX_BODY_BYTES else "a smaller file"
+    await _refuse(send, 413, f"That request is too large (the limit is {limit:,} bytes). Please send {what}.")

@@ -2,7 +2,8 @@
 
 POST /count      trainable numbers of LoRA at a rank and targets, counted from a real model (instant)
 POST /lora       a job: pretrain a tiny GPT on first names, then fine-tune it to last names twice
-                 (LoRA and full), both held-out curves streamed
+                 (LoRA and full), both held-out curves streamed; with `model`, the learner's own
+                 tiny GPT (web/my_models.py, trained on names) is the base and nothing is pretrained
 POST /merge      fold a finished run's adapters into the weights; samples and logits of both compared
 POST /quantize   one SmolLM2 matrix at 8 and 4 bits: sizes, errors, histograms, the file's own format
 POST /effect     a job: SmolLM2's next-token distribution for the learner's text with matrices quantized
@@ -31,6 +32,7 @@ from glasslm.engine.training import finetune
 from glasslm.engine.training.lora import TARGETS, LoRAConfig, LoRAGPT, count_lora_params, merge
 from glasslm.engine.training.train import Docs
 from glasslm.web.errors import DemoError
+from glasslm.web.my_models import DEFAULT, needs_names, pick_model
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
 from glasslm.web.worker import InWorker
@@ -41,6 +43,9 @@ MAX_WEB_FT_STEPS = 2_000  # both models train side by side: a couple of minutes 
 MAX_PRETRAIN_STEPS = 3_000
 MAX_WEB_RANK = 16  # the narrowest tiny GPT offered is 16 wide: a larger rank would not be low-rank there
 WIDTHS = (16, 32, 64)  # tiny GPT widths offered (4 heads each)
+# A learner's own base model is tuned twice (full and LoRA) in numpy: past this size (about the largest
+# model train-a-gpt trains) a run would take far too long on a shared laptop.
+MAX_TUNE_BASE_PARAMS = 250_000
 STEP_EVENTS_PER_RUN = 100  # step events sent per run; the losses between them are averaged
 EVALS_PER_RUN = 16  # held-out measurements per run (each measures both models)
 MERGE_SAMPLES = 8
@@ -59,6 +64,7 @@ class CountRequest(BaseModel):
     targets: list[Target] = Field(["attn_wq", "attn_wv"], min_length=1, max_length=len(TARGETS))
     n_embd: Literal[16, 32, 64] = 32
     n_layer: int = Field(1, ge=1, le=2)
+    model: str = Field(DEFAULT, min_length=1, max_length=32, description="'default' or the id of your model")
 
 
 class LoRARequest(CountRequest):
@@ -122,22 +128,25 @@ def _counts(base: TinyGPT, lora: LoRAConfig) -> dict:
 
 
 @router.post("/count")
-def count(req: CountRequest):
+def count(req: CountRequest, request: Request, session: str = Depends(session_id)):
     """LoRA's trainable numbers for this rank and these targets, counted from a real (untrained) model."""
     from glasslm.engine.tokenizers.chars import CharTokenizer
 
     lora = _lora_config(req)
-    cfg = _model_config(req)
-    base = TinyGPT(cfg, tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz"))
-    return {**_counts(base, lora), "rank": req.rank}
+    entry = pick_model(request, session, req.model)
+    base = TinyGPT(_model_config(req), tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz"))
+    return {**_counts(base if entry is None else entry.model, lora), "rank": req.rank}
 
 
-def _lora_events(req: LoRARequest, lora: LoRAConfig):
+def _lora_events(req: LoRARequest, lora: LoRAConfig, yours: TinyGPT | None = None):
     def source(job):
         state = job.state  # what /merge reads later: the base model and both runs
-        base = yield from finetune.pretrain_base(
-            steps=req.pretrain_steps, model_config=_model_config(req), seed=req.seed + 42, init_seed=req.seed
-        )
+        if yours is not None:  # the learner's own model, already trained on names: nothing to pretrain
+            base = yours
+        else:
+            base = yield from finetune.pretrain_base(
+                steps=req.pretrain_steps, model_config=_model_config(req), seed=req.seed + 42, init_seed=req.seed
+            )
         state["base"] = base
         every = max(1, req.steps // STEP_EVENTS_PER_RUN)
         losses: list = []
@@ -170,8 +179,19 @@ def _lora_events(req: LoRARequest, lora: LoRAConfig):
 def start_lora(req: LoRARequest, request: Request, session: str = Depends(session_id)):
     """Pretrain on first names, then fine-tune to last names with LoRA and in full, as one job."""
     lora = _lora_config(req)
+    entry = pick_model(request, session, req.model)
+    if entry is not None:
+        needs_names(entry, "Fine-tuning to last names")
+        if entry.model.n_params > MAX_TUNE_BASE_PARAMS:
+            raise DemoError(
+                f"“{entry.name}” has {entry.model.n_params:,} parameters; fine-tuning here takes a base of at most "
+                f"{MAX_TUNE_BASE_PARAMS:,} (two copies train side by side in numpy). Pick a smaller model.",
+                "model",
+                413,
+            )
+    yours = None if entry is None else entry.model
     job = request.app.state.jobs.start(
-        session, LORA_JOB, InWorker(_lora_events, req, lora), state={"request": req.model_dump()}
+        session, LORA_JOB, InWorker(_lora_events, req, lora, yours), state={"request": req.model_dump()}
     )
     return {"job": job.id}
 

@@ -8,6 +8,7 @@ import { numberInput, textInput, select, segmented, slider, button, buttonRow, p
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
 import { fixed, count, pct, bytes, compact } from "/static/js/components/format.js";
+import { modelPicker, DEFAULT_MODEL } from "/static/js/components/modelpicker.js";
 
 const API = "/api/fine-tuning";
 const TARGETS = [["attn_wq", "W_q"], ["attn_wk", "W_k"], ["attn_wv", "W_v"], ["attn_wo", "W_o"],
@@ -64,7 +65,12 @@ function lora(el) {
   const jobs = jobButtons(f, "Train both", () => train());
   const mergeBtn = button("Merge the adapter", () => doMerge());
   mergeBtn.disabled = true;
-  f.add(rank.el, alpha.el, targets.el, width.el, steps.el, lrLora.el, lrFull.el, buttonRow(jobs.go, jobs.stop, mergeBtn));
+  // The base: a tiny GPT pretrained here on first names, or the learner's own (trained on names).
+  const picker = modelPicker({ label: "Base model", defaultLabel: "pretrained here", needsNames: true, onchange: () => {
+    width.input.disabled = picker.value !== DEFAULT_MODEL;
+    recount();
+  } });
+  f.add(picker.el, rank.el, alpha.el, targets.el, width.el, steps.el, lrLora.el, lrFull.el, buttonRow(jobs.go, jobs.stop, mergeBtn));
 
   const bar = progressBar("training progress");
   const chartBox = h("div", { class: "ft-loss" });
@@ -92,8 +98,8 @@ function lora(el) {
   show();
 
   async function recountNow() {
-    const body = { rank: rank.value, targets: targets.value, n_embd: Number(width.value) };
-    const d = await f.run(() => postJSON(`${API}/count`, body));
+    const body = { rank: rank.value, targets: targets.value, n_embd: Number(width.value), model: picker.value };
+    const d = await f.run(() => postJSON(`${API}/count`, body), { key: "count" });
     if (!d) return;
     n.lora = d.lora_trainable; n.full = d.full_trainable; n.share = d.lora_share;
     show();
@@ -113,11 +119,12 @@ function lora(el) {
     if (ev.type === "start") {
       n.lora = ev.lora_trainable; n.full = ev.full_trainable; n.share = ev.lora_share; n.base = ev.base_heldout; n.total = ev.steps;
       chart.hline("base", ev.base_heldout, `before fine-tuning ${fixed(ev.base_heldout, 3)}`);
-      lists.replaceChildren(samplesList("Before (pretrained on first names)", ev.base_samples, "ft-before"));
+      lists.replaceChildren(samplesList(n.pretrain ? "Before (pretrained on first names)" : "Before (your model)", ev.base_samples, "ft-before"));
       f.hood(ev);
     } else if (ev.type === "step") {
       n.step = ev.step;
-      bar.set(n.pretrain + ev.step * n.pretrain / n.total, 2 * n.pretrain);
+      if (n.pretrain) bar.set(n.pretrain + ev.step * n.pretrain / n.total, 2 * n.pretrain);
+      else bar.set(ev.step, n.total);  // the learner's own base: nothing was pretrained
       f.setStatus(`Fine-tuning: step ${count(ev.step)} of ${count(n.total)}`);
     } else if (ev.type === "eval") {
       n.heldFull = ev.full; n.heldLora = ev.lora;
@@ -142,11 +149,11 @@ function lora(el) {
 
   async function train() {
     const body = { rank: rank.value, alpha: alpha.value, targets: targets.value, n_embd: Number(width.value),
-      steps: steps.value, lr_lora: lrLora.value, lr_full: lrFull.value, pretrain_steps: PRETRAIN_STEPS };
+      steps: steps.value, lr_lora: lrLora.value, lr_full: lrFull.value, pretrain_steps: PRETRAIN_STEPS, model: picker.value };
     await jobs.follow(`${API}/lora`, body, {
       keepStatus: true,
       onStarted: (d) => {
-        job = d.job; n.pretrain = PRETRAIN_STEPS;
+        job = d.job; n.pretrain = picker.value === DEFAULT_MODEL ? PRETRAIN_STEPS : 0;
         chart.clear(); spec.clear(); specHead.textContent = ""; lists.replaceChildren(); mergeBox.replaceChildren(); bar.reset();
         Object.assign(n, { heldFull: null, heldLora: null, firstFull: null, firstLora: null });
         mergeBtn.disabled = true;
@@ -174,6 +181,7 @@ function lora(el) {
   }
 
   recountNow();
+  picker.refresh().catch(() => {});
 }
 
 // ---------------------------------------------------------------- quantizing one matrix

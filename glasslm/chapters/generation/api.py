@@ -12,7 +12,9 @@ Endpoints:
 - POST /tiny/train: make sure the default tiny GPT exists (trained once per
   server process in the background); while it trains, a job streams progress;
 - POST /tiny/step: one step of the tiny GPT inventing a name from BOS,
-  character by character, until it predicts BOS again (the end of a name).
+  character by character, until it predicts BOS again (the end of a name);
+  `model` picks the learner's own tiny GPT (web/my_models.py) instead;
+- POST /tiny/info: what the page shows about the learner's model before its first step.
 
 SmolLM2's prefix cache (smollm2.SmolLM2.prefill) keeps the keys and values of
 recent contexts, so a step that extends the previous one reads only the new
@@ -31,10 +33,10 @@ from pydantic import BaseModel, Field
 from glasslm.engine.inference.autoregression import choose, tiny_gpt_next_logits
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
-from glasslm.engine.training.train import DEFAULT_STEPS, train_default_tiny_gpt
 from glasslm.web.errors import DemoError
+from glasslm.web.my_models import DEFAULT, DEFAULT_TINY_GPT, MyModel, default_tiny_gpt, pick_model
 from glasslm.web.session import session_id
-from glasslm.web.shared_models import SharedModel, ready_model, shared_model, wait_job
+from glasslm.web.shared_models import SharedModel, ready_model, wait_job
 
 router = APIRouter()
 
@@ -46,13 +48,12 @@ MAX_SHOW = 20  # bars of candidates per step
 MAX_TEMPERATURE = 5.0
 MAX_TOP_K = 1000
 MAX_NAME_STEPS = 16  # the default tiny GPT's context: past it, the model no longer sees the BOS that began the name
+# A learner's model steps up to its own context, at most this many characters: a big model
+# (glasslm serve --model, 6 layers x 384) rereads its whole context in numpy at every step.
+MAX_TINY_STEPS = 64
 JOB_KIND = "generation-tiny-gpt"
-TINY_GPT = "default tiny GPT"  # the app's shared model: trained once per server, lent to every learner
-
-
-def tiny_gpt(request: Request) -> SharedModel:
-    """The app's default tiny GPT (its training started on first use)."""
-    return shared_model(request, TINY_GPT, lambda: SharedModel(train_default_tiny_gpt, DEFAULT_STEPS, TINY_GPT))
+TINY_GPT = DEFAULT_TINY_GPT  # the app's shared model: trained once per server, lent to every learner
+tiny_gpt = default_tiny_gpt
 
 
 # ------------------------------------------------------------------ SmolLM2
@@ -189,25 +190,51 @@ def tiny_info(shared: SharedModel) -> dict:
     }
 
 
-class TinyStepRequest(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=MAX_NAME_STEPS + 1, description="BOS and the characters so far")
+class TinyModelRequest(BaseModel):
+    model: str = Field(DEFAULT, min_length=1, max_length=32, description="'default' or the id of your model")
+
+
+class TinyStepRequest(TinyModelRequest):
+    ids: list[int] = Field(min_length=1, max_length=MAX_TINY_STEPS + 1, description="BOS and the characters so far")
     temperature: float = Field(1.0, ge=0, le=MAX_TEMPERATURE, allow_inf_nan=False, description="0 = greedy")
     seed: int = Field(0, ge=0, le=2**31 - 1)
     show: int = Field(10, ge=1, le=27)
 
 
+def your_info(entry: MyModel) -> dict:
+    model = entry.model
+    tok = model.tokenizer
+    return {
+        "model": entry.id,
+        "name": entry.name,
+        "n_params": model.n_params,
+        "vocab": [tok.token_text(i) for i in range(tok.vocab_size)],
+        "bos": tok.bos,
+        "block_size": model.config.block_size,
+        "max_steps": min(model.config.block_size, MAX_TINY_STEPS),
+    }
+
+
+@router.post("/tiny/info")
+def tiny_your_info(req: TinyModelRequest, request: Request, session: str = Depends(session_id)):
+    entry = pick_model(request, session, req.model)
+    if entry is None:
+        raise DemoError("“default” is the chapter's own model: ask /tiny/train for it.", "model")
+    return your_info(entry)
+
+
 @router.post("/tiny/step")
-def tiny_step(req: TinyStepRequest, request: Request):
-    model = ready_model(tiny_gpt(request))
+def tiny_step(req: TinyStepRequest, request: Request, session: str = Depends(session_id)):
+    entry = pick_model(request, session, req.model)
+    model = ready_model(tiny_gpt(request)) if entry is None else entry.model
+    max_steps = MAX_NAME_STEPS if entry is None else min(model.config.block_size, MAX_TINY_STEPS)
     tok = model.tokenizer
     if req.ids[0] != tok.bos:
         raise DemoError(f"A name starts from BOS (id {tok.bos}): start again.", "ids")
     if any(not 0 <= i < tok.vocab_size for i in req.ids):
         raise DemoError(f"Character ids must be from 0 to {tok.vocab_size - 1}.", "ids")
-    if len(req.ids) > MAX_NAME_STEPS:
-        raise DemoError(
-            f"This name has reached the limit of {MAX_NAME_STEPS} steps: start a new one.", "ids", status=409
-        )
+    if len(req.ids) > max_steps:
+        raise DemoError(f"This name has reached the limit of {max_steps} steps: start a new one.", "ids", status=409)
     if tok.bos in req.ids[1:]:
         raise DemoError("This name has already ended (BOS came out): start a new one.", "ids", status=409)
     logits = tiny_gpt_next_logits(model, req.ids)  # (V,)
@@ -217,11 +244,11 @@ def tiny_step(req: TinyStepRequest, request: Request):
     return {
         "position": len(req.ids),
         "step": len(req.ids),
-        "max_steps": MAX_NAME_STEPS,
+        "max_steps": max_steps,
         "candidates": bars(c.probs, c.token, min(req.show, tok.vocab_size), label),
         "chosen": {**label(c.token), "prob": c.prob},
         "end": c.end,
-        "limit_reached": not c.end and len(ids) > MAX_NAME_STEPS,
+        "limit_reached": not c.end and len(ids) > max_steps,
         "ids": ids,
         "name": tok.decode(ids),
         "logits": [float(x) for x in logits],

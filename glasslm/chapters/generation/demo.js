@@ -8,6 +8,7 @@ import { slider, textInput, numberInput, segmented, button, buttonRow } from "/s
 import { barChart } from "/static/js/components/barchart.js";
 import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
+import { modelPicker, DEFAULT_MODEL } from "/static/js/components/modelpicker.js";
 
 const API = "/api/generation";
 
@@ -130,7 +131,8 @@ function names(el) {
   const seed = numberInput({ label: "Seed", field: "seed", value: 0, min: 0, step: 1 });
   const buttons = loopButtons(() => step(), () => run());
   const fresh = button("New name", () => { seed.value = seed.value + 1; reset(); });
-  f.add(temp.el, seed.el, buttonRow(buttons.step, buttons.run, buttons.stop, fresh));
+  const picker = modelPicker({ onchange: () => { buttons.state.stopRequested = true; prepare(); } });
+  f.add(picker.el, temp.el, seed.el, buttonRow(buttons.step, buttons.run, buttons.stop, fresh));
   buttons.set(true);
 
   const flow = h("p", { class: "gen-flow", "aria-live": "polite" });
@@ -153,12 +155,15 @@ function names(el) {
     draw();
     bars.update([]);
     flow.textContent = `Start: the context is just BOS (id ${info.bos}). Each step the model gives a probability to all ${info.vocab.length} tokens; BOS again means “the name ends here”.`;
-    f.setReadout([{ label: "parameters", value: count(info.n_params) }, { label: "held-out loss", value: `${fixed(info.heldout_loss, 3)} nats/char` },
-      { label: "bigram baseline", value: `${fixed(info.bigram_heldout_loss, 3)} nats/char` }]);
+    f.setReadout(info.name ? [{ label: "model", value: info.name }, { label: "parameters", value: count(info.n_params) },
+      { label: "context", value: `${info.block_size} characters` }]
+      : [{ label: "parameters", value: count(info.n_params) }, { label: "held-out loss", value: `${fixed(info.heldout_loss, 3)} nats/char` },
+        { label: "bigram baseline", value: `${fixed(info.bigram_heldout_loss, 3)} nats/char` }]);
   }
   async function step() {
     if (ended) reset();
-    const d = await f.run(() => postJSON(`${API}/tiny/step`, { ids, temperature: temp.value, seed: seed.value, show: 10 }));
+    const body = { ids, temperature: temp.value, seed: seed.value, show: 10, model: picker.value };
+    const d = await f.run(() => postJSON(`${API}/tiny/step`, body), { key: "step" });
     if (!d) return false;
     ids = d.ids; steps = d.step;
     ended = d.end || d.limit_reached;
@@ -188,13 +193,25 @@ function names(el) {
     }
   }
   function ready(d) {
+    if (picker.value !== DEFAULT_MODEL) return;  // the default finished training while the learner's model is picked
     info = d;
     f.setStatus(`Ready: a tiny GPT trained for ${count(d.steps)} steps of one name each${d.train_seconds ? `, in ${fixed(d.train_seconds, 1)} s on this machine` : ""}.`);
     buttons.set(false);
     reset();
   }
   async function prepare() {
-    const d = await f.run(() => postJSON(`${API}/tiny/train`), { progress: "Training the tiny GPT…" });
+    if (picker.value !== DEFAULT_MODEL) {
+      const d = await f.run(() => postJSON(`${API}/tiny/info`, { model: picker.value }), { key: "info" });
+      if (!d || d.model !== picker.value) return;
+      info = d;
+      made.replaceChildren();
+      f.setStatus(`Your model “${d.name}”: its own characters and numbers (up to ${d.max_steps} characters per text).`);
+      buttons.set(false);
+      reset();
+      return;
+    }
+    made.replaceChildren();
+    const d = await f.run(() => postJSON(`${API}/tiny/train`), { progress: "Training the tiny GPT…", key: "info" });
     if (!d) return;
     if (d.ready) { ready(d); return; }
     f.setStatus(`Training the tiny GPT on first names (once per server): step 0 of ${count(d.steps)}…`);
@@ -207,6 +224,7 @@ function names(el) {
     });
   }
   prepare(); // not awaited: training streams its progress into the status line
+  picker.refresh().catch(() => {});
 }
 
 export const demos = { smollm2, names };

@@ -18,6 +18,8 @@ Endpoints:
 - GET /trace/facts: the measured facts SmolLM2 gets right, the tracing presets;
 - POST /trace: a causal-tracing job (noise on the subject, one state restored
   at a time), streaming one column of its three heat maps per position.
+- POST /tiny-lens: a tiny GPT (the default, or the learner's own: web/my_models.py)
+  reading a short text: every head's attention and the logit lens after each layer.
 
 Every layer's activations over the text set are computed in one pass and kept
 (in this app's cache), so the neuron picker's Block slider only reads, and the autoencoder
@@ -42,12 +44,15 @@ from glasslm.engine.interpretability import causal_tracing as ct
 from glasslm.engine.interpretability.logit_lens import lens_logits
 from glasslm.engine.interpretability.patching import MAX_PATCH_TOKENS, both_runs, logit_diff, patch_sweep
 from glasslm.engine.interpretability.sae import SAEConfig, gradient_check, top_examples, topic_spans, train_sae
+from glasslm.engine.interpretability.tiny_lens import tiny_lens
 from glasslm.engine.models.llama.hooked_llama import batch_layers, residuals
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
+from glasslm.web.my_models import DEFAULT, default_tiny_gpt, pick_model
 from glasslm.web.session import session_id
+from glasslm.web.shared_models import ready_model
 from glasslm.web.text_input import encode_text
 
 router = APIRouter()
@@ -468,3 +473,47 @@ def trace(req: TraceRequest, request: Request, session: str = Depends(session_id
 
     job = request.app.state.jobs.start(session, TRACE_JOB, events)
     return {"job": job.id, "tokens": T, "layers": L}
+
+
+# ------------------------------------------------------------------ a tiny GPT, the learner's own
+
+MAX_TINY_TEXT = 64  # characters; a model reads at most its own context of them
+MAX_LENS_TOP = 5
+
+
+class TinyLensRequest(BaseModel):
+    text: str = Field("", max_length=MAX_TINY_TEXT, description="characters after BOS (may be empty)")
+    model: str = Field(DEFAULT, min_length=1, max_length=32, description="'default' or the id of your model")
+    k: int = Field(3, ge=1, le=MAX_LENS_TOP)
+
+
+@router.post("/tiny-lens")
+def tiny_lens_view(req: TinyLensRequest, request: Request, session: str = Depends(session_id)):
+    entry = pick_model(request, session, req.model)
+    model = ready_model(default_tiny_gpt(request)) if entry is None else entry.model
+    tok = model.tokenizer
+    unknown = sorted({c for c in req.text if c not in tok.chars})
+    if unknown:
+        raise DemoError(
+            f"This model knows only the characters it was trained on, not {''.join(unknown)!r}: "
+            f"use {tok.chars[:40]!r}.",
+            "text",
+        )
+    lens = tiny_lens(model, req.text, req.k)
+
+    def cell(layer: int, t: int) -> list[dict]:
+        return [
+            {"id": int(i), "text": tok.token_text(int(i)), "prob": float(p)}
+            for i, p in zip(lens.top_ids[layer, t], lens.top_probs[layer, t])
+        ]
+
+    return {
+        "model": "default tiny GPT" if entry is None else entry.name,
+        "n_params": model.n_params,
+        "tokens": lens.tokens,
+        "layers": model.config.n_layer,
+        "heads": model.config.n_head,
+        "read": len(lens.tokens) - 1,
+        "attention": [a.round(5).tolist() for a in lens.attention],  # (L, H, T, T)
+        "lens": [[cell(layer, t) for t in range(len(lens.tokens))] for layer in range(model.config.n_layer + 1)],
+    }

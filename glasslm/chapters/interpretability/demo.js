@@ -10,6 +10,7 @@ import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
 import { visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms, seconds } from "/static/js/components/format.js";
+import { modelPicker } from "/static/js/components/modelpicker.js";
 
 const API = "/api/interpretability";
 const FLOOR = 1e-8;  // the lens chart's log axis starts here: one in a hundred million
@@ -354,4 +355,60 @@ async function tracing(el) {
   }
 }
 
-export const demos = { lens, neurons, sae, patching, tracing };
+
+// ---------------------------------------------------------------- a tiny GPT, the learner's own
+
+const RETRY_MS = 3000, RETRIES = 40;  // the default tiny GPT trains once per server, in seconds
+
+function tinyLens(el) {
+  const f = demoFrame(el, { title: "Inside a tiny GPT: where each head looks, what each layer predicts", stacked: true,
+    sources: ["glasslm.engine.interpretability.tiny_lens:tiny_lens", "glasslm.engine.interpretability.tiny_lens:residuals"] });
+  const picker = modelPicker({ onchange: () => run() });
+  const text = textInput({ label: "Characters after BOS", field: "text", value: "mar", maxlength: 64,
+    oninput: debounceRun });
+  const layer = select({ label: "Layer", field: "layer", value: "0", options: [["0", "1"]], onchange: () => draw() });
+  const head = select({ label: "Head", field: "head", value: "0", options: [["0", "1"]], onchange: () => draw() });
+  f.add(picker.el, text.el, layer.el, head.el);
+  const mapBox = h("div", { class: "tl-map" });
+  const table = h("table", { class: "terms tl-lens", "aria-label": "the logit lens: the likeliest next character after each layer" });
+  f.picture.append(h("h4", { text: "Attention of the chosen head (rows look at columns)" }), mapBox,
+    h("h4", { text: "The logit lens: the likeliest next character, read after each layer" }), h("div", { class: "scroll-x" }, table));
+  const map = heatmap(mapBox, { cell: 26, format: (v) => pct(v, 0), label: "attention weights of the chosen head" });
+  let data = null, timer = null;
+  function debounceRun() { clearTimeout(timer); timer = setTimeout(run, 300); }
+  const options = (n, name) => Array.from({ length: n }, (_, i) => h("option", { value: String(i), text: `${name} ${i + 1}` }));
+  let waits = 0;
+  async function run() {
+    let status = 0;
+    const d = await f.run(() => postJSON(`${API}/tiny-lens`, { text: text.value, model: picker.value, k: 3 })
+      .catch((e) => { status = e.status; throw e; }), { key: "tiny-lens" });
+    // 409: the server's default tiny GPT is still training (its sentence is shown); look again shortly.
+    if (!d && status === 409 && waits++ < RETRIES) setTimeout(run, RETRY_MS);
+    if (!d) return;
+    if (!data || data.layers !== d.layers) { layer.input.replaceChildren(...options(d.layers, "layer")); layer.value = "0"; }
+    if (!data || data.heads !== d.heads) { head.input.replaceChildren(...options(d.heads, "head")); head.value = "0"; }
+    data = d;
+    draw();
+  }
+  function draw() {
+    if (!data) return;
+    const labels = data.tokens.map((t) => (t === "<BOS>" ? "BOS" : visible(t)));
+    map.update(data.attention[Number(layer.value)][Number(head.value)], labels, labels);
+    const rowName = (l) => (l === 0 ? "embedding" : `after layer ${l}`);
+    table.replaceChildren(h("tr", {}, h("th", { text: "read so far →" }), ...labels.map((t) => h("th", { class: "mono", text: t }))),
+      ...data.lens.map((row, l) => h("tr", { "data-layer": String(l) }, h("th", { text: rowName(l) }),
+        ...row.map((top) => h("td", { class: "mono", title: top.map((c) => `${visible(c.text)} ${pct(c.prob)}`).join(", "),
+          text: `${top[0].text === "<BOS>" ? "end" : visible(top[0].text)} ${pct(top[0].prob, 0)}` })))));
+    const last = data.lens[data.lens.length - 1];
+    const next = last[last.length - 1][0];
+    f.setReadout([
+      { label: "model", value: `${data.model} (${count(data.n_params)} parameters)` },
+      { label: "next character", value: `${next.text === "<BOS>" ? "end (BOS)" : visible(next.text)} ${pct(next.prob)}` },
+    ]);
+    f.hood(data);
+  }
+  run();
+  picker.refresh().catch(() => {});
+}
+
+export const demos = { lens, neurons, sae, patching, tracing, "tiny-lens": tinyLens };

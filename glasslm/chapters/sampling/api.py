@@ -13,23 +13,30 @@ Endpoints:
 
 The model runs once per prompt: its logits are kept in an LRU cache
 (engine.sampling_lab.LogitCache), so moving a slider only re-filters.
+
+/distribution and /draws take `model`: "default" is SmolLM2; the id of the
+learner's tiny GPT (web/my_models.py) reshapes that model's next-character
+distribution after BOS and the prompt's characters instead.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict
+from typing import Callable
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.basics.sampling import SamplingConfig
-from glasslm.engine.inference.autoregression import continuation_steps
+from glasslm.engine.inference.autoregression import continuation_steps, tiny_gpt_next_logits
 from glasslm.engine.inference.sampling_lab import draw_many, filter_stages, histogram
 from glasslm.engine.models.llama.smollm2 import SmolLM2, load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.cache import app_cache
+from glasslm.web.errors import DemoError
+from glasslm.web.my_models import DEFAULT, pick_model
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
 
@@ -54,6 +61,7 @@ class Settings(BaseModel):
     top_k: int = Field(0, ge=0, le=MAX_TOP_K, description="0 = off")
     top_p: float = Field(1.0, gt=0, le=1, allow_inf_nan=False, description="1 = off")
     min_p: float = Field(0.0, ge=0, lt=1, allow_inf_nan=False, description="0 = off")
+    model: str = Field(DEFAULT, min_length=1, max_length=32, description="'default' (SmolLM2) or your model's id")
 
 
 def prompt_ids(m: SmolLM2, text: str) -> list[int]:
@@ -73,6 +81,33 @@ def cached_logits(request: Request, m: SmolLM2, ids: list[int]) -> tuple[np.ndar
     return logits, hit, time.perf_counter() - start
 
 
+def next_logits(request: Request, session: str, req: Settings) -> tuple[list[dict], np.ndarray, bool, float, Callable]:
+    """(prompt tokens, next-token logits (V,), cached?, model seconds, piece labeller) for the picked model."""
+    entry = pick_model(request, session, req.model)
+    if entry is None:
+        m = load_smollm2()
+        ids = prompt_ids(m, req.text)
+        logits, hit, seconds = cached_logits(request, m, ids)
+        return [token_piece(m.tokenizer, i) for i in ids], logits, hit, seconds, lambda i: token_piece(m.tokenizer, i)
+    tok = entry.model.tokenizer
+    try:
+        ids = [tok.bos, *tok.encode(req.text)]
+    except ValueError:
+        unknown = "".join(sorted({c for c in req.text if c not in tok.chars}))
+        raise DemoError(
+            f"“{entry.name}” knows only the characters it was trained on, not {unknown!r}: "
+            f"type the start of a text using {tok.chars[:40]!r}.",
+            "text",
+        ) from None
+    start = time.perf_counter()
+    logits = tiny_gpt_next_logits(entry.model, ids)  # (V,) after its last block_size characters
+
+    def piece(i):
+        return {"id": int(i), "text": tok.token_text(int(i)), "special": int(i) == tok.bos, "partial": False}
+
+    return [piece(i) for i in ids], logits, False, time.perf_counter() - start, piece
+
+
 def sampling_config(s: Settings) -> SamplingConfig:
     return SamplingConfig(temperature=s.temperature, top_k=s.top_k, top_p=s.top_p, min_p=s.min_p)
 
@@ -82,20 +117,18 @@ class DistributionRequest(Settings):
 
 
 @router.post("/distribution")
-def distribution(req: DistributionRequest, request: Request):
-    m = load_smollm2()
-    ids = prompt_ids(m, req.text)
-    logits, hit, seconds = cached_logits(request, m, ids)
+def distribution(req: DistributionRequest, request: Request, session: str = Depends(session_id)):
+    tokens, logits, hit, seconds, piece = next_logits(request, session, req)
     start = time.perf_counter()
     stages = filter_stages(logits, sampling_config(req))
     model, final = stages[0].probs, stages[-1].probs  # (V,) each
     top = np.argsort(-model, kind="stable")[: req.show]  # the model's favourites; filters keep this order
     filter_seconds = time.perf_counter() - start
     return {
-        "tokens": [token_piece(m.tokenizer, i) for i in ids],
+        "tokens": tokens,
         "candidates": [
             {
-                **token_piece(m.tokenizer, i),
+                **piece(i),
                 "logit": float(logits[i]),
                 "before": float(model[i]),
                 "after": float(final[i]),
@@ -123,10 +156,8 @@ class DrawsRequest(Settings):
 
 
 @router.post("/draws")
-def draws(req: DrawsRequest, request: Request):
-    m = load_smollm2()
-    ids = prompt_ids(m, req.text)
-    logits, hit, _ = cached_logits(request, m, ids)
+def draws(req: DrawsRequest, request: Request, session: str = Depends(session_id)):
+    _, logits, hit, _, piece = next_logits(request, session, req)
     probs = filter_stages(logits, sampling_config(req))[-1].probs  # (V,) what sampling draws from
     drawn = draw_many(probs, req.n, req.seed)  # (n,)
     top = np.argsort(-probs, kind="stable")[: req.show]
@@ -137,7 +168,7 @@ def draws(req: DrawsRequest, request: Request):
         "n": req.n,
         "seed": req.seed,
         "rows": [
-            {**token_piece(m.tokenizer, i), "prob": float(probs[i]), "count": c, "expected": e}
+            {**piece(i), "prob": float(probs[i]), "count": c, "expected": e}
             for i, c, e in zip(hist.ids, hist.counts, hist.expected)
         ],
         "other": {"count": hist.other_count, "expected": hist.other_expected},
@@ -146,7 +177,7 @@ def draws(req: DrawsRequest, request: Request):
         "total_variation": hist.total_variation,
         "distinct_drawn": distinct,
         "survivors": int((probs > 0).sum()),
-        "first": [token_piece(m.tokenizer, int(i)) for i in drawn[:20]],
+        "first": [piece(int(i)) for i in drawn[:20]],
         "cached": hit,
     }
 

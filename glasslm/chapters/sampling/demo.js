@@ -3,6 +3,7 @@
 // min-p) are shared with the draws and continuations demos below it.
 
 import { postJSON } from "/static/js/api.js";
+import { modelPicker, DEFAULT_MODEL } from "/static/js/components/modelpicker.js";
 import { demoFrame, debounce, latest, h } from "/static/js/components/demo.js";
 import { slider, textInput, numberInput, select, button, buttonRow } from "/static/js/components/controls.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
@@ -10,7 +11,7 @@ import { tokenStrip, visible } from "/static/js/components/tokenstrip.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
 const API = "/api/sampling";
-const DEFAULTS = { text: "My favourite food is", temperature: 1, top_k: 0, top_p: 1, min_p: 0 };
+const DEFAULTS = { text: "My favourite food is", temperature: 1, top_k: 0, top_p: 1, min_p: 0, model: DEFAULT_MODEL };
 
 // One settings object for the chapter; demos listen for changes.
 const settings = { ...DEFAULTS };
@@ -48,7 +49,18 @@ function filters(el) {
   const reset = button("Reset to the model's own", () => {
     temp.value = 1; topK.value = 0; topP.value = 1; minP.value = 0; update();
   });
-  f.add(text.el, temp.el, topK.el, topP.el, minP.el, buttonRow(reset));
+  // SmolLM2 or the learner's own tiny GPT (its next character after BOS and the prompt's characters).
+  let smolText = settings.text;
+  const picker = modelPicker({ defaultLabel: "SmolLM2", onchange: (id, entry) => {
+    if (id === DEFAULT_MODEL) text.value = smolText;
+    else {
+      if (settings.model === DEFAULT_MODEL) smolText = text.value;
+      const fits = [...text.value].every((c) => entry.chars.includes(c));
+      if (!fits) text.value = entry.names_vocab ? "ma" : entry.chars.trim().slice(0, 1);
+    }
+    update();
+  } });
+  f.add(picker.el, text.el, temp.el, topK.el, topP.el, minP.el, buttonRow(reset));
 
   const stripBox = h("div", { class: "sp-strip" });
   const strip = tokenStrip(stripBox, { label: "Your prompt as tokens" });
@@ -58,10 +70,17 @@ function filters(el) {
   const signal = latest();
 
   async function update() {
-    const body = { text: text.value, temperature: temp.value, top_k: topK.value, top_p: topP.value, min_p: minP.value, show: 12 };
-    const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { progress: "SmolLM2 is reading your prompt…" });
+    const body = { text: text.value, temperature: temp.value, top_k: topK.value, top_p: topP.value, min_p: minP.value, show: 12,
+      model: picker.value };
+    const who = body.model === DEFAULT_MODEL ? "SmolLM2" : "Your model";
+    const title = el.querySelector(".demo-title");
+    if (title) title.textContent = body.model === DEFAULT_MODEL ? "Reshape SmolLM2's next-token distribution"
+      : "Reshape your model's next-character distribution";
+    const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { progress: `${who} is reading your prompt…` });
     if (!d) return;
-    setSettings({ text: body.text, temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, min_p: body.min_p });
+    if (body.model === DEFAULT_MODEL) smolText = body.text;
+    setSettings({ text: body.text, temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, min_p: body.min_p,
+      model: body.model, smolText });
     strip.update(d.tokens.map((t) => ({ text: t.text, id: t.id })));
     const top = Math.max(...d.candidates.map((c) => Math.max(c.before, c.after)), 1e-12);
     rowsBox.replaceChildren(
@@ -87,6 +106,7 @@ function filters(el) {
     f.hood(d);
   }
   update(); // not awaited: the page is ready at once, the model answers when it can
+  picker.refresh().catch(() => {});
 }
 
 function draws(el) {
@@ -179,7 +199,9 @@ function continuations(el) {
     }
   }
   async function run() {
-    const body = { ...settings, max_tokens: tokens.value, samples: samples.value, seed: seed.value };
+    // SmolLM2 writes these, from the last prompt it was given (even while the first demo shows your model).
+    const { model, smolText, ...chosen } = settings;
+    const body = { ...chosen, text: smolText ?? chosen.text, max_tokens: tokens.value, samples: samples.value, seed: seed.value };
     await jobs.follow(`${API}/continuations`, body, {
       onEvent,
       onStarted: () => {

@@ -4,6 +4,8 @@ GET  /presets   the sweeps on offer, each with its plan (runs, parameters, token
 POST /sweep     start a sweep (a background job; events over /api/jobs/{id}/events)
 POST /fit       fit L(C) = [E +] a C^-b to a sweep's finished runs (its frontier or all of them)
 POST /optimal   compute-optimal N and D for a compute budget, and the published models by that rule
+POST /yours     where the learner's own tiny GPT (web/my_models.py, trained on first names in
+                train-a-gpt) sits on the sweep's axes: N, D, 6ND and its held-out loss
 
 Every number comes from glasslm.engine.pretraining.scaling (which trains with train.py's loop)
 and glasslm.engine.pretraining.training_compute; the finished runs stay in the job's state,
@@ -24,6 +26,7 @@ from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.pretraining import scaling
 from glasslm.engine.pretraining.training_compute import training_flops
 from glasslm.web.errors import DemoError
+from glasslm.web.my_models import pick_model
 from glasslm.web.session import session_id
 from glasslm.web.worker import InWorker
 
@@ -53,6 +56,10 @@ class FitRequest(BaseModel):
     job: str = Field(min_length=1, max_length=64)
     points: Literal["frontier", "all"] = "frontier"
     irreducible: bool = False
+
+
+class YoursRequest(BaseModel):
+    model: str = Field(min_length=1, max_length=32, description="the id of your model")
 
 
 class OptimalRequest(BaseModel):
@@ -265,3 +272,20 @@ def parallel_memory(req: ParallelMemoryRequest):
         "adam_state_bytes": ADAM_STATE_BYTES,
         "strategies": [asdict(s) for s in rows],
     }
+
+
+@router.post("/yours")
+def yours(req: YoursRequest, request: Request, session: str = Depends(session_id)):
+    """Your model as one more point of the sweep: counted and measured as the sweep's runs are."""
+    entry = pick_model(request, session, req.model)
+    if entry is None:
+        raise DemoError("Pick one of your models: the default is not a point of its own here.", "model")
+    trained = entry.training
+    if trained is None or trained.get("data") != "first-names":
+        raise DemoError(
+            f"“{entry.name}” cannot be placed: the chart needs a model trained on first names in Train a GPT "
+            "(its compute is counted from the steps and batch size it trained with).",
+            "model",
+        )
+    point = scaling.place_model(entry.model, trained["steps"], trained["batch_size"])
+    return {"name": entry.name, **point, "steps": trained["steps"], "batch_size": trained["batch_size"]}

@@ -10,6 +10,7 @@ import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { fixed, count, compact, seconds, signed, sci as sciFormat, superscript } from "/static/js/components/format.js";
 import { heatmap } from "/static/js/components/heatmap.js";
+import { modelPicker, DEFAULT_MODEL } from "/static/js/components/modelpicker.js";
 
 const API = "/api/scaling-laws";
 // Compute values between 0.01 and 1e5 stay plain here (the sweep's own range reads better so).
@@ -21,7 +22,10 @@ const sci = (x, digits = 3) => sciFormat(x, digits, { plainFrom: 1e-2, plainTo: 
 function logLogChart(container, { label }) {
   const chart = lineChart(container, { xScale: "log", yScale: "log", height: 340, title: label,
     xLabel: "training compute C = 6ND (FLOPs, log scale)", yLabel: "held-out loss (nats/char, log scale)" });
-  let runs = [], widths = [], front = new Set();
+  let runs = [], widths = [], front = new Set(), yours = null;
+  const YOURS = { name: "yours", label: "your model", dots: true, color: "var(--text)" };
+  const yourPoint = () => (yours ? [[yours.flops, yours.heldout_loss, { r: 7, title: `your model “${yours.name}”: `
+    + `${count(yours.n_params)} params, ${count(yours.tokens)} chars: loss ${fixed(yours.heldout_loss, 3)}` }]] : []);
   const point = (r) => [r.flops, r.heldout_loss, { class: front.has(r.index) ? "sl-front" : null, r: front.has(r.index) ? 6 : 4,
     title: `width ${r.width}, ${count(r.n_params)} params, ${count(r.tokens)} chars: loss ${fixed(r.heldout_loss, 3)}` }];
   function draw() {
@@ -35,7 +39,14 @@ function logLogChart(container, { label }) {
       chart.setSeries([...ws.map((w) => {
         const n = runs.find((r) => r.width === w);
         return { name: `w${w}`, label: `width ${w}${n ? ` (${count(n.n_params)} params)` : ""}`, dots: true };
-      }), { name: "fit", label: "fitted law", dashed: true, class: "sl-fit", color: "var(--text)" }]);
+      }), { name: "fit", label: "fitted law", dashed: true, class: "sl-fit", color: "var(--text)" }, YOURS]);
+      chart.set("yours", yourPoint());
+    },
+    // The learner's own model (from train-a-gpt) as one more point, before or after a sweep.
+    setYours(point) {
+      yours = point;
+      if (!widths.length) chart.setSeries([YOURS]);
+      chart.set("yours", yourPoint());
     },
     finish(run, frontier) { const i = runs.findIndex((r) => r.index === run.index); if (i >= 0) runs[i] = run; front = new Set(frontier); draw(); },
     setFit(points) { chart.set("fit", points || []); },
@@ -47,7 +58,8 @@ const lawText = (law) => `L = ${law.e ? `${fixed(law.e, 3)} + ` : ""}${fixed(law
 
 function sweep(el) {
   const f = demoFrame(el, { title: "A sweep of tiny GPTs", stacked: true,
-    sources: ["glasslm.engine.pretraining.scaling:sweep", "glasslm.engine.pretraining.scaling:fit_power_law", "glasslm.engine.pretraining.scaling:frontier"] });
+    sources: ["glasslm.engine.pretraining.scaling:sweep", "glasslm.engine.pretraining.scaling:fit_power_law", "glasslm.engine.pretraining.scaling:frontier",
+      "glasslm.engine.pretraining.scaling:place_model"] });
   let presets = null, job = null, runs = [], frontier = [];
   const eta = etaClock();
   const preset = segmented({ label: "Sweep", field: "preset", value: "quick",
@@ -60,7 +72,16 @@ function sweep(el) {
     options: [["no", "L = a·C^−b"], ["yes", "L = E + a·C^−b"]], onchange: () => refit() });
   const jobs = jobButtons(f, "Train the sweep", () => start());
   const bar = progressBar("sweep progress");
-  f.add(preset.el, widthBox, jobs.row, bar.el, fitTo.el, floor.el);
+  // A model the learner trained on first names in train-a-gpt, placed as the sweep's runs are counted.
+  let yours = null;
+  const picker = modelPicker({ label: "Your model on the chart", defaultLabel: "none", needsNames: true, onchange: () => place() });
+  async function place() {
+    yours = null;
+    if (picker.value !== DEFAULT_MODEL) yours = await f.run(() => postJSON(`${API}/yours`, { model: picker.value }), { key: "yours" }) || null;
+    chart.setYours(yours);
+    showReadout();
+  }
+  f.add(preset.el, widthBox, jobs.row, bar.el, fitTo.el, floor.el, picker.el);
   const chartBox = h("div", { class: "sl-chart-box" });
   const table = h("table", { class: "sl-table" });
   f.picture.append(chartBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
@@ -95,6 +116,8 @@ function sweep(el) {
       { label: "fit error (RMS of log L)", value: fitInfo ? fixed(fitInfo.law.rmse_log, 4) : "–" },
       { label: "predicted loss at 10× the largest compute", value: fitInfo ? fixed(fitInfo.predicted_at_10x, 3) : "–" },
       { label: "characters per parameter of the fitted runs", value: fitInfo ? ratioRange(fitInfo.tokens_per_param.map((p) => p[1])) : "–" },
+      ...(yours ? [{ label: "your model", value: `loss ${fixed(yours.heldout_loss, 3)} at ${sci(yours.flops)} FLOPs`
+        + (fitInfo ? `; the law predicts ${fixed((fitInfo.law.e || 0) + fitInfo.law.a * yours.flops ** -fitInfo.law.b, 3)}` : "") }] : []),
     ]);
   }
 
@@ -163,6 +186,7 @@ function sweep(el) {
     showPlan("quick");
     showReadout();
   })();
+  picker.refresh().catch(() => {});
 }
 
 function optimal(el) {

@@ -38,6 +38,7 @@ from glasslm.engine.training.recurrent import train_side_by_side
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import averaged_steps
+from glasslm.web.my_models import my_models
 from glasslm.web.session import session_id
 from glasslm.web.worker import InWorker
 
@@ -129,6 +130,25 @@ def _run_events(run: TrainRun):
     return source
 
 
+DATA_NAMES = {"first-names": "first names", "last-names": "last names", "text": "your text"}
+
+
+def _your_model(job):
+    """What a run leaves the learner's session when it ends: its model, named by data, size and steps
+    (web/my_models.py keeps it as "your model" for the later chapters)."""
+    run = job.state.get("run")
+    if job.status not in ("done", "stopped") or run is None or run.step == 0:
+        return None
+    cfg = run.model.config
+    data = job.state.get("data", "first-names")
+    return {
+        "model": run.model,
+        "name": f"{DATA_NAMES[data]}, {cfg.n_layer}×{cfg.n_embd}, {run.step:,} steps",
+        "lineage": job.state.get("lineage", job.id),
+        "training": {"data": data, "steps": run.step, "batch_size": run.config.batch_size},
+    }
+
+
 def _finished_run(request: Request, session: str, job_id: str) -> TrainRun:
     job = request.app.state.jobs.get(session, job_id)
     run = job.state.get("run")
@@ -175,7 +195,9 @@ def start(req: TrainRequest, request: Request, session: str = Depends(session_id
         run = TrainRun.create(data=data, config=config, model_config=model_config)
     except ValueError as err:
         raise DemoError(str(err)) from None
-    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state={"run": run})
+    state = {"run": run, "data": req.data}
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state=state)
+    my_models(request).adopt_job(session, job, _your_model)
     return {"job": job.id, "n_params": run.model.n_params, "bigram_heldout_loss": run.bigram_heldout_loss}
 
 
@@ -191,7 +213,11 @@ def resume(req: ResumeRequest, request: Request, session: str = Depends(session_
     if run.step >= run.config.steps:
         raise DemoError("That run has finished: give a larger number of steps to train it further.", "steps", 409)
     step = run.step  # read before the job starts: its thread trains on at once
-    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state={"run": run})
+    before = request.app.state.jobs.get(session, req.job).state
+    # the resumed run's model will replace the one this run left (one lineage: its first job's id)
+    state = {"run": run, "data": before.get("data", "first-names"), "lineage": before.get("lineage", req.job)}
+    job = request.app.state.jobs.start(session, JOB_KIND, InWorker(_run_events, run), state=state)
+    my_models(request).adopt_job(session, job, _your_model)
     return {"job": job.id, "step": step, "steps": run.config.steps}
 
 

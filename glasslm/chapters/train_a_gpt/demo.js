@@ -1,13 +1,14 @@
 // The train-a-gpt chapter: the demos only draw what /api/train-a-gpt/* and the
 // run's event stream (/api/jobs/{id}/events) send.
 
-import { ApiError, postJSON } from "/static/js/api.js";
+import { ApiError, getJSON, postJSON } from "/static/js/api.js";
 import { demoFrame, h } from "/static/js/components/demo.js";
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { numberInput, textInput, select, segmented, slider, button, buttonRow } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { heatmap } from "/static/js/components/heatmap.js";
-import { fixed, count } from "/static/js/components/format.js";
+import { fixed, count, bytes } from "/static/js/components/format.js";
+import { modelsChanged, onModelsChanged } from "/static/js/components/modelpicker.js";
 
 const API = "/api/train-a-gpt";
 const EXAMPLE_TEXT = "apple\napricot\nbanana\nblackberry\nblueberry\ncherry\ncoconut\ndate\nfig\ngrape\nguava\nkiwi\nlemon\nlime\nmango\nmelon\nnectarine\norange\npapaya\npeach\npear\nplum\nquince\nraspberry\nstrawberry\ntangerine";
@@ -159,6 +160,7 @@ function playground(el) {
       onEvent,
       onDone: (end) => {
         setRunning(false);
+        modelsChanged();  // the run's model is now the learner's, in "Your models" and the later chapters
         const held = lastDone && lastDone.heldout_loss;
         f.setStatus(end.status === "stopped" ? `Stopped at step ${count(numbers.step)}: resume it, sample it, or download the model.`
           : end.status === "done" ? `Done: held-out loss ${fixed(held, 3)} vs bigram ${fixed(numbers.bigram, 3)}. `
@@ -328,4 +330,55 @@ function recurrent(el) {
   drawTable();
 }
 
-export const demos = { playground, speed, "open-model": openModel, recurrent };
+// ---------------------------------------------------------------- your model, for the later chapters
+const ORIGINS = { trained: "trained here", uploaded: "uploaded", server: "given to glasslm serve --model" };
+
+function yourModel(el) {
+  const f = demoFrame(el, { title: "Your models", sources: ["glasslm.engine.models.tiny.gpt:TinyGPT.save",
+    "glasslm.engine.models.tiny.gpt:TinyGPT.from_checkpoint"] });
+  const input = h("input", { type: "file", id: "my-model-file", accept: ".safetensors" });
+  const fileControl = h("div", { class: "control", "data-field": "file" },
+    h("label", { for: "my-model-file", text: "Upload a model (.safetensors)" }), input);
+  const name = textInput({ label: "Its name", field: "name", value: "uploaded model", maxlength: 60 });
+  f.add(fileControl, name.el, buttonRow(button("Upload", () => upload(), { primary: true })));
+  const table = h("table", { class: "terms my-models", "aria-label": "your models" });
+  f.picture.append(h("div", { class: "scroll-x" }, table));
+
+  async function refresh() {
+    const d = await f.run(() => getJSON("/api/my-models"), { key: "list" });
+    if (!d) return;
+    const rows = d.models.map((m, i) => h("tr", { "data-model": m.id },
+      h("td", { text: m.origin === "server" ? m.name : i === 0 ? `${m.name} (your model)` : m.name }),
+      h("td", { text: `${count(m.n_params)} parameters, ${m.n_layer} × ${m.n_embd}, context ${m.block_size}` }),
+      h("td", { text: m.names_vocab ? "names (a–z)" : `${m.chars.length} characters` }),
+      h("td", { text: ORIGINS[m.origin] }),
+      h("td", {}, h("a", { href: `/api/my-models/${m.id}/download`, download: "", text: "Download" }))));
+    table.replaceChildren(h("tr", {}, ...["name", "size", "vocabulary", "from", ""].map((t) => h("th", { text: t }))),
+      ...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 5, text: "None yet: train a model above, or upload one." }))]));
+    f.setReadout([{ label: "kept", value: `up to ${d.limits.models_per_session} models, ${bytes(d.limits.model_bytes)} each, `
+      + "while this server runs (download to keep one)" }]);
+    f.hood(d);
+  }
+  async function upload() {
+    const file = input.files[0];
+    if (!file) { f.setError("Choose a .safetensors file first (Download saves one).", "file"); return; }
+    const d = await f.run(async () => {
+      const qs = new URLSearchParams({ name: name.value.trim() || "uploaded model" });
+      let r;
+      try {
+        r = await fetch(`/api/my-models/upload?${qs}`, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: file });
+      } catch (e) { throw new ApiError("Could not reach the glasslm server. Is it still running?"); }
+      const body = await r.json().catch(() => null);
+      if (!r.ok) throw new ApiError((body && body.error) || `The server answered ${r.status}.`, body && body.field, r.status);
+      return body;
+    });
+    if (!d) return;
+    f.setStatus(`Uploaded “${d.name}”: it is now your model in the later chapters.`);
+    modelsChanged();
+  }
+  onModelsChanged(() => refresh());
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
+  refresh();
+}
+
+export const demos = { playground, speed, "open-model": openModel, recurrent, "your-model": yourModel };

@@ -36,6 +36,7 @@ from glasslm.engine.tokenizers.token_display import token_text
 from glasslm.engine.training import arch_lab
 from glasslm.web.cache import app_cache
 from glasslm.web.errors import DemoError
+from glasslm.web.my_models import my_models
 from glasslm.web.session import session_id
 from glasslm.web.text_input import encode_text
 from glasslm.web.worker import InWorker
@@ -154,7 +155,7 @@ def lens(req: LensRequest, request: Request):
 
 
 @router.get("/compare")
-def compare():
+def compare(request: Request, session: str = Depends(session_id)):
     from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 
     m = load_smollm2()
@@ -199,6 +200,23 @@ def compare():
             **feats(anatomy.smollm2_features(cfg)),
         },
     ]
+    for entry in my_models(request).list(session):  # the learner's own tiny GPTs (web/my_models.py)
+        mc = entry.model.config
+        rows.append(
+            {
+                "name": f"your model: {entry.name}",
+                "year": None,
+                "layers": mc.n_layer,
+                "d_model": mc.n_embd,
+                "heads": mc.n_head,
+                "kv_heads": mc.n_head,
+                "context": mc.block_size,
+                "params": entry.model.n_params,
+                "how": "counted from its tensors",
+                "source": "your checkpoint (trained in Train a GPT, uploaded there, or given to glasslm serve --model)",
+                **feats(anatomy.TINY_GPT_FEATURES),
+            }
+        )
     for p in PUBLISHED:
         f = anatomy.FEATURES.get(p.name)
         rows.append(

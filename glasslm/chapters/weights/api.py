@@ -8,12 +8,14 @@ beside published counts of larger ones.
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from glasslm.engine.basics import linear
 from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.web.errors import DemoError
+from glasslm.web.my_models import my_models
+from glasslm.web.session import session_id
 
 router = APIRouter()
 
@@ -109,7 +111,7 @@ def smollm2_counts() -> dict:
 
 
 @router.get("/parameter-counts")
-def parameter_counts():
+def parameter_counts(request: Request, session: str = Depends(session_id)):
     here = [
         {
             "name": "tiny GPT (default)",
@@ -122,6 +124,16 @@ def parameter_counts():
             **_counted(smollm2_counts, "glasslm.engine.models.llama.smollm2", "1"),
         },
     ]
+    yours = [  # the learner's own tiny GPTs (web/my_models.py), beside the default
+        {
+            "name": f"your model: {e.name}",
+            "how": "counted from its tensors",
+            "params": e.model.n_params,
+            "parts": e.model.param_counts(),
+        }
+        for e in my_models(request).list(session)
+    ]
+    here[1:1] = yours
     published = [
         {"name": m.name, "params": m.params, "year": m.year, "how": "published", "source": m.source} for m in PUBLISHED
     ]

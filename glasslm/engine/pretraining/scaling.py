@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glasslm.engine.data import name_data
-from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, param_shapes
 from glasslm.engine.pretraining.training_compute import training_flops
-from glasslm.engine.training.train import TrainConfig, TrainRun, train_tiny_gpt
+from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, heldout_loss, train_tiny_gpt
 
 CHINCHILLA_TOKENS_PER_PARAM = 20.0  # Hoffmann et al. 2022: D_opt ≈ 20 N_opt (e.g. 70B params, 1.4T tokens)
 MAX_RUNS = 25  # a sweep is a grid; more runs do not fit in a learner's minute
@@ -320,3 +320,25 @@ def fit_frontier(finished: list[RunResult]) -> tuple[list[int], dict | None]:
         return front, None
     law = fit_power_law([c for c, _ in pts], [l for _, l in pts])
     return front, law.__dict__
+
+
+def place_model(model: TinyGPT, steps: int, batch_size: int, data: name_data.NameData | None = None) -> dict:
+    """Where a tiny GPT trained elsewhere (a learner's, in train-a-gpt) sits on the sweep's axes.
+
+    Counted as plan_sweep counts its runs: N from its tensors, D = steps x batch x the mean
+    characters predicted per name, C = 6ND; its held-out loss on the same held-out names
+    train_tiny_gpt reports. Only a model trained on those names (their characters) can be placed.
+    """
+    data = data or name_data.first_names()
+    if model.tokenizer != data.tokenizer:
+        raise ValueError("the model does not use the names' characters, so its loss on them cannot be measured")
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be at least 1, got {steps} and {batch_size}")
+    n = model.n_params
+    tokens = round(steps * batch_size * mean_predictions_per_doc(data, model.config.block_size))
+    return {
+        "n_params": n,
+        "tokens": tokens,
+        "flops": training_flops(n, tokens),
+        "heldout_loss": heldout_loss(model, Docs(data.heldout, model.tokenizer)),
+    }
