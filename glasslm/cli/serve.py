@@ -74,6 +74,11 @@ def load_server_model(path: str):
     model = TinyGPT.from_checkpoint(path)
     if model.tokenizer is None:
         raise CheckpointError(f"{Path(path).name} stores no characters beside its weights, so it cannot write text")
+    if not model.config.microgpt_layout:
+        raise CheckpointError(
+            f"{Path(path).name} uses the architecture lab's switches; the demos that open your model run "
+            "microgpt's layout only"
+        )
     return MyModel(name=Path(path).stem, model=model, origin="server")
 
 

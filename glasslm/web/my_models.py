@@ -98,6 +98,18 @@ def check_size(model: TinyGPT) -> None:
         )
 
 
+def check_layout(model: TinyGPT) -> None:
+    """Refuse a model built with the architecture lab's switches: the demos that offer "your model"
+    (its logit lens, LoRA, the PyTorch twin) read microgpt's layout."""
+    if not model.config.microgpt_layout:
+        raise DemoError(
+            "This checkpoint uses architecture switches (norms, positions, shared key-value heads or MLP kind) "
+            "other than microgpt's, which the demos that open your model do not run. Train it with the default "
+            "architecture, as `glasslm train` and Train a GPT do.",
+            "file",
+        )
+
+
 class MyModels:
     """Every session's models, newest first, within the named limits. Thread-safe."""
 
@@ -117,6 +129,7 @@ class MyModels:
         training: dict | None = None,
     ) -> MyModel:
         check_size(model)
+        check_layout(model)
         entry = MyModel(name=name[:MAX_NAME_CHARS], model=model, origin=origin, lineage=lineage, training=training)
         with self._lock:
             models = [m for m in self._sessions.pop(session, []) if lineage is None or m.lineage != lineage]

@@ -99,6 +99,11 @@ def _float32_too_big(tmp_path):
     return data
 
 
+def _switched(tmp_path):
+    """A model of the architecture lab (LayerNorm, RoPE): the demos that open your model read microgpt's layout."""
+    return checkpoint_bytes(names_model(norm="layernorm", positions="rope"), tmp_path)
+
+
 BAD = [
     ("empty", lambda p: b"", 400, "The file is empty"),
     ("text", lambda p: b"hello, I am not a model\n" * 10, 400, "not a tiny GPT checkpoint"),
@@ -107,6 +112,7 @@ BAD = [
     ("shapes", _wrong_shape, 400, "the config says"),
     ("nan", _nan, 400, "NaN or infinite"),
     ("too many weights", _float32_too_big, 413, "8,000,000"),
+    ("architecture switches", _switched, 400, "other than microgpt's"),
 ]
 
 
