@@ -4,7 +4,13 @@ greedy replies from the kept tokens, the attention-cost and needle jobs, and bad
 
 import pytest
 
-from glasslm.chapters.context_window.api import MAX_ANSWER_TOKENS, MAX_ANSWER_WINDOW, MAX_FACTS, NEEDLE_DEFAULT, NEEDLE_LONGEST
+from glasslm.chapters.context_window.api import (
+    MAX_ANSWER_TOKENS,
+    MAX_ANSWER_WINDOW,
+    MAX_FACTS,
+    NEEDLE_DEFAULT,
+    NEEDLE_LONGEST,
+)
 from glasslm.engine.inference import context_window as cw
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 

@@ -197,7 +197,9 @@ def weight_flops(config, n_params_no_embedding: int, T: int) -> int:
 
 def non_embedding_params(model: Llama) -> int:
     """Parameters of the blocks' matrices: each is used once per token (a multiply-add each)."""
-    return sum(int(lw.qkv_proj.size + lw.o_proj.size + lw.gate_up_proj.size + lw.down_proj.size) for lw in model.w.layers)
+    return sum(
+        int(lw.qkv_proj.size + lw.o_proj.size + lw.gate_up_proj.size + lw.down_proj.size) for lw in model.w.layers
+    )
 
 
 def prefill_flops(config, n_params_no_embedding: int, past: int, T: int) -> int:
