@@ -190,7 +190,7 @@ function graphDemo(el) {
       try {
         return await postJSON(`${API}/graph`, { expression: text, values: values.values() }, { signal: signal() });
       } catch (e) { failure = e; throw e; }
-    });
+    }, { key: "update" });
     caret(exprIn.el, text, failure?.field === "expression" ? failure.body?.position : null);
     if (!d) return;
     data = d;
@@ -228,7 +228,7 @@ function checkDemo(el) {
         if (e.field === "name") return postJSON(`${API}/check`, { expression: text, values: {} }, { signal: signal() });
         failure = e; throw e;
       }
-    });
+    }, { key: "update" });
     caret(exprIn.el, text, failure?.field === "expression" ? failure.body?.position : null);
     if (!d) return;
     if (d.names.join(",") !== [...nameSel.input.options].map((o) => o.value).join(",")) {

@@ -57,7 +57,7 @@ function windowDemo(el) {
   let fitted = null;
 
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/fit`, { ...body(), with_fact: true }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/fit`, { ...body(), with_fact: true }, { signal: signal() }), { key: "update" });
     if (!d) return;
     fitted = d;
     msgs.replaceChildren(...d.messages.map((m, i) => h("div", { class: `cw-msg ${m.status}`, "data-status": m.status },

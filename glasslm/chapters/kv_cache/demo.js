@@ -94,7 +94,7 @@ function memory(el) {
   async function update() {
     const params = { dtype: dtype.value };
     if (context.value) params.context = context.value;
-    const d = await f.run(() => getJSON(`${API}/memory`, params));
+    const d = await f.run(() => getJSON(`${API}/memory`, params), { key: "update" });
     if (!d) return;
     const c = d.check;
     const ok = c.real_cache_bytes_float32 === c.formula_bytes_float32;
@@ -181,7 +181,7 @@ function prefix(el) {
   const signal = latest();
   let n = 0;
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/prefix`, { text: text.value }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/prefix`, { text: text.value }, { signal: signal() }), { key: "update" });
     if (!d) return;
     n += 1;
     strip.update(d.tokens.map((t) => ({ text: t.text, id: t.id, title: `id ${t.id}: ${t.reused ? "reused" : "computed"}` })));

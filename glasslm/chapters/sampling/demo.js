@@ -59,7 +59,7 @@ function filters(el) {
 
   async function update() {
     const body = { text: text.value, temperature: temp.value, top_k: topK.value, top_p: topP.value, min_p: minP.value, show: 12 };
-    const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { progress: "SmolLM2 is reading your prompt…" });
+    const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { key: "update", progress: "SmolLM2 is reading your prompt…" });
     if (!d) return;
     setSettings({ text: body.text, temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, min_p: body.min_p });
     strip.update(d.tokens.map((t) => ({ text: t.text, id: t.id })));

@@ -177,7 +177,7 @@ function optimal(el) {
   f.picture.append(h("h4", { text: "Tokens per parameter of the published models" }), barsBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
   const bars = barChart(barsBox, { format: (v) => fixed(v, 1), label: "tokens per parameter" });
   async function go() {
-    const d = await f.run(() => postJSON(`${API}/optimal`, { flops: flops.value, tokens_per_param: ratio.value }));
+    const d = await f.run(() => postJSON(`${API}/optimal`, { flops: flops.value, tokens_per_param: ratio.value }), { key: "go" });
     if (!d) return;
     bars.update(d.models.map((m) => ({ label: m.name, value: m.tokens_per_param, highlight: m.tokens_per_param >= d.tokens_per_param,
       note: m.tokens_per_param < d.tokens_per_param ? `(below ${fixed(d.tokens_per_param, 0)})` : "" })));
@@ -275,7 +275,7 @@ function parallelMemory(el) {
   f.picture.append(barsBox);
   const bars = barChart(barsBox, { format: gigabytes, label: "memory per GPU for weights, gradients and Adam state" });
   async function go() {
-    const d = await f.run(() => postJSON(`${API}/parallel-memory`, { params: params.value, gpus: gpus.value }));
+    const d = await f.run(() => postJSON(`${API}/parallel-memory`, { params: params.value, gpus: gpus.value }), { key: "go" });
     if (!d) return;
     const dp = d.strategies[0].bytes_per_gpu;
     bars.update(d.strategies.map((s) => ({ label: s.name, value: s.bytes_per_gpu, note: s.note, highlight: s.bytes_per_gpu < 80e9 })));
