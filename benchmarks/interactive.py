@@ -1,7 +1,8 @@
 """How long a learner waits after moving a slider or clicking, per interactive endpoint.
 
 Run from the repository root: ``.venv/bin/python benchmarks/interactive.py``
-(a minute or two; SmolLM2 loads first).
+(a minute or two; SmolLM2 loads first). Words after it run only the endpoints
+whose name contains one of them (``benchmarks/interactive.py typing``).
 
 Each endpoint is called through the ASGI app in-process (FastAPI's TestClient:
 the same routing, validation and JSON encoding as the server, no network),
@@ -21,6 +22,7 @@ first_ms, and the number over the target.
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import numpy as np
@@ -30,6 +32,7 @@ from glasslm.web.app import create_app
 
 REPEATS = 20
 TARGET_MS = 300.0
+LOCAL = "http://127.0.0.1"  # the server answers only its own loopback Host names (web/guard.py)
 TEXT = "The capital of France is"
 WORDS = "and the river that runs through it is called the Seine which flows to the sea".split()
 
@@ -123,12 +126,15 @@ def percentile(xs, q):
 
 
 def main() -> None:
+    only = sys.argv[1:]  # words: run only the endpoints whose name contains one of them
     rows = []
-    with TestClient(create_app(), raise_server_exceptions=True) as client:
+    with TestClient(create_app(), base_url=LOCAL, raise_server_exceptions=True) as client:
         t0 = time.perf_counter()
         client.get("/api/context-window/config")  # loads SmolLM2 (timed apart: the server preloads it)
         load_s = time.perf_counter() - t0
         for name, method, path, body in CASES:
+            if only and not any(word in name for word in only):
+                continue
             times = []
             for i in range(REPEATS + 1):
                 t = time.perf_counter()

@@ -43,3 +43,40 @@ def test_the_shared_model_waits_still_exist():
     """If one of these stops calling streamJob, drop it from SHARED_MODEL_WAITS."""
     for name in SHARED_MODEL_WAITS:
         assert "streamJob(" in (CHAPTERS / name).read_text(encoding="utf-8"), name
+
+
+def _call_span(src: str, start: int) -> str:
+    """The text of the call whose "(" is at src[start], up to its matching ")"."""
+    depth = 0
+    for i in range(start, len(src)):
+        depth += {"(": 1, ")": -1}.get(src[i], 0)
+        if depth == 0:
+            return src[start : i + 1]
+    return src[start:]
+
+
+def _function_body(src: str, name: str, after: int) -> str:
+    """The body of the first `function name(...)` defined after `after` (the same demo's), or the last before.
+
+    From its line to the next line closing at its own indentation.
+    """
+    found = list(re.finditer(rf"^( *)(?:async )?function {name}\(.*$", src, re.M))
+    later = [m for m in found if m.start() > after]
+    m = later[0] if later else (found[-1] if found else None)
+    if not m:
+        return ""
+    end = re.search(rf"^{m.group(1)}\}}", src[m.end() :], re.M)
+    return src[m.start() : m.end() + (end.start() if end else len(src))]
+
+
+@pytest.mark.parametrize("f", FILES, ids=_name)
+def test_updates_fired_while_typing_drop_stale_answers(f):
+    """A function that debounce(...) fires calls f.run with a key, so a slow old answer never draws over a newer one."""
+    src = f.read_text(encoding="utf-8")
+    fired = re.finditer(r"debounce\(\s*(?:\(\) => (?:\{[^}]*?)?)?(\w+)\(?", src)
+    for fire in fired:
+        name = fire.group(1)
+        body = _function_body(src, name, fire.start()) if name != "async" else _call_span(src, fire.start() + 8)
+        for m in re.finditer(r"\.run\(", body):
+            call = _call_span(body, m.end() - 1)
+            assert "key:" in call, f"{_name(f)}: {name}() is fired by debounce but its f.run(...) has no key"

@@ -4,7 +4,13 @@ greedy replies from the kept tokens, the attention-cost and needle jobs, and bad
 
 import pytest
 
-from glasslm.chapters.context_window.api import MAX_ANSWER_TOKENS, MAX_ANSWER_WINDOW, MAX_FACTS, NEEDLE_LENGTHS
+from glasslm.chapters.context_window.api import (
+    MAX_ANSWER_TOKENS,
+    MAX_ANSWER_WINDOW,
+    MAX_FACTS,
+    NEEDLE_DEFAULT,
+    NEEDLE_LONGEST,
+)
 from glasslm.engine.inference import context_window as cw
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
@@ -82,7 +88,7 @@ def test_recall_job_replies_from_the_window_only(client, sse):
         ("recall", {"messages": CHAT, "facts": MAX_FACTS + 1}, "facts", f"at most {MAX_FACTS}", 422),
         ("recall", {"messages": [{"role": "system", "content": "Be brief."}]}, "messages", "system prompt", 400),
         ("recall", {"messages": CHAT, "window": 24}, "window", "too small", 400),
-        ("needle", {"max_length": NEEDLE_LENGTHS[-1] + 1}, "max_length", "at most 8192", 422),
+        ("needle", {"max_length": NEEDLE_LONGEST + 1}, "max_length", "at most 8192", 422),
         ("attention-cost", {"max_length": 5000}, "max_length", "at most", 422),
         ("needle", {"max_length": 32}, "max_length", "at least 64", 422),
         ("needle", {"depths": 9}, "depths", "at most 5", 422),
@@ -126,12 +132,17 @@ def test_needle_job_grid(client, sse):
     assert last["prob"] == pytest.approx(p, rel=1e-3) and last["greedy"] == greedy
     progress = [e for e in evs if e["type"] == "progress"]
     assert progress[-1]["tokens_done"] == progress[-1]["tokens_total"] == r.json()["tokens_total"]
+    assert progress[-1]["flops_done"] == progress[-1]["flops_total"] == r.json()["flops_total"]  # the ETA's scale
+    assert [e["flops_done"] for e in progress] == sorted(e["flops_done"] for e in progress)
 
 
 def test_needle_lengths_reach_the_whole_context(client):
     """The longest choice is SmolLM2's own context; the job is stopped before it reads it all."""
     r = client.post(f"{API}/needle", json={"max_length": 8192, "depths": 2})
-    assert r.json()["lengths"] == [512, 2048, 8192] == [*NEEDLE_LENGTHS[1:-1], load_smollm2().config.context_length]
+    assert r.json()["lengths"] == [512, 2048, 8192] and NEEDLE_LONGEST == load_smollm2().config.context_length
+    client.post(f"/api/jobs/{r.json()['job']}/stop")
+    r = client.post(f"{API}/needle", json={})  # the default: a quarter and a sixteenth of 1,024 tokens
+    assert r.json()["lengths"] == [64, 256, NEEDLE_DEFAULT] == [64, 256, 1024]
     client.post(f"/api/jobs/{r.json()['job']}/stop")
 
 

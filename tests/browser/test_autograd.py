@@ -56,6 +56,12 @@ def test_backward_pass_steps_node_by_node(page):
     demo.get_by_role("button", name="Step", exact=True).click()
     expect(demo.locator(".ag-step")).to_contain_text("grad(a) += -3.0000 × 1.0000 = −3.0000")
     expect(demo.locator('.node[data-node="a"] .node-grad')).to_have_text("grad  -3.0000")
+    # a and b both feed a*b: their two factors are shown apart, each beside its own edge
+    labels = demo.locator(".edge-label")
+    expect(labels).to_have_count(2)
+    a, b = (labels.nth(i).bounding_box() for i in range(2))
+    apart = a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"] or a["x"] + a["width"] <= b["x"]
+    assert apart or b["x"] + b["width"] <= a["x"], (a, b)
 
 
 def test_finite_difference_sweep_redraws_for_a_new_expression(page):

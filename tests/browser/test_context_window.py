@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import SMOLLM2_MS, readout
+from tests.browser.viewports import open_at
 
 
 def set_slider(demo, value):
@@ -74,3 +75,22 @@ def test_cost_and_needle_jobs(page):
     expect(readout(needle, "cells done")).to_have_text("4 of 4")
     expect(needle.locator("progress")).to_have_attribute("value", "1")
     expect(needle.locator(".cw-note")).to_contain_text("Tangerine")
+
+
+@pytest.mark.slow
+def test_needle_grid_titles_are_whole_on_a_phone(browser, server):
+    """The turned column titles ("needle at 100%", "no needle") stay inside the picture (they were cut)."""
+    context, page, errors = open_at(browser, server, {"width": 390, "height": 844}, "context-window")
+    needle = page.locator('.demo[data-demo="needle"]')
+    needle.get_by_role("button", name="512").click()
+    needle.get_by_role("button", name="2", exact=True).click()
+    needle.get_by_role("button", name="Run the probe").click()
+    expect(needle.locator(".demo-status")).to_have_text("Done.", timeout=180_000)
+    inside = needle.locator("svg.heatmap").evaluate(
+        """(svg) => { const r = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text.col-label')].map((t) => { const b = t.getBoundingClientRect();
+                return b.top >= r.top - 1 && b.right <= r.right + 1; }); }"""
+    )
+    context.close()
+    assert not errors, errors
+    assert inside == [True, True, True], inside

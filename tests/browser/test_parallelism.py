@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.viewports import open_at
+
 
 def readout(demo, label):
     return demo.locator(".readout-item", has_text=label).locator(".value")
@@ -40,3 +42,17 @@ def test_memory_per_gpu_follows_the_gpu_count(page):
     demo.get_by_role("button", name="Compute").click()
     expect(z3).to_have_text("120 GB")
     expect(readout(demo, "an 80 GB GPU fits")).to_have_text("none of them")
+
+
+def test_what_each_strategy_splits_is_readable_on_a_phone(browser, server):
+    """The notes are whole sentences under the bars: beside them a phone showed a few words of each."""
+    context, page, errors = open_at(browser, server, {"width": 360, "height": 800}, "scaling-laws")
+    demo = page.locator('.demo[data-demo="parallel-memory"]')
+    notes = demo.locator(".sl-notes dd")
+    expect(notes).to_have_count(6)
+    expect(notes.first).to_contain_text("every GPU keeps all weights")
+    for i in range(6):
+        box = notes.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    context.close()
+    assert not errors, errors

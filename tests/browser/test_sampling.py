@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import SMOLLM2_MS, readout
+from tests.browser.viewports import open_at
 
 
 def test_filters_change_the_distribution_live(page):
@@ -69,3 +70,15 @@ def test_greedy_and_sampled_continuations(page):
     expect(demo.locator(".sp-cont").first.locator(".token").first).to_be_visible(timeout=SMOLLM2_MS)
     expect(readout(demo, "tokens written", exact=True)).to_have_text(re.compile(r"^\d"), timeout=2 * SMOLLM2_MS)
     expect(demo.get_by_role("button", name="Generate")).to_be_enabled()
+
+
+def test_draw_rows_name_every_other_token_whole_on_a_phone(browser, server):
+    """On a phone the counts take their own line, so the row's name has room ("every ot…" before)."""
+    context, page, errors = open_at(browser, server, {"width": 390, "height": 844}, "sampling")
+    demo = page.locator('.demo[data-demo="draws"]')
+    demo.get_by_role("button", name="Draw", exact=True).click()
+    name = demo.locator(".sp-name", has_text="every other token")
+    expect(name).to_be_visible(timeout=SMOLLM2_MS)
+    assert name.evaluate("(e) => e.scrollWidth <= e.clientWidth"), "the name is cut"
+    context.close()
+    assert not errors, errors

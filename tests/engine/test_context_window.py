@@ -132,8 +132,24 @@ def test_needle_probe_equals_each_prompt_from_scratch(smollm2):
     p, _ = cw.answer_probability(smollm2, cw.needle_ids(smollm2, plan, None), answer)
     assert base["prob"] == pytest.approx(p, rel=1e-3)
     assert all(c["prob"] > 10 * base["prob"] for c in cells)  # the needle is what makes the answer likely
-    assert progress[-1]["tokens_done"] <= progress[-1]["tokens_total"]
+    assert progress[-1]["tokens_done"] == progress[-1]["tokens_total"]
     assert [e["tokens_done"] for e in progress] == sorted(e["tokens_done"] for e in progress)
+    # needle_work's schedule is the one the probe runs: its totals are what the progress reached
+    tokens, flops = cw.needle_work(smollm2, [plan], chunk=64)
+    assert progress[-1]["tokens_done"] == tokens and progress[-1]["flops_done"] == progress[-1]["flops_total"] == flops
+
+
+def test_prefill_flops_match_the_square_formula(smollm2):
+    """From an empty cache, a pass is weight_flops (no unembedding) plus attention_flops' whole T x T square."""
+    cfg, params = smollm2.model.config, cw.non_embedding_params(smollm2.model)
+    T = 300
+    unembed = 2 * T * cfg.d_model * cfg.vocab_size
+    assert cw.prefill_flops(cfg, params, 0, T) == cw.weight_flops(cfg, params, T) - unembed + cw.attention_flops(cfg, T)
+    c, F = cfg.d_model, cfg.d_ff  # the blocks' matrices, counted from the configuration instead of the arrays
+    per_layer = c * (cfg.n_heads + 2 * cfg.n_kv_heads) * cfg.head_dim + cfg.n_heads * cfg.head_dim * c + 3 * c * F
+    assert params == cfg.n_layers * per_layer
+    # the 8,000th token's chunk costs more than the first's: attention reads every earlier key
+    assert cw.prefill_flops(cfg, params, 8000, 64) > 1.5 * cw.prefill_flops(cfg, params, 0, 64)
 
 
 def test_recall_trials_need_the_fact_in_the_window(smollm2):

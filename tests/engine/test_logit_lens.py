@@ -30,6 +30,21 @@ def test_last_layer_lens_is_the_models_real_prediction(smollm2, traced):
     assert smollm2.decode([lens.top_ids[-1, -1, 0]]) == " Paris"
 
 
+def test_trace_last_is_the_last_column_of_a_whole_trace(smollm2, traced):
+    """The prefix-cached pass of the last token records what the whole text's trace records at its position."""
+    ids, tr = traced
+    smollm2.next_logits(ids[:2])  # a shorter prefix already in the prefix cache: only the rest is run
+    for text_ids in (ids, ids[:1]):
+        last = smollm2.trace_last(text_ids)
+        whole = tr if text_ids == ids else smollm2.trace(text_ids, attention=False)
+        assert len(last.residuals) == len(whole.residuals) == smollm2.config.n_layers + 1
+        for a, b in zip(last.residuals, whole.residuals):
+            np.testing.assert_allclose(a[0], b[len(text_ids) - 1], rtol=1e-3, atol=1e-3)
+        np.testing.assert_allclose(last.logits[-1], whole.logits[-1], rtol=1e-3, atol=1e-3)
+    again = smollm2.trace_last(ids)  # the prefix cache's copy was not changed by the traced token
+    np.testing.assert_allclose(again.logits[-1], tr.logits[-1], rtol=1e-3, atol=1e-3)
+
+
 @pytest.mark.slow
 def test_middle_layers_against_the_plain_recomputation(smollm2, traced):
     ids, tr = traced

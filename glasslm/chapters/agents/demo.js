@@ -52,7 +52,7 @@ function parser(el) {
   const signal = latest();
 
   async function run() {
-    const d = await f.run(() => postJSON(`${API}/parse`, { text: text.value }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/parse`, { text: text.value }, { signal: signal() }), { key: "run" });
     if (!d) return;
     const row = (k, v, cls = "") => h("tr", {}, h("th", { text: k }), h("td", { class: `mono ${cls}`, text: v }));
     table.replaceChildren(row("thought", d.thought || "(none)"),

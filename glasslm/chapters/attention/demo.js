@@ -79,7 +79,7 @@ function where(el) {
   async function load() {
     const signal = nextSignal();
     const d = await f.run(() => postJSON(`${API}/maps`, { text: text.value, layer: layer.value }, { signal }),
-      { progress: "Running SmolLM2 and recording every head…" });
+      { key: "load", progress: "Running SmolLM2 and recording every head…" });
     if (!d) return;
     data = d;
     if (query === null || query >= d.tokens.length) query = d.tokens.length - 1;
@@ -235,7 +235,7 @@ function qkvSteps(el) {
   async function load() {
     const signal = nextSignal();
     const d = await f.run(() => postJSON(`${API}/steps`, { text: text.value, layer: layer.value, head: Number(head.value), token: query }, { signal }),
-      { progress: "Running SmolLM2…" });
+      { key: "load", progress: "Running SmolLM2…" });
     if (!d) return;
     query = d.query;
     s1.querySelector("h4").textContent = `1. the query of the chosen token and every token's key (${d.head_dim} numbers each, after RoPE)`;
@@ -300,7 +300,7 @@ function gqa(el) {
   }
 
   async function load() {
-    const d = await f.run(() => getJSON(`${API}/gqa`, { context: Number.isFinite(ctx.value) ? ctx.value : "" }));
+    const d = await f.run(() => getJSON(`${API}/gqa`, { context: Number.isFinite(ctx.value) ? ctx.value : "" }), { key: "load" });
     if (!d) return;
     drawHeads(d);
     const m = d.memory;
@@ -371,7 +371,7 @@ function flash(el) {
   async function go() {
     const body = { text: text.value, tile: Number(tile.value), layer: layer.value, head: Number(head.value), length: length.value };
     const signal = fresh();
-    const d = await f.run(() => postJSON(`${API}/flash`, body, { signal }), { progress: "Running SmolLM2 up to the layer…" });
+    const d = await f.run(() => postJSON(`${API}/flash`, body, { signal }), { key: "go", progress: "Running SmolLM2 up to the layer…" });
     if (!d) return;
     drawGrid(d);
     maxChart.set("max", d.history.map((s, i) => [i + 1, s.max]));

@@ -102,7 +102,8 @@ function drawGraph(svgHost, data, state) {
     const c = active.get(`${e.source}-${e.target}`);
     gE.append("path").attr("class", c ? "edge active" : "edge").attr("d", `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`)
       .append("title").text(`local derivative d(${nodeTitle(data.nodes[e.target])})/d(${nodeTitle(data.nodes[e.source])}) = ${fixed(e.local, 4)}`);
-    if (c) gE.append("text").attr("class", "edge-label").attr("x", x2 - 6).attr("y", y2 - 6).attr("text-anchor", "end").text(`×${fixed(c.local, 3)}`);
+    // at the edge's source end: edges into one node share their target end, and labels there overlapped
+    if (c) gE.append("text").attr("class", "edge-label").attr("x", x1 + 4).attr("y", y1 - 5).text(`×${fixed(c.local, 3)}`);
   });
   const maxAbs = Math.max(1e-12, ...state.grads.filter((g) => g !== null).map(Math.abs));
   data.nodes.forEach((n) => {
@@ -190,7 +191,7 @@ function graphDemo(el) {
       try {
         return await postJSON(`${API}/graph`, { expression: text, values: values.values() }, { signal: signal() });
       } catch (e) { failure = e; throw e; }
-    });
+    }, { key: "update" });
     caret(exprIn.el, text, failure?.field === "expression" ? failure.body?.position : null);
     if (!d) return;
     data = d;
@@ -228,7 +229,7 @@ function checkDemo(el) {
         if (e.field === "name") return postJSON(`${API}/check`, { expression: text, values: {} }, { signal: signal() });
         failure = e; throw e;
       }
-    });
+    }, { key: "update" });
     caret(exprIn.el, text, failure?.field === "expression" ? failure.body?.position : null);
     if (!d) return;
     if (d.names.join(",") !== [...nameSel.input.options].map((o) => o.value).join(",")) {

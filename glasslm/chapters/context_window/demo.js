@@ -57,7 +57,7 @@ function windowDemo(el) {
   let fitted = null;
 
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/fit`, { ...body(), with_fact: true }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/fit`, { ...body(), with_fact: true }, { signal: signal() }), { key: "update" });
     if (!d) return;
     fitted = d;
     msgs.replaceChildren(...d.messages.map((m, i) => h("div", { class: `cw-msg ${m.status}`, "data-status": m.status },
@@ -174,8 +174,8 @@ function needle(el) {
   const f = demoFrame(el, { title: "Needle in a haystack: p(right answer) by length and depth", stacked: true,
     sources: ["glasslm.engine.inference.context_window:needle_probe", "glasslm.engine.inference.context_window:needle_plan",
       "glasslm.engine.inference.context_window:needle_ids"] });
-  const maxLen = segmented({ label: "Longest prompt (tokens)", field: "max_length", value: "2048",
-    options: [["512", "512"], ["2048", "2,048"], ["8192", "8,192 (all of it; minutes)"]] });
+  const maxLen = segmented({ label: "Longest prompt (tokens)", field: "max_length", value: "1024",
+    options: [["512", "512"], ["1024", "1,024"], ["2048", "2,048"], ["4096", "4,096"], ["8192", "8,192 (all of it; minutes)"]] });
   const depths = segmented({ label: "Needle positions", field: "depths", value: "3", options: ["2", "3", "4", "5"] });
   const jb = jobButtons(f, "Run the probe", () => start());
   f.add(maxLen.el, depths.el, jb.row);
@@ -213,8 +213,9 @@ function needle(el) {
       onEvent: (e) => {
         if (e.type === "start") about.textContent = `Needle: “${e.needle}” Question at the end: “${e.question}” Right answer: “${e.answer}”.`;
         else if (e.type === "progress") {
-          bar.set(e.tokens_done, e.tokens_total);
-          const left = e.tokens_done ? (e.seconds * (e.tokens_total - e.tokens_done)) / e.tokens_done : null;
+          // FLOPs, not tokens, predict the time left: late tokens of a long prompt cost more (attention).
+          bar.set(e.flops_done, e.flops_total);
+          const left = e.flops_done ? (e.seconds * (e.flops_total - e.flops_done)) / e.flops_done : null;
           f.setStatus(`Reading the ${count(e.length)}-token prompts: ${count(e.tokens_done)} of ${count(e.tokens_total)} tokens, ` +
             `${seconds(e.seconds)} so far${left === null ? "" : `, about ${seconds(left)} left`}…`);
         } else if (e.type === "baseline") base[e.length] = e;

@@ -47,7 +47,7 @@ function noising(el) {
   async function run() {
     const digits = shape.value === "digits";
     const body = { shape: shape.value, schedule: sched.value, t: t.value, ...(digits ? { n: DIGITS_SHOWN } : {}) };
-    const d = await f.run(() => postJSON(`${API}/noise`, body, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/noise`, body, { signal: signal() }), { key: "run" });
     if (!d) return;
     cloudBox.hidden = digits; digitBox.hidden = !digits;
     if (digits) digitBox.replaceChildren(...d.x0.map((x0, i) => h("div", { class: "df-digit-pair" },

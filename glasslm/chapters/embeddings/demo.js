@@ -48,7 +48,7 @@ function space(el) {
   f.picture.append(legend);
   const view = scatter3d(f.picture, { label: "GloVe word vectors projected to 3-D by PCA" });
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/space`, { words: words(mine.value), groups: chosen }), { progress: "Projecting…" });
+    const d = await f.run(() => postJSON(`${API}/space`, { words: words(mine.value), groups: chosen }), { key: "update", progress: "Projecting…" });
     if (!d) return;
     const colour = (g) => series(["animals", "places", "verbs", "emotions", "yours"].indexOf(g));
     view.set(d.points.map((p) => ({ xyz: p.xyz, label: p.word, color: colour(p.group) })),
@@ -75,7 +75,7 @@ function analogy(el) {
   f.picture.append(answer);
   const bars = barChart(f.picture, { format: fmtCos, label: "Nearest words to a − b + c" });
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/analogy`, { a: a.value, b: b.value, c: c.value }));
+    const d = await f.run(() => postJSON(`${API}/analogy`, { a: a.value, b: b.value, c: c.value }), { key: "update" });
     if (!d) return;
     answer.textContent = `${d.a} − ${d.b} + ${d.c} ≈ ${d.answer}`;
     bars.update(d.answers.map((x, i) => ({ label: x.word, value: x.cosine, highlight: i === 0 })));
@@ -102,7 +102,7 @@ function similarity(el) {
   const reading = h("p", { class: "cos-reading" });
   f.picture.append(svg, reading);
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/similarity`, { a: a.value, b: b.value }));
+    const d = await f.run(() => postJSON(`${API}/similarity`, { a: a.value, b: b.value }), { key: "update" });
     if (!d) return;
     const t = (d.angle_degrees * Math.PI) / 180, R = 95;
     const arrow = (x, y, colour, text) => `<line x1="0" y1="0" x2="${x}" y2="${y}" stroke="${colour}" stroke-width="3"/>` +
@@ -130,7 +130,7 @@ function neighbours(el) {
   f.add(word.el, k.el);
   const bars = barChart(f.picture, { format: fmtCos, label: "Nearest words by cosine" });
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/neighbours`, { word: word.value, k: k.value }));
+    const d = await f.run(() => postJSON(`${API}/neighbours`, { word: word.value, k: k.value }), { key: "update" });
     if (!d) return;
     bars.update(d.neighbours.map((x) => ({ label: x.word, value: x.cosine })));
     f.setReadout([{ label: "nearest", value: d.neighbours[0].word }, { label: "search time", value: `${fmtMs(d.ms / 1000)} for ${count(d.searched)} words` }]);
@@ -145,7 +145,7 @@ function vectorStrip(el) {
   f.add(input.el);
   const map = heatmap(f.picture, { scale: "diverging", cell: 16, showValues: false, label: "Word vectors, one row per word" });
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/vector`, { words: words(input.value).slice(0, 5) }));
+    const d = await f.run(() => postJSON(`${API}/vector`, { words: words(input.value).slice(0, 5) }), { key: "update" });
     if (!d) return;
     map.update(d.vectors, d.words, d.vectors[0].map((_, i) => (i % 5 === 0 ? String(i) : "")));
     f.setReadout(d.words.map((w, i) => ({ label: `${w} (frequency rank)`, value: `#${count(d.rank[i])}` })));
@@ -183,7 +183,7 @@ function contextual(el) {
   async function update() {
     const sentences = boxes.map((b) => b.value).filter((s) => s.trim());
     const d = await f.run(() => postJSON(`${API}/contextual`, { word: word.value, sentences }),
-      { progress: "Running SmolLM2 (the first time loads the model, a few seconds)…" });
+      { key: "update", progress: "Running SmolLM2 (the first time loads the model, a few seconds)…" });
     if (!d) return;
     data = d;
     used.replaceChildren(...d.sentences.map((s, i) => h("p", { class: "used-tokens" }, `${i + 1}. token ${s.position}: `,
@@ -239,7 +239,7 @@ function sinusoidal(el) {
   const map = pixelMap(mapBox, { rowName: "position", colName: "channel", label: "Encoding: rows are positions, columns channels" });
   const chart = lineChart(f.picture, { xLabel: "position q", yLabel: "PE[p] · PE[q]", series: [{ name: "p = 0" }, { name: "p = middle" }], height: 240 });
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/sinusoidal`, { positions: n.value, channels: c.value }));
+    const d = await f.run(() => postJSON(`${API}/sinusoidal`, { positions: n.value, channels: c.value }), { key: "update" });
     if (!d) return;
     map.update(d.pe);
     chart.set("p = 0", d.similarity_from_0.map((v, i) => [i, v]));
@@ -270,7 +270,7 @@ function rope(el) {
   const chart = lineChart(scoreBox, { xLabel: "distance between query and key (tokens)", yLabel: "q · k after RoPE",
     series: [{ name: "key at 0" }, { name: "key at 100", dashed: true }, { name: "key at 1000", dashed: true }], height: 240 });
   async function update() {
-    const d = await f.run(() => getJSON(`${API}/rope`, { pair: pair.value }));
+    const d = await f.run(() => getJSON(`${API}/rope`, { pair: pair.value }), { key: "update" });
     if (!d) return;
     const R = 90;
     circle.innerHTML = `<circle r="${R}" fill="none" stroke="currentColor" stroke-opacity=".3"/>` + d.angles.map((a, p) => {
@@ -366,7 +366,7 @@ function ann(el) {
 
   async function search() {
     if (!built.has(nlist.value)) return;
-    const d = await f.run(() => postJSON(`${API}/ann/search`, { nlist: Number(nlist.value), nprobe: nprobe.value, word: word.value }));
+    const d = await f.run(() => postJSON(`${API}/ann/search`, { nlist: Number(nlist.value), nprobe: nprobe.value, word: word.value }), { key: "search" });
     if (!d) return;
     const exact = new Set(d.neighbours.exact);
     table.replaceChildren(h("thead", {}, h("tr", {}, ...["rank", "exact scan", `index (nprobe ${d.nprobe})`].map((x) => h("th", { text: x })))),

@@ -66,7 +66,7 @@ function choice(el) {
     const options = opts.map((o) => o.value).filter((v, k) => k < 2 || v.trim() !== "");
     const body = { question: question.value, options, format: fmt.value,
       answer: answer.value === NO_ANSWER ? null : Number(answer.value) };
-    const d = await f.run(() => postJSON(`${API}/score`, body), { progress: "SmolLM2 is reading the question and each option…" });
+    const d = await f.run(() => postJSON(`${API}/score`, body), { key: "score", progress: "SmolLM2 is reading the question and each option…" });
     if (!d) return;
     ctx.update(d.context.map((t) => ({ text: t.text, id: t.id })));
     table.replaceChildren(h("tr", {}, h("th", { text: "option" }), h("th", { text: "scored tokens (log p each)" }),
@@ -273,7 +273,7 @@ function arena(el) {
     f.setStatus("Press “New match” for two more answers.");
   }
   async function rate() {
-    const d = await f.run(() => postJSON(`${API}/arena/ratings`, { votes, k: k.value }));
+    const d = await f.run(() => postJSON(`${API}/arena/ratings`, { votes, k: k.value }), { key: "rate" });
     if (!d) return;
     const order = [...d.players].sort((x, y) => d.elo[y] - d.elo[x]);
     board.replaceChildren(h("tr", {}, h("th", { text: "player" }), h("th", { text: "Elo (your order)" }),

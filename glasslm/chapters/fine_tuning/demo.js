@@ -99,7 +99,7 @@ function lora(el) {
 
   async function recountNow() {
     const body = { rank: rank.value, targets: targets.value, n_embd: Number(width.value), model: picker.value };
-    const d = await f.run(() => postJSON(`${API}/count`, body), { key: "count" });
+    const d = await f.run(() => postJSON(`${API}/count`, body), { key: "recountNow" });
     if (!d) return;
     n.lora = d.lora_trainable; n.full = d.full_trainable; n.share = d.lora_share;
     show();
@@ -204,7 +204,7 @@ function quantizeDemo(el) {
 
   async function go() {
     const body = { layer: layer.value, matrix: matrix.value, block: Number(block.value) };
-    const d = await f.run(() => postJSON(`${API}/quantize`, body), { progress: "Reading and quantizing the matrix…" });
+    const d = await f.run(() => postJSON(`${API}/quantize`, body), { key: "go", progress: "Reading and quantizing the matrix…" });
     if (!d) return;
     const f8 = d.formats["8"], f4 = d.formats["4"];
     hw.update(d.weights); h8.update(f8.errors); h4.update(f4.errors);
@@ -299,7 +299,7 @@ function qloraMemory(el) {
   f.picture.append(box);
 
   async function go() {
-    const d = await f.run(() => postJSON(`${API}/memory`, { rank: rank.value }));
+    const d = await f.run(() => postJSON(`${API}/memory`, { rank: rank.value }), { key: "go" });
     if (!d) return;
     box.replaceChildren(...d.rows.map((r) => {
       const top = r.bytes.full;

@@ -186,7 +186,7 @@ function reliabilityDemo(el) {
 
   async function measured() {
     if (!job) return;
-    const d = await f.run(() => postJSON(`${API}/calibration`, { job, mode: "closed", measure: measure.value, bins: Number(bins.value) }));
+    const d = await f.run(() => postJSON(`${API}/calibration`, { job, mode: "closed", measure: measure.value, bins: Number(bins.value) }), { key: "measured" });
     if (!d) return;
     diagram.update(d.bins);
     wrongBox.replaceChildren(h("h4", { text: `Confidently wrong (confidence at least 50%)` }),
@@ -222,7 +222,7 @@ function abstainDemo(el) {
     if (!shared.job) return;
     if (busy) { again = true; return; }
     busy = true;
-    const d = await f.run(() => postJSON(`${API}/calibration`, { job: shared.job, mode: "closed", measure: shared.measure, bins: 5, threshold: threshold.value }));
+    const d = await f.run(() => postJSON(`${API}/calibration`, { job: shared.job, mode: "closed", measure: shared.measure, bins: 5, threshold: threshold.value }), { key: "update" });
     busy = false;
     if (again) { again = false; update(); }
     if (!d) return;
@@ -276,7 +276,7 @@ function retrievalDemo(el) {
   async function compare() {
     if (!job) return;
     const ask = (mode) => postJSON(`${API}/calibration`, { job, mode, measure: measure.value, bins: 5 });
-    const both = await f.run(() => Promise.all([ask("closed"), ask("retrieval")]));
+    const both = await f.run(() => Promise.all([ask("closed"), ask("retrieval")]), { key: "compare" });
     if (!both) return;
     const [c, r] = both;
     dl.update(c.bins); dr.update(r.bins);

@@ -88,7 +88,7 @@ function neurons(el) {
   const signal = latest(); // a newer choice aborts the request still in flight, so its answer cannot land last
   async function run() {
     const body = { layer: layer.value, neuron: neuron.value, k: Number(k.value) };
-    const d = await f.run(() => postJSON(`${API}/neurons`, body, { signal: signal() }), { progress: "SmolLM2 is reading the forty sentences through all 30 blocks (once; then every block is at hand)…" });
+    const d = await f.run(() => postJSON(`${API}/neurons`, body, { signal: signal() }), { key: "run", progress: "SmolLM2 is reading the forty sentences through all 30 blocks (once; then every block is at hand)…" });
     if (!d) return;
     list.replaceChildren(d.examples.length ? exampleList(d.examples) : h("p", { text: "This neuron is never positive on these sentences." }));
     suggestions(mixed, "Most mixed neurons here (topics)", d.mixed);
@@ -184,7 +184,7 @@ function sae(el) {
   }
   async function features() {
     if (!saeJob) return;
-    const d = await f.run(() => postJSON(`${API}/sae/features`, { job: saeJob, sort: sort.value, show: 12, k: 6 }));
+    const d = await f.run(() => postJSON(`${API}/sae/features`, { job: saeJob, sort: sort.value, show: 12, k: 6 }), { key: "features" });
     if (!d) return;
     grid.replaceChildren(...d.features.map((ft) => h("div", { class: "ip-feature", "data-feature": ft.feature },
       h("h4", { text: `Feature ${ft.feature}` }),

@@ -90,11 +90,14 @@ function memory(el) {
   f.add(dtype.el, context.el);
   const check = h("p", { class: "kv-check" });
   const table = h("table", { class: "kv-table num" });
-  f.picture.append(check, h("div", { class: "scroll-x" }, table));
+  // Sources as a numbered list under the table: as its last column, narrow and off to the right,
+  // they made every row several lines tall while the learner saw only empty space.
+  const sources = h("ol", { class: "kv-sources" });
+  f.picture.append(check, h("div", { class: "scroll-x" }, table), sources);
   async function update() {
     const params = { dtype: dtype.value };
     if (context.value) params.context = context.value;
-    const d = await f.run(() => getJSON(`${API}/memory`, params));
+    const d = await f.run(() => getJSON(`${API}/memory`, params), { key: "update" });
     if (!d) return;
     const c = d.check;
     const ok = c.real_cache_bytes_float32 === c.formula_bytes_float32;
@@ -102,13 +105,14 @@ function memory(el) {
     check.textContent = `A real float32 KVCache for SmolLM2 at ${count(c.context)} tokens holds ${count(c.real_cache_bytes_float32)} bytes; `
       + `the formula gives ${count(c.formula_bytes_float32)}.`;
     table.replaceChildren(
-      h("tr", {}, ...["model", "layers", "kv heads / heads", "head dim", "context", "per token", "cache", "without GQA", "GQA saves", "weights", "source"]
+      h("tr", {}, ...["model", "layers", "kv heads / heads", "head dim", "context", "per token", "cache", "without GQA", "GQA saves", "weights"]
         .map((t) => h("th", { text: t }))),
-      ...d.rows.map((r) => h("tr", {}, h("td", { text: r.name }), h("td", { text: count(r.layers) }),
+      ...d.rows.map((r, i) => h("tr", {}, h("td", {}, r.name, h("sup", { text: ` ${i + 1}` })), h("td", { text: count(r.layers) }),
         h("td", { text: `${r.kv_heads} / ${r.heads}` }), h("td", { text: count(r.head_dim) }), h("td", { text: count(r.context) }),
         h("td", { text: bytes(r.per_token_bytes) }), h("td", { class: "kv-cache", text: bytes(r.cache_bytes) }),
         h("td", { text: bytes(r.cache_bytes_without_gqa) }), h("td", { text: pct(r.gqa_saving, 0) }),
-        h("td", { text: bytes(r.weights_bytes) }), h("td", { class: "kv-source", text: r.source }))));
+        h("td", { text: bytes(r.weights_bytes) }))));
+    sources.replaceChildren(...d.rows.map((r) => h("li", { text: `${r.name}: ${r.source}` })));
     const big = d.rows[d.rows.length - 1];
     f.setReadout([
       { label: "SmolLM2 per token", value: bytes(d.rows[0].per_token_bytes) },
@@ -181,7 +185,7 @@ function prefix(el) {
   const signal = latest();
   let n = 0;
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/prefix`, { text: text.value }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/prefix`, { text: text.value }, { signal: signal() }), { key: "update" });
     if (!d) return;
     n += 1;
     strip.update(d.tokens.map((t) => ({ text: t.text, id: t.id, title: `id ${t.id}: ${t.reused ? "reused" : "computed"}` })));

@@ -139,7 +139,7 @@ function descentDemo(el) {
     if (lr.input.value !== "" && !Number.isFinite(lr.value)) { f.setError("Type a number for the learning rate.", "lr"); return; }
     const body = { w0: w0.value, steps: steps.value };
     if (lr.input.value !== "") body.lr = lr.value; else body.preset = preset.value || "converge";
-    const d = await f.run(() => postJSON(`${API}/descent`, body));
+    const d = await f.run(() => postJSON(`${API}/descent`, body), { key: "update" });
     if (!d) return;
     data = d;
     xs = d3.scaleLinear().domain(d3.extent(d.curve, (c) => c[0]));
@@ -192,7 +192,7 @@ function surfaceDemo(el) {
   }
 
   async function loadSurface() {
-    const s = await f.run(() => getJSON(`${API}/surface`, { name: surfaceSel.value }));
+    const s = await f.run(() => getJSON(`${API}/surface`, { name: surfaceSel.value }), { key: "loadSurface" });
     if (!s) return;
     surf = s;
     start = null;
@@ -206,7 +206,7 @@ function surfaceDemo(el) {
     if (!Number.isFinite(lr.value)) { f.setError("Type a number for the learning rate.", "lr"); return; }
     const body = { surface: surfaceSel.value, optimizer: opt.value, lr: lr.value, steps: steps.value };
     if (start) body.start = start;
-    const d = await f.run(() => postJSON(`${API}/path`, body));
+    const d = await f.run(() => postJSON(`${API}/path`, body), { key: "update" });
     if (!d) return;
     data = d;
     plot.setPaths([{ name: d.optimizer, color: seriesColor(1), points: d.points }]);
@@ -247,7 +247,7 @@ function raceDemo(el) {
   }
 
   async function loadSurface() {
-    const s = await f.run(() => getJSON(`${API}/surface`, { name: surfaceSel.value }));
+    const s = await f.run(() => getJSON(`${API}/surface`, { name: surfaceSel.value }), { key: "loadSurface" });
     if (!s) return;
     surf = s;
     start = null;
@@ -259,7 +259,7 @@ function raceDemo(el) {
     if (!surf) return;
     const body = { surface: surfaceSel.value, steps: steps.value };
     if (start) body.start = start;
-    const d = await f.run(() => postJSON(`${API}/race`, body));
+    const d = await f.run(() => postJSON(`${API}/race`, body), { key: "update" });
     if (!d) return;
     data = d;
     plot.setPaths(OPTIMIZERS.map(([key, label], i) => ({ name: label, color: seriesColor(i), points: d.paths[key].points })));

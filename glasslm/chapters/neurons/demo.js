@@ -37,7 +37,7 @@ function activationsDemo(el) {
     series: [{ name: "f(x)" }, { name: "slope f′(x)" }, { name: "your x", dashed: true, color: "var(--muted)" }] });
   f.picture.append(note);
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/activations`, { name: name.value, x: x.value }));
+    const d = await f.run(() => postJSON(`${API}/activations`, { name: name.value, x: x.value }), { key: "update" });
     if (!d) return;
     chart.set("f(x)", d.x.map((v, i) => [v, d.y[i]]));
     chart.set("slope f′(x)", d.x.map((v, i) => [v, d.dy[i]]));
@@ -129,7 +129,7 @@ function perceptronDemo(el) {
 
   async function update() {
     clearInterval(timer);
-    const d = await f.run(() => postJSON(`${API}/perceptron`, { gate: gate.value, epochs: epochs.value }));
+    const d = await f.run(() => postJSON(`${API}/perceptron`, { gate: gate.value, epochs: epochs.value }), { key: "update" });
     if (!d) return;
     data = d;
     shown.input.max = d.epochs.length;
@@ -190,7 +190,7 @@ function mlpDemo(el) {
   async function reset() {
     jobs.cancel();  // a run still going counts against the learner's job limit
     chart.clear();
-    const d = await f.run(() => postJSON(`${API}/network`, { ...shapeOf(c), steps: 0, index: 0 }));
+    const d = await f.run(() => postJSON(`${API}/network`, { ...shapeOf(c), steps: 0, index: 0 }), { key: "reset" });
     if (!d) return;
     map.setData(d.points, d.labels, d.ticks);
     map.setGrid(d.grid);
@@ -258,7 +258,7 @@ function networkDemo(el) {
   }
 
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/network`, { ...shapeOf(c), steps: steps.value, index }));
+    const d = await f.run(() => postJSON(`${API}/network`, { ...shapeOf(c), steps: steps.value, index }), { key: "update" });
     if (!d) return;
     data = d;
     map.setData(d.points, d.labels, d.ticks);

@@ -33,7 +33,7 @@ function predict(el) {
     update();
   }
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/predict`, { text: text.value, k: 10 }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/predict`, { text: text.value, k: 10 }, { signal: signal() }), { key: "update" });
     if (!d) return;
     last = d;
     strip.update(d.tokens.map(tokenView));
@@ -64,7 +64,7 @@ function sentence(el) {
   // Shade on a log scale: p = 1 is full colour, p = 1e-6 is the background.
   const shade = (p) => (p === null ? null : sequential(Math.max(0, 1 + Math.log10(p) / 6)));
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/score`, { text: text.value }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/score`, { text: text.value }, { signal: signal() }), { key: "update" });
     if (!d) return;
     strip.update(d.tokens.map((t, i) => ({
       text: t.text, id: t.id, color: shade(t.prob),

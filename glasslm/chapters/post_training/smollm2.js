@@ -54,7 +54,7 @@ function template(el) {
 
   async function draw() {
     const body = { messages: rows.map((r) => ({ role: r.role.value, content: r.text.value })), add_generation_prompt: genPrompt.checked };
-    const d = await f.run(() => postJSON(`${API}/template`, body), { progress: "Tokenizing…" });
+    const d = await f.run(() => postJSON(`${API}/template`, body), { key: "draw", progress: "Tokenizing…" });
     if (!d) return;
     paint(strip, d.tokens);
     rendered.textContent = d.text;

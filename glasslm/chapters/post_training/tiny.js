@@ -60,7 +60,7 @@ function masking(el) {
   const table = h("table", { class: "pt-table num" });
   f.picture.append(table);
   async function draw() {
-    const d = await f.run(() => postJSON(`${API}/sft/example`, { prompt: prompt.value, response: name.value, job: shared.sftJob }));
+    const d = await f.run(() => postJSON(`${API}/sft/example`, { prompt: prompt.value, response: name.value, job: shared.sftJob }), { key: "draw" });
     if (!d) return;
     const cols = d.sft ? ["base", "sft"] : ["base"];
     table.replaceChildren(h("tr", {}, h("th", { text: "context" }), h("th", { text: "target" }), h("th", { text: "counted?" }),

@@ -30,7 +30,7 @@ function minhash(el) {
   f.picture.append(h("h4", { text: "MinHash estimate of J with K hash functions (its error in brackets)" }), barsBox, shared);
   const bars = barChart(barsBox, { format: (v) => fixed(v, 3), max: 1, label: "MinHash estimates by number of hash functions" });
   const go = debounce(async () => {
-    const d = await f.run(() => postJSON(`${API}/similarity`, { a: a.value, b: b.value, shingle: Number(k.value) }));
+    const d = await f.run(() => postJSON(`${API}/similarity`, { a: a.value, b: b.value, shingle: Number(k.value) }), { key: "go" });
     if (!d) return;
     bars.update(d.estimates.map((e) => ({ label: `K = ${e.k}`, value: e.estimate,
       note: `(${e.estimate - d.exact >= 0 ? "+" : "−"}${fixed(Math.abs(e.estimate - d.exact), 3)})` })));
@@ -87,7 +87,7 @@ function pipeline(el) {
   async function go() {
     const body = { text: text.value };
     for (const s of settings) body[s.el.dataset.field] = s.value;
-    const d = await f.run(() => postJSON(`${API}/clean`, body), { progress: "Cleaning (the tokenizers load the first time)…" });
+    const d = await f.run(() => postJSON(`${API}/clean`, body), { key: "go", progress: "Cleaning (the tokenizers load the first time)…" });
     if (!d) return;
     const rules = Object.entries(d.rule_counts).sort((x, y) => y[1] - x[1]);
     bars.update([
@@ -142,7 +142,7 @@ function compute(el) {
   }
 
   async function go() {
-    const d = await f.run(() => postJSON(`${API}/compute`, { params: params.value, tokens: tokens.value, flops_per_s: rate ? rate.flops_per_s : null }));
+    const d = await f.run(() => postJSON(`${API}/compute`, { params: params.value, tokens: tokens.value, flops_per_s: rate ? rate.flops_per_s : null }), { key: "go" });
     if (!d) return;
     const head = h("tr", {}, ...["model", "N (parameters)", "D (tokens)", "tokens per parameter", "6ND (FLOPs)", "reported (FLOPs)", "on this machine*"].map((t) => h("th", { text: t })));
     const row = (r, mine, i) => h("tr", { class: mine ? "pd-mine" : null },
@@ -183,7 +183,7 @@ function pii(el) {
   f.picture.append(h("h4", { text: "What was found" }), marked, h("h4", { text: "What a model would train on" }), masked,
     h("h4", { text: "How well the patterns do on glasslm's hand-labelled sample" }), h("div", { class: "scroll-x" }, scores), mistakes);
   const go = debounce(async () => {
-    const d = await f.run(() => postJSON(`${API}/pii`, { text: text.value }));
+    const d = await f.run(() => postJSON(`${API}/pii`, { text: text.value }), { key: "go" });
     if (!d) return;
     const parts = [];
     let at = 0;

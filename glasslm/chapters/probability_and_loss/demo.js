@@ -68,7 +68,7 @@ function crossEntropy(el) {
     series: [{ name: "−ln p" }, { name: "you", dashed: true }], height: 260 });
   let curveShown = false;
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/cross-entropy`, { p: p.value }));
+    const d = await f.run(() => postJSON(`${API}/cross-entropy`, { p: p.value }), { key: "update" });
     if (!d) return;
     if (!curveShown) { chart.set("−ln p", d.curve); curveShown = true; }
     chart.set("you", [[d.p, 0], [d.p, d.loss_nats]]);
@@ -94,7 +94,7 @@ function entropyDemo(el) {
     button("Coin flip", preset([5, 5, 0, 0, 0, 0]))));
   const bars = barChart(f.picture, { label: "The distribution", max: 1 });
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/entropy`, { weights: sliders.map((s) => s.value) }));
+    const d = await f.run(() => postJSON(`${API}/entropy`, { weights: sliders.map((s) => s.value) }), { key: "update" });
     if (!d) return;
     bars.update(d.probs.map((q, i) => ({ label: names[i], value: q })));
     f.setReadout([
@@ -122,7 +122,7 @@ function textLoss(el) {
   const bars = barChart(barsBox, { label: "Loss per token", format: (v) => `${fixed(v, 2)} nats` });
   const signal = latest();
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/text-loss`, { text: text.value }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/text-loss`, { text: text.value }, { signal: signal() }), { key: "update" });
     if (!d) return;
     strip.update(d.tokens.map((t, i) => ({ text: t.text, id: t.id,
       color: t.loss === null ? null : sequential(Math.min(1, t.loss / 10)),

@@ -50,7 +50,7 @@ function chunks(el) {
   const signal = latest();
 
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/chunks`, docBody(), { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/chunks`, docBody(), { signal: signal() }), { key: "update" });
     if (!d) return;
     list.replaceChildren(...d.chunks.map((c, i) => h("li", { class: "rag-chunk" },
       h("div", { class: "rag-meta mono", text: `chunk ${c.n} · ${c.title} · ${c.words} words` }), chunkText(c, d.chunks[i - 1]))));
@@ -102,7 +102,7 @@ function search(el) {
   async function update() {
     if (state.documents === null) return;
     const body = { ...docBody(), question: q.value, k: k.value, embeddings: ["tfidf", "glove", "minilm"] };
-    const d = await f.run(() => postJSON(`${API}/search`, body, { signal: signal() }), { progress: "Embedding the chunks…" });
+    const d = await f.run(() => postJSON(`${API}/search`, body, { signal: signal() }), { key: "update", progress: "Embedding the chunks…" });
     if (!d) return;
     cols.replaceChildren(...Object.entries(d.results).map(([e, r]) => hitList(r, e)));
     const rs = Object.values(d.results);

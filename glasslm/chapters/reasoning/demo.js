@@ -45,7 +45,7 @@ function formats(el) {
   const note = h("p", { class: "rs-note", text: "Shaded: the question, given to the model. Bright: what it must write." });
   f.picture.append(note);
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/format`, { a: a.value, b: b.value, digits: Number(digits.value) }));
+    const d = await f.run(() => postJSON(`${API}/format`, { a: a.value, b: b.value, digits: Number(digits.value) }), { key: "update" });
     if (!d) return;
     for (const [fmt, strip] of Object.entries(boxes)) {
       const F = d.formats[fmt];

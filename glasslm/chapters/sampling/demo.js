@@ -76,7 +76,7 @@ function filters(el) {
     const title = el.querySelector(".demo-title");
     if (title) title.textContent = body.model === DEFAULT_MODEL ? "Reshape SmolLM2's next-token distribution"
       : "Reshape your model's next-character distribution";
-    const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { progress: `${who} is reading your prompt…` });
+    const d = await f.run(() => postJSON(`${API}/distribution`, body, { signal: signal() }), { key: "update", progress: `${who} is reading your prompt…` });
     if (!d) return;
     if (body.model === DEFAULT_MODEL) smolText = body.text;
     setSettings({ text: body.text, temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, min_p: body.min_p,

@@ -201,7 +201,7 @@ function optimal(el) {
   f.picture.append(h("h4", { text: "Tokens per parameter of the published models" }), barsBox, h("div", { class: "scroll-x sl-table-wrap" }, table));
   const bars = barChart(barsBox, { format: (v) => fixed(v, 1), label: "tokens per parameter" });
   async function go() {
-    const d = await f.run(() => postJSON(`${API}/optimal`, { flops: flops.value, tokens_per_param: ratio.value }));
+    const d = await f.run(() => postJSON(`${API}/optimal`, { flops: flops.value, tokens_per_param: ratio.value }), { key: "go" });
     if (!d) return;
     bars.update(d.models.map((m) => ({ label: m.name, value: m.tokens_per_param, highlight: m.tokens_per_param >= d.tokens_per_param,
       note: m.tokens_per_param < d.tokens_per_param ? `(below ${fixed(d.tokens_per_param, 0)})` : "" })));
@@ -296,13 +296,16 @@ function parallelMemory(el) {
   f.add(params.el, gpus.el, h("p", { class: "sl-hint", text: "The default is the ZeRO paper's example: 7.5 billion parameters on 64 GPUs." }),
     buttonRow(button("Compute", () => go(), { primary: true })));
   const barsBox = h("div", { class: "sl-bars" });
-  f.picture.append(barsBox);
+  // What each strategy splits, as whole sentences under the bars: beside them a phone had room for three words.
+  const notes = h("dl", { class: "sl-notes" });
+  f.picture.append(barsBox, notes);
   const bars = barChart(barsBox, { format: gigabytes, label: "memory per GPU for weights, gradients and Adam state" });
   async function go() {
-    const d = await f.run(() => postJSON(`${API}/parallel-memory`, { params: params.value, gpus: gpus.value }));
+    const d = await f.run(() => postJSON(`${API}/parallel-memory`, { params: params.value, gpus: gpus.value }), { key: "go" });
     if (!d) return;
     const dp = d.strategies[0].bytes_per_gpu;
-    bars.update(d.strategies.map((s) => ({ label: s.name, value: s.bytes_per_gpu, note: s.note, highlight: s.bytes_per_gpu < 80e9 })));
+    bars.update(d.strategies.map((s) => ({ label: s.name, value: s.bytes_per_gpu, highlight: s.bytes_per_gpu < 80e9 })));
+    notes.replaceChildren(...d.strategies.flatMap((s) => [h("dt", { text: s.name }), h("dd", { text: s.note })]));
     f.setReadout([
       { label: "data parallel: every GPU holds", value: gigabytes(dp) },
       { label: "ZeRO-3: each GPU holds", value: gigabytes(d.strategies[3].bytes_per_gpu) },

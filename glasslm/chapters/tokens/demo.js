@@ -47,7 +47,7 @@ function compare(el) {
   const rows = [];
   const signal = latest();
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/compare`, { text: text.value, corpus: shared.corpus, vocab_size: shared.vocab }, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/compare`, { text: text.value, corpus: shared.corpus, vocab_size: shared.vocab }, { signal: signal() }), { key: "update" });
     if (!d) return;
     d.rows.forEach((r, i) => {
       if (!rows[i]) {
@@ -75,7 +75,7 @@ function spelling(el) {
   const out = h("div", { class: "spelling" });
   f.picture.append(out);
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/spelling`, { word: word.value, letter: letter.value }));
+    const d = await f.run(() => postJSON(`${API}/spelling`, { word: word.value, letter: letter.value }), { key: "update" });
     if (!d) return;
     out.replaceChildren(...d.rows.map((r) => {
       const box = h("div", { class: "tok-row" }, h("div", { class: "tok-row-head" }, h("strong", { text: r.name }),
@@ -103,7 +103,7 @@ function numbers(el) {
   const boxes = [0, 1].map(() => { const b = h("div", { class: "tok-row" }, h("div", { class: "tok-row-head" })); f.picture.append(b); return b; });
   const strips = boxes.map((b) => tokenStrip(b));
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/compare`, { text: text.value }));
+    const d = await f.run(() => postJSON(`${API}/compare`, { text: text.value }), { key: "update" });
     if (!d) return;
     [1, 2].forEach((k, i) => {
       const r = d.rows[k];
@@ -125,7 +125,7 @@ function languages(el) {
   const table = h("table", { class: "terms num lang-table" });
   f.picture.append(h("div", { class: "table-scroll" }, table));
   async function update() {
-    const d = await f.run(() => postJSON(`${API}/languages`, { extra: extra.value }));
+    const d = await f.run(() => postJSON(`${API}/languages`, { extra: extra.value }), { key: "update" });
     if (!d) return;
     const max = Math.max(...d.rows.map((r) => r.cl100k_chars_per_token));
     const bar = (v, cls) => h("span", { class: `lang-bar ${cls}`, style: `width:${(80 * v) / max}%` });
@@ -188,7 +188,7 @@ function replay(el) {
   async function show() {
     if (!trace) return;
     const k = step.value;
-    const d = await f.run(() => postJSON(`${API}/replay`, { text: trainedText, vocab_size: trainedVocab, step: k }));
+    const d = await f.run(() => postJSON(`${API}/replay`, { text: trainedText, vocab_size: trainedVocab, step: k }), { key: "show" });
     if (!d) return;
     const highlight = cssVar("--s2");
     strip.update(d.tokens.map((t) => ({ ...tokenView(t), color: t.new ? highlight : undefined })));
@@ -254,7 +254,7 @@ function unigram(el) {
   async function go() {
     note.textContent = `Both trained on the text of the BPE demo above (${count(shared.corpus.length)} characters), asking for ${shared.vocab} tokens.`;
     const body = { corpus: shared.corpus, vocab_size: shared.vocab, sentence: sentence.value, word: word.value };
-    const d = await f.run(() => postJSON(`${API}/unigram`, body, { signal: signal() }));
+    const d = await f.run(() => postJSON(`${API}/unigram`, body, { signal: signal() }), { key: "go" });
     if (!d) return;
     uni.update(d.unigram.pieces.map((p) => ({ text: p, title: p.startsWith("<0x") ? "a byte: this character is not in the vocabulary" : p })));
     bpe.update(d.bpe.pieces.map((p) => ({ text: p })));

@@ -124,9 +124,10 @@ class LensRequest(BaseModel):
 def lens(req: LensRequest, request: Request):
     m = load_smollm2()
     ids = encode_text(m, req.text, MAX_LENS_TOKENS, purpose="this picture takes")
-    trace = traced(request, m, ids)
+    # The last column alone (the first answer to typing) needs one traced token after the prefix cache.
+    trace = m.trace_last(ids) if req.last_only else traced(request, m, ids)
     positions = [len(ids) - 1] if req.last_only else list(range(len(ids)))
-    res = [r[positions] for r in trace.residuals]  # (L+1) x (positions, C)
+    res = [r[-1:] if req.last_only else r for r in trace.residuals]  # (L+1) x (positions, C)
     ln = logit_lens(m, res, k=req.k)
     final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)
     rows = [

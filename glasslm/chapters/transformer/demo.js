@@ -78,7 +78,7 @@ function residual(el) {
   const nextSignal = latest();
   async function load() {
     const signal = nextSignal();
-    const d = await f.run(() => postJSON(`${API}/residual`, { text: text.value }, { signal }), { progress: "Running SmolLM2…" });
+    const d = await f.run(() => postJSON(`${API}/residual`, { text: text.value }, { signal }), { key: "load", progress: "Running SmolLM2…" });
     if (!d) return;
     data = d;
     const all = d.norms.flat();
@@ -120,13 +120,13 @@ function lens(el) {
     // The last token's column first (a 16th of the work), so typing answers at once; then the whole table.
     const signal = nextSignal();
     const last = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3, last_only: true }, { signal }),
-      { progress: "Reading the stream after every layer through the unembedding…" });
+      { key: "load", progress: "Reading the stream after every layer through the unembedding…" });
     if (!last) return;
     data = last;
     draw();
     if (last.tokens.length === 1) return;
     const d = await f.run(() => postJSON(`${API}/lens`, { text: text.value, k: 3 }, { signal }),
-      { progress: "Filling in the other tokens' columns…" });
+      { key: "load", progress: "Filling in the other tokens' columns…" });
     if (!d) return;
     data = d;
     draw();

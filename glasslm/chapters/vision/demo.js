@@ -111,7 +111,7 @@ function vit(el) {
 
   async function look() {
     if (!job) { drawPatches(patchBox, grid.pixels, Number(patch.value), null); return; }
-    const d = await f.run(() => postJSON(`${API}/predict`, { job, pixels: grid.pixels }));
+    const d = await f.run(() => postJSON(`${API}/predict`, { job, pixels: grid.pixels }), { key: "look" });
     if (!d) return;
     drawPatches(patchBox, grid.pixels, d.patch, d.attention);
     el.querySelector(".vi-patch-cap").textContent = `${d.grid * d.grid} patches of ${d.patch}×${d.patch} pixels, tinted by attention` +
@@ -207,7 +207,7 @@ function clip(el) {
 
   async function similarity() {
     if (!job) return;
-    const d = await f.run(() => postJSON(`${API}/clip/similarity`, { job, names: nameInputs.map((t) => t.value) }));
+    const d = await f.run(() => postJSON(`${API}/clip/similarity`, { job, names: nameInputs.map((t) => t.value) }), { key: "similarity" });
     if (!d) return;
     imgs.replaceChildren(...d.images.map((px) => h("span", { class: "vi-mini" }, ...px.map((v) => h("span", { style: `background:${inkStyle(v)}` })))));
     sim.update(d.cosine, d.images.map((_, i) => `image of ${i}`), d.names);
@@ -305,7 +305,7 @@ function cnn(el) {
 
   async function look() {
     if (!job) return;
-    const d = await f.run(() => postJSON(`${API}/cnn/look`, { job, pixels: grid.pixels }));
+    const d = await f.run(() => postJSON(`${API}/cnn/look`, { job, pixels: grid.pixels }), { key: "look" });
     if (!d) return;
     probs.update(d.probs.map((p, i) => ({ label: `${i}`, value: p, highlight: i === d.prediction })));
     const fmax = Math.max(...d.filters1.flat(2).map(Math.abs)) || 1;

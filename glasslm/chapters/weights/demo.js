@@ -18,7 +18,7 @@ function oneWeight(el) {
   // "Best weight" sends the exact least-squares value (the slider shows it rounded to its step).
   f.add(w.el, buttonRow(button("Best weight", () => { if (best !== null) { w.value = best; update(best); } })));
   async function update(exact = null) {
-    const d = await f.run(() => postJSON(`${API}/one-weight`, { w: exact ?? w.value }));
+    const d = await f.run(() => postJSON(`${API}/one-weight`, { w: exact ?? w.value }), { key: "update" });
     if (!d) return;
     best = d.best_w;
     plot.setPoints(d.points);
@@ -56,7 +56,7 @@ function fewInputs(el) {
   async function update(exact = null) {
     const weights = exact ? exact.weights : ws.map((s) => s.value);
     const bias = exact ? exact.bias : b.value;
-    const d = await f.run(() => postJSON(`${API}/few-inputs`, { weights, bias, flower: flower.value }));
+    const d = await f.run(() => postJSON(`${API}/few-inputs`, { weights, bias, flower: flower.value }), { key: "update" });
     if (!d) return;
     best = d.best;
     const rows = d.inputs.map((name, i) => h("tr", {}, h("td", { text: name }), h("td", { text: `${fixed(d.x[i], 1)} cm` }),

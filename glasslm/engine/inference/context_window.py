@@ -195,6 +195,23 @@ def weight_flops(config, n_params_no_embedding: int, T: int) -> int:
     return 2 * T * n_params_no_embedding + 2 * T * config.d_model * config.vocab_size
 
 
+def non_embedding_params(model: Llama) -> int:
+    """Parameters of the blocks' matrices: each is used once per token (a multiply-add each)."""
+    return sum(
+        int(lw.qkv_proj.size + lw.o_proj.size + lw.gate_up_proj.size + lw.down_proj.size) for lw in model.w.layers
+    )
+
+
+def prefill_flops(config, n_params_no_embedding: int, past: int, T: int) -> int:
+    """FLOPs of one cached forward of T new tokens after `past` (last logits row only).
+
+    The weights cost 2 x T x parameters; attention compares the T new queries with
+    all past + T keys (the whole rectangle is computed, the mask hides the future).
+    """
+    attention = config.n_layers * config.n_heads * 4 * T * (past + T) * config.head_dim
+    return 2 * T * n_params_no_embedding + attention
+
+
 def attention_arithmetic(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Causal attention for one layer, the operations llama.py uses.
 
@@ -215,9 +232,7 @@ def time_attention(model: Llama, ids, lengths, should_stop: Callable[[], bool] =
     cfg = model.config
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
     rng = np.random.default_rng(0)
-    non_embedding = sum(
-        int(lw.qkv_proj.size + lw.o_proj.size + lw.gate_up_proj.size + lw.down_proj.size) for lw in model.w.layers
-    )
+    non_embedding = non_embedding_params(model)
     for T in lengths:
         if should_stop():
             return
@@ -355,16 +370,36 @@ def _shared(plan: dict, k: int) -> int:
     return sum(len(x) for x in plan["pieces"][:k])
 
 
-def needle_work(m: SmolLM2, plans) -> int:
-    """Tokens needle_probe runs through the model (the answers aside): its progress's denominator.
+def _segments(m: SmolLM2, plan: dict) -> Iterator[tuple[int, int]]:
+    """The (start, end) token ranges needle_probe runs for one length, in its order.
+
+    Per cell: the filler up to its needle that the cache lacks, then the needle and
+    what follows; last, the no-needle prompt after the shared filler.
+    """
+    prefix = 0
+    for k in plan["at"]:
+        shared = _shared(plan, k)
+        if shared > prefix:
+            yield prefix, shared
+            prefix = shared
+        yield shared, len(needle_ids(m, plan, k))
+    yield prefix, len(needle_ids(m, plan, None))
+
+
+def needle_work(m: SmolLM2, plans, chunk: int = 256) -> tuple[int, int]:
+    """Tokens and FLOPs needle_probe runs through the model (the answers aside): its progress's denominators.
 
     Per length: the filler once, plus each cell's needle and what follows it.
+    FLOPs, not tokens, predict the time left: a token late in an 8,192-token
+    prompt costs about twice one at its start (attention grows with the position).
     """
-    total = 0
+    cfg, params = m.model.config, non_embedding_params(m.model)
+    tokens = flops = 0
     for p in plans:
-        total += len(needle_ids(m, p, None))
-        total += sum(len(needle_ids(m, p, k)) - _shared(p, k) for k in p["at"])
-    return total
+        for a, b in _segments(m, p):
+            tokens += b - a
+            flops += sum(prefill_flops(cfg, params, s, min(chunk, b - s)) for s in range(a, b, chunk))
+    return tokens, flops
 
 
 def _extend(model, cache, ids, chunk: int, should_stop):
@@ -404,22 +439,28 @@ def needle_probe(
     """
     model = m.model
     plans = needle_plan(m, lengths, depths, seed)
-    total, done, t_start = needle_work(m, plans), 0, time.perf_counter()
+    params = non_embedding_params(model)
+    (total, flops_total), t_start = needle_work(m, plans, chunk), time.perf_counter()
+    done = flops_done = 0
 
     def run(cache, ids, L):
-        nonlocal done
+        nonlocal done, flops_done
         steps = _extend(model, cache, ids, chunk, should_stop)
         while True:
+            past = cache.length
             try:
                 n = next(steps)
             except StopIteration as end:
                 return end.value
             done += n
+            flops_done += prefill_flops(model.config, params, past, n)
             yield {
                 "type": "progress",
                 "length": L,
                 "tokens_done": done,
                 "tokens_total": total,
+                "flops_done": flops_done,
+                "flops_total": flops_total,
                 "seconds": time.perf_counter() - t_start,
             }
 

@@ -255,6 +255,25 @@ class SmolLM2:
         self.model.forward(ids, trace=trace)  # the whole text, no prefix cache: a trace shows every position
         return trace
 
+    def trace_last(self, ids, mlp: bool = False) -> Trace:
+        """The last token's pass with its residual stream (and MLP activations) recorded.
+
+        What a picture of the newest token needs, as fast as a decode step: the tokens
+        before it come from the prefix cache (typing one more word runs only the new
+        tokens), then the last one runs traced. Its residuals and logits equal the last
+        column of trace(ids) (tested); the attention maps, which need every query, are left out.
+        """
+        ids = self.check_ids(ids, limit=TRACE_MAX_TOKENS)
+        T = len(ids)
+        if T > 1:
+            before, _, _ = self.prefill(ids[:-1], logits=False)  # remembered: the next keystroke reuses it
+            cache = before.copy_prefix(T - 1, T)  # the prefix cache's copy stays as it was
+        else:
+            cache = self.model.new_cache(1)
+        trace = Trace(residual=True, attention=False, mlp=mlp)
+        self.model.forward(ids[-1:], cache, trace=trace)
+        return trace
+
     def generate(
         self,
         ids,

@@ -20,6 +20,7 @@ const LABEL_GROW = 1.3;     // on a box wider than the drawing, labels grow at m
 const LABEL_GAP = 13;       // px between neighbouring labels, or they are thinned
 const VALUE_CELL = 24;      // px: smaller cells leave their value out (it would not fit)
 const COL_ANGLE = 55;       // degrees the column labels are turned
+const CHAR_EM = 0.62;       // a label letter's width in em, at most (for the room the labels need)
 
 // Which labels to write when neighbours are `step` px apart: each non-blank one at least
 // LABEL_GAP px after the last one written (labels a chapter already left blank count as gaps).
@@ -39,11 +40,16 @@ export function heatmap(container, { scale = "sequential", format = (v) => fixed
   function update(values, rowLabels = [], colLabels = []) {
     last = [values, rowLabels, colLabels];
     const rows = values.length, cols = rows ? values[0].length : 0;
-    const left = rowLabels.length ? 90 : 4, top = colLabels.length ? 70 : 4;
-    const natural = left + cols * cell + 4;
+    // Turned column labels reach up and to the right of their column: room for the longest
+    // ("needle at 100%" was cut at the top and the right edge), estimated from its letters.
+    const long = colLabels.map((t) => String(t ?? "").length * CHAR_EM * LABEL_PX);  // units, at most
+    const up = Math.sin((COL_ANGLE * Math.PI) / 180), across = Math.cos((COL_ANGLE * Math.PI) / 180);
+    const left = rowLabels.length ? 90 : 4, top = colLabels.length ? Math.min(160, Math.max(70, up * Math.max(...long) + 12)) : 4;
+    const right = (cc) => Math.max(4, ...long.map((L, j) => (j + 0.5 - cols) * cc + 3 + across * L + 4));
+    const natural = left + cols * cell + right(cell);
     // a box narrower than the drawing: cells shrink and one unit is one CSS pixel
-    const c = shown > 0 && natural > shown && cols ? Math.max(1, (shown - left - 4) / cols) : cell;
-    const width = left + cols * c + 4;
+    const c = shown > 0 && natural > shown && cols ? Math.max(1, (shown - left - right(0)) / cols) : cell;
+    const width = left + cols * c + right(c);
     const zoom = shown > 0 ? shown / width : 1;  // CSS px per unit
     const labelSize = (LABEL_PX * Math.min(Math.max(zoom, 1), LABEL_GROW)) / zoom;  // in units
     const rowShown = spaced(rowLabels, c * zoom), colShown = spaced(colLabels, c * zoom * Math.sin((COL_ANGLE * Math.PI) / 180));

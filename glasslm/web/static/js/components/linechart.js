@@ -84,6 +84,20 @@ function logTicks(scale, count) {
   return { values, text: (v) => (keep(v) ? logTickText(v) : "") };
 }
 
+// Sets an SVG text to `label`, split into two centred lines at the space nearest its middle if it is wider
+// than `room` px. Returns the number of lines.
+function wrapTitle(node, label, room) {
+  node.text(label);
+  if (!label.includes(" ") || node.node().getComputedTextLength() <= room) return 1;
+  const spaces = [...label.matchAll(/ /g)].map((m) => m.index);
+  const cut = spaces.reduce((a, b) => (Math.abs(b - label.length / 2) < Math.abs(a - label.length / 2) ? b : a));
+  const x = node.attr("x");
+  node.text(null);
+  node.append("tspan").attr("x", x).text(label.slice(0, cut + 1));  // the space kept: textContent reads as before
+  node.append("tspan").attr("x", x).attr("dy", 13).text(label.slice(cut + 1));
+  return 2;
+}
+
 export function lineChart(container, { xLabel = "", yLabel = "", series = [], xScale = "linear", yScale = "linear",
   xDomain = null, yDomain = null, height = H, title = "", xIntegers = false } = {}) {
   const d3 = window.d3;
@@ -188,10 +202,12 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height, yTitle.node(), M);
     iw = width - M.left - M.right;
     ih = h - M.top - M.bottom;
-    svg.attr("viewBox", `0 0 ${width} ${h}`);
     area.attr("width", iw).attr("height", ih);
     gx.attr("transform", `translate(0,${ih})`);
     xTitle.attr("x", iw / 2).attr("y", ih + 34);
+    // A title longer than a phone's chart is wide goes on two lines (it was cut at both ends), the chart 13 px taller.
+    const lines = wrapTitle(xTitle, xLabel, width - 8);
+    svg.attr("viewBox", `0 0 ${width} ${h + (lines - 1) * 13}`);
     yTitle.attr("x", -ih / 2);
     draw();
   }
