@@ -107,3 +107,21 @@ def test_as_batch_keeps_order_and_answers(m):
     together = list(as_batch(lambda p: answer(m, p, max_tokens=3), prompts, width=4))
     assert [a.ids for a in together] == [a.ids for a in alone]
     np.testing.assert_allclose([a.likelihood for a in together], [a.likelihood for a in alone], atol=1e-4)
+
+
+def test_a_pass_mixing_prompts_and_decode_steps_equals_the_one_sequence_path(m):
+    """forward_batch with a joining request's whole prompt beside others' single decode tokens
+    (and a prompt continuing a cache): each row equals forward over that sequence alone."""
+    texts = ["Hi", "The capital of France is", "Once upon a time, in a land far away, there lived a"]
+    prompts = [m.encode(t) for t in texts]
+    old = m.model.new_cache(len(prompts[1]) + 1, hidden=True)
+    m.model.prefill(prompts[1], old, last_only=True)  # decoding already: its next token only
+    part = m.model.new_cache(len(prompts[2]), hidden=True)
+    m.model.prefill(prompts[2][:5], part, last_only=True)  # a prompt's second chunk
+    new = m.model.new_cache(len(prompts[0]), hidden=True)  # a joining request's prompt
+    got = m.model.forward_batch([prompts[0], [1234], prompts[2][5:]], [new, old, part])  # (3, V)
+    np.testing.assert_allclose(got[0], m.model.forward(prompts[0])[-1], atol=TOL, rtol=0)
+    np.testing.assert_allclose(got[1], m.model.forward(prompts[1] + [1234])[-1], atol=TOL, rtol=0)
+    np.testing.assert_allclose(got[2], m.model.forward(prompts[2])[-1], atol=TOL, rtol=0)
+    assert [c.length for c in (new, old, part)] == [len(prompts[0]), len(prompts[1]) + 1, len(prompts[2])]
+    np.testing.assert_allclose(m.model.unembed(part.x[: part.length]), m.model.forward(prompts[2]), atol=TOL, rtol=0)
