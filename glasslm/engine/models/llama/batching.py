@@ -19,9 +19,9 @@ waiting steps, runs them as one batched pass, and hands each its row:
 
 The scheduler starts a pass when every admitted request is waiting, or a short
 while after the first one began to wait (GATHER_S, or GATHER_FRACTION of the
-last pass if longer: a request busy sampling or sending its token is back
-within that, and a pass without it would be a fragment of a batch; one whose
-client stops reading just joins a later pass).
+last pass if longer, up to MAX_GATHER_S: a request busy sampling or sending
+its token is back within that, and a pass without it would be a fragment of
+a batch; one whose client stops reading just joins a later pass).
 
 A joining request's prompt goes through the same passes (`prefill`): its
 tokens, in chunks of PREFILL_CHUNK, are rows of the next pass beside the
@@ -62,7 +62,8 @@ MAX_BATCH = 16  # rows in one decode pass (the serving chapter fires up to 16 re
 MAX_QUEUED = 64  # requests waiting for a slot; past it, QueueFull (a 429 on the web)
 MAX_KV_TOKENS = 16 * 2048  # tokens of KV cache reserved by the running requests: 1.4 GB of float32 at most
 GATHER_S = 0.003  # how long a pass waits for admitted requests that are not waiting yet ...
-GATHER_FRACTION = 0.2  # ... or this fraction of the last pass's time, if longer
+GATHER_FRACTION = 0.2  # ... or this fraction of the last pass's time, if longer ...
+MAX_GATHER_S = 0.05  # ... but never longer than this (after a long prefill pass)
 PREFILL_CHUNK = 256  # prompt tokens per item: attention's (S, T) scores stay small for long prompts
 MAX_PASS_TOKENS = 1024  # rows in one pass (decode steps are one row each, prompt chunks many)
 
@@ -205,7 +206,7 @@ class Scheduler:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._waiting)
-                deadline = time.perf_counter() + max(self.gather_s, GATHER_FRACTION * last_pass_s)
+                deadline = time.perf_counter() + max(self.gather_s, min(GATHER_FRACTION * last_pass_s, MAX_GATHER_S))
                 while len(self._waiting) < min(self._admitted, self.max_batch):
                     left = deadline - time.perf_counter()
                     if left <= 0 or not self._cond.wait(left):
