@@ -125,3 +125,10 @@ def test_a_pass_mixing_prompts_and_decode_steps_equals_the_one_sequence_path(m):
     np.testing.assert_allclose(got[2], m.model.forward(prompts[2])[-1], atol=TOL, rtol=0)
     assert [c.length for c in (new, old, part)] == [len(prompts[0]), len(prompts[1]) + 1, len(prompts[2])]
     np.testing.assert_allclose(m.model.unembed(part.x[: part.length]), m.model.forward(prompts[2]), atol=TOL, rtol=0)
+
+
+def test_lengths_stay_python_ints(m):
+    """A cache's length is reported in JSON (the serving trace): numpy integers would not serialize."""
+    cache = m.model.new_cache(8, hidden=True)
+    m.model.forward_batch([m.encode("Hello there")], [cache])
+    assert type(cache.length) is int

@@ -347,7 +347,7 @@ class Llama:
         for a, e, cache in zip(starts, ends, caches):
             if cache.x is not None:
                 cache.x[cache.length : cache.length + e - a] = x[a:e]
-            cache.advance(e - a)
+            cache.advance(int(e - a))  # a Python int: lengths end up in JSON
         return self.unembed(x[ends - 1]) if want_logits else None  # (B, V): each sequence's last row
 
     def unembed(self, x: np.ndarray) -> np.ndarray:
