@@ -164,8 +164,8 @@ class Llama:
     One forward pass runs at a time (a lock): on a 2-core machine, passes run at
     once only fight over the cores and BLAS threads (four concurrent generations
     took 2.5-3x longer without the lock). Generating requests do not queue on it
-    step by step: their decode steps share batched passes (batching.Scheduler),
-    and a prefill (chunked by `prefill`) runs between those passes.
+    step by step: their prompts and decode steps share batched passes
+    (forward_batch, scheduled by batching.Scheduler).
     """
 
     def __init__(self, weights: LlamaWeights):
