@@ -132,3 +132,25 @@ def test_lengths_stay_python_ints(m):
     cache = m.model.new_cache(8, hidden=True)
     m.model.forward_batch([m.encode("Hello there")], [cache])
     assert type(cache.length) is int
+
+
+def test_prompts_arriving_together_share_a_pass_and_keep_their_tokens(m):
+    """Eight requests arriving at once: their prompts' prefills run as rows of shared passes
+    (Llama.forward_batch through the scheduler), and each first token is the one it gets alone."""
+    s = SmolLM2(m.model, m.tokenizer, m.metadata, m.load_info, PrefixCache())
+    prompts = [m.encode(f"Question {i}: what is {i} plus {i}? Answer:") for i in range(8)]
+    alone = [m.model.forward(p)[-1].argmax() for p in prompts]  # no scheduler, no cache
+    got: dict[int, int] = {}
+    barrier = threading.Barrier(len(prompts))
+
+    def run(i):
+        barrier.wait()
+        got[i] = next(s.generate(prompts[i], max_tokens=1, temperature=0, stop_ids=[])).token_id
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [got[i] for i in range(len(prompts))] == alone
+    assert s.scheduler.passes < len(prompts) and max(s.scheduler.batch_sizes) > 1
