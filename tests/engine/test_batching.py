@@ -154,3 +154,26 @@ def test_prompts_arriving_together_share_a_pass_and_keep_their_tokens(m):
         t.join()
     assert [got[i] for i in range(len(prompts))] == alone
     assert s.scheduler.passes < len(prompts) and max(s.scheduler.batch_sizes) > 1
+
+
+def test_a_step_that_cannot_run_fails_alone(m):
+    """A cache without room fails its own request with the cache's sentence; a request
+    sharing the pass still gets its logits."""
+    s = Scheduler(m.model)
+    full = m.model.new_cache(2)
+    m.model.prefill(m.encode("Hi there"), full)  # two tokens: no room left
+    ok = m.model.new_cache(8)
+    errors: list = []
+
+    def bad():
+        try:
+            s.step(5, full)
+        except ValueError as err:
+            errors.append(str(err))
+
+    t = threading.Thread(target=bad)
+    t.start()
+    got = s.prefill(m.encode("Hello"), ok)
+    t.join()
+    assert errors and "no room" in errors[0]
+    np.testing.assert_allclose(got, m.model.forward(m.encode("Hello"))[-1], atol=TOL, rtol=0)

@@ -219,12 +219,19 @@ class Scheduler:
                 taken = {id(w) for w in batch}
                 self._waiting = [w for w in self._waiting if id(w) not in taken]
             t0 = time.perf_counter()
+            for w in batch:  # a request that cannot run fails alone, not the whole pass
+                try:
+                    w.cache.check_room(len(w.tokens))
+                except ValueError as err:
+                    w.error = err
+            run = [w for w in batch if w.error is None]
             try:
-                logits = self.model.forward_batch([w.tokens for w in batch], [w.cache for w in batch])  # (B, V)
-                for w, row in zip(batch, logits):
-                    w.logits = row if w.want_logits else None
+                if run:
+                    logits = self.model.forward_batch([w.tokens for w in run], [w.cache for w in run])  # (B, V)
+                    for w, row in zip(run, logits):
+                        w.logits = row if w.want_logits else None
             except BaseException as err:  # noqa: BLE001 handed to the requests, which raise it
-                for w in batch:
+                for w in run:
                     w.error = err
             last_pass_s = time.perf_counter() - t0
             self.passes += 1
