@@ -13,8 +13,11 @@ from glasslm.chapters.prompting.api import (
     MAX_PROMPT_TOKENS,
     MAX_TEMPERATURE,
     MAX_TEXT_CHARS,
+    TASKS,
+    config,
 )
 from glasslm.engine.basics.sampling import GREEDY
+from glasslm.engine.applications.prompting import run_item
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/prompting"
@@ -69,6 +72,11 @@ def test_run_job_verdicts_follow_the_rule(client, sse):
     }
     assert done["tokens"] == sum(e["tokens"] for e in items)
     assert [e["type"] for e in evs[:3]] == ["start", "item_start", "item"]
+    # the items ran at once (batched); each reply is the one it gets alone
+    m, cfg = load_smollm2(), config()  # the run's settings: the defaults
+    capital = [i for i in TASKS.items if i.kind == "capital"]
+    for e, item in zip(items[:3], capital):
+        assert e["replies"] == [m.decode(r) for r in run_item(m, TASKS, item, "zero-shot", cfg).replies]
 
 
 @pytest.mark.slow

@@ -2,12 +2,20 @@
 here, shared-prefill continuations against SmolLM2.generate, and the context cache against
 a full forward pass."""
 
+import time
+
 import numpy as np
 import pytest
 
 from glasslm.engine.basics import sampling
 from glasslm.engine.basics.sampling import GREEDY, SamplingConfig
-from glasslm.engine.inference.autoregression import choose, continuations, step_rng, tiny_gpt_next_logits
+from glasslm.engine.inference.autoregression import (
+    choose,
+    continuation_steps,
+    continuations,
+    step_rng,
+    tiny_gpt_next_logits,
+)
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 from glasslm.engine.training.train import train_default_tiny_gpt
 
@@ -104,3 +112,25 @@ def test_sampling_settings_travel_as_one_validated_dataclass(smollm2):
     assert [e.token_id for e in smollm2.generate(ids, max_tokens=4, settings=top1, seed=9)] == [
         e.token_id for e in smollm2.generate(ids, max_tokens=4, settings=GREEDY)
     ]
+
+
+def test_continuations_run_at_once_and_share_passes(smollm2):
+    """Three runs of 8 tokens: one after another they would need 3 x 7 decode passes; at once,
+    their steps share passes (and closing the stream early stops the others)."""
+    from glasslm.engine.models.llama.prefix_cache import PrefixCache
+    from glasslm.engine.models.llama.smollm2 import SmolLM2
+
+    m = SmolLM2(smollm2.model, smollm2.tokenizer, smollm2.metadata, smollm2.load_info, PrefixCache())
+    ids = m.encode("Once upon a time")
+    runs = continuations(m, ids, 8, [None, 1, 2], stop_ids=[], settings=SamplingConfig(temperature=1.0))
+    assert [len(r) for r in runs] == [8, 8, 8]
+    assert m.scheduler.passes < 3 * 7
+    steps = continuation_steps(m, ids, 50, [None, 1, 2], stop_ids=[], settings=SamplingConfig(temperature=1.0))
+    next(steps)
+    before = m.scheduler.passes
+    steps.close()
+    deadline = time.monotonic() + 30
+    while m.scheduler.stats()["admitted"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert m.scheduler.stats()["admitted"] == 0  # the other runs stopped and freed their slots ...
+    assert m.scheduler.passes - before < 40  # ... long before their 50 tokens

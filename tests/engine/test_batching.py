@@ -108,3 +108,73 @@ def test_as_batch_keeps_order_and_answers(m):
     together = list(as_batch(lambda p: answer(m, p, max_tokens=3), prompts, width=4))
     assert [a.ids for a in together] == [a.ids for a in alone]
     np.testing.assert_allclose([a.likelihood for a in together], [a.likelihood for a in alone], atol=1e-4)
+
+
+def test_a_pass_mixing_prompts_and_decode_steps_equals_the_one_sequence_path(m):
+    """forward_batch with a joining request's whole prompt beside others' single decode tokens
+    (and a prompt continuing a cache): each row equals forward over that sequence alone."""
+    texts = ["Hi", "The capital of France is", "Once upon a time, in a land far away, there lived a"]
+    prompts = [m.encode(t) for t in texts]
+    old = m.model.new_cache(len(prompts[1]) + 1, hidden=True)
+    m.model.prefill(prompts[1], old, last_only=True)  # decoding already: its next token only
+    part = m.model.new_cache(len(prompts[2]), hidden=True)
+    m.model.prefill(prompts[2][:5], part, last_only=True)  # a prompt's second chunk
+    new = m.model.new_cache(len(prompts[0]), hidden=True)  # a joining request's prompt
+    got = m.model.forward_batch([prompts[0], [1234], prompts[2][5:]], [new, old, part])  # (3, V)
+    np.testing.assert_allclose(got[0], m.model.forward(prompts[0])[-1], atol=TOL, rtol=0)
+    np.testing.assert_allclose(got[1], m.model.forward(prompts[1] + [1234])[-1], atol=TOL, rtol=0)
+    np.testing.assert_allclose(got[2], m.model.forward(prompts[2])[-1], atol=TOL, rtol=0)
+    assert [c.length for c in (new, old, part)] == [len(prompts[0]), len(prompts[1]) + 1, len(prompts[2])]
+    np.testing.assert_allclose(m.model.unembed(part.x[: part.length]), m.model.forward(prompts[2]), atol=TOL, rtol=0)
+
+
+def test_lengths_stay_python_ints(m):
+    """A cache's length is reported in JSON (the serving trace): numpy integers would not serialize."""
+    cache = m.model.new_cache(8, hidden=True)
+    m.model.forward_batch([m.encode("Hello there")], [cache])
+    assert type(cache.length) is int
+
+
+def test_prompts_arriving_together_share_a_pass_and_keep_their_tokens(m):
+    """Eight requests arriving at once: their prompts' prefills run as rows of shared passes
+    (Llama.forward_batch through the scheduler), and each first token is the one it gets alone."""
+    s = SmolLM2(m.model, m.tokenizer, m.metadata, m.load_info, PrefixCache())
+    prompts = [m.encode(f"Question {i}: what is {i} plus {i}? Answer:") for i in range(8)]
+    alone = [m.model.forward(p)[-1].argmax() for p in prompts]  # no scheduler, no cache
+    got: dict[int, int] = {}
+    barrier = threading.Barrier(len(prompts))
+
+    def run(i):
+        barrier.wait()
+        got[i] = next(s.generate(prompts[i], max_tokens=1, settings=GREEDY, stop_ids=[])).token_id
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [got[i] for i in range(len(prompts))] == alone
+    assert s.scheduler.passes < len(prompts) and max(s.scheduler.batch_sizes) > 1
+
+
+def test_a_step_that_cannot_run_fails_alone(m):
+    """A cache without room fails its own request with the cache's sentence; a request
+    sharing the pass still gets its logits."""
+    s = Scheduler(m.model)
+    full = m.model.new_cache(2)
+    m.model.prefill(m.encode("Hi there"), full)  # two tokens: no room left
+    ok = m.model.new_cache(8)
+    errors: list = []
+
+    def bad():
+        try:
+            s.step(5, full)
+        except ValueError as err:
+            errors.append(str(err))
+
+    t = threading.Thread(target=bad)
+    t.start()
+    got = s.prefill(m.encode("Hello"), ok)
+    t.join()
+    assert errors and "no room" in errors[0]
+    np.testing.assert_allclose(got, m.model.forward(m.encode("Hello"))[-1], atol=TOL, rtol=0)

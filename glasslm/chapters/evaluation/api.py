@@ -20,6 +20,7 @@ The maths is engine.choice_scoring and engine.elo; this file validates and strea
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -36,6 +37,7 @@ from glasslm.engine.evaluation.choice_scoring import (
     seen_twice,
 )
 from glasslm.engine.evaluation.elo import EloConfig, Vote, bradley_terry, elo_history, win_counts
+from glasslm.engine.models.llama.batching import as_batch
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 from glasslm.engine.tokenizers.token_display import token_piece
 from glasslm.web.errors import DemoError
@@ -64,6 +66,7 @@ MAX_VOTES = 500  # ratings are recomputed from all votes on each one; 500 take m
 MAX_K = 100  # an Elo K above this swings a rating by more than a chess-style scale means
 BENCH_JOB, ARENA_JOB = "evaluation-benchmark", "evaluation-arena"
 TOKENS_PER_SECOND = 20
+BATCH_WIDTH = 8  # benchmark questions scored at once (their prompts share the scheduler's passes)
 
 QUESTIONS = load_questions()
 Format = Literal["cloze", "letters", "chat"]
@@ -196,10 +199,16 @@ def benchmark(req: BenchmarkRequest, request: Request, session: str = Depends(se
         summary = {}
         for fmt in req.formats:
             done = []
-            for n, q in enumerate(QUESTIONS):
-                if job.stop_event.is_set():
+            # BATCH_WIDTH questions are scored at once: their prompts share the scheduler's passes
+            scores = as_batch(
+                lambda q, fmt=fmt: None if job.stop_event.is_set() else score_question(m, q, fmt),
+                QUESTIONS,
+                width=BATCH_WIDTH,
+            )
+            for n, (q, s) in enumerate(zip(QUESTIONS, scores)):
+                if job.stop_event.is_set() or s is None:
+                    scores.close()
                     return
-                s = score_question(m, q, fmt)
                 done.append(s)
                 yield {
                     "type": "question",
@@ -293,18 +302,18 @@ def player_ids(m: SmolLM2, player: str, prompt: str) -> list[int]:
 
 @router.post("/arena/answers")
 def answers(req: AnswersRequest, request: Request, session: str = Depends(session_id)):
-    """Start a job writing both players' answers (side a first, then side b)."""
+    """Start a job writing both players' answers: both generate at once (their steps share the
+    scheduler's passes); side a streams as it goes, then side b's tokens follow."""
     m = load_smollm2()
     encode_text(m, req.prompt, MAX_ARENA_PROMPT_TOKENS, field="prompt", purpose="both players read")
 
     def events(job):
         start = time.perf_counter()
         yield {"type": "start", "max_tokens": ARENA_TOKENS}
-        texts = {}
-        for side, player in (("a", req.a), ("b", req.b)):
+
+        def tokens(player):
             s = PLAYERS[player]
             ids = player_ids(m, player, req.prompt)
-            tokens = []
             for ev in m.generate(
                 ids,
                 max_tokens=ARENA_TOKENS,
@@ -313,16 +322,29 @@ def answers(req: AnswersRequest, request: Request, session: str = Depends(sessio
             ):
                 if job.stop_event.is_set():
                     return
-                tokens.append(ev.token_id)
-                yield {"type": "token", "side": side, "token": token_piece(m.tokenizer, ev.token_id)}
-            texts[side] = m.decode(tokens)
-            yield {
-                "type": "answer_end",
-                "side": side,
-                "tokens": len(tokens),
-                "ended": len(tokens) < ARENA_TOKENS,
-                "text": texts[side],
-            }
+                yield ev.token_id
+
+        texts = {}
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arena-b")
+        side_b = pool.submit(lambda: list(tokens(req.b)))  # generates meanwhile, its steps beside side a's
+        try:
+            for side in ("a", "b"):
+                got = []
+                for token in tokens(req.a) if side == "a" else side_b.result():
+                    if job.stop_event.is_set():
+                        return
+                    got.append(token)
+                    yield {"type": "token", "side": side, "token": token_piece(m.tokenizer, token)}
+                texts[side] = m.decode(got)
+                yield {
+                    "type": "answer_end",
+                    "side": side,
+                    "tokens": len(got),
+                    "ended": len(got) < ARENA_TOKENS,
+                    "text": texts[side],
+                }
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         yield {"type": "done", "a": texts["a"], "b": texts["b"], "seconds": time.perf_counter() - start}
 
     job = request.app.state.jobs.start(session, ARENA_JOB, events)

@@ -215,7 +215,7 @@ function journey(el) {
 function batch(el) {
   const f = demoFrame(el, { title: "Continuous batching: N requests at once vs one at a time (measured now)", stacked: true,
     sources: ["glasslm.engine.inference.batch_timeline:fire", "glasslm.engine.models.llama.batching:Scheduler._loop",
-      "glasslm.engine.models.llama.llama:Llama._decode_batch"] });
+      "glasslm.engine.models.llama.llama:Llama._forward_batch"] });
   const n = slider({ label: "Requests fired at once", field: "requests", min: 1, max: 16, step: 1, value: 8 });
   const jobs = jobButtons(f, "Fire", () => start());
   f.add(n.el, jobs.row);

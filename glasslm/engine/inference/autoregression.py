@@ -13,13 +13,16 @@ chapter wants each turn of the loop on its own, so that a learner can press
 - `continuation_steps` / `continuations`: several continuations of one prompt
   (greedy and seeded samples), streamed token by token, through SmolLM2's one
   decode loop (decode.py); the prompt is read once, then comes from the prefix
-  cache. Each equals SmolLM2.generate with the same seed;
+  cache, and the runs generate at once so their steps share batched passes.
+  Each equals SmolLM2.generate with the same seed;
 
-Left out: beam search; batching several learners' steps together.
+Left out: beam search.
 """
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -93,18 +96,42 @@ def continuation_steps(
     read once and every run starts from its KV cache.
 
     settings apply to every seed that is not None. A continuation stops before a stop token.
+
+    The runs generate at the same time, so their decode steps share the scheduler's
+    passes (batching.py): N runs cost about what one does. Run 0 streams as it goes;
+    each later run, already generated meanwhile, follows in order. Closing the
+    generator stops them all at their next token.
     """
     ids = m.check_ids(ids)
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
         raise ValueError(f"max_tokens must be a whole number >= 1, got {max_tokens!r}")
     stop = m.stop_ids if stop_ids is None else frozenset(stop_ids)
-    for run, seed in enumerate(seeds):
+    halt = threading.Event()
+
+    def tokens(seed):
         pick = decode.greedy if seed is None else decode.sampler(settings, seed)
-        for step in decode.decode(m, ids, max_tokens, pick):  # the prompt: from the prefix cache after run 0
-            if step.token in stop:
-                break
-            yield run, step.token
-        yield run, None
+        for step in decode.decode(m, ids, max_tokens, pick):  # the prompt: from the prefix cache
+            if step.token in stop or halt.is_set():
+                return
+            yield step.token
+
+    seeds = list(seeds)
+    if len(seeds) > 1:
+        m.prefill(ids, logits=False)  # read once into the prefix cache, before the runs start at once
+    pool = ThreadPoolExecutor(max_workers=max(1, len(seeds) - 1), thread_name_prefix="continuation")
+    try:
+        later = [pool.submit(lambda seed: list(tokens(seed)), seed) for seed in seeds[1:]]
+        for token in tokens(seeds[0]) if seeds else ():
+            yield 0, token
+        if seeds:
+            yield 0, None
+        for run, future in enumerate(later, start=1):
+            for token in future.result():
+                yield run, token
+            yield run, None
+    finally:
+        halt.set()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def continuations(m: SmolLM2, ids, max_tokens: int, seeds, **options) -> list[list[int]]:

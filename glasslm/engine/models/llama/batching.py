@@ -3,7 +3,7 @@
 Decoding one token reads every weight of the model once (about 540 MB for
 SmolLM2 in float32) to do little arithmetic with it: it is bound by memory
 bandwidth, not by the processor. Reading the weights once for B sequences'
-tokens (Llama.decode_batch) costs little more than for one, so B requests
+tokens (Llama.forward_batch) costs little more than for one, so B requests
 decoding together get nearly B times the tokens per second in total.
 
 `Scheduler` does it at the level of single steps (iteration-level scheduling,
@@ -17,12 +17,20 @@ waiting steps, runs them as one batched pass, and hands each its row:
     request threads:  admit ... step(t1) ........ step(t2) ........ release
     scheduler:                 [pass: all waiting rows] [pass: ...]
 
-The scheduler starts a pass when every admitted request is waiting, or
-GATHER_S after the first one began to wait (a request busy sampling or sending
-its token just joins the next pass). A joining request's prefill runs as its
-own forward pass between decode passes (the model's lock orders them): a long
-prompt then delays the running requests by one prefill instead of being split
-into chunks that share steps with them (vLLM's chunked prefill; left out).
+The scheduler starts a pass when every admitted request is waiting, or a short
+while after the first one began to wait (GATHER_S, or GATHER_FRACTION of the
+last pass if longer, up to MAX_GATHER_S: a request busy sampling or sending
+its token is back within that, and a pass without it would be a fragment of
+a batch; one whose client stops reading just joins a later pass).
+
+A joining request's prompt goes through the same passes (`prefill`): its
+tokens, in chunks of PREFILL_CHUNK, are rows of the next pass beside the
+running requests' decode rows (Llama.forward_batch), so eight requests arriving
+at once are prefilled by one pass instead of eight, and the running ones lose
+one pass's time, not a queue of prefills (the "piggybacking" of chunked
+prefill, Agrawal et al. 2024). A pass takes waiting items oldest first, up to
+MAX_PASS_TOKENS rows (the oldest always runs, so a long prompt cannot starve).
+Every prefill in the process goes through it, scoring and logits too.
 
 Limits (named, checked): at most MAX_BATCH requests decode at once and at most
 MAX_KV_TOKENS tokens of KV cache are reserved by them (each reserves its
@@ -53,7 +61,11 @@ from glasslm.engine.models.llama.llama import Llama
 MAX_BATCH = 16  # rows in one decode pass (the serving chapter fires up to 16 requests at once)
 MAX_QUEUED = 64  # requests waiting for a slot; past it, QueueFull (a 429 on the web)
 MAX_KV_TOKENS = 16 * 2048  # tokens of KV cache reserved by the running requests: 1.4 GB of float32 at most
-GATHER_S = 0.003  # how long a pass waits for admitted requests that are not waiting yet
+GATHER_S = 0.003  # how long a pass waits for admitted requests that are not waiting yet ...
+GATHER_FRACTION = 0.2  # ... or this fraction of the last pass's time, if longer ...
+MAX_GATHER_S = 0.05  # ... but never longer than this (after a long prefill pass)
+PREFILL_CHUNK = 256  # prompt tokens per item: attention's (S, T) scores stay small for long prompts
+MAX_PASS_TOKENS = 1024  # rows in one pass (decode steps are one row each, prompt chunks many)
 
 
 T = TypeVar("T")
@@ -78,8 +90,9 @@ class QueueFull(RuntimeError):
 
 @dataclass
 class _Waiting:
-    token: int
+    tokens: np.ndarray  # (T,) new tokens of one sequence: 1 for a decode step, a prompt chunk's
     cache: KVCache
+    want_logits: bool = True
     done: threading.Event = field(default_factory=threading.Event)
     logits: np.ndarray | None = None
     error: BaseException | None = None
@@ -145,8 +158,21 @@ class Scheduler:
 
     def step(self, token: int, cache: KVCache) -> np.ndarray:
         """Logits (V,) after `token`, appended to `cache`, computed in the next batched pass."""
+        return self._run(np.array([int(token)]), cache, True)
+
+    def prefill(self, ids, cache: KVCache, logits: bool = True) -> np.ndarray | None:
+        """Run a prompt's tokens over `cache` (appending them) in chunks that share passes with
+        the running requests; the logits (V,) after the last token, or None with logits=False."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        last = None
+        for start in range(0, len(ids), PREFILL_CHUNK):
+            end = min(start + PREFILL_CHUNK, len(ids))
+            last = self._run(ids[start:end], cache, logits and end == len(ids))
+        return last
+
+    def _run(self, tokens: np.ndarray, cache: KVCache, want_logits: bool) -> np.ndarray | None:
         self._start()
-        item = _Waiting(int(token), cache)
+        item = _Waiting(tokens, cache, want_logits)
         with self._cond:
             self._waiting.append(item)
             self._cond.notify_all()
@@ -176,22 +202,38 @@ class Scheduler:
                 self._thread.start()
 
     def _loop(self) -> None:
+        last_pass_s = 0.0
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._waiting)
-                deadline = time.perf_counter() + self.gather_s
+                deadline = time.perf_counter() + max(self.gather_s, min(GATHER_FRACTION * last_pass_s, MAX_GATHER_S))
                 while len(self._waiting) < min(self._admitted, self.max_batch):
                     left = deadline - time.perf_counter()
                     if left <= 0 or not self._cond.wait(left):
                         break
-                batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
-            try:
-                logits = self.model.decode_batch([w.token for w in batch], [w.cache for w in batch])  # (B, V)
-                for w, row in zip(batch, logits):
-                    w.logits = row
-            except BaseException as err:  # noqa: BLE001 handed to the requests, which raise it
-                for w in batch:
+                batch, rows = [], 0
+                for w in self._waiting:  # oldest first; the oldest always runs
+                    if not batch or rows + len(w.tokens) <= MAX_PASS_TOKENS:
+                        batch.append(w)
+                        rows += len(w.tokens)
+                taken = {id(w) for w in batch}
+                self._waiting = [w for w in self._waiting if id(w) not in taken]
+            t0 = time.perf_counter()
+            for w in batch:  # a request that cannot run fails alone, not the whole pass
+                try:
+                    w.cache.check_room(len(w.tokens))
+                except ValueError as err:
                     w.error = err
+            run = [w for w in batch if w.error is None]
+            try:
+                if run:
+                    logits = self.model.forward_batch([w.tokens for w in run], [w.cache for w in run])  # (B, V)
+                    for w, row in zip(run, logits):
+                        w.logits = row if w.want_logits else None
+            except BaseException as err:  # noqa: BLE001 handed to the requests, which raise it
+                for w in run:
+                    w.error = err
+            last_pass_s = time.perf_counter() - t0
             self.passes += 1
             self.rows += len(batch)
             self.batch_sizes = self.batch_sizes[-999:] + [len(batch)]

@@ -24,9 +24,10 @@ tokens, each decode step one call with one token. Without a cache the whole
 sequence is recomputed. An optional `Trace` records what the chapters draw;
 with `trace=None` nothing extra is computed or kept.
 
-`decode_batch(tokens, caches)` is a decode step for B sequences at once: each
-row continues its own cache at its own position, and every weight matrix is
-read once for all B rows (batching.py schedules it). Forwards that arrive while
+`forward_batch(seqs, caches)` runs B sequences at once, each continuing its own
+cache at its own position with its own new tokens (one for a decode step, a
+prompt's for a prefill): every weight matrix is read once for all their rows
+(batching.py schedules it); `decode_batch` is the one-token-each case. Forwards that arrive while
 another runs wait in line (first come, first served) and run as one pass
 (`_forward_many`): on a busy server several learners' short prompts cost about
 one prompt's time, since a pass over a few tokens mostly waits on reading the
@@ -118,6 +119,37 @@ def causal_bias(past: int, T: int) -> np.ndarray | None:
     return np.where(hidden, -np.inf, 0.0).astype(np.float32)
 
 
+def times(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """x @ weight for a block of rows x (N, C) and weight (C, M), computed as (weight^T x^T)^T.
+
+    The same sums; OpenBLAS runs the transposed form about a fifth faster for the
+    few rows of a batched decode step (4 to 64), and no slower for a prefill's hundreds
+    (measured on SmolLM2's matrices, 1 thread). Returns an (N, M) view of an (M, N) array."""
+    return (weight.T @ x.T).T
+
+
+def attend(q: np.ndarray, kt: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Causal attention of T new queries over one sequence's S keys (the last T are theirs).
+
+    q: (T, H, D) scaled queries; kt: (Hkv, D, S) keys as the cache stores them;
+    v: (Hkv, S, D). Returns (T, H*D), head h = kv*G + g uses kv head h // G (GQA).
+    """
+    T, H, D = q.shape
+    Hkv, _, S = kt.shape
+    G = H // Hkv
+    if T == 1:  # a decode step: one query per head sees every key
+        att = softmax_(q.reshape(Hkv, G, D) @ kt)  # (Hkv, G, S)
+        return (att @ v).reshape(1, H * D)  # (Hkv, G, D) -> (1, H*D)
+    # Keys as rows and queries as columns (see Llama._forward): column g*T + t is head kv*G + g at token t
+    qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T)  # (Hkv, D, G*T)
+    scores = kt.transpose(0, 2, 1) @ qt  # (Hkv, S, G*T)
+    future = np.arange(S)[:, None] > (S - T + np.arange(T))[None, :]  # (S, T): key after the query
+    scores.reshape(Hkv, S, G, T)[...] += np.where(future, -np.inf, 0.0).astype(np.float32)[:, None, :]
+    att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S), rows sum to 1
+    out = (att @ v).reshape(H, T, D)  # (H, T, D)
+    return out.transpose(1, 0, 2).reshape(T, H * D)
+
+
 @dataclass
 class Trace:
     """What to record during one forward pass (set the switches, read the lists).
@@ -161,10 +193,10 @@ class Llama:
 
     One forward pass runs at a time (a lock): on a 2-core machine, passes run at
     once only fight over the cores and BLAS threads (four concurrent generations
-    took 2.5-3x longer without the lock). Passes waiting for it are served in
-    order, several together (forward). Generating requests do not queue
-    on it step by step: their decode steps share batched passes (batching.Scheduler),
-    and a prefill (chunked by `prefill`) runs between those passes.
+    took 2.5-3x longer without the lock). Single forwards waiting for it are served
+    in order, several together (forward). Generating requests do not queue on it
+    step by step: their prompts and decode steps share batched passes
+    (forward_batch, scheduled by batching.Scheduler).
     """
 
     def __init__(self, weights: LlamaWeights):
@@ -394,60 +426,66 @@ class Llama:
         return act.T  # (T, F), a view: silu(gate) * up per token
 
     def decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
-        """Logits (B, V) for one new token in each of B sequences, each continuing its own cache.
+        """Logits (B, V) for one new token in each of B sequences: forward_batch with one
+        token per sequence. Row b equals forward([tokens[b]], caches[b])."""
+        return self.forward_batch([[t] for t in np.asarray(tokens).reshape(-1)], caches)
 
-        The weights are read once for all B rows (every product below is (B, C) @ (C, N),
-        not B products with one row); attention runs per sequence, over its own keys
-        and values at its own position. Row b equals forward([tokens[b]], caches[b]).
+    def forward_batch(self, seqs, caches: list[KVCache], logits: bool = True) -> np.ndarray | None:
+        """Logits (B, V) after the last of the new tokens seqs[b] of each of B sequences, each
+        continuing its own cache (a decode step is one token; a joining request's prompt, many).
+
+        Every sequence's rows are stacked into one (N, C) block, so every weight matrix is
+        read once for all N rows; attention runs per sequence, over its own keys and values
+        at its own positions. Row b equals forward(seqs[b], caches[b])[-1].
         """
         with self._lock:
-            return self._decode_batch(tokens, caches)
+            return self._forward_batch(seqs, caches, logits)
 
-    def _decode_batch(self, tokens, caches: list[KVCache]) -> np.ndarray:
+    def _forward_batch(self, seqs, caches: list[KVCache], want_logits: bool = True) -> np.ndarray | None:
         cfg, w = self.config, self.w
-        ids = np.asarray(tokens, dtype=np.int64).reshape(-1)  # (B,)
-        B = len(ids)
-        if B == 0 or B != len(caches):
-            raise ValueError(f"decode_batch needs one token per cache, got {B} tokens for {len(caches)} caches")
+        seqs = [np.asarray(s, dtype=np.int64).reshape(-1) for s in seqs]
+        if not seqs or len(seqs) != len(caches) or min(len(s) for s in seqs) == 0:
+            raise ValueError(f"forward_batch needs tokens for each of {len(caches)} caches, got {len(seqs)} lists")
+        ids = np.concatenate(seqs)  # (N,) every sequence's new tokens, one after another
         if ids.min() < 0 or ids.max() >= cfg.vocab_size:
             raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
-        for c in caches:
-            c.check_room(1)
-        pos = np.array([c.length for c in caches])  # (B,) each sequence's new position
-        H, Hkv, D, G, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size, cfg.d_ff
-        rot = self._rot[pos][:, None]  # (B, 1, D/2)
+        for s, c in zip(seqs, caches):
+            c.check_room(len(s))
+        ends = np.cumsum([len(s) for s in seqs])  # (B,) sequence b's rows are ends[b]-len .. ends[b]-1
+        starts = ends - [len(s) for s in seqs]
+        pos = np.concatenate([np.arange(c.length, c.length + len(s)) for s, c in zip(seqs, caches)])  # (N,)
+        H, Hkv, D, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.d_ff
+        rot = self._rot[pos][:, None]  # (N, 1, D/2)
         scale = np.float32(1.0 / np.sqrt(D))
-        x = w.embed_tokens[ids]  # (B, C)
-        out = np.empty((B, H * D), dtype=np.float32)  # attention outputs, head = kv*G + g
+        x = w.embed_tokens[ids]  # (N, C)
+        out = np.empty((len(ids), H * D), dtype=np.float32)  # attention outputs, head = kv*G + g
         for layer, lw in enumerate(w.layers):
-            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (B, C)
-            qkv = h @ lw.qkv_proj  # (B, (H + 2Hkv) D): one read of the weights for all rows
-            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(B, H + Hkv, D), rot)  # (B, H+Hkv, D)
-            q = qk[:, :H].reshape(B, Hkv, G, D) * scale  # (B, Hkv, G, D)
-            k = qk[:, H:]  # (B, Hkv, D)
-            v = qkv[:, (H + Hkv) * D :].reshape(B, Hkv, D)  # (B, Hkv, D)
-            for b, cache in enumerate(caches):  # attention: each sequence over its own past
-                cache.store(layer, k[b][:, None], v[b][:, None])  # (Hkv, 1, D) at position pos[b]
-                S = pos[b] + 1
-                att = softmax_(q[b] @ cache.keys_t(layer, S))  # (Hkv, G, S)
-                out[b] = (att @ cache.values(layer, S)).reshape(H * D)  # (Hkv, G, D) -> (H*D,)
-            x += out @ lw.o_proj  # (B, C) residual add
-            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (B, C)
-            gu = h @ lw.gate_up_proj  # (B, 2F)
-            act = silu_(gu[:, :F])  # (B, F) in place
-            act *= gu[:, F:]  # silu(gate) * up
-            x += act @ lw.down_proj  # (B, C) residual add
-        for b, cache in enumerate(caches):
+            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (N, C)
+            qkv = np.ascontiguousarray(times(h, lw.qkv_proj))  # (N, (H + 2Hkv) D): one weight read for all rows
+            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(-1, H + Hkv, D), rot)  # (N, H+Hkv, D)
+            q = qk[:, :H] * scale  # (N, H, D)
+            k = qk[:, H:]  # (N, Hkv, D)
+            v = qkv[:, (H + Hkv) * D :].reshape(-1, Hkv, D)  # (N, Hkv, D)
+            for a, e, cache in zip(starts, ends, caches):  # attention: each sequence over its own past
+                cache.store(layer, k[a:e].transpose(1, 0, 2), v[a:e].transpose(1, 0, 2))  # (Hkv, T, D)
+                S = cache.length + e - a  # its keys: the past and these T new ones
+                out[a:e] = attend(q[a:e], cache.keys_t(layer, S), cache.values(layer, S))  # (T, H*D)
+            x += times(out, lw.o_proj)  # (N, C) residual add
+            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (N, C)
+            gu = times(h, lw.gate_up_proj)  # (N, 2F)
+            act = silu(gu[:, :F]) * gu[:, F:]  # (N, F) silu(gate) * up
+            x += times(act, lw.down_proj)  # (N, C) residual add
+        for a, e, cache in zip(starts, ends, caches):
             if cache.x is not None:
-                cache.x[pos[b]] = x[b]
-            cache.advance(1)
-        return self.unembed(x)  # (B, V)
+                cache.x[cache.length : cache.length + e - a] = x[a:e]
+            cache.advance(int(e - a))  # a Python int: lengths end up in JSON
+        return self.unembed(x[ends - 1]) if want_logits else None  # (B, V): each sequence's last row
 
     def unembed(self, x: np.ndarray) -> np.ndarray:
         """Logits (T, V) from last-block outputs x (T, C): the final RMSNorm, then the tied
         embedding read as an unembedding; one row as (V, C) @ (C,), the faster form."""
         x = rms_norm(x, self.w.norm, self.config.norm_eps)  # (T, C)
-        return (self.w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else x @ self.w.lm_head.T
+        return (self.w.lm_head @ x[0])[None, :] if x.shape[0] == 1 else times(x, self.w.lm_head.T)
 
     def prefill(
         self, ids, cache: KVCache, chunk: int = 256, last_only: bool = False, logits: bool = True

@@ -19,8 +19,8 @@ its tokens already in the prefix cache and runs the model only over the rest;
 logits of reused positions come from the kept last-block outputs. So every
 demo built on logits, next_logits, score or generate gets the cache for free.
 
-Decode steps go through `scheduler` (batching.py): the steps of all requests
-generating at the same time share one batched forward pass.
+Prefills and decode steps go through `scheduler` (batching.py): the steps of all
+requests running at the same time share one batched forward pass.
 
 Left out: speculative decoding.
 """
@@ -194,10 +194,10 @@ class SmolLM2:
         else:
             cache = self.model.new_cache(T + room, hidden=True)
         last = None
-        if n < T:  # only the new tokens run
-            last = self.model.prefill(ids[n:], cache, last_only=True, logits=logits)
-        if logits:  # (V,); if the whole text was seen before, from its last row's kept output
-            last = last[-1] if last is not None else self.model.unembed(cache.x[T - 1 : T])[-1]
+        if n < T:  # only the new tokens run, in passes shared with other requests (batching.py)
+            last = self.scheduler.prefill(ids[n:], cache, logits=logits)  # (V,) or None
+        if logits and last is None:  # the whole text was seen before: from its last row's kept output
+            last = self.model.unembed(cache.x[T - 1 : T])[-1]
         self.prefix_cache.record(n, T - n)
         if remember:
             self.prefix_cache.insert(ids, cache)
