@@ -16,8 +16,8 @@ from glasslm.chapters.prompting.api import (
     TASKS,
     config,
 )
-from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.applications.prompting import run_item
+from glasslm.engine.basics.sampling import GREEDY
 from glasslm.engine.models.llama.smollm2 import load_smollm2
 
 API = "/api/prompting"
