@@ -183,15 +183,33 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     }).order();
   }
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
+  // The x axis title centred under a plot `plotWidth` wide, on two lines when one would run
+  // out of the picture (a long title on a phone); returns the height the second line adds.
+  function placeXTitle(plotWidth) {
+    const room = plotWidth + 2 * Math.min(M.left, M.right) - 4;
+    xTitle.text(xLabel).attr("x", plotWidth / 2);
+    if (xTitle.node().getComputedTextLength() <= room) return 0;
+    const words = xLabel.split(" ");
+    let cut = 1, best = Infinity;  // the break that makes the two lines closest in length
+    for (let i = 1; i < words.length; i++) {
+      const diff = Math.abs(words.slice(0, i).join(" ").length - words.slice(i).join(" ").length);
+      if (diff < best) { best = diff; cut = i; }
+    }
+    xTitle.text(null);
+    xTitle.append("tspan").attr("x", plotWidth / 2).text(words.slice(0, cut).join(" "));
+    xTitle.append("tspan").attr("x", plotWidth / 2).attr("dy", "1.2em").text(words.slice(cut).join(" "));
+    return 14;
+  }
   // Geometry for an SVG `width` CSS pixels wide, then a redraw at that size.
   function layout(shown) {
     const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height, yTitle.node(), M);
     iw = width - M.left - M.right;
     ih = h - M.top - M.bottom;
-    svg.attr("viewBox", `0 0 ${width} ${h}`);
+    const extra = placeXTitle(iw);
+    svg.attr("viewBox", `0 0 ${width} ${h + extra}`);
     area.attr("width", iw).attr("height", ih);
     gx.attr("transform", `translate(0,${ih})`);
-    xTitle.attr("x", iw / 2).attr("y", ih + 34);
+    xTitle.attr("y", ih + 34);
     yTitle.attr("x", -ih / 2);
     draw();
   }
