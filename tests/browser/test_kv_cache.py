@@ -16,7 +16,9 @@ def test_memory_table_and_gqa_follow_the_controls(page):
     expect(demo.locator(".kv-check.ok")).to_contain_text("377,487,360")
     smol = demo.locator("tr", has_text="SmolLM2")
     expect(smol.locator("td.kv-cache")).to_have_text("180 MiB")  # float16 at 8,192 tokens
-    expect(demo.locator("tr", has_text="Llama 2 70B")).to_contain_text("Touvron et al. 2023")
+    # each model's source is the line right under its numbers
+    llama2 = demo.locator("tr.kv-model", has_text="Llama 2 70B")
+    expect(llama2.locator("xpath=following-sibling::tr[1]")).to_contain_text("Touvron et al. 2023")
     demo.get_by_role("button", name="float32 (4 B)").click()
     expect(smol.locator("td.kv-cache")).to_have_text("360 MiB")
     gqa = page.locator('.demo[data-demo="gqa"]')
