@@ -159,7 +159,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     hlines.selectAll("g").data([...refs.entries()].filter(([, r]) => !isLogY || r.y > 0), (d) => d[0]).join((enter) => {
       const e = enter.append("g");
       e.append("line").attr("stroke-dasharray", "3 3");
-      e.append("text").attr("text-anchor", "end");
+      e.append("text").attr("class", "ref-label").attr("text-anchor", "end");
       return e;
     }).each(function ([, r]) {
       const yy = y(r.y);
