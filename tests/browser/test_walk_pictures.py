@@ -137,3 +137,27 @@ def test_pages_of_the_walk_do_not_scroll_sideways(browser, server, viewport):
         context.close()
         assert not errors, errors
         assert over <= 1, (slug, over)
+
+
+def test_a_reference_lines_label_has_a_halo_so_a_crossing_curve_does_not_hide_it(page):
+    # hallucination's abstain chart: its curve ran through "answer everything: 62.5%"
+    page.goto(page.base + "/")
+    got = page.evaluate("""async () => {
+        const { lineChart } = await import('/static/js/components/linechart.js');
+        const box = document.createElement('div');
+        box.className = 'demo-picture';
+        document.querySelector('main').prepend(box);
+        const chart = lineChart(box, { xLabel: 'x', yLabel: 'y', series: [{ name: 'a' }] });
+        chart.set('a', [[0, 0], [1, 1]]);
+        chart.hline('base', 0.5, 'answer everything: 50%');
+        chart.redraw();
+        const s = getComputedStyle(box.querySelector('.ref-label'));
+        const surface = getComputedStyle(document.documentElement).getPropertyValue('--surface').trim();
+        const probe = document.createElement('div');
+        probe.style.color = surface;
+        document.body.append(probe);
+        return { paintOrder: s.paintOrder, stroke: s.stroke, surface: getComputedStyle(probe).color,
+                 width: parseFloat(s.strokeWidth) };
+    }""")
+    assert got["paintOrder"].startswith("stroke"), got
+    assert got["stroke"] == got["surface"] and got["width"] >= 2, got
