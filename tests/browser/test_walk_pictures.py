@@ -161,3 +161,26 @@ def test_a_reference_lines_label_has_a_halo_so_a_crossing_curve_does_not_hide_it
     }""")
     assert got["paintOrder"].startswith("stroke"), got
     assert got["stroke"] == got["surface"] and got["width"] >= 2, got
+
+
+def test_long_turned_column_labels_of_a_heatmap_are_whole_inside_it_on_a_phone(browser, server):
+    # post-training's reward weights: "share of vowels" was cut at the top, "a real name" at the right
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(server + "/")
+    got = page.evaluate("""async () => {
+        const { heatmap } = await import('/static/js/components/heatmap.js');
+        const box = document.createElement('div');
+        box.className = 'demo-picture';
+        document.querySelector('main').prepend(box);
+        const names = ['length / 10', 'share of vowels', 'ends in a vowel', 'a doubled letter', 'a rare letter', 'a real name'];
+        heatmap(box, { scale: 'diverging', cell: 58 }).update([[-3.4, -0.2, 0.1, -1.8, 1.7, 0.8]], ['weight'], names);
+        const s = box.querySelector('svg').getBoundingClientRect();
+        return { svg: [s.left, s.top, s.right], labels: [...box.querySelectorAll('.col-label')].map((t) => {
+            const b = t.getBoundingClientRect(); return [t.textContent, b.left, b.top, b.right]; }) };
+    }""")
+    context.close()
+    left, top, right = got["svg"]
+    assert len(got["labels"]) == 6 and all(text for text, *_ in got["labels"]), got
+    out = [label for label in got["labels"] if label[2] < top - 1 or label[3] > right + 1 or label[1] < left - 1]
+    assert not out, (got["svg"], out)
