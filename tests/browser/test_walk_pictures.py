@@ -184,3 +184,10 @@ def test_long_turned_column_labels_of_a_heatmap_are_whole_inside_it_on_a_phone(b
     assert len(got["labels"]) == 6 and all(text for text, *_ in got["labels"]), got
     out = [label for label in got["labels"] if label[2] < top - 1 or label[3] > right + 1 or label[1] < left - 1]
     assert not out, (got["svg"], out)
+
+
+def test_rag_quality_table_says_what_its_numbers_are(page):
+    page.open_chapter("rag")
+    demo = page.locator('.demo[data-demo="quality"]')
+    demo.get_by_role("button", name="Measure all three").click()
+    expect(demo.locator(".rag-quality caption")).to_contain_text("ranked the document that answers", timeout=60_000)
