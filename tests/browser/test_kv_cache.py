@@ -16,7 +16,9 @@ def test_memory_table_and_gqa_follow_the_controls(page):
     expect(demo.locator(".kv-check.ok")).to_contain_text("377,487,360")
     smol = demo.locator("tr", has_text="SmolLM2")
     expect(smol.locator("td.kv-cache")).to_have_text("180 MiB")  # float16 at 8,192 tokens
-    expect(demo.locator(".kv-sources li", has_text="Llama 2 70B")).to_contain_text("Touvron et al. 2023")
+    # each model's source is the line right under its numbers
+    llama2 = demo.locator("tr.kv-model", has_text="Llama 2 70B")
+    expect(llama2.locator("xpath=following-sibling::tr[1]")).to_contain_text("Touvron et al. 2023")
     demo.get_by_role("button", name="float32 (4 B)").click()
     expect(smol.locator("td.kv-cache")).to_have_text("360 MiB")
     gqa = page.locator('.demo[data-demo="gqa"]')
@@ -73,15 +75,3 @@ def test_prefix_cache_marks_reused_and_computed_tokens(page):
     demo.locator("textarea").type(" ok")
     expect(rows).to_have_count(5, timeout=30_000)
     expect(strip.last).to_have_class(re.compile(r"kv-new"))
-
-
-def test_memory_table_rows_are_one_line_with_sources_listed_below(page):
-    """Sources sit in a numbered list under the table: as its last column they made each row several lines tall."""
-    page.open_chapter("kv-cache")
-    demo = page.locator('.demo[data-demo="memory"]')
-    rows = demo.locator(".kv-table tr")
-    expect(rows).not_to_have_count(0)
-    expect(demo.locator(".kv-sources li")).to_have_count(rows.count() - 1)  # one per model (the header aside)
-    expect(demo.locator(".kv-sources li").first).to_contain_text("SmolLM2")
-    heights = rows.evaluate_all("(rs) => rs.slice(1).map((r) => r.getBoundingClientRect().height)")
-    assert max(heights) < 45, heights

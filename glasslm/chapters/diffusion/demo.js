@@ -40,6 +40,8 @@ function noising(el) {
   const curveBox = h("div", { class: "df-curve" });
   f.picture.append(h("div", { class: "df-pair" }, cloudBox, digitBox, curveBox));
   const cloud = pointCloud(cloudBox, { label: "the data noised to step t" });
+  // the two colours had no key: they are the two parts of the shape (ring, moon or arm) a point came from
+  cloudBox.append(h("p", { class: "df-key", text: "Each dot is one data point noised to step t; its colour is the part of the shape it started on." }));
   const curve = lineChart(curveBox, { xLabel: "step t", yLabel: "scale", height: 260, yDomain: [0, 1],
     title: "how much signal and noise x_t holds", series: [{ name: "signal √ᾱ_t" }, { name: "noise √(1−ᾱ_t)" }, { name: "t now", dashed: true }] });
   let scheduleKey = null;

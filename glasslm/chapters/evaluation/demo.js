@@ -9,7 +9,7 @@ import { slider, textInput, select, segmented, button, buttonRow } from "/static
 import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { tokenStrip } from "/static/js/components/tokenstrip.js";
 import { lineChart } from "/static/js/components/linechart.js";
-import { sequential } from "/static/js/components/color.js";
+import { sequential, textOn } from "/static/js/components/color.js";
 import { pct, fixed, count, seconds, signed } from "/static/js/components/format.js";
 
 const API = "/api/evaluation";
@@ -62,6 +62,9 @@ function choice(el) {
     answer.value = String(q.answer);
     score();
   }
+  // a token's chip: its probability as the background, and a text colour readable on it (the page's
+  // text colour was light on a chip coloured while the page was light, after a switch to dark)
+  const chip = (p) => { const bg = sequential(p); return `background:${bg};color:${textOn(bg)}`; };
   async function score() {
     const options = opts.map((o) => o.value).filter((v, k) => k < 2 || v.trim() !== "");
     const body = { question: question.value, options, format: fmt.value,
@@ -73,7 +76,7 @@ function choice(el) {
       h("th", { text: "sum" }), h("th", { text: "mean per token" }), h("th", { text: "share (by sum)" })),
       ...d.options.map((o, k) => h("tr", { "data-option": LETTERS[k], class: k === d.answer ? "ev-answer" : "" },
         h("td", { text: `${LETTERS[k]}${k === d.answer ? " ✓" : ""}` }),
-        h("td", { class: "mono ev-toks" }, ...o.tokens.map((t, i) => h("span", { class: "ev-tok", style: `background:${sequential(Math.exp(o.logprobs[i]))}`,
+        h("td", { class: "mono ev-toks" }, ...o.tokens.map((t, i) => h("span", { class: "ev-tok", style: chip(Math.exp(o.logprobs[i])),
           title: `p = ${pct(Math.exp(o.logprobs[i]))}`, text: `${t.text.replace(/ /g, "·")} ${fixed(o.logprobs[i], 2)}` }))),
         h("td", { class: k === d.pick_sum ? "ev-pick" : "", text: fixed(o.sum, 3) }),
         h("td", { class: k === d.pick_mean ? "ev-pick" : "", text: fixed(o.mean, 3) }),
@@ -220,7 +223,7 @@ function arena(el) {
   }
   const board = h("table", { class: "terms num ev-board", "aria-label": "ratings" });
   const chartBox = h("div", { class: "ev-chart" });
-  f.picture.append(sides, voteRow, board, chartBox);
+  f.picture.append(sides, voteRow, h("div", { class: "scroll-x" }, board), chartBox);  // on a phone the table scrolls, not the page
   const chart = lineChart(chartBox, { xLabel: "vote", yLabel: "Elo rating", height: 200, xIntegers: true,
     series: ["greedy", "warm", "hot", "terse"].map((n) => ({ name: n })) });
 

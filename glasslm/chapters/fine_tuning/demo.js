@@ -7,6 +7,7 @@ import { jobButtons } from "/static/js/components/jobbuttons.js";
 import { numberInput, textInput, select, segmented, slider, button, buttonRow, progressBar } from "/static/js/components/controls.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { barChart } from "/static/js/components/barchart.js";
+import { visible } from "/static/js/components/tokenstrip.js";
 import { fixed, count, pct, bytes, compact } from "/static/js/components/format.js";
 import { modelPicker, DEFAULT_MODEL } from "/static/js/components/modelpicker.js";
 
@@ -268,7 +269,7 @@ function effect(el) {
       onEvent: (ev) => {
         if (ev.type === "progress") { bar.set(ev.done, ev.total); f.setStatus(`Quantized ${count(ev.done)} of ${count(ev.total)} matrices…`); }
         if (ev.type === "result") {
-          const tok = (t) => JSON.stringify(t.token).slice(1, -1);
+          const tok = (t) => visible(t.token);  // a space token was a blank label: spaces as ·, newlines as ↵
           refBars.update(ev.reference_top.map((t) => ({ label: tok(t), value: t.p, highlight: t.id === ev.quantized_top[0].id })));
           qBars.update(ev.quantized_top.map((t) => ({ label: tok(t), value: t.p_quantized, highlight: t.id === ev.reference_top[0].id })));
           f.setReadout([

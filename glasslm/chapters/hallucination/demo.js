@@ -10,7 +10,7 @@ import { slider, textInput, select, segmented, button, buttonRow, progressBar } 
 import { barChart } from "/static/js/components/barchart.js";
 import { lineChart } from "/static/js/components/linechart.js";
 import { visible } from "/static/js/components/tokenstrip.js";
-import { fitWidth } from "/static/js/components/chartsize.js";
+import { fitWidth, keepTicksInside } from "/static/js/components/chartsize.js";
 import { pct, fixed, count, ms } from "/static/js/components/format.js";
 
 const API = "/api/hallucination";
@@ -49,7 +49,8 @@ function reliabilityDiagram(container, label) {
     svg.attr("viewBox", `0 0 ${W} ${H}`).attr("height", H).selectAll("*").remove();
     const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
     const x = d3.scaleLinear().domain([0, 1]).range([0, iw]), y = d3.scaleLinear().domain([0, 1]).range([ih, 0]);
-    g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`).call(d3.axisBottom(x).ticks(iw > 320 ? 10 : 5, "%"));
+    const gx = g.append("g").attr("class", "axis").attr("transform", `translate(0,${ih})`).call(d3.axisBottom(x).ticks(iw > 320 ? 10 : 5, "%"));
+    keepTicksInside(gx, x, M.left, M.right);  // the last "100%" ran 2 px past the right edge
     g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "%"));
     g.append("text").attr("class", "axis-label").attr("x", iw / 2).attr("y", ih + 36).attr("text-anchor", "middle").text("confidence");
     g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -ih / 2).attr("y", -40)

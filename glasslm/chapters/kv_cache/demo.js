@@ -89,11 +89,8 @@ function memory(el) {
     options: [["", "each model's own"], ["1024", "1,024"], ["8192", "8,192"], ["32768", "32,768"], ["131072", "131,072"]] });
   f.add(dtype.el, context.el);
   const check = h("p", { class: "kv-check" });
-  const table = h("table", { class: "kv-table num" });
-  // Sources as a numbered list under the table: as its last column, narrow and off to the right,
-  // they made every row several lines tall while the learner saw only empty space.
-  const sources = h("ol", { class: "kv-sources" });
-  f.picture.append(check, h("div", { class: "scroll-x" }, table), sources);
+  const table = h("table", { class: "kv-table num kv-models" });
+  f.picture.append(check, h("div", { class: "scroll-x" }, table));
   async function update() {
     const params = { dtype: dtype.value };
     if (context.value) params.context = context.value;
@@ -104,15 +101,17 @@ function memory(el) {
     check.className = `kv-check ${ok ? "ok" : "bad"}`;
     check.textContent = `A real float32 KVCache for SmolLM2 at ${count(c.context)} tokens holds ${count(c.real_cache_bytes_float32)} bytes; `
       + `the formula gives ${count(c.formula_bytes_float32)}.`;
+    // each model's source on its own full-width line under its numbers: as an 11th column the long
+    // citations made every row about eight lines tall and pushed the numbers off the side
+    const columns = ["model", "layers", "kv heads / heads", "head dim", "context", "per token", "cache", "without GQA", "GQA saves", "weights"];
     table.replaceChildren(
-      h("tr", {}, ...["model", "layers", "kv heads / heads", "head dim", "context", "per token", "cache", "without GQA", "GQA saves", "weights"]
-        .map((t) => h("th", { text: t }))),
-      ...d.rows.map((r, i) => h("tr", {}, h("td", {}, r.name, h("sup", { text: ` ${i + 1}` })), h("td", { text: count(r.layers) }),
+      h("tr", {}, ...columns.map((t) => h("th", { text: t }))),
+      ...d.rows.flatMap((r) => [h("tr", { class: "kv-model" }, h("td", { text: r.name }), h("td", { text: count(r.layers) }),
         h("td", { text: `${r.kv_heads} / ${r.heads}` }), h("td", { text: count(r.head_dim) }), h("td", { text: count(r.context) }),
         h("td", { text: bytes(r.per_token_bytes) }), h("td", { class: "kv-cache", text: bytes(r.cache_bytes) }),
         h("td", { text: bytes(r.cache_bytes_without_gqa) }), h("td", { text: pct(r.gqa_saving, 0) }),
-        h("td", { text: bytes(r.weights_bytes) }))));
-    sources.replaceChildren(...d.rows.map((r) => h("li", { text: `${r.name}: ${r.source}` })));
+        h("td", { text: bytes(r.weights_bytes) })),
+      h("tr", { class: "kv-source-row" }, h("td", { class: "kv-source", colspan: columns.length }, h("div", { text: `source: ${r.source}` })))]));
     const big = d.rows[d.rows.length - 1];
     f.setReadout([
       { label: "SmolLM2 per token", value: bytes(d.rows[0].per_token_bytes) },

@@ -202,7 +202,10 @@ function quality(el) {
     if (!d) return;
     const names = Object.keys(d.results);
     const rank = (r) => (r === null ? "–" : String(r));
-    table.replaceChildren(h("thead", {}, h("tr", {}, h("th", { text: "question (the document that answers it)" }),
+    // the numbers had no name: say what a cell is
+    table.replaceChildren(h("caption", { class: "rag-caption",
+      text: "Each number: where that retriever ranked the document that answers the question (1 = first; – = not found)." }),
+    h("thead", {}, h("tr", {}, h("th", { text: "question (the document that answers it)" }),
       ...names.map((e) => h("th", { text: EMBEDDING_NAMES[e].split(" (")[0] })))),
       h("tbody", {}, ...d.questions.map((q, i) => h("tr", {}, h("td", {}, q.question, h("span", { class: "rag-doc", text: ` (${q.document})` })),
         ...names.map((e) => h("td", { class: `num ${d.results[e].ranks[i] === 1 ? "rag-first" : ""}`, text: rank(d.results[e].ranks[i]) }))))),

@@ -130,7 +130,8 @@ function draws(el) {
     if (!d) return;
     const top = Math.max(...d.rows.map((r) => Math.max(r.count, r.expected)), d.other.count, d.other.expected, 1);
     const row = (name, c, e, prob) => h("div", { class: "sp-row", role: "row" },
-      h("span", { class: "mono sp-name", role: "cell", text: name }),
+      // "every other token" is words about tokens, not a token: it wraps instead of being cut
+      h("span", { class: prob === null ? "sp-name sp-other" : "mono sp-name", role: "cell", text: name }),
       h("span", { class: "sp-bars", role: "cell" }, bar("expected", e / top, `expected ${fixed(e, 1)}`), bar("drawn", c / top, `drawn ${c}`)),
       h("span", { class: "num sp-count", role: "cell", text: `${count(c)} drawn · ${fixed(e, 1)} expected${prob === null ? "" : ` (${pct(prob)})`}` }));
     rowsBox.replaceChildren(

@@ -224,8 +224,9 @@ function batch(el) {
   f.picture.append(note, box);
   const d3 = window.d3;
   const M = { left: 92, right: 12, top: 6, bottom: 34 }, ROW = 9, GAP = 22;
+  // hidden until the first tokens arrive: an empty timeline was a blank box with a cut axis title
   const svg = d3.select(box).append("svg").attr("class", "chart sv-batch-chart").attr("role", "img")
-    .attr("aria-label", "timeline of the requests, together and one at a time");
+    .attr("aria-label", "timeline of the requests, together and one at a time").style("display", "none");
   const g = svg.append("g").attr("transform", `translate(${M.left},${M.top})`);
   const gx = g.append("g").attr("class", "axis");
   const xTitle = g.append("text").attr("text-anchor", "middle").text("seconds since the requests were fired");
@@ -236,7 +237,7 @@ function batch(el) {
   function draw() {
     const k = data.requests.length, lane = k * ROW;
     const H = M.top + 2 * lane + GAP + M.bottom + 8;
-    svg.attr("viewBox", `0 0 ${width} ${H}`);
+    svg.style("display", null).attr("viewBox", `0 0 ${width} ${H}`);
     const iw = width - M.left - M.right;
     const end = Math.max(0.001, ...data.tokens.map((e) => e.t), ...Object.values(data.modes).map((m) => m.seconds));
     const x = d3.scaleLinear().domain([0, end]).range([0, iw]);

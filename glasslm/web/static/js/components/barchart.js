@@ -15,6 +15,8 @@ const LABEL_MIN = 96;       // px for the labels on a phone (about 14 characters
 const LABEL_SHARE = 0.27;   // share of the width the labels get between those two
 const VALUE_W = 80;         // px kept right of the longest bar for its value
 const MIN_WIDTH = 240;      // narrower boxes scale a 240-wide drawing down
+const WIDE = 640;           // from this width on, long labels may take more than LABEL_W...
+const LABEL_WIDE_SHARE = 0.4; // ...up to this share of the width
 
 // Shortens an SVG text element's content with "…" until it fits in `room` pixels.
 function fitText(node, text, room) {
@@ -33,7 +35,6 @@ export function barChart(container, { format = pct, onPick = null, max = null, l
     items = list;
     const height = Math.max(ROW, items.length * ROW + 4);
     svg.attr("viewBox", `0 0 ${W} ${height}`);
-    const labelW = Math.round(Math.min(LABEL_W, Math.max(LABEL_MIN, W * LABEL_SHARE)));
     const top = max ?? Math.max(1e-12, d3.max(items, (d) => d.value) || 0);
     const rows = svg.selectAll("g.bar-row").data(items, (d, i) => `${i}:${d.label}`).join((enter) => {
       const g = enter.append("g").attr("class", "bar-row");
@@ -50,6 +51,14 @@ export function barChart(container, { format = pct, onPick = null, max = null, l
       .on("click", onPick ? (e, d) => onPick(d) : null)
       .on("keydown", onPick ? (e, d) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onPick(d); } } : null);
     rows.select("title").text((d) => `${d.label}: ${format(d.value)}`);
+    // a wide box gives long labels ("3 kv heads (grouped-query)") the room they need, up to
+    // LABEL_WIDE_SHARE of its width, rather than cutting them at LABEL_W; a phone keeps the old rule
+    let labelW = Math.round(Math.min(LABEL_W, Math.max(LABEL_MIN, W * LABEL_SHARE)));
+    if (W >= WIDE) {
+      let longest = 0;
+      rows.select(".bar-label").each(function (d) { this.textContent = String(d.label); longest = Math.max(longest, this.getComputedTextLength()); });
+      labelW = Math.round(Math.max(labelW, Math.min(Math.ceil(longest) + 14, W * LABEL_WIDE_SHARE)));
+    }
     rows.select(".bar-label").attr("x", labelW - 8).each(function (d) { fitText(this, String(d.label), labelW - 12); });
     const values = rows.select(".bar-value").text((d) => format(d.value) + (d.note ? `  ${d.note}` : ""));
     // the longest bar leaves VALUE_W px for its value, and less room if a value (with a note) needs more

@@ -84,20 +84,6 @@ function logTicks(scale, count) {
   return { values, text: (v) => (keep(v) ? logTickText(v) : "") };
 }
 
-// Sets an SVG text to `label`, split into two centred lines at the space nearest its middle if it is wider
-// than `room` px. Returns the number of lines.
-function wrapTitle(node, label, room) {
-  node.text(label);
-  if (!label.includes(" ") || node.node().getComputedTextLength() <= room) return 1;
-  const spaces = [...label.matchAll(/ /g)].map((m) => m.index);
-  const cut = spaces.reduce((a, b) => (Math.abs(b - label.length / 2) < Math.abs(a - label.length / 2) ? b : a));
-  const x = node.attr("x");
-  node.text(null);
-  node.append("tspan").attr("x", x).text(label.slice(0, cut + 1));  // the space kept: textContent reads as before
-  node.append("tspan").attr("x", x).attr("dy", 13).text(label.slice(cut + 1));
-  return 2;
-}
-
 export function lineChart(container, { xLabel = "", yLabel = "", series = [], xScale = "linear", yScale = "linear",
   xDomain = null, yDomain = null, height = H, title = "", xIntegers = false } = {}) {
   const d3 = window.d3;
@@ -173,7 +159,7 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     hlines.selectAll("g").data([...refs.entries()].filter(([, r]) => !isLogY || r.y > 0), (d) => d[0]).join((enter) => {
       const e = enter.append("g");
       e.append("line").attr("stroke-dasharray", "3 3");
-      e.append("text").attr("text-anchor", "end");
+      e.append("text").attr("class", "ref-label").attr("text-anchor", "end");
       return e;
     }).each(function ([, r]) {
       const yy = y(r.y);
@@ -197,17 +183,33 @@ export function lineChart(container, { xLabel = "", yLabel = "", series = [], xS
     }).order();
   }
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
+  // The x axis title centred under a plot `plotWidth` wide, on two lines when one would run
+  // out of the picture (a long title on a phone); returns the height the second line adds.
+  function placeXTitle(plotWidth) {
+    const room = plotWidth + 2 * Math.min(M.left, M.right) - 4;
+    xTitle.text(xLabel).attr("x", plotWidth / 2);
+    if (xTitle.node().getComputedTextLength() <= room) return 0;
+    const words = xLabel.split(" ");
+    let cut = 1, best = Infinity;  // the break that makes the two lines closest in length
+    for (let i = 1; i < words.length; i++) {
+      const diff = Math.abs(words.slice(0, i).join(" ").length - words.slice(i).join(" ").length);
+      if (diff < best) { best = diff; cut = i; }
+    }
+    xTitle.text(null);
+    xTitle.append("tspan").attr("x", plotWidth / 2).text(words.slice(0, cut).join(" "));
+    xTitle.append("tspan").attr("x", plotWidth / 2).attr("dy", "1.2em").text(words.slice(cut).join(" "));
+    return 14;
+  }
   // Geometry for an SVG `width` CSS pixels wide, then a redraw at that size.
   function layout(shown) {
     const width = Math.max(shown, MIN_WIDTH), h = heightFor(width, height, yTitle.node(), M);
     iw = width - M.left - M.right;
     ih = h - M.top - M.bottom;
+    const extra = placeXTitle(iw);
+    svg.attr("viewBox", `0 0 ${width} ${h + extra}`);
     area.attr("width", iw).attr("height", ih);
     gx.attr("transform", `translate(0,${ih})`);
-    xTitle.attr("x", iw / 2).attr("y", ih + 34);
-    // A title longer than a phone's chart is wide goes on two lines (it was cut at both ends), the chart 13 px taller.
-    const lines = wrapTitle(xTitle, xLabel, width - 8);
-    svg.attr("viewBox", `0 0 ${width} ${h + (lines - 1) * 13}`);
+    xTitle.attr("y", ih + 34);
     yTitle.attr("x", -ih / 2);
     draw();
   }
