@@ -20,7 +20,7 @@ const LABEL_GROW = 1.3;     // on a box wider than the drawing, labels grow at m
 const LABEL_GAP = 13;       // px between neighbouring labels, or they are thinned
 const VALUE_CELL = 24;      // px: smaller cells leave their value out (it would not fit)
 const COL_ANGLE = 55;       // degrees the column labels are turned
-const COL_TOP = 70;         // px above the cells for the turned column labels, more when a long one needs it
+const CHAR_EM = 0.62;       // a label letter's width in em, at most (for the room the labels need)
 
 // Which labels to write when neighbours are `step` px apart: each non-blank one at least
 // LABEL_GAP px after the last one written (labels a chapter already left blank count as gaps).
@@ -37,21 +37,19 @@ export function heatmap(container, { scale = "sequential", format = (v) => fixed
   const d3 = window.d3;
   const svg = d3.select(container).append("svg").attr("class", "chart heatmap").attr("role", "img").attr("aria-label", label);
   let shown = 0, last = null;  // the SVG's CSS width (0 = not laid out yet), the last update's arguments
-  // Draws, then measures the turned column labels: when the longest would be cut at the top, or
-  // the last ones run past the right edge (reward weights' "share of vowels", "a real name"),
-  // draws once more with the room they need.
   function update(values, rowLabels = [], colLabels = []) {
     last = [values, rowLabels, colLabels];
-    const need = draw(values, rowLabels, colLabels, COL_TOP, 0);
-    if (need.top > COL_TOP + 0.5 || need.right > 0.5) draw(values, rowLabels, colLabels, Math.max(COL_TOP, need.top), need.right);
-  }
-  function draw(values, rowLabels, colLabels, colTop, padRight) {
     const rows = values.length, cols = rows ? values[0].length : 0;
-    const left = rowLabels.length ? 90 : 4, top = colLabels.length ? colTop : 4;
-    const natural = left + cols * cell + 4 + padRight;
+    // Turned column labels reach up and to the right of their column: room for the longest
+    // ("needle at 100%" was cut at the top and the right edge), estimated from its letters.
+    const long = colLabels.map((t) => String(t ?? "").length * CHAR_EM * LABEL_PX);  // units, at most
+    const up = Math.sin((COL_ANGLE * Math.PI) / 180), across = Math.cos((COL_ANGLE * Math.PI) / 180);
+    const left = rowLabels.length ? 90 : 4, top = colLabels.length ? Math.min(160, Math.max(70, up * Math.max(...long) + 12)) : 4;
+    const right = (cc) => Math.max(4, ...long.map((L, j) => (j + 0.5 - cols) * cc + 3 + across * L + 4));
+    const natural = left + cols * cell + right(cell);
     // a box narrower than the drawing: cells shrink and one unit is one CSS pixel
-    const c = shown > 0 && natural > shown && cols ? Math.max(1, (shown - left - 4 - padRight) / cols) : cell;
-    const width = left + cols * c + 4 + padRight;
+    const c = shown > 0 && natural > shown && cols ? Math.max(1, (shown - left - right(0)) / cols) : cell;
+    const width = left + cols * c + right(c);
     const zoom = shown > 0 ? shown / width : 1;  // CSS px per unit
     const labelSize = (LABEL_PX * Math.min(Math.max(zoom, 1), LABEL_GROW)) / zoom;  // in units
     const rowShown = spaced(rowLabels, c * zoom), colShown = spaced(colLabels, c * zoom * Math.sin((COL_ANGLE * Math.PI) / 180));
@@ -83,15 +81,6 @@ export function heatmap(container, { scale = "sequential", format = (v) => fixed
     svg.selectAll("text.col-label").data(colLabels).join("text").attr("class", "col-label")
       .attr("transform", (d, j) => `translate(${left + j * c + c / 2 + 3},${top - 6}) rotate(-${COL_ANGLE})`)
       .style("font-size", `${labelSize}px`).text((d, j) => (colShown[j] ? d : ""));
-    const turn = (COL_ANGLE * Math.PI) / 180;
-    let needTop = 0, needRight = 0;
-    svg.selectAll("text.col-label").each(function (d, j) {
-      const length = this.textContent ? this.getComputedTextLength() : 0;
-      // the turned letters' own height adds to how far they reach up and to the right
-      needTop = Math.max(needTop, length * Math.sin(turn) + labelSize * Math.cos(turn) + 8);
-      needRight = Math.max(needRight, j * c + c / 2 + 3 + length * Math.cos(turn) + labelSize * Math.sin(turn) / 2 - cols * c);
-    });
-    return { top: needTop, right: needRight };
   }
   fitWidth(svg.node(), (w) => { shown = w; if (last) update(...last); }, 0);
   return { svg: svg.node(), update };
