@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT
 from glasslm.engine.tokenizers.chars import CharTokenizer
-from tests.browser.helpers import readout
+from tests.browser.helpers import SMOLLM2_MS, readout
 
 # 1 layer, width 8: 27*8 (wte) + 16*8 (wpe) + 27*8 (lm_head) + 12*8*8 (a block) = 1,328 weights,
 # where the default tiny GPT has 4,192.
@@ -75,3 +75,34 @@ def test_upload_joins_your_models_and_a_broken_file_is_explained(page, tmp_path)
         demo.get_by_role("link", name="Download").click()
     info.value.save_as(tmp_path / "back.safetensors")
     assert TinyGPT.from_checkpoint(tmp_path / "back.safetensors").n_params == good.n_params
+
+
+def test_an_uploaded_model_runs_in_sampling_and_is_loras_base(page, tmp_path):
+    """The other two demos that offer your model: sampling reshapes its next-character distribution
+    (its 27 characters, not SmolLM2's vocabulary), and LoRA counts its weights as the base's."""
+    path = TinyGPT(GPTConfig(n_embd=WIDTH), tokenizer=CharTokenizer("abcdefghijklmnopqrstuvwxyz")).save(
+        tmp_path / "mine.safetensors"
+    )
+    page.open_chapter("train-a-gpt")
+    demo = page.locator('.demo[data-demo="your-model"]')
+    demo.get_by_label("Upload a model (.safetensors)").set_input_files(str(path))
+    demo.get_by_label("Its name").fill("mine")
+    demo.get_by_role("button", name="Upload", exact=True).click()
+    expect(demo.locator("table.my-models")).to_contain_text("mine (your model)")
+
+    page.open_chapter("sampling")
+    filters = page.locator('.demo[data-demo="filters"]')
+    drawable = readout(filters, "tokens that can be drawn", exact=True)
+    expect(drawable).to_have_text(re.compile(r"of 49,152$"), timeout=SMOLLM2_MS)  # SmolLM2's vocabulary
+    filters.get_by_role("button", name="your model: mine").click()
+    expect(drawable).to_have_text(re.compile(r"of 27$"))  # 26 letters and BOS
+    expect(filters.locator(".demo-title")).to_have_text("Reshape your model's next-character distribution")
+
+    page.open_chapter("fine-tuning")
+    lora = page.locator('.demo[data-demo="lora"]')
+    trains = readout(lora, "LoRA trains", exact=True)
+    expect(trains).not_to_have_text("–")
+    default = trains.inner_text()
+    lora.get_by_role("button", name="your model: mine").click()
+    expect(trains).not_to_have_text(default)
+    expect(trains).to_contain_text(f"of {PARAMS} (")
