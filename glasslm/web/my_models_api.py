@@ -63,16 +63,16 @@ def download(model_id: str, request: Request, session: str = Depends(session_id)
     )
 
 
-def load_checkpoint(file: bytes) -> TinyGPT:
-    """The model in an uploaded file, or a DemoError with one sentence saying why not."""
+def load_checkpoint(file: bytes, limit: int = MAX_UPLOAD_BYTES) -> TinyGPT:
+    """The model in an uploaded file of at most `limit` bytes, or a DemoError with one sentence saying why not."""
     if not file:
         raise DemoError(
             "The file is empty: choose a .safetensors file saved from Train a GPT or with `glasslm train --out`.",
             "file",
         )
-    if len(file) > MAX_UPLOAD_BYTES:
+    if len(file) > limit:
         raise DemoError(
-            f"The file is {len(file):,} bytes; an uploaded model may be at most {MAX_UPLOAD_BYTES:,}. "
+            f"The file is {len(file):,} bytes; an uploaded model may be at most {limit:,} here. "
             "Open bigger ones with `glasslm serve --model FILE`.",
             "file",
             413,

@@ -185,8 +185,8 @@ def test_inspect_a_saved_checkpoint(client, tmp_path):
     "body, status, words",
     [
         (b"", 400, "empty"),
-        (b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}", 400, "not a readable safetensors file"),
-        (bytes(range(256)) * 8, 400, "not a readable safetensors file"),
+        (b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}", 400, "not a tiny GPT checkpoint"),
+        (bytes(range(256)) * 8, 400, "not a tiny GPT checkpoint"),
         (b"x" * 1_600_000, 413, "at most"),
     ],
 )

@@ -59,7 +59,7 @@ def test_open_a_saved_model_and_a_broken_one(page, tmp_path):
     demo = page.locator('.demo[data-demo="open-model"]')
     demo.get_by_label("Model file (.safetensors)").set_input_files(str(bad))
     demo.get_by_role("button", name="Sample").click()
-    expect(demo.locator('[data-field="file"] .field-error')).to_contain_text("not a readable safetensors file")
+    expect(demo.locator('[data-field="file"] .field-error')).to_contain_text("not a tiny GPT checkpoint")
     demo.get_by_label("Model file (.safetensors)").set_input_files(str(good))
     demo.get_by_role("button", name="Sample").click()
     expect(demo.locator(".gpt-samples li")).to_have_count(10)

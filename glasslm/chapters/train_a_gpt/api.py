@@ -32,13 +32,14 @@ from pydantic import BaseModel, Field
 
 from glasslm.engine.autograd.optim import Adam, Schedule
 from glasslm.engine.data import name_data
-from glasslm.engine.models.tiny.gpt import CheckpointError, GPTConfig, TinyGPT, sample
+from glasslm.engine.models.tiny.gpt import GPTConfig, TinyGPT, sample
 from glasslm.engine.models.tiny.scalar_gpt import ScalarGPT, train_steps
 from glasslm.engine.training.recurrent import train_side_by_side
 from glasslm.engine.training.train import Docs, TrainConfig, TrainRun, train_tiny_gpt
 from glasslm.web.errors import DemoError
 from glasslm.web.jobs import averaged_steps
 from glasslm.web.my_models import my_models
+from glasslm.web.my_models_api import load_checkpoint
 from glasslm.web.session import session_id
 from glasslm.web.worker import InWorker
 
@@ -252,28 +253,7 @@ def inspect_checkpoint(
     seed: int = Query(0, ge=0, le=2**31 - 1),
 ):
     """Open a tiny GPT saved earlier (here or with `glasslm train --out`): nothing is kept."""
-    if not file:
-        raise DemoError(
-            "The file is empty: choose a .safetensors file saved from this page or `glasslm train --out`.", "file"
-        )
-    if len(file) > MAX_CHECKPOINT_BYTES:
-        raise DemoError(
-            f"The file is {len(file):,} bytes; a tiny GPT checkpoint here is at most {MAX_CHECKPOINT_BYTES:,}.",
-            "file",
-            413,
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.safetensors"
-        path.write_bytes(file)
-        try:
-            model = TinyGPT.from_checkpoint(path)
-        except CheckpointError as err:
-            raise DemoError(str(err).replace("upload.safetensors", "This file"), "file") from None
-    if model.tokenizer is None:
-        raise DemoError(
-            "This checkpoint has no characters stored beside its weights, so its ids cannot be turned into text.",
-            "file",
-        )
+    model = load_checkpoint(file, MAX_CHECKPOINT_BYTES)
     return {
         "config": model.config.__dict__,
         "n_params": model.n_params,
