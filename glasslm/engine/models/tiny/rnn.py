@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glasslm.engine.autograd import tensor as tt
+from glasslm.engine.models.tiny.gpt import TinyGPT
 from glasslm.engine.tokenizers.chars import CharTokenizer
 
 KINDS = ("rnn", "lstm")
@@ -136,14 +137,9 @@ class CharRNN:
         time_major = np.asarray(targets).reshape(B, T).T.reshape(-1)
         return tt.Tensor(batch_major), tt.cross_entropy(logits, time_major)
 
-    def loss(self, idx: np.ndarray, targets: np.ndarray) -> float:
-        return float(self.forward(idx, targets)[1].data)
-
-    def loss_and_grad(self, idx: np.ndarray, targets: np.ndarray) -> float:
-        self.params.zero_grad()
-        _, loss = self.forward(idx, targets)
-        loss.backward()
-        return float(loss.data)
+    # The tiny GPT's own two methods: they need only forward() and params, which this model has too.
+    loss = TinyGPT.loss
+    loss_and_grad = TinyGPT.loss_and_grad
 
 
 def gradient_through_time(model: CharRNN, idx: np.ndarray, targets: np.ndarray) -> dict[str, list[float]]:
