@@ -275,7 +275,7 @@ class Llama:
                 b = batch[0]
                 b.logits = self._forward(b.ids, b.cache, b.trace, b.last_only, b.want_logits)
             else:
-                for b, out in zip(batch, self._forward_many(batch)):
+                for b, out in zip(batch, self._forward_many(batch)[0]):
                     b.logits = out
         except Exception as e:  # noqa: BLE001  (handed to each waiting caller, raised in its own thread)
             for b in batch:
@@ -324,14 +324,15 @@ class Llama:
             trace.logits = logits
         return logits
 
-    def _forward_many(self, passes: list[_Pass]) -> list[np.ndarray | None]:
+    def _forward_many(self, passes: list[_Pass]) -> tuple[list[np.ndarray | None], np.ndarray | None]:
         """Several sequences' passes at once, each with its own new tokens continuing its own
         cache (or none) at its own position: the waiting line's passes and forward_batch's.
 
         Their N = sum T rows are stacked into one (N, C) block, so every product with the
         weights reads the weights once for all rows, computed transposed (`times`, faster for
         a few rows); attention runs per sequence, over its own keys (`attend`). Each result
-        (and trace) equals forward(p.ids, p.cache, p.trace, p.last_only) alone."""
+        (and trace) equals forward(p.ids, p.cache, p.trace, p.last_only) alone. Also returns
+        every pass's logits stacked in one array (they are views into it; None if none wanted)."""
         cfg, w = self.config, self.w
         ends = np.cumsum([len(p.ids) for p in passes])  # row ranges [end - T, end) per pass
         spans = [(int(e) - len(p.ids), int(e)) for p, e in zip(passes, ends)]
@@ -369,7 +370,7 @@ class Llama:
         for p, got in zip(passes, results):
             if p.trace is not None:
                 p.trace.logits = got
-        return results
+        return results, logits
 
     def _qkv(self, qkv: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Queries (T, H, D) and keys (T, Hkv, D) after RoPE, and values (T, Hkv, D), from rows of
@@ -429,8 +430,7 @@ class Llama:
         if not seqs or len(seqs) != len(caches) or min(np.size(s) for s in seqs) == 0:
             raise ValueError(f"forward_batch needs tokens for each of {len(caches)} caches, got {len(seqs)} lists")
         passes = [_Pass(*self._check(s, c), c, None, True, want_logits) for s, c in zip(seqs, caches)]
-        logits = self._forward_many(passes)  # all checked before any cache changes
-        return np.concatenate(logits) if want_logits else None  # (B, V): each sequence's last row
+        return self._forward_many(passes)[1]  # (B, V): each sequence's last row; all checked before any pass
 
     def unembed(self, x: np.ndarray) -> np.ndarray:
         """Logits (T, V) from last-block outputs x (T, C): the final RMSNorm, then the tied
