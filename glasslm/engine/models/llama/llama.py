@@ -24,14 +24,15 @@ tokens, each decode step one call with one token. Without a cache the whole
 sequence is recomputed. An optional `Trace` records what the chapters draw;
 with `trace=None` nothing extra is computed or kept.
 
-`forward_batch(seqs, caches)` runs B sequences at once, each continuing its own
-cache at its own position with its own new tokens (one for a decode step, a
-prompt's for a prefill): every weight matrix is read once for all their rows
-(batching.py schedules it); `decode_batch` is the one-token-each case. Forwards that arrive while
-another runs wait in line (first come, first served) and run as one pass
-(`_forward_many`): on a busy server several learners' short prompts cost about
-one prompt's time, since a pass over a few tokens mostly waits on reading the
-weights (540 MB) from memory.
+Several sequences run through one pass, `_forward_many`: their rows are stacked so
+every weight matrix is read once for all of them, and attention runs per sequence over
+its own keys at its own positions (`attend`). Two callers share it: `forward_batch(seqs,
+caches)`, each of B sequences continuing its own cache with its own new tokens (one for
+a decode step, a prompt's for a prefill; batching.py schedules it, `decode_batch` is the
+one-token-each case), and the line of single forwards that arrive while another runs
+(first come, first served): on a busy server several learners' short prompts cost about
+one prompt's time, since a pass over a few tokens mostly waits on reading the weights
+(540 MB) from memory.
 
 Left out: training (no backward pass), dropout,
 anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
@@ -198,7 +199,8 @@ class Llama:
     took 2.5-3x longer without the lock). Single forwards waiting for it are served
     in order, several together (forward). Generating requests do not queue on it
     step by step: their prompts and decode steps share batched passes
-    (forward_batch, scheduled by batching.Scheduler).
+    (forward_batch, scheduled by batching.Scheduler). Both run the same multi-sequence
+    pass, _forward_many; a lone single forward takes _forward, its one-sequence form.
     """
 
     def __init__(self, weights: LlamaWeights):
@@ -419,9 +421,8 @@ class Llama:
         """Logits (B, V) after the last of the new tokens seqs[b] of each of B sequences, each
         continuing its own cache (a decode step is one token; a joining request's prompt, many).
 
-        Every sequence's rows are stacked into one (N, C) block, so every weight matrix is
-        read once for all N rows; attention runs per sequence, over its own keys and values
-        at its own positions. Row b equals forward(seqs[b], caches[b])[-1].
+        One _forward_many pass with a last-row-only pass per sequence: every weight matrix
+        is read once for all their rows. Row b equals forward(seqs[b], caches[b])[-1].
         """
         with self._lock:
             return self._forward_batch(seqs, caches, logits)
