@@ -24,14 +24,15 @@ tokens, each decode step one call with one token. Without a cache the whole
 sequence is recomputed. An optional `Trace` records what the chapters draw;
 with `trace=None` nothing extra is computed or kept.
 
-`forward_batch(seqs, caches)` runs B sequences at once, each continuing its own
-cache at its own position with its own new tokens (one for a decode step, a
-prompt's for a prefill): every weight matrix is read once for all their rows
-(batching.py schedules it); `decode_batch` is the one-token-each case. Forwards that arrive while
-another runs wait in line (first come, first served) and run as one pass
-(`_forward_many`): on a busy server several learners' short prompts cost about
-one prompt's time, since a pass over a few tokens mostly waits on reading the
-weights (540 MB) from memory.
+Several sequences run through one pass, `_forward_many`: their rows are stacked so
+every weight matrix is read once for all of them, and attention runs per sequence over
+its own keys at its own positions (`attend`). Two callers share it: `forward_batch(seqs,
+caches)`, each of B sequences continuing its own cache with its own new tokens (one for
+a decode step, a prompt's for a prefill; batching.py schedules it, `decode_batch` is the
+one-token-each case), and the line of single forwards that arrive while another runs
+(first come, first served): on a busy server several learners' short prompts cost about
+one prompt's time, since a pass over a few tokens mostly waits on reading the weights
+(540 MB) from memory.
 
 Left out: training (no backward pass), dropout,
 anything SmolLM2 does not use (biases, sliding windows, RoPE scaling).
@@ -128,26 +129,28 @@ def times(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return (weight.T @ x.T).T
 
 
-def attend(q: np.ndarray, kt: np.ndarray, v: np.ndarray) -> np.ndarray:
+def attend(q: np.ndarray, kt: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Causal attention of T new queries over one sequence's S keys (the last T are theirs).
 
-    q: (T, H, D) scaled queries; kt: (Hkv, D, S) keys as the cache stores them;
-    v: (Hkv, S, D). Returns (T, H*D), head h = kv*G + g uses kv head h // G (GQA).
+    q: (T, H, D) queries after RoPE; kt: (Hkv, D, S) keys as the cache stores them;
+    v: (Hkv, S, D). Returns the outputs (T, H*D), head h = kv*G + g using kv head
+    h // G (GQA), and the weights (Hkv, G*T, S), row g*T + t for head kv*G + g at token t.
     """
     T, H, D = q.shape
     Hkv, _, S = kt.shape
     G = H // Hkv
+    scale = np.float32(1.0 / np.sqrt(D))
     if T == 1:  # a decode step: one query per head sees every key
-        att = softmax_(q.reshape(Hkv, G, D) @ kt)  # (Hkv, G, S)
-        return (att @ v).reshape(1, H * D)  # (Hkv, G, D) -> (1, H*D)
-    # Keys as rows and queries as columns (see Llama._forward): column g*T + t is head kv*G + g at token t
-    qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T)  # (Hkv, D, G*T)
+        att = softmax_((q.reshape(Hkv, G, D) * scale) @ kt)  # (Hkv, G, S)
+        return (att @ v).reshape(1, H * D), att  # (Hkv, G, D) -> (1, H*D)
+    # Keys as rows and queries as columns: the softmax then reduces down columns, which
+    # numpy vectorizes along rows, about twice as fast as reducing many short rows.
+    qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale  # (Hkv, D, G*T)
     scores = kt.transpose(0, 2, 1) @ qt  # (Hkv, S, G*T)
-    future = np.arange(S)[:, None] > (S - T + np.arange(T))[None, :]  # (S, T): key after the query
-    scores.reshape(Hkv, S, G, T)[...] += np.where(future, -np.inf, 0.0).astype(np.float32)[:, None, :]
-    att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S), rows sum to 1
+    scores.reshape(Hkv, S, G, T)[...] += causal_bias(S - T, T).T[:, None, :]  # -inf on future keys
+    att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S) view, rows sum to 1
     out = (att @ v).reshape(H, T, D)  # (H, T, D)
-    return out.transpose(1, 0, 2).reshape(T, H * D)
+    return out.transpose(1, 0, 2).reshape(T, H * D), att
 
 
 @dataclass
@@ -196,7 +199,8 @@ class Llama:
     took 2.5-3x longer without the lock). Single forwards waiting for it are served
     in order, several together (forward). Generating requests do not queue on it
     step by step: their prompts and decode steps share batched passes
-    (forward_batch, scheduled by batching.Scheduler).
+    (forward_batch, scheduled by batching.Scheduler). Both run the same multi-sequence
+    pass, _forward_many; a lone single forward takes _forward, its one-sequence form.
     """
 
     def __init__(self, weights: LlamaWeights):
@@ -273,7 +277,7 @@ class Llama:
                 b = batch[0]
                 b.logits = self._forward(b.ids, b.cache, b.trace, b.last_only, b.want_logits)
             else:
-                for b, out in zip(batch, self._forward_many(batch)):
+                for b, out in zip(batch, self._forward_many(batch)[0]):
                     b.logits = out
         except Exception as e:  # noqa: BLE001  (handed to each waiting caller, raised in its own thread)
             for b in batch:
@@ -282,12 +286,12 @@ class Llama:
             b.done = True
 
     def _forward(self, ids, cache, trace, last_only, want_logits=True) -> np.ndarray | None:
+        """One sequence's pass: _forward_many's maths for a single pass, plus the one-row
+        shortcuts of a decode step (products of one row as x @ W) and of last_only (below)."""
         cfg, w = self.config, self.w
         ids, past = self._check(ids, cache)
         T = ids.shape[0]
-        S = past + T  # keys visible to the last new token
-        rot = self._rot[past:S, None]  # (T, 1, D/2): e^{i angle} for each new position
-        bias = causal_bias(past, T)  # (T, S) or None
+        rot = self._rot[past : past + T, None]  # (T, 1, D/2): e^{i angle} for each new position
 
         x = w.embed_tokens[ids]  # (T, C), our own copy (fancy indexing): updated in place
         if trace is not None and trace.residual:
@@ -299,11 +303,10 @@ class Llama:
         trim_last_block = last_only and trace is None and T > 1 and not keep_hidden
         for layer, lw in enumerate(w.layers):
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (T, C)
-            trim = trim_last_block and layer == cfg.n_layers - 1
-            out = self._attention(layer, h @ lw.qkv_proj, rot, cache, S, bias, trim, trace)  # (Tq, H*D)
-            if trim:
-                x = x[-1:]  # (1, C): the last position sees all S keys
-            x += out @ lw.o_proj  # (T, C) residual add
+            q, k, v = self._qkv(h @ lw.qkv_proj, rot)
+            if trim_last_block and layer == cfg.n_layers - 1:
+                q, x = q[-1:], x[-1:]  # (1, H, D), (1, C): the last position sees all S keys
+            x += self._attention(layer, q, k, v, cache, trace) @ lw.o_proj  # (T, C) residual add
             act = self._mlp_(x, lw)  # (T, F)
             if trace is not None:
                 if trace.mlp:
@@ -311,7 +314,7 @@ class Llama:
                 if trace.residual:
                     trace.residuals.append(x.copy())
         if keep_hidden:
-            cache.x[past:S] = x  # (T, C) before the final norm: unembed() turns rows into logits
+            cache.x[past : past + T] = x  # (T, C) before the final norm: unembed() turns rows into logits
         if cache is not None:
             cache.advance(T)
         if not want_logits:
@@ -323,93 +326,77 @@ class Llama:
             trace.logits = logits
         return logits
 
-    def _forward_many(self, passes: list[_Pass]) -> list[np.ndarray | None]:
-        """Several sequences' passes at once: their N = sum T rows share every product with the
-        weights; attention runs per sequence, over its own keys at its own positions. Each result
-        (and trace) equals forward(p.ids, p.cache, p.trace, p.last_only) alone."""
+    def _forward_many(self, passes: list[_Pass]) -> tuple[list[np.ndarray | None], np.ndarray | None]:
+        """Several sequences' passes at once, each with its own new tokens continuing its own
+        cache (or none) at its own position: the waiting line's passes and forward_batch's.
+
+        Their N = sum T rows are stacked into one (N, C) block, so every product with the
+        weights reads the weights once for all rows, computed transposed (`times`, faster for
+        a few rows); attention runs per sequence, over its own keys (`attend`). Each result
+        (and trace) equals forward(p.ids, p.cache, p.trace, p.last_only) alone. Also returns
+        every pass's logits stacked in one array (they are views into it; None if none wanted)."""
         cfg, w = self.config, self.w
         ends = np.cumsum([len(p.ids) for p in passes])  # row ranges [end - T, end) per pass
         spans = [(int(e) - len(p.ids), int(e)) for p, e in zip(passes, ends)]
+        pos = np.concatenate([np.arange(p.past, p.past + len(p.ids)) for p in passes])  # (N,) positions
+        rot = self._rot[pos][:, None]  # (N, 1, D/2)
         x = w.embed_tokens[np.concatenate([p.ids for p in passes])]  # (N, C)
-        seqs = [
-            (
-                p.cache,
-                p.past + len(p.ids),
-                self._rot[p.past : p.past + len(p.ids), None],
-                causal_bias(p.past, len(p.ids)),
-            )
-            for p in passes
-        ]  # per pass: cache, S, rotations (T, 1, D/2), causal bias (T, S)
         traced = [(p.trace, a, b) for p, (a, b) in zip(passes, spans) if p.trace is not None]
         for trace, a, b in traced:
             if trace.residual:
                 trace.residuals.append(x[a:b].copy())
+        out = np.empty((len(pos), cfg.n_heads * cfg.head_dim), dtype=np.float32)  # attention outputs
         for layer, lw in enumerate(w.layers):
             h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (N, C)
-            qkv = h @ lw.qkv_proj  # (N, (H + 2Hkv) D): one read of the weights for all rows
-            out = np.concatenate(
-                [
-                    self._attention(layer, qkv[a:b], rot, cache, S, bias, False, p.trace)
-                    for p, (a, b), (cache, S, rot, bias) in zip(passes, spans, seqs)
-                ]
-            )  # (N, H*D)
-            x += out @ lw.o_proj  # (N, C) residual add
+            q, k, v = self._qkv(np.ascontiguousarray(times(h, lw.qkv_proj)), rot)  # one weight read for all rows
+            for p, (a, b) in zip(passes, spans):  # each sequence over its own past
+                out[a:b] = self._attention(layer, q[a:b], k[a:b], v[a:b], p.cache, p.trace)  # (T, H*D)
+            x += times(out, lw.o_proj)  # (N, C) residual add
             act = self._mlp_(x, lw)  # (N, F)
             for trace, a, b in traced:
                 if trace.mlp:
                     trace.mlp_acts.append(np.ascontiguousarray(act[a:b]))
                 if trace.residual:
                     trace.residuals.append(x[a:b].copy())
-        results = []
         for p, (a, b) in zip(passes, spans):
             if p.cache is not None:
                 if p.cache.x is not None:
                     p.cache.x[p.past : p.past + b - a] = x[a:b]
-                p.cache.advance(b - a)
-            logits = None if not p.want_logits else self.unembed(x[b - 1 : b] if p.last_only else x[a:b])
+                p.cache.advance(b - a)  # a Python int: lengths end up in JSON
+        # every pass's logit rows (its last row with last_only) through one read of the unembedding
+        rows = [np.arange(b - 1 if p.last_only else a, b) if p.want_logits else [] for p, (a, b) in zip(passes, spans)]
+        picked = np.concatenate(rows).astype(np.int64)
+        logits = self.unembed(x[picked]) if len(picked) else None  # (rows, V)
+        bounds = np.cumsum([0] + [len(r) for r in rows])
+        results = [logits[i:j] if p.want_logits else None for p, i, j in zip(passes, bounds, bounds[1:])]
+        for p, got in zip(passes, results):
             if p.trace is not None:
-                p.trace.logits = logits
-            results.append(logits)
-        return results
+                p.trace.logits = got
+        return results, logits
 
-    def _attention(self, layer, qkv, rot, cache, S, bias, last_row, trace) -> np.ndarray:
-        """One sequence's causal self-attention in block `layer`, from its T rows of qkv
-        ((T, (H + 2Hkv) D), before RoPE): the (Tq, H*D) outputs before o_proj, Tq = 1 for
-        `last_row` (only the last query attends), else T. Keys and values go into the cache."""
+    def _qkv(self, qkv: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Queries (T, H, D) and keys (T, Hkv, D) after RoPE, and values (T, Hkv, D), from rows of
+        qkv ((T, (H + 2Hkv) D), the product with qkv_proj) at the positions whose rotations are rot."""
         cfg = self.config
-        H, Hkv, D, G = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.group_size
-        T = qkv.shape[0]
-        scale = np.float32(1.0 / np.sqrt(D))
-        qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(T, H + Hkv, D), rot)  # (T, H+Hkv, D)
-        q, k = qk[:, :H], qk[:, H:].transpose(1, 0, 2)  # (T, H, D), (Hkv, T, D)
-        v = qkv[:, (H + Hkv) * D :].reshape(T, Hkv, D).transpose(1, 0, 2)  # (Hkv, T, D)
+        H, Hkv, D = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
+        qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(-1, H + Hkv, D), rot)  # (T, H+Hkv, D)
+        return qk[:, :H], qk[:, H:], qkv[:, (H + Hkv) * D :].reshape(-1, Hkv, D)
+
+    def _attention(self, layer, q, k, v, cache, trace) -> np.ndarray:
+        """One sequence's causal self-attention in block `layer`: the (Tq, H*D) outputs before
+        o_proj for its Tq queries (T, or 1 when only the last is needed), from its T new keys
+        and values (T, Hkv, D), which go into the cache and join its past ones."""
+        k, v = k.transpose(1, 0, 2), v.transpose(1, 0, 2)  # (Hkv, T, D)
         if cache is not None:
+            S = cache.length + k.shape[1]  # the past keys and these T new ones
             cache.store(layer, k, v)
             kt, v = cache.keys_t(layer, S), cache.values(layer, S)  # (Hkv, D, S), as the cache stores them
-            k = kt.transpose(0, 2, 1)  # (Hkv, S, D) view
         else:
-            kt = k.transpose(0, 2, 1)  # (Hkv, D, S) view
-        Tq = T  # query rows computed
-        if last_row:
-            q, Tq = q[-1:], 1  # (1, H, D)
-        # queries grouped by the kv head they share; head h = kv*G + g
-        if Tq == 1:  # one query per head
-            qs = q.reshape(Hkv, G, D) * scale  # (Hkv, G, D)
-            scores = qs @ kt  # (Hkv, G, S)
-            att = softmax_(scores)  # (Hkv, G, S), rows sum to 1
-        else:
-            # Keys as rows and queries as columns: the softmax then reduces down
-            # columns, which numpy vectorizes along rows, about twice as fast as
-            # reducing many short rows. Column g*T + t is query head kv*G + g at token t.
-            qt = q.reshape(T, Hkv, G, D).transpose(1, 3, 2, 0).reshape(Hkv, D, G * T) * scale  # (Hkv, D, G*T)
-            scores = k @ qt  # (Hkv, S, G*T)
-            if bias is not None:
-                scores.reshape(Hkv, S, G, T)[...] += bias.T[:, None, :]  # -inf on future keys
-            att = softmax_columns_(scores).transpose(0, 2, 1)  # (Hkv, G*T, S) view, rows sum to 1
-        out = att @ v  # (Hkv, G*Tq, D)
+            kt = k.transpose(0, 2, 1)  # (Hkv, D, T) view
+        out, att = attend(q, kt, v)
         if trace is not None:
-            self._record_attention(trace, layer, q, k, v, att, T, S)
-        return out.reshape(H, Tq, D).transpose(1, 0, 2).reshape(Tq, H * D)  # (Tq, H*D), head = kv*G + g
+            self._record_attention(trace, layer, q, kt.transpose(0, 2, 1), v, att, q.shape[0], kt.shape[2])
+        return out
 
     def _mlp_(self, x: np.ndarray, lw) -> np.ndarray:
         """SwiGLU's residual add, in place in x (T, C); returns its activations (T, F)."""
@@ -434,52 +421,17 @@ class Llama:
         """Logits (B, V) after the last of the new tokens seqs[b] of each of B sequences, each
         continuing its own cache (a decode step is one token; a joining request's prompt, many).
 
-        Every sequence's rows are stacked into one (N, C) block, so every weight matrix is
-        read once for all N rows; attention runs per sequence, over its own keys and values
-        at its own positions. Row b equals forward(seqs[b], caches[b])[-1].
+        One _forward_many pass with a last-row-only pass per sequence: every weight matrix
+        is read once for all their rows. Row b equals forward(seqs[b], caches[b])[-1].
         """
         with self._lock:
             return self._forward_batch(seqs, caches, logits)
 
     def _forward_batch(self, seqs, caches: list[KVCache], want_logits: bool = True) -> np.ndarray | None:
-        cfg, w = self.config, self.w
-        seqs = [np.asarray(s, dtype=np.int64).reshape(-1) for s in seqs]
-        if not seqs or len(seqs) != len(caches) or min(len(s) for s in seqs) == 0:
+        if not seqs or len(seqs) != len(caches) or min(np.size(s) for s in seqs) == 0:
             raise ValueError(f"forward_batch needs tokens for each of {len(caches)} caches, got {len(seqs)} lists")
-        ids = np.concatenate(seqs)  # (N,) every sequence's new tokens, one after another
-        if ids.min() < 0 or ids.max() >= cfg.vocab_size:
-            raise ValueError(f"token ids must be in 0..{cfg.vocab_size - 1}")
-        for s, c in zip(seqs, caches):
-            c.check_room(len(s))
-        ends = np.cumsum([len(s) for s in seqs])  # (B,) sequence b's rows are ends[b]-len .. ends[b]-1
-        starts = ends - [len(s) for s in seqs]
-        pos = np.concatenate([np.arange(c.length, c.length + len(s)) for s, c in zip(seqs, caches)])  # (N,)
-        H, Hkv, D, F = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.d_ff
-        rot = self._rot[pos][:, None]  # (N, 1, D/2)
-        scale = np.float32(1.0 / np.sqrt(D))
-        x = w.embed_tokens[ids]  # (N, C)
-        out = np.empty((len(ids), H * D), dtype=np.float32)  # attention outputs, head = kv*G + g
-        for layer, lw in enumerate(w.layers):
-            h = rms_norm(x, lw.input_layernorm, cfg.norm_eps)  # (N, C)
-            qkv = np.ascontiguousarray(times(h, lw.qkv_proj))  # (N, (H + 2Hkv) D): one weight read for all rows
-            qk = apply_rope_complex(qkv[:, : (H + Hkv) * D].reshape(-1, H + Hkv, D), rot)  # (N, H+Hkv, D)
-            q = qk[:, :H] * scale  # (N, H, D)
-            k = qk[:, H:]  # (N, Hkv, D)
-            v = qkv[:, (H + Hkv) * D :].reshape(-1, Hkv, D)  # (N, Hkv, D)
-            for a, e, cache in zip(starts, ends, caches):  # attention: each sequence over its own past
-                cache.store(layer, k[a:e].transpose(1, 0, 2), v[a:e].transpose(1, 0, 2))  # (Hkv, T, D)
-                S = cache.length + e - a  # its keys: the past and these T new ones
-                out[a:e] = attend(q[a:e], cache.keys_t(layer, S), cache.values(layer, S))  # (T, H*D)
-            x += times(out, lw.o_proj)  # (N, C) residual add
-            h = rms_norm(x, lw.post_attention_layernorm, cfg.norm_eps)  # (N, C)
-            gu = times(h, lw.gate_up_proj)  # (N, 2F)
-            act = silu(gu[:, :F]) * gu[:, F:]  # (N, F) silu(gate) * up
-            x += times(act, lw.down_proj)  # (N, C) residual add
-        for a, e, cache in zip(starts, ends, caches):
-            if cache.x is not None:
-                cache.x[cache.length : cache.length + e - a] = x[a:e]
-            cache.advance(int(e - a))  # a Python int: lengths end up in JSON
-        return self.unembed(x[ends - 1]) if want_logits else None  # (B, V): each sequence's last row
+        passes = [_Pass(*self._check(s, c), c, None, True, want_logits) for s, c in zip(seqs, caches)]
+        return self._forward_many(passes)[1]  # (B, V): each sequence's last row; all checked before any pass
 
     def unembed(self, x: np.ndarray) -> np.ndarray:
         """Logits (T, V) from last-block outputs x (T, C): the final RMSNorm, then the tied
