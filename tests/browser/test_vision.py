@@ -52,7 +52,8 @@ def test_clip_zero_shot_with_an_edited_name(page):
     demo = page.locator('.demo[data-demo="clip"]')
     demo.get_by_label("Steps", exact=True).fill("120")
     demo.get_by_role("button", name="Train").click()
-    expect(demo.locator(".demo-status")).to_contain_text("Done", timeout=60_000)
+    # the worker trains at idle priority: a machine busy with other work slows it down
+    expect(demo.locator(".demo-status")).to_contain_text("Done", timeout=150_000)
     acc = readout(demo, "zero-shot accuracy")
     expect(acc).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
     expect(demo.locator(".vi-sim .cell")).to_have_count(100)

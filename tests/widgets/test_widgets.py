@@ -78,9 +78,10 @@ def test_smollm2_views_are_the_engine_numbers(smollm2):
 
     lens = widgets.LogitLens(text)
     assert lens.final[-1]["text"] == " Paris" and len(lens.layers[-1]) == smollm2.config.n_layers + 1
-    # the lens after the last block is the model's own prediction
+    # the lens after the last block is the model's own prediction (to float32 rounding: the traced
+    # pass and the served one add the same products in a different order)
     assert lens.layers[-1][-1]["text"] == " Paris"
-    assert lens.layers[-1][-1]["prob"] == pytest.approx(lens.final[-1]["prob"], abs=1e-4)
+    assert lens.layers[-1][-1]["prob"] == pytest.approx(lens.final[-1]["prob"], abs=1e-3)
 
 
 def test_token_strip_ids_are_tiktokens():
