@@ -203,12 +203,18 @@ class JobManager:
             self._jobs[job.id] = job
         if job.process is not None:  # outside the lock: a fork takes a moment
             job.process.start()
-            send.close()
+            send.close()  # the worker holds the only writing end now: its exit is the pipe's EOF
+            job.last_seen = time.monotonic()  # a slow start is not the learner's absence
         threading.Thread(target=target, args=args, name=f"job-{kind}-{job.id}", daemon=True).start()
         return job
 
     def _follow(self, job: Job, receive) -> None:
-        """Pass a worker's events on to the job, until it ends (or is ended after a Stop)."""
+        """Pass a worker's events on to the job, until it ends (or is ended after a Stop).
+
+        A worker that dies without its "end" closes its end of the pipe: recv() then
+        raises EOFError. The pipe, not is_alive(), is the signal: a worker that sent
+        its last events and exited between two polls has left them in the pipe, and
+        is_alive() of a forkserver child also turns false if the forkserver ends."""
         stopped_at = None
         try:
             while True:
@@ -221,8 +227,6 @@ class JobManager:
                     else:
                         job.status, job.error = value
                         break
-                elif not job.process.is_alive():
-                    raise EOFError
                 if job.stop_event.is_set():
                     stopped_at = stopped_at or time.monotonic()
                     if time.monotonic() - stopped_at > STOP_GRACE_S:

@@ -28,7 +28,7 @@ def test_a_sweep_streams_runs_and_its_fit_is_its_own(client, sse):
     assert len(d["runs"]) == 6
     evs = sse(d["job"])
     kinds = [e["type"] for e in evs]
-    assert kinds[0] == "plan" and kinds[-2:] == ["done", "end"] and kinds.count("run") == 6
+    assert kinds[0] == "plan" and kinds[-2:] == ["done", "end"] and kinds.count("run") == 6, (kinds, evs[-1])
     runs = evs[-2]["runs"]
     assert all(0 < r["heldout_loss"] < math.log(27) for r in runs)
     # within one width, more tokens give a lower held-out loss
