@@ -189,6 +189,24 @@ def smollm2():
 
 
 @pytest.fixture(scope="session")
+def hf_smollm2():
+    """Hugging Face transformers' LlamaForCausalLM read from the same GGUF (its own reader,
+    dequantizer and Llama code, eager attention so it can return attention weights): the
+    independent truth several engine tests check SmolLM2 against, loaded once (about 15 s)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers import AutoModelForCausalLM
+
+    from glasslm.assets import smollm2_gguf_path
+
+    path = smollm2_gguf_path()
+    hf = AutoModelForCausalLM.from_pretrained(
+        str(path.parent), gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
+    )
+    return hf.eval()
+
+
+@pytest.fixture(scope="session")
 def smollm2_pair():
     """Our SmolLM2 tokenizer and the Hugging Face reference built from the same GGUF
     (engine and API tests both check against it)."""

@@ -77,20 +77,12 @@ def test_gqa_layout_and_memory_from_the_config(smollm2):
 
 
 @pytest.mark.slow
-def test_attention_maps_and_residuals_equal_transformers(smollm2):
+def test_attention_maps_and_residuals_equal_transformers(smollm2, hf_smollm2):
     """A second oracle: Hugging Face transformers (its own GGUF reader, dequantizer and Llama
     code, eager attention) gives the same attention weights and hidden states."""
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    from transformers import AutoModelForCausalLM
+    import torch
 
-    from glasslm.assets import smollm2_gguf_path
-
-    path = smollm2_gguf_path()
-    hf = AutoModelForCausalLM.from_pretrained(
-        str(path.parent), gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
-    )
-    hf.eval()
+    hf = hf_smollm2
     ids = smollm2.encode("The fisherman sat on the river bank")
     with torch.no_grad():
         out = hf(torch.tensor([ids]), output_attentions=True, output_hidden_states=True)

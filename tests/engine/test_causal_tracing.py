@@ -98,18 +98,12 @@ def test_bad_settings_are_refused(smollm2):
 
 
 @pytest.mark.slow
-def test_one_restored_cell_equals_transformers_with_hooks(smollm2, setup):
+def test_one_restored_cell_equals_transformers_with_hooks(smollm2, setup, hf_smollm2):
     """Hugging Face's LlamaForCausalLM (its own GGUF reader and Llama code), run on the same
     noisy embeddings, with forward hooks putting back the clean MLP outputs of a window at one position."""
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    from transformers import AutoModelForCausalLM
+    import torch
 
-    from glasslm.assets import smollm2_gguf_path
-
-    path = smollm2_gguf_path()
-    hf = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
-    hf.eval()
+    hf = hf_smollm2
     layers = hf.model.layers
     ids = torch.tensor([setup.ids.tolist()])
     clean_mlp = {}
