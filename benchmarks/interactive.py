@@ -13,7 +13,10 @@ move then reads. Then ``REPEATS`` calls give p50 and p95 in milliseconds.
 The target is a p95 under 300 ms on an idle 2-core machine.
 
 Typing is an interaction too: the logit lens and the next-token bars get a new
-text each call (another word typed after the default), so nothing is read from a cache.
+text each call (another word typed after the default), so no answer is read from a
+cache. As on the page, the lens's whole table is asked for after its last column: it
+reuses the columns of the text before the new word and that last column (the lens at
+a position reads only the text up to it), and computes any other new column.
 
 The last line printed is one JSON object: per endpoint, p50_ms, p95_ms and
 first_ms, and the number over the target.

@@ -56,6 +56,14 @@ class LRUCache:
                     self._running.pop(key, None)
         return value, False
 
+    def peek(self, key: Hashable, default: Any = None) -> Any:
+        """The value for key if it is cached (now most recently used), else default; computes nothing."""
+        with self._guard:
+            if key not in self._done:
+                return default
+            self._done.move_to_end(key)
+            return self._done[key]
+
     def put(self, key: Hashable, value: Any) -> None:
         with self._guard:
             self._done[key] = value

@@ -6,9 +6,19 @@ import pytest
 from glasslm.chapters.transformer.api import MAX_LENS_TOKENS, MAX_TOKENS
 from glasslm.engine.data.model_facts import PUBLISHED
 from glasslm.engine.models.tiny.gpt import GPTConfig, param_shapes
+from tests.api.local import LOCAL
 from tests.engine import reference_llama as ref
 
 API = "/api/transformer"
+
+
+def fresh_client():
+    """A client of a new app, its caches empty (use it in a with block: the app starts and stops)."""
+    from fastapi.testclient import TestClient
+
+    from glasslm.web.app import create_app
+
+    return TestClient(create_app(), base_url=LOCAL, raise_server_exceptions=False)
 
 
 def test_anatomy_shapes_and_counts(client, smollm2):
@@ -64,11 +74,13 @@ def test_lens_last_layer_is_the_models_logits(client, smollm2):
     assert [c["ids"][0] for c in d["lens"][2]] == ref.lens_logits(smollm2, x).argmax(1).tolist()
 
 
-def test_lens_last_column_alone_equals_the_full_tables(client):
-    """last_only sends the last token's column only, the same numbers as in the whole table."""
+def test_lens_last_column_alone_equals_the_full_tables():
+    """last_only sends the last token's column only, the same numbers as in the whole table
+    (each computed in its own app, so neither reads the other's cached columns)."""
     text = "The capital of France is"
-    full = client.post(f"{API}/lens", json={"text": text, "k": 3}).json()
-    last = client.post(f"{API}/lens", json={"text": text, "k": 3, "last_only": True}).json()
+    with fresh_client() as one, fresh_client() as other:
+        full = one.post(f"{API}/lens", json={"text": text, "k": 3}).json()
+        last = other.post(f"{API}/lens", json={"text": text, "k": 3, "last_only": True}).json()
     T = len(full["tokens"])
     assert last["positions"] == [T - 1] and full["positions"] == list(range(T))
     assert all(len(row) == 1 for row in last["lens"]) and len(last["lens"]) == 31
@@ -77,6 +89,33 @@ def test_lens_last_column_alone_equals_the_full_tables(client):
         np.testing.assert_allclose(last["lens"][l][0]["probs"], full["lens"][l][-1]["probs"], atol=1e-5)
     assert last["first_layer_with_final_answer"] == full["first_layer_with_final_answer"]
     assert last["model_next"] == full["model_next"]
+
+
+def test_typing_a_word_computes_only_the_new_columns(monkeypatch):
+    """The lens at a position reads only the text up to it: after "…is", the table for "…is Paris"
+    computes the new token's column alone, and its columns equal a cold app's whole table."""
+    from glasslm.chapters.transformer import api
+
+    rows = []
+    real = api.logit_lens
+    monkeypatch.setattr(api, "logit_lens", lambda m, res, k: rows.append(res[0].shape[0]) or real(m, res, k=k))
+    with fresh_client() as warm:
+        before = warm.post(f"{API}/lens", json={"text": "The capital of France is", "k": 3}).json()
+        after = warm.post(f"{API}/lens", json={"text": "The capital of France is Paris", "k": 3}).json()
+        again = warm.post(f"{API}/lens", json={"text": "The capital of France is Paris", "k": 3, "last_only": True})
+    again = again.json()
+    T = len(before["tokens"])
+    assert len(after["tokens"]) == T + 1 and rows == [T, 1]  # the new column only; the last_only call none
+    assert again["lens"] == [[row[-1]] for row in after["lens"]]
+    with fresh_client() as cold_app:
+        cold = cold_app.post(f"{API}/lens", json={"text": "The capital of France is Paris", "k": 3}).json()
+    for l in range(31):
+        assert [c["ids"] for c in after["lens"][l]] == [c["ids"] for c in cold["lens"][l]]
+        np.testing.assert_allclose(
+            [c["probs"] for c in after["lens"][l]], [c["probs"] for c in cold["lens"][l]], atol=1e-5
+        )
+    assert after["model_next"] == cold["model_next"]
+    assert after["first_layer_with_final_answer"] == cold["first_layer_with_final_answer"]
 
 
 def test_compare_counts_and_sources(client, smollm2):

@@ -55,6 +55,16 @@ def test_least_recently_used_is_dropped_and_errors_are_not_kept():
         LRUCache(0)
 
 
+def test_peek_reads_without_computing_and_counts_as_a_use():
+    cache, calls = LRUCache(2), []
+    assert cache.peek("absent") is None and cache.peek("absent", 0) == 0 and "absent" not in cache
+    cache.put(1, "one")
+    cache.put(2, "two")
+    assert cache.peek(1) == "one"  # 1 is now the most recently used, so 3 drops 2
+    cache.get(3, slow(calls, 3))
+    assert 1 in cache and 2 not in cache and calls == [3]
+
+
 def test_two_apps_in_one_process_share_no_state():
     a, b = create_app(), create_app()
     assert app_cache(a, "x", 2) is app_cache(a, "x", 2)

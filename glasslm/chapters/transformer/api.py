@@ -48,6 +48,7 @@ MAX_TOKENS = 48  # residual-stream map: 31 rows x 48 columns stays readable
 MAX_LENS_TOKENS = 16  # the lens multiplies 31 x T residuals by the 49,152-row unembedding: about a second at 16
 MAX_SHAPE_TOKENS = 8192  # the anatomy's T: any length up to SmolLM2's context
 TRACES_KEPT = 6
+LENS_COLUMNS_KEPT = 256  # one token's lens column each (31 layers' top-k): a few typed texts' worth
 
 
 # SmolLM2's traces (residual stream after every layer, final logits) of the last few texts
@@ -120,37 +121,54 @@ class LensRequest(BaseModel):
     )
 
 
+def lens_columns(request: Request, m: SmolLM2, ids: list[int], positions: list[int], k: int) -> list[list[dict]]:
+    """The logit lens at each of positions: one column (every layer's top-k) per position.
+
+    The lens at position t reads only tokens 0..t (the model is causal), so a column is
+    kept in this app's cache under the text up to t: typing a word after a text computes
+    only the new word's columns, and the whole table after the last column alone computes
+    none. A lone new last column runs one traced token after the prefix cache.
+    """
+    cache = app_cache(request, "transformer-lens-columns", LENS_COLUMNS_KEPT)
+    columns = {t: cache.peek((tuple(ids[: t + 1]), k)) for t in positions}
+    missing = [t for t in positions if columns.get(t) is None]
+    if missing:
+        if missing == [len(ids) - 1]:
+            res = [r[-1:] for r in m.trace_last(ids).residuals]  # (L+1) x (1, C)
+        else:
+            res = [r[missing] for r in traced(request, m, ids).residuals]  # (L+1) x (missing, C)
+        ln = logit_lens(m, res, k=k)
+        for j, t in enumerate(missing):
+            columns[t] = [
+                {
+                    "ids": ln.top_ids[l, j].tolist(),
+                    "tokens": [token_text(m.tokenizer, i) for i in ln.top_ids[l, j]],
+                    "probs": ln.top_probs[l, j].round(5).tolist(),
+                    "entropy": round(float(ln.entropy[l, j]), 4),
+                }
+                for l in range(len(res))
+            ]
+            cache.put((tuple(ids[: t + 1]), k), columns[t])
+    return [columns[t] for t in positions]
+
+
 @router.post("/lens")
 def lens(req: LensRequest, request: Request):
     m = load_smollm2()
     ids = encode_text(m, req.text, MAX_LENS_TOKENS, purpose="this picture takes")
-    # The last column alone (the first answer to typing) needs one traced token after the prefix cache.
-    trace = m.trace_last(ids) if req.last_only else traced(request, m, ids)
     positions = [len(ids) - 1] if req.last_only else list(range(len(ids)))
-    res = [r[-1:] if req.last_only else r for r in trace.residuals]  # (L+1) x (positions, C)
-    ln = logit_lens(m, res, k=req.k)
-    final = trace.logits[-1]  # the model's own output after the whole text (its real prediction)
-    rows = [
-        [
-            {
-                "ids": ln.top_ids[l, t].tolist(),
-                "tokens": [token_text(m.tokenizer, i) for i in ln.top_ids[l, t]],
-                "probs": ln.top_probs[l, t].round(5).tolist(),
-                "entropy": round(float(ln.entropy[l, t]), 4),
-            }
-            for t in range(len(positions))
-        ]
-        for l in range(len(res))
-    ]
-    top = int(np.argmax(final))
+    columns = lens_columns(request, m, ids, positions, req.k)
+    last = columns[-1]  # the last token's column, layer by layer
+    # The lens after the last layer IS the model's own output (same final norm and unembedding).
+    top = last[-1]["ids"][0]
     return {
         "tokens": [{"id": i, "text": token_text(m.tokenizer, i)} for i in ids],
         "layers": m.config.n_layers,
-        "lens": rows,
+        "lens": [[column[l] for column in columns] for l in range(len(last))],  # (L+1) rows x positions
         "positions": positions,
         "model_next": {"id": top, "text": token_text(m.tokenizer, top)},
         "first_layer_with_final_answer": next(
-            l for l in range(len(res)) if all(ln.top_ids[j, -1, 0] == top for j in range(l, len(res)))
+            l for l in range(len(last)) if all(last[j]["ids"][0] == top for j in range(l, len(last)))
         ),
     }
 
