@@ -222,6 +222,7 @@ def main() -> int:
         time.sleep(2)
         rss_start = rss_mb(proc.pid)
         quiet = run_phase(base, args.learners, args.seconds, seed=1)
+        rss_quiet = rss_mb(proc.pid)
 
         trainers = [Learner(base) for _ in range(TRAINING_JOBS // 2)]  # 2 runs each: the per-learner limit
         jobs = []
@@ -260,7 +261,8 @@ def main() -> int:
     table([("no jobs", quiet), (f"{TRAINING_JOBS} jobs", busy)])
     print(
         f"\ntraining jobs: {jobs_status}; {len(workers)} worker processes, {workers_rss:.0f} MB resident in all; "
-        f"server {rss_start:.0f} MB at start, {rss_with_jobs:.0f} MB with jobs, {rss_end:.0f} MB at the end"
+        f"server {rss_start:.0f} MB at start, {rss_quiet:.0f} MB after the first phase, "
+        f"{rss_with_jobs:.0f} MB with jobs, {rss_end:.0f} MB at the end"
     )
     q_ms, b_ms = [r[1] for r in quiet], [r[1] for r in busy]
     # SmolLM2's answers wait for the one shared model; the rest are the server's own work.
@@ -283,6 +285,7 @@ def main() -> int:
                 "interactive_p50_ms_with_jobs": round(percentile(b_ms, 50), 1),
                 "interactive_p95_ms_with_jobs": round(percentile(b_ms, 95), 1),
                 "server_rss_mb_start": round(rss_start, 1),
+                "server_rss_mb_after_no_jobs": round(rss_quiet, 1),
                 "server_rss_mb_with_jobs": round(rss_with_jobs, 1),
                 "server_rss_mb_end": round(rss_end, 1),
                 "worker_processes": len(workers),

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Iterator
 from glasslm.web import worker
 from glasslm.web.errors import DemoError
 from glasslm.web.limits import FINISHED_PER_SESSION, MAX_JOBS_GLOBAL, MAX_JOBS_PER_SESSION  # noqa: F401
+from glasslm.web.memory import return_freed_memory
 from glasslm.web.worker import InWorker
 
 STOP_GRACE_S = 3.0  # a stopped worker that has not ended by then is terminated
@@ -246,8 +247,7 @@ class JobManager:
                 job.process.kill()
                 job.process.join()
             receive.close()
-            job.finished_at = time.monotonic()
-            job.events.append({"type": "end", "status": job.status, "error": job.error})
+            self._end(job)
 
     def _run(self, job: Job, source: EventSource, cooperative: bool) -> None:
         try:
@@ -262,8 +262,13 @@ class JobManager:
         except Exception as e:  # a bug in the engine: report it in the stream, keep serving
             job.status, job.error = "error", f"The run failed: {type(e).__name__}: {e}"
         finally:
-            job.finished_at = time.monotonic()
-            job.events.append({"type": "end", "status": job.status, "error": job.error})
+            self._end(job)
+
+    @staticmethod
+    def _end(job: Job) -> None:
+        job.finished_at = time.monotonic()
+        job.events.append({"type": "end", "status": job.status, "error": job.error})
+        return_freed_memory()
 
     def get(self, session: str, job_id: str) -> Job:
         job = self._jobs.get(job_id)

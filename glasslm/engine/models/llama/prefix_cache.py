@@ -41,7 +41,9 @@ import numpy as np
 
 from glasslm.engine.models.llama.kv_cache import KVCache
 
-PREFIX_CACHE_MB = 256  # default budget: about 5,500 SmolLM2 tokens (47 KB each with their hidden row)
+# Default budget: about 2,700 SmolLM2 tokens (47 KB each with their hidden row), a class's recent
+# texts; a server shared by 30 learners then stays within 200 MB of its start (benchmarks/load.py).
+PREFIX_CACHE_MB = 128
 
 
 @dataclass(frozen=True)
