@@ -12,8 +12,8 @@ from tests.engine import reference_llama as ref
 API = "/api/transformer"
 
 
-def fresh_client():
-    """A client of a new app, its caches empty (use it in a with block: the app starts and stops)."""
+def another_app():
+    """A client of a second app beside the test's `client`, its caches empty (use it in a with block)."""
     from fastapi.testclient import TestClient
 
     from glasslm.web.app import create_app
@@ -74,12 +74,12 @@ def test_lens_last_layer_is_the_models_logits(client, smollm2):
     assert [c["ids"][0] for c in d["lens"][2]] == ref.lens_logits(smollm2, x).argmax(1).tolist()
 
 
-def test_lens_last_column_alone_equals_the_full_tables():
+def test_lens_last_column_alone_equals_the_full_tables(client):
     """last_only sends the last token's column only, the same numbers as in the whole table
     (each computed in its own app, so neither reads the other's cached columns)."""
     text = "The capital of France is"
-    with fresh_client() as one, fresh_client() as other:
-        full = one.post(f"{API}/lens", json={"text": text, "k": 3}).json()
+    full = client.post(f"{API}/lens", json={"text": text, "k": 3}).json()
+    with another_app() as other:
         last = other.post(f"{API}/lens", json={"text": text, "k": 3, "last_only": True}).json()
     T = len(full["tokens"])
     assert last["positions"] == [T - 1] and full["positions"] == list(range(T))
@@ -91,7 +91,7 @@ def test_lens_last_column_alone_equals_the_full_tables():
     assert last["model_next"] == full["model_next"]
 
 
-def test_typing_a_word_computes_only_the_new_columns(monkeypatch):
+def test_typing_a_word_computes_only_the_new_columns(client, monkeypatch):
     """The lens at a position reads only the text up to it: after "…is", the table for "…is Paris"
     computes the new token's column alone, and its columns equal a cold app's whole table."""
     from glasslm.chapters.transformer import api
@@ -99,15 +99,14 @@ def test_typing_a_word_computes_only_the_new_columns(monkeypatch):
     rows = []
     real = api.logit_lens
     monkeypatch.setattr(api, "logit_lens", lambda m, res, k: rows.append(res[0].shape[0]) or real(m, res, k=k))
-    with fresh_client() as warm:
-        before = warm.post(f"{API}/lens", json={"text": "The capital of France is", "k": 3}).json()
-        after = warm.post(f"{API}/lens", json={"text": "The capital of France is Paris", "k": 3}).json()
-        again = warm.post(f"{API}/lens", json={"text": "The capital of France is Paris", "k": 3, "last_only": True})
-    again = again.json()
+    text = "The capital of France is"
+    before = client.post(f"{API}/lens", json={"text": text, "k": 3}).json()
+    after = client.post(f"{API}/lens", json={"text": text + " Paris", "k": 3}).json()
+    again = client.post(f"{API}/lens", json={"text": text + " Paris", "k": 3, "last_only": True}).json()
     T = len(before["tokens"])
     assert len(after["tokens"]) == T + 1 and rows == [T, 1]  # the new column only; the last_only call none
     assert again["lens"] == [[row[-1]] for row in after["lens"]]
-    with fresh_client() as cold_app:
+    with another_app() as cold_app:
         cold = cold_app.post(f"{API}/lens", json={"text": "The capital of France is Paris", "k": 3}).json()
     for l in range(31):
         assert [c["ids"] for c in after["lens"][l]] == [c["ids"] for c in cold["lens"][l]]
